@@ -1,0 +1,202 @@
+/**
+ * Configuration: `config/default.json`, then `config/<NODE_ENV>.json` when present, then the
+ * environment. Validated once at start with ajv; every bad key is named in one message so an
+ * admin fixes them all in one go. Secrets (LTI_KEY, AI_API_KEY) come only from the environment.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { configSchema } from './schema';
+import { projectRoot } from '../paths';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface AppConfig {
+  env: NodeEnv;
+  port: number;
+  host: string;
+  /** The URL Moodle and browsers reach Cermin at, without a trailing slash. */
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  dataDir: string;
+  toolsDir: string;
+  database: {
+    /** Set: use this MongoDB-wire server. Unset: the embedded chain (FerretDB, then mongod). */
+    uri?: string;
+    embedded: 'auto' | 'ferretdb' | 'mongod' | 'off';
+    ferretdbVersion: string;
+    mongodVersion: string;
+    connectTimeoutMs: number;
+  };
+  lti: {
+    /** Secret that signs ltiks and encrypts keys at rest. */
+    key: string;
+    /** True when the key was generated for this development machine rather than given. */
+    keyGenerated: boolean;
+    toolName: string;
+    toolDescription: string;
+    tokenMaxAgeSeconds: number;
+    clockSkewSeconds: number;
+    nonceTtlSeconds: number;
+    jwksCacheSeconds: number;
+    rsaModulusLength: number;
+  };
+  ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number; maxRetries: number };
+  demo: { enabled: boolean; participants: number };
+  rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number };
+  shutdownGraceMs: number;
+}
+
+/** Environment variable → path in the config object, and how to read it. */
+const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'number' | 'boolean-or-auto' }> = [
+  { env: 'NODE_ENV', path: 'env', type: 'string' },
+  { env: 'PORT', path: 'port', type: 'number' },
+  { env: 'HOST', path: 'host', type: 'string' },
+  { env: 'PUBLIC_URL', path: 'publicUrl', type: 'string' },
+  { env: 'LOG_LEVEL', path: 'logLevel', type: 'string' },
+  { env: 'DATA_DIR', path: 'dataDir', type: 'string' },
+  { env: 'MONGODB_URI', path: 'database.uri', type: 'string' },
+  { env: 'EMBEDDED_DB', path: 'database.embedded', type: 'string' },
+  { env: 'LTI_KEY', path: 'lti.key', type: 'string' },
+  { env: 'ENCRYPTION_KEY', path: 'lti.key', type: 'string' },
+  { env: 'LTI_TOKEN_MAX_AGE', path: 'lti.tokenMaxAgeSeconds', type: 'number' },
+  { env: 'AI_BASE_URL', path: 'ai.baseUrl', type: 'string' },
+  { env: 'AI_API_KEY', path: 'ai.apiKey', type: 'string' },
+  { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
+  { env: 'AI_TIMEOUT_MS', path: 'ai.timeoutMs', type: 'number' },
+  { env: 'DEMO', path: 'demo.enabled', type: 'boolean-or-auto' },
+];
+
+/** Keys that may only come from the environment, never from a file in git. */
+const SECRET_PATHS = ['lti.key', 'ai.apiKey'];
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Konfigurasi tidak valid / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function setPath(target: Json, dotted: string, value: unknown): void {
+  const parts = dotted.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== 'object' || node[part] === null) node[part] = {};
+    node = node[part] as Json;
+  }
+  node[parts[parts.length - 1]] = value;
+}
+
+function getPath(source: Json, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Json)[part] : undefined), source);
+}
+
+function deepMerge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' ? deepMerge(out[k] as Json, v as Json) : v;
+  }
+  return out;
+}
+
+function readJson(file: string, problems: string[]): Json {
+  if (!fs.existsSync(file)) return {};
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
+  } catch (err) {
+    problems.push(`${path.basename(file)}: not valid JSON (${(err as Error).message})`);
+    return {};
+  }
+}
+
+/** Which environment variable (or file key) a schema error is about, for a message an admin can act on. */
+function nameOf(instancePath: string, missing?: string): string {
+  const dotted = [...instancePath.split('/').filter(Boolean), ...(missing ? [missing] : [])].join('.');
+  const envs = ENV_MAP.filter((e) => e.path === dotted).map((e) => e.env);
+  return envs.length ? `${envs.join(' or ')} (${dotted})` : dotted;
+}
+
+function describe(err: ErrorObject): string {
+  if (err.keyword === 'required') {
+    const missing = (err.params as { missingProperty: string }).missingProperty;
+    return `${nameOf(err.instancePath, missing)}: missing`;
+  }
+  if (err.keyword === 'additionalProperties') {
+    return `${nameOf(err.instancePath, (err.params as { additionalProperty: string }).additionalProperty)}: unknown key`;
+  }
+  return `${nameOf(err.instancePath)}: ${err.message ?? 'invalid'}`;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  configDir?: string;
+  /** Called when a development key must be generated; returns the key persisted under dataDir. */
+  devKey?: (dataDir: string) => string;
+}
+
+/** Loads, merges and validates the configuration; throws ConfigError naming every bad key. */
+export function loadConfig(opts: LoadOptions = {}): AppConfig {
+  const env = opts.env ?? process.env;
+  const configDir = opts.configDir ?? path.join(projectRoot, 'config');
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV || 'development';
+
+  const base = readJson(path.join(configDir, 'default.json'), problems);
+  const overlay = readJson(path.join(configDir, `${nodeEnv}.json`), problems);
+  for (const secret of SECRET_PATHS) {
+    if (getPath(base, secret) !== undefined || getPath(overlay, secret) !== undefined) {
+      problems.push(`${secret}: secrets are read only from the environment, remove it from config/*.json`);
+    }
+  }
+  const merged: Json = deepMerge(base, overlay);
+  merged.env = nodeEnv;
+
+  for (const { env: name, path: dotted, type } of ENV_MAP) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (type === 'number') {
+      const n = Number(raw);
+      setPath(merged, dotted, Number.isFinite(n) && raw.trim() !== '' ? n : raw);
+    } else {
+      setPath(merged, dotted, raw);
+    }
+  }
+
+  // A development machine gets a generated, persisted key so `npm start` works on a fresh clone;
+  // production must be given one (checked by the schema below).
+  let keyGenerated = false;
+  if (getPath(merged, 'lti.key') === undefined && nodeEnv !== 'production' && opts.devKey) {
+    setPath(merged, 'lti.key', opts.devKey(String(getPath(merged, 'dataDir') ?? './data')));
+    keyGenerated = true;
+  }
+  setPath(merged, 'lti.keyGenerated', keyGenerated);
+
+  const ajv = new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true });
+  addFormats(ajv);
+  const validate = ajv.compile(configSchema);
+  if (!validate(merged)) problems.push(...(validate.errors ?? []).map(describe));
+  if (nodeEnv === 'production' && String(getPath(merged, 'publicUrl') ?? '').startsWith('http://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(String(merged.publicUrl))) {
+    problems.push('PUBLIC_URL (publicUrl): must be https in production (Moodle embeds Cermin in an iframe and needs secure cookies)');
+  }
+  if (problems.length) throw new ConfigError([...new Set(problems)]);
+
+  const cfg = merged as unknown as AppConfig;
+  cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, '');
+  // The schema allows 'auto' and the strings an environment variable carries; settle them here.
+  const demo: unknown = getPath(merged, 'demo.enabled');
+  cfg.demo.enabled = demo === 'auto' ? nodeEnv !== 'production' : demo === true || demo === 'true';
+  return cfg;
+}
+
+/** A copy safe to log: secrets replaced by whether they are set. */
+export function redactedConfig(cfg: AppConfig): Json {
+  const copy = JSON.parse(JSON.stringify(cfg)) as Json;
+  for (const secret of SECRET_PATHS) {
+    if (getPath(copy, secret) !== undefined) setPath(copy, secret, '[set]');
+  }
+  if (cfg.database.uri) setPath(copy, 'database.uri', cfg.database.uri.replace(/\/\/[^@/]*@/, '//[credentials]@'));
+  return copy;
+}

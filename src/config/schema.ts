@@ -1,0 +1,75 @@
+/** JSON schema of the whole configuration (see AppConfig). */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['env', 'port', 'host', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
+  properties: {
+    env: { enum: ['development', 'production', 'test'] },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
+    publicUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    dataDir: { type: 'string', minLength: 1 },
+    toolsDir: { type: 'string', minLength: 1 },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['embedded', 'ferretdbVersion', 'mongodVersion', 'connectTimeoutMs'],
+      properties: {
+        uri: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+        embedded: { enum: ['auto', 'ferretdb', 'mongod', 'off'] },
+        ferretdbVersion: { type: 'string', pattern: '^v\\d+\\.\\d+\\.\\d+$' },
+        mongodVersion: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
+        connectTimeoutMs: { type: 'integer', minimum: 100 },
+      },
+    },
+    lti: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'keyGenerated', 'toolName', 'toolDescription', 'tokenMaxAgeSeconds', 'clockSkewSeconds', 'nonceTtlSeconds', 'jwksCacheSeconds', 'rsaModulusLength'],
+      properties: {
+        key: { type: 'string', minLength: 32 },
+        keyGenerated: { type: 'boolean' },
+        toolName: { type: 'string', minLength: 1 },
+        toolDescription: { type: 'string' },
+        tokenMaxAgeSeconds: { type: 'integer', minimum: 5, maximum: 3600 },
+        clockSkewSeconds: { type: 'integer', minimum: 0, maximum: 300 },
+        nonceTtlSeconds: { type: 'integer', minimum: 60 },
+        jwksCacheSeconds: { type: 'integer', minimum: 0 },
+        rsaModulusLength: { enum: [2048, 3072, 4096] },
+      },
+    },
+    ai: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['model', 'timeoutMs', 'maxRetries'],
+      properties: {
+        baseUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
+        apiKey: { type: 'string', minLength: 1 },
+        model: { type: 'string', minLength: 1 },
+        timeoutMs: { type: 'integer', minimum: 1000 },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 5 },
+      },
+    },
+    demo: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled', 'participants'],
+      properties: {
+        enabled: { enum: ['auto', true, false, 'true', 'false'] },
+        participants: { type: 'integer', minimum: 1, maximum: 2000 },
+      },
+    },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['windowSeconds', 'ltiMaxPerWindow', 'registerMaxPerWindow'],
+      properties: {
+        windowSeconds: { type: 'integer', minimum: 1 },
+        ltiMaxPerWindow: { type: 'integer', minimum: 1 },
+        registerMaxPerWindow: { type: 'integer', minimum: 1 },
+      },
+    },
+    shutdownGraceMs: { type: 'integer', minimum: 0 },
+  },
+} as const;

@@ -1,0 +1,230 @@
+/**
+ * The LTI core: ltijs set up once, mounted by app.ts at /lti, with Cermin's workarounds:
+ * - `ltiaas` mode: no platform session cookie; the ltik alone (query, form field or
+ *   `Authorization: Bearer`) carries the session, so pages work inside Moodle's iframe without
+ *   third-party cookies. The OIDC state cookie is still required at launch (CSRF protection).
+ * - Cermin's id_token validator and async key generation (patches.ts).
+ * - A cached JWKS at /lti/keys (ltijs decrypts every key on every request).
+ * - Cermin's dynamic registration at /lti/register.
+ * - ltijs's SIGINT handler removed: main.ts owns shutdown.
+ */
+import express from 'express';
+import rateLimit from 'express-rate-limit';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config';
+import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from '../web/errors';
+import { sendPage } from '../web/render';
+import { translator } from '../web/i18n';
+import { launchContextFrom, type LaunchContext } from './context';
+import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
+import { IdTokenValidator } from './id-token';
+import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
+import { ensureLtiIndexes, LoginRequest, Nonce } from './models';
+import { patchLtijs } from './patches';
+import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
+
+export type LaunchHandler = (ctx: LaunchContext, ltik: string, req: express.Request, res: express.Response) => Promise<void>;
+
+export interface LtiServiceOptions {
+  config: AppConfig;
+  dbUri: string;
+  log: Logger;
+  onLaunch: LaunchHandler;
+  onDeepLinking: LaunchHandler;
+  /** Called with each launch outcome, for metrics. */
+  onOutcome?: (outcome: string) => void;
+}
+
+export interface LtiService {
+  /** ltijs's express app: mount at /lti. Routes added with `authenticated` need a valid ltik. */
+  app: express.Express;
+  provider: LtijsProvider;
+  registry: PlatformRegistry;
+  urls: ToolUrls;
+  /** Mounts routes behind ltijs's ltik check (at /lti<path>). */
+  authenticated(path: string, router: express.Router): void;
+  /** Origins allowed to frame Cermin: the registered platforms'. */
+  frameAncestors(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** MongoDB duplicate-key error: the nonce was seen before. */
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+}
+
+export async function createLtiService(opts: LtiServiceOptions): Promise<LtiService> {
+  const { config, log } = opts;
+  const provider = getProvider();
+  const urls = toolUrls(config.publicUrl);
+  const outcome = opts.onOutcome ?? (() => undefined);
+
+  let keysetCache: Promise<{ keys: Array<Record<string, unknown>> }> | undefined;
+  let ancestorsCache: Promise<string[]> | undefined;
+  const onKeysChanged = () => { keysetCache = undefined; ancestorsCache = undefined; };
+  const registry = new PlatformRegistry(provider, onKeysChanged);
+
+  const validator = new IdTokenValidator({
+    policy: {
+      maxAgeSeconds: config.lti.tokenMaxAgeSeconds,
+      clockSkewSeconds: config.lti.clockSkewSeconds,
+      nonceTtlSeconds: config.lti.nonceTtlSeconds,
+      jwksCacheSeconds: config.lti.jwksCacheSeconds,
+    },
+    findPlatform: (iss, clientId) => provider.getPlatform(iss, clientId),
+    isDeploymentAllowed: (iss, clientId, deploymentId) => registry.isDeploymentAllowed(iss, clientId, deploymentId),
+    rememberNonce: async (iss, nonce, expiresAt) => {
+      try {
+        await Nonce.create({ iss, nonce, expiresAt });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+  });
+  patchLtijs(validator, config.lti.rsaModulusLength);
+
+  const limiter = (max: number) => rateLimit({
+    windowMs: config.rateLimit.windowSeconds * 1000,
+    limit: max,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (req, res) => { void sendError(req, res, 429, 'error.tooManyRequests'); },
+  });
+
+  const sigintBefore = new Set(process.listeners('SIGINT'));
+  provider.setup(config.lti.key, { url: opts.dbUri }, {
+    appRoute: '/launch',
+    loginRoute: '/login',
+    keysetRoute: '/keys',
+    dynRegRoute: '/register',
+    // Moodle posts the launch cross-site into an iframe: the state cookie needs SameSite=None.
+    cookies: { secure: true, sameSite: 'None' },
+    devMode: false,
+    ltiaas: true,
+    tokenMaxAge: config.lti.tokenMaxAgeSeconds,
+    // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
+    cors: false,
+    serverAddon: (app: express.Express) => {
+      app.use(['/login', '/launch'], limiter(config.rateLimit.ltiMaxPerWindow));
+      app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
+      app.all('/login', captureLoginRequest);
+      app.get('/keys', (_req, res, next) => {
+        keysetCache ??= getKeysetModule().build(provider.Database, config.lti.key);
+        keysetCache.then((keys) => { res.set('Cache-Control', 'public, max-age=300').json(keys); }).catch((err) => { keysetCache = undefined; next(err); });
+      });
+      app.all('/register', (req, res, next) => { dynamicRegistration(req, res).catch(next); });
+    },
+  });
+
+  /** Keeps each login's parameters under its state, so a cookie-blocked launch can restart in a new window. */
+  function captureLoginRequest(req: express.Request, res: express.Response, next: express.NextFunction): void {
+    const params: Record<string, string> = {};
+    for (const key of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id']) {
+      const value = (req.body as Record<string, unknown> | undefined)?.[key] ?? req.query[key];
+      if (typeof value === 'string' && value.length <= 4096) params[key] = value;
+    }
+    if (!params.iss || !params.login_hint || !params.target_link_uri) {
+      outcome('login_bad_request');
+      void sendError(req, res, 400, 'error.loginParams');
+      return;
+    }
+    const setCookie = res.cookie.bind(res);
+    res.cookie = ((name: string, value: unknown, options: express.CookieOptions) => {
+      if (name.startsWith('state')) {
+        const state = name.slice('state'.length);
+        LoginRequest.create({ state, params, expiresAt: new Date(Date.now() + 10 * 60 * 1000) }).catch((err) => log.warn({ err }, 'login request not kept'));
+      }
+      return setCookie(name, value, options);
+    }) as typeof res.cookie;
+    next();
+  }
+
+  async function dynamicRegistration(req: express.Request, res: express.Response): Promise<void> {
+    const locale = requestLocale(req);
+    const t = translator(locale);
+    const query = { ...req.query };
+    if (!validateRegistrationQuery(query)) {
+      outcome('registration_bad_request');
+      await sendPage(res, 400, 'registration', { locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: t('registration.BAD_CONFIGURATION_URL') });
+      return;
+    }
+    try {
+      const result = await registerDynamically({ registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription }, query.openid_configuration, query.registration_token);
+      onKeysChanged();
+      log.info({ issuer: result.platform.issuer, clientId: result.platform.clientId, deployments: result.platform.deploymentIds, grantedScopes: result.grantedScopes }, 'platform registered dynamically');
+      outcome('registration_ok');
+      await sendPage(res, 200, 'registration', {
+        locale, title: t('registration.done.title'), heading: t('registration.done.title'), message: t('registration.done.body'),
+        platform: result.platform, closeTarget: new URL(result.platform.issuer).origin,
+      });
+    } catch (err) {
+      if (!(err instanceof RegistrationError)) throw err;
+      log.warn({ code: err.code, detail: err.message }, 'dynamic registration failed');
+      outcome('registration_failed');
+      await sendPage(res, err.code === 'PLATFORM_REFUSED' || err.code === 'CONFIGURATION_UNREACHABLE' ? 502 : 400, 'registration', {
+        locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: `${t(`registration.${err.code}`)} (${err.message})`,
+      });
+    }
+  }
+
+  const asLaunch = (handler: LaunchHandler, kind: string) => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
+    try {
+      // The launch POST itself, or a later request to /lti/launch with an ltik: both go to the page.
+      if (req.method === 'POST' && req.body?.id_token) outcome(kind);
+      await handler(launchContextFrom(token), res.locals.ltik as string, req, res);
+    } catch (err) {
+      next(err);
+    }
+  };
+  provider.onConnect(asLaunch(opts.onLaunch, 'launch_ok'));
+  provider.onDeepLinking(asLaunch(opts.onDeepLinking, 'deep_linking_ok'));
+
+  const refused = async (req: express.Request, res: express.Response) => {
+    const err = (res.locals.err ?? {}) as { details?: { message?: string } };
+    const code = err.details?.message ?? 'unknown';
+    const hasIdToken = Boolean(req.body?.id_token);
+    outcome(hasIdToken ? `refused_${code}` : 'session_invalid');
+    log.info({ code, path: req.path }, hasIdToken ? 'launch refused' : 'request without a valid ltik');
+    let newWindowUrl: string | undefined;
+    if (code === 'MISSING_VALIDATION_COOKIE' && typeof req.body?.state === 'string') {
+      const login = await LoginRequest.findOne({ state: req.body.state }).lean();
+      if (login) newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
+    }
+    await sendError(req, res, launchRefusalStatus(code), launchMessageKey(code), {
+      code, heading: translator(requestLocale(req))('launch.refused.title'), newWindowUrl,
+    });
+  };
+  provider.onInvalidToken(refused);
+  provider.onSessionTimeout(refused);
+  provider.onUnregisteredPlatform(async (req, res) => { outcome('login_unregistered'); await sendError(req, res, 400, 'error.unregisteredPlatform'); });
+  provider.onInactivePlatform(async (req, res) => { outcome('login_inactive'); await sendError(req, res, 403, 'error.inactivePlatform'); });
+
+  await provider.deploy({ serverless: true, silent: true });
+  for (const listener of process.listeners('SIGINT')) {
+    if (!sigintBefore.has(listener)) process.removeListener('SIGINT', listener);
+  }
+  await ensureLtiIndexes();
+
+  return {
+    app: provider.app,
+    provider,
+    registry,
+    urls,
+    authenticated(path, router) {
+      provider.app.use(path, router);
+    },
+    frameAncestors() {
+      ancestorsCache ??= registry.list().then((list) => [...new Set(list.map((p) => new URL(p.issuer).origin))]).catch((err) => {
+        ancestorsCache = undefined;
+        throw err;
+      });
+      return ancestorsCache;
+    },
+    async close() {
+      // ltijs's close() removes its reconnect listeners before closing the shared connection.
+      await (provider as unknown as { close(o: { silent: boolean }): Promise<void> }).close({ silent: true });
+    },
+  };
+}

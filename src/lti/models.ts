@@ -1,0 +1,64 @@
+/**
+ * Cermin's own LTI collections beside ltijs's: the deployment allow-list and the nonce store.
+ * ltijs never checks deployment_id and remembers a nonce only ~10 s, so both live here.
+ */
+import mongoose, { Schema, type Model } from 'mongoose';
+
+export interface DeploymentDoc { platformId: string; iss: string; clientId: string; deploymentId: string; createdAt: Date }
+export interface NonceDoc { iss: string; nonce: string; expiresAt: Date }
+export interface PlatformMetaDoc { iss: string; clientId: string; registeredVia: 'dynamic' | 'manual' | 'demo'; grantedScopes: string[]; updatedAt: Date }
+
+const deploymentSchema = new Schema<DeploymentDoc>({
+  platformId: { type: String, required: true },
+  iss: { type: String, required: true },
+  clientId: { type: String, required: true },
+  deploymentId: { type: String, required: true },
+  createdAt: { type: Date, default: Date.now },
+}, { collection: 'cermin_deployments', autoIndex: false });
+deploymentSchema.index({ iss: 1, clientId: 1, deploymentId: 1 }, { unique: true });
+
+// Expiry is swept by Cermin itself (FerretDB has no TTL indexes), so no `expires` here.
+const nonceSchema = new Schema<NonceDoc>({
+  iss: { type: String, required: true },
+  nonce: { type: String, required: true },
+  expiresAt: { type: Date, required: true },
+}, { collection: 'cermin_nonces', autoIndex: false });
+nonceSchema.index({ iss: 1, nonce: 1 }, { unique: true });
+nonceSchema.index({ expiresAt: 1 });
+
+/** What ltijs does not keep about a platform: how it came and which scopes it granted. */
+const platformMetaSchema = new Schema<PlatformMetaDoc>({
+  iss: { type: String, required: true },
+  clientId: { type: String, required: true },
+  registeredVia: { type: String, required: true },
+  grantedScopes: { type: [String], default: [] },
+  updatedAt: { type: Date, default: Date.now },
+}, { collection: 'cermin_platform_meta', autoIndex: false });
+platformMetaSchema.index({ iss: 1, clientId: 1 }, { unique: true });
+
+/**
+ * The login request behind each OIDC state, kept a few minutes so that a launch whose state
+ * cookie was blocked (third-party cookies off) can offer "open in a new window" with the same
+ * login parameters instead of a dead end.
+ */
+export interface LoginRequestDoc { state: string; params: Record<string, string>; expiresAt: Date }
+const loginRequestSchema = new Schema<LoginRequestDoc>({
+  state: { type: String, required: true },
+  params: { type: Schema.Types.Mixed, required: true },
+  expiresAt: { type: Date, required: true },
+}, { collection: 'cermin_login_requests', autoIndex: false });
+loginRequestSchema.index({ state: 1 }, { unique: true });
+
+function model<T>(name: string, schema: Schema<T>): Model<T> {
+  return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
+}
+
+export const Deployment = model('CerminDeployment', deploymentSchema);
+export const Nonce = model('CerminNonce', nonceSchema);
+export const PlatformMeta = model('CerminPlatformMeta', platformMetaSchema);
+export const LoginRequest = model('CerminLoginRequest', loginRequestSchema);
+
+/** Creates Cermin's LTI indexes (autoIndex is off so start-up order is explicit). */
+export async function ensureLtiIndexes(): Promise<void> {
+  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), LoginRequest.createIndexes()]);
+}

@@ -1,0 +1,131 @@
+/**
+ * The platform registry: Moodle sites Cermin trusts, their deployments, and the values an admin
+ * types into Moodle. Used by the CLI (`npm run platform`), the admin pages and dynamic
+ * registration. Platforms and their keys are stored by ltijs (private keys encrypted with LTI_KEY).
+ */
+import type { LtijsProvider } from './ltijs';
+import { Deployment, PlatformMeta, type PlatformMetaDoc } from './models';
+
+export interface PlatformInput {
+  issuer: string;
+  clientId: string;
+  authUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  name?: string;
+  deploymentIds?: string[];
+}
+
+export interface PlatformSummary {
+  platformId: string;
+  name: string;
+  issuer: string;
+  clientId: string;
+  authUrl: string;
+  tokenUrl: string;
+  jwksUrl: string;
+  active: boolean;
+  deploymentIds: string[];
+  registeredVia?: PlatformMetaDoc['registeredVia'];
+  grantedScopes: string[];
+}
+
+/** The URLs Moodle's manual "Tool configuration" form asks for. */
+export interface ToolUrls {
+  toolUrl: string;
+  loginUrl: string;
+  redirectUris: string[];
+  keysetUrl: string;
+  deepLinkingUrl: string;
+  registrationUrl: string;
+  domain: string;
+}
+
+export function toolUrls(publicUrl: string): ToolUrls {
+  const launch = `${publicUrl}/lti/launch`;
+  return {
+    toolUrl: launch,
+    loginUrl: `${publicUrl}/lti/login`,
+    // One launch URL: Moodle matches redirect_uri exactly and ltijs uses the launch URL for it.
+    redirectUris: [launch],
+    keysetUrl: `${publicUrl}/lti/keys`,
+    deepLinkingUrl: launch,
+    registrationUrl: `${publicUrl}/lti/register`,
+    domain: new URL(publicUrl).host,
+  };
+}
+
+export class PlatformRegistry {
+  constructor(private readonly lti: LtijsProvider, private readonly onKeysChanged: () => void) {}
+
+  async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[] } = {}): Promise<PlatformSummary> {
+    const existing = await this.lti.getPlatform(input.issuer, input.clientId);
+    const platform = await this.lti.registerPlatform({
+      url: input.issuer,
+      name: input.name ?? new URL(input.issuer).host,
+      clientId: input.clientId,
+      authenticationEndpoint: input.authUrl,
+      accesstokenEndpoint: input.tokenUrl,
+      authConfig: { method: 'JWK_SET', key: input.jwksUrl },
+    });
+    const platformId = await platform.platformKid();
+    // ltijs keeps an "inactive" flag only for dynamic registrations; Cermin decides explicitly.
+    await platform.platformActive(opts.active ?? true);
+    for (const deploymentId of input.deploymentIds ?? []) await this.addDeployment(input.issuer, input.clientId, deploymentId, platformId);
+    await PlatformMeta.updateOne(
+      { iss: input.issuer, clientId: input.clientId },
+      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], updatedAt: new Date() } },
+      { upsert: true },
+    );
+    if (!existing) this.onKeysChanged();
+    return this.summary(platformId);
+  }
+
+  async addDeployment(issuer: string, clientId: string, deploymentId: string, platformId?: string): Promise<void> {
+    const id = platformId ?? (await this.requirePlatform(issuer, clientId));
+    await Deployment.updateOne(
+      { iss: issuer, clientId, deploymentId },
+      { $setOnInsert: { platformId: id, iss: issuer, clientId, deploymentId, createdAt: new Date() } },
+      { upsert: true },
+    );
+  }
+
+  async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
+    return (await Deployment.exists({ iss: issuer, clientId, deploymentId })) !== null;
+  }
+
+  private async requirePlatform(issuer: string, clientId: string): Promise<string> {
+    const p = await this.lti.getPlatform(issuer, clientId);
+    if (!p) throw new Error(`No platform ${issuer} with client id ${clientId}`);
+    return p.platformKid();
+  }
+
+  async summary(platformId: string): Promise<PlatformSummary> {
+    const p = await this.lti.getPlatformById(platformId);
+    if (!p) throw new Error(`No platform ${platformId}`);
+    const [issuer, clientId, name, authUrl, tokenUrl, auth, active] = await Promise.all([
+      p.platformUrl(), p.platformClientId(), p.platformName(), p.platformAuthEndpoint(), p.platformAccessTokenEndpoint(), p.platformAuthConfig(), p.platformActive(),
+    ]);
+    const [deployments, meta] = await Promise.all([Deployment.find({ iss: issuer, clientId }).lean(), PlatformMeta.findOne({ iss: issuer, clientId }).lean()]);
+    return {
+      platformId, name, issuer, clientId, authUrl, tokenUrl, jwksUrl: auth.key, active,
+      deploymentIds: deployments.map((d) => d.deploymentId).sort(),
+      registeredVia: meta?.registeredVia,
+      grantedScopes: meta?.grantedScopes ?? [],
+    };
+  }
+
+  async list(): Promise<PlatformSummary[]> {
+    const all = await this.lti.getAllPlatforms();
+    return Promise.all(all.map(async (p) => this.summary(await p.platformKid())));
+  }
+
+  async remove(issuer: string, clientId: string): Promise<boolean> {
+    const p = await this.lti.getPlatform(issuer, clientId);
+    if (!p) return false;
+    await this.lti.deletePlatformById(await p.platformKid());
+    await Promise.all([Deployment.deleteMany({ iss: issuer, clientId }), PlatformMeta.deleteMany({ iss: issuer, clientId })]);
+    this.onKeysChanged();
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+/** Operations: liveness, readiness (pings the database), Prometheus metrics, request logs. */
+import express from 'express';
+import mongoose from 'mongoose';
+import type { Logger } from 'pino';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  launches: Counter<'outcome'>;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'cermin_' });
+  return {
+    registry,
+    launches: new Counter({ name: 'cermin_lti_events_total', help: 'LTI logins, launches, refusals and registrations by outcome', labelNames: ['outcome'], registers: [registry] }),
+    httpDuration: new Histogram({
+      name: 'cermin_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+    }),
+  };
+}
+
+/** Route label without ids, so metrics stay low-cardinality. */
+export function routeLabel(path: string): string {
+  return path
+    .replace(/\/courses\/[^/]+/, '/courses/:courseKey')
+    .replace(/^\/demo\/.*/, '/demo/*')
+    .replace(/^\/static\/.*/, '/static/*');
+}
+
+export function requestLog(log: Logger, metrics: Metrics): express.RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = routeLabel(req.baseUrl + req.path);
+      metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      // Path only: the query carries the ltik, and bodies carry reflections.
+      log.info({ method: req.method, path: route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
+    next();
+  };
+}
+
+export function opsRouter(metrics: Metrics, isShuttingDown: () => boolean): express.Router {
+  const router = express.Router();
+  router.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  router.get('/readyz', (_req, res) => {
+    const db = mongoose.connection.db;
+    if (isShuttingDown() || !db || mongoose.connection.readyState !== 1) {
+      res.status(503).json({ status: 'unavailable', database: isShuttingDown() ? 'shutting down' : 'disconnected' });
+      return;
+    }
+    const started = Date.now();
+    db.admin().ping()
+      .then(() => res.json({ status: 'ready', database: 'ok', pingMs: Date.now() - started }))
+      .catch((err: Error) => res.status(503).json({ status: 'unavailable', database: err.message }));
+  });
+  router.get('/metrics', (_req, res, next) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text)).catch(next);
+  });
+  return router;
+}
