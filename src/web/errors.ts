@@ -28,6 +28,7 @@ export async function sendError(req: express.Request, res: express.Response, sta
 
 /** HTTP status for each launch refusal code (all 4xx: the request, not Cermin, is at fault). */
 export function launchRefusalStatus(code: string): number {
+  if (code === 'NO_LTIK_OR_IDTOKEN_FOUND') return 401; // a session problem, not a bad launch
   if (code === 'UNREGISTERED_PLATFORM' || code === 'UNKNOWN_DEPLOYMENT' || code === 'PLATFORM_NOT_ACTIVATED') return 403;
   if (code.startsWith('NO_') || code.startsWith('WRONG_') || code === 'INVALID_JWT_RECEIVED' || code === 'ALG_NOT_RS256' || code === 'KID_NOT_FOUND' || code === 'NONCE_MISSING' || code === 'AZP_MISSING') return 400;
   return 401;

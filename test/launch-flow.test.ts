@@ -1,0 +1,163 @@
+/**
+ * Launches as a person makes them in the demo LMS (course page → login → platform auth →
+ * launch → first page), role routing, the ltik carried without cookies, and the tenant wall.
+ */
+import mongoose from 'mongoose';
+import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { startSecondPlatform, startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+beforeAll(async () => { stack = await startStack(); });
+afterAll(async () => { await stack.close(); });
+
+const h1 = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1];
+
+describe('launch through the demo LMS, routed by role', () => {
+  test.each([
+    ['u-p-001', 'participant', 'Jurnal reflektif Anda'],
+    ['u-coach-1', 'coach', 'Ruang coach'],
+    ['u-assistant-1', 'coach', 'Ruang coach'],
+    ['u-admin-1', 'admin', 'Konsol admin Cermin'],
+    ['u-mentor-1', 'mentor', 'Ruang mentor'],
+  ])('%s lands on the %s page', async (userId, audience, heading) => {
+    const page = await launchThroughDemo(new Browser(), stack.demoBase, userId);
+    expect(page.status).toBe(200);
+    expect(new URL(page.url).pathname).toMatch(new RegExp(`^/lti/app/courses/[\\w-]+/${audience}$`));
+    expect(h1(page)).toBe(heading);
+    const user = stack.demo.users.find((u) => u.id === userId);
+    expect(page.body).toContain(user?.name.replace(/&/g, '&amp;').replace(/'/g, '&#39;'));
+    expect(page.body).toContain('Latsar CPNS Angkatan I');
+  });
+
+  test('the demo course page offers a launch for each role', async () => {
+    const page = await new Browser().go(stack.demoBase);
+    expect(page.status).toBe(200);
+    for (const kind of ['participant', 'coach', 'admin', 'mentor'] as const) {
+      expect(page.body).toContain(`user=${stack.demo.userByKind(kind).id}`);
+    }
+  });
+
+  test('a coach opening "select content" lands on the deep-linking picker', async () => {
+    const page = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1', { deepLinking: true });
+    expect(page.status).toBe(200);
+    expect(new URL(page.url).pathname).toMatch(/\/deep-linking$/);
+  });
+
+  test('a participant cannot open the deep-linking picker', async () => {
+    const browser = new Browser();
+    const participant = await launchThroughDemo(browser, stack.demoBase, 'u-p-002');
+    const url = new URL(participant.url);
+    const page = await browser.go(`${stack.baseUrl}${url.pathname.replace(/participant$/, 'deep-linking')}?ltik=${encodeURIComponent(ltikOf(participant))}`);
+    expect(page.status).toBe(403);
+  });
+
+  test('the admin page shows every value Moodle\'s manual form asks for', async () => {
+    const page = await launchThroughDemo(new Browser(), stack.demoBase, 'u-admin-1');
+    const urls = stack.cermin.lti.urls;
+    for (const value of [urls.toolUrl, urls.loginUrl, urls.keysetUrl, urls.registrationUrl, stack.demo.issuer, 'cermin-demo', 'demo-deployment-1']) {
+      expect(page.body).toContain(value);
+    }
+  });
+});
+
+describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', () => {
+  test('a later request works with the ltik alone, in the query or as a Bearer header', async () => {
+    const launched = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-003');
+    const ltik = ltikOf(launched);
+    const path = new URL(launched.url).pathname;
+    const fresh = new Browser(); // no cookies at all
+    expect((await fresh.go(`${stack.baseUrl}${path}?ltik=${encodeURIComponent(ltik)}`)).status).toBe(200);
+    expect((await fresh.request(`${stack.baseUrl}${path}`, { headers: { Authorization: `Bearer ${ltik}` } })).status).toBe(200);
+  });
+
+  test('no ltik, a forged ltik, or an expired session each get a clear page, not data', async () => {
+    const launched = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-004');
+    const path = new URL(launched.url).pathname;
+    const none = await new Browser().go(`${stack.baseUrl}${path}`);
+    expect(none.status).toBe(401);
+    expect(none.body).toContain('hanya bisa dibuka dari aktivitas Cermin');
+
+    const [header, payload] = ltikOf(launched).split('.');
+    const forged = await new Browser().go(`${stack.baseUrl}${path}?ltik=${header}.${payload}.AAAA`);
+    expect(forged.status).toBe(401);
+    expect(forged.body).not.toContain('Jurnal reflektif Anda');
+
+    // ltijs keeps a session 24 h; past that its records are gone (what the sweeper deletes).
+    await mongoose.connection.db?.collection('idtokens').deleteMany({ user: 'u-p-004' });
+    const expired = await new Browser().go(launched.url);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toContain('Sesi Anda sudah berakhir');
+  });
+
+  test('with third-party cookies blocked the launch explains and offers a new window that works', async () => {
+    const blocked = new Browser();
+    blocked.blockCookiesFor(stack.baseUrl);
+    const q = new URLSearchParams({ user: 'u-p-005', link: '11' });
+    const launchPage = await blocked.go(`${stack.demoBase}/launch?${q}`);
+    const authResponse = await blocked.submitAutoForm(launchPage);
+    const refused = await blocked.submitAutoForm(authResponse);
+    expect(refused.status).toBe(401);
+    expect(refused.body).toContain('<code>MISSING_VALIDATION_COOKIE</code>');
+    const link = /href="([^"]+)" target="_blank"/.exec(refused.body)?.[1];
+    expect(link).toBeDefined();
+    const newWindowUrl = (link as string).replace(/&amp;/g, '&');
+    expect(newWindowUrl.startsWith(stack.cermin.lti.urls.loginUrl)).toBe(true);
+
+    // The new top-level window is first-party: cookies work, the launch completes.
+    const topLevel = new Browser();
+    const auth = await topLevel.go(newWindowUrl);
+    const page = await topLevel.submitAutoForm(auth);
+    expect(page.status).toBe(200);
+    expect(new URL(page.url).pathname).toMatch(/\/participant$/);
+  });
+
+  test('reloading the launch (re-posting the same id_token) is refused, not a second session', async () => {
+    const browser = new Browser();
+    const q = new URLSearchParams({ user: 'u-p-006', link: '11' });
+    const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${q}`));
+    expect((await browser.submitAutoForm(auth)).status).toBe(200);
+    const again = await browser.submitAutoForm(auth);
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(again.status).toBeLessThan(500);
+  });
+});
+
+describe('tenant wall: an ltik from one platform or course opens nothing of another', () => {
+  test('a coach of platform B cannot open platform A\'s course pages, and the reverse', async () => {
+    const other = await startSecondPlatform(stack);
+    try {
+      const coachA = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1');
+      const coachB = await launchThroughDemo(new Browser(), other.base, 'u-coach-1');
+      expect(coachB.status).toBe(200);
+      const pathA = new URL(coachA.url).pathname;
+      const pathB = new URL(coachB.url).pathname;
+      expect(pathA).not.toBe(pathB);
+
+      const crossAB = await new Browser().go(`${stack.baseUrl}${pathA}?ltik=${encodeURIComponent(ltikOf(coachB))}`);
+      expect(crossAB.status).toBe(403);
+      expect(crossAB.body).toContain('kursus atau platform lain');
+      expect(crossAB.body).not.toContain('Latsar CPNS Angkatan I');
+
+      const crossBA = await new Browser().go(`${stack.baseUrl}${pathB}?ltik=${encodeURIComponent(ltikOf(coachA))}`);
+      expect(crossBA.status).toBe(403);
+
+      // The admin of platform A sees only platform A in its console.
+      const adminA = await launchThroughDemo(new Browser(), stack.demoBase, 'u-admin-1');
+      expect(adminA.body).toContain(stack.demo.issuer);
+      expect(adminA.body).not.toContain(other.base);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('a participant cannot open the coach or admin page of their own course', async () => {
+    const browser = new Browser();
+    const launched = await launchThroughDemo(browser, stack.demoBase, 'u-p-007');
+    const ltik = encodeURIComponent(ltikOf(launched));
+    for (const page of ['coach', 'admin', 'mentor']) {
+      const res = await browser.go(`${stack.baseUrl}${new URL(launched.url).pathname.replace(/participant$/, page)}?ltik=${ltik}`);
+      expect(res.status).toBe(403);
+      expect(res.body).toContain('tidak memiliki akses');
+    }
+  });
+});
