@@ -10,7 +10,6 @@ import { ensureFerretdb, startFerretdb, type EmbeddedDatabase } from '../../src/
 import { fromRoot } from '../../src/paths';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __CERMIN_TEST_DB__: { db: EmbeddedDatabase; dir: string } | undefined;
 }
 
