@@ -56,6 +56,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'PUBLIC_URL', path: 'publicUrl', type: 'string' },
   { env: 'LOG_LEVEL', path: 'logLevel', type: 'string' },
   { env: 'DATA_DIR', path: 'dataDir', type: 'string' },
+  { env: 'TOOLS_DIR', path: 'toolsDir', type: 'string' },
   { env: 'MONGODB_URI', path: 'database.uri', type: 'string' },
   { env: 'EMBEDDED_DB', path: 'database.embedded', type: 'string' },
   { env: 'LTI_KEY', path: 'lti.key', type: 'string' },

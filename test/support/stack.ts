@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mongoose from 'mongoose';
+import type { Logger } from 'pino';
 import { createApp, type CerminApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { freePort } from '../../src/db/embedded';
@@ -29,7 +30,7 @@ export function testDatabaseUri(name: string): string {
   return `${base}/${name}`;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<Stack> {
   const port = await freePort();
   const dbName = `cermin_test_${crypto.randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -45,7 +46,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     },
   });
   await mongoose.connect(config.database.uri as string);
-  const cermin = await createApp({ config, dbUri: config.database.uri as string, log: createLogger(config.logLevel) });
+  const cermin = await createApp({ config, dbUri: config.database.uri as string, log: opts.log ?? createLogger(config.logLevel) });
   const server = http.createServer(cermin.app);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   if (!cermin.demo) throw new Error('the test stack needs the demo platform');

@@ -1,0 +1,71 @@
+/** Configuration: defaults, environment overrides, and one message naming every bad key. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig, redactedConfig } from '../src/config';
+
+const KEY = 'k'.repeat(40);
+
+function problemsOf(env: Record<string, string>, configDir?: string): string[] {
+  try {
+    loadConfig({ env, configDir });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('defaults plus environment give one typed object', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, PORT: '4010', PUBLIC_URL: 'https://cermin.example.go.id/', AI_MODEL: 'llama3' } });
+  expect(cfg.port).toBe(4010);
+  expect(cfg.publicUrl).toBe('https://cermin.example.go.id');
+  expect(cfg.ai.model).toBe('llama3');
+  expect(cfg.lti.key).toBe(KEY);
+  expect(cfg.demo.enabled).toBe(true);
+  expect(cfg.database.uri).toBeUndefined();
+});
+
+test('every bad key is named at once, with the environment variable to fix', () => {
+  const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: 'short', PORT: 'eighty', PUBLIC_URL: 'moodle', MONGODB_URI: 'postgres://x', AI_BASE_URL: 'not a url', LOG_LEVEL: 'loud' });
+  const text = problems.join('\n');
+  for (const name of ['LTI_KEY', 'PORT', 'PUBLIC_URL', 'MONGODB_URI', 'AI_BASE_URL', 'LOG_LEVEL']) expect(text).toContain(name);
+  expect(problems.length).toBeGreaterThanOrEqual(6);
+});
+
+test('production needs LTI_KEY (no generated key) and an https PUBLIC_URL, and turns the demo off', () => {
+  const problems = problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'http://cermin.example.go.id' }).join('\n');
+  expect(problems).toMatch(/LTI_KEY or ENCRYPTION_KEY \(lti\.key\): missing/);
+  expect(problems).toMatch(/PUBLIC_URL.*https/);
+  const cfg = loadConfig({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://cermin.example.go.id', ENCRYPTION_KEY: KEY } });
+  expect(cfg.demo.enabled).toBe(false);
+  expect(cfg.lti.keyGenerated).toBe(false);
+});
+
+test('development without LTI_KEY uses the persisted machine key', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development' }, devKey: () => 'd'.repeat(64) });
+  expect(cfg.lti.key).toBe('d'.repeat(64));
+  expect(cfg.lti.keyGenerated).toBe(true);
+});
+
+test('a secret written into a config file is refused; an unknown key and bad JSON are named', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-cfg-'));
+  fs.copyFileSync(path.join(__dirname, '..', 'config', 'default.json'), path.join(dir, 'default.json'));
+  fs.writeFileSync(path.join(dir, 'development.json'), JSON.stringify({ lti: { key: KEY }, ai: { apiKey: 'sk-123' }, colour: 'blue' }));
+  const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY }, dir).join('\n');
+  expect(problems).toContain('lti.key: secrets are read only from the environment');
+  expect(problems).toContain('ai.apiKey: secrets are read only from the environment');
+  expect(problems).toContain('colour: unknown key');
+  fs.writeFileSync(path.join(dir, 'development.json'), '{ nope');
+  expect(problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY }, dir).join('\n')).toContain('development.json: not valid JSON');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('the loggable copy hides secrets and database credentials', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, AI_API_KEY: 'sk-secret-value', MONGODB_URI: 'mongodb://user:pass@db:27017/cermin' } });
+  const text = JSON.stringify(redactedConfig(cfg));
+  expect(text).not.toContain(KEY);
+  expect(text).not.toContain('sk-secret-value');
+  expect(text).not.toContain('user:pass');
+  expect(text).toContain('[set]');
+});

@@ -1,0 +1,91 @@
+/**
+ * `npm start` as a process: the embedded database is started and kept under DATA_DIR, the demo
+ * launch works, SIGTERM stops everything cleanly, a restart keeps the data, and a start that
+ * cannot work says why. Runs the built dist/ (npm test builds it first).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Browser, launchThroughDemo } from './support/browser';
+import { freePort } from '../src/db/embedded';
+
+const root = path.join(__dirname, '..');
+const main = path.join(root, 'dist', 'src', 'main.js');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-proc-'));
+
+interface Running { child: ChildProcessWithoutNullStreams; port: number; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+
+function start(env: Record<string, string>, port: number): Running {
+  const child = spawn(process.execPath, [main], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, port, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitFor(run: Running, text: string, ms = 60000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!run.stdout().includes(text)) {
+    if (run.child.exitCode !== null) throw new Error(`exited ${run.child.exitCode}: ${run.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`timeout waiting for "${text}": ${run.stdout()} ${run.stderr()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+afterAll(() => { fs.rmSync(dataDir, { recursive: true, force: true }); });
+
+test('start with the embedded database, launch, stop on SIGTERM, restart with the data kept', async () => {
+  const port = await freePort();
+  const first = start({}, port);
+  try {
+    await waitFor(first, 'Cermin berjalan');
+    expect(first.stdout()).toMatch(/\/setup\?token=[\w-]{20,}/);
+    expect(first.stdout()).toContain(`http://127.0.0.1:${port}/demo`);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+    const page = await launchThroughDemo(new Browser(), `http://127.0.0.1:${port}/demo`, 'u-p-001');
+    expect(page.status).toBe(200);
+    expect(fs.existsSync(path.join(dataDir, 'ferretdb'))).toBe(true);
+    expect(fs.statSync(path.join(dataDir, '.dev-lti-key')).mode & 0o077).toBe(0);
+  } finally {
+    first.child.kill('SIGTERM');
+  }
+  expect(await first.exited).toBe(0);
+  // The embedded database went down with it.
+  await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+
+  const keysBefore = fs.readFileSync(path.join(dataDir, '.dev-lti-key'), 'utf8');
+  const second = start({}, port);
+  try {
+    await waitFor(second, 'Cermin berjalan');
+    const keys = (await (await fetch(`http://127.0.0.1:${port}/lti/keys`)).json()) as { keys: unknown[] };
+    expect(keys.keys).toHaveLength(1); // the demo platform's tool key survived the restart, not a second one
+    const page = await launchThroughDemo(new Browser(), `http://127.0.0.1:${port}/demo`, 'u-coach-1');
+    expect(page.status).toBe(200);
+    expect(fs.readFileSync(path.join(dataDir, '.dev-lti-key'), 'utf8')).toBe(keysBefore);
+  } finally {
+    second.child.kill('SIGINT');
+  }
+  expect(await second.exited).toBe(0);
+}, 120000);
+
+test('a bad configuration stops the start with one message naming each bad key', async () => {
+  const run = start({ PORT: 'abc', LOG_LEVEL: 'loud', LTI_KEY: 'short' }, 0);
+  expect(await run.exited).toBe(2);
+  for (const name of ['PORT', 'LOG_LEVEL', 'LTI_KEY']) expect(run.stderr()).toContain(name);
+  expect(run.stderr()).not.toContain('short'); // the secret's value is not echoed
+});
+
+test('with no MONGODB_URI and no way to run a local database, the error says how to set MONGODB_URI', async () => {
+  const emptyTools = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-notools-'));
+  const run = start({ EMBEDDED_DB: 'ferretdb', TOOLS_DIR: emptyTools, PATH: '/nonexistent' }, await freePort());
+  expect(await run.exited).toBe(3);
+  expect(run.stderr()).toContain('MONGODB_URI');
+  expect(run.stderr()).toContain('Go is not installed');
+  fs.rmSync(emptyTools, { recursive: true, force: true });
+});

@@ -1,0 +1,151 @@
+/**
+ * Platform registration both ways Moodle offers: dynamic (against the demo LMS's Moodle-shaped
+ * registration endpoint) and manual (the setup-token admin page), then a real launch each time.
+ */
+import express from 'express';
+import { Browser, launchThroughDemo } from './support/browser';
+import { startStack, type Stack } from './support/stack';
+import { freePort } from '../src/db/embedded';
+import { issueSetupToken } from '../src/web/setup';
+import { SCOPES } from '../src/lti/claims';
+
+let stack: Stack;
+beforeAll(async () => { stack = await startStack(); });
+afterAll(async () => { await stack.close(); });
+
+describe('dynamic registration', () => {
+  test('registers with the platform, keeps the deployment id it assigns, and the new client can launch', async () => {
+    const before = stack.demo.registrations.length;
+    const page = await new Browser().go(stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Cermin terdaftar');
+    expect(page.body).toContain('registration-close.js'); // tells Moodle to close the dialog
+
+    expect(stack.demo.registrations.length).toBe(before + 1);
+    const reg = stack.demo.registrations[stack.demo.registrations.length - 1];
+    // What Moodle needs from the tool.
+    const toolConfig = reg.body['https://purl.imsglobal.org/spec/lti-tool-configuration'] as Record<string, unknown>;
+    expect(toolConfig.domain).toBe(new URL(stack.baseUrl).host);
+    expect(toolConfig.target_link_uri).toBe(stack.cermin.lti.urls.toolUrl);
+    expect((toolConfig.messages as Array<{ type: string }>).map((m) => m.type)).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest']);
+    expect(String(reg.body.scope).split(' ')).toEqual(expect.arrayContaining([SCOPES.score, SCOPES.lineItem, SCOPES.nrps]));
+    expect(reg.body.initiate_login_uri).toBe(stack.cermin.lti.urls.loginUrl);
+    expect(reg.body.jwks_uri).toBe(stack.cermin.lti.urls.keysetUrl);
+    expect(String(toolConfig.description)).toMatch(/peserta/);
+
+    const summary = (await stack.cermin.lti.registry.list()).find((p) => p.clientId === reg.clientId);
+    expect(summary).toBeDefined();
+    expect(summary?.issuer).toBe(stack.demo.issuer);
+    expect(summary?.deploymentIds).toEqual([reg.deploymentId]);
+    expect(summary?.registeredVia).toBe('dynamic');
+    expect(summary?.grantedScopes).toEqual(expect.arrayContaining([SCOPES.score]));
+
+    // The registered client launches into Cermin with the platform-assigned deployment.
+    const browser = new Browser();
+    const q = new URLSearchParams({ user: 'u-coach-1', link: '11', client: reg.clientId });
+    const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${q}`));
+    const landed = await browser.submitAutoForm(auth);
+    expect(landed.status).toBe(200);
+    expect(new URL(landed.url).pathname).toMatch(/\/coach$/);
+  });
+
+  test('the public keyset lists the key of every registered platform', async () => {
+    const res = await fetch(stack.cermin.lti.urls.keysetUrl);
+    expect(res.status).toBe(200);
+    const { keys } = (await res.json()) as { keys: Array<{ kid: string; kty: string; alg: string; d?: string }> };
+    const platforms = await stack.cermin.lti.registry.list();
+    expect(keys.map((k) => k.kid).sort()).toEqual(platforms.map((p) => p.platformId).sort());
+    for (const k of keys) {
+      expect(k.kty).toBe('RSA');
+      expect(k.alg).toBe('RS256');
+      expect(k.d).toBeUndefined(); // never the private part
+    }
+  });
+
+  test('without openid_configuration: a clear 400', async () => {
+    const page = await new Browser().go(stack.cermin.lti.urls.registrationUrl);
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('openid_configuration');
+  });
+
+  test('a configuration that claims another issuer is refused (ISSUER_MISMATCH)', async () => {
+    const port = await freePort();
+    const app = express();
+    app.get('/.well-known/openid-configuration', (_req, res) => {
+      res.json({
+        issuer: 'https://moodle.trusted.example', authorization_endpoint: 'https://moodle.trusted.example/auth',
+        token_endpoint: 'https://moodle.trusted.example/token', jwks_uri: 'https://moodle.trusted.example/certs',
+        registration_endpoint: `http://127.0.0.1:${port}/register`,
+      });
+    });
+    let registrationCalls = 0;
+    app.post('/register', (_req, res) => { registrationCalls++; res.json({ client_id: 'x' }); });
+    const server = app.listen(port, '127.0.0.1');
+    try {
+      const url = `${stack.cermin.lti.urls.registrationUrl}?openid_configuration=${encodeURIComponent(`http://127.0.0.1:${port}/.well-known/openid-configuration`)}`;
+      const page = await new Browser().go(url);
+      expect(page.status).toBe(400);
+      expect(page.body).toContain('ISSUER_MISMATCH');
+      expect(registrationCalls).toBe(0);
+      expect((await stack.cermin.lti.registry.list()).some((p) => p.issuer === 'https://moodle.trusted.example')).toBe(false);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a platform that refuses the registration (no registration token) gets a clear page, nothing stored', async () => {
+    const count = (await stack.cermin.lti.registry.list()).length;
+    const url = `${stack.cermin.lti.urls.registrationUrl}?openid_configuration=${encodeURIComponent(stack.demo.openidConfigurationUrl)}`;
+    const page = await new Browser().go(url);
+    expect(page.status).toBe(502);
+    expect(page.body).toContain('Platform menolak pendaftaran');
+    expect((await stack.cermin.lti.registry.list()).length).toBe(count);
+  });
+});
+
+describe('manual registration on the setup-token admin page', () => {
+  test('a one-time token opens a session; the form validates and registers a platform', async () => {
+    const token = await issueSetupToken();
+    const browser = new Browser();
+    const admin = await browser.go(`${stack.baseUrl}/setup?token=${token}`);
+    expect(admin.status).toBe(200);
+    expect(new URL(admin.url).search).toBe(''); // the token left the address bar
+    expect(admin.body).toContain(stack.cermin.lti.urls.loginUrl);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(admin.body)?.[1] as string;
+
+    // The token works once only.
+    expect((await new Browser().go(`${stack.baseUrl}/setup?token=${token}`)).status).toBe(403);
+
+    const bad = await browser.go(`${stack.baseUrl}/setup/platforms`, { form: { csrf, issuer: 'not a url', clientId: '', authUrl: 'x', tokenUrl: 'x', jwksUrl: 'x' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toContain('issuer');
+
+    const forged = await new Browser().go(`${stack.baseUrl}/setup/platforms`, { form: { csrf, issuer: 'https://evil.example', clientId: 'c', authUrl: 'https://evil.example/a', tokenUrl: 'https://evil.example/t', jwksUrl: 'https://evil.example/k' } });
+    expect(forged.status).toBe(403);
+
+    // Register the demo LMS under a second client id, as an admin would from Moodle's details page.
+    const done = await browser.go(`${stack.baseUrl}/setup/platforms`, {
+      form: { csrf, issuer: stack.demo.issuer, clientId: 'manual-client', authUrl: stack.demo.authUrl, tokenUrl: stack.demo.tokenUrl, jwksUrl: stack.demo.jwksUrl, deploymentId: 'manual-deployment' },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('manual-client');
+    expect(done.body).toContain('manual-deployment');
+    const summary = (await stack.cermin.lti.registry.list()).find((p) => p.clientId === 'manual-client');
+    expect(summary?.deploymentIds).toEqual(['manual-deployment']);
+    expect(summary?.registeredVia).toBe('manual');
+  });
+
+  test('no token, a wrong token: 403 with the way to get one', async () => {
+    for (const url of [`${stack.baseUrl}/setup`, `${stack.baseUrl}/setup?token=guess`]) {
+      const page = await new Browser().go(url);
+      expect(page.status).toBe(403);
+      expect(page.body).toContain('setup-token');
+    }
+  });
+
+  test('an LTI admin launch shows the platform it came from', async () => {
+    const page = await launchThroughDemo(new Browser(), stack.demoBase, 'u-admin-1');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('demo-deployment-1');
+  });
+});
