@@ -61,6 +61,11 @@ export async function createApp({ config, dbUri, log }: AppDeps): Promise<Cermin
   app.use(securityHeaders(() => lti.frameAncestors()));
   app.use('/static', express.static(path.join(projectRoot, 'views', 'static'), { maxAge: '1d', index: false }));
   app.get('/', handle(async (req, res) => {
+    // On a development machine the tool's URL opens the demo LMS: one click from a launch.
+    if (demo) {
+      res.redirect(302, '/demo');
+      return;
+    }
     const locale = requestLocale(req);
     await sendPage(res, 200, 'landing', { locale, title: translator(locale)('landing.title'), demoUrl: demo ? '/demo' : undefined, registrationUrl: lti.urls.registrationUrl });
   }));

@@ -52,8 +52,14 @@ test('tool pages may be framed only by registered platforms (CSP frame-ancestors
 test('a newly registered platform is allowed to frame Cermin at once', async () => {
   const origin = 'https://moodle.baru.example';
   await stack.cermin.lti.registry.add({ issuer: origin, clientId: 'c-new', authUrl: `${origin}/auth`, tokenUrl: `${origin}/token`, jwksUrl: `${origin}/certs` });
-  const res = await fetch(`${stack.baseUrl}/`);
+  const res = await fetch(`${stack.baseUrl}/`, { redirect: 'manual' });
   expect(res.headers.get('content-security-policy')).toContain(origin);
+});
+
+test('on a development machine the tool\'s URL opens the demo LMS', async () => {
+  const res = await fetch(`${stack.baseUrl}/`, { redirect: 'manual' });
+  expect(res.status).toBe(302);
+  expect(res.headers.get('location')).toBe('/demo');
 });
 
 test('unknown pages get a translated 404 page (Indonesian by default, English on request)', async () => {

@@ -7,11 +7,13 @@ import { persistedDevKey } from '../config/dev-key';
 import { ensureFerretdb } from '../db/embedded';
 import { fromRoot } from '../paths';
 
-try {
+async function provision(): Promise<void> {
   const config = loadConfig({ devKey: persistedDevKey });
-  const binary = ensureFerretdb(fromRoot(config.toolsDir), config.database.ferretdbVersion, (m) => console.log(m));
+  const binary = await ensureFerretdb(fromRoot(config.toolsDir), config.database.ferretdbVersion, (m) => console.log(m));
   console.log(`FerretDB ${config.database.ferretdbVersion}: ${binary}`);
-} catch (err) {
+}
+
+provision().catch((err) => {
   console.error((err as Error).message);
   process.exit(1);
-}
+});

@@ -35,7 +35,8 @@ export async function connectDatabase(config: AppConfig, log: Logger): Promise<D
       mongodVersion: config.database.mongodVersion,
       mode: config.database.embedded,
       dbName: 'cermin',
-      progress: (message) => log.info(message),
+      // Plain lines for the person at the terminal: the first start may build FerretDB for a minute.
+      progress: (message) => process.stdout.write(`${message}\n`),
     });
     uri = embedded.uri;
     kind = embedded.kind;

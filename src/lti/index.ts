@@ -142,6 +142,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   }
 
   async function dynamicRegistration(req: express.Request, res: express.Response): Promise<void> {
+    // Moodle may open registration in a popup that listens for "org.imsglobal.lti.close"; a
+    // same-origin opener policy (helmet's default) would cut that window off from its opener.
+    res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
     const locale = requestLocale(req);
     const t = translator(locale);
     const query = { ...req.query };

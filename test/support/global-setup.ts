@@ -18,7 +18,7 @@ export default async function globalSetup(): Promise<void> {
     process.env.MONGODB_URI_BASE = process.env.TEST_MONGODB_URI.replace(/\/[^/?]*(\?.*)?$/, '');
     return;
   }
-  const binary = ensureFerretdb(fromRoot('.tools'), 'v1.24.2', (m) => process.stdout.write(`${m}\n`));
+  const binary = await ensureFerretdb(fromRoot('.tools'), 'v1.24.2', (m) => process.stdout.write(`${m}\n`));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-test-db-'));
   const db = await startFerretdb(binary, dir, 'unused');
   globalThis.__CERMIN_TEST_DB__ = { db, dir };
