@@ -161,3 +161,23 @@ describe('tenant wall: an ltik from one platform or course opens nothing of anot
     }
   });
 });
+
+describe('expiry of short-lived LTI records (FerretDB has no TTL indexes)', () => {
+  test('the sweeper deletes what is past its lifetime and keeps the rest', async () => {
+    const { sweepExpired } = await import('../src/lti/sweeper');
+    const db = mongoose.connection.db;
+    if (!db) throw new Error('no database');
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600 * 1000);
+    await db.collection('states').insertMany([{ state: 'old', createdAt: hoursAgo(1) }, { state: 'fresh', createdAt: new Date() }]);
+    await db.collection('contexttokens').insertMany([{ contextId: 'old', createdAt: hoursAgo(25) }, { contextId: 'fresh', createdAt: hoursAgo(23) }]);
+    await db.collection('cermin_nonces').insertMany([{ iss: 'x', nonce: 'old', expiresAt: hoursAgo(1) }, { iss: 'x', nonce: 'fresh', expiresAt: new Date(Date.now() + 60000) }]);
+    const removed = await sweepExpired();
+    expect(removed).toBeGreaterThanOrEqual(3);
+    expect(await db.collection('states').countDocuments({ state: { $in: ['old', 'fresh'] } })).toBe(1);
+    expect(await db.collection('states').findOne({ state: 'fresh' })).not.toBeNull();
+    expect(await db.collection('contexttokens').findOne({ contextId: 'old' })).toBeNull();
+    expect(await db.collection('contexttokens').findOne({ contextId: 'fresh' })).not.toBeNull();
+    expect(await db.collection('cermin_nonces').findOne({ nonce: 'old' })).toBeNull();
+    expect(await db.collection('cermin_nonces').findOne({ nonce: 'fresh' })).not.toBeNull();
+  });
+});
