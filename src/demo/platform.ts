@@ -482,7 +482,7 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
     const activities = course.links
       .map((l) => {
         const custom = Object.entries(l.custom ?? {});
-        return `<div class="card"><h2>🧩 ${esc(l.title)}</h2>
+        return `<div class="card"><h2>${esc(l.title)}</h2>
 <p class="muted">Aktivitas alat eksternal (LTI) · id tautan <code>${esc(l.id)}</code>${
           l.lineItemId ? ' · punya kolom nilai' : ''
         }${custom.length ? ` · parameter khusus: ${custom.map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}` : ' · belum ada parameter khusus'}</p>
