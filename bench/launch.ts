@@ -30,6 +30,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -140,7 +141,9 @@ class Child {
     this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
     this.died = new Promise<never>((_resolve, reject) => {
       this.proc.once('exit', (code, signal) => {
-        if (!this.stopping) reject(new BenchError(`${this.name} (pid ${this.proc.pid}) exited early: code ${code}, signal ${signal}\n${this.tails()}`));
+        if (this.stopping) return;
+        const hint = code === 0 ? ' (a clean exit, as after a SIGTERM/SIGINT from outside)' : '';
+        reject(new BenchError(`${this.name} (pid ${this.proc.pid}) exited early: code ${code}, signal ${signal}${hint}\n${this.tails()}`));
       });
       this.proc.once('error', (e) => reject(new BenchError(`${this.name} could not be started: ${e.message}`)));
     });
@@ -171,16 +174,19 @@ class Child {
     }
   }
 
-  async stop(graceMs = 10_000): Promise<void> {
+  /** SIGTERM, then SIGKILL after graceMs (longer than Cermin's own 10 s shutdown grace). */
+  async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     if (!this.alive) return;
+    const started = performance.now();
     const killer = setTimeout(() => {
-      progress(`${this.name} did not stop within ${graceMs} ms: SIGKILL`);
+      progress(`${this.name} did not stop within ${graceMs} ms: SIGKILL\n${this.tails()}`);
       this.proc.kill('SIGKILL');
     }, graceMs);
     this.proc.kill('SIGTERM');
     await this.exited;
     clearTimeout(killer);
+    progress(`${this.name} stopped in ${Math.round(performance.now() - started)} ms`);
   }
 }
 
@@ -201,10 +207,13 @@ function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeo
   });
 }
 
-/** Only what a node process needs from ours: no stray MONGODB_URI, ENCRYPTION_KEY, AI_* and such. */
+/**
+ * Only what a node process needs from ours: no stray MONGODB_URI, ENCRYPTION_KEY, AI_* and such.
+ * NODE_OPTIONS passes, so both children can be instrumented alike (e.g. `--require` a counter).
+ */
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const k of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_OPTIONS']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;
 }
 
@@ -296,6 +305,7 @@ interface Series {
 class Runner {
   private readonly cursor: Record<TargetName, number> = { cermin: 0, bare: 0 };
   private aborted = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly participants: DemoUser[], private readonly concurrency: number, private readonly guard: <T>(p: Promise<T>) => Promise<T>) {}
 
@@ -312,12 +322,24 @@ class Runner {
     };
     const start = performance.now();
     try {
-      await this.guard(Promise.all(Array.from({ length: Math.min(this.concurrency, count) }, worker)));
+      const workers = Array.from({ length: Math.min(this.concurrency, count) }, () => {
+        const w = worker();
+        this.inFlight.add(w);
+        w.then(() => this.inFlight.delete(w), () => this.inFlight.delete(w));
+        return w;
+      });
+      await this.guard(Promise.all(workers));
     } catch (err) {
       this.aborted = true;
       throw err;
     }
     if (series) series.wallMs += performance.now() - start;
+  }
+
+  /** Starts no more launches and waits (bounded) for those under way, so the tools stop idle. */
+  async abort(timeoutMs: number): Promise<void> {
+    this.aborted = true;
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
   }
 }
 
@@ -390,10 +412,22 @@ export async function main(argv: string[]): Promise<number> {
     overtimeTimer = setTimeout(() => reject(new BenchError(`time limit of ${opts.timeoutSeconds} s reached (--timeout)`)), opts.timeoutSeconds * 1000);
   });
   overtime.catch(() => undefined);
-  /** Waits for p unless a child dies or the time is up first. */
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, overtime, ...children.map((c) => c.died)]);
+  // Ctrl-C or a SIGTERM: stop measuring and clean up (a terminal's SIGINT reaches the children too).
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const interrupted = new Promise<never>((_resolve, reject) => {
+    onSignal = (signal) => {
+      for (const c of children) c.stopping = true;
+      reject(new BenchError(`interrupted by ${signal}`));
+    };
+  });
+  interrupted.catch(() => undefined);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  /** Waits for p unless a child dies, the time is up or the bench is interrupted first. */
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, overtime, interrupted, ...children.map((c) => c.died)]);
 
   let report: string | undefined;
+  let runner: Runner | undefined;
   try {
     const rand = crypto.randomBytes(4).toString('hex');
     const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-bench-'));
@@ -406,8 +440,9 @@ export async function main(argv: string[]): Promise<number> {
       serverUri = process.env.MONGODB_URI;
       dbKind = 'MONGODB_URI (from the environment)';
     } else {
-      const binary = ensureFerretdb(fromRoot('.tools'), FERRETDB_VERSION, progress);
-      const ferret: EmbeddedDatabase = await guard(startFerretdb(binary, tmpDir, 'x'));
+      const binary = await guard(ensureFerretdb(fromRoot('.tools'), FERRETDB_VERSION, progress));
+      // Not raced: its handle is needed to stop it, and it gives up by itself after 15 s.
+      const ferret: EmbeddedDatabase = await startFerretdb(binary, tmpDir, 'x');
       cleanups.push({ what: 'stop FerretDB', run: () => ferret.stop() });
       serverUri = ferret.uri;
       dbKind = `FerretDB ${FERRETDB_VERSION} (SQLite, temp dir)`;
@@ -421,8 +456,32 @@ export async function main(argv: string[]): Promise<number> {
     });
     progress(`database: ${dbKind}`);
 
-    // Ports and URLs.
-    const [driverPort, cerminPort, barePort] = [await freePort(), await freePort(), await freePort()];
+    // The platforms' server listens first (on a port of its own choosing), then the two tools get
+    // free ports distinct from it and from each other.
+    const driverApp = express();
+    driverApp.disable('x-powered-by');
+    const driver = http.createServer(driverApp);
+    await new Promise<void>((resolve, reject) => {
+      driver.once('error', reject);
+      driver.listen(0, '127.0.0.1', resolve);
+    });
+    cleanups.push({
+      what: 'close the platforms\' server',
+      run: () => new Promise<void>((resolve) => { driver.closeAllConnections(); driver.close(() => resolve()); }),
+    });
+    const driverPort = (driver.address() as AddressInfo).port;
+    const ports = new Set([driverPort]);
+    const distinctFreePort = async (): Promise<number> => {
+      for (;;) {
+        const port = await freePort();
+        if (!ports.has(port)) {
+          ports.add(port);
+          return port;
+        }
+      }
+    };
+    const cerminPort = await distinctFreePort();
+    const barePort = await distinctFreePort();
     const driverBase = `http://127.0.0.1:${driverPort}`;
     const cerminUrl = `http://127.0.0.1:${cerminPort}`;
     const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -438,19 +497,8 @@ export async function main(argv: string[]): Promise<number> {
         tool: { loginUrl: `${bareUrl}/login`, launchUrl: `${bareUrl}/`, jwksUrl: `${bareUrl}/keys` },
       }),
     };
-    const driverApp = express();
-    driverApp.disable('x-powered-by');
     driverApp.use('/p-cermin', platforms.cermin.router);
     driverApp.use('/p-bare', platforms.bare.router);
-    const driver = http.createServer(driverApp);
-    await new Promise<void>((resolve, reject) => {
-      driver.once('error', reject);
-      driver.listen(driverPort, '127.0.0.1', resolve);
-    });
-    cleanups.push({
-      what: 'close the platforms\' server',
-      run: () => new Promise<void>((resolve) => { driver.closeAllConnections(); driver.close(() => resolve()); }),
-    });
 
     const profileArgs = (name: string): string[] => {
       if (!opts.profileDir) return [];
@@ -538,7 +586,7 @@ export async function main(argv: string[]): Promise<number> {
       },
     };
     const participants = platforms.cermin.users.filter((u) => u.kind === 'participant');
-    const runner = new Runner(participants, opts.concurrency, guard);
+    runner = new Runner(participants, opts.concurrency, guard);
 
     // Warm-up, then measured rounds; the order within a round alternates.
     const order = (r: number): TargetName[] => (r % 2 === 0 ? ['cermin', 'bare'] : ['bare', 'cermin']);
@@ -600,6 +648,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     let failure = err;
+    await runner?.abort(5000);
     // A launch that failed because a child died: name the death, not the refused connection.
     if (!(err instanceof BenchError) || !/exited early/.test(err.message)) {
       await new Promise((r) => setTimeout(r, 300));
@@ -611,6 +660,8 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     clearTimeout(overtimeTimer);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     for (const { what, run } of cleanups.reverse()) {
       try {
         await Promise.race([run(), new Promise((_r, reject) => setTimeout(() => reject(new Error('timed out after 20 s')), 20_000).unref())]);

@@ -52,9 +52,15 @@ export async function createApp({ config, dbUri, log }: AppDeps): Promise<Cermin
 
   const app = express();
   app.disable('x-powered-by');
-  // Behind a reverse proxy on the same host or network; rate limits then see the client's address.
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Which proxies may name the client's address (X-Forwarded-For) for rate limits. Only the local
+  // host by default: trusting a whole private network would let any client there pick its address.
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLog(log, metrics));
+  app.use((_req, res, next) => {
+    // While draining, ask every client to close its keep-alive connection after this response.
+    if (shuttingDown) res.set('Connection', 'close');
+    next();
+  });
   app.use(opsRouter(metrics, () => shuttingDown));
   // The demo LMS stands for another site: it sets its own headers and is not under Cermin's CSP.
   if (demo) app.use('/demo', demo.router);

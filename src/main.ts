@@ -69,8 +69,12 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownGraceMs);
     force.unref();
+    // Connections whose last request finished after close() began would otherwise idle until the grace ends.
+    const reaper = setInterval(() => server.closeIdleConnections(), 200);
+    reaper.unref();
     server.close(() => {
-      server.closeIdleConnections();
+      clearInterval(reaper);
+      clearTimeout(force);
       cermin.close()
         .then(() => db.stop())
         .then(() => { log.info('stopped'); process.exit(0); })

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Browser, launchThroughDemo } from './support/browser';
@@ -73,6 +74,33 @@ test('start with the embedded database, launch, stop on SIGTERM, restart with th
   }
   expect(await second.exited).toBe(0);
 }, 120000);
+
+test('SIGTERM with a request in flight: it finishes, its keep-alive connection is let go, exit well before the grace period', async () => {
+  const port = await freePort();
+  const run = start({}, port);
+  await waitFor(run, 'Cermin berjalan');
+  const agent = new http.Agent({ keepAlive: true });
+  const body = 'iss=https%3A%2F%2Fnobody.example&login_hint=x&target_link_uri=x';
+  // A slow upload keeps the request in flight across the signal; afterwards the client stays
+  // connected and idle, as a reverse proxy's pooled connection would.
+  const answered = new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/lti/login', method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    setTimeout(() => req.end(body.slice(10)), 700);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const signalled = Date.now();
+  run.child.kill('SIGTERM');
+  expect(await answered).toBe(400); // answered in full: an unregistered platform
+  expect(await run.exited).toBe(0);
+  const took = Date.now() - signalled;
+  agent.destroy();
+  expect(took).toBeLessThan(5000); // the grace period is 10 s
+}, 60000);
 
 test('a bad configuration stops the start with one message naming each bad key', async () => {
   const run = start({ PORT: 'abc', LOG_LEVEL: 'loud', LTI_KEY: 'short' }, 0);

@@ -10,8 +10,6 @@
  *   setup-token          a new one-time link to the admin page
  */
 import { parseArgs } from 'node:util';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import pino from 'pino';
 import { ConfigError, loadConfig } from '../config';
 import { persistedDevKey } from '../config/dev-key';
@@ -19,6 +17,7 @@ import { connectDatabase } from '../db';
 import { createLtiService } from '../lti';
 import { toolUrls } from '../lti/platforms';
 import { issueSetupToken } from '../web/setup';
+import { ajv, httpUrlSchema } from '../validation';
 
 const USAGE = `Usage: npm run platform -- <command> [options]
   add --issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL [--deployment-id ID ...] [--name NAME]
@@ -28,9 +27,7 @@ const USAGE = `Usage: npm run platform -- <command> [options]
   urls
   setup-token`;
 
-const ajv = new Ajv({ allErrors: true });
-addFormats(ajv);
-const url = { type: 'string', format: 'uri', pattern: '^https?://' } as const;
+const url = httpUrlSchema;
 const id = { type: 'string', minLength: 1, maxLength: 255 } as const;
 const schemas: Record<string, object> = {
   add: { type: 'object', required: ['issuer', 'client-id', 'auth-url', 'token-url', 'jwks-url'], properties: { issuer: url, 'client-id': id, 'auth-url': url, 'token-url': url, 'jwks-url': url, 'deployment-id': { type: 'array', items: id }, name: id } },

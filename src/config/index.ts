@@ -16,6 +16,8 @@ export interface AppConfig {
   env: NodeEnv;
   port: number;
   host: string;
+  /** Express `trust proxy`: the proxies whose X-Forwarded-For names the client. */
+  trustProxy: string;
   /** The URL Moodle and browsers reach Cermin at, without a trailing slash. */
   publicUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +55,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'NODE_ENV', path: 'env', type: 'string' },
   { env: 'PORT', path: 'port', type: 'number' },
   { env: 'HOST', path: 'host', type: 'string' },
+  { env: 'TRUST_PROXY', path: 'trustProxy', type: 'string' },
   { env: 'PUBLIC_URL', path: 'publicUrl', type: 'string' },
   { env: 'LOG_LEVEL', path: 'logLevel', type: 'string' },
   { env: 'DATA_DIR', path: 'dataDir', type: 'string' },

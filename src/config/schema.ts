@@ -2,11 +2,12 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['env', 'port', 'host', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
+  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
   properties: {
     env: { enum: ['development', 'production', 'test'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
     host: { type: 'string', minLength: 1 },
+    trustProxy: { type: 'string', minLength: 1 },
     publicUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     dataDir: { type: 'string', minLength: 1 },

@@ -3,10 +3,9 @@
  * discards the deployment_id Moodle returns, checks neither the issuer nor the configuration URL,
  * and fails Moodle's registration-update flow (LTI-NOTES.md).
  */
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import { SCOPES } from './claims';
 import type { PlatformRegistry, PlatformSummary, ToolUrls } from './platforms';
+import { ajv, httpUrlSchema } from '../validation';
 
 export interface OpenIdConfiguration {
   issuer: string;
@@ -20,9 +19,7 @@ export interface OpenIdConfiguration {
   'https://purl.imsglobal.org/spec/lti-platform-configuration'?: { product_family_code?: string; version?: string };
 }
 
-const ajv = new Ajv({ allErrors: true });
-addFormats(ajv);
-const httpUrl = { type: 'string', format: 'uri', pattern: '^https?://' } as const;
+const httpUrl = httpUrlSchema;
 
 const validateConfiguration = ajv.compile<OpenIdConfiguration>({
   type: 'object',

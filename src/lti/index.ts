@@ -107,7 +107,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
     cors: false,
     serverAddon: (app: express.Express) => {
-      app.use(['/login', '/launch'], limiter(config.rateLimit.ltiMaxPerWindow));
+      // Separate counters: one launch is a login and a launch, and neither should starve the other.
+      app.use('/login', limiter(config.rateLimit.ltiMaxPerWindow));
+      app.use('/launch', limiter(config.rateLimit.ltiMaxPerWindow));
       app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
       app.all('/login', captureLoginRequest);
       app.get('/keys', (_req, res, next) => {

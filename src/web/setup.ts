@@ -4,8 +4,6 @@
  * there an admin sees every value Moodle asks for and registers a platform by hand.
  */
 import crypto from 'node:crypto';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
 import express from 'express';
 import mongoose, { Schema, type Model } from 'mongoose';
 import type { PlatformRegistry, ToolUrls } from '../lti/platforms';
@@ -13,6 +11,7 @@ import { handle } from './async';
 import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
+import { ajv, httpUrlSchema } from '../validation';
 
 interface SetupTokenDoc { hash: string; expiresAt: Date; usedAt?: Date }
 const setupTokenSchema = new Schema<SetupTokenDoc>({
@@ -39,9 +38,7 @@ async function consume(token: string): Promise<boolean> {
   return res.modifiedCount === 1;
 }
 
-const ajv = new Ajv({ allErrors: true });
-addFormats(ajv);
-const httpUrl = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 } as const;
+const httpUrl = httpUrlSchema;
 export const validatePlatformForm = ajv.compile<{ issuer: string; clientId: string; authUrl: string; tokenUrl: string; jwksUrl: string; deploymentId?: string; csrf: string }>({
   type: 'object',
   required: ['issuer', 'clientId', 'authUrl', 'tokenUrl', 'jwksUrl', 'csrf'],
