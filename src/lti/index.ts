@@ -19,6 +19,7 @@ import { launchContextFrom, type LaunchContext } from './context';
 import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
 import { IdTokenValidator } from './id-token';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
+import { cached } from './cache';
 import { ensureLtiIndexes, LoginRequest, Nonce } from './models';
 import { patchLtijs } from './patches';
 import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
@@ -59,9 +60,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   const urls = toolUrls(config.publicUrl);
   const outcome = opts.onOutcome ?? (() => undefined);
 
-  let keysetCache: Promise<{ keys: Array<Record<string, unknown>> }> | undefined;
-  let ancestorsCache: Promise<string[]> | undefined;
-  const onKeysChanged = () => { keysetCache = undefined; ancestorsCache = undefined; };
+  // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
+  const keyset = cached(() => getKeysetModule().build(provider.Database, config.lti.key), 60_000);
+  const frameAncestors = cached(async () => [...new Set((await registry.list()).map((p) => new URL(p.issuer).origin))], 60_000);
+  const onKeysChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); };
   const registry = new PlatformRegistry(provider, onKeysChanged);
 
   const validator = new IdTokenValidator({
@@ -113,8 +115,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
       app.all('/login', captureLoginRequest);
       app.get('/keys', (_req, res, next) => {
-        keysetCache ??= getKeysetModule().build(provider.Database, config.lti.key);
-        keysetCache.then((keys) => { res.set('Cache-Control', 'public, max-age=300').json(keys); }).catch((err) => { keysetCache = undefined; next(err); });
+        keyset.get().then((keys) => { res.set('Cache-Control', 'public, max-age=300').json(keys); }).catch(next);
       });
       app.all('/register', (req, res, next) => { dynamicRegistration(req, res).catch(next); });
     },
@@ -220,13 +221,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     authenticated(path, router) {
       provider.app.use(path, router);
     },
-    frameAncestors() {
-      ancestorsCache ??= registry.list().then((list) => [...new Set(list.map((p) => new URL(p.issuer).origin))]).catch((err) => {
-        ancestorsCache = undefined;
-        throw err;
-      });
-      return ancestorsCache;
-    },
+    frameAncestors: () => frameAncestors.get(),
     async close() {
       // ltijs's close() removes its reconnect listeners before closing the shared connection.
       await (provider as unknown as { close(o: { silent: boolean }): Promise<void> }).close({ silent: true });
