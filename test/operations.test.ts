@@ -79,6 +79,12 @@ test('a malformed body gets a clear 400, not a stack trace', async () => {
   expect(body).not.toMatch(/at \w+ \(|SyntaxError/);
 });
 
+test('an oversized body gets a translated 413', async () => {
+  const res = await fetch(`${stack.baseUrl}/lti/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: `iss=${'x'.repeat(200_000)}` });
+  expect(res.status).toBe(413);
+  expect(await res.text()).toContain('terlalu besar');
+});
+
 test('logs carry no ltik, id_token, key or query string', async () => {
   const page = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-012');
   const ltik = new URL(page.url).searchParams.get('ltik') as string;

@@ -52,7 +52,7 @@ export function errorHandler(log: Logger): express.ErrorRequestHandler {
     // body-parser and friends mark client errors with a status.
     const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      void sendError(req, res, status, status === 413 ? 'error.badRequest' : 'error.badRequest');
+      void sendError(req, res, status, status === 413 ? 'error.tooLarge' : 'error.badRequest');
       return;
     }
     log.error({ err, path: req.path, method: req.method }, 'unhandled error');
