@@ -13,16 +13,27 @@ import { projectRoot } from './paths';
 import { errorHandler, notFoundHandler, requestLocale } from './web/errors';
 import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
-import { audiencePages, landOnDeepLinking, landOnPage } from './web/pages';
+import { audiencePages } from './web/pages';
 import { sendPage } from './web/render';
 import { securityHeaders } from './web/security';
 import { ensureSetupIndexes, setupRouter } from './web/setup';
 import { translator } from './web/i18n';
+import { CoachingService } from './coaching/service';
+import { coachRoutes } from './coaching/coach-routes';
+import { createLanding } from './coaching/landing';
+import { ensureCoachingIndexes } from './coaching/models';
+import { participantRoutes } from './coaching/participant-routes';
+import { loadTemplates, type CoachingTemplate } from './coaching/templates';
+import { loadLaunch, requireOwnCourse } from './web/guards';
+import { ensurePreferenceIndexes, rememberLocale } from './web/preferences';
+import { validateLanguage } from './coaching/schemas';
 
 export interface AppDeps {
   config: AppConfig;
   dbUri: string;
   log: Logger;
+  /** Coaching templates; loaded (and validated) from config/templates by main.ts. */
+  templates?: CoachingTemplate[];
 }
 
 export interface CerminApp {
@@ -35,18 +46,44 @@ export interface CerminApp {
   close(): Promise<void>;
 }
 
-export async function createApp({ config, dbUri, log }: AppDeps): Promise<CerminApp> {
+/** Everything behind an ltik: /lti/app/… */
+function appRoutes({ lti, coaching }: { lti: LtiService; coaching: CoachingService }): express.Router {
+  const router = express.Router();
+  router.use(loadLaunch);
+  router.post('/prefs/lang', handle(async (req, res) => {
+    const ctx = res.locals.launch as import('./lti/context').LaunchContext;
+    const body = req.body as unknown;
+    if (!validateLanguage(body)) {
+      res.status(400).type('text').send('bad request');
+      return;
+    }
+    await rememberLocale(ctx.platform.issuer, ctx.user.id, body.lang);
+    const back = body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`) ? body.back : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
+    res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(res.locals.ltik as string)}`);
+  }));
+  const course = express.Router({ mergeParams: true });
+  router.use('/courses/:courseKey', requireOwnCourse, course);
+  // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
+  course.use(audiencePages({ lti, coaching }));
+  course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
+  course.use('/activities', participantRoutes(coaching));
+  return router;
+}
+
+export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
   const metrics = createMetrics();
   let shuttingDown = false;
 
+  const coaching = new CoachingService({ templates: templates ?? loadTemplates() });
+  const landing = createLanding(coaching);
   const lti = await createLtiService({
     config, dbUri, log,
-    onLaunch: landOnPage,
-    onDeepLinking: landOnDeepLinking,
+    onLaunch: landing.onLaunch,
+    onDeepLinking: landing.onDeepLinking,
     onOutcome: (outcome) => metrics.launches.inc({ outcome }),
   });
-  lti.authenticated('/app', audiencePages({ registry: lti.registry, urls: lti.urls }));
-  await ensureSetupIndexes();
+  lti.authenticated('/app', appRoutes({ lti, coaching }));
+  await Promise.all([ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes()]);
 
   const demo = config.demo.enabled ? await startDemoPlatform(config.publicUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
 

@@ -3,6 +3,7 @@
  */
 import http from 'node:http';
 import { createApp } from './app';
+import { loadTemplates, TemplateError } from './coaching/templates';
 import { ConfigError, loadConfig, redactedConfig } from './config';
 import { persistedDevKey } from './config/dev-key';
 import { connectDatabase, type DatabaseHandle } from './db';
@@ -26,6 +27,17 @@ async function main(): Promise<void> {
   log.info({ config: redactedConfig(config) }, 'starting Cermin');
   if (config.lti.keyGenerated) log.warn('LTI_KEY is not set: using a key generated for this machine (data/.dev-lti-key). Set LTI_KEY in production.');
 
+  let templates;
+  try {
+    templates = loadTemplates();
+  } catch (err) {
+    if (err instanceof TemplateError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+
   let db: DatabaseHandle;
   try {
     db = await connectDatabase(config, log);
@@ -37,7 +49,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const cermin = await createApp({ config, dbUri: db.uri, log });
+  const cermin = await createApp({ config, dbUri: db.uri, log, templates });
   const stopSweeper = startSweeper(60_000, (err) => log.warn({ err }, 'expiry sweep failed'));
   const server = http.createServer(cermin.app);
   server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout

@@ -253,11 +253,11 @@ describe('accepted edge cases from the certification list', () => {
     expect(page.body).toContain('belum memiliki halaman');
   });
 
-  test('short role names (Instructor) land on the coach page', async () => {
+  test('short role names (Instructor) land on the coach\'s pages', async () => {
     const login = await beginLogin('u-coach-1');
     const page = await post(login, await stack.demo.signIdToken({ ...claimsFor(login, 'coach'), [CLAIM.roles]: ['Instructor'] }));
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toMatch(/\/coach\?ltik=/);
+    expect(page.headers.get('location')).toMatch(/\/setup\?ltik=/);
   });
 
   test('a launch without name or e-mail works', async () => {

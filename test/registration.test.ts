@@ -46,7 +46,7 @@ describe('dynamic registration', () => {
     const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${q}`));
     const landed = await browser.submitAutoForm(auth);
     expect(landed.status).toBe(200);
-    expect(new URL(landed.url).pathname).toMatch(/\/coach$/);
+    expect(new URL(landed.url).pathname).toMatch(/\/setup$/);
   });
 
   test('the public keyset lists the key of every registered platform', async () => {

@@ -104,13 +104,15 @@ function parseAttributes(s: string): Record<string, string> {
 }
 
 /**
- * Parses the first <form> of an auto-submitting page (this platform's, or the
- * tool's deep-linking response, ltijs style): action, method and the hidden
- * fields. A regex parser is enough because we only read forms that machines
- * wrote; it tolerates attribute order, either quote style and entities.
+ * Parses the auto-submitting <form> of a page (this platform's, or the tool's
+ * deep-linking response): the form with id "autosubmit" or "ltiAutoPost" when
+ * there is one (a page may carry other forms, like a language switch), else the
+ * first. Returns action, method and the hidden fields. A regex parser is enough
+ * because we only read forms that machines wrote; it tolerates attribute order,
+ * either quote style and entities.
  */
 export function parseAutoPostForm(html: string): { action: string; method: string; fields: Record<string, string> } {
-  const open = /<form\b([^>]*)>/i.exec(html);
+  const open = /<form\b([^>]*\bid=["'](?:autosubmit|ltiAutoPost)["'][^>]*)>/i.exec(html) ?? /<form\b([^>]*)>/i.exec(html);
   if (!open) throw new Error('parseAutoPostForm: no <form> in the page');
   const formAttrs = parseAttributes(open[1]);
   const rest = html.slice(open.index + open[0].length);

@@ -12,6 +12,7 @@ export const CLAIM = {
   launchPresentation: `${LTI}launch_presentation`,
   toolPlatform: `${LTI}tool_platform`,
   lis: `${LTI}lis`,
+  roleScopeMentor: `${LTI}role_scope_mentor`,
   ags: 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint',
   nrps: 'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice',
   deepLinkingSettings: 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings',

@@ -25,6 +25,8 @@ export interface IdTokenDeps {
   isDeploymentAllowed(iss: string, clientId: string, deploymentId: string): Promise<boolean>;
   /** Records a nonce; false when it was seen before (a replay). */
   rememberNonce(iss: string, nonce: string, expiresAt: Date): Promise<boolean>;
+  /** Sees each accepted launch's full claims (ltijs keeps only some of them). */
+  onAccepted?: (payload: Record<string, unknown>, clientId: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -165,6 +167,7 @@ export class IdTokenValidator {
     const expiresAt = new Date(this.now() + policy.nonceTtlSeconds * 1000);
     if (!(await this.deps.rememberNonce(payload.iss as string, payload.nonce, expiresAt))) refuse('NONCE_ALREADY_RECEIVED');
 
+    if (this.deps.onAccepted) await this.deps.onAccepted(payload, clientId);
     return { ...payload, clientId, platformId: await platform.platformKid() };
   }
 }

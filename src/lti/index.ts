@@ -20,7 +20,8 @@ import { registerDynamically, RegistrationError, validateRegistrationQuery } fro
 import { IdTokenValidator } from './id-token';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
-import { ensureLtiIndexes, LoginRequest, Nonce } from './models';
+import { CLAIM } from './claims';
+import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce } from './models';
 import { patchLtijs } from './patches';
 import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
 
@@ -46,6 +47,8 @@ export interface LtiService {
   authenticated(path: string, router: express.Router): void;
   /** Origins allowed to frame Cermin: the registered platforms'. */
   frameAncestors(): Promise<string[]>;
+  /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
+  menteesOf(ctx: LaunchContext): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,16 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
     findPlatform: (iss, clientId) => provider.getPlatform(iss, clientId),
     isDeploymentAllowed: (iss, clientId, deploymentId) => registry.isDeploymentAllowed(iss, clientId, deploymentId),
+    onAccepted: async (payload, clientId) => {
+      const mentees = payload[CLAIM.roleScopeMentor];
+      const context = payload[CLAIM.context] as { id: string };
+      if (!Array.isArray(mentees)) return;
+      await MentorScope.updateOne(
+        { iss: payload.iss as string, clientId, deploymentId: payload[CLAIM.deploymentId] as string, courseId: context.id, mentorId: payload.sub as string },
+        { $set: { menteeIds: mentees.filter((m): m is string => typeof m === 'string').slice(0, 500), updatedAt: new Date() } },
+        { upsert: true },
+      );
+    },
     rememberNonce: async (iss, nonce, expiresAt) => {
       try {
         await Nonce.create({ iss, nonce, expiresAt });
@@ -222,6 +235,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       provider.app.use(path, router);
     },
     frameAncestors: () => frameAncestors.get(),
+    async menteesOf(ctx) {
+      const scope = await MentorScope.findOne({ iss: ctx.platform.issuer, clientId: ctx.platform.clientId, deploymentId: ctx.deploymentId, courseId: ctx.course.id, mentorId: ctx.user.id }).lean();
+      return scope?.menteeIds ?? [];
+    },
     async close() {
       // ltijs's close() removes its reconnect listeners before closing the shared connection.
       await (provider as unknown as { close(o: { silent: boolean }): Promise<void> }).close({ silent: true });

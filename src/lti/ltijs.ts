@@ -75,6 +75,10 @@ export interface LtijsProvider {
   getAllPlatforms(): Promise<LtijsPlatform[]>;
   deletePlatformById(id: string): Promise<boolean>;
   DeepLinking: { createDeepLinkingMessage(token: LtijsToken, items: unknown[], options?: Record<string, unknown>): Promise<string> };
+  Grade: {
+    getLineItemById(token: LtijsToken, lineItemId: string): Promise<Record<string, unknown>>;
+    updateLineItemById(token: LtijsToken, lineItemId: string, lineItem: Record<string, unknown>): Promise<Record<string, unknown>>;
+  };
 }
 
 /** ltijs's Auth module: Cermin replaces two of its static functions (see patches.ts). */

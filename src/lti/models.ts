@@ -49,6 +49,19 @@ const loginRequestSchema = new Schema<LoginRequestDoc>({
 }, { collection: 'cermin_login_requests', autoIndex: false });
 loginRequestSchema.index({ state: 1 }, { unique: true });
 
+/** Whom a mentor mentors in a course, from the launch's role_scope_mentor claim (ltijs drops it). */
+export interface MentorScopeDoc { iss: string; clientId: string; deploymentId: string; courseId: string; mentorId: string; menteeIds: string[]; updatedAt: Date }
+const mentorScopeSchema = new Schema<MentorScopeDoc>({
+  iss: { type: String, required: true },
+  clientId: { type: String, required: true },
+  deploymentId: { type: String, required: true },
+  courseId: { type: String, required: true },
+  mentorId: { type: String, required: true },
+  menteeIds: { type: [String], default: [] },
+  updatedAt: { type: Date, default: Date.now },
+}, { collection: 'cermin_mentor_scopes', autoIndex: false });
+mentorScopeSchema.index({ iss: 1, clientId: 1, deploymentId: 1, courseId: 1, mentorId: 1 }, { unique: true });
+
 function model<T>(name: string, schema: Schema<T>): Model<T> {
   return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
 }
@@ -57,8 +70,9 @@ export const Deployment = model('CerminDeployment', deploymentSchema);
 export const Nonce = model('CerminNonce', nonceSchema);
 export const PlatformMeta = model('CerminPlatformMeta', platformMetaSchema);
 export const LoginRequest = model('CerminLoginRequest', loginRequestSchema);
+export const MentorScope = model('CerminMentorScope', mentorScopeSchema);
 
 /** Creates Cermin's LTI indexes (autoIndex is off so start-up order is explicit). */
 export async function ensureLtiIndexes(): Promise<void> {
-  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), LoginRequest.createIndexes()]);
+  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), LoginRequest.createIndexes(), MentorScope.createIndexes()]);
 }

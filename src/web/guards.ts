@@ -7,6 +7,8 @@ import type express from 'express';
 import { launchContextFrom, type Audience, type LaunchContext } from '../lti/context';
 import type { LtijsToken } from '../lti/ltijs';
 import { sendError } from './errors';
+import { pickLocale } from './i18n';
+import { preferredLocale } from './preferences';
 
 export function launchOf(res: express.Response): LaunchContext {
   const ctx = res.locals.launch as LaunchContext | undefined;
@@ -14,10 +16,19 @@ export function launchOf(res: express.Response): LaunchContext {
   return ctx;
 }
 
-/** Builds the launch context from the token ltijs attached after checking the ltik. */
-export const loadLaunch: express.RequestHandler = (_req, res, next) => {
-  res.locals.launch = launchContextFrom(res.locals.token as LtijsToken);
-  next();
+/**
+ * Builds the launch context from the token ltijs attached after checking the ltik, in the
+ * language the person chose (remembered), else the launch's; `?lang=` previews another.
+ */
+export const loadLaunch: express.RequestHandler = (req, res, next) => {
+  const ctx = launchContextFrom(res.locals.token as LtijsToken);
+  res.locals.launch = ctx;
+  preferredLocale(ctx.platform.issuer, ctx.user.id)
+    .then((chosen) => {
+      ctx.locale = pickLocale(req.query.lang, chosen ?? ctx.locale);
+      next();
+    })
+    .catch(next);
 };
 
 /** The :courseKey of the URL must be the ltik's own course. */

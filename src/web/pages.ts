@@ -1,69 +1,58 @@
 /**
- * Landing pages per audience after a launch. Thin: guard, gather, render. The coaching,
- * roster and grading features fill these pages in their own modules.
+ * Course-level pages per audience: the participant's "not ready yet", the coach's list of the
+ * course's activities, the mentor's room, the admin console. Thin: guard, gather, render.
  */
 import express from 'express';
-import type { Audience, LaunchContext } from '../lti/context';
-import type { LaunchHandler } from '../lti';
-import type { PlatformRegistry, ToolUrls } from '../lti/platforms';
+import type { CoachingService } from '../coaching/service';
+import { activityPath, withLtik } from '../coaching/links';
+import type { ActivityDoc } from '../coaching/models';
+import type { LtiService } from '../lti';
 import { handle } from './async';
 import { sendError } from './errors';
-import { launchOf, loadLaunch, requireAudience, requireOwnCourse } from './guards';
+import { launchOf, requireAudience } from './guards';
 import { translator } from './i18n';
 import { sendPage } from './render';
 
-export function pagePath(ctx: Pick<LaunchContext, 'courseKey'>, page: Audience | 'deep-linking'): string {
-  return `/lti/app/courses/${ctx.courseKey}/${page}`;
-}
-
-/** Where a launch lands: Post/Redirect/Get, so a reload never re-posts a used id_token. */
-export const landOnPage: LaunchHandler = async (ctx, ltik, req, res) => {
-  if (!ctx.audience) {
-    await sendError(req, res, 403, 'error.noAudience', { locale: ctx.locale, vars: { roles: ctx.roles.map((r) => r.split(/[#/]/).pop()).join(', ') || '–' } });
-    return;
-  }
-  res.redirect(303, `${pagePath(ctx, ctx.audience)}?ltik=${encodeURIComponent(ltik)}`);
-};
-
-export const landOnDeepLinking: LaunchHandler = async (ctx, ltik, req, res) => {
-  if (ctx.audience !== 'coach' && ctx.audience !== 'admin') {
-    await sendError(req, res, 403, 'error.forbidden', { locale: ctx.locale });
-    return;
-  }
-  res.redirect(303, `${pagePath(ctx, 'deep-linking')}?ltik=${encodeURIComponent(ltik)}`);
-};
-
-export interface PagesDeps { registry: PlatformRegistry; urls: ToolUrls }
+export interface PagesDeps { lti: Pick<LtiService, 'registry' | 'urls' | 'menteesOf'>; coaching: CoachingService }
 
 export function audiencePages(deps: PagesDeps): express.Router {
-  const router = express.Router({ mergeParams: true });
-  router.use(loadLaunch);
   const course = express.Router({ mergeParams: true });
-  router.use('/courses/:courseKey', requireOwnCourse, course);
-
   const common = (res: express.Response, title: string) => {
     const ctx = launchOf(res);
-    return { locale: ctx.locale, title: translator(ctx.locale)(title), ctx, ltik: res.locals.ltik as string };
+    const ltik = res.locals.ltik as string;
+    return { locale: ctx.locale, title: translator(ctx.locale)(title), ctx, ltik, link: (path: string) => withLtik(path, ltik) };
   };
 
   course.get('/participant', requireAudience('participant'), handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    await sendPage(res, 200, 'participant', { ...common(res, 'participant.title'), activityReady: Boolean(ctx.custom.activity_id) });
+    await sendPage(res, 200, 'participant', { ...common(res, 'participant.title'), activityReady: false });
   }));
   course.get('/coach', requireAudience('coach', 'admin'), handle(async (_req, res) => {
-    await sendPage(res, 200, 'coach', common(res, 'coach.title'));
+    const ctx = launchOf(res);
+    const activities = await deps.coaching.activitiesInCourse(ctx.courseKey);
+    await sendPage(res, 200, 'coach', { ...common(res, 'coach.title'), activities, manage: (a: ActivityDoc) => `${activityPath(ctx.courseKey, a._id)}/manage` });
   }));
   course.get('/mentor', requireAudience('mentor'), handle(async (_req, res) => {
-    await sendPage(res, 200, 'mentor', common(res, 'mentor.title'));
+    await sendPage(res, 200, 'mentor', { ...common(res, 'mentor.title'), activity: null, shared: [], knowsMentees: (await deps.lti.menteesOf(launchOf(res))).length > 0 });
   }));
-  course.get('/deep-linking', requireAudience('coach', 'admin'), handle(async (_req, res) => {
-    await sendPage(res, 200, 'deep-linking', common(res, 'coach.deepLinkingTitle'));
+  course.get('/activities/:activityId/mentor', requireAudience('mentor'), handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = await deps.coaching.activityInCourse(ctx.courseKey, req.params.activityId);
+    if (!activity) {
+      await sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
+      return;
+    }
+    const mentees = await deps.lti.menteesOf(ctx);
+    const shared = await deps.coaching.sharedWithMentor(activity, mentees);
+    await sendPage(res, 200, 'mentor', {
+      ...common(res, 'mentor.title'), activity, shared, knowsMentees: mentees.length > 0,
+      promptText: (key: string) => activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, ''),
+    });
   }));
   // An LMS admin arriving by launch sees and manages only the platform they came from.
   course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
     const ctx = launchOf(res);
-    const own = await deps.registry.summary(ctx.platform.platformId);
-    await sendPage(res, 200, 'admin', { ...common(res, 'admin.title'), urls: deps.urls, platforms: [own] });
+    const own = await deps.lti.registry.summary(ctx.platform.platformId);
+    await sendPage(res, 200, 'admin', { ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string) });
   }));
-  return router;
+  return course;
 }

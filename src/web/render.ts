@@ -20,6 +20,8 @@ export async function renderPage(view: string, locals: PageLocals): Promise<stri
 }
 
 export async function sendPage(res: express.Response, status: number, view: string, locals: PageLocals): Promise<void> {
-  const html = await renderPage(view, locals);
+  // The language switch comes back to the page it was pressed on.
+  const backPath = res.req?.originalUrl?.split('?')[0] ?? '';
+  const html = await renderPage(view, { backPath, ...locals });
   res.status(status).type('html').set('Cache-Control', 'no-store').send(html);
 }

@@ -1,0 +1,285 @@
+/**
+ * The coach's side of activities: the Deep Linking picker (choose, configure, preview, return to
+ * Moodle), binding a hand-made link to a template, settings after placement (line item kept in
+ * step), and the course's submissions. Every route: the ltik's own course and a coach role.
+ */
+import crypto from 'node:crypto';
+import express from 'express';
+import type { LtijsProvider, LtijsToken } from '../lti/ltijs';
+import { platformReason, updateLineItem } from '../lti/line-items';
+import type { ToolUrls } from '../lti/platforms';
+import { handle } from '../web/async';
+import { sendError } from '../web/errors';
+import { launchOf, requireAudience } from '../web/guards';
+import { translator } from '../web/i18n';
+import { sendPage } from '../web/render';
+import { applySettingsForm, canSee, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
+import { activityPath, coursePath, withLtik } from './links';
+import type { ActivityDoc } from './models';
+import { renderJournal, visibilityLabel } from './participant-routes';
+import { validateTemplateChoice } from './schemas';
+import type { CoachingService } from './service';
+import type { CoachingTemplate } from './templates';
+
+export interface CoachRoutesDeps {
+  coaching: CoachingService;
+  provider: LtijsProvider;
+  urls: ToolUrls;
+}
+
+function settingsOf(activity: ActivityDoc): ActivitySettings {
+  const { title, instructions, maxScore, aiMode, dueAt, rubric, sections, completion } = activity;
+  return { title, instructions, maxScore, aiMode, dueAt, rubric, sections, completion };
+}
+
+/** One Deep Linking request's picks: the same request (and only it) sees the same selection. */
+function selectionOf(res: express.Response): string {
+  const token = res.locals.token as LtijsToken;
+  return crypto.createHash('sha256').update(JSON.stringify([token.platformContext.contextId, token.platformContext.deepLinkingSettings ?? null])).digest('base64url').slice(0, 24);
+}
+
+export function coachRoutes(deps: CoachRoutesDeps): express.Router {
+  const { coaching } = deps;
+  const router = express.Router({ mergeParams: true });
+  // Per route, not router-wide: other routers share these paths' prefixes (participant pages).
+  const coachOnly = requireAudience('coach', 'admin');
+
+  const dateInput = (d?: Date) => (d ? new Date(new Date(d).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10) : '');
+  const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => {
+    const ctx = launchOf(res);
+    const ltik = res.locals.ltik as string;
+    return {
+      locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik,
+      link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
+      dateInput,
+      ...extra,
+    };
+  };
+
+  async function renderSettings(res: express.Response, status: number, view: 'activity-manage' | 'picker-configure', data: Record<string, unknown> & { settings: ActivitySettings; problems?: SettingsProblem[]; form?: Record<string, unknown> }): Promise<void> {
+    const t = translator(launchOf(res).locale);
+    const problems = data.problems ?? [];
+    await sendPage(res, status, view, {
+      ...locals(res, view === 'activity-manage' ? 'manage.title' : 'picker.configureTitle'),
+      ...data,
+      problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
+      problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
+      value: (field: string, fallback: unknown) => (data.form && typeof data.form[field] === 'string' ? data.form[field] : fallback),
+    });
+  }
+
+  // ---- Deep Linking: choose, configure, preview, return ------------------------------------
+  const requireDeepLinking: express.RequestHandler = (req, res, next) => {
+    if (launchOf(res).messageType !== 'LtiDeepLinkingRequest') {
+      void sendError(req, res, 400, 'picker.notDeepLinking', { locale: launchOf(res).locale });
+      return;
+    }
+    next();
+  };
+
+  router.get('/deep-linking', coachOnly, requireDeepLinking, handle(async (_req, res) => {
+    const ctx = launchOf(res);
+    const chosen = await coaching.activitiesInSelection(ctx.courseKey, selectionOf(res));
+    await sendPage(res, 200, 'picker', { ...locals(res, 'picker.title'), templates: coaching.templates(), chosen, base: coursePath(ctx.courseKey) });
+  }));
+
+  const templateOr404 = async (req: express.Request, res: express.Response): Promise<CoachingTemplate | undefined> => {
+    const template = coaching.template(req.params.templateId);
+    if (!template) await sendError(req, res, 404, 'picker.noTemplate', { locale: launchOf(res).locale });
+    return template;
+  };
+
+  router.get('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
+    const template = await templateOr404(req, res);
+    if (!template) return;
+    const ctx = launchOf(res);
+    await renderSettings(res, 200, 'picker-configure', { template, settings: settingsFromTemplate(template, ctx.locale, new Date()), action: `${coursePath(ctx.courseKey)}/deep-linking/${template.id}` });
+  }));
+
+  router.post('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
+    const template = await templateOr404(req, res);
+    if (!template) return;
+    const ctx = launchOf(res);
+    const form = { ...(req.body as Record<string, unknown>) };
+    const action = `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`;
+    const parsed = applySettingsForm(settingsFromTemplate(template, ctx.locale, new Date()), form, new Date());
+    if (!parsed.ok) {
+      await renderSettings(res, 400, 'picker-configure', { template, settings: settingsFromTemplate(template, ctx.locale, new Date()), problems: parsed.problems, form, action });
+      return;
+    }
+    if (form.intent === 'preview') {
+      // The participant's page as it will look, with the coach's edits, before anything is stored.
+      const draft = { ...parsed.settings, _id: 'preview', courseKey: ctx.courseKey, kind: template.kind, templateId: template.id } as unknown as ActivityDoc;
+      await renderJournal(res, coaching, ctx, draft, { preview: true });
+      return;
+    }
+    await coaching.createActivity(ctx, template, parsed.settings, { selection: selectionOf(res) });
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, res.locals.ltik as string, { added: '1' }));
+  }));
+
+  router.post('/deep-linking/remove/:activityId', coachOnly, requireDeepLinking, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    await coaching.removeFromSelection(ctx.courseKey, selectionOf(res), req.params.activityId);
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, res.locals.ltik as string));
+  }));
+
+  router.post('/deep-linking-return', coachOnly, requireDeepLinking, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const token = res.locals.token as LtijsToken;
+    const selection = selectionOf(res);
+    const chosen = await coaching.activitiesInSelection(ctx.courseKey, selection);
+    if (!chosen.length) {
+      await sendError(req, res, 400, 'picker.nothingChosen', { locale: ctx.locale });
+      return;
+    }
+    const t = translator(ctx.locale);
+    const items = chosen.map((a) => ({
+      type: 'ltiResourceLink',
+      title: a.title,
+      text: a.instructions.slice(0, 500),
+      url: deps.urls.toolUrl,
+      custom: { activity_id: a._id },
+      // Moodle creates the gradebook column from this when the teacher saves the activity.
+      lineItem: { scoreMaximum: a.maxScore, label: a.title, resourceId: a._id, tag: a.lineItem?.tag ?? `cermin:${a.templateId}` },
+      ...(a.dueAt ? { submission: { endDateTime: new Date(a.dueAt).toISOString() } } : {}),
+    }));
+    const jwt = await deps.provider.DeepLinking.createDeepLinkingMessage(token, items, { message: t('picker.returnedMessage', { n: items.length }) });
+    await coaching.closeSelection(ctx.courseKey, selection);
+    const returnUrl = String((token.platformContext.deepLinkingSettings as { deep_link_return_url?: string } | undefined)?.deep_link_return_url ?? '');
+    await sendPage(res, 200, 'deep-linking-return', { ...locals(res, 'picker.returning'), returnUrl, jwt, chosen });
+  }));
+
+  // ---- A link added by hand in Moodle: bind it to a template --------------------------------
+  router.get('/setup', coachOnly, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    if (!ctx.resourceLink) {
+      await sendError(req, res, 400, 'setup.noLink', { locale: ctx.locale });
+      return;
+    }
+    const existing = await coaching.activityForLaunch(ctx);
+    if (existing) {
+      res.redirect(303, withLtik(`${activityPath(ctx.courseKey, existing._id)}/manage`, res.locals.ltik as string));
+      return;
+    }
+    await sendPage(res, 200, 'setup-link', { ...locals(res, 'setupLink.title'), templates: coaching.templates(), action: `${coursePath(ctx.courseKey)}/setup` });
+  }));
+
+  router.post('/setup', coachOnly, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    const template = validateTemplateChoice(body) ? coaching.template(body.templateId) : undefined;
+    if (!template || !ctx.resourceLink) {
+      await sendError(req, res, 400, 'setupLink.chooseTemplate', { locale: ctx.locale });
+      return;
+    }
+    const existing = await coaching.activityForLaunch(ctx);
+    const activity = existing ?? await coaching.createActivity(ctx, template, settingsFromTemplate(template, ctx.locale, new Date()), { resourceLinkId: ctx.resourceLink.id });
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, res.locals.ltik as string, existing ? {} : { created: '1' }));
+  }));
+
+  // ---- One activity: settings, preview, submissions ----------------------------------------
+  const loadActivity: express.RequestHandler = (req, res, next) => {
+    const ctx = launchOf(res);
+    coaching.activityInCourse(ctx.courseKey, req.params.activityId)
+      .then((activity) => {
+        if (!activity) {
+          void sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
+          return;
+        }
+        res.locals.activity = activity;
+        next();
+      })
+      .catch(next);
+  };
+  const activityOf = (res: express.Response) => res.locals.activity as ActivityDoc;
+
+  async function renderManage(res: express.Response, status: number, extra: { problems?: SettingsProblem[]; form?: Record<string, unknown>; notice?: string } = {}): Promise<void> {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const t = translator(ctx.locale);
+    const submissions = await coaching.submissions(activity);
+    await renderSettings(res, status, 'activity-manage', {
+      activity, settings: settingsOf(activity), template: coaching.template(activity.templateId),
+      submissions, action: `${activityPath(ctx.courseKey, activity._id)}/manage`, base: activityPath(ctx.courseKey, activity._id),
+      statusLabel: (s: string) => t(`manage.status.${s}`), ...extra,
+    });
+  }
+
+  router.get('/activities/:activityId/manage', coachOnly, loadActivity, handle(async (req, res) => {
+    const t = translator(launchOf(res).locale);
+    await renderManage(res, 200, { notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined });
+  }));
+
+  router.post('/activities/:activityId/manage', coachOnly, loadActivity, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const activity = activityOf(res);
+    const form = { ...(req.body as Record<string, unknown>) };
+    const parsed = applySettingsForm(settingsOf(activity), form, new Date());
+    if (!parsed.ok) {
+      await renderManage(res, 400, { problems: parsed.problems, form });
+      return;
+    }
+    const expected = Number(form.revision);
+    const updated = await coaching.updateSettings(activity, parsed.settings, Number.isInteger(expected) ? expected : -1);
+    if (updated === 'conflict') {
+      res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
+      await renderManage(res, 409, { problems: [{ field: 'title', key: 'manage.editConflict' }] });
+      return;
+    }
+    res.locals.activity = updated;
+    let notice = t('manage.saved');
+    const columnChanged = updated.maxScore !== activity.maxScore || updated.title !== activity.title;
+    if (columnChanged && updated.lineItem?.id) {
+      try {
+        await updateLineItem(deps.provider, res.locals.token as LtijsToken, updated.lineItem.id, { scoreMaximum: updated.maxScore, label: updated.title });
+        await coaching.setLineItemSync(updated, 'synced');
+        notice = t('manage.savedAndSynced');
+      } catch (err) {
+        await coaching.setLineItemSync(updated, 'failed', platformReason(err));
+        notice = t('manage.savedNotSynced', { reason: platformReason(err) });
+      }
+    } else if (columnChanged) {
+      await coaching.setLineItemSync(updated, 'pending');
+      notice = t('manage.savedColumnLater');
+    }
+    res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
+    await renderManage(res, 200, { notice });
+  }));
+
+  router.get('/activities/:activityId/preview', coachOnly, loadActivity, handle(async (_req, res) => {
+    await renderJournal(res, coaching, launchOf(res), activityOf(res), { preview: true });
+  }));
+
+  router.get('/activities/:activityId/submissions/:userId', coachOnly, loadActivity, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const journal = await coaching.journal(activity, req.params.userId);
+    if (!journal.work) {
+      await sendError(req, res, 404, 'manage.noSubmission', { locale: ctx.locale });
+      return;
+    }
+    const t = translator(ctx.locale);
+    const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
+    await sendPage(res, 200, 'submission', {
+      ...locals(res, 'manage.submissionTitle'), activity, journal, visible, hiddenCount: journal.entries.length - visible.length,
+      participant: journal.work.userName ?? req.params.userId,
+      back: `${activityPath(ctx.courseKey, activity._id)}/manage`,
+      reopenAction: `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}/reopen`,
+      visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
+      promptText: (key: string) => activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, ''),
+    });
+  }));
+
+  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, loadActivity, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
+    if (!reopened) {
+      await sendError(req, res, 409, 'manage.notSubmitted', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { reopened: '1' }));
+  }));
+
+  return router;
+}
