@@ -3,6 +3,7 @@
  * Nothing else in Cermin wires things together.
  */
 import path from 'node:path';
+import compression from 'compression';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
@@ -93,6 +94,8 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   // host by default: trusting a whole private network would let any client there pick its address.
   app.set('trust proxy', config.trustProxy);
   app.use(requestLog(log, metrics));
+  // Participants are on 3G phones: every page and asset goes compressed.
+  app.use(compression());
   app.use((_req, res, next) => {
     // While draining, ask every client to close its keep-alive connection after this response.
     if (shuttingDown) res.set('Connection', 'close');
