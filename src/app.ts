@@ -11,7 +11,7 @@ import { startDemoPlatform } from './demo/bootstrap';
 import type { DemoPlatform } from './demo/platform';
 import { createLtiService, type LtiService } from './lti';
 import { projectRoot } from './paths';
-import { errorHandler, notFoundHandler, requestLocale } from './web/errors';
+import { errorHandler, notFoundHandler, requestLocale, sendError } from './web/errors';
 import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
 import { audiencePages } from './web/pages';
@@ -55,7 +55,7 @@ function appRoutes({ lti, coaching }: { lti: LtiService; coaching: CoachingServi
     const ctx = res.locals.launch as import('./lti/context').LaunchContext;
     const body = req.body as unknown;
     if (!validateLanguage(body)) {
-      res.status(400).type('text').send('bad request');
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
     await rememberLocale(ctx.platform.issuer, ctx.user.id, body.lang);

@@ -9,6 +9,7 @@ import { persistedDevKey } from './config/dev-key';
 import { connectDatabase, type DatabaseHandle } from './db';
 import { EmbeddedDatabaseError } from './db/embedded';
 import { createLogger } from './log';
+import { fromRoot } from './paths';
 import { startSweeper } from './lti/sweeper';
 import { issueSetupToken } from './web/setup';
 
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
 
   let templates;
   try {
-    templates = loadTemplates();
+    templates = loadTemplates(fromRoot(config.templatesDir));
   } catch (err) {
     if (err instanceof TemplateError) {
       console.error(err.message);

@@ -109,6 +109,20 @@ test('a bad configuration stops the start with one message naming each bad key',
   expect(run.stderr()).not.toContain('short'); // the secret's value is not echoed
 });
 
+test('a broken coaching template stops the start, naming the file and the problem', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-tpl-'));
+  for (const f of fs.readdirSync(path.join(root, 'config', 'templates'))) fs.copyFileSync(path.join(root, 'config', 'templates', f), path.join(dir, f));
+  const broken = JSON.parse(fs.readFileSync(path.join(dir, 'bebas.json'), 'utf8')) as { maxScore: number; colour?: string };
+  broken.colour = 'merah';
+  fs.writeFileSync(path.join(dir, 'bebas.json'), JSON.stringify(broken));
+  const run = start({ TEMPLATES_DIR: dir }, await freePort());
+  expect(await run.exited).toBe(2);
+  expect(run.stderr()).toContain('bebas.json');
+  expect(run.stderr()).toContain('colour');
+  expect(run.stdout()).not.toContain('Cermin berjalan');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('with no MONGODB_URI and no way to run a local database, the error says how to set MONGODB_URI', async () => {
   const emptyTools = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-notools-'));
   const run = start({ EMBEDDED_DB: 'ferretdb', TOOLS_DIR: emptyTools, PATH: '/nonexistent' }, await freePort());

@@ -23,6 +23,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   toolsDir: string;
+  /** Coaching templates (JSON files checked against config/schemas/template.schema.json). */
+  templatesDir: string;
   database: {
     /** Set: use this MongoDB-wire server. Unset: the embedded chain (FerretDB, then mongod). */
     uri?: string;
@@ -60,6 +62,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'LOG_LEVEL', path: 'logLevel', type: 'string' },
   { env: 'DATA_DIR', path: 'dataDir', type: 'string' },
   { env: 'TOOLS_DIR', path: 'toolsDir', type: 'string' },
+  { env: 'TEMPLATES_DIR', path: 'templatesDir', type: 'string' },
   { env: 'MONGODB_URI', path: 'database.uri', type: 'string' },
   { env: 'EMBEDDED_DB', path: 'database.embedded', type: 'string' },
   { env: 'LTI_KEY', path: 'lti.key', type: 'string' },

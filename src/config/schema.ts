@@ -2,7 +2,7 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
+  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'templatesDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
   properties: {
     env: { enum: ['development', 'production', 'test'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -12,6 +12,7 @@ export const configSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     dataDir: { type: 'string', minLength: 1 },
     toolsDir: { type: 'string', minLength: 1 },
+    templatesDir: { type: 'string', minLength: 1 },
     database: {
       type: 'object',
       additionalProperties: false,
