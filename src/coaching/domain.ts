@@ -102,6 +102,12 @@ export interface ActivitySettings {
   completion: { minEntries: number; minWords: number };
 }
 
+/** 23:59 Western Indonesian Time (UTC+7) of the day a moment falls on there: due dates are whole days. */
+export function endOfDayWib(moment: Date): Date {
+  const day = new Date(moment.getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+  return new Date(`${day}T23:59:00+07:00`);
+}
+
 /** A template in the coach's language, as the starting point of the settings form. */
 export function settingsFromTemplate(template: CoachingTemplate, locale: 'id' | 'en', now: Date): ActivitySettings {
   return {
@@ -109,7 +115,7 @@ export function settingsFromTemplate(template: CoachingTemplate, locale: 'id' | 
     instructions: localize(template.instructions, locale),
     maxScore: template.maxScore,
     aiMode: template.aiMode,
-    dueAt: template.dueInDays ? new Date(now.getTime() + template.dueInDays * 24 * 3600 * 1000) : undefined,
+    dueAt: template.dueInDays ? endOfDayWib(new Date(now.getTime() + template.dueInDays * 24 * 3600 * 1000)) : undefined,
     rubric: {
       criteria: template.rubric.criteria.map((c) => ({
         id: c.id,
