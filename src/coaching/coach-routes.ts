@@ -15,6 +15,7 @@ import { translator } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { applySettingsForm, canSee, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
 import { activityPath, coursePath, withLtik } from './links';
+import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
 import { renderJournal, visibilityLabel } from './participant-routes';
 import { validateTemplateChoice } from './schemas';
@@ -178,20 +179,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   }));
 
   // ---- One activity: settings, preview, submissions ----------------------------------------
-  const loadActivity: express.RequestHandler = (req, res, next) => {
-    const ctx = launchOf(res);
-    coaching.activityInCourse(ctx.courseKey, req.params.activityId)
-      .then((activity) => {
-        if (!activity) {
-          void sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
-          return;
-        }
-        res.locals.activity = activity;
-        next();
-      })
-      .catch(next);
-  };
-  const activityOf = (res: express.Response) => res.locals.activity as ActivityDoc;
+  const activityInUrl = loadActivity(coaching);
 
   async function renderManage(res: express.Response, status: number, extra: { problems?: SettingsProblem[]; form?: Record<string, unknown>; notice?: string } = {}): Promise<void> {
     const ctx = launchOf(res);
@@ -205,12 +193,12 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     });
   }
 
-  router.get('/activities/:activityId/manage', coachOnly, loadActivity, handle(async (req, res) => {
+  router.get('/activities/:activityId/manage', coachOnly, activityInUrl, handle(async (req, res) => {
     const t = translator(launchOf(res).locale);
     await renderManage(res, 200, { notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined });
   }));
 
-  router.post('/activities/:activityId/manage', coachOnly, loadActivity, handle(async (req, res) => {
+  router.post('/activities/:activityId/manage', coachOnly, activityInUrl, handle(async (req, res) => {
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
     const activity = activityOf(res);
@@ -247,11 +235,11 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     await renderManage(res, 200, { notice });
   }));
 
-  router.get('/activities/:activityId/preview', coachOnly, loadActivity, handle(async (_req, res) => {
+  router.get('/activities/:activityId/preview', coachOnly, activityInUrl, handle(async (_req, res) => {
     await renderJournal(res, coaching, launchOf(res), activityOf(res), { preview: true });
   }));
 
-  router.get('/activities/:activityId/submissions/:userId', coachOnly, loadActivity, handle(async (req, res) => {
+  router.get('/activities/:activityId/submissions/:userId', coachOnly, activityInUrl, handle(async (req, res) => {
     const ctx = launchOf(res);
     const activity = activityOf(res);
     const journal = await coaching.journal(activity, req.params.userId);
@@ -271,7 +259,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     });
   }));
 
-  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, loadActivity, handle(async (req, res) => {
+  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, activityInUrl, handle(async (req, res) => {
     const ctx = launchOf(res);
     const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
     if (!reopened) {

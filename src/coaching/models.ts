@@ -3,7 +3,8 @@
  * version of each entry, and the state of each participant's work. Every document carries the
  * course key, and every query names it: no data crosses courses or platforms.
  */
-import mongoose, { Schema, type Model } from 'mongoose';
+import { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
 
 export type AiMode = 'off' | 'mirror' | 'all';
 export type Visibility = 'private' | 'coach' | 'mentor';
@@ -176,15 +177,12 @@ const workSchema = new Schema<WorkDoc>({
 workSchema.index({ activityId: 1, userId: 1 }, { unique: true });
 workSchema.index({ courseKey: 1, activityId: 1, status: 1 });
 
-function model<T>(name: string, schema: Schema<T>): Model<T> {
-  return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
-}
 
-export const Activity = model('CoachingActivity', activitySchema);
-export const Entry = model('CoachingEntry', entrySchema);
-export const EntryVersion = model('CoachingEntryVersion', versionSchema);
-export const EntryConflict = model('CoachingEntryConflict', conflictSchema);
-export const Work = model('CoachingWork', workSchema);
+export const Activity = defineModel('CoachingActivity', activitySchema);
+export const Entry = defineModel('CoachingEntry', entrySchema);
+export const EntryVersion = defineModel('CoachingEntryVersion', versionSchema);
+export const EntryConflict = defineModel('CoachingEntryConflict', conflictSchema);
+export const Work = defineModel('CoachingWork', workSchema);
 
 export async function ensureCoachingIndexes(): Promise<void> {
   await Promise.all([Activity.createIndexes(), Entry.createIndexes(), EntryVersion.createIndexes(), EntryConflict.createIndexes(), Work.createIndexes()]);

@@ -12,6 +12,7 @@ import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { journalKey, MAX_ENTRY_CHARS, type TextProblem } from './domain';
 import { activityPath, entryPath, withLtik } from './links';
+import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
 import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
 import type { CoachingService, SaveResult } from './service';
@@ -77,22 +78,7 @@ export function participantRoutes(coaching: CoachingService): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(requireAudience('participant'));
 
-  /** The activity of the URL, in the ltik's course, or a clear 404. */
-  const loadActivity: express.RequestHandler = (req, res, next) => {
-    const ctx = launchOf(res);
-    coaching.activityInCourse(ctx.courseKey, req.params.activityId)
-      .then((activity) => {
-        if (!activity) {
-          void sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
-          return;
-        }
-        res.locals.activity = activity;
-        next();
-      })
-      .catch(next);
-  };
-  const activityOf = (res: express.Response) => res.locals.activity as ActivityDoc;
-  router.use('/:activityId', loadActivity);
+  router.use('/:activityId', loadActivity(coaching));
 
   router.get('/:activityId', handle(async (req, res) => {
     const ctx = launchOf(res);

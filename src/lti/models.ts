@@ -2,7 +2,8 @@
  * Cermin's own LTI collections beside ltijs's: the deployment allow-list and the nonce store.
  * ltijs never checks deployment_id and remembers a nonce only ~10 s, so both live here.
  */
-import mongoose, { Schema, type Model } from 'mongoose';
+import { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
 
 export interface DeploymentDoc { platformId: string; iss: string; clientId: string; deploymentId: string; createdAt: Date }
 export interface NonceDoc { iss: string; nonce: string; expiresAt: Date }
@@ -62,15 +63,12 @@ const mentorScopeSchema = new Schema<MentorScopeDoc>({
 }, { collection: 'cermin_mentor_scopes', autoIndex: false });
 mentorScopeSchema.index({ iss: 1, clientId: 1, deploymentId: 1, courseId: 1, mentorId: 1 }, { unique: true });
 
-function model<T>(name: string, schema: Schema<T>): Model<T> {
-  return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
-}
 
-export const Deployment = model('CerminDeployment', deploymentSchema);
-export const Nonce = model('CerminNonce', nonceSchema);
-export const PlatformMeta = model('CerminPlatformMeta', platformMetaSchema);
-export const LoginRequest = model('CerminLoginRequest', loginRequestSchema);
-export const MentorScope = model('CerminMentorScope', mentorScopeSchema);
+export const Deployment = defineModel('CerminDeployment', deploymentSchema);
+export const Nonce = defineModel('CerminNonce', nonceSchema);
+export const PlatformMeta = defineModel('CerminPlatformMeta', platformMetaSchema);
+export const LoginRequest = defineModel('CerminLoginRequest', loginRequestSchema);
+export const MentorScope = defineModel('CerminMentorScope', mentorScopeSchema);
 
 /** Creates Cermin's LTI indexes (autoIndex is off so start-up order is explicit). */
 export async function ensureLtiIndexes(): Promise<void> {

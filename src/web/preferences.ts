@@ -1,5 +1,6 @@
 /** A person's chosen language, remembered per platform user (the launch's locale is the default). */
-import mongoose, { Schema, type Model } from 'mongoose';
+import { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
 import type { Locale } from '../lti/context';
 
 interface PreferenceDoc { iss: string; userId: string; locale: Locale; updatedAt: Date }
@@ -10,7 +11,7 @@ const preferenceSchema = new Schema<PreferenceDoc>({
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'cermin_preferences', autoIndex: false });
 preferenceSchema.index({ iss: 1, userId: 1 }, { unique: true });
-const Preference: Model<PreferenceDoc> = (mongoose.models.CerminPreference as Model<PreferenceDoc> | undefined) ?? mongoose.model('CerminPreference', preferenceSchema);
+const Preference = defineModel('CerminPreference', preferenceSchema);
 
 export async function preferredLocale(iss: string, userId: string): Promise<Locale | undefined> {
   return (await Preference.findOne({ iss, userId }, { locale: 1 }).lean())?.locale;

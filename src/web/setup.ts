@@ -5,7 +5,8 @@
  */
 import crypto from 'node:crypto';
 import express from 'express';
-import mongoose, { Schema, type Model } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
 import type { PlatformRegistry, ToolUrls } from '../lti/platforms';
 import { handle } from './async';
 import { requestLocale, sendError } from './errors';
@@ -19,7 +20,7 @@ const setupTokenSchema = new Schema<SetupTokenDoc>({
   expiresAt: { type: Date, required: true },
   usedAt: { type: Date },
 }, { collection: 'cermin_setup_tokens', autoIndex: false });
-const SetupToken: Model<SetupTokenDoc> = (mongoose.models.CerminSetupToken as Model<SetupTokenDoc> | undefined) ?? mongoose.model('CerminSetupToken', setupTokenSchema);
+const SetupToken = defineModel('CerminSetupToken', setupTokenSchema);
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 const COOKIE = 'cermin_setup';
