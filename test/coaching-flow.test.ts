@@ -5,7 +5,8 @@
  * submits; the coach reviews, reopens and changes the maximum score (the column follows).
  */
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { startSecondPlatform, startStack, type Stack } from './support/stack';
+import { CLAIM } from '../src/lti/claims';
 import { parseAutoPostForm } from '../src/demo/platform';
 
 let stack: Stack;
@@ -240,5 +241,42 @@ describe('the participant\'s journal', () => {
     // The same stale revision again: another coach's edit is not overwritten.
     const stale = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Judul lama', maxScore: '100' } });
     expect(stale.status).toBe(409);
+  });
+});
+
+describe('another course\'s activity', () => {
+  test('its id opens nothing here: by URL (404) or as a copied activity_id custom parameter (unconfigured)', async () => {
+    const other = await startSecondPlatform(stack);
+    try {
+      // An activity in platform B's course, bound by hand to B's link 11.
+      const coachB = new Browser();
+      const setup = await launchThroughDemo(coachB, other.base, 'u-coach-1', { link: '11' });
+      const created = await coachB.go(`${stack.baseUrl}${new URL(setup.url).pathname}`, { form: { ltik: ltikOf(setup), templateId: 'bebas' } });
+      const foreignId = /\/activities\/([\w-]+)\/manage/.exec(new URL(created.url).pathname)?.[1] as string;
+      expect(foreignId).toBeDefined();
+
+      // A participant of platform A's course asks for it by URL.
+      const participantA = new Browser();
+      const pageA = await launchThroughDemo(participantA, stack.demoBase, 'u-p-015');
+      const courseA = new URL(pageA.url).pathname.replace(/\/(participant|activities\/.*)$/, '');
+      const byUrl = await participantA.go(`${stack.baseUrl}${courseA}/activities/${foreignId}?ltik=${encodeURIComponent(ltikOf(pageA))}`);
+      expect(byUrl.status).toBe(404);
+      expect(byUrl.body).not.toContain('Refleksi bebas');
+      const write = await fetch(`${stack.baseUrl}${courseA}/activities/${foreignId}/entries/refleksi`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltikOf(pageA)}` }, body: JSON.stringify({ baseRevision: 0, text: 'menyusup' }),
+      });
+      expect(write.status).toBe(404);
+
+      // Moodle copies custom parameters with a course: a launch in A carrying B's activity_id.
+      const login = await participantA.request(`${stack.baseUrl}/lti/login`, { form: { iss: stack.demo.issuer, login_hint: 'u-p-015', target_link_uri: stack.cermin.lti.urls.toolUrl, client_id: 'cermin-demo' } });
+      const state = new URL(login.headers.get('location') as string).searchParams;
+      const claims = stack.demo.launchClaims(stack.demo.userByKind('participant'), { nonce: state.get('nonce') as string, linkId: '12', custom: { activity_id: foreignId } });
+      expect((claims[CLAIM.custom] as Record<string, string>).activity_id).toBe(foreignId);
+      const launched = await participantA.request(`${stack.baseUrl}/lti/launch`, { form: { id_token: await stack.demo.signIdToken(claims), state: state.get('state') as string } });
+      expect(launched.status).toBe(303);
+      expect(launched.headers.get('location')).toMatch(/\/participant\?ltik=/); // "not ready", not B's activity
+    } finally {
+      await other.close();
+    }
   });
 });
