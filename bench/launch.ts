@@ -45,7 +45,7 @@ import { Browser, type Page } from '../test/support/browser';
 const USAGE = `Usage: npm run bench -- launch [--n 300] [--concurrency 4] [--warmup 20] [--batch 25]
        [--participants 32] [--timeout 900] [--node-env development|test] [--profile DIR]`;
 
-const FERRETDB_VERSION = 'v1.24.2';
+export const FERRETDB_VERSION = 'v1.24.2';
 const CLIENT_IDS = { cermin: 'bench-cermin', bare: 'bench-bare' } as const;
 const DEPLOYMENT_ID = 'bench-deployment';
 
@@ -62,7 +62,7 @@ interface Options {
   profileDir?: string;
 }
 
-class BenchError extends Error {}
+export class BenchError extends Error {}
 
 function progress(message: string): void {
   process.stderr.write(`[bench launch] ${message}\n`);
@@ -113,7 +113,7 @@ export function withDbName(uri: string, name: string): string {
   return `${base}/${name}${q ? `?${q}` : ''}`;
 }
 
-async function dropDatabase(uri: string): Promise<void> {
+export async function dropDatabase(uri: string): Promise<void> {
   const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 5000 });
   try {
     await conn.asPromise();
@@ -125,7 +125,7 @@ async function dropDatabase(uri: string): Promise<void> {
 
 // ---------- child processes ----------
 
-class Child {
+export class Child {
   readonly proc: ChildProcess;
   private out = '';
   private err = '';
@@ -191,7 +191,7 @@ class Child {
 }
 
 /** Runs a node script to completion (the platform CLI); its output on failure. */
-function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -211,7 +211,7 @@ function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeo
  * Only what a node process needs from ours: no stray MONGODB_URI, ENCRYPTION_KEY, AI_* and such.
  * NODE_OPTIONS passes, so both children can be instrumented alike (e.g. `--require` a counter).
  */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const k of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_OPTIONS']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;
@@ -234,7 +234,7 @@ interface LaunchTiming {
 }
 
 /** A browser behind Cermin's reverse proxy: its own client address, as the proxy reports it. */
-class ClientBrowser extends Browser {
+export class ClientBrowser extends Browser {
   constructor(private readonly clientIp: string) {
     super();
   }
@@ -343,7 +343,7 @@ class Runner {
   }
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
@@ -369,7 +369,7 @@ function summarize(series: Series): Summary {
   };
 }
 
-function table(header: string[], rows: Array<Array<string | number>>): string {
+export function table(header: string[], rows: Array<Array<string | number>>): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -1,0 +1,52 @@
+/**
+ * A real browser for the tests that need one: Debian's Chromium driven by playwright-core
+ * (no downloaded browser). Collects what must never happen on a Cermin page: script errors and
+ * Content Security Policy violations.
+ */
+import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
+
+export type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+}
+
+/** Script errors and CSP violations seen on a page (every frame of it). */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+  });
+  return problems;
+}
+
+/**
+ * Opens the demo LMS's launch page, which posts the launch into its iframe named "tool", and
+ * waits for the tool's page there (the URL matching `landed`).
+ */
+export async function launchInFrame(page: Page, launchUrl: string, landed: RegExp): Promise<Frame> {
+  await page.goto(launchUrl);
+  const frame = page.frame({ name: 'tool' });
+  if (!frame) throw new Error(`no frame "tool" on ${launchUrl}`);
+  await frame.waitForURL(landed);
+  await frame.waitForLoadState('load');
+  return frame;
+}
+
+/** Polls `probe` until it returns something truthy (or throws with the last value after `ms`). */
+export async function until<T>(probe: () => Promise<T> | T, what: string, ms = 10000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
