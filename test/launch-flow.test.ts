@@ -85,6 +85,7 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
 
     // ltijs keeps a session 24 h; past that its records are gone (what the sweeper deletes).
     await mongoose.connection.db?.collection('idtokens').deleteMany({ user: 'u-p-004' });
+    stack.cermin.lti.forgetCachedSessions();
     const expired = await new Browser().go(launched.url);
     expect(expired.status).toBe(401);
     expect(expired.body).toContain('Sesi Anda sudah berakhir');

@@ -42,7 +42,13 @@ export interface ActivityDoc {
   revision: number;
 }
 
+/**
+ * Entries, versions and work records have an `_id` derived from what they are (see ids.ts):
+ * the hot paths read and write them by `_id` alone, which every MongoDB-wire server, FerretDB's
+ * SQLite backend included, answers without scanning the collection.
+ */
 export interface EntryDoc {
+  _id: string;
   courseKey: string;
   activityId: string;
   userId: string;
@@ -54,10 +60,13 @@ export interface EntryDoc {
   words: number;
   revision: number;
   visibility: Visibility;
+  /** Kept copies of saves that lost a race, not yet used or discarded. */
+  conflictCount?: number;
   updatedAt: Date;
 }
 
 export interface VersionDoc {
+  _id: string;
   courseKey: string;
   activityId: string;
   userId: string;
@@ -80,6 +89,7 @@ export interface ConflictDoc {
 }
 
 export interface WorkDoc {
+  _id: string;
   courseKey: string;
   activityId: string;
   userId: string;
@@ -91,6 +101,8 @@ export interface WorkDoc {
   reopenedAt?: Date;
   reopenedBy?: string;
   history: Array<{ at: Date; action: 'submitted' | 'reopened'; by: string; complete?: boolean }>;
+  /** Words and visibility of each entry: progress without reading every entry. */
+  entryStats: Record<string, { words: number; visibility: Visibility }>;
   updatedAt: Date;
 }
 
@@ -123,6 +135,7 @@ activitySchema.index({ courseKey: 1, resourceLinkIds: 1 });
 activitySchema.index({ courseKey: 1, deepLinkSelection: 1 });
 
 const entrySchema = new Schema<EntryDoc>({
+  _id: { type: String, required: true },
   courseKey: { type: String, required: true },
   activityId: { type: String, required: true },
   userId: { type: String, required: true },
@@ -132,12 +145,14 @@ const entrySchema = new Schema<EntryDoc>({
   words: { type: Number, default: 0 },
   revision: { type: Number, default: 0 },
   visibility: { type: String, default: 'coach' },
+  conflictCount: { type: Number, default: 0 },
   updatedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_entries', autoIndex: false });
+}, { collection: 'coaching_entries', autoIndex: false, _id: false });
 entrySchema.index({ activityId: 1, userId: 1, key: 1 }, { unique: true });
 entrySchema.index({ courseKey: 1, activityId: 1 });
 
 const versionSchema = new Schema<VersionDoc>({
+  _id: { type: String, required: true },
   courseKey: { type: String, required: true },
   activityId: { type: String, required: true },
   userId: { type: String, required: true },
@@ -146,9 +161,9 @@ const versionSchema = new Schema<VersionDoc>({
   text,
   source: { type: String, required: true },
   savedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_entry_versions', autoIndex: false });
-// The unique revision is the lock: of two saves from the same base, exactly one wins.
-versionSchema.index({ activityId: 1, userId: 1, key: 1, revision: 1 }, { unique: true });
+}, { collection: 'coaching_entry_versions', autoIndex: false, _id: false });
+// The version's _id (entry + revision) is the lock: of two saves from the same base, exactly one wins.
+versionSchema.index({ activityId: 1, userId: 1, key: 1, revision: 1 });
 
 const conflictSchema = new Schema<ConflictDoc>({
   courseKey: { type: String, required: true },
@@ -162,6 +177,7 @@ const conflictSchema = new Schema<ConflictDoc>({
 conflictSchema.index({ activityId: 1, userId: 1, key: 1 });
 
 const workSchema = new Schema<WorkDoc>({
+  _id: { type: String, required: true },
   courseKey: { type: String, required: true },
   activityId: { type: String, required: true },
   userId: { type: String, required: true },
@@ -172,8 +188,9 @@ const workSchema = new Schema<WorkDoc>({
   reopenedAt: Date,
   reopenedBy: String,
   history: { type: [new Schema({ at: Date, action: String, by: String, complete: Boolean }, { _id: false })], default: [] },
+  entryStats: { type: Schema.Types.Mixed, default: {} },
   updatedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_work', autoIndex: false });
+}, { collection: 'coaching_work', autoIndex: false, _id: false, minimize: false });
 workSchema.index({ activityId: 1, userId: 1 }, { unique: true });
 workSchema.index({ courseKey: 1, activityId: 1, status: 1 });
 

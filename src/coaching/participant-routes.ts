@@ -96,7 +96,7 @@ export function participantRoutes(coaching: CoachingService): express.Router {
     const json = wantsJson(req);
     if (result.kind === 'saved') {
       if (json) {
-        const { progress } = await coaching.journal(activity, ctx.user.id);
+        const { progress } = result;
         res.json({ status: 'saved', revision: result.entry.revision, words: result.entry.words, savedAt: result.entry.updatedAt, unchanged: Boolean(result.unchanged), progress: { done: progress.done, required: progress.required } });
         return;
       }
@@ -133,7 +133,8 @@ export function participantRoutes(coaching: CoachingService): express.Router {
     const result = await coaching.saveEntry(activityOf(res), { id: ctx.user.id, name: ctx.user.name }, req.params.key, {
       text: body.text, baseRevision: toInt(body.baseRevision), visibility: body.visibility, source: wantsJson(req) ? 'autosave' : 'form',
     });
-    if (result.kind === 'saved') await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key).catch(() => undefined);
+    // Kept copies stay until the participant uses one (this save) or discards them.
+    if (result.kind === 'saved' && body.fromCopies === '1') await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
     await answerSave(req, res, req.params.key, result, body.text);
   }));
 

@@ -4,7 +4,7 @@ import { ajv } from '../validation';
 const revision = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d{1,9}$' }] } as const;
 const ltik = { type: 'string', maxLength: 4096 } as const;
 
-export interface SaveEntryBody { text: string; baseRevision: number | string; visibility?: 'private' | 'coach' | 'mentor'; ltik?: string; date?: string }
+export interface SaveEntryBody { text: string; baseRevision: number | string; visibility?: 'private' | 'coach' | 'mentor'; ltik?: string; date?: string; fromCopies?: '1' }
 export const validateSaveEntry = ajv.compile<SaveEntryBody>({
   type: 'object',
   required: ['text', 'baseRevision'],
@@ -14,6 +14,7 @@ export const validateSaveEntry = ajv.compile<SaveEntryBody>({
     baseRevision: revision,
     visibility: { enum: ['private', 'coach', 'mentor'] },
     date: { type: 'string', maxLength: 10 },
+    fromCopies: { const: '1' },
     ltik,
   },
 });

@@ -6,12 +6,13 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { LaunchContext } from '../lti/context';
-import { checkEntryText, isValidEntryKey, progressOf, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
+import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
+import { entryId, versionId, workId } from './ids';
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
-  | { kind: 'saved'; entry: EntryDoc; unchanged?: boolean }
+  | { kind: 'saved'; entry: EntryDoc; unchanged?: boolean; progress: Progress }
   | { kind: 'conflict'; current: EntryDoc; yours: string }
   | { kind: 'invalid'; problem: TextProblem | 'badKey' | 'badRevision' }
   | { kind: 'locked' };
@@ -33,8 +34,6 @@ export interface CoachingServiceDeps {
 function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }
-
-const lean = <T>(doc: T): T => doc;
 
 export class CoachingService {
   private readonly now: () => Date;
@@ -73,10 +72,11 @@ export class CoachingService {
     return doc.toObject() as ActivityDoc;
   }
 
-  /** The activity an id names, only within this course. */
+  /** The activity an id names, only within this course (read by `_id`, then checked). */
   async activityInCourse(courseKey: string, activityId: string): Promise<ActivityDoc | null> {
     if (typeof activityId !== 'string' || activityId.length > 64) return null;
-    return lean(await Activity.findOne({ _id: activityId, courseKey }).lean<ActivityDoc>());
+    const activity = await Activity.findById(activityId).lean<ActivityDoc>();
+    return activity && activity.courseKey === courseKey ? activity : null;
   }
 
   /**
@@ -147,98 +147,128 @@ export class CoachingService {
     await Activity.updateOne({ _id: activity._id, courseKey: activity.courseKey }, { $set: { 'lineItem.sync': sync, 'lineItem.error': error ?? '' } });
   }
 
-  async journal(activity: ActivityDoc, userId: string): Promise<Journal> {
-    const [entries, work, conflicts] = await Promise.all([
-      Entry.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).sort({ key: 1 }).lean<EntryDoc[]>(),
-      Work.findOne({ activityId: activity._id, courseKey: activity.courseKey, userId }).lean<WorkDoc>(),
-      EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).sort({ savedAt: 1 }).lean(),
-    ]);
-    return { entries, work, progress: progressOf(activity, entries), conflicts: conflicts.map((c) => ({ key: c.key, text: c.text, savedAt: c.savedAt })) };
+  private async work(activity: ActivityDoc, userId: string): Promise<WorkDoc | null> {
+    return Work.findById(workId(activity._id, userId)).lean<WorkDoc>();
   }
 
-  private async isLocked(activity: ActivityDoc, userId: string): Promise<boolean> {
-    const work = await Work.findOne({ activityId: activity._id, courseKey: activity.courseKey, userId }, { status: 1 }).lean();
-    return work?.status === 'submitted';
+  private async entry(activity: ActivityDoc, userId: string, key: string): Promise<EntryDoc | null> {
+    return Entry.findById(entryId(activity._id, userId, key)).lean<EntryDoc>();
+  }
+
+  async journal(activity: ActivityDoc, userId: string): Promise<Journal> {
+    const work = await this.work(activity, userId);
+    const keys = activity.kind === 'sections' ? promptIds(activity) : Object.keys(work?.entryStats ?? {});
+    const found = await Promise.all(keys.map((key) => this.entry(activity, userId, key)));
+    const entries = found.filter((e): e is EntryDoc => e !== null).sort((a, b) => a.key.localeCompare(b.key));
+    const withConflicts = entries.filter((e) => (e.conflictCount ?? 0) > 0).map((e) => e.key);
+    const conflicts = withConflicts.length
+      ? await EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId, key: mongoose.trusted({ $in: withConflicts }) }).sort({ savedAt: 1 }).lean()
+      : [];
+    return { entries, work, progress: progressOf(activity, entries), conflicts: conflicts.map((c) => ({ key: c.key, text: c.text, savedAt: c.savedAt })) };
   }
 
   /**
    * Saves a new version of an entry written from `baseRevision`. The version is written first,
-   * under a unique (entry, revision) index: of two saves from the same base exactly one wins; the
-   * other is kept as a conflict and answered with both texts.
+   * with an `_id` made of (entry, revision): of two saves from the same base exactly one inserts
+   * it; the other is kept as a conflict and answered with both texts. Four round trips, each by
+   * `_id`, so a save costs the same in a class of 20 or of 1,000.
    */
   async saveEntry(activity: ActivityDoc, user: { id: string; name?: string }, key: string, input: { text: string; baseRevision: number; source: VersionDoc['source']; visibility?: Visibility }): Promise<SaveResult> {
     if (!isValidEntryKey(activity, key, this.now())) return { kind: 'invalid', problem: 'badKey' };
     if (!Number.isInteger(input.baseRevision) || input.baseRevision < 0) return { kind: 'invalid', problem: 'badRevision' };
     const checked = checkEntryText(input.text);
     if (!checked.ok) return { kind: 'invalid', problem: checked.problem };
-    if (await this.isLocked(activity, user.id)) return { kind: 'locked' };
 
-    const where = { activityId: activity._id, courseKey: activity.courseKey, userId: user.id, key };
-    const current = await Entry.findOne(where).lean<EntryDoc>();
+    const [work, current] = await Promise.all([this.work(activity, user.id), this.entry(activity, user.id, key)]);
+    if (work?.status === 'submitted') return { kind: 'locked' };
+    const stats = { ...(work?.entryStats ?? {}) };
+    const progress = () => progressOf(activity, Object.entries(stats).map(([k, v]) => ({ key: k, ...v })));
     const currentRevision = current?.revision ?? 0;
     if (input.baseRevision !== currentRevision) {
       // A queued save sent twice (flaky connection) is not a conflict.
-      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true };
+      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true, progress: progress() };
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
     if (current && current.text === checked.text && (!input.visibility || input.visibility === current.visibility)) {
-      return { kind: 'saved', entry: current, unchanged: true };
+      return { kind: 'saved', entry: current, unchanged: true, progress: progress() };
     }
 
     const revision = currentRevision + 1;
     const savedAt = this.now();
+    const base = { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, key };
     try {
-      await EntryVersion.create({ ...where, revision, text: checked.text, source: input.source, savedAt });
+      await EntryVersion.create({ _id: versionId(activity._id, user.id, key, revision), ...base, revision, text: checked.text, source: input.source, savedAt });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
-    const date = activity.kind === 'journal' ? key.slice(2) : undefined;
-    await Entry.updateOne(
-      { ...where, revision: currentRevision },
-      {
-        $set: { text: checked.text, words: wordCount(checked.text), revision, updatedAt: savedAt, ...(input.visibility ? { visibility: input.visibility } : {}), ...(date ? { date } : {}) },
-        $setOnInsert: input.visibility ? {} : { visibility: 'coach' },
-      },
-      { upsert: currentRevision === 0 },
-    );
-    await Work.updateOne({ activityId: activity._id, courseKey: activity.courseKey, userId: user.id }, {
-      $setOnInsert: { status: 'draft', history: [] }, $set: { updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
-    }, { upsert: true });
-    return { kind: 'saved', entry: (await Entry.findOne(where).lean<EntryDoc>()) as EntryDoc };
+    const entry: EntryDoc = {
+      _id: entryId(activity._id, user.id, key), ...base,
+      ...(activity.kind === 'journal' ? { date: key.slice(2) } : {}),
+      text: checked.text, words: wordCount(checked.text), revision,
+      visibility: input.visibility ?? current?.visibility ?? 'coach',
+      conflictCount: current?.conflictCount ?? 0,
+      updatedAt: savedAt,
+    };
+    stats[key] = { words: entry.words, visibility: entry.visibility };
+    await Promise.all([
+      Entry.replaceOne({ _id: entry._id }, entry, { upsert: true }),
+      Work.updateOne({ _id: workId(activity._id, user.id) }, {
+        $set: { [`entryStats.${key}`]: stats[key], updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
+        $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
+      }, { upsert: true }),
+    ]);
+    return { kind: 'saved', entry, progress: progress() };
   }
 
   private async conflict(activity: ActivityDoc, userId: string, key: string, baseRevision: number, text: string): Promise<SaveResult> {
-    const where = { activityId: activity._id, courseKey: activity.courseKey, userId, key };
-    await EntryConflict.create({ ...where, baseRevision, text, savedAt: this.now() });
-    let current = await Entry.findOne(where).lean<EntryDoc>();
+    const id = entryId(activity._id, userId, key);
+    await EntryConflict.create({ activityId: activity._id, courseKey: activity.courseKey, userId, key, baseRevision, text, savedAt: this.now() });
+    let current = await this.entry(activity, userId, key);
     // A crash between writing a version and its entry leaves the entry behind: catch it up.
-    const latest = await EntryVersion.findOne(where).sort({ revision: -1 }).lean();
-    if (latest && (!current || latest.revision > current.revision)) {
-      await Entry.updateOne(where, { $set: { text: latest.text, words: wordCount(latest.text), revision: latest.revision, updatedAt: latest.savedAt }, $setOnInsert: { visibility: 'coach' } }, { upsert: true });
-      current = await Entry.findOne(where).lean<EntryDoc>();
+    let next = await EntryVersion.findById(versionId(activity._id, userId, key, (current?.revision ?? 0) + 1)).lean<VersionDoc>();
+    while (next) {
+      const caughtUp: EntryDoc = {
+        _id: id, courseKey: activity.courseKey, activityId: activity._id, userId, key, text: next.text, words: wordCount(next.text),
+        revision: next.revision, visibility: current?.visibility ?? 'coach', conflictCount: current?.conflictCount ?? 0, updatedAt: next.savedAt,
+      };
+      await Entry.replaceOne({ _id: id }, caughtUp, { upsert: true });
+      current = caughtUp;
+      next = await EntryVersion.findById(versionId(activity._id, userId, key, next.revision + 1)).lean<VersionDoc>();
     }
-    return { kind: 'conflict', current: current as EntryDoc, yours: text };
+    await Entry.updateOne({ _id: id }, { $inc: { conflictCount: 1 } });
+    return { kind: 'conflict', current: { ...(current as EntryDoc), conflictCount: (current?.conflictCount ?? 0) + 1 }, yours: text };
   }
 
-  /** Forgets kept conflict copies of an entry once the participant has chosen. */
+  /** Forgets the kept copies of an entry once the participant has used one or discarded them. */
   async clearConflicts(activity: ActivityDoc, userId: string, key: string): Promise<void> {
     await EntryConflict.deleteMany({ activityId: activity._id, courseKey: activity.courseKey, userId, key });
+    await Entry.updateOne({ _id: entryId(activity._id, userId, key) }, { $set: { conflictCount: 0 } });
   }
 
   async setVisibility(activity: ActivityDoc, userId: string, key: string, visibility: Visibility): Promise<'ok' | 'locked' | 'missing'> {
-    if (await this.isLocked(activity, userId)) return 'locked';
-    const res = await Entry.updateOne({ activityId: activity._id, courseKey: activity.courseKey, userId, key }, { $set: { visibility } });
-    return res.matchedCount ? 'ok' : 'missing';
+    const [work, current] = await Promise.all([this.work(activity, userId), this.entry(activity, userId, key)]);
+    if (work?.status === 'submitted') return 'locked';
+    if (!current) return 'missing';
+    await Promise.all([
+      Entry.updateOne({ _id: current._id }, { $set: { visibility } }),
+      Work.updateOne({ _id: workId(activity._id, userId) }, { $set: { [`entryStats.${key}`]: { words: current.words, visibility } } }),
+    ]);
+    return 'ok';
   }
 
-  async versions(activity: ActivityDoc, userId: string, key: string): Promise<VersionDoc[]> {
-    return EntryVersion.find({ activityId: activity._id, courseKey: activity.courseKey, userId, key }).sort({ revision: -1 }).limit(200).lean<VersionDoc[]>();
+  /** The latest versions of an entry, newest first (each read by `_id`). */
+  async versions(activity: ActivityDoc, userId: string, key: string, limit = 50): Promise<VersionDoc[]> {
+    const current = await this.entry(activity, userId, key);
+    if (!current) return [];
+    const revisions = Array.from({ length: Math.min(limit, current.revision) }, (_, i) => current.revision - i);
+    const found = await Promise.all(revisions.map((r) => EntryVersion.findById(versionId(activity._id, userId, key, r)).lean<VersionDoc>()));
+    return found.filter((v): v is VersionDoc => v !== null);
   }
 
   /** Makes an old version current again, as a new version (history is never rewritten). */
   async restore(activity: ActivityDoc, user: { id: string; name?: string }, key: string, revision: number, baseRevision: number): Promise<SaveResult | { kind: 'missing' }> {
-    const version = await EntryVersion.findOne({ activityId: activity._id, courseKey: activity.courseKey, userId: user.id, key, revision }).lean();
+    const version = Number.isInteger(revision) ? await EntryVersion.findById(versionId(activity._id, user.id, key, revision)).lean<VersionDoc>() : null;
     if (!version) return { kind: 'missing' };
     return this.saveEntry(activity, user, key, { text: version.text, baseRevision, source: 'restore' });
   }
@@ -247,29 +277,18 @@ export class CoachingService {
     const { entries } = await this.journal(activity, user.id);
     const progress = progressOf(activity, entries);
     const at = this.now();
-    const res = await Work.findOneAndUpdate(
-      { activityId: activity._id, courseKey: activity.courseKey, userId: user.id, status: mongoose.trusted({ $ne: 'submitted' }) },
-      {
-        $set: { status: 'submitted', submittedAt: at, incompleteAtSubmit: !progress.met, updatedAt: at, ...(user.name ? { userName: user.name } : {}) },
-        $push: { history: { at, action: 'submitted', by: user.id, complete: progress.met } },
-      },
-      { new: true, upsert: false },
-    ).lean<WorkDoc>();
-    let work = res;
-    if (!work) {
-      // No draft record yet (nothing saved) or already submitted.
-      const existing = await Work.findOne({ activityId: activity._id, courseKey: activity.courseKey, userId: user.id }).lean<WorkDoc>();
-      if (existing?.status === 'submitted') return 'already';
-      try {
-        work = (await Work.create({
-          activityId: activity._id, courseKey: activity.courseKey, userId: user.id, userName: user.name, status: 'submitted', submittedAt: at,
-          incompleteAtSubmit: !progress.met, updatedAt: at, history: [{ at, action: 'submitted', by: user.id, complete: progress.met }],
-        })).toObject() as WorkDoc;
-      } catch (err) {
-        if (isDuplicateKey(err)) return 'already';
-        throw err;
-      }
-    }
+    const id = workId(activity._id, user.id);
+    const existing = await Work.findById(id).lean<WorkDoc>();
+    if (existing?.status === 'submitted') return 'already';
+    const update = {
+      $set: { status: 'submitted', submittedAt: at, incompleteAtSubmit: !progress.met, updatedAt: at, ...(user.name ? { userName: user.name } : {}) },
+      $push: { history: { at, action: 'submitted', by: user.id, complete: progress.met } },
+      $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, entryStats: {} },
+    };
+    // Guarded on the status read above: two submit clicks record one submission.
+    const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, { upsert: !existing });
+    if (existing && res.modifiedCount === 0) return 'already';
+    const work = (await Work.findById(id).lean<WorkDoc>()) as WorkDoc;
     if (this.deps.onSubmitted) await this.deps.onSubmitted(activity, work);
     return { work, progress };
   }
@@ -277,7 +296,7 @@ export class CoachingService {
   async reopen(activity: ActivityDoc, coachId: string, userId: string): Promise<boolean> {
     const at = this.now();
     const res = await Work.updateOne(
-      { activityId: activity._id, courseKey: activity.courseKey, userId, status: 'submitted' },
+      { _id: workId(activity._id, userId), status: 'submitted' },
       { $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at }, $push: { history: { at, action: 'reopened', by: coachId } } },
     );
     return res.modifiedCount === 1;
@@ -285,12 +304,7 @@ export class CoachingService {
 
   /** Every participant's work on an activity, for its coaches (this course only). */
   async submissions(activity: ActivityDoc): Promise<Array<{ work: WorkDoc; progress: Progress }>> {
-    const [works, entries] = await Promise.all([
-      Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>(),
-      Entry.find({ activityId: activity._id, courseKey: activity.courseKey }, { userId: 1, key: 1, words: 1, visibility: 1 }).lean<EntryDoc[]>(),
-    ]);
-    const byUser = new Map<string, EntryDoc[]>();
-    for (const e of entries) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
-    return works.map((work) => ({ work, progress: progressOf(activity, byUser.get(work.userId) ?? []) }));
+    const works = await Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>();
+    return works.map((work) => ({ work, progress: progressOf(activity, Object.entries(work.entryStats ?? {}).map(([key, v]) => ({ key, ...v }))) }));
   }
 }

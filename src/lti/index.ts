@@ -23,6 +23,7 @@ import { cached } from './cache';
 import { CLAIM } from './claims';
 import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce } from './models';
 import { patchLtijs } from './patches';
+import { cacheSessionRecords } from './session-cache';
 import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
 
 export type LaunchHandler = (ctx: LaunchContext, ltik: string, req: express.Request, res: express.Response) => Promise<void>;
@@ -47,6 +48,8 @@ export interface LtiService {
   authenticated(path: string, router: express.Router): void;
   /** Origins allowed to frame Cermin: the registered platforms'. */
   frameAncestors(): Promise<string[]>;
+  /** Forgets cached session records (after deleting sessions directly in the database). */
+  forgetCachedSessions(): void;
   /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
   menteesOf(ctx: LaunchContext): Promise<string[]>;
   close(): Promise<void>;
@@ -221,6 +224,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   provider.onInactivePlatform(async (req, res) => { outcome('login_inactive'); await sendError(req, res, 403, 'error.inactivePlatform'); });
 
   await provider.deploy({ serverless: true, silent: true });
+  const sessionCache = cacheSessionRecords(provider.Database);
   for (const listener of process.listeners('SIGINT')) {
     if (!sigintBefore.has(listener)) process.removeListener('SIGINT', listener);
   }
@@ -235,6 +239,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       provider.app.use(path, router);
     },
     frameAncestors: () => frameAncestors.get(),
+    forgetCachedSessions: () => sessionCache.clear(),
     async menteesOf(ctx) {
       const scope = await MentorScope.findOne({ iss: ctx.platform.issuer, clientId: ctx.platform.clientId, deploymentId: ctx.deploymentId, courseId: ctx.course.id, mentorId: ctx.user.id }).lean();
       return scope?.menteeIds ?? [];
