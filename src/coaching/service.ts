@@ -31,12 +31,15 @@ export interface CoachingServiceDeps {
   onSubmitted?: (activity: ActivityDoc, work: WorkDoc) => Promise<void>;
 }
 
+const ACTIVITY_CACHE_MS = 5000;
+
 function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }
 
 export class CoachingService {
   private readonly now: () => Date;
+  private readonly activityCache = new Map<string, { at: number; activity: ActivityDoc }>();
 
   constructor(private readonly deps: CoachingServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -72,11 +75,28 @@ export class CoachingService {
     return doc.toObject() as ActivityDoc;
   }
 
-  /** The activity an id names, only within this course (read by `_id`, then checked). */
+  /**
+   * The activity an id names, only within this course (read by `_id`, then checked). Every
+   * autosave asks for it, so it is kept a few seconds; this instance forgets it when it changes
+   * it, other instances see a settings edit within ACTIVITY_CACHE_MS.
+   */
   async activityInCourse(courseKey: string, activityId: string): Promise<ActivityDoc | null> {
     if (typeof activityId !== 'string' || activityId.length > 64) return null;
-    const activity = await Activity.findById(activityId).lean<ActivityDoc>();
+    const hit = this.activityCache.get(activityId);
+    let activity: ActivityDoc | null;
+    if (hit && this.now().getTime() - hit.at < ACTIVITY_CACHE_MS) activity = hit.activity;
+    else {
+      activity = await Activity.findById(activityId).lean<ActivityDoc>();
+      if (activity) {
+        if (this.activityCache.size > 5000) this.activityCache.clear();
+        this.activityCache.set(activityId, { at: this.now().getTime(), activity });
+      }
+    }
     return activity && activity.courseKey === courseKey ? activity : null;
+  }
+
+  private forgetActivity(activityId: string): void {
+    this.activityCache.delete(activityId);
   }
 
   /**
@@ -98,6 +118,7 @@ export class CoachingService {
     }
     if (Object.keys(updates).length) {
       await Activity.updateOne({ _id: activity._id, courseKey: ctx.courseKey }, updates);
+      this.forgetActivity(activity._id);
       return this.activityInCourse(ctx.courseKey, activity._id);
     }
     return activity;
@@ -127,10 +148,12 @@ export class CoachingService {
 
   async closeSelection(courseKey: string, selection: string): Promise<void> {
     await Activity.updateMany({ courseKey, deepLinkSelection: selection }, { $unset: { deepLinkSelection: 1 } });
+    this.activityCache.clear();
   }
 
   async removeFromSelection(courseKey: string, selection: string, activityId: string): Promise<void> {
     await Activity.deleteOne({ _id: activityId, courseKey, deepLinkSelection: selection });
+    this.forgetActivity(activityId);
   }
 
   /** Saves new settings unless another coach saved in between (then 'conflict'). */
@@ -139,12 +162,14 @@ export class CoachingService {
       { _id: activity._id, courseKey: activity.courseKey, revision: expectedRevision },
       { $set: { ...settings, 'lineItem.label': settings.title, updatedAt: this.now() }, $inc: { revision: 1 }, ...(settings.dueAt ? {} : { $unset: { dueAt: 1 } }) },
     );
+    this.forgetActivity(activity._id);
     if (res.matchedCount === 0) return 'conflict';
     return (await this.activityInCourse(activity.courseKey, activity._id)) as ActivityDoc;
   }
 
   async setLineItemSync(activity: ActivityDoc, sync: 'synced' | 'pending' | 'failed', error?: string): Promise<void> {
     await Activity.updateOne({ _id: activity._id, courseKey: activity.courseKey }, { $set: { 'lineItem.sync': sync, 'lineItem.error': error ?? '' } });
+    this.forgetActivity(activity._id);
   }
 
   private async work(activity: ActivityDoc, userId: string): Promise<WorkDoc | null> {
