@@ -235,13 +235,20 @@ export class CoachingService {
       conflictCount: current?.conflictCount ?? 0,
       updatedAt: savedAt,
     };
+    // The work record's stats only feed progress: rewrite them only when this entry starts or
+    // stops counting (new, crossing the word minimum, visibility), not on every keystroke's save.
+    const before = stats[key];
+    const countsBefore = before ? before.visibility !== 'private' && before.words >= activity.completion.minWords : undefined;
     stats[key] = { words: entry.words, visibility: entry.visibility };
+    const countsNow = entry.visibility !== 'private' && entry.words >= activity.completion.minWords;
     await Promise.all([
       Entry.replaceOne({ _id: entry._id }, entry, { upsert: true }),
-      Work.updateOne({ _id: workId(activity._id, user.id) }, {
-        $set: { [`entryStats.${key}`]: stats[key], updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
-        $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
-      }, { upsert: true }),
+      !work || countsBefore !== countsNow || before?.visibility !== entry.visibility
+        ? Work.updateOne({ _id: workId(activity._id, user.id) }, {
+          $set: { [`entryStats.${key}`]: stats[key], updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
+          $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
+        }, { upsert: true })
+        : Promise.resolve(),
     ]);
     return { kind: 'saved', entry, progress: progress() };
   }
