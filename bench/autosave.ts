@@ -40,18 +40,16 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
-import express from 'express';
-import { ensureFerretdb, freePort, startFerretdb, type EmbeddedDatabase } from '../src/db/embedded';
 import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser } from '../src/demo/platform';
-import { fromRoot } from '../src/paths';
 import { launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
-import { baseEnv, BenchError, Child, ClientBrowser, dropDatabase, FERRETDB_VERSION, percentile, runScript, table, withDbName } from './launch';
+import {
+  BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
+  sleep, table, withDbName, type CommonOptions,
+} from './harness';
 
 const USAGE = `Usage: npm run bench -- autosave [--participants 200] [--seconds 30] [--interval 3]
        [--concurrency 8] [--warmup 40] [--max-sockets 64] [--save-timeout 60] [--timeout SECONDS]
@@ -71,7 +69,7 @@ const TARGET_P99_MS = 100;
 const TARGET_PAGE_KB = 60;
 const TARGET_PARTICIPANTS = 200;
 
-interface Options {
+interface Options extends CommonOptions {
   participants: number;
   seconds: number;
   interval: number;
@@ -79,34 +77,10 @@ interface Options {
   warmup: number;
   maxSockets: number;
   saveTimeoutSeconds: number;
-  timeoutSeconds: number;
-  nodeEnv: 'development' | 'test';
-  profileDir?: string;
-}
-
-function progress(message: string): void {
-  process.stderr.write(`[bench autosave] ${message}\n`);
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      participants: { type: 'string' }, seconds: { type: 'string' }, interval: { type: 'string' }, concurrency: { type: 'string' },
-      warmup: { type: 'string' }, 'max-sockets': { type: 'string' }, 'save-timeout': { type: 'string' }, timeout: { type: 'string' }, 'node-env': { type: 'string' }, profile: { type: 'string' },
-    },
-  });
-  const num = (flag: keyof typeof values, fallback: number, min: number, integer = true): number => {
-    const raw = values[flag];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) throw new BenchError(`--${flag}: must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
-    return n;
-  };
-  const nodeEnv = values['node-env'] ?? 'development';
-  if (nodeEnv !== 'development' && nodeEnv !== 'test') throw new BenchError('--node-env: development or test (production needs an https PUBLIC_URL)');
+  const { num, nodeEnv, profileDir } = parseFlags(argv, ['participants', 'seconds', 'interval', 'concurrency', 'warmup', 'max-sockets', 'save-timeout']);
   const seconds = num('seconds', 30, 1, false);
   const participants = num('participants', TARGET_PARTICIPANTS, 1);
   // Setup (FerretDB, Cermin, launches at a few a second) plus the load and the page weight.
@@ -122,7 +96,7 @@ function parseOptions(argv: string[]): Options {
     saveTimeoutSeconds,
     timeoutSeconds: num('timeout', fallbackTimeout, 10),
     nodeEnv,
-    profileDir: values.profile ? path.resolve(values.profile) : undefined,
+    profileDir,
   };
 }
 
@@ -311,19 +285,6 @@ async function save(agent: http.Agent, w: Writer, text: string, timeoutMs = 30_0
   return { ok: false, ms, problem: `${w.user.id}: HTTP ${res.status} (baseRevision ${baseRevision}): ${shown.slice(0, 400)}`, retried };
 }
 
-function describePage(page: Page): string {
-  const location = page.headers.get('location');
-  const body = page.body.replace(/\s+/g, ' ').trim().slice(0, 400);
-  return `HTTP ${page.status} from ${page.url.replace(/([?&]ltik=)[^&]+/, '$1…')}${location ? ` → ${location.replace(/([?&]ltik=)[^&]+/, '$1…')}` : ''}${body ? `\n    body: ${body}` : ''}`;
-}
-
-let clientCounter = 0;
-/** A distinct client address per person, as Cermin's reverse proxy would report it. */
-function nextClientIp(): string {
-  const k = ++clientCounter;
-  return `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`;
-}
-
 /** The coach places one 'bebas' activity with the real Deep Linking flow; its resource link id. */
 async function placeActivity(demo: DemoPlatform, cerminUrl: string): Promise<string> {
   const coach = new ClientBrowser(nextClientIp());
@@ -486,366 +447,259 @@ async function pageWeight(w: Writer, cerminUrl: string, agent: http.Agent): Prom
 
 // ---------- the run ----------
 
-const round = (x: number, digits: number) => Number(x.toFixed(digits));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-export async function main(argv: string[]): Promise<number> {
-  let opts: Options;
-  try {
-    opts = parseOptions(argv);
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-
+export function main(argv: string[]): Promise<number> {
   const scripts = {
     cermin: path.join(__dirname, '..', 'src', 'main.js'),
     cli: path.join(__dirname, '..', 'src', 'cli', 'platform.js'),
   };
-  for (const file of Object.values(scripts)) {
-    if (!fs.existsSync(file)) {
-      console.error(`${file} is missing: run through \`npm run bench -- autosave\` (it builds first)`);
-      return 2;
-    }
-  }
+  return runBench({
+    bench: 'autosave',
+    usage: USAGE,
+    argv,
+    parse: parseOptions,
+    scripts: Object.values(scripts),
+    profileNote: (dir) => `CPU profile: ${dir}`,
+    body: (run, opts) => measure(run, opts, scripts),
+  });
+}
 
-  const cleanups: Array<{ what: string; run: () => Promise<void> }> = [];
-  const children: Child[] = [];
-  let overtimeTimer: NodeJS.Timeout | undefined;
-  const overtime = new Promise<never>((_resolve, reject) => {
-    overtimeTimer = setTimeout(() => reject(new BenchError(`time limit of ${opts.timeoutSeconds} s reached (--timeout)`)), opts.timeoutSeconds * 1000);
-  });
-  overtime.catch(() => undefined);
-  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
-  const interrupted = new Promise<never>((_resolve, reject) => {
-    onSignal = (signal) => {
-      for (const c of children) c.stopping = true;
-      reject(new BenchError(`interrupted by ${signal}`));
-    };
-  });
-  interrupted.catch(() => undefined);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  /** Waits for p unless Cermin dies, the time is up or the bench is interrupted first. */
-  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, overtime, interrupted, ...children.map((c) => c.died)]);
+async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; cli: string }): Promise<number> {
+  const { guard, progress } = run;
   /** Set when the run stops early: the writers send nothing more. */
   let stopping = false;
   const inFlight = new Set<Promise<unknown>>();
-
-  let report: string | undefined;
-  try {
-    const rand = crypto.randomBytes(4).toString('hex');
-    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-bench-autosave-'));
-    cleanups.push({ what: 'remove temp dir', run: async () => fs.rmSync(tmpDir, { recursive: true, force: true }) });
-
-    // Database server.
-    let serverUri: string;
-    let dbKind: string;
-    let ferretPid: number | undefined;
-    if (process.env.MONGODB_URI) {
-      serverUri = process.env.MONGODB_URI;
-      dbKind = 'MONGODB_URI (from the environment)';
-    } else {
-      const binary = await guard(ensureFerretdb(fromRoot('.tools'), FERRETDB_VERSION, progress));
-      const ferret: EmbeddedDatabase = await startFerretdb(binary, tmpDir, 'x');
-      cleanups.push({ what: 'stop FerretDB', run: () => ferret.stop() });
-      serverUri = ferret.uri;
-      ferretPid = ferretdbPid(ferret.uri);
-      dbKind = `FerretDB ${FERRETDB_VERSION} (SQLite, temp dir)`;
-    }
-    const dbUri = withDbName(serverUri, `cermin_autosave_${rand}`);
-    cleanups.push({ what: 'drop database', run: () => dropDatabase(dbUri) });
-    progress(`database: ${dbKind}`);
-
-    // The platform's server (this process), then Cermin's port.
-    const driverApp = express();
-    driverApp.disable('x-powered-by');
-    const driver = http.createServer(driverApp);
-    await new Promise<void>((resolve, reject) => {
-      driver.once('error', reject);
-      driver.listen(0, '127.0.0.1', resolve);
-    });
-    cleanups.push({
-      what: 'close the platform\'s server',
-      run: () => new Promise<void>((resolve) => { driver.closeAllConnections(); driver.close(() => resolve()); }),
-    });
-    const driverPort = (driver.address() as AddressInfo).port;
-    let cerminPort = await freePort();
-    while (cerminPort === driverPort) cerminPort = await freePort();
-    const cerminUrl = `http://127.0.0.1:${cerminPort}`;
-
-    // One participant more than the load: the page-weight participant, whose page holds only its own entry.
-    const demo = await createDemoPlatform({
-      issuer: `http://127.0.0.1:${driverPort}/p`, clientId: CLIENT_ID, deploymentId: DEPLOYMENT_ID, participants: Math.max(opts.participants + 1, TARGET_PARTICIPANTS),
-      tool: { loginUrl: `${cerminUrl}/lti/login`, launchUrl: `${cerminUrl}/lti/launch`, jwksUrl: `${cerminUrl}/lti/keys` },
-    });
-    driverApp.use('/p', demo.router);
-
-    const cerminEnv: NodeJS.ProcessEnv = {
-      ...baseEnv(),
-      NODE_ENV: opts.nodeEnv,
-      DEMO: 'false',
-      PORT: String(cerminPort),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: cerminUrl,
-      MONGODB_URI: dbUri,
-      LTI_KEY: crypto.randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-      DATA_DIR: path.join(tmpDir, 'cermin-data'),
-    };
-    const registered = await guard(runScript(scripts.cli, [
-      'add', '--issuer', demo.issuer, '--client-id', CLIENT_ID, '--auth-url', demo.authUrl, '--token-url', demo.tokenUrl,
-      '--jwks-url', demo.jwksUrl, '--deployment-id', DEPLOYMENT_ID,
-    ], cerminEnv, 120_000));
-    progress(`cermin: ${registered}`);
-
-    const profileArgs: string[] = [];
-    if (opts.profileDir) {
-      fs.mkdirSync(opts.profileDir, { recursive: true });
-      profileArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
-    }
-    const started = performance.now();
-    const cermin = new Child('cermin', scripts.cermin, cerminEnv, profileArgs);
-    children.push(cermin);
-    cleanups.push({ what: 'stop Cermin', run: () => cermin.stop() });
-    await guard((async () => {
-      for (;;) {
-        const ok = await fetch(`${cerminUrl}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-        if (ok) return;
-        if (performance.now() - started > 60_000) throw new BenchError(`Cermin did not answer /readyz 200 within 60 s\n${cermin.tails()}`);
-        await sleep(100);
-      }
-    })());
-    progress(`cermin ready on ${cerminUrl} (pid ${cermin.proc.pid}, ${Math.round(performance.now() - started)} ms)`);
-
-    // The activity, then one launch per participant.
-    const linkId = await guard(placeActivity(demo, cerminUrl));
-    progress(`activity placed through Deep Linking: link ${linkId}`);
-    const people = demo.users.filter((u) => u.kind === 'participant');
-    if (people.length < opts.participants + 1) throw new BenchError(`the demo platform has ${people.length} participants, ${opts.participants + 1} needed`);
-    const launchStart = performance.now();
-    const writers = await guard(pool(people.slice(0, opts.participants), opts.concurrency, async (user, i) => {
-      if (stopping) throw new BenchError('stopped');
-      const w = await openJournal(demo, cerminUrl, linkId, user, i);
-      if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${opts.participants} launched`);
-      return w;
-    }));
-    progress(`${writers.length} participants launched in ${((performance.now() - launchStart) / 1000).toFixed(1)} s (concurrency ${opts.concurrency})`);
-    if (new Set(writers.map((w) => w.entryUrl)).size !== 1) throw new BenchError('the participants\' launches opened different activities');
-
-    const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
-    cleanups.push({ what: 'close the client sockets', run: async () => agent.destroy() });
-
-    // Warm-up: unmeasured saves, cycling through the participants (their texts and revisions go on).
-    if (opts.warmup > 0) {
-      progress(`warm-up: ${opts.warmup} saves`);
-      const warm = Array.from({ length: opts.warmup }, (_, i) => writers[i % writers.length]);
-      // Sequential per writer: a writer never has two saves in flight.
-      const byWriter = new Map<Writer, number>();
-      for (const w of warm) byWriter.set(w, (byWriter.get(w) ?? 0) + 1);
-      await guard(pool([...byWriter], 4, async ([w, count]) => {
-        for (let k = 0; k < count; k++) {
-          const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
-          if (!outcome.ok) throw new BenchError(`warm-up save failed: ${outcome.problem}`);
-        }
-      }));
-    }
-
-    // The load.
-    const latencies: number[] = [];
-    const errors: string[] = [];
-    let attempts = 0;
-    let retried = 0;
-    let late = 0;
-    let abortReason: string | undefined;
-    const tooManyErrors = () => errors.length > 0.01 * Math.max(attempts, 100);
-    const cpuBefore = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid), driver: process.cpuUsage() };
-    progress(`load: ${writers.length} participants, a save every ${opts.interval} s ±20 %, for ${opts.seconds} s`);
-    const t0 = performance.now();
-    const tEnd = t0 + opts.seconds * 1000;
-    const intervalMs = opts.interval * 1000;
-    const writerLoop = async (w: Writer) => {
-      let due = t0 + Math.random() * intervalMs;
-      while (due < tEnd && !stopping) {
-        await sleep(due - performance.now());
-        if (stopping) return;
-        attempts++;
-        const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
-        if (outcome.retried) retried++;
-        if (outcome.ok) latencies.push(outcome.ms);
-        else {
-          errors.push(outcome.problem ?? 'unknown');
-          if (errors.length <= 10) progress(`error: ${outcome.problem}`);
-          if (!abortReason && tooManyErrors()) {
-            abortReason = `more than 1 % of saves failed (${errors.length} of ${attempts})`;
-            stopping = true;
-          }
-        }
-        due += intervalMs * (0.8 + Math.random() * 0.4);
-        const now = performance.now();
-        if (due < now) {
-          late++;
-          due = now;
-        }
-      }
-    };
-    const ticker = setInterval(() => {
-      const sorted = latencies.slice().sort((a, b) => a - b);
-      progress(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${latencies.length} saves, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, errors ${errors.length}`);
-    }, 10_000);
-    try {
-      const loops = writers.map((w) => {
-        const p = writerLoop(w);
-        inFlight.add(p);
-        return p;
-      });
-      await guard(Promise.all(loops));
-    } finally {
-      clearInterval(ticker);
-    }
-    const wallS = (performance.now() - t0) / 1000;
-    const driverCpu = process.cpuUsage(cpuBefore.driver);
-    const cpuAfter = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid) };
-    const peakRss = cermin.peakRssMiB();
-    const aborted = abortReason ?? (latencies.length === 0 ? 'no save succeeded' : undefined);
-
-    // Page weight, with a participant that took no part in the load (not after an aborted load).
-    let weight: Awaited<ReturnType<typeof pageWeight>> | undefined;
-    let rssAfterPage: number | undefined;
-    if (!aborted) {
-      progress('page weight: a fresh participant with one ≈2,000-character entry');
-      const pageWriter = await guard(openJournal(demo, cerminUrl, linkId, people[opts.participants], 999));
-      weight = await guard(pageWeight(pageWriter, cerminUrl, agent));
-      rssAfterPage = cermin.peakRssMiB();
-    }
-
-    await cermin.stop();
-
-    // Report: the load (also when aborted: what was measured until then).
-    const sorted = latencies.slice().sort((a, b) => a - b);
-    const s = {
-      saves: sorted.length,
-      rate: sorted.length / wallS,
-      p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN,
-      mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
-    };
-    const offered = writers.length / opts.interval;
-    const ms = (x: number) => x.toFixed(1);
-    const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-    const cpu = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : after - before);
-    const cerminCpu = cpu(cpuBefore.cermin, cpuAfter.cermin);
-    const ferretCpu = cpu(cpuBefore.ferret, cpuAfter.ferret);
-    const driverCpuS = (driverCpu.user + driverCpu.system) / 1e6;
-    const cpuCell = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(1)} s (${Math.round((100 * x) / wallS)} %)`);
-    const finalLengths = writers.map((w) => w.typist.length).sort((a, b) => a - b);
-    const perSave = (cpuS: number | undefined) => (cpuS === undefined || !attempts ? '–' : `${((1000 * cpuS) / attempts).toFixed(1)} ms`);
-
-    const lines: string[] = [];
-    lines.push('');
-    lines.push(`Autosave: ${writers.length} participants, a save every ${opts.interval} s ±20 %, ${opts.seconds} s (measured ${wallS.toFixed(1)} s), ${opts.warmup} warm-up saves before`);
-    lines.push(`database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; keep-alive agent, ${opts.maxSockets} sockets; save timeout ${opts.saveTimeoutSeconds} s`);
-    lines.push('');
-    lines.push(table(
-      ['participants', 'interval s', 'saves', 'saves/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'mean ms', 'errors'],
-      [[writers.length, opts.interval, s.saves, s.rate.toFixed(1), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), ms(s.mean), errors.length]],
-    ));
-    lines.push('');
-    lines.push(`offered ${offered.toFixed(1)} saves/s, completed ${s.rate.toFixed(1)}/s${s.rate < 0.9 * offered ? ' — Cermin could not keep up: saves queued, each participant waiting for its previous one' : ''}`);
-    lines.push(`saves sent late (the previous one still running when due): ${late} of ${attempts}; retried on a reused socket: ${retried}; text length at the end: ${finalLengths[0]}–${finalLengths[finalLengths.length - 1]} characters`);
-    lines.push(`Cermin peak RSS (VmHWM): ${peakRss === undefined ? '–' : `${peakRss.toFixed(0)} MiB`} after the load${rssAfterPage !== undefined && peakRss !== undefined && rssAfterPage > peakRss ? `, ${rssAfterPage.toFixed(0)} MiB after the page weight` : ''}`);
-    lines.push(`CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; FerretDB ${ferretPid ? cpuCell(ferretCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`);
-    lines.push(`CPU per save: Cermin ${perSave(cerminCpu)}; FerretDB ${ferretPid ? perSave(ferretCpu) : '–'}`);
-    if (errors.length) {
-      lines.push('');
-      lines.push(`errors (${errors.length} of ${attempts} saves):`);
-      for (const e of errors.slice(0, 20)) lines.push(`  ${e}`);
-      if (errors.length > 20) lines.push(`  … and ${errors.length - 20} more`);
-    }
-    const p99Met = !aborted && s.p99 < TARGET_P99_MS && errors.length === 0;
-    lines.push('');
-    if (aborted) lines.push(`ABORTED: ${aborted}; the figures above cover the saves made until then`);
-    lines.push(`target: p99 < ${TARGET_P99_MS} ms with ${TARGET_PARTICIPANTS} participants, no errors: ${writers.length < TARGET_PARTICIPANTS ? `not measured (only ${writers.length} participants); at this size ` : ''}${p99Met ? 'met' : 'NOT met'} (p99 ${ms(s.p99)} ms, ${errors.length} errors)`);
-
-    // Report: the page weight.
-    let page: { compressed: number; withHeaders: number; uncompressed: number; missing: string[]; met: boolean } | undefined;
-    if (weight) {
-      const okAssets = weight.assets.filter((a) => a.status === 200);
-      const sum = (f: (a: AssetWeight) => number) => okAssets.reduce((t, a) => t + f(a), 0);
-      const total = { identity: sum((a) => a.identity), gzip: sum((a) => a.gzip ?? a.identity), br: sum((a) => a.br ?? a.gzip ?? a.identity), browser: sum((a) => a.browser), headers: sum((a) => a.headers) };
-      const transferred = total.browser + total.headers;
-      page = { compressed: total.browser, withHeaders: transferred, uncompressed: total.identity, missing: weight.missing, met: transferred <= TARGET_PAGE_KB * 1024 };
-      lines.push('');
-      lines.push(`Page weight: the journal page with one ${PAGE_ENTRY_CHARS.toLocaleString('en')}-character entry, and its assets (body bytes; "browser" = what "Accept-Encoding: gzip, deflate, br" gets; "+ headers" = its response headers)`);
-      lines.push(table(
-        ['resource', 'status', 'uncompressed', 'gzip', 'br', 'browser', 'encoding', '+ headers'],
-        [
-          ...weight.assets.map((a) => (a.status === 200
-            ? [a.name, a.status, a.identity, a.gzip ?? '(not offered)', a.br ?? '(not offered)', a.browser, a.browserEncoding, a.headers]
-            : [a.name, a.status, 'MISSING', '–', '–', '–', '–', '–'])),
-          ['total', '', total.identity, total.gzip, total.br, total.browser, '', total.headers],
-        ],
-      ));
-      lines.push(`total compressed: ${kb(total.browser)} KB of bodies, ${kb(transferred)} KB with response headers; uncompressed ${kb(total.identity)} KB`);
-      if (weight.missing.length) lines.push(`missing (not counted): ${weight.missing.join(', ')}`);
-      lines.push(`target: ≤ ${TARGET_PAGE_KB} KB total for the journal page, compressed, headers included: ${page.met ? 'met' : 'NOT met'}${weight.missing.length ? ' (with assets missing)' : ''}`);
-    }
-    const num = (x: number, digits: number) => (Number.isFinite(x) ? round(x, digits) : null);
-    lines.push('');
-    lines.push(JSON.stringify({
-      bench: 'autosave',
-      participants: writers.length,
-      interval_s: opts.interval,
-      seconds: opts.seconds,
-      saves: s.saves,
-      saves_per_s: num(s.rate, 1),
-      p50_ms: num(s.p50, 2),
-      p90_ms: num(s.p90, 2),
-      p99_ms: num(s.p99, 2),
-      max_ms: num(s.max, 2),
-      errors: errors.length,
-      p99_target_met: p99Met && writers.length >= TARGET_PARTICIPANTS,
-      cermin_peak_rss_mib: peakRss === undefined ? null : round(peakRss, 0),
-      cermin_cpu_s: cerminCpu === undefined ? null : round(cerminCpu, 2),
-      ferretdb_cpu_s: ferretCpu === undefined ? null : round(ferretCpu, 2),
-      page_kb_compressed: page ? round(page.compressed / 1024, 1) : null,
-      page_kb_compressed_with_headers: page ? round(page.withHeaders / 1024, 1) : null,
-      page_kb_uncompressed: page ? round(page.uncompressed / 1024, 1) : null,
-      page_target_met: page ? page.met : null,
-      page_missing: page ? page.missing : null,
-      aborted: aborted ?? null,
-    }));
-    report = lines.join('\n');
-    if (aborted) {
-      for (const e of errors.slice(10, 30)) progress(`error: ${e}`);
-      console.error(`\nbench autosave FAILED: load stopped: ${aborted}`);
-      return 1;
-    }
-    return 0;
-  } catch (err) {
-    let failure = err;
+  run.onFailure = async () => {
     stopping = true;
     await Promise.race([Promise.allSettled([...inFlight]), sleep(5000)]);
-    if (!(err instanceof BenchError) || !/exited early/.test(err.message)) {
-      await sleep(300);
-      const dead = children.find((c) => !c.alive && !c.stopping);
-      if (dead) failure = await dead.died.catch((e: unknown) => e);
-    }
-    console.error(`\nbench autosave FAILED: ${failure instanceof Error ? failure.message : String(failure)}`);
-    if (!(failure instanceof BenchError) && failure instanceof Error && failure.stack) console.error(failure.stack);
-    return 1;
-  } finally {
-    stopping = true;
-    clearTimeout(overtimeTimer);
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    for (const { what, run } of cleanups.reverse()) {
-      try {
-        await Promise.race([run(), new Promise((_r, reject) => setTimeout(() => reject(new Error('timed out after 20 s')), 20_000).unref())]);
-      } catch (e) {
-        progress(`cleanup "${what}" failed: ${(e as Error).message}`);
+  };
+
+  const rand = crypto.randomBytes(4).toString('hex');
+  const tmpDir = run.tempDir('cermin-bench-autosave-');
+
+  // Database server.
+  const { serverUri, dbKind, ferret } = await run.database(tmpDir);
+  const ferretPid = ferret ? ferretdbPid(ferret.uri) : undefined;
+  const dbUri = withDbName(serverUri, `cermin_autosave_${rand}`);
+  run.dropAtEnd([dbUri]);
+  progress(`database: ${dbKind}`);
+
+  // The platform's server (this process), then Cermin's port.
+  const driver = await run.platformServer();
+  const cerminPort = await run.freePort();
+  const cerminUrl = `http://127.0.0.1:${cerminPort}`;
+
+  // One participant more than the load: the page-weight participant, whose page holds only its own entry.
+  const demo = await createDemoPlatform({
+    issuer: `${driver.base}/p`, clientId: CLIENT_ID, deploymentId: DEPLOYMENT_ID, participants: Math.max(opts.participants + 1, TARGET_PARTICIPANTS),
+    tool: { loginUrl: `${cerminUrl}/lti/login`, launchUrl: `${cerminUrl}/lti/launch`, jwksUrl: `${cerminUrl}/lti/keys` },
+  });
+  driver.app.use('/p', demo.router);
+
+  const cerminEnv = run.cerminEnv({ nodeEnv: opts.nodeEnv, port: cerminPort, url: cerminUrl, dbUri, tmpDir });
+  await run.registerPlatform(scripts.cli, demo, CLIENT_ID, DEPLOYMENT_ID, cerminEnv);
+  const cermin = await run.startCermin(scripts.cermin, cerminEnv, cerminUrl, cpuProfileArgs(opts.profileDir));
+
+  // The activity, then one launch per participant.
+  const linkId = await guard(placeActivity(demo, cerminUrl));
+  progress(`activity placed through Deep Linking: link ${linkId}`);
+  const people = demo.users.filter((u) => u.kind === 'participant');
+  if (people.length < opts.participants + 1) throw new BenchError(`the demo platform has ${people.length} participants, ${opts.participants + 1} needed`);
+  const launchStart = performance.now();
+  const writers = await guard(pool(people.slice(0, opts.participants), opts.concurrency, async (user, i) => {
+    if (stopping) throw new BenchError('stopped');
+    const w = await openJournal(demo, cerminUrl, linkId, user, i);
+    if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${opts.participants} launched`);
+    return w;
+  }));
+  progress(`${writers.length} participants launched in ${((performance.now() - launchStart) / 1000).toFixed(1)} s (concurrency ${opts.concurrency})`);
+  if (new Set(writers.map((w) => w.entryUrl)).size !== 1) throw new BenchError('the participants\' launches opened different activities');
+
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
+  run.cleanup('close the client sockets', async () => agent.destroy());
+
+  // Warm-up: unmeasured saves, cycling through the participants (their texts and revisions go on).
+  if (opts.warmup > 0) {
+    progress(`warm-up: ${opts.warmup} saves`);
+    const warm = Array.from({ length: opts.warmup }, (_, i) => writers[i % writers.length]);
+    // Sequential per writer: a writer never has two saves in flight.
+    const byWriter = new Map<Writer, number>();
+    for (const w of warm) byWriter.set(w, (byWriter.get(w) ?? 0) + 1);
+    await guard(pool([...byWriter], 4, async ([w, count]) => {
+      for (let k = 0; k < count; k++) {
+        const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
+        if (!outcome.ok) throw new BenchError(`warm-up save failed: ${outcome.problem}`);
+      }
+    }));
+  }
+
+  // The load.
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  let attempts = 0;
+  let retried = 0;
+  let late = 0;
+  let abortReason: string | undefined;
+  const tooManyErrors = () => errors.length > 0.01 * Math.max(attempts, 100);
+  const cpuBefore = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid), driver: process.cpuUsage() };
+  progress(`load: ${writers.length} participants, a save every ${opts.interval} s ±20 %, for ${opts.seconds} s`);
+  const t0 = performance.now();
+  const tEnd = t0 + opts.seconds * 1000;
+  const intervalMs = opts.interval * 1000;
+  const writerLoop = async (w: Writer) => {
+    let due = t0 + Math.random() * intervalMs;
+    while (due < tEnd && !stopping) {
+      await sleep(due - performance.now());
+      if (stopping) return;
+      attempts++;
+      const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
+      if (outcome.retried) retried++;
+      if (outcome.ok) latencies.push(outcome.ms);
+      else {
+        errors.push(outcome.problem ?? 'unknown');
+        if (errors.length <= 10) progress(`error: ${outcome.problem}`);
+        if (!abortReason && tooManyErrors()) {
+          abortReason = `more than 1 % of saves failed (${errors.length} of ${attempts})`;
+          stopping = true;
+        }
+      }
+      due += intervalMs * (0.8 + Math.random() * 0.4);
+      const now = performance.now();
+      if (due < now) {
+        late++;
+        due = now;
       }
     }
-    if (opts.profileDir) progress(`CPU profile: ${opts.profileDir}`);
-    if (report) process.stdout.write(`${report}\n`);
+  };
+  const ticker = setInterval(() => {
+    const sorted = latencies.slice().sort((a, b) => a - b);
+    progress(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${latencies.length} saves, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, errors ${errors.length}`);
+  }, 10_000);
+  try {
+    const loops = writers.map((w) => {
+      const p = writerLoop(w);
+      inFlight.add(p);
+      return p;
+    });
+    await guard(Promise.all(loops));
+  } finally {
+    clearInterval(ticker);
   }
+  const wallS = (performance.now() - t0) / 1000;
+  const driverCpu = process.cpuUsage(cpuBefore.driver);
+  const cpuAfter = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid) };
+  const peakRss = cermin.peakRssMiB();
+  const aborted = abortReason ?? (latencies.length === 0 ? 'no save succeeded' : undefined);
+
+  // Page weight, with a participant that took no part in the load (not after an aborted load).
+  let weight: Awaited<ReturnType<typeof pageWeight>> | undefined;
+  let rssAfterPage: number | undefined;
+  if (!aborted) {
+    progress('page weight: a fresh participant with one ≈2,000-character entry');
+    const pageWriter = await guard(openJournal(demo, cerminUrl, linkId, people[opts.participants], 999));
+    weight = await guard(pageWeight(pageWriter, cerminUrl, agent));
+    rssAfterPage = cermin.peakRssMiB();
+  }
+
+  await cermin.stop();
+
+  // Report: the load (also when aborted: what was measured until then).
+  const sorted = latencies.slice().sort((a, b) => a - b);
+  const s = {
+    saves: sorted.length,
+    rate: sorted.length / wallS,
+    p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
+  const offered = writers.length / opts.interval;
+  const ms = (x: number) => x.toFixed(1);
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const cpu = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : after - before);
+  const cerminCpu = cpu(cpuBefore.cermin, cpuAfter.cermin);
+  const ferretCpu = cpu(cpuBefore.ferret, cpuAfter.ferret);
+  const driverCpuS = (driverCpu.user + driverCpu.system) / 1e6;
+  const cpuCell = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(1)} s (${Math.round((100 * x) / wallS)} %)`);
+  const finalLengths = writers.map((w) => w.typist.length).sort((a, b) => a - b);
+  const perSave = (cpuS: number | undefined) => (cpuS === undefined || !attempts ? '–' : `${((1000 * cpuS) / attempts).toFixed(1)} ms`);
+
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`Autosave: ${writers.length} participants, a save every ${opts.interval} s ±20 %, ${opts.seconds} s (measured ${wallS.toFixed(1)} s), ${opts.warmup} warm-up saves before`);
+  lines.push(`database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; keep-alive agent, ${opts.maxSockets} sockets; save timeout ${opts.saveTimeoutSeconds} s`);
+  lines.push('');
+  lines.push(table(
+    ['participants', 'interval s', 'saves', 'saves/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'mean ms', 'errors'],
+    [[writers.length, opts.interval, s.saves, s.rate.toFixed(1), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), ms(s.mean), errors.length]],
+  ));
+  lines.push('');
+  lines.push(`offered ${offered.toFixed(1)} saves/s, completed ${s.rate.toFixed(1)}/s${s.rate < 0.9 * offered ? ' — Cermin could not keep up: saves queued, each participant waiting for its previous one' : ''}`);
+  lines.push(`saves sent late (the previous one still running when due): ${late} of ${attempts}; retried on a reused socket: ${retried}; text length at the end: ${finalLengths[0]}–${finalLengths[finalLengths.length - 1]} characters`);
+  lines.push(`Cermin peak RSS (VmHWM): ${peakRss === undefined ? '–' : `${peakRss.toFixed(0)} MiB`} after the load${rssAfterPage !== undefined && peakRss !== undefined && rssAfterPage > peakRss ? `, ${rssAfterPage.toFixed(0)} MiB after the page weight` : ''}`);
+  lines.push(`CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; FerretDB ${ferretPid ? cpuCell(ferretCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`);
+  lines.push(`CPU per save: Cermin ${perSave(cerminCpu)}; FerretDB ${ferretPid ? perSave(ferretCpu) : '–'}`);
+  if (errors.length) {
+    lines.push('');
+    lines.push(`errors (${errors.length} of ${attempts} saves):`);
+    for (const e of errors.slice(0, 20)) lines.push(`  ${e}`);
+    if (errors.length > 20) lines.push(`  … and ${errors.length - 20} more`);
+  }
+  const p99Met = !aborted && s.p99 < TARGET_P99_MS && errors.length === 0;
+  lines.push('');
+  if (aborted) lines.push(`ABORTED: ${aborted}; the figures above cover the saves made until then`);
+  lines.push(`target: p99 < ${TARGET_P99_MS} ms with ${TARGET_PARTICIPANTS} participants, no errors: ${writers.length < TARGET_PARTICIPANTS ? `not measured (only ${writers.length} participants); at this size ` : ''}${p99Met ? 'met' : 'NOT met'} (p99 ${ms(s.p99)} ms, ${errors.length} errors)`);
+
+  // Report: the page weight.
+  let page: { compressed: number; withHeaders: number; uncompressed: number; missing: string[]; met: boolean } | undefined;
+  if (weight) {
+    const okAssets = weight.assets.filter((a) => a.status === 200);
+    const sum = (f: (a: AssetWeight) => number) => okAssets.reduce((t, a) => t + f(a), 0);
+    const total = { identity: sum((a) => a.identity), gzip: sum((a) => a.gzip ?? a.identity), br: sum((a) => a.br ?? a.gzip ?? a.identity), browser: sum((a) => a.browser), headers: sum((a) => a.headers) };
+    const transferred = total.browser + total.headers;
+    page = { compressed: total.browser, withHeaders: transferred, uncompressed: total.identity, missing: weight.missing, met: transferred <= TARGET_PAGE_KB * 1024 };
+    lines.push('');
+    lines.push(`Page weight: the journal page with one ${PAGE_ENTRY_CHARS.toLocaleString('en')}-character entry, and its assets (body bytes; "browser" = what "Accept-Encoding: gzip, deflate, br" gets; "+ headers" = its response headers)`);
+    lines.push(table(
+      ['resource', 'status', 'uncompressed', 'gzip', 'br', 'browser', 'encoding', '+ headers'],
+      [
+        ...weight.assets.map((a) => (a.status === 200
+          ? [a.name, a.status, a.identity, a.gzip ?? '(not offered)', a.br ?? '(not offered)', a.browser, a.browserEncoding, a.headers]
+          : [a.name, a.status, 'MISSING', '–', '–', '–', '–', '–'])),
+        ['total', '', total.identity, total.gzip, total.br, total.browser, '', total.headers],
+      ],
+    ));
+    lines.push(`total compressed: ${kb(total.browser)} KB of bodies, ${kb(transferred)} KB with response headers; uncompressed ${kb(total.identity)} KB`);
+    if (weight.missing.length) lines.push(`missing (not counted): ${weight.missing.join(', ')}`);
+    lines.push(`target: ≤ ${TARGET_PAGE_KB} KB total for the journal page, compressed, headers included: ${page.met ? 'met' : 'NOT met'}${weight.missing.length ? ' (with assets missing)' : ''}`);
+  }
+  const num = (x: number, digits: number) => (Number.isFinite(x) ? round(x, digits) : null);
+  lines.push('');
+  lines.push(JSON.stringify({
+    bench: 'autosave',
+    participants: writers.length,
+    interval_s: opts.interval,
+    seconds: opts.seconds,
+    saves: s.saves,
+    saves_per_s: num(s.rate, 1),
+    p50_ms: num(s.p50, 2),
+    p90_ms: num(s.p90, 2),
+    p99_ms: num(s.p99, 2),
+    max_ms: num(s.max, 2),
+    errors: errors.length,
+    p99_target_met: p99Met && writers.length >= TARGET_PARTICIPANTS,
+    cermin_peak_rss_mib: peakRss === undefined ? null : round(peakRss, 0),
+    cermin_cpu_s: cerminCpu === undefined ? null : round(cerminCpu, 2),
+    ferretdb_cpu_s: ferretCpu === undefined ? null : round(ferretCpu, 2),
+    page_kb_compressed: page ? round(page.compressed / 1024, 1) : null,
+    page_kb_compressed_with_headers: page ? round(page.withHeaders / 1024, 1) : null,
+    page_kb_uncompressed: page ? round(page.uncompressed / 1024, 1) : null,
+    page_target_met: page ? page.met : null,
+    page_missing: page ? page.missing : null,
+    aborted: aborted ?? null,
+  }));
+  run.report = lines.join('\n');
+  if (aborted) {
+    for (const e of errors.slice(10, 30)) progress(`error: ${e}`);
+    console.error(`\nbench autosave FAILED: load stopped: ${aborted}`);
+    return 1;
+  }
+  return 0;
 }
