@@ -164,6 +164,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await saveNow(frame);
     await serverHas(j.user, 'Catatan pertama.', 1);
     await statusIs(frame, j.strings.saved);
+    expect(await frame.textContent('#entry-refleksi .words')).toMatch(/^2 kata \(minimal \d+\)$/); // follows the save
 
     await context.setOffline(true);
     await type(frame, ' Ditulis saat luring.');

@@ -21,7 +21,8 @@
   function setup(f) {
     var s = { f: f, url: f.getAttribute('action'), ta: f.elements.text, base: f.elements.baseRevision, ltik: f.elements.ltik.value, out: f.querySelector('.entry-status') }, u = '';
     try { u = JSON.parse(atob(s.ltik.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))); u = u.platformCode + '/' + u.user; } catch (e) { /* unscoped */ }
-    s.saved = s.ta.defaultValue;
+    // A page that came back with a refused text (no-JS post) shows text that is not on the server.
+    s.saved = f.hasAttribute('data-unsaved') ? null : s.ta.defaultValue;
     s.key = 'cermin.queue:' + u + ':' + s.url;
     s.ta.addEventListener('input', function () { clearTimeout(s.timer); s.timer = setTimeout(function () { save(s); }, 1500); });
     f.addEventListener('submit', function (e) {
@@ -57,10 +58,12 @@
     // Settled: an older queued text goes; a newer one, typed on top of this one, moves to its revision.
     if (old && old.at <= item.at) q(s, null);
     else if (old && ok && old.baseRevision === item.baseRevision) { old.baseRevision = body.revision; q(s, old); }
-    if (ok) { s.base.value = body.revision; s.saved = item.text; say(s, t('saved')); } else if (body.current) conflict(s, body.current);
+    if (ok) { s.base.value = body.revision; s.saved = item.text; say(s, t('saved')); words(s, body.words); } else if (body.current) conflict(s, body.current);
     else say(s, body.message || t('error'));
   }
 
+  // The word count under the entry follows each save (the template carries the minimum).
+  function words(s, n) { var w = s.f.querySelector('.words'); if (w && typeof n === 'number' && t('words')) w.textContent = t('words').replace('{n}', n); }
   function conflict(s, cur) {
     say(s, '');
     var box = s.box = el('div', 'conflict'), p = el('p', '');
