@@ -153,6 +153,10 @@ export async function startFerretdb(binary: string, dataDir: string, dbName: str
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  // However Cermin ends (an uncaught error, process.exit), its database goes with it.
+  const killOnExit = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   await waitForPort(port, child, 15000, () => stderr.trim());
   return {
     kind: 'ferretdb',
