@@ -23,8 +23,9 @@ export function audiencePages(deps: PagesDeps): express.Router {
     return { locale: ctx.locale, title: translator(ctx.locale)(title), ctx, ltik, link: (path: string) => withLtik(path, ltik) };
   };
 
+  // A participant lands here only from a link no coach has set up yet.
   course.get('/participant', requireAudience('participant'), handle(async (_req, res) => {
-    await sendPage(res, 200, 'participant', { ...common(res, 'participant.title'), activityReady: false });
+    await sendPage(res, 200, 'participant', common(res, 'participant.title'));
   }));
   course.get('/coach', requireAudience('coach', 'admin'), handle(async (_req, res) => {
     const ctx = launchOf(res);
