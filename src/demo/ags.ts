@@ -50,11 +50,27 @@ export const AGS_SCOPES: string[] = [
 
 export type FaultTarget = 'token' | 'nrps' | 'ags' | 'jwks' | 'auth';
 
+/** NRPS member status: Moodle only ever answers Active; other platforms also send Inactive and Deleted. */
+export type DemoMemberStatus = 'Active' | 'Inactive' | 'Deleted';
+
+export interface DemoGradebook {
+  lineItems: DemoLineItem[];
+  /** The current score per line item and user (what Moodle's gradebook shows). */
+  scores: DemoScore[];
+  /**
+   * Every accepted score POST in order, so tests and benches can count exactly-once delivery.
+   * Each as the tool sent it (scoreGiven and comment unprocessed), unlike `scores`.
+   */
+  received: DemoScore[];
+}
+
 /** What the service routes need from the platform, kept narrow so they stay testable. */
 export interface ServiceContext {
   course: DemoCourse;
   users: DemoUser[];
-  gradebook: { lineItems: DemoLineItem[]; scores: DemoScore[] };
+  gradebook: DemoGradebook;
+  /** Who NRPS shows and how: a status other than Active, or not at all (left the course). */
+  membership: { status: Map<string, DemoMemberStatus>; removed: Set<string> };
   lineItemsUrl: string;
   membershipsUrl: string;
   fault(target: FaultTarget): RequestHandler;
@@ -233,6 +249,7 @@ export function registerAgsRoutes(router: Router, ctx: ServiceContext): void {
     };
     if (existing) ctx.gradebook.scores[ctx.gradebook.scores.indexOf(existing)] = score;
     else ctx.gradebook.scores.push(score);
+    ctx.gradebook.received.push({ ...score, scoreGiven: b.scoreGiven as number | undefined, comment });
     res.status(200).end();
   });
 

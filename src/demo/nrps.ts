@@ -2,6 +2,8 @@
  * Names and Role Provisioning Service, shaped like Moodle's: no `limit` returns
  * the whole course, every member is Active, there is no `differences` link,
  * and the `next` link drops the `role` filter (a Moodle quirk tools must survive).
+ * Unlike Moodle, a member can be made Inactive or Deleted, or removed from the
+ * results altogether (someone who left the course), for the tools' roster sync.
  */
 import type { Router } from 'express';
 import { SERVICE_SCOPE, type ServiceContext } from './ags';
@@ -28,7 +30,7 @@ export function registerNrpsRoutes(router: Router, ctx: ServiceContext): void {
     ctx.requireScope([SERVICE_SCOPE.memberships]),
     (req, res) => {
       // The site administrator launches but is not enrolled, so, as in Moodle, is not a member.
-      let members = ctx.users.filter((u) => u.kind !== 'admin');
+      let members = ctx.users.filter((u) => u.kind !== 'admin' && !ctx.membership.removed.has(u.id));
       const role = typeof req.query.role === 'string' && req.query.role !== '' ? req.query.role : undefined;
       if (role) members = members.filter((u) => hasRole(u, role));
 
@@ -47,7 +49,7 @@ export function registerNrpsRoutes(router: Router, ctx: ServiceContext): void {
         id: ctx.membershipsUrl,
         context: { id: ctx.course.id, label: ctx.course.label, title: ctx.course.title },
         members: page.map((u) => ({
-          status: 'Active',
+          status: ctx.membership.status.get(u.id) ?? 'Active',
           name: u.name,
           given_name: u.givenName,
           family_name: u.familyName,

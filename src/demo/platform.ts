@@ -25,12 +25,23 @@ import {
   type JWTPayload,
   type JWTVerifyOptions,
 } from 'jose';
-import { AGS_SCOPES, SERVICE_SCOPE, addLineItem, registerAgsRoutes, type DemoLineItem, type DemoScore, type FaultTarget, type ServiceContext } from './ags';
+import {
+  AGS_SCOPES,
+  SERVICE_SCOPE,
+  addLineItem,
+  registerAgsRoutes,
+  type DemoGradebook,
+  type DemoLineItem,
+  type DemoMemberStatus,
+  type DemoScore,
+  type FaultTarget,
+  type ServiceContext,
+} from './ags';
 import { autoPostForm, autoSubmitScript, esc, page, parseAutoPostForm } from './html';
 import { registerNrpsRoutes } from './nrps';
 import { buildCourse, buildUsers, isLearner, sourcedIdOf, type DemoCourse, type DemoResourceLink, type DemoUser } from './roster';
 
-export type { DemoCourse, DemoLineItem, DemoResourceLink, DemoScore, DemoUser, FaultTarget };
+export type { DemoCourse, DemoGradebook, DemoLineItem, DemoMemberStatus, DemoResourceLink, DemoScore, DemoUser, FaultTarget };
 export { parseAutoPostForm };
 
 export interface DemoToolEndpoints {
@@ -89,7 +100,15 @@ export interface DemoPlatform {
   rotateKey(): Promise<void>;
   inject(target: FaultTarget, fault: FaultSpec): void;
   clearFaults(): void;
-  gradebook: { lineItems: DemoLineItem[]; scores: DemoScore[] };
+  gradebook: DemoGradebook;
+  /** Forgets every access token issued so far: the next service call gets 401 (a platform restart, a revocation). */
+  revokeAccessTokens(): void;
+  /** Access tokens granted by /token so far. */
+  readonly tokenRequests: number;
+  /** The member's NRPS status from now on; Active also brings back a removed member. (Moodle only ever answers Active; other platforms do not.) */
+  setMemberStatus(userId: string, status: DemoMemberStatus): void;
+  /** The user no longer appears in NRPS results (left the course); launches still work. */
+  removeMember(userId: string): void;
   /** The URL Moodle would open: toolRegisterUrl + ?openid_configuration=...&registration_token=... */
   dynamicRegistrationUrl(toolRegisterUrl: string): string;
   registrations: Array<{ clientId: string; deploymentId: string; body: Record<string, unknown> }>;
@@ -235,7 +254,9 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   const users = buildUsers(opts.participants ?? 32);
   const membershipsUrl = `${issuer}/api/courses/${course.id}/memberships`;
   const lineItemsUrl = `${issuer}/api/courses/${course.id}/lineitems`;
-  const gradebook: { lineItems: DemoLineItem[]; scores: DemoScore[] } = { lineItems: [], scores: [] };
+  const gradebook: DemoGradebook = { lineItems: [], scores: [], received: [] };
+  const membership: ServiceContext['membership'] = { status: new Map(), removed: new Set() };
+  let tokenRequests = 0;
   const registrations: DemoPlatform['registrations'] = [];
 
   const keys: SigningKey[] = [await newSigningKey()];
@@ -624,6 +645,7 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
       const granted = [...new Set(requested)].filter((s) => ALL_SERVICE_SCOPES.includes(s) && client.scopes.has(s));
       if (granted.length === 0) return oauthError(400, 'invalid_scope', 'none of the requested scopes can be granted');
       const accessToken = randomBytes(24).toString('base64url');
+      tokenRequests++;
       accessTokens.set(accessToken, {
         clientId: client.clientId,
         scopes: new Set(granted),
@@ -637,6 +659,7 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
     course,
     users,
     gradebook,
+    membership,
     lineItemsUrl,
     membershipsUrl,
     fault,
@@ -874,6 +897,22 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
       faults.clear();
     },
     gradebook,
+    revokeAccessTokens() {
+      accessTokens.clear();
+    },
+    get tokenRequests() {
+      return tokenRequests;
+    },
+    setMemberStatus(userId, status) {
+      if (!userById(userId)) throw new Error(`setMemberStatus: unknown user ${userId}`);
+      membership.removed.delete(userId);
+      if (status === 'Active') membership.status.delete(userId);
+      else membership.status.set(userId, status);
+    },
+    removeMember(userId) {
+      if (!userById(userId)) throw new Error(`removeMember: unknown user ${userId}`);
+      membership.removed.add(userId);
+    },
     dynamicRegistrationUrl(toolRegisterUrl) {
       const token = randomUUID();
       registrationTokens.set(token, Date.now() + REGISTRATION_TOKEN_TTL_MS);

@@ -13,6 +13,10 @@ export interface LtijsPlatform {
   platformActive(active?: boolean): Promise<boolean>;
   platformAuthEndpoint(): Promise<string>;
   platformAccessTokenEndpoint(): Promise<string>;
+  /** The `aud` of a client assertion: the authorization server if registered, else the token endpoint. */
+  platformAuthorizationServer(): Promise<string>;
+  /** The tool's private key for this platform, PEM (pkcs1, as patches.ts generates it), decrypted. */
+  platformPrivateKey(): Promise<string>;
   platformAuthConfig(): Promise<{ method: 'JWK_SET' | 'JWK_KEY' | 'RSA_KEY'; key: string }>;
   platformJSON(): Promise<Record<string, unknown>>;
   delete(): Promise<boolean>;
