@@ -2,6 +2,8 @@
  * Composition root: builds every service with its dependencies and mounts the routers.
  * Nothing else in Cermin wires things together.
  */
+import crypto from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import compression from 'compression';
 import express from 'express';
@@ -28,6 +30,15 @@ import { loadTemplates, type CoachingTemplate } from './coaching/templates';
 import { loadLaunch, requireOwnCourse } from './web/guards';
 import { ensurePreferenceIndexes, rememberLocale } from './web/preferences';
 import { validateLanguage } from './coaching/schemas';
+import { reviewRoutes } from './coaching/review-routes';
+import { ensureReviewIndexes, ReviewService } from './coaching/reviews';
+import { RosterService } from './coaching/roster';
+import { Activity, type ActivityDoc } from './coaching/models';
+import { CourseDirectory, ensureCourseIndexes } from './lti/courses';
+import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
+import { ensureGradeIndexes } from './grades/models';
+import { GradeOutbox } from './grades/outbox';
+import { GradeWorker, type DeliveryTarget } from './grades/worker';
 
 export interface AppDeps {
   config: AppConfig;
@@ -42,13 +53,24 @@ export interface CerminApp {
   lti: LtiService;
   metrics: Metrics;
   demo?: DemoPlatform;
+  /** The grade delivery worker of this instance (started when the config enables it). */
+  gradeWorker: GradeWorker;
   /** Marks the app as stopping: /readyz answers 503 so a load balancer drains it. */
   beginShutdown(): void;
   close(): Promise<void>;
 }
 
 /** Everything behind an ltik: /lti/app/… */
-function appRoutes({ lti, coaching }: { lti: LtiService; coaching: CoachingService }): express.Router {
+interface AppServices {
+  lti: LtiService;
+  coaching: CoachingService;
+  reviews: ReviewService;
+  roster: RosterService;
+  outbox: GradeOutbox;
+  rosterPageSize: number;
+}
+
+function appRoutes({ lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -67,24 +89,71 @@ function appRoutes({ lti, coaching }: { lti: LtiService; coaching: CoachingServi
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
+  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize }));
   course.use('/activities', participantRoutes(coaching));
   return router;
+}
+
+/** Where an activity's scores go, read fresh at each attempt (a later launch may have brought the line item URL). */
+async function deliveryTarget(courses: CourseDirectory, courseKey: string, activityId: string): Promise<DeliveryTarget | null> {
+  const activity = await Activity.findById(activityId).lean<ActivityDoc>();
+  if (!activity || activity.courseKey !== courseKey) return null;
+  const course = await courses.course(courseKey);
+  return {
+    platform: { issuer: activity.platform.issuer, clientId: activity.platform.clientId },
+    lineItemUrl: activity.lineItem?.id,
+    lineItemsUrl: course?.lineItemsUrl,
+    resourceLinkId: activity.resourceLinkIds[0],
+    resourceId: activity.lineItem?.resourceId ?? activity._id,
+    tag: activity.lineItem?.tag ?? `cermin:${activity.templateId}`,
+    label: activity.title,
+    scoreMaximum: activity.maxScore,
+  };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
   const metrics = createMetrics();
   let shuttingDown = false;
 
-  const coaching = new CoachingService({ templates: templates ?? loadTemplates() });
+  const outbox = new GradeOutbox();
+  const courses = new CourseDirectory();
+  const coaching = new CoachingService({
+    templates: templates ?? loadTemplates(),
+    // Moodle shows "submitted, awaiting grading" until the coach's grade arrives.
+    onSubmitted: async (activity, work) => {
+      await outbox.enqueue({
+        courseKey: activity.courseKey, activityId: activity._id, userId: work.userId, kind: 'progress', by: { id: work.userId, name: work.userName },
+        payload: { scoreMaximum: activity.maxScore, activityProgress: 'Submitted', gradingProgress: 'PendingManual' },
+      });
+    },
+  });
+  const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
   const lti = await createLtiService({
     config, dbUri, log,
-    onLaunch: landing.onLaunch,
-    onDeepLinking: landing.onDeepLinking,
+    onLaunch: async (ctx, ltik, req, res) => {
+      await courses.remember(ctx);
+      await landing.onLaunch(ctx, ltik, req, res);
+    },
+    onDeepLinking: async (ctx, ltik, req, res) => {
+      await courses.remember(ctx);
+      await landing.onDeepLinking(ctx, ltik, req, res);
+    },
     onOutcome: (outcome) => metrics.launches.inc({ outcome }),
   });
-  lti.authenticated('/app', appRoutes({ lti, coaching }));
-  await Promise.all([ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes()]);
+  const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
+  const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
+  lti.authenticated('/app', appRoutes({ lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  await Promise.all([ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes()]);
+
+  const gradeWorker = new GradeWorker({
+    services, log, settings: config.grades,
+    owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`,
+    targetOf: (courseKey, activityId) => deliveryTarget(courses, courseKey, activityId),
+    onOutcome: (outcome) => metrics.gradeDeliveries.inc({ outcome }),
+  });
+  outbox.onEnqueued(() => gradeWorker.wake());
+  if (config.grades.workerEnabled) gradeWorker.start();
 
   const demo = config.demo.enabled ? await startDemoPlatform(config.publicUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
 
@@ -121,8 +190,11 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   app.use(errorHandler(log));
 
   return {
-    app, lti, metrics, demo,
+    app, lti, metrics, demo, gradeWorker,
     beginShutdown: () => { shuttingDown = true; },
-    close: () => lti.close(),
+    close: async () => {
+      await gradeWorker.stop();
+      await lti.close();
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The coach's side of activities: the Deep Linking picker (choose, configure, preview, return to
  * Moodle), binding a hand-made link to a template, settings after placement (line item kept in
- * step), and the course's submissions. Every route: the ltik's own course and a coach role.
+ * step). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a coach role.
  */
 import crypto from 'node:crypto';
 import express from 'express';
@@ -13,11 +13,11 @@ import { sendError } from '../web/errors';
 import { launchOf, requireAudience } from '../web/guards';
 import { translator } from '../web/i18n';
 import { sendPage } from '../web/render';
-import { applySettingsForm, canSee, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
+import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
 import { activityPath, coursePath, withLtik } from './links';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
-import { renderJournal, visibilityLabel } from './participant-routes';
+import { renderJournal } from './participant-routes';
 import { validateTemplateChoice } from './schemas';
 import type { CoachingService } from './service';
 import type { CoachingTemplate } from './templates';
@@ -237,36 +237,6 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
 
   router.get('/activities/:activityId/preview', coachOnly, activityInUrl, handle(async (_req, res) => {
     await renderJournal(res, coaching, launchOf(res), activityOf(res), { preview: true });
-  }));
-
-  router.get('/activities/:activityId/submissions/:userId', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const journal = await coaching.journal(activity, req.params.userId);
-    if (!journal.work) {
-      await sendError(req, res, 404, 'manage.noSubmission', { locale: ctx.locale });
-      return;
-    }
-    const t = translator(ctx.locale);
-    const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
-    await sendPage(res, 200, 'submission', {
-      ...locals(res, 'manage.submissionTitle'), activity, journal, visible, hiddenCount: journal.entries.length - visible.length,
-      participant: journal.work.userName ?? req.params.userId,
-      back: `${activityPath(ctx.courseKey, activity._id)}/manage`,
-      reopenAction: `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}/reopen`,
-      visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
-      promptText: (key: string) => activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, ''),
-    });
-  }));
-
-  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
-    if (!reopened) {
-      await sendError(req, res, 409, 'manage.notSubmitted', { locale: ctx.locale });
-      return;
-    }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { reopened: '1' }));
   }));
 
   return router;

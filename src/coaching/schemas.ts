@@ -52,3 +52,38 @@ export const validateTemplateChoice = ajv.compile<{ templateId: string; ltik?: s
 export function toInt(value: number | string): number {
   return typeof value === 'number' ? value : Number.parseInt(value, 10);
 }
+
+/** The coach's review form: `level.<criterion>` fields and a few named ones, all strings (checked in review-domain). */
+export interface ReviewFormBody {
+  revision?: string;
+  comment?: string;
+  override?: string;
+  overrideReason?: string;
+  release?: 'now' | 'held';
+  [field: string]: string | undefined;
+}
+export const validateReviewForm = ajv.compile<ReviewFormBody>({
+  type: 'object',
+  additionalProperties: { type: 'string', maxLength: 20000 },
+  properties: {
+    revision: { type: 'string', pattern: '^[0-9]{1,9}$' },
+    release: { enum: ['now', 'held'] },
+  },
+});
+
+/** The roster page's query string: search, filter, sort, page. */
+export interface RosterQuery { q?: string; activity?: string; status?: string; sort?: 'name' | 'status' | 'updated'; page?: string; refresh?: '1'; ltik?: string; lang?: string }
+export const validateRosterQuery = ajv.compile<RosterQuery>({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    q: { type: 'string', maxLength: 100 },
+    activity: { type: 'string', maxLength: 64 },
+    status: { enum: ['', 'all', 'notStarted', 'draft', 'submitted', 'reviewed', 'waiting', 'sent', 'failed', 'left'] },
+    sort: { enum: ['name', 'status', 'updated'] },
+    page: { type: 'string', pattern: '^[0-9]{1,5}$' },
+    refresh: { const: '1' },
+    ltik,
+    lang: { type: 'string', maxLength: 5 },
+  },
+});

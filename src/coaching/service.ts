@@ -339,4 +339,9 @@ export class CoachingService {
     const works = await Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>();
     return works.map((work) => ({ work, progress: progressOf(activity, Object.entries(work.entryStats ?? {}).map(([key, v]) => ({ key, ...v }))) }));
   }
+
+  /** Every participant's work in a course, without entry details: the roster's status per activity. */
+  async worksInCourse(courseKey: string): Promise<Array<Pick<WorkDoc, 'activityId' | 'userId' | 'userName' | 'status' | 'submittedAt' | 'updatedAt' | 'reopenedAt' | 'incompleteAtSubmit'>>> {
+    return Work.find({ courseKey }, { activityId: 1, userId: 1, userName: 1, status: 1, submittedAt: 1, updatedAt: 1, reopenedAt: 1, incompleteAtSubmit: 1 }).lean();
+  }
 }

@@ -49,6 +49,21 @@ export interface AppConfig {
   ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number; maxRetries: number };
   demo: { enabled: boolean; participants: number };
   rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number };
+  grades: {
+    /** This instance runs the delivery worker (several instances may: deliveries are leased). */
+    workerEnabled: boolean;
+    pollMs: number;
+    /** One HTTP request to the platform. */
+    requestTimeoutMs: number;
+    /** One whole attempt (token, line item, score, one token refresh) must end within this. */
+    attemptTimeoutMs: number;
+    /** Length of a lease slot; an attempt holds at most two. */
+    leaseSeconds: number;
+    concurrency: number;
+    backoffBaseMs: number;
+    backoffMaxMs: number;
+  };
+  roster: { maxAgeMinutes: number; pageSize: number };
   shutdownGraceMs: number;
 }
 
@@ -73,6 +88,16 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
   { env: 'AI_TIMEOUT_MS', path: 'ai.timeoutMs', type: 'number' },
   { env: 'DEMO', path: 'demo.enabled', type: 'boolean-or-auto' },
+  { env: 'DEMO_PARTICIPANTS', path: 'demo.participants', type: 'number' },
+  { env: 'GRADES_WORKER', path: 'grades.workerEnabled', type: 'boolean-or-auto' },
+  { env: 'GRADES_POLL_MS', path: 'grades.pollMs', type: 'number' },
+  { env: 'GRADES_REQUEST_TIMEOUT_MS', path: 'grades.requestTimeoutMs', type: 'number' },
+  { env: 'GRADES_ATTEMPT_TIMEOUT_MS', path: 'grades.attemptTimeoutMs', type: 'number' },
+  { env: 'GRADES_LEASE_SECONDS', path: 'grades.leaseSeconds', type: 'number' },
+  { env: 'GRADES_CONCURRENCY', path: 'grades.concurrency', type: 'number' },
+  { env: 'GRADES_BACKOFF_BASE_MS', path: 'grades.backoffBaseMs', type: 'number' },
+  { env: 'GRADES_BACKOFF_MAX_MS', path: 'grades.backoffMaxMs', type: 'number' },
+  { env: 'ROSTER_MAX_AGE_MINUTES', path: 'roster.maxAgeMinutes', type: 'number' },
 ];
 
 /** Keys that may only come from the environment, never from a file in git. */
@@ -195,6 +220,9 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   // The schema allows 'auto' and the strings an environment variable carries; settle them here.
   const demo: unknown = getPath(merged, 'demo.enabled');
   cfg.demo.enabled = demo === 'auto' ? nodeEnv !== 'production' : demo === true || demo === 'true';
+  // 'auto': every instance delivers grades (leases keep them from sending one delivery twice).
+  const worker: unknown = getPath(merged, 'grades.workerEnabled');
+  cfg.grades.workerEnabled = worker === 'auto' || worker === true || worker === 'true';
   return cfg;
 }
 

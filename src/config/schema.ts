@@ -2,7 +2,7 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'templatesDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'shutdownGraceMs'],
+  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'templatesDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'grades', 'roster', 'shutdownGraceMs'],
   properties: {
     env: { enum: ['development', 'production', 'test'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -70,6 +70,30 @@ export const configSchema = {
         windowSeconds: { type: 'integer', minimum: 1 },
         ltiMaxPerWindow: { type: 'integer', minimum: 1 },
         registerMaxPerWindow: { type: 'integer', minimum: 1 },
+      },
+    },
+    grades: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['workerEnabled', 'pollMs', 'requestTimeoutMs', 'attemptTimeoutMs', 'leaseSeconds', 'concurrency', 'backoffBaseMs', 'backoffMaxMs'],
+      properties: {
+        workerEnabled: { enum: ['auto', true, false, 'true', 'false'] },
+        pollMs: { type: 'integer', minimum: 50 },
+        requestTimeoutMs: { type: 'integer', minimum: 100 },
+        attemptTimeoutMs: { type: 'integer', minimum: 200 },
+        leaseSeconds: { type: 'integer', minimum: 2 },
+        concurrency: { type: 'integer', minimum: 1, maximum: 64 },
+        backoffBaseMs: { type: 'integer', minimum: 10 },
+        backoffMaxMs: { type: 'integer', minimum: 100 },
+      },
+    },
+    roster: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxAgeMinutes', 'pageSize'],
+      properties: {
+        maxAgeMinutes: { type: 'integer', minimum: 1 },
+        pageSize: { type: 'integer', minimum: 10, maximum: 500 },
       },
     },
     shutdownGraceMs: { type: 'integer', minimum: 0 },

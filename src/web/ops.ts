@@ -7,6 +7,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 export interface Metrics {
   registry: Registry;
   launches: Counter<'outcome'>;
+  gradeDeliveries: Counter<'outcome'>;
   httpDuration: Histogram<'method' | 'route' | 'status'>;
 }
 
@@ -16,6 +17,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     launches: new Counter({ name: 'cermin_lti_events_total', help: 'LTI logins, launches, refusals and registrations by outcome', labelNames: ['outcome'], registers: [registry] }),
+    gradeDeliveries: new Counter({ name: 'cermin_grade_delivery_attempts_total', help: 'Grade delivery attempts by outcome (sent, retry, failed)', labelNames: ['outcome'], registers: [registry] }),
     httpDuration: new Histogram({
       name: 'cermin_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],

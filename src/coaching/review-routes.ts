@@ -1,0 +1,235 @@
+/**
+ * The coach's review side: the course roster (every member, a status per activity, search, filter,
+ * sort, paging), one participant's review (journal with versions, AI draft labelled as such,
+ * rubric, decision) and grade delivery (status, retry, release held grades). Every route: the
+ * ltik's own course and a coach role.
+ */
+import express from 'express';
+import { deliveryIdOf } from '../grades/models';
+import type { DeliveryView, GradeOutbox } from '../grades/outbox';
+import { handle } from '../web/async';
+import { sendError } from '../web/errors';
+import { launchOf, requireAudience } from '../web/guards';
+import { translator } from '../web/i18n';
+import { sendPage } from '../web/render';
+import { canSee } from './domain';
+import { activityPath, coursePath, withLtik } from './links';
+import { activityOf, loadActivity } from './load-activity';
+import type { ActivityDoc } from './models';
+import { visibilityLabel } from './participant-routes';
+import { draftScore, parseReviewForm, type ReviewProblem } from './review-domain';
+import type { ReviewService } from './reviews';
+import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
+import type { RosterMember, RosterService } from './roster';
+import { validateRosterQuery } from './schemas';
+import type { CoachingService } from './service';
+import { recordVisit } from './visits';
+
+export interface ReviewRoutesDeps {
+  coaching: CoachingService;
+  reviews: ReviewService;
+  roster: RosterService;
+  outbox: GradeOutbox;
+  pageSize: number;
+}
+
+/** Everyone the roster lists plus anyone with work who is not in it (a stale roster must not hide work). */
+function rosterRows(members: RosterMember[], activities: ActivityDoc[], works: Awaited<ReturnType<CoachingService['worksInCourse']>>, reviews: Awaited<ReturnType<ReviewService['reviewsForCourse']>>, deliveries: Map<string, DeliveryView>, since?: Date): RosterRow[] {
+  const learners = members.filter((m) => m.audience === 'participant' || m.audience === null);
+  const known = new Set(learners.map((m) => m.userId));
+  const staff = new Set(members.filter((m) => m.audience !== 'participant' && m.audience !== null).map((m) => m.userId));
+  const extra = new Map<string, RosterMember>();
+  for (const w of works) {
+    if (!known.has(w.userId) && !staff.has(w.userId) && !extra.has(w.userId)) {
+      extra.set(w.userId, { userId: w.userId, name: w.userName ?? w.userId, audience: 'participant', status: 'active' });
+    }
+  }
+  const workBy = new Map(works.map((w) => [`${w.activityId} ${w.userId}`, w]));
+  const reviewBy = new Map(reviews.map((r) => [`${r.activityId} ${r.userId}`, r]));
+  return [...learners, ...extra.values()].map((member) => ({
+    member,
+    cells: Object.fromEntries(activities.map((a) => {
+      const key = `${a._id} ${member.userId}`;
+      return [a._id, cellOf(workBy.get(key), reviewBy.get(key), deliveries.get(deliveryIdOf(a._id, member.userId)), since)];
+    })),
+  }));
+}
+
+export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
+  const { coaching, reviews, roster, outbox } = deps;
+  const router = express.Router({ mergeParams: true });
+  const coachOnly = requireAudience('coach', 'admin');
+  const activityInUrl = loadActivity(coaching);
+
+  const common = (res: express.Response, titleKey: string) => {
+    const ctx = launchOf(res);
+    const ltik = res.locals.ltik as string;
+    return { locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik, link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q) };
+  };
+
+  // ---- The roster -------------------------------------------------------------------------
+  router.get('/roster', coachOnly, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const query: unknown = { ...req.query };
+    if (!validateRosterQuery(query)) {
+      await sendError(req, res, 400, 'roster.badQuery', { locale: ctx.locale });
+      return;
+    }
+    const now = new Date();
+    const [view, activities, works, courseReviews, deliveries, since] = await Promise.all([
+      roster.view(ctx.courseKey, { refresh: query.refresh === '1' }),
+      coaching.activitiesInCourse(ctx.courseKey),
+      coaching.worksInCourse(ctx.courseKey),
+      reviews.reviewsForCourse(ctx.courseKey),
+      outbox.viewsForCourse(ctx.courseKey),
+      recordVisit(ctx.courseKey, ctx.user.id, now),
+    ]);
+    const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
+    const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
+    const status = (query.status && query.status !== '' ? query.status : 'all') as CellStatus | 'left' | 'all';
+    const page = filterRoster(rows, { q: query.q, activityId, status, sort: query.sort ?? 'name', page: Number(query.page ?? 1), pageSize: deps.pageSize });
+    const t = translator(ctx.locale);
+    const held = courseReviews.filter((r) => r.decision && !r.decision.released).length;
+    const base = `${coursePath(ctx.courseKey)}/roster`;
+    const filters = { ...(query.q ? { q: query.q } : {}), ...(activityId ? { activity: activityId } : {}), status, sort: query.sort ?? 'name' };
+    await sendPage(res, 200, 'roster', {
+      ...common(res, 'roster.title'), view, activities, activityId, page, filters, base, held,
+      news: whatsNew(rows, since), counts: activityId ? statusCounts(rows, activityId) : undefined,
+      statuses: STATUS_ORDER, staffCount: view.members.filter((m) => m.audience && m.audience !== 'participant').length,
+      pageLink: (n: number) => withLtik(base, res.locals.ltik as string, { ...filters, page: String(n) }),
+      reviewLink: (a: string, userId: string) => withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string),
+      statusLabel: (s: CellStatus) => t(`roster.status.${s}`),
+      cellTitle: (c: Cell) => (c.status === 'failed' && c.failedReason ? c.failedReason : c.status === 'waiting' && c.retryAt ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) }) : ''),
+      notice: req.query.released !== undefined ? t('roster.released', { n: String(req.query.released) }) : undefined,
+      formatTime: (d: Date) => formatTime(d, ctx.locale),
+    });
+  }));
+
+  router.post('/roster/release', coachOnly, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activities = await coaching.activitiesInCourse(ctx.courseKey);
+    const n = await reviews.releaseHeld(activities);
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/roster`, res.locals.ltik as string, { released: String(n) }));
+  }));
+
+  // ---- One participant's review -----------------------------------------------------------
+  async function renderReview(req: express.Request, res: express.Response, status: number, extra: { problems?: ReviewProblem[]; form?: Record<string, unknown>; notice?: string } = {}): Promise<void> {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const userId = req.params.userId;
+    const t = translator(ctx.locale);
+    const [journal, review, delivery, deliveryRecord] = await Promise.all([
+      coaching.journal(activity, userId),
+      reviews.review(activity, userId),
+      outbox.view(activity._id, userId, ctx.courseKey),
+      outbox.history(activity._id, userId),
+    ]);
+    if (!journal.work) {
+      await sendError(req, res, 404, 'manage.noSubmission', { locale: ctx.locale });
+      return;
+    }
+    const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
+    const versions = Object.fromEntries(await Promise.all(visible.map(async (e) => [e.key, e.revision > 1 ? await coaching.versions(activity, userId, e.key, 5) : []] as const)));
+    const earlier = review?.decision ? (await reviews.decisions(activity, userId, review.revision)).slice(1) : [];
+    const useDraft = req.query.useDraft === '1' && review?.draft;
+    // The form starts from the coach's last decision, or from the AI draft only when the coach asks for it.
+    const chosen: Record<string, number | undefined> = useDraft
+      ? Object.fromEntries(Object.entries(review.draft?.levels ?? {}).map(([k, v]) => [k, v.level]))
+      : review?.decision?.levels ?? {};
+    const problems = extra.problems ?? [];
+    const self = `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`;
+    await sendPage(res, status, 'submission', {
+      ...common(res, 'review.title'), activity, journal, visible, versions, hiddenCount: journal.entries.length - visible.length,
+      participant: journal.work.userName ?? review?.userName ?? userId,
+      back: `${coursePath(ctx.courseKey)}/roster`, manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
+      reopenAction: `${self}/reopen`, finalizeAction: `${self}/finalize`, retryAction: `${self}/retry-delivery`, self,
+      review, earlier, delivery, deliveryRecord, draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
+      chosen, form: extra.form ?? (useDraft ? { comment: review.draft?.feedback ?? '' } : { comment: review?.decision?.comment ?? '', override: review?.decision?.override?.score?.toString() ?? '', overrideReason: review?.decision?.override?.reason ?? '' }),
+      problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
+      problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
+      notice: extra.notice,
+      visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
+      promptText: (key: string) => activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, ''),
+      formatTime: (d: Date) => formatTime(d, ctx.locale),
+      deliveryText: (d: DeliveryView | undefined) => deliveryText(d, t, ctx.locale),
+    });
+  }
+
+  const notices: Record<string, string> = { reopened: 'review.reopenedNotice', finalized: 'review.finalizedNotice', held: 'review.heldNotice', retried: 'review.retriedNotice' };
+  router.get('/activities/:activityId/submissions/:userId', coachOnly, activityInUrl, handle(async (req, res) => {
+    const t = translator(launchOf(res).locale);
+    const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
+    await renderReview(req, res, 200, { notice: key ? t(notices[key]) : undefined });
+  }));
+
+  router.post('/activities/:activityId/submissions/:userId/finalize', coachOnly, activityInUrl, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const userId = req.params.userId;
+    const form = { ...(req.body as Record<string, unknown>) };
+    delete form.ltik;
+    const parsed = parseReviewForm(activity, form);
+    if (!parsed.ok) {
+      await renderReview(req, res, 400, { problems: parsed.problems, form });
+      return;
+    }
+    const journal = await coaching.journal(activity, userId);
+    if (journal.work?.status !== 'submitted') {
+      await sendError(req, res, 409, 'review.notSubmitted', { locale: ctx.locale });
+      return;
+    }
+    const coach = { id: ctx.user.id, name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id };
+    const result = await reviews.finalize(activity, coach, { id: userId, name: journal.work.userName }, parsed);
+    if (result.kind === 'conflict') {
+      await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
+      return;
+    }
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string, { [parsed.release === 'held' ? 'held' : 'finalized']: '1' }));
+  }));
+
+  router.post('/activities/:activityId/submissions/:userId/retry-delivery', coachOnly, activityInUrl, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const retried = await outbox.retryFailed(ctx.courseKey, activity._id, req.params.userId, { id: ctx.user.id, name: ctx.user.name });
+    if (!retried) {
+      await sendError(req, res, 409, 'review.nothingToRetry', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { retried: '1' }));
+  }));
+
+  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, activityInUrl, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
+    if (!reopened) {
+      await sendError(req, res, 409, 'manage.notSubmitted', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { reopened: '1' }));
+  }));
+
+  return router;
+}
+
+/** Times in Indonesia's western zone (WIB), where Latsar runs on the clock of most agencies. */
+export function formatTime(d: Date, locale: 'id' | 'en'): string {
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }).format(new Date(d)) + ' WIB';
+}
+
+/** "sent", "waiting (retry at …)", "failed: reason", in the coach's language. */
+export function deliveryText(d: DeliveryView | undefined, t: (key: string, vars?: Record<string, string | number>) => string, locale: 'id' | 'en'): string {
+  if (!d) return t('delivery.none');
+  if (d.state === 'sent') return t(d.kind === 'grade' ? 'delivery.sent' : 'delivery.progressSent', { at: formatTime(d.sentAt, locale) });
+  if (d.state === 'failed') return t('delivery.failed', { reason: failureReason(d.reason, t) });
+  if (d.nextAttemptAt && d.attempts > 0) return t('delivery.retrying', { at: formatTime(d.nextAttemptAt, locale), n: d.attempts, reason: failureReason(d.lastError ?? '', t) });
+  return t('delivery.waiting');
+}
+
+/** Reasons Cermin itself names get a translated sentence; a platform's own words are shown as they came. */
+export function failureReason(reason: string, t: (key: string) => string): string {
+  if (reason === 'activity-gone') return t('delivery.reason.activityGone');
+  if (reason === 'column-unknown') return t('delivery.reason.columnUnknown');
+  if (reason === 'column-being-created') return t('delivery.reason.columnBeingCreated');
+  if (reason.startsWith('newer-at-platform')) return t('delivery.reason.newerAtPlatform');
+  return reason;
+}

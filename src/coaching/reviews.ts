@@ -1,0 +1,174 @@
+/**
+ * Reviews: the AI draft (when the engine made one) and the coach's decisions, each kept. A
+ * decision is written first (its `_id` names the review revision, so of two coaches finalizing at
+ * once exactly one wins), then its score goes into the grade outbox, then the review points at it.
+ */
+import { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
+import type { GradeOutbox } from '../grades/outbox';
+import { decisionId, reviewId } from './ids';
+import type { ActivityDoc } from './models';
+import { compareWithDraft, gradebookComment, type ReviewDecision, type ReviewDraft } from './review-domain';
+
+export interface ReviewDoc {
+  _id: string;
+  courseKey: string;
+  activityId: string;
+  userId: string;
+  userName?: string;
+  revision: number;
+  draft?: ReviewDraft;
+  /** The latest decision; `released` once its score is in the outbox. */
+  decision?: ReviewDecision & { released: boolean };
+  updatedAt: Date;
+}
+
+interface DecisionDoc {
+  _id: string;
+  courseKey: string;
+  activityId: string;
+  userId: string;
+  decision: ReviewDecision;
+}
+
+const reviewSchema = new Schema<ReviewDoc>({
+  _id: { type: String, required: true },
+  courseKey: { type: String, required: true },
+  activityId: { type: String, required: true },
+  userId: { type: String, required: true },
+  userName: String,
+  revision: { type: Number, default: 0 },
+  draft: { type: Schema.Types.Mixed },
+  decision: { type: Schema.Types.Mixed },
+  updatedAt: { type: Date, default: Date.now },
+}, { collection: 'coaching_reviews', autoIndex: false, _id: false, minimize: false });
+reviewSchema.index({ courseKey: 1, activityId: 1 });
+
+const decisionSchema = new Schema<DecisionDoc>({
+  _id: { type: String, required: true },
+  courseKey: { type: String, required: true },
+  activityId: { type: String, required: true },
+  userId: { type: String, required: true },
+  decision: { type: Schema.Types.Mixed, required: true },
+}, { collection: 'coaching_review_decisions', autoIndex: false, _id: false, minimize: false });
+
+export const Review = defineModel('CoachingReview', reviewSchema);
+export const ReviewDecisionRecord = defineModel('CoachingReviewDecision', decisionSchema);
+
+export async function ensureReviewIndexes(): Promise<void> {
+  await Promise.all([Review.createIndexes(), ReviewDecisionRecord.createIndexes()]);
+}
+
+export type FinalizeResult =
+  | { kind: 'finalized'; review: ReviewDoc }
+  | { kind: 'conflict'; review: ReviewDoc | null };
+
+function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
+}
+
+export interface FinalizeInput {
+  levels: Record<string, number>;
+  computedScore: number;
+  override?: { score: number; reason: string };
+  score: number;
+  comment: string;
+  release: 'now' | 'held';
+  expectedRevision: number;
+}
+
+export class ReviewService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: { outbox: GradeOutbox; now?: () => Date }) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The review, caught up with a decision whose pointer was never written (a crash in between). */
+  async review(activity: ActivityDoc, userId: string): Promise<ReviewDoc | null> {
+    let review = await Review.findById(reviewId(activity._id, userId)).lean<ReviewDoc>();
+    for (;;) {
+      const next = await ReviewDecisionRecord.findById(decisionId(activity._id, userId, (review?.revision ?? 0) + 1)).lean<DecisionDoc>();
+      if (!next || next.courseKey !== activity.courseKey) break;
+      // Whether its score reached the outbox is unknown: shown as not released, so "release" sends it.
+      review = {
+        _id: reviewId(activity._id, userId), courseKey: activity.courseKey, activityId: activity._id, userId,
+        userName: review?.userName, draft: review?.draft, revision: next.decision.revision,
+        decision: { ...next.decision, released: false }, updatedAt: next.decision.at,
+      };
+      await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+    }
+    return review && review.courseKey === activity.courseKey ? review : null;
+  }
+
+  /** Stores the engine's draft for the coach (issue: AI coach engine); it never becomes a grade by itself. */
+  async saveDraft(activity: ActivityDoc, user: { id: string; name?: string }, draft: ReviewDraft): Promise<void> {
+    const current = await this.review(activity, user.id);
+    const doc: ReviewDoc = current
+      ? { ...current, draft, updatedAt: this.now() }
+      : { _id: reviewId(activity._id, user.id), courseKey: activity.courseKey, activityId: activity._id, userId: user.id, userName: user.name, revision: 0, draft, updatedAt: this.now() };
+    await Review.replaceOne({ _id: doc._id }, doc, { upsert: true });
+  }
+
+  async finalize(activity: ActivityDoc, coach: { id: string; name: string }, participant: { id: string; name?: string }, input: FinalizeInput): Promise<FinalizeResult> {
+    const current = await this.review(activity, participant.id);
+    const revision = (current?.revision ?? 0) + 1;
+    if (input.expectedRevision !== (current?.revision ?? 0)) return { kind: 'conflict', review: current };
+    const at = this.now();
+    const decision: ReviewDecision = {
+      revision, levels: input.levels, computedScore: input.computedScore, score: input.score, comment: input.comment,
+      release: input.release, by: coach, at,
+      ...(input.override ? { override: input.override } : {}),
+      ...(current?.draft ? { draft: compareWithDraft(activity, current.draft, input) } : {}),
+    };
+    try {
+      await ReviewDecisionRecord.create({ _id: decisionId(activity._id, participant.id, revision), courseKey: activity.courseKey, activityId: activity._id, userId: participant.id, decision });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      return { kind: 'conflict', review: await this.review(activity, participant.id) };
+    }
+    if (input.release === 'now') await this.enqueueGrade(activity, participant.id, decision, current?.draft);
+    const review: ReviewDoc = {
+      _id: reviewId(activity._id, participant.id), courseKey: activity.courseKey, activityId: activity._id, userId: participant.id,
+      userName: participant.name ?? current?.userName, revision, ...(current?.draft ? { draft: current.draft } : {}),
+      decision: { ...decision, released: input.release === 'now' }, updatedAt: at,
+    };
+    await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+    return { kind: 'finalized', review };
+  }
+
+  private async enqueueGrade(activity: ActivityDoc, userId: string, decision: ReviewDecision, draft?: ReviewDraft): Promise<void> {
+    await this.deps.outbox.enqueue({
+      courseKey: activity.courseKey, activityId: activity._id, userId, kind: 'grade', by: decision.by,
+      payload: {
+        scoreGiven: decision.score, scoreMaximum: activity.maxScore, activityProgress: 'Completed', gradingProgress: 'FullyGraded',
+        comment: gradebookComment(activity.locale, decision.comment, decision.by.name, draft),
+      },
+    });
+  }
+
+  /** Sends every reviewed grade the coaches held back, for one activity or the whole course. Returns how many. */
+  async releaseHeld(activities: ActivityDoc[]): Promise<number> {
+    let released = 0;
+    for (const activity of activities) {
+      const reviews = await Review.find({ courseKey: activity.courseKey, activityId: activity._id }).lean<ReviewDoc[]>();
+      for (const r of reviews) {
+        if (!r.decision || r.decision.released) continue;
+        await this.enqueueGrade(activity, r.userId, r.decision, r.draft);
+        await Review.replaceOne({ _id: r._id }, { ...r, decision: { ...r.decision, released: true }, updatedAt: this.now() });
+        released += 1;
+      }
+    }
+    return released;
+  }
+
+  /** Every review of a course, without drafts (the roster needs only decisions). */
+  async reviewsForCourse(courseKey: string): Promise<ReviewDoc[]> {
+    return Review.find({ courseKey }, { draft: 0 }).lean<ReviewDoc[]>();
+  }
+
+  async decisions(activity: ActivityDoc, userId: string, upTo: number): Promise<ReviewDecision[]> {
+    const found = await Promise.all(Array.from({ length: Math.min(upTo, 20) }, (_, i) => ReviewDecisionRecord.findById(decisionId(activity._id, userId, upTo - i)).lean<DecisionDoc>()));
+    return found.filter((d): d is DecisionDoc => d !== null && d.courseKey === activity.courseKey).map((d) => d.decision);
+  }
+}

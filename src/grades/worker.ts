@@ -1,0 +1,261 @@
+/**
+ * The delivery worker: takes due scores from the outbox, one lease per delivery, and sends each
+ * to the platform's gradebook. Every instance may run one; a crash mid-send is resumed by whoever
+ * holds the lease next, and a send whose outcome is unknown is resent with the same timestamp, so
+ * a platform that already has it answers 409 and the score is counted once.
+ */
+import type { Logger } from 'pino';
+import { findOrCreateLineItem, postScore } from '../lti/ags';
+import { ServiceError, type PlatformRef, type PlatformServices } from '../lti/platform-services';
+import { Leases } from './lease';
+import {
+  Column, Delivery, OutboxItem, outboxIdOf,
+  type DeliveryAttempt, type DeliveryDoc, type OutboxItemDoc,
+} from './models';
+import { mayStartAttempt, retryDelayMs, shortReason } from './policy';
+
+/** Where an activity's scores go, as known now (read at every attempt, so a later launch's line item URL is used). */
+export interface DeliveryTarget {
+  platform: PlatformRef;
+  lineItemUrl?: string;
+  lineItemsUrl?: string;
+  resourceLinkId?: string;
+  resourceId: string;
+  tag: string;
+  label: string;
+  scoreMaximum: number;
+}
+
+export interface GradeWorkerSettings {
+  pollMs: number;
+  attemptTimeoutMs: number;
+  leaseSeconds: number;
+  concurrency: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface GradeWorkerDeps {
+  services: PlatformServices;
+  /** null: the activity is gone (the delivery fails for good). */
+  targetOf(courseKey: string, activityId: string): Promise<DeliveryTarget | null>;
+  owner: string;
+  settings: GradeWorkerSettings;
+  log: Logger;
+  now?: () => number;
+  random?: () => number;
+  onOutcome?: (outcome: DeliveryAttempt['outcome']) => void;
+}
+
+type AttemptResult =
+  | { outcome: 'sent'; detail?: string; lineItemUrl: string }
+  | { outcome: 'retry'; reason: string; retryAfterMs?: number; maybeDelivered: boolean; lineItemUrl?: string }
+  | { outcome: 'failed'; reason: string; lineItemUrl?: string };
+
+const HISTORY_KEPT = 20;
+
+export class GradeWorker {
+  private readonly now: () => number;
+  private readonly leases: Leases;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+  private again = false;
+  /** When this instance last learned each delivery is next due: skips re-reading what is waiting. */
+  private readonly dueAt = new Map<string, number>();
+
+  constructor(private readonly deps: GradeWorkerDeps) {
+    this.now = deps.now ?? Date.now;
+    this.leases = new Leases(deps.owner, deps.settings.leaseSeconds * 1000, this.now);
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for the attempts in flight to finish (their results are written). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Something was enqueued on this instance: look now rather than at the next poll. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce().then(() => undefined, (err: unknown) => { this.deps.log.error({ err }, 'grade delivery round failed'); })
+        .finally(() => {
+          this.running = undefined;
+          const next = this.again ? 0 : this.deps.settings.pollMs;
+          this.again = false;
+          this.schedule(next);
+        });
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One round: every delivery with a due score, `concurrency` at a time. Returns how many were attempted. */
+  async runOnce(): Promise<number> {
+    const queued = await OutboxItem.find({}, { deliveryId: 1, second: 1 }).lean<Array<Pick<OutboxItemDoc, 'deliveryId' | 'second'>>>();
+    const seconds = new Map<string, number[]>();
+    for (const q of queued) seconds.set(q.deliveryId, [...(seconds.get(q.deliveryId) ?? []), q.second]);
+    const now = this.now();
+    const due = [...seconds.keys()].filter((id) => (this.dueAt.get(id) ?? 0) <= now);
+    let attempted = 0;
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < due.length && !this.stopped) {
+        const id = due[next++];
+        if (await this.deliver(id, seconds.get(id) as number[])) attempted += 1;
+      }
+    };
+    await Promise.all(Array.from({ length: this.deps.settings.concurrency }, lane));
+    return attempted;
+  }
+
+  /** Delivers the latest queued score of one delivery if it is due and the lease is ours. */
+  private async deliver(deliveryId: string, queuedSeconds: number[]): Promise<boolean> {
+    const before = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
+    if (before?.nextAttemptAt && before.nextAttemptAt.getTime() > this.now()) {
+      this.dueAt.set(deliveryId, before.nextAttemptAt.getTime());
+      return false;
+    }
+    const lease = await this.leases.acquire(deliveryId);
+    if (!lease) return false;
+    try {
+      // Read again under the lease: another instance may have sent it a moment ago.
+      const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
+      const sent = status?.sentSecond ?? -1;
+      const latest = Math.max(...queuedSeconds);
+      if (latest <= sent) {
+        await this.clearQueued(deliveryId, queuedSeconds.filter((s) => s <= sent));
+        return false;
+      }
+      if (status?.nextAttemptAt && status.nextAttemptAt.getTime() > this.now()) return false;
+      if (!mayStartAttempt(this.now(), this.deps.settings.attemptTimeoutMs, lease.heldUntil)) return false;
+      const item = await OutboxItem.findById(outboxIdOf(deliveryId, latest)).lean<OutboxItemDoc>();
+      if (!item) return false;
+
+      const sameSecond = status?.attemptSecond === latest;
+      // An attempt that began and never recorded its end (a crash) may have reached the platform.
+      const inDoubt = sameSecond && Boolean(status?.inDoubt || status?.attemptStartedAt);
+      const attempts = (sameSecond ? status?.attempts ?? 0 : 0) + 1;
+      const base: DeliveryDoc = status ?? {
+        _id: deliveryId, courseKey: item.courseKey, activityId: item.activityId, userId: item.userId, attempts: 0, history: [], updatedAt: new Date(this.now()),
+      };
+      await this.write({ ...base, attempts, attemptSecond: latest, attemptStartedAt: new Date(this.now()), inDoubt, updatedAt: new Date(this.now()) });
+
+      const result = await this.attempt(item, base.lineItemUrl, inDoubt);
+      await this.record(base, item, attempts, inDoubt, result, queuedSeconds);
+      return true;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async attempt(item: OutboxItemDoc, knownLineItemUrl: string | undefined, inDoubt: boolean): Promise<AttemptResult> {
+    const deadline = this.now() + this.deps.settings.attemptTimeoutMs;
+    let lineItemUrl: string | undefined;
+    try {
+      const target = await this.deps.targetOf(item.courseKey, item.activityId);
+      if (!target) return { outcome: 'failed', reason: 'activity-gone' };
+      lineItemUrl = target.lineItemUrl ?? knownLineItemUrl ?? (await this.column(item.activityId, target, deadline));
+      if (!lineItemUrl) return { outcome: 'retry', reason: 'column-unknown', maybeDelivered: false };
+      await postScore(this.deps.services, target.platform, lineItemUrl, {
+        ...item.payload, userId: item.userId, timestamp: new Date(item.second * 1000).toISOString(),
+      }, { deadline });
+      return { outcome: 'sent', lineItemUrl };
+    } catch (err) {
+      if (err instanceof ServiceError) {
+        // Resent after an unknown outcome with the same timestamp: 409 means the platform has it.
+        if (err.kind === 'conflict' && inDoubt && lineItemUrl) return { outcome: 'sent', detail: 'already-at-platform', lineItemUrl };
+        if (err.kind === 'conflict') return { outcome: 'failed', reason: `newer-at-platform: ${err.reason}`, lineItemUrl };
+        if (err.kind === 'refused') return { outcome: 'failed', reason: err.reason, lineItemUrl };
+        return { outcome: 'retry', reason: err.reason, retryAfterMs: err.retryAfterMs, maybeDelivered: err.maybeDelivered, lineItemUrl };
+      }
+      this.deps.log.error({ err, deliveryId: item.deliveryId }, 'grade delivery attempt failed unexpectedly');
+      return { outcome: 'retry', reason: shortReason(String((err as Error).message ?? err)), maybeDelivered: false, lineItemUrl };
+    }
+  }
+
+  /**
+   * The activity's gradebook column when Deep Linking gave none (a link added by hand): found by
+   * its resource link and tag, or created once — under its own lease, so two workers never create
+   * two columns for one activity.
+   */
+  private async column(activityId: string, target: DeliveryTarget, deadline: number): Promise<string | undefined> {
+    const known = await Column.findById(activityId).lean();
+    if (known) return known.url;
+    if (!target.lineItemsUrl) return undefined;
+    const lease = await this.leases.acquire(`column.${activityId}`);
+    if (!lease) throw new ServiceError({ kind: 'transient', reason: 'column-being-created', maybeDelivered: false, retryAfterMs: 1000 });
+    try {
+      const again = await Column.findById(activityId).lean();
+      if (again) return again.url;
+      const { url } = await findOrCreateLineItem(this.deps.services, target.platform, target.lineItemsUrl, {
+        resourceLinkId: target.resourceLinkId, resourceId: target.resourceId, tag: target.tag, label: target.label, scoreMaximum: target.scoreMaximum,
+      }, { deadline });
+      await Column.replaceOne({ _id: activityId }, { _id: activityId, url, createdAt: new Date(this.now()) }, { upsert: true });
+      return url;
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async record(base: DeliveryDoc, item: OutboxItemDoc, attempts: number, inDoubt: boolean, result: AttemptResult, queuedSeconds: number[]): Promise<void> {
+    const at = new Date(this.now());
+    const entry = (outcome: DeliveryAttempt['outcome'], detail?: string): DeliveryAttempt[] =>
+      [...(base.history ?? []), { at, second: item.second, outcome, ...(detail ? { detail: shortReason(detail) } : {}) }].slice(-HISTORY_KEPT);
+    const lineItemUrl = result.lineItemUrl ?? base.lineItemUrl;
+    const cleared = { attemptStartedAt: undefined, attemptSecond: undefined, nextAttemptAt: undefined, inDoubt: false };
+    this.deps.onOutcome?.(result.outcome);
+    if (result.outcome === 'sent') {
+      await this.write({
+        ...base, ...cleared, attempts: 0, lastError: undefined, lineItemUrl,
+        sentSecond: item.second, sentAt: at, sentKind: item.kind, sentScore: item.payload.scoreGiven,
+        failed: base.failed && base.failed.second > item.second ? base.failed : undefined,
+        history: entry('sent', result.detail), updatedAt: at,
+      });
+      // Earlier scores never sent are superseded by this one; the record of this one is done.
+      await this.clearQueued(item.deliveryId, queuedSeconds.filter((s) => s <= item.second));
+      this.dueAt.delete(item.deliveryId);
+      return;
+    }
+    if (result.outcome === 'retry') {
+      const wait = retryDelayMs(attempts, { baseMs: this.deps.settings.backoffBaseMs, maxMs: this.deps.settings.backoffMaxMs }, result.retryAfterMs, this.deps.random);
+      const nextAttemptAt = new Date(at.getTime() + wait);
+      await this.write({
+        ...base, ...cleared, attempts, attemptSecond: item.second, inDoubt: inDoubt || result.maybeDelivered,
+        nextAttemptAt, lastError: shortReason(result.reason), lineItemUrl, history: entry('retry', result.reason), updatedAt: at,
+      });
+      this.dueAt.set(item.deliveryId, nextAttemptAt.getTime());
+      return;
+    }
+    await this.write({
+      ...base, ...cleared, attempts: 0, lastError: shortReason(result.reason), lineItemUrl,
+      failed: { second: item.second, kind: item.kind, payload: item.payload, by: item.by, reason: shortReason(result.reason), at },
+      history: entry('failed', result.reason), updatedAt: at,
+    });
+    await this.clearQueued(item.deliveryId, queuedSeconds.filter((s) => s <= item.second));
+    this.dueAt.delete(item.deliveryId);
+  }
+
+  /** Only the lease holder writes a delivery's record: a whole-document write cannot lose another writer's update. */
+  private async write(doc: DeliveryDoc): Promise<void> {
+    const clean = Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined));
+    await Delivery.replaceOne({ _id: doc._id }, clean, { upsert: true });
+  }
+
+  private async clearQueued(deliveryId: string, seconds: number[]): Promise<void> {
+    await Promise.all(seconds.map((s) => OutboxItem.deleteOne({ _id: outboxIdOf(deliveryId, s) })));
+  }
+}
