@@ -7,7 +7,7 @@
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { CLAIM } from '../src/lti/claims';
-import { parseAutoPostForm } from '../src/demo/platform';
+import { placeActivities as placeActivitiesVia } from './support/coaching';
 
 let stack: Stack;
 beforeAll(async () => { stack = await startStack(); });
@@ -21,31 +21,7 @@ function linkTo(page: Page, text: RegExp): string {
   throw new Error(`no link ${text} in ${page.url}`);
 }
 
-async function placeActivities(coach: Browser, templates: Array<{ id: string; form: Record<string, string> }>): Promise<{ links: string[]; picker: Page }> {
-  let picker = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { deepLinking: true });
-  expect(picker.status).toBe(200);
-  expect(new URL(picker.url).pathname).toMatch(/\/deep-linking$/);
-  const ltik = ltikOf(picker);
-  const base = new URL(picker.url).pathname;
-  for (const tpl of templates) {
-    const configure = await coach.go(`${stack.baseUrl}${base}/${tpl.id}?ltik=${encodeURIComponent(ltik)}`);
-    expect(configure.status).toBe(200);
-    const added = await coach.go(`${stack.baseUrl}${base}/${tpl.id}`, { form: { ltik, intent: 'add', ...tpl.form } });
-    expect(added.status).toBe(200);
-    picker = added;
-  }
-  expect(picker.body).toContain(`(${templates.length})`);
-  const before = stack.demo.course.links.length;
-  const returning = await coach.go(`${stack.baseUrl}${base}-return`, { form: { ltik } });
-  expect(returning.status).toBe(200);
-  const form = parseAutoPostForm(returning.body);
-  expect(form.action).toBe(stack.demo.deepLinkReturnUrl);
-  const platformPage = await coach.submitAutoForm(returning);
-  expect(platformPage.status).toBe(200);
-  const links = stack.demo.course.links.slice(before).map((l) => l.id);
-  expect(links).toHaveLength(templates.length);
-  return { links, picker };
-}
+const placeActivities = (coach: Browser, templates: Array<{ id: string; form: Record<string, string> }>) => placeActivitiesVia(stack, coach, templates);
 
 describe('Deep Linking: the coach places activities and Moodle gets gradebook columns', () => {
   test('two activities in one response, each an ltiResourceLink with a line item and activity_id', async () => {

@@ -52,7 +52,8 @@ export function cellOf(work: WorkSummary | undefined, review: ReviewSummary | un
   if (delivery?.state === 'failed') return { ...base, status: 'failed', failedReason: delivery.reason, isNew: after(delivery.at) };
   if (decisionCurrent) {
     if (delivery?.kind === 'grade' && delivery.state === 'waiting') return { ...base, status: 'waiting', retryAt: delivery.nextAttemptAt, isNew: false };
-    if (delivery?.kind === 'grade' && delivery.state === 'sent') return { ...base, status: 'sent', isNew: false };
+    // A grade sent before this decision (an earlier one) does not make this one sent.
+    if (delivery?.kind === 'grade' && delivery.state === 'sent' && decision.released && new Date(delivery.sentAt) >= new Date(decision.at)) return { ...base, status: 'sent', isNew: false };
     return { ...base, status: decision.released ? 'waiting' : 'reviewed', isNew: false };
   }
   if (work?.status === 'submitted') return { ...base, status: 'submitted', isNew: after(work.submittedAt) };
@@ -88,7 +89,8 @@ export function filterRoster(rows: RosterRow[], f: RosterFilter): RosterPage {
   let list = rows.filter((r) => {
     if (needle && !searchable(`${r.member.name} ${r.member.email ?? ''} ${r.member.userId}`).includes(needle)) return false;
     if (f.status === 'left') return r.member.status !== 'active';
-    if (f.status && f.status !== 'all' && cell(r)?.status !== f.status) return false;
+    // A status filter lists active members (the counts beside each status count the same people).
+    if (f.status && f.status !== 'all' && (r.member.status !== 'active' || (cell(r)?.status ?? 'notStarted') !== f.status)) return false;
     return true;
   });
   const byName = (a: RosterRow, b: RosterRow) => a.member.name.localeCompare(b.member.name, 'id', { sensitivity: 'base' }) || a.member.userId.localeCompare(b.member.userId);
@@ -111,6 +113,7 @@ export function whatsNew(rows: RosterRow[], since?: Date): WhatsNew {
   let submissions = 0;
   let failedDeliveries = 0;
   for (const r of rows) {
+    if (r.member.status !== 'active') continue;
     for (const c of Object.values(r.cells)) {
       if (!c.isNew) continue;
       if (c.status === 'submitted') submissions += 1;
