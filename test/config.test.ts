@@ -69,3 +69,14 @@ test('the loggable copy hides secrets and database credentials', () => {
   expect(text).not.toContain('user:pass');
   expect(text).toContain('[set]');
 });
+
+test('grade delivery settings: the worker switch, and an attempt that could never fit in its lease is refused', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, GRADES_WORKER: 'false', GRADES_LEASE_SECONDS: '30', ROSTER_MAX_AGE_MINUTES: '5' } });
+  expect(cfg.grades.workerEnabled).toBe(false);
+  expect(cfg.grades.leaseSeconds).toBe(30);
+  expect(cfg.roster.maxAgeMinutes).toBe(5);
+  expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY } }).grades.workerEnabled).toBe(true);
+  const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY, GRADES_LEASE_SECONDS: '10', GRADES_ATTEMPT_TIMEOUT_MS: '9500', GRADES_CONCURRENCY: '0' });
+  expect(problems.join('\n')).toContain('GRADES_ATTEMPT_TIMEOUT_MS');
+  expect(problems.join('\n')).toContain('GRADES_CONCURRENCY');
+});

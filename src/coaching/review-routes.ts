@@ -100,7 +100,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       reviewLink: (a: string, userId: string) => withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string),
       statusLabel: (s: CellStatus) => t(`roster.status.${s}`),
       cellTitle: (c: Cell) => (c.status === 'failed' && c.failedReason ? c.failedReason : c.status === 'waiting' && c.retryAt ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) }) : ''),
-      notice: req.query.released !== undefined ? t('roster.released', { n: String(req.query.released) }) : undefined,
+      notice: query.released !== undefined ? t('roster.released', { n: query.released }) : undefined,
       formatTime: (d: Date) => formatTime(d, ctx.locale),
     });
   }));

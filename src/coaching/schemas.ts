@@ -72,7 +72,7 @@ export const validateReviewForm = ajv.compile<ReviewFormBody>({
 });
 
 /** The roster page's query string: search, filter, sort, page. */
-export interface RosterQuery { q?: string; activity?: string; status?: string; sort?: 'name' | 'status' | 'updated'; page?: string; refresh?: '1'; ltik?: string; lang?: string }
+export interface RosterQuery { q?: string; activity?: string; status?: string; sort?: 'name' | 'status' | 'updated'; page?: string; refresh?: '1'; released?: string; ltik?: string; lang?: string }
 export const validateRosterQuery = ajv.compile<RosterQuery>({
   type: 'object',
   additionalProperties: false,
@@ -83,6 +83,7 @@ export const validateRosterQuery = ajv.compile<RosterQuery>({
     sort: { enum: ['name', 'status', 'updated'] },
     page: { type: 'string', pattern: '^[0-9]{1,5}$' },
     refresh: { const: '1' },
+    released: { type: 'string', pattern: '^[0-9]{1,6}$' },
     ltik,
     lang: { type: 'string', maxLength: 5 },
   },
