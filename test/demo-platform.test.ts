@@ -428,6 +428,140 @@ describe('fault injection', () => {
   });
 });
 
+describe('failure rate and late answers', () => {
+  let token: string;
+  let lineItemId: string;
+  beforeAll(async () => {
+    token = await accessToken([SCOPE.lineItem, SCOPE.score]);
+    const r = await http()
+      .post(path(platform.lineItemsUrl))
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/vnd.ims.lis.v2.lineitem+json')
+      .send(JSON.stringify({ label: 'Gangguan', scoreMaximum: 10, resourceLinkId: '12', tag: 'faults' }));
+    expect(r.status).toBe(201);
+    lineItemId = r.body.id;
+  });
+
+  const listItems = () => http().get(path(platform.lineItemsUrl)).set('Authorization', `Bearer ${token}`);
+  const score = (userId: string, timestamp: string) =>
+    http()
+      .post(path(`${lineItemId}/scores`))
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/vnd.ims.lis.v1.score+json')
+      .send(JSON.stringify({ userId, scoreGiven: 7, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp }));
+  const receivedFor = (userId: string) => platform.gradebook.received.filter((s) => s.lineItemId === lineItemId && s.userId === userId);
+  /** A deterministic random: these values in order, and a test failure if asked for more. */
+  const sequence = (values: number[]) => {
+    let i = 0;
+    const next = () => {
+      if (i >= values.length) throw new Error('random() asked for more values than expected');
+      return values[i++];
+    };
+    return Object.assign(next, { used: () => i });
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** The error of a request that must not get an answer. */
+  const noAnswer = async (req: PromiseLike<unknown>): Promise<Error & { code?: string; timeout?: number }> => {
+    try {
+      await req;
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('the request got an answer');
+  };
+
+  it('fails requests at the given rate, with a status picked from the list, deterministically', async () => {
+    // Per request: fails? (< rate); for a failing one: timeout? (< timeoutShare), then which status.
+    const random = sequence([0.5, 0.1, 0.0, 0.6, 0.29, 0.9, 0.2, 0.3]);
+    const before = platform.faultStats('ags');
+    platform.setFailureRate('ags', { rate: 0.3, statuses: [500, 503], random });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await listItems()).status);
+    expect(statuses).toEqual([200, 503, 500, 200]);
+    expect(random.used()).toBe(8);
+    const after = platform.faultStats('ags');
+    expect(after.statuses[503]).toBe((before.statuses[503] ?? 0) + 1);
+    expect(after.statuses[500]).toBe((before.statuses[500] ?? 0) + 1);
+
+    // The default statuses are 500, 502 and 503; an injected answer is JSON like the queued faults'.
+    platform.setFailureRate('ags', { rate: 1, random: sequence([0, 0.5, 0.5]) });
+    const r = await listItems();
+    expect(r.status).toBe(502);
+    expect(r.body).toEqual({ error: 'temporarily_unavailable', error_description: 'injected fault (502)' });
+
+    platform.setFailureRate('ags', null);
+    expect((await listItems()).status).toBe(200);
+    expect(() => platform.setFailureRate('ags', { rate: 1.5 })).toThrow(/rate/);
+  });
+
+  it('serves the queued faults first, then the failure rate; clearFaults ends both', async () => {
+    const random = sequence([0, 0.9, 0]);
+    platform.setFailureRate('token', { rate: 1, statuses: [503], random });
+    platform.inject('token', { status: 429, retryAfterSeconds: 4 });
+    const first = await tokenRequest(await clientAssertion(), SCOPE.score);
+    expect(first.status).toBe(429);
+    expect(first.headers['retry-after']).toBe('4');
+    expect(random.used()).toBe(0);
+    expect((await tokenRequest(await clientAssertion(), SCOPE.score)).status).toBe(503);
+    expect(random.used()).toBe(3);
+    platform.clearFaults();
+    expect((await tokenRequest(await clientAssertion(), SCOPE.score)).status).toBe(200);
+  });
+
+  it('a timeout holds the request, then drops the connection without processing it', async () => {
+    const timeouts = platform.faultStats('ags').timeouts;
+    platform.setFailureRate('ags', { rate: 0.5, timeoutShare: 0.5, statuses: [500], delayMs: 200, random: sequence([0.1, 0.2, 0.7]) });
+    const started = Date.now();
+    const err = await noAnswer(score('u-p-020', '2025-04-01T08:00:00Z'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+    expect(err.message).toMatch(/socket hang up|ECONNRESET/);
+    expect(platform.faultStats('ags').timeouts).toBe(timeouts + 1);
+    platform.setFailureRate('ags', null);
+    await sleep(50);
+    expect(receivedFor('u-p-020')).toHaveLength(0);
+    // Never stored: the same timestamp is accepted now (a stored one would be a 409).
+    expect((await score('u-p-020', '2025-04-01T08:00:00Z')).status).toBe(200);
+    expect(receivedFor('u-p-020')).toHaveLength(1);
+  });
+
+  it('a timed-out request whose client has gone is never processed either', async () => {
+    platform.setFailureRate('ags', { rate: 1, timeoutShare: 1, delayMs: 400, random: () => 0 });
+    const err = await noAnswer(score('u-p-021', '2025-04-01T08:00:00Z').timeout(100));
+    expect(err.timeout).toBe(100);
+    await sleep(500);
+    platform.setFailureRate('ags', null);
+    expect(receivedFor('u-p-021')).toHaveLength(0);
+    expect((await score('u-p-021', '2025-04-01T08:00:00Z')).status).toBe(200);
+  });
+
+  it('respondLateMs: the score is stored at once, its answer comes late', async () => {
+    const late = platform.faultStats('ags').late;
+    platform.inject('ags', { respondLateMs: 300 });
+    const started = Date.now();
+    const r = await score('u-p-022', '2025-04-01T09:00:00Z');
+    expect(r.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    expect(receivedFor('u-p-022')).toHaveLength(1);
+    expect(platform.faultStats('ags').late).toBe(late + 1);
+    // The next request is not held.
+    const quick = Date.now();
+    expect((await listItems()).status).toBe(200);
+    expect(Date.now() - quick).toBeLessThan(250);
+  });
+
+  it('respondLateMs: a client that gives up never learns the platform has the score', async () => {
+    platform.inject('ags', { respondLateMs: 500 });
+    const err = await noAnswer(score('u-p-023', '2025-04-01T09:00:00Z').timeout(100));
+    expect(err.timeout).toBe(100);
+    expect(receivedFor('u-p-023')).toHaveLength(1);
+    expect(platform.gradebook.scores.find((s) => s.lineItemId === lineItemId && s.userId === 'u-p-023')).toMatchObject({ scoreGiven: 7 });
+    await sleep(600); // the held answer finds the client gone and is dropped
+    // Sent again with the same timestamp, it is a conflict: the platform already has it.
+    expect((await score('u-p-023', '2025-04-01T09:00:00Z')).status).toBe(409);
+    expect(receivedFor('u-p-023')).toHaveLength(1);
+  });
+});
+
 describe('deep linking return', () => {
   async function deepLinkingData(): Promise<string> {
     const r = await http().get('/demo/auth').query(authParams({ login_hint: 'u-coach-1', lti_message_hint: hint({ dl: true }) }));

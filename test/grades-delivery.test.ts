@@ -7,7 +7,7 @@
  */
 import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { placeActivities, writeAndSubmit } from './support/coaching';
+import { courseBaseOf, finalizeReview, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 import { Delivery, OutboxItem, type DeliveryDoc } from '../src/grades/models';
@@ -17,46 +17,26 @@ import { Activity, type ActivityDoc } from '../src/coaching/models';
 import type { DemoScore } from '../src/demo/ags';
 
 let stack: Stack;
+let placed: PlacedActivity;
 let linkId: string;
 let activityId: string;
 let lineItemId: string;
-const coach = new Browser();
+let coach: Browser;
 let coachPage: Page;
 
 const TEXT = 'Minggu ini saya menunda surat penting karena takut salah. Setelah berbicara dengan atasan, saya menyusun daftar periksa dan mengirimnya tepat waktu.';
 
 beforeAll(async () => {
   stack = await startStack();
-  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title: 'Refleksi minggu 1', maxScore: '50', 'prompt.refleksi': 'Ceritakan satu keputusan sulit minggu ini.' } }]);
-  linkId = links[0];
-  const link = stack.demo.course.links.find((l) => l.id === linkId);
-  activityId = String(link?.custom?.activity_id);
-  lineItemId = String(link?.lineItemId);
-  coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
+  placed = await placeOneActivity(stack, 'Refleksi minggu 1', 50);
+  ({ linkId, activityId, lineItemId, coach, coachPage } = placed);
 });
 afterAll(async () => { await stack.close(); });
 
-const courseBase = (page: Page) => (/^\/lti\/app\/courses\/[^/]+/.exec(new URL(page.url).pathname) ?? [''])[0];
-const reviewUrl = (userId: string) => `${stack.baseUrl}${courseBase(coachPage)}/activities/${activityId}/submissions/${userId}`;
+const courseBase = courseBaseOf;
+const reviewUrl = (userId: string) => reviewUrlOf(stack, placed, userId);
 const received = (userId: string, item = lineItemId): DemoScore[] => stack.demo.gradebook.received.filter((s) => s.userId === userId && s.lineItemId === item);
-
-/** The radio choices of the review form: criterion field → level indexes offered. */
-function levelFields(page: Page): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const m of page.body.matchAll(/name="(level\.[^"]+)" value="(\d+)"/g)) (out[m[1]] ??= []).push(Number(m[2]));
-  return out;
-}
-
-function revisionOf(page: Page): string {
-  return /name="revision" value="(\d+)"/.exec(page.body)?.[1] ?? '0';
-}
-
-async function finalize(userId: string, choose: (levels: number[]) => number, extra: Record<string, string> = {}): Promise<Page> {
-  const page = await coach.go(`${reviewUrl(userId)}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
-  expect(page.status).toBe(200);
-  const fields = Object.fromEntries(Object.entries(levelFields(page)).map(([f, levels]) => [f, String(choose(levels))]));
-  return coach.go(`${reviewUrl(userId)}/finalize`, { form: { ltik: ltikOf(coachPage), revision: revisionOf(page), comment: 'Refleksi yang jujur. Coba ukur hasil daftar periksa Anda.', release: 'now', ...fields, ...extra } });
-}
+const finalize = (userId: string, choose: (levels: number[]) => number, extra: Record<string, string> = {}) => finalizeReview(stack, placed, userId, choose, extra);
 
 async function deliveryOf(userId: string): Promise<DeliveryDoc | null> {
   const docs = await Delivery.find({ activityId, userId }).lean<DeliveryDoc[]>();

@@ -4,30 +4,26 @@
  * marked; what is new since the coach's last visit; held grades released together.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { placeActivities, writeAndSubmit } from './support/coaching';
+import { ltikOf, type Browser, type Page } from './support/browser';
+import { courseBaseOf, finalizeReview, placeOneActivity, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 
 let stack: Stack;
+let placed: PlacedActivity;
 let linkId: string;
-let activityId: string;
 let lineItemId: string;
-const coach = new Browser();
+let coach: Browser;
 let coachPage: Page;
 
 beforeAll(async () => {
   stack = await startStack({ DEMO_PARTICIPANTS: '1000' });
-  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title: 'Refleksi minggu 3', maxScore: '100', 'prompt.refleksi': 'Apa yang Anda pelajari?' } }]);
-  linkId = links[0];
-  const link = stack.demo.course.links.find((l) => l.id === linkId);
-  activityId = String(link?.custom?.activity_id);
-  lineItemId = String(link?.lineItemId);
-  coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
+  placed = await placeOneActivity(stack, 'Refleksi minggu 3', 100);
+  ({ linkId, lineItemId, coach, coachPage } = placed);
 }, 60_000);
 afterAll(async () => { await stack.close(); });
 
-const courseBase = () => (/^\/lti\/app\/courses\/[^/]+/.exec(new URL(coachPage.url).pathname) ?? [''])[0];
+const courseBase = () => courseBaseOf(coachPage);
 const rosterUrl = (q: Record<string, string> = {}) => `${stack.baseUrl}${courseBase()}/roster?${new URLSearchParams({ ltik: ltikOf(coachPage), ...q })}`;
 const rowNames = (page: Page) => [...page.body.matchAll(/<th scope="row">([^<]+)/g)].map((m) => m[1].trim());
 
@@ -81,11 +77,7 @@ test('statuses per activity; what is new since the last visit; members who left 
 test('grades held at review are sent together with "send all reviewed grades"', async () => {
   await writeAndSubmit(stack, 'u-p-004', linkId, { refleksi: 'Saya mencatat setiap keluhan warga.' });
   await until(() => stack.demo.gradebook.received.find((s) => s.userId === 'u-p-004'), 'the submitted progress');
-  const reviewUrl = `${stack.baseUrl}${courseBase()}/activities/${activityId}/submissions/u-p-004`;
-  const form = await coach.go(`${reviewUrl}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
-  const fields: Record<string, string> = {};
-  for (const m of form.body.matchAll(/name="(level\.[^"]+)" value="\d+"/g)) fields[m[1]] = '2';
-  const held = await coach.go(`${reviewUrl}/finalize`, { form: { ltik: ltikOf(coachPage), revision: '0', comment: 'Bagus.', release: 'held', ...fields } });
+  const held = await finalizeReview(stack, placed, 'u-p-004', () => 2, { comment: 'Bagus.', release: 'held' });
   expect(held.body).toContain('nilainya ditahan');
   await new Promise((r) => setTimeout(r, 500));
   expect(stack.demo.gradebook.received.some((s) => s.userId === 'u-p-004' && s.gradingProgress === 'FullyGraded')).toBe(false);

@@ -65,8 +65,49 @@ export interface FaultSpec {
   status?: number;
   retryAfterSeconds?: number;
   delayMs?: number;
+  /**
+   * The request is processed as usual (a score is stored and logged in `received`), but its
+   * answer is held this long before it is sent, and not sent at all if the client has gone by
+   * then: "the platform has it, the tool does not know". With `status`, the injected error is
+   * what comes late.
+   */
+  respondLateMs?: number;
   /** Default 1. */
   times?: number;
+}
+
+/**
+ * Random failures of one endpoint, for as long as it is set (see setFailureRate). Each request
+ * fails with probability `rate`; a failing one is, with probability `timeoutShare`, a timeout (held
+ * `delayMs`, then the socket is destroyed without an answer, and the request is never processed),
+ * otherwise answered with a status picked from `statuses`.
+ */
+export interface FailureRateSpec {
+  /** 0–1. */
+  rate: number;
+  /** Default [500, 502, 503]. 429 gets Retry-After: 1. */
+  statuses?: number[];
+  /** 0–1, default 0. */
+  timeoutShare?: number;
+  /** How long a timeout holds the request before dropping it; default 0 (dropped at once, like a reset connection). */
+  delayMs?: number;
+  /**
+   * Default Math.random. Called once per request (does it fail?) and, for a failing one, twice
+   * more: timeout or status, then which status. Give one for a reproducible run.
+   */
+  random?: () => number;
+}
+
+/** What the faults of one target did so far (queued and random alike). */
+export interface FaultStats {
+  /** Requests answered with an injected status, by status. */
+  statuses: Record<number, number>;
+  /** Requests dropped without an answer (never processed). */
+  timeouts: number;
+  /** Requests processed, their answer held (respondLateMs). */
+  late: number;
+  /** Requests only delayed, then processed (delayMs without status). */
+  delayed: number;
 }
 
 export interface LaunchClaimsOptions {
@@ -98,8 +139,14 @@ export interface DemoPlatform {
   signIdToken(claims: Record<string, unknown>, opts?: { kid?: string; privateKey?: KeyObject; alg?: 'RS256' }): Promise<string>;
   /** Adds a new current key; the JWKS keeps the old one too. */
   rotateKey(): Promise<void>;
+  /** Queues a fault for the next request(s) to the target; queued faults come before the failure rate. */
   inject(target: FaultTarget, fault: FaultSpec): void;
+  /** Random failures of every request to the target from now on (see FailureRateSpec); null: none. */
+  setFailureRate(target: FaultTarget, spec: FailureRateSpec | null): void;
+  /** Drops the queued faults and the failure rates of every target (the stats stay). */
   clearFaults(): void;
+  /** Counts of what the faults of a target did since the platform started. */
+  faultStats(target: FaultTarget): FaultStats;
   gradebook: DemoGradebook;
   /** Forgets every access token issued so far: the next service call gets 401 (a platform restart, a revocation). */
   revokeAccessTokens(): void;
@@ -274,6 +321,8 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   });
 
   const faults = new Map<FaultTarget, FaultState[]>();
+  const failureRates = new Map<FaultTarget, FailureRateSpec>();
+  const stats = new Map<FaultTarget, FaultStats>();
   const accessTokens = new Map<string, { clientId: string; scopes: Set<string>; exp: number }>();
   const usedJtis = new Map<string, number>();
   const pendingDeepLinks = new Map<string, { clientId: string; expires: number }>();
@@ -403,33 +452,92 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
 
   // ---------- faults ----------
 
+  function statsOf(target: FaultTarget): FaultStats {
+    let st = stats.get(target);
+    if (!st) stats.set(target, (st = { statuses: {}, timeouts: 0, late: 0, delayed: 0 }));
+    return st;
+  }
+
+  function sendFault(target: FaultTarget, res: Response, status: number, retryAfterSeconds?: number): void {
+    statsOf(target).statuses[status] = (statsOf(target).statuses[status] ?? 0) + 1;
+    if (status === 429 || retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds ?? 1));
+    if (target === 'auth') {
+      sendPage(res, status, 'Gangguan', `<div class="card err"><h1>Gangguan buatan</h1><p>Server LMS sedang mensimulasikan galat ${status}.</p></div>`);
+    } else {
+      res.status(status).json({ error: 'temporarily_unavailable', error_description: `injected fault (${status})` });
+    }
+  }
+
+  /** Runs fn after ms, unless the client goes away first (a caller that timed out; nor does the timer keep jest alive). */
+  function afterDelay(res: Response, ms: number, fn: () => void): void {
+    if (!(ms > 0)) return fn();
+    const timer = setTimeout(fn, ms);
+    res.on('close', () => clearTimeout(timer));
+  }
+
+  /** Holds whatever the handlers answer for ms; if the client has gone by then, nothing is sent. */
+  function holdResponse(res: Response, ms: number): void {
+    const held: Array<() => void> = [];
+    let released = false;
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    const timer = setTimeout(() => {
+      released = true;
+      if (res.destroyed || res.socket?.destroyed) return;
+      for (const call of held) call();
+    }, ms);
+    res.on('close', () => { if (!released) clearTimeout(timer); });
+    (res as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
+      if (released) return write(...args);
+      held.push(() => { write(...args); });
+      return true;
+    };
+    (res as unknown as { end: (...args: unknown[]) => Response }).end = (...args: unknown[]) => {
+      if (released) return end(...args);
+      held.push(() => { end(...args); });
+      return res;
+    };
+  }
+
+  /** A random failure of the target's failure rate, or undefined when this request goes through. */
+  function randomFailure(target: FaultTarget): { timeout: true; delayMs: number } | { timeout: false; status: number } | undefined {
+    const spec = failureRates.get(target);
+    if (!spec) return undefined;
+    const random = spec.random ?? Math.random;
+    if (!(random() < spec.rate)) return undefined;
+    const timeout = random() < (spec.timeoutShare ?? 0);
+    const statuses = spec.statuses && spec.statuses.length ? spec.statuses : [500, 502, 503];
+    const pick = random();
+    if (timeout) return { timeout: true, delayMs: spec.delayMs ?? 0 };
+    return { timeout: false, status: statuses[Math.min(statuses.length - 1, Math.floor(pick * statuses.length))] };
+  }
+
   function fault(target: FaultTarget): RequestHandler {
-    return (_req, res, next) => {
+    return (req, res, next) => {
       const queue = faults.get(target);
       const f = queue?.[0];
-      if (!queue || !f) return next();
-      f.left -= 1;
-      if (f.left <= 0) queue.shift();
-      const act = (): void => {
-        if (res.headersSent || res.destroyed) return;
-        const status = f.spec.status;
-        if (!status) return next();
-        if (status === 429 || f.spec.retryAfterSeconds !== undefined) {
-          res.set('Retry-After', String(f.spec.retryAfterSeconds ?? 1));
+      if (queue && f) {
+        f.left -= 1;
+        if (f.left <= 0) queue.shift();
+        if (f.spec.respondLateMs && f.spec.respondLateMs > 0) {
+          statsOf(target).late += 1;
+          holdResponse(res, f.spec.respondLateMs);
         }
-        if (target === 'auth') {
-          sendPage(res, status, 'Gangguan', `<div class="card err"><h1>Gangguan buatan</h1><p>Server LMS sedang mensimulasikan galat ${status}.</p></div>`);
-        } else {
-          res.status(status).json({ error: 'temporarily_unavailable', error_description: `injected fault (${status})` });
-        }
-      };
-      if (f.spec.delayMs && f.spec.delayMs > 0) {
-        const timer = setTimeout(act, f.spec.delayMs);
-        // A caller that timed out has gone; do not keep the timer (or jest) alive for it.
-        res.on('close', () => clearTimeout(timer));
-      } else {
-        act();
+        return afterDelay(res, f.spec.delayMs ?? 0, () => {
+          if (res.headersSent || res.destroyed) return;
+          if (f.spec.status) return sendFault(target, res, f.spec.status, f.spec.retryAfterSeconds);
+          if (f.spec.delayMs && f.spec.delayMs > 0) statsOf(target).delayed += 1;
+          next();
+        });
       }
+      const failure = randomFailure(target);
+      if (!failure) return next();
+      if (!failure.timeout) return sendFault(target, res, failure.status);
+      statsOf(target).timeouts += 1;
+      // No answer, ever: the request is dropped unprocessed (a lost request, or a platform that hung).
+      afterDelay(res, failure.delayMs, () => {
+        if (!res.destroyed) req.socket.destroy();
+      });
     };
   }
 
@@ -893,8 +1001,25 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
       queue.push({ spec, left: Math.max(1, spec.times ?? 1) });
       faults.set(target, queue);
     },
+    setFailureRate(target, spec) {
+      if (spec === null) {
+        failureRates.delete(target);
+        return;
+      }
+      const share = (x: number | undefined, name: string) => {
+        if (x !== undefined && !(x >= 0 && x <= 1)) throw new Error(`setFailureRate: ${name} must be between 0 and 1`);
+      };
+      share(spec.rate, 'rate');
+      share(spec.timeoutShare, 'timeoutShare');
+      failureRates.set(target, { ...spec, statuses: spec.statuses ? [...spec.statuses] : undefined });
+    },
     clearFaults() {
       faults.clear();
+      failureRates.clear();
+    },
+    faultStats(target) {
+      const st = statsOf(target);
+      return { ...st, statuses: { ...st.statuses } };
     },
     gradebook,
     revokeAccessTokens() {

@@ -41,3 +41,37 @@ export async function writeAndSubmit(stack: Stack, userId: string, linkId: strin
   }
   return { browser, page, activityUrl, ltik };
 }
+
+/** `/lti/app/courses/<courseKey>` of a tool page. */
+export function courseBaseOf(page: Page): string {
+  return (/^\/lti\/app\/courses\/[^/]+/.exec(new URL(page.url).pathname) ?? [''])[0];
+}
+
+export interface PlacedActivity { linkId: string; activityId: string; lineItemId: string; coach: Browser; coachPage: Page }
+
+/** One free-reflection activity placed by the demo coach, and the coach's page on it (for their ltik). */
+export async function placeOneActivity(stack: Stack, title: string, maxScore: number): Promise<PlacedActivity> {
+  const coach = new Browser();
+  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title, maxScore: String(maxScore), 'prompt.refleksi': 'Apa yang Anda pelajari minggu ini?' } }]);
+  const link = stack.demo.course.links.find((l) => l.id === links[0]);
+  const coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: links[0] });
+  return { linkId: links[0], activityId: String(link?.custom?.activity_id), lineItemId: String(link?.lineItemId), coach, coachPage };
+}
+
+/** The coach's review page of one participant (absolute URL, without the ltik). */
+export function reviewUrlOf(stack: Stack, placed: PlacedActivity, userId: string): string {
+  return `${stack.baseUrl}${courseBaseOf(placed.coachPage)}/activities/${placed.activityId}/submissions/${encodeURIComponent(userId)}`;
+}
+
+/** The coach opens the review page and finalizes: `choose` picks a level index from those offered per criterion. */
+export async function finalizeReview(stack: Stack, placed: PlacedActivity, userId: string, choose: (levels: number[]) => number, extra: Record<string, string> = {}): Promise<Page> {
+  const url = reviewUrlOf(stack, placed, userId);
+  const ltik = ltikOf(placed.coachPage);
+  const page = await placed.coach.go(`${url}?ltik=${encodeURIComponent(ltik)}`);
+  if (page.status !== 200) throw new Error(`review page of ${userId} answered ${page.status}`);
+  const offered: Record<string, number[]> = {};
+  for (const m of page.body.matchAll(/name="(level\.[^"]+)" value="(\d+)"/g)) (offered[m[1]] ??= []).push(Number(m[2]));
+  const levels = Object.fromEntries(Object.entries(offered).map(([field, list]) => [field, String(choose(list))]));
+  const revision = /name="revision" value="(\d+)"/.exec(page.body)?.[1] ?? '0';
+  return placed.coach.go(`${url}/finalize`, { form: { ltik, revision, comment: 'Refleksi yang jujur. Coba ukur hasil daftar periksa Anda.', release: 'now', ...levels, ...extra } });
+}
