@@ -20,7 +20,8 @@ import { visibilityLabel } from './participant-routes';
 import { draftScore, parseReviewForm, type ReviewProblem } from './review-domain';
 import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
-import type { RosterMember, RosterService } from './roster';
+import type { RosterMember, RosterService, RosterView } from './roster';
+import { courseScope, currentMark } from '../db/change-marks';
 import { validateRosterQuery } from './schemas';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
@@ -55,8 +56,44 @@ function rosterRows(members: RosterMember[], activities: ActivityDoc[], works: A
   }));
 }
 
+/** What the roster page is made of, for one course, as of one change mark. */
+interface CourseSnapshot {
+  mark: string;
+  view: RosterView;
+  activities: ActivityDoc[];
+  works: Awaited<ReturnType<CoachingService['worksInCourse']>>;
+  reviews: Awaited<ReturnType<ReviewService['reviewsForCourse']>>;
+  deliveries: Map<string, DeliveryView>;
+}
+
+const SNAPSHOTS_KEPT = 200;
+
 export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const { coaching, reviews, roster, outbox } = deps;
+  const snapshots = new Map<string, CourseSnapshot>();
+
+  /**
+   * The course's roster, work, reviews and deliveries. Reading them is the roster page's whole
+   * cost on FerretDB (it scans each collection), so they are kept per course until its change
+   * mark moves: paging, searching and sorting a class then read one small record.
+   */
+  async function snapshotOf(courseKey: string, refresh: boolean): Promise<CourseSnapshot> {
+    const mark = await currentMark(courseScope(courseKey));
+    const kept = snapshots.get(courseKey);
+    if (kept && kept.mark === mark && !refresh && !roster.isDue(kept.view)) return kept;
+    const [view, activities, works, courseReviews, deliveries] = await Promise.all([
+      roster.view(courseKey, { refresh }),
+      coaching.activitiesInCourse(courseKey),
+      coaching.worksInCourse(courseKey),
+      reviews.reviewsForCourse(courseKey),
+      outbox.viewsForCourse(courseKey),
+    ]);
+    const snapshot = { mark, view, activities, works, reviews: courseReviews, deliveries };
+    snapshots.delete(courseKey);
+    if (snapshots.size >= SNAPSHOTS_KEPT) snapshots.delete(snapshots.keys().next().value as string);
+    snapshots.set(courseKey, snapshot);
+    return snapshot;
+  }
   const router = express.Router({ mergeParams: true });
   const coachOnly = requireAudience('coach', 'admin');
   const activityInUrl = loadActivity(coaching);
@@ -75,14 +112,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await sendError(req, res, 400, 'roster.badQuery', { locale: ctx.locale });
       return;
     }
-    const now = new Date();
-    const [view, activities, works, courseReviews, deliveries, since] = await Promise.all([
-      roster.view(ctx.courseKey, { refresh: query.refresh === '1' }),
-      coaching.activitiesInCourse(ctx.courseKey),
-      coaching.worksInCourse(ctx.courseKey),
-      reviews.reviewsForCourse(ctx.courseKey),
-      outbox.viewsForCourse(ctx.courseKey),
-      recordVisit(ctx.courseKey, ctx.user.id, now),
+    const [{ view, activities, works, reviews: courseReviews, deliveries }, since] = await Promise.all([
+      snapshotOf(ctx.courseKey, query.refresh === '1'),
+      recordVisit(ctx.courseKey, ctx.user.id, new Date()),
     ]);
     const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
     const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;

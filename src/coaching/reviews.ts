@@ -5,6 +5,7 @@
  */
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
+import { courseScope, markChanged } from '../db/change-marks';
 import type { GradeOutbox } from '../grades/outbox';
 import { decisionId, reviewId } from './ids';
 import type { ActivityDoc } from './models';
@@ -97,6 +98,7 @@ export class ReviewService {
         decision: { ...next.decision, released: false }, updatedAt: next.decision.at,
       };
       await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+      await markChanged(courseScope(activity.courseKey));
     }
     return review && review.courseKey === activity.courseKey ? review : null;
   }
@@ -134,6 +136,7 @@ export class ReviewService {
       decision: { ...decision, released: input.release === 'now' }, updatedAt: at,
     };
     await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+    await markChanged(courseScope(activity.courseKey));
     return { kind: 'finalized', review };
   }
 
@@ -159,6 +162,7 @@ export class ReviewService {
         released += 1;
       }
     }
+    if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k))));
     return released;
   }
 

@@ -83,6 +83,8 @@ export interface RosterPage {
   pages: number;
 }
 
+const byNameCollator = new Intl.Collator('id', { sensitivity: 'base' });
+
 export function filterRoster(rows: RosterRow[], f: RosterFilter): RosterPage {
   const needle = f.q ? searchable(f.q) : '';
   const cell = (r: RosterRow): Cell | undefined => (f.activityId ? r.cells[f.activityId] : undefined);
@@ -93,7 +95,7 @@ export function filterRoster(rows: RosterRow[], f: RosterFilter): RosterPage {
     if (f.status && f.status !== 'all' && (r.member.status !== 'active' || (cell(r)?.status ?? 'notStarted') !== f.status)) return false;
     return true;
   });
-  const byName = (a: RosterRow, b: RosterRow) => a.member.name.localeCompare(b.member.name, 'id', { sensitivity: 'base' }) || a.member.userId.localeCompare(b.member.userId);
+  const byName = (a: RosterRow, b: RosterRow) => byNameCollator.compare(a.member.name, b.member.name) || (a.member.userId < b.member.userId ? -1 : a.member.userId > b.member.userId ? 1 : 0);
   const rank = (r: RosterRow) => STATUS_ORDER.indexOf(cell(r)?.status ?? 'notStarted');
   const updated = (r: RosterRow) => Math.max(0, ...Object.values(r.cells).map((c) => (c.updatedAt ? new Date(c.updatedAt).getTime() : 0)));
   // Members who left go last whatever the order: they stay listed, out of the way.

@@ -6,10 +6,14 @@
 import { Schema } from 'mongoose';
 import type { Logger } from 'pino';
 import { defineModel } from '../db/model';
+import { courseScope, markChanged } from '../db/change-marks';
 import { audienceFor, type Audience } from '../lti/context';
 import type { CourseDirectory } from '../lti/courses';
 import { fetchAllMembers, type NrpsMember } from '../lti/nrps';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';
+
+/** A refresh that failed is not tried again on every page view before this long. */
+const RETRY_FAILED_REFRESH_MS = 60_000;
 
 export type MemberStatus = 'active' | 'inactive' | 'left';
 
@@ -108,6 +112,7 @@ export class RosterService {
       const { members, pages } = await fetchAllMembers(this.deps.services, { issuer: course.platform.issuer, clientId: course.platform.clientId }, course.membershipsUrl);
       const doc: RosterDoc = { _id: courseKey, source: 'nrps', members: mergeMembers(previous?.source === 'nrps' ? previous.members : [], members, at), fetchedAt: at, pages };
       await Roster.replaceOne({ _id: courseKey }, doc, { upsert: true });
+      await markChanged(courseScope(courseKey));
       return doc;
     } catch (err) {
       const reason = err instanceof ServiceError ? err.reason : String((err as Error).message ?? err);
@@ -116,8 +121,17 @@ export class RosterService {
         ? { ...previous, error: { reason, at } }
         : { _id: courseKey, source: 'nrps', members: [], fetchedAt: new Date(0), error: { reason, at } };
       await Roster.replaceOne({ _id: courseKey }, doc, { upsert: true });
+      await markChanged(courseScope(courseKey));
       return doc;
     }
+  }
+
+  /** True when view() would read the members from the platform again (missing or too old, and no refresh failed a moment ago). */
+  isDue(view: RosterView): boolean {
+    if (view.noNrps) return false;
+    const stale = !view.fetchedAt || this.now() - new Date(view.fetchedAt).getTime() > this.deps.maxAgeMs;
+    const recentlyFailed = view.error && this.now() - new Date(view.error.at).getTime() < RETRY_FAILED_REFRESH_MS;
+    return stale && !recentlyFailed;
   }
 
   /** The roster as stored, refreshed first when it is missing or older than the configured age. */
@@ -133,7 +147,7 @@ export class RosterService {
     let doc = await Roster.findById(courseKey).lean<RosterDoc>();
     const stale = !doc || this.now() - new Date(doc.fetchedAt).getTime() > this.deps.maxAgeMs;
     // A refresh that failed a moment ago is not retried on every page view.
-    const recentlyFailed = doc?.error && this.now() - new Date(doc.error.at).getTime() < 60_000;
+    const recentlyFailed = doc?.error && this.now() - new Date(doc.error.at).getTime() < RETRY_FAILED_REFRESH_MS;
     if (opts.refresh || (stale && !recentlyFailed)) doc = (await this.refresh(courseKey)) ?? doc;
     const error = doc?.error && new Date(doc.error.at) > new Date(doc.fetchedAt) ? doc.error : undefined;
     return { source: 'nrps', noNrps: false, members: doc?.members ?? [], fetchedAt: doc && doc.fetchedAt.getTime() > 0 ? doc.fetchedAt : undefined, error };

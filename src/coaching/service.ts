@@ -9,6 +9,7 @@ import type { LaunchContext } from '../lti/context';
 import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';
+import { courseScope, markChanged } from '../db/change-marks';
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
@@ -72,6 +73,8 @@ export class CoachingService {
       revision: 1,
       ...(opts.selection ? { deepLinkSelection: opts.selection } : {}),
     });
+    // One waiting in a Deep Linking picker is not in the course yet (closeSelection marks it).
+    if (!opts.selection) await markChanged(courseScope(ctx.courseKey));
     return doc.toObject() as ActivityDoc;
   }
 
@@ -149,6 +152,7 @@ export class CoachingService {
   async closeSelection(courseKey: string, selection: string): Promise<void> {
     await Activity.updateMany({ courseKey, deepLinkSelection: selection }, { $unset: { deepLinkSelection: 1 } });
     this.activityCache.clear();
+    await markChanged(courseScope(courseKey));
   }
 
   async removeFromSelection(courseKey: string, selection: string, activityId: string): Promise<void> {
@@ -164,6 +168,7 @@ export class CoachingService {
     );
     this.forgetActivity(activity._id);
     if (res.matchedCount === 0) return 'conflict';
+    await markChanged(courseScope(activity.courseKey));
     return (await this.activityInCourse(activity.courseKey, activity._id)) as ActivityDoc;
   }
 
@@ -250,6 +255,8 @@ export class CoachingService {
         }, { upsert: true })
         : Promise.resolve(),
     ]);
+    // A first save puts the participant on the roster as "draft".
+    if (!work) await markChanged(courseScope(activity.courseKey));
     return { kind: 'saved', entry, progress: progress() };
   }
 
@@ -321,6 +328,7 @@ export class CoachingService {
     const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, { upsert: !existing });
     if (existing && res.modifiedCount === 0) return 'already';
     const work = (await Work.findById(id).lean<WorkDoc>()) as WorkDoc;
+    await markChanged(courseScope(activity.courseKey));
     if (this.deps.onSubmitted) await this.deps.onSubmitted(activity, work);
     return { work, progress };
   }
@@ -331,6 +339,7 @@ export class CoachingService {
       { _id: workId(activity._id, userId), status: 'submitted' },
       { $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at }, $push: { history: { at, action: 'reopened', by: coachId } } },
     );
+    if (res.modifiedCount === 1) await markChanged(courseScope(activity.courseKey));
     return res.modifiedCount === 1;
   }
 

@@ -156,6 +156,8 @@ export interface DemoPlatform {
   setMemberStatus(userId: string, status: DemoMemberStatus): void;
   /** The user no longer appears in NRPS results (left the course); launches still work. */
   removeMember(userId: string): void;
+  /** Turns a service off for a tool, as a Moodle admin can (its claim leaves launches; tokens for it are refused). */
+  withdrawScope(scope: string, clientId?: string): void;
   /** The URL Moodle would open: toolRegisterUrl + ?openid_configuration=...&registration_token=... */
   dynamicRegistrationUrl(toolRegisterUrl: string): string;
   registrations: Array<{ clientId: string; deploymentId: string; body: Record<string, unknown> }>;
@@ -1037,6 +1039,11 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
     removeMember(userId) {
       if (!userById(userId)) throw new Error(`removeMember: unknown user ${userId}`);
       membership.removed.add(userId);
+    },
+    withdrawScope(scope, clientId) {
+      const client = clients.get(clientId ?? opts.clientId);
+      if (!client) throw new Error(`withdrawScope: unknown client ${clientId}`);
+      client.scopes.delete(scope);
     },
     dynamicRegistrationUrl(toolRegisterUrl) {
       const token = randomUUID();

@@ -7,6 +7,7 @@ import {
   type DeliveryDoc, type DeliveryKind, type OutboxItemDoc, type ScorePayload,
 } from './models';
 import { nextScoreSecond } from './policy';
+import { courseScope, markChanged } from '../db/change-marks';
 
 export interface EnqueueInput {
   courseKey: string;
@@ -50,6 +51,7 @@ export class GradeOutbox {
           courseKey: input.courseKey, activityId: input.activityId, userId: input.userId,
           kind: input.kind, second, payload: input.payload, by: input.by, createdAt: new Date(this.now()),
         });
+        await markChanged(courseScope(input.courseKey));
         this.wakeWorker();
         return { deliveryId, second };
       } catch (err) {

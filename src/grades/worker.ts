@@ -13,6 +13,7 @@ import {
   type DeliveryAttempt, type DeliveryDoc, type OutboxItemDoc,
 } from './models';
 import { mayStartAttempt, retryDelayMs, shortReason } from './policy';
+import { courseScope, markChanged } from '../db/change-marks';
 
 /** Where an activity's scores go, as known now (read at every attempt, so a later launch's line item URL is used). */
 export interface DeliveryTarget {
@@ -53,6 +54,16 @@ type AttemptResult =
   | { outcome: 'failed'; reason: string; lineItemUrl?: string };
 
 const HISTORY_KEPT = 20;
+/** Deliveries per lane in one round (see runOnce). */
+const ROUND_PER_LANE = 8;
+
+function shuffle<T>(list: T[], random: () => number): T[] {
+  for (let i = list.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list;
+}
 
 export class GradeWorker {
   private readonly now: () => number;
@@ -103,18 +114,29 @@ export class GradeWorker {
     this.timer.unref();
   }
 
-  /** One round: every delivery with a due score, `concurrency` at a time. Returns how many were attempted. */
+  /**
+   * One round: up to ROUND_PER_LANE × concurrency of the longest-due deliveries, then the next
+   * round straight away if more were due. Short rounds let a retry come back soon after its
+   * backoff ends instead of after one pass over everything queued. Returns how many were attempted.
+   */
   async runOnce(): Promise<number> {
     const queued = await OutboxItem.find({}, { deliveryId: 1, second: 1 }).lean<Array<Pick<OutboxItemDoc, 'deliveryId' | 'second'>>>();
     const seconds = new Map<string, number[]>();
     for (const q of queued) seconds.set(q.deliveryId, [...(seconds.get(q.deliveryId) ?? []), q.second]);
+    for (const id of this.dueAt.keys()) if (!seconds.has(id)) this.dueAt.delete(id);
     const now = this.now();
-    const due = [...seconds.keys()].filter((id) => (this.dueAt.get(id) ?? 0) <= now);
+    // Oldest first (a retry waits its turn behind scores queued before it came due), shuffled
+    // within twice a round so that instances do not all reach for the same leases.
+    const dueSince = (id: string) => this.dueAt.get(id) ?? Math.min(...(seconds.get(id) as number[])) * 1000;
+    const due = [...seconds.keys()].filter((id) => (this.dueAt.get(id) ?? 0) <= now).sort((a, b) => dueSince(a) - dueSince(b));
+    const size = ROUND_PER_LANE * this.deps.settings.concurrency;
+    const round = shuffle(due.slice(0, 2 * size), this.deps.random ?? Math.random).slice(0, size);
+    if (due.length > round.length) this.again = true;
     let attempted = 0;
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < due.length && !this.stopped) {
-        const id = due[next++];
+      while (next < round.length && !this.stopped) {
+        const id = round[next++];
         if (await this.deliver(id, seconds.get(id) as number[])) attempted += 1;
       }
     };
@@ -156,6 +178,7 @@ export class GradeWorker {
 
       const result = await this.attempt(item, base.lineItemUrl, inDoubt);
       await this.record(base, item, attempts, inDoubt, result, queuedSeconds);
+      await markChanged(courseScope(item.courseKey));
       return true;
     } finally {
       await lease.release();

@@ -6,6 +6,7 @@
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import { idOf } from '../db/ids';
+import { courseScope, markChanged } from '../db/change-marks';
 import type { Audience, LaunchContext } from './context';
 
 export interface CourseDoc {
@@ -96,7 +97,10 @@ export class CourseDirectory {
         familyName: ctx.user.familyName, roles: ctx.roles, audience: ctx.audience, lastLaunchAt: new Date(this.now()),
       };
       const clean = Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined));
-      writes.push(CourseLauncher.replaceOne({ _id: launcherId }, clean, { upsert: true }).then(() => this.launcherWritten.set(launcherId, this.now())));
+      // Without NRPS the roster is those who launched: a new one changes it.
+      writes.push(CourseLauncher.replaceOne({ _id: launcherId }, clean, { upsert: true })
+        .then(() => markChanged(courseScope(ctx.courseKey)))
+        .then(() => this.launcherWritten.set(launcherId, this.now())));
     }
     if (this.written.size > 10_000) this.written.clear();
     if (this.launcherWritten.size > 100_000) this.launcherWritten.clear();

@@ -1,0 +1,33 @@
+/**
+ * A change mark per scope (for example one course): a random token rewritten after every change
+ * that a cached view of the scope depends on. A reader compares the token it cached with the
+ * current one (one read by `_id`) instead of reading the whole scope again. A random token, not a
+ * counter: two writers racing (FerretDB's updates are read-then-write) still leave a new value.
+ * Writers mark *after* their data is written; readers read the mark *before* the data.
+ */
+import crypto from 'node:crypto';
+import { Schema } from 'mongoose';
+import { defineModel } from './model';
+
+interface MarkDoc { _id: string; token: string; at: Date }
+
+const markSchema = new Schema<MarkDoc>({
+  _id: { type: String, required: true },
+  token: { type: String, required: true },
+  at: { type: Date, required: true },
+}, { collection: 'change_marks', autoIndex: false, _id: false });
+
+const ChangeMark = defineModel('ChangeMark', markSchema);
+
+export type MarkChange = (scope: string) => Promise<void>;
+
+export async function markChanged(scope: string): Promise<void> {
+  await ChangeMark.replaceOne({ _id: scope }, { _id: scope, token: crypto.randomBytes(9).toString('base64url'), at: new Date() }, { upsert: true });
+}
+
+/** The scope's current token; 'none' before its first change. */
+export async function currentMark(scope: string): Promise<string> {
+  return (await ChangeMark.findById(scope).lean<MarkDoc>())?.token ?? 'none';
+}
+
+export const courseScope = (courseKey: string): string => `course:${courseKey}`;
