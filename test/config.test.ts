@@ -76,7 +76,7 @@ test('grade delivery settings: the worker switch, and an attempt that could neve
   expect(cfg.grades.leaseSeconds).toBe(30);
   expect(cfg.roster.maxAgeMinutes).toBe(5);
   expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY } }).grades.workerEnabled).toBe(true);
-  const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY, GRADES_LEASE_SECONDS: '10', GRADES_ATTEMPT_TIMEOUT_MS: '9500', GRADES_CONCURRENCY: '0' });
+  const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY, GRADES_LEASE_SECONDS: '10', GRADES_ATTEMPT_TIMEOUT_MS: '8000', GRADES_CONCURRENCY: '0' });
   expect(problems.join('\n')).toContain('GRADES_ATTEMPT_TIMEOUT_MS');
   expect(problems.join('\n')).toContain('GRADES_CONCURRENCY');
 });

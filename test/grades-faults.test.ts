@@ -47,8 +47,8 @@ async function startInstance(env: Record<string, string> = {}): Promise<ChildPro
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1',
       PUBLIC_URL: `http://127.0.0.1:${port}`, MONGODB_URI: stack.config.database.uri as string, LTI_KEY: stack.config.lti.key,
       // Every instance of one deployment shares the lease length: slots of different lengths do not exclude each other.
-      DEMO: 'false', LOG_LEVEL: 'warn', GRADES_WORKER: 'true', GRADES_POLL_MS: '100', GRADES_LEASE_SECONDS: '5',
-      GRADES_REQUEST_TIMEOUT_MS: '3000', GRADES_ATTEMPT_TIMEOUT_MS: '3500', GRADES_BACKOFF_BASE_MS: '100', GRADES_BACKOFF_MAX_MS: '800',
+      DEMO: 'false', LOG_LEVEL: 'warn', GRADES_WORKER: 'true', GRADES_POLL_MS: '100', GRADES_LEASE_SECONDS: '6',
+      GRADES_REQUEST_TIMEOUT_MS: '2500', GRADES_ATTEMPT_TIMEOUT_MS: '3000', GRADES_BACKOFF_BASE_MS: '100', GRADES_BACKOFF_MAX_MS: '800',
       ...env,
     },
   });
@@ -92,7 +92,9 @@ test('killed after the platform stored the score: the next instance resends it, 
   await until(() => grades('u-p-001')[0], 'the platform to store the score', 20_000);
   await kill(first);
   const crashed = await deliveryOf('u-p-001');
-  expect(crashed?.attemptStartedAt).toBeDefined(); // the attempt never recorded its end
+  // Its outcome unknown to Cermin: the attempt never recorded its end, or (on a slow machine) it
+  // timed out first and recorded "may have arrived".
+  expect(crashed?.attemptStartedAt !== undefined || crashed?.inDoubt === true).toBe(true);
   expect(crashed?.sentSecond).toBeUndefined();
 
   await startInstance();

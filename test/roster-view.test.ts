@@ -34,7 +34,8 @@ function review(decision: Partial<ReviewDecision & { released: boolean }> = {}):
 }
 
 const waitingGrade = (nextAttemptAt?: Date): DeliveryView => ({ state: 'waiting', kind: 'grade', queuedAt: at(20), attempts: 1, nextAttemptAt });
-const sentAs = (kind: 'grade' | 'progress', sentAt: Date): DeliveryView => ({ state: 'sent', kind, sentAt, score: kind === 'grade' ? 80 : undefined });
+// Stamped when it was queued (a moment before it was sent).
+const sentAs = (kind: 'grade' | 'progress', sentAt: Date): DeliveryView => ({ state: 'sent', kind, sentAt, second: Math.floor(sentAt.getTime() / 1000) - 1, score: kind === 'grade' ? 80 : undefined });
 const failedAs = (kind: 'grade' | 'progress', when: Date, reason = 'HTTP 403: user not enrolled'): DeliveryView => ({ state: 'failed', kind, reason, at: when });
 
 describe('cellOf', () => {

@@ -1,7 +1,8 @@
 /**
  * The coach's side of activities: the Deep Linking picker (choose, configure, preview, return to
  * Moodle), binding a hand-made link to a template, settings after placement (line item kept in
- * step). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a coach role.
+ * step). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a
+ * coach role.
  */
 import crypto from 'node:crypto';
 import express from 'express';

@@ -59,6 +59,7 @@ function rosterRows(members: RosterMember[], activities: ActivityDoc[], works: A
 /** What the roster page is made of, for one course, as of one change mark. */
 interface CourseSnapshot {
   mark: string;
+  readAt: number;
   view: RosterView;
   activities: ActivityDoc[];
   works: Awaited<ReturnType<CoachingService['worksInCourse']>>;
@@ -67,6 +68,8 @@ interface CourseSnapshot {
 }
 
 const SNAPSHOTS_KEPT = 200;
+/** A backstop: a write whose mark was lost (a crash in between) shows within this long anyway. */
+const SNAPSHOT_MAX_AGE_MS = 60_000;
 
 export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const { coaching, reviews, roster, outbox } = deps;
@@ -80,7 +83,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   async function snapshotOf(courseKey: string, refresh: boolean): Promise<CourseSnapshot> {
     const mark = await currentMark(courseScope(courseKey));
     const kept = snapshots.get(courseKey);
-    if (kept && kept.mark === mark && !refresh && !roster.isDue(kept.view)) return kept;
+    if (kept && kept.mark === mark && !refresh && !roster.isDue(kept.view) && Date.now() - kept.readAt < SNAPSHOT_MAX_AGE_MS) return kept;
+    const readAt = Date.now();
     const [view, activities, works, courseReviews, deliveries] = await Promise.all([
       roster.view(courseKey, { refresh }),
       coaching.activitiesInCourse(courseKey),
@@ -88,7 +92,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       reviews.reviewsForCourse(courseKey),
       outbox.viewsForCourse(courseKey),
     ]);
-    const snapshot = { mark, view, activities, works, reviews: courseReviews, deliveries };
+    const snapshot = { mark, readAt, view, activities, works, reviews: courseReviews, deliveries };
     snapshots.delete(courseKey);
     if (snapshots.size >= SNAPSHOTS_KEPT) snapshots.delete(snapshots.keys().next().value as string);
     snapshots.set(courseKey, snapshot);
@@ -121,7 +125,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const status = (query.status && query.status !== '' ? query.status : 'all') as CellStatus | 'left' | 'all';
     const page = filterRoster(rows, { q: query.q, activityId, status, sort: query.sort ?? 'name', page: Number(query.page ?? 1), pageSize: deps.pageSize });
     const t = translator(ctx.locale);
-    const held = courseReviews.filter((r) => r.decision && !r.decision.released).length;
+    const held = rows.reduce((n, r) => n + Object.values(r.cells).filter((c) => c.status === 'reviewed').length, 0);
     const base = `${coursePath(ctx.courseKey)}/roster`;
     const filters = { ...(query.q ? { q: query.q } : {}), ...(activityId ? { activity: activityId } : {}), status, sort: query.sort ?? 'name' };
     await sendPage(res, 200, 'roster', {

@@ -4,11 +4,11 @@
  * once exactly one wins), then its score goes into the grade outbox, then the review points at it.
  */
 import { Schema } from 'mongoose';
-import { defineModel } from '../db/model';
+import { defineModel, putById } from '../db/model';
 import { courseScope, markChanged } from '../db/change-marks';
 import type { GradeOutbox } from '../grades/outbox';
-import { decisionId, reviewId } from './ids';
-import type { ActivityDoc } from './models';
+import { decisionId, reviewId, workId } from './ids';
+import { Work, type ActivityDoc, type WorkDoc } from './models';
 import { compareWithDraft, gradebookComment, type ReviewDecision, type ReviewDraft } from './review-domain';
 
 export interface ReviewDoc {
@@ -60,6 +60,12 @@ export async function ensureReviewIndexes(): Promise<void> {
   await Promise.all([Review.createIndexes(), ReviewDecisionRecord.createIndexes()]);
 }
 
+/** A decision still applies while the work it judged is the submitted one (not reopened or submitted again since). */
+export function isDecisionCurrent(decision: Pick<ReviewDecision, 'at'>, work: Pick<WorkDoc, 'status' | 'submittedAt' | 'reopenedAt'> | null | undefined): boolean {
+  if (!work || work.status !== 'submitted') return false;
+  return !(work.submittedAt && new Date(work.submittedAt) > new Date(decision.at));
+}
+
 export type FinalizeResult =
   | { kind: 'finalized'; review: ReviewDoc }
   | { kind: 'conflict'; review: ReviewDoc | null };
@@ -91,13 +97,20 @@ export class ReviewService {
     for (;;) {
       const next = await ReviewDecisionRecord.findById(decisionId(activity._id, userId, (review?.revision ?? 0) + 1)).lean<DecisionDoc>();
       if (!next || next.courseKey !== activity.courseKey) break;
-      // Whether its score reached the outbox is unknown: shown as not released, so "release" sends it.
+      // "Send now" whose score never reached the outbox (the crash came first): send it now, as asked.
+      let released = false;
+      if (next.decision.release === 'now') {
+        if (!(await this.deps.outbox.hasGradeSince(activity._id, userId, Math.floor(new Date(next.decision.at).getTime() / 1000)))) {
+          await this.enqueueGrade(activity, userId, next.decision, review?.draft);
+        }
+        released = true;
+      }
       review = {
         _id: reviewId(activity._id, userId), courseKey: activity.courseKey, activityId: activity._id, userId,
         userName: review?.userName, draft: review?.draft, revision: next.decision.revision,
-        decision: { ...next.decision, released: false }, updatedAt: next.decision.at,
+        decision: { ...next.decision, released }, updatedAt: next.decision.at,
       };
-      await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+      await putById(Review, review._id, { ...review });
       await markChanged(courseScope(activity.courseKey));
     }
     return review && review.courseKey === activity.courseKey ? review : null;
@@ -109,7 +122,7 @@ export class ReviewService {
     const doc: ReviewDoc = current
       ? { ...current, draft, updatedAt: this.now() }
       : { _id: reviewId(activity._id, user.id), courseKey: activity.courseKey, activityId: activity._id, userId: user.id, userName: user.name, revision: 0, draft, updatedAt: this.now() };
-    await Review.replaceOne({ _id: doc._id }, doc, { upsert: true });
+    await putById(Review, doc._id, { ...doc });
   }
 
   async finalize(activity: ActivityDoc, coach: { id: string; name: string }, participant: { id: string; name?: string }, input: FinalizeInput): Promise<FinalizeResult> {
@@ -135,7 +148,7 @@ export class ReviewService {
       userName: participant.name ?? current?.userName, revision, ...(current?.draft ? { draft: current.draft } : {}),
       decision: { ...decision, released: input.release === 'now' }, updatedAt: at,
     };
-    await Review.replaceOne({ _id: review._id }, review, { upsert: true });
+    await putById(Review, review._id, { ...review });
     await markChanged(courseScope(activity.courseKey));
     return { kind: 'finalized', review };
   }
@@ -150,19 +163,32 @@ export class ReviewService {
     });
   }
 
-  /** Sends every reviewed grade the coaches held back, for one activity or the whole course. Returns how many. */
+  /**
+   * Sends every reviewed grade the coaches held back, for the given activities. Each is read again
+   * just before it is sent: a decision replaced meanwhile, or one the participant's work has moved
+   * past (reopened, submitted again), is not sent. Returns how many were.
+   */
   async releaseHeld(activities: ActivityDoc[]): Promise<number> {
     let released = 0;
-    for (const activity of activities) {
-      const reviews = await Review.find({ courseKey: activity.courseKey, activityId: activity._id }).lean<ReviewDoc[]>();
-      for (const r of reviews) {
-        if (!r.decision || r.decision.released) continue;
-        await this.enqueueGrade(activity, r.userId, r.decision, r.draft);
-        await Review.replaceOne({ _id: r._id }, { ...r, decision: { ...r.decision, released: true }, updatedAt: this.now() });
-        released += 1;
+    try {
+      for (const activity of activities) {
+        const held = (await Review.find({ courseKey: activity.courseKey, activityId: activity._id }, { draft: 0 }).lean<ReviewDoc[]>())
+          .filter((r) => r.decision && !r.decision.released);
+        for (const r of held) {
+          const fresh = await this.review(activity, r.userId);
+          const decision = fresh?.decision;
+          if (!fresh || !decision || decision.released || fresh.revision !== r.revision) continue;
+          const work = await Work.findById(workId(activity._id, r.userId)).lean<WorkDoc>();
+          if (!isDecisionCurrent(decision, work)) continue;
+          await this.enqueueGrade(activity, r.userId, decision, fresh.draft);
+          await putById(Review, fresh._id, { ...fresh, decision: { ...decision, released: true }, updatedAt: this.now() });
+          released += 1;
+        }
       }
+    } finally {
+      // Also after a failure part-way: what was released shows.
+      if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k))));
     }
-    if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k))));
     return released;
   }
 

@@ -52,8 +52,9 @@ export function cellOf(work: WorkSummary | undefined, review: ReviewSummary | un
   if (delivery?.state === 'failed') return { ...base, status: 'failed', failedReason: delivery.reason, isNew: after(delivery.at) };
   if (decisionCurrent) {
     if (delivery?.kind === 'grade' && delivery.state === 'waiting') return { ...base, status: 'waiting', retryAt: delivery.nextAttemptAt, isNew: false };
-    // A grade sent before this decision (an earlier one) does not make this one sent.
-    if (delivery?.kind === 'grade' && delivery.state === 'sent' && decision.released && new Date(delivery.sentAt) >= new Date(decision.at)) return { ...base, status: 'sent', isNew: false };
+    // Only a grade stamped at or after this decision is this decision's (an earlier one may have been
+    // sent, and the decision is then held or still queued). Both stamps come from the finalizing instance's clock.
+    if (delivery?.kind === 'grade' && delivery.state === 'sent' && decision.released && delivery.second >= Math.floor(new Date(decision.at).getTime() / 1000)) return { ...base, status: 'sent', isNew: false };
     return { ...base, status: decision.released ? 'waiting' : 'reviewed', isNew: false };
   }
   if (work?.status === 'submitted') return { ...base, status: 'submitted', isNew: after(work.submittedAt) };

@@ -5,7 +5,7 @@
  */
 import { Schema } from 'mongoose';
 import type { Logger } from 'pino';
-import { defineModel } from '../db/model';
+import { defineModel, putById } from '../db/model';
 import { courseScope, markChanged } from '../db/change-marks';
 import { audienceFor, type Audience } from '../lti/context';
 import type { CourseDirectory } from '../lti/courses';
@@ -111,16 +111,18 @@ export class RosterService {
     try {
       const { members, pages } = await fetchAllMembers(this.deps.services, { issuer: course.platform.issuer, clientId: course.platform.clientId }, course.membershipsUrl);
       const doc: RosterDoc = { _id: courseKey, source: 'nrps', members: mergeMembers(previous?.source === 'nrps' ? previous.members : [], members, at), fetchedAt: at, pages };
-      await Roster.replaceOne({ _id: courseKey }, doc, { upsert: true });
+      await putById(Roster, courseKey, { ...doc });
       await markChanged(courseScope(courseKey));
       return doc;
     } catch (err) {
       const reason = err instanceof ServiceError ? err.reason : String((err as Error).message ?? err);
       this.deps.log.warn({ courseKey, reason }, 'roster refresh failed');
-      const doc: RosterDoc = previous
-        ? { ...previous, error: { reason, at } }
+      // Read again: another instance may have refreshed it while this fetch was failing.
+      const latest = await Roster.findById(courseKey).lean<RosterDoc>();
+      const doc: RosterDoc = latest
+        ? { ...latest, error: { reason, at } }
         : { _id: courseKey, source: 'nrps', members: [], fetchedAt: new Date(0), error: { reason, at } };
-      await Roster.replaceOne({ _id: courseKey }, doc, { upsert: true });
+      await putById(Roster, courseKey, { ...doc });
       await markChanged(courseScope(courseKey));
       return doc;
     }

@@ -3,7 +3,7 @@
  * half an hour count as one visit: paging through the class does not make the news disappear.
  */
 import { Schema } from 'mongoose';
-import { defineModel } from '../db/model';
+import { defineModel, putById } from '../db/model';
 import { idOf } from '../db/ids';
 
 interface VisitDoc { _id: string; since?: Date; lastSeenAt: Date }
@@ -24,6 +24,6 @@ export async function recordVisit(courseKey: string, coachId: string, now: Date)
   const previous = await CoachVisit.findById(_id).lean<VisitDoc>();
   const newVisit = !previous || now.getTime() - new Date(previous.lastSeenAt).getTime() > VISIT_GAP_MS;
   const since = newVisit ? previous?.lastSeenAt : previous?.since;
-  await CoachVisit.replaceOne({ _id }, { _id, ...(since ? { since } : {}), lastSeenAt: now }, { upsert: true });
+  await putById(CoachVisit, _id, { since, lastSeenAt: now });
   return since ? new Date(since) : undefined;
 }

@@ -212,9 +212,10 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   if (!validate(merged)) problems.push(...(validate.errors ?? []).map(describe));
   const leaseMs = Number(getPath(merged, 'grades.leaseSeconds')) * 1000;
   const attemptMs = Number(getPath(merged, 'grades.attemptTimeoutMs'));
-  // A worker holds a delivery for one to two lease slots and starts an attempt only if it ends inside them.
-  if (Number.isFinite(leaseMs) && Number.isFinite(attemptMs) && attemptMs + 1000 > leaseMs) {
-    problems.push(`GRADES_ATTEMPT_TIMEOUT_MS (grades.attemptTimeoutMs): must be at least 1 s shorter than GRADES_LEASE_SECONDS (${leaseMs / 1000} s), or no delivery could ever start`);
+  // A worker holds a delivery for one to two lease slots and starts an attempt only if it, and the
+  // writing of its outcome (3 s kept), ends inside them: see grades/worker.ts.
+  if (Number.isFinite(leaseMs) && Number.isFinite(attemptMs) && attemptMs + 3000 > leaseMs) {
+    problems.push(`GRADES_ATTEMPT_TIMEOUT_MS (grades.attemptTimeoutMs): must be at least 3 s shorter than GRADES_LEASE_SECONDS (${leaseMs / 1000} s), or deliveries could not start`);
   }
   if (nodeEnv === 'production' && String(getPath(merged, 'publicUrl') ?? '').startsWith('http://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(String(merged.publicUrl))) {
     problems.push('PUBLIC_URL (publicUrl): must be https in production (Moodle embeds Cermin in an iframe and needs secure cookies)');

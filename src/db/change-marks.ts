@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import { defineModel } from './model';
+import { defineModel, putById } from './model';
 
 interface MarkDoc { _id: string; token: string; at: Date }
 
@@ -22,7 +22,7 @@ const ChangeMark = defineModel('ChangeMark', markSchema);
 export type MarkChange = (scope: string) => Promise<void>;
 
 export async function markChanged(scope: string): Promise<void> {
-  await ChangeMark.replaceOne({ _id: scope }, { _id: scope, token: crypto.randomBytes(9).toString('base64url'), at: new Date() }, { upsert: true });
+  await putById(ChangeMark, scope, { token: crypto.randomBytes(9).toString('base64url'), at: new Date() });
 }
 
 /** The scope's current token; 'none' before its first change. */

@@ -34,7 +34,13 @@ export class Leases {
     const slot = leaseSlot(this.now(), this.leaseMs);
     const first = await this.claim(subject, slot);
     if (!first) return null;
-    const second = await this.claim(subject, slot + 1);
+    let second: string | null;
+    try {
+      second = await this.claim(subject, slot + 1);
+    } catch (err) {
+      await Lease.deleteOne({ _id: first });
+      throw err;
+    }
     const held = second ? [first, second] : [first];
     return {
       heldUntil: heldUntilMs(slot, second ? 2 : 1, this.leaseMs),

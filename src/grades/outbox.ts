@@ -21,7 +21,7 @@ export interface EnqueueInput {
 /** What a coach sees for one participant and activity. */
 export type DeliveryView =
   | { state: 'waiting'; kind: DeliveryKind; queuedAt: Date; attempts: number; nextAttemptAt?: Date; lastError?: string }
-  | { state: 'sent'; kind: DeliveryKind; sentAt: Date; score?: number }
+  | { state: 'sent'; kind: DeliveryKind; sentAt: Date; second: number; score?: number }
   | { state: 'failed'; kind: DeliveryKind; reason: string; at: Date };
 
 function isDuplicateKey(err: unknown): boolean {
@@ -38,33 +38,54 @@ export class GradeOutbox {
     this.wakeWorker = wake;
   }
 
+  /** Every second this delivery has queued, sent or had refused: a new score must come after all of them. */
+  private async usedSeconds(deliveryId: string): Promise<{ queued: number[]; last: number }> {
+    // Queued first, then the record: a score sent in between is in one or the other (the worker
+    // writes the record before it clears the outbox), never in neither.
+    const queued = (await OutboxItem.find({ deliveryId }, { second: 1 }).lean<Array<Pick<OutboxItemDoc, 'second'>>>()).map((q) => q.second);
+    const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
+    return { queued, last: Math.max(-1, ...queued, status?.sentSecond ?? -1, status?.failed?.second ?? -1) };
+  }
+
   async enqueue(input: EnqueueInput): Promise<{ deliveryId: string; second: number }> {
     const deliveryId = deliveryIdOf(input.activityId, input.userId);
-    const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
-    const last = Math.max(status?.sentSecond ?? -1, status?.failed?.second ?? -1);
+    const { last } = await this.usedSeconds(deliveryId);
     let second = nextScoreSecond(this.now(), last < 0 ? undefined : last);
-    // Each second can hold one score of a delivery: a taken one (a score queued this second) moves us on.
-    for (let tries = 0; tries < 60; tries += 1, second += 1) {
+    // Each second holds one score of a delivery: one taken meanwhile (a score queued at the same moment) moves us on.
+    for (let tries = 0; ; tries += 1, second += 1) {
       try {
         await OutboxItem.create({
           _id: outboxIdOf(deliveryId, second), deliveryId,
           courseKey: input.courseKey, activityId: input.activityId, userId: input.userId,
           kind: input.kind, second, payload: input.payload, by: input.by, createdAt: new Date(this.now()),
         });
-        await markChanged(courseScope(input.courseKey));
-        this.wakeWorker();
-        return { deliveryId, second };
+        break;
       } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
+        if (!isDuplicateKey(err) || tries >= 60) throw err;
       }
     }
-    throw new Error(`could not find a free second for delivery ${deliveryId}`);
+    await markChanged(courseScope(input.courseKey));
+    this.wakeWorker();
+    return { deliveryId, second };
+  }
+
+  /** Whether a grade stamped at `second` or later is queued, sent or was refused for this person and activity. */
+  async hasGradeSince(activityId: string, userId: string, second: number): Promise<boolean> {
+    const deliveryId = deliveryIdOf(activityId, userId);
+    const queued = await OutboxItem.find({ deliveryId }, { second: 1, kind: 1 }).lean<Array<Pick<OutboxItemDoc, 'second' | 'kind'>>>();
+    if (queued.some((q) => q.kind === 'grade' && q.second >= second)) return true;
+    const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
+    return Boolean((status?.sentKind === 'grade' && (status.sentSecond ?? -1) >= second) || (status?.failed?.kind === 'grade' && status.failed.second >= second));
   }
 
   /** Sends again what the platform refused, as a new (later) score. */
   async retryFailed(courseKey: string, activityId: string, userId: string, by: { id: string; name?: string }): Promise<boolean> {
-    const status = await Delivery.findById(deliveryIdOf(activityId, userId)).lean<DeliveryDoc>();
+    const deliveryId = deliveryIdOf(activityId, userId);
+    const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
     if (!status?.failed || status.courseKey !== courseKey) return false;
+    // A newer score queued or sent since (a second review, another tab) wins over the refused one.
+    const { last } = await this.usedSeconds(deliveryId);
+    if (last > status.failed.second) return false;
     await this.enqueue({ courseKey, activityId, userId, kind: status.failed.kind, payload: status.failed.payload, by });
     return true;
   }
@@ -85,7 +106,7 @@ export class GradeOutbox {
     const byId = new Map(statuses.map((s) => [s._id, s]));
     for (const s of statuses) {
       if (s.failed && (s.sentSecond ?? -1) < s.failed.second) views.set(s._id, { state: 'failed', kind: s.failed.kind, reason: s.failed.reason, at: s.failed.at });
-      else if (s.sentAt) views.set(s._id, { state: 'sent', kind: s.sentKind ?? 'grade', sentAt: s.sentAt, score: s.sentScore });
+      else if (s.sentAt) views.set(s._id, { state: 'sent', kind: s.sentKind ?? 'grade', sentAt: s.sentAt, second: s.sentSecond ?? 0, score: s.sentScore });
     }
     for (const [deliveryId, q] of latestQueued) {
       const s = byId.get(deliveryId);

@@ -14,6 +14,7 @@ import {
 } from './models';
 import { mayStartAttempt, retryDelayMs, shortReason } from './policy';
 import { courseScope, markChanged } from '../db/change-marks';
+import { putById } from '../db/model';
 
 /** Where an activity's scores go, as known now (read at every attempt, so a later launch's line item URL is used). */
 export interface DeliveryTarget {
@@ -54,6 +55,8 @@ type AttemptResult =
   | { outcome: 'failed'; reason: string; lineItemUrl?: string };
 
 const HISTORY_KEPT = 20;
+/** Kept free at the end of a lease for writing the outcome. */
+const LEASE_RESERVE_MS = 2000;
 /** Deliveries per lane in one round (see runOnce). */
 const ROUND_PER_LANE = 8;
 
@@ -137,7 +140,12 @@ export class GradeWorker {
     const lane = async (): Promise<void> => {
       while (next < round.length && !this.stopped) {
         const id = round[next++];
-        if (await this.deliver(id, seconds.get(id) as number[])) attempted += 1;
+        try {
+          if (await this.deliver(id, seconds.get(id) as number[])) attempted += 1;
+        } catch (err) {
+          // One delivery's trouble (a database hiccup) must not end the round while other lanes still send.
+          this.deps.log.error({ err, deliveryId: id }, 'grade delivery failed; it is tried again next round');
+        }
       }
     };
     await Promise.all(Array.from({ length: this.deps.settings.concurrency }, lane));
@@ -156,16 +164,19 @@ export class GradeWorker {
     try {
       // Read again under the lease: another instance may have sent it a moment ago.
       const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
-      const sent = status?.sentSecond ?? -1;
+      // Sent, or refused for good (a crash may have kept its outbox record): done either way.
+      const settled = Math.max(status?.sentSecond ?? -1, status?.failed?.second ?? -1);
       const latest = Math.max(...queuedSeconds);
-      if (latest <= sent) {
-        await this.clearQueued(deliveryId, queuedSeconds.filter((s) => s <= sent));
+      if (latest <= settled) {
+        await this.clearQueued(deliveryId, queuedSeconds.filter((s) => s <= settled));
         return false;
       }
       if (status?.nextAttemptAt && status.nextAttemptAt.getTime() > this.now()) return false;
-      if (!mayStartAttempt(this.now(), this.deps.settings.attemptTimeoutMs, lease.heldUntil)) return false;
       const item = await OutboxItem.findById(outboxIdOf(deliveryId, latest)).lean<OutboxItemDoc>();
       if (!item) return false;
+      // The attempt, its writes included, must end inside the lease: after it, another instance may begin.
+      const deadline = Math.min(this.now() + this.deps.settings.attemptTimeoutMs, lease.heldUntil - LEASE_RESERVE_MS);
+      if (!mayStartAttempt(this.now(), this.deps.settings.attemptTimeoutMs, lease.heldUntil - LEASE_RESERVE_MS)) return false;
 
       const sameSecond = status?.attemptSecond === latest;
       // An attempt that began and never recorded its end (a crash) may have reached the platform.
@@ -176,8 +187,8 @@ export class GradeWorker {
       };
       await this.write({ ...base, attempts, attemptSecond: latest, attemptStartedAt: new Date(this.now()), inDoubt, updatedAt: new Date(this.now()) });
 
-      const result = await this.attempt(item, base.lineItemUrl, inDoubt);
-      await this.record(base, item, attempts, inDoubt, result, queuedSeconds);
+      const result = await this.attempt(item, base.lineItemUrl, inDoubt, deadline);
+      await this.record(item, attempts, inDoubt, result, queuedSeconds);
       await markChanged(courseScope(item.courseKey));
       return true;
     } finally {
@@ -185,14 +196,16 @@ export class GradeWorker {
     }
   }
 
-  private async attempt(item: OutboxItemDoc, knownLineItemUrl: string | undefined, inDoubt: boolean): Promise<AttemptResult> {
-    const deadline = this.now() + this.deps.settings.attemptTimeoutMs;
+  private async attempt(item: OutboxItemDoc, knownLineItemUrl: string | undefined, inDoubt: boolean, deadline: number): Promise<AttemptResult> {
     let lineItemUrl: string | undefined;
+    // Only a score request that may have gone out makes the outcome unknown (not a failed token or column lookup).
+    let scoreSent = false;
     try {
       const target = await this.deps.targetOf(item.courseKey, item.activityId);
       if (!target) return { outcome: 'failed', reason: 'activity-gone' };
       lineItemUrl = target.lineItemUrl ?? knownLineItemUrl ?? (await this.column(item.activityId, target, deadline));
       if (!lineItemUrl) return { outcome: 'retry', reason: 'column-unknown', maybeDelivered: false };
+      scoreSent = true;
       await postScore(this.deps.services, target.platform, lineItemUrl, {
         ...item.payload, userId: item.userId, timestamp: new Date(item.second * 1000).toISOString(),
       }, { deadline });
@@ -203,10 +216,10 @@ export class GradeWorker {
         if (err.kind === 'conflict' && inDoubt && lineItemUrl) return { outcome: 'sent', detail: 'already-at-platform', lineItemUrl };
         if (err.kind === 'conflict') return { outcome: 'failed', reason: `newer-at-platform: ${err.reason}`, lineItemUrl };
         if (err.kind === 'refused') return { outcome: 'failed', reason: err.reason, lineItemUrl };
-        return { outcome: 'retry', reason: err.reason, retryAfterMs: err.retryAfterMs, maybeDelivered: err.maybeDelivered, lineItemUrl };
+        return { outcome: 'retry', reason: err.reason, retryAfterMs: err.retryAfterMs, maybeDelivered: scoreSent && err.maybeDelivered, lineItemUrl };
       }
       this.deps.log.error({ err, deliveryId: item.deliveryId }, 'grade delivery attempt failed unexpectedly');
-      return { outcome: 'retry', reason: shortReason(String((err as Error).message ?? err)), maybeDelivered: false, lineItemUrl };
+      return { outcome: 'retry', reason: shortReason(String((err as Error).message ?? err)), maybeDelivered: scoreSent, lineItemUrl };
     }
   }
 
@@ -227,33 +240,38 @@ export class GradeWorker {
       const { url } = await findOrCreateLineItem(this.deps.services, target.platform, target.lineItemsUrl, {
         resourceLinkId: target.resourceLinkId, resourceId: target.resourceId, tag: target.tag, label: target.label, scoreMaximum: target.scoreMaximum,
       }, { deadline });
-      await Column.replaceOne({ _id: activityId }, { _id: activityId, url, createdAt: new Date(this.now()) }, { upsert: true });
+      await putById(Column, activityId, { url, createdAt: new Date(this.now()) });
       return url;
     } finally {
       await lease.release();
     }
   }
 
-  private async record(base: DeliveryDoc, item: OutboxItemDoc, attempts: number, inDoubt: boolean, result: AttemptResult, queuedSeconds: number[]): Promise<void> {
+  /**
+   * Writes the attempt's outcome over the record as it is now (read again: an attempt that ran long
+   * must not roll back what a later holder wrote), never lowering the second already sent.
+   */
+  private async record(item: OutboxItemDoc, attempts: number, inDoubt: boolean, result: AttemptResult, queuedSeconds: number[]): Promise<void> {
     const at = new Date(this.now());
+    const base: DeliveryDoc = (await Delivery.findById(item.deliveryId).lean<DeliveryDoc>()) ?? {
+      _id: item.deliveryId, courseKey: item.courseKey, activityId: item.activityId, userId: item.userId, attempts: 0, history: [], updatedAt: at,
+    };
     const entry = (outcome: DeliveryAttempt['outcome'], detail?: string): DeliveryAttempt[] =>
       [...(base.history ?? []), { at, second: item.second, outcome, ...(detail ? { detail: shortReason(detail) } : {}) }].slice(-HISTORY_KEPT);
     const lineItemUrl = result.lineItemUrl ?? base.lineItemUrl;
     const cleared = { attemptStartedAt: undefined, attemptSecond: undefined, nextAttemptAt: undefined, inDoubt: false };
     this.deps.onOutcome?.(result.outcome);
-    if (result.outcome === 'sent') {
+    if ((base.sentSecond ?? -1) > item.second) {
+      // Someone delivered a later score meanwhile: this one is superseded whatever happened to it.
+      await this.write({ ...base, history: entry('superseded', result.outcome), updatedAt: at });
+    } else if (result.outcome === 'sent') {
       await this.write({
         ...base, ...cleared, attempts: 0, lastError: undefined, lineItemUrl,
         sentSecond: item.second, sentAt: at, sentKind: item.kind, sentScore: item.payload.scoreGiven,
         failed: base.failed && base.failed.second > item.second ? base.failed : undefined,
         history: entry('sent', result.detail), updatedAt: at,
       });
-      // Earlier scores never sent are superseded by this one; the record of this one is done.
-      await this.clearQueued(item.deliveryId, queuedSeconds.filter((s) => s <= item.second));
-      this.dueAt.delete(item.deliveryId);
-      return;
-    }
-    if (result.outcome === 'retry') {
+    } else if (result.outcome === 'retry') {
       const wait = retryDelayMs(attempts, { baseMs: this.deps.settings.backoffBaseMs, maxMs: this.deps.settings.backoffMaxMs }, result.retryAfterMs, this.deps.random);
       const nextAttemptAt = new Date(at.getTime() + wait);
       await this.write({
@@ -262,20 +280,21 @@ export class GradeWorker {
       });
       this.dueAt.set(item.deliveryId, nextAttemptAt.getTime());
       return;
+    } else {
+      await this.write({
+        ...base, ...cleared, attempts: 0, lastError: shortReason(result.reason), lineItemUrl,
+        failed: { second: item.second, kind: item.kind, payload: item.payload, by: item.by, reason: shortReason(result.reason), at },
+        history: entry('failed', result.reason), updatedAt: at,
+      });
     }
-    await this.write({
-      ...base, ...cleared, attempts: 0, lastError: shortReason(result.reason), lineItemUrl,
-      failed: { second: item.second, kind: item.kind, payload: item.payload, by: item.by, reason: shortReason(result.reason), at },
-      history: entry('failed', result.reason), updatedAt: at,
-    });
+    // Earlier scores never sent are superseded by this one; the record of this one is done.
     await this.clearQueued(item.deliveryId, queuedSeconds.filter((s) => s <= item.second));
     this.dueAt.delete(item.deliveryId);
   }
 
   /** Only the lease holder writes a delivery's record: a whole-document write cannot lose another writer's update. */
   private async write(doc: DeliveryDoc): Promise<void> {
-    const clean = Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined));
-    await Delivery.replaceOne({ _id: doc._id }, clean, { upsert: true });
+    await putById(Delivery, doc._id, { ...doc });
   }
 
   private async clearQueued(deliveryId: string, seconds: number[]): Promise<void> {

@@ -4,7 +4,7 @@
  * happens without a launch, so it reads them here. Also who has launched, for platforms without NRPS.
  */
 import { Schema } from 'mongoose';
-import { defineModel } from '../db/model';
+import { defineModel, putById } from '../db/model';
 import { idOf } from '../db/ids';
 import { courseScope, markChanged } from '../db/change-marks';
 import type { Audience, LaunchContext } from './context';
@@ -71,7 +71,10 @@ export class CourseDirectory {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Called on every launch; writes only what changed. */
+  /**
+   * Called on every launch; writes only what changed. A launch without a service claim does not
+   * erase an endpoint an earlier launch brought (Moodle leaves claims out of some launches).
+   */
   async remember(ctx: LaunchContext): Promise<void> {
     const course: Omit<CourseDoc, 'updatedAt'> = {
       _id: ctx.courseKey,
@@ -84,27 +87,34 @@ export class CourseDirectory {
       agsScopes: ctx.ags?.scopes ?? [],
     };
     const fingerprint = JSON.stringify(course);
-    const writes: Array<Promise<unknown>> = [];
+    let changed = false;
     if (this.written.get(ctx.courseKey) !== fingerprint) {
-      const clean = Object.fromEntries(Object.entries({ ...course, updatedAt: new Date(this.now()) }).filter(([, v]) => v !== undefined));
-      writes.push(Course.replaceOne({ _id: ctx.courseKey }, clean, { upsert: true }).then(() => this.written.set(ctx.courseKey, fingerprint)));
+      const before = await Course.findById(ctx.courseKey).lean<CourseDoc>();
+      const merged = {
+        ...course,
+        membershipsUrl: course.membershipsUrl ?? before?.membershipsUrl,
+        lineItemsUrl: course.lineItemsUrl ?? before?.lineItemsUrl,
+        agsScopes: course.agsScopes.length ? course.agsScopes : before?.agsScopes ?? [],
+      };
+      await putById(Course, ctx.courseKey, { ...merged, updatedAt: new Date(this.now()) });
+      this.written.set(ctx.courseKey, fingerprint);
+      changed = true;
     }
     const launcherId = idOf('cl', ctx.courseKey, ctx.user.id);
     const last = this.launcherWritten.get(launcherId) ?? 0;
     if (this.now() - last > LAUNCHER_REFRESH_MS) {
-      const doc: LauncherDoc = {
-        _id: launcherId, courseKey: ctx.courseKey, userId: ctx.user.id, name: ctx.user.name, givenName: ctx.user.givenName,
-        familyName: ctx.user.familyName, roles: ctx.roles, audience: ctx.audience, lastLaunchAt: new Date(this.now()),
-      };
-      const clean = Object.fromEntries(Object.entries(doc).filter(([, v]) => v !== undefined));
       // Without NRPS the roster is those who launched: a new one changes it.
-      writes.push(CourseLauncher.replaceOne({ _id: launcherId }, clean, { upsert: true })
-        .then(() => markChanged(courseScope(ctx.courseKey)))
-        .then(() => this.launcherWritten.set(launcherId, this.now())));
+      await putById(CourseLauncher, launcherId, {
+        courseKey: ctx.courseKey, userId: ctx.user.id, name: ctx.user.name, givenName: ctx.user.givenName,
+        familyName: ctx.user.familyName, roles: ctx.roles, audience: ctx.audience, lastLaunchAt: new Date(this.now()),
+      });
+      this.launcherWritten.set(launcherId, this.now());
+      changed = true;
     }
     if (this.written.size > 10_000) this.written.clear();
     if (this.launcherWritten.size > 100_000) this.launcherWritten.clear();
-    await Promise.all(writes);
+    // After the writes: a roster view that sees the new mark reads them.
+    if (changed) await markChanged(courseScope(ctx.courseKey));
   }
 
   async course(courseKey: string): Promise<CourseDoc | null> {
