@@ -15,6 +15,7 @@ import { ReviewService } from '../src/coaching/reviews';
 import { GradeOutbox } from '../src/grades/outbox';
 import { Activity, type ActivityDoc } from '../src/coaching/models';
 import type { DemoScore } from '../src/demo/ags';
+import { decisionId } from '../src/coaching/ids';
 
 let stack: Stack;
 let placed: PlacedActivity;
@@ -225,5 +226,55 @@ describe('who may review', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('decisions that time has overtaken', () => {
+  test('a refused grade is not retried over a newer one', async () => {
+    await writeAndSubmit(stack, 'u-p-013', linkId, { refleksi: TEXT });
+    await until(() => received('u-p-013')[0], 'progress');
+    stack.demo.inject('ags', { status: 400, times: 1 });
+    await finalize('u-p-013', () => 0);
+    await until(async () => (await deliveryOf('u-p-013'))?.failed ?? null, 'the refusal');
+    await finalize('u-p-013', () => 3);
+    await until(() => received('u-p-013').find((s) => s.gradingProgress === 'FullyGraded'), 'the newer grade');
+    const retry = await coach.go(`${reviewUrl('u-p-013')}/retry-delivery`, { form: { ltik: ltikOf(coachPage) } });
+    expect(retry.status).toBe(409);
+    await new Promise((r) => setTimeout(r, 400));
+    const grades = received('u-p-013').filter((s) => s.gradingProgress === 'FullyGraded');
+    expect(grades.map((g) => g.scoreGiven)).toEqual([50]);
+  });
+
+  test('a held grade is not released once the work was reopened and submitted again', async () => {
+    const participant = await writeAndSubmit(stack, 'u-p-014', linkId, { refleksi: TEXT });
+    await until(() => received('u-p-014')[0], 'progress');
+    expect((await finalize('u-p-014', () => 1, { release: 'held' })).status).toBe(200);
+    const reopened = await coach.go(`${reviewUrl('u-p-014')}/reopen`, { form: { ltik: ltikOf(coachPage) } });
+    expect(reopened.status).toBe(200);
+    const again = await participant.browser.go(`${participant.activityUrl}/submit`, { form: { ltik: participant.ltik } });
+    expect(again.status).toBe(200);
+    await until(() => received('u-p-014').length === 2 || null, 'the second submission at the platform');
+    const released = await coach.go(`${stack.baseUrl}${courseBase(coachPage)}/roster/release`, { form: { ltik: ltikOf(coachPage) } });
+    expect(released.body).not.toMatch(/[1-9]\d* nilai dimasukkan ke antrean/);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(received('u-p-014').some((s) => s.gradingProgress === 'FullyGraded')).toBe(false);
+  });
+
+  test('a "send now" decision whose score never reached the outbox (a crash) is sent when the review is next read', async () => {
+    await writeAndSubmit(stack, 'u-p-015', linkId, { refleksi: TEXT });
+    await until(() => received('u-p-015')[0], 'progress');
+    // What a crash right after writing the decision leaves: the decision, no outbox record, no pointer.
+    await mongoose.connection.db?.collection('coaching_review_decisions').insertOne({
+      _id: decisionId(activityId, 'u-p-015', 1) as unknown as never, courseKey: (await Activity.findById(activityId).lean<ActivityDoc>())?.courseKey, activityId, userId: 'u-p-015',
+      decision: { revision: 1, levels: { kedalaman: 1, 'bukti-peran': 1, rencana: 1 }, computedScore: 25.5, score: 25.5, comment: 'Tersimpan sebelum gangguan.', release: 'now', by: { id: 'u-coach-1', name: 'Coach' }, at: new Date() },
+    });
+    const page = await coach.go(`${reviewUrl('u-p-015')}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
+    expect(page.body).toContain('25.5 dari 50');
+    expect(page.body).not.toContain('ditahan, belum dikirim');
+    const grade = await until(() => received('u-p-015').find((s) => s.gradingProgress === 'FullyGraded'), 'the recovered grade');
+    expect(grade.scoreGiven).toBe(25.5);
+    await coach.go(`${reviewUrl('u-p-015')}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received('u-p-015').filter((s) => s.gradingProgress === 'FullyGraded')).toHaveLength(1);
   });
 });
