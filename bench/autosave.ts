@@ -36,19 +36,17 @@
  * does), --timeout SECONDS (whole run), --node-env development|test, --profile DIR
  * (Cermin runs with `node --cpu-prof`, its profile in DIR).
  */
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser } from '../src/demo/platform';
-import { launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
+import { createDemoPlatform, type DemoPlatform, type DemoUser } from '../src/demo/platform';
+import { launchThroughDemo, ltikOf } from '../test/support/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  sleep, table, withDbName, type CommonOptions,
+  sleep, table, withDbName, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- autosave [--participants 200] [--seconds 30] [--interval 3]
@@ -285,31 +283,6 @@ async function save(agent: http.Agent, w: Writer, text: string, timeoutMs = 30_0
   return { ok: false, ms, problem: `${w.user.id}: HTTP ${res.status} (baseRevision ${baseRevision}): ${shown.slice(0, 400)}`, retried };
 }
 
-/** The coach places one 'bebas' activity with the real Deep Linking flow; its resource link id. */
-async function placeActivity(demo: DemoPlatform, cerminUrl: string): Promise<string> {
-  const coach = new ClientBrowser(nextClientIp());
-  const fail = (step: string, page: Page): never => {
-    throw new BenchError(`Deep Linking as ${COACH_ID} failed at "${step}": ${describePage(page)}`);
-  };
-  const picker = await launchThroughDemo(coach, demo.issuer, COACH_ID, { deepLinking: true });
-  if (picker.status !== 200 || !/\/deep-linking$/.test(new URL(picker.url).pathname)) fail('the picker', picker);
-  const ltik = ltikOf(picker);
-  const base = new URL(picker.url).pathname;
-  const added = await coach.go(`${cerminUrl}${base}/${TEMPLATE_ID}`, {
-    form: { ltik, intent: 'add', title: 'Refleksi bebas (bench autosave)', maxScore: '100', [`prompt.${ENTRY_KEY}`]: 'Ceritakan satu keputusan sulit minggu ini.' },
-  });
-  if (added.status !== 200 || !added.body.includes('(1)')) fail(`adding '${TEMPLATE_ID}'`, added);
-  const before = demo.course.links.length;
-  const returning = await coach.go(`${cerminUrl}${base}-return`, { form: { ltik } });
-  if (returning.status !== 200) fail('the return', returning);
-  const form = parseAutoPostForm(returning.body);
-  if (form.action !== demo.deepLinkReturnUrl) throw new BenchError(`Deep Linking: the return form posts to ${form.action}, not ${demo.deepLinkReturnUrl}`);
-  const platformPage = await coach.submitAutoForm(returning);
-  if (platformPage.status !== 200) fail('the platform receiving the response', platformPage);
-  const links = demo.course.links.slice(before);
-  if (links.length !== 1) throw new BenchError(`Deep Linking: the platform created ${links.length} links, expected 1`);
-  return links[0].id;
-}
 
 /** One launch on the activity's link: the participant's ltik and entry URL. */
 async function openJournal(demo: DemoPlatform, cerminUrl: string, linkId: string, user: DemoUser, seed: number): Promise<Writer> {
@@ -321,70 +294,9 @@ async function openJournal(demo: DemoPlatform, cerminUrl: string, linkId: string
   return { user, ip, ltik: ltikOf(page), activityPath, entryUrl: `${cerminUrl}${activityPath}/entries/${ENTRY_KEY}`, typist: new Typist(seed), revision: 0, saves: 0 };
 }
 
-/** fn over items, `concurrency` at a time, in order of the items; stops at the first failure. */
-async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i], i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  return results;
-}
 
 // ---------- process counters ----------
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User + system CPU seconds of a process, from /proc (undefined elsewhere). */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The FerretDB this process started (a direct child listening on the URI's port), to read its CPU time. */
-function ferretdbPid(uri: string): number | undefined {
-  const port = /:(\d+)\//.exec(uri)?.[1];
-  if (!port) return undefined;
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid !== process.pid) continue;
-        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        if (cmdline.includes(`--listen-addr=127.0.0.1:${port}`)) return Number(entry);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
-}
 
 // ---------- page weight ----------
 
@@ -500,7 +412,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const cermin = await run.startCermin(scripts.cermin, cerminEnv, cerminUrl, cpuProfileArgs(opts.profileDir));
 
   // The activity, then one launch per participant.
-  const linkId = await guard(placeActivity(demo, cerminUrl));
+  const linkId = await guard(placeActivityVia(demo, cerminUrl, COACH_ID, TEMPLATE_ID, { title: 'Refleksi bebas (bench autosave)', maxScore: '100', [`prompt.${ENTRY_KEY}`]: 'Ceritakan satu keputusan sulit minggu ini.' }));
   progress(`activity placed through Deep Linking: link ${linkId}`);
   const people = demo.users.filter((u) => u.kind === 'participant');
   if (people.length < opts.participants + 1) throw new BenchError(`the demo platform has ${people.length} participants, ${opts.participants + 1} needed`);

@@ -47,9 +47,7 @@
  * the platform exactly once and every delivery says sent; 1 otherwise (the report still printed,
  * with the records of the deliveries that went wrong) or on a failure; 2 on bad usage.
  */
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -59,14 +57,14 @@ import { Activity, Work, type ActivityDoc } from '../src/coaching/models';
 import { ReviewService } from '../src/coaching/reviews';
 import { workId } from '../src/coaching/ids';
 import { Roster } from '../src/coaching/roster';
-import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type FaultStats } from '../src/demo/platform';
+import { createDemoPlatform, type DemoPlatform, type FaultStats } from '../src/demo/platform';
 import { Delivery, Lease, OutboxItem, type DeliveryDoc } from '../src/grades/models';
 import { GradeOutbox } from '../src/grades/outbox';
 import { courseScope, markChanged } from '../src/db/change-marks';
-import { launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
+import { launchThroughDemo, ltikOf } from '../test/support/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  sleep, table, withDbName, type Child, type CommonOptions,
+  sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- grades [--grades 1000] [--participants N] [--instances 2] [--rate 0.3]
@@ -155,54 +153,12 @@ function seeded(seed: number): () => number {
   };
 }
 
-/** fn over items, `concurrency` at a time; stops at the first failure. */
-async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i], i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-}
 
 /** The score the coach gives participant i (0-based): spread over 55–100 so a mix-up shows. */
 const scoreOf = (i: number): number => 55 + ((i * 7) % 46);
 
 // ---------- the coach's steps ----------
 
-/** The coach places one 'bebas' activity with the real Deep Linking flow; its resource link id. */
-async function placeActivity(demo: DemoPlatform, cerminUrl: string): Promise<string> {
-  const coach = new ClientBrowser(nextClientIp());
-  const fail = (step: string, page: Page): never => {
-    throw new BenchError(`Deep Linking as ${COACH_ID} failed at "${step}": ${describePage(page)}`);
-  };
-  const picker = await launchThroughDemo(coach, demo.issuer, COACH_ID, { deepLinking: true });
-  if (picker.status !== 200 || !/\/deep-linking$/.test(new URL(picker.url).pathname)) fail('the picker', picker);
-  const ltik = ltikOf(picker);
-  const base = new URL(picker.url).pathname;
-  const added = await coach.go(`${cerminUrl}${base}/${TEMPLATE_ID}`, {
-    form: { ltik, intent: 'add', title: 'Refleksi akhir (bench grades)', maxScore: String(MAX_SCORE), 'prompt.refleksi': 'Apa yang paling Anda pelajari selama Latsar?' },
-  });
-  if (added.status !== 200 || !added.body.includes('(1)')) fail(`adding '${TEMPLATE_ID}'`, added);
-  const before = demo.course.links.length;
-  const returning = await coach.go(`${cerminUrl}${base}-return`, { form: { ltik } });
-  if (returning.status !== 200) fail('the return', returning);
-  const form = parseAutoPostForm(returning.body);
-  if (form.action !== demo.deepLinkReturnUrl) throw new BenchError(`Deep Linking: the return form posts to ${form.action}, not ${demo.deepLinkReturnUrl}`);
-  const platformPage = await coach.submitAutoForm(returning);
-  if (platformPage.status !== 200) fail('the platform receiving the response', platformPage);
-  const links = demo.course.links.slice(before);
-  if (links.length !== 1) throw new BenchError(`Deep Linking: the platform created ${links.length} links, expected 1`);
-  return links[0].id;
-}
 
 /** The coach opens the activity's link: its ltik, course key and activity id (from the page it lands on). */
 async function coachLaunch(demo: DemoPlatform, linkId: string): Promise<{ ltik: string; courseKey: string; activityId: string }> {
@@ -258,48 +214,6 @@ async function attemptMetrics(url: string): Promise<Record<string, number>> {
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 const sumOf = (r: Record<string, number>): number => sum(Object.values(r));
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** User + system CPU seconds of a process, from /proc. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The FerretDB this process started (a direct child listening on the URI's port), to read its CPU time. */
-function ferretdbPid(uri: string): number | undefined {
-  const port = /:(\d+)\//.exec(uri)?.[1];
-  if (!port) return undefined;
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid !== process.pid) continue;
-        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        if (cmdline.includes(`--listen-addr=127.0.0.1:${port}`)) return Number(entry);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
-}
 
 /** CPU seconds used so far by each process that shares this machine's two cores in the run. */
 interface CpuSnapshot { at: number; cermin: Array<number | undefined>; ferret?: number; bench: number }
@@ -406,7 +320,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   run.cleanup('disconnect from the database', () => mongoose.disconnect());
 
   // The activity, and the coach's first launch on it (which brings its line item URL).
-  const linkId = await guard(placeActivity(demo, publicUrl));
+  const linkId = await guard(placeActivityVia(demo, publicUrl, COACH_ID, TEMPLATE_ID, { title: 'Refleksi akhir (bench grades)', maxScore: String(MAX_SCORE), 'prompt.refleksi': 'Apa yang paling Anda pelajari selama Latsar?' }));
   const first = await guard(coachLaunch(demo, linkId));
   const activity = await Activity.findById(first.activityId).lean<ActivityDoc>();
   if (!activity) throw new BenchError(`activity ${first.activityId} not found in the database`);

@@ -1,10 +1,10 @@
 /**
- * What the benches share (bench/launch.ts, bench/autosave.ts): option helpers, the database (one
- * FerretDB in a temp dir, or the server of MONGODB_URI), child processes (Cermin, the platform
- * CLI), this process's own server for the demo platforms, the run's time limit, signals and
- * cleanup, and the table/percentile helpers of the reports.
+ * What the benches share (bench/launch.ts, bench/autosave.ts, bench/grades.ts): option helpers, the
+ * database (one FerretDB in a temp dir, or the server of MONGODB_URI), child processes (Cermin, the
+ * platform CLI), this process's own server for the demo platforms, the run's time limit, signals
+ * and cleanup, the table/percentile helpers of the reports, a work pool and CPU counters.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,7 +18,8 @@ import mongoose from 'mongoose';
 import { ensureFerretdb, freePort, startFerretdb, type EmbeddedDatabase } from '../src/db/embedded';
 import type { DemoPlatform } from '../src/demo/platform';
 import { fromRoot, projectRoot } from '../src/paths';
-import { Browser, type Page } from '../test/support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
+import { parseAutoPostForm } from '../src/demo/platform';
 
 export const FERRETDB_VERSION = 'v1.24.2';
 
@@ -447,4 +448,96 @@ export async function runBench<O extends CommonOptions>(spec: {
   } finally {
     await run.finish(opts.profileDir ? spec.profileNote(opts.profileDir) : undefined);
   }
+}
+
+// ---------- shared by the benches: a work pool and process CPU counters ----------
+
+/** fn over items, `concurrency` at a time, in order of the items; stops at the first failure. */
+export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < items.length) {
+      const i = next++;
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU seconds of a process, from /proc (undefined elsewhere). */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The FerretDB this process started (a direct child listening on the URI's port), to read its CPU time. */
+export function ferretdbPid(uri: string): number | undefined {
+  const port = /:(\d+)\//.exec(uri)?.[1];
+  if (!port) return undefined;
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid !== process.pid) continue;
+        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+        if (cmdline.includes(`--listen-addr=127.0.0.1:${port}`)) return Number(entry);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
+
+/**
+ * The coach places one activity of a template with the real Deep Linking flow (picker, add,
+ * return, the platform creating the link and its column); returns the new resource link id.
+ */
+export async function placeActivityVia(demo: DemoPlatform, cerminUrl: string, coachId: string, templateId: string, fields: Record<string, string>): Promise<string> {
+  const coach = new ClientBrowser(nextClientIp());
+  const fail = (step: string, page: Page): never => {
+    throw new BenchError(`Deep Linking as ${coachId} failed at "${step}": ${describePage(page)}`);
+  };
+  const picker = await launchThroughDemo(coach, demo.issuer, coachId, { deepLinking: true });
+  if (picker.status !== 200 || !/\/deep-linking$/.test(new URL(picker.url).pathname)) fail('the picker', picker);
+  const ltik = ltikOf(picker);
+  const base = new URL(picker.url).pathname;
+  const added = await coach.go(`${cerminUrl}${base}/${templateId}`, { form: { ltik, intent: 'add', ...fields } });
+  if (added.status !== 200 || !added.body.includes('(1)')) fail(`adding '${templateId}'`, added);
+  const before = demo.course.links.length;
+  const returning = await coach.go(`${cerminUrl}${base}-return`, { form: { ltik } });
+  if (returning.status !== 200) fail('the return', returning);
+  const form = parseAutoPostForm(returning.body);
+  if (form.action !== demo.deepLinkReturnUrl) throw new BenchError(`Deep Linking: the return form posts to ${form.action}, not ${demo.deepLinkReturnUrl}`);
+  const platformPage = await coach.submitAutoForm(returning);
+  if (platformPage.status !== 200) fail('the platform receiving the response', platformPage);
+  const links = demo.course.links.slice(before);
+  if (links.length !== 1) throw new BenchError(`Deep Linking: the platform created ${links.length} links, expected 1`);
+  return links[0].id;
 }

@@ -4,7 +4,7 @@
  * once exactly one wins), then its score goes into the grade outbox, then the review points at it.
  */
 import { Schema } from 'mongoose';
-import { defineModel, putById } from '../db/model';
+import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { courseScope, markChanged } from '../db/change-marks';
 import type { GradeOutbox } from '../grades/outbox';
 import { decisionId, reviewId, workId } from './ids';
@@ -70,19 +70,9 @@ export type FinalizeResult =
   | { kind: 'finalized'; review: ReviewDoc }
   | { kind: 'conflict'; review: ReviewDoc | null };
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
 
-export interface FinalizeInput {
-  levels: Record<string, number>;
-  computedScore: number;
-  override?: { score: number; reason: string };
-  score: number;
-  comment: string;
-  release: 'now' | 'held';
-  expectedRevision: number;
-}
+/** The coach's decision as the form gives it, and the review revision it was made on. */
+export type FinalizeInput = Pick<ReviewDecision, 'levels' | 'computedScore' | 'override' | 'score' | 'comment' | 'release'> & { expectedRevision: number };
 
 export class ReviewService {
   private readonly now: () => Date;

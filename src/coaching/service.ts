@@ -10,6 +10,7 @@ import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';
 import { courseScope, markChanged } from '../db/change-marks';
+import { isDuplicateKey } from '../db/model';
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
@@ -34,9 +35,6 @@ export interface CoachingServiceDeps {
 
 const ACTIVITY_CACHE_MS = 5000;
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
 
 export class CoachingService {
   private readonly now: () => Date;

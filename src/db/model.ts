@@ -8,7 +8,8 @@ export function defineModel<T>(name: string, schema: Schema<T>): Model<T> {
   return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
 }
 
-function isDuplicateKey(err: unknown): boolean {
+/** MongoDB's duplicate key error (E11000): an insert lost to a record with the same unique key. */
+export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }
 

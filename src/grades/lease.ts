@@ -4,6 +4,7 @@
  */
 import { Lease, leaseIdOf } from './models';
 import { heldUntilMs, leaseSlot } from './policy';
+import { isDuplicateKey } from '../db/model';
 
 export interface HeldLease {
   /** Epoch ms until which nobody else can hold this subject. */
@@ -11,9 +12,6 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
 
 export class Leases {
   constructor(private readonly owner: string, private readonly leaseMs: number, private readonly now: () => number = Date.now) {}

@@ -8,6 +8,7 @@ import {
 } from './models';
 import { nextScoreSecond } from './policy';
 import { courseScope, markChanged } from '../db/change-marks';
+import { isDuplicateKey } from '../db/model';
 
 export interface EnqueueInput {
   courseKey: string;
@@ -24,9 +25,6 @@ export type DeliveryView =
   | { state: 'sent'; kind: DeliveryKind; sentAt: Date; second: number; score?: number }
   | { state: 'failed'; kind: DeliveryKind; reason: string; at: Date };
 
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
-}
 
 export class GradeOutbox {
   private wakeWorker: () => void = () => undefined;
