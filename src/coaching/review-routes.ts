@@ -21,7 +21,7 @@ import { draftScore, parseReviewForm, type ReviewProblem } from './review-domain
 import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
-import { courseScope, currentMark } from '../db/change-marks';
+import { courseScope, currentMark, type CourseSource } from '../db/change-marks';
 import { validateRosterQuery } from './schemas';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
@@ -57,9 +57,8 @@ function rosterRows(members: RosterMember[], activities: ActivityDoc[], works: A
 }
 
 /** What the roster page is made of, for one course, as of one change mark. */
+/** What the roster page is made of, for one course: each part as read at its own change mark. */
 interface CourseSnapshot {
-  mark: string;
-  readAt: number;
   view: RosterView;
   activities: ActivityDoc[];
   works: Awaited<ReturnType<CoachingService['worksInCourse']>>;
@@ -67,37 +66,52 @@ interface CourseSnapshot {
   deliveries: Map<string, DeliveryView>;
 }
 
-const SNAPSHOTS_KEPT = 200;
+const SOURCE_OF: Record<keyof CourseSnapshot, CourseSource> = { view: 'roster', activities: 'activities', works: 'work', reviews: 'reviews', deliveries: 'grades' };
+
+interface KeptPart { mark: string; readAt: number; value: unknown }
+
+const COURSES_KEPT = 200;
 /** A backstop: a write whose mark was lost (a crash in between) shows within this long anyway. */
-const SNAPSHOT_MAX_AGE_MS = 60_000;
+const PART_MAX_AGE_MS = 60_000;
 
 export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const { coaching, reviews, roster, outbox } = deps;
-  const snapshots = new Map<string, CourseSnapshot>();
+  const kept = new Map<string, Map<keyof CourseSnapshot, KeptPart>>();
 
   /**
-   * The course's roster, work, reviews and deliveries. Reading them is the roster page's whole
-   * cost on FerretDB (it scans each collection), so they are kept per course until its change
-   * mark moves: paging, searching and sorting a class then read one small record.
+   * The course's roster, activities, work, reviews and deliveries. Reading them is the roster
+   * page's whole cost on FerretDB (it scans each collection), so each part is kept per course
+   * until its change mark moves: paging, searching and sorting a class read five small records,
+   * and a change (a grade sent, a submission) re-reads only the part it touched.
    */
   async function snapshotOf(courseKey: string, refresh: boolean): Promise<CourseSnapshot> {
-    const mark = await currentMark(courseScope(courseKey));
-    const kept = snapshots.get(courseKey);
-    if (kept && kept.mark === mark && !refresh && !roster.isDue(kept.view) && Date.now() - kept.readAt < SNAPSHOT_MAX_AGE_MS) return kept;
-    const readAt = Date.now();
-    const [view, activities, works, courseReviews, deliveries] = await Promise.all([
-      roster.view(courseKey, { refresh }),
-      coaching.activitiesInCourse(courseKey),
-      coaching.worksInCourse(courseKey),
-      reviews.reviewsForCourse(courseKey),
-      outbox.viewsForCourse(courseKey),
-    ]);
-    const snapshot = { mark, readAt, view, activities, works, reviews: courseReviews, deliveries };
-    snapshots.delete(courseKey);
-    if (snapshots.size >= SNAPSHOTS_KEPT) snapshots.delete(snapshots.keys().next().value as string);
-    snapshots.set(courseKey, snapshot);
-    return snapshot;
+    const readers: { [K in keyof CourseSnapshot]: () => Promise<CourseSnapshot[K]> } = {
+      view: () => roster.view(courseKey, { refresh }),
+      activities: () => coaching.activitiesInCourse(courseKey),
+      works: () => coaching.worksInCourse(courseKey),
+      reviews: () => reviews.reviewsForCourse(courseKey),
+      deliveries: () => outbox.viewsForCourse(courseKey),
+    };
+    const parts = kept.get(courseKey) ?? new Map<keyof CourseSnapshot, KeptPart>();
+    kept.delete(courseKey);
+    if (kept.size >= COURSES_KEPT) kept.delete(kept.keys().next().value as string);
+    kept.set(courseKey, parts);
+    const keys = Object.keys(readers) as Array<keyof CourseSnapshot>;
+    const values = await Promise.all(keys.map(async (key) => {
+      // The mark is read before the data: a change made meanwhile moves it again, and is read next time.
+      const mark = await currentMark(courseScope(courseKey, SOURCE_OF[key]));
+      const part = parts.get(key);
+      const fresh = part && part.mark === mark && Date.now() - part.readAt < PART_MAX_AGE_MS
+        && !(key === 'view' && (refresh || roster.isDue(part.value as RosterView)));
+      if (fresh) return part.value;
+      const readAt = Date.now();
+      const value = await readers[key]();
+      parts.set(key, { mark, readAt, value });
+      return value;
+    }));
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as unknown as CourseSnapshot;
   }
+
   const router = express.Router({ mergeParams: true });
   const coachOnly = requireAudience('coach', 'admin');
   const activityInUrl = loadActivity(coaching);

@@ -101,7 +101,7 @@ export class ReviewService {
         decision: { ...next.decision, released }, updatedAt: next.decision.at,
       };
       await putById(Review, review._id, { ...review });
-      await markChanged(courseScope(activity.courseKey));
+      await markChanged(courseScope(activity.courseKey, 'reviews'));
     }
     return review && review.courseKey === activity.courseKey ? review : null;
   }
@@ -139,7 +139,7 @@ export class ReviewService {
       decision: { ...decision, released: input.release === 'now' }, updatedAt: at,
     };
     await putById(Review, review._id, { ...review });
-    await markChanged(courseScope(activity.courseKey));
+    await markChanged(courseScope(activity.courseKey, 'reviews'));
     return { kind: 'finalized', review };
   }
 
@@ -177,7 +177,7 @@ export class ReviewService {
       }
     } finally {
       // Also after a failure part-way: what was released shows.
-      if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k))));
+      if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k, 'reviews'))));
     }
     return released;
   }

@@ -112,7 +112,7 @@ export class RosterService {
       const { members, pages } = await fetchAllMembers(this.deps.services, { issuer: course.platform.issuer, clientId: course.platform.clientId }, course.membershipsUrl);
       const doc: RosterDoc = { _id: courseKey, source: 'nrps', members: mergeMembers(previous?.source === 'nrps' ? previous.members : [], members, at), fetchedAt: at, pages };
       await putById(Roster, courseKey, { ...doc });
-      await markChanged(courseScope(courseKey));
+      await markChanged(courseScope(courseKey, 'roster'));
       return doc;
     } catch (err) {
       const reason = err instanceof ServiceError ? err.reason : String((err as Error).message ?? err);
@@ -123,7 +123,7 @@ export class RosterService {
         ? { ...latest, error: { reason, at } }
         : { _id: courseKey, source: 'nrps', members: [], fetchedAt: new Date(0), error: { reason, at } };
       await putById(Roster, courseKey, { ...doc });
-      await markChanged(courseScope(courseKey));
+      await markChanged(courseScope(courseKey, 'roster'));
       return doc;
     }
   }

@@ -72,7 +72,7 @@ export class CoachingService {
       ...(opts.selection ? { deepLinkSelection: opts.selection } : {}),
     });
     // One waiting in a Deep Linking picker is not in the course yet (closeSelection marks it).
-    if (!opts.selection) await markChanged(courseScope(ctx.courseKey));
+    if (!opts.selection) await markChanged(courseScope(ctx.courseKey, 'activities'));
     return doc.toObject() as ActivityDoc;
   }
 
@@ -150,7 +150,7 @@ export class CoachingService {
   async closeSelection(courseKey: string, selection: string): Promise<void> {
     await Activity.updateMany({ courseKey, deepLinkSelection: selection }, { $unset: { deepLinkSelection: 1 } });
     this.activityCache.clear();
-    await markChanged(courseScope(courseKey));
+    await markChanged(courseScope(courseKey, 'activities'));
   }
 
   async removeFromSelection(courseKey: string, selection: string, activityId: string): Promise<void> {
@@ -166,7 +166,7 @@ export class CoachingService {
     );
     this.forgetActivity(activity._id);
     if (res.matchedCount === 0) return 'conflict';
-    await markChanged(courseScope(activity.courseKey));
+    await markChanged(courseScope(activity.courseKey, 'activities'));
     return (await this.activityInCourse(activity.courseKey, activity._id)) as ActivityDoc;
   }
 
@@ -254,7 +254,7 @@ export class CoachingService {
         : Promise.resolve(),
     ]);
     // A first save puts the participant on the roster as "draft".
-    if (!work) await markChanged(courseScope(activity.courseKey));
+    if (!work) await markChanged(courseScope(activity.courseKey, 'work'));
     return { kind: 'saved', entry, progress: progress() };
   }
 
@@ -326,7 +326,7 @@ export class CoachingService {
     const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, { upsert: !existing });
     if (existing && res.modifiedCount === 0) return 'already';
     const work = (await Work.findById(id).lean<WorkDoc>()) as WorkDoc;
-    await markChanged(courseScope(activity.courseKey));
+    await markChanged(courseScope(activity.courseKey, 'work'));
     if (this.deps.onSubmitted) await this.deps.onSubmitted(activity, work);
     return { work, progress };
   }
@@ -337,7 +337,7 @@ export class CoachingService {
       { _id: workId(activity._id, userId), status: 'submitted' },
       { $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at }, $push: { history: { at, action: 'reopened', by: coachId } } },
     );
-    if (res.modifiedCount === 1) await markChanged(courseScope(activity.courseKey));
+    if (res.modifiedCount === 1) await markChanged(courseScope(activity.courseKey, 'work'));
     return res.modifiedCount === 1;
   }
 

@@ -30,4 +30,7 @@ export async function currentMark(scope: string): Promise<string> {
   return (await ChangeMark.findById(scope).lean<MarkDoc>())?.token ?? 'none';
 }
 
-export const courseScope = (courseKey: string): string => `course:${courseKey}`;
+/** What a course's views are read from, each with its own mark: a change to one re-reads only it. */
+export type CourseSource = 'roster' | 'activities' | 'work' | 'reviews' | 'grades';
+
+export const courseScope = (courseKey: string, source: CourseSource): string => `course:${courseKey}:${source}`;

@@ -62,7 +62,7 @@ export class GradeOutbox {
         if (!isDuplicateKey(err) || tries >= 60) throw err;
       }
     }
-    await markChanged(courseScope(input.courseKey));
+    await markChanged(courseScope(input.courseKey, 'grades'));
     this.wakeWorker();
     return { deliveryId, second };
   }

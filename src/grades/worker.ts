@@ -189,7 +189,7 @@ export class GradeWorker {
 
       const result = await this.attempt(item, base.lineItemUrl, inDoubt, deadline);
       await this.record(item, attempts, inDoubt, result, queuedSeconds);
-      await markChanged(courseScope(item.courseKey));
+      await markChanged(courseScope(item.courseKey, 'grades'));
       return true;
     } finally {
       await lease.release();

@@ -114,7 +114,7 @@ export class CourseDirectory {
     if (this.written.size > 10_000) this.written.clear();
     if (this.launcherWritten.size > 100_000) this.launcherWritten.clear();
     // After the writes: a roster view that sees the new mark reads them.
-    if (changed) await markChanged(courseScope(ctx.courseKey));
+    if (changed) await markChanged(courseScope(ctx.courseKey, 'roster'));
   }
 
   async course(courseKey: string): Promise<CourseDoc | null> {
