@@ -1,0 +1,186 @@
+/**
+ * The offline coach's question bank (config/offline/question-bank.json): versioned questions in
+ * Indonesian and English, the BerAKHLAK lexicon and the cue lexicons for each gap. Checked
+ * against config/schemas/question-bank.schema.json with the shared ajv instance, then for what a
+ * schema cannot say. A bad bank stops the load with every problem named, so an author fixes them
+ * in one go.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { projectRoot } from '../../paths';
+import { ajv } from '../../validation';
+import { tokenize } from './stemmer';
+
+export type Phase = 'goal' | 'reality' | 'options' | 'will';
+/** What a reflection can be missing. */
+export type Gap = 'action' | 'evidence' | 'value' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
+/** What a question asks about: a gap, or `general` (deepening) or `story` (for a very short text). */
+export type QuestionGap = Gap | 'general' | 'story';
+export type CueKind = 'intent' | 'actionVerbs' | 'time' | 'evidence' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
+
+export const PHASES: readonly Phase[] = ['goal', 'reality', 'options', 'will'];
+export const GAPS: readonly Gap[] = ['action', 'evidence', 'value', 'stakeholder', 'measure', 'feeling', 'learning'];
+export const QUESTION_GAPS: readonly QuestionGap[] = [...GAPS, 'general', 'story'];
+export const CUE_KINDS: readonly CueKind[] = ['intent', 'actionVerbs', 'time', 'evidence', 'stakeholder', 'measure', 'feeling', 'learning'];
+
+export interface BankText { id: string; en: string }
+
+export interface BankQuestion {
+  id: string;
+  gap: QuestionGap;
+  /** Only in these GROW phases (and preferred there). */
+  phases?: Phase[];
+  /** Only when this value is the one missing. */
+  value?: string;
+  /** Only in activities made from these templates (and preferred there). */
+  templates?: string[];
+  text: BankText;
+}
+
+export interface BankValue { id: string; name: BankText; signals: string[] }
+
+export interface QuestionBank {
+  version: number;
+  note: BankText;
+  shortTextWords: number;
+  priorities: Record<'default' | Phase, Gap[]>;
+  values: BankValue[];
+  cues: Record<CueKind, string[]>;
+  questions: BankQuestion[];
+}
+
+export const DEFAULT_BANK_FILE = path.join(projectRoot, 'config', 'offline', 'question-bank.json');
+const SCHEMA_FILE = path.join(projectRoot, 'config', 'schemas', 'question-bank.schema.json');
+
+export class QuestionBankError extends Error {
+  constructor(
+    public readonly file: string,
+    public readonly problems: string[],
+  ) {
+    super(`Bank pertanyaan tidak valid / invalid question bank ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'QuestionBankError';
+  }
+}
+
+let validator: ValidateFunction<QuestionBank> | undefined;
+
+function validatorOf(): ValidateFunction<QuestionBank> {
+  if (!validator) {
+    const schema = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8')) as object;
+    validator = ajv.compile<QuestionBank>(schema);
+  }
+  return validator;
+}
+
+/** `/questions/3/gap` → `$.questions[3].gap`. */
+function jsonPath(pointer: string, child?: string): string {
+  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
+}
+
+function describe(err: ErrorObject): string {
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return `${jsonPath(err.instancePath, String(params.missingProperty))}: missing`;
+    case 'additionalProperties':
+      return `${jsonPath(err.instancePath, String(params.additionalProperty))}: unknown key`;
+    case 'enum':
+      return `${jsonPath(err.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'uniqueItems':
+      return `${jsonPath(err.instancePath)}: items ${String(params.j)} and ${String(params.i)} are the same (each must appear once)`;
+    case 'pattern':
+      return params.pattern === '\\S' ? `${jsonPath(err.instancePath)}: must not be blank` : `${jsonPath(err.instancePath)}: must match ${String(params.pattern)}`;
+    default:
+      return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
+  }
+}
+
+function parseProblem(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const at = /position (\d+)/.exec(message);
+  if (!at || /line \d+/.test(message)) return `$: invalid JSON: ${message}`;
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return `$: invalid JSON: ${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);
+
+/** A lexicon entry that would never match anything: no word or number left after tokenizing. */
+function emptyEntry(entry: string): boolean {
+  const body = entry.startsWith('=') ? entry.slice(1) : entry;
+  return !body.split(/\s+/).some((part) => part === '#' || tokenize(part).length > 0);
+}
+
+/**
+ * What the schema cannot check, written defensively so it also runs on a document the schema
+ * refused (the author learns every problem at once).
+ */
+function semanticProblems(doc: unknown): string[] {
+  const problems: string[] = [];
+  if (!isObject(doc)) return problems;
+
+  const valueIds = new Map<string, number>();
+  arrayAt(doc, 'values').forEach((v, i) => {
+    if (!isObject(v) || typeof v.id !== 'string') return;
+    if (valueIds.has(v.id)) problems.push(`$.values[${i}].id: duplicate value id "${v.id}" (first at $.values[${valueIds.get(v.id)}])`);
+    else valueIds.set(v.id, i);
+    arrayAt(v, 'signals').forEach((s, j) => {
+      if (typeof s === 'string' && emptyEntry(s)) problems.push(`$.values[${i}].signals[${j}]: "${s}" has no word or number to match`);
+    });
+  });
+  if (isObject(doc.cues)) {
+    for (const [kind, list] of Object.entries(doc.cues)) {
+      if (!Array.isArray(list)) continue;
+      list.forEach((s, j) => {
+        if (typeof s === 'string' && emptyEntry(s)) problems.push(`$.cues.${kind}[${j}]: "${s}" has no word or number to match`);
+      });
+    }
+  }
+
+  const questionIds = new Map<string, number>();
+  const unrestricted = new Set<string>();
+  arrayAt(doc, 'questions').forEach((q, i) => {
+    if (!isObject(q)) return;
+    if (typeof q.id === 'string') {
+      if (questionIds.has(q.id)) problems.push(`$.questions[${i}].id: duplicate question id "${q.id}" (first at $.questions[${questionIds.get(q.id)}])`);
+      else questionIds.set(q.id, i);
+    }
+    if (q.value !== undefined) {
+      if (typeof q.value === 'string' && !valueIds.has(q.value)) problems.push(`$.questions[${i}].value: "${q.value}" is not one of the values in $.values`);
+      if (q.gap !== 'value') problems.push(`$.questions[${i}].value: only questions with gap "value" may name a value`);
+    }
+    if (q.phases === undefined && q.value === undefined && q.templates === undefined && typeof q.gap === 'string') unrestricted.add(q.gap);
+  });
+  for (const gap of QUESTION_GAPS) {
+    if (!unrestricted.has(gap)) problems.push(`$.questions: no question for gap "${gap}" without phases, value or templates (one is needed so the gap can always be asked about)`);
+  }
+  return problems;
+}
+
+/**
+ * Reads and checks the bank (default: config/offline/question-bank.json); throws
+ * QuestionBankError naming the file and every problem.
+ */
+export function loadQuestionBank(file: string = DEFAULT_BANK_FILE): QuestionBank {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new QuestionBankError(file, [`cannot read the file: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    throw new QuestionBankError(file, [parseProblem(text, err)]);
+  }
+  const validate = validatorOf();
+  const problems = validate(doc) ? [] : (validate.errors ?? []).map(describe);
+  problems.push(...semanticProblems(doc));
+  if (problems.length) throw new QuestionBankError(file, [...new Set(problems)]);
+  const { $schema: _editorHint, ...bank } = doc as QuestionBank & { $schema?: string };
+  return bank;
+}
