@@ -24,6 +24,9 @@ COPY src ./src
 COPY bench ./bench
 COPY config ./config
 COPY views ./views
+COPY locales ./locales
+# The benches drive Cermin with the test suite's small HTTP browser: tsc needs it to build them.
+COPY test/support ./test/support
 
 # tsc -p tsconfig.build.json -> dist/src, dist/bench. Then remove the dev
 # dependencies (typescript, jest, eslint, ...) so the runtime stage can copy
@@ -42,6 +45,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/config ./config
 COPY --from=build /app/views ./views
+COPY --from=build /app/locales ./locales
 COPY --from=build /app/package.json ./package.json
 
 # The only place the app may write. With MONGODB_URI set nothing should land
