@@ -1,0 +1,132 @@
+/**
+ * One coaching turn: the participant's reflection seen through a lens. With a provider and the
+ * participant's consent the AI answers — the text redacted before it leaves the server, the
+ * answer parsed, validated against the lens schema (one repair attempt), screened (no grades, no
+ * personal data, no placeholder it was never sent, quotes only of the participant) and the names
+ * put back. Otherwise, or whenever any of that fails, the offline engine answers; the result
+ * always says which engine answered and why.
+ */
+import type { AiMode } from '../coaching/models';
+import type { LensAnswer, LensLibrary } from './lenses';
+import { screenOutput } from './lenses';
+import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from './offline/engine';
+import type { Phase as GrowStep } from './offline/bank';
+import { buildMessages, type Phase } from './prompt';
+import { ProviderError, type AiProvider, type ChatMessage } from './provider';
+import { redact, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
+import type { BerakhlakValue } from './lenses';
+
+export type OfflineReason = 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened';
+
+export interface TurnInput {
+  lensId: string;
+  aiMode: AiMode;
+  consented: boolean;
+  activity: { templateId: string; title: string; kind: 'sections' | 'journal'; locale: 'id' | 'en' };
+  promptText: string;
+  text: string;
+  phase?: { stage?: Phase['stage']; grow?: GrowStep };
+  value?: BerakhlakValue;
+  locale: 'id' | 'en';
+  /** The course roster's names, matched once per course. */
+  names: NameMatcher;
+  self?: KnownPerson;
+  /** Offline question ids already asked in this session (never asked twice). */
+  asked: string[];
+}
+
+export interface AiTurn {
+  engine: 'ai';
+  lensId: string;
+  promptVersion: string;
+  model: string;
+  answer: LensAnswer;
+  usage: { promptTokens: number; completionTokens: number };
+  latencyMs: number;
+  /** How many things of each kind were replaced before the text left the server. */
+  redactions: Record<RedactionKind, number>;
+  /** Provider calls made (2 when the first answer needed a repair). */
+  calls: number;
+}
+
+export interface OfflineTurn {
+  engine: 'offline';
+  reason: OfflineReason;
+  /** The provider's failure, for the audit (never shown raw to the participant). */
+  detail?: string;
+  answer: OfflineAnswer;
+  redactions?: Record<RedactionKind, number>;
+  usage?: { promptTokens: number; completionTokens: number };
+  calls: number;
+}
+
+export type TurnResult = AiTurn | OfflineTurn;
+
+export interface CoachEngineDeps {
+  lenses: LensLibrary;
+  bank: QuestionBank;
+  /** Absent: no provider configured (the offline engine answers every turn). */
+  provider?: AiProvider;
+}
+
+export class CoachEngine {
+  constructor(private readonly deps: CoachEngineDeps) {}
+
+  private offline(input: TurnInput, reason: OfflineReason, extra: Partial<OfflineTurn> = {}): OfflineTurn {
+    const answer = offlineAnswer({
+      text: input.text, locale: input.locale, template: { id: input.activity.templateId, kind: input.activity.kind },
+      phase: input.phase?.grow, value: input.value, asked: input.asked,
+    }, this.deps.bank);
+    return { engine: 'offline', reason, answer, calls: 0, ...extra };
+  }
+
+  async turn(input: TurnInput): Promise<TurnResult> {
+    const lens = this.deps.lenses.get(input.lensId);
+    if (input.aiMode === 'off') return this.offline(input, 'aiOff');
+    if (!lens || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
+    if (!this.deps.provider) return this.offline(input, 'noProvider');
+    if (!input.consented) return this.offline(input, 'noConsent');
+
+    const redaction = redact(input.text, { names: input.names, self: input.self });
+    const built = buildMessages({
+      lens, activity: input.activity, phase: input.phase, value: input.value,
+      promptText: input.promptText, text: redaction.text, locale: input.locale,
+    });
+    const usage = { promptTokens: 0, completionTokens: 0 };
+    let calls = 0;
+    let latencyMs = 0;
+    let model = this.deps.provider.settings.model;
+    const ask = async (messages: ChatMessage[]) => {
+      calls += 1;
+      const completion = await (this.deps.provider as AiProvider).complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+      usage.promptTokens += completion.usage.promptTokens;
+      usage.completionTokens += completion.usage.completionTokens;
+      latencyMs += completion.latencyMs;
+      model = completion.model;
+      return completion.content;
+    };
+    const extra = () => ({ redactions: redaction.counts, usage: { ...usage }, calls });
+    try {
+      let raw = await ask(built.messages);
+      let parsed = this.deps.lenses.parse(lens.id, raw);
+      if (!parsed.ok) {
+        // One repair: the model sees what was wrong and answers again, as JSON only.
+        raw = await ask([...built.messages, { role: 'assistant', content: raw.slice(0, 8000) }, {
+          role: 'user',
+          content: `Jawaban tadi tidak sesuai skema JSON lensa ini: ${parsed.errors.slice(0, 5).join('; ')}. Jawab lagi hanya dengan satu objek JSON yang sesuai skema.`,
+        }]);
+        parsed = this.deps.lenses.parse(lens.id, raw);
+        if (!parsed.ok) return this.offline(input, 'invalidAnswer', { ...extra(), detail: parsed.errors.slice(0, 3).join('; ') });
+      }
+      const problems = screenOutput(parsed.value, { text: redaction.text, placeholders: Object.keys(redaction.map) });
+      if (problems.length) return this.offline(input, 'screened', { ...extra(), detail: problems.map((p) => `${p.kind} ${p.path}`).join('; ') });
+      return {
+        engine: 'ai', lensId: lens.id, promptVersion: built.promptVersion, model, answer: restoreDeep(parsed.value, redaction.map),
+        usage, latencyMs, redactions: redaction.counts, calls,
+      };
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      return this.offline(input, 'providerFailed', { ...extra(), detail: `${err.kind}: ${err.reason}` });
+    }
+  }
+}
