@@ -3,7 +3,12 @@
  * the server is redacted and fenced, the answer is validated (one repair), screened and has the
  * names put back; every way it can go wrong ends with the offline engine answering and saying why.
  */
+import crypto from 'node:crypto';
+import mongoose from 'mongoose';
+import { AiAudit, AuditRecord, pseudonymOf } from '../src/ai/audit';
 import { CoachEngine, type TurnInput } from '../src/ai/coach-engine';
+import { CircuitBreaker, RateLimiter, TokenBudgets } from '../src/ai/limits';
+import { testDatabaseUri } from './support/stack';
 import { loadLenses } from '../src/ai/lenses';
 import { loadQuestionBank } from '../src/ai/offline/engine';
 import { AiProvider } from '../src/ai/provider';
@@ -11,8 +16,15 @@ import { nameMatcher } from '../src/ai/redaction';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 
 let fake: FakeOpenAI;
-beforeAll(async () => { fake = await startFakeOpenAI({ models: ['fake-model'] }); });
-afterAll(async () => { await fake.close(); });
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ models: ['fake-model'] });
+  await mongoose.connect(testDatabaseUri(`cermin_engine_${crypto.randomBytes(4).toString('hex')}`));
+});
+afterAll(async () => {
+  await fake.close();
+  await mongoose.connection.db?.dropDatabase();
+  await mongoose.disconnect();
+});
 beforeEach(() => { fake.reset(); });
 
 const lenses = loadLenses();
@@ -24,6 +36,7 @@ const TEXT = 'Minggu ini Pak Ahmad Fauzi meminta saya melayani warga yang membaw
   + 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu, lalu mencatatnya di buku register.';
 
 const input = (over: Partial<TurnInput> = {}): TurnInput => ({
+  courseKey: 'course-A', activityId: 'act-1', userKey: 'pseudo-rahmi',
   lensId: 'cermin', aiMode: 'all', consented: true,
   activity: { templateId: 'berakhlak', title: 'Refleksi BerAKHLAK', kind: 'sections', locale: 'id' },
   promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang.', text: TEXT,
@@ -117,5 +130,66 @@ describe('prompt injection in the reflection', () => {
     const leaked = await engine().turn(input({ text: `${TEXT}\n${injections[1]}` }));
     expect(leaked).toMatchObject({ engine: 'offline', reason: 'screened' });
     expect(leaked.engine === 'offline' && leaked.detail).toMatch(/placeholder|personal-data/);
+  });
+});
+
+describe('limits and the audit', () => {
+  const limited = (over: { breaker?: CircuitBreaker; rate?: RateLimiter; budgets?: TokenBudgets; keepRaw?: boolean } = {}) => new CoachEngine({
+    lenses, bank, provider: provider(),
+    limits: { breaker: over.breaker ?? new CircuitBreaker(3, 60_000), rate: over.rate ?? new RateLimiter(100, 60_000), budgets: over.budgets ?? new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) },
+    audit: new AiAudit({ keepRawText: () => over.keepRaw ?? false }),
+  });
+
+  test('three failures in a row open the breaker: the provider is left alone until the cooldown, then one turn probes', async () => {
+    let now = 1_000_000;
+    const breaker = new CircuitBreaker(3, 30_000, () => now);
+    const e = limited({ breaker });
+    fake.reply({ status: 503 }, { status: 503 }, { status: 503 });
+    for (let i = 0; i < 3; i++) expect(await e.turn(input())).toMatchObject({ engine: 'offline', reason: 'providerFailed' });
+    const calls = fake.requests.length;
+    expect(await e.turn(input())).toMatchObject({ engine: 'offline', reason: 'breakerOpen' });
+    expect(fake.requests).toHaveLength(calls);
+    now += 30_001;
+    fake.reply({ respond: goodAnswer });
+    expect(await e.turn(input())).toMatchObject({ engine: 'ai' });
+    expect(breaker.state).toBe('closed');
+  });
+
+  test('a person over the rate limit, or over their daily budget, or a course over its month: offline, and nothing sent', async () => {
+    const rate = new RateLimiter(2, 60_000);
+    const e = limited({ rate });
+    fake.reply({ respond: goodAnswer }, { respond: goodAnswer });
+    await e.turn(input({ userKey: 'u-rate' }));
+    await e.turn(input({ userKey: 'u-rate' }));
+    const before = fake.requests.length;
+    expect(await e.turn(input({ userKey: 'u-rate' }))).toMatchObject({ engine: 'offline', reason: 'rateLimited' });
+    expect(fake.requests).toHaveLength(before);
+
+    const budgets = new TokenBudgets({ userDailyTokens: 1500, courseMonthlyTokens: 2500 });
+    const b = limited({ budgets });
+    fake.reply({ respond: goodAnswer, usage: { prompt_tokens: 1000, completion_tokens: 600 } }, { respond: goodAnswer, usage: { prompt_tokens: 800, completion_tokens: 200 } });
+    expect(await b.turn(input({ userKey: 'u-budget', courseKey: 'course-B' }))).toMatchObject({ engine: 'ai' });
+    expect(await b.turn(input({ userKey: 'u-budget', courseKey: 'course-B' }))).toMatchObject({ engine: 'offline', reason: 'userBudget' });
+    expect(await b.turn(input({ userKey: 'u-other', courseKey: 'course-B' }))).toMatchObject({ engine: 'ai' });
+    expect(await b.turn(input({ userKey: 'u-third', courseKey: 'course-B' }))).toMatchObject({ engine: 'offline', reason: 'courseBudget' });
+  });
+
+  test('every turn is audited under a pseudonym, with lens, prompt version, model, tokens and redactions; raw text only when kept', async () => {
+    const user = pseudonymOf('secret-key-for-tests', 'https://lms.example.go.id', 'u-p-001');
+    expect(user).not.toContain('u-p-001');
+    expect(pseudonymOf('secret-key-for-tests', 'https://lms.example.go.id', 'u-p-001')).toBe(user);
+    fake.reply({ respond: goodAnswer, usage: { prompt_tokens: 700, completion_tokens: 90 } });
+    await limited().turn(input({ userKey: user, activityId: 'act-audit' }));
+    await limited().turn(input({ userKey: user, activityId: 'act-audit', consented: false }));
+    const records = await AuditRecord.find({ activityId: 'act-audit' }).sort({ at: 1 }).lean();
+    expect(records.map((r) => [r.engine, r.outcome])).toEqual([['ai', 'answered'], ['offline', 'noConsent']]);
+    expect(records[0]).toMatchObject({ user, lensId: 'cermin', promptVersion: 'cermin@1', model: 'fake-model', tokens: { prompt: 700, completion: 90 }, calls: 1, redactions: { name: 1, nik: 1 } });
+    expect(records[0].raw).toBeUndefined();
+    expect(JSON.stringify(records)).not.toContain('Ahmad');
+
+    fake.reply({ respond: goodAnswer });
+    await limited({ keepRaw: true }).turn(input({ userKey: user, activityId: 'act-raw' }));
+    const kept = await AuditRecord.findOne({ activityId: 'act-raw' }).lean();
+    expect(kept?.raw?.text).toBe(TEXT);
   });
 });

@@ -15,10 +15,16 @@ import { buildMessages, type Phase } from './prompt';
 import { ProviderError, type AiProvider, type ChatMessage } from './provider';
 import { redact, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
+import type { AiAudit } from './audit';
+import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
 
-export type OfflineReason = 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened';
+export type OfflineReason = 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
 
 export interface TurnInput {
+  /** Where and who, for the limits and the audit: the course, the activity, the person's pseudonym. */
+  courseKey: string;
+  activityId: string;
+  userKey: string;
   lensId: string;
   aiMode: AiMode;
   consented: boolean;
@@ -67,6 +73,8 @@ export interface CoachEngineDeps {
   bank: QuestionBank;
   /** Absent: no provider configured (the offline engine answers every turn). */
   provider?: AiProvider;
+  limits?: { breaker: CircuitBreaker; rate: RateLimiter; budgets: TokenBudgets };
+  audit?: AiAudit;
 }
 
 export class CoachEngine {
@@ -80,12 +88,36 @@ export class CoachEngine {
     return { engine: 'offline', reason, answer, calls: 0, ...extra };
   }
 
+  /** A turn, recorded in the audit whichever engine answered. */
   async turn(input: TurnInput): Promise<TurnResult> {
+    const result = await this.answer(input);
+    if (result.calls > 0 && this.deps.limits && result.usage) {
+      await this.deps.limits.budgets.spend(input.userKey, input.courseKey, result.usage.promptTokens + result.usage.completionTokens);
+    }
+    await this.deps.audit?.record({ courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: input.lensId, result, text: input.text });
+    return result;
+  }
+
+  private async limitReached(input: TurnInput): Promise<LimitReason | undefined> {
+    const limits = this.deps.limits;
+    if (!limits) return undefined;
+    if (!limits.rate.take(input.userKey)) return 'rateLimited';
+    const budget = await limits.budgets.check(input.userKey, input.courseKey);
+    if (budget !== 'ok') return budget;
+    // Last: in half-open state this lets exactly one turn through, which must then report.
+    if (!limits.breaker.allow()) return 'breakerOpen';
+    return undefined;
+  }
+
+  private async answer(input: TurnInput): Promise<TurnResult> {
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
     if (!lens || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
     if (!this.deps.provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
+    const limit = await this.limitReached(input);
+    if (limit) return this.offline(input, limit);
+    const breaker = this.deps.limits?.breaker;
 
     const redaction = redact(input.text, { names: input.names, self: input.self });
     const built = buildMessages({
@@ -98,7 +130,14 @@ export class CoachEngine {
     let model = this.deps.provider.settings.model;
     const ask = async (messages: ChatMessage[]) => {
       calls += 1;
-      const completion = await (this.deps.provider as AiProvider).complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+      let completion;
+      try {
+        completion = await (this.deps.provider as AiProvider).complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+        breaker?.succeeded();
+      } catch (err) {
+        breaker?.failed();
+        throw err;
+      }
       usage.promptTokens += completion.usage.promptTokens;
       usage.completionTokens += completion.usage.completionTokens;
       latencyMs += completion.latencyMs;

@@ -1,0 +1,86 @@
+/**
+ * The AI audit: one record per coaching turn, whichever engine answered — who (a pseudonym, not
+ * the LTI user id), where, which lens and prompt version, which model, tokens, latency, outcome,
+ * and how much was redacted. The participant's text and the answer are kept only when an admin
+ * turns that on (and then fall under the retention setting of the governance work).
+ */
+import crypto from 'node:crypto';
+import { Schema } from 'mongoose';
+import { defineModel } from '../db/model';
+import type { TurnResult } from './coach-engine';
+
+export interface AuditDoc {
+  _id: string;
+  at: Date;
+  courseKey: string;
+  activityId: string;
+  /** HMAC of (platform, user id) with the instance key: stable per person, not reversible without the key. */
+  user: string;
+  lensId: string;
+  promptVersion?: string;
+  model?: string;
+  engine: 'ai' | 'offline';
+  /** 'answered', or why the offline engine answered. */
+  outcome: string;
+  detail?: string;
+  tokens: { prompt: number; completion: number };
+  latencyMs: number;
+  calls: number;
+  redactions: Record<string, number>;
+  raw?: { text: string; answer: unknown };
+}
+
+const auditSchema = new Schema<AuditDoc>({
+  _id: { type: String, required: true },
+  at: { type: Date, required: true },
+  courseKey: { type: String, required: true },
+  activityId: { type: String, required: true },
+  user: { type: String, required: true },
+  lensId: String,
+  promptVersion: String,
+  model: String,
+  engine: { type: String, required: true },
+  outcome: { type: String, required: true },
+  detail: String,
+  tokens: { prompt: Number, completion: Number },
+  latencyMs: Number,
+  calls: Number,
+  redactions: { type: Schema.Types.Mixed, default: {} },
+  raw: { type: Schema.Types.Mixed },
+}, { collection: 'ai_audit', autoIndex: false, _id: false, minimize: false });
+auditSchema.index({ courseKey: 1, at: -1 });
+
+export const AuditRecord = defineModel('AiAuditRecord', auditSchema);
+
+export function pseudonymOf(secret: string, issuer: string, userId: string): string {
+  return crypto.createHmac('sha256', secret).update(JSON.stringify(['ai-audit', issuer, userId])).digest('base64url').slice(0, 22);
+}
+
+export interface AuditEntry {
+  courseKey: string;
+  activityId: string;
+  user: string;
+  lensId: string;
+  result: TurnResult;
+  text: string;
+}
+
+export class AiAudit {
+  constructor(private readonly opts: { keepRawText: () => boolean; now?: () => Date }) {}
+
+  async record(entry: AuditEntry): Promise<AuditDoc> {
+    const r = entry.result;
+    const doc: AuditDoc = {
+      _id: crypto.randomBytes(12).toString('base64url'),
+      at: (this.opts.now ?? (() => new Date()))(),
+      courseKey: entry.courseKey, activityId: entry.activityId, user: entry.user, lensId: entry.lensId,
+      engine: r.engine, outcome: r.engine === 'ai' ? 'answered' : r.reason,
+      tokens: { prompt: r.usage?.promptTokens ?? 0, completion: r.usage?.completionTokens ?? 0 },
+      latencyMs: r.engine === 'ai' ? r.latencyMs : 0, calls: r.calls, redactions: r.redactions ?? {},
+      ...(r.engine === 'ai' ? { promptVersion: r.promptVersion, model: r.model } : { ...(r.detail ? { detail: r.detail.slice(0, 300) } : {}) }),
+      ...(this.opts.keepRawText() ? { raw: { text: entry.text, answer: r.answer } } : {}),
+    };
+    await AuditRecord.create(doc);
+    return doc;
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * What may stop an AI turn before it reaches the provider: a circuit breaker while the provider
+ * keeps failing, a per-person rate limit, and token budgets (per person per day, per course per
+ * month). Each stop sends the turn to the offline engine with a clear reason, never an error page.
+ */
+import { Schema } from 'mongoose';
+import { defineModel, isDuplicateKey } from '../db/model';
+
+export type LimitReason = 'breakerOpen' | 'rateLimited' | 'userBudget' | 'courseBudget';
+
+/**
+ * Closed while the provider answers; open for `cooldownMs` after `failures` failures in a row;
+ * then half-open: one turn goes through, and its outcome closes or reopens it. Per instance: each
+ * instance finds out about a failing provider by itself, within `failures` turns.
+ */
+export class CircuitBreaker {
+  private consecutive = 0;
+  private openUntil = 0;
+  private probing = false;
+
+  constructor(private readonly failures: number, private readonly cooldownMs: number, private readonly now: () => number = Date.now) {}
+
+  /** May a turn call the provider now? (In half-open state only one may, until it reports.) */
+  allow(): boolean {
+    if (this.openUntil === 0) return true;
+    if (this.now() < this.openUntil || this.probing) return false;
+    this.probing = true;
+    return true;
+  }
+
+  succeeded(): void {
+    this.consecutive = 0;
+    this.openUntil = 0;
+    this.probing = false;
+  }
+
+  failed(): void {
+    this.consecutive += 1;
+    this.probing = false;
+    if (this.consecutive >= this.failures || this.openUntil !== 0) this.openUntil = this.now() + this.cooldownMs;
+  }
+
+  get state(): 'closed' | 'open' | 'halfOpen' {
+    if (this.openUntil === 0) return 'closed';
+    return this.now() < this.openUntil ? 'open' : 'halfOpen';
+  }
+}
+
+/** At most `max` turns per person in any `windowMs` (per instance; a person's turns mostly reach one instance). */
+export class RateLimiter {
+  private readonly turns = new Map<string, number[]>();
+
+  constructor(private readonly max: number, private readonly windowMs: number, private readonly now: () => number = Date.now) {}
+
+  take(key: string): boolean {
+    const since = this.now() - this.windowMs;
+    const recent = (this.turns.get(key) ?? []).filter((t) => t > since);
+    if (recent.length >= this.max) {
+      this.turns.set(key, recent);
+      return false;
+    }
+    recent.push(this.now());
+    this.turns.set(key, recent);
+    if (this.turns.size > 50_000) this.turns.clear();
+    return true;
+  }
+}
+
+interface UsageDoc { _id: string; tokens: number; turns: number; updatedAt: Date }
+
+const usageSchema = new Schema<UsageDoc>({
+  _id: { type: String, required: true },
+  tokens: { type: Number, default: 0 },
+  turns: { type: Number, default: 0 },
+  updatedAt: Date,
+}, { collection: 'ai_usage', autoIndex: false, _id: false });
+
+const Usage = defineModel('AiUsage', usageSchema);
+
+/** Day and month in Indonesia's western zone (WIB, UTC+7): a budget day ends at local midnight. */
+export function budgetPeriods(at: Date): { day: string; month: string } {
+  const wib = new Date(at.getTime() + 7 * 3600_000).toISOString();
+  return { day: wib.slice(0, 10), month: wib.slice(0, 7) };
+}
+
+export const userUsageId = (userKey: string, day: string) => `user:${userKey}:${day}`;
+export const courseUsageId = (courseKey: string, month: string) => `course:${courseKey}:${month}`;
+
+export interface BudgetSettings { userDailyTokens: number; courseMonthlyTokens: number }
+
+/**
+ * Token budgets, counted in the database by `_id` (one counter per person and day, per course and
+ * month). On MongoDB `$inc` is atomic; on FerretDB 1.x two turns finishing at the same instant
+ * may count once, so a budget there is a limit that can be passed by a turn or two, never a
+ * guarantee — enough to keep a class from spending an agency's month in a day.
+ */
+export class TokenBudgets {
+  constructor(private readonly settings: BudgetSettings, private readonly now: () => Date = () => new Date()) {}
+
+  async check(userKey: string, courseKey: string): Promise<'ok' | 'userBudget' | 'courseBudget'> {
+    const { day, month } = budgetPeriods(this.now());
+    const [user, course] = await Promise.all([
+      Usage.findById(userUsageId(userKey, day)).lean<UsageDoc>(),
+      Usage.findById(courseUsageId(courseKey, month)).lean<UsageDoc>(),
+    ]);
+    if ((course?.tokens ?? 0) >= this.settings.courseMonthlyTokens) return 'courseBudget';
+    if ((user?.tokens ?? 0) >= this.settings.userDailyTokens) return 'userBudget';
+    return 'ok';
+  }
+
+  async spend(userKey: string, courseKey: string, tokens: number): Promise<void> {
+    const { day, month } = budgetPeriods(this.now());
+    const update = { $inc: { tokens, turns: 1 }, $set: { updatedAt: this.now() } };
+    // A counter's first two turns can race to create it: the loser counts again, now as an update.
+    const add = async (_id: string) => {
+      try {
+        await Usage.updateOne({ _id }, update, { upsert: true });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        await Usage.updateOne({ _id }, update, { upsert: true });
+      }
+    };
+    await Promise.all([add(userUsageId(userKey, day)), add(courseUsageId(courseKey, month))]);
+  }
+}
