@@ -1,0 +1,111 @@
+/**
+ * Consent to AI help, per person and platform, with the version of the text they agreed to. A new
+ * consent text (a new version) asks again; withdrawing is one call. Each change is also kept as an
+ * insert-only event, so what a person agreed to, and when, can be shown and exported.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Schema } from 'mongoose';
+import { idOf } from '../db/ids';
+import { defineModel, putById } from '../db/model';
+import { projectRoot } from '../paths';
+import { ajv } from '../validation';
+
+export interface ConsentText {
+  version: number;
+  id: { title: string; body: string[]; accept: string; decline: string; withdraw: string };
+  en: { title: string; body: string[]; accept: string; decline: string; withdraw: string };
+}
+
+const localized = {
+  type: 'object', additionalProperties: false, required: ['title', 'body', 'accept', 'decline', 'withdraw'],
+  properties: {
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    body: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 2000 } },
+    accept: { type: 'string', minLength: 1, maxLength: 200 },
+    decline: { type: 'string', minLength: 1, maxLength: 200 },
+    withdraw: { type: 'string', minLength: 1, maxLength: 200 },
+  },
+} as const;
+const validateConsentText = ajv.compile<ConsentText>({
+  type: 'object', additionalProperties: false, required: ['version', 'id', 'en'],
+  properties: { version: { type: 'integer', minimum: 1 }, id: localized, en: localized },
+});
+
+export function loadConsentText(file = path.join(projectRoot, 'config', 'consent.json')): ConsentText {
+  const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (!validateConsentText(parsed)) {
+    throw new Error(`${path.basename(file)}: ${(validateConsentText.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+  }
+  return parsed;
+}
+
+/** The text as shown: the provider, model and retention filled in. */
+export function renderConsent(text: ConsentText, locale: 'id' | 'en', facts: { provider: string; model: string; retentionDays: number }): ConsentText['id'] {
+  const fill = (s: string) => s.replace(/\{(provider|model|retentionDays)\}/g, (_m, k: keyof typeof facts) => String(facts[k]));
+  const t = text[locale];
+  return { ...t, title: fill(t.title), body: t.body.map(fill) };
+}
+
+export interface ConsentDoc { _id: string; issuer: string; userId: string; version: number; givenAt?: Date; withdrawnAt?: Date; textHash?: string }
+interface ConsentEventDoc { _id: string; consentId: string; action: 'given' | 'withdrawn'; version: number; at: Date; textHash?: string }
+
+const consentSchema = new Schema<ConsentDoc>({
+  _id: { type: String, required: true }, issuer: String, userId: String, version: Number, givenAt: Date, withdrawnAt: Date, textHash: String,
+}, { collection: 'ai_consents', autoIndex: false, _id: false });
+const eventSchema = new Schema<ConsentEventDoc>({
+  _id: { type: String, required: true }, consentId: { type: String, required: true }, action: String, version: Number, at: Date, textHash: String,
+}, { collection: 'ai_consent_events', autoIndex: false, _id: false });
+eventSchema.index({ consentId: 1, at: 1 });
+
+const Consent = defineModel('AiConsent', consentSchema);
+const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
+
+export async function ensureConsentIndexes(): Promise<void> {
+  await ConsentEvent.createIndexes();
+}
+
+export class ConsentService {
+  private readonly hash: string;
+
+  constructor(private readonly text: ConsentText, private readonly now: () => Date = () => new Date()) {
+    this.hash = crypto.createHash('sha256').update(JSON.stringify(text)).digest('base64url').slice(0, 16);
+  }
+
+  get version(): number {
+    return this.text.version;
+  }
+
+  /** Consent to the current text, in force now. */
+  async hasConsent(issuer: string, userId: string): Promise<boolean> {
+    const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
+    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version);
+  }
+
+  async status(issuer: string, userId: string): Promise<ConsentDoc | null> {
+    return Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
+  }
+
+  async give(issuer: string, userId: string): Promise<void> {
+    await this.change(issuer, userId, 'given');
+  }
+
+  async withdraw(issuer: string, userId: string): Promise<void> {
+    await this.change(issuer, userId, 'withdrawn');
+  }
+
+  async history(issuer: string, userId: string): Promise<ConsentEventDoc[]> {
+    return ConsentEvent.find({ consentId: idOf('ac', issuer, userId) }).sort({ at: 1 }).lean<ConsentEventDoc[]>();
+  }
+
+  private async change(issuer: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
+    const consentId = idOf('ac', issuer, userId);
+    const at = this.now();
+    // The event first: what the person did is kept even if the summary write fails.
+    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version: this.text.version, at, textHash: this.hash });
+    await putById(Consent, consentId, action === 'given'
+      ? { issuer, userId, version: this.text.version, givenAt: at, textHash: this.hash }
+      : { ...(await this.status(issuer, userId)), issuer, userId, version: this.text.version, withdrawnAt: at });
+  }
+}
