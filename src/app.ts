@@ -39,6 +39,16 @@ import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
 import { ensureGradeIndexes } from './grades/models';
 import { GradeOutbox } from './grades/outbox';
 import { GradeWorker, type DeliveryTarget } from './grades/worker';
+import { AiAudit, AuditRecord, pseudonymOf } from './ai/audit';
+import { CoachEngine } from './ai/coach-engine';
+import { loadLenses } from './ai/lenses';
+import { CircuitBreaker, RateLimiter, TokenBudgets } from './ai/limits';
+import { loadQuestionBank } from './ai/offline/engine';
+import { AiProvider } from './ai/provider';
+import { nameMatcher, type NameMatcher } from './ai/redaction';
+import { AiCoaching, ensureAiTurnIndexes } from './coaching/ai-turns';
+import { aiRoutes } from './coaching/ai-routes';
+import { ConsentService, ensureConsentIndexes, loadConsentText } from './privacy/consent';
 
 export interface AppDeps {
   config: AppConfig;
@@ -62,6 +72,8 @@ export interface CerminApp {
 
 /** Everything behind an ltik: /lti/app/… */
 interface AppServices {
+  ai: AiCoaching;
+  aiRouter: express.Router;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -70,7 +82,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -90,7 +102,8 @@ function appRoutes({ lti, coaching, reviews, roster, outbox, rosterPageSize }: A
   course.use(audiencePages({ lti, coaching }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize }));
-  course.use('/activities', participantRoutes(coaching));
+  course.use(aiRouter);
+  course.use('/activities', participantRoutes(coaching, ai));
   return router;
 }
 
@@ -109,6 +122,40 @@ async function deliveryTarget(courses: CourseDirectory, courseKey: string, activ
     label: activity.title,
     scoreMaximum: activity.maxScore,
   };
+}
+
+/** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
+function createAiCoaching(config: AppConfig, roster: RosterService) {
+  const a = config.ai;
+  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
+  const lenses = loadLenses();
+  const engine = new CoachEngine({
+    lenses, bank: loadQuestionBank(), provider,
+    limits: {
+      breaker: new CircuitBreaker(a.breakerFailures, a.breakerCooldownSeconds * 1000),
+      rate: new RateLimiter(a.turnsPerMinute, 60_000),
+      budgets: new TokenBudgets({ userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }),
+    },
+    audit: new AiAudit({ keepRawText: () => a.keepRawText }),
+  });
+  const consentText = loadConsentText();
+  const consent = new ConsentService(consentText);
+  // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
+  const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
+  const namesOf = async (courseKey: string): Promise<NameMatcher> => {
+    const hit = matchers.get(courseKey);
+    if (hit && Date.now() - hit.at < 300_000) return hit.matcher;
+    const view = await roster.view(courseKey);
+    const matcher = nameMatcher(view.members.map((m) => ({ name: m.name })));
+    if (matchers.size > 500) matchers.clear();
+    matchers.set(courseKey, { at: Date.now(), matcher });
+    return matcher;
+  };
+  const coaching = new AiCoaching({
+    engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf,
+    pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
+  });
+  return { coaching, consent, consentText };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -143,8 +190,16 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
-  lti.authenticated('/app', appRoutes({ lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
-  await Promise.all([ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes()]);
+  const ai = createAiCoaching(config, roster);
+  const aiRouter = aiRoutes({
+    coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
+    facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays },
+  });
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  await Promise.all([
+    ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
+    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(),
+  ]);
 
   const gradeWorker = new GradeWorker({
     services, log, settings: config.grades,

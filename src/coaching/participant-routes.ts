@@ -11,7 +11,8 @@ import { launchOf, requireAudience } from '../web/guards';
 import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { journalKey, MAX_ENTRY_CHARS, type TextProblem } from './domain';
-import { activityPath, entryPath, withLtik } from './links';
+import { activityPath, coursePath, entryPath, withLtik } from './links';
+import type { AiCoaching } from './ai-turns';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
 import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
@@ -55,7 +56,18 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   const submitted = journal.work?.status === 'submitted';
   const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10); // WIB
   const datedKeys = activity.kind === 'journal' ? journal.entries.map((e) => e.key).sort().reverse() : [];
+  // The participant's AI help (set by participantRoutes): lenses this activity offers, latest answers.
+  const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
+  const ai = aiCoaching && activity.aiMode !== 'off'
+    ? {
+      lenses: aiCoaching.lensesFor(activity, ctx.locale),
+      latest: await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)),
+      providerName: aiCoaching.providerName,
+      consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
+    }
+    : undefined;
   await sendPage(res, opts.status ?? 200, 'journal', {
+    ai,
     locale: ctx.locale,
     title: activity.title,
     ctx, activity, journal, entries, submitted, today, datedKeys,
@@ -74,9 +86,13 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   });
 }
 
-export function participantRoutes(coaching: CoachingService): express.Router {
+export function participantRoutes(coaching: CoachingService, ai?: AiCoaching): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(requireAudience('participant'));
+  router.use((_req, res, next) => {
+    res.locals.aiCoaching = ai;
+    next();
+  });
 
   router.use('/:activityId', loadActivity(coaching));
 

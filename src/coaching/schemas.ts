@@ -88,3 +88,17 @@ export const validateRosterQuery = ajv.compile<RosterQuery>({
     lang: { type: 'string', maxLength: 5 },
   },
 });
+
+/** Asking a lens on an entry. */
+export const validateReflect = ajv.compile<{ lens: string; ltik?: string }>({
+  type: 'object',
+  required: ['lens'],
+  properties: { lens: { type: 'string', pattern: '^[a-z-]{1,40}$' }, ltik },
+});
+
+/** The consent page's buttons. */
+export const validateConsentChoice = ajv.compile<{ choice: 'accept' | 'decline' | 'withdraw'; back?: string; ltik?: string }>({
+  type: 'object',
+  required: ['choice'],
+  properties: { choice: { enum: ['accept', 'decline', 'withdraw'] }, back: { type: 'string', maxLength: 500 }, ltik },
+});

@@ -46,7 +46,15 @@ export interface AppConfig {
     jwksCacheSeconds: number;
     rsaModulusLength: number;
   };
-  ai: { baseUrl?: string; apiKey?: string; model: string; timeoutMs: number; maxRetries: number };
+  ai: {
+    baseUrl?: string; apiKey?: string; model: string; timeoutMs: number; maxRetries: number;
+    /** Named to participants in the consent text (e.g. "Ollama di server BPSDM"). */
+    providerName: string;
+    userDailyTokens: number; courseMonthlyTokens: number; turnsPerMinute: number;
+    breakerFailures: number; breakerCooldownSeconds: number;
+    /** Keep reflection text and answers in the audit (off: only counts, lens, model, outcome). */
+    keepRawText: boolean; rawTextRetentionDays: number;
+  };
   demo: { enabled: boolean; participants: number };
   rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number };
   grades: {
@@ -87,6 +95,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'AI_API_KEY', path: 'ai.apiKey', type: 'string' },
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
   { env: 'AI_TIMEOUT_MS', path: 'ai.timeoutMs', type: 'number' },
+  { env: 'AI_PROVIDER_NAME', path: 'ai.providerName', type: 'string' },
   { env: 'DEMO', path: 'demo.enabled', type: 'boolean-or-auto' },
   { env: 'DEMO_PARTICIPANTS', path: 'demo.participants', type: 'number' },
   { env: 'GRADES_WORKER', path: 'grades.workerEnabled', type: 'boolean-or-auto' },

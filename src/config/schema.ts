@@ -44,13 +44,21 @@ export const configSchema = {
     ai: {
       type: 'object',
       additionalProperties: false,
-      required: ['model', 'timeoutMs', 'maxRetries'],
+      required: ['model', 'timeoutMs', 'maxRetries', 'providerName', 'userDailyTokens', 'courseMonthlyTokens', 'turnsPerMinute', 'breakerFailures', 'breakerCooldownSeconds', 'keepRawText', 'rawTextRetentionDays'],
       properties: {
         baseUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
         apiKey: { type: 'string', minLength: 1 },
         model: { type: 'string', minLength: 1 },
         timeoutMs: { type: 'integer', minimum: 1000 },
         maxRetries: { type: 'integer', minimum: 0, maximum: 5 },
+        providerName: { type: 'string', minLength: 1, maxLength: 200 },
+        userDailyTokens: { type: 'integer', minimum: 0 },
+        courseMonthlyTokens: { type: 'integer', minimum: 0 },
+        turnsPerMinute: { type: 'integer', minimum: 1 },
+        breakerFailures: { type: 'integer', minimum: 1 },
+        breakerCooldownSeconds: { type: 'integer', minimum: 1 },
+        keepRawText: { type: 'boolean' },
+        rawTextRetentionDays: { type: 'integer', minimum: 1 },
       },
     },
     demo: {

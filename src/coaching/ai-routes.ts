@@ -1,0 +1,86 @@
+/**
+ * The participant's AI help: asking a lens on a saved entry (a plain form post: works without
+ * JavaScript), and consent — what is sent where, for how long; accept, decline, withdraw.
+ */
+import express from 'express';
+import { handle } from '../web/async';
+import { sendError } from '../web/errors';
+import { launchOf, requireAudience } from '../web/guards';
+import { translator } from '../web/i18n';
+import { sendPage } from '../web/render';
+import { renderConsent, type ConsentService, type ConsentText } from '../privacy/consent';
+import type { AiCoaching } from './ai-turns';
+import { activityPath, coursePath, withLtik } from './links';
+import { activityOf, loadActivity } from './load-activity';
+import { validateConsentChoice, validateReflect } from './schemas';
+import type { CoachingService } from './service';
+
+export interface AiRoutesDeps {
+  coaching: CoachingService;
+  ai: AiCoaching;
+  consent: ConsentService;
+  consentText: ConsentText;
+  facts: { provider: string; model: string; retentionDays: number };
+}
+
+/** Only a path inside this course may be returned to. */
+function safeBack(courseKey: string, back: unknown): string | undefined {
+  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !back.includes('//') ? back : undefined;
+}
+
+export function aiRoutes(deps: AiRoutesDeps): express.Router {
+  const router = express.Router({ mergeParams: true });
+  const participant = requireAudience('participant');
+
+  router.post('/activities/:activityId/entries/:key/reflect', participant, loadActivity(deps.coaching), handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const body = req.body as unknown;
+    const lenses = deps.ai.lensesFor(activity, ctx.locale);
+    if (!validateReflect(body) || !lenses.some((l) => l.id === body.lens)) {
+      await sendError(req, res, 400, 'ai.badLens', { locale: ctx.locale });
+      return;
+    }
+    const { entries } = await deps.coaching.journal(activity, ctx.user.id);
+    const entry = entries.find((e) => e.key === req.params.key);
+    if (!entry || entry.text.trim() === '') {
+      await sendError(req, res, 409, 'ai.saveFirst', { locale: ctx.locale });
+      return;
+    }
+    const back = `${activityPath(ctx.courseKey, activity._id)}`;
+    if (await deps.ai.mustAskConsent(ctx)) {
+      res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back }));
+      return;
+    }
+    await deps.ai.reflect(ctx, activity, entry, body.lens);
+    res.redirect(303, `${withLtik(back, res.locals.ltik as string)}#ai-${encodeURIComponent(entry.key)}`);
+  }));
+
+  router.get('/ai/consent', handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const status = await deps.consent.status(ctx.platform.issuer, ctx.user.id);
+    const given = await deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id);
+    await sendPage(res, 200, 'consent', {
+      locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: res.locals.ltik as string,
+      text: renderConsent(deps.consentText, ctx.locale, deps.facts), given, status,
+      action: `${coursePath(ctx.courseKey)}/ai/consent`, back: safeBack(ctx.courseKey, req.query.back) ?? '',
+      link: (path: string) => withLtik(path, res.locals.ltik as string),
+    });
+  }));
+
+  router.post('/ai/consent', handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateConsentChoice(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    if (body.choice === 'accept') await deps.consent.give(ctx.platform.issuer, ctx.user.id);
+    // Declining is recorded like a withdrawal: the person answered, and is not asked again on every click.
+    if (body.choice === 'withdraw' || body.choice === 'decline') await deps.consent.withdraw(ctx.platform.issuer, ctx.user.id);
+    const back = safeBack(ctx.courseKey, body.back);
+    res.redirect(303, withLtik(back ?? `${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, back ? {} : { [body.choice]: '1' }));
+  }));
+
+  return router;
+}

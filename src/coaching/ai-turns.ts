@@ -1,0 +1,114 @@
+/**
+ * The participant's AI turns on their journal: which lenses an activity offers, asking one on a
+ * saved entry (consent first when an AI provider is set), and the latest answer per entry with
+ * what the page must say about it (which engine, lens, prompt version, model, what was redacted).
+ * Every turn is kept (insert-only); the latest per entry is one record read by `_id`.
+ */
+import crypto from 'node:crypto';
+import { Schema } from 'mongoose';
+import type { CoachEngine, TurnResult } from '../ai/coach-engine';
+import type { LensLibrary } from '../ai/lenses';
+import { lensContext } from '../ai/prompt';
+import type { NameMatcher } from '../ai/redaction';
+import { idOf } from '../db/ids';
+import { defineModel, putById } from '../db/model';
+import type { LaunchContext } from '../lti/context';
+import type { ConsentService } from '../privacy/consent';
+import type { ActivityDoc, EntryDoc } from './models';
+
+export interface StoredTurn {
+  _id: string;
+  at: Date;
+  courseKey: string;
+  activityId: string;
+  userId: string;
+  key: string;
+  lensId: string;
+  result: TurnResult;
+}
+
+interface LatestDoc { _id: string; latest: StoredTurn; asked: string[] }
+
+const turnSchema = new Schema<StoredTurn>({
+  _id: { type: String, required: true }, at: Date, courseKey: String, activityId: String, userId: String, key: String, lensId: String,
+  result: { type: Schema.Types.Mixed, required: true },
+}, { collection: 'coaching_ai_turns', autoIndex: false, _id: false, minimize: false });
+turnSchema.index({ courseKey: 1, userId: 1 });
+const latestSchema = new Schema<LatestDoc>({
+  _id: { type: String, required: true }, latest: { type: Schema.Types.Mixed }, asked: { type: [String], default: [] },
+}, { collection: 'coaching_ai_latest', autoIndex: false, _id: false, minimize: false });
+
+export const AiTurn = defineModel('CoachingAiTurn', turnSchema);
+const AiLatest = defineModel('CoachingAiLatest', latestSchema);
+
+export async function ensureAiTurnIndexes(): Promise<void> {
+  await AiTurn.createIndexes();
+}
+
+const latestId = (activityId: string, userId: string, key: string) => idOf('ail', activityId, userId, key);
+
+export interface AiCoachingDeps {
+  engine: CoachEngine;
+  lenses: LensLibrary;
+  consent: ConsentService;
+  /** True when a provider is configured: then the participant is asked for consent first. */
+  providerConfigured: boolean;
+  /** How the provider is named to participants (consent text, "why this answer"). */
+  providerName: string;
+  namesOf(courseKey: string): Promise<NameMatcher>;
+  pseudonymOf(issuer: string, userId: string): string;
+  now?: () => Date;
+}
+
+export class AiCoaching {
+  constructor(private readonly deps: AiCoachingDeps) {}
+
+  get providerConfigured(): boolean {
+    return this.deps.providerConfigured;
+  }
+
+  get providerName(): string {
+    return this.deps.providerName;
+  }
+
+  lensesFor(activity: ActivityDoc, locale: 'id' | 'en'): Array<{ id: string; name: string; description: string }> {
+    return this.deps.lenses.lensesFor(activity.aiMode).map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
+  }
+
+  async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
+    const found = await Promise.all(keys.map((k) => AiLatest.findById(latestId(activity._id, userId, k)).lean<LatestDoc>()));
+    return new Map(found.filter((d): d is LatestDoc => Boolean(d?.latest)).map((d) => [d.latest.key, d.latest]));
+  }
+
+  /** A provider is set and this person has never answered the consent question (declining counts as an answer). */
+  async mustAskConsent(ctx: LaunchContext): Promise<boolean> {
+    return this.deps.providerConfigured && !(await this.deps.consent.status(ctx.platform.issuer, ctx.user.id));
+  }
+
+  /** One lens on one saved entry. The turn is stored before it is shown. */
+  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string): Promise<StoredTurn> {
+    const id = latestId(activity._id, ctx.user.id, entry.key);
+    const previous = await AiLatest.findById(id).lean<LatestDoc>();
+    const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
+    const prompt = section?.prompts.find((p) => p.id === entry.key);
+    const context = section ? lensContext(activity.templateId, section.id, entry.key) : {};
+    const result = await this.deps.engine.turn({
+      courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.issuer, ctx.user.id),
+      lensId, aiMode: activity.aiMode, consented: await this.deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id),
+      activity: { templateId: activity.templateId, title: activity.title, kind: activity.kind, locale: activity.locale },
+      promptText: prompt?.text ?? activity.instructions.slice(0, 500), text: entry.text,
+      phase: context.phase, value: context.value, locale: ctx.locale,
+      names: await this.deps.namesOf(activity.courseKey),
+      self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
+      asked: previous?.asked ?? [],
+    });
+    const turn: StoredTurn = {
+      _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),
+      courseKey: activity.courseKey, activityId: activity._id, userId: ctx.user.id, key: entry.key, lensId, result,
+    };
+    await AiTurn.create(turn);
+    const asked = [...(previous?.asked ?? []), ...(result.engine === 'offline' ? result.answer.questions.map((q) => q.id) : [])].slice(-200);
+    await putById(AiLatest, id, { latest: turn, asked });
+    return turn;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The participant's AI help through the demo LMS and an OpenAI-compatible provider over real HTTP
+ * (no JavaScript: plain form posts): asked for consent first; after consenting, a lens answers on
+ * the journal page, labelled with the engine and model, with a "why this answer" card; nothing
+ * identifying reaches the provider; every turn audited; declining or withdrawing gives the
+ * offline engine's questions, saying why.
+ */
+import mongoose from 'mongoose';
+import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { placeActivities } from './support/coaching';
+import { startStack, type Stack } from './support/stack';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+
+let fake: FakeOpenAI;
+let stack: Stack;
+let linkId: string;
+
+const TEXT = 'Minggu ini Pak Ahmad Fauzi Hidayat meminta saya melayani warga yang membawa KTP. '
+  + 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Nomor WA saya 0812 3456 7890.';
+
+/** The consent form's own `back` (the page's language switch has one too). */
+const consentBack = (page: Page) => [...page.body.matchAll(/name="back" value="([^"]+)"/g)].at(-1)?.[1] as string;
+
+const goodAnswer = (body: ChatRequest) => {
+  const user = body.messages.find((m) => m.role === 'user')?.content as string;
+  const person = /\[NAMA_\d+\]/.exec(user)?.[0] ?? 'rekan';
+  return JSON.stringify({
+    observations: [`Anda menceritakan permintaan ${person} dan cara Anda menjelaskan persyaratan.`],
+    questions: ['Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?'],
+    values: [{ value: 'berorientasi-pelayanan', evidence: 'melayani warga dengan ramah' }],
+  });
+};
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ models: ['fake-model'] });
+  stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', AI_PROVIDER_NAME: 'Server AI BPSDM (uji)' });
+  const { links } = await placeActivities(stack, new Browser(), [{ id: 'bebas', form: { title: 'Refleksi dengan AI', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } }]);
+  linkId = links[0];
+}, 60_000);
+afterAll(async () => {
+  await stack.close();
+  await fake.close();
+});
+
+async function journalOf(userId: string): Promise<{ browser: Browser; page: Page; ltik: string; activityUrl: string }> {
+  const browser = new Browser();
+  const page = await launchThroughDemo(browser, stack.demoBase, userId, { link: linkId });
+  const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
+  const ltik = ltikOf(page);
+  const saved = await browser.go(`${activityUrl}/entries/refleksi`, { form: { ltik, baseRevision: '0', text: TEXT } });
+  expect(saved.status).toBe(200);
+  return { browser, page: saved, ltik, activityUrl };
+}
+
+test('consent first; then a lens answers on the page, labelled, with why; the provider never sees a name or a phone number', async () => {
+  const { browser, ltik, activityUrl } = await journalOf('u-p-002');
+  const asked = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
+  expect(asked.status).toBe(200);
+  expect(new URL(asked.url).pathname).toMatch(/\/ai\/consent$/);
+  expect(asked.body).toContain('Server AI BPSDM (uji)');
+  expect(asked.body).toContain('fake-model');
+  expect(fake.requests).toHaveLength(0);
+
+  const back = consentBack(asked);
+  const accepted = await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, { form: { ltik, choice: 'accept', back } });
+  expect(new URL(accepted.url).pathname).toBe(new URL(activityUrl).pathname);
+
+  fake.reply({ respond: goodAnswer, usage: { prompt_tokens: 800, completion_tokens: 60 } });
+  const answered = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
+  expect(answered.status).toBe(200);
+  expect(answered.body).toContain('Dijawab oleh AI (fake-model)');
+  expect(answered.body).toContain('Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?');
+  expect(answered.body).toContain('Anda menceritakan permintaan Ahmad Fauzi Hidayat'); // the name put back
+  expect(answered.body).toContain('Mengapa jawaban ini?');
+  expect(answered.body).toContain('cermin@1');
+  expect(answered.body).toMatch(/Sebelum dikirim diganti: 1 nama, 0 NIP\/NIK, 1 e-mail\/telepon/);
+  const sent = JSON.stringify(fake.requests.at(-1)?.body);
+  expect(sent).not.toContain('Ahmad');
+  expect(sent).not.toContain('0812');
+  const audit = await mongoose.connection.db?.collection('ai_audit').find({ engine: 'ai' }).toArray();
+  expect(audit?.map((a) => [a.outcome, a.lensId, a.model, a.tokens.prompt])).toEqual([['answered', 'cermin', 'fake-model', 800]]);
+  expect(JSON.stringify(audit)).not.toContain('u-p-002');
+});
+
+test('declining: no AI, the offline questions, saying why; the lens list follows the activity\'s AI mode', async () => {
+  const { browser, ltik, activityUrl } = await journalOf('u-p-003');
+  const asked = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
+  const back = consentBack(asked);
+  await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, { form: { ltik, choice: 'decline', back } });
+  const before = fake.requests.length;
+  const offline = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
+  expect(offline.status).toBe(200);
+  expect(offline.body).toContain('Pertanyaan dari bank pertanyaan Cermin (tanpa AI)');
+  expect(offline.body).toContain('Anda belum menyetujui bantuan AI');
+  expect(fake.requests.length).toBe(before);
+  for (const lens of ['Cermin', 'Steelman', 'Kritik tajam']) expect(offline.body).toContain(lens);
+
+  const bad = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'oracle' } });
+  expect(bad.status).toBe(400);
+  expect(bad.body).toContain('Pilih salah satu lensa');
+});
+
+test('withdrawing is one click; a failing provider gives the offline engine, never an error page', async () => {
+  const { browser, ltik, activityUrl } = await journalOf('u-p-004');
+  const consentUrl = `${stack.baseUrl}${new URL(activityUrl).pathname.replace(/\/activities\/.*$/, '')}/ai/consent`;
+  await browser.go(consentUrl, { form: { ltik, choice: 'accept' } });
+  fake.reply({ status: 500 }, { status: 500 }); // the provider is set to retry once
+  const failed = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
+  expect(failed.status).toBe(200);
+  expect(failed.body).toContain('layanan AI sedang tidak dapat dihubungi');
+  const withdrawn = await browser.go(consentUrl, { form: { ltik, choice: 'withdraw' } });
+  expect(withdrawn.body).toContain('Persetujuan Anda sudah ditarik');
+  const before = fake.requests.length;
+  const after = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
+  expect(after.body).toContain('Anda belum menyetujui bantuan AI');
+  expect(fake.requests.length).toBe(before);
+});
