@@ -46,7 +46,7 @@ import { CircuitBreaker, RateLimiter, TokenBudgets } from './ai/limits';
 import { loadQuestionBank } from './ai/offline/engine';
 import { AiProvider } from './ai/provider';
 import { nameMatcher, type NameMatcher } from './ai/redaction';
-import { AiCoaching, ensureAiTurnIndexes } from './coaching/ai-turns';
+import { AiCoaching, ensureAiTurnIndexes, safetyAlerts } from './coaching/ai-turns';
 import { aiRoutes } from './coaching/ai-routes';
 import { ConsentService, ensureConsentIndexes, loadConsentText } from './privacy/consent';
 
@@ -101,7 +101,7 @@ function appRoutes({ ai, aiRouter, lti, coaching, reviews, roster, outbox, roste
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
-  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize }));
+  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts }));
   course.use(aiRouter);
   course.use('/activities', participantRoutes(coaching, ai));
   return router;

@@ -115,3 +115,32 @@ test('withdrawing is one click; a failing provider gives the offline engine, nev
   expect(after.body).toContain('Anda belum menyetujui bantuan AI');
   expect(fake.requests.length).toBe(before);
 });
+
+test('a participant in danger gets care, not a lens; the coaches are alerted even for a private entry, with only the trigger words', async () => {
+  const browser = new Browser();
+  const page = await launchThroughDemo(browser, stack.demoBase, 'u-p-005', { link: linkId });
+  const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
+  const ltik = ltikOf(page);
+  const text = 'Minggu ini berat sekali. Target kantor menumpuk dan saya merasa sendirian. Kadang saya ingin mengakhiri hidup saja.';
+  await browser.go(`${activityUrl}/entries/refleksi`, { form: { ltik, baseRevision: '0', text } });
+  await browser.go(`${activityUrl}/entries/refleksi/visibility`, { form: { ltik, visibility: 'private' } });
+  const consentUrl = `${stack.baseUrl}${new URL(activityUrl).pathname.replace(/\/activities\/.*$/, '')}/ai/consent`;
+  await browser.go(consentUrl, { form: { ltik, choice: 'accept' } });
+  const before = fake.requests.length;
+  const cared = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
+  expect(cared.status).toBe(200);
+  expect(cared.body).toContain('119');
+  expect(cared.body).toContain('112');
+  expect(cared.body).not.toContain('Pertanyaan dari bank pertanyaan Cermin');
+  expect(fake.requests.length).toBe(before);
+
+  const coach = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1', { link: linkId });
+  const roster = await new Browser().go(`${stack.baseUrl}${new URL(coach.url).pathname.replace(/\/activities\/.*$/, '')}/roster?ltik=${encodeURIComponent(ltikOf(coach))}`);
+  expect(roster.body).toContain('Peringatan keselamatan');
+  expect(roster.body).toContain('Andi Muhammad Arief'); // u-p-005
+  expect(roster.body).toContain('tanda ingin menyakiti diri');
+  expect(roster.body).not.toContain('Target kantor menumpuk');
+  const alerts = await mongoose.connection.db?.collection('coaching_safety_alerts').find({ userId: 'u-p-005' }).toArray();
+  expect(alerts?.map((a) => [a.category, a.severity])).toEqual([['selfHarm', 'high']]);
+  expect(alerts?.[0].phrases.join(' ')).toMatch(/mengakhiri hidup/);
+});

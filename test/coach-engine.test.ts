@@ -193,3 +193,18 @@ describe('limits and the audit', () => {
     expect(kept?.raw?.text).toBe(TEXT);
   });
 });
+
+describe('safety before the lens', () => {
+  test('a text showing danger: no provider call, the offline turn says safety; a medium hit: the AI answers and the hit is kept', async () => {
+    const before = fake.requests.length;
+    const danger = await engine().turn(input({ text: `${TEXT} Jujur saja, kadang saya ingin bunuh diri.` }));
+    expect(danger).toMatchObject({ engine: 'offline', reason: 'safety', safety: { top: 'selfHarm', stepBack: true } });
+    expect(fake.requests.length).toBe(before);
+    fake.reply({ respond: goodAnswer });
+    const bullied = await engine().turn(input({ text: `${TEXT} Di kantor saya sering di-bully oleh senior.` }));
+    expect(bullied).toMatchObject({ engine: 'ai', safety: { top: 'harassment', stepBack: false } });
+    fake.reply({ respond: goodAnswer });
+    const calm = await engine().turn(input());
+    expect(calm.safety).toBeUndefined();
+  });
+});

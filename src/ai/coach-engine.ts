@@ -17,8 +17,9 @@ import { redact, restoreDeep, type KnownPerson, type NameMatcher, type Redaction
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
 import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
+import { screenReflection, type SafetyResult } from './safety';
 
-export type OfflineReason = 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
+export type OfflineReason = 'safety' | 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
 
 export interface TurnInput {
   /** Where and who, for the limits and the audit: the course, the activity, the person's pseudonym. */
@@ -53,6 +54,8 @@ export interface AiTurn {
   redactions: Record<RedactionKind, number>;
   /** Provider calls made (2 when the first answer needed a repair). */
   calls: number;
+  /** Medium safety hits (the coach is told; the AI may still answer). */
+  safety?: SafetyResult;
 }
 
 export interface OfflineTurn {
@@ -64,6 +67,8 @@ export interface OfflineTurn {
   redactions?: Record<RedactionKind, number>;
   usage?: { promptTokens: number; completionTokens: number };
   calls: number;
+  /** Any safety hit: the coach is told; with `stepBack` the page shows a caring message, not questions. */
+  safety?: SafetyResult;
 }
 
 export type TurnResult = AiTurn | OfflineTurn;
@@ -110,6 +115,14 @@ export class CoachEngine {
   }
 
   private async answer(input: TurnInput): Promise<TurnResult> {
+    // Before anything else, and whatever the engine: a person in danger gets care, not a lens.
+    const safety = screenReflection(input.text);
+    const result = await this.lensAnswer(input, safety.hits.length ? safety : undefined);
+    return safety.hits.length ? { ...result, safety } : result;
+  }
+
+  private async lensAnswer(input: TurnInput, safety?: SafetyResult): Promise<TurnResult> {
+    if (safety?.stepBack) return this.offline(input, 'safety');
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
     if (!lens || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');

@@ -14,6 +14,7 @@ import { idOf } from '../db/ids';
 import { defineModel, putById } from '../db/model';
 import type { LaunchContext } from '../lti/context';
 import type { ConsentService } from '../privacy/consent';
+import type { SafetyCategory } from '../ai/safety';
 import type { ActivityDoc, EntryDoc } from './models';
 
 export interface StoredTurn {
@@ -39,10 +40,36 @@ const latestSchema = new Schema<LatestDoc>({
 }, { collection: 'coaching_ai_latest', autoIndex: false, _id: false, minimize: false });
 
 export const AiTurn = defineModel('CoachingAiTurn', turnSchema);
+
+/** A safety hit in a participant's text, for the course's coaches (also from private entries). */
+export interface SafetyAlertDoc {
+  _id: string;
+  at: Date;
+  courseKey: string;
+  activityId: string;
+  userId: string;
+  userName?: string;
+  key: string;
+  category: SafetyCategory;
+  severity: 'high' | 'medium';
+  /** The matched words only, not the entry. */
+  phrases: string[];
+}
+const alertSchema = new Schema<SafetyAlertDoc>({
+  _id: { type: String, required: true }, at: Date, courseKey: String, activityId: String, userId: String, userName: String, key: String,
+  category: String, severity: String, phrases: [String],
+}, { collection: 'coaching_safety_alerts', autoIndex: false, _id: false });
+alertSchema.index({ courseKey: 1, at: -1 });
+export const SafetyAlert = defineModel('CoachingSafetyAlert', alertSchema);
 const AiLatest = defineModel('CoachingAiLatest', latestSchema);
 
 export async function ensureAiTurnIndexes(): Promise<void> {
-  await AiTurn.createIndexes();
+  await Promise.all([AiTurn.createIndexes(), SafetyAlert.createIndexes()]);
+}
+
+/** The course's safety alerts, newest first. */
+export async function safetyAlerts(courseKey: string): Promise<SafetyAlertDoc[]> {
+  return SafetyAlert.find({ courseKey }).sort({ at: -1 }).limit(200).lean<SafetyAlertDoc[]>();
 }
 
 const latestId = (activityId: string, userId: string, key: string) => idOf('ail', activityId, userId, key);
@@ -107,6 +134,15 @@ export class AiCoaching {
       courseKey: activity.courseKey, activityId: activity._id, userId: ctx.user.id, key: entry.key, lensId, result,
     };
     await AiTurn.create(turn);
+    if (result.safety?.top) {
+      const top = result.safety.hits.find((h) => h.category === result.safety?.top);
+      await SafetyAlert.create({
+        _id: crypto.randomBytes(12).toString('base64url'), at: turn.at, courseKey: activity.courseKey, activityId: activity._id,
+        userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: result.safety.top,
+        severity: result.safety.stepBack ? 'high' : top?.severity ?? 'medium',
+        phrases: result.safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
+      });
+    }
     const asked = [...(previous?.asked ?? []), ...(result.engine === 'offline' ? result.answer.questions.map((q) => q.id) : [])].slice(-200);
     await putById(AiLatest, id, { latest: turn, asked });
     return turn;

@@ -13,6 +13,7 @@ import { sendPage } from '../web/render';
 import { journalKey, MAX_ENTRY_CHARS, type TextProblem } from './domain';
 import { activityPath, coursePath, entryPath, withLtik } from './links';
 import type { AiCoaching } from './ai-turns';
+import { caringMessage, type SafetyResult } from '../ai/safety';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
 import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
@@ -63,6 +64,7 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
       lenses: aiCoaching.lensesFor(activity, ctx.locale),
       latest: await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)),
       providerName: aiCoaching.providerName,
+      caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
       consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
     }
     : undefined;

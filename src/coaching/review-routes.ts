@@ -25,6 +25,7 @@ import { courseScope, currentMark, type CourseSource } from '../db/change-marks'
 import { validateRosterQuery } from './schemas';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
+import type { SafetyAlertDoc } from './ai-turns';
 
 export interface ReviewRoutesDeps {
   coaching: CoachingService;
@@ -32,6 +33,8 @@ export interface ReviewRoutesDeps {
   roster: RosterService;
   outbox: GradeOutbox;
   pageSize: number;
+  /** The course's safety alerts from the AI coach (newest first). */
+  alertsOf?: (courseKey: string) => Promise<SafetyAlertDoc[]>;
 }
 
 /** Everyone the roster lists plus anyone with work who is not in it (a stale roster must not hide work). */
@@ -130,10 +133,12 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await sendError(req, res, 400, 'roster.badQuery', { locale: ctx.locale });
       return;
     }
-    const [{ view, activities, works, reviews: courseReviews, deliveries }, since] = await Promise.all([
+    const [{ view, activities, works, reviews: courseReviews, deliveries }, since, alerts] = await Promise.all([
       snapshotOf(ctx.courseKey, query.refresh === '1'),
       recordVisit(ctx.courseKey, ctx.user.id, new Date()),
+      deps.alertsOf ? deps.alertsOf(ctx.courseKey) : Promise.resolve([]),
     ]);
+    const recentAlerts = alerts.filter((a) => Date.now() - new Date(a.at).getTime() < 30 * 86_400_000);
     const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
     const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
     const status = (query.status && query.status !== '' ? query.status : 'all') as CellStatus | 'left' | 'all';
@@ -144,6 +149,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const filters = { ...(query.q ? { q: query.q } : {}), ...(activityId ? { activity: activityId } : {}), status, sort: query.sort ?? 'name' };
     await sendPage(res, 200, 'roster', {
       ...common(res, 'roster.title'), view, activities, activityId, page, filters, base, held,
+      alerts: recentAlerts.map((a) => ({ ...a, isNew: Boolean(since && new Date(a.at) > since), activityTitle: activities.find((x) => x._id === a.activityId)?.title ?? '' })),
+      newAlerts: recentAlerts.filter((a) => !since || new Date(a.at) > since).length,
       news: whatsNew(rows, since), counts: activityId ? statusCounts(rows, activityId) : undefined,
       statuses: STATUS_ORDER, staffCount: view.members.filter((m) => m.audience && m.audience !== 'participant').length,
       pageLink: (n: number) => withLtik(base, res.locals.ltik as string, { ...filters, page: String(n) }),
