@@ -2,7 +2,7 @@
  * The one ajv instance for request bodies, CLI arguments and platform answers (the config loader
  * keeps its own: it fills defaults). Schemas compile once, at module load.
  */
-import Ajv from 'ajv';
+import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 
 export const ajv = new Ajv({ allErrors: true });
@@ -10,3 +10,34 @@ addFormats(ajv);
 
 /** An absolute http(s) URL of sane length. */
 export const httpUrlSchema = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2048 } as const;
+
+/** `/sections/0/prompts/1` → `$.sections[0].prompts[1]`: a path an author of a config file can follow. */
+export function jsonPath(pointer: string, child?: string): string {
+  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
+}
+
+/** What the config files' patterns mean, in words. */
+const PATTERN_MEANING: Record<string, string> = {
+  '\\S': 'must not be blank',
+  '^[^\\n]*\\S[^\\n]*$': 'must be one line, not blank',
+};
+
+/** One ajv error as a line an author can act on: where, and what is wrong there. */
+export function describeSchemaError(err: ErrorObject): string {
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'required':
+      return `${jsonPath(err.instancePath, String(params.missingProperty))}: missing`;
+    case 'additionalProperties':
+      return `${jsonPath(err.instancePath, String(params.additionalProperty))}: unknown key`;
+    case 'enum':
+      return `${jsonPath(err.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'uniqueItems':
+      return `${jsonPath(err.instancePath)}: items ${String(params.j)} and ${String(params.i)} are the same (each must appear once)`;
+    case 'pattern':
+      return `${jsonPath(err.instancePath)}: ${PATTERN_MEANING[String(params.pattern)] ?? `must match ${String(params.pattern)}`}`;
+    default:
+      return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
+  }
+}

@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { describeSchemaError } from '../validation';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 
@@ -95,34 +96,10 @@ const LENS_SCHEMA_FILE = path.join(DEFAULT_SCHEMA_DIR, 'lens.schema.json');
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `/values/0/evidence` → `$.values[0].evidence`. */
-function jsonPath(pointer: string, child?: string): string {
-  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
-}
 
-const PATTERN_MEANING: Record<string, string> = {
-  '\\S': 'must not be blank',
-  '^[^\\n]*\\S[^\\n]*$': 'must be one line, not blank',
-};
 
-function describe(err: ErrorObject): string {
-  const params = err.params as Record<string, unknown>;
-  switch (err.keyword) {
-    case 'required':
-      return `${jsonPath(err.instancePath, String(params.missingProperty))}: missing`;
-    case 'additionalProperties':
-      return `${jsonPath(err.instancePath, String(params.additionalProperty))}: unknown key`;
-    case 'enum':
-      return `${jsonPath(err.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'pattern':
-      return `${jsonPath(err.instancePath)}: ${PATTERN_MEANING[String(params.pattern)] ?? `must match ${String(params.pattern)}`}`;
-    default:
-      return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
-  }
-}
 
-const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [...new Set((errors ?? []).map(describe))];
+const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [...new Set((errors ?? []).map(describeSchemaError))];
 
 function readJson(file: string): { doc?: unknown; problem?: string } {
   let text: string;

@@ -7,7 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { describeSchemaError } from '../validation';
 import { projectRoot } from '../paths';
 
 export interface LocalizedText { id: string; en: string }
@@ -63,27 +64,7 @@ function validatorOf(): ValidateFunction<CoachingTemplate> {
   return validator;
 }
 
-/** `/sections/0/prompts/1` → `$.sections[0].prompts[1]` (a JSONPath an author can follow). */
-function jsonPath(pointer: string, child?: string): string {
-  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
-}
 
-function describe(err: ErrorObject): string {
-  const params = err.params as Record<string, unknown>;
-  switch (err.keyword) {
-    case 'required':
-      return `${jsonPath(err.instancePath, String(params.missingProperty))}: missing`;
-    case 'additionalProperties':
-      return `${jsonPath(err.instancePath, String(params.additionalProperty))}: unknown key`;
-    case 'enum':
-      return `${jsonPath(err.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'pattern':
-      return params.pattern === '\\S' ? `${jsonPath(err.instancePath)}: must not be blank` : `${jsonPath(err.instancePath)}: must match ${String(params.pattern)}`;
-    default:
-      return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
-  }
-}
 
 /** The invalid-JSON message with a line and column, which Node does not always give. */
 function parseProblem(text: string, err: unknown): string {
@@ -164,7 +145,7 @@ function loadOne(file: string): CoachingTemplate {
     throw new TemplateError(file, [parseProblem(text, err)]);
   }
   const validate = validatorOf();
-  const problems = validate(doc) ? [] : (validate.errors ?? []).map(describe);
+  const problems = validate(doc) ? [] : (validate.errors ?? []).map(describeSchemaError);
   problems.push(...semanticProblems(doc, path.basename(file, '.json')));
   if (problems.length) throw new TemplateError(file, [...new Set(problems)]);
   const { $schema: _editorHint, ...template } = doc as CoachingTemplate & { $schema?: string };

@@ -7,9 +7,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { projectRoot } from '../../paths';
-import { ajv } from '../../validation';
+import { ajv, describeSchemaError } from '../../validation';
 import { tokenize } from './stemmer';
 
 export type Phase = 'goal' | 'reality' | 'options' | 'will';
@@ -73,29 +73,7 @@ function validatorOf(): ValidateFunction<QuestionBank> {
   return validator;
 }
 
-/** `/questions/3/gap` → `$.questions[3].gap`. */
-function jsonPath(pointer: string, child?: string): string {
-  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
-}
 
-function describe(err: ErrorObject): string {
-  const params = err.params as Record<string, unknown>;
-  switch (err.keyword) {
-    case 'required':
-      return `${jsonPath(err.instancePath, String(params.missingProperty))}: missing`;
-    case 'additionalProperties':
-      return `${jsonPath(err.instancePath, String(params.additionalProperty))}: unknown key`;
-    case 'enum':
-      return `${jsonPath(err.instancePath)}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'uniqueItems':
-      return `${jsonPath(err.instancePath)}: items ${String(params.j)} and ${String(params.i)} are the same (each must appear once)`;
-    case 'pattern':
-      return params.pattern === '\\S' ? `${jsonPath(err.instancePath)}: must not be blank` : `${jsonPath(err.instancePath)}: must match ${String(params.pattern)}`;
-    default:
-      return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
-  }
-}
 
 function parseProblem(text: string, err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
@@ -178,7 +156,7 @@ export function loadQuestionBank(file: string = DEFAULT_BANK_FILE): QuestionBank
     throw new QuestionBankError(file, [parseProblem(text, err)]);
   }
   const validate = validatorOf();
-  const problems = validate(doc) ? [] : (validate.errors ?? []).map(describe);
+  const problems = validate(doc) ? [] : (validate.errors ?? []).map(describeSchemaError);
   problems.push(...semanticProblems(doc));
   if (problems.length) throw new QuestionBankError(file, [...new Set(problems)]);
   const { $schema: _editorHint, ...bank } = doc as QuestionBank & { $schema?: string };
