@@ -45,7 +45,7 @@ import { loadLenses } from './ai/lenses';
 import { CircuitBreaker, RateLimiter, TokenBudgets } from './ai/limits';
 import { loadQuestionBank } from './ai/offline/engine';
 import { AiProvider } from './ai/provider';
-import { nameMatcher, type NameMatcher } from './ai/redaction';
+import { nameMatcher, type KnownPerson, type NameMatcher } from './ai/redaction';
 import { AiCoaching, ensureAiTurnIndexes, safetyAlerts } from './coaching/ai-turns';
 import { aiRoutes } from './coaching/ai-routes';
 import { ConsentService, ensureConsentIndexes, loadConsentText } from './privacy/consent';
@@ -125,7 +125,7 @@ async function deliveryTarget(courses: CourseDirectory, courseKey: string, activ
 }
 
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
-function createAiCoaching(config: AppConfig, roster: RosterService) {
+function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory) {
   const a = config.ai;
   const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
   const lenses = loadLenses();
@@ -139,16 +139,19 @@ function createAiCoaching(config: AppConfig, roster: RosterService) {
     audit: new AiAudit({ keepRawText: () => a.keepRawText }),
   });
   const consentText = loadConsentText();
-  const consent = new ConsentService(consentText);
+  const consent = new ConsentService(consentText, { provider: a.providerName, model: a.model, baseUrl: a.baseUrl ?? null, retentionDays: a.rawTextRetentionDays });
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
   const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
   const namesOf = async (courseKey: string): Promise<NameMatcher> => {
     const hit = matchers.get(courseKey);
     if (hit && Date.now() - hit.at < 300_000) return hit.matcher;
-    const view = await roster.view(courseKey);
-    const matcher = nameMatcher(view.members.map((m) => ({ name: m.name })));
+    // The roster and those who launched: a roster that could not be read must not leave names unredacted.
+    const [view, launchers] = await Promise.all([roster.view(courseKey), courses.launchers(courseKey)]);
+    const people: KnownPerson[] = [...view.members.map((m) => ({ name: m.name })), ...launchers.map((l) => ({ name: l.name ?? '', givenName: l.givenName, familyName: l.familyName }))];
+    const matcher = nameMatcher(people.filter((p) => p.name || p.givenName || p.familyName));
     if (matchers.size > 500) matchers.clear();
-    matchers.set(courseKey, { at: Date.now(), matcher });
+    // Kept only when the roster itself was read: otherwise the next turn tries again.
+    if (!view.error && view.members.length) matchers.set(courseKey, { at: Date.now(), matcher });
     return matcher;
   };
   const coaching = new AiCoaching({
@@ -190,7 +193,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
-  const ai = createAiCoaching(config, roster);
+  const ai = createAiCoaching(config, roster, courses);
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays },

@@ -11,6 +11,7 @@ import { EmbeddedDatabaseError } from './db/embedded';
 import { createLogger } from './log';
 import { fromRoot } from './paths';
 import { startSweeper } from './lti/sweeper';
+import { purgeRawText } from './ai/audit';
 import { issueSetupToken } from './web/setup';
 
 async function main(): Promise<void> {
@@ -52,6 +53,11 @@ async function main(): Promise<void> {
 
   const cermin = await createApp({ config, dbUri: db.uri, log, templates });
   const stopSweeper = startSweeper(60_000, (err) => log.warn({ err }, 'expiry sweep failed'));
+  // Text kept in the AI audit (when an admin turned that on) goes when its retention ends, as the consent text promises.
+  const purgeAudit = () => purgeRawText(config.ai.rawTextRetentionDays).then((n) => { if (n) log.info({ purged: n }, 'AI audit text past retention removed'); }, (err: unknown) => log.warn({ err }, 'AI audit purge failed'));
+  void purgeAudit();
+  const auditTimer = setInterval(() => { void purgeAudit(); }, 3600_000);
+  auditTimer.unref();
   const server = http.createServer(cermin.app);
   server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout
   await new Promise<void>((resolve, reject) => {
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: finishing requests in flight');
     cermin.beginShutdown();
     stopSweeper();
+    clearInterval(auditTimer);
     const force = setTimeout(() => {
       log.warn('grace period over: closing remaining connections');
       server.closeAllConnections();

@@ -124,8 +124,7 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   const text = 'Minggu ini berat sekali. Target kantor menumpuk dan saya merasa sendirian. Kadang saya ingin mengakhiri hidup saja.';
   await browser.go(`${activityUrl}/entries/refleksi`, { form: { ltik, baseRevision: '0', text } });
   await browser.go(`${activityUrl}/entries/refleksi/visibility`, { form: { ltik, visibility: 'private' } });
-  const consentUrl = `${stack.baseUrl}${new URL(activityUrl).pathname.replace(/\/activities\/.*$/, '')}/ai/consent`;
-  await browser.go(consentUrl, { form: { ltik, choice: 'accept' } });
+  // Never asked for consent: care comes first, not the consent form.
   const before = fake.requests.length;
   const cared = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
   expect(cared.status).toBe(200);

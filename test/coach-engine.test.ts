@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
-import { AiAudit, AuditRecord, pseudonymOf } from '../src/ai/audit';
+import { AiAudit, AuditRecord, pseudonymOf, purgeRawText } from '../src/ai/audit';
 import { CoachEngine, type TurnInput } from '../src/ai/coach-engine';
 import { CircuitBreaker, RateLimiter, TokenBudgets } from '../src/ai/limits';
 import { testDatabaseUri } from './support/stack';
@@ -207,4 +207,24 @@ describe('safety before the lens', () => {
     const calm = await engine().turn(input());
     expect(calm.safety).toBeUndefined();
   });
+});
+
+test('an entry the provider refuses (400) does not open the breaker for everyone; kept audit text goes when its retention ends', async () => {
+  let now = 5_000_000;
+  const breaker = new CircuitBreaker(2, 60_000, () => now);
+  const e = new CoachEngine({ lenses, bank, provider: provider(), limits: { breaker, rate: new RateLimiter(100, 60_000), budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) } });
+  fake.reply({ status: 400 }, { status: 400 }, { status: 400 });
+  for (let i = 0; i < 3; i++) await e.turn(input());
+  expect(breaker.state).toBe('closed');
+  now += 1;
+
+  const old = new AiAudit({ keepRawText: () => true, now: () => new Date('2026-01-01T00:00:00Z') });
+  const recent = new AiAudit({ keepRawText: () => true, now: () => new Date('2026-11-20T00:00:00Z') });
+  const result = await engine(false).turn(input());
+  await old.record({ courseKey: 'c', activityId: 'purge-old', user: 'p', lensId: 'cermin', result, text: 'teks lama' });
+  await recent.record({ courseKey: 'c', activityId: 'purge-new', user: 'p', lensId: 'cermin', result, text: 'teks baru' });
+  expect(await purgeRawText(180, new Date('2026-11-25T00:00:00Z'))).toBe(1);
+  expect((await AuditRecord.findOne({ activityId: 'purge-old' }).lean())?.raw).toBeUndefined();
+  expect((await AuditRecord.findOne({ activityId: 'purge-old' }).lean())?.outcome).toBe('noProvider');
+  expect((await AuditRecord.findOne({ activityId: 'purge-new' }).lean())?.raw?.text).toBe('teks baru');
 });

@@ -22,7 +22,7 @@ const text = loadConsentText();
 
 test('no consent until given; withdrawn with one call; every change kept with its version', async () => {
   let now = new Date('2026-11-25T02:00:00Z');
-  const consent = new ConsentService(text, () => now);
+  const consent = new ConsentService(text, {}, () => now);
   expect(await consent.hasConsent(ISS, 'u-p-001')).toBe(false);
   await consent.give(ISS, 'u-p-001');
   expect(await consent.hasConsent(ISS, 'u-p-001')).toBe(true);
@@ -38,12 +38,20 @@ test('no consent until given; withdrawn with one call; every change kept with it
   ]);
 });
 
-test('a new version of the consent text asks again', async () => {
-  await new ConsentService(text).give(ISS, 'u-p-003');
-  const revised = new ConsentService({ ...text, version: text.version + 1 });
+test('a new version of the consent text, or another provider or model, asks again', async () => {
+  const facts = { provider: 'Ollama di server BPSDM', model: 'qwen2.5-7b-instruct' };
+  await new ConsentService(text, facts).give(ISS, 'u-p-003');
+  expect(await new ConsentService(text, facts).mustAsk(ISS, 'u-p-003')).toBe(false);
+  const revised = new ConsentService({ ...text, version: text.version + 1 }, facts);
   expect(await revised.hasConsent(ISS, 'u-p-003')).toBe(false);
+  expect(await revised.mustAsk(ISS, 'u-p-003')).toBe(true);
   await revised.give(ISS, 'u-p-003');
   expect(await revised.hasConsent(ISS, 'u-p-003')).toBe(true);
+  const elsewhere = new ConsentService({ ...text, version: text.version + 1 }, { ...facts, provider: 'OpenAI' });
+  expect(await elsewhere.hasConsent(ISS, 'u-p-003')).toBe(false);
+  expect(await elsewhere.mustAsk(ISS, 'u-p-003')).toBe(true);
+  await elsewhere.withdraw(ISS, 'u-p-003');
+  expect(await elsewhere.mustAsk(ISS, 'u-p-003')).toBe(false); // declining is an answer too
 });
 
 test('the text says what is sent, to which provider and model, for how long; both languages', () => {

@@ -5,7 +5,7 @@
  * turns that on (and then fall under the retention setting of the governance work).
  */
 import crypto from 'node:crypto';
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import type { TurnResult } from './coach-engine';
 
@@ -83,4 +83,11 @@ export class AiAudit {
     await AuditRecord.create(doc);
     return doc;
   }
+}
+
+/** Drops kept text (participant's and answer) from audit records older than the retention; the counts stay. Returns how many. */
+export async function purgeRawText(retentionDays: number, now = new Date()): Promise<number> {
+  const before = new Date(now.getTime() - retentionDays * 86_400_000);
+  const res = await AuditRecord.updateMany({ at: mongoose.trusted({ $lt: before }), raw: mongoose.trusted({ $exists: true }) }, { $unset: { raw: 1 } });
+  return res.modifiedCount;
 }

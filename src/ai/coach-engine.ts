@@ -82,6 +82,8 @@ export interface CoachEngineDeps {
   audit?: AiAudit;
 }
 
+const BREAKER_KINDS = new Set(['unreachable', 'timeout', 'server', 'rateLimited', 'auth']);
+
 export class CoachEngine {
   constructor(private readonly deps: CoachEngineDeps) {}
 
@@ -128,15 +130,16 @@ export class CoachEngine {
     if (!lens || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
     if (!this.deps.provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
-    const limit = await this.limitReached(input);
-    if (limit) return this.offline(input, limit);
-    const breaker = this.deps.limits?.breaker;
-
+    // The prompt is built before the limits: in half-open state the breaker lets one turn through,
+    // which must then reach the provider and report.
     const redaction = redact(input.text, { names: input.names, self: input.self });
     const built = buildMessages({
       lens, activity: input.activity, phase: input.phase, value: input.value,
       promptText: input.promptText, text: redaction.text, locale: input.locale,
     });
+    const limit = await this.limitReached(input);
+    if (limit) return this.offline(input, limit);
+    const breaker = this.deps.limits?.breaker;
     const usage = { promptTokens: 0, completionTokens: 0 };
     let calls = 0;
     let latencyMs = 0;
@@ -148,7 +151,9 @@ export class CoachEngine {
         completion = await (this.deps.provider as AiProvider).complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
         breaker?.succeeded();
       } catch (err) {
-        breaker?.failed();
+        // Only the provider's own trouble opens the breaker; one entry it refuses (too long, filtered) does not.
+        if (err instanceof ProviderError && BREAKER_KINDS.has(err.kind)) breaker?.failed();
+        else breaker?.succeeded();
         throw err;
       }
       usage.promptTokens += completion.usage.promptTokens;

@@ -13,6 +13,7 @@ import type { AiCoaching } from './ai-turns';
 import { activityPath, coursePath, withLtik } from './links';
 import { activityOf, loadActivity } from './load-activity';
 import { validateConsentChoice, validateReflect } from './schemas';
+import { screenReflection } from '../ai/safety';
 import type { CoachingService } from './service';
 
 export interface AiRoutesDeps {
@@ -25,7 +26,7 @@ export interface AiRoutesDeps {
 
 /** Only a path inside this course may be returned to. */
 function safeBack(courseKey: string, back: unknown): string | undefined {
-  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !back.includes('//') ? back : undefined;
+  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !/\/\/|\.\.|[#?\\]/.test(back) ? back : undefined;
 }
 
 export function aiRoutes(deps: AiRoutesDeps): express.Router {
@@ -48,7 +49,8 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
       return;
     }
     const back = `${activityPath(ctx.courseKey, activity._id)}`;
-    if (await deps.ai.mustAskConsent(ctx)) {
+    // Someone whose words show danger gets care now, not a consent form first.
+    if (!screenReflection(entry.text).stepBack && await deps.ai.mustAskConsent(ctx)) {
       res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back }));
       return;
     }

@@ -14,7 +14,7 @@ import { idOf } from '../db/ids';
 import { defineModel, putById } from '../db/model';
 import type { LaunchContext } from '../lti/context';
 import type { ConsentService } from '../privacy/consent';
-import type { SafetyCategory } from '../ai/safety';
+import { screenReflection, type SafetyCategory } from '../ai/safety';
 import type { ActivityDoc, EntryDoc } from './models';
 
 export interface StoredTurn {
@@ -107,9 +107,9 @@ export class AiCoaching {
     return new Map(found.filter((d): d is LatestDoc => Boolean(d?.latest)).map((d) => [d.latest.key, d.latest]));
   }
 
-  /** A provider is set and this person has never answered the consent question (declining counts as an answer). */
+  /** A provider is set and this person has not answered the consent question as it stands (declining counts as an answer). */
   async mustAskConsent(ctx: LaunchContext): Promise<boolean> {
-    return this.deps.providerConfigured && !(await this.deps.consent.status(ctx.platform.issuer, ctx.user.id));
+    return this.deps.providerConfigured && this.deps.consent.mustAsk(ctx.platform.issuer, ctx.user.id);
   }
 
   /** One lens on one saved entry. The turn is stored before it is shown. */
@@ -119,6 +119,17 @@ export class AiCoaching {
     const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
     const prompt = section?.prompts.find((p) => p.id === entry.key);
     const context = section ? lensContext(activity.templateId, section.id, entry.key) : {};
+    // A safety alert is written first: nothing that fails later may lose it.
+    const safety = screenReflection(entry.text);
+    if (safety.top) {
+      const top = safety.hits.find((h) => h.category === safety.top);
+      await SafetyAlert.create({
+        _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(), courseKey: activity.courseKey, activityId: activity._id,
+        userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: safety.top,
+        severity: safety.stepBack ? 'high' : top?.severity ?? 'medium',
+        phrases: safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
+      });
+    }
     const result = await this.deps.engine.turn({
       courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.issuer, ctx.user.id),
       lensId, aiMode: activity.aiMode, consented: await this.deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id),
@@ -133,18 +144,10 @@ export class AiCoaching {
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),
       courseKey: activity.courseKey, activityId: activity._id, userId: ctx.user.id, key: entry.key, lensId, result,
     };
+    // Shown questions only (a safety turn shows none); the pointer first, so a crash after it loses only the history copy.
+    const shown = result.engine === 'offline' && result.reason !== 'safety' ? result.answer.questions.map((q) => q.id) : [];
+    await putById(AiLatest, id, { latest: turn, asked: [...(previous?.asked ?? []), ...shown].slice(-200) });
     await AiTurn.create(turn);
-    if (result.safety?.top) {
-      const top = result.safety.hits.find((h) => h.category === result.safety?.top);
-      await SafetyAlert.create({
-        _id: crypto.randomBytes(12).toString('base64url'), at: turn.at, courseKey: activity.courseKey, activityId: activity._id,
-        userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: result.safety.top,
-        severity: result.safety.stepBack ? 'high' : top?.severity ?? 'medium',
-        phrases: result.safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
-      });
-    }
-    const asked = [...(previous?.asked ?? []), ...(result.engine === 'offline' ? result.answer.questions.map((q) => q.id) : [])].slice(-200);
-    await putById(AiLatest, id, { latest: turn, asked });
     return turn;
   }
 }

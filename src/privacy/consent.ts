@@ -69,8 +69,12 @@ export async function ensureConsentIndexes(): Promise<void> {
 export class ConsentService {
   private readonly hash: string;
 
-  constructor(private readonly text: ConsentText, private readonly now: () => Date = () => new Date()) {
-    this.hash = crypto.createHash('sha256').update(JSON.stringify(text)).digest('base64url').slice(0, 16);
+  /**
+   * `facts` are what the text names (provider, model, retention): agreeing to send text to one
+   * provider is not agreeing to another, so a change of any of them asks again, as a new text does.
+   */
+  constructor(private readonly text: ConsentText, facts: Record<string, unknown> = {}, private readonly now: () => Date = () => new Date()) {
+    this.hash = crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16);
   }
 
   get version(): number {
@@ -80,7 +84,13 @@ export class ConsentService {
   /** Consent to the current text, in force now. */
   async hasConsent(issuer: string, userId: string): Promise<boolean> {
     const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version);
+    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version && doc.textHash === this.hash);
+  }
+
+  /** This person has not answered the question as it stands now (never, or before the text, provider or model changed). */
+  async mustAsk(issuer: string, userId: string): Promise<boolean> {
+    const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
+    return !doc || doc.textHash !== this.hash;
   }
 
   async status(issuer: string, userId: string): Promise<ConsentDoc | null> {
@@ -106,6 +116,6 @@ export class ConsentService {
     await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version: this.text.version, at, textHash: this.hash });
     await putById(Consent, consentId, action === 'given'
       ? { issuer, userId, version: this.text.version, givenAt: at, textHash: this.hash }
-      : { ...(await this.status(issuer, userId)), issuer, userId, version: this.text.version, withdrawnAt: at });
+      : { issuer, userId, version: this.text.version, withdrawnAt: at, textHash: this.hash });
   }
 }
