@@ -139,6 +139,8 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   expect(roster.body).toContain('Andi Muhammad Arief'); // u-p-005
   expect(roster.body).toContain('tanda ingin menyakiti diri');
   expect(roster.body).not.toContain('Target kantor menumpuk');
+  // Asking again about the same words does not alert the coach again.
+  await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
   const alerts = await mongoose.connection.db?.collection('coaching_safety_alerts').find({ userId: 'u-p-005' }).toArray();
   expect(alerts?.map((a) => [a.category, a.severity])).toEqual([['selfHarm', 'high']]);
   expect(alerts?.[0].phrases.join(' ')).toMatch(/mengakhiri hidup/);

@@ -11,7 +11,7 @@ import type { LensLibrary } from '../ai/lenses';
 import { lensContext } from '../ai/prompt';
 import type { NameMatcher } from '../ai/redaction';
 import { idOf } from '../db/ids';
-import { defineModel, putById } from '../db/model';
+import { defineModel, isDuplicateKey, putById } from '../db/model';
 import type { LaunchContext } from '../lti/context';
 import type { ConsentService } from '../privacy/consent';
 import { screenReflection, type SafetyCategory } from '../ai/safety';
@@ -119,16 +119,22 @@ export class AiCoaching {
     const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
     const prompt = section?.prompts.find((p) => p.id === entry.key);
     const context = section ? lensContext(activity.templateId, section.id, entry.key) : {};
-    // A safety alert is written first: nothing that fails later may lose it.
+    // A safety alert is written first: nothing that fails later may lose it. Its `_id` names the
+    // entry and its text, so asking again about the same words does not alert the coach again.
     const safety = screenReflection(entry.text);
     if (safety.top) {
       const top = safety.hits.find((h) => h.category === safety.top);
-      await SafetyAlert.create({
-        _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(), courseKey: activity.courseKey, activityId: activity._id,
-        userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: safety.top,
-        severity: safety.stepBack ? 'high' : top?.severity ?? 'medium',
-        phrases: safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
-      });
+      const textHash = crypto.createHash('sha256').update(entry.text).digest('base64url').slice(0, 16);
+      try {
+        await SafetyAlert.create({
+          _id: idOf('sa', activity._id, ctx.user.id, entry.key, textHash), at: (this.deps.now ?? (() => new Date()))(), courseKey: activity.courseKey, activityId: activity._id,
+          userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: safety.top,
+          severity: safety.stepBack ? 'high' : top?.severity ?? 'medium',
+          phrases: safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
+        });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
     }
     const result = await this.deps.engine.turn({
       courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.issuer, ctx.user.id),
