@@ -41,3 +41,16 @@ export function describeSchemaError(err: ErrorObject): string {
       return `${jsonPath(err.instancePath)}: ${err.message ?? 'invalid'}`;
   }
 }
+
+/** The invalid-JSON message of a config file with a line and column, which Node does not always give. */
+export function jsonParseProblem(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const at = /position (\d+)/.exec(message);
+  if (!at || /line \d+/.test(message)) return `$: invalid JSON: ${message}`;
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return `$: invalid JSON: ${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
+}
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `o[key]` when it is an array, else an empty one: for checks that run on documents a schema refused. */
+export const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);

@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { describeSchemaError } from '../validation';
+import { describeSchemaError, isObject } from '../validation';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 
@@ -93,11 +93,6 @@ export class LensError extends Error {
 const DEFAULT_LENS_DIR = path.join(projectRoot, 'config', 'lenses');
 const DEFAULT_SCHEMA_DIR = path.join(projectRoot, 'config', 'schemas');
 const LENS_SCHEMA_FILE = path.join(DEFAULT_SCHEMA_DIR, 'lens.schema.json');
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-
-
 
 const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [...new Set((errors ?? []).map(describeSchemaError))];
 

@@ -12,6 +12,7 @@
  */
 import { BERAKHLAK_VALUES, type BerakhlakValue, type JsonSchema, type Lens } from './lenses';
 import type { ChatMessage } from './provider';
+import { isObject } from '../validation';
 
 export const AKTUALISASI_STAGES = ['rancangan', 'pelaksanaan', 'laporan'] as const;
 export type AktualisasiStage = (typeof AKTUALISASI_STAGES)[number];
@@ -97,8 +98,6 @@ const LANGUAGE_LINES: Record<Locale, string> = {
 
 // ---------------------------------------------------------------------------------------------
 // The answer schema, described to the model field by field (one source of truth: the schema file)
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const range = (min: unknown, max: unknown): string => `${typeof min === 'number' ? min : 0} sampai ${String(max)}`;
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { describeSchemaError } from '../validation';
+import { arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../validation';
 import { projectRoot } from '../paths';
 
 export interface LocalizedText { id: string; en: string }
@@ -63,20 +63,6 @@ function validatorOf(): ValidateFunction<CoachingTemplate> {
   }
   return validator;
 }
-
-
-
-/** The invalid-JSON message with a line and column, which Node does not always give. */
-function parseProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const at = /position (\d+)/.exec(message);
-  if (!at || /line \d+/.test(message)) return `$: invalid JSON: ${message}`;
-  const before = text.slice(0, Number(at[1])).split('\n');
-  return `$: invalid JSON: ${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);
 
 /**
  * What the schema cannot check. Written defensively so it can run on a document the schema
@@ -142,7 +128,7 @@ function loadOne(file: string): CoachingTemplate {
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new TemplateError(file, [parseProblem(text, err)]);
+    throw new TemplateError(file, [jsonParseProblem(text, err)]);
   }
   const validate = validatorOf();
   const problems = validate(doc) ? [] : (validate.errors ?? []).map(describeSchemaError);

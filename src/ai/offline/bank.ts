@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { projectRoot } from '../../paths';
-import { ajv, describeSchemaError } from '../../validation';
+import { ajv, arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../../validation';
 import { tokenize } from './stemmer';
 
 export type Phase = 'goal' | 'reality' | 'options' | 'will';
@@ -72,19 +72,6 @@ function validatorOf(): ValidateFunction<QuestionBank> {
   }
   return validator;
 }
-
-
-
-function parseProblem(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const at = /position (\d+)/.exec(message);
-  if (!at || /line \d+/.test(message)) return `$: invalid JSON: ${message}`;
-  const before = text.slice(0, Number(at[1])).split('\n');
-  return `$: invalid JSON: ${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);
 
 /** A lexicon entry that would never match anything: no word or number left after tokenizing. */
 function emptyEntry(entry: string): boolean {
@@ -153,7 +140,7 @@ export function loadQuestionBank(file: string = DEFAULT_BANK_FILE): QuestionBank
   try {
     doc = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (err) {
-    throw new QuestionBankError(file, [parseProblem(text, err)]);
+    throw new QuestionBankError(file, [jsonParseProblem(text, err)]);
   }
   const validate = validatorOf();
   const problems = validate(doc) ? [] : (validate.errors ?? []).map(describeSchemaError);
