@@ -4,7 +4,7 @@
  * month). Each stop sends the turn to the offline engine with a clear reason, never an error page.
  */
 import { Schema } from 'mongoose';
-import { defineModel, isDuplicateKey } from '../db/model';
+import { defineModel, retryLostUpsert } from '../db/model';
 
 export type LimitReason = 'breakerOpen' | 'rateLimited' | 'userBudget' | 'courseBudget';
 
@@ -111,15 +111,7 @@ export class TokenBudgets {
   async spend(userKey: string, courseKey: string, tokens: number): Promise<void> {
     const { day, month } = budgetPeriods(this.now());
     const update = { $inc: { tokens, turns: 1 }, $set: { updatedAt: this.now() } };
-    // A counter's first two turns can race to create it: the loser counts again, now as an update.
-    const add = async (_id: string) => {
-      try {
-        await Usage.updateOne({ _id }, update, { upsert: true });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        await Usage.updateOne({ _id }, update, { upsert: true });
-      }
-    };
+    const add = (_id: string) => retryLostUpsert(() => Usage.updateOne({ _id }, update, { upsert: true }));
     await Promise.all([add(userUsageId(userKey, day)), add(courseUsageId(courseKey, month))]);
   }
 }

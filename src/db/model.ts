@@ -14,16 +14,21 @@ export function isDuplicateKey(err: unknown): boolean {
 }
 
 /**
- * Writes the whole document of an `_id`, creating it if needed. Two such writes racing on a new
- * `_id` can both try the insert (FerretDB does not retry an upsert that lost, as MongoDB does):
- * the loser tries again, now as a replace.
+ * Runs an upsert by `_id` again if it lost the race to create the document: two upserts of a new
+ * `_id` can both try the insert, and FerretDB does not retry the loser as MongoDB does. The second
+ * run finds the document and updates it.
  */
-export async function putById<T>(model: Model<T>, _id: string, doc: Record<string, unknown>): Promise<void> {
-  const clean = Object.fromEntries(Object.entries({ ...doc, _id }).filter(([, v]) => v !== undefined));
+export async function retryLostUpsert<R>(upsert: () => Promise<R>): Promise<R> {
   try {
-    await model.replaceOne({ _id }, clean, { upsert: true });
+    return await upsert();
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await model.replaceOne({ _id }, clean, { upsert: true });
+    return upsert();
   }
+}
+
+/** Writes the whole document of an `_id`, creating it if needed (undefined fields left out). */
+export async function putById<T>(model: Model<T>, _id: string, doc: Record<string, unknown>): Promise<void> {
+  const clean = Object.fromEntries(Object.entries({ ...doc, _id }).filter(([, v]) => v !== undefined));
+  await retryLostUpsert(() => model.replaceOne({ _id }, clean, { upsert: true }));
 }

@@ -18,6 +18,7 @@ import { translator } from '../web/i18n';
 import { launchContextFrom, type LaunchContext } from './context';
 import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
 import { IdTokenValidator } from './id-token';
+import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
 import { CLAIM } from './claims';
@@ -53,11 +54,6 @@ export interface LtiService {
   /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
   menteesOf(ctx: LaunchContext): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** MongoDB duplicate-key error: the nonce was seen before. */
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: number }).code === 11000;
 }
 
 export async function createLtiService(opts: LtiServiceOptions): Promise<LtiService> {
