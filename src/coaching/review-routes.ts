@@ -175,11 +175,10 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const activity = activityOf(res);
     const userId = req.params.userId;
     const t = translator(ctx.locale);
-    const [journal, review, delivery, deliveryRecord] = await Promise.all([
+    const [journal, review, { view: delivery, record: deliveryRecord }] = await Promise.all([
       coaching.journal(activity, userId),
       reviews.review(activity, userId),
-      outbox.view(activity._id, userId, ctx.courseKey),
-      outbox.history(activity._id, userId),
+      outbox.deliveryOf(activity._id, userId),
     ]);
     if (!journal.work) {
       await sendError(req, res, 404, 'manage.noSubmission', { locale: ctx.locale });

@@ -88,39 +88,47 @@ export class GradeOutbox {
     return true;
   }
 
-  /** Every delivery of a course (or of one activity), by delivery id. Two reads, whatever the class size. */
-  async viewsForCourse(courseKey: string, activityId?: string): Promise<Map<string, DeliveryView>> {
-    const filter = activityId ? { courseKey, activityId } : { courseKey };
+  /** Every delivery of a course, by delivery id. Two reads, whatever the class size. */
+  async viewsForCourse(courseKey: string): Promise<Map<string, DeliveryView>> {
     const [queued, statuses] = await Promise.all([
-      OutboxItem.find(filter, { deliveryId: 1, second: 1, kind: 1, createdAt: 1 }).lean<Array<Pick<OutboxItemDoc, 'deliveryId' | 'second' | 'kind' | 'createdAt'>>>(),
-      Delivery.find(filter, { history: 0 }).lean<DeliveryDoc[]>(),
+      OutboxItem.find({ courseKey }, { deliveryId: 1, second: 1, kind: 1, createdAt: 1 }).lean<Array<QueuedSummary & Pick<OutboxItemDoc, 'deliveryId'>>>(),
+      Delivery.find({ courseKey }, { history: 0 }).lean<DeliveryDoc[]>(),
     ]);
-    const latestQueued = new Map<string, Pick<OutboxItemDoc, 'second' | 'kind' | 'createdAt'>>();
+    const latestQueued = new Map<string, QueuedSummary>();
     for (const q of queued) {
       const seen = latestQueued.get(q.deliveryId);
       if (!seen || q.second > seen.second) latestQueued.set(q.deliveryId, q);
     }
-    const views = new Map<string, DeliveryView>();
     const byId = new Map(statuses.map((s) => [s._id, s]));
-    for (const s of statuses) {
-      if (s.failed && (s.sentSecond ?? -1) < s.failed.second) views.set(s._id, { state: 'failed', kind: s.failed.kind, reason: s.failed.reason, at: s.failed.at });
-      else if (s.sentAt) views.set(s._id, { state: 'sent', kind: s.sentKind ?? 'grade', sentAt: s.sentAt, second: s.sentSecond ?? 0, score: s.sentScore });
-    }
-    for (const [deliveryId, q] of latestQueued) {
-      const s = byId.get(deliveryId);
-      if (s && (s.sentSecond ?? -1) >= q.second) continue; // already delivered, its record not yet cleared
-      views.set(deliveryId, { state: 'waiting', kind: q.kind, queuedAt: q.createdAt, attempts: s?.attempts ?? 0, nextAttemptAt: s?.nextAttemptAt, lastError: s?.lastError });
+    const views = new Map<string, DeliveryView>();
+    for (const id of new Set([...byId.keys(), ...latestQueued.keys()])) {
+      const view = viewOf(byId.get(id), latestQueued.get(id));
+      if (view) views.set(id, view);
     }
     return views;
   }
 
-  async view(activityId: string, userId: string, courseKey: string): Promise<DeliveryView | undefined> {
+  /** One person's delivery for an activity (the review page): its view and its record with the history, read by `_id`. */
+  async deliveryOf(activityId: string, userId: string): Promise<{ view?: DeliveryView; record: DeliveryDoc | null }> {
     const deliveryId = deliveryIdOf(activityId, userId);
-    const views = await this.viewsForCourse(courseKey, activityId);
-    return views.get(deliveryId);
+    const [queued, record] = await Promise.all([
+      OutboxItem.find({ deliveryId }, { second: 1, kind: 1, createdAt: 1 }).lean<QueuedSummary[]>(),
+      Delivery.findById(deliveryId).lean<DeliveryDoc>(),
+    ]);
+    const latest = queued.reduce<QueuedSummary | undefined>((best, q) => (!best || q.second > best.second ? q : best), undefined);
+    return { view: viewOf(record ?? undefined, latest), record };
   }
+}
 
-  async history(activityId: string, userId: string): Promise<DeliveryDoc | null> {
-    return Delivery.findById(deliveryIdOf(activityId, userId)).lean<DeliveryDoc>();
+type QueuedSummary = Pick<OutboxItemDoc, 'second' | 'kind' | 'createdAt'>;
+
+/** Where a delivery stands: a later queued score waits; otherwise its record says refused or sent. */
+function viewOf(status: DeliveryDoc | undefined, latestQueued: QueuedSummary | undefined): DeliveryView | undefined {
+  // A queued score already delivered (its outbox record not yet cleared) does not count as waiting.
+  if (latestQueued && (status?.sentSecond ?? -1) < latestQueued.second) {
+    return { state: 'waiting', kind: latestQueued.kind, queuedAt: latestQueued.createdAt, attempts: status?.attempts ?? 0, nextAttemptAt: status?.nextAttemptAt, lastError: status?.lastError };
   }
+  if (status?.failed && (status.sentSecond ?? -1) < status.failed.second) return { state: 'failed', kind: status.failed.kind, reason: status.failed.reason, at: status.failed.at };
+  if (status?.sentAt) return { state: 'sent', kind: status.sentKind ?? 'grade', sentAt: status.sentAt, second: status.sentSecond ?? 0, score: status.sentScore };
+  return undefined;
 }
