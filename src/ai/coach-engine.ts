@@ -40,6 +40,8 @@ export interface TurnInput {
   self?: KnownPerson;
   /** Offline question ids already asked in this session (never asked twice). */
   asked: string[];
+  /** The text's safety screening when the caller already ran it (else it runs here). */
+  safety?: SafetyResult;
 }
 
 export interface AiTurn {
@@ -118,7 +120,7 @@ export class CoachEngine {
 
   private async answer(input: TurnInput): Promise<TurnResult> {
     // Before anything else, and whatever the engine: a person in danger gets care, not a lens.
-    const safety = screenReflection(input.text);
+    const safety = input.safety ?? screenReflection(input.text);
     const result = await this.lensAnswer(input, safety.hits.length ? safety : undefined);
     return safety.hits.length ? { ...result, safety } : result;
   }

@@ -50,11 +50,12 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     }
     const back = `${activityPath(ctx.courseKey, activity._id)}`;
     // Someone whose words show danger gets care now, not a consent form first.
-    if (!screenReflection(entry.text).stepBack && await deps.ai.mustAskConsent(ctx)) {
+    const safety = screenReflection(entry.text);
+    if (!safety.stepBack && await deps.ai.mustAskConsent(ctx)) {
       res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back }));
       return;
     }
-    await deps.ai.reflect(ctx, activity, entry, body.lens);
+    await deps.ai.reflect(ctx, activity, entry, body.lens, safety);
     res.redirect(303, `${withLtik(back, res.locals.ltik as string)}#ai-${encodeURIComponent(entry.key)}`);
   }));
 

@@ -14,7 +14,7 @@ import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import type { LaunchContext } from '../lti/context';
 import type { ConsentService } from '../privacy/consent';
-import { screenReflection, type SafetyCategory } from '../ai/safety';
+import { screenReflection, type SafetyCategory, type SafetyResult } from '../ai/safety';
 import type { ActivityDoc, EntryDoc } from './models';
 
 export interface StoredTurn {
@@ -113,7 +113,7 @@ export class AiCoaching {
   }
 
   /** One lens on one saved entry. The turn is stored before it is shown. */
-  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string): Promise<StoredTurn> {
+  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string, safety: SafetyResult = screenReflection(entry.text)): Promise<StoredTurn> {
     const id = latestId(activity._id, ctx.user.id, entry.key);
     const previous = await AiLatest.findById(id).lean<LatestDoc>();
     const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
@@ -121,7 +121,6 @@ export class AiCoaching {
     const context = section ? lensContext(activity.templateId, section.id, entry.key) : {};
     // A safety alert is written first: nothing that fails later may lose it. Its `_id` names the
     // entry and its text, so asking again about the same words does not alert the coach again.
-    const safety = screenReflection(entry.text);
     if (safety.top) {
       const top = safety.hits.find((h) => h.category === safety.top);
       const textHash = crypto.createHash('sha256').update(entry.text).digest('base64url').slice(0, 16);
@@ -144,7 +143,7 @@ export class AiCoaching {
       phase: context.phase, value: context.value, locale: ctx.locale,
       names: await this.deps.namesOf(activity.courseKey),
       self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
-      asked: previous?.asked ?? [],
+      asked: previous?.asked ?? [], safety,
     });
     const turn: StoredTurn = {
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),
