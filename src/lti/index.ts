@@ -133,6 +133,13 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
   });
 
+  /**
+   * Writes of login parameters still under way, by state. ltijs sets the state cookie
+   * synchronously, so the write cannot be awaited there; a launch refused for a missing cookie
+   * can come back before it lands, and then waits for it.
+   */
+  const pendingLogins = new Map<string, Promise<unknown>>();
+
   /** Keeps each login's parameters under its state, so a cookie-blocked launch can restart in a new window. */
   function captureLoginRequest(req: express.Request, res: express.Response, next: express.NextFunction): void {
     const params: Record<string, string> = {};
@@ -149,7 +156,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     res.cookie = ((name: string, value: unknown, options: express.CookieOptions) => {
       if (name.startsWith('state')) {
         const state = name.slice('state'.length);
-        LoginRequest.create({ state, params, expiresAt: new Date(Date.now() + 10 * 60 * 1000) }).catch((err) => log.warn({ err }, 'login request not kept'));
+        const write = LoginRequest.create({ state, params, expiresAt: new Date(Date.now() + 10 * 60 * 1000) })
+          .catch((err) => log.warn({ err }, 'login request not kept'))
+          .finally(() => pendingLogins.delete(state));
+        pendingLogins.set(state, write);
       }
       return setCookie(name, value, options);
     }) as typeof res.cookie;
@@ -207,6 +217,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     log.info({ code, path: req.path }, hasIdToken ? 'launch refused' : 'request without a valid ltik');
     let newWindowUrl: string | undefined;
     if (code === 'MISSING_VALIDATION_COOKIE' && typeof req.body?.state === 'string') {
+      await pendingLogins.get(req.body.state);
       const login = await LoginRequest.findOne({ state: req.body.state }).lean();
       if (login) newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
     }
