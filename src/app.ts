@@ -196,7 +196,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const ai = createAiCoaching(config, roster, courses);
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
-    facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays },
+    facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
   lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([

@@ -145,3 +145,72 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   expect(alerts?.map((a) => [a.category, a.severity])).toEqual([['selfHarm', 'high']]);
   expect(alerts?.[0].phrases.join(' ')).toMatch(/mengakhiri hidup/);
 });
+
+/** Posts the AI form as the page's script does and reads the server-sent events as they arrive. */
+async function streamReflect(url: string, form: Record<string, string>): Promise<{ status: number; type: string; events: Array<{ event: string; data: Record<string, unknown>; at: number }>; body: string }> {
+  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(form), headers: { Accept: 'text/event-stream' } });
+  const type = res.headers.get('content-type') ?? '';
+  const events: Array<{ event: string; data: Record<string, unknown>; at: number }> = [];
+  let body = '';
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    const text = decoder.decode(chunk, { stream: true });
+    body += text;
+    buffer += text;
+    const blocks = buffer.split('\n\n');
+    buffer = blocks.pop() as string;
+    for (const block of blocks) {
+      const name = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (name && data) events.push({ event: name, data: JSON.parse(data) as Record<string, unknown>, at: Date.now() });
+    }
+  }
+  return { status: res.status, type, events, body };
+}
+
+test('with the page\'s script the answer streams as server-sent events: pieces while the model writes, then the panel as the page shows it', async () => {
+  const { browser, ltik, activityUrl } = await journalOf('u-p-001');
+  const reflectUrl = `${activityUrl}/entries/refleksi/reflect`;
+  // Consent not given yet: the script is told where to go instead of a redirect it cannot show.
+  const asked = fake.requests.length;
+  const needConsent = await fetch(reflectUrl, { method: 'POST', body: new URLSearchParams({ ltik, lens: 'cermin' }), headers: { Accept: 'text/event-stream' } });
+  expect(needConsent.status).toBe(200);
+  const { navigate } = await needConsent.json() as { navigate: string };
+  expect(new URL(navigate, stack.baseUrl).pathname).toMatch(/\/ai\/consent$/);
+  expect(fake.requests.length).toBe(asked);
+  const consentUrl = `${stack.baseUrl}${new URL(activityUrl).pathname.replace(/\/activities\/.*$/, '')}/ai/consent`;
+  await browser.go(consentUrl, { form: { ltik, choice: 'accept' } });
+
+  // A bad lens is refused as a page (the script then posts the form itself and shows it).
+  const bad = await streamReflect(reflectUrl, { ltik, lens: 'oracle' });
+  expect(bad.status).toBe(400);
+  expect(bad.type).not.toContain('event-stream');
+
+  fake.reply({ respond: goodAnswer, chunkDelayMs: 20 });
+  const before = fake.requests.length;
+  const streamed = await streamReflect(reflectUrl, { ltik, lens: 'cermin' });
+  expect(streamed.status).toBe(200);
+  expect(streamed.type).toContain('text/event-stream');
+  expect(fake.requests.length).toBe(before + 1);
+  expect(fake.requests.at(-1)?.body?.stream).toBe(true);
+  const names = streamed.events.map((e) => e.event);
+  expect(names[0]).toBe('status');
+  expect(names.at(-1)).toBe('done');
+  const pieces = streamed.events.filter((e) => e.event === 'piece');
+  expect(pieces.map((p) => p.data.path)).toEqual(['observations[0]', 'questions[0]', 'values[0].evidence']);
+  expect(pieces[0].data.text).toContain('Ahmad Fauzi Hidayat'); // names put back before anything is sent to the page
+  // Really streamed: the first piece reached the client well before the end.
+  const done = streamed.events.at(-1) as unknown as { data: { html: string; engine: string }; at: number };
+  expect(done.at - pieces[0].at).toBeGreaterThan(100);
+  expect(done.data.engine).toBe('ai');
+  expect(done.data.html).toMatch(/^<section class="ai" id="ai-refleksi"/);
+  expect(done.data.html).toContain('Dijawab oleh AI (fake-model)');
+  expect(done.data.html).toContain('Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?');
+  expect(done.data.html).toContain('Mengapa jawaban ini?');
+  expect(done.data.html).toContain(`<input type="hidden" name="ltik" value="${ltik}">`); // the form works again at once
+  expect(streamed.body).not.toContain('[NAMA_');
+  // The same turn is on the page after a reload (it was stored before it was shown).
+  const page = await browser.go(`${activityUrl}?ltik=${encodeURIComponent(ltik)}`);
+  expect(page.body).toContain('Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?');
+});

@@ -71,6 +71,52 @@ test('the AI answers: the provider sees placeholders, not names or the NIK; the 
   expect(sent).toContain('[NIK_1]');
 });
 
+describe('streaming to the page', () => {
+  /** Records what a listener is told, with the time each piece arrived. */
+  function watcher() {
+    const seen: Array<{ kind: 'piece' | 'restart'; path?: string; text?: string; at: number }> = [];
+    return {
+      seen,
+      listener: {
+        piece: (p: { path: string; text: string }) => seen.push({ kind: 'piece', ...p, at: Date.now() }),
+        restart: () => seen.push({ kind: 'restart', at: Date.now() }),
+      },
+    };
+  }
+
+  test('pieces arrive one by one while the model writes, streamed from the provider, names put back; the result is the whole answer', async () => {
+    fake.reply({ respond: goodAnswer, chunkDelayMs: 15 });
+    const { seen, listener } = watcher();
+    const started = Date.now();
+    const result = await engine().turn(input(), listener);
+    const ended = Date.now();
+    if (result.engine !== 'ai') throw new Error(`offline: ${result.reason} ${result.detail ?? ''}`);
+    expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: 'json_object' } });
+    expect(seen.map((s) => s.path)).toEqual(['observations[0]', 'questions[0]', 'questions[1]', 'values[0].evidence']);
+    expect(seen[0].text).toContain('Ahmad Fauzi'); // restored
+    expect(seen[0].text).not.toContain('[NAMA_');
+    expect(seen[1].text).toBe(result.answer.questions[0]);
+    // Streamed, not handed over at the end: the first piece came well before the turn ended.
+    expect(seen[0].at - started).toBeLessThan(ended - started - 100);
+    expect(result.usage.completionTokens).toBeGreaterThan(0);
+  });
+
+  test('a piece that fails screening is never shown; a broken first answer is withdrawn (restart) and repaired without streaming', async () => {
+    fake.reply({ content: JSON.stringify({ observations: ['Nilai Anda 100/100.', 'Anda menjelaskan persyaratan satu per satu.'], questions: ['Apa lagi?'], values: [] }) });
+    const screened = watcher();
+    const result = await engine().turn(input(), screened.listener);
+    expect(result).toMatchObject({ engine: 'offline', reason: 'screened' });
+    expect(screened.seen.map((s) => s.text)).toEqual(['Anda menjelaskan persyaratan satu per satu.', 'Apa lagi?']);
+
+    fake.reply({ content: '{"questions": "bukan daftar", "note": "x"}' }, { respond: goodAnswer });
+    const repaired = watcher();
+    const second = await engine().turn(input(), repaired.listener);
+    expect(second).toMatchObject({ engine: 'ai', calls: 2 });
+    expect(repaired.seen.map((s) => s.kind)).toEqual(['piece', 'piece', 'restart']);
+    expect(fake.requests.at(-1)?.body?.stream).toBeFalsy();
+  });
+});
+
 test('without a provider, without consent, with AI off or a lens the activity does not offer: the offline engine, saying why, and nothing sent', async () => {
   expect(await engine(false).turn(input())).toMatchObject({ engine: 'offline', reason: 'noProvider' });
   expect(await engine().turn(input({ consented: false }))).toMatchObject({ engine: 'offline', reason: 'noConsent' });

@@ -11,9 +11,10 @@ import type { LensAnswer, LensLibrary } from './lenses';
 import { screenOutput } from './lenses';
 import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from './offline/engine';
 import type { Phase as GrowStep } from './offline/bank';
+import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
 import { ProviderError, type AiProvider, type ChatMessage } from './provider';
-import { redact, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
+import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
 import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
@@ -75,6 +76,17 @@ export interface OfflineTurn {
 
 export type TurnResult = AiTurn | OfflineTurn;
 
+/**
+ * Who watches a turn as it streams: each whole string of the AI's answer, screened and with the
+ * names put back, as soon as it has arrived; and word that the first answer was refused and a
+ * repair is under way (what was shown so far is withdrawn). The result of `turn()` is still what
+ * counts: it may be the offline engine's even after pieces were shown.
+ */
+export interface TurnListener {
+  piece(piece: { path: string; text: string }): void;
+  restart(): void;
+}
+
 export interface CoachEngineDeps {
   lenses: LensLibrary;
   bank: QuestionBank;
@@ -98,8 +110,8 @@ export class CoachEngine {
   }
 
   /** A turn, recorded in the audit whichever engine answered. */
-  async turn(input: TurnInput): Promise<TurnResult> {
-    const result = await this.answer(input);
+  async turn(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
+    const result = await this.answer(input, listener);
     if (result.calls > 0 && this.deps.limits && result.usage) {
       await this.deps.limits.budgets.spend(input.userKey, input.courseKey, result.usage.promptTokens + result.usage.completionTokens);
     }
@@ -118,14 +130,14 @@ export class CoachEngine {
     return undefined;
   }
 
-  private async answer(input: TurnInput): Promise<TurnResult> {
+  private async answer(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
     // Before anything else, and whatever the engine: a person in danger gets care, not a lens.
     const safety = input.safety ?? screenReflection(input.text);
-    const result = await this.lensAnswer(input, safety.hits.length ? safety : undefined);
+    const result = await this.lensAnswer(input, safety.hits.length ? safety : undefined, listener);
     return safety.hits.length ? { ...result, safety } : result;
   }
 
-  private async lensAnswer(input: TurnInput, safety?: SafetyResult): Promise<TurnResult> {
+  private async lensAnswer(input: TurnInput, safety: SafetyResult | undefined, listener?: TurnListener): Promise<TurnResult> {
     if (safety?.stepBack) return this.offline(input, 'safety');
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
@@ -145,12 +157,29 @@ export class CoachEngine {
     const usage = { promptTokens: 0, completionTokens: 0 };
     let calls = 0;
     let latencyMs = 0;
-    let model = this.deps.provider.settings.model;
+    const provider = this.deps.provider;
+    let model = provider.settings.model;
+    const screenContext = { text: redaction.text, placeholders: Object.keys(redaction.map) };
+    // Only the first call streams: a repair answers whole, after the page was told to wait.
+    const streamed = (messages: ChatMessage[], watcher: TurnListener) => {
+      const leaves = new JsonLeafStream();
+      return provider.stream(messages, (delta) => {
+        for (const leaf of leaves.push(delta)) {
+          const key = leaf.path[leaf.path.length - 1];
+          // Value codes are not prose; a piece that fails screening is never shown (the end result will say why).
+          if (leaf.path[0] === 'values' && key === 'value') continue;
+          if (screenOutput(key === 'evidence' ? { evidence: leaf.value } : [leaf.value], screenContext).length) continue;
+          watcher.piece({ path: pathText(leaf.path), text: restore(leaf.value, redaction.map) });
+        }
+      }, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+    };
     const ask = async (messages: ChatMessage[]) => {
       calls += 1;
       let completion;
       try {
-        completion = await (this.deps.provider as AiProvider).complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+        completion = listener && calls === 1
+          ? await streamed(messages, listener)
+          : await provider.complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
         breaker?.succeeded();
       } catch (err) {
         // Only the provider's own trouble opens the breaker; one entry it refuses (too long, filtered) does not.
@@ -170,6 +199,7 @@ export class CoachEngine {
       let parsed = this.deps.lenses.parse(lens.id, raw);
       if (!parsed.ok) {
         // One repair: the model sees what was wrong and answers again, as JSON only.
+        listener?.restart();
         raw = await ask([...built.messages, { role: 'assistant', content: raw.slice(0, 8000) }, {
           role: 'user',
           content: `Jawaban tadi tidak sesuai skema JSON lensa ini: ${parsed.errors.slice(0, 5).join('; ')}. Jawab lagi hanya dengan satu objek JSON yang sesuai skema.`,
@@ -177,7 +207,7 @@ export class CoachEngine {
         parsed = this.deps.lenses.parse(lens.id, raw);
         if (!parsed.ok) return this.offline(input, 'invalidAnswer', { ...extra(), detail: parsed.errors.slice(0, 3).join('; ') });
       }
-      const problems = screenOutput(parsed.value, { text: redaction.text, placeholders: Object.keys(redaction.map) });
+      const problems = screenOutput(parsed.value, screenContext);
       if (problems.length) return this.offline(input, 'screened', { ...extra(), detail: problems.map((p) => `${p.kind} ${p.path}`).join('; ') });
       return {
         engine: 'ai', lensId: lens.id, promptVersion: built.promptVersion, model, answer: restoreDeep(parsed.value, redaction.map),

@@ -1,16 +1,19 @@
 /**
- * The participant's AI help: asking a lens on a saved entry (a plain form post: works without
- * JavaScript), and consent — what is sent where, for how long; accept, decline, withdraw.
+ * The participant's AI help: asking a lens on a saved entry (a plain form post that works without
+ * JavaScript, or the same post streamed back as server-sent events for the page's script), and consent — what is sent where, for how long; accept, decline, withdraw.
  */
 import express from 'express';
+import type { Logger } from 'pino';
 import { handle } from '../web/async';
 import { sendError } from '../web/errors';
 import { launchOf, requireAudience } from '../web/guards';
 import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { renderPage, sendPage } from '../web/render';
+import { openEventStream, wantsEventStream } from '../web/sse';
 import { renderConsent, type ConsentService, type ConsentText } from '../privacy/consent';
 import type { AiCoaching } from './ai-turns';
-import { activityPath, coursePath, withLtik } from './links';
+import { activityPath, coursePath, entryPath, withLtik } from './links';
+import { aiPanelLocals } from './participant-routes';
 import { activityOf, loadActivity } from './load-activity';
 import { validateConsentChoice, validateReflect } from './schemas';
 import { screenReflection } from '../ai/safety';
@@ -22,6 +25,7 @@ export interface AiRoutesDeps {
   consent: ConsentService;
   consentText: ConsentText;
   facts: { provider: string; model: string; retentionDays: number };
+  log: Logger;
 }
 
 /** Only a path inside this course may be returned to. */
@@ -52,11 +56,40 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     // Someone whose words show danger gets care now, not a consent form first.
     const safety = screenReflection(entry.text);
     if (!safety.stepBack && await deps.ai.mustAskConsent(ctx)) {
-      res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back }));
+      const consentUrl = withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back });
+      // A script cannot follow a redirect to a page: it is told where to go.
+      if (wantsEventStream(req)) res.status(200).json({ navigate: consentUrl });
+      else res.redirect(303, consentUrl);
       return;
     }
-    await deps.ai.reflect(ctx, activity, entry, body.lens, safety);
-    res.redirect(303, `${withLtik(back, res.locals.ltik as string)}#ai-${encodeURIComponent(entry.key)}`);
+    if (!wantsEventStream(req)) {
+      await deps.ai.reflect(ctx, activity, entry, body.lens, safety);
+      res.redirect(303, `${withLtik(back, res.locals.ltik as string)}#ai-${encodeURIComponent(entry.key)}`);
+      return;
+    }
+    // The page's script asked for a stream: each piece of the answer as it arrives, then the
+    // panel exactly as the page would show it. The turn is kept even if the participant leaves.
+    const t = translator(ctx.locale);
+    const events = openEventStream(res);
+    events.send('status', { message: t('ai.streamReading') });
+    try {
+      const turn = await deps.ai.reflect(ctx, activity, entry, body.lens, safety, {
+        piece: (piece) => events.send('piece', piece),
+        restart: () => events.send('status', { message: t('ai.streamRetrying'), restart: true }),
+      });
+      const html = await renderPage('partials/ai-panel', {
+        locale: ctx.locale, title: '', key: entry.key, readOnly: false, ltik: res.locals.ltik as string,
+        ai: aiPanelLocals(deps.ai, ctx, activity, new Map([[entry.key, turn]])),
+        paths: { entry: (key: string) => entryPath(ctx.courseKey, activity._id, key) },
+        link: (path: string) => withLtik(path, res.locals.ltik as string),
+      });
+      events.send('done', { engine: turn.result.engine, html: html.trim() });
+    } catch (err) {
+      deps.log.error({ err, path: req.path }, 'streamed AI turn failed');
+      events.send('failed', { message: t('ai.streamFailed') });
+    } finally {
+      events.end();
+    }
   }));
 
   router.get('/ai/consent', handle(async (req, res) => {

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import type { CoachEngine, TurnResult } from '../ai/coach-engine';
+import type { CoachEngine, TurnListener, TurnResult } from '../ai/coach-engine';
 import type { LensLibrary } from '../ai/lenses';
 import { lensContext } from '../ai/prompt';
 import type { NameMatcher } from '../ai/redaction';
@@ -112,8 +112,8 @@ export class AiCoaching {
     return this.deps.providerConfigured && this.deps.consent.mustAsk(ctx.platform.issuer, ctx.user.id);
   }
 
-  /** One lens on one saved entry. The turn is stored before it is shown. */
-  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string, safety: SafetyResult = screenReflection(entry.text)): Promise<StoredTurn> {
+  /** One lens on one saved entry, streamed to `listener` when given. The turn is stored before its result is shown. */
+  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string, safety: SafetyResult = screenReflection(entry.text), listener?: TurnListener): Promise<StoredTurn> {
     const id = latestId(activity._id, ctx.user.id, entry.key);
     const previous = await AiLatest.findById(id).lean<LatestDoc>();
     const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
@@ -144,7 +144,7 @@ export class AiCoaching {
       names: await this.deps.namesOf(activity.courseKey),
       self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
       asked: previous?.asked ?? [], safety,
-    });
+    }, listener);
     const turn: StoredTurn = {
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),
       courseKey: activity.courseKey, activityId: activity._id, userId: ctx.user.id, key: entry.key, lensId, result,

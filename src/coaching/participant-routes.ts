@@ -12,7 +12,7 @@ import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { journalKey, MAX_ENTRY_CHARS, type TextProblem } from './domain';
 import { activityPath, coursePath, entryPath, withLtik } from './links';
-import type { AiCoaching } from './ai-turns';
+import type { AiCoaching, StoredTurn } from './ai-turns';
 import { caringMessage, type SafetyResult } from '../ai/safety';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
@@ -38,6 +38,17 @@ export function visibilityLabel(visibility: Visibility, submitted: boolean, t: T
   return submitted ? t('visibility.submitted') : t(`visibility.${visibility}`);
 }
 
+/** What the AI panel of an entry (views/partials/ai-panel.ejs) needs, on the journal page and alone after a streamed answer. */
+export function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activity: ActivityDoc, latest: Map<string, StoredTurn>) {
+  return {
+    lenses: aiCoaching.lensesFor(activity, ctx.locale),
+    latest,
+    providerName: aiCoaching.providerName,
+    caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
+    consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
+  };
+}
+
 export interface JournalPageOptions {
   status?: number;
   notice?: string;
@@ -60,13 +71,7 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   // The participant's AI help (set by participantRoutes): lenses this activity offers, latest answers.
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
   const ai = aiCoaching && activity.aiMode !== 'off'
-    ? {
-      lenses: aiCoaching.lensesFor(activity, ctx.locale),
-      latest: await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)),
-      providerName: aiCoaching.providerName,
-      caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
-      consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
-    }
+    ? aiPanelLocals(aiCoaching, ctx, activity, await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)))
     : undefined;
   await sendPage(res, opts.status ?? 200, 'journal', {
     ai,
