@@ -13,11 +13,12 @@ import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from '
 import type { Phase as GrowStep } from './offline/bank';
 import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
-import { ProviderError, type AiProvider, type ChatMessage } from './provider';
+import { askJson, limitReached, type Limits } from './ask';
+import type { AiProvider } from './provider';
 import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
-import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
+import type { LimitReason } from './limits';
 import { screenReflection, type SafetyResult } from './safety';
 
 export type OfflineReason = 'safety' | 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
@@ -92,11 +93,9 @@ export interface CoachEngineDeps {
   bank: QuestionBank;
   /** Absent: no provider configured (the offline engine answers every turn). */
   provider?: AiProvider;
-  limits?: { breaker: CircuitBreaker; rate: RateLimiter; budgets: TokenBudgets };
+  limits?: Limits;
   audit?: AiAudit;
 }
-
-const BREAKER_KINDS = new Set(['unreachable', 'timeout', 'server', 'rateLimited', 'auth']);
 
 export class CoachEngine {
   constructor(private readonly deps: CoachEngineDeps) {}
@@ -117,17 +116,6 @@ export class CoachEngine {
     }
     await this.deps.audit?.record({ courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: input.lensId, result, text: input.text });
     return result;
-  }
-
-  private async limitReached(input: TurnInput): Promise<LimitReason | undefined> {
-    const limits = this.deps.limits;
-    if (!limits) return undefined;
-    if (!limits.rate.take(input.userKey)) return 'rateLimited';
-    const budget = await limits.budgets.check(input.userKey, input.courseKey);
-    if (budget !== 'ok') return budget;
-    // Last: in half-open state this lets exactly one turn through, which must then report.
-    if (!limits.breaker.allow()) return 'breakerOpen';
-    return undefined;
   }
 
   private async answer(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
@@ -151,71 +139,34 @@ export class CoachEngine {
       lens, activity: input.activity, phase: input.phase, value: input.value,
       promptText: input.promptText, text: redaction.text, locale: input.locale,
     });
-    const limit = await this.limitReached(input);
+    const limit = await limitReached(this.deps.limits, input.userKey, input.courseKey);
     if (limit) return this.offline(input, limit);
-    const breaker = this.deps.limits?.breaker;
-    const usage = { promptTokens: 0, completionTokens: 0 };
-    let calls = 0;
-    let latencyMs = 0;
-    const provider = this.deps.provider;
-    let model = provider.settings.model;
     const screenContext = { text: redaction.text, placeholders: Object.keys(redaction.map) };
-    // Only the first call streams: a repair answers whole, after the page was told to wait.
-    const streamed = (messages: ChatMessage[], watcher: TurnListener) => {
-      const leaves = new JsonLeafStream();
-      return provider.stream(messages, (delta) => {
+    const leaves = new JsonLeafStream();
+    const asked = await askJson(this.deps.provider, this.deps.limits?.breaker, {
+      messages: built.messages, maxTokens: built.maxTokens, temperature: built.temperature,
+      parse: (raw) => this.deps.lenses.parse(lens.id, raw),
+      // Each whole string, as it arrives: value codes are not prose, and a piece that fails
+      // screening is never shown (the end result will say why).
+      onDelta: listener && ((delta) => {
         for (const leaf of leaves.push(delta)) {
           const key = leaf.path[leaf.path.length - 1];
-          // Value codes are not prose; a piece that fails screening is never shown (the end result will say why).
           if (leaf.path[0] === 'values' && key === 'value') continue;
           if (screenOutput(key === 'evidence' ? { evidence: leaf.value } : [leaf.value], screenContext).length) continue;
-          watcher.piece({ path: pathText(leaf.path), text: restore(leaf.value, redaction.map) });
+          listener.piece({ path: pathText(leaf.path), text: restore(leaf.value, redaction.map) });
         }
-      }, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
+      }),
+      onRepair: listener && (() => listener.restart()),
+    });
+    const { usage, calls, latencyMs, model } = asked.stats;
+    const extra = { redactions: redaction.counts, usage: { ...usage }, calls };
+    if (asked.kind === 'failed') return this.offline(input, 'providerFailed', { ...extra, detail: `${asked.error.kind}: ${asked.error.reason}` });
+    if (asked.kind === 'invalid') return this.offline(input, 'invalidAnswer', { ...extra, detail: asked.errors.slice(0, 3).join('; ') });
+    const problems = screenOutput(asked.value, screenContext);
+    if (problems.length) return this.offline(input, 'screened', { ...extra, detail: problems.map((p) => `${p.kind} ${p.path}`).join('; ') });
+    return {
+      engine: 'ai', lensId: lens.id, promptVersion: built.promptVersion, model, answer: restoreDeep(asked.value, redaction.map),
+      usage, latencyMs, redactions: redaction.counts, calls,
     };
-    const ask = async (messages: ChatMessage[]) => {
-      calls += 1;
-      let completion;
-      try {
-        completion = listener && calls === 1
-          ? await streamed(messages, listener)
-          : await provider.complete(messages, { json: true, maxTokens: built.maxTokens, temperature: built.temperature });
-        breaker?.succeeded();
-      } catch (err) {
-        // Only the provider's own trouble opens the breaker; one entry it refuses (too long, filtered) does not.
-        if (err instanceof ProviderError && BREAKER_KINDS.has(err.kind)) breaker?.failed();
-        else breaker?.succeeded();
-        throw err;
-      }
-      usage.promptTokens += completion.usage.promptTokens;
-      usage.completionTokens += completion.usage.completionTokens;
-      latencyMs += completion.latencyMs;
-      model = completion.model;
-      return completion.content;
-    };
-    const extra = () => ({ redactions: redaction.counts, usage: { ...usage }, calls });
-    try {
-      let raw = await ask(built.messages);
-      let parsed = this.deps.lenses.parse(lens.id, raw);
-      if (!parsed.ok) {
-        // One repair: the model sees what was wrong and answers again, as JSON only.
-        listener?.restart();
-        raw = await ask([...built.messages, { role: 'assistant', content: raw.slice(0, 8000) }, {
-          role: 'user',
-          content: `Jawaban tadi tidak sesuai skema JSON lensa ini: ${parsed.errors.slice(0, 5).join('; ')}. Jawab lagi hanya dengan satu objek JSON yang sesuai skema.`,
-        }]);
-        parsed = this.deps.lenses.parse(lens.id, raw);
-        if (!parsed.ok) return this.offline(input, 'invalidAnswer', { ...extra(), detail: parsed.errors.slice(0, 3).join('; ') });
-      }
-      const problems = screenOutput(parsed.value, screenContext);
-      if (problems.length) return this.offline(input, 'screened', { ...extra(), detail: problems.map((p) => `${p.kind} ${p.path}`).join('; ') });
-      return {
-        engine: 'ai', lensId: lens.id, promptVersion: built.promptVersion, model, answer: restoreDeep(parsed.value, redaction.map),
-        usage, latencyMs, redactions: redaction.counts, calls,
-      };
-    } catch (err) {
-      if (!(err instanceof ProviderError)) throw err;
-      return this.offline(input, 'providerFailed', { ...extra(), detail: `${err.kind}: ${err.reason}` });
-    }
   }
 }
