@@ -48,6 +48,8 @@ import { AiProvider } from './ai/provider';
 import { nameMatcher, type KnownPerson, type NameMatcher } from './ai/redaction';
 import { AiCoaching, ensureAiTurnIndexes, safetyAlerts } from './coaching/ai-turns';
 import { aiRoutes } from './coaching/ai-routes';
+import { DraftService } from './coaching/ai-drafts';
+import { CoachDrafter, loadDraftPrompt } from './ai/coach-draft';
 import { ConsentService, ensureConsentIndexes, loadConsentText } from './privacy/consent';
 
 export interface AppDeps {
@@ -74,6 +76,7 @@ export interface CerminApp {
 interface AppServices {
   ai: AiCoaching;
   aiRouter: express.Router;
+  drafts: DraftService;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -82,7 +85,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -101,7 +104,7 @@ function appRoutes({ ai, aiRouter, lti, coaching, reviews, roster, outbox, roste
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
-  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts }));
+  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts }));
   course.use(aiRouter);
   course.use('/activities', participantRoutes(coaching, ai));
   return router;
@@ -129,15 +132,16 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const a = config.ai;
   const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
   const lenses = loadLenses();
-  const engine = new CoachEngine({
-    lenses, bank: loadQuestionBank(), provider,
-    limits: {
-      breaker: new CircuitBreaker(a.breakerFailures, a.breakerCooldownSeconds * 1000),
-      rate: new RateLimiter(a.turnsPerMinute, 60_000),
-      budgets: new TokenBudgets({ userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }),
-    },
-    audit: new AiAudit({ keepRawText: () => a.keepRawText }),
-  });
+  const bank = loadQuestionBank();
+  // One breaker, rate limit, budget and audit for every AI task: a coach's drafts and the participants' lenses share the provider.
+  const limits = {
+    breaker: new CircuitBreaker(a.breakerFailures, a.breakerCooldownSeconds * 1000),
+    rate: new RateLimiter(a.turnsPerMinute, 60_000),
+    budgets: new TokenBudgets({ userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }),
+  };
+  const audit = new AiAudit({ keepRawText: () => a.keepRawText });
+  const engine = new CoachEngine({ lenses, bank, provider, limits, audit });
+  const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider, limits, audit });
   const consentText = loadConsentText();
   const consent = new ConsentService(consentText, { provider: a.providerName, model: a.model, baseUrl: a.baseUrl ?? null, retentionDays: a.rawTextRetentionDays });
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
@@ -154,11 +158,12 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     if (!view.error && view.members.length) matchers.set(courseKey, { at: Date.now(), matcher });
     return matcher;
   };
+  const pseudonym = (issuer: string, userId: string) => pseudonymOf(config.lti.key, issuer, userId);
   const coaching = new AiCoaching({
-    engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf,
-    pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
+    engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
   });
-  return { coaching, consent, consentText };
+  const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
+  return { coaching, consent, consentText, drafts };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -198,7 +203,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(),

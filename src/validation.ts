@@ -2,6 +2,7 @@
  * The one ajv instance for request bodies, CLI arguments and platform answers (the config loader
  * keeps its own: it fills defaults). Schemas compile once, at module load.
  */
+import fs from 'node:fs';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 
@@ -54,3 +55,18 @@ export function jsonParseProblem(text: string, err: unknown): string {
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** `o[key]` when it is an array, else an empty one: for checks that run on documents a schema refused. */
 export const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);
+
+/** A JSON config file read and parsed, or why it could not be (a byte-order mark is allowed). */
+export function readJsonFile(file: string): { doc?: unknown; problem?: string } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { problem: `cannot read: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  try {
+    return { doc: JSON.parse(text.replace(/^\uFEFF/, '')) };
+  } catch (err) {
+    return { problem: `invalid JSON: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -440,7 +440,7 @@ describe('screening an answer', () => {
     expect(reasons.map((r) => [r.kind, r.path])).toEqual([['grade', '$.observations[0]'], ['grade', '$.observations[0]']]);
     expect(reasons[0].message).toMatch(/Nilai Anda 100/);
     expect(kinds({ ...ok, caution: 'Anda lulus.' })).toEqual(['grade']);
-    for (const s of ['Skor 85.', 'Tulisan ini mendapat nilai 90.', 'Kira-kira 80 dari 100.', 'Your score is 85.', 'You passed this phase.', 'Predikat: sangat baik.', 'Nilai: B+', 'tidak lulus', '8/10']) {
+    for (const s of ['Skor 85.', 'Nilai akhir Anda: 100.', 'Your final score is 85.', 'Tulisan ini mendapat nilai 90.', 'Kira-kira 80 dari 100.', 'Your score is 85.', 'You passed this phase.', 'Predikat: sangat baik.', 'Nilai: B+', 'tidak lulus', '8/10']) {
       expect([s, kinds({ ...ok, questions: [s] })]).toEqual([s, ['grade']]);
     }
     // Values, numbers and dates in ordinary sentences are not grades.

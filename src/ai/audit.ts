@@ -1,5 +1,5 @@
 /**
- * The AI audit: one record per coaching turn, whichever engine answered — who (a pseudonym, not
+ * The AI audit: one record per coaching turn or coach's draft, whichever engine answered — who (a pseudonym, not
  * the LTI user id), where, which lens and prompt version, which model, tokens, latency, outcome,
  * and how much was redacted. The participant's text and the answer are kept only when an admin
  * turns that on (and then fall under the retention setting of the governance work).
@@ -7,7 +7,6 @@
 import crypto from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
-import type { TurnResult } from './coach-engine';
 
 export interface AuditDoc {
   _id: string;
@@ -56,12 +55,20 @@ export function pseudonymOf(secret: string, issuer: string, userId: string): str
   return crypto.createHmac('sha256', secret).update(JSON.stringify(['ai-audit', issuer, userId])).digest('base64url').slice(0, 22);
 }
 
+type Usage = { promptTokens: number; completionTokens: number };
+
+/** What any AI task reports (a participant's lens turn, a coach's draft). */
+export type AuditedResult =
+  | { engine: 'ai'; promptVersion: string; model: string; usage: Usage; latencyMs: number; calls: number; redactions?: Record<string, number>; answer: unknown }
+  | { engine: 'offline'; reason: string; detail?: string; usage?: Usage; calls: number; redactions?: Record<string, number>; answer: unknown };
+
 export interface AuditEntry {
   courseKey: string;
   activityId: string;
   user: string;
+  /** The lens, or the task's prompt id (a coach's draft). */
   lensId: string;
-  result: TurnResult;
+  result: AuditedResult;
   text: string;
 }
 

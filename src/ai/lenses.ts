@@ -17,7 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { describeSchemaError, isObject } from '../validation';
+import { describeSchemaError, isObject, readJsonFile } from '../validation';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 
@@ -96,19 +96,6 @@ const LENS_SCHEMA_FILE = path.join(DEFAULT_SCHEMA_DIR, 'lens.schema.json');
 
 const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [...new Set((errors ?? []).map(describeSchemaError))];
 
-function readJson(file: string): { doc?: unknown; problem?: string } {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { problem: `cannot read: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  try {
-    return { doc: JSON.parse(text.replace(/^\uFEFF/, '')) };
-  } catch (err) {
-    return { problem: `invalid JSON: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
 
 /**
  * What makes an output schema strict, walked through every node: objects closed with
@@ -234,7 +221,7 @@ export class LensLibrary {
  */
 export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = DEFAULT_SCHEMA_DIR): LensLibrary {
   const ajv = new Ajv({ allErrors: true, strict: true });
-  const lensSchema = readJson(LENS_SCHEMA_FILE);
+  const lensSchema = readJsonFile(LENS_SCHEMA_FILE);
   if (lensSchema.problem) throw new LensError(LENS_SCHEMA_FILE, [lensSchema.problem]);
   const validateLens = ajv.compile(lensSchema.doc as object);
 
@@ -250,7 +237,7 @@ export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = D
   const validators = new Map<string, ValidateFunction<LensAnswer>>();
   for (const name of names) {
     const file = path.join(dir, name);
-    const read = readJson(file);
+    const read = readJsonFile(file);
     if (read.problem) throw new LensError(file, [`$: ${read.problem}`]);
     const doc = read.doc;
     const problems = validateLens(doc) ? [] : describeAll(validateLens.errors);
@@ -268,7 +255,7 @@ export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = D
     let schema: JsonSchema | undefined;
     if (isObject(doc) && typeof doc.outputSchema === 'string' && /^lens-output-[a-z0-9][a-z0-9-]{0,40}$/.test(doc.outputSchema)) {
       const schemaFile = path.join(schemaDir, `${doc.outputSchema}.schema.json`);
-      const s = readJson(schemaFile);
+      const s = readJsonFile(schemaFile);
       if (s.problem) problems.push(`$.outputSchema: ${schemaFile}: ${s.problem}`);
       else {
         const strict = outputSchemaProblems(s.doc);
@@ -396,7 +383,7 @@ export interface ScreenContext {
 const PLACEHOLDER = /\[[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*_\d+\]/g;
 
 const GRADE_PATTERNS: Array<[RegExp, string]> = [
-  [/(?<![\p{L}\p{N}])(?:nilai|skor|score|grade|rating|peringkat)(?:\s+(?:anda|akhir|kamu|your|final|total))?(?:\s+(?:adalah|ialah|sebesar|menjadi|is|of))?\s*[:=]?\s*\d{1,3}(?:[.,]\d+)?(?![\p{N}])/iu, 'a score'],
+  [/(?<![\p{L}\p{N}])(?:nilai|skor|score|grade|rating|peringkat)(?:\s+(?:anda|akhir|kamu|your|final|total)){0,2}(?:\s+(?:adalah|ialah|sebesar|menjadi|is|of))?\s*[:=]?\s*\d{1,3}(?:[.,]\d+)?(?![\p{N}])/iu, 'a score'],
   [/(?<![\p{N}/])(?:\d{1,3}(?:[.,]\d+)?\s*)?\/\s*100(?![\p{N}/])|(?<![\p{N}/])\d{1,2}\s*\/\s*10(?![\p{N}/])/u, 'a mark out of 10 or 100'],
   [/(?<![\p{N}])\d{1,3}\s+(?:dari|out of)\s+100(?![\p{N}])/iu, 'a mark out of 100'],
   [/(?<![\p{L}])(?:lulus|kelulusan|meluluskan|diluluskan)(?![\p{L}])/iu, 'a pass or fail verdict'],

@@ -15,8 +15,12 @@ export interface ReviewDraft {
   model?: string;
   promptVersion?: string;
   feedback: string;
-  /** criterion id → suggested level index, with the participant's words that support it. */
-  levels: Record<string, { level: number; evidence?: string }>;
+  /** criterion id → suggested level index, with the participant's words that support it and why. */
+  levels: Record<string, { level: number; evidence?: string; reason?: string }>;
+  /** Why the offline engine drafted instead of the AI (absent for an AI draft). */
+  offlineReason?: string;
+  /** What was replaced before the text was sent (an AI draft). */
+  redactions?: Record<string, number>;
   createdAt: Date;
 }
 

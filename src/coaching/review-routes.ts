@@ -22,10 +22,11 @@ import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../db/change-marks';
-import { validateRosterQuery } from './schemas';
+import { validateDraftRequest, validateRosterQuery } from './schemas';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
 import type { SafetyAlertDoc } from './ai-turns';
+import type { DraftService } from './ai-drafts';
 
 export interface ReviewRoutesDeps {
   coaching: CoachingService;
@@ -35,6 +36,8 @@ export interface ReviewRoutesDeps {
   pageSize: number;
   /** The course's safety alerts from the AI coach (newest first). */
   alertsOf?: (courseKey: string) => Promise<SafetyAlertDoc[]>;
+  /** Drafts feedback and a rubric suggestion for the coach (the AI coach engine). */
+  drafts?: DraftService;
 }
 
 /** Everyone the roster lists plus anyone with work who is not in it (a stale roster must not hide work). */
@@ -205,13 +208,14 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
       notice: extra.notice,
       visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
-      promptText: (key: string) => activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, ''),
+      promptText: (key: string) => promptTextOf(activity, key),
+      draftAction: deps.drafts ? `${self}/draft` : undefined,
       formatTime: (d: Date) => formatTime(d, ctx.locale),
       deliveryText: (d: DeliveryView | undefined) => deliveryText(d, t, ctx.locale),
     });
   }
 
-  const notices: Record<string, string> = { reopened: 'review.reopenedNotice', finalized: 'review.finalizedNotice', held: 'review.heldNotice', retried: 'review.retriedNotice' };
+  const notices: Record<string, string> = { reopened: 'review.reopenedNotice', finalized: 'review.finalizedNotice', held: 'review.heldNotice', retried: 'review.retriedNotice', drafted: 'review.draftedNotice' };
   router.get('/activities/:activityId/submissions/:userId', coachOnly, activityInUrl, handle(async (req, res) => {
     const t = translator(launchOf(res).locale);
     const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
@@ -243,6 +247,33 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string, { [parsed.release === 'held' ? 'held' : 'finalized']: '1' }));
   }));
 
+  router.post('/activities/:activityId/submissions/:userId/draft', coachOnly, activityInUrl, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const activity = activityOf(res);
+    const userId = req.params.userId;
+    if (!deps.drafts) {
+      await sendError(req, res, 404, 'error.notFound', { locale: ctx.locale });
+      return;
+    }
+    if (!validateDraftRequest(req.body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    const journal = await coaching.journal(activity, userId);
+    if (journal.work?.status !== 'submitted') {
+      await sendError(req, res, 409, 'review.notSubmitted', { locale: ctx.locale });
+      return;
+    }
+    // Only what the coach may read is drafted from: a private entry never reaches the AI this way.
+    const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }) && e.text.trim() !== '');
+    if (!visible.length) {
+      await sendError(req, res, 409, 'review.nothingToDraft', { locale: ctx.locale });
+      return;
+    }
+    await deps.drafts.draftFor(ctx, activity, { id: userId, name: journal.work.userName }, visible, (key) => promptTextOf(activity, key));
+    res.redirect(303, `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string, { drafted: '1' })}#draft-h`);
+  }));
+
   router.post('/activities/:activityId/submissions/:userId/retry-delivery', coachOnly, activityInUrl, handle(async (req, res) => {
     const ctx = launchOf(res);
     const activity = activityOf(res);
@@ -265,6 +296,11 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   }));
 
   return router;
+}
+
+/** The question an entry answers (a dated journal entry: its date). */
+function promptTextOf(activity: ActivityDoc, key: string): string {
+  return activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, '');
 }
 
 /** Times in Indonesia's western zone (WIB), where Latsar runs on the clock of most agencies. */

@@ -102,3 +102,10 @@ export const validateConsentChoice = ajv.compile<{ choice: 'accept' | 'decline' 
   required: ['choice'],
   properties: { choice: { enum: ['accept', 'decline', 'withdraw'] }, back: { type: 'string', maxLength: 500 }, ltik },
 });
+
+/** The coach asking for a draft: nothing but the session (the submission is named by the URL). */
+export const validateDraftRequest = ajv.compile<{ ltik?: string }>({
+  type: 'object',
+  additionalProperties: false,
+  properties: { ltik },
+});
