@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler, requestLocale, sendError } from './web/e
 import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
 import { audiencePages } from './web/pages';
+import type { AiAdminDeps } from './web/ai-admin';
 import { sendPage } from './web/render';
 import { securityHeaders } from './web/security';
 import { ensureSetupIndexes, setupRouter } from './web/setup';
@@ -77,6 +78,7 @@ interface AppServices {
   ai: AiCoaching;
   aiRouter: express.Router;
   drafts: DraftService;
+  aiAdmin: AiAdminDeps;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -85,7 +87,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -102,7 +104,7 @@ function appRoutes({ ai, aiRouter, drafts, lti, coaching, reviews, roster, outbo
   const course = express.Router({ mergeParams: true });
   router.use('/courses/:courseKey', requireOwnCourse, course);
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
-  course.use(audiencePages({ lti, coaching }));
+  course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts }));
   course.use(aiRouter);
@@ -163,7 +165,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
-  return { coaching, consent, consentText, drafts };
+  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName } };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -203,7 +205,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(),
@@ -247,7 +249,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     const locale = requestLocale(req);
     await sendPage(res, 200, 'landing', { locale, title: translator(locale)('landing.title'), demoUrl: demo ? '/demo' : undefined, registrationUrl: lti.urls.registrationUrl });
   }));
-  app.use('/setup', setupRouter({ registry: lti.registry, urls: lti.urls, secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://') }));
+  app.use('/setup', setupRouter({ registry: lti.registry, urls: lti.urls, secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://'), ai: ai.admin }));
   app.use('/lti', lti.app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

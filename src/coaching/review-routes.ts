@@ -22,7 +22,7 @@ import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../db/change-marks';
-import { validateDraftRequest, validateRosterQuery } from './schemas';
+import { validateSessionOnly, validateRosterQuery } from './schemas';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
 import type { SafetyAlertDoc } from './ai-turns';
@@ -255,7 +255,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await sendError(req, res, 404, 'error.notFound', { locale: ctx.locale });
       return;
     }
-    if (!validateDraftRequest(req.body)) {
+    if (!validateSessionOnly(req.body)) {
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }

@@ -103,8 +103,8 @@ export const validateConsentChoice = ajv.compile<{ choice: 'accept' | 'decline' 
   properties: { choice: { enum: ['accept', 'decline', 'withdraw'] }, back: { type: 'string', maxLength: 500 }, ltik },
 });
 
-/** The coach asking for a draft: nothing but the session (the submission is named by the URL). */
-export const validateDraftRequest = ajv.compile<{ ltik?: string }>({
+/** A button whose post carries nothing but the session (a coach's draft request, the admin's connection test): what it acts on is in the URL. */
+export const validateSessionOnly = ajv.compile<{ ltik?: string }>({
   type: 'object',
   additionalProperties: false,
   properties: { ltik },

@@ -1,6 +1,7 @@
 /**
  * Course-level pages per audience: the participant's "not ready yet", the coach's list of the
- * course's activities, the mentor's room, the admin console. Thin: guard, gather, render.
+ * course's activities, the mentor's room, the admin console (with the AI provider's "test
+ * connection"). Thin: guard, gather, render.
  */
 import express from 'express';
 import type { CoachingService } from '../coaching/service';
@@ -12,8 +13,10 @@ import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
 import { translator } from './i18n';
 import { sendPage } from './render';
+import { aiProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { validateSessionOnly } from '../coaching/schemas';
 
-export interface PagesDeps { lti: Pick<LtiService, 'registry' | 'urls' | 'menteesOf'>; coaching: CoachingService }
+export interface PagesDeps { lti: Pick<LtiService, 'registry' | 'urls' | 'menteesOf'>; coaching: CoachingService; ai: AiAdminDeps }
 
 export function audiencePages(deps: PagesDeps): express.Router {
   const course = express.Router({ mergeParams: true });
@@ -50,10 +53,24 @@ export function audiencePages(deps: PagesDeps): express.Router {
     });
   }));
   // An LMS admin arriving by launch sees and manages only the platform they came from.
-  course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
+  async function adminPage(res: express.Response, aiProvider: AiProviderView): Promise<void> {
     const ctx = launchOf(res);
     const own = await deps.lti.registry.summary(ctx.platform.platformId);
-    await sendPage(res, 200, 'admin', { ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string) });
+    await sendPage(res, 200, 'admin', {
+      ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
+      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`,
+    });
+  }
+  course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
+    await adminPage(res, aiProviderView(deps.ai));
+  }));
+  course.post('/admin/ai-test', requireAudience('admin'), handle(async (req, res) => {
+    const ctx = launchOf(res);
+    if (!validateSessionOnly(req.body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    await adminPage(res, await testedProviderView(deps.ai, translator(ctx.locale)));
   }));
   return course;
 }

@@ -12,6 +12,8 @@ import { handle } from './async';
 import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
+import { aiProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import type { Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
 
 interface SetupTokenDoc { hash: string; expiresAt: Date; usedAt?: Date }
@@ -59,7 +61,7 @@ function readCookie(req: express.Request, name: string): string | undefined {
   return undefined;
 }
 
-export interface SetupDeps { registry: PlatformRegistry; urls: ToolUrls; secret: string; secureCookies: boolean }
+export interface SetupDeps { registry: PlatformRegistry; urls: ToolUrls; secret: string; secureCookies: boolean; ai: AiAdminDeps }
 
 export function setupRouter(deps: SetupDeps): express.Router {
   const router = express.Router();
@@ -92,8 +94,25 @@ export function setupRouter(deps: SetupDeps): express.Router {
       await sendError(req, res, 403, 'setup.badToken', { locale });
       return;
     }
+    await adminPage(res, locale, session, aiProviderView(deps.ai));
+  }));
+
+  async function adminPage(res: express.Response, locale: Locale, session: string, aiProvider: AiProviderView): Promise<void> {
     const t = translator(locale);
-    await sendPage(res, 200, 'admin', { locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf: mac(`csrf:${session}`) });
+    await sendPage(res, 200, 'admin', {
+      locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf: mac(`csrf:${session}`),
+      aiProvider, aiTestAction: '/setup/ai-test#ai-provider-h',
+    });
+  }
+
+  router.post('/ai-test', handle(async (req, res) => {
+    const locale = requestLocale(req);
+    const session = sessionOf(req);
+    if (!session || (req.body as Record<string, unknown>).csrf !== mac(`csrf:${session}`)) {
+      await sendError(req, res, 403, 'setup.badToken', { locale });
+      return;
+    }
+    await adminPage(res, locale, session, await testedProviderView(deps.ai, translator(locale)));
   }));
 
   router.post('/platforms', handle(async (req, res) => {

@@ -1,0 +1,70 @@
+/**
+ * The admin's view of the AI provider: what is configured (never the key itself) and "test
+ * connection", whose result says in plain words what works and, when it fails, what to check.
+ * Shown on both admin pages (an LTI administrator's launch and the setup-token session).
+ */
+import type { AiProvider, ProviderFailureKind } from '../ai/provider';
+import type { Translate } from './i18n';
+
+export interface AiAdminDeps {
+  provider?: AiProvider;
+  providerName: string;
+}
+
+export type ConnectionTest = Awaited<ReturnType<AiProvider['testConnection']>>;
+
+export interface AiProviderView {
+  configured: boolean;
+  name: string;
+  baseUrl?: string;
+  model?: string;
+  keySet?: boolean;
+  timeoutMs?: number;
+  test?: { ok: boolean; message: string; detail?: string };
+}
+
+/** The base URL as safe to show: no user, password, query or fragment (some gateways put keys there). */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(?)';
+  }
+}
+
+const FAILURE_KEYS: Record<ProviderFailureKind, string> = {
+  auth: 'aiAdmin.fail.auth',
+  unreachable: 'aiAdmin.fail.unreachable',
+  timeout: 'aiAdmin.fail.timeout',
+  notFound: 'aiAdmin.fail.notFound',
+  rateLimited: 'aiAdmin.fail.rateLimited',
+  badRequest: 'aiAdmin.fail.other',
+  server: 'aiAdmin.fail.other',
+  empty: 'aiAdmin.fail.empty',
+};
+
+/** A test's result as the admin reads it: what happened, and what to check. */
+export function connectionMessage(result: ConnectionTest, settings: { model: string; timeoutMs: number }, t: Translate): { ok: boolean; message: string; detail?: string } {
+  if (result.ok) {
+    const key = result.modelListed === null ? 'aiAdmin.okUnlisted' : result.modelListed ? 'aiAdmin.ok' : 'aiAdmin.okModelMissing';
+    return { ok: result.modelListed !== false, message: t(key, { ms: result.latencyMs, model: settings.model }) };
+  }
+  return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), detail: result.reason };
+}
+
+export function aiProviderView(deps: AiAdminDeps, test?: AiProviderView['test']): AiProviderView {
+  const p = deps.provider;
+  if (!p) return { configured: false, name: deps.providerName };
+  return {
+    configured: true, name: deps.providerName, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
+    keySet: Boolean(p.settings.apiKey), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
+  };
+}
+
+/** Runs the test (when a provider is configured) and returns the view with its result. */
+export async function testedProviderView(deps: AiAdminDeps, t: Translate): Promise<AiProviderView> {
+  if (!deps.provider) return aiProviderView(deps);
+  const result = await deps.provider.testConnection();
+  return aiProviderView(deps, connectionMessage(result, deps.provider.settings, t));
+}
