@@ -26,6 +26,12 @@ test('defaults plus environment give one typed object', () => {
   expect(cfg.database.uri).toBeUndefined();
 });
 
+test('the AI limits and audit settings come from the environment too; a word that is not a boolean is named', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, AI_USER_DAILY_TOKENS: '0', AI_TURNS_PER_MINUTE: '2', AI_KEEP_RAW_TEXT: 'true', AI_RAW_TEXT_RETENTION_DAYS: '30' } });
+  expect(cfg.ai).toMatchObject({ userDailyTokens: 0, turnsPerMinute: 2, keepRawText: true, rawTextRetentionDays: 30 });
+  expect(problemsOf({ NODE_ENV: 'development', LTI_KEY: KEY, AI_KEEP_RAW_TEXT: 'yes' }).join('\n')).toContain('AI_KEEP_RAW_TEXT');
+});
+
 test('every bad key is named at once, with the environment variable to fix', () => {
   const problems = problemsOf({ NODE_ENV: 'development', LTI_KEY: 'short', PORT: 'eighty', PUBLIC_URL: 'moodle', MONGODB_URI: 'postgres://x', AI_BASE_URL: 'not a url', LOG_LEVEL: 'loud' });
   const text = problems.join('\n');

@@ -76,7 +76,7 @@ export interface AppConfig {
 }
 
 /** Environment variable → path in the config object, and how to read it. */
-const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'number' | 'boolean-or-auto' }> = [
+const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'number' | 'boolean' | 'boolean-or-auto' }> = [
   { env: 'NODE_ENV', path: 'env', type: 'string' },
   { env: 'PORT', path: 'port', type: 'number' },
   { env: 'HOST', path: 'host', type: 'string' },
@@ -96,6 +96,14 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
   { env: 'AI_TIMEOUT_MS', path: 'ai.timeoutMs', type: 'number' },
   { env: 'AI_PROVIDER_NAME', path: 'ai.providerName', type: 'string' },
+  { env: 'AI_MAX_RETRIES', path: 'ai.maxRetries', type: 'number' },
+  { env: 'AI_USER_DAILY_TOKENS', path: 'ai.userDailyTokens', type: 'number' },
+  { env: 'AI_COURSE_MONTHLY_TOKENS', path: 'ai.courseMonthlyTokens', type: 'number' },
+  { env: 'AI_TURNS_PER_MINUTE', path: 'ai.turnsPerMinute', type: 'number' },
+  { env: 'AI_BREAKER_FAILURES', path: 'ai.breakerFailures', type: 'number' },
+  { env: 'AI_BREAKER_COOLDOWN_SECONDS', path: 'ai.breakerCooldownSeconds', type: 'number' },
+  { env: 'AI_KEEP_RAW_TEXT', path: 'ai.keepRawText', type: 'boolean' },
+  { env: 'AI_RAW_TEXT_RETENTION_DAYS', path: 'ai.rawTextRetentionDays', type: 'number' },
   { env: 'DEMO', path: 'demo.enabled', type: 'boolean-or-auto' },
   { env: 'DEMO_PARTICIPANTS', path: 'demo.participants', type: 'number' },
   { env: 'GRADES_WORKER', path: 'grades.workerEnabled', type: 'boolean-or-auto' },
@@ -201,6 +209,9 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
     if (type === 'number') {
       const n = Number(raw);
       setPath(merged, dotted, Number.isFinite(n) && raw.trim() !== '' ? n : raw);
+    } else if (type === 'boolean') {
+      // Anything but true/false stays a string, which the schema then refuses by name.
+      setPath(merged, dotted, raw === 'true' ? true : raw === 'false' ? false : raw);
     } else {
       setPath(merged, dotted, raw);
     }
