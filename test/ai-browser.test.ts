@@ -7,7 +7,7 @@
  */
 import { Browser as HttpBrowser } from './support/browser';
 import { placeActivities } from './support/coaching';
-import { launchChromium, launchInFrame, until, watchProblems, type Browser, type Frame } from './support/chromium';
+import { launchChromium, launchInFrame, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 
@@ -44,20 +44,24 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function writeEntry(frame: Frame): Promise<void> {
-  await frame.fill('form[data-autosave] textarea', TEXT);
-  await frame.click('form[data-autosave] button[type=submit]');
-  await until(async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'saved');
-}
-
-test('consent first, then the answer streams into the panel and becomes the page\'s own panel', async () => {
+/** A participant's journal in the LMS iframe, with one entry written and saved. */
+async function journalWithEntry(user: string): Promise<{ context: BrowserContext; page: Page; frame: Frame; problems: string[] }> {
   const context = await chromium.newContext();
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   const problems = watchProblems(page);
-  let frame = await launchInFrame(page, `${stack.demoBase}/launch?user=u-p-001&link=${linkId}`, LANDED);
+  const frame = await launchInFrame(page, `${stack.demoBase}/launch?user=${user}&link=${linkId}`, LANDED);
   await frame.waitForSelector('form[data-autosave] textarea');
-  await writeEntry(frame);
+  await frame.fill('form[data-autosave] textarea', TEXT);
+  await frame.click('form[data-autosave] button[type=submit]');
+  await until(async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'saved');
+  return { context, page, frame, problems };
+}
+
+test('consent first, then the answer streams into the panel and becomes the page\'s own panel', async () => {
+  const opened = await journalWithEntry('u-p-001');
+  const { context, page, problems } = opened;
+  let { frame } = opened;
   // The panel appears once the entry is saved (after a reload: it belongs to a saved entry).
   await frame.goto(frame.url());
   await frame.waitForSelector('form[data-ai-stream]');
@@ -121,13 +125,7 @@ test('consent first, then the answer streams into the panel and becomes the page
 });
 
 test('a failing provider: the offline engine\'s questions replace the live card, saying why', async () => {
-  const context = await chromium.newContext();
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  const problems = watchProblems(page);
-  const frame = await launchInFrame(page, `${stack.demoBase}/launch?user=u-p-002&link=${linkId}`, LANDED);
-  await frame.waitForSelector('form[data-autosave] textarea');
-  await writeEntry(frame);
+  const { context, frame, problems } = await journalWithEntry('u-p-002');
   const consent = new URL(frame.url());
   consent.pathname = consent.pathname.replace(/\/activities\/.*$/, '/ai/consent');
   const ltik = consent.searchParams.get('ltik') as string;
