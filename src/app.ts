@@ -18,6 +18,10 @@ import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
 import { audiencePages } from './web/pages';
 import type { AiAdminDeps } from './web/ai-admin';
+import { RecommendService } from './recommend/service';
+import { recommendRoutes } from './recommend/routes';
+import { ensureRecommendIndexes } from './recommend/store';
+import { loadSampleCatalog } from './recommend/catalog';
 import { sendPage } from './web/render';
 import { securityHeaders } from './web/security';
 import { ensureSetupIndexes, setupRouter } from './web/setup';
@@ -79,6 +83,7 @@ interface AppServices {
   aiRouter: express.Router;
   drafts: DraftService;
   aiAdmin: AiAdminDeps;
+  recommend: RecommendService;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -87,7 +92,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -108,7 +113,15 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, lti, coaching, reviews, rost
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts }));
   course.use(aiRouter);
-  course.use('/activities', participantRoutes(coaching, ai));
+  course.use(recommendRoutes({ recommend }));
+  course.use('/activities', participantRoutes(coaching, ai, {
+    service: recommend,
+    decidedLevels: async (activity, userId) => {
+      // Only a decision the participant has been given shapes what they are offered.
+      const decision = (await reviews.review(activity, userId))?.decision;
+      return decision?.released ? decision.levels : undefined;
+    },
+  }));
   return router;
 }
 
@@ -165,7 +178,8 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
-  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName } };
+  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank });
+  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -205,10 +219,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
-    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(),
+    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(),
   ]);
 
   const gradeWorker = new GradeWorker({
@@ -250,6 +264,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     await sendPage(res, 200, 'landing', { locale, title: translator(locale)('landing.title'), demoUrl: demo ? '/demo' : undefined, registrationUrl: lti.urls.registrationUrl });
   }));
   app.use('/setup', setupRouter({ registry: lti.registry, urls: lti.urls, secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://'), ai: ai.admin }));
+  // A catalog import may be a whole file: its form gets a larger body limit than ltijs's 100 kB
+  // (parsed here first, so ltijs's own parser leaves it alone); the import itself then says
+  // clearly when a file is over its limit.
+  app.use('/lti/app/courses/:courseKey/materials/import', express.urlencoded({ extended: false, limit: '4mb' }));
   app.use('/lti', lti.app);
   app.use(notFoundHandler);
   app.use(errorHandler(log));

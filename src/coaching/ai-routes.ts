@@ -12,7 +12,7 @@ import { renderPage, sendPage } from '../web/render';
 import { openEventStream, wantsEventStream } from '../web/sse';
 import { renderConsent, type ConsentService, type ConsentText } from '../privacy/consent';
 import type { AiCoaching } from './ai-turns';
-import { activityPath, coursePath, entryPath, withLtik } from './links';
+import { activityPath, coursePath, entryPath, safeBack, withLtik } from './links';
 import { aiPanelLocals } from './participant-routes';
 import { activityOf, loadActivity } from './load-activity';
 import { validateConsentChoice, validateReflect } from './schemas';
@@ -26,11 +26,6 @@ export interface AiRoutesDeps {
   consentText: ConsentText;
   facts: { provider: string; model: string; retentionDays: number };
   log: Logger;
-}
-
-/** Only a path inside this course may be returned to. */
-function safeBack(courseKey: string, back: unknown): string | undefined {
-  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !/\/\/|\.\.|[#?\\]/.test(back) ? back : undefined;
 }
 
 export function aiRoutes(deps: AiRoutesDeps): express.Router {

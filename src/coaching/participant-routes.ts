@@ -18,6 +18,10 @@ import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
 import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
 import type { CoachingService, SaveResult } from './service';
+import type { RecommendService } from '../recommend/service';
+import type { CatalogItem } from '../recommend/catalog';
+import { formatSize } from '../recommend/explain';
+import { connectionAsksToSaveData, prefersDataSaver } from '../web/preferences';
 
 const wantsJson = (req: express.Request) => req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
 
@@ -49,6 +53,33 @@ export function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activi
   };
 }
 
+/** What the recommendations need from the page (set by participantRoutes when the recommender is on). */
+export interface JournalRecommender {
+  service: RecommendService;
+  /** The coach's released decision's levels on this participant's work, if any. */
+  decidedLevels(activity: ActivityDoc, userId: string): Promise<Record<string, number> | undefined>;
+}
+
+/** The recommendations section of the journal page, once something is written. */
+async function recommendationsFor(res: express.Response, ctx: LaunchContext, activity: ActivityDoc, entries: EntryDoc[]) {
+  const recommender = res.locals.recommender as JournalRecommender | undefined;
+  if (!recommender || !entries.some((e) => e.text.trim())) return undefined;
+  const saveData = connectionAsksToSaveData(res.req.headers);
+  const chosen = await prefersDataSaver(ctx.platform.issuer, ctx.user.id);
+  const items = await recommender.service.forParticipant({
+    courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver: chosen || saveData,
+    activity, entries, decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
+  });
+  const base = `${coursePath(ctx.courseKey)}/recommend`;
+  return {
+    items, dataSaver: chosen || saveData, dataSaverAuto: saveData && !chosen, dataSaverAction: `${base}/data-saver`,
+    back: activityPath(ctx.courseKey, activity._id),
+    openPath: (id: string) => `${base}/${encodeURIComponent(id)}/open`,
+    markPath: (id: string) => `${base}/${encodeURIComponent(id)}/mark`,
+    size: (item: CatalogItem) => (item.sizeKb ? formatSize(item.sizeKb, ctx.locale) : ''),
+  };
+}
+
 export interface JournalPageOptions {
   status?: number;
   notice?: string;
@@ -73,8 +104,9 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   const ai = aiCoaching && activity.aiMode !== 'off'
     ? aiPanelLocals(aiCoaching, ctx, activity, await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)))
     : undefined;
+  const recs = opts.preview ? undefined : await recommendationsFor(res, ctx, activity, journal.entries);
   await sendPage(res, opts.status ?? 200, 'journal', {
-    ai,
+    ai, recs,
     locale: ctx.locale,
     title: activity.title,
     ctx, activity, journal, entries, submitted, today, datedKeys,
@@ -93,11 +125,12 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   });
 }
 
-export function participantRoutes(coaching: CoachingService, ai?: AiCoaching): express.Router {
+export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, recommender?: JournalRecommender): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(requireAudience('participant'));
   router.use((_req, res, next) => {
     res.locals.aiCoaching = ai;
+    res.locals.recommender = recommender;
     next();
   });
 

@@ -31,6 +31,6 @@ export async function currentMark(scope: string): Promise<string> {
 }
 
 /** What a course's views are read from, each with its own mark: a change to one re-reads only it. */
-export type CourseSource = 'roster' | 'activities' | 'work' | 'reviews' | 'grades';
+export type CourseSource = 'roster' | 'activities' | 'work' | 'reviews' | 'grades' | 'catalog';
 
 export const courseScope = (courseKey: string, source: CourseSource): string => `course:${courseKey}:${source}`;

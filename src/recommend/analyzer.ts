@@ -63,7 +63,7 @@ function plainTokens(text: string): AnalyzedToken[] {
  * laku: perilaku; guna: pengguna; orang: orang tua).
  */
 export const RETRIEVAL_STOPWORDS: ReadonlySet<string> = new Set(
-  `jadi lebih sering tetap dulu cara siapa kali ingin kira bilang kata mulai sampai masing buat minta
+  `per satu jadi lebih sering tetap dulu cara siapa kali ingin kira bilang kata mulai sampai masing buat minta
   punya kembali cukup memang sekarang kemarin besok lama pertama dua tiga empat lima enam tujuh delapan
   sembilan sepuluh puluh ratus ribu
   the a an of to and or in on at for with is are was were be been being it its this that these those

@@ -1,0 +1,266 @@
+/**
+ * Recommendation pages and forms. Participants: open an item (recorded, then on to the material),
+ * mark it helpful / not helpful / done, turn data saver on or off. Coaches (and admins) of the
+ * course: the catalog with what participants did with each item, add and edit course items,
+ * retire them, endorse or hide any item, import a CSV or JSON file (all or nothing, each problem
+ * with its line) and export the course's items. Plain forms: all of it works without JavaScript.
+ */
+import express from 'express';
+import { handle } from '../web/async';
+import { sendError } from '../web/errors';
+import { launchOf, requireAudience } from '../web/guards';
+import { translator, type Translate } from '../web/i18n';
+import { sendPage } from '../web/render';
+import { rememberDataSaver } from '../web/preferences';
+import { coursePath, safeBack, withLtik } from '../coaching/links';
+import { ajv } from '../validation';
+import { BERAKHLAK_VALUES } from '../ai/lenses';
+import type { CatalogItem } from './catalog';
+import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';
+import { checkItem, type Person, type RecommendService } from './service';
+import { VALUE_NAMES } from './explain';
+
+const ltik = { type: 'string', maxLength: 4096 } as const;
+const back = { type: 'string', maxLength: 500 } as const;
+const ITEM_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
+
+const validateMark = ajv.compile<{ mark: 'helpful' | 'notHelpful' | 'done' | 'clear'; back?: string; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['mark'],
+  properties: { mark: { enum: ['helpful', 'notHelpful', 'done', 'clear'] }, back, ltik },
+});
+const validateDataSaver = ajv.compile<{ dataSaver: 'on' | 'off'; back?: string; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['dataSaver'],
+  properties: { dataSaver: { enum: ['on', 'off'] }, back, ltik },
+});
+const validateCuration = ajv.compile<{ state: 'endorsed' | 'hidden' | 'none'; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['state'],
+  properties: { state: { enum: ['endorsed', 'hidden', 'none'] }, ltik },
+});
+const validateStatus = ajv.compile<{ status: 'active' | 'retired'; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['status'],
+  properties: { status: { enum: ['active', 'retired'] }, ltik },
+});
+/** The import form: the file's text (the limit is checked after, to say it in words), replace or not. */
+const validateImport = ajv.compile<{ text: string; replace?: '1'; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['text'],
+  properties: { text: { type: 'string' }, replace: { const: '1' }, ltik },
+});
+const short = (max: number) => ({ type: 'string', maxLength: max }) as const;
+const listField = { anyOf: [short(2000), { type: 'array', maxItems: 20, items: short(80) }] } as const;
+/** The item form as posted (checkbox groups arrive as a string or an array). */
+const validateItemForm = ajv.compile<ItemForm>({
+  type: 'object', additionalProperties: false,
+  properties: {
+    id: short(100), title: short(400), description: short(4000), url: short(2048), type: short(20), language: short(5),
+    sizeKb: short(20), durationMinutes: short(20), values: listField, competencies: short(2000), tags: short(2000), level: short(20), phases: listField, ltik,
+  },
+});
+interface ItemForm {
+  id?: string; title?: string; description?: string; url?: string; type?: string; language?: string; sizeKb?: string; durationMinutes?: string;
+  values?: string | string[]; competencies?: string; tags?: string; level?: string; phases?: string | string[]; ltik?: string;
+}
+
+const listOf = (v: string | string[] | undefined): string[] => (Array.isArray(v) ? v : (v ?? '').split(/[,;]/)).map((s) => s.trim()).filter(Boolean);
+const numberOf = (v: string | undefined): number | string | undefined => {
+  const t = (v ?? '').trim();
+  if (!t) return undefined;
+  return /^\d{1,9}$/.test(t) ? Number(t) : t; // not a number: left as text for the schema to refuse by name
+};
+
+/** The form's fields as a catalog item (the catalog schema then decides). */
+export function itemFromForm(form: ItemForm, id?: string): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    id: id ?? (form.id ?? '').trim(), title: (form.title ?? '').trim(), description: (form.description ?? '').trim(), url: (form.url ?? '').trim(),
+    type: form.type, language: form.language, sizeKb: numberOf(form.sizeKb), durationMinutes: numberOf(form.durationMinutes),
+    values: listOf(form.values), competencies: listOf(form.competencies), tags: listOf(form.tags), level: form.level,
+  };
+  const phases = listOf(form.phases);
+  if (phases.length) item.phases = phases;
+  return Object.fromEntries(Object.entries(item).filter(([, v]) => v !== undefined));
+}
+
+const FIELDS = ['id', 'title', 'description', 'url', 'type', 'language', 'sizeKb', 'durationMinutes', 'values', 'competencies', 'tags', 'level', 'phases'];
+
+/** The fields a refused item names, in form order (the catalog's messages read `$[0].url: …`). */
+function problemFields(problems: string[]): string[] {
+  const named = new Set(problems.map((p) => /^\$\[0\]\.?([a-zA-Z]+)/.exec(p)?.[1] ?? /'([a-zA-Z]+)'/.exec(p)?.[1] ?? 'form'));
+  return FIELDS.filter((f) => named.has(f));
+}
+
+/** One import problem as a sentence for the coach. */
+export function importProblemText(p: ImportProblem, t: Translate): string {
+  return t(`import.problem.${p.code}`, { line: p.line, id: p.id ?? '', field: p.field ?? '', detail: p.detail ?? '' });
+}
+
+export function recommendRoutes(deps: { recommend: RecommendService }): express.Router {
+  const router = express.Router({ mergeParams: true });
+  const participant = requireAudience('participant');
+  const coach = requireAudience('coach', 'admin');
+  const personOf = (res: express.Response): Person => {
+    const ctx = launchOf(res);
+    return { id: ctx.user.id, name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id };
+  };
+  const backTo = (res: express.Response, backPath: unknown, fallback: string, anchor = '#rekomendasi') => {
+    const ctx = launchOf(res);
+    res.redirect(303, `${withLtik(safeBack(ctx.courseKey, backPath) ?? fallback, res.locals.ltik as string)}${anchor}`);
+  };
+
+  // ---- Participants ----
+  router.get('/recommend/:itemId/open', participant, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const url = ITEM_ID.test(req.params.itemId) ? await deps.recommend.open(ctx.courseKey, ctx.user.id, req.params.itemId) : undefined;
+    if (!url) {
+      await sendError(req, res, 404, 'rec.notFound', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, url);
+  }));
+
+  router.post('/recommend/:itemId/mark', participant, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateMark(body) || !ITEM_ID.test(req.params.itemId)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    if (!(await deps.recommend.mark(ctx.courseKey, ctx.user.id, req.params.itemId, body.mark))) {
+      await sendError(req, res, 404, 'rec.notFound', { locale: ctx.locale });
+      return;
+    }
+    backTo(res, body.back, `${coursePath(ctx.courseKey)}/participant`);
+  }));
+
+  router.post('/recommend/data-saver', participant, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateDataSaver(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    await rememberDataSaver(ctx.platform.issuer, ctx.user.id, body.dataSaver === 'on');
+    backTo(res, body.back, `${coursePath(ctx.courseKey)}/participant`);
+  }));
+
+  // ---- Coaches ----
+  const base = (courseKey: string) => `${coursePath(courseKey)}/materials`;
+
+  async function catalogPage(req: express.Request, res: express.Response, status: number, extra: { notice?: string; problems?: string[]; form?: Record<string, unknown>; importText?: string; importProblems?: string[] } = {}): Promise<void> {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const entries = await deps.recommend.coachView(ctx.courseKey);
+    await sendPage(res, status, 'materials', {
+      locale: ctx.locale, title: t('materials.title'), ctx, ltik: res.locals.ltik as string,
+      link: (path: string, q?: Record<string, string>) => withLtik(path, res.locals.ltik as string, q), base: base(ctx.courseKey),
+      coachHome: `${coursePath(ctx.courseKey)}/coach`, entries, values: BERAKHLAK_VALUES, valueName: (v: keyof typeof VALUE_NAMES) => VALUE_NAMES[v]?.[ctx.locale] ?? v,
+      notice: extra.notice, problems: extra.problems ?? [], form: extra.form ?? {}, importText: extra.importText ?? '', importProblems: extra.importProblems ?? [],
+      maxImportKb: Math.round(MAX_IMPORT_BYTES / 1000), editing: undefined,
+    });
+  }
+
+  const notices: Record<string, string> = { added: 'materials.added', updated: 'materials.updated', imported: 'materials.imported', curated: 'materials.curated', status: 'materials.statusChanged' };
+  router.get('/materials', coach, handle(async (req, res) => {
+    const t = translator(launchOf(res).locale);
+    const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
+    await catalogPage(req, res, 200, { notice: key ? t(notices[key], { n: String(req.query[key]) }) : undefined });
+  }));
+
+  /** The add and edit forms' shared path: the form → an item, or the page again with what to fix. */
+  async function itemOrProblems(req: express.Request, res: express.Response, id?: string): Promise<CatalogItem | undefined> {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const body = req.body as unknown;
+    if (!validateItemForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return undefined;
+    }
+    const checked = checkItem(itemFromForm(body, id));
+    if (checked.ok) return checked.item;
+    const fields = problemFields(checked.problems).map((f) => t(`materials.field.${f}`));
+    await catalogPage(req, res, 400, { problems: [t('materials.fixFields', { fields: fields.join(', ') || t('materials.field.form') })], form: { ...body, editing: id } });
+    return undefined;
+  }
+
+  router.post('/materials/items', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const item = await itemOrProblems(req, res);
+    if (!item) return;
+    const result = await deps.recommend.addItem(ctx.courseKey, personOf(res), item);
+    if (result !== 'ok') {
+      await catalogPage(req, res, 409, { problems: [t(result === 'shared' ? 'materials.idShared' : 'materials.idExists', { id: item.id })], form: req.body as Record<string, unknown> });
+      return;
+    }
+    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { added: item.id }));
+  }));
+
+  router.post('/materials/items/:itemId', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    if (!ITEM_ID.test(req.params.itemId) || !(await deps.recommend.courseItem(ctx.courseKey, req.params.itemId))) {
+      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
+      return;
+    }
+    const item = await itemOrProblems(req, res, req.params.itemId);
+    if (!item) return;
+    await deps.recommend.updateItem(ctx.courseKey, personOf(res), req.params.itemId, item);
+    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { updated: item.id }));
+  }));
+
+  router.post('/materials/items/:itemId/status', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateStatus(body) || !ITEM_ID.test(req.params.itemId)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    const result = await deps.recommend.setStatus(ctx.courseKey, personOf(res), req.params.itemId, body.status);
+    if (result !== 'ok') {
+      await sendError(req, res, result === 'shared' ? 409 : 404, result === 'shared' ? 'materials.sharedCannotRetire' : 'materials.notFound', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { status: req.params.itemId }));
+  }));
+
+  router.post('/materials/items/:itemId/curation', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateCuration(body) || !ITEM_ID.test(req.params.itemId)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    if ((await deps.recommend.curate(ctx.courseKey, personOf(res), req.params.itemId, body.state)) !== 'ok') {
+      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
+      return;
+    }
+    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { curated: req.params.itemId }));
+  }));
+
+  router.post('/materials/import', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const body = req.body as unknown;
+    if (!validateImport(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    const result = await deps.recommend.importItems(ctx.courseKey, personOf(res), body.text, body.replace === '1');
+    if (!result.ok) {
+      const tooBig = result.problems.some((p) => p.code === 'tooBig');
+      // A file over the limit is not echoed back into the page.
+      await catalogPage(req, res, tooBig ? 413 : 400, { importText: tooBig ? '' : body.text, importProblems: result.problems.map((p) => importProblemText(p, t)) });
+      return;
+    }
+    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { imported: String(result.items.length) }));
+  }));
+
+  router.get('/materials/export.:format(csv|json)', coach, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const items = await deps.recommend.courseItems(ctx.courseKey);
+    const csv = req.params.format === 'csv';
+    res.set('Content-Disposition', `attachment; filename="cermin-materi.${csv ? 'csv' : 'json'}"`);
+    // A byte-order mark: spreadsheet programs read the CSV as UTF-8 only with one (the import accepts it).
+    res.type(csv ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .send(csv ? `\uFEFF${catalogToCsv(items, { courseKey: ctx.courseKey })}` : catalogToJson(items, ctx.courseKey));
+  }));
+
+  return router;
+}
