@@ -18,7 +18,10 @@ import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
 import { audiencePages } from './web/pages';
 import type { AiAdminDeps } from './web/ai-admin';
-import { RecommendService } from './recommend/service';
+import { RecommendService, type VectorSupport } from './recommend/service';
+import { ProviderEmbedder } from './recommend/provider-embedder';
+import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
+import { QueryEmbedder, type QueryEmbedderDeps } from './recommend/query-embedding';
 import { recommendRoutes } from './recommend/routes';
 import { ensureRecommendIndexes } from './recommend/store';
 import { loadSampleCatalog } from './recommend/catalog';
@@ -142,10 +145,22 @@ async function deliveryTarget(courses: CourseDirectory, courseKey: string, activ
   };
 }
 
+/**
+ * Hybrid ranking when the provider has an embedding model: item vectors cached in
+ * `recommend_vectors` (by content, so an item is embedded once), participants' query vectors
+ * apart in `recommend_query_vectors` (pruned by age, see main.ts).
+ */
+function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedderDeps, 'provider' | 'embedderId' | 'cache'> & { log: Logger }): VectorSupport | undefined {
+  if (!provider?.settings.embeddingModel) return undefined;
+  const embedder = new ProviderEmbedder(provider);
+  const queries = new QueryEmbedder({ ...deps, provider, embedderId: embedder.id, cache: new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION }), onError: (err) => deps.log.warn({ err }, 'query embedding failed; ranking lexically') });
+  return { embedder, cache: new MongoEmbeddingCache(), embedQuery: (who, text) => queries.vectorFor(who, text) };
+}
+
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
-function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory) {
+function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, log: Logger) {
   const a = config.ai;
-  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
+  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
   // One breaker, rate limit, budget and audit for every AI task: a coach's drafts and the participants' lenses share the provider.
@@ -178,7 +193,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
-  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank });
+  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
   return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend };
 }
 
@@ -214,7 +229,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
-  const ai = createAiCoaching(config, roster, courses);
+  const ai = createAiCoaching(config, roster, courses, log);
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,

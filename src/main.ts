@@ -12,6 +12,7 @@ import { createLogger } from './log';
 import { fromRoot } from './paths';
 import { startSweeper } from './lti/sweeper';
 import { purgeRawText } from './ai/audit';
+import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
 import { issueSetupToken } from './web/setup';
 
 async function main(): Promise<void> {
@@ -54,7 +55,12 @@ async function main(): Promise<void> {
   const cermin = await createApp({ config, dbUri: db.uri, log, templates });
   const stopSweeper = startSweeper(60_000, (err) => log.warn({ err }, 'expiry sweep failed'));
   // Text kept in the AI audit (when an admin turned that on) goes when its retention ends, as the consent text promises.
-  const purgeAudit = () => purgeRawText(config.ai.rawTextRetentionDays).then((n) => { if (n) log.info({ purged: n }, 'AI audit text past retention removed'); }, (err: unknown) => log.warn({ err }, 'AI audit purge failed'));
+  // Participants' query vectors (derived from their writing) are a cache: a week is plenty.
+  const queryVectors = new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION });
+  const purgeAudit = () => Promise.all([
+    purgeRawText(config.ai.rawTextRetentionDays).then((n) => { if (n) log.info({ purged: n }, 'AI audit text past retention removed'); }),
+    queryVectors.deleteWrittenBefore(new Date(Date.now() - 7 * 86_400_000)),
+  ]).catch((err: unknown) => log.warn({ err }, 'AI audit or query vector purge failed'));
   void purgeAudit();
   const auditTimer = setInterval(() => { void purgeAudit(); }, 3600_000);
   auditTimer.unref();

@@ -86,3 +86,8 @@ test('grade delivery settings: the worker switch, and an attempt that could neve
   expect(problems.join('\n')).toContain('GRADES_ATTEMPT_TIMEOUT_MS');
   expect(problems.join('\n')).toContain('GRADES_CONCURRENCY');
 });
+
+test('the embedding model is unset by default (lexical ranking only) and comes from AI_EMBEDDING_MODEL', () => {
+  expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY } }).ai.embeddingModel).toBeUndefined();
+  expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, AI_EMBEDDING_MODEL: 'nomic-embed-text' } }).ai.embeddingModel).toBe('nomic-embed-text');
+});

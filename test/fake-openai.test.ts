@@ -12,7 +12,7 @@ import OpenAI, {
   NotFoundError,
   RateLimitError,
 } from 'openai';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 
 let fake: FakeOpenAI;
 
@@ -275,5 +275,132 @@ describe('fake OpenAI server through the openai SDK', () => {
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(err).not.toBeInstanceOf(APIConnectionTimeoutError);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('fake OpenAI embeddings through the openai SDK', () => {
+  const texts = ['Saya melayani warga dengan ramah.', 'Laporan keuangan tepat waktu.', 'Kolaborasi lintas bidang.'];
+  const embeddingBody = (i = -1) => fake.requests.at(i)?.body as unknown as Record<string, unknown>;
+
+  it('answers floats when asked, in the API shape, with the deterministic vectors and usage', async () => {
+    const res = await client().embeddings.create({ model: 'fake-embed', input: texts, encoding_format: 'float' });
+    expect(res.object).toBe('list');
+    expect(res.model).toBe('fake-embed');
+    expect(res.data.map((d) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1], ['embedding', 2]]);
+    expect(res.data.map((d) => d.embedding)).toEqual(texts.map((t) => fakeEmbedding(t)));
+    expect(res.data[0].embedding).toHaveLength(FAKE_EMBEDDING_DIMENSIONS);
+    expect(res.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(res.usage.total_tokens).toBe(res.usage.prompt_tokens);
+    expect(embeddingBody()).toEqual({ model: 'fake-embed', input: texts, encoding_format: 'float' });
+  });
+
+  it('answers base64 (the SDK asks for it when the caller does not) that decodes to the same float32 vectors', async () => {
+    const res = await client().embeddings.create({ model: 'fake-embed', input: texts[0] });
+    expect(embeddingBody()).toEqual({ model: 'fake-embed', input: texts[0], encoding_format: 'base64' });
+    expect(res.data[0].embedding).toEqual(fakeEmbedding(texts[0]));
+    const raw = await client().embeddings.create({ model: 'fake-embed', input: [texts[1]], encoding_format: 'base64' });
+    const encoded = raw.data[0].embedding as unknown as string;
+    expect(typeof encoded).toBe('string');
+    const bytes = Buffer.from(encoded, 'base64');
+    expect(bytes.length).toBe(FAKE_EMBEDDING_DIMENSIONS * 4);
+    expect(Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => bytes.readFloatLE(i * 4))).toEqual(fakeEmbedding(texts[1]));
+  });
+
+  it('cuts vectors to `dimensions` and re-normalises them', async () => {
+    const res = await client().embeddings.create({ model: 'fake-embed', input: texts, dimensions: 64, encoding_format: 'float' });
+    for (const [i, d] of res.data.entries()) {
+      expect(d.embedding).toEqual(fakeEmbedding(texts[i], 64));
+      expect(Math.hypot(...d.embedding)).toBeCloseTo(1, 5);
+    }
+    expect(fakeEmbedding(texts[0], 64)).not.toEqual(fakeEmbedding(texts[0]).slice(0, 64));
+  });
+
+  it('answers an unknown embedding model (or a chat model) with 404 model_not_found', async () => {
+    for (const model of ['text-embedding-3-small', 'fake-model']) {
+      const err = await rejection(client().embeddings.create({ model, input: 'x' }));
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((err as NotFoundError).code).toBe('model_not_found');
+    }
+    fake.embeddingModels = ['nomic-embed-text'];
+    await expect(client().embeddings.create({ model: 'nomic-embed-text', input: 'x' })).resolves.toBeDefined();
+    expect(await rejection(client().chat.completions.create({ model: 'nomic-embed-text', messages: ask }))).toBeInstanceOf(NotFoundError);
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['no model', { model: undefined }],
+    ['no input', { input: undefined }],
+    ['an empty string', { input: '' }],
+    ['an empty array', { input: [] }],
+    ['an empty string in the array', { input: ['a', ''] }],
+    ['more than 2048 inputs', { input: Array.from({ length: 2049 }, (_, i) => `teks ${i}`) }],
+    ['an input over 8192 tokens', { input: ['kata '.repeat(8000)] }],
+    ['token arrays', { input: [[1, 2, 3]] }],
+    ['input a number', { input: 42 }],
+    ['an unknown encoding_format', { encoding_format: 'binary' }],
+    ['dimensions 0', { dimensions: 0 }],
+    ['dimensions above the model size', { dimensions: FAKE_EMBEDDING_DIMENSIONS + 1 }],
+    ['dimensions fractional', { dimensions: 1.5 }],
+    ['an unknown parameter', { temperature: 0 }],
+  ])('refuses %s with 400 without using the queue', async (_name, override) => {
+    fake.reply({ target: 'embeddings', status: 500 });
+    const body = { model: 'fake-embed', input: texts, encoding_format: 'float', ...override } as unknown as OpenAI.EmbeddingCreateParams;
+    const err = await rejection(client().embeddings.create(body));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect(fake.pending).toBe(1);
+  });
+
+  it('names the unknown parameter, and a float-only server refuses base64', async () => {
+    const body = { model: 'fake-embed', input: 'x', encoding_format: 'float', normalize: true } as unknown as OpenAI.EmbeddingCreateParams;
+    expect((await rejection(client().embeddings.create(body)) as Error).message).toContain('Unrecognized request argument supplied: normalize');
+    fake.embeddingEncodings = ['float'];
+    const err = await rejection(client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'base64' }));
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as BadRequestError).param).toBe('encoding_format');
+    await expect(client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'float' })).resolves.toBeDefined();
+  });
+
+  it('checks the key like the other routes', async () => {
+    const err = await rejection(client({ apiKey: 'sk-wrong-key-000000' }).embeddings.create({ model: 'fake-embed', input: 'x' }));
+    expect(err).toBeInstanceOf(AuthenticationError);
+    expect(fake.requests.at(-1)?.path).toBe('/v1/embeddings');
+  });
+
+  it('replies target one endpoint: each takes its own in order, the other endpoint is not affected', async () => {
+    fake.reply({ target: 'embeddings', status: 500 }, { content: 'chat first' }, { target: 'embeddings', status: 429 });
+    const c = client();
+    expect((await c.chat.completions.create({ model: 'fake-model', messages: ask })).choices[0].message.content).toBe('chat first');
+    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(InternalServerError);
+    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(RateLimitError);
+    await expect(c.embeddings.create({ model: 'fake-embed', input: 'x' })).resolves.toBeDefined();
+    fake.fallback = { status: 503 };
+    await expect(c.embeddings.create({ model: 'fake-embed', input: 'x' })).resolves.toBeDefined();
+    expect(fake.pending).toBe(0);
+  });
+
+  it('embedding replies can reorder, ignore encoding_format, supply vectors, delay and hang', async () => {
+    fake.reply(
+      { target: 'embeddings', reverseOrder: true },
+      { target: 'embeddings', ignoreEncodingFormat: true },
+      { target: 'embeddings', vectors: (input) => input.map((t) => [t.length, 0, 0]) },
+      { target: 'embeddings', delayMs: 100 },
+      { target: 'embeddings', hang: true },
+    );
+    const c = client({ timeout: 400 });
+    const reversed = await c.embeddings.create({ model: 'fake-embed', input: texts, encoding_format: 'float' });
+    expect(reversed.data.map((d) => d.index)).toEqual([2, 1, 0]);
+    expect(reversed.data[0].embedding).toEqual(fakeEmbedding(texts[2]));
+    const floats = await c.embeddings.create({ model: 'fake-embed', input: ['x'], encoding_format: 'base64' });
+    expect(floats.data[0].embedding).toEqual(fakeEmbedding('x'));
+    expect((await c.embeddings.create({ model: 'fake-embed', input: ['abc'], encoding_format: 'float' })).data[0].embedding).toEqual([3, 0, 0]);
+    const started = Date.now();
+    await c.embeddings.create({ model: 'fake-embed', input: 'x' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(APIConnectionTimeoutError);
+  });
+
+  it('refuses a reply that mixes the endpoints\' options', () => {
+    expect(() => fake.reply({ target: 'embeddings', content: 'x' })).toThrow(/content/);
+    expect(() => fake.reply({ reverseOrder: true })).toThrow(/reverseOrder/);
+    expect(fake.pending).toBe(0);
   });
 });

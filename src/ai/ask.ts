@@ -49,6 +49,12 @@ export interface AskRequest<T> {
 /** Failures that say the provider itself is in trouble; one request it refuses (too long, filtered) does not. */
 const BREAKER_KINDS = new Set(['unreachable', 'timeout', 'server', 'rateLimited', 'auth']);
 
+/** Tells the breaker how a provider call ended (no error: it answered). */
+export function reportToBreaker(breaker: CircuitBreaker | undefined, err?: unknown): void {
+  if (err instanceof ProviderError && BREAKER_KINDS.has(err.kind)) breaker?.failed();
+  else breaker?.succeeded();
+}
+
 export async function askJson<T>(provider: AiProvider, breaker: CircuitBreaker | undefined, request: AskRequest<T>): Promise<AskResult<T>> {
   const stats: AskStats = { usage: { promptTokens: 0, completionTokens: 0 }, calls: 0, latencyMs: 0, model: provider.settings.model };
   const options = { json: true, maxTokens: request.maxTokens, temperature: request.temperature };
@@ -59,10 +65,9 @@ export async function askJson<T>(provider: AiProvider, breaker: CircuitBreaker |
       completion = stream && request.onDelta
         ? await provider.stream(messages, request.onDelta, options)
         : await provider.complete(messages, options);
-      breaker?.succeeded();
+      reportToBreaker(breaker);
     } catch (err) {
-      if (err instanceof ProviderError && BREAKER_KINDS.has(err.kind)) breaker?.failed();
-      else breaker?.succeeded();
+      reportToBreaker(breaker, err);
       throw err;
     }
     stats.usage.promptTokens += completion.usage.promptTokens;

@@ -2,7 +2,8 @@
  * The AI provider: any OpenAI-compatible Chat Completions endpoint (OpenAI, Azure OpenAI, vLLM,
  * Ollama, LiteLLM) through the `openai` SDK with a configurable base URL, so an agency can keep
  * participants' text on its own servers. Answers whole or streamed; every failure becomes one
- * of a few kinds with a reason an admin can act on, and never carries the API key.
+ * of a few kinds with a reason an admin can act on, and never carries the API key. When an
+ * embedding model is configured, it also embeds texts (the recommender's hybrid ranking).
  */
 import OpenAI from 'openai';
 
@@ -11,6 +12,8 @@ export interface ProviderSettings {
   /** Local servers (Ollama, vLLM) often need none. */
   apiKey?: string;
   model: string;
+  /** The embedding model (Embeddings API); unset: `embed()` refuses and the recommender ranks lexically. */
+  embeddingModel?: string;
   timeoutMs: number;
   maxRetries: number;
 }
@@ -23,6 +26,20 @@ export interface Completion {
   usage: { promptTokens: number; completionTokens: number };
   latencyMs: number;
 }
+
+export interface Embeddings {
+  /** One vector per text, in the texts' order. */
+  vectors: number[][];
+  model: string;
+  usage: { promptTokens: number };
+  latencyMs: number;
+}
+
+/**
+ * Texts per embeddings request. The API takes up to 2,048 inputs (and 300,000 tokens) a request;
+ * smaller requests keep each one well inside the timeout and make a retry cheaper.
+ */
+export const EMBED_BATCH_SIZE = 256;
 
 export type ProviderFailureKind = 'auth' | 'unreachable' | 'timeout' | 'rateLimited' | 'badRequest' | 'notFound' | 'server' | 'empty';
 
@@ -62,6 +79,8 @@ export interface CompleteOptions {
 
 export class AiProvider {
   private readonly client: OpenAI;
+  /** Cleared once the server refuses base64 embeddings (see embedBatch). */
+  private base64Embeddings = true;
 
   constructor(readonly settings: ProviderSettings, private readonly now: () => number = Date.now) {
     this.client = new OpenAI({
@@ -164,4 +183,95 @@ export class AiProvider {
       return { ok: false, kind: failure.kind, reason: failure.reason };
     }
   }
+
+  /**
+   * Embeds texts with the configured embedding model, EMBED_BATCH_SIZE at a time, one request after
+   * another (a catalog is embedded once and cached, so there is no hurry, and a provider's rate limit
+   * is spared). Vectors come back in the texts' order, whatever order the server lists them in.
+   */
+  async embed(texts: string[], opts: { signal?: AbortSignal } = {}): Promise<Embeddings> {
+    const model = this.settings.embeddingModel;
+    if (!model) throw new Error('AiProvider.embed: no embedding model is configured (set AI_EMBEDDING_MODEL)');
+    const blank = texts.findIndex((t) => t.trim() === '');
+    // The API refuses empty input with a 400 that does not say which text; say it here, before any request.
+    if (blank >= 0) throw new ProviderError('badRequest', `text ${blank} is empty: there is nothing to embed`);
+    const started = this.now();
+    const vectors: number[][] = [];
+    let promptTokens = 0;
+    let answeredModel = model;
+    for (let start = 0; start < texts.length; start += EMBED_BATCH_SIZE) {
+      const batch = await this.embedBatch(model, texts.slice(start, start + EMBED_BATCH_SIZE), opts.signal);
+      vectors.push(...batch.vectors);
+      promptTokens += batch.promptTokens;
+      if (batch.model) answeredModel = batch.model;
+    }
+    checkSameDimensions(vectors);
+    return { vectors, model: answeredModel, usage: { promptTokens }, latencyMs: this.now() - started };
+  }
+
+  /**
+   * Base64 first: the official SDKs' own default, about 60 % fewer bytes than JSON numbers and the
+   * float32 bits exactly. A server that knows only floats and refuses it with a 400 is asked once
+   * more in floats, and this provider stays with floats from then on.
+   */
+  private async embedBatch(model: string, input: string[], signal?: AbortSignal): Promise<EmbeddingBatch> {
+    try {
+      return await this.requestEmbeddings(model, input, this.base64Embeddings ? 'base64' : 'float', signal);
+    } catch (err) {
+      const failure = providerFailure(err);
+      if (failure.kind !== 'badRequest' || !this.base64Embeddings) throw failure;
+      try {
+        const answer = await this.requestEmbeddings(model, input, 'float', signal);
+        this.base64Embeddings = false;
+        return answer;
+      } catch (again) {
+        throw providerFailure(again);
+      }
+    }
+  }
+
+  private async requestEmbeddings(model: string, input: string[], encoding: 'float' | 'base64', signal?: AbortSignal): Promise<EmbeddingBatch> {
+    // encoding_format is always set, so the SDK hands the answer over as sent (it decodes base64 only
+    // when it chose base64 itself, and then garbles the floats of a server that ignored the choice).
+    const res = await this.client.embeddings.create({ model, input, encoding_format: encoding }, { signal });
+    const data: unknown = res.data;
+    return { vectors: orderedVectors(data, input.length), model: res.model, promptTokens: res.usage?.prompt_tokens ?? 0 };
+  }
+}
+
+interface EmbeddingBatch { vectors: number[][]; model: string; promptTokens: number }
+
+/** The answer's vectors placed by their `index` (the API does not promise the order), each decoded. */
+function orderedVectors(data: unknown, count: number): number[][] {
+  if (!Array.isArray(data) || data.length === 0) throw new ProviderError('empty', 'the provider answered with no embeddings');
+  if (data.length !== count) throw new ProviderError('server', `the provider answered ${data.length} embeddings for ${count} texts`);
+  const out: Array<number[] | undefined> = new Array<number[] | undefined>(count);
+  for (const entry of data as unknown[]) {
+    const index = (entry as { index?: unknown } | null)?.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count || out[index]) {
+      throw new ProviderError('server', `the provider answered an embedding with a missing, repeated or out-of-range index (${String(index)})`);
+    }
+    out[index] = decodeEmbedding((entry as { embedding?: unknown }).embedding, index);
+  }
+  return out as number[][];
+}
+
+/** A vector as a list of numbers, or as base64 of little-endian float32s (encoding_format 'base64'). */
+function decodeEmbedding(raw: unknown, index: number): number[] {
+  if (typeof raw === 'string') {
+    const bytes = Buffer.from(raw, 'base64');
+    if (bytes.length === 0 || bytes.length % 4 !== 0) throw new ProviderError('server', `embedding ${index} is not base64 of float32 values`);
+    const v = new Array<number>(bytes.length / 4);
+    for (let i = 0; i < v.length; i++) v[i] = bytes.readFloatLE(i * 4);
+    return v;
+  }
+  if (Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === 'number' && Number.isFinite(x))) return raw as number[];
+  throw new ProviderError('server', `embedding ${index} is neither a list of numbers nor base64`);
+}
+
+/** One model gives one size; a mix means the server is misconfigured, and cosines across sizes mean nothing. */
+function checkSameDimensions(vectors: readonly number[][]): void {
+  const size = vectors[0]?.length;
+  const odd = vectors.findIndex((v) => v.length !== size);
+  if (odd >= 0) throw new ProviderError('server', `the provider answered vectors of ${size} and ${vectors[odd].length} dimensions`);
 }

@@ -67,7 +67,7 @@ async function recommendationsFor(res: express.Response, ctx: LaunchContext, act
   const saveData = connectionAsksToSaveData(res.req.headers);
   const chosen = await prefersDataSaver(ctx.platform.issuer, ctx.user.id);
   const items = await recommender.service.forParticipant({
-    courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver: chosen || saveData,
+    issuer: ctx.platform.issuer, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver: chosen || saveData,
     activity, entries, decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
   });
   const base = `${coursePath(ctx.courseKey)}/recommend`;

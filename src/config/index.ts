@@ -48,6 +48,8 @@ export interface AppConfig {
   };
   ai: {
     baseUrl?: string; apiKey?: string; model: string; timeoutMs: number; maxRetries: number;
+    /** The provider's embedding model (e.g. text-embedding-3-small, nomic-embed-text). Unset: no embeddings, lexical ranking only. */
+    embeddingModel?: string;
     /** Named to participants in the consent text (e.g. "Ollama di server BPSDM"). */
     providerName: string;
     userDailyTokens: number; courseMonthlyTokens: number; turnsPerMinute: number;
@@ -94,6 +96,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'AI_BASE_URL', path: 'ai.baseUrl', type: 'string' },
   { env: 'AI_API_KEY', path: 'ai.apiKey', type: 'string' },
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
+  { env: 'AI_EMBEDDING_MODEL', path: 'ai.embeddingModel', type: 'string' },
   { env: 'AI_TIMEOUT_MS', path: 'ai.timeoutMs', type: 'number' },
   { env: 'AI_PROVIDER_NAME', path: 'ai.providerName', type: 'string' },
   { env: 'AI_MAX_RETRIES', path: 'ai.maxRetries', type: 'number' },

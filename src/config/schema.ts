@@ -49,6 +49,7 @@ export const configSchema = {
         baseUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
         apiKey: { type: 'string', minLength: 1 },
         model: { type: 'string', minLength: 1 },
+        embeddingModel: { type: 'string', minLength: 1 },
         timeoutMs: { type: 'integer', minimum: 1000 },
         maxRetries: { type: 'integer', minimum: 0, maximum: 5 },
         providerName: { type: 'string', minLength: 1, maxLength: 200 },

@@ -19,6 +19,7 @@ import { participantProfile, type ProfileInput } from './profile';
 import { buildCatalogIndex, recommend, withVectors, type CatalogIndex, type Curation, type ItemFeedback, type Recommendation } from './rank';
 import { CourseItem, courseItemId, curationId, eventsId, ItemCuration, ItemEvents, type CourseItemDoc, type CurationDoc, type ItemEventsDoc } from './store';
 import { buildVectorIndex, type Embedder, type EmbeddingCache } from './vectors';
+import type { QueryOwner } from './query-embedding';
 
 export interface Person { id: string; name: string }
 
@@ -26,8 +27,8 @@ export interface Person { id: string; name: string }
 export interface VectorSupport {
   embedder: Embedder;
   cache: EmbeddingCache;
-  /** The query vector for a participant's text, or undefined (no consent, failure): then the ranking is lexical. */
-  embedQuery(courseKey: string, userId: string, text: string): Promise<number[] | undefined>;
+  /** The query vector for a participant's text, or undefined (no consent, failure, not in time): then the ranking is lexical. */
+  embedQuery(who: QueryOwner, text: string): Promise<number[] | undefined>;
 }
 
 export interface RecommendServiceDeps {
@@ -121,12 +122,12 @@ export class RecommendService {
    * The participant's recommendations for an activity: from their writing and their coach's last
    * decision, their marks and the coach's curation. Items shown for the first time are recorded.
    */
-  async forParticipant(input: { courseKey: string; userId: string; locale: Locale; dataSaver: boolean } & Omit<ProfileInput, 'bank'>): Promise<ShownItem[]> {
+  async forParticipant(input: { issuer: string; courseKey: string; userId: string; locale: Locale; dataSaver: boolean; activity: ProfileInput['activity'] & { _id: string } } & Omit<ProfileInput, 'bank' | 'activity'>): Promise<ShownItem[]> {
     const profile = participantProfile({ ...input, bank: this.deps.bank });
     if (!profile.reflection) return [];
     const [catalog, events] = await Promise.all([this.catalog(input.courseKey), this.eventsOf(input.courseKey, input.userId)]);
     const queryVector = catalog.index.vectors && this.deps.vectors
-      ? await this.deps.vectors.embedQuery(input.courseKey, input.userId, profile.reflection)
+      ? await this.deps.vectors.embedQuery({ issuer: input.issuer, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, profile.reflection)
       : undefined;
     const feedback = new Map<string, ItemFeedback>();
     for (const [itemId, e] of events) if (e.feedback) feedback.set(itemId, e.feedback);

@@ -1,22 +1,34 @@
 /**
- * A fake OpenAI-compatible Chat Completions server for tests, over real HTTP on 127.0.0.1, so the
- * AI engine is exercised through the real `openai` SDK (its headers, retries, timeouts, SSE parsing).
+ * A fake OpenAI-compatible Chat Completions and Embeddings server for tests, over real HTTP on
+ * 127.0.0.1, so the AI engine is exercised through the real `openai` SDK (its headers, retries,
+ * timeouts, SSE parsing, base64 embeddings).
  *
  * It checks the request the way the real API does (key, JSON body, model, messages, sampling
- * parameters, response_format, stream options) and answers with OpenAI-style errors when the request
- * is wrong. Valid chat requests take their answer from a queue of `FakeReply`s, or from `fallback`
- * when the queue is empty; a reply can also be a fault (an HTTP status, a delay, a hang).
+ * parameters, response_format, stream options; for embeddings input, encoding_format, dimensions
+ * and unknown parameters) and answers with OpenAI-style errors when the request is wrong. Valid
+ * requests take their answer from a queue of `FakeReply`s: chat requests the first reply queued
+ * for 'chat' (the default target), embeddings requests the first one queued for 'embeddings'. With
+ * none queued, chat answers with `fallback` and embeddings normally. A reply can also be a fault
+ * (an HTTP status, a delay, a hang).
+ *
+ * Embeddings are deterministic: HashingEmbedder's vector of each text (src/recommend/vectors.ts,
+ * FAKE_EMBEDDING_DIMENSIONS), cut to `dimensions` and re-normalised when asked, as text-embedding-3
+ * models do; `fakeEmbedding()` gives a test the same vector to compare with.
  *
  * Routes (each with or without the `/v1` prefix, so either kind of baseURL works):
  *   POST /v1/chat/completions   (non-streaming JSON or `stream: true` server-sent events)
+ *   POST /v1/embeddings         ({ object: 'list', data: [{ object: 'embedding', index, embedding }], model, usage })
  *   GET  /v1/models             ({ object: 'list', data: [{ id, object: 'model', created, owned_by }] })
  *   GET  /v1/models/:id
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { HashingEmbedder, normalize } from '../../src/recommend/vectors';
 
 export interface FakeReply {
+  /** Which endpoint's requests use this reply: 'chat' (the default) or 'embeddings'. */
+  target?: 'chat' | 'embeddings';
   /** The assistant message content (a string; for JSON-mode callers, a JSON string). */
   content?: string;
   /** Or: a function of the request body that returns the content (lets a test echo or inspect). */
@@ -31,8 +43,38 @@ export interface FakeReply {
   hang?: boolean;
   /** Streaming: wait between chunks. */
   chunkDelayMs?: number;
-  /** Default: computed roughly from lengths (about 4 characters a token). */
+  /** Default: computed roughly from lengths (about 4 characters a token). Embeddings use prompt_tokens only. */
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /** Embeddings: list the vectors last to first (the API does not promise the order; clients must use `index`). */
+  reverseOrder?: boolean;
+  /** Embeddings: answer lists of numbers whatever encoding_format asked for, as some compatible servers do (Ollama, Infinity). */
+  ignoreEncodingFormat?: boolean;
+  /** Embeddings: the vectors to answer (one per input, in input order) instead of the hashing embedder's. */
+  vectors?: (input: string[]) => number[][];
+}
+
+const CHAT_ONLY: ReadonlyArray<keyof FakeReply> = ['content', 'respond', 'chunkDelayMs'];
+const EMBEDDINGS_ONLY: ReadonlyArray<keyof FakeReply> = ['reverseOrder', 'ignoreEncodingFormat', 'vectors'];
+
+/** The size of every fake embedding model's vectors (what `dimensions` may cut them down from). */
+export const FAKE_EMBEDDING_DIMENSIONS = 256;
+const MAX_EMBEDDING_INPUTS = 2048;
+const MAX_EMBEDDING_INPUT_TOKENS = 8192;
+const EMBEDDING_PARAMS = new Set(['model', 'input', 'encoding_format', 'dimensions', 'user']);
+const hashing = new HashingEmbedder({ dimensions: FAKE_EMBEDDING_DIMENSIONS });
+
+/** The fake's vector for a text: the hashing embedder's, cut to `dimensions` and re-normalised. */
+export function fakeEmbedding(text: string, dimensions: number = FAKE_EMBEDDING_DIMENSIONS): number[] {
+  const full = hashing.embedOne(text);
+  return Array.from(dimensions < full.length ? normalize(full.slice(0, dimensions)) : full);
+}
+
+export interface EmbeddingRequest {
+  model: string;
+  input: string | string[];
+  encoding_format?: 'float' | 'base64';
+  dimensions?: number;
+  user?: string;
 }
 
 export interface ChatRequest {
@@ -52,7 +94,10 @@ export interface RecordedRequest {
   path: string;
   method: string;
   headers: Record<string, string | string[] | undefined>;
-  /** The parsed JSON body when it was a JSON object; undefined for GETs and unparsable bodies. */
+  /**
+   * The parsed JSON body when it was a JSON object; undefined for GETs and unparsable bodies. Typed
+   * as a chat request (what most tests read); an embeddings body is an EmbeddingRequest (cast it).
+   */
   body: ChatRequest | undefined;
   at: number;
 }
@@ -64,15 +109,25 @@ export interface FakeOpenAI {
   apiKey: string;
   /** Every request received, in arrival order (rejected ones too). */
   requests: RecordedRequest[];
-  /** Queue replies, used in order by valid chat requests; when the queue is empty, `fallback` answers. */
+  /**
+   * Queue replies, used in order by valid requests of their target (chat unless `target` says
+   * 'embeddings'); when none is queued for chat, `fallback` answers; for embeddings, a normal answer.
+   */
   reply(...replies: FakeReply[]): void;
-  /** Default: a fixed JSON content ({"ok":true,"source":"fake-openai"}). */
+  /** Default: a fixed JSON content ({"ok":true,"source":"fake-openai"}). Chat only. */
   fallback: FakeReply;
-  /** GET /models lists these, and `model` must be one of them; default ['fake-model']. */
+  /** GET /models lists these, and a chat request's `model` must be one of them; default ['fake-model']. */
   models: string[];
+  /** An embeddings request's `model` must be one of these (404 model_not_found otherwise); default ['fake-embed']. */
+  embeddingModels: string[];
+  /**
+   * The encoding_format values accepted (absent means 'float'); default both, like the real API.
+   * ['float'] plays a compatible server that refuses base64 with a 400.
+   */
+  embeddingEncodings: Array<'float' | 'base64'>;
   /** How many queued replies are still unused. */
   readonly pending: number;
-  /** Clears requests and the queue; restores fallback and models to their defaults. */
+  /** Clears requests and the queue; restores fallback, models, embeddingModels and embeddingEncodings to their defaults. */
   reset(): void;
   /** Stops listening and destroys every open connection (hanging ones too). */
   close(): Promise<void>;
@@ -185,6 +240,60 @@ function validateChat(body: unknown, models: string[]): ChatRequest {
   return body as ChatRequest;
 }
 
+/** The real API's "'$.input' is invalid" answer, which names neither the item nor the reason. */
+const invalidInput = (): HttpError => invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
+
+/** The input as a list of texts: a string or a non-empty list of at most 2,048 non-empty strings. */
+function embeddingInputs(input: unknown): string[] {
+  if (input === undefined) throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
+  const texts = typeof input === 'string' ? [input] : input;
+  if (!Array.isArray(texts)) throw invalid(`Invalid type for 'input': expected a string or an array of strings.`, 'input', 'invalid_type');
+  if (texts.length === 0 || texts.length > MAX_EMBEDDING_INPUTS) throw invalidInput();
+  if (texts.some((t) => typeof t === 'number' || Array.isArray(t))) {
+    // The real API takes token arrays too; nothing in Cermin sends them, so the fake keeps to text.
+    throw invalid('fake-openai: token arrays are not supported here; send text.', 'input', 'invalid_type');
+  }
+  if (texts.some((t) => typeof t !== 'string' || t === '')) throw invalidInput();
+  const tooLong = (texts as string[]).find((t) => roughTokens(t) > MAX_EMBEDDING_INPUT_TOKENS);
+  if (tooLong !== undefined) {
+    throw invalid(`This model's maximum context length is ${MAX_EMBEDDING_INPUT_TOKENS} tokens, however you requested ${roughTokens(tooLong)} tokens in the input. Please reduce your prompt; or completion length.`);
+  }
+  return texts as string[];
+}
+
+function validateEmbeddings(body: unknown, models: string[], encodings: ReadonlyArray<'float' | 'base64'>): EmbeddingRequest {
+  if (!isObject(body)) throw invalid('The request body must be a JSON object.');
+  const unknown = Object.keys(body).find((k) => !EMBEDDING_PARAMS.has(k));
+  if (unknown !== undefined) throw invalid(`Unrecognized request argument supplied: ${unknown}`);
+  const { model, encoding_format, dimensions, user } = body;
+  if (model === undefined) throw invalid('you must provide a model parameter', 'model');
+  if (typeof model !== 'string' || model === '') throw invalid(`Invalid type for 'model': expected a non-empty string.`, 'model', 'invalid_type');
+  embeddingInputs(body.input);
+  if (encoding_format !== undefined && encoding_format !== null && !encodings.includes(encoding_format as 'float' | 'base64')) {
+    const supported = encodings.map((e) => `'${e}'`).join(' and ');
+    throw invalid(`Invalid value: '${String(encoding_format)}'. Supported values are: ${supported}.`, 'encoding_format', 'invalid_value');
+  }
+  if (dimensions !== undefined && dimensions !== null) {
+    if (typeof dimensions !== 'number' || !Number.isInteger(dimensions)) throw invalid(`Invalid type for 'dimensions': expected an integer.`, 'dimensions', 'invalid_type');
+    if (dimensions < 1) throw invalid(`Invalid 'dimensions': integer below minimum value. Expected a value >= 1, but got ${dimensions} instead.`, 'dimensions', 'integer_below_min_value');
+    if (dimensions > FAKE_EMBEDDING_DIMENSIONS) {
+      throw invalid(`Invalid 'dimensions': integer above maximum value. Expected a value <= ${FAKE_EMBEDDING_DIMENSIONS}, but got ${dimensions} instead.`, 'dimensions', 'integer_above_max_value');
+    }
+  }
+  if (user !== undefined && typeof user !== 'string') throw invalid(`Invalid type for 'user': expected a string.`, 'user', 'invalid_type');
+  if (!models.includes(model)) {
+    throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+  }
+  return body as unknown as EmbeddingRequest;
+}
+
+/** Little-endian float32s in base64, as the real API answers encoding_format 'base64'. */
+function base64Floats(v: readonly number[]): string {
+  const bytes = Buffer.alloc(v.length * 4);
+  v.forEach((x, i) => bytes.writeFloatLE(x, i * 4));
+  return bytes.toString('base64');
+}
+
 function roughTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
@@ -199,9 +308,19 @@ export function splitForStream(content: string): string[] {
   return pieces;
 }
 
-export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[] } = {}): Promise<FakeOpenAI> {
+/** Refuses a reply that mixes one endpoint's options into the other's: the option would be silently ignored. */
+function checkReply(r: FakeReply): void {
+  if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 400 || r.status > 599)) {
+    throw new Error(`fake-openai: reply status must be an HTTP error status (400–599), got ${r.status}`);
+  }
+  const foreign = (r.target === 'embeddings' ? CHAT_ONLY : EMBEDDINGS_ONLY).filter((k) => r[k] !== undefined);
+  if (foreign.length) throw new Error(`fake-openai: ${foreign.join(', ')} cannot be used in a reply for ${r.target ?? 'chat'}`);
+}
+
+export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]; embeddingModels?: string[] } = {}): Promise<FakeOpenAI> {
   const apiKey = opts.apiKey ?? 'sk-fake-test-key';
   const initialModels = [...(opts.models ?? ['fake-model'])];
+  const initialEmbeddingModels = [...(opts.embeddingModels ?? ['fake-embed'])];
   const queue: FakeReply[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -245,14 +364,40 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
 
   const modelObject = (id: string): Record<string, unknown> => ({ id, object: 'model', created: 1700000000, owned_by: 'fake-openai' });
 
-  const answerChat = async (res: http.ServerResponse, body: ChatRequest, reply: FakeReply): Promise<void> => {
-    if (reply.hang) return; // the socket stays open until the client gives up or the server closes
-    if (reply.delayMs && !(await sleep(reply.delayMs, res))) return;
-    if (reply.status !== undefined) {
-      const base = defaultErrorFor(reply.status);
-      sendError(res, reply.status, { ...base, ...reply.error });
+  /** The next queued reply for an endpoint (replies for the other endpoint keep their places). */
+  const takeReply = (target: 'chat' | 'embeddings'): FakeReply | undefined => {
+    const at = queue.findIndex((r) => (r.target ?? 'chat') === target);
+    return at < 0 ? undefined : queue.splice(at, 1)[0];
+  };
+
+  /** A reply's hang, delay and status, shared by the endpoints: true when the request is answered (or dropped) already. */
+  const faultHandled = async (res: http.ServerResponse, reply: FakeReply): Promise<boolean> => {
+    if (reply.hang) return true; // the socket stays open until the client gives up or the server closes
+    if (reply.delayMs && !(await sleep(reply.delayMs, res))) return true;
+    if (reply.status === undefined) return false;
+    sendError(res, reply.status, { ...defaultErrorFor(reply.status), ...reply.error });
+    return true;
+  };
+
+  const answerEmbeddings = async (res: http.ServerResponse, body: EmbeddingRequest, reply: FakeReply): Promise<void> => {
+    if (await faultHandled(res, reply)) return;
+    const input = embeddingInputs(body.input);
+    let vectors: number[][];
+    try {
+      vectors = reply.vectors ? reply.vectors(input) : input.map((t) => fakeEmbedding(t, body.dimensions ?? FAKE_EMBEDDING_DIMENSIONS));
+    } catch (err) {
+      sendError(res, 500, { message: `fake-openai: the reply failed: ${(err as Error).message}`, type: 'server_error', code: null });
       return;
     }
+    const base64 = body.encoding_format === 'base64' && !reply.ignoreEncodingFormat;
+    const data = vectors.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? base64Floats(v) : v }));
+    if (reply.reverseOrder) data.reverse();
+    const promptTokens = reply.usage?.prompt_tokens ?? input.reduce((sum, t) => sum + roughTokens(t), 0);
+    sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
+  };
+
+  const answerChat = async (res: http.ServerResponse, body: ChatRequest, reply: FakeReply): Promise<void> => {
+    if (await faultHandled(res, reply)) return;
     let content: string;
     try {
       content = reply.respond ? reply.respond(body) : (reply.content ?? DEFAULT_FAKE_CONTENT);
@@ -311,7 +456,8 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     }
     fake.requests.push({ path: req.url ?? '/', method, headers: { ...req.headers }, body: isObject(parsed) ? (parsed as ChatRequest) : undefined, at: Date.now() });
 
-    const known = (method === 'POST' && route === '/chat/completions') || (method === 'GET' && (route === '/models' || route.startsWith('/models/')));
+    const known = (method === 'POST' && (route === '/chat/completions' || route === '/embeddings'))
+      || (method === 'GET' && (route === '/models' || route.startsWith('/models/')));
     if (!known) {
       throw new HttpError(404, `Invalid URL (${method} ${url.pathname})`, 'invalid_request_error', null);
     }
@@ -339,8 +485,13 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     }
     if (raw.length === 0) throw invalid('We could not parse the JSON body of your request. (HINT: the body is empty.)');
     if (parseFailed) throw invalid('We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload.)');
+    if (route === '/embeddings') {
+      const body = validateEmbeddings(parsed, fake.embeddingModels, fake.embeddingEncodings);
+      await answerEmbeddings(res, body, takeReply('embeddings') ?? { target: 'embeddings' });
+      return;
+    }
     const body = validateChat(parsed, fake.models);
-    const reply = queue.shift() ?? fake.fallback;
+    const reply = takeReply('chat') ?? fake.fallback;
     await answerChat(res, body, reply);
   };
 
@@ -374,15 +525,13 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     requests: [],
     fallback: { content: DEFAULT_FAKE_CONTENT },
     models: [...initialModels],
+    embeddingModels: [...initialEmbeddingModels],
+    embeddingEncodings: ['float', 'base64'],
     get pending() {
       return queue.length;
     },
     reply(...replies: FakeReply[]) {
-      for (const r of replies) {
-        if (r.status !== undefined && (!Number.isInteger(r.status) || r.status < 400 || r.status > 599)) {
-          throw new Error(`fake-openai: reply status must be an HTTP error status (400–599), got ${r.status}`);
-        }
-      }
+      replies.forEach(checkReply);
       queue.push(...replies);
     },
     reset() {
@@ -390,6 +539,8 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
       queue.length = 0;
       fake.fallback = { content: DEFAULT_FAKE_CONTENT };
       fake.models = [...initialModels];
+      fake.embeddingModels = [...initialEmbeddingModels];
+      fake.embeddingEncodings = ['float', 'base64'];
     },
     async close() {
       if (closed) return;
