@@ -53,7 +53,7 @@ import { buildMessages } from '../src/ai/prompt';
 import { AiProvider, type ChatMessage } from '../src/ai/provider';
 import { nameMatcher, redact, restoreDeep, type KnownPerson, type NameMatcher, type Redaction } from '../src/ai/redaction';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../test/support/fake-openai';
-import { BenchError, parseFlags, percentile, round, runBench, table, type BenchRun, type CommonOptions } from './harness';
+import { BenchError, parseFlags, percentile, round, runBench, seededRandom, table, type BenchRun, type CommonOptions } from './harness';
 
 const USAGE = `Usage: npm run bench -- ai [--turns 300] [--provider-ms 200] [--baseline turns/4] [--warmup 6]
        [--concurrency 8] [--concurrent-turns 64] [--cpu-turns 1000] [--offline-turns 5000]
@@ -105,17 +105,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---------- deterministic inputs ----------
 
-/** mulberry32: a small seeded PRNG (the same inputs for the same --seed). */
-function prng(seed: number): () => number {
-  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
@@ -485,7 +474,7 @@ interface Prepared {
 
 async function measure(run: BenchRun, opts: Options): Promise<number> {
   const { guard, progress } = run;
-  const rand = prng(opts.seed);
+  const rand = seededRandom(opts.seed);
   const lenses: LensLibrary = loadLenses();
   const bank: QuestionBank = loadQuestionBank();
   const lens = lenses.get(LENS_ID);
@@ -684,7 +673,7 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   await fake.close();
 
   // ---- offline engine ----
-  const offlineRand = prng(opts.seed + 1);
+  const offlineRand = seededRandom(opts.seed + 1);
   const offlineTexts = Array.from({ length: OFFLINE_TEXT_COUNT }, (_, i) =>
     makeReflection(offlineRand, roster, Math.round(10 * Math.pow(150, i / (OFFLINE_TEXT_COUNT - 1))), ACTIVITIES[i % ACTIVITIES.length], i % 3 === 0));
   const offlineEngine = new CoachEngine({ lenses, bank });

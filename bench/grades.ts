@@ -65,7 +65,7 @@ import { courseScope, markChanged } from '../src/db/change-marks';
 import { launchThroughDemo, ltikOf } from '../test/support/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
+  seededRandom, sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- grades [--grades 1000] [--participants N] [--instances 2] [--rate 0.3]
@@ -142,17 +142,6 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-/** A small seeded generator (mulberry32): the same faults for the same seed and request order. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 
 /** The score the coach gives participant i (0-based): spread over 55–100 so a mix-up shows. */
@@ -344,7 +333,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   }))));
 
   // Faults on, from before the first grade.
-  const random = seeded(opts.seed);
+  const random = seededRandom(opts.seed);
   const rateSpec = { rate: opts.rate, statuses: AGS_STATUSES, timeoutShare: opts.timeoutShare, delayMs: opts.faultDelayMs, random };
   demo.setFailureRate('ags', rateSpec);
   demo.setFailureRate('token', rateSpec);

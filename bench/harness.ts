@@ -32,6 +32,18 @@ export function progressFor(bench: string): Progress {
 }
 
 export const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+/** mulberry32: a small seeded generator, so a bench's inputs and faults are the same for the same --seed. */
+export function seededRandom(seed: number): () => number {
+  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 // ---------- options ----------

@@ -35,7 +35,7 @@ import { stemmedAnalyzer } from '../src/recommend/analyzer';
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';
 import { buildCatalogIndex, recommend, withVectors, type Curation, type ItemFeedback, type RecommendInput, type ValueLexiconEntry } from '../src/recommend/rank';
 import { buildVectorIndex, HashingEmbedder } from '../src/recommend/vectors';
-import { BenchError, parseFlags, percentile, round, runBench, table, type CommonOptions } from './harness';
+import { BenchError, parseFlags, percentile, round, runBench, seededRandom, table, type CommonOptions } from './harness';
 
 const USAGE = 'Usage: npm run bench -- recommend [--queries 300] [--warmup 50] [--max-size 100000] [--hybrid-max-size 100000] [--seed 1] [--timeout 300]';
 const TARGET_MS = 20;
@@ -69,17 +69,6 @@ function parseOptions(argv: string[]): Options {
 
 type Rand = () => number;
 
-/** mulberry32. */
-function prng(seed: number): Rand {
-  let a = (seed * 0x9e3779b1 + 0x6d2b79f5) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const between = (rand: Rand, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -156,11 +145,11 @@ function generator(sample: readonly CatalogItem[], seed: number): Generator {
   const descriptions = new Chain(sample.map((i) => i.description));
   const tags = [...new Set(sample.flatMap((i) => i.tags))];
   const competencies = [...new Set(sample.flatMap((i) => i.competencies))];
-  const vocabulary = pseudoVocabulary(prng(seed + 7), PSEUDO_WORDS);
+  const vocabulary = pseudoVocabulary(seededRandom(seed + 7), PSEUDO_WORDS);
   const sprinkle = (rand: Rand, words: string[], rate: number) => words.map((w) => (rand() < rate ? vocabulary.draw(rand) : w));
   return {
     items(count) {
-      const rand = prng(seed);
+      const rand = seededRandom(seed);
       return Array.from({ length: count }, (_, n) => {
         const model = pick(rand, sample);
         const sizeKb = model.sizeKb === undefined ? undefined : Math.max(1, Math.round(model.sizeKb * (0.5 + rand())));
@@ -197,7 +186,7 @@ interface Query {
 }
 
 function makeQueries(gen: Generator, labelled: readonly string[], count: number, seed: number, valueLexicon: readonly ValueLexiconEntry[]): Query[] {
-  const rand = prng(seed + 99);
+  const rand = seededRandom(seed + 99);
   const feedbackKinds: ItemFeedback[] = ['done', 'notHelpful', 'helpful'];
   const curationKinds: Curation[] = ['endorsed', 'hidden'];
   return Array.from({ length: count }, (_, i) => {

@@ -4,9 +4,10 @@
  * counts, JSON mode, each failure as a kind an admin can act on (the key never in a reason), a
  * stream that stalls midway cut by its own idle timer, and the admin's "test connection".
  */
-import { AiProvider, ProviderError, type ProviderSettings } from '../src/ai/provider';
+import { AiProvider, type ProviderSettings } from '../src/ai/provider';
 import { freePort } from '../src/db/embedded';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { failureOf } from './support/provider-failure';
 
 let fake: FakeOpenAI;
 beforeAll(async () => { fake = await startFakeOpenAI({ models: ['qwen2.5-7b-instruct', 'fake-model'] }); });
@@ -18,15 +19,6 @@ const settings = (over: Partial<ProviderSettings> = {}): ProviderSettings => ({
 });
 const ask = [{ role: 'system' as const, content: 'Jawab dalam JSON.' }, { role: 'user' as const, content: 'Apa yang saya pelajari minggu ini?' }];
 
-async function failureOf(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 test('a whole answer, with the model, token counts and the request the API expects', async () => {
   fake.reply({ content: '{"pertanyaan":["Apa buktinya?"]}', usage: { prompt_tokens: 42, completion_tokens: 9 } });

@@ -8,13 +8,14 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import OpenAI from 'openai';
-import { AiProvider, EMBED_BATCH_SIZE, ProviderError, type ProviderSettings } from '../src/ai/provider';
+import { AiProvider, EMBED_BATCH_SIZE, type ProviderSettings } from '../src/ai/provider';
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';
 import { ProviderEmbedder } from '../src/recommend/provider-embedder';
 import { buildCatalogIndex, recommend } from '../src/recommend/rank';
 import { decodeVector, encodeVector, FIND_BY_ID_MAX_KEYS, MongoEmbeddingCache, VectorRecord } from '../src/recommend/vector-store';
 import { buildVectorIndex, embeddingCacheKey, embeddingText, HashingEmbedder } from '../src/recommend/vectors';
 import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from './support/fake-openai';
+import { failureOf } from './support/provider-failure';
 import { testDatabaseUri } from './support/stack';
 
 let fake: FakeOpenAI;
@@ -42,15 +43,6 @@ const texts = ['Saya melayani warga di loket dengan ramah.', 'Laporan anggaran s
 /** The embeddings requests received, with their bodies as sent. */
 const embeddingRequests = () => fake.requests.filter((r) => r.path.endsWith('/embeddings')).map((r) => r.body as unknown as EmbeddingRequest);
 
-async function failureOf(p: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof ProviderError) return err;
-    throw err;
-  }
-  throw new Error('expected a ProviderError');
-}
 
 describe('AiProvider.embed', () => {
   it('sends the model, the texts and encoding_format base64, and gets back the hashing embedder\'s vectors', async () => {
