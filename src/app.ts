@@ -19,6 +19,15 @@ import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
 import { audiencePages } from './web/pages';
 import type { AiAdminDeps } from './web/ai-admin';
 import { RecommendService, type VectorSupport } from './recommend/service';
+import { PersonDataService } from './privacy/person-data';
+import { privacyRoutes } from './privacy/routes';
+import { coachingPrivacy } from './coaching/privacy';
+import { aiPrivacy } from './ai/privacy';
+import { consentPrivacy } from './privacy/consent';
+import { recommendPrivacy } from './recommend/privacy';
+import { gradesPrivacy } from './grades/privacy';
+import { ltiPrivacy } from './lti/privacy';
+import { preferencesPrivacy } from './web/preferences';
 import { ProviderEmbedder } from './recommend/provider-embedder';
 import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
 import { QueryEmbedder, type QueryEmbedderDeps } from './recommend/query-embedding';
@@ -87,6 +96,7 @@ interface AppServices {
   drafts: DraftService;
   aiAdmin: AiAdminDeps;
   recommend: RecommendService;
+  personData: PersonDataService;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -95,7 +105,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -117,6 +127,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, lti, coaching, re
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts }));
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));
+  course.use(privacyRoutes({ data: personData }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -230,11 +241,16 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
   const ai = createAiCoaching(config, roster, courses, log);
+  // Every feature's record of a person, for their download and erasure (each feature's privacy.ts).
+  const personData = new PersonDataService({
+    providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
+    pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
+  });
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(),

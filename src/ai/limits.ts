@@ -75,7 +75,7 @@ const usageSchema = new Schema<UsageDoc>({
   updatedAt: Date,
 }, { collection: 'ai_usage', autoIndex: false, _id: false });
 
-const Usage = defineModel('AiUsage', usageSchema);
+export const Usage = defineModel('AiUsage', usageSchema);
 
 /** Day and month in Indonesia's western zone (WIB, UTC+7): a budget day ends at local midnight. */
 export function budgetPeriods(at: Date): { day: string; month: string } {

@@ -61,7 +61,7 @@ const alertSchema = new Schema<SafetyAlertDoc>({
 }, { collection: 'coaching_safety_alerts', autoIndex: false, _id: false });
 alertSchema.index({ courseKey: 1, at: -1 });
 export const SafetyAlert = defineModel('CoachingSafetyAlert', alertSchema);
-const AiLatest = defineModel('CoachingAiLatest', latestSchema);
+export const AiLatest = defineModel('CoachingAiLatest', latestSchema);
 
 export async function ensureAiTurnIndexes(): Promise<void> {
   await Promise.all([AiTurn.createIndexes(), SafetyAlert.createIndexes()]);

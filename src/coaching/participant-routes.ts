@@ -117,7 +117,10 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
     conflict: opts.conflict,
     ltik,
     link: (path: string, extra?: Record<string, string>) => withLtik(path, ltik, extra),
-    paths: { activity: activityPath(ctx.courseKey, activity._id), entry: (key: string) => entryPath(ctx.courseKey, activity._id, key) },
+    paths: {
+      activity: activityPath(ctx.courseKey, activity._id), entry: (key: string) => entryPath(ctx.courseKey, activity._id, key),
+      privacy: `${coursePath(ctx.courseKey)}/privacy`, consent: `${coursePath(ctx.courseKey)}/ai/consent`,
+    },
     visibilityLabel: (v: Visibility) => visibilityLabel(v, submitted, t),
     maxChars: MAX_ENTRY_CHARS,
     formatDate: (d: Date | string | undefined) => (d ? new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }) : ''),

@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
+import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
 import { defineModel, putById } from '../db/model';
 import { projectRoot } from '../paths';
@@ -59,8 +60,8 @@ const eventSchema = new Schema<ConsentEventDoc>({
 }, { collection: 'ai_consent_events', autoIndex: false, _id: false });
 eventSchema.index({ consentId: 1, at: 1 });
 
-const Consent = defineModel('AiConsent', consentSchema);
-const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
+export const Consent = defineModel('AiConsent', consentSchema);
+export const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
 
 export async function ensureConsentIndexes(): Promise<void> {
   await ConsentEvent.createIndexes();
@@ -119,3 +120,21 @@ export class ConsentService {
       : { issuer, userId, version: this.text.version, withdrawnAt: at, textHash: this.hash });
   }
 }
+
+/** A person's consent record and its history: theirs to download and to have erased. */
+export const consentPrivacy: PersonDataProvider = {
+  id: 'consent',
+  async exportFor(p) {
+    const consents = await findAll(Consent, { issuer: p.issuer, userId: p.userId }) as ConsentDoc[];
+    const events = consents.length ? await findAll(ConsentEvent, { consentId: mongoose.trusted({ $in: consents.map((c) => c._id) }) }) : [];
+    return { consents, events };
+  },
+  async eraseFor(p) {
+    const consents = await findAll(Consent, { issuer: p.issuer, userId: p.userId }) as ConsentDoc[];
+    const ids = consents.map((c) => c._id);
+    return {
+      events: ids.length ? await deleteAll(ConsentEvent, { consentId: mongoose.trusted({ $in: ids }) }) : 0,
+      consents: await deleteAll(Consent, { issuer: p.issuer, userId: p.userId }),
+    };
+  },
+};

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import type { Locale } from '../lti/context';
+import { deleteAll, findAll, type PersonDataProvider } from '../privacy/person-data';
 
 interface PreferenceDoc { _id: string; iss: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }
 const preferenceSchema = new Schema<PreferenceDoc>({
@@ -18,7 +19,7 @@ const preferenceSchema = new Schema<PreferenceDoc>({
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'cermin_preferences', autoIndex: false, _id: false });
 preferenceSchema.index({ iss: 1, userId: 1 }, { unique: true });
-const Preference = defineModel('CerminPreference', preferenceSchema);
+export const Preference = defineModel('CerminPreference', preferenceSchema);
 
 const idOf = (iss: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([iss, userId])).digest('base64url').slice(0, 27);
 
@@ -47,3 +48,14 @@ export function connectionAsksToSaveData(headers: Record<string, string | string
 export async function ensurePreferenceIndexes(): Promise<void> {
   await Preference.createIndexes();
 }
+
+/** A person's remembered choices: theirs to download and to have erased. */
+export const preferencesPrivacy: PersonDataProvider = {
+  id: 'preferences',
+  async exportFor(p) {
+    return { preferences: await findAll(Preference, { _id: idOf(p.issuer, p.userId) }) };
+  },
+  async eraseFor(p) {
+    return { preferences: await deleteAll(Preference, { _id: idOf(p.issuer, p.userId) }) };
+  },
+};

@@ -1,0 +1,23 @@
+/**
+ * What the AI coach holds about a person under their pseudonym: the audit of every AI call
+ * (counts, and the text when an admin keeps it) and their daily token counters. Consent records
+ * live with consent (src/privacy/consent.ts).
+ */
+import mongoose from 'mongoose';
+import { deleteAll, findAll, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
+import { AuditRecord } from './audit';
+import { Usage, userUsageId } from './limits';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The person's daily counters: `_id`s `user:<pseudonym>:<day>`. */
+const usageOf = (p: DataSubject) => ({ _id: mongoose.trusted({ $regex: `^${escapeRegex(userUsageId(p.pseudonym, ''))}` }) });
+
+export const aiPrivacy: PersonDataProvider = {
+  id: 'ai',
+  async exportFor(p) {
+    return { audit: await findAll(AuditRecord, { user: p.pseudonym }), usage: await findAll(Usage, usageOf(p)) };
+  },
+  async eraseFor(p) {
+    return { audit: await deleteAll(AuditRecord, { user: p.pseudonym }), usage: await deleteAll(Usage, usageOf(p)) };
+  },
+};

@@ -1,0 +1,46 @@
+/**
+ * What the LTI side holds about a person: their launches per course (name and roles as Moodle
+ * sent them), mentor relationships, and ltijs's launch records (the id_token's claims, kept for
+ * the session) and login requests in flight. Moodle's own copy of the person is Moodle's.
+ */
+import mongoose, { type Model } from 'mongoose';
+import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
+import { CourseLauncher } from './courses';
+import { LoginRequest, MentorScope } from './models';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** ltijs's own collections, registered by ltijs on the shared connection. */
+const ltijsModel = (name: string): Model<unknown> | undefined => mongoose.models[name] as Model<unknown> | undefined;
+/** Login requests in flight (minutes old) carry the person as the OIDC login hint. */
+const loginsOf = (p: DataSubject) => ({ 'params.iss': p.issuer, 'params.login_hint': p.userId });
+/** ltijs's context ids begin with the platform's URL-encoded issuer. */
+const contextTokensOf = (p: DataSubject) => ({ user: p.userId, contextId: mongoose.trusted({ $regex: `^${escapeRegex(encodeURIComponent(p.issuer))}` }) });
+
+export const ltiPrivacy: PersonDataProvider = {
+  id: 'lti',
+  async exportFor(p) {
+    const idTokens = ltijsModel('idtoken');
+    const contextTokens = ltijsModel('contexttoken');
+    return {
+      launches: await findAll(CourseLauncher, inPersonCourses(p)),
+      loginRequests: await findAll(LoginRequest, loginsOf(p)),
+      asMentor: await findAll(MentorScope, { iss: p.issuer, mentorId: p.userId }),
+      asMentee: await findAll(MentorScope, { iss: p.issuer, menteeIds: p.userId }),
+      launchTokens: idTokens ? await findAll(idTokens, { iss: p.issuer, user: p.userId }) : [],
+      contextTokens: contextTokens ? await findAll(contextTokens, contextTokensOf(p)) : [],
+    };
+  },
+  async eraseFor(p) {
+    const idTokens = ltijsModel('idtoken');
+    const contextTokens = ltijsModel('contexttoken');
+    const unlinked = await MentorScope.updateMany({ iss: p.issuer, menteeIds: p.userId }, { $pull: { menteeIds: p.userId } });
+    return {
+      launches: await deleteAll(CourseLauncher, inPersonCourses(p)),
+      loginRequests: await deleteAll(LoginRequest, loginsOf(p)),
+      asMentor: await deleteAll(MentorScope, { iss: p.issuer, mentorId: p.userId }),
+      asMentee: unlinked.modifiedCount ?? 0,
+      launchTokens: idTokens ? await deleteAll(idTokens, { iss: p.issuer, user: p.userId }) : 0,
+      contextTokens: contextTokens ? await deleteAll(contextTokens, contextTokensOf(p)) : 0,
+    };
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * A person's data in Cermin, for their rights under UU PDP: everything Cermin holds about them,
+ * gathered from every feature for a download, and erased on request. Each feature says what it
+ * stores about a person in its own `privacy.ts` (a PersonDataProvider, as a Moodle plugin's
+ * privacy provider does); this service composes them, so a new collection is covered by adding
+ * it to its feature's provider, and the test that fills every feature checks nothing is missed.
+ *
+ * A person is a platform user (issuer + LTI user id): user ids are only unique within one
+ * platform, so records are matched by user id *and* the courses of that platform. Erasure keeps
+ * only what stops a grade from being sent twice (the delivery records, without any comment
+ * text), and is itself logged under a pseudonym.
+ */
+import crypto from 'node:crypto';
+import mongoose, { Schema, type Model } from 'mongoose';
+import { defineModel } from '../db/model';
+import { Course } from '../lti/courses';
+
+export interface DataSubject {
+  issuer: string;
+  userId: string;
+  /** The courses of this person's platform: their records are looked for only there. */
+  courseKeys: string[];
+  /** Their pseudonym in the AI audit and usage counters. */
+  pseudonym: string;
+}
+
+export interface PersonDataProvider {
+  /** A short name for the export's sections and the erasure log. */
+  id: string;
+  /** Every record of the person, per collection. */
+  exportFor(person: DataSubject): Promise<Record<string, unknown[]>>;
+  /** Erases (or, where a record must stay, strips) the person's records; counts per collection. */
+  eraseFor(person: DataSubject): Promise<Record<string, number>>;
+}
+
+/** Records of `userField` = the person, in the courses of their platform. */
+export function inPersonCourses(person: DataSubject, userField = 'userId'): Record<string, unknown> {
+  return { [userField]: person.userId, courseKey: mongoose.trusted({ $in: person.courseKeys }) };
+}
+
+/** The records of a filter, for an export. */
+export async function findAll<T>(model: Model<T>, filter: Record<string, unknown>): Promise<unknown[]> {
+  return model.find(filter).lean();
+}
+
+/** Deletes the records of a filter; how many. */
+export async function deleteAll<T>(model: Model<T>, filter: Record<string, unknown>): Promise<number> {
+  return (await model.deleteMany(filter)).deletedCount ?? 0;
+}
+
+interface ErasureDoc { _id: string; at: Date; subject: string; by: { role: 'self' | 'admin'; pseudonym: string }; counts: Record<string, Record<string, number>> }
+const erasureSchema = new Schema<ErasureDoc>({
+  _id: { type: String, required: true }, at: { type: Date, required: true }, subject: { type: String, required: true },
+  by: { type: Schema.Types.Mixed, required: true }, counts: { type: Schema.Types.Mixed, required: true },
+}, { collection: 'privacy_erasures', autoIndex: false, _id: false, minimize: false });
+export const ErasureLog = defineModel('PrivacyErasure', erasureSchema);
+
+export interface PersonExport {
+  generatedAt: Date;
+  person: { issuer: string; userId: string };
+  sections: Record<string, Record<string, unknown[]>>;
+}
+
+export class PersonDataService {
+  constructor(private readonly deps: { providers: PersonDataProvider[]; pseudonymOf(issuer: string, userId: string): string; now?: () => Date }) {}
+
+  /** The person as their records name them: the courses of their platform and their pseudonym. */
+  async subject(issuer: string, userId: string): Promise<DataSubject> {
+    const courses = await Course.find({ 'platform.issuer': issuer }, { _id: 1 }).lean<Array<{ _id: string }>>();
+    return { issuer, userId, courseKeys: courses.map((c) => c._id), pseudonym: this.deps.pseudonymOf(issuer, userId) };
+  }
+
+  async exportAll(issuer: string, userId: string): Promise<PersonExport> {
+    const person = await this.subject(issuer, userId);
+    const sections: PersonExport['sections'] = {};
+    for (const p of this.deps.providers) sections[p.id] = await p.exportFor(person);
+    return { generatedAt: (this.deps.now ?? (() => new Date()))(), person: { issuer, userId }, sections };
+  }
+
+  /** Erases the person's data everywhere; the log names them only by pseudonym. */
+  async eraseAll(issuer: string, userId: string, by: { role: 'self' | 'admin'; issuer: string; userId: string }): Promise<Record<string, Record<string, number>>> {
+    const person = await this.subject(issuer, userId);
+    const counts: Record<string, Record<string, number>> = {};
+    for (const p of this.deps.providers) counts[p.id] = await p.eraseFor(person);
+    await ErasureLog.create({
+      _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(), subject: person.pseudonym,
+      by: { role: by.role, pseudonym: this.deps.pseudonymOf(by.issuer, by.userId) }, counts,
+    });
+    return counts;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * "Data saya": a person sees what Cermin holds about them, downloads it (JSON, or a readable
+ * page), and can have it erased. Any launched user, for themselves only: nothing in these routes
+ * names another person. (An admin acting on someone's behalf comes with the admin console.)
+ */
+import express from 'express';
+import { handle } from '../web/async';
+import { sendError } from '../web/errors';
+import { launchOf } from '../web/guards';
+import { translator } from '../web/i18n';
+import { sendPage } from '../web/render';
+import { coursePath, withLtik } from '../coaching/links';
+import { ajv } from '../validation';
+import type { PersonDataService } from './person-data';
+
+const validateErase = ajv.compile<{ confirm: 'yes'; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['confirm'],
+  properties: { confirm: { const: 'yes' }, ltik: { type: 'string', maxLength: 4096 } },
+});
+
+/** How many records each section holds, for the summary. */
+function countsOf(sections: Record<string, Record<string, unknown[]>>): Array<{ section: string; collection: string; n: number }> {
+  return Object.entries(sections).flatMap(([section, collections]) => Object.entries(collections).map(([collection, records]) => ({ section, collection, n: records.length })));
+}
+
+export function privacyRoutes(deps: { data: PersonDataService }): express.Router {
+  const router = express.Router({ mergeParams: true });
+  const base = (courseKey: string) => `${coursePath(courseKey)}/privacy`;
+
+  router.get('/privacy', handle(async (_req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const data = await deps.data.exportAll(ctx.platform.issuer, ctx.user.id);
+    await sendPage(res, 200, 'privacy', {
+      locale: ctx.locale, title: t('privacy.title'), ctx, ltik: res.locals.ltik as string, base: base(ctx.courseKey),
+      link: (path: string) => withLtik(path, res.locals.ltik as string), counts: countsOf(data.sections).filter((c) => c.n > 0),
+    });
+  }));
+
+  router.get('/privacy/export.:format(json|html)', handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    const data = await deps.data.exportAll(ctx.platform.issuer, ctx.user.id);
+    res.set('Cache-Control', 'no-store');
+    if (req.params.format === 'json') {
+      res.set('Content-Disposition', 'attachment; filename="cermin-data-saya.json"');
+      res.type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2));
+      return;
+    }
+    await sendPage(res, 200, 'privacy-export', { locale: ctx.locale, title: t('privacy.exportTitle'), ctx, data, counts: countsOf(data.sections) });
+  }));
+
+  router.post('/privacy/erase', handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const t = translator(ctx.locale);
+    if (!validateErase(req.body)) {
+      await sendError(req, res, 400, 'privacy.confirmFirst', { locale: ctx.locale });
+      return;
+    }
+    const counts = await deps.data.eraseAll(ctx.platform.issuer, ctx.user.id, { role: 'self', issuer: ctx.platform.issuer, userId: ctx.user.id });
+    const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
+    // The session's own launch record is gone too: this page is the last one of the session.
+    await sendPage(res, 200, 'privacy-erased', { locale: ctx.locale, title: t('privacy.erasedTitle'), n });
+  }));
+
+  return router;
+}
