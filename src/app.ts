@@ -21,6 +21,8 @@ import type { AiAdminDeps } from './web/ai-admin';
 import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
 import { privacyRoutes } from './privacy/routes';
+import { monitorRoutes } from './privacy/monitor-routes';
+import type { QuestionBank } from './ai/offline/engine';
 import { coachingPrivacy } from './coaching/privacy';
 import { aiPrivacy } from './ai/privacy';
 import { consentPrivacy } from './privacy/consent';
@@ -97,6 +99,8 @@ interface AppServices {
   aiAdmin: AiAdminDeps;
   recommend: RecommendService;
   personData: PersonDataService;
+  blindShare: number;
+  bank: QuestionBank;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -105,7 +109,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blindShare, bank, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -124,10 +128,11 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, lti, 
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
   course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
-  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts }));
+  course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare }));
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));
   course.use(privacyRoutes({ data: personData }));
+  course.use(monitorRoutes({ coaching, reviews, bank }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -205,7 +210,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
   const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
-  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend };
+  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend, bank };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -250,7 +255,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(),

@@ -403,12 +403,30 @@ describe('decisionFact: a stored decision as a fact', () => {
     expect(fact.draft).toEqual({ engine: 'offline', levelsChanged: 2, criteria: 2, commentChanged: false, acceptedUnchanged: false });
   });
 
-  test('a draft replaced since the decision gives no suggestion rather than a wrong one', () => {
+  test('the suggestion recorded with the decision stands even after the draft is replaced', () => {
     const decision = decisionOn(aiDraft, { A: 2, B: 2 }, 100, 'Sangat baik.');
+    const newer: ReviewDraft = { ...aiDraft, levels: { A: { level: 0 }, B: { level: 0 } } };
+    expect(decision.draft?.suggestedScore).toBe(71.43);
+    expect(decisionFact({ activity, participantId: 'p', decision, draft: newer }).draft?.suggestedScore).toBe(71.43);
+    expect(decisionFact({ activity, participantId: 'p', decision }).draft).toMatchObject({ engine: 'ai', levelsChanged: 1, suggestedScore: 71.43 });
+  });
+
+  test('an older decision without a recorded suggestion: recovered from the unchanged draft, never from a replaced one', () => {
+    const recorded = decisionOn(aiDraft, { A: 2, B: 2 }, 100, 'Sangat baik.');
+    const { suggestedScore: _recorded, ...comparison } = recorded.draft as NonNullable<ReviewDecision['draft']>;
+    const decision: ReviewDecision = { ...recorded, draft: comparison };
     const newer: ReviewDraft = { ...aiDraft, levels: { A: { level: 0 }, B: { level: 0 } } };
     expect(decisionFact({ activity, participantId: 'p', decision, draft: newer }).draft?.suggestedScore).toBeUndefined();
     expect(decisionFact({ activity, participantId: 'p', decision, draft: aiDraft }).draft?.suggestedScore).toBe(71.43);
-    expect(decisionFact({ activity, participantId: 'p', decision }).draft).toMatchObject({ engine: 'ai', levelsChanged: 1 });
+  });
+
+  test('a blind decision: its mark is the blind mark, and the draft asked for after it is the revealed suggestion', () => {
+    const decision: ReviewDecision = { revision: 1, levels: { A: 0, B: 1 }, computedScore: 42.86, score: 42.86, comment: '', release: 'held', by: CITRA, at: new Date(T0), blind: true, reviewSeconds: 300 };
+    const fact = decisionFact({ activity, participantId: 'b', decision, draft: aiDraft });
+    expect(fact.blind).toEqual({ score: 42.86 });
+    expect(fact.draft?.suggestedScore).toBe(71.43);
+    expect(fact.reviewSeconds).toBe(300);
+    expect(decisionFact({ activity, participantId: 'b', decision }).draft).toBeUndefined();
   });
 
   test('no draft, and a blind mark, carry through', () => {

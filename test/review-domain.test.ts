@@ -1,6 +1,7 @@
 /** The coach's review, pure: rubric score, the review form, comparison with the AI draft, gradebook comment. */
 import type { ActivityDoc, ActivityRubricCriterion } from '../src/coaching/models';
 import {
+  inBlindSample, reviewSecondsSince,
   compareWithDraft, draftScore, gradebookComment, MAX_COMMENT_CHARS, parseReviewForm, rubricScore, type ReviewDraft,
 } from '../src/coaching/review-domain';
 
@@ -174,7 +175,7 @@ describe('parseReviewForm', () => {
 describe('compareWithDraft', () => {
   test('unchanged: accepted unchanged, scoreDelta 0', () => {
     expect(compareWithDraft(activity(), draft(), { levels: { A: 2, B: 1 }, score: 71.43, comment: 'Refleksi Anda jelas.' })).toEqual({
-      engine: 'ai', levelsChanged: 0, criteria: 2, commentChanged: false, scoreDelta: 0, acceptedUnchanged: true,
+      engine: 'ai', levelsChanged: 0, criteria: 2, commentChanged: false, scoreDelta: 0, suggestedScore: 71.43, acceptedUnchanged: true,
     });
   });
 
@@ -185,7 +186,7 @@ describe('compareWithDraft', () => {
 
   test('one level raised: levelsChanged 1, exact scoreDelta', () => {
     expect(compareWithDraft(activity(), draft(), { levels: { A: 2, B: 2 }, score: 100, comment: 'Refleksi Anda jelas.' })).toEqual({
-      engine: 'ai', levelsChanged: 1, criteria: 2, commentChanged: false, scoreDelta: 28.57, acceptedUnchanged: false,
+      engine: 'ai', levelsChanged: 1, criteria: 2, commentChanged: false, scoreDelta: 28.57, suggestedScore: 71.43, acceptedUnchanged: false,
     });
   });
 
@@ -196,7 +197,7 @@ describe('compareWithDraft', () => {
 
   test('comment edited: commentChanged, not accepted unchanged', () => {
     expect(compareWithDraft(activity(), draft(), { levels: { A: 2, B: 1 }, score: 71.43, comment: 'Refleksi Anda jelas. Tambahkan contoh.' })).toEqual({
-      engine: 'ai', levelsChanged: 0, criteria: 2, commentChanged: true, scoreDelta: 0, acceptedUnchanged: false,
+      engine: 'ai', levelsChanged: 0, criteria: 2, commentChanged: true, scoreDelta: 0, suggestedScore: 71.43, acceptedUnchanged: false,
     });
   });
 
@@ -209,6 +210,27 @@ describe('compareWithDraft', () => {
     expect(compareWithDraft(activity(), draft({ engine: 'offline', levels: { A: { level: 2 } } }), { levels: { A: 2, B: 0 }, score: 42.86, comment: 'Refleksi Anda jelas.' })).toEqual({
       engine: 'offline', levelsChanged: 1, criteria: 2, commentChanged: false, scoreDelta: 0, acceptedUnchanged: false,
     });
+  });
+});
+
+describe('blind sample and review time', () => {
+  test('the blind sample is a stable share of (activity, participant) pairs', () => {
+    const pairs = Array.from({ length: 4000 }, (_, i) => [`act-${i % 40}`, `u-${i}`] as const);
+    const inSample = pairs.filter(([a, u]) => inBlindSample(a, u, 0.05));
+    expect(inSample.length).toBeGreaterThan(140); // 5 % of 4,000 is 200; the hash spreads them
+    expect(inSample.length).toBeLessThan(260);
+    expect(pairs.filter(([a, u]) => inBlindSample(a, u, 0.05)).map(([a, u]) => a + u)).toEqual(inSample.map(([a, u]) => a + u));
+    expect(pairs.some(([a, u]) => inBlindSample(a, u, 0))).toBe(false);
+    expect(pairs.every(([a, u]) => inBlindSample(a, u, 1))).toBe(true);
+  });
+
+  test('review time from the form\'s opening: plausible values only', () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    expect(reviewSecondsSince(String(now.getTime() - 95_000), now)).toBe(95);
+    expect(reviewSecondsSince(String(now.getTime() + 5_000), now)).toBeUndefined(); // from the future
+    expect(reviewSecondsSince(String(now.getTime() - 9 * 3600_000), now)).toBeUndefined(); // a form left open overnight
+    expect(reviewSecondsSince('soon', now)).toBeUndefined();
+    expect(reviewSecondsSince(undefined, now)).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@
  * the gradebook receives (which says who decided and whether AI helped), and how the decision
  * compares with the AI draft (the governance monitor counts drafts accepted unchanged).
  */
+import crypto from 'node:crypto';
 import { validateReviewForm } from './schemas';
 import { scaledScore } from './domain';
 import type { ActivityDoc } from './models';
@@ -37,6 +38,10 @@ export interface ReviewDecision {
   at: Date;
   /** How far the coach moved from the AI draft they saw (absent when there was none). */
   draft?: DraftComparison;
+  /** Seconds from opening the review form to finalizing it (for the automation-bias monitor). */
+  reviewSeconds?: number;
+  /** Made without the draft in view: a blind re-marking sample (the draft is shown only after). */
+  blind?: boolean;
 }
 
 export interface DraftComparison {
@@ -46,6 +51,8 @@ export interface DraftComparison {
   commentChanged: boolean;
   /** Final score minus the draft's suggested score. */
   scoreDelta: number;
+  /** The draft's suggested score, when it suggested a level for every criterion (an offline draft suggests none). */
+  suggestedScore?: number;
   acceptedUnchanged: boolean;
 }
 
@@ -107,8 +114,13 @@ export function compareWithDraft(activity: Pick<ActivityDoc, 'rubric' | 'maxScor
   const criteria = activity.rubric.criteria.length;
   const levelsChanged = activity.rubric.criteria.filter((c) => draft.levels[c.id]?.level !== decision.levels[c.id]).length;
   const commentChanged = draft.feedback.trim() !== decision.comment.trim();
-  const scoreDelta = Math.round((decision.score - draftScore(activity, draft)) * 100) / 100;
-  return { engine: draft.engine, levelsChanged, criteria, commentChanged, scoreDelta, acceptedUnchanged: levelsChanged === 0 && !commentChanged && scoreDelta === 0 };
+  const suggested = draftScore(activity, draft);
+  const scoreDelta = Math.round((decision.score - suggested) * 100) / 100;
+  const complete = activity.rubric.criteria.every((c) => draft.levels[c.id] !== undefined);
+  return {
+    engine: draft.engine, levelsChanged, criteria, commentChanged, scoreDelta, ...(complete ? { suggestedScore: suggested } : {}),
+    acceptedUnchanged: levelsChanged === 0 && !commentChanged && scoreDelta === 0,
+  };
 }
 
 /**
@@ -121,4 +133,18 @@ export function gradebookComment(locale: 'id' | 'en', comment: string, coachName
     ? (aiHelped ? `Feedback drafted with AI assistance and approved by ${coachName}.` : `Reviewed and scored by ${coachName}.`)
     : (aiHelped ? `Umpan balik disusun dengan bantuan AI dan disetujui oleh ${coachName}.` : `Ditinjau dan dinilai oleh ${coachName}.`);
   return comment ? `${comment}\n\n— ${signature}` : signature;
+}
+
+/** Whether a submission is in the blind re-marking sample: a stable share of (activity, participant) pairs. */
+export function inBlindSample(activityId: string, userId: string, share: number): boolean {
+  if (!(share > 0)) return false;
+  const hash = crypto.createHash('sha256').update(JSON.stringify(['blind', activityId, userId])).digest();
+  return hash.readUInt32BE(0) / 0x1_0000_0000 < share;
+}
+
+/** Seconds between the review form's opening (its hidden `openedAt`) and now, when plausible (under 8 hours). */
+export function reviewSecondsSince(openedAt: unknown, now: Date): number | undefined {
+  if (typeof openedAt !== 'string' || !/^\d{13}$/.test(openedAt)) return undefined;
+  const seconds = Math.round((now.getTime() - Number(openedAt)) / 1000);
+  return seconds >= 0 && seconds <= 8 * 3600 ? seconds : undefined;
 }

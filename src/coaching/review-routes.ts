@@ -17,7 +17,7 @@ import { activityPath, coursePath, withLtik } from './links';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
 import { visibilityLabel } from './participant-routes';
-import { draftScore, parseReviewForm, type ReviewProblem } from './review-domain';
+import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './review-domain';
 import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
@@ -38,6 +38,9 @@ export interface ReviewRoutesDeps {
   alertsOf?: (courseKey: string) => Promise<SafetyAlertDoc[]>;
   /** Drafts feedback and a rubric suggestion for the coach (the AI coach engine). */
   drafts?: DraftService;
+  /** Share of submissions first reviewed without the draft (blind re-marking); 0 turns it off. */
+  blindShare?: number;
+  now?: () => Date;
 }
 
 /** Everyone the roster lists plus anyone with work who is not in it (a stale roster must not hide work). */
@@ -190,7 +193,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
     const versions = Object.fromEntries(await Promise.all(visible.map(async (e) => [e.key, e.revision > 1 ? await coaching.versions(activity, userId, e.key, 5) : []] as const)));
     const earlier = review?.decision ? (await reviews.decisions(activity, userId, review.revision)).slice(1) : [];
-    const useDraft = req.query.useDraft === '1' && review?.draft;
+    // Blind re-marking: until the first decision, a sampled submission's draft stays out of view.
+    const blindPending = inBlindSample(activity._id, userId, deps.blindShare ?? 0) && !review?.decision;
+    const useDraft = req.query.useDraft === '1' && review?.draft && !blindPending;
     // The form starts from the coach's last decision, or from the AI draft only when the coach asks for it.
     const chosen: Record<string, number | undefined> = useDraft
       ? Object.fromEntries(Object.entries(review.draft?.levels ?? {}).map(([k, v]) => [k, v.level]))
@@ -202,14 +207,15 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       participant: journal.work.userName ?? review?.userName ?? userId,
       back: `${coursePath(ctx.courseKey)}/roster`, manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
       reopenAction: `${self}/reopen`, finalizeAction: `${self}/finalize`, retryAction: `${self}/retry-delivery`, self,
-      review, earlier, delivery, deliveryRecord, draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
+      review: blindPending && review ? { ...review, draft: undefined } : review, blindPending, openedAt: String((deps.now ?? (() => new Date()))().getTime()),
+      earlier, delivery, deliveryRecord, draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
       chosen, form: extra.form ?? (useDraft ? { comment: review.draft?.feedback ?? '' } : { comment: review?.decision?.comment ?? '', override: review?.decision?.override?.score?.toString() ?? '', overrideReason: review?.decision?.override?.reason ?? '' }),
       problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
       problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
       notice: extra.notice,
       visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
       promptText: (key: string) => promptTextOf(activity, key),
-      draftAction: deps.drafts ? `${self}/draft` : undefined,
+      draftAction: deps.drafts && !blindPending ? `${self}/draft` : undefined,
       formatTime: (d: Date) => formatTime(d, ctx.locale),
       deliveryText: (d: DeliveryView | undefined) => deliveryText(d, t, ctx.locale),
     });
@@ -239,7 +245,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       return;
     }
     const coach = { id: ctx.user.id, name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id };
-    const result = await reviews.finalize(activity, coach, { id: userId, name: journal.work.userName }, parsed);
+    const result = await reviews.finalize(activity, coach, { id: userId, name: journal.work.userName }, {
+      ...parsed, reviewSeconds: reviewSecondsSince(form.openedAt, (deps.now ?? (() => new Date()))()), blind: inBlindSample(activity._id, userId, deps.blindShare ?? 0),
+    });
     if (result.kind === 'conflict') {
       await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
       return;

@@ -71,8 +71,8 @@ export type FinalizeResult =
   | { kind: 'conflict'; review: ReviewDoc | null };
 
 
-/** The coach's decision as the form gives it, and the review revision it was made on. */
-export type FinalizeInput = Pick<ReviewDecision, 'levels' | 'computedScore' | 'override' | 'score' | 'comment' | 'release'> & { expectedRevision: number };
+/** The coach's decision as the form gives it, the review revision it was made on, and whether the submission is in the blind sample. */
+export type FinalizeInput = Pick<ReviewDecision, 'levels' | 'computedScore' | 'override' | 'score' | 'comment' | 'release' | 'reviewSeconds' | 'blind'> & { expectedRevision: number };
 
 export class ReviewService {
   private readonly now: () => Date;
@@ -91,7 +91,7 @@ export class ReviewService {
       let released = false;
       if (next.decision.release === 'now') {
         if (!(await this.deps.outbox.hasGradeSince(activity._id, userId, Math.floor(new Date(next.decision.at).getTime() / 1000)))) {
-          await this.enqueueGrade(activity, userId, next.decision, review?.draft);
+          await this.enqueueGrade(activity, userId, next.decision, next.decision.blind ? undefined : review?.draft);
         }
         released = true;
       }
@@ -120,11 +120,16 @@ export class ReviewService {
     const revision = (current?.revision ?? 0) + 1;
     if (input.expectedRevision !== (current?.revision ?? 0)) return { kind: 'conflict', review: current };
     const at = this.now();
+    // In the blind sample only the first decision is blind: after it the draft is shown.
+    const blind = input.blind === true && !current?.decision;
     const decision: ReviewDecision = {
       revision, levels: input.levels, computedScore: input.computedScore, score: input.score, comment: input.comment,
       release: input.release, by: coach, at,
       ...(input.override ? { override: input.override } : {}),
-      ...(current?.draft ? { draft: compareWithDraft(activity, current.draft, input) } : {}),
+      // A blind mark was made without the draft in view: nothing to compare with, and the AI did not help.
+      ...(current?.draft && !blind ? { draft: compareWithDraft(activity, current.draft, input) } : {}),
+      ...(input.reviewSeconds !== undefined ? { reviewSeconds: input.reviewSeconds } : {}),
+      ...(blind ? { blind: true } : {}),
     };
     try {
       await ReviewDecisionRecord.create({ _id: decisionId(activity._id, participant.id, revision), courseKey: activity.courseKey, activityId: activity._id, userId: participant.id, decision });
@@ -132,7 +137,8 @@ export class ReviewService {
       if (!isDuplicateKey(err)) throw err;
       return { kind: 'conflict', review: await this.review(activity, participant.id) };
     }
-    if (input.release === 'now') await this.enqueueGrade(activity, participant.id, decision, current?.draft);
+    const seenDraft = blind ? undefined : current?.draft;
+    if (input.release === 'now') await this.enqueueGrade(activity, participant.id, decision, seenDraft);
     const review: ReviewDoc = {
       _id: reviewId(activity._id, participant.id), courseKey: activity.courseKey, activityId: activity._id, userId: participant.id,
       userName: participant.name ?? current?.userName, revision, ...(current?.draft ? { draft: current.draft } : {}),
@@ -170,7 +176,7 @@ export class ReviewService {
           if (!fresh || !decision || decision.released || fresh.revision !== r.revision) continue;
           const work = await Work.findById(workId(activity._id, r.userId)).lean<WorkDoc>();
           if (!isDecisionCurrent(decision, work)) continue;
-          await this.enqueueGrade(activity, r.userId, decision, fresh.draft);
+          await this.enqueueGrade(activity, r.userId, decision, decision.blind ? undefined : fresh.draft);
           await putById(Review, fresh._id, { ...fresh, decision: { ...decision, released: true }, updatedAt: this.now() });
           released += 1;
         }
@@ -180,6 +186,16 @@ export class ReviewService {
       if (released) await Promise.all([...new Set(activities.map((a) => a.courseKey))].map((k) => markChanged(courseScope(k, 'reviews'))));
     }
     return released;
+  }
+
+  /** Every decision made in a course (each revision: each is a review act), with the review's current draft, for the monitor. */
+  async decisionsInCourse(courseKey: string): Promise<Array<{ activityId: string; userId: string; decision: ReviewDecision; draft?: ReviewDraft }>> {
+    const [decisions, reviews] = await Promise.all([
+      ReviewDecisionRecord.find({ courseKey }).lean<DecisionDoc[]>(),
+      Review.find({ courseKey }, { activityId: 1, userId: 1, draft: 1 }).lean<Array<Pick<ReviewDoc, 'activityId' | 'userId' | 'draft'>>>(),
+    ]);
+    const drafts = new Map(reviews.map((r) => [`${r.activityId}\n${r.userId}`, r.draft]));
+    return decisions.map((d) => ({ activityId: d.activityId, userId: d.userId, decision: d.decision, draft: drafts.get(`${d.activityId}\n${d.userId}`) }));
   }
 
   /** Every review of a course, without drafts (the roster needs only decisions). */

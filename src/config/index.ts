@@ -73,7 +73,8 @@ export interface AppConfig {
     backoffBaseMs: number;
     backoffMaxMs: number;
   };
-  roster: { maxAgeMinutes: number; pageSize: number };
+  /** Roster and review: `blindShare` of submissions are first reviewed without the AI draft (blind re-marking). */
+  roster: { maxAgeMinutes: number; pageSize: number; blindShare: number };
   shutdownGraceMs: number;
 }
 
@@ -118,6 +119,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'GRADES_BACKOFF_BASE_MS', path: 'grades.backoffBaseMs', type: 'number' },
   { env: 'GRADES_BACKOFF_MAX_MS', path: 'grades.backoffMaxMs', type: 'number' },
   { env: 'ROSTER_MAX_AGE_MINUTES', path: 'roster.maxAgeMinutes', type: 'number' },
+  { env: 'REVIEW_BLIND_SHARE', path: 'roster.blindShare', type: 'number' },
 ];
 
 /** Keys that may only come from the environment, never from a file in git. */

@@ -99,10 +99,11 @@ export const configSchema = {
     roster: {
       type: 'object',
       additionalProperties: false,
-      required: ['maxAgeMinutes', 'pageSize'],
+      required: ['maxAgeMinutes', 'pageSize', 'blindShare'],
       properties: {
         maxAgeMinutes: { type: 'integer', minimum: 1 },
         pageSize: { type: 'integer', minimum: 10, maximum: 500 },
+        blindShare: { type: 'number', minimum: 0, maximum: 1 },
       },
     },
     shutdownGraceMs: { type: 'integer', minimum: 0 },

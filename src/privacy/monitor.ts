@@ -22,7 +22,7 @@
  *   - the caller decides which facts to pass: every decision (each is a review act; decisions are
  *     insert-only, one per revision), a period, one course. Nothing here reads a clock.
  */
-import { draftScore, type ReviewDecision, type ReviewDraft } from '../coaching/review-domain';
+import { compareWithDraft, draftScore, type ReviewDecision, type ReviewDraft } from '../coaching/review-domain';
 import type { ActivityDoc } from '../coaching/models';
 
 export type DraftEngine = ReviewDraft['engine'];
@@ -452,12 +452,16 @@ export function decisionFact(input: {
   blind?: { score: number };
 }): DecisionFact {
   const { activity, decision } = input;
-  const cmp = decision.draft;
-  let suggestedScore: number | undefined;
-  if (cmp && input.draft && input.draft.engine === cmp.engine && activity.rubric.criteria.every((c) => input.draft!.levels[c.id] !== undefined)) {
+  // A blind decision was made without the draft: the draft (asked for after) is compared as revealed, not as seen.
+  const cmp = decision.draft ?? (decision.blind && input.draft ? compareWithDraft(activity, input.draft, decision) : undefined);
+  // Decisions since the suggested score was recorded carry it; older ones recover it while the draft is unchanged.
+  let suggestedScore = cmp?.suggestedScore;
+  if (suggestedScore === undefined && cmp && input.draft && input.draft.engine === cmp.engine && activity.rubric.criteria.every((c) => input.draft!.levels[c.id] !== undefined)) {
     const s = draftScore(activity, input.draft);
     if (Math.round((decision.score - s) * 100) / 100 === cmp.scoreDelta) suggestedScore = s;
   }
+  const blind = input.blind ?? (decision.blind ? { score: decision.score } : undefined);
+  const reviewSeconds = input.reviewSeconds ?? decision.reviewSeconds;
   return {
     courseKey: activity.courseKey, cohort: input.cohort ?? activity.courseKey, activityId: activity._id, activityTitle: activity.title,
     participantId: input.participantId, coach: decision.by, at: decision.at, maxScore: activity.maxScore, finalScore: decision.score,
@@ -467,7 +471,7 @@ export function decisionFact(input: {
         acceptedUnchanged: cmp.acceptedUnchanged, ...(suggestedScore !== undefined ? { suggestedScore } : {}),
       },
     } : {}),
-    ...(input.reviewSeconds !== undefined ? { reviewSeconds: input.reviewSeconds } : {}),
-    ...(input.blind ? { blind: input.blind } : {}),
+    ...(reviewSeconds !== undefined ? { reviewSeconds } : {}),
+    ...(blind ? { blind } : {}),
   };
 }

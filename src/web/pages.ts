@@ -33,7 +33,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
   course.get('/coach', requireAudience('coach', 'admin'), handle(async (_req, res) => {
     const ctx = launchOf(res);
     const activities = await deps.coaching.activitiesInCourse(ctx.courseKey);
-    await sendPage(res, 200, 'coach', { ...common(res, 'coach.title'), activities, roster: `${coursePath(ctx.courseKey)}/roster`, materials: `${coursePath(ctx.courseKey)}/materials`, privacy: `${coursePath(ctx.courseKey)}/privacy`, manage: (a: ActivityDoc) => `${activityPath(ctx.courseKey, a._id)}/manage` });
+    await sendPage(res, 200, 'coach', { ...common(res, 'coach.title'), activities, roster: `${coursePath(ctx.courseKey)}/roster`, materials: `${coursePath(ctx.courseKey)}/materials`, privacy: `${coursePath(ctx.courseKey)}/privacy`, monitor: `${coursePath(ctx.courseKey)}/monitor`, manage: (a: ActivityDoc) => `${activityPath(ctx.courseKey, a._id)}/manage` });
   }));
   course.get('/mentor', requireAudience('mentor'), handle(async (_req, res) => {
     await sendPage(res, 200, 'mentor', { ...common(res, 'mentor.title'), activity: null, shared: [], knowsMentees: (await deps.lti.menteesOf(launchOf(res))).length > 0 });

@@ -42,6 +42,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
       MONGODB_URI: testDatabaseUri(dbName),
       LTI_KEY: crypto.randomBytes(32).toString('hex'),
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      // Blind re-marking samples by (random) activity id: off unless a test asks, so drafts show predictably.
+      REVIEW_BLIND_SHARE: '0',
       ...env,
     },
   });
