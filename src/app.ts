@@ -22,6 +22,8 @@ import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
 import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
+import { adminConsoleRoutes } from './web/admin-console';
+import { ensureAdminLogIndexes } from './privacy/admin-log';
 import type { QuestionBank } from './ai/offline/engine';
 import { coachingPrivacy } from './coaching/privacy';
 import { aiPrivacy } from './ai/privacy';
@@ -101,6 +103,7 @@ interface AppServices {
   personData: PersonDataService;
   blindShare: number;
   bank: QuestionBank;
+  courses: CourseDirectory;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -109,7 +112,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blindShare, bank, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blindShare, bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -133,6 +136,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blind
   course.use(recommendRoutes({ recommend }));
   course.use(privacyRoutes({ data: personData }));
   course.use(monitorRoutes({ coaching, reviews, bank }));
+  course.use(adminConsoleRoutes({ courses, outbox, personData }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -255,10 +259,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
-    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(),
+    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),
   ]);
 
   const gradeWorker = new GradeWorker({

@@ -98,3 +98,53 @@ export async function purgeRawText(retentionDays: number, now = new Date()): Pro
   const res = await AuditRecord.updateMany({ at: mongoose.trusted({ $lt: before }), raw: mongoose.trusted({ $exists: true }) }, { $unset: { raw: 1 } });
   return res.modifiedCount;
 }
+
+export interface AuditQuery {
+  /** The courses the reader may see (an admin: their platform's). */
+  courseKeys: string[];
+  courseKey?: string;
+  lensId?: string;
+  engine?: 'ai' | 'offline';
+  outcome?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Audit records matching the query, newest first (raw text never included: it is for the retention job and the person's own export). */
+export async function auditRecords(q: AuditQuery, limit: number, skip = 0): Promise<{ rows: AuditDoc[]; total: number }> {
+  const courses = q.courseKey ? q.courseKeys.filter((k) => k === q.courseKey) : q.courseKeys;
+  const filter: Record<string, unknown> = { courseKey: mongoose.trusted({ $in: courses }) };
+  if (q.lensId) filter.lensId = q.lensId;
+  if (q.engine) filter.engine = q.engine;
+  if (q.outcome) filter.outcome = q.outcome;
+  if (q.from || q.to) filter.at = mongoose.trusted({ ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lt: q.to } : {}) });
+  const [rows, total] = await Promise.all([
+    AuditRecord.find(filter, { raw: 0 }).sort({ at: -1 }).skip(skip).limit(limit).lean<AuditDoc[]>(),
+    AuditRecord.countDocuments(filter),
+  ]);
+  return { rows, total };
+}
+
+const CSV_COLUMNS = ['at', 'courseKey', 'activityId', 'user', 'lensId', 'promptVersion', 'model', 'engine', 'outcome', 'promptTokens', 'completionTokens', 'latencyMs', 'calls', 'redactedNames', 'redactedIds', 'redactedContacts'] as const;
+
+/** One CSV field, quoted when needed, and never read as a formula by a spreadsheet. */
+function csvField(value: unknown): string {
+  let s = value instanceof Date ? value.toISOString() : value === undefined || value === null ? '' : String(value);
+  if (/^[=+\-@]/.test(s)) s = `'${s}`;
+  return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The audit rows as CSV (header first, CRLF line ends), pseudonyms only. */
+export function auditCsv(rows: readonly AuditDoc[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const r of rows) {
+    const red = r.redactions ?? {};
+    const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+      at: r.at, courseKey: r.courseKey, activityId: r.activityId, user: r.user, lensId: r.lensId, promptVersion: r.promptVersion, model: r.model,
+      engine: r.engine, outcome: r.outcome, promptTokens: r.tokens?.prompt, completionTokens: r.tokens?.completion, latencyMs: r.latencyMs, calls: r.calls,
+      redactedNames: red.name ?? 0, redactedIds: (red.nip ?? 0) + (red.nik ?? 0), redactedContacts: (red.email ?? 0) + (red.phone ?? 0),
+    };
+    lines.push(CSV_COLUMNS.map((c) => csvField(values[c])).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}

@@ -6,6 +6,7 @@ import {
   Delivery, OutboxItem, deliveryIdOf, outboxIdOf,
   type DeliveryDoc, type DeliveryKind, type OutboxItemDoc, type ScorePayload,
 } from './models';
+import mongoose from 'mongoose';
 import { nextScoreSecond } from './policy';
 import { courseScope, markChanged } from '../db/change-marks';
 import { isDuplicateKey } from '../db/model';
@@ -117,6 +118,12 @@ export class GradeOutbox {
     ]);
     const latest = queued.reduce<QueuedSummary | undefined>((best, q) => (!best || q.second > best.second ? q : best), undefined);
     return { view: viewOf(record ?? undefined, latest), record };
+  }
+
+  /** Deliveries the platform refused for good, in the given courses (the admin's view across courses), newest first. */
+  async failedInCourses(courseKeys: string[]): Promise<DeliveryDoc[]> {
+    const failed = await Delivery.find({ courseKey: mongoose.trusted({ $in: courseKeys }), failed: mongoose.trusted({ $exists: true }) }, { history: 0 }).lean<DeliveryDoc[]>();
+    return failed.sort((a, b) => new Date(b.failed?.at ?? 0).getTime() - new Date(a.failed?.at ?? 0).getTime());
   }
 }
 

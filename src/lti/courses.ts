@@ -117,6 +117,12 @@ export class CourseDirectory {
     if (changed) await markChanged(courseScope(ctx.courseKey, 'roster'));
   }
 
+  /** Every course of one platform (an admin's scope), by title. */
+  async coursesOfPlatform(issuer: string): Promise<CourseDoc[]> {
+    const courses = await Course.find({ 'platform.issuer': issuer }).lean<CourseDoc[]>();
+    return courses.sort((a, b) => (a.title ?? a.label ?? a._id).localeCompare(b.title ?? b.label ?? b._id, 'id'));
+  }
+
   async course(courseKey: string): Promise<CourseDoc | null> {
     return Course.findById(courseKey).lean<CourseDoc>();
   }

@@ -58,7 +58,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
     const own = await deps.lti.registry.summary(ctx.platform.platformId);
     await sendPage(res, 200, 'admin', {
       ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
-      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`,
+      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });
   }
   course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {

@@ -1,0 +1,110 @@
+/**
+ * The admin console through an LTI administrator's launch from the demo LMS (real HTTP, real
+ * database, the fake provider): the AI audit with its filters and CSV (pseudonyms, no text), the
+ * failed grade deliveries across the platform's courses, a person's data exported and erased on
+ * their behalf with every action in the change log; and no one but an admin gets in.
+ */
+import mongoose from 'mongoose';
+import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
+import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startStack, type Stack } from './support/stack';
+
+let fake: FakeOpenAI;
+let stack: Stack;
+let admin: Browser;
+let adminPage: Page;
+let linkId: string;
+const TEXT = 'Teks refleksi rahasia: saya menata arsip surat masuk dan melayani warga di loket.';
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ models: ['fake-model'] });
+  fake.fallback = { content: JSON.stringify({ observations: ['Anda menata arsip.'], questions: ['Apa dampaknya bagi warga?'], values: [] }) };
+  stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model' });
+  const { links } = await placeActivities(stack, new Browser(), [{ id: 'bebas', form: { title: 'Refleksi', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan minggu ini.' } }]);
+  linkId = links[0];
+  // Two participants ask the AI: one consented (the AI answers), one declined (the offline engine).
+  for (const [user, choice] of [['u-p-001', 'accept'], ['u-p-002', 'decline']] as const) {
+    const p = await writeAndSubmit(stack, user, linkId, {}, { submit: false });
+    await p.browser.go(`${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent`, { form: { ltik: p.ltik, choice } });
+    await p.browser.go(`${p.activityUrl}/entries/refleksi`, { form: { ltik: p.ltik, baseRevision: '0', text: TEXT } });
+    await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } });
+  }
+  admin = new Browser();
+  adminPage = await launchThroughDemo(admin, stack.demoBase, 'u-admin-1');
+}, 60_000);
+afterAll(async () => {
+  await stack.close();
+  await fake.close();
+});
+
+const base = () => `${stack.baseUrl}${courseBaseOf(adminPage)}/admin`;
+const get = (path: string) => admin.go(`${base()}${path}${path.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(ltikOf(adminPage))}`);
+
+test('the AI audit lists every call under pseudonyms, filters, pages and exports CSV without text', async () => {
+  expect(adminPage.body).toContain('Audit AI');
+  const all = await get('/audit');
+  expect(all.status).toBe(200);
+  expect(all.body).toContain('2 catatan');
+  expect(all.body).not.toContain('u-p-001');
+  expect(all.body).not.toContain('Teks refleksi rahasia');
+  const offline = await get('/audit?engine=offline');
+  expect(offline.body).toContain('1 catatan');
+  expect(offline.body).toContain('noConsent');
+  expect((await get('/audit?from=2000-01-01&to=2000-01-02')).body).toContain('0 catatan');
+  const csv = await get('/audit.csv?engine=ai');
+  expect(csv.headers.get('content-type')).toContain('text/csv');
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  expect(lines[0]).toMatch(/^at,courseKey,activityId,user,lensId,promptVersion,model,engine,outcome,/);
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain(',cermin,cermin@1,fake-model,ai,answered,');
+  expect(csv.body).not.toContain('u-p-001');
+  // Operator objects and malformed dates are refused, not passed to the database.
+  expect((await get('/audit?engine[$ne]=x')).status).toBe(400);
+  expect((await get('/audit?from=yesterday')).status).toBe(400);
+});
+
+test('failed deliveries of every course of the platform, with the reason', async () => {
+  const courseKey = courseBaseOf(adminPage).split('/').pop() as string;
+  await mongoose.connection.db?.collection('grade_deliveries').insertOne({
+    _id: 'gd_failed_demo' as unknown as mongoose.Types.ObjectId, courseKey, activityId: 'act-x', userId: 'u-p-009', attempts: 0, history: [], updatedAt: new Date(),
+    failed: { second: 1, kind: 'grade', payload: { scoreGiven: 80, scoreMaximum: 100 }, by: { id: 'u-coach-1' }, reason: 'Moodle menolak: kolom nilai dihapus', at: new Date() },
+  });
+  const page = await get('/deliveries');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('Moodle menolak: kolom nilai dihapus');
+  expect(page.body).toContain('u-p-009');
+});
+
+test('an admin exports and erases a person\'s data on their behalf; the change log names the admin and a pseudonym', async () => {
+  const exported = await admin.go(`${base()}/person/export`, { form: { ltik: ltikOf(adminPage), userId: 'u-p-001' } });
+  expect(exported.headers.get('content-disposition')).toContain('attachment');
+  const data = JSON.parse(exported.body) as { person: { userId: string }; sections: { coaching: { entries: Array<{ text: string }> } } };
+  expect(data.person.userId).toBe('u-p-001');
+  expect(data.sections.coaching.entries[0].text).toBe(TEXT);
+
+  expect((await admin.go(`${base()}/person/erase`, { form: { ltik: ltikOf(adminPage), userId: 'u-p-001' } })).status).toBe(400); // not confirmed
+  const erased = await admin.go(`${base()}/person/erase`, { form: { ltik: ltikOf(adminPage), userId: 'u-p-001', confirm: 'yes' } });
+  expect(erased.status).toBe(200);
+  expect(erased.body).toMatch(/Data pengguna u-p-001 dihapus \(\d+ catatan\)/);
+  expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-001' })).toBe(0);
+  expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-002' })).toBe(1);
+  const log = await mongoose.connection.db?.collection('admin_changes').find({}).sort({ at: 1 }).toArray();
+  expect(log?.map((c) => [c.action, c.by.id])).toEqual([['person.export', 'u-admin-1'], ['person.erase', 'u-admin-1']]);
+  expect(JSON.stringify(log)).not.toContain('u-p-001');
+  const erasure = await mongoose.connection.db?.collection('privacy_erasures').findOne({});
+  expect(erasure?.by.role).toBe('admin');
+  expect((await get('/person')).body).toContain('Data seseorang dihapus');
+});
+
+test('no one but an admin reaches the console', async () => {
+  for (const user of ['u-coach-1', 'u-p-003']) {
+    const b = new Browser();
+    const page = await launchThroughDemo(b, stack.demoBase, user, { link: linkId });
+    const url = `${stack.baseUrl}${courseBaseOf(page)}/admin`;
+    const token = encodeURIComponent(ltikOf(page));
+    for (const path of ['/audit', '/audit.csv', '/deliveries', '/person']) expect([user, path, (await b.go(`${url}${path}?ltik=${token}`)).status]).toEqual([user, path, 403]);
+    for (const path of ['/person/export', '/person/erase']) expect([user, path, (await b.go(`${url}${path}`, { form: { ltik: ltikOf(page), userId: 'u-p-002', confirm: 'yes' } })).status]).toEqual([user, path, 403]);
+  }
+  expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-002' })).toBe(1);
+});
