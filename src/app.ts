@@ -24,6 +24,7 @@ import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
 import { adminConsoleRoutes } from './web/admin-console';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
+import { RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import type { QuestionBank } from './ai/offline/engine';
 import { coachingPrivacy } from './coaching/privacy';
 import { aiPrivacy } from './ai/privacy';
@@ -88,6 +89,8 @@ export interface CerminApp {
   demo?: DemoPlatform;
   /** The grade delivery worker of this instance (started when the config enables it). */
   gradeWorker: GradeWorker;
+  /** The retention purge (main.ts runs it hourly; the admin console on demand). */
+  retentionJob: RetentionJob;
   /** Marks the app as stopping: /readyz answers 503 so a load balancer drains it. */
   beginShutdown(): void;
   close(): Promise<void>;
@@ -104,6 +107,7 @@ interface AppServices {
   blindShare: number;
   bank: QuestionBank;
   courses: CourseDirectory;
+  retention: { settings: RetentionSettingsStore; job: RetentionJob };
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -112,7 +116,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blindShare, bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, retention, blindShare, bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch);
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -136,7 +140,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, blind
   course.use(recommendRoutes({ recommend }));
   course.use(privacyRoutes({ data: personData }));
   course.use(monitorRoutes({ coaching, reviews, bank }));
-  course.use(adminConsoleRoutes({ courses, outbox, personData }));
+  course.use(adminConsoleRoutes({ courses, outbox, personData, retention }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -255,11 +259,14 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
     pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
   });
+  // Retention: per-platform settings, one purge job (leased: one instance at a time); main.ts schedules it.
+  const retentionSettings = new RetentionSettingsStore();
+  const retention = { settings: retentionSettings, job: new RetentionJob({ policy: retentionSettings }) };
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),
@@ -313,7 +320,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   app.use(errorHandler(log));
 
   return {
-    app, lti, metrics, demo, gradeWorker,
+    app, lti, metrics, demo, gradeWorker, retentionJob: retention.job,
     beginShutdown: () => { shuttingDown = true; },
     close: async () => {
       await gradeWorker.stop();

@@ -11,8 +11,7 @@ import { EmbeddedDatabaseError } from './db/embedded';
 import { createLogger } from './log';
 import { fromRoot } from './paths';
 import { startSweeper } from './lti/sweeper';
-import { purgeRawText } from './ai/audit';
-import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
+import { startRetentionJob } from './privacy/retention';
 import { issueSetupToken } from './web/setup';
 
 async function main(): Promise<void> {
@@ -54,16 +53,8 @@ async function main(): Promise<void> {
 
   const cermin = await createApp({ config, dbUri: db.uri, log, templates });
   const stopSweeper = startSweeper(60_000, (err) => log.warn({ err }, 'expiry sweep failed'));
-  // Text kept in the AI audit (when an admin turned that on) goes when its retention ends, as the consent text promises.
-  // Participants' query vectors (derived from their writing) are a cache: a week is plenty.
-  const queryVectors = new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION });
-  const purgeAudit = () => Promise.all([
-    purgeRawText(config.ai.rawTextRetentionDays).then((n) => { if (n) log.info({ purged: n }, 'AI audit text past retention removed'); }),
-    queryVectors.deleteWrittenBefore(new Date(Date.now() - 7 * 86_400_000)),
-  ]).catch((err: unknown) => log.warn({ err }, 'AI audit or query vector purge failed'));
-  void purgeAudit();
-  const auditTimer = setInterval(() => { void purgeAudit(); }, 3600_000);
-  auditTimer.unref();
+  // What is past its platform's retention goes hourly (AI text, audit records, counters, query vectors, …).
+  const stopRetention = startRetentionJob(cermin.retentionJob, { everyMs: 3600_000, log });
   const server = http.createServer(cermin.app);
   server.keepAliveTimeout = 65_000; // longer than common proxies' idle timeout
   await new Promise<void>((resolve, reject) => {
@@ -89,7 +80,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: finishing requests in flight');
     cermin.beginShutdown();
     stopSweeper();
-    clearInterval(auditTimer);
+    stopRetention();
     const force = setTimeout(() => {
       log.warn('grace period over: closing remaining connections');
       server.closeAllConnections();

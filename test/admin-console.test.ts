@@ -108,3 +108,30 @@ test('no one but an admin reaches the console', async () => {
   }
   expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-002' })).toBe(1);
 });
+
+test('retention: the platform\'s settings saved and logged, a dry run that removes nothing, then the purge', async () => {
+  const token = ltikOf(adminPage);
+  const page = await get('/retention');
+  expect(page.body).toContain('pengaturan bawaan');
+  const bad = await admin.go(`${base()}/retention`, { form: { ltik: token, aiConversationDays: '0', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' } });
+  expect(bad.status).toBe(400);
+  // An AI turn of u-p-002 (offline) a year old: its conversation text is past 30 days, its audit record is not past 730.
+  await mongoose.connection.db?.collection('coaching_ai_turns').updateMany({ userId: 'u-p-002' }, { $set: { at: new Date(Date.now() - 365 * 86_400_000) } });
+  const saved = await admin.go(`${base()}/retention`, { form: { ltik: token, aiConversationDays: '30', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' } });
+  expect(saved.body).toContain('Pengaturan retensi disimpan.');
+  expect(saved.body).toContain('pengaturannya sendiri');
+  const dry = await admin.go(`${base()}/retention/dry-run`, { form: { ltik: token } });
+  expect(dry.body).toContain('Yang akan dihapus (uji coba)');
+  expect(dry.body).toMatch(/Jawaban AI dan pertanyaan[\s\S]*?<td>1<\/td>/);
+  expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(1);
+  const run = await admin.go(`${base()}/retention/run`, { form: { ltik: token } });
+  expect(run.body).toContain('Yang dihapus');
+  expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(0);
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^retention/ }).toArray();
+  expect(log?.map((c) => c.action).sort()).toEqual(['retention.run', 'retention.set']);
+  for (const user of ['u-coach-1']) {
+    const b = new Browser();
+    const p = await launchThroughDemo(b, stack.demoBase, user, { link: linkId });
+    expect((await b.go(`${stack.baseUrl}${courseBaseOf(p)}/admin/retention/run`, { form: { ltik: ltikOf(p) } })).status).toBe(403);
+  }
+});

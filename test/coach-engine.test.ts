@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
-import { AiAudit, AuditRecord, pseudonymOf, purgeRawText } from '../src/ai/audit';
+import { AiAudit, AuditRecord, pseudonymOf } from '../src/ai/audit';
 import { CoachEngine, type TurnInput } from '../src/ai/coach-engine';
 import { CircuitBreaker, RateLimiter, TokenBudgets } from '../src/ai/limits';
 import { testDatabaseUri } from './support/stack';
@@ -255,7 +255,7 @@ describe('safety before the lens', () => {
   });
 });
 
-test('an entry the provider refuses (400) does not open the breaker for everyone; kept audit text goes when its retention ends', async () => {
+test('an entry the provider refuses (400) does not open the breaker for everyone; raw text is kept only when the admin turned that on', async () => {
   let now = 5_000_000;
   const breaker = new CircuitBreaker(2, 60_000, () => now);
   const e = new CoachEngine({ lenses, bank, provider: provider(), limits: { breaker, rate: new RateLimiter(100, 60_000), budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) } });
@@ -264,13 +264,13 @@ test('an entry the provider refuses (400) does not open the breaker for everyone
   expect(breaker.state).toBe('closed');
   now += 1;
 
-  const old = new AiAudit({ keepRawText: () => true, now: () => new Date('2026-01-01T00:00:00Z') });
-  const recent = new AiAudit({ keepRawText: () => true, now: () => new Date('2026-11-20T00:00:00Z') });
+  // (Kept text goes when its platform's retention ends: src/privacy/retention.ts, test/privacy-retention.test.ts.)
+  const kept = new AiAudit({ keepRawText: () => true });
+  const notKept = new AiAudit({ keepRawText: () => false });
   const result = await engine(false).turn(input());
-  await old.record({ courseKey: 'c', activityId: 'purge-old', user: 'p', lensId: 'cermin', result, text: 'teks lama' });
-  await recent.record({ courseKey: 'c', activityId: 'purge-new', user: 'p', lensId: 'cermin', result, text: 'teks baru' });
-  expect(await purgeRawText(180, new Date('2026-11-25T00:00:00Z'))).toBe(1);
-  expect((await AuditRecord.findOne({ activityId: 'purge-old' }).lean())?.raw).toBeUndefined();
-  expect((await AuditRecord.findOne({ activityId: 'purge-old' }).lean())?.outcome).toBe('noProvider');
-  expect((await AuditRecord.findOne({ activityId: 'purge-new' }).lean())?.raw?.text).toBe('teks baru');
+  await kept.record({ courseKey: 'c', activityId: 'raw-kept', user: 'p', lensId: 'cermin', result, text: 'teks disimpan' });
+  await notKept.record({ courseKey: 'c', activityId: 'raw-not-kept', user: 'p', lensId: 'cermin', result, text: 'teks tidak disimpan' });
+  expect((await AuditRecord.findOne({ activityId: 'raw-kept' }).lean())?.raw?.text).toBe('teks disimpan');
+  expect((await AuditRecord.findOne({ activityId: 'raw-not-kept' }).lean())?.raw).toBeUndefined();
+  expect((await AuditRecord.findOne({ activityId: 'raw-not-kept' }).lean())?.outcome).toBe('noProvider');
 });

@@ -9,6 +9,7 @@ import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
+import { until } from './support/chromium';
 
 let fake: FakeOpenAI;
 let stack: Stack;
@@ -84,9 +85,10 @@ test('with consent: the AI drafts from the redacted submission; a draft on the p
     form: { ltik, revision: '0', 'level.kedalaman': '2', 'level.bukti-peran': '2', 'level.rencana': '2', comment: 'Refleksi yang jujur. Tuliskan ukuran keberhasilannya.', release: 'now' },
   });
   expect(finalized.status).toBe(200);
-  const grades = await gradesOf('u-p-001');
-  expect(grades).toHaveLength(1);
-  expect(grades[0].payload.comment).toContain('Umpan balik disusun dengan bantuan AI dan disetujui oleh');
+  // The worker may deliver (and clear the outbox) at once: what counts is what reaches Moodle.
+  const delivered = await until(() => stack.demo.gradebook.received.find((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined) ?? null, 'the grade in Moodle');
+  expect(delivered.comment).toContain('Umpan balik disusun dengan bantuan AI dan disetujui oleh');
+  expect(stack.demo.gradebook.received.filter((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined)).toHaveLength(1);
   const review = await mongoose.connection.db?.collection('coaching_reviews').findOne({ userId: 'u-p-001' });
   expect(review?.decision.draft).toMatchObject({ engine: 'ai', levelsChanged: 1, criteria: 3, acceptedUnchanged: false });
 });

@@ -92,12 +92,6 @@ export class AiAudit {
   }
 }
 
-/** Drops kept text (participant's and answer) from audit records older than the retention; the counts stay. Returns how many. */
-export async function purgeRawText(retentionDays: number, now = new Date()): Promise<number> {
-  const before = new Date(now.getTime() - retentionDays * 86_400_000);
-  const res = await AuditRecord.updateMany({ at: mongoose.trusted({ $lt: before }), raw: mongoose.trusted({ $exists: true }) }, { $unset: { raw: 1 } });
-  return res.modifiedCount;
-}
 
 export interface AuditQuery {
   /** The courses the reader may see (an admin: their platform's). */

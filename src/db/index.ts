@@ -15,10 +15,6 @@ export interface DatabaseHandle {
   stop(): Promise<void>;
 }
 
-// Query filters built from request input can never smuggle in `$` operators;
-// code that means an operator wraps it in mongoose.trusted().
-mongoose.set('sanitizeFilter', true);
-mongoose.set('strictQuery', true);
 
 export async function connectDatabase(config: AppConfig, log: Logger): Promise<DatabaseHandle> {
   let uri = config.database.uri;

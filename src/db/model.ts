@@ -1,5 +1,11 @@
 import mongoose, { type Model, type Schema } from 'mongoose';
 
+// Query filters built from request input can never smuggle in `$` operators; code that means an
+// operator wraps it in mongoose.trusted(). Set here, where every model is defined, so the app and
+// its tests run with the same rules as production (not only when main.ts is the entry point).
+mongoose.set('sanitizeFilter', true);
+mongoose.set('strictQuery', true);
+
 /**
  * Registers a model once per process (modules can be loaded again, e.g. by test runners),
  * on the one mongoose connection Cermin shares with ltijs.

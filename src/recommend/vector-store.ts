@@ -13,7 +13,7 @@
  * vectors that come and go (participants' query vectors) belong in a collection of their own
  * (`new MongoEmbeddingCache({ collection: ... })`), pruned with deleteWrittenBefore().
  */
-import { Schema, type Model } from 'mongoose';
+import mongoose, { Schema, type Model } from 'mongoose';
 import { defineModel, isDuplicateKey } from '../db/model';
 import type { EmbeddingCache } from './vectors';
 
@@ -113,7 +113,7 @@ export class MongoEmbeddingCache implements EmbeddingCache {
     if (unique.length === 0) return out;
     const docs = unique.length <= FIND_BY_ID_MAX_KEYS
       ? (await Promise.all(unique.map((k) => this.model.findById(k).lean()))).filter((d): d is NonNullable<typeof d> => d !== null)
-      : await this.model.find({ _id: { $in: unique } }).lean();
+      : await this.model.find({ _id: mongoose.trusted({ $in: unique }) }).lean();
     const damaged: string[] = [];
     for (const doc of docs) {
       const v = decodeVector(doc.vector, doc.dims);
@@ -121,7 +121,7 @@ export class MongoEmbeddingCache implements EmbeddingCache {
       else damaged.push(doc._id);
     }
     // A damaged record would block its own replacement (setMany keeps the first record of a key): remove it.
-    if (damaged.length) await this.model.deleteMany({ _id: { $in: damaged } });
+    if (damaged.length) await this.model.deleteMany({ _id: mongoose.trusted({ $in: damaged }) });
     return out;
   }
 
@@ -149,6 +149,6 @@ export class MongoEmbeddingCache implements EmbeddingCache {
    * remove unchanged items' vectors, which would then be embedded again.
    */
   async deleteWrittenBefore(before: Date): Promise<number> {
-    return (await this.model.deleteMany({ at: { $lt: before } })).deletedCount;
+    return (await this.model.deleteMany({ at: mongoose.trusted({ $lt: before }) })).deletedCount;
   }
 }

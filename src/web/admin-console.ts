@@ -2,7 +2,8 @@
  * The admin console's pages for an LMS administrator arriving by launch, always scoped to the
  * platform they came from: the AI audit with filters and CSV export, the grade deliveries Moodle
  * refused in any of the platform's courses, a person's data exported or erased on their behalf,
- * and the log of every such change (who, when, what). Every route: the admin role.
+ * retention settings with a dry run and a run now, and the log of every such change (who, when,
+ * what). Every route: the admin role.
  */
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
@@ -12,6 +13,8 @@ import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
 import { ajv } from '../validation';
+import { validateSessionOnly } from '../coaching/schemas';
+import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
 import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
@@ -38,6 +41,7 @@ export interface AdminConsoleDeps {
   courses: CourseDirectory;
   outbox: GradeOutbox;
   personData: PersonDataService;
+  retention: { settings: RetentionSettingsStore; job: RetentionJob };
 }
 
 export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
@@ -137,6 +141,48 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     const { pseudonym } = await deps.personData.subject(ctx.platform.issuer, body.userId);
     await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'person.erase', detail: { person: pseudonym, records: n } });
     await sendPage(res, 200, 'admin-person', { ...common(res, 'adminConsole.personTitle'), changes: await adminChanges(ctx.platform.issuer), erased: { userId: body.userId, n } });
+  }));
+
+  // ---- Retention: the platform's settings, a dry run, a run now ----
+  async function retentionPage(res: express.Response, status: number, extra: { report?: RetentionReport; problems?: string[]; form?: Record<string, unknown>; saved?: boolean } = {}): Promise<void> {
+    const ctx = launchOf(res);
+    const [settings, stored] = await Promise.all([deps.retention.settings.get(ctx.platform.issuer), deps.retention.settings.stored(ctx.platform.issuer)]);
+    // The job covers every platform; this admin sees their own platform's lines and those of no platform.
+    const counts = extra.report?.counts.filter((c) => c.platform === ctx.platform.issuer || c.platform === GLOBAL_ISSUER) ?? [];
+    await sendPage(res, status, 'admin-retention', {
+      ...common(res, 'adminConsole.retentionTitle'), keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
+      report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
+    });
+  }
+
+  router.get('/admin/retention', admin, handle(async (_req, res) => {
+    await retentionPage(res, 200);
+  }));
+
+  router.post('/admin/retention', admin, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const form = { ...(req.body as Record<string, unknown>) };
+    delete form.ltik;
+    const parsed = retentionSettingsFromForm(form);
+    if ('problems' in parsed) {
+      await retentionPage(res, 400, { problems: parsed.problems, form });
+      return;
+    }
+    await deps.retention.settings.set(ctx.platform.issuer, parsed.settings, ctx.user.id);
+    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'retention.set', detail: { ...parsed.settings } });
+    await retentionPage(res, 200, { saved: true });
+  }));
+
+  router.post('/admin/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    if (!validateSessionOnly(req.body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    const dryRun = req.params.mode === 'dry-run';
+    const report = await deps.retention.job.run({ dryRun });
+    if (!dryRun) await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
+    await retentionPage(res, 200, { report });
   }));
 
   return router;
