@@ -5,8 +5,8 @@
  * form's starting point only when the coach asks, and a grade only after the coach finalizes.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
+import { type Browser, ltikOf, type Page } from './support/browser';
+import { courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
@@ -14,7 +14,7 @@ import { until } from './support/chromium';
 let fake: FakeOpenAI;
 let stack: Stack;
 let linkId: string;
-let activityId: string;
+let placed: PlacedActivity;
 let coach: Browser;
 let coachPage: Page;
 
@@ -37,18 +37,15 @@ const draftAnswer = (body: ChatRequest) => {
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
   stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model' });
-  coach = new Browser();
-  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title: 'Refleksi pelayanan', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } }]);
-  linkId = links[0];
-  activityId = String(stack.demo.course.links.find((l) => l.id === linkId)?.custom?.activity_id);
-  coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
+  placed = await placeOneActivity(stack, 'Refleksi pelayanan', 100, { aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' });
+  ({ coach, coachPage, linkId } = placed);
 }, 60_000);
 afterAll(async () => {
   await stack.close();
   await fake.close();
 });
 
-const reviewUrl = (userId: string) => `${stack.baseUrl}${courseBaseOf(coachPage)}/activities/${activityId}/submissions/${encodeURIComponent(userId)}`;
+const reviewUrl = (userId: string) => reviewUrlOf(stack, placed, userId);
 const gradesOf = async (userId: string) => (await mongoose.connection.db?.collection('grade_outbox').find({ userId, kind: 'grade' }).toArray()) ?? [];
 
 test('with consent: the AI drafts from the redacted submission; a draft on the page, never a grade until the coach finalizes', async () => {

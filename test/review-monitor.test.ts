@@ -7,7 +7,7 @@
  */
 import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
+import { courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
@@ -16,7 +16,7 @@ let fake: FakeOpenAI;
 let stack: Stack;
 let coach: Browser;
 let coachPage: Page;
-let activityId: string;
+let placed: PlacedActivity;
 let linkId: string;
 
 const TEXT = 'Minggu ini saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Minggu depan saya akan membuat daftar persyaratan tertulis bersama rekan loket.';
@@ -32,18 +32,15 @@ const DRAFT = JSON.stringify({
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
   stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', REVIEW_BLIND_SHARE: '1' });
-  coach = new Browser();
-  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title: 'Refleksi pelayanan', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } }]);
-  linkId = links[0];
-  activityId = String(stack.demo.course.links.find((l) => l.id === linkId)?.custom?.activity_id);
-  coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
+  placed = await placeOneActivity(stack, 'Refleksi pelayanan', 100, { aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' });
+  ({ coach, coachPage, linkId } = placed);
 }, 60_000);
 afterAll(async () => {
   await stack.close();
   await fake.close();
 });
 
-const reviewUrl = (userId: string) => `${stack.baseUrl}${courseBaseOf(coachPage)}/activities/${activityId}/submissions/${encodeURIComponent(userId)}`;
+const reviewUrl = (userId: string) => reviewUrlOf(stack, placed, userId);
 const levels = { 'level.kedalaman': '1', 'level.bukti-peran': '2', 'level.rencana': '2' };
 
 test('the first mark is blind; the draft comes after; the monitor compares them and shows review time', async () => {

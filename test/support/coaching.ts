@@ -49,10 +49,10 @@ export function courseBaseOf(page: Page): string {
 
 export interface PlacedActivity { linkId: string; activityId: string; lineItemId: string; coach: Browser; coachPage: Page }
 
-/** One free-reflection activity placed by the demo coach, and the coach's page on it (for their ltik). */
-export async function placeOneActivity(stack: Stack, title: string, maxScore: number): Promise<PlacedActivity> {
+/** One free-reflection activity placed by the demo coach (`form` adds or overrides its fields), and the coach's page on it (for their ltik). */
+export async function placeOneActivity(stack: Stack, title: string, maxScore: number, form: Record<string, string> = {}): Promise<PlacedActivity> {
   const coach = new Browser();
-  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title, maxScore: String(maxScore), 'prompt.refleksi': 'Apa yang Anda pelajari minggu ini?' } }]);
+  const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title, maxScore: String(maxScore), 'prompt.refleksi': 'Apa yang Anda pelajari minggu ini?', ...form } }]);
   const link = stack.demo.course.links.find((l) => l.id === links[0]);
   const coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: links[0] });
   return { linkId: links[0], activityId: String(link?.custom?.activity_id), lineItemId: String(link?.lineItemId), coach, coachPage };
