@@ -25,6 +25,8 @@ import { monitorRoutes } from './privacy/monitor-routes';
 import { adminConsoleRoutes } from './web/admin-console';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
 import { RetentionJob, RetentionSettingsStore } from './privacy/retention';
+import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
+import { REDACTION_KINDS } from './ai/redaction';
 import type { QuestionBank } from './ai/offline/engine';
 import { coachingPrivacy } from './coaching/privacy';
 import { aiPrivacy } from './ai/privacy';
@@ -108,6 +110,8 @@ interface AppServices {
   bank: QuestionBank;
   courses: CourseDirectory;
   retention: { settings: RetentionSettingsStore; job: RetentionJob };
+  sessionHours: number;
+  transparency: TransparencyDeps;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -116,9 +120,9 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, retention, blindShare, bank, courses, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
-  router.use(loadLaunch);
+  router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
     const ctx = res.locals.launch as import('./lti/context').LaunchContext;
     const body = req.body as unknown;
@@ -139,6 +143,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, reten
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));
   course.use(privacyRoutes({ data: personData }));
+  course.use(transparencyRoutes(transparency));
   course.use(monitorRoutes({ coaching, reviews, bank }));
   course.use(adminConsoleRoutes({ courses, outbox, personData, retention }));
   course.use('/activities', participantRoutes(coaching, ai, {
@@ -266,7 +271,12 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
+    transparency: {
+      providerName: config.ai.providerName, model: config.ai.model, providerConfigured: Boolean(config.ai.baseUrl), redacts: [...REDACTION_KINDS],
+      retentionDays: config.ai.rawTextRetentionDays, keepRawText: config.ai.keepRawText,
+    },
+    lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),

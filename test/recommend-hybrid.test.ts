@@ -77,3 +77,13 @@ test('without consent nothing of the participant\'s is embedded; a failing provi
   expect(failed.status).toBe(200);
   expect(recommended(failed)).toHaveLength(5);
 });
+
+test('an entry the participant marked private is never sent to the embedding provider', async () => {
+  const secret = 'Catatan pribadi tentang buku register dan antrean yang tidak boleh keluar.';
+  const p = await writeAndSubmit(stack, 'u-p-004', linkId, { refleksi: secret }, { submit: false });
+  await p.browser.go(`${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent`, { form: { ltik: p.ltik, choice: 'accept' } });
+  await p.browser.go(`${p.activityUrl}/entries/refleksi/visibility`, { form: { ltik: p.ltik, visibility: 'private' } });
+  const page = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
+  expect(recommended(page)).toHaveLength(5); // still recommended, lexically, here on the server
+  expect(JSON.stringify(embeddingRequests())).not.toContain('Catatan pribadi');
+});

@@ -235,6 +235,10 @@ describe('blind sample and review time', () => {
 });
 
 describe('gradebookComment', () => {
+  test('a name ending in a degree does not end the sentence with two full stops', () => {
+    expect(gradebookComment('id', '', 'Dr. Siti Rahmawati, M.Pd.', { engine: 'ai' })).toBe('Umpan balik disusun dengan bantuan AI dan disetujui oleh Dr. Siti Rahmawati, M.Pd.');
+  });
+
   test('Indonesian, AI draft: names the AI and the coach', () => {
     expect(gradebookComment('id', 'Refleksi Anda jelas.', 'Ibu Sari', { engine: 'ai' }))
       .toBe('Refleksi Anda jelas.\n\n— Umpan balik disusun dengan bantuan AI dan disetujui oleh Ibu Sari.');

@@ -119,7 +119,7 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
     link: (path: string, extra?: Record<string, string>) => withLtik(path, ltik, extra),
     paths: {
       activity: activityPath(ctx.courseKey, activity._id), entry: (key: string) => entryPath(ctx.courseKey, activity._id, key),
-      privacy: `${coursePath(ctx.courseKey)}/privacy`, consent: `${coursePath(ctx.courseKey)}/ai/consent`,
+      privacy: `${coursePath(ctx.courseKey)}/privacy`, consent: `${coursePath(ctx.courseKey)}/ai/consent`, aboutAi: `${coursePath(ctx.courseKey)}/ai/about`,
     },
     visibilityLabel: (v: Visibility) => visibilityLabel(v, submitted, t),
     maxChars: MAX_ENTRY_CHARS,

@@ -129,6 +129,8 @@ export function compareWithDraft(activity: Pick<ActivityDoc, 'rubric' | 'maxScor
  */
 export function gradebookComment(locale: 'id' | 'en', comment: string, coachName: string, draft?: Pick<ReviewDraft, 'engine'>): string {
   const aiHelped = draft?.engine === 'ai';
+  // A name ending in a degree ("… M.Pd.") must not end the sentence with two full stops.
+  coachName = coachName.replace(/\.+$/, '');
   const signature = locale === 'en'
     ? (aiHelped ? `Feedback drafted with AI assistance and approved by ${coachName}.` : `Reviewed and scored by ${coachName}.`)
     : (aiHelped ? `Umpan balik disusun dengan bantuan AI dan disetujui oleh ${coachName}.` : `Ditinjau dan dinilai oleh ${coachName}.`);

@@ -41,6 +41,8 @@ export interface AppConfig {
     toolName: string;
     toolDescription: string;
     tokenMaxAgeSeconds: number;
+    /** How long a launch's session (its ltik) opens pages; then the person opens Cermin from Moodle again. */
+    sessionHours: number;
     clockSkewSeconds: number;
     nonceTtlSeconds: number;
     jwksCacheSeconds: number;
@@ -94,6 +96,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'LTI_KEY', path: 'lti.key', type: 'string' },
   { env: 'ENCRYPTION_KEY', path: 'lti.key', type: 'string' },
   { env: 'LTI_TOKEN_MAX_AGE', path: 'lti.tokenMaxAgeSeconds', type: 'number' },
+  { env: 'LTI_SESSION_HOURS', path: 'lti.sessionHours', type: 'number' },
   { env: 'AI_BASE_URL', path: 'ai.baseUrl', type: 'string' },
   { env: 'AI_API_KEY', path: 'ai.apiKey', type: 'string' },
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },

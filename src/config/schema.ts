@@ -28,13 +28,14 @@ export const configSchema = {
     lti: {
       type: 'object',
       additionalProperties: false,
-      required: ['key', 'keyGenerated', 'toolName', 'toolDescription', 'tokenMaxAgeSeconds', 'clockSkewSeconds', 'nonceTtlSeconds', 'jwksCacheSeconds', 'rsaModulusLength'],
+      required: ['key', 'keyGenerated', 'toolName', 'toolDescription', 'tokenMaxAgeSeconds', 'sessionHours', 'clockSkewSeconds', 'nonceTtlSeconds', 'jwksCacheSeconds', 'rsaModulusLength'],
       properties: {
         key: { type: 'string', minLength: 32 },
         keyGenerated: { type: 'boolean' },
         toolName: { type: 'string', minLength: 1 },
         toolDescription: { type: 'string' },
         tokenMaxAgeSeconds: { type: 'integer', minimum: 5, maximum: 3600 },
+        sessionHours: { type: 'number', minimum: 0.1, maximum: 720 },
         clockSkewSeconds: { type: 'integer', minimum: 0, maximum: 300 },
         nonceTtlSeconds: { type: 'integer', minimum: 60 },
         jwksCacheSeconds: { type: 'integer', minimum: 0 },

@@ -25,7 +25,7 @@ export const OTHER_VALUE_WEIGHT = 0.4;
 
 export interface ProfileInput {
   activity: Pick<ActivityDoc, 'templateId' | 'sections' | 'rubric'>;
-  entries: ReadonlyArray<{ key: string; text: string; updatedAt: Date | string }>;
+  entries: ReadonlyArray<{ key: string; text: string; updatedAt: Date | string; visibility?: string }>;
   /** The coach's latest decision on this work, when there is one: criterion id → level index. */
   decidedLevels?: Readonly<Record<string, number>>;
   bank: QuestionBank;

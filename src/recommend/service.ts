@@ -126,8 +126,10 @@ export class RecommendService {
     const profile = participantProfile({ ...input, bank: this.deps.bank });
     if (!profile.reflection) return [];
     const [catalog, events] = await Promise.all([this.catalog(input.courseKey), this.eventsOf(input.courseKey, input.userId)]);
-    const queryVector = catalog.index.vectors && this.deps.vectors
-      ? await this.deps.vectors.embedQuery({ issuer: input.issuer, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, profile.reflection)
+    // Only what the participant did not mark private is sent to the embedding provider (the lexical ranking stays here, on everything).
+    const shareable = participantProfile({ ...input, entries: input.entries.filter((e) => e.visibility !== 'private'), bank: this.deps.bank }).reflection;
+    const queryVector = catalog.index.vectors && this.deps.vectors && shareable
+      ? await this.deps.vectors.embedQuery({ issuer: input.issuer, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, shareable)
       : undefined;
     const feedback = new Map<string, ItemFeedback>();
     for (const [itemId, e] of events) if (e.feedback) feedback.set(itemId, e.feedback);

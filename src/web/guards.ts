@@ -16,11 +16,30 @@ export function launchOf(res: express.Response): LaunchContext {
   return ctx;
 }
 
+/** When the ltik was issued (its `iat`, in ms), read from the token ltijs has already verified. */
+function ltikIssuedAt(ltik: unknown): number | undefined {
+  if (typeof ltik !== 'string') return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(ltik.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown };
+    return typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Builds the launch context from the token ltijs attached after checking the ltik, in the
  * language the person chose (remembered), else the launch's; `?lang=` previews another.
+ * ltijs checks an ltik's signature but never its age, and ltiks travel in URLs (browser history
+ * on a shared office computer): one older than `maxAgeMs` opens nothing; a launch from Moodle
+ * gives a new one.
  */
-export const loadLaunch: express.RequestHandler = (req, res, next) => {
+export const loadLaunch = (maxAgeMs: number, now: () => number = Date.now): express.RequestHandler => (req, res, next) => {
+  const issuedAt = ltikIssuedAt(res.locals.ltik);
+  if (issuedAt === undefined || now() - issuedAt > maxAgeMs) {
+    void sendError(req, res, 401, 'launch.sessionExpired', { locale: pickLocale(req.query.lang, undefined, req.get('accept-language')) });
+    return;
+  }
   const ctx = launchContextFrom(res.locals.token as LtijsToken);
   res.locals.launch = ctx;
   preferredLocale(ctx.platform.issuer, ctx.user.id)

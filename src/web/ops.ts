@@ -27,8 +27,14 @@ export function createMetrics(): Metrics {
 
 /** Route label without ids, so metrics stay low-cardinality. */
 export function routeLabel(path: string): string {
+  // Ids in a path (course, activity, participant, entry, item) become placeholders: metrics are
+  // readable by anyone who can reach /metrics, and must neither name people nor grow per id.
   return path
     .replace(/\/courses\/[^/]+/, '/courses/:courseKey')
+    .replace(/\/activities\/[^/]+/, '/activities/:activityId')
+    .replace(/\/(submissions|entries|items|recommend)\/[^/]+/g, '/$1/:id')
+    // Any other generated id (long, with digits or capitals): a Deep Linking selection, a delivery, …
+    .replace(/\/(?=[A-Za-z0-9_-]*[0-9A-Z])[A-Za-z0-9_-]{12,}(?=\/|$)/g, '/:id')
     .replace(/^\/demo\/.*/, '/demo/*')
     .replace(/^\/static\/.*/, '/static/*');
 }
@@ -59,7 +65,8 @@ export function opsRouter(metrics: Metrics, isShuttingDown: () => boolean): expr
     const started = Date.now();
     db.admin().ping()
       .then(() => res.json({ status: 'ready', database: 'ok', pingMs: Date.now() - started }))
-      .catch((err: Error) => res.status(503).json({ status: 'unavailable', database: err.message }));
+      // Not the driver's message: it can name hosts and users, and anyone may ask.
+      .catch(() => res.status(503).json({ status: 'unavailable', database: 'unreachable' }));
   });
   router.get('/metrics', (_req, res, next) => {
     metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text)).catch(next);
