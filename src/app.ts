@@ -22,7 +22,8 @@ import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
 import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
-import { adminConsoleRoutes } from './web/admin-console';
+import { adminConsoleRoutes, type AdminConsoleDeps } from './web/admin-console';
+import { AiSettingsStore } from './ai/ai-settings';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
 import { RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
@@ -104,6 +105,7 @@ interface AppServices {
   aiRouter: express.Router;
   drafts: DraftService;
   aiAdmin: AiAdminDeps;
+  aiSettings: AdminConsoleDeps['aiSettings'];
   recommend: RecommendService;
   personData: PersonDataService;
   blindShare: number;
@@ -120,7 +122,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -145,7 +147,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, recommend, personData, reten
   course.use(privacyRoutes({ data: personData }));
   course.use(transparencyRoutes(transparency));
   course.use(monitorRoutes({ coaching, reviews, bank }));
-  course.use(adminConsoleRoutes({ courses, outbox, personData, retention }));
+  course.use(adminConsoleRoutes({ courses, outbox, personData, retention, aiSettings }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -193,10 +195,12 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const lenses = loadLenses();
   const bank = loadQuestionBank();
   // One breaker, rate limit, budget and audit for every AI task: a coach's drafts and the participants' lenses share the provider.
+  // Lenses on/off and budgets: the admin's (the console), else the start-up configuration's.
+  const aiSettings = new AiSettingsStore({ disabledLenses: [], userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }, lenses.lenses.map((l) => l.id));
   const limits = {
     breaker: new CircuitBreaker(a.breakerFailures, a.breakerCooldownSeconds * 1000),
     rate: new RateLimiter(a.turnsPerMinute, 60_000),
-    budgets: new TokenBudgets({ userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }),
+    budgets: new TokenBudgets(() => aiSettings.current()),
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
   const engine = new CoachEngine({ lenses, bank, provider, limits, audit });
@@ -220,10 +224,11 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const pseudonym = (issuer: string, userId: string) => pseudonymOf(config.lti.key, issuer, userId);
   const coaching = new AiCoaching({
     engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
+    disabledLenses: async () => (await aiSettings.current()).disabledLenses,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
   const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
-  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend, bank };
+  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -271,7 +276,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
     facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, aiSettings: ai.aiSettings, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
     transparency: {
       providerName: config.ai.providerName, model: config.ai.model, providerConfigured: Boolean(config.ai.baseUrl), redacts: [...REDACTION_KINDS],
       retentionDays: config.ai.rawTextRetentionDays, keepRawText: config.ai.keepRawText,

@@ -135,3 +135,32 @@ test('retention: the platform\'s settings saved and logged, a dry run that remov
     expect((await b.go(`${stack.baseUrl}${courseBaseOf(p)}/admin/retention/run`, { form: { ltik: ltikOf(p) } })).status).toBe(403);
   }
 });
+
+test('lenses turned off and budgets changed by the admin apply at once, to the page and to the engine', async () => {
+  const token = ltikOf(adminPage);
+  const page = await get('/ai');
+  expect(page.body).toContain('pengaturan awal instalasi');
+  expect(page.body).toMatch(/name="enabled" value="kritik" checked/);
+  // Everything but Kritik tajam; a budget of 0 tokens a day: no AI for participants.
+  const enabled = ['cermin', 'steelman', 'sudut-pandang', 'narasi'];
+  const bad = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled: ['cermin'], userDailyTokens: '-5', courseMonthlyTokens: '100' } });
+  expect(bad.status).toBe(400);
+  const saved = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled, userDailyTokens: '0', courseMonthlyTokens: '4000000' } });
+  expect(saved.status).toBe(200);
+  expect(saved.body).toContain('Pengaturan AI disimpan.');
+  expect(saved.body).not.toMatch(/name="enabled" value="kritik" checked/);
+
+  const p = await writeAndSubmit(stack, 'u-p-006', linkId, {}, { submit: false });
+  await p.browser.go(`${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent`, { form: { ltik: p.ltik, choice: 'accept' } });
+  await p.browser.go(`${p.activityUrl}/entries/refleksi`, { form: { ltik: p.ltik, baseRevision: '0', text: TEXT } });
+  const journal = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
+  expect(journal.body).toContain('value="cermin"');
+  expect(journal.body).not.toContain('value="kritik"');
+  expect((await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'kritik' } })).status).toBe(400);
+  const before = fake.requests.length;
+  const answered = await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } });
+  expect(answered.body).toContain('jatah AI Anda hari ini sudah habis');
+  expect(fake.requests.length).toBe(before);
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.set' }).toArray();
+  expect(log?.[0].detail).toMatchObject({ disabledLenses: ['kritik'], userDailyTokens: 0 });
+});

@@ -44,6 +44,8 @@ export interface TurnInput {
   asked: string[];
   /** The text's safety screening when the caller already ran it (else it runs here). */
   safety?: SafetyResult;
+  /** Lenses an admin turned off for everyone. */
+  disabledLenses?: ReadonlySet<string>;
 }
 
 export interface AiTurn {
@@ -129,7 +131,7 @@ export class CoachEngine {
     if (safety?.stepBack) return this.offline(input, 'safety');
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
-    if (!lens || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
+    if (!lens || input.disabledLenses?.has(lens.id) || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
     if (!this.deps.provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
     // The prompt is built before the limits: in half-open state the breaker lets one turn through,

@@ -95,16 +95,18 @@ export interface BudgetSettings { userDailyTokens: number; courseMonthlyTokens: 
  * guarantee — enough to keep a class from spending an agency's month in a day.
  */
 export class TokenBudgets {
-  constructor(private readonly settings: BudgetSettings, private readonly now: () => Date = () => new Date()) {}
+  /** `settings`: fixed, or read at each check (an admin may change them while Cermin runs). */
+  constructor(private readonly settings: BudgetSettings | (() => Promise<BudgetSettings>), private readonly now: () => Date = () => new Date()) {}
 
   async check(userKey: string, courseKey: string): Promise<'ok' | 'userBudget' | 'courseBudget'> {
+    const limits = typeof this.settings === 'function' ? await this.settings() : this.settings;
     const { day, month } = budgetPeriods(this.now());
     const [user, course] = await Promise.all([
       Usage.findById(userUsageId(userKey, day)).lean<UsageDoc>(),
       Usage.findById(courseUsageId(courseKey, month)).lean<UsageDoc>(),
     ]);
-    if ((course?.tokens ?? 0) >= this.settings.courseMonthlyTokens) return 'courseBudget';
-    if ((user?.tokens ?? 0) >= this.settings.userDailyTokens) return 'userBudget';
+    if ((course?.tokens ?? 0) >= limits.courseMonthlyTokens) return 'courseBudget';
+    if ((user?.tokens ?? 0) >= limits.userDailyTokens) return 'userBudget';
     return 'ok';
   }
 

@@ -36,7 +36,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const activity = activityOf(res);
     const body = req.body as unknown;
-    const lenses = deps.ai.lensesFor(activity, ctx.locale);
+    const lenses = await deps.ai.lensesFor(activity, ctx.locale);
     if (!validateReflect(body) || !lenses.some((l) => l.id === body.lens)) {
       await sendError(req, res, 400, 'ai.badLens', { locale: ctx.locale });
       return;
@@ -74,7 +74,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
       });
       const html = await renderPage('partials/ai-panel', {
         locale: ctx.locale, title: '', key: entry.key, readOnly: false, ltik: res.locals.ltik as string,
-        ai: aiPanelLocals(deps.ai, ctx, activity, new Map([[entry.key, turn]])),
+        ai: await aiPanelLocals(deps.ai, ctx, activity, new Map([[entry.key, turn]])),
         paths: { entry: (key: string) => entryPath(ctx.courseKey, activity._id, key) },
         link: (path: string) => withLtik(path, res.locals.ltik as string),
       });

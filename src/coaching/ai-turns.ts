@@ -84,6 +84,8 @@ export interface AiCoachingDeps {
   providerName: string;
   namesOf(courseKey: string): Promise<NameMatcher>;
   pseudonymOf(issuer: string, userId: string): string;
+  /** Lenses an admin turned off (read per request: they may change while Cermin runs). */
+  disabledLenses?: () => Promise<readonly string[]>;
   now?: () => Date;
 }
 
@@ -98,8 +100,14 @@ export class AiCoaching {
     return this.deps.providerName;
   }
 
-  lensesFor(activity: ActivityDoc, locale: 'id' | 'en'): Array<{ id: string; name: string; description: string }> {
-    return this.deps.lenses.lensesFor(activity.aiMode).map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
+  /** The lenses an activity offers: its AI mode's, less those an admin turned off. */
+  async lensesFor(activity: ActivityDoc, locale: 'id' | 'en'): Promise<Array<{ id: string; name: string; description: string }>> {
+    const off = await this.disabledLenses();
+    return this.deps.lenses.lensesFor(activity.aiMode).filter((l) => !off.has(l.id)).map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
+  }
+
+  private async disabledLenses(): Promise<ReadonlySet<string>> {
+    return new Set(this.deps.disabledLenses ? await this.deps.disabledLenses() : []);
   }
 
   async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
@@ -143,7 +151,7 @@ export class AiCoaching {
       phase: context.phase, value: context.value, locale: ctx.locale,
       names: await this.deps.namesOf(activity.courseKey),
       self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
-      asked: previous?.asked ?? [], safety,
+      asked: previous?.asked ?? [], safety, disabledLenses: await this.disabledLenses(),
     }, listener);
     const turn: StoredTurn = {
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),

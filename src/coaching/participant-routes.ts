@@ -43,9 +43,9 @@ export function visibilityLabel(visibility: Visibility, submitted: boolean, t: T
 }
 
 /** What the AI panel of an entry (views/partials/ai-panel.ejs) needs, on the journal page and alone after a streamed answer. */
-export function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activity: ActivityDoc, latest: Map<string, StoredTurn>) {
+export async function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activity: ActivityDoc, latest: Map<string, StoredTurn>) {
   return {
-    lenses: aiCoaching.lensesFor(activity, ctx.locale),
+    lenses: await aiCoaching.lensesFor(activity, ctx.locale),
     latest,
     providerName: aiCoaching.providerName,
     caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
@@ -102,7 +102,7 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   // The participant's AI help (set by participantRoutes): lenses this activity offers, latest answers.
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
   const ai = aiCoaching && activity.aiMode !== 'off'
-    ? aiPanelLocals(aiCoaching, ctx, activity, await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)))
+    ? await aiPanelLocals(aiCoaching, ctx, activity, await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)))
     : undefined;
   const recs = opts.preview ? undefined : await recommendationsFor(res, ctx, activity, journal.entries);
   await sendPage(res, opts.status ?? 200, 'journal', {

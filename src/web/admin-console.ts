@@ -14,6 +14,7 @@ import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
 import { ajv } from '../validation';
 import { validateSessionOnly } from '../coaching/schemas';
+import type { AiSettingsStore } from '../ai/ai-settings';
 import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
 import { sendError } from './errors';
@@ -42,6 +43,8 @@ export interface AdminConsoleDeps {
   outbox: GradeOutbox;
   personData: PersonDataService;
   retention: { settings: RetentionSettingsStore; job: RetentionJob };
+  /** Lenses on/off and token budgets (instance-wide). */
+  aiSettings: { store: AiSettingsStore; lenses: Array<{ id: string; name: { id: string; en: string } }> };
 }
 
 export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
@@ -141,6 +144,46 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     const { pseudonym } = await deps.personData.subject(ctx.platform.issuer, body.userId);
     await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'person.erase', detail: { person: pseudonym, records: n } });
     await sendPage(res, 200, 'admin-person', { ...common(res, 'adminConsole.personTitle'), changes: await adminChanges(ctx.platform.issuer), erased: { userId: body.userId, n } });
+  }));
+
+  // ---- AI: lenses on/off and budgets ----
+  const validateAiForm = ajv.compile<{ enabled?: string | string[]; userDailyTokens: string; courseMonthlyTokens: string; ltik?: string }>({
+    type: 'object', additionalProperties: false, required: ['userDailyTokens', 'courseMonthlyTokens'],
+    properties: {
+      enabled: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 40 } }] },
+      userDailyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, courseMonthlyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, ltik,
+    },
+  });
+  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean } = {}): Promise<void> {
+    const ctx = launchOf(res);
+    const settings = await deps.aiSettings.store.current();
+    await sendPage(res, status, 'admin-ai', {
+      ...common(res, 'adminConsole.aiTitle'), settings, adminSet: await deps.aiSettings.store.isAdminSet(),
+      lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[ctx.locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
+    });
+  }
+  router.get('/admin/ai', admin, handle(async (_req, res) => {
+    await aiPage(res, 200);
+  }));
+  router.post('/admin/ai', admin, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateAiForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    const enabled = new Set(Array.isArray(body.enabled) ? body.enabled : body.enabled ? [body.enabled] : []);
+    const settings = {
+      disabledLenses: deps.aiSettings.lenses.map((l) => l.id).filter((id) => !enabled.has(id)),
+      userDailyTokens: Number(body.userDailyTokens), courseMonthlyTokens: Number(body.courseMonthlyTokens),
+    };
+    const saved = await deps.aiSettings.store.set(settings, ctx.user.id);
+    if (!saved.ok) {
+      await aiPage(res, 400, { problems: saved.problems });
+      return;
+    }
+    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'ai.set', detail: settings });
+    await aiPage(res, 200, { saved: true });
   }));
 
   // ---- Retention: the platform's settings, a dry run, a run now ----

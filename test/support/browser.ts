@@ -44,14 +44,15 @@ export class Browser {
   }
 
   /** One request, no redirect following. */
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
+  /** `form` values given as arrays are sent as repeated fields, as a browser sends a checkbox group. */
+  async request(url: string, init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {}): Promise<Page> {
     const headers: Record<string, string> = { Accept: 'text/html', ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.Cookie = cookie;
     let body: string | undefined;
     if (init.form) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(init.form).toString();
+      body = new URLSearchParams(Object.entries(init.form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x])))).toString();
     }
     const res = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(url, res.headers);
@@ -59,7 +60,7 @@ export class Browser {
   }
 
   /** Follows redirects (like a browser), up to a limit. */
-  async go(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Page> {
+  async go(url: string, init: { method?: string; form?: Record<string, string | readonly string[]> } = {}): Promise<Page> {
     let page = await this.request(url, init);
     for (let hops = 0; hops < 10 && page.status >= 300 && page.status < 400; hops++) {
       const next = new URL(page.headers.get('location') ?? '', page.url).toString();
