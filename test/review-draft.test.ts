@@ -6,7 +6,7 @@
  */
 import mongoose from 'mongoose';
 import { type Browser, ltikOf, type Page } from './support/browser';
-import { courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
+import { BEBAS_DRAFT_CRITERIA, courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
@@ -26,11 +26,7 @@ const draftAnswer = (body: ChatRequest) => {
   const person = /\[NAMA_\d+\]/.exec(user)?.[0] ?? 'rekan';
   return JSON.stringify({
     feedback: `Anda menceritakan dengan jujur saat menggantikan ${person} di loket. Perdalam apa yang warga rasakan, lalu tuliskan ukuran keberhasilan daftar persyaratan Anda.`,
-    criteria: [
-      { criterion: 'kedalaman', level: 1, evidence: 'melayani warga dengan ramah', reason: 'Kejadian diceritakan, sebab dan akibatnya belum ditimbang.' },
-      { criterion: 'bukti-peran', level: 2, evidence: 'menjelaskan persyaratan satu per satu', reason: 'Peran sendiri tampak jelas dalam tindakan.' },
-      { criterion: 'rencana', level: 2, evidence: 'membuat daftar persyaratan tertulis bersama rekan loket', reason: 'Rencana konkret, belum dengan ukuran.' },
-    ],
+    criteria: BEBAS_DRAFT_CRITERIA,
   });
 };
 

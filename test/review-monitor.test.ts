@@ -7,7 +7,7 @@
  */
 import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
-import { courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
+import { BEBAS_DRAFT_CRITERIA, courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
@@ -22,11 +22,7 @@ let linkId: string;
 const TEXT = 'Minggu ini saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Minggu depan saya akan membuat daftar persyaratan tertulis bersama rekan loket.';
 const DRAFT = JSON.stringify({
   feedback: 'Anda melayani warga dengan ramah dan sudah punya rencana konkret. Tuliskan juga ukuran keberhasilan daftar persyaratan itu.',
-  criteria: [
-    { criterion: 'kedalaman', level: 1, evidence: 'melayani warga dengan ramah', reason: 'Kejadian diceritakan, sebab dan akibatnya belum ditimbang.' },
-    { criterion: 'bukti-peran', level: 2, evidence: 'menjelaskan persyaratan satu per satu', reason: 'Peran sendiri tampak dalam tindakan.' },
-    { criterion: 'rencana', level: 2, evidence: 'membuat daftar persyaratan tertulis bersama rekan loket', reason: 'Rencana konkret, belum dengan ukuran.' },
-  ],
+  criteria: BEBAS_DRAFT_CRITERIA,
 });
 
 beforeAll(async () => {

@@ -75,3 +75,14 @@ export async function finalizeReview(stack: Stack, placed: PlacedActivity, userI
   const revision = /name="revision" value="(\d+)"/.exec(page.body)?.[1] ?? '0';
   return placed.coach.go(`${url}/finalize`, { form: { ltik, revision, comment: 'Refleksi yang jujur. Coba ukur hasil daftar periksa Anda.', release: 'now', ...levels, ...extra } });
 }
+
+/**
+ * A coach-draft answer's rubric part for the 'bebas' template, quoting a reflection that says it
+ * "melayani warga dengan ramah", "menjelaskan persyaratan satu per satu" and will "membuat daftar
+ * persyaratan tertulis bersama rekan loket" (levels 1, 2, 2).
+ */
+export const BEBAS_DRAFT_CRITERIA = [
+  { criterion: 'kedalaman', level: 1, evidence: 'melayani warga dengan ramah', reason: 'Kejadian diceritakan, sebab dan akibatnya belum ditimbang.' },
+  { criterion: 'bukti-peran', level: 2, evidence: 'menjelaskan persyaratan satu per satu', reason: 'Peran sendiri tampak jelas dalam tindakan.' },
+  { criterion: 'rencana', level: 2, evidence: 'membuat daftar persyaratan tertulis bersama rekan loket', reason: 'Rencana konkret, belum dengan ukuran.' },
+];
