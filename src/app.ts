@@ -24,6 +24,7 @@ import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
 import { adminConsoleRoutes, type AdminConsoleDeps } from './web/admin-console';
 import { AiSettingsStore } from './ai/ai-settings';
+import { ProviderSource } from './ai/provider-source';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
 import { RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
@@ -113,7 +114,7 @@ interface AppServices {
   courses: CourseDirectory;
   retention: { settings: RetentionSettingsStore; job: RetentionJob };
   sessionHours: number;
-  transparency: TransparencyDeps;
+  transparency: () => Promise<TransparencyDeps>;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -191,6 +192,7 @@ function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedde
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
 function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, log: Logger) {
   const a = config.ai;
+  // Embeddings (suggested reading) use the provider the environment configured; chat goes to the provider in force (below).
   const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
@@ -203,10 +205,17 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     budgets: new TokenBudgets(() => aiSettings.current()),
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
-  const engine = new CoachEngine({ lenses, bank, provider, limits, audit });
-  const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider, limits, audit });
+  // The provider in force: the admin's (the console), else the environment's; read per request.
+  const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key);
+  const providerNow = async () => (await providers.current()).provider;
+  const engine = new CoachEngine({ lenses, bank, provider: providerNow, limits, audit });
+  const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
   const consentText = loadConsentText();
-  const consent = new ConsentService(consentText, { provider: a.providerName, model: a.model, baseUrl: a.baseUrl ?? null, retentionDays: a.rawTextRetentionDays });
+  const consentFacts = async () => {
+    const p = await providers.current();
+    return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays };
+  };
+  const consent = new ConsentService(consentText, async () => ({ ...(await consentFacts()), baseUrl: (await providers.current()).baseUrl }));
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
   const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
   const namesOf = async (courseKey: string): Promise<NameMatcher> => {
@@ -223,12 +232,13 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   };
   const pseudonym = (issuer: string, userId: string) => pseudonymOf(config.lti.key, issuer, userId);
   const coaching = new AiCoaching({
-    engine, lenses, consent, providerConfigured: Boolean(provider), providerName: a.providerName, namesOf, pseudonymOf: pseudonym,
+    engine, lenses, consent, namesOf, pseudonymOf: pseudonym,
+    providerInfo: async () => { const p = await providers.current(); return { configured: Boolean(p.provider), name: p.name }; },
     disabledLenses: async () => (await aiSettings.current()).disabledLenses,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
   const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
-  return { coaching, consent, consentText, drafts, admin: { provider, providerName: a.providerName }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
+  return { coaching, consent, consentText, consentFacts, drafts, admin: { source: providers }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -274,12 +284,15 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const retention = { settings: retentionSettings, job: new RetentionJob({ policy: retentionSettings }) };
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
-    facts: { provider: config.ai.providerName, model: config.ai.model, retentionDays: config.ai.rawTextRetentionDays }, log,
+    facts: ai.consentFacts, log,
   });
   lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, aiSettings: ai.aiSettings, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
-    transparency: {
-      providerName: config.ai.providerName, model: config.ai.model, providerConfigured: Boolean(config.ai.baseUrl), redacts: [...REDACTION_KINDS],
-      retentionDays: config.ai.rawTextRetentionDays, keepRawText: config.ai.keepRawText,
+    transparency: async () => {
+      const p = await ai.admin.source.current();
+      return {
+        providerName: p.name, model: p.model, providerConfigured: Boolean(p.provider), redacts: [...REDACTION_KINDS],
+        retentionDays: config.ai.rawTextRetentionDays, keepRawText: config.ai.keepRawText,
+      };
     },
     lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
   await Promise.all([

@@ -4,7 +4,9 @@
  * configured (never the key), a clear result for a working provider, a missing model and an
  * unreachable one; and no one else may run it.
  */
+import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { connectionMessage, displayUrl } from '../src/web/ai-admin';
@@ -79,6 +81,59 @@ test('an LTI administrator sees the provider (never the key) and tests it; a coa
   }
 });
 
+test('an admin switches the provider: the key is stored sealed, never shown; turns go to the new one; consent is asked again', async () => {
+  const other = await startFakeOpenAI({ apiKey: 'sk-other-provider-key-123', models: ['llama-bpsdm'] });
+  other.fallback = { content: JSON.stringify({ observations: ['Anda menata arsip.'], questions: ['Apa dampaknya bagi warga?'], values: [] }) };
+  try {
+    // A participant who consented to the first provider.
+    const coach = new Browser();
+    const { links } = await placeActivities(stack, coach, [{ id: 'bebas', form: { title: 'Refleksi', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan minggu ini.' } }]);
+    const p = await writeAndSubmit(stack, 'u-p-003', links[0], { refleksi: 'Saya menata arsip surat masuk minggu ini dan mencatat setiap surat.' }, { submit: false });
+    const consentUrl = `${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent`;
+    await p.browser.go(consentUrl, { form: { ltik: p.ltik, choice: 'accept' } });
+
+    const browser = new Browser();
+    const admin = await launchThroughDemo(browser, stack.demoBase, 'u-admin-1');
+    expect(admin.body).toContain('Dari pengaturan lingkungan');
+    const ltik = ltikOf(admin);
+    const set = await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, baseUrl: other.baseURL, model: 'llama-bpsdm', name: 'Ollama BPSDM', apiKey: 'sk-other-provider-key-123' } });
+    expect(set.status).toBe(200);
+    expect(set.body).toContain('Diatur oleh admin');
+    expect(set.body).toContain('Ollama BPSDM');
+    expect(set.body).toContain('<code>llama-bpsdm</code>');
+    expect(set.body).not.toContain('sk-other-provider-key-123');
+    const stored = JSON.stringify(await mongoose.connection.db?.collection('ai_provider').find({}).toArray());
+    expect(stored).not.toContain('sk-other-provider-key-123');
+    expect(stored).toMatch(/"tag":/);
+    const log = JSON.stringify(await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.providerSet' }).toArray());
+    expect(log).toContain('replaced');
+    expect(log).not.toContain('sk-other-provider-key-123');
+    // The test connection reaches the new provider with the sealed key.
+    expect((await browser.go(`${adminBase(admin.url)}/admin/ai-test`, { form: { ltik } })).body).toContain('dan model llama-bpsdm tersedia');
+
+    // The participant's consent named the old provider: asked again; then turns go to the new one.
+    const asked = await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } });
+    expect(new URL(asked.url).pathname).toMatch(/\/ai\/consent$/);
+    expect(asked.body).toContain('Ollama BPSDM');
+    await p.browser.go(consentUrl, { form: { ltik: p.ltik, choice: 'accept' } });
+    const before = fake.requests.length;
+    const answered = await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } });
+    expect(answered.body).toContain('Dijawab oleh AI (llama-bpsdm)');
+    expect(other.requests.some((r) => r.path.endsWith('/chat/completions'))).toBe(true);
+    expect(fake.requests.length).toBe(before);
+
+    // Bad input is refused; others may not change it; reset goes back to the environment's.
+    expect((await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, baseUrl: 'javascript:alert(1)', model: 'x', name: 'x' } })).status).toBe(400);
+    const coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1');
+    expect((await coach.go(`${adminBase(coachPage.url)}/admin/ai-provider`, { form: { ltik: ltikOf(coachPage), reset: '1' } })).status).toBe(403);
+    const reset = await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, reset: '1' } });
+    expect(reset.body).toContain('Dari pengaturan lingkungan');
+    expect(reset.body).toContain(`<code>${fake.baseURL}</code>`);
+  } finally {
+    await other.close();
+  }
+});
+
 test('the setup-token page tests it too, with its own CSRF token; an unreachable provider says what to check', async () => {
   const browser = new Browser();
   const setup = await browser.go(`${stack.baseUrl}/setup?token=${await issueSetupToken()}`);
@@ -88,6 +143,12 @@ test('the setup-token page tests it too, with its own CSRF token; an unreachable
   expect((await browser.go(`${stack.baseUrl}/setup/ai-test`, { form: { csrf: 'forged' } })).status).toBe(403);
   const worked = await browser.go(`${stack.baseUrl}/setup/ai-test`, { form: { csrf } });
   expect(worked.body).toContain('dan model fake-model tersedia');
+  // The setup session can switch the provider too (its CSRF token required), and go back.
+  expect((await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { baseUrl: fake.baseURL, model: 'other-model', name: 'Server uji' } })).status).toBe(403);
+  const switched = await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { csrf, baseUrl: fake.baseURL, model: 'other-model', name: 'Server uji', apiKey: fake.apiKey } });
+  expect(switched.body).toContain('Server uji');
+  expect(switched.body).not.toContain(fake.apiKey);
+  expect((await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { csrf, reset: '1' } })).body).toContain('Dari pengaturan lingkungan');
 
   await fake.close(); // the provider goes away (last test of this file)
   const down = await browser.go(`${stack.baseUrl}/setup/ai-test`, { form: { csrf } });

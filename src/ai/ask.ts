@@ -10,6 +10,13 @@ import { ProviderError, type AiProvider, type ChatMessage } from './provider';
 
 export interface Limits { breaker: CircuitBreaker; rate: RateLimiter; budgets: TokenBudgets }
 
+/** A provider, or where to get the one in force now (an admin may switch it while Cermin runs). */
+export type ProviderRef = AiProvider | (() => Promise<AiProvider | undefined>);
+
+export async function resolveProvider(ref: ProviderRef | undefined): Promise<AiProvider | undefined> {
+  return typeof ref === 'function' ? ref() : ref;
+}
+
 /** Why a call may not be made now, or undefined when it may. */
 export async function limitReached(limits: Limits | undefined, userKey: string, courseKey: string): Promise<LimitReason | undefined> {
   if (!limits) return undefined;

@@ -15,13 +15,13 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 import { describeSchemaError, readJsonFile } from '../validation';
-import { askJson, limitReached, type Limits } from './ask';
+import { askJson, limitReached, resolveProvider, type Limits, type ProviderRef } from './ask';
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';
 import type { LimitReason } from './limits';
 import { answer as offlineAnswer, valueName, type QuestionBank } from './offline/engine';
 import { asFencedData, describeOutputSchema, REFLECTION_TAG, ACTIVITY_TAG, VALUE_LINES } from './prompt';
-import type { AiProvider, ChatMessage } from './provider';
+import type { ChatMessage } from './provider';
 import { redact, restore, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import { screenReflection } from './safety';
 import { BERAKHLAK_VALUES } from './lenses';
@@ -232,7 +232,7 @@ export function offlineDraft(bank: QuestionBank, activity: Pick<DraftActivity, '
 export interface CoachDrafterDeps {
   prompt: DraftPrompt;
   bank: QuestionBank;
-  provider?: AiProvider;
+  provider?: ProviderRef;
   limits?: Limits;
   audit?: AiAudit;
 }
@@ -260,7 +260,7 @@ export class CoachDrafter {
   }
 
   private async make(input: DraftInput, text: string): Promise<DraftResult> {
-    const provider = this.deps.provider;
+    const provider = await resolveProvider(this.deps.provider);
     // Danger in the text: the coaches were alerted already; the AI is not the one to read it.
     if (screenReflection(text).stepBack) return this.offline(input, text, 'safety');
     if (input.activity.aiMode === 'off') return this.offline(input, text, 'aiOff');

@@ -13,8 +13,7 @@ import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from '
 import type { Phase as GrowStep } from './offline/bank';
 import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
-import { askJson, limitReached, type Limits } from './ask';
-import type { AiProvider } from './provider';
+import { askJson, limitReached, resolveProvider, type Limits, type ProviderRef } from './ask';
 import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
@@ -93,8 +92,8 @@ export interface TurnListener {
 export interface CoachEngineDeps {
   lenses: LensLibrary;
   bank: QuestionBank;
-  /** Absent: no provider configured (the offline engine answers every turn). */
-  provider?: AiProvider;
+  /** Absent (or resolving to none): no provider (the offline engine answers every turn). */
+  provider?: ProviderRef;
   limits?: Limits;
   audit?: AiAudit;
 }
@@ -132,7 +131,8 @@ export class CoachEngine {
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
     if (!lens || input.disabledLenses?.has(lens.id) || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
-    if (!this.deps.provider) return this.offline(input, 'noProvider');
+    const provider = await resolveProvider(this.deps.provider);
+    if (!provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
     // The prompt is built before the limits: in half-open state the breaker lets one turn through,
     // which must then reach the provider and report.
@@ -145,7 +145,7 @@ export class CoachEngine {
     if (limit) return this.offline(input, limit);
     const screenContext = { text: redaction.text, placeholders: Object.keys(redaction.map) };
     const leaves = new JsonLeafStream();
-    const asked = await askJson(this.deps.provider, this.deps.limits?.breaker, {
+    const asked = await askJson(provider, this.deps.limits?.breaker, {
       messages: built.messages, maxTokens: built.maxTokens, temperature: built.temperature,
       parse: (raw) => this.deps.lenses.parse(lens.id, raw),
       // Each whole string, as it arrives: value codes are not prose, and a piece that fails

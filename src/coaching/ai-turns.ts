@@ -78,10 +78,8 @@ export interface AiCoachingDeps {
   engine: CoachEngine;
   lenses: LensLibrary;
   consent: ConsentService;
-  /** True when a provider is configured: then the participant is asked for consent first. */
-  providerConfigured: boolean;
-  /** How the provider is named to participants (consent text, "why this answer"). */
-  providerName: string;
+  /** Whether a provider is in force (then the participant is asked for consent first) and how participants see it named. */
+  providerInfo(): Promise<{ configured: boolean; name: string }>;
   namesOf(courseKey: string): Promise<NameMatcher>;
   pseudonymOf(issuer: string, userId: string): string;
   /** Lenses an admin turned off (read per request: they may change while Cermin runs). */
@@ -92,12 +90,9 @@ export interface AiCoachingDeps {
 export class AiCoaching {
   constructor(private readonly deps: AiCoachingDeps) {}
 
-  get providerConfigured(): boolean {
-    return this.deps.providerConfigured;
-  }
-
-  get providerName(): string {
-    return this.deps.providerName;
+  /** How the provider in force is named to participants (the "why this answer" card). */
+  async providerName(): Promise<string> {
+    return (await this.deps.providerInfo()).name;
   }
 
   /** The lenses an activity offers: its AI mode's, less those an admin turned off. */
@@ -117,7 +112,7 @@ export class AiCoaching {
 
   /** A provider is set and this person has not answered the consent question as it stands (declining counts as an answer). */
   async mustAskConsent(ctx: LaunchContext): Promise<boolean> {
-    return this.deps.providerConfigured && this.deps.consent.mustAsk(ctx.platform.issuer, ctx.user.id);
+    return (await this.deps.providerInfo()).configured && this.deps.consent.mustAsk(ctx.platform.issuer, ctx.user.id);
   }
 
   /** One lens on one saved entry, streamed to `listener` when given. The turn is stored before its result is shown. */

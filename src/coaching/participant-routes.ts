@@ -47,7 +47,7 @@ export async function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, 
   return {
     lenses: await aiCoaching.lensesFor(activity, ctx.locale),
     latest,
-    providerName: aiCoaching.providerName,
+    providerName: await aiCoaching.providerName(),
     caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
     consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
   };

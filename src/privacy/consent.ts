@@ -68,14 +68,17 @@ export async function ensureConsentIndexes(): Promise<void> {
 }
 
 export class ConsentService {
-  private readonly hash: string;
-
   /**
    * `facts` are what the text names (provider, model, retention): agreeing to send text to one
    * provider is not agreeing to another, so a change of any of them asks again, as a new text does.
+   * Given as a function, they are read at each question (an admin may switch the provider).
    */
-  constructor(private readonly text: ConsentText, facts: Record<string, unknown> = {}, private readonly now: () => Date = () => new Date()) {
-    this.hash = crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16);
+  constructor(private readonly text: ConsentText, private readonly facts: Record<string, unknown> | (() => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+
+  /** The hash of the text as it stands, with the facts it names. */
+  private async hash(): Promise<string> {
+    const facts = typeof this.facts === 'function' ? await this.facts() : this.facts;
+    return crypto.createHash('sha256').update(JSON.stringify([this.text, facts])).digest('base64url').slice(0, 16);
   }
 
   get version(): number {
@@ -85,13 +88,13 @@ export class ConsentService {
   /** Consent to the current text, in force now. */
   async hasConsent(issuer: string, userId: string): Promise<boolean> {
     const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version && doc.textHash === this.hash);
+    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version && doc.textHash === await this.hash());
   }
 
   /** This person has not answered the question as it stands now (never, or before the text, provider or model changed). */
   async mustAsk(issuer: string, userId: string): Promise<boolean> {
     const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return !doc || doc.textHash !== this.hash;
+    return !doc || doc.textHash !== await this.hash();
   }
 
   async status(issuer: string, userId: string): Promise<ConsentDoc | null> {
@@ -113,11 +116,12 @@ export class ConsentService {
   private async change(issuer: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
     const consentId = idOf('ac', issuer, userId);
     const at = this.now();
+    const textHash = await this.hash();
     // The event first: what the person did is kept even if the summary write fails.
-    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version: this.text.version, at, textHash: this.hash });
+    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version: this.text.version, at, textHash });
     await putById(Consent, consentId, action === 'given'
-      ? { issuer, userId, version: this.text.version, givenAt: at, textHash: this.hash }
-      : { issuer, userId, version: this.text.version, withdrawnAt: at, textHash: this.hash });
+      ? { issuer, userId, version: this.text.version, givenAt: at, textHash }
+      : { issuer, userId, version: this.text.version, withdrawnAt: at, textHash });
   }
 }
 

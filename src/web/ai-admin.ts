@@ -4,17 +4,20 @@
  * Shown on both admin pages (an LTI administrator's launch and the setup-token session).
  */
 import type { AiProvider, ProviderFailureKind } from '../ai/provider';
+import type { ProviderChoice, ProviderSource } from '../ai/provider-source';
 import type { Translate } from './i18n';
 
 export interface AiAdminDeps {
-  provider?: AiProvider;
-  providerName: string;
+  /** The provider in force and how to change it (the admin's form). */
+  source: Pick<ProviderSource, 'current' | 'set' | 'reset'>;
 }
 
 export type ConnectionTest = Awaited<ReturnType<AiProvider['testConnection']>>;
 
 export interface AiProviderView {
   configured: boolean;
+  /** Set by an admin in the console, or by the environment at start. */
+  source: ProviderChoice['source'];
   name: string;
   baseUrl?: string;
   model?: string;
@@ -53,18 +56,24 @@ export function connectionMessage(result: ConnectionTest, settings: { model: str
   return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), detail: result.reason };
 }
 
-export function aiProviderView(deps: AiAdminDeps, test?: AiProviderView['test']): AiProviderView {
-  const p = deps.provider;
-  if (!p) return { configured: false, name: deps.providerName };
+export function aiProviderView(choice: ProviderChoice, test?: AiProviderView['test']): AiProviderView {
+  const p = choice.provider;
+  if (!p) return { configured: false, source: choice.source, name: choice.name };
   return {
-    configured: true, name: deps.providerName, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
+    configured: true, source: choice.source, name: choice.name, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
     keySet: Boolean(p.settings.apiKey), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
   };
 }
 
-/** Runs the test (when a provider is configured) and returns the view with its result. */
+/** The provider in force, for the admin page. */
+export async function currentProviderView(deps: AiAdminDeps): Promise<AiProviderView> {
+  return aiProviderView(await deps.source.current());
+}
+
+/** Runs the test (when a provider is in force) and returns the view with its result. */
 export async function testedProviderView(deps: AiAdminDeps, t: Translate): Promise<AiProviderView> {
-  if (!deps.provider) return aiProviderView(deps);
-  const result = await deps.provider.testConnection();
-  return aiProviderView(deps, connectionMessage(result, deps.provider.settings, t));
+  const choice = await deps.source.current();
+  if (!choice.provider) return aiProviderView(choice);
+  const result = await choice.provider.testConnection();
+  return aiProviderView(choice, connectionMessage(result, choice.provider.settings, t));
 }

@@ -13,7 +13,8 @@ import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
 import { translator } from './i18n';
 import { sendPage } from './render';
-import { aiProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { currentProviderView, displayUrl, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { recordAdminChange } from '../privacy/admin-log';
 import { validateSessionOnly } from '../coaching/schemas';
 
 export interface PagesDeps { lti: Pick<LtiService, 'registry' | 'urls' | 'menteesOf'>; coaching: CoachingService; ai: AiAdminDeps }
@@ -58,11 +59,33 @@ export function audiencePages(deps: PagesDeps): express.Router {
     const own = await deps.lti.registry.summary(ctx.platform.platformId);
     await sendPage(res, 200, 'admin', {
       ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
-      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, consoleBase: `${coursePath(ctx.courseKey)}/admin`,
+      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, aiProviderAction: `${coursePath(ctx.courseKey)}/admin/ai-provider#ai-provider-h`,
+      consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });
   }
   course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
-    await adminPage(res, aiProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai));
+  }));
+  course.post('/admin/ai-provider', requireAudience('admin'), handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const form = { ...(req.body as Record<string, unknown>) };
+    const reset = form.reset === '1';
+    delete form.ltik;
+    delete form.reset;
+    if (reset) await deps.ai.source.reset();
+    else {
+      const saved = await deps.ai.source.set(form, ctx.user.id);
+      if (!saved.ok) {
+        await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: saved.problems.join('; ') } });
+        return;
+      }
+    }
+    // The key itself is never logged: only what changed.
+    await recordAdminChange({
+      issuer: ctx.platform.issuer, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: reset ? 'ai.providerReset' : 'ai.providerSet',
+      detail: reset ? {} : { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
+    });
+    await adminPage(res, await currentProviderView(deps.ai));
   }));
   course.post('/admin/ai-test', requireAudience('admin'), handle(async (req, res) => {
     const ctx = launchOf(res);

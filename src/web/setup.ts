@@ -12,7 +12,7 @@ import { handle } from './async';
 import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
-import { aiProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
 import type { Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
 
@@ -94,16 +94,38 @@ export function setupRouter(deps: SetupDeps): express.Router {
       await sendError(req, res, 403, 'setup.badToken', { locale });
       return;
     }
-    await adminPage(res, locale, session, aiProviderView(deps.ai));
+    await adminPage(res, locale, session, await currentProviderView(deps.ai));
   }));
 
   async function adminPage(res: express.Response, locale: Locale, session: string, aiProvider: AiProviderView): Promise<void> {
     const t = translator(locale);
     await sendPage(res, 200, 'admin', {
       locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf: mac(`csrf:${session}`),
-      aiProvider, aiTestAction: '/setup/ai-test#ai-provider-h',
+      aiProvider, aiTestAction: '/setup/ai-test#ai-provider-h', aiProviderAction: '/setup/ai-provider#ai-provider-h',
     });
   }
+
+  router.post('/ai-provider', handle(async (req, res) => {
+    const locale = requestLocale(req);
+    const session = sessionOf(req);
+    const form = { ...(req.body as Record<string, unknown>) };
+    if (!session || form.csrf !== mac(`csrf:${session}`)) {
+      await sendError(req, res, 403, 'setup.badToken', { locale });
+      return;
+    }
+    delete form.csrf;
+    const reset = form.reset === '1';
+    delete form.reset;
+    if (reset) await deps.ai.source.reset();
+    else {
+      const saved = await deps.ai.source.set(form, 'setup-token');
+      if (!saved.ok) {
+        await sendError(req, res, 400, 'aiAdmin.badForm', { locale, vars: { problems: saved.problems.join('; ') } });
+        return;
+      }
+    }
+    await adminPage(res, locale, session, await currentProviderView(deps.ai));
+  }));
 
   router.post('/ai-test', handle(async (req, res) => {
     const locale = requestLocale(req);

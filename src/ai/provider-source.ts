@@ -1,0 +1,109 @@
+/**
+ * Which AI provider Cermin uses, now: the one an admin set in the console (address, model, name
+ * participants see, API key), else the one the environment configured at start. The key is
+ * encrypted at rest (AES-256-GCM with a key derived from LTI_KEY) and never shown again, only
+ * whether one is set. Read through a change mark, so every instance switches on its next request;
+ * everything that names the provider (consent, the "why this answer" card, the transparency page)
+ * asks here, so a change of provider or model asks participants for consent again.
+ */
+import crypto from 'node:crypto';
+import { Schema } from 'mongoose';
+import { currentMark, markChanged } from '../db/change-marks';
+import { defineModel, putById } from '../db/model';
+import { ajv, httpUrlSchema } from '../validation';
+import { AiProvider, type ProviderSettings } from './provider';
+
+export interface ProviderChoice {
+  /** Absent: no provider (the offline engine answers). */
+  provider?: AiProvider;
+  /** How participants see it named. */
+  name: string;
+  model: string;
+  baseUrl: string | null;
+  source: 'admin' | 'environment';
+}
+
+interface SealedKey { iv: string; tag: string; data: string }
+interface ProviderDoc { _id: string; baseUrl: string; model: string; name: string; key?: SealedKey; updatedAt: Date; updatedBy: string }
+const providerSchema = new Schema<ProviderDoc>({
+  _id: { type: String, required: true }, baseUrl: String, model: String, name: String, key: Schema.Types.Mixed, updatedAt: Date, updatedBy: String,
+}, { collection: 'ai_provider', autoIndex: false, _id: false });
+const ProviderRecord = defineModel('AiProviderSetting', providerSchema);
+
+const RECORD_ID = 'instance';
+const MARK = 'ai-provider';
+
+export const validateProviderForm = ajv.compile<{ baseUrl: string; model: string; name: string; apiKey?: string; clearKey?: '1'; ltik?: string; csrf?: string }>({
+  type: 'object', additionalProperties: false, required: ['baseUrl', 'model', 'name'],
+  properties: {
+    baseUrl: httpUrlSchema, model: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 200 },
+    apiKey: { type: 'string', maxLength: 1000 }, clearKey: { const: '1' }, ltik: { type: 'string', maxLength: 4096 }, csrf: { type: 'string', maxLength: 200 },
+  },
+});
+
+/** Seals and opens the stored API key with a key derived from the instance secret. */
+export class KeySealer {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = crypto.createHash('sha256').update(`cermin:ai-provider-key:${secret}`).digest();
+  }
+
+  seal(plain: string): SealedKey {
+    const iv = crypto.randomBytes(12);
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+  }
+
+  open(sealed: SealedKey): string {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, Buffer.from(sealed.iv, 'base64'));
+    decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+    return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+  }
+}
+
+export class ProviderSource {
+  private cached?: { mark: string; choice: ProviderChoice };
+  private readonly sealer: KeySealer;
+  private readonly fromEnvironment: ProviderChoice;
+
+  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string) {
+    this.sealer = new KeySealer(secret);
+    this.fromEnvironment = {
+      provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }) : undefined,
+      name: env.name, model: env.model, baseUrl: env.baseUrl ?? null, source: 'environment',
+    };
+  }
+
+  /** The provider in force now (one mark read per call; the record only when it changed). */
+  async current(): Promise<ProviderChoice> {
+    const mark = await currentMark(MARK);
+    if (this.cached?.mark === mark) return this.cached.choice;
+    const doc = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
+    let choice = this.fromEnvironment;
+    if (doc) {
+      // Timeouts, retries and the embedding model stay as started: only what an agency switches is here.
+      const apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
+      choice = { provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin' };
+    }
+    this.cached = { mark, choice };
+    return choice;
+  }
+
+  /** Sets the provider from the admin's form; an empty key field keeps the stored key (unless `clearKey`). */
+  async set(form: unknown, by: string): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+    if (!validateProviderForm(form)) return { ok: false, problems: (validateProviderForm.errors ?? []).map((e) => `${e.instancePath || '$'} ${e.message ?? ''}`) };
+    const old = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
+    const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : old?.key;
+    await putById(ProviderRecord, RECORD_ID, { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
+    await markChanged(MARK);
+    return { ok: true };
+  }
+
+  /** Back to the environment's provider. */
+  async reset(): Promise<void> {
+    await ProviderRecord.deleteOne({ _id: RECORD_ID });
+    await markChanged(MARK);
+  }
+}
