@@ -43,6 +43,8 @@ export interface AppConfig {
     tokenMaxAgeSeconds: number;
     /** How long a launch's session (its ltik) opens pages; then the person opens Cermin from Moodle again. */
     sessionHours: number;
+    /** When set, dynamic registration needs `?key=` with this value (the admin pages show the full URL). */
+    registrationKey?: string;
     clockSkewSeconds: number;
     nonceTtlSeconds: number;
     jwksCacheSeconds: number;
@@ -97,6 +99,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'ENCRYPTION_KEY', path: 'lti.key', type: 'string' },
   { env: 'LTI_TOKEN_MAX_AGE', path: 'lti.tokenMaxAgeSeconds', type: 'number' },
   { env: 'LTI_SESSION_HOURS', path: 'lti.sessionHours', type: 'number' },
+  { env: 'LTI_REGISTRATION_KEY', path: 'lti.registrationKey', type: 'string' },
   { env: 'AI_BASE_URL', path: 'ai.baseUrl', type: 'string' },
   { env: 'AI_API_KEY', path: 'ai.apiKey', type: 'string' },
   { env: 'AI_MODEL', path: 'ai.model', type: 'string' },
@@ -126,7 +129,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
 ];
 
 /** Keys that may only come from the environment, never from a file in git. */
-const SECRET_PATHS = ['lti.key', 'ai.apiKey'];
+const SECRET_PATHS = ['lti.key', 'ai.apiKey', 'lti.registrationKey'];
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {

@@ -36,6 +36,7 @@ export const configSchema = {
         toolDescription: { type: 'string' },
         tokenMaxAgeSeconds: { type: 'integer', minimum: 5, maximum: 3600 },
         sessionHours: { type: 'number', minimum: 0.1, maximum: 720 },
+        registrationKey: { type: 'string', minLength: 16, maxLength: 200 },
         clockSkewSeconds: { type: 'integer', minimum: 0, maximum: 300 },
         nonceTtlSeconds: { type: 'integer', minimum: 60 },
         jwksCacheSeconds: { type: 'integer', minimum: 0 },

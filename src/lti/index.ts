@@ -9,6 +9,7 @@
  * - ltijs's SIGINT handler removed: main.ts owns shutdown.
  */
 import express from 'express';
+import crypto from 'node:crypto';
 import rateLimit from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
@@ -59,7 +60,7 @@ export interface LtiService {
 export async function createLtiService(opts: LtiServiceOptions): Promise<LtiService> {
   const { config, log } = opts;
   const provider = getProvider();
-  const urls = toolUrls(config.publicUrl);
+  const urls = toolUrls(config.publicUrl, config.lti.registrationKey);
   const outcome = opts.onOutcome ?? (() => undefined);
 
   // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
@@ -173,6 +174,16 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     const locale = requestLocale(req);
     const t = translator(locale);
     const query = { ...req.query };
+    // With a registration key configured, only someone an admin gave the full URL may register a
+    // platform: otherwise anyone reaching /lti/register could add one and spend AI budgets.
+    const key = config.lti.registrationKey;
+    const given = typeof query.key === 'string' ? query.key : '';
+    delete query.key;
+    if (key && !(given.length === key.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(key)))) {
+      outcome('registration_refused');
+      await sendPage(res, 403, 'registration', { locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: t('registration.KEY_REQUIRED') });
+      return;
+    }
     if (!validateRegistrationQuery(query)) {
       outcome('registration_bad_request');
       await sendPage(res, 400, 'registration', { locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: t('registration.BAD_CONFIGURATION_URL') });

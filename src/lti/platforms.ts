@@ -37,11 +37,14 @@ export interface ToolUrls {
   redirectUris: string[];
   keysetUrl: string;
   deepLinkingUrl: string;
+  /** Public form (no key): what anyone may be shown. */
   registrationUrl: string;
+  /** With the registration key when one is configured: shown on admin pages only. */
+  registrationUrlForAdmins: string;
   domain: string;
 }
 
-export function toolUrls(publicUrl: string): ToolUrls {
+export function toolUrls(publicUrl: string, registrationKey?: string): ToolUrls {
   const launch = `${publicUrl}/lti/launch`;
   return {
     toolUrl: launch,
@@ -51,6 +54,7 @@ export function toolUrls(publicUrl: string): ToolUrls {
     keysetUrl: `${publicUrl}/lti/keys`,
     deepLinkingUrl: launch,
     registrationUrl: `${publicUrl}/lti/register`,
+    registrationUrlForAdmins: registrationKey ? `${publicUrl}/lti/register?${new URLSearchParams({ key: registrationKey })}` : `${publicUrl}/lti/register`,
     domain: new URL(publicUrl).host,
   };
 }
