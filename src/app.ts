@@ -76,7 +76,7 @@ import { AiCoaching, ensureAiTurnIndexes, safetyAlerts } from './coaching/ai-tur
 import { aiRoutes } from './coaching/ai-routes';
 import { DraftService } from './coaching/ai-drafts';
 import { CoachDrafter, loadDraftPrompt } from './ai/coach-draft';
-import { ConsentService, ensureConsentIndexes, loadConsentText } from './privacy/consent';
+import { ConsentService, ConsentTextStore, ensureConsentIndexes, loadConsentText } from './privacy/consent';
 
 export interface AppDeps {
   config: AppConfig;
@@ -107,6 +107,7 @@ interface AppServices {
   drafts: DraftService;
   aiAdmin: AiAdminDeps;
   aiSettings: AdminConsoleDeps['aiSettings'];
+  consentTexts: ConsentTextStore;
   recommend: RecommendService;
   personData: PersonDataService;
   blindShare: number;
@@ -123,7 +124,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, consentTexts, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -148,7 +149,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, recommend, perso
   course.use(privacyRoutes({ data: personData }));
   course.use(transparencyRoutes(transparency));
   course.use(monitorRoutes({ coaching, reviews, bank }));
-  course.use(adminConsoleRoutes({ courses, outbox, personData, retention, aiSettings }));
+  course.use(adminConsoleRoutes({ courses, outbox, personData, retention, aiSettings, consentTexts }));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -210,12 +211,13 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const providerNow = async () => (await providers.current()).provider;
   const engine = new CoachEngine({ lenses, bank, provider: providerNow, limits, audit });
   const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
-  const consentText = loadConsentText();
+  // The consent text: config/consent.json, or a newer version an admin published in the console.
+  const consentTexts = new ConsentTextStore(loadConsentText());
   const consentFacts = async () => {
     const p = await providers.current();
     return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays };
   };
-  const consent = new ConsentService(consentText, async () => ({ ...(await consentFacts()), baseUrl: (await providers.current()).baseUrl }));
+  const consent = new ConsentService(consentTexts, async () => ({ ...(await consentFacts()), baseUrl: (await providers.current()).baseUrl }));
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
   const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
   const namesOf = async (courseKey: string): Promise<NameMatcher> => {
@@ -238,7 +240,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
   const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
-  return { coaching, consent, consentText, consentFacts, drafts, admin: { source: providers }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
+  return { coaching, consent, consentTexts, consentFacts, drafts, admin: { source: providers }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
 }
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
@@ -283,10 +285,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const retentionSettings = new RetentionSettingsStore();
   const retention = { settings: retentionSettings, job: new RetentionJob({ policy: retentionSettings }) };
   const aiRouter = aiRoutes({
-    coaching, ai: ai.coaching, consent: ai.consent, consentText: ai.consentText,
+    coaching, ai: ai.coaching, consent: ai.consent,
     facts: ai.consentFacts, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, aiSettings: ai.aiSettings, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, aiSettings: ai.aiSettings, consentTexts: ai.consentTexts, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
     transparency: async () => {
       const p = await ai.admin.source.current();
       return {

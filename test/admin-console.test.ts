@@ -164,3 +164,35 @@ test('lenses turned off and budgets changed by the admin apply at once, to the p
   const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.set' }).toArray();
   expect(log?.[0].detail).toMatchObject({ disabledLenses: ['kritik'], userDailyTokens: 0 });
 });
+
+test('a new consent text is published as the next version; everyone is asked again; earlier versions stay on record', async () => {
+  const token = ltikOf(adminPage);
+  const page = await get('/consent');
+  expect(page.body).toMatch(/Versi yang berlaku: (\d+)/);
+  const current = Number(/Versi yang berlaku: (\d+)/.exec(page.body)?.[1]);
+  const form: Record<string, string> = { ltik: token };
+  for (const l of ['id', 'en']) {
+    form[`${l}.title`] = l === 'id' ? 'Persetujuan bantuan AI (revisi)' : 'AI help consent (revised)';
+    form[`${l}.body`] = 'Paragraf pertama tentang {provider}.\n\nParagraf kedua: disimpan paling lama {retentionDays} hari.';
+    form[`${l}.accept`] = 'Setuju';
+    form[`${l}.decline`] = 'Tidak';
+    form[`${l}.withdraw`] = 'Tarik';
+  }
+  expect((await admin.go(`${base()}/consent`, { form: { ...form, 'id.title': '' } })).status).toBe(400);
+  const published = await admin.go(`${base()}/consent`, { form });
+  expect(published.status).toBe(200);
+  expect(published.body).toContain(`Versi ${current + 1} diterbitkan`);
+
+  // u-p-002 had answered the old text (declined): asked again, and shown the new one with the facts filled in.
+  const b = new Browser();
+  const p = await launchThroughDemo(b, stack.demoBase, 'u-p-002', { link: linkId });
+  const activityUrl = `${stack.baseUrl}${new URL(p.url).pathname}`;
+  const asked = await b.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik: ltikOf(p), lens: 'cermin' } });
+  expect(new URL(asked.url).pathname).toMatch(/\/ai\/consent$/);
+  expect(asked.body).toContain('Persetujuan bantuan AI (revisi)');
+  expect(asked.body).toMatch(/disimpan paling lama \d+ hari/);
+  const versions = await mongoose.connection.db?.collection('ai_consent_texts').find({}).toArray();
+  expect(versions?.map((v) => v.version)).toEqual([current + 1]);
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'consent.publish' }).toArray();
+  expect(log?.[0].detail).toEqual({ version: current + 1 });
+});

@@ -10,7 +10,7 @@ import { launchOf, requireAudience } from '../web/guards';
 import { translator } from '../web/i18n';
 import { renderPage, sendPage } from '../web/render';
 import { openEventStream, wantsEventStream } from '../web/sse';
-import { renderConsent, type ConsentService, type ConsentText } from '../privacy/consent';
+import { renderConsent, type ConsentService } from '../privacy/consent';
 import type { AiCoaching } from './ai-turns';
 import { activityPath, coursePath, entryPath, safeBack, withLtik } from './links';
 import { aiPanelLocals } from './participant-routes';
@@ -23,7 +23,6 @@ export interface AiRoutesDeps {
   coaching: CoachingService;
   ai: AiCoaching;
   consent: ConsentService;
-  consentText: ConsentText;
   /** What the consent text names, as it stands now (the provider may be switched by an admin). */
   facts(): Promise<{ provider: string; model: string; retentionDays: number }>;
   log: Logger;
@@ -94,7 +93,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const given = await deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id);
     await sendPage(res, 200, 'consent', {
       locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: res.locals.ltik as string,
-      text: renderConsent(deps.consentText, ctx.locale, await deps.facts()), given, status,
+      text: renderConsent(await deps.consent.text(), ctx.locale, await deps.facts()), given, status,
       action: `${coursePath(ctx.courseKey)}/ai/consent`, back: safeBack(ctx.courseKey, req.query.back) ?? '',
       link: (path: string) => withLtik(path, res.locals.ltik as string),
     });

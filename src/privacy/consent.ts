@@ -9,7 +9,8 @@ import path from 'node:path';
 import mongoose, { Schema } from 'mongoose';
 import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
-import { defineModel, putById } from '../db/model';
+import { defineModel, isDuplicateKey, putById } from '../db/model';
+import { currentMark, markChanged } from '../db/change-marks';
 import { projectRoot } from '../paths';
 import { ajv } from '../validation';
 
@@ -29,7 +30,7 @@ const localized = {
     withdraw: { type: 'string', minLength: 1, maxLength: 200 },
   },
 } as const;
-const validateConsentText = ajv.compile<ConsentText>({
+export const validateConsentText = ajv.compile<ConsentText>({
   type: 'object', additionalProperties: false, required: ['version', 'id', 'en'],
   properties: { version: { type: 'integer', minimum: 1 }, id: localized, en: localized },
 });
@@ -67,28 +68,76 @@ export async function ensureConsentIndexes(): Promise<void> {
   await ConsentEvent.createIndexes();
 }
 
+/**
+ * The consent text's versions: the file in config/ is version 1 of an install's history; an
+ * admin's edit in the console is stored as the next version (insert-only: what a person agreed
+ * to stays readable), and the newest is in force. Read through a change mark.
+ */
+interface TextVersionDoc { _id: string; version: number; text: ConsentText; at: Date; by: string }
+const textVersionSchema = new Schema<TextVersionDoc>({
+  _id: { type: String, required: true }, version: { type: Number, required: true }, text: { type: Schema.Types.Mixed, required: true }, at: Date, by: String,
+}, { collection: 'ai_consent_texts', autoIndex: false, _id: false, minimize: false });
+const TextVersion = defineModel('AiConsentTextVersion', textVersionSchema);
+const TEXT_MARK = 'consent-text';
+
+export class ConsentTextStore {
+  private cached?: { mark: string; text: ConsentText };
+
+  constructor(private readonly fromFile: ConsentText) {}
+
+  async current(): Promise<ConsentText> {
+    const mark = await currentMark(TEXT_MARK);
+    if (this.cached?.mark === mark) return this.cached.text;
+    const newest = (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version)[0];
+    const text = newest && newest.version > this.fromFile.version ? newest.text : this.fromFile;
+    this.cached = { mark, text };
+    return text;
+  }
+
+  /** Every version an admin stored, newest first (the file's is the one before the first). */
+  async versions(): Promise<TextVersionDoc[]> {
+    return (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version);
+  }
+
+  /** Stores `text` (without a version) as the next version; the insert of a version number decides between two admins at once. */
+  async publish(text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; problems: string[] }> {
+    const version = (await this.current()).version + 1;
+    const candidate = { version, id: text.id, en: text.en };
+    if (!validateConsentText(candidate)) return { ok: false, problems: (validateConsentText.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`) };
+    try {
+      await TextVersion.create({ _id: `v${version}`, version, text: candidate, at: new Date(), by });
+    } catch (err) {
+      if (isDuplicateKey(err)) return { ok: false, problems: ['another admin published a version at the same moment: reload and try again'] };
+      throw err;
+    }
+    await markChanged(TEXT_MARK);
+    return { ok: true, version };
+  }
+}
+
 export class ConsentService {
   /**
    * `facts` are what the text names (provider, model, retention): agreeing to send text to one
    * provider is not agreeing to another, so a change of any of them asks again, as a new text does.
    * Given as a function, they are read at each question (an admin may switch the provider).
    */
-  constructor(private readonly text: ConsentText, private readonly facts: Record<string, unknown> | (() => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | (() => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+
+  /** The text in force (a store's newest version, or the fixed text given). */
+  async text(): Promise<ConsentText> {
+    return this.source instanceof ConsentTextStore ? this.source.current() : this.source;
+  }
 
   /** The hash of the text as it stands, with the facts it names. */
   private async hash(): Promise<string> {
     const facts = typeof this.facts === 'function' ? await this.facts() : this.facts;
-    return crypto.createHash('sha256').update(JSON.stringify([this.text, facts])).digest('base64url').slice(0, 16);
-  }
-
-  get version(): number {
-    return this.text.version;
+    return crypto.createHash('sha256').update(JSON.stringify([await this.text(), facts])).digest('base64url').slice(0, 16);
   }
 
   /** Consent to the current text, in force now. */
   async hasConsent(issuer: string, userId: string): Promise<boolean> {
     const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === this.text.version && doc.textHash === await this.hash());
+    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === (await this.text()).version && doc.textHash === await this.hash());
   }
 
   /** This person has not answered the question as it stands now (never, or before the text, provider or model changed). */
@@ -117,11 +166,12 @@ export class ConsentService {
     const consentId = idOf('ac', issuer, userId);
     const at = this.now();
     const textHash = await this.hash();
+    const { version } = await this.text();
     // The event first: what the person did is kept even if the summary write fails.
-    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version: this.text.version, at, textHash });
+    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version, at, textHash });
     await putById(Consent, consentId, action === 'given'
-      ? { issuer, userId, version: this.text.version, givenAt: at, textHash }
-      : { issuer, userId, version: this.text.version, withdrawnAt: at, textHash });
+      ? { issuer, userId, version, givenAt: at, textHash }
+      : { issuer, userId, version, withdrawnAt: at, textHash });
   }
 }
 

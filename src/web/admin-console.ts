@@ -15,6 +15,7 @@ import type { PersonDataService } from '../privacy/person-data';
 import { ajv } from '../validation';
 import { validateSessionOnly } from '../coaching/schemas';
 import type { AiSettingsStore } from '../ai/ai-settings';
+import type { ConsentTextStore } from '../privacy/consent';
 import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
 import { sendError } from './errors';
@@ -43,6 +44,8 @@ export interface AdminConsoleDeps {
   outbox: GradeOutbox;
   personData: PersonDataService;
   retention: { settings: RetentionSettingsStore; job: RetentionJob };
+  /** The consent text's versions (instance-wide). */
+  consentTexts: ConsentTextStore;
   /** Lenses on/off and token budgets (instance-wide). */
   aiSettings: { store: AiSettingsStore; lenses: Array<{ id: string; name: { id: string; en: string } }> };
 }
@@ -144,6 +147,43 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     const { pseudonym } = await deps.personData.subject(ctx.platform.issuer, body.userId);
     await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'person.erase', detail: { person: pseudonym, records: n } });
     await sendPage(res, 200, 'admin-person', { ...common(res, 'adminConsole.personTitle'), changes: await adminChanges(ctx.platform.issuer), erased: { userId: body.userId, n } });
+  }));
+
+  // ---- Consent text: the version in force, earlier versions, a new version ----
+  const text = { type: 'string', maxLength: 20_000 } as const;
+  const validateConsentForm = ajv.compile<Record<string, string>>({
+    type: 'object', additionalProperties: false,
+    required: ['id.title', 'id.body', 'id.accept', 'id.decline', 'id.withdraw', 'en.title', 'en.body', 'en.accept', 'en.decline', 'en.withdraw'],
+    properties: Object.fromEntries([...['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text])), ['ltik', ltik]]),
+  });
+  async function consentPage(res: express.Response, status: number, extra: { problems?: string[]; published?: number } = {}): Promise<void> {
+    await sendPage(res, status, 'admin-consent', {
+      ...common(res, 'adminConsole.consentTitle'), current: await deps.consentTexts.current(), versions: await deps.consentTexts.versions(),
+      problems: extra.problems ?? [], published: extra.published,
+    });
+  }
+  router.get('/admin/consent', admin, handle(async (_req, res) => {
+    await consentPage(res, 200);
+  }));
+  router.post('/admin/consent', admin, handle(async (req, res) => {
+    const ctx = launchOf(res);
+    const body = req.body as unknown;
+    if (!validateConsentForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      return;
+    }
+    // One paragraph per block of text separated by an empty line.
+    const part = (l: 'id' | 'en') => ({
+      title: body[`${l}.title`].trim(), body: body[`${l}.body`].replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
+      accept: body[`${l}.accept`].trim(), decline: body[`${l}.decline`].trim(), withdraw: body[`${l}.withdraw`].trim(),
+    });
+    const published = await deps.consentTexts.publish({ id: part('id'), en: part('en') }, ctx.user.id);
+    if (!published.ok) {
+      await consentPage(res, 400, { problems: published.problems });
+      return;
+    }
+    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'consent.publish', detail: { version: published.version } });
+    await consentPage(res, 200, { published: published.version });
   }));
 
   // ---- AI: lenses on/off and budgets ----
