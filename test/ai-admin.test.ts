@@ -149,6 +149,9 @@ test('the setup-token page tests it too, with its own CSRF token; an unreachable
   expect(switched.body).toContain('Server uji');
   expect(switched.body).not.toContain(fake.apiKey);
   expect((await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { csrf, reset: '1' } })).body).toContain('Dari pengaturan lingkungan');
+  const logged = await mongoose.connection.db?.collection('admin_changes').find({ issuer: '*' }).toArray();
+  expect(logged?.map((c) => [c.action, c.by.id])).toEqual([['ai.providerSet', 'setup-token'], ['ai.providerReset', 'setup-token']]);
+  expect(JSON.stringify(logged)).not.toContain(fake.apiKey);
 
   await fake.close(); // the provider goes away (last test of this file)
   const down = await browser.go(`${stack.baseUrl}/setup/ai-test`, { form: { csrf } });

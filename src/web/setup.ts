@@ -12,7 +12,8 @@ import { handle } from './async';
 import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
-import { currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { currentProviderView, displayUrl, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { recordAdminChange } from '../privacy/admin-log';
 import type { Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
 
@@ -124,6 +125,11 @@ export function setupRouter(deps: SetupDeps): express.Router {
         return;
       }
     }
+    // Logged for the whole instance ('*'): the setup session belongs to no platform.
+    await recordAdminChange({
+      issuer: '*', by: { id: 'setup-token', name: 'setup token' }, action: reset ? 'ai.providerReset' : 'ai.providerSet',
+      detail: reset ? {} : { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
+    });
     await adminPage(res, locale, session, await currentProviderView(deps.ai));
   }));
 
