@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
+import { csvText } from '../csv';
 
 export interface AuditDoc {
   _id: string;
@@ -121,24 +122,14 @@ export async function auditRecords(q: AuditQuery, limit: number, skip = 0): Prom
 
 const CSV_COLUMNS = ['at', 'courseKey', 'activityId', 'user', 'lensId', 'promptVersion', 'model', 'engine', 'outcome', 'promptTokens', 'completionTokens', 'latencyMs', 'calls', 'redactedNames', 'redactedIds', 'redactedContacts'] as const;
 
-/** One CSV field, quoted when needed, and never read as a formula by a spreadsheet. */
-function csvField(value: unknown): string {
-  let s = value instanceof Date ? value.toISOString() : value === undefined || value === null ? '' : String(value);
-  if (/^[=+\-@]/.test(s)) s = `'${s}`;
-  return /[",\r\n;]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** The audit rows as CSV (header first, CRLF line ends), pseudonyms only. */
 export function auditCsv(rows: readonly AuditDoc[]): string {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) {
+  return csvText(CSV_COLUMNS, rows.map((r) => {
     const red = r.redactions ?? {};
-    const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-      at: r.at, courseKey: r.courseKey, activityId: r.activityId, user: r.user, lensId: r.lensId, promptVersion: r.promptVersion, model: r.model,
-      engine: r.engine, outcome: r.outcome, promptTokens: r.tokens?.prompt, completionTokens: r.tokens?.completion, latencyMs: r.latencyMs, calls: r.calls,
-      redactedNames: red.name ?? 0, redactedIds: (red.nip ?? 0) + (red.nik ?? 0), redactedContacts: (red.email ?? 0) + (red.phone ?? 0),
-    };
-    lines.push(CSV_COLUMNS.map((c) => csvField(values[c])).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
+    return [
+      r.at, r.courseKey, r.activityId, r.user, r.lensId, r.promptVersion, r.model, r.engine, r.outcome, r.tokens?.prompt, r.tokens?.completion, r.latencyMs, r.calls,
+      red.name ?? 0, (red.nip ?? 0) + (red.nik ?? 0), (red.email ?? 0) + (red.phone ?? 0),
+    ];
+  }));
 }

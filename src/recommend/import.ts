@@ -18,6 +18,7 @@
  *
  * Pure: text in, items or problems out. Size is checked before any parsing.
  */
+import { csvText, unguardCell } from '../csv';
 import { VALUE_NAMES, PHASE_NAMES } from './explain';
 import { validateCatalog, type CatalogItem } from './catalog';
 import { isObject } from '../validation';
@@ -452,13 +453,6 @@ function mapScalar(column: string, cell: string): string {
   return cell;
 }
 
-/**
- * Spreadsheets run a cell that starts with = + - @ as a formula, so the export writes such a
- * cell with a leading apostrophe (`'=…`); the import takes it off again.
- */
-const FORMULA_START = /^[=+\-@\t\r]/;
-const guardCell = (s: string): string => (FORMULA_START.test(s) || /^'[=+\-@\t\r']/.test(s) ? `'${s}` : s);
-const unguardCell = (s: string): string => (/^'[=+\-@\t\r']/.test(s) ? s.slice(1) : s);
 
 // ---------------------------------------------------------------------------------------------
 // JSON
@@ -703,16 +697,12 @@ export interface CsvExportOptions {
 export function catalogToCsv(items: readonly CatalogItem[], options: CsvExportOptions = {}): string {
   const delimiter = options.delimiter ?? ',';
   const columns = options.courseKey === undefined ? CSV_COLUMNS : [...CSV_COLUMNS, CSV_COURSE_COLUMN];
-  const quote = (s: string) => (s.includes(delimiter) || /["\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  const cell = (item: CatalogItem, column: string): string => {
+  const cell = (item: CatalogItem, column: string): unknown => {
     if (column === CSV_COURSE_COLUMN) return options.courseKey ?? '';
     const value = (item as unknown as Record<string, unknown>)[column];
-    if (value === undefined || value === null) return '';
-    if (Array.isArray(value)) return value.map((v) => String(v)).join('; ');
-    return String(value);
+    return Array.isArray(value) ? value.map((v) => String(v)).join('; ') : value;
   };
-  const lines = [columns.join(delimiter), ...items.map((item) => columns.map((column) => quote(guardCell(cell(item, column)))).join(delimiter))];
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(columns, items.map((item) => columns.map((column) => cell(item, column))), delimiter);
 }
 
 /** The items as `{ "course": courseKey, "items": [...] }`, pretty-printed: the JSON import reads it back. */
