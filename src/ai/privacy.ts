@@ -3,14 +3,13 @@
  * (counts, and the text when an admin keeps it) and their daily token counters. Consent records
  * live with consent (src/privacy/consent.ts).
  */
-import mongoose from 'mongoose';
 import { deleteAll, findAll, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
 import { AuditRecord } from './audit';
 import { Usage, userUsageId } from './limits';
+import { startingWith } from '../db/model';
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** The person's daily counters: `_id`s `user:<pseudonym>:<day>`. */
-const usageOf = (p: DataSubject) => ({ _id: mongoose.trusted({ $regex: `^${escapeRegex(userUsageId(p.pseudonym, ''))}` }) });
+const usageOf = (p: DataSubject) => ({ _id: startingWith(userUsageId(p.pseudonym, '')) });
 
 export const aiPrivacy: PersonDataProvider = {
   id: 'ai',

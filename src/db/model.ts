@@ -33,6 +33,11 @@ export async function retryLostUpsert<R>(upsert: () => Promise<R>): Promise<R> {
   }
 }
 
+/** A filter value matching strings that begin with `prefix` (taken literally). */
+export function startingWith(prefix: string): unknown {
+  return mongoose.trusted({ $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` });
+}
+
 /** Writes the whole document of an `_id`, creating it if needed (undefined fields left out). */
 export async function putById<T>(model: Model<T>, _id: string, doc: Record<string, unknown>): Promise<void> {
   const clean = Object.fromEntries(Object.entries({ ...doc, _id }).filter(([, v]) => v !== undefined));

@@ -4,17 +4,17 @@
  * the session) and login requests in flight. Moodle's own copy of the person is Moodle's.
  */
 import mongoose, { type Model } from 'mongoose';
+import { startingWith } from '../db/model';
 import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
 import { CourseLauncher } from './courses';
 import { LoginRequest, MentorScope } from './models';
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** ltijs's own collections, registered by ltijs on the shared connection. */
 const ltijsModel = (name: string): Model<unknown> | undefined => mongoose.models[name] as Model<unknown> | undefined;
 /** Login requests in flight (minutes old) carry the person as the OIDC login hint. */
 const loginsOf = (p: DataSubject) => ({ 'params.iss': p.issuer, 'params.login_hint': p.userId });
 /** ltijs's context ids begin with the platform's URL-encoded issuer. */
-const contextTokensOf = (p: DataSubject) => ({ user: p.userId, contextId: mongoose.trusted({ $regex: `^${escapeRegex(encodeURIComponent(p.issuer))}` }) });
+const contextTokensOf = (p: DataSubject) => ({ user: p.userId, contextId: startingWith(encodeURIComponent(p.issuer)) });
 
 export const ltiPrivacy: PersonDataProvider = {
   id: 'lti',

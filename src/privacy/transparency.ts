@@ -6,7 +6,7 @@
  * route only adds the links, which carry the ltik like every other page.
  */
 import express from 'express';
-import type { RedactionKind } from '../ai/redaction';
+import { REDACTION_KINDS } from '../ai/redaction';
 import { coursePath, withLtik } from '../coaching/links';
 import type { Locale } from '../lti/context';
 import { handle } from '../web/async';
@@ -56,8 +56,6 @@ export interface TransparencyFacts {
   ask: FactLine[];
 }
 
-/** The order redacted kinds are listed in (the order redaction.ts applies them). */
-const KIND_ORDER: readonly RedactionKind[] = ['name', 'nip', 'nik', 'email', 'phone'];
 
 const DOES = ['questions', 'mirror', 'steelman', 'critique', 'otherView', 'narrative', 'coachDraft'] as const;
 const NEVER = ['grade', 'decide', 'writeForYou', 'privateForCoach', 'others'] as const;
@@ -85,7 +83,7 @@ export function transparencyFacts(deps: TransparencyDeps, locale: Locale): Trans
     never: NEVER.map((n) => line(`transparency.never.${n}`)),
     privateNote: line('transparency.privateNote'),
     safety: line('transparency.safety'),
-    redacted: KIND_ORDER.filter((k) => kinds.has(k)).map((k) => line(`transparency.redact.${k}`)),
+    redacted: REDACTION_KINDS.filter((k) => kinds.has(k)).map((k) => line(`transparency.redact.${k}`)),
     checked: line('transparency.checked'),
     keeps: [
       line('transparency.keep.counts'),
