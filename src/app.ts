@@ -217,7 +217,10 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     const p = await providers.current();
     return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays };
   };
-  const consent = new ConsentService(consentTexts, async () => ({ ...(await consentFacts()), baseUrl: (await providers.current()).baseUrl }));
+  const consent = new ConsentService(consentTexts, async () => {
+    const p = await providers.current();
+    return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays, baseUrl: p.baseUrl };
+  });
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
   const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
   const namesOf = async (courseKey: string): Promise<NameMatcher> => {

@@ -128,22 +128,29 @@ export class ConsentService {
     return this.source instanceof ConsentTextStore ? this.source.current() : this.source;
   }
 
-  /** The hash of the text as it stands, with the facts it names. */
-  private async hash(): Promise<string> {
-    const facts = typeof this.facts === 'function' ? await this.facts() : this.facts;
-    return crypto.createHash('sha256').update(JSON.stringify([await this.text(), facts])).digest('base64url').slice(0, 16);
+  /** The text in force and its hash with the facts it names (read once per question). */
+  private async current(): Promise<{ version: number; hash: string }> {
+    const [text, facts] = await Promise.all([this.text(), typeof this.facts === 'function' ? this.facts() : this.facts]);
+    return { version: text.version, hash: crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16) };
   }
 
-  /** Consent to the current text, in force now. */
+  /**
+   * Where this person stands with the question as it is now, from one read: `given` — consent to
+   * the current text is in force; `mustAsk` — they have not answered it (never, or before the
+   * text, provider or model changed; declining is an answer).
+   */
+  async state(issuer: string, userId: string): Promise<{ given: boolean; mustAsk: boolean }> {
+    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>(), this.current()]);
+    const answered = Boolean(doc && doc.textHash === now.hash);
+    return { given: answered && Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === now.version), mustAsk: !answered };
+  }
+
   async hasConsent(issuer: string, userId: string): Promise<boolean> {
-    const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === (await this.text()).version && doc.textHash === await this.hash());
+    return (await this.state(issuer, userId)).given;
   }
 
-  /** This person has not answered the question as it stands now (never, or before the text, provider or model changed). */
   async mustAsk(issuer: string, userId: string): Promise<boolean> {
-    const doc = await Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
-    return !doc || doc.textHash !== await this.hash();
+    return (await this.state(issuer, userId)).mustAsk;
   }
 
   async status(issuer: string, userId: string): Promise<ConsentDoc | null> {
@@ -165,8 +172,7 @@ export class ConsentService {
   private async change(issuer: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
     const consentId = idOf('ac', issuer, userId);
     const at = this.now();
-    const textHash = await this.hash();
-    const { version } = await this.text();
+    const { hash: textHash, version } = await this.current();
     // The event first: what the person did is kept even if the summary write fails.
     await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version, at, textHash });
     await putById(Consent, consentId, action === 'given'
@@ -178,17 +184,13 @@ export class ConsentService {
 /** A person's consent record and its history: theirs to download and to have erased. */
 export const consentPrivacy: PersonDataProvider = {
   id: 'consent',
+  // The record's `_id` is derived from the person, so neither collection is searched by anything else.
   async exportFor(p) {
-    const consents = await findAll(Consent, { issuer: p.issuer, userId: p.userId }) as ConsentDoc[];
-    const events = consents.length ? await findAll(ConsentEvent, { consentId: mongoose.trusted({ $in: consents.map((c) => c._id) }) }) : [];
-    return { consents, events };
+    const consentId = idOf('ac', p.issuer, p.userId);
+    return { consents: await findAll(Consent, { _id: consentId }), events: await findAll(ConsentEvent, { consentId }) };
   },
   async eraseFor(p) {
-    const consents = await findAll(Consent, { issuer: p.issuer, userId: p.userId }) as ConsentDoc[];
-    const ids = consents.map((c) => c._id);
-    return {
-      events: ids.length ? await deleteAll(ConsentEvent, { consentId: mongoose.trusted({ $in: ids }) }) : 0,
-      consents: await deleteAll(Consent, { issuer: p.issuer, userId: p.userId }),
-    };
+    const consentId = idOf('ac', p.issuer, p.userId);
+    return { events: await deleteAll(ConsentEvent, { consentId }), consents: await deleteAll(Consent, { _id: consentId }) };
   },
 };
