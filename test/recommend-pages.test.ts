@@ -79,12 +79,11 @@ test('data saver, chosen or asked for by the browser, puts light materials first
   expect(on.body).toContain('Mode hemat data aktif');
   expect(on.body).toMatch(/Ringan \(\d+ KB\), cocok untuk mode hemat data\./);
   expect(on.body).not.toMatch(/<p class="hint">Video/);
+  // Turned off by the person, it stays off even when the browser asks to save data: their choice wins.
   await p.browser.go(`${p.base}/recommend/data-saver`, { form: { ltik: p.ltik, dataSaver: 'off', back: p.back } });
+  const overruled = await (await fetch(`${stack.baseUrl}${p.back}?ltik=${encodeURIComponent(p.ltik)}`, { headers: { 'Save-Data': 'on' } })).text();
+  expect(overruled).toContain('Mode hemat data mati.');
 
-  const asked = await fetch(`${stack.baseUrl}${p.back}?ltik=${encodeURIComponent(p.ltik)}`, { headers: { 'Save-Data': 'on' } });
-  const body = await asked.text();
-  expect(body).toContain('Browser Anda meminta hemat data');
-  expect(body).not.toMatch(/<p class="hint">Video/);
 });
 
 test('the coach sees what participants did with each item, and endorsing or hiding changes what they are offered', async () => {
@@ -177,4 +176,13 @@ test('participants cannot reach the coach\'s catalog; no one reaches it without 
   expect((await new Browser().go(materials())).status).toBe(401);
   // The coach's own forms refuse fields they do not have.
   expect((await coachGo('/items/komunikasi-asertif/curation', { state: 'hidden', courseKey: 'x' })).status).toBe(400);
+});
+
+test('without a choice of their own, the browser\'s Save-Data decides, and the participant can still turn it off', async () => {
+  const q = await participant('u-p-006');
+  const asked = await fetch(`${stack.baseUrl}${q.back}?ltik=${encodeURIComponent(q.ltik)}`, { headers: { 'Save-Data': 'on' } });
+  const body = await asked.text();
+  expect(body).toContain('Browser Anda meminta hemat data');
+  expect(body).not.toMatch(/<p class="hint">Video/);
+  expect(body).toContain('name="dataSaver" value="off"');
 });

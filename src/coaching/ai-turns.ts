@@ -5,7 +5,7 @@
  * Every turn is kept (insert-only); the latest per entry is one record read by `_id`.
  */
 import crypto from 'node:crypto';
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import type { CoachEngine, TurnListener, TurnResult } from '../ai/coach-engine';
 import type { LensLibrary } from '../ai/lenses';
 import { lensContext } from '../ai/prompt';
@@ -106,8 +106,10 @@ export class AiCoaching {
   }
 
   async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
-    const found = await Promise.all(keys.map((k) => AiLatest.findById(latestId(activity._id, userId, k)).lean<LatestDoc>()));
-    return new Map(found.filter((d): d is LatestDoc => Boolean(d?.latest)).map((d) => [d.latest.key, d.latest]));
+    if (!keys.length) return new Map();
+    // One query for the page, not one per entry (a long journal has dozens).
+    const found = await AiLatest.find({ _id: mongoose.trusted({ $in: keys.map((k) => latestId(activity._id, userId, k)) }) }).lean<LatestDoc[]>();
+    return new Map(found.filter((d) => Boolean(d.latest)).map((d) => [d.latest.key, d.latest]));
   }
 
   /** A provider is set and this person has not answered the consent question as it stands (declining counts as an answer). */

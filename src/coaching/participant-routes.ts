@@ -65,14 +65,16 @@ async function recommendationsFor(res: express.Response, ctx: LaunchContext, act
   const recommender = res.locals.recommender as JournalRecommender | undefined;
   if (!recommender || !entries.some((e) => e.text.trim())) return undefined;
   const saveData = connectionAsksToSaveData(res.req.headers);
+  // The person's own choice wins, either way; without one, the browser's hint (Save-Data, a slow connection).
   const chosen = await prefersDataSaver(ctx.platform.issuer, ctx.user.id);
+  const dataSaver = chosen ?? saveData;
   const items = await recommender.service.forParticipant({
-    issuer: ctx.platform.issuer, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver: chosen || saveData,
+    issuer: ctx.platform.issuer, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver,
     activity, entries, decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
   });
   const base = `${coursePath(ctx.courseKey)}/recommend`;
   return {
-    items, dataSaver: chosen || saveData, dataSaverAuto: saveData && !chosen, dataSaverAction: `${base}/data-saver`,
+    items, dataSaver, dataSaverAuto: dataSaver && chosen === undefined, dataSaverAction: `${base}/data-saver`,
     back: activityPath(ctx.courseKey, activity._id),
     openPath: (id: string) => `${base}/${encodeURIComponent(id)}/open`,
     markPath: (id: string) => `${base}/${encodeURIComponent(id)}/mark`,

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import mongoose, { Schema } from 'mongoose';
+import { Schema } from 'mongoose';
 import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';

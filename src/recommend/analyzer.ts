@@ -120,4 +120,3 @@ export const stemmedAnalyzer: Analyzer = {
   terms: memoizedTerms(stemmedTokens),
 };
 
-export const ANALYZERS: Readonly<Record<AnalyzerId, Analyzer>> = { plain: plainAnalyzer, stemmed: stemmedAnalyzer };

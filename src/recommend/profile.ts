@@ -31,17 +31,25 @@ export interface ProfileInput {
   bank: QuestionBank;
 }
 
-export function participantProfile(input: ProfileInput): ParticipantProfile {
-  const written = input.entries
-    .filter((e) => e.text.trim() !== '')
-    .sort((a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime());
-  if (!written.length) return { reflection: '', weakValues: [], weakCriteria: [] };
-  let reflection = '';
-  for (const e of written) {
-    if (reflection.length >= PROFILE_TEXT_CHARS) break;
-    reflection += `${reflection ? '\n\n' : ''}${e.text.trim()}`;
+/** The written entries, newest first. */
+function newestFirst(entries: ProfileInput['entries']): ProfileInput['entries'] {
+  return entries.filter((e) => e.text.trim() !== '').sort((a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime());
+}
+
+/** The newest entries' text, newest first, cut to a query's worth. */
+export function recentText(entries: ProfileInput['entries']): string {
+  let text = '';
+  for (const e of newestFirst(entries)) {
+    if (text.length >= PROFILE_TEXT_CHARS) break;
+    text += `${text ? '\n\n' : ''}${e.text.trim()}`;
   }
-  reflection = reflection.slice(0, PROFILE_TEXT_CHARS);
+  return text.slice(0, PROFILE_TEXT_CHARS);
+}
+
+export function participantProfile(input: ProfileInput): ParticipantProfile {
+  const written = newestFirst(input.entries);
+  if (!written.length) return { reflection: '', weakValues: [], weakCriteria: [] };
+  const reflection = recentText(written);
 
   const latest = written[0];
   const section = input.activity.sections.find((s) => s.prompts.some((p) => p.id === latest.key));

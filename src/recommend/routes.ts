@@ -153,7 +153,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       link: (path: string, q?: Record<string, string>) => withLtik(path, res.locals.ltik as string, q), base: base(ctx.courseKey),
       coachHome: `${coursePath(ctx.courseKey)}/coach`, entries, values: BERAKHLAK_VALUES, valueName: (v: keyof typeof VALUE_NAMES) => VALUE_NAMES[v]?.[ctx.locale] ?? v,
       notice: extra.notice, problems: extra.problems ?? [], form: extra.form ?? {}, importText: extra.importText ?? '', importProblems: extra.importProblems ?? [],
-      maxImportKb: Math.round(MAX_IMPORT_BYTES / 1000), editing: undefined,
+      maxImportKb: Math.round(MAX_IMPORT_BYTES / 1000),
     });
   }
 
@@ -195,13 +195,16 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
 
   router.post('/materials/items/:itemId', coach, handle(async (req, res) => {
     const ctx = launchOf(res);
-    if (!ITEM_ID.test(req.params.itemId) || !(await deps.recommend.courseItem(ctx.courseKey, req.params.itemId))) {
+    if (!ITEM_ID.test(req.params.itemId)) {
       await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
       return;
     }
     const item = await itemOrProblems(req, res, req.params.itemId);
     if (!item) return;
-    await deps.recommend.updateItem(ctx.courseKey, personOf(res), req.params.itemId, item);
+    if ((await deps.recommend.updateItem(ctx.courseKey, personOf(res), req.params.itemId, item)) !== 'ok') {
+      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
+      return;
+    }
     res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { updated: item.id }));
   }));
 

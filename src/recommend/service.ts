@@ -15,7 +15,7 @@ import type { QuestionBank } from '../ai/offline/engine';
 import type { Locale } from '../lti/context';
 import { validateCatalog, type CatalogItem } from './catalog';
 import { parseCatalogImport, type ImportResult } from './import';
-import { participantProfile, type ProfileInput } from './profile';
+import { participantProfile, recentText, type ProfileInput } from './profile';
 import { buildCatalogIndex, recommend, withVectors, type CatalogIndex, type Curation, type ItemFeedback, type Recommendation } from './rank';
 import { CourseItem, courseItemId, curationId, eventsId, ItemCuration, ItemEvents, type CourseItemDoc, type CurationDoc, type ItemEventsDoc } from './store';
 import { buildVectorIndex, type Embedder, type EmbeddingCache } from './vectors';
@@ -127,7 +127,7 @@ export class RecommendService {
     if (!profile.reflection) return [];
     const [catalog, events] = await Promise.all([this.catalog(input.courseKey), this.eventsOf(input.courseKey, input.userId)]);
     // Only what the participant did not mark private is sent to the embedding provider (the lexical ranking stays here, on everything).
-    const shareable = participantProfile({ ...input, entries: input.entries.filter((e) => e.visibility !== 'private'), bank: this.deps.bank }).reflection;
+    const shareable = recentText(input.entries.filter((e) => e.visibility !== 'private'));
     const queryVector = catalog.index.vectors && this.deps.vectors && shareable
       ? await this.deps.vectors.embedQuery({ issuer: input.issuer, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, shareable)
       : undefined;

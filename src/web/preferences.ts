@@ -31,8 +31,9 @@ export async function rememberLocale(iss: string, userId: string, locale: Locale
   await Preference.updateOne({ _id: idOf(iss, userId) }, { $set: { iss, userId, locale, updatedAt: new Date() } }, { upsert: true });
 }
 
-export async function prefersDataSaver(iss: string, userId: string): Promise<boolean> {
-  return (await Preference.findById(idOf(iss, userId), { dataSaver: 1 }).lean())?.dataSaver === true;
+/** The person's own choice, or undefined when they never made one (then the browser's hint decides). */
+export async function prefersDataSaver(iss: string, userId: string): Promise<boolean | undefined> {
+  return (await Preference.findById(idOf(iss, userId), { dataSaver: 1 }).lean())?.dataSaver;
 }
 
 export async function rememberDataSaver(iss: string, userId: string, on: boolean): Promise<void> {
