@@ -7,7 +7,7 @@
 import { Schema } from 'mongoose';
 import { currentMark, markChanged } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
-import { ajv } from '../validation';
+import { ajv, describeSchemaError } from '../validation';
 import type { BudgetSettings } from './limits';
 
 export interface AiRuntimeSettings extends BudgetSettings {
@@ -54,7 +54,7 @@ export class AiSettingsStore {
 
   /** Stores valid settings (every lens named must exist); returns the problems otherwise. */
   async set(settings: unknown, by: string): Promise<{ ok: true } | { ok: false; problems: string[] }> {
-    if (!validateAiSettings(settings)) return { ok: false, problems: (validateAiSettings.errors ?? []).map((e) => `${e.instancePath || '$'} ${e.message ?? ''}`) };
+    if (!validateAiSettings(settings)) return { ok: false, problems: (validateAiSettings.errors ?? []).map(describeSchemaError) };
     const unknown = settings.disabledLenses.filter((l) => !this.knownLenses.includes(l));
     if (unknown.length) return { ok: false, problems: unknown.map((l) => `unknown lens ${l}`) };
     await putById(SettingsRecord, RECORD_ID, { settings, updatedAt: new Date(), updatedBy: by });

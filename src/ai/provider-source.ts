@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
 import { currentMark, markChanged } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
-import { ajv, httpUrlSchema } from '../validation';
+import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
 import { AiProvider, type ProviderSettings } from './provider';
 
 export interface ProviderChoice {
@@ -93,7 +93,7 @@ export class ProviderSource {
 
   /** Sets the provider from the admin's form; an empty key field keeps the stored key (unless `clearKey`). */
   async set(form: unknown, by: string): Promise<{ ok: true } | { ok: false; problems: string[] }> {
-    if (!validateProviderForm(form)) return { ok: false, problems: (validateProviderForm.errors ?? []).map((e) => `${e.instancePath || '$'} ${e.message ?? ''}`) };
+    if (!validateProviderForm(form)) return { ok: false, problems: (validateProviderForm.errors ?? []).map(describeSchemaError) };
     const old = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
     const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : old?.key;
     await putById(ProviderRecord, RECORD_ID, { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });

@@ -12,7 +12,7 @@ import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { currentMark, markChanged } from '../db/change-marks';
 import { projectRoot } from '../paths';
-import { ajv } from '../validation';
+import { ajv, describeSchemaError } from '../validation';
 
 export interface ConsentText {
   version: number;
@@ -103,7 +103,7 @@ export class ConsentTextStore {
   async publish(text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; problems: string[] }> {
     const version = (await this.current()).version + 1;
     const candidate = { version, id: text.id, en: text.en };
-    if (!validateConsentText(candidate)) return { ok: false, problems: (validateConsentText.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`) };
+    if (!validateConsentText(candidate)) return { ok: false, problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
     try {
       await TextVersion.create({ _id: `v${version}`, version, text: candidate, at: new Date(), by });
     } catch (err) {

@@ -8,13 +8,14 @@
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
 import { coursePath, withLtik } from '../coaching/links';
+import { formatTime } from '../coaching/review-routes';
 import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
 import { ajv } from '../validation';
 import { validateSessionOnly } from '../coaching/schemas';
-import type { AiSettingsStore } from '../ai/ai-settings';
+import type { AiRuntimeSettings, AiSettingsStore } from '../ai/ai-settings';
 import type { ConsentTextStore } from '../privacy/consent';
 import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
@@ -59,6 +60,8 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     return {
       locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik: token, base: `${coursePath(ctx.courseKey)}/admin`,
       link: (path: string, q?: Record<string, string>) => withLtik(path, token, q),
+      // In WIB, as the audit's date filter and every coach page read times.
+      formatTime: (d: Date | string) => formatTime(new Date(d), ctx.locale),
     };
   };
   const adminOf = (res: express.Response) => {
@@ -139,7 +142,8 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validatePersonForm(body) || body.confirm !== 'yes') {
-      await sendError(req, res, 400, 'privacy.confirmFirst', { locale: ctx.locale });
+      // Say what is missing: the user id, or the ticked statement.
+      await sendError(req, res, 400, validatePersonForm(body) ? 'privacy.confirmFirst' : 'adminConsole.userIdRequired', { locale: ctx.locale });
       return;
     }
     const counts = await deps.personData.eraseAll(ctx.platform.issuer, body.userId, { role: 'admin', issuer: ctx.platform.issuer, userId: ctx.user.id });
@@ -194,9 +198,10 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
       userDailyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, courseMonthlyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, ltik,
     },
   });
-  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean } = {}): Promise<void> {
+  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean; form?: AiRuntimeSettings } = {}): Promise<void> {
     const ctx = launchOf(res);
-    const settings = await deps.aiSettings.store.current();
+    // A refused form comes back as typed, not as stored.
+    const settings = extra.form ?? await deps.aiSettings.store.current();
     await sendPage(res, status, 'admin-ai', {
       ...common(res, 'adminConsole.aiTitle'), settings, adminSet: await deps.aiSettings.store.isAdminSet(),
       lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[ctx.locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
@@ -219,7 +224,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     };
     const saved = await deps.aiSettings.store.set(settings, ctx.user.id);
     if (!saved.ok) {
-      await aiPage(res, 400, { problems: saved.problems });
+      await aiPage(res, 400, { problems: saved.problems, form: settings });
       return;
     }
     await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'ai.set', detail: settings });

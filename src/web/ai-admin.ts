@@ -65,6 +65,26 @@ export function aiProviderView(choice: ProviderChoice, test?: AiProviderView['te
   };
 }
 
+/**
+ * The admin's provider form (either admin page): switch, or `reset` to the environment's. Returns
+ * the change for the change log — what changed, never the key — or the form's problems.
+ */
+export async function applyProviderForm(deps: AiAdminDeps, body: unknown, by: string): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
+  const form = { ...(body as Record<string, unknown>) };
+  const reset = form.reset === '1';
+  for (const k of ['ltik', 'csrf', 'reset']) delete form[k];
+  if (reset) {
+    await deps.source.reset();
+    return { ok: true, action: 'ai.providerReset', detail: {} };
+  }
+  const saved = await deps.source.set(form, by);
+  if (!saved.ok) return saved;
+  return {
+    ok: true, action: 'ai.providerSet',
+    detail: { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
+  };
+}
+
 /** The provider in force, for the admin page. */
 export async function currentProviderView(deps: AiAdminDeps): Promise<AiProviderView> {
   return aiProviderView(await deps.source.current());

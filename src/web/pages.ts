@@ -13,7 +13,7 @@ import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
 import { translator } from './i18n';
 import { sendPage } from './render';
-import { currentProviderView, displayUrl, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
 import { recordAdminChange } from '../privacy/admin-log';
 import { validateSessionOnly } from '../coaching/schemas';
 
@@ -68,23 +68,12 @@ export function audiencePages(deps: PagesDeps): express.Router {
   }));
   course.post('/admin/ai-provider', requireAudience('admin'), handle(async (req, res) => {
     const ctx = launchOf(res);
-    const form = { ...(req.body as Record<string, unknown>) };
-    const reset = form.reset === '1';
-    delete form.ltik;
-    delete form.reset;
-    if (reset) await deps.ai.source.reset();
-    else {
-      const saved = await deps.ai.source.set(form, ctx.user.id);
-      if (!saved.ok) {
-        await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: saved.problems.join('; ') } });
-        return;
-      }
+    const applied = await applyProviderForm(deps.ai, req.body, ctx.user.id);
+    if (!applied.ok) {
+      await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: applied.problems.join('; ') } });
+      return;
     }
-    // The key itself is never logged: only what changed.
-    await recordAdminChange({
-      issuer: ctx.platform.issuer, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: reset ? 'ai.providerReset' : 'ai.providerSet',
-      detail: reset ? {} : { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
-    });
+    await recordAdminChange({ issuer: ctx.platform.issuer, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: applied.action, detail: applied.detail });
     await adminPage(res, await currentProviderView(deps.ai));
   }));
   course.post('/admin/ai-test', requireAudience('admin'), handle(async (req, res) => {

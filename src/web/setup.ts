@@ -12,7 +12,7 @@ import { handle } from './async';
 import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
-import { currentProviderView, displayUrl, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
 import { recordAdminChange } from '../privacy/admin-log';
 import type { Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
@@ -109,27 +109,17 @@ export function setupRouter(deps: SetupDeps): express.Router {
   router.post('/ai-provider', handle(async (req, res) => {
     const locale = requestLocale(req);
     const session = sessionOf(req);
-    const form = { ...(req.body as Record<string, unknown>) };
-    if (!session || form.csrf !== mac(`csrf:${session}`)) {
+    if (!session || (req.body as Record<string, unknown>).csrf !== mac(`csrf:${session}`)) {
       await sendError(req, res, 403, 'setup.badToken', { locale });
       return;
     }
-    delete form.csrf;
-    const reset = form.reset === '1';
-    delete form.reset;
-    if (reset) await deps.ai.source.reset();
-    else {
-      const saved = await deps.ai.source.set(form, 'setup-token');
-      if (!saved.ok) {
-        await sendError(req, res, 400, 'aiAdmin.badForm', { locale, vars: { problems: saved.problems.join('; ') } });
-        return;
-      }
+    const applied = await applyProviderForm(deps.ai, req.body, 'setup-token');
+    if (!applied.ok) {
+      await sendError(req, res, 400, 'aiAdmin.badForm', { locale, vars: { problems: applied.problems.join('; ') } });
+      return;
     }
     // Logged for the whole instance ('*'): the setup session belongs to no platform.
-    await recordAdminChange({
-      issuer: '*', by: { id: 'setup-token', name: 'setup token' }, action: reset ? 'ai.providerReset' : 'ai.providerSet',
-      detail: reset ? {} : { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
-    });
+    await recordAdminChange({ issuer: '*', by: { id: 'setup-token', name: 'setup token' }, action: applied.action, detail: applied.detail });
     await adminPage(res, locale, session, await currentProviderView(deps.ai));
   }));
 
