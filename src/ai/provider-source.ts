@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import { currentMark, markChanged } from '../db/change-marks';
+import { currentMark, markChanged, MARK_RECHECK_MS } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
 import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
 import { AiProvider, type ProviderSettings } from './provider';
@@ -64,7 +64,7 @@ export class KeySealer {
 }
 
 export class ProviderSource {
-  private cached?: { mark: string; choice: ProviderChoice };
+  private cached?: { checkedAt: number; mark: string; choice: ProviderChoice };
   private readonly sealer: KeySealer;
   private readonly fromEnvironment: ProviderChoice;
 
@@ -78,8 +78,12 @@ export class ProviderSource {
 
   /** The provider in force now (one mark read per call; the record only when it changed). */
   async current(): Promise<ProviderChoice> {
+    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.choice;
     const mark = await currentMark(MARK);
-    if (this.cached?.mark === mark) return this.cached.choice;
+    if (this.cached?.mark === mark) {
+      this.cached.checkedAt = Date.now();
+      return this.cached.choice;
+    }
     const doc = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
     let choice = this.fromEnvironment;
     if (doc) {
@@ -87,7 +91,7 @@ export class ProviderSource {
       const apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
       choice = { provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin' };
     }
-    this.cached = { mark, choice };
+    this.cached = { checkedAt: Date.now(), mark, choice };
     return choice;
   }
 
@@ -98,6 +102,7 @@ export class ProviderSource {
     const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : old?.key;
     await putById(ProviderRecord, RECORD_ID, { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
     await markChanged(MARK);
+    this.cached = undefined; // this instance sees its own change at once
     return { ok: true };
   }
 
@@ -105,5 +110,6 @@ export class ProviderSource {
   async reset(): Promise<void> {
     await ProviderRecord.deleteOne({ _id: RECORD_ID });
     await markChanged(MARK);
+    this.cached = undefined; // this instance sees its own change at once
   }
 }

@@ -21,6 +21,9 @@ const ChangeMark = defineModel('ChangeMark', markSchema);
 
 export type MarkChange = (scope: string) => Promise<void>;
 
+/** How long a settings cache trusts itself before reading the change mark again (one AI turn asks several times). */
+export const MARK_RECHECK_MS = 1000;
+
 export async function markChanged(scope: string): Promise<void> {
   await putById(ChangeMark, scope, { token: crypto.randomBytes(9).toString('base64url'), at: new Date() });
 }

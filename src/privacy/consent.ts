@@ -10,7 +10,7 @@ import { Schema } from 'mongoose';
 import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
-import { currentMark, markChanged } from '../db/change-marks';
+import { currentMark, markChanged, MARK_RECHECK_MS } from '../db/change-marks';
 import { projectRoot } from '../paths';
 import { ajv, describeSchemaError } from '../validation';
 
@@ -81,16 +81,20 @@ const TextVersion = defineModel('AiConsentTextVersion', textVersionSchema);
 const TEXT_MARK = 'consent-text';
 
 export class ConsentTextStore {
-  private cached?: { mark: string; text: ConsentText };
+  private cached?: { checkedAt: number; mark: string; text: ConsentText };
 
   constructor(private readonly fromFile: ConsentText) {}
 
   async current(): Promise<ConsentText> {
+    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.text;
     const mark = await currentMark(TEXT_MARK);
-    if (this.cached?.mark === mark) return this.cached.text;
+    if (this.cached?.mark === mark) {
+      this.cached.checkedAt = Date.now();
+      return this.cached.text;
+    }
     const newest = (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version)[0];
     const text = newest && newest.version > this.fromFile.version ? newest.text : this.fromFile;
-    this.cached = { mark, text };
+    this.cached = { checkedAt: Date.now(), mark, text };
     return text;
   }
 
@@ -111,6 +115,7 @@ export class ConsentTextStore {
       throw err;
     }
     await markChanged(TEXT_MARK);
+    this.cached = undefined; // this instance sees its own change at once
     return { ok: true, version };
   }
 }
