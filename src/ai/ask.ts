@@ -5,6 +5,7 @@
  * provider did. What it cost is counted whatever the outcome, so budgets and the audit see the
  * calls that failed too.
  */
+import type { AiAudit, AuditEntry } from './audit';
 import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
 import { ProviderError, type AiProvider, type ChatMessage } from './provider';
 
@@ -51,6 +52,18 @@ export interface AskRequest<T> {
   onDelta?(delta: string): void;
   /** Told before a repair, so whoever showed the first answer can withdraw it. */
   onRepair?(): void;
+}
+
+/**
+ * After any AI task, whichever engine answered: what its calls cost goes on the person's and the
+ * course's budgets, and the task goes in the audit.
+ */
+export async function settle(deps: { limits?: Limits; audit?: AiAudit }, entry: AuditEntry): Promise<void> {
+  const { result } = entry;
+  if (result.calls > 0 && deps.limits && result.usage) {
+    await deps.limits.budgets.spend(entry.user, entry.courseKey, result.usage.promptTokens + result.usage.completionTokens);
+  }
+  await deps.audit?.record(entry);
 }
 
 /** Failures that say the provider itself is in trouble; one request it refuses (too long, filtered) does not. */

@@ -15,7 +15,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 import { describeSchemaError, readJsonFile } from '../validation';
-import { askJson, limitReached, resolveProvider, type Limits, type ProviderRef } from './ask';
+import { askJson, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';
 import type { LimitReason } from './limits';
@@ -248,10 +248,7 @@ export class CoachDrafter {
   async draft(input: DraftInput): Promise<DraftResult> {
     const text = submissionText(input.entries);
     const result = await this.make(input, text);
-    if (result.calls > 0 && this.deps.limits && result.usage) {
-      await this.deps.limits.budgets.spend(input.userKey, input.courseKey, result.usage.promptTokens + result.usage.completionTokens);
-    }
-    await this.deps.audit?.record({ courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: this.deps.prompt.id, result, text });
+    await settle(this.deps, { courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: this.deps.prompt.id, result, text });
     return result;
   }
 

@@ -13,7 +13,7 @@ import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from '
 import type { Phase as GrowStep } from './offline/bank';
 import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
-import { askJson, limitReached, resolveProvider, type Limits, type ProviderRef } from './ask';
+import { askJson, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
@@ -112,10 +112,7 @@ export class CoachEngine {
   /** A turn, recorded in the audit whichever engine answered. */
   async turn(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
     const result = await this.answer(input, listener);
-    if (result.calls > 0 && this.deps.limits && result.usage) {
-      await this.deps.limits.budgets.spend(input.userKey, input.courseKey, result.usage.promptTokens + result.usage.completionTokens);
-    }
-    await this.deps.audit?.record({ courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: input.lensId, result, text: input.text });
+    await settle(this.deps, { courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: input.lensId, result, text: input.text });
     return result;
   }
 

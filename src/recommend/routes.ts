@@ -18,7 +18,6 @@ import { BERAKHLAK_VALUES } from '../ai/lenses';
 import type { CatalogItem } from './catalog';
 import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';
 import { checkItem, type Person, type RecommendService } from './service';
-import { VALUE_NAMES } from './explain';
 
 const ltik = { type: 'string', maxLength: 4096 } as const;
 const back = { type: 'string', maxLength: 500 } as const;
@@ -151,7 +150,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     await sendPage(res, status, 'materials', {
       locale: ctx.locale, title: t('materials.title'), ctx, ltik: res.locals.ltik as string,
       link: (path: string, q?: Record<string, string>) => withLtik(path, res.locals.ltik as string, q), base: base(ctx.courseKey),
-      coachHome: `${coursePath(ctx.courseKey)}/coach`, entries, values: BERAKHLAK_VALUES, valueName: (v: keyof typeof VALUE_NAMES) => VALUE_NAMES[v]?.[ctx.locale] ?? v,
+      coachHome: `${coursePath(ctx.courseKey)}/coach`, entries, values: BERAKHLAK_VALUES, valueName: (v: string) => t(`value.${v}`),
       notice: extra.notice, problems: extra.problems ?? [], form: extra.form ?? {}, importText: extra.importText ?? '', importProblems: extra.importProblems ?? [],
       maxImportKb: Math.round(MAX_IMPORT_BYTES / 1000),
     });
