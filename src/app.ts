@@ -22,7 +22,7 @@ import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
 import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
-import { adminConsoleRoutes, type AdminConsoleDeps } from './web/admin-console';
+import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './web/admin-console';
 import { AiSettingsStore } from './ai/ai-settings';
 import { ProviderSource } from './ai/provider-source';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
@@ -106,14 +106,12 @@ interface AppServices {
   aiRouter: express.Router;
   drafts: DraftService;
   aiAdmin: AiAdminDeps;
-  aiSettings: AdminConsoleDeps['aiSettings'];
-  consentTexts: ConsentTextStore;
+  /** The admin console's services (the same for a launch admin and the setup session). */
+  console: AdminConsoleDeps;
   recommend: RecommendService;
   personData: PersonDataService;
   blindShare: number;
   bank: QuestionBank;
-  courses: CourseDirectory;
-  retention: { settings: RetentionSettingsStore; job: RetentionJob };
   sessionHours: number;
   transparency: () => Promise<TransparencyDeps>;
   lti: LtiService;
@@ -124,7 +122,7 @@ interface AppServices {
   rosterPageSize: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, consentTexts, recommend, personData, retention, blindShare, bank, courses, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -149,7 +147,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, aiSettings, consentTexts, re
   course.use(privacyRoutes({ data: personData }));
   course.use(transparencyRoutes(transparency));
   course.use(monitorRoutes({ coaching, reviews, bank }));
-  course.use(adminConsoleRoutes({ courses, outbox, personData, retention, aiSettings, consentTexts }));
+  course.use('/admin', adminConsoleRoutes(consoleDeps, launchAdminAccess));
   course.use('/activities', participantRoutes(coaching, ai, {
     service: recommend,
     decidedLevels: async (activity, userId) => {
@@ -291,7 +289,11 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     coaching, ai: ai.coaching, consent: ai.consent,
     facts: ai.consentFacts, log,
   });
-  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, aiSettings: ai.aiSettings, consentTexts: ai.consentTexts, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, courses, retention, sessionHours: config.lti.sessionHours,
+  const consoleDeps: AdminConsoleDeps = {
+    courses, outbox, personData, retention, consentTexts: ai.consentTexts, aiSettings: ai.aiSettings,
+    issuers: async () => [...new Set((await lti.registry.list()).map((p) => p.issuer))].sort(),
+  };
+  lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, console: consoleDeps, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, sessionHours: config.lti.sessionHours,
     transparency: async () => {
       const p = await ai.admin.source.current();
       return {
@@ -343,7 +345,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     const locale = requestLocale(req);
     await sendPage(res, 200, 'landing', { locale, title: translator(locale)('landing.title'), demoUrl: demo ? '/demo' : undefined, registrationUrl: lti.urls.registrationUrl });
   }));
-  app.use('/setup', setupRouter({ registry: lti.registry, urls: lti.urls, secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://'), ai: ai.admin }));
+  app.use('/setup', setupRouter({ registry: lti.registry, urls: lti.urls, secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://'), ai: ai.admin, console: consoleDeps }));
   // A catalog import may be a whole file: its form gets a larger body limit than ltijs's 100 kB
   // (parsed here first, so ltijs's own parser leaves it alone); the import itself then says
   // clearly when a file is over its limit.

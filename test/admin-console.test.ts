@@ -4,7 +4,11 @@
  * failed grade deliveries across the platform's courses, a person's data exported and erased on
  * their behalf with every action in the change log; and no one but an admin gets in.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import mongoose from 'mongoose';
+import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
@@ -195,4 +199,128 @@ test('a new consent text is published as the next version; everyone is asked aga
   expect(versions?.map((v) => v.version)).toEqual([current + 1]);
   const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'consent.publish' }).toArray();
   expect(log?.[0].detail).toEqual({ version: current + 1 });
+});
+
+// ---- The second door: the setup-token session (no LTI launch), for the whole instance ----
+
+/** The console's routes, read from its source: the setup door must guard every one. */
+function consoleRoutes(): Array<{ method: 'get' | 'post'; path: string }> {
+  const text = fs.readFileSync(path.join(__dirname, '..', 'src', 'web', 'admin-console.ts'), 'utf8');
+  return [...text.matchAll(/router\.(get|post)\('([^']+)', admin,/g)].map((m) => ({ method: m[1] as 'get' | 'post', path: m[2].replace(/:\w+\(([^|)]+)[^)]*\)/g, '$1') }));
+}
+
+async function setupSession(): Promise<{ browser: Browser; csrf: string; home: Page }> {
+  const browser = new Browser();
+  const home = await browser.go(`${stack.baseUrl}/setup?token=${await issueSetupToken()}`);
+  expect(home.status).toBe(200);
+  return { browser, csrf: /name="csrf" value="([^"]+)"/.exec(home.body)?.[1] as string, home };
+}
+
+test('the setup session reaches every console page, sees every platform\'s courses, and its changes are logged as the setup token', async () => {
+  const { browser, csrf, home } = await setupSession();
+  const console = `${stack.baseUrl}/setup/console`;
+  for (const page of ['/audit', '/deliveries', '/person', '/retention', '/ai', '/consent', '/changes']) expect(home.body).toContain(`href="/setup/console${page}"`);
+  for (const { path: p } of consoleRoutes().filter((r) => r.method === 'get' && !r.path.endsWith('.csv'))) {
+    expect([p, (await browser.go(`${console}${p}`)).status]).toEqual([p, 200]);
+  }
+  const audit = await browser.go(`${console}/audit`);
+  expect(audit.body).toMatch(/\d+ catatan/);
+  expect(audit.body).not.toContain('name="ltik"');
+  const csv = await browser.go(`${console}/audit.csv?engine=offline`);
+  expect(csv.headers.get('content-type')).toContain('text/csv');
+  expect(csv.body).toContain(',offline,');
+  expect((await browser.go(`${console}/audit?engine[$ne]=x`)).status).toBe(400);
+  expect((await browser.go(`${console}/deliveries`)).body).toContain('Moodle menolak: kolom nilai dihapus');
+
+  // A person's data: the setup session names the platform the person belongs to.
+  const issuer = stack.demo.issuer;
+  const person = await browser.go(`${console}/person`);
+  expect(person.body).toContain(`<option value="${issuer}">`);
+  expect((await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006' } })).status).toBe(400);
+  expect((await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform: 'https://lms.lain.example' } })).status).toBe(400);
+  const exported = await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform: issuer } });
+  expect(JSON.parse(exported.body).person.userId).toBe('u-p-006');
+  const erased = await browser.go(`${console}/person/erase`, { form: { csrf, userId: 'u-p-006', platform: issuer, confirm: 'yes' } });
+  expect(erased.status).toBe(200);
+  expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-006' })).toBe(0);
+  // Logged under the person's platform, so that platform's own admin sees the setup token did it.
+  const seenByPlatformAdmin = await get('/changes');
+  expect(seenByPlatformAdmin.body).toMatch(/setup token<\/td><td>Data seseorang dihapus/);
+
+  // Retention: the instance default ('*') or one platform's own settings.
+  const retention = await browser.go(`${console}/retention`);
+  expect(retention.body).toContain('Bawaan semua platform');
+  expect((await browser.go(`${console}/retention?platform=https://lms.lain.example`)).status).toBe(400);
+  const days = { aiConversationDays: '90', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' };
+  const saved = await browser.go(`${console}/retention`, { form: { csrf, platform: '*', ...days } });
+  expect(saved.body).toContain('Pengaturan retensi disimpan.');
+  const stored = await mongoose.connection.db?.collection('privacy_retention_settings').findOne({ issuer: '*' });
+  expect(stored?.settings).toMatchObject({ aiConversationDays: 90 });
+  const dry = await browser.go(`${console}/retention/dry-run`, { form: { csrf, platform: issuer } });
+  expect(dry.body).toContain('Yang akan dihapus (uji coba)');
+
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ 'by.id': 'setup-token' }).toArray();
+  expect(log?.map((c) => [c.action, c.issuer]).sort()).toEqual([['person.erase', issuer], ['person.export', issuer], ['retention.set', '*']]);
+  expect((await browser.go(`${console}/changes`)).body).toContain('Pengaturan retensi diubah');
+});
+
+test('every console route refuses the setup door without a session, and every form without its CSRF token; nothing changes', async () => {
+  const { browser, csrf } = await setupSession();
+  const routes = consoleRoutes();
+  expect(routes.length).toBeGreaterThanOrEqual(12);
+  const before = await mongoose.connection.db?.collection('admin_changes').countDocuments({});
+  const stranger = new Browser();
+  const wrong: string[] = [];
+  for (const r of routes) {
+    const url = `${stack.baseUrl}/setup/console${r.path}`;
+    const form = { userId: 'u-p-002', confirm: 'yes', platform: stack.demo.issuer, 'id.title': 'x', userDailyTokens: '1', courseMonthlyTokens: '1' };
+    const tries = r.method === 'get'
+      ? [await stranger.go(url)]
+      : [await stranger.go(url, { form: { ...form, csrf } }), await browser.go(url, { form }), await browser.go(url, { form: { ...form, csrf: `${csrf.slice(0, -2)}xx` } })];
+    for (const res of tries) if (res.status !== 403) wrong.push(`${r.method} ${r.path}: ${res.status}`);
+  }
+  expect(wrong).toEqual([]);
+  // An LTI launch's ltik is no key to the setup door either.
+  expect((await admin.go(`${stack.baseUrl}/setup/console/person/erase`, { form: { ltik: ltikOf(adminPage), userId: 'u-p-002', confirm: 'yes' } })).status).toBe(403);
+  expect(await mongoose.connection.db?.collection('admin_changes').countDocuments({})).toBe(before);
+  expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-002' })).toBe(1);
+});
+
+test('the setup session manages deployments and turns a platform off and on; launches follow at once; each change is logged', async () => {
+  const { browser, csrf } = await setupSession();
+  const issuer = stack.demo.issuer;
+  const deployments = `${stack.baseUrl}/setup/platforms/deployments`;
+  // A refused deployment is refused at the launch; an inactive platform already at the login (the helper throws "auth 403").
+  const launchStatus = async () => {
+    try {
+      return (await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-003', { link: linkId })).status;
+    } catch (e) {
+      const refused = /^auth (\d+)/.exec((e as Error).message);
+      if (refused) return Number(refused[1]);
+      throw e;
+    }
+  };
+  expect(await launchStatus()).toBe(200);
+
+  const removed = await browser.go(deployments, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, deploymentId: DEMO_DEPLOYMENT_ID, action: 'remove' } });
+  expect(removed.body).toContain('Deployment dihapus');
+  expect(await launchStatus()).toBe(403);
+  const again = await browser.go(deployments, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, deploymentId: DEMO_DEPLOYMENT_ID, action: 'remove' } });
+  expect(again.body).toContain('tidak ada yang diubah');
+  const added = await browser.go(deployments, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, deploymentId: DEMO_DEPLOYMENT_ID, action: 'add' } });
+  expect(added.body).toContain('Deployment ditambahkan');
+  expect(await launchStatus()).toBe(200);
+  expect((await browser.go(deployments, { form: { csrf, issuer: 'https://lms.lain.example', clientId: DEMO_CLIENT_ID, deploymentId: 'x', action: 'add' } })).status).toBe(404);
+  expect((await browser.go(deployments, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, deploymentId: 'x', action: 'drop' } })).status).toBe(400);
+
+  const active = `${stack.baseUrl}/setup/platforms/active`;
+  const off = await browser.go(active, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, active: 'no' } });
+  expect(off.body).toContain('Platform dinonaktifkan');
+  expect(await launchStatus()).toBe(403);
+  await browser.go(active, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, active: 'yes' } });
+  expect(await launchStatus()).toBe(200);
+
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^(deployment|platform)\./ }).sort({ at: 1 }).toArray();
+  expect(log?.map((c) => c.action)).toEqual(['deployment.remove', 'deployment.add', 'platform.deactivate', 'platform.activate']);
+  expect(log?.every((c) => c.by.id === 'setup-token' && c.detail.issuer === issuer)).toBe(true);
 });

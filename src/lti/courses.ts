@@ -119,8 +119,12 @@ export class CourseDirectory {
 
   /** Every course of one platform (an admin's scope), by title. */
   async coursesOfPlatform(issuer: string): Promise<CourseDoc[]> {
-    const courses = await Course.find({ 'platform.issuer': issuer }).lean<CourseDoc[]>();
-    return courses.sort((a, b) => (a.title ?? a.label ?? a._id).localeCompare(b.title ?? b.label ?? b._id, 'id'));
+    return byTitle(await Course.find({ 'platform.issuer': issuer }).lean<CourseDoc[]>());
+  }
+
+  /** Every course of every platform (the setup session's scope), by title. */
+  async allCourses(): Promise<CourseDoc[]> {
+    return byTitle(await Course.find({}).lean<CourseDoc[]>());
   }
 
   async course(courseKey: string): Promise<CourseDoc | null> {
@@ -130,6 +134,10 @@ export class CourseDirectory {
   async launchers(courseKey: string): Promise<LauncherDoc[]> {
     return CourseLauncher.find({ courseKey }).lean<LauncherDoc[]>();
   }
+}
+
+function byTitle(courses: CourseDoc[]): CourseDoc[] {
+  return courses.sort((a, b) => (a.title ?? a.label ?? a._id).localeCompare(b.title ?? b.label ?? b._id, 'id'));
 }
 
 export async function ensureCourseIndexes(): Promise<void> {

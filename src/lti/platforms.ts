@@ -94,6 +94,19 @@ export class PlatformRegistry {
     );
   }
 
+  /** False when the platform had no such deployment. Launches through it are refused from now on. */
+  async removeDeployment(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
+    return (await Deployment.deleteOne({ iss: issuer, clientId, deploymentId })).deletedCount === 1;
+  }
+
+  /** Turns a platform's launches on or off (ltijs refuses launches of an inactive platform); false when there is no such platform. */
+  async setActive(issuer: string, clientId: string, active: boolean): Promise<boolean> {
+    const p = await this.lti.getPlatform(issuer, clientId);
+    if (!p) return false;
+    await p.platformActive(active);
+    return true;
+  }
+
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
     return (await Deployment.exists({ iss: issuer, clientId, deploymentId })) !== null;
   }

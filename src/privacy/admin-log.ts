@@ -29,9 +29,9 @@ export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at
   await AdminChange.create({ _id: crypto.randomBytes(12).toString('base64url'), at: change.at ?? new Date(), ...change });
 }
 
-/** The platform's latest changes, newest first. */
-export async function adminChanges(issuer: string, limit = 100): Promise<AdminChangeDoc[]> {
-  return AdminChange.find({ issuer }).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
+/** The platform's latest changes, newest first; every platform's (and the instance's) when no issuer is given. */
+export async function adminChanges(issuer: string | undefined, limit = 100): Promise<AdminChangeDoc[]> {
+  return AdminChange.find(issuer === undefined ? {} : { issuer }).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
 }
 
 export async function ensureAdminLogIndexes(): Promise<void> {

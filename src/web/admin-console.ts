@@ -1,9 +1,10 @@
 /**
- * The admin console's pages for an LMS administrator arriving by launch, always scoped to the
- * platform they came from: the AI audit with filters and CSV export, the grade deliveries Moodle
- * refused in any of the platform's courses, a person's data exported or erased on their behalf,
- * retention settings with a dry run and a run now, and the log of every such change (who, when,
- * what). Every route: the admin role.
+ * The admin console's pages: the AI audit with filters and CSV export, the grade deliveries Moodle
+ * refused, a person's data exported or erased on their behalf, retention settings with a dry run
+ * and a run now, lenses and budgets, the consent text, and the log of every such change (who,
+ * when, what). Two doors lead in, each with its own guard (`AdminAccess`): an LMS administrator's
+ * launch, scoped to the platform they came from, and the setup-token session, which speaks for the
+ * whole instance and picks the platform where a page needs one.
  */
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
@@ -14,7 +15,6 @@ import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
 import { ajv } from '../validation';
-import { validateSessionOnly } from '../coaching/schemas';
 import type { AiRuntimeSettings, AiSettingsStore } from '../ai/ai-settings';
 import type { ConsentTextStore } from '../privacy/consent';
 import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
@@ -23,9 +23,13 @@ import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
 import { translator } from './i18n';
 import { sendPage } from './render';
+import type { Locale } from '../lti/context';
 
 const PAGE = 100;
 const ltik = { type: 'string', maxLength: 4096 } as const;
+/** What proves a form came from the session: the launch's ltik, or the setup session's CSRF token (checked by the guard). */
+const sessionFields = { ltik, csrf: { type: 'string', maxLength: 200 } } as const;
+const platformField = { type: 'string', minLength: 1, maxLength: 2048 } as const;
 const day = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
 
 const validateAuditQuery = ajv.compile<{ course?: string; lens?: string; engine?: '' | 'ai' | 'offline'; outcome?: string; from?: string; to?: string; page?: string; ltik?: string; lang?: string }>({
@@ -35,10 +39,49 @@ const validateAuditQuery = ajv.compile<{ course?: string; lens?: string; engine?
     outcome: { type: 'string', pattern: '^[A-Za-z]{0,30}$' }, from: day, to: day, page: { type: 'string', pattern: '^[0-9]{1,5}$' }, ltik, lang: { type: 'string', maxLength: 5 },
   },
 });
-const validatePersonForm = ajv.compile<{ userId: string; confirm?: 'yes'; ltik?: string }>({
+const validatePersonForm = ajv.compile<{ userId: string; confirm?: 'yes'; platform?: string }>({
   type: 'object', additionalProperties: false, required: ['userId'],
-  properties: { userId: { type: 'string', minLength: 1, maxLength: 255 }, confirm: { const: 'yes' }, ltik },
+  properties: { userId: { type: 'string', minLength: 1, maxLength: 255 }, confirm: { const: 'yes' }, platform: platformField, ...sessionFields },
 });
+const validateSessionOnly = ajv.compile<{ platform?: string }>({ type: 'object', additionalProperties: false, properties: { platform: platformField, ...sessionFields } });
+const validatePlatformQuery = ajv.compile<{ platform?: string }>({ type: 'object', additionalProperties: false, properties: { platform: platformField, ltik, lang: { type: 'string', maxLength: 5 } } });
+
+/** Who is at the console and what they may reach, as the door they came through decides. */
+export interface AdminScope {
+  locale: Locale;
+  /** Named in the change log. */
+  by: { id: string; name: string };
+  /** The platform this admin speaks for; undefined for the setup session, which speaks for every platform. */
+  issuer?: string;
+  /** The admin home page (crumbs) and the console's base path. */
+  home: string;
+  base: string;
+  link(path: string, q?: Record<string, string>): string;
+  /** Hidden fields every POST form carries (the ltik, or the setup session's CSRF token). */
+  formFields: Record<string, string>;
+  /** Hidden fields a GET form carries (the ltik; the setup session's cookie needs none). */
+  queryFields: Record<string, string>;
+}
+
+export interface AdminAccess {
+  /** Refuses whoever is not an admin through this door (and, for a cookie session, a POST without its CSRF token). */
+  guard: express.RequestHandler;
+  scopeOf(res: express.Response): AdminScope;
+}
+
+/** The door of an LMS administrator's launch: the admin role, their own platform. */
+export const launchAdminAccess: AdminAccess = {
+  guard: requireAudience('admin'),
+  scopeOf(res) {
+    const ctx = launchOf(res);
+    const token = res.locals.ltik as string;
+    const base = `${coursePath(ctx.courseKey)}/admin`;
+    return {
+      locale: ctx.locale, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, issuer: ctx.platform.issuer, home: base, base,
+      link: (path, q) => withLtik(path, token, q), formFields: { ltik: token }, queryFields: { ltik: token },
+    };
+  },
+};
 
 export interface AdminConsoleDeps {
   courses: CourseDirectory;
@@ -49,32 +92,56 @@ export interface AdminConsoleDeps {
   consentTexts: ConsentTextStore;
   /** Lenses on/off and token budgets (instance-wide). */
   aiSettings: { store: AiSettingsStore; lenses: Array<{ id: string; name: { id: string; en: string } }> };
+  /** The registered platforms' issuers (the setup session chooses among them). */
+  issuers(): Promise<string[]>;
 }
 
-export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
+/**
+ * The console's routes, relative to where the door mounts them (`…/admin` for a launch,
+ * `/setup/console` for the setup session).
+ */
+export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess): express.Router {
   const router = express.Router({ mergeParams: true });
-  const admin = requireAudience('admin');
+  const admin = access.guard;
   const common = (res: express.Response, titleKey: string) => {
-    const ctx = launchOf(res);
-    const token = res.locals.ltik as string;
+    const scope = access.scopeOf(res);
     return {
-      locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik: token, base: `${coursePath(ctx.courseKey)}/admin`,
-      link: (path: string, q?: Record<string, string>) => withLtik(path, token, q),
+      locale: scope.locale, title: translator(scope.locale)(titleKey), home: scope.home, base: scope.base, link: scope.link,
+      formFields: scope.formFields, queryFields: scope.queryFields,
       // In WIB, as the audit's date filter and every coach page read times.
-      formatTime: (d: Date | string) => formatTime(new Date(d), ctx.locale),
+      formatTime: (d: Date | string) => formatTime(new Date(d), scope.locale),
     };
   };
-  const adminOf = (res: express.Response) => {
-    const ctx = launchOf(res);
-    return { id: ctx.user.id, name: ctx.user.name || ctx.user.id };
-  };
+  const refuse = (req: express.Request, res: express.Response, key = 'error.badRequest') => sendError(req, res, 400, key, { locale: access.scopeOf(res).locale });
 
-  /** The audit query of the request, limited to the platform's courses; undefined when the query is malformed. */
+  /** The courses this admin may read: their platform's, or every platform's for the setup session. */
+  async function coursesInScope(res: express.Response) {
+    const { issuer } = access.scopeOf(res);
+    return issuer ? deps.courses.coursesOfPlatform(issuer) : deps.courses.allCourses();
+  }
+
+  /**
+   * The platform a page acts on: a launch admin's own (whatever the form says); for the setup
+   * session the one chosen, which must be registered, or `fallback` when none is chosen.
+   */
+  async function platformOf(res: express.Response, chosen: string | undefined, fallback?: string): Promise<string | undefined> {
+    const { issuer } = access.scopeOf(res);
+    if (issuer) return issuer;
+    if (!chosen) return fallback;
+    if (chosen === fallback) return chosen;
+    return (await deps.issuers()).includes(chosen) ? chosen : undefined;
+  }
+
+  /** The change log an admin sees: their platform's, or every platform's for the setup session. */
+  const changesInScope = (res: express.Response) => adminChanges(access.scopeOf(res).issuer);
+  /** Where an instance-wide change (AI settings, consent text) is logged: the admin's platform, or '*'. */
+  const logIssuer = (res: express.Response) => access.scopeOf(res).issuer ?? GLOBAL_ISSUER;
+
+  /** The audit query of the request, limited to the admin's courses; undefined when the query is malformed. */
   async function auditQueryOf(req: express.Request, res: express.Response): Promise<{ q: AuditQuery; page: number; raw: Record<string, string> } | undefined> {
     const query = { ...(req.query as Record<string, unknown>) };
     if (!validateAuditQuery(query)) return undefined;
-    const ctx = launchOf(res);
-    const courses = await deps.courses.coursesOfPlatform(ctx.platform.issuer);
+    const courses = await coursesInScope(res);
     const q: AuditQuery = {
       courseKeys: courses.map((c) => c._id), ...(query.course ? { courseKey: query.course } : {}), ...(query.lens ? { lensId: query.lens } : {}),
       ...(query.engine ? { engine: query.engine } : {}), ...(query.outcome ? { outcome: query.outcome } : {}),
@@ -84,26 +151,24 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     return { q, page: Number(query.page ?? '1') || 1, raw };
   }
 
-  router.get('/admin/audit', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
+  router.get('/audit', admin, handle(async (req, res) => {
     const parsed = await auditQueryOf(req, res);
     if (!parsed) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      await refuse(req, res);
       return;
     }
     const { rows, total } = await auditRecords(parsed.q, PAGE, (parsed.page - 1) * PAGE);
-    const courses = await deps.courses.coursesOfPlatform(ctx.platform.issuer);
+    const courses = await coursesInScope(res);
     await sendPage(res, 200, 'admin-audit', {
       ...common(res, 'adminConsole.auditTitle'), rows, total, page: parsed.page, pages: Math.max(1, Math.ceil(total / PAGE)), filters: parsed.raw,
       courses: courses.map((c) => ({ key: c._id, title: c.title ?? c.label ?? c._id })),
     });
   }));
 
-  router.get('/admin/audit.csv', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
+  router.get('/audit.csv', admin, handle(async (req, res) => {
     const parsed = await auditQueryOf(req, res);
     if (!parsed) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      await refuse(req, res);
       return;
     }
     const { rows } = await auditRecords(parsed.q, 50_000);
@@ -111,46 +176,63 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
     res.type('text/csv; charset=utf-8').send(`\uFEFF${auditCsv(rows)}`);
   }));
 
-  router.get('/admin/deliveries', admin, handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    const courses = await deps.courses.coursesOfPlatform(ctx.platform.issuer);
+  router.get('/deliveries', admin, handle(async (_req, res) => {
+    const courses = await coursesInScope(res);
     const failed = await deps.outbox.failedInCourses(courses.map((c) => c._id));
     const titles = new Map(courses.map((c) => [c._id, c.title ?? c.label ?? c._id]));
     await sendPage(res, 200, 'admin-deliveries', { ...common(res, 'adminConsole.deliveriesTitle'), failed, courseTitle: (k: string) => titles.get(k) ?? k });
   }));
 
-  router.get('/admin/person', admin, handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    await sendPage(res, 200, 'admin-person', { ...common(res, 'adminConsole.personTitle'), changes: await adminChanges(ctx.platform.issuer), erased: undefined });
+  router.get('/changes', admin, handle(async (_req, res) => {
+    await sendPage(res, 200, 'admin-changes', { ...common(res, 'adminConsole.changesTitle'), changes: await changesInScope(res) });
   }));
 
-  router.post('/admin/person/export', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    if (!validatePersonForm(req.body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+  async function personPage(res: express.Response, erased?: { userId: string; n: number }): Promise<void> {
+    const scope = access.scopeOf(res);
+    await sendPage(res, 200, 'admin-person', {
+      ...common(res, 'adminConsole.personTitle'), changes: await changesInScope(res), erased,
+      platforms: scope.issuer ? [] : await deps.issuers(),
+    });
+  }
+  router.get('/person', admin, handle(async (_req, res) => {
+    await personPage(res);
+  }));
+
+  router.post('/person/export', admin, handle(async (req, res) => {
+    const body = req.body as unknown;
+    const issuer = validatePersonForm(body) ? await platformOf(res, body.platform) : undefined;
+    if (!validatePersonForm(body) || !issuer) {
+      await refuse(req, res);
       return;
     }
-    const data = await deps.personData.exportAll(ctx.platform.issuer, req.body.userId);
+    const data = await deps.personData.exportAll(issuer, body.userId);
     // The log names the person by pseudonym: an erased person's id must not outlive their data here.
-    const { pseudonym } = await deps.personData.subject(ctx.platform.issuer, req.body.userId);
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'person.export', detail: { person: pseudonym } });
+    const { pseudonym } = await deps.personData.subject(issuer, body.userId);
+    await recordAdminChange({ issuer, by: access.scopeOf(res).by, action: 'person.export', detail: { person: pseudonym } });
     res.set('Content-Disposition', 'attachment; filename="cermin-data-peserta.json"').set('Cache-Control', 'no-store');
     res.type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2));
   }));
 
-  router.post('/admin/person/erase', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
+  router.post('/person/erase', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     if (!validatePersonForm(body) || body.confirm !== 'yes') {
       // Say what is missing: the user id, or the ticked statement.
-      await sendError(req, res, 400, validatePersonForm(body) ? 'privacy.confirmFirst' : 'adminConsole.userIdRequired', { locale: ctx.locale });
+      await refuse(req, res, validatePersonForm(body) ? 'privacy.confirmFirst' : 'adminConsole.userIdRequired');
       return;
     }
-    const counts = await deps.personData.eraseAll(ctx.platform.issuer, body.userId, { role: 'admin', issuer: ctx.platform.issuer, userId: ctx.user.id });
+    const issuer = await platformOf(res, body.platform);
+    if (!issuer) {
+      await refuse(req, res, 'adminConsole.platformRequired');
+      return;
+    }
+    const scope = access.scopeOf(res);
+    // The erasure log names who erased by pseudonym; the setup session under its instance-wide name.
+    const counts = await deps.personData.eraseAll(issuer, body.userId, { role: 'admin', issuer: scope.issuer ?? GLOBAL_ISSUER, userId: scope.by.id });
     const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
-    const { pseudonym } = await deps.personData.subject(ctx.platform.issuer, body.userId);
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'person.erase', detail: { person: pseudonym, records: n } });
-    await sendPage(res, 200, 'admin-person', { ...common(res, 'adminConsole.personTitle'), changes: await adminChanges(ctx.platform.issuer), erased: { userId: body.userId, n } });
+    const { pseudonym } = await deps.personData.subject(issuer, body.userId);
+    // Logged under the person's platform, so that platform's own admins see it too.
+    await recordAdminChange({ issuer, by: scope.by, action: 'person.erase', detail: { person: pseudonym, records: n } });
+    await personPage(res, { userId: body.userId, n });
   }));
 
   // ---- Consent text: the version in force, earlier versions, a new version ----
@@ -158,7 +240,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
   const validateConsentForm = ajv.compile<Record<string, string>>({
     type: 'object', additionalProperties: false,
     required: ['id.title', 'id.body', 'id.accept', 'id.decline', 'id.withdraw', 'en.title', 'en.body', 'en.accept', 'en.decline', 'en.withdraw'],
-    properties: Object.fromEntries([...['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text])), ['ltik', ltik]]),
+    properties: { ...Object.fromEntries(['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text]))), ...sessionFields },
   });
   async function consentPage(res: express.Response, status: number, extra: { problems?: string[]; published?: number } = {}): Promise<void> {
     await sendPage(res, status, 'admin-consent', {
@@ -166,14 +248,13 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
       problems: extra.problems ?? [], published: extra.published,
     });
   }
-  router.get('/admin/consent', admin, handle(async (_req, res) => {
+  router.get('/consent', admin, handle(async (_req, res) => {
     await consentPage(res, 200);
   }));
-  router.post('/admin/consent', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
+  router.post('/consent', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     if (!validateConsentForm(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      await refuse(req, res);
       return;
     }
     // One paragraph per block of text separated by an empty line.
@@ -181,40 +262,40 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
       title: body[`${l}.title`].trim(), body: body[`${l}.body`].replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean),
       accept: body[`${l}.accept`].trim(), decline: body[`${l}.decline`].trim(), withdraw: body[`${l}.withdraw`].trim(),
     });
-    const published = await deps.consentTexts.publish({ id: part('id'), en: part('en') }, ctx.user.id);
+    const scope = access.scopeOf(res);
+    const published = await deps.consentTexts.publish({ id: part('id'), en: part('en') }, scope.by.id);
     if (!published.ok) {
       await consentPage(res, 400, { problems: published.problems });
       return;
     }
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'consent.publish', detail: { version: published.version } });
+    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'consent.publish', detail: { version: published.version } });
     await consentPage(res, 200, { published: published.version });
   }));
 
   // ---- AI: lenses on/off and budgets ----
-  const validateAiForm = ajv.compile<{ enabled?: string | string[]; userDailyTokens: string; courseMonthlyTokens: string; ltik?: string }>({
+  const validateAiForm = ajv.compile<{ enabled?: string | string[]; userDailyTokens: string; courseMonthlyTokens: string }>({
     type: 'object', additionalProperties: false, required: ['userDailyTokens', 'courseMonthlyTokens'],
     properties: {
       enabled: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 40 } }] },
-      userDailyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, courseMonthlyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, ltik,
+      userDailyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, courseMonthlyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, ...sessionFields,
     },
   });
   async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean; form?: AiRuntimeSettings } = {}): Promise<void> {
-    const ctx = launchOf(res);
+    const { locale } = access.scopeOf(res);
     // A refused form comes back as typed, not as stored.
     const settings = extra.form ?? await deps.aiSettings.store.current();
     await sendPage(res, status, 'admin-ai', {
       ...common(res, 'adminConsole.aiTitle'), settings, adminSet: await deps.aiSettings.store.isAdminSet(),
-      lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[ctx.locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
+      lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
     });
   }
-  router.get('/admin/ai', admin, handle(async (_req, res) => {
+  router.get('/ai', admin, handle(async (_req, res) => {
     await aiPage(res, 200);
   }));
-  router.post('/admin/ai', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
+  router.post('/ai', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     if (!validateAiForm(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      await refuse(req, res);
       return;
     }
     const enabled = new Set(Array.isArray(body.enabled) ? body.enabled : body.enabled ? [body.enabled] : []);
@@ -222,55 +303,71 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps): express.Router {
       disabledLenses: deps.aiSettings.lenses.map((l) => l.id).filter((id) => !enabled.has(id)),
       userDailyTokens: Number(body.userDailyTokens), courseMonthlyTokens: Number(body.courseMonthlyTokens),
     };
-    const saved = await deps.aiSettings.store.set(settings, ctx.user.id);
+    const scope = access.scopeOf(res);
+    const saved = await deps.aiSettings.store.set(settings, scope.by.id);
     if (!saved.ok) {
       await aiPage(res, 400, { problems: saved.problems, form: settings });
       return;
     }
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'ai.set', detail: settings });
+    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'ai.set', detail: settings });
     await aiPage(res, 200, { saved: true });
   }));
 
-  // ---- Retention: the platform's settings, a dry run, a run now ----
-  async function retentionPage(res: express.Response, status: number, extra: { report?: RetentionReport; problems?: string[]; form?: Record<string, unknown>; saved?: boolean } = {}): Promise<void> {
-    const ctx = launchOf(res);
-    const [settings, stored] = await Promise.all([deps.retention.settings.get(ctx.platform.issuer), deps.retention.settings.stored(ctx.platform.issuer)]);
-    // The job covers every platform; this admin sees their own platform's lines and those of no platform.
-    const counts = extra.report?.counts.filter((c) => c.platform === ctx.platform.issuer || c.platform === GLOBAL_ISSUER) ?? [];
+  // ---- Retention: a platform's settings (the setup session: any platform's, or the instance's defaults), a dry run, a run now ----
+  async function retentionPage(res: express.Response, issuer: string, status: number, extra: { report?: RetentionReport; problems?: string[]; form?: Record<string, unknown>; saved?: boolean } = {}): Promise<void> {
+    const scope = access.scopeOf(res);
+    const [settings, stored] = await Promise.all([deps.retention.settings.get(issuer), deps.retention.settings.stored(issuer)]);
+    // The job covers every platform; a platform's admin sees their own platform's lines and those of no platform.
+    const counts = extra.report?.counts.filter((c) => !scope.issuer || c.platform === scope.issuer || c.platform === GLOBAL_ISSUER) ?? [];
     await sendPage(res, status, 'admin-retention', {
       ...common(res, 'adminConsole.retentionTitle'), keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
       report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
+      // The setup session chooses whose settings it edits; '*' is the default of every platform without its own.
+      platform: issuer, platforms: scope.issuer ? [] : [GLOBAL_ISSUER, ...await deps.issuers()],
     });
   }
 
-  router.get('/admin/retention', admin, handle(async (_req, res) => {
-    await retentionPage(res, 200);
-  }));
-
-  router.post('/admin/retention', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const form = { ...(req.body as Record<string, unknown>) };
-    delete form.ltik;
-    const parsed = retentionSettingsFromForm(form);
-    if ('problems' in parsed) {
-      await retentionPage(res, 400, { problems: parsed.problems, form });
+  router.get('/retention', admin, handle(async (req, res) => {
+    const query = { ...(req.query as Record<string, unknown>) };
+    const issuer = validatePlatformQuery(query) ? await platformOf(res, query.platform, GLOBAL_ISSUER) : undefined;
+    if (!issuer) {
+      await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
-    await deps.retention.settings.set(ctx.platform.issuer, parsed.settings, ctx.user.id);
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'retention.set', detail: { ...parsed.settings } });
-    await retentionPage(res, 200, { saved: true });
+    await retentionPage(res, issuer, 200);
   }));
 
-  router.post('/admin/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    if (!validateSessionOnly(req.body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+  router.post('/retention', admin, handle(async (req, res) => {
+    const form = { ...(req.body as Record<string, unknown>) };
+    const chosen = typeof form.platform === 'string' ? form.platform : undefined;
+    for (const field of ['ltik', 'csrf', 'platform']) delete form[field];
+    const issuer = await platformOf(res, chosen, GLOBAL_ISSUER);
+    if (!issuer) {
+      await refuse(req, res, 'adminConsole.platformRequired');
+      return;
+    }
+    const parsed = retentionSettingsFromForm(form);
+    if ('problems' in parsed) {
+      await retentionPage(res, issuer, 400, { problems: parsed.problems, form });
+      return;
+    }
+    const scope = access.scopeOf(res);
+    await deps.retention.settings.set(issuer, parsed.settings, scope.by.id);
+    await recordAdminChange({ issuer, by: scope.by, action: 'retention.set', detail: { ...parsed.settings } });
+    await retentionPage(res, issuer, 200, { saved: true });
+  }));
+
+  router.post('/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
+    const body = req.body as unknown;
+    const issuer = validateSessionOnly(body) ? await platformOf(res, body.platform, GLOBAL_ISSUER) : undefined;
+    if (!issuer) {
+      await refuse(req, res);
       return;
     }
     const dryRun = req.params.mode === 'dry-run';
     const report = await deps.retention.job.run({ dryRun });
-    if (!dryRun) await recordAdminChange({ issuer: ctx.platform.issuer, by: adminOf(res), action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
-    await retentionPage(res, 200, { report });
+    if (!dryRun) await recordAdminChange({ issuer: logIssuer(res), by: access.scopeOf(res).by, action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
+    await retentionPage(res, issuer, 200, { report });
   }));
 
   return router;

@@ -13,6 +13,7 @@ import { requestLocale, sendError } from './errors';
 import { translator } from './i18n';
 import { sendPage } from './render';
 import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { adminConsoleRoutes, type AdminAccess, type AdminConsoleDeps } from './admin-console';
 import { recordAdminChange } from '../privacy/admin-log';
 import type { Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
@@ -62,97 +63,169 @@ function readCookie(req: express.Request, name: string): string | undefined {
   return undefined;
 }
 
-export interface SetupDeps { registry: PlatformRegistry; urls: ToolUrls; secret: string; secureCookies: boolean; ai: AiAdminDeps }
+export interface SetupDeps { registry: PlatformRegistry; urls: ToolUrls; secret: string; secureCookies: boolean; ai: AiAdminDeps; console: AdminConsoleDeps }
+
+/** How the setup session is named in the change log: it belongs to no person and no platform. */
+const SETUP_ADMIN = { id: 'setup-token', name: 'setup token' };
+
+interface SetupSession { locale: Locale; csrf: string }
+const sessionOfRes = (res: express.Response): SetupSession => {
+  const session = res.locals.setup as SetupSession | undefined;
+  if (!session) throw new Error('setup session missing: route is not behind the setup guard');
+  return session;
+};
+
+const validateDeploymentForm = ajv.compile<{ issuer: string; clientId: string; deploymentId: string; action: 'add' | 'remove'; csrf: string }>({
+  type: 'object', additionalProperties: false, required: ['issuer', 'clientId', 'deploymentId', 'action', 'csrf'],
+  properties: {
+    issuer: { type: 'string', minLength: 1, maxLength: 2048 }, clientId: { type: 'string', minLength: 1, maxLength: 255 },
+    deploymentId: { type: 'string', minLength: 1, maxLength: 255 }, action: { enum: ['add', 'remove'] }, csrf: { type: 'string' },
+  },
+});
+const validateActiveForm = ajv.compile<{ issuer: string; clientId: string; active: 'yes' | 'no'; csrf: string }>({
+  type: 'object', additionalProperties: false, required: ['issuer', 'clientId', 'active', 'csrf'],
+  properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 }, clientId: { type: 'string', minLength: 1, maxLength: 255 }, active: { enum: ['yes', 'no'] }, csrf: { type: 'string' } },
+});
 
 export function setupRouter(deps: SetupDeps): express.Router {
   const router = express.Router();
   const mac = (s: string) => crypto.createHmac('sha256', deps.secret).update(s).digest('base64url');
+  const sameMac = (given: unknown, expected: string) =>
+    typeof given === 'string' && given.length === expected.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected));
   const sessionOf = (req: express.Request): string | undefined => {
     const value = readCookie(req, COOKIE);
     if (!value) return undefined;
     const [exp, sig] = value.split('.');
     if (!exp || !sig || Number(exp) < Date.now()) return undefined;
-    const expected = mac(`session:${exp}`);
-    return expected.length === sig.length && crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(sig)) ? exp : undefined;
+    return sameMac(sig, mac(`session:${exp}`)) ? exp : undefined;
+  };
+
+  /** Every page but the token's own: a live session cookie, and on a POST its CSRF token. */
+  const requireSession: express.RequestHandler = (req, res, next) => {
+    const locale = requestLocale(req);
+    const session = sessionOf(req);
+    const csrf = session ? mac(`csrf:${session}`) : '';
+    if (!session || (req.method === 'POST' && !sameMac((req.body as Record<string, unknown> | undefined)?.csrf, csrf))) {
+      void sendError(req, res, 403, 'setup.badToken', { locale });
+      return;
+    }
+    res.locals.setup = { locale, csrf } satisfies SetupSession;
+    next();
+  };
+
+  /** The setup session's door into the admin console: the whole instance, every platform. */
+  const setupAccess: AdminAccess = {
+    guard: requireSession,
+    scopeOf(res) {
+      const { locale, csrf } = sessionOfRes(res);
+      return {
+        locale, by: SETUP_ADMIN, home: '/setup', base: '/setup/console',
+        link: (path, q) => (q && Object.keys(q).length ? `${path}?${new URLSearchParams(q)}` : path),
+        formFields: { csrf }, queryFields: {},
+      };
+    },
   };
 
   router.use(express.urlencoded({ extended: false, limit: '16kb' }));
 
-  router.get('/', handle(async (req, res) => {
-    const locale = requestLocale(req);
-    if (typeof req.query.token === 'string') {
-      if (!(await consume(req.query.token))) {
-        await sendError(req, res, 403, 'setup.badToken', { locale });
-        return;
-      }
-      const exp = String(Date.now() + SESSION_MS);
-      res.cookie(COOKIE, `${exp}.${mac(`session:${exp}`)}`, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, maxAge: SESSION_MS, path: '/setup' });
-      res.redirect(303, '/setup'); // drop the token from the address bar and history
+  router.get('/', handle(async (req, res, next) => {
+    if (typeof req.query.token !== 'string') {
+      requireSession(req, res, next);
       return;
     }
-    const session = sessionOf(req);
-    if (!session) {
-      await sendError(req, res, 403, 'setup.badToken', { locale });
+    if (!(await consume(req.query.token))) {
+      await sendError(req, res, 403, 'setup.badToken', { locale: requestLocale(req) });
       return;
     }
-    await adminPage(res, locale, session, await currentProviderView(deps.ai));
+    const exp = String(Date.now() + SESSION_MS);
+    res.cookie(COOKIE, `${exp}.${mac(`session:${exp}`)}`, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, maxAge: SESSION_MS, path: '/setup' });
+    res.redirect(303, '/setup'); // drop the token from the address bar and history
+  }), handle(async (_req, res) => {
+    await adminPage(res, 200, await currentProviderView(deps.ai));
   }));
 
-  async function adminPage(res: express.Response, locale: Locale, session: string, aiProvider: AiProviderView): Promise<void> {
+  async function adminPage(res: express.Response, status: number, aiProvider: AiProviderView, notice?: string): Promise<void> {
+    const { locale, csrf } = sessionOfRes(res);
     const t = translator(locale);
-    await sendPage(res, 200, 'admin', {
-      locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf: mac(`csrf:${session}`),
+    await sendPage(res, status, 'admin', {
+      locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf, notice,
       aiProvider, aiTestAction: '/setup/ai-test#ai-provider-h', aiProviderAction: '/setup/ai-provider#ai-provider-h',
+      consoleBase: '/setup/console', link: (path: string) => path,
     });
   }
 
-  router.post('/ai-provider', handle(async (req, res) => {
-    const locale = requestLocale(req);
-    const session = sessionOf(req);
-    if (!session || (req.body as Record<string, unknown>).csrf !== mac(`csrf:${session}`)) {
-      await sendError(req, res, 403, 'setup.badToken', { locale });
-      return;
-    }
-    const applied = await applyProviderForm(deps.ai, req.body, 'setup-token');
-    if (!applied.ok) {
-      await sendError(req, res, 400, 'aiAdmin.badForm', { locale, vars: { problems: applied.problems.join('; ') } });
-      return;
-    }
+  const log = (action: string, detail: Record<string, unknown>) =>
     // Logged for the whole instance ('*'): the setup session belongs to no platform.
-    await recordAdminChange({ issuer: '*', by: { id: 'setup-token', name: 'setup token' }, action: applied.action, detail: applied.detail });
-    await adminPage(res, locale, session, await currentProviderView(deps.ai));
-  }));
+    recordAdminChange({ issuer: '*', by: SETUP_ADMIN, action, detail });
 
-  router.post('/ai-test', handle(async (req, res) => {
-    const locale = requestLocale(req);
-    const session = sessionOf(req);
-    if (!session || (req.body as Record<string, unknown>).csrf !== mac(`csrf:${session}`)) {
-      await sendError(req, res, 403, 'setup.badToken', { locale });
+  router.post('/ai-provider', requireSession, handle(async (req, res) => {
+    const applied = await applyProviderForm(deps.ai, req.body, SETUP_ADMIN.id);
+    if (!applied.ok) {
+      await sendError(req, res, 400, 'aiAdmin.badForm', { locale: sessionOfRes(res).locale, vars: { problems: applied.problems.join('; ') } });
       return;
     }
-    await adminPage(res, locale, session, await testedProviderView(deps.ai, translator(locale)));
+    await log(applied.action, applied.detail);
+    await adminPage(res, 200, await currentProviderView(deps.ai));
   }));
 
-  router.post('/platforms', handle(async (req, res) => {
-    const locale = requestLocale(req);
-    const session = sessionOf(req);
+  router.post('/ai-test', requireSession, handle(async (_req, res) => {
+    await adminPage(res, 200, await testedProviderView(deps.ai, translator(sessionOfRes(res).locale)));
+  }));
+
+  router.post('/platforms', requireSession, handle(async (req, res) => {
     const body = { ...req.body } as Record<string, unknown>;
-    if (!session || body.csrf !== mac(`csrf:${session}`)) {
-      await sendError(req, res, 403, 'setup.badToken', { locale });
-      return;
-    }
     if (body.deploymentId === '') delete body.deploymentId;
     if (!validatePlatformForm(body)) {
       const fields = [...new Set((validatePlatformForm.errors ?? []).map((e) => (e.instancePath.slice(1) || (e.params as { missingProperty?: string }).missingProperty || '?')))];
-      await sendError(req, res, 400, 'setup.badForm', { locale, vars: { fields: fields.join(', ') } });
+      await sendError(req, res, 400, 'setup.badForm', { locale: sessionOfRes(res).locale, vars: { fields: fields.join(', ') } });
       return;
     }
+    const issuer = body.issuer.replace(/\/+$/, '');
     await deps.registry.add({
-      issuer: body.issuer.replace(/\/+$/, ''), clientId: body.clientId, authUrl: body.authUrl, tokenUrl: body.tokenUrl, jwksUrl: body.jwksUrl,
+      issuer, clientId: body.clientId, authUrl: body.authUrl, tokenUrl: body.tokenUrl, jwksUrl: body.jwksUrl,
       deploymentIds: body.deploymentId ? [body.deploymentId] : [],
     }, { via: 'manual' });
+    await log('platform.add', { issuer, clientId: body.clientId, deploymentId: body.deploymentId ?? null });
     res.redirect(303, '/setup');
   }));
+
+  // A deployment added or removed: a Moodle site that adds the tool again (another category, a
+  // re-install) launches with a new deployment id, which is refused until it is listed here.
+  router.post('/platforms/deployments', requireSession, handle(async (req, res) => {
+    const { locale } = sessionOfRes(res);
+    const body = req.body as unknown;
+    if (!validateDeploymentForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale });
+      return;
+    }
+    const known = (await deps.registry.list()).some((p) => p.issuer === body.issuer && p.clientId === body.clientId);
+    if (!known) {
+      await sendError(req, res, 404, 'setup.noPlatform', { locale });
+      return;
+    }
+    const changed = body.action === 'add'
+      ? (await deps.registry.addDeployment(body.issuer, body.clientId, body.deploymentId), true)
+      : await deps.registry.removeDeployment(body.issuer, body.clientId, body.deploymentId);
+    if (changed) await log(`deployment.${body.action}`, { issuer: body.issuer, clientId: body.clientId, deploymentId: body.deploymentId });
+    await adminPage(res, 200, await currentProviderView(deps.ai), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
+  }));
+
+  router.post('/platforms/active', requireSession, handle(async (req, res) => {
+    const { locale } = sessionOfRes(res);
+    const body = req.body as unknown;
+    if (!validateActiveForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale });
+      return;
+    }
+    if (!(await deps.registry.setActive(body.issuer, body.clientId, body.active === 'yes'))) {
+      await sendError(req, res, 404, 'setup.noPlatform', { locale });
+      return;
+    }
+    await log(body.active === 'yes' ? 'platform.activate' : 'platform.deactivate', { issuer: body.issuer, clientId: body.clientId });
+    await adminPage(res, 200, await currentProviderView(deps.ai), translator(locale)(body.active === 'yes' ? 'setup.activated' : 'setup.deactivated'));
+  }));
+
+  router.use('/console', adminConsoleRoutes(deps.console, setupAccess));
   return router;
 }
 
