@@ -316,7 +316,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   outbox.onEnqueued(() => gradeWorker.wake());
   if (config.grades.workerEnabled) gradeWorker.start();
 
-  const demo = config.demo.enabled ? await startDemoPlatform(config.publicUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
+  const demo = config.demo.enabled ? await startDemoPlatform(config.demo.publicUrl ?? config.publicUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
 
   const app = express();
   app.disable('x-powered-by');

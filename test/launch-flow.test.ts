@@ -3,6 +3,7 @@
  * launch → first page), role routing, the ltik carried without cookies, and the tenant wall.
  */
 import mongoose from 'mongoose';
+import { parseAutoPostForm } from '../src/demo/platform';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 
@@ -91,26 +92,70 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
     expect(expired.body).toContain('Sesi Anda sudah berakhir');
   });
 
-  test('with third-party cookies blocked the launch explains and offers a new window that works', async () => {
+  test('with third-party cookies blocked the launch still works in the iframe: posted by the platform\'s page, for the login it began', async () => {
     const blocked = new Browser();
     blocked.blockCookiesFor(stack.baseUrl);
     const q = new URLSearchParams({ user: 'u-p-005', link: '11' });
-    const launchPage = await blocked.go(`${stack.demoBase}/launch?${q}`);
-    const authResponse = await blocked.submitAutoForm(launchPage);
-    const refused = await blocked.submitAutoForm(authResponse);
-    expect(refused.status).toBe(401);
-    expect(refused.body).toContain('<code>MISSING_VALIDATION_COOKIE</code>');
-    const link = /href="([^"]+)" target="_blank"/.exec(refused.body)?.[1];
-    expect(link).toBeDefined();
-    const newWindowUrl = (link as string).replace(/&amp;/g, '&');
-    expect(newWindowUrl.startsWith(stack.cermin.lti.urls.loginUrl)).toBe(true);
-
-    // The new top-level window is first-party: cookies work, the launch completes.
-    const topLevel = new Browser();
-    const auth = await topLevel.go(newWindowUrl);
-    const page = await topLevel.submitAutoForm(auth);
+    const authResponse = await blocked.submitAutoForm(await blocked.go(`${stack.demoBase}/launch?${q}`));
+    const page = await blocked.submitAutoForm(authResponse); // Origin: the platform's, as a browser sends it
     expect(page.status).toBe(200);
     expect(new URL(page.url).pathname).toMatch(/\/participant$/);
+    expect(blocked.cookies(stack.baseUrl).size).toBe(0);
+  });
+
+  describe('a cookie-less launch that cannot be bound to its login explains and offers a new window that works', () => {
+    /** The auth response of a login begun in a browser whose cookies the tool never gets. */
+    async function cookielessAuthResponse(user: string): Promise<{ browser: Browser; auth: Page; form: Record<string, string>; action: string }> {
+      const browser = new Browser();
+      browser.blockCookiesFor(stack.baseUrl);
+      const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${new URLSearchParams({ user, link: '11' })}`));
+      const { action, fields } = parseAutoPostForm(auth.body);
+      return { browser, auth, form: fields, action: new URL(action, auth.url).toString() };
+    }
+    const expectNewWindowOffer = (refused: Page) => {
+      expect(refused.status).toBe(401);
+      expect(refused.body).toContain('<code>MISSING_VALIDATION_COOKIE</code>');
+      expect(/href="([^"]+)" target="_blank"/.exec(refused.body)?.[1]).toBeDefined();
+    };
+
+    test('posted from an attacker\'s page (login CSRF: someone else\'s id_token pushed into this browser)', async () => {
+      const { browser, form, action } = await cookielessAuthResponse('u-p-007');
+      expectNewWindowOffer(await browser.go(action, { form, headers: { Origin: 'https://penyerang.example' } }));
+    });
+
+    test('no Origin header, or an opaque one', async () => {
+      const { browser, form, action } = await cookielessAuthResponse('u-p-008');
+      expectNewWindowOffer(await browser.go(action, { form }));
+      expectNewWindowOffer(await browser.go(action, { form, headers: { Origin: 'null' } }));
+    });
+
+    test('an id_token of another login with this login\'s state', async () => {
+      const first = await cookielessAuthResponse('u-p-009');
+      const second = await cookielessAuthResponse('u-p-009');
+      const origin = new URL(stack.demoBase).origin;
+      expectNewWindowOffer(await first.browser.go(first.action, { form: { ...first.form, id_token: second.form.id_token }, headers: { Origin: origin } }));
+    });
+
+    test('the same state a second time, and the new window after a refusal', async () => {
+      const { browser, form, action, auth } = await cookielessAuthResponse('u-p-010');
+      const origin = new URL(stack.demoBase).origin;
+      expect((await browser.go(action, { form, headers: { Origin: origin } })).status).toBe(200);
+      const again = await browser.submitAutoForm(auth);
+      expect(again.status).toBeGreaterThanOrEqual(400);
+      expect(again.status).toBeLessThan(500);
+
+      const refused = await (async () => {
+        const c = await cookielessAuthResponse('u-p-011');
+        return c.browser.go(c.action, { form: c.form, headers: { Origin: 'https://penyerang.example' } });
+      })();
+      const newWindowUrl = (/href="([^"]+)" target="_blank"/.exec(refused.body)?.[1] as string).replace(/&amp;/g, '&');
+      expect(newWindowUrl.startsWith(stack.cermin.lti.urls.loginUrl)).toBe(true);
+      // The new top-level window is first-party: cookies work, the launch completes.
+      const topLevel = new Browser();
+      const page = await topLevel.submitAutoForm(await topLevel.go(newWindowUrl));
+      expect(page.status).toBe(200);
+      expect(new URL(page.url).pathname).toMatch(/\/participant$/);
+    });
   });
 
   test('reloading the launch (re-posting the same id_token) is refused, not a second session', async () => {

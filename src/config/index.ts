@@ -61,7 +61,8 @@ export interface AppConfig {
     /** Keep reflection text and answers in the audit (off: only counts, lens, model, outcome). */
     keepRawText: boolean; rawTextRetentionDays: number;
   };
-  demo: { enabled: boolean; participants: number };
+  /** `publicUrl`: the demo LMS's own origin when it must differ from Cermin's (a cross-site iframe, as with Moodle); default Cermin's. */
+  demo: { enabled: boolean; participants: number; publicUrl?: string };
   rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number };
   grades: {
     /** This instance runs the delivery worker (several instances may: deliveries are leased). */
@@ -116,6 +117,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'AI_RAW_TEXT_RETENTION_DAYS', path: 'ai.rawTextRetentionDays', type: 'number' },
   { env: 'DEMO', path: 'demo.enabled', type: 'boolean-or-auto' },
   { env: 'DEMO_PARTICIPANTS', path: 'demo.participants', type: 'number' },
+  { env: 'DEMO_PUBLIC_URL', path: 'demo.publicUrl', type: 'string' },
   { env: 'GRADES_WORKER', path: 'grades.workerEnabled', type: 'boolean-or-auto' },
   { env: 'GRADES_POLL_MS', path: 'grades.pollMs', type: 'number' },
   { env: 'GRADES_REQUEST_TIMEOUT_MS', path: 'grades.requestTimeoutMs', type: 'number' },
@@ -255,6 +257,7 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
 
   const cfg = merged as unknown as AppConfig;
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, '');
+  if (cfg.demo.publicUrl) cfg.demo.publicUrl = cfg.demo.publicUrl.replace(/\/+$/, '');
   // The schema allows 'auto' and the strings an environment variable carries; settle them here.
   const demo: unknown = getPath(merged, 'demo.enabled');
   cfg.demo.enabled = demo === 'auto' ? nodeEnv !== 'production' : demo === true || demo === 'true';

@@ -71,6 +71,7 @@ export const configSchema = {
       properties: {
         enabled: { enum: ['auto', true, false, 'true', 'false'] },
         participants: { type: 'integer', minimum: 1, maximum: 2000 },
+        publicUrl: { type: 'string', format: 'uri', pattern: '^https?://' },
       },
     },
     rateLimit: {

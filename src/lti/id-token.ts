@@ -25,6 +25,12 @@ export interface IdTokenDeps {
   isDeploymentAllowed(iss: string, clientId: string, deploymentId: string): Promise<boolean>;
   /** Records a nonce; false when it was seen before (a replay). */
   rememberNonce(iss: string, nonce: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * When the state cookie did not come back: the issuer of the login this launch completes, if
+   * the launch can be bound to it without the cookie (undefined: refuse as before). Given the
+   * token's claims, not yet verified: the signature is checked after, whatever this answers.
+   */
+  cookielessIssuer?: (claims: JWTPayload) => Promise<string | undefined>;
   /** Sees each accepted launch's full claims (ltijs keeps only some of them). */
   onAccepted?: (payload: Record<string, unknown>, clientId: string) => Promise<void>;
   now?: () => number;
@@ -126,7 +132,10 @@ export class IdTokenValidator {
     } catch {
       refuse('INVALID_JWT_RECEIVED');
     }
-    if (!stateIssuer) refuse('MISSING_VALIDATION_COOKIE');
+    // No state cookie (third-party cookies blocked in Moodle's iframe): the login may still be bound another way.
+    const issuer = stateIssuer ?? await this.deps.cookielessIssuer?.(unverified);
+    if (!issuer) refuse('MISSING_VALIDATION_COOKIE');
+    stateIssuer = issuer;
     if (typeof unverified.iss !== 'string' || unverified.iss !== stateIssuer) refuse('ISS_CLAIM_DOES_NOT_MATCH');
     if (header.alg !== 'RS256') refuse('ALG_NOT_RS256');
     if (!header.kid) refuse('KID_NOT_FOUND');

@@ -8,6 +8,7 @@
  * - Cermin's dynamic registration at /lti/register.
  * - ltijs's SIGINT handler removed: main.ts owns shutdown.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import express from 'express';
 import crypto from 'node:crypto';
 import rateLimit from 'express-rate-limit';
@@ -23,7 +24,7 @@ import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
 import { CLAIM } from './claims';
-import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce } from './models';
+import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
 import { patchLtijs } from './patches';
 import { cacheSessionRecords } from './session-cache';
 import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
@@ -88,6 +89,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         { upsert: true },
       );
     },
+    cookielessIssuer: (claims) => cookielessLogin(claims),
     rememberNonce: async (iss, nonce, expiresAt) => {
       try {
         await Nonce.create({ iss, nonce, expiresAt });
@@ -127,6 +129,11 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       app.use('/launch', limiter(config.rateLimit.ltiMaxPerWindow));
       app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
       app.all('/login', captureLoginRequest);
+      // What a cookie-less launch is checked against: its state and the page that posted it.
+      app.post('/launch', (req, _res, next) => {
+        const state = (req.body as Record<string, unknown> | undefined)?.state;
+        launchRequests.run({ state: typeof state === 'string' ? state : undefined, origin: req.get('origin') }, next);
+      });
       app.get('/keys', (_req, res, next) => {
         keyset.get().then((keys) => { res.set('Cache-Control', 'public, max-age=300').json(keys); }).catch(next);
       });
@@ -140,8 +147,14 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
    * can come back before it lands, and then waits for it.
    */
   const pendingLogins = new Map<string, Promise<unknown>>();
+  /** The launch request being validated (ltijs's validator is given no request). */
+  const launchRequests = new AsyncLocalStorage<{ state?: string; origin?: string }>();
 
-  /** Keeps each login's parameters under its state, so a cookie-blocked launch can restart in a new window. */
+  /**
+   * Keeps each login's parameters under its state, so a cookie-blocked launch can restart in a
+   * new window, with the nonce and the authentication endpoint's origin it sent the browser to,
+   * so a cookie-blocked launch can be bound to the login without its cookie (cookielessLogin).
+   */
   function captureLoginRequest(req: express.Request, res: express.Response, next: express.NextFunction): void {
     const params: Record<string, string> = {};
     for (const key of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id']) {
@@ -153,18 +166,51 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       void sendError(req, res, 400, 'error.loginParams');
       return;
     }
-    const setCookie = res.cookie.bind(res);
-    res.cookie = ((name: string, value: unknown, options: express.CookieOptions) => {
-      if (name.startsWith('state')) {
-        const state = name.slice('state'.length);
-        const write = LoginRequest.create({ state, params, expiresAt: new Date(Date.now() + 10 * 60 * 1000) })
-          .catch((err) => log.warn({ err }, 'login request not kept'))
-          .finally(() => pendingLogins.delete(state));
-        pendingLogins.set(state, write);
+    // ltijs answers a login with a redirect to the platform carrying state and nonce.
+    const redirect = res.redirect.bind(res) as (url: string) => void;
+    res.redirect = ((...args: unknown[]) => {
+      const target = args[args.length - 1];
+      if (typeof target === 'string') {
+        try {
+          const url = new URL(target);
+          const state = url.searchParams.get('state');
+          if (state) {
+            const write = LoginRequest.create({ state, params, nonce: url.searchParams.get('nonce') ?? undefined, authOrigin: url.origin, expiresAt: new Date(Date.now() + 10 * 60 * 1000) })
+              .catch((err) => log.warn({ err }, 'login request not kept'))
+              .finally(() => pendingLogins.delete(state));
+            pendingLogins.set(state, write);
+          }
+        } catch {
+          // Not an absolute URL: not the platform's authentication endpoint.
+        }
       }
-      return setCookie(name, value, options);
-    }) as typeof res.cookie;
+      (redirect as (...a: unknown[]) => void)(...args);
+    }) as typeof res.redirect;
     next();
+  }
+
+  /**
+   * Third-party cookies blocked (Safari; Chrome for more and more people): the state cookie set
+   * at login does not come back with the launch Moodle posts into its iframe. The cookie's job
+   * is to prove that the browser completing the login is the one that started it (no login
+   * CSRF). Without it, the launch is still accepted when all of these hold:
+   * - its state is one this tool issued at a login, unused and under 10 minutes old;
+   * - the id_token's nonce is the nonce that login sent (the token belongs to that login);
+   * - the browser's Origin header names the platform's authentication endpoint, where that login
+   *   sent the browser: the id_token was posted by the platform's own page, not by a page an
+   *   attacker controls (browsers set Origin on every cross-site POST; pages cannot forge it);
+   * and the login record is then used up. Otherwise the "open in a new window" page, as before.
+   */
+  async function cookielessLogin(claims: { nonce?: unknown; iss?: unknown }): Promise<string | undefined> {
+    const request = launchRequests.getStore();
+    if (!request?.state || !request.origin || request.origin === 'null') return undefined;
+    await pendingLogins.get(request.state);
+    const login = await LoginRequest.findOne({ state: request.state }).lean<LoginRequestDoc>();
+    if (!login || login.expiresAt.getTime() < Date.now() || !login.nonce || !login.authOrigin) return undefined;
+    if (claims.nonce !== login.nonce || claims.iss !== login.params.iss || request.origin !== login.authOrigin) return undefined;
+    if ((await LoginRequest.deleteOne({ state: request.state })).deletedCount !== 1) return undefined; // used by a launch at the same moment
+    outcome('launch_without_cookie');
+    return login.params.iss;
   }
 
   async function dynamicRegistration(req: express.Request, res: express.Response): Promise<void> {

@@ -42,10 +42,16 @@ platformMetaSchema.index({ iss: 1, clientId: 1 }, { unique: true });
  * cookie was blocked (third-party cookies off) can offer "open in a new window" with the same
  * login parameters instead of a dead end.
  */
-export interface LoginRequestDoc { state: string; params: Record<string, string>; expiresAt: Date }
+/**
+ * `nonce` and `authOrigin`: what the login sent the browser to (the platform's authentication
+ * endpoint), so a launch whose state cookie was blocked can still be bound to this login.
+ */
+export interface LoginRequestDoc { state: string; params: Record<string, string>; nonce?: string; authOrigin?: string; expiresAt: Date }
 const loginRequestSchema = new Schema<LoginRequestDoc>({
   state: { type: String, required: true },
   params: { type: Schema.Types.Mixed, required: true },
+  nonce: { type: String },
+  authOrigin: { type: String },
   expiresAt: { type: Date, required: true },
 }, { collection: 'cermin_login_requests', autoIndex: false });
 loginRequestSchema.index({ state: 1 }, { unique: true });

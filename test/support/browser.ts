@@ -60,7 +60,7 @@ export class Browser {
   }
 
   /** Follows redirects (like a browser), up to a limit. */
-  async go(url: string, init: { method?: string; form?: Record<string, string | readonly string[]> } = {}): Promise<Page> {
+  async go(url: string, init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {}): Promise<Page> {
     let page = await this.request(url, init);
     for (let hops = 0; hops < 10 && page.status >= 300 && page.status < 400; hops++) {
       const next = new URL(page.headers.get('location') ?? '', page.url).toString();
@@ -69,11 +69,15 @@ export class Browser {
     return page;
   }
 
-  /** Submits the page's auto-posting form (what the one-line script would do). */
+  /**
+   * Submits the page's auto-posting form (what the one-line script would do), with the Origin
+   * header a browser sends on a POST: the origin of the page the form is on.
+   */
   async submitAutoForm(page: Page, overrides: Record<string, string> = {}): Promise<Page> {
     const form = parseAutoPostForm(page.body);
     const action = new URL(form.action, page.url).toString();
-    return this.go(action, { method: form.method.toUpperCase() === 'GET' ? 'GET' : 'POST', form: { ...form.fields, ...overrides } });
+    const post = form.method.toUpperCase() !== 'GET';
+    return this.go(action, { method: post ? 'POST' : 'GET', form: { ...form.fields, ...overrides }, ...(post ? { headers: { Origin: new URL(page.url).origin } } : {}) });
   }
 }
 

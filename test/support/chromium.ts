@@ -9,10 +9,14 @@ export type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
+/** `blockThirdPartyCookies`: as Chrome does by default for more and more users (and Safari and Firefox already do). */
+export function launchChromium(opts: { blockThirdPartyCookies?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      ...(opts.blockThirdPartyCookies ? ['--test-third-party-cookie-phaseout'] : []),
+    ],
   });
 }
 

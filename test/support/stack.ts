@@ -30,7 +30,11 @@ export function testDatabaseUri(name: string): string {
   return `${base}/${name}`;
 }
 
-export async function startStack(env: Record<string, string> = {}, opts: { log?: Logger } = {}): Promise<Stack> {
+/**
+ * `crossSiteDemo`: the demo LMS answers as http://localhost:PORT while Cermin is
+ * http://127.0.0.1:PORT — two sites, so the tool runs in a third-party iframe as it does in Moodle.
+ */
+export async function startStack(env: Record<string, string> = {}, opts: { log?: Logger; crossSiteDemo?: boolean } = {}): Promise<Stack> {
   const port = await freePort();
   const dbName = `cermin_test_${crypto.randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -44,6 +48,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       // Blind re-marking samples by (random) activity id: off unless a test asks, so drafts show predictably.
       REVIEW_BLIND_SHARE: '0',
+      ...(opts.crossSiteDemo ? { DEMO_PUBLIC_URL: `http://localhost:${port}` } : {}),
       ...env,
     },
   });
@@ -57,7 +62,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
     config,
     cermin,
     demo: cermin.demo,
-    demoBase: `${config.publicUrl}/demo`,
+    demoBase: `${config.demo.publicUrl ?? config.publicUrl}/demo`,
     server,
     async close() {
       server.closeAllConnections();

@@ -4,6 +4,9 @@
   var S = document.getElementById('journal-strings');
   if (!S || !window.fetch || !window.Promise) return;
   function t(k) { return S.getAttribute('data-' + k); }
+  // Storage may be refused (Moodle's iframe with third-party cookies blocked): then the queue
+  // lives in this page only, still sent when the connection is back.
+  var memory = {};
   var all = [].slice.call(document.querySelectorAll('form[data-autosave]')).map(setup);
 
   // Queue: one item per participant (read from the ltik: shared computers) and entry.
@@ -11,7 +14,10 @@
     try {
       if (item === undefined) return JSON.parse(localStorage.getItem(s.key));
       if (item) localStorage.setItem(s.key, JSON.stringify(item)); else localStorage.removeItem(s.key);
-    } catch (e) { return null; }
+    } catch (e) {
+      if (item === undefined) return memory[s.key] || null;
+      if (item) memory[s.key] = item; else delete memory[s.key];
+    }
   }
   function keep(s, item, msg) { var old = q(s); if (!old || old.at <= item.at) q(s, item); say(s, msg); }
   function say(s, msg) { if (s.out) s.out.textContent = msg; }
@@ -82,7 +88,11 @@
   function leaving() { all.forEach(function (s) { if (s.ta.value !== s.saved) { q(s, now(s)); save(s, false, true); } }); }
   document.addEventListener('visibilitychange', function () { if (document.visibilityState === 'hidden') leaving(); });
   window.addEventListener('pagehide', leaving);
-  window.addEventListener('online', function () { all.forEach(function (s) { if (q(s)) save(s, true); }); });
+  function retry() { if (navigator.onLine !== false) all.forEach(function (s) { if (q(s) && !s.busy) save(s, true); }); }
+  window.addEventListener('online', retry);
+  // "online" alone is not enough: a phone's signal that comes back weakly often fires none (nor
+  // does it reach a frame of another site in every browser). While a text waits, try every 10 s.
+  setInterval(retry, 10000);
 
   // "Submit for grading": saves first; a text still not on the server holds it (it would be locked out).
   var work = document.querySelector('form[action$="/submit"]');
