@@ -382,3 +382,49 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     expect(ISSUES).toEqual([]);
   });
 });
+
+describe('the participant\'s page on a slow 3G phone, and without JavaScript', () => {
+  test('slow 3G (400 kbit/s, 400 ms), 360×640: usable within 3 s, transferred size under the journal budget', async () => {
+    const { context, page } = await newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
+    await page.goto(`${stack.demoBase}/launch?user=u-p-002&link=${linkId}&client=${clientId}`);
+    const activityUrl = (await frameAt(page, /\/activities\/[\w-]+$/)).url();
+    // The activity page on its own, as the phone opens it from the course (the LMS's own pages are not ours to measure).
+    const phone = await context.newPage();
+    const cdp = await context.newCDPSession(phone);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+    await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
+    const bytes = new Map<string, number>();
+    cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) => bytes.set(e.requestId, e.encodedDataLength));
+    const started = Date.now();
+    await phone.goto(activityUrl, { waitUntil: 'domcontentloaded' });
+    await phone.waitForSelector('form[data-autosave] textarea', { state: 'visible' });
+    const usableMs = Date.now() - started;
+    await phone.waitForLoadState('load');
+    const transferred = [...bytes.values()].reduce((a, b) => a + b, 0);
+    const timing = await phone.evaluate(() => { const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming; return { ttfb: Math.round(n.responseStart), dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
+    // Typing works at once.
+    await phone.fill('form[data-autosave] textarea', 'Ditulis di ponsel dengan sinyal lemah.');
+    console.log(`3G: usable ${usableMs} ms (ttfb ${timing.ttfb}, DOMContentLoaded ${timing.dcl}, load ${timing.load}); ${transferred} bytes in ${bytes.size} responses`);
+    expect(usableMs).toBeLessThan(3000);
+    expect(transferred).toBeLessThan(JOURNAL_BUDGET_BYTES);
+    await phone.screenshot({ path: path.join(SHOTS, 'participant-phone-3g.png') });
+    await context.close();
+  });
+
+  test('without JavaScript: writing, saving and submitting still work', async () => {
+    const { context, page } = await newContext();
+    await page.goto(`${stack.demoBase}/launch?user=u-p-003&link=${linkId}&client=${clientId}`);
+    const activityUrl = (await frameAt(page, /\/activities\/[\w-]+$/)).url(); // carries the ltik: no cookie needed
+    await context.close();
+    const noScript = await newContext({ javaScriptEnabled: false });
+    await noScript.page.goto(activityUrl);
+    await noScript.page.fill('form[data-autosave] textarea', TEXT);
+    await Promise.all([noScript.page.waitForURL(/saved=refleksi/), noScript.page.click('form[data-autosave] button[type=submit]')]);
+    expect(await noScript.page.textContent('body')).toContain('Tersimpan.');
+    expect((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: 'u-p-003' }))?.text).toBe(TEXT);
+    await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('form[action$="/submit"] button')]);
+    expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: 'u-p-003' }))?.status).toBe('submitted');
+    await noScript.context.close();
+  });
+});
