@@ -92,12 +92,6 @@ async function newContext(opts: Parameters<Browser['newContext']>[0] = {}): Prom
   return { context, page };
 }
 
-const toolFrame = (page: Page): Frame => {
-  const frame = page.frame({ name: 'tool' });
-  if (!frame) throw new Error('no tool frame on the LMS page');
-  return frame;
-};
-
 /** Waits until the tool's frame shows a Cermin page whose path matches. */
 async function frameAt(page: Page, pathPattern: RegExp): Promise<Frame> {
   return until(() => {
