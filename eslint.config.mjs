@@ -14,7 +14,7 @@ export default tseslint.config(
   { files: ['src/cli/**', 'bench/**', 'test/**'], rules: { 'no-console': 'off' } },
   {
     files: ['views/static/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', atob: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', TextDecoder: 'readonly', Uint8Array: 'readonly', location: 'readonly' } },
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', atob: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', TextDecoder: 'readonly', Uint8Array: 'readonly', location: 'readonly' } },
   },
   {
     files: ['**/*.js'],

@@ -133,10 +133,9 @@ export class IdTokenValidator {
       refuse('INVALID_JWT_RECEIVED');
     }
     // No state cookie (third-party cookies blocked in Moodle's iframe): the login may still be bound another way.
-    const issuer = stateIssuer ?? await this.deps.cookielessIssuer?.(unverified);
-    if (!issuer) refuse('MISSING_VALIDATION_COOKIE');
-    stateIssuer = issuer;
-    if (typeof unverified.iss !== 'string' || unverified.iss !== stateIssuer) refuse('ISS_CLAIM_DOES_NOT_MATCH');
+    const loginIssuer = stateIssuer ?? await this.deps.cookielessIssuer?.(unverified);
+    if (!loginIssuer) refuse('MISSING_VALIDATION_COOKIE');
+    if (typeof unverified.iss !== 'string' || unverified.iss !== loginIssuer) refuse('ISS_CLAIM_DOES_NOT_MATCH');
     if (header.alg !== 'RS256') refuse('ALG_NOT_RS256');
     if (!header.kid) refuse('KID_NOT_FOUND');
 

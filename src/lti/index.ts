@@ -151,9 +151,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   const launchRequests = new AsyncLocalStorage<{ state?: string; origin?: string }>();
 
   /**
-   * Keeps each login's parameters under its state, so a cookie-blocked launch can restart in a
-   * new window, with the nonce and the authentication endpoint's origin it sent the browser to,
-   * so a cookie-blocked launch can be bound to the login without its cookie (cookielessLogin).
+   * Keeps each login's parameters under its state, with the nonce and the authentication
+   * endpoint's origin it sent the browser to: a launch whose state cookie was blocked is bound
+   * to its login by them (cookielessLogin) or, failing that, restarts in a new window.
    */
   function captureLoginRequest(req: express.Request, res: express.Response, next: express.NextFunction): void {
     const params: Record<string, string> = {};

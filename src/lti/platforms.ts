@@ -94,6 +94,11 @@ export class PlatformRegistry {
     );
   }
 
+  /** Whether a platform with this issuer and client id is registered. */
+  async has(issuer: string, clientId: string): Promise<boolean> {
+    return Boolean(await this.lti.getPlatform(issuer, clientId));
+  }
+
   /** False when the platform had no such deployment. Launches through it are refused from now on. */
   async removeDeployment(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
     return (await Deployment.deleteOne({ iss: issuer, clientId, deploymentId })).deletedCount === 1;

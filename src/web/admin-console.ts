@@ -200,9 +200,13 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
 
   router.post('/person/export', admin, handle(async (req, res) => {
     const body = req.body as unknown;
-    const issuer = validatePersonForm(body) ? await platformOf(res, body.platform) : undefined;
-    if (!validatePersonForm(body) || !issuer) {
-      await refuse(req, res);
+    if (!validatePersonForm(body)) {
+      await refuse(req, res, 'adminConsole.userIdRequired');
+      return;
+    }
+    const issuer = await platformOf(res, body.platform);
+    if (!issuer) {
+      await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
     const data = await deps.personData.exportAll(issuer, body.userId);
@@ -319,11 +323,14 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const [settings, stored] = await Promise.all([deps.retention.settings.get(issuer), deps.retention.settings.stored(issuer)]);
     // The job covers every platform; a platform's admin sees their own platform's lines and those of no platform.
     const counts = extra.report?.counts.filter((c) => !scope.issuer || c.platform === scope.issuer || c.platform === GLOBAL_ISSUER) ?? [];
+    const page = common(res, 'adminConsole.retentionTitle');
     await sendPage(res, status, 'admin-retention', {
-      ...common(res, 'adminConsole.retentionTitle'), keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
+      ...page, keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
       report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
       // The setup session chooses whose settings it edits; '*' is the default of every platform without its own.
       platform: issuer, platforms: scope.issuer ? [] : [GLOBAL_ISSUER, ...await deps.issuers()],
+      // Each of the page's forms acts on the platform in view (the setup session's choice).
+      formFields: scope.issuer ? page.formFields : { ...page.formFields, platform: issuer },
     });
   }
 
@@ -359,9 +366,13 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
 
   router.post('/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
     const body = req.body as unknown;
-    const issuer = validateSessionOnly(body) ? await platformOf(res, body.platform, GLOBAL_ISSUER) : undefined;
-    if (!issuer) {
+    if (!validateSessionOnly(body)) {
       await refuse(req, res);
+      return;
+    }
+    const issuer = await platformOf(res, body.platform, GLOBAL_ISSUER);
+    if (!issuer) {
+      await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
     const dryRun = req.params.mode === 'dry-run';

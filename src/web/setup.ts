@@ -141,13 +141,13 @@ export function setupRouter(deps: SetupDeps): express.Router {
     res.cookie(COOKIE, `${exp}.${mac(`session:${exp}`)}`, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, maxAge: SESSION_MS, path: '/setup' });
     res.redirect(303, '/setup'); // drop the token from the address bar and history
   }), handle(async (_req, res) => {
-    await adminPage(res, 200, await currentProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai));
   }));
 
-  async function adminPage(res: express.Response, status: number, aiProvider: AiProviderView, notice?: string): Promise<void> {
+  async function adminPage(res: express.Response, aiProvider: AiProviderView, notice?: string): Promise<void> {
     const { locale, csrf } = sessionOfRes(res);
     const t = translator(locale);
-    await sendPage(res, status, 'admin', {
+    await sendPage(res, 200, 'admin', {
       locale, title: t('setup.title'), urls: deps.urls, platforms: await deps.registry.list(), csrf, notice,
       aiProvider, aiTestAction: '/setup/ai-test#ai-provider-h', aiProviderAction: '/setup/ai-provider#ai-provider-h',
       consoleBase: '/setup/console', link: (path: string) => path,
@@ -165,11 +165,11 @@ export function setupRouter(deps: SetupDeps): express.Router {
       return;
     }
     await log(applied.action, applied.detail);
-    await adminPage(res, 200, await currentProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai));
   }));
 
   router.post('/ai-test', requireSession, handle(async (_req, res) => {
-    await adminPage(res, 200, await testedProviderView(deps.ai, translator(sessionOfRes(res).locale)));
+    await adminPage(res, await testedProviderView(deps.ai, translator(sessionOfRes(res).locale)));
   }));
 
   router.post('/platforms', requireSession, handle(async (req, res) => {
@@ -198,8 +198,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
       await sendError(req, res, 400, 'error.badRequest', { locale });
       return;
     }
-    const known = (await deps.registry.list()).some((p) => p.issuer === body.issuer && p.clientId === body.clientId);
-    if (!known) {
+    if (!(await deps.registry.has(body.issuer, body.clientId))) {
       await sendError(req, res, 404, 'setup.noPlatform', { locale });
       return;
     }
@@ -207,7 +206,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
       ? (await deps.registry.addDeployment(body.issuer, body.clientId, body.deploymentId), true)
       : await deps.registry.removeDeployment(body.issuer, body.clientId, body.deploymentId);
     if (changed) await log(`deployment.${body.action}`, { issuer: body.issuer, clientId: body.clientId, deploymentId: body.deploymentId });
-    await adminPage(res, 200, await currentProviderView(deps.ai), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
+    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
   }));
 
   router.post('/platforms/active', requireSession, handle(async (req, res) => {
@@ -222,7 +221,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
       return;
     }
     await log(body.active === 'yes' ? 'platform.activate' : 'platform.deactivate', { issuer: body.issuer, clientId: body.clientId });
-    await adminPage(res, 200, await currentProviderView(deps.ai), translator(locale)(body.active === 'yes' ? 'setup.activated' : 'setup.deactivated'));
+    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(body.active === 'yes' ? 'setup.activated' : 'setup.deactivated'));
   }));
 
   router.use('/console', adminConsoleRoutes(deps.console, setupAccess));

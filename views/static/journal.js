@@ -91,8 +91,17 @@
   function retry() { if (navigator.onLine !== false) all.forEach(function (s) { if (q(s) && !s.busy) save(s, true); }); }
   window.addEventListener('online', retry);
   // "online" alone is not enough: a phone's signal that comes back weakly often fires none (nor
-  // does it reach a frame of another site in every browser). While a text waits, try every 10 s.
-  setInterval(retry, 10000);
+  // does it reach a frame of another site in every browser). While a text waits, try again after
+  // 10 s, then less often (up to every 2 minutes) so a lasting refusal is not asked every 10 s.
+  var wait = 10000;
+  (function tick() {
+    setTimeout(function () {
+      var waiting = all.some(function (s) { return q(s); });
+      if (waiting) retry();
+      wait = waiting ? Math.min(wait * 2, 120000) : 10000;
+      tick();
+    }, wait);
+  })();
 
   // "Submit for grading": saves first; a text still not on the server holds it (it would be locked out).
   var work = document.querySelector('form[action$="/submit"]');
