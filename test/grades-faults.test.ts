@@ -105,7 +105,9 @@ test('killed after the platform stored the score: the next instance resends it, 
   expect(record.history.at(-1)).toMatchObject({ outcome: 'sent', detail: 'already-at-platform' });
   expect(grades('u-p-001')).toHaveLength(1);
   expect(grades('u-p-001')[0].scoreGiven).toBe(100);
-  expect(await OutboxItem.countDocuments({ activityId, userId: 'u-p-001' })).toBe(0);
+  // The worker writes the record before it clears the queued item (a crash between the two only
+  // resends, which the platform answers 409): wait for the clearing rather than race it.
+  await until(async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-001' })) === 0 || null, 'the queued item to be cleared', 10_000);
   for (const child of running) await kill(child);
 }, 150_000);
 
@@ -127,6 +129,7 @@ test('killed before the platform stored it: the next instance delivers it, once'
   }, 'the delivery record', 10_000);
   expect(record.history.at(-1)?.outcome).toBe('sent');
   expect(grades('u-p-002')).toHaveLength(1);
+  await until(async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-002' })) === 0 || null, 'the queued item to be cleared', 10_000);
   for (const child of running) await kill(child);
 }, 150_000);
 
