@@ -26,7 +26,7 @@ import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './
 import { AiSettingsStore } from './ai/ai-settings';
 import { ProviderSource } from './ai/provider-source';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
-import { RetentionJob, RetentionSettingsStore } from './privacy/retention';
+import { DEFAULT_RETENTION, RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
 import { REDACTION_KINDS } from './ai/redaction';
 import type { QuestionBank } from './ai/offline/engine';
@@ -113,7 +113,7 @@ interface AppServices {
   blindShare: number;
   bank: QuestionBank;
   sessionHours: number;
-  transparency: () => Promise<TransparencyDeps>;
+  transparency: (issuer: string) => Promise<TransparencyDeps>;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -189,7 +189,7 @@ function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedde
 }
 
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
-function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, log: Logger) {
+function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, retention: RetentionSettingsStore, log: Logger) {
   const a = config.ai;
   // Embeddings (suggested reading) use the provider the environment configured; chat goes to the provider in force (below).
   const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
@@ -211,14 +211,13 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
   // The consent text: config/consent.json, or a newer version an admin published in the console.
   const consentTexts = new ConsentTextStore(loadConsentText());
-  const consentFacts = async () => {
-    const p = await providers.current();
-    return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays };
+  // What the text names, for the person's platform: the days are that platform's retention setting,
+  // the one the purge follows. The address is not shown but counts: another server is another recipient.
+  const consentFacts = async (issuer: string) => {
+    const [p, kept] = await Promise.all([providers.current(), retention.get(issuer)]);
+    return { provider: p.name, model: p.model, retentionDays: kept.aiConversationDays, baseUrl: p.baseUrl };
   };
-  const consent = new ConsentService(consentTexts, async () => {
-    const p = await providers.current();
-    return { provider: p.name, model: p.model, retentionDays: a.rawTextRetentionDays, baseUrl: p.baseUrl };
-  });
+  const consent = new ConsentService(consentTexts, consentFacts);
   // Names to redact, per course, from its roster (those who launched when there is no NRPS); kept 5 minutes.
   const matchers = new Map<string, { at: number; matcher: NameMatcher }>();
   const namesOf = async (courseKey: string): Promise<NameMatcher> => {
@@ -276,14 +275,16 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
-  const ai = createAiCoaching(config, roster, courses, log);
+  // Retention: per-platform settings (AI conversations default to AI_RAW_TEXT_RETENTION_DAYS), one
+  // purge job (leased: one instance at a time); main.ts schedules it. The consent text and the
+  // transparency page name the same days the purge follows.
+  const retentionSettings = new RetentionSettingsStore(undefined, { ...DEFAULT_RETENTION, aiConversationDays: config.ai.rawTextRetentionDays });
+  const ai = createAiCoaching(config, roster, courses, retentionSettings, log);
   // Every feature's record of a person, for their download and erasure (each feature's privacy.ts).
   const personData = new PersonDataService({
     providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
     pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
   });
-  // Retention: per-platform settings, one purge job (leased: one instance at a time); main.ts schedules it.
-  const retentionSettings = new RetentionSettingsStore();
   const retention = { settings: retentionSettings, job: new RetentionJob({ policy: retentionSettings }) };
   const aiRouter = aiRoutes({
     coaching, ai: ai.coaching, consent: ai.consent,
@@ -294,11 +295,11 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     issuers: async () => [...new Set((await lti.registry.list()).map((p) => p.issuer))].sort(),
   };
   lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, console: consoleDeps, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, sessionHours: config.lti.sessionHours,
-    transparency: async () => {
-      const p = await ai.admin.source.current();
+    transparency: async (issuer: string) => {
+      const [p, kept] = await Promise.all([ai.admin.source.current(), retentionSettings.get(issuer)]);
       return {
         providerName: p.name, model: p.model, providerConfigured: Boolean(p.provider), redacts: [...REDACTION_KINDS],
-        retentionDays: config.ai.rawTextRetentionDays, keepRawText: config.ai.keepRawText,
+        retentionDays: kept.aiConversationDays, keepRawText: config.ai.keepRawText,
       };
     },
     lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));

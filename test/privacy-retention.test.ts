@@ -218,6 +218,13 @@ describe('settings', () => {
     expect(await store.get(issuer)).toEqual(DEFAULT_RETENTION);
   });
 
+  test('the defaults given at start-up (AI conversation days from the configuration) apply where no admin saved any; bad defaults refused', async () => {
+    const configured = new RetentionSettingsStore(() => NOW, { ...DEFAULT_RETENTION, aiConversationDays: 30 });
+    expect(await configured.get(C)).toEqual({ ...DEFAULT_RETENTION, aiConversationDays: 30 });
+    expect(await configured.get(A)).toEqual(SETTINGS_A);
+    expect(() => new RetentionSettingsStore(() => NOW, { ...DEFAULT_RETENTION, aiConversationDays: 0 })).toThrow(RetentionSettingsError);
+  });
+
   test('a platform has its own settings, who saved them and when; one without any has the defaults', async () => {
     expect(await store.get(A)).toEqual(SETTINGS_A);
     expect(await store.settingsFor(B)).toEqual(SETTINGS_B);

@@ -6,8 +6,10 @@
  * consent page (coming back here) and to "Data saya".
  */
 import fs from 'node:fs';
+import mongoose from 'mongoose';
 import path from 'node:path';
 import { REDACTION_KINDS } from '../src/ai/redaction';
+import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retention';
 import { transparencyFacts, type TransparencyDeps } from '../src/privacy/transparency';
 import { hasMessage, translator } from '../src/web/i18n';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
@@ -60,9 +62,10 @@ describe('transparencyFacts (pure)', () => {
 
   test('retention: counts always; the text only when the admin keeps it, for at most N days', () => {
     const off = transparencyFacts(configured, 'id');
-    expect(off.keeps.map((k) => k.key)).toEqual(['transparency.keep.counts', 'transparency.keep.textOff', 'transparency.keep.journal']);
+    expect(off.keeps.map((k) => k.key)).toEqual(['transparency.keep.counts', 'transparency.keep.textOff', 'transparency.keep.answers', 'transparency.keep.journal']);
     const on = transparencyFacts({ ...configured, keepRawText: true, retentionDays: 45 }, 'id');
     expect(on.keeps[1]).toMatchObject({ key: 'transparency.keep.textOn', vars: { days: 45 } });
+    expect(on.keeps[2]).toMatchObject({ key: 'transparency.keep.answers', vars: { days: 45 } });
   });
 
   test('each line\'s text is its key translated, in the language asked for', () => {
@@ -177,6 +180,32 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     const coach = await aboutOf('u-coach-1');
     expect(coach.page.status).toBe(200);
     expect(coach.page.body.match(/<h1[\s>]/g)).toHaveLength(1);
+  });
+
+  test('the days named are the platform\'s own retention setting, the one the purge follows; changing it asks consent again', async () => {
+    const keepSection = (body: string) => /<section aria-labelledby="tr-keep-h">([\s\S]*?)<\/section>/.exec(body)?.[1] ?? '';
+    const { browser, base, ltik } = await aboutOf('u-p-005');
+    const consentUrl = `${stack.baseUrl}${base}/ai/consent?ltik=${encodeURIComponent(ltik)}`;
+    const accepted = await browser.go(`${stack.baseUrl}${base}/ai/consent`, { form: { ltik, choice: 'accept', back: '' } });
+    expect(accepted.status).toBeLessThan(400);
+    const before = await browser.go(consentUrl);
+    expect(before.body).toContain('21 hari');
+    expect(before.body).toContain('name="choice" value="withdraw"');
+    // The platform's admin keeps AI conversations 60 days (what the console's retention form saves).
+    const settings = new RetentionSettingsStore();
+    try {
+      await settings.set(stack.demo.issuer, { ...DEFAULT_RETENTION, aiConversationDays: 60 }, 'admin-test');
+      const about = await browser.go(`${stack.baseUrl}${base}/ai/about?ltik=${encodeURIComponent(ltik)}`);
+      expect(keepSection(about.body)).toMatch(/\b60 hari\b/);
+      expect(keepSection(about.body)).not.toMatch(/\b21\b/);
+      const after = await browser.go(consentUrl);
+      expect(after.body).toContain('60 hari');
+      expect(after.body).not.toContain('21 hari');
+      // Agreed to 21 days is not agreed to 60: the question is asked again.
+      expect(after.body).toContain('name="choice" value="accept"');
+    } finally {
+      await mongoose.connection.db?.collection('privacy_retention_settings').deleteMany({ updatedBy: 'admin-test' });
+    }
   });
 
   test('no ltik: refused; an ltik of this course on another course\'s address: refused', async () => {

@@ -24,7 +24,8 @@ export interface AiRoutesDeps {
   ai: AiCoaching;
   consent: ConsentService;
   /** What the consent text names, as it stands now (the provider may be switched by an admin). */
-  facts(): Promise<{ provider: string; model: string; retentionDays: number }>;
+  /** What the consent text names, for this platform (its AI conversation retention is its own). */
+  facts(issuer: string): Promise<{ provider: string; model: string; retentionDays: number }>;
   log: Logger;
 }
 
@@ -93,7 +94,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const given = await deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id);
     await sendPage(res, 200, 'consent', {
       locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: res.locals.ltik as string,
-      text: renderConsent(await deps.consent.text(), ctx.locale, await deps.facts()), given, status,
+      text: renderConsent(await deps.consent.text(), ctx.locale, await deps.facts(ctx.platform.issuer)), given, status,
       action: `${coursePath(ctx.courseKey)}/ai/consent`, back: safeBack(ctx.courseKey, req.query.back) ?? '',
       link: (path: string) => withLtik(path, res.locals.ltik as string),
     });

@@ -61,7 +61,7 @@ export const configSchema = {
         breakerFailures: { type: 'integer', minimum: 1 },
         breakerCooldownSeconds: { type: 'integer', minimum: 1 },
         keepRawText: { type: 'boolean' },
-        rawTextRetentionDays: { type: 'integer', minimum: 1 },
+        rawTextRetentionDays: { type: 'integer', minimum: 1, maximum: 36500 },
       },
     },
     demo: {

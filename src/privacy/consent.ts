@@ -124,18 +124,19 @@ export class ConsentService {
   /**
    * `facts` are what the text names (provider, model, retention): agreeing to send text to one
    * provider is not agreeing to another, so a change of any of them asks again, as a new text does.
-   * Given as a function, they are read at each question (an admin may switch the provider).
+   * Given as a function, they are read at each question, for the person's platform (an admin may
+   * switch the provider, and each platform's admin sets how long its AI conversations are kept).
    */
-  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | (() => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | ((issuer: string) => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
 
   /** The text in force (a store's newest version, or the fixed text given). */
   async text(): Promise<ConsentText> {
     return this.source instanceof ConsentTextStore ? this.source.current() : this.source;
   }
 
-  /** The text in force and its hash with the facts it names (read once per question). */
-  private async current(): Promise<{ version: number; hash: string }> {
-    const [text, facts] = await Promise.all([this.text(), typeof this.facts === 'function' ? this.facts() : this.facts]);
+  /** The text in force and its hash with the facts it names for this platform (read once per question). */
+  private async current(issuer: string): Promise<{ version: number; hash: string }> {
+    const [text, facts] = await Promise.all([this.text(), typeof this.facts === 'function' ? this.facts(issuer) : this.facts]);
     return { version: text.version, hash: crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16) };
   }
 
@@ -145,7 +146,7 @@ export class ConsentService {
    * text, provider or model changed; declining is an answer).
    */
   async state(issuer: string, userId: string): Promise<{ given: boolean; mustAsk: boolean }> {
-    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>(), this.current()]);
+    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>(), this.current(issuer)]);
     const answered = Boolean(doc && doc.textHash === now.hash);
     return { given: answered && Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === now.version), mustAsk: !answered };
   }
@@ -177,7 +178,7 @@ export class ConsentService {
   private async change(issuer: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
     const consentId = idOf('ac', issuer, userId);
     const at = this.now();
-    const { hash: textHash, version } = await this.current();
+    const { hash: textHash, version } = await this.current(issuer);
     // The event first: what the person did is kept even if the summary write fails.
     await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version, at, textHash });
     await putById(Consent, consentId, action === 'given'

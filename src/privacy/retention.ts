@@ -6,7 +6,8 @@
  *
  * Settings: one record per platform issuer in `privacy_retention_settings`, plus an optional
  * global record (issuer `'*'`). A platform without its own record follows the global record, and
- * without that DEFAULT_RETENTION. Records that name no course (a person's daily AI usage counter,
+ * without that the defaults (DEFAULT_RETENTION; the AI conversation days come from the start-up
+ * configuration, AI_RAW_TEXT_RETENTION_DAYS). Records that name no course (a person's daily AI usage counter,
  * participants' query vectors, the erasure log) cannot be tied to a platform, so the global
  * settings govern them; so do records of a course Cermin no longer knows (not in lti_courses), so
  * nothing escapes retention by losing its course.
@@ -121,24 +122,32 @@ const settingsIdOf = (issuer: string) => idOf('rts', issuer);
 
 /** Retention settings per platform in the database, read and written by `_id` only. */
 export class RetentionSettingsStore implements RetentionPolicySource {
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  /**
+   * `defaults`: what is in force where no admin saved settings (DEFAULT_RETENTION, with the AI
+   * conversation days of the start-up configuration in production), checked here so that a bad
+   * default fails at start-up rather than at the first purge.
+   */
+  constructor(private readonly now: () => Date = () => new Date(), private readonly defaults: Readonly<RetentionSettings> = DEFAULT_RETENTION) {
+    const checked = checkRetentionSettings({ ...defaults });
+    if ('problems' in checked) throw new RetentionSettingsError(checked.problems);
+  }
 
   /** The platform's own record, if its admin saved one (for the admin page: own or inherited). */
   async stored(issuer: string): Promise<RetentionSettingsDoc | null> {
     return RetentionSettingsRecord.findById(settingsIdOf(issuer)).lean<RetentionSettingsDoc>();
   }
 
-  /** The settings in force: the platform's own, else the global record's, else DEFAULT_RETENTION. */
+  /** The settings in force: the platform's own, else the global record's, else the defaults. */
   async get(issuer: string): Promise<RetentionSettings> {
     const layers = issuer === GLOBAL_ISSUER ? [GLOBAL_ISSUER] : [issuer, GLOBAL_ISSUER];
     for (const layer of layers) {
       const doc = await this.stored(layer);
       // A record saved before a setting existed lacks it: the default fills the gap. A record that
       // fails the schema (edited by hand) is passed over rather than trusted with deletions.
-      const merged: unknown = doc ? { ...DEFAULT_RETENTION, ...doc.settings } : undefined;
+      const merged: unknown = doc ? { ...this.defaults, ...doc.settings } : undefined;
       if (merged && validateRetentionSettings(merged)) return merged;
     }
-    return { ...DEFAULT_RETENTION };
+    return { ...this.defaults };
   }
 
   settingsFor(issuer: string): Promise<RetentionSettings> {

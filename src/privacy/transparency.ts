@@ -88,6 +88,8 @@ export function transparencyFacts(deps: TransparencyDeps, locale: Locale): Trans
     keeps: [
       line('transparency.keep.counts'),
       deps.keepRawText ? line('transparency.keep.textOn', { days }) : line('transparency.keep.textOff', { days }),
+      // The same setting removes the answers shown on the journal (coaching_ai_turns): said, not implied.
+      line('transparency.keep.answers', { days }),
       line('transparency.keep.journal'),
     ],
     ask: [line('transparency.ask.coach'), line('transparency.ask.admin')],
@@ -95,7 +97,7 @@ export function transparencyFacts(deps: TransparencyDeps, locale: Locale): Trans
 }
 
 /** GET /ai/about inside a course (any launched user): the page. */
-export function transparencyRoutes(deps: TransparencyDeps | (() => Promise<TransparencyDeps>)): express.Router {
+export function transparencyRoutes(deps: TransparencyDeps | ((issuer: string) => Promise<TransparencyDeps>)): express.Router {
   const router = express.Router({ mergeParams: true });
   router.get('/ai/about', handle(async (_req, res) => {
     const ctx = launchOf(res);
@@ -103,7 +105,8 @@ export function transparencyRoutes(deps: TransparencyDeps | (() => Promise<Trans
     const base = coursePath(ctx.courseKey);
     await sendPage(res, 200, 'transparency', {
       locale: ctx.locale, title: translator(ctx.locale)('transparency.title'), ctx, ltik,
-      facts: transparencyFacts(typeof deps === 'function' ? await deps() : deps, ctx.locale),
+      // The facts of the person's own platform (its admin sets how long AI conversations are kept).
+      facts: transparencyFacts(typeof deps === 'function' ? await deps(ctx.platform.issuer) : deps, ctx.locale),
       // The consent page brings the person back here after they choose.
       consentUrl: withLtik(`${base}/ai/consent`, ltik, { back: `${base}/ai/about` }),
       privacyUrl: withLtik(`${base}/privacy`, ltik),
