@@ -13,13 +13,15 @@
  * critical violation), no script error, no CSP violation. Then the participant's page on an
  * emulated slow 3G phone (time to usable, bytes transferred; by DevTools and through a slow link at
  * the socket) and with JavaScript off. Screenshots
- * of the main pages go to docs/screenshots/ (linked from the README).
+ * of the main pages go to docs/screenshots/ (linked from the README) when a page looks different
+ * from the one there (SCREENSHOTS=all: every one).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { launchChromium, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { writeScreenshot } from './support/png';
 import { startSlowLink } from './support/slow-link';
 import { startStack, type Stack } from './support/stack';
 import { BEBAS_DRAFT_CRITERIA } from './support/coaching';
@@ -139,7 +141,7 @@ async function screenshot(context: BrowserContext, url: string, name: string, vi
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await page.goto(url);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  writeScreenshot(path.join(SHOTS, `${name}.png`), await page.screenshot({ fullPage: true }));
   await page.close();
 }
 
@@ -186,7 +188,7 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await axe(page, 'setup', 'id');
     await page.goto(`${stack.baseUrl}/setup?lang=en`);
     await axe(page, 'setup', 'en');
-    await page.screenshot({ path: path.join(SHOTS, 'admin-setup.png'), fullPage: true });
+    writeScreenshot(path.join(SHOTS, 'admin-setup.png'), await page.screenshot({ fullPage: true }));
 
     const before = stack.demo.registrations.length;
     await page.goto(stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
@@ -366,7 +368,7 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     // The LMS's gradebook page shows it.
     await page.goto(`${stack.demoBase}/gradebook`);
     expect(await page.textContent('body')).toContain(`${score} / 100`);
-    await page.screenshot({ path: path.join(SHOTS, 'lms-gradebook.png'), fullPage: true });
+    writeScreenshot(path.join(SHOTS, 'lms-gradebook.png'), await page.screenshot({ fullPage: true }));
     await context.close();
   });
 
@@ -409,7 +411,7 @@ describe('the participant\'s page on a slow 3G phone, and without JavaScript', (
     console.log(`3G (DevTools): usable ${emulated.usableMs} ms (ttfb ${emulated.timing.ttfb}, DOMContentLoaded ${emulated.timing.dcl}, load ${emulated.timing.load}); ${emulated.transferred} bytes in ${emulated.responses} responses`);
     expect(emulated.usableMs).toBeLessThan(3000);
     expect(emulated.transferred).toBeLessThan(JOURNAL_BUDGET_BYTES);
-    await emulated.phone.screenshot({ path: path.join(SHOTS, 'participant-phone-3g.png') });
+    writeScreenshot(path.join(SHOTS, 'participant-phone-3g.png'), await emulated.phone.screenshot());
     // 2. Through a slow link at the socket (the same profile, handshakes and the document included):
     //    the page's own links are relative, so it works through the link's address as it does directly.
     const link = await startSlowLink({ host: '127.0.0.1', port: Number(new URL(stack.baseUrl).port) }, { rttMs: SLOW_3G.latency, kbitPerSec: 400 });
