@@ -215,8 +215,8 @@ describe('fairness on the seeded set', () => {
     //   final: (2 × 60 + 5 × 75 + 5 × 70 + 78 + 70 + 50 + 60 + 55)/17 = 1158/17 = 68.1; delta 138/17 = 8.1;
     //   unchanged 3 of 14 sighted = 21.4 %.
     expect(fairness(FACTS, 'cohort')).toEqual([
-      { key: 'Angkatan I', label: 'Angkatan I', n: 23, participants: 20, withheld: false, suggested: 75.7, final: 79.3, delta: 3.7, unchangedShare: 82.6 },
-      { key: 'Angkatan II', label: 'Angkatan II', n: 17, participants: 17, withheld: false, suggested: 60, final: 68.1, delta: 8.1, unchangedShare: 21.4 },
+      { key: 'Angkatan I', label: 'Angkatan I', n: 23, participants: 20, scored: 23, withheld: false, suggested: 75.7, final: 79.3, delta: 3.7, unchangedShare: 82.6 },
+      { key: 'Angkatan II', label: 'Angkatan II', n: 17, participants: 17, scored: 17, withheld: false, suggested: 60, final: 68.1, delta: 8.1, unchangedShare: 21.4 },
     ]);
   });
 
@@ -224,31 +224,39 @@ describe('fairness on the seeded set', () => {
     // act-1: 20 facts, suggested 1590/20 = 79.5, final 80, delta 0.5, unchanged 95 %.
     // act-2: a01..a03 (3 < 5 participants): means withheld. act-3: as Angkatan II above.
     expect(fairness(FACTS, 'activity')).toEqual([
-      { key: 'act-2', label: 'Jurnal Habituasi', n: 3, participants: 3, withheld: true },
-      { key: 'act-1', label: 'Rancangan Aktualisasi', n: 20, participants: 20, withheld: false, suggested: 79.5, final: 80, delta: 0.5, unchangedShare: 95 },
-      { key: 'act-3', label: 'Rancangan Aktualisasi', n: 17, participants: 17, withheld: false, suggested: 60, final: 68.1, delta: 8.1, unchangedShare: 21.4 },
+      { key: 'act-2', label: 'Jurnal Habituasi', n: 3, participants: 3, scored: 3, withheld: true },
+      { key: 'act-1', label: 'Rancangan Aktualisasi', n: 20, participants: 20, scored: 20, withheld: false, suggested: 79.5, final: 80, delta: 0.5, unchangedShare: 95 },
+      { key: 'act-3', label: 'Rancangan Aktualisasi', n: 17, participants: 17, scored: 17, withheld: false, suggested: 60, final: 68.1, delta: 8.1, unchangedShare: 21.4 },
     ]);
   });
 
-  test('by engine: AI against offline (too few offline drafts with a score to show)', () => {
+  test('by engine: AI against offline; the offline row shows the final scores of the work it drafted', () => {
     // AI: 20 + 17 = 37 facts and participants; suggested (1590 + 1020)/37 = 70.5; final (1600 + 1158)/37 = 74.5;
-    // delta 148/37 = 4.0; unchanged (19 + 3)/(20 + 14) = 64.7 %. Offline: a01..a03, withheld.
+    // delta 148/37 = 4.0; unchanged (19 + 3)/(20 + 14) = 64.7 %.
+    // Offline: a01..a05 (act-2), 5 participants: final 7.5/10 = 75 %; sighted, none unchanged: 0 %.
+    // Only a01..a03 carry a suggestion: 3 < 5 participants, so its mean and the delta are withheld.
     expect(fairness(FACTS, 'engine')).toEqual([
-      { key: 'ai', label: 'ai', n: 37, participants: 37, withheld: false, suggested: 70.5, final: 74.5, delta: 4, unchangedShare: 64.7 },
-      { key: 'offline', label: 'offline', n: 3, participants: 3, withheld: true },
+      { key: 'ai', label: 'ai', n: 37, participants: 37, scored: 37, withheld: false, suggested: 70.5, final: 74.5, delta: 4, unchangedShare: 64.7 },
+      { key: 'offline', label: 'offline', n: 5, participants: 5, scored: 3, withheld: false, final: 75, unchangedShare: 0 },
     ]);
+    expect(Object.keys(fairness(FACTS, 'engine')[1])).not.toContain('suggested');
+    // With minGroup 3 the three suggestions count: 50 %, and the same three finals 75 %: delta 25.
+    expect(fairness(FACTS, 'engine', { minGroup: 3 })[1]).toEqual(
+      { key: 'offline', label: 'offline', n: 5, participants: 5, scored: 3, withheld: false, suggested: 50, final: 75, delta: 25, unchangedShare: 0 },
+    );
   });
 
   test('minGroup is a setting: 3 is enough when the admin says so', () => {
     // act-2: suggested 50, final 75, delta 25; sighted offline drafts, none unchanged.
     expect(fairness(FACTS, 'activity', { minGroup: 3 })[0]).toEqual(
-      { key: 'act-2', label: 'Jurnal Habituasi', n: 3, participants: 3, withheld: false, suggested: 50, final: 75, delta: 25, unchangedShare: 0 },
+      { key: 'act-2', label: 'Jurnal Habituasi', n: 3, participants: 3, scored: 3, withheld: false, suggested: 50, final: 75, delta: 25, unchangedShare: 0 },
     );
   });
 
   test('a withheld group leaks no mean at all', () => {
-    const withheld = fairness(FACTS, 'engine').find((r) => r.key === 'offline')!;
-    expect(Object.keys(withheld).sort()).toEqual(['key', 'label', 'n', 'participants', 'withheld']);
+    const withheld = fairness(FACTS, 'activity').find((r) => r.key === 'act-2')!;
+    expect(withheld.withheld).toBe(true);
+    expect(Object.keys(withheld).sort()).toEqual(['key', 'label', 'n', 'participants', 'scored', 'withheld']);
   });
 });
 
@@ -342,7 +350,7 @@ describe('edges', () => {
     expect(row).toMatchObject({ decisions: 1, skipped: 7, drafts: { drafts: 1, acceptedUnchanged: 1, drift: 0 } });
     expectAllFinite(row);
     expect(fairness([good, ...bad], 'cohort')).toEqual([
-      { key: 'Angkatan I', label: 'Angkatan I', n: 1, participants: 1, withheld: true },
+      { key: 'Angkatan I', label: 'Angkatan I', n: 1, participants: 1, scored: 1, withheld: true },
     ]);
     expectAllFinite(blindFigures(bad));
   });

@@ -86,3 +86,27 @@ test('participants cannot open the monitor', async () => {
   const p = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-002', { link: linkId });
   expect((await new Browser().go(`${stack.baseUrl}${courseBaseOf(p)}/monitor?ltik=${encodeURIComponent(ltikOf(p))}`)).status).toBe(403);
 });
+
+test('the fairness view by engine shows the offline engine\'s row: final scores of the work it drafted, no suggestion', async () => {
+  const ltik = ltikOf(coachPage);
+  // Five participants without AI consent: the coach marks blind, then the draft (offline) is revealed and a sighted mark taken.
+  for (const userId of ['u-p-003', 'u-p-004', 'u-p-005', 'u-p-006', 'u-p-007']) {
+    await writeAndSubmit(stack, userId, linkId, { refleksi: TEXT });
+    const blind = await coach.go(`${reviewUrl(userId)}/finalize`, { form: { ltik, revision: '0', ...levels, comment: 'Rencana Anda konkret.', release: 'held' } });
+    expect(blind.status).toBe(200);
+    const drafted = await coach.go(`${reviewUrl(userId)}/draft`, { form: { ltik } });
+    expect(drafted.status).toBe(200);
+    const sighted = await coach.go(`${reviewUrl(userId)}/finalize`, { form: { ltik, revision: '1', ...levels, comment: 'Rencana Anda konkret.', release: 'held' } });
+    expect(sighted.status).toBe(200);
+  }
+  const drafts = await mongoose.connection.db?.collection('coaching_review_decisions').find({ userId: { $in: ['u-p-003', 'u-p-007'] }, 'decision.revision': 2 }).toArray();
+  expect(drafts?.map((d) => d.decision.draft?.engine)).toEqual(['offline', 'offline']);
+  const monitor = await coach.go(`${stack.baseUrl}${courseBaseOf(coachPage)}/monitor?ltik=${encodeURIComponent(ltik)}`);
+  const engineTable = /<caption>AI dibanding mesin luring<\/caption>([\s\S]*?)<\/table>/.exec(monitor.body)?.[1] ?? '';
+  const offlineRow = /<th scope="row">Mesin luring<\/th>(.*?)<\/tr>/.exec(engineTable)?.[1] ?? '';
+  // Ten decisions (blind and sighted) of five participants; levels 1, 2, 2 give the same final score to all.
+  expect(offlineRow).toMatch(/^<td>10<\/td>/);
+  expect(offlineRow).toContain('tidak menyarankan nilai');
+  expect(offlineRow).toMatch(/<td>\d+(,\d)? %<\/td>/);
+  expect(offlineRow).not.toContain('kurang dari 5 peserta');
+});

@@ -132,23 +132,29 @@ export interface CohortFigures extends ReviewFigures {
 
 export type FairnessBy = 'cohort' | 'activity' | 'engine';
 
-/** One group of the fairness view: facts whose draft suggested a complete score (sighted or revealed after a blind mark). */
+/**
+ * One group of the fairness view. By cohort or activity: the facts whose draft suggested a complete
+ * score (sighted or revealed after a blind mark). By engine: every drafted fact, as the offline
+ * engine suggests no levels: its row still shows the final scores of the work it drafted.
+ */
 export interface FairnessRow {
   /** The cohort label, the activity id, or the engine. */
   key: string;
   /** What to show: the cohort, the activity's latest title (its id when none), the engine. */
   label: string;
-  /** Decisions in the group with a suggested score. */
+  /** Decisions in the group. */
   n: number;
   /** Distinct participants among them. */
   participants: number;
+  /** Decisions among them whose draft suggested a score (all of them, but by engine). */
+  scored: number;
   /** Fewer than `minGroup` participants: the means below are withheld (undefined). */
   withheld: boolean;
-  /** Mean suggested score, in % of the maximum. */
+  /** Mean suggested score, in % of the maximum; also withheld (undefined) when fewer than `minGroup` participants had one. */
   suggested?: number;
   /** Mean final score, in % of the maximum. */
   final?: number;
-  /** Mean (final − suggested), in points of %: below 0, the engine suggested more than coaches gave (kinder than the coaches); above 0, harsher. */
+  /** Mean (final − suggested) over the decisions with a suggestion, in points of %: below 0, the engine suggested more than coaches gave (kinder than the coaches); above 0, harsher. */
   delta?: number;
   /** Share of the group's sighted drafts accepted unchanged, in %: a delta near 0 means little where this is high. */
   unchangedShare?: number;
@@ -348,32 +354,39 @@ export function cohortFigures(facts: readonly DecisionFact[], opts?: Partial<Mon
 /**
  * Suggested against final scores per cohort, activity or engine. Counts every fact whose draft
  * suggested a complete score, sighted or revealed after a blind mark (blind ones are the
- * fairest evidence, as the coach's mark did not lean on the draft). A group with fewer than
- * `minGroup` distinct participants shows its size but not its means: a mean of two people's
- * scores is nearly their scores, and too noisy to judge an engine by.
+ * fairest evidence, as the coach's mark did not lean on the draft); by engine, every drafted
+ * fact, so that the offline engine (no levels, no suggestion) has a row of final scores to set
+ * beside the AI's. A group with fewer than `minGroup` distinct participants shows its size but
+ * not its means: a mean of two people's scores is nearly their scores, and too noisy to judge an
+ * engine by; for the same reason the suggestion's mean needs `minGroup` participants of its own.
  */
 export function fairness(facts: readonly DecisionFact[], by: FairnessBy, opts?: Partial<MonitorOptions>): FairnessRow[] {
   const o = options(opts);
-  const scored = checkFacts(facts).usable.filter((f) => f.draft?.suggestedScore !== undefined);
+  const hasSuggestion = (f: DecisionFact) => f.draft?.suggestedScore !== undefined;
+  const counted = checkFacts(facts).usable.filter((f) => (by === 'engine' ? f.draft !== undefined : hasSuggestion(f)));
   const keyOf = (f: DecisionFact): string => (by === 'cohort' ? f.cohort : by === 'activity' ? f.activityId : f.draft!.engine);
+  const participantsOf = (fs: DecisionFact[]) => new Set(fs.map((f) => f.participantId)).size;
   const rows: FairnessRow[] = [];
-  for (const [key, g] of grouped(scored, keyOf)) {
+  for (const [key, g] of grouped(counted, keyOf)) {
     const fs = g.usable;
-    const participants = new Set(fs.map((f) => f.participantId)).size;
+    const scored = fs.filter(hasSuggestion);
+    const participants = participantsOf(fs);
     const withheld = participants < o.minGroup;
     let label = key;
     if (by === 'activity') {
       const titled = fs.filter((f) => f.activityTitle).sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
       label = titled[0]?.activityTitle ?? key;
     }
-    const row: FairnessRow = { key, label, n: fs.length, participants, withheld };
+    const row: FairnessRow = { key, label, n: fs.length, participants, scored: scored.length, withheld };
     if (!withheld) {
-      const suggested = mean(fs.map((f) => pctOf(f, f.draft!.suggestedScore!)));
-      const final = mean(fs.map((f) => pctOf(f, f.finalScore)));
+      row.final = rounded(mean(fs.map((f) => pctOf(f, f.finalScore))));
+      if (participantsOf(scored) >= o.minGroup) {
+        const suggested = mean(scored.map((f) => pctOf(f, f.draft!.suggestedScore!)));
+        const finalOfScored = mean(scored.map((f) => pctOf(f, f.finalScore)));
+        row.suggested = rounded(suggested);
+        row.delta = suggested !== undefined && finalOfScored !== undefined ? round1(finalOfScored - suggested) : undefined;
+      }
       const sighted = fs.filter(isSighted);
-      row.suggested = rounded(suggested);
-      row.final = rounded(final);
-      row.delta = suggested !== undefined && final !== undefined ? round1(final - suggested) : undefined;
       row.unchangedShare = share(sighted.filter((f) => f.draft!.acceptedUnchanged).length, sighted.length);
     }
     rows.push(row);
