@@ -310,7 +310,8 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     const [material] = await Promise.all([context.waitForEvent('page'), page.keyboard.press('Enter')]);
     // The tab goes on to the material's own site (which this machine cannot reach); Cermin records the open.
     await material.close();
-    await until(async () => (await mongoose.connection.db?.collection('recommend_events').findOne({ userId: user, itemId: firstRec?.slice(4) }))?.openedAt, 'the open recorded');
+    await until(async () => ((await mongoose.connection.db?.collection('recommend_history').findOne({ userId: user }))?.items as Array<{ itemId: string; openedAt?: Date }> | undefined)
+      ?.find((e) => e.itemId === firstRec?.slice(4))?.openedAt, 'the open recorded');
     await screenshot(context, `${participantFrameUrl}#rekomendasi`, 'participant-recommendations', { width: 390, height: 844 });
 
     // The participant's own pages: their data, and what the AI does and does not do.

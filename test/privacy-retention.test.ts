@@ -21,7 +21,7 @@ import {
   checkRetentionSettings, DEFAULT_RETENTION, GLOBAL_ISSUER, PrivacyLease, RetentionJob, retentionLeaseId, retentionSettingsFromForm,
   RetentionSettingsError, RetentionSettingsStore, retentionSummary, startRetentionJob, type RetentionLog, type RetentionReport, type RetentionSettings,
 } from '../src/privacy/retention';
-import { ItemEvents } from '../src/recommend/store';
+import { RecommendHistory } from '../src/recommend/store';
 import { QUERY_VECTOR_COLLECTION, vectorModel } from '../src/recommend/vector-store';
 import { testDatabaseUri } from './support/stack';
 
@@ -102,12 +102,13 @@ beforeAll(async () => {
     { _id: 'user:pA:2025-05-31', tokens: 5, turns: 1, updatedAt: daysAgo(1) },
     { _id: 'user:pB:2025-06-01', tokens: 5, turns: 1, updatedAt: daysAgo(95) },
   ]);
-  await seed(ItemEvents, [
-    { _id: 'evA-old', courseKey: 'cA1', userId: 'u1', itemId: 'i1', shownAt: daysAgo(61) },
-    { _id: 'evA-feedback', courseKey: 'cA1', userId: 'u1', itemId: 'i2', shownAt: daysAgo(100), feedback: 'helpful', feedbackAt: daysAgo(10) },
-    { _id: 'evA-opened-old', courseKey: 'cA2', userId: 'u1', itemId: 'i3', shownAt: daysAgo(100), openedAt: daysAgo(70) },
-    { _id: 'evB', courseKey: 'cB1', userId: 'u1', itemId: 'i1', shownAt: daysAgo(100) },
-    { _id: 'evC-old', courseKey: 'cC1', userId: 'u1', itemId: 'i1', shownAt: daysAgo(366) },
+  // Histories dated by their last use (an item shown, opened or marked).
+  await seed(RecommendHistory, [
+    { _id: 'hA-old', courseKey: 'cA1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(61) }], updatedAt: daysAgo(61) },
+    { _id: 'hA-marked', courseKey: 'cA1', userId: 'u2', items: [{ itemId: 'i2', shownAt: daysAgo(100), feedback: 'helpful', feedbackAt: daysAgo(10) }], updatedAt: daysAgo(10) },
+    { _id: 'hA-opened-old', courseKey: 'cA2', userId: 'u1', items: [{ itemId: 'i3', shownAt: daysAgo(100), openedAt: daysAgo(70) }], updatedAt: daysAgo(70) },
+    { _id: 'hB', courseKey: 'cB1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(100) }], updatedAt: daysAgo(100) },
+    { _id: 'hC-old', courseKey: 'cC1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(366) }], updatedAt: daysAgo(366) },
   ]);
   await seed(SafetyAlert, [
     { _id: 'saA-old', at: daysAgo(46), courseKey: 'cA1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
@@ -150,7 +151,7 @@ const KEPT: Record<string, string[]> = {
   coaching_ai_latest: ['latestA-young', 'latestB'],
   ai_audit: ['audA-fresh-raw', 'audA-mid-noraw', 'audA-mid-raw', 'audB-mid-raw', 'audB-strip', 'audC-strip'],
   ai_usage: ['course:cA1:2025-05', 'course:cA2:2025-06', 'course:cB1:2025-02', 'user:pA:2025-05-31', 'user:pB:2025-06-01'],
-  recommend_events: ['evA-feedback', 'evB'],
+  recommend_history: ['hA-marked', 'hB'],
   coaching_safety_alerts: ['saA-young', 'saB-young', 'saC'],
   [QUERY_VECTOR_COLLECTION]: ['qv-young'],
   privacy_erasures: ['er-young'],

@@ -27,7 +27,7 @@ import { budgetPeriods, Usage } from '../ai/limits';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { Course } from '../lti/courses';
-import { ItemEvents } from '../recommend/store';
+import { RecommendHistory } from '../recommend/store';
 import { QUERY_VECTOR_COLLECTION, vectorModel } from '../recommend/vector-store';
 import { ajv, describeSchemaError } from '../validation';
 import { ErasureLog } from './person-data';
@@ -42,7 +42,7 @@ export interface RetentionSettings {
   auditDays: number;
   /** AI token usage counters (per person and day, per course and month). */
   usageCountersDays: number;
-  /** What the recommender showed each participant and what they did with it. */
+  /** What the recommender showed each participant and what they did with it: a course history, counted from its last use. */
   recommendationEventsDays: number;
   /** Safety alerts raised for the course's coaches. */
   safetyAlertsDays: number;
@@ -284,19 +284,9 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
     },
     apply: deleteByIds(Usage),
   },
-  {
-    // A record is created when an item is first shown and updated when it is opened or marked: its
-    // date is the last of the three, so a recent "helpful" on an item shown long ago stays.
-    rule: 'recommendationEvents', collection: 'recommend_events', dateField: 'shownAt', setting: 'recommendationEventsDays', action: 'delete', scope: 'course',
-    open: (before) => candidatesOf<{ _id: string; courseKey?: string; shownAt: Date; openedAt?: Date; feedbackAt?: Date }>(
-      ItemEvents.find({ shownAt: olderThan(before) }, { _id: 1, courseKey: 1, shownAt: 1, openedAt: 1, feedbackAt: 1 }).lean().cursor(),
-      (d) => ({
-        _id: d._id, courseKey: d.courseKey ?? null,
-        at: new Date(Math.max(...[d.shownAt, d.openedAt, d.feedbackAt].filter((x): x is Date => x instanceof Date).map((x) => x.getTime()))),
-      }),
-    ),
-    apply: deleteByIds(ItemEvents),
-  },
+  // A participant's recommendation history in a course, dated by its last use (an item shown,
+  // opened or marked): the history is what ranks their next recommendations while they use it.
+  datedRule({ rule: 'recommendationEvents', collection: 'recommend_history', dateField: 'updatedAt', setting: 'recommendationEventsDays', action: 'delete', scope: 'course' }, RecommendHistory, 'updatedAt', 'courseKey'),
   datedRule({ rule: 'safetyAlerts', collection: 'coaching_safety_alerts', dateField: 'at', setting: 'safetyAlertsDays', action: 'delete', scope: 'course' }, SafetyAlert, 'at', 'courseKey'),
   datedRule({ rule: 'queryVectors', collection: QUERY_VECTOR_COLLECTION, dateField: 'at', setting: 'queryVectorsDays', action: 'delete', scope: 'global' }, queryVectors, 'at', null),
   datedRule({ rule: 'erasureLog', collection: 'privacy_erasures', dateField: 'at', setting: 'erasureLogDays', action: 'delete', scope: 'global' }, ErasureLog, 'at', null),

@@ -1,13 +1,14 @@
 /** What the recommender holds about a participant: which materials they were shown, opened and marked. */
 import { deleteAll, findAll, inPersonCourses, type PersonDataProvider } from '../privacy/person-data';
-import { ItemEvents } from './store';
+import { LegacyItemEvents, RecommendHistory } from './store';
 
 export const recommendPrivacy: PersonDataProvider = {
   id: 'recommendations',
   async exportFor(p) {
-    return { events: await findAll(ItemEvents, inPersonCourses(p)) };
+    return { history: await findAll(RecommendHistory, inPersonCourses(p)) };
   },
   async eraseFor(p) {
-    return { events: await deleteAll(ItemEvents, inPersonCourses(p)) };
+    // Records from before the histories too, should any be left unmoved.
+    return { history: await deleteAll(RecommendHistory, inPersonCourses(p)), events: await deleteAll(LegacyItemEvents, inPersonCourses(p)) };
   },
 };

@@ -17,7 +17,7 @@ import { validateCatalog, type CatalogItem } from './catalog';
 import { parseCatalogImport, type ImportResult } from './import';
 import { participantProfile, recentText, type ProfileInput } from './profile';
 import { buildCatalogIndex, recommend, withVectors, type CatalogIndex, type Curation, type ItemFeedback, type Recommendation } from './rank';
-import { CourseItem, courseItemId, curationId, eventsId, ItemCuration, ItemEvents, type CourseItemDoc, type CurationDoc, type ItemEventsDoc } from './store';
+import { changeHistory, CourseItem, courseItemId, curationId, historyOf, ItemCuration, RecommendHistory, type CourseItemDoc, type CurationDoc, type HistoryDoc, type ItemEvents } from './store';
 import { buildVectorIndex, type Embedder, type EmbeddingCache } from './vectors';
 import type { QueryOwner } from './query-embedding';
 
@@ -112,12 +112,6 @@ export class RecommendService {
     }
   }
 
-  /** The participant's own history in the course, per item. */
-  private async eventsOf(courseKey: string, userId: string): Promise<Map<string, ItemEventsDoc>> {
-    const docs = await ItemEvents.find({ courseKey, userId }).lean<ItemEventsDoc[]>();
-    return new Map(docs.map((d) => [d.itemId, d]));
-  }
-
   /**
    * The participant's recommendations for an activity: from their writing and their coach's last
    * decision, their marks and the coach's curation. Items shown for the first time are recorded.
@@ -125,7 +119,7 @@ export class RecommendService {
   async forParticipant(input: { issuer: string; courseKey: string; userId: string; locale: Locale; dataSaver: boolean; activity: ProfileInput['activity'] & { _id: string } } & Omit<ProfileInput, 'bank' | 'activity'>): Promise<ShownItem[]> {
     const profile = participantProfile({ ...input, bank: this.deps.bank });
     if (!profile.reflection) return [];
-    const [catalog, events] = await Promise.all([this.catalog(input.courseKey), this.eventsOf(input.courseKey, input.userId)]);
+    const [catalog, events] = await Promise.all([this.catalog(input.courseKey), historyOf(input.courseKey, input.userId)]);
     // Only what the participant did not mark private is sent to the embedding provider (the lexical ranking stays here, on everything).
     const shareable = recentText(input.entries.filter((e) => e.visibility !== 'private'));
     const queryVector = catalog.index.vectors && this.deps.vectors && shareable
@@ -138,14 +132,13 @@ export class RecommendService {
       phase: profile.phase, locale: input.locale, feedback, curation: catalog.curation, dataSaver: input.dataSaver,
       limit: this.deps.limit ?? 5, valueLexicon: this.deps.bank.values, ...(queryVector ? { queryVector } : {}),
     });
-    const at = this.now();
-    await Promise.all(picked.filter((r) => !events.has(r.id)).map(async (r) => {
-      try {
-        await ItemEvents.create({ _id: eventsId(input.courseKey, input.userId, r.id), courseKey: input.courseKey, userId: input.userId, itemId: r.id, shownAt: at });
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err; // the same page opened twice at once
-      }
-    }));
+    const firstShown = picked.filter((r) => !events.has(r.id));
+    if (firstShown.length) {
+      const at = this.now();
+      await changeHistory(input.courseKey, input.userId, at, (items) => {
+        for (const r of firstShown) if (!items.has(r.id)) items.set(r.id, { itemId: r.id, shownAt: at });
+      });
+    }
     return picked.map((r) => ({ ...r, feedback: events.get(r.id)?.feedback, opened: Boolean(events.get(r.id)?.openedAt) }));
   }
 
@@ -155,10 +148,11 @@ export class RecommendService {
     return catalog.index.items.find((i) => i.id === itemId);
   }
 
-  private async recordEvent(courseKey: string, userId: string, itemId: string, change: Partial<ItemEventsDoc>): Promise<void> {
-    const _id = eventsId(courseKey, userId, itemId);
-    const current = await ItemEvents.findById(_id).lean<ItemEventsDoc>();
-    await putById(ItemEvents, _id, { courseKey, userId, itemId, shownAt: current?.shownAt ?? this.now(), ...(current ?? {}), ...change });
+  private async recordEvent(courseKey: string, userId: string, itemId: string, change: Partial<Omit<ItemEvents, 'itemId'>>): Promise<void> {
+    const at = this.now();
+    await changeHistory(courseKey, userId, at, (items) => {
+      items.set(itemId, { ...(items.get(itemId) ?? { itemId, shownAt: at }), ...change });
+    });
   }
 
   /** Records the opening and returns where to go, or undefined for an item this course does not offer. */
@@ -180,9 +174,10 @@ export class RecommendService {
 
   /** Every item of the course's catalog (retired ones too) with what participants did with it. */
   async coachView(courseKey: string): Promise<Array<CatalogEntry & { stats: ItemStats }>> {
-    const [catalog, events] = await Promise.all([this.catalog(courseKey), ItemEvents.find({ courseKey }).lean<ItemEventsDoc[]>()]);
+    // One record per participant of the course (a scan of the histories, on the coach's page only).
+    const [catalog, histories] = await Promise.all([this.catalog(courseKey), RecommendHistory.find({ courseKey }, { items: 1 }).lean<Array<Pick<HistoryDoc, 'items'>>>()]);
     const stats = new Map<string, ItemStats>();
-    for (const e of events) {
+    for (const e of histories.flatMap((h) => h.items ?? [])) {
       const s = stats.get(e.itemId) ?? { shown: 0, opened: 0, helpful: 0, notHelpful: 0, done: 0 };
       s.shown += 1;
       if (e.openedAt) s.opened += 1;

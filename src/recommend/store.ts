@@ -1,15 +1,15 @@
 /**
  * What the recommender keeps: a course's own catalog items (added by a coach or imported), the
  * coach's curation of any item for the course (endorsed or hidden), and per participant and item
- * what happened (shown, opened, marked helpful / not helpful / done).
+ * what happened (shown, opened, marked helpful / not helpful / done), one history per participant.
  *
- * Every record is keyed by a derived `_id` (course, item, person), so the hot reads and writes are
- * by `_id` and each key has one writer: a participant's own clicks, a coach's own form. Course
- * items are retired, not deleted: feedback and the coach's figures still name them.
+ * Every record is keyed by a derived `_id` (course, item; course, person), so the hot reads and
+ * writes are by `_id` and each key has one writer: a participant's own clicks, a coach's own form.
+ * Course items are retired, not deleted: feedback and the coach's figures still name them.
  */
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import { idOf } from '../db/ids';
-import { defineModel } from '../db/model';
+import { defineModel, isDuplicateKey, putById } from '../db/model';
 import type { CatalogItem } from './catalog';
 import type { Curation, ItemFeedback } from './rank';
 
@@ -33,16 +33,32 @@ export interface CurationDoc {
   at: Date;
 }
 
-export interface ItemEventsDoc {
-  _id: string;
-  courseKey: string;
-  userId: string;
+/** What happened with one item for one participant: first shown, opened, marked. */
+export interface ItemEvents {
   itemId: string;
   shownAt: Date;
   openedAt?: Date;
   feedback?: ItemFeedback;
   feedbackAt?: Date;
 }
+
+/**
+ * A participant's recommendation history in a course, one record read by `_id`: the journal reads
+ * it on every view, and FerretDB scans a collection for any filter (by `_id` too, though in SQLite
+ * and stopping at the match), so one record per participant, not one per item, keeps that read
+ * short as the course grows. `updatedAt` is its last use: retention removes a history unused for
+ * the platform's days.
+ */
+export interface HistoryDoc {
+  _id: string;
+  courseKey: string;
+  userId: string;
+  items: ItemEvents[];
+  updatedAt: Date;
+}
+
+/** Before the history records: one record per participant and item (moved into histories at start-up). */
+export interface LegacyItemEventsDoc extends ItemEvents { _id: string; courseKey: string; userId: string }
 
 const courseItemSchema = new Schema<CourseItemDoc>({
   _id: { type: String, required: true }, courseKey: { type: String, required: true }, item: { type: Schema.Types.Mixed, required: true },
@@ -55,20 +71,124 @@ const curationSchema = new Schema<CurationDoc>({
 }, { collection: 'recommend_curation', autoIndex: false, _id: false });
 curationSchema.index({ courseKey: 1 });
 
-const eventsSchema = new Schema<ItemEventsDoc>({
-  _id: { type: String, required: true }, courseKey: { type: String, required: true }, userId: String, itemId: String,
-  shownAt: Date, openedAt: Date, feedback: String, feedbackAt: Date,
+const historySchema = new Schema<HistoryDoc>({
+  _id: { type: String, required: true }, courseKey: { type: String, required: true }, userId: { type: String, required: true },
+  items: { type: Schema.Types.Mixed, default: [] }, updatedAt: { type: Date, required: true },
+}, { collection: 'recommend_history', autoIndex: false, _id: false, minimize: false });
+historySchema.index({ courseKey: 1, userId: 1 });
+
+const legacyEventsSchema = new Schema<LegacyItemEventsDoc>({
+  _id: { type: String, required: true }, courseKey: String, userId: String, itemId: String, shownAt: Date, openedAt: Date, feedback: String, feedbackAt: Date,
 }, { collection: 'recommend_events', autoIndex: false, _id: false });
-eventsSchema.index({ courseKey: 1, userId: 1 });
 
 export const CourseItem = defineModel('RecommendCourseItem', courseItemSchema);
 export const ItemCuration = defineModel('RecommendCuration', curationSchema);
-export const ItemEvents = defineModel('RecommendItemEvents', eventsSchema);
+export const RecommendHistory = defineModel('RecommendHistory', historySchema);
+export const LegacyItemEvents = defineModel('RecommendItemEvents', legacyEventsSchema);
 
 export const courseItemId = (courseKey: string, itemId: string) => idOf('ri', courseKey, itemId);
 export const curationId = (courseKey: string, itemId: string) => idOf('rc', courseKey, itemId);
-export const eventsId = (courseKey: string, userId: string, itemId: string) => idOf('re', courseKey, userId, itemId);
+export const historyId = (courseKey: string, userId: string) => idOf('rh', courseKey, userId);
+
+const itemsOf = (doc: HistoryDoc | null) => new Map((doc?.items ?? []).map((e) => [e.itemId, e]));
+
+/** The participant's history in the course, by item (empty when there is none). */
+export async function historyOf(courseKey: string, userId: string): Promise<Map<string, ItemEvents>> {
+  return itemsOf(await RecommendHistory.findById(historyId(courseKey, userId)).lean<HistoryDoc>());
+}
+
+/** A history's writer holds it for at most this long (a crashed holder's claim lapses with its slot). */
+const LOCK_SLOT_MS = 3000;
+
+interface HistoryLockDoc { _id: string; at: Date }
+const historyLockSchema = new Schema<HistoryLockDoc>({ _id: { type: String, required: true }, at: Date }, { collection: 'recommend_history_locks', autoIndex: false, _id: false });
+export const HistoryLock = defineModel('RecommendHistoryLock', historyLockSchema);
+
+/**
+ * Claims the history for one writer: FerretDB 1.x applies an update as read-then-write, so two
+ * changes at the same instant (the person's two tabs) would lose one; a unique-`_id` insert is the
+ * one write it decides atomically (as the grade leases). The claim is a time slot and the next one,
+ * so a holder that crashed blocks for two slots at most; waiting longer, the writer goes ahead.
+ */
+async function claimHistory(_id: string, now: () => number): Promise<() => Promise<void>> {
+  const deadline = now() + 2 * LOCK_SLOT_MS + 500;
+  for (;;) {
+    const slot = Math.floor(now() / LOCK_SLOT_MS);
+    const ids = [`${_id}.${slot}`, `${_id}.${slot + 1}`];
+    try {
+      await HistoryLock.create({ _id: ids[0], at: new Date(now()) });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      if (now() > deadline) return async () => undefined;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+      continue;
+    }
+    try {
+      await HistoryLock.create({ _id: ids[1], at: new Date(now()) });
+    } catch (err) {
+      // Someone holds the next slot already (claimed at the end of the last one): wait for them.
+      await HistoryLock.deleteOne({ _id: ids[0] });
+      if (!isDuplicateKey(err)) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+      continue;
+    }
+    return async () => { await HistoryLock.deleteMany({ _id: mongoose.trusted({ $in: ids }) }); };
+  }
+}
+
+/**
+ * Changes the participant's history: `change` gets the items by id and edits them in place. One
+ * writer at a time per history (see claimHistory); a change that leaves everything as it was
+ * writes nothing.
+ */
+export async function changeHistory(courseKey: string, userId: string, at: Date, change: (items: Map<string, ItemEvents>) => void, now: () => number = Date.now): Promise<void> {
+  const _id = historyId(courseKey, userId);
+  const release = await claimHistory(_id, now);
+  try {
+    const doc = await RecommendHistory.findById(_id).lean<HistoryDoc>();
+    const items = itemsOf(doc);
+    // Fields left undefined by a change (a cleared mark) are dropped rather than stored as null.
+    const clean = () => [...items.values()].map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ItemEvents);
+    const before = JSON.stringify(clean());
+    change(items);
+    const after = clean();
+    if (JSON.stringify(after) === before) return;
+    // The last use: never moved back (a record moved in from before may be older than the history).
+    const updatedAt = new Date(Math.max(at.getTime(), doc ? new Date(doc.updatedAt).getTime() : 0));
+    await putById(RecommendHistory, _id, { courseKey, userId, items: after, updatedAt });
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * Records from before the history (one per participant and item) are moved into histories, then
+ * removed: at start-up, by `_id`, a batch at a time. Safe to run on two instances at once and to
+ * run again after a crash (an item already in a history is not changed).
+ */
+export async function moveLegacyEvents(batch = 500): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const docs = await LegacyItemEvents.find({}).limit(batch).lean<LegacyItemEventsDoc[]>();
+    if (!docs.length) return moved;
+    const byPerson = new Map<string, LegacyItemEventsDoc[]>();
+    for (const d of docs) byPerson.set(historyId(d.courseKey, d.userId), [...(byPerson.get(historyId(d.courseKey, d.userId)) ?? []), d]);
+    for (const events of byPerson.values()) {
+      const { courseKey, userId } = events[0];
+      const last = Math.max(...events.flatMap((e) => [e.shownAt, e.openedAt, e.feedbackAt]).filter((x): x is Date => x instanceof Date).map((x) => new Date(x).getTime()));
+      await changeHistory(courseKey, userId, new Date(last), (items) => {
+        for (const e of events) {
+          if (items.has(e.itemId)) continue;
+          items.set(e.itemId, { itemId: e.itemId, shownAt: e.shownAt, openedAt: e.openedAt, feedback: e.feedback, feedbackAt: e.feedbackAt });
+        }
+      });
+    }
+    await LegacyItemEvents.deleteMany({ _id: mongoose.trusted({ $in: docs.map((d) => d._id) }) });
+    moved += docs.length;
+  }
+}
 
 export async function ensureRecommendIndexes(): Promise<void> {
-  await Promise.all([CourseItem.createIndexes(), ItemCuration.createIndexes(), ItemEvents.createIndexes()]);
+  await Promise.all([CourseItem.createIndexes(), ItemCuration.createIndexes(), RecommendHistory.createIndexes()]);
+  await moveLegacyEvents();
 }
