@@ -12,7 +12,8 @@ import { AiProvider, EMBED_BATCH_SIZE, type ProviderSettings } from '../src/ai/p
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';
 import { ProviderEmbedder } from '../src/recommend/provider-embedder';
 import { buildCatalogIndex, recommend } from '../src/recommend/rank';
-import { decodeVector, encodeVector, FIND_BY_ID_MAX_KEYS, MongoEmbeddingCache, VectorRecord } from '../src/recommend/vector-store';
+import { FIND_BY_ID_MAX_KEYS } from '../src/db/model';
+import { decodeVector, encodeVector, MongoEmbeddingCache, VectorRecord } from '../src/recommend/vector-store';
 import { buildVectorIndex, embeddingCacheKey, embeddingText, HashingEmbedder } from '../src/recommend/vectors';
 import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from './support/fake-openai';
 import { failureOf } from './support/provider-failure';

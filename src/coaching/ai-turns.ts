@@ -5,13 +5,13 @@
  * Every turn is kept (insert-only); the latest per entry is one record read by `_id`.
  */
 import crypto from 'node:crypto';
-import mongoose, { Schema } from 'mongoose';
+import { Schema } from 'mongoose';
 import type { CoachEngine, TurnListener, TurnResult } from '../ai/coach-engine';
 import type { LensLibrary } from '../ai/lenses';
 import { lensContext } from '../ai/prompt';
 import type { NameMatcher } from '../ai/redaction';
 import { idOf } from '../db/ids';
-import { defineModel, isDuplicateKey, putById } from '../db/model';
+import { defineModel, findByIds, isDuplicateKey, putById } from '../db/model';
 import type { LaunchContext } from '../lti/context';
 import type { ConsentService } from '../privacy/consent';
 import { screenReflection, type SafetyCategory, type SafetyResult } from '../ai/safety';
@@ -107,8 +107,8 @@ export class AiCoaching {
 
   async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
     if (!keys.length) return new Map();
-    // One query for the page, not one per entry (a long journal has dozens).
-    const found = await AiLatest.find({ _id: mongoose.trusted({ $in: keys.map((k) => latestId(activity._id, userId, k)) }) }).lean<LatestDoc[]>();
+    // By `_id`: a record each for a few entries, one query for a long journal's dozens (findByIds).
+    const found = await findByIds<LatestDoc>(AiLatest, keys.map((k) => latestId(activity._id, userId, k)));
     return new Map(found.filter((d) => Boolean(d.latest)).map((d) => [d.latest.key, d.latest]));
   }
 

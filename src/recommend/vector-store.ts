@@ -14,7 +14,7 @@
  * (`new MongoEmbeddingCache({ collection: ... })`), pruned with deleteWrittenBefore().
  */
 import mongoose, { Schema, type Model } from 'mongoose';
-import { defineModel, isDuplicateKey } from '../db/model';
+import { defineModel, findByIds, isDuplicateKey } from '../db/model';
 import type { EmbeddingCache } from './vectors';
 
 interface VectorDoc { _id: string; vector: string; dims: number; at: Date }
@@ -40,11 +40,6 @@ export function vectorModel(collection: string = VECTOR_COLLECTION): Model<Vecto
 
 export const VectorRecord = vectorModel();
 
-/**
- * Up to this many keys are read with one findById each (in parallel), more with one $in: the
- * crossover measured on FerretDB 1.24 (see getMany) lies between 10 and 50 keys.
- */
-export const FIND_BY_ID_MAX_KEYS = 16;
 
 /** Little-endian float32s in base64 (explicit byte order: the stored bytes mean the same on any machine). */
 export function encodeVector(v: ArrayLike<number>): string {
@@ -111,9 +106,7 @@ export class MongoEmbeddingCache implements EmbeddingCache {
     const out = new Map<string, readonly number[]>();
     const unique = [...new Set(keys)];
     if (unique.length === 0) return out;
-    const docs = unique.length <= FIND_BY_ID_MAX_KEYS
-      ? (await Promise.all(unique.map((k) => this.model.findById(k).lean()))).filter((d): d is NonNullable<typeof d> => d !== null)
-      : await this.model.find({ _id: mongoose.trusted({ $in: unique }) }).lean();
+    const docs = await findByIds<VectorDoc>(this.model, unique);
     const damaged: string[] = [];
     for (const doc of docs) {
       const v = decodeVector(doc.vector, doc.dims);

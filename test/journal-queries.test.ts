@@ -1,0 +1,53 @@
+/**
+ * The participant's journal page is the hot path (every participant, every visit, often on a
+ * phone): each of Cermin's reads on it must be by `_id`. FerretDB evaluates any other filter, and
+ * `$in`, itself over every record of the collection, so one stray filter costs a scan that grows
+ * with the whole deployment (see `npm run bench -- recommend-history`).
+ */
+import mongoose from 'mongoose';
+import { FIND_BY_ID_MAX_KEYS } from '../src/db/model';
+import { placeOneActivity, writeAndSubmit } from './support/coaching';
+import { startStack, type Stack } from './support/stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  // No grade worker: its polling is not the page's.
+  stack = await startStack({ GRADES_WORKER: 'false' });
+}, 60_000);
+afterAll(async () => {
+  await stack.close();
+});
+
+interface Query { collection: string; method: string; filter: Record<string, unknown> }
+
+test('a journal view with an AI answer and recommendations reads only by `_id`', async () => {
+  const placed = await placeOneActivity(stack, 'Refleksi pelayanan', 100);
+  const p = await writeAndSubmit(stack, 'u-p-001', placed.linkId, {
+    refleksi: 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Minggu depan saya akan membuat daftar persyaratan tertulis.',
+  }, { submit: false });
+  expect((await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } })).status).toBe(200);
+  const url = `${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`;
+  expect((await p.browser.go(url)).status).toBe(200); // recommendations shown once (written)
+
+  const queries: Query[] = [];
+  mongoose.set('debug', (collection: string, method: string, filter: Record<string, unknown>) => { queries.push({ collection, method, filter: filter ?? {} }); });
+  let page;
+  try {
+    page = await p.browser.go(url);
+  } finally {
+    mongoose.set('debug', false);
+  }
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('rekomendasi'); // the sections that read the most are on the page
+  const collections = new Set(queries.map((q) => q.collection));
+  for (const c of ['coaching_entries', 'coaching_ai_latest', 'recommend_history']) expect(collections).toContain(c);
+  const notById = queries.filter((q) => {
+    const keys = Object.keys(q.filter);
+    if (keys.length !== 1 || keys[0] !== '_id') return true;
+    const id = q.filter._id as unknown;
+    // `$in` only for more keys than findById is worth (FIND_BY_ID_MAX_KEYS).
+    if (id && typeof id === 'object' && '$in' in id) return (id as { $in: unknown[] }).$in.length <= FIND_BY_ID_MAX_KEYS;
+    return typeof id !== 'string';
+  });
+  expect(notById.map((q) => `${q.collection}.${q.method} ${JSON.stringify(q.filter)}`)).toEqual([]);
+});
