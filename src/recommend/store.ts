@@ -132,7 +132,7 @@ async function claimHistory(_id: string, now: () => number): Promise<() => Promi
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
       continue;
     }
-    return async () => { await HistoryLock.deleteMany({ _id: mongoose.trusted({ $in: ids }) }); };
+    return async () => { await Promise.all(ids.map((id) => HistoryLock.deleteOne({ _id: id }))); };
   }
 }
 
