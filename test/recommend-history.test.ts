@@ -56,7 +56,7 @@ test('a change that changes nothing writes nothing; a cleared mark is dropped, n
   await changeHistory('c3', 'u1', day(9), (items) => { items.set('x', { ...items.get('x')!, feedback: 'helpful', feedbackAt: day(1) }); });
   expect((await RecommendHistory.findById(historyId('c3', 'u1')).lean())?.updatedAt).toEqual(day(1));
   await changeHistory('c3', 'u1', day(2), (items) => { items.set('x', { ...items.get('x')!, feedback: undefined, feedbackAt: day(2) }); });
-  const stored = await mongoose.connection.db?.collection('recommend_history').findOne({ _id: historyId('c3', 'u1') as unknown as mongoose.mongo.BSON.ObjectId });
+  const stored = await RecommendHistory.findById(historyId('c3', 'u1')).lean(); // lean: the record as stored
   expect(stored?.items).toEqual([{ itemId: 'x', shownAt: day(1), feedbackAt: day(2) }]);
 });
 

@@ -23,8 +23,7 @@ export interface AiRoutesDeps {
   coaching: CoachingService;
   ai: AiCoaching;
   consent: ConsentService;
-  /** What the consent text names, as it stands now (the provider may be switched by an admin). */
-  /** What the consent text names, for this platform (its AI conversation retention is its own). */
+  /** What the consent text names, as it stands now (an admin may switch the provider) and for this platform (its AI conversation retention is its own). */
   facts(issuer: string): Promise<{ provider: string; model: string; retentionDays: number }>;
   log: Logger;
 }

@@ -52,13 +52,12 @@ export async function putById<T>(model: Model<T>, _id: string, doc: Record<strin
 export const FIND_BY_ID_MAX_KEYS = 16;
 
 /** The records of these `_id`s that exist (in no particular order). */
-export async function findByIds<T>(model: Model<T>, ids: readonly string[], projection?: Record<string, 0 | 1>): Promise<T[]> {
+export async function findByIds<T>(model: Model<T>, ids: readonly string[]): Promise<T[]> {
   const unique = [...new Set(ids)];
   if (!unique.length) return [];
   if (unique.length <= FIND_BY_ID_MAX_KEYS) {
-    const docs = await Promise.all(unique.map((_id) => model.findById(_id, projection).lean<T>()));
+    const docs = await Promise.all(unique.map((_id) => model.findById(_id).lean<T>()));
     return docs.filter((d): d is NonNullable<typeof d> => d !== null) as T[];
   }
-  return model.find({ _id: mongoose.trusted({ $in: unique }) }, projection).lean<T[]>();
+  return model.find({ _id: mongoose.trusted({ $in: unique }) }).lean<T[]>();
 }
-

@@ -129,6 +129,7 @@ async function claimHistory(_id: string, now: () => number): Promise<() => Promi
       // Someone holds the next slot already (claimed at the end of the last one): wait for them.
       await HistoryLock.deleteOne({ _id: ids[0] });
       if (!isDuplicateKey(err)) throw err;
+      if (now() > deadline) return async () => undefined;
       await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
       continue;
     }
@@ -141,9 +142,9 @@ async function claimHistory(_id: string, now: () => number): Promise<() => Promi
  * writer at a time per history (see claimHistory); a change that leaves everything as it was
  * writes nothing.
  */
-export async function changeHistory(courseKey: string, userId: string, at: Date, change: (items: Map<string, ItemEvents>) => void, now: () => number = Date.now): Promise<void> {
+export async function changeHistory(courseKey: string, userId: string, at: Date, change: (items: Map<string, ItemEvents>) => void): Promise<void> {
   const _id = historyId(courseKey, userId);
-  const release = await claimHistory(_id, now);
+  const release = await claimHistory(_id, Date.now);
   try {
     const doc = await RecommendHistory.findById(_id).lean<HistoryDoc>();
     const items = itemsOf(doc);
@@ -175,8 +176,8 @@ export async function moveLegacyEvents(batch = 500): Promise<number> {
     for (const d of docs) byPerson.set(historyId(d.courseKey, d.userId), [...(byPerson.get(historyId(d.courseKey, d.userId)) ?? []), d]);
     for (const events of byPerson.values()) {
       const { courseKey, userId } = events[0];
-      const last = Math.max(...events.flatMap((e) => [e.shownAt, e.openedAt, e.feedbackAt]).filter((x): x is Date => x instanceof Date).map((x) => new Date(x).getTime()));
-      await changeHistory(courseKey, userId, new Date(last), (items) => {
+      const last = Math.max(...events.flatMap((e) => [e.shownAt, e.openedAt, e.feedbackAt]).filter((x): x is Date => x instanceof Date).map((x) => x.getTime()));
+      await changeHistory(courseKey, userId, new Date(Number.isFinite(last) ? last : Date.now()), (items) => {
         for (const e of events) {
           if (items.has(e.itemId)) continue;
           items.set(e.itemId, { itemId: e.itemId, shownAt: e.shownAt, openedAt: e.openedAt, feedback: e.feedback, feedbackAt: e.feedbackAt });
