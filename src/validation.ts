@@ -52,6 +52,18 @@ export function jsonParseProblem(text: string, err: unknown): string {
   return `$: invalid JSON: ${message} (line ${before.length} column ${before[before.length - 1].length + 1})`;
 }
 
+/**
+ * A whole number typed into a form: "100000", "100.000" or "100 000" (Indonesian groups thousands
+ * with dots), "100,000"; anything else is left as typed for the schema to refuse by name.
+ */
+export function wholeNumberFromForm(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const typed = value.trim();
+  if (/^-?\d+$/.test(typed)) return Number(typed);
+  if (/^\d{1,3}([.,\s]\d{3})+$/.test(typed) && new Set(typed.replace(/\d/g, '')).size === 1) return Number(typed.replace(/\D/g, ''));
+  return value;
+}
+
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** `o[key]` when it is an array, else an empty one: for checks that run on documents a schema refused. */
 export const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);

@@ -119,6 +119,10 @@ test('retention: the platform\'s settings saved and logged, a dry run that remov
   expect(page.body).toContain('pengaturan bawaan');
   const bad = await admin.go(`${base()}/retention`, { form: { ltik: token, aiConversationDays: '0', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' } });
   expect(bad.status).toBe(400);
+  // Named in the admin's language, the form as typed.
+  expect(bad.body).toContain('Teks percakapan AI (hari): paling kecil 1.');
+  expect(bad.body).toMatch(/name="aiConversationDays"[^>]*value="0"/);
+  expect(bad.body).not.toContain('$.aiConversationDays');
   // An AI turn of u-p-002 (offline) a year old: its conversation text is past 30 days, its audit record is not past 730.
   await mongoose.connection.db?.collection('coaching_ai_turns').updateMany({ userId: 'u-p-002' }, { $set: { at: new Date(Date.now() - 365 * 86_400_000) } });
   const saved = await admin.go(`${base()}/retention`, { form: { ltik: token, aiConversationDays: '30', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' } });
@@ -149,6 +153,16 @@ test('lenses turned off and budgets changed by the admin apply at once, to the p
   const enabled = ['cermin', 'steelman', 'sudut-pandang', 'narasi'];
   const bad = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled: ['cermin'], userDailyTokens: '-5', courseMonthlyTokens: '100' } });
   expect(bad.status).toBe(400);
+  expect(bad.body).toContain('Jatah token per peserta per hari (0: tanpa AI): paling kecil 0.');
+  // A word where a number goes: named, and what was typed stays in the field (not a bare error page).
+  const word = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled: ['cermin'], userDailyTokens: '1000', courseMonthlyTokens: 'sejuta' } });
+  expect(word.status).toBe(400);
+  expect(word.body).toContain('Jatah token per kursus per bulan: isi dengan bilangan bulat');
+  expect(word.body).toMatch(/name="courseMonthlyTokens"[^>]*value="sejuta"/);
+  // Thousands grouped the Indonesian way are the number meant.
+  const grouped = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled, userDailyTokens: '0', courseMonthlyTokens: '4.000.000' } });
+  expect(grouped.status).toBe(200);
+  expect(grouped.body).toMatch(/name="courseMonthlyTokens"[^>]*value="4000000"/);
   const saved = await admin.go(`${base()}/ai`, { form: { ltik: token, enabled, userDailyTokens: '0', courseMonthlyTokens: '4000000' } });
   expect(saved.status).toBe(200);
   expect(saved.body).toContain('Pengaturan AI disimpan.');
@@ -182,7 +196,12 @@ test('a new consent text is published as the next version; everyone is asked aga
     form[`${l}.decline`] = 'Tidak';
     form[`${l}.withdraw`] = 'Tarik';
   }
-  expect((await admin.go(`${base()}/consent`, { form: { ...form, 'id.title': '' } })).status).toBe(400);
+  const refused = await admin.go(`${base()}/consent`, { form: { ...form, 'id.title': '' } });
+  expect(refused.status).toBe(400);
+  // The field named in the admin's language; everything else typed is still in the form.
+  expect(refused.body).toContain('Bahasa Indonesia: Judul: wajib diisi.');
+  expect(refused.body).toContain('value="AI help consent (revised)"');
+  expect(refused.body).toContain('Paragraf kedua: disimpan paling lama {retentionDays} hari.');
   const published = await admin.go(`${base()}/consent`, { form });
   expect(published.status).toBe(200);
   expect(published.body).toContain(`Versi ${current + 1} diterbitkan`);

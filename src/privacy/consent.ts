@@ -104,14 +104,14 @@ export class ConsentTextStore {
   }
 
   /** Stores `text` (without a version) as the next version; the insert of a version number decides between two admins at once. */
-  async publish(text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; problems: string[] }> {
+  async publish(text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; reason: 'invalid' | 'race'; problems: string[] }> {
     const version = (await this.current()).version + 1;
     const candidate = { version, id: text.id, en: text.en };
-    if (!validateConsentText(candidate)) return { ok: false, problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
+    if (!validateConsentText(candidate)) return { ok: false, reason: 'invalid', problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
     try {
       await TextVersion.create({ _id: `v${version}`, version, text: candidate, at: new Date(), by });
     } catch (err) {
-      if (isDuplicateKey(err)) return { ok: false, problems: ['another admin published a version at the same moment: reload and try again'] };
+      if (isDuplicateKey(err)) return { ok: false, reason: 'race', problems: ['another admin published a version at the same moment: reload and try again'] };
       throw err;
     }
     await markChanged(TEXT_MARK);

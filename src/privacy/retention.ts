@@ -29,7 +29,7 @@ import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { Course } from '../lti/courses';
 import { RecommendHistory } from '../recommend/store';
 import { QUERY_VECTOR_COLLECTION, vectorModel } from '../recommend/vector-store';
-import { ajv, describeSchemaError } from '../validation';
+import { ajv, describeSchemaError, wholeNumberFromForm } from '../validation';
 import { ErasureLog } from './person-data';
 
 // ---- Settings ----------------------------------------------------------------------------------
@@ -96,13 +96,18 @@ export function checkRetentionSettings(value: unknown): { settings: RetentionSet
 }
 
 /**
- * A posted admin form: its fields arrive as strings, so numbers written as numbers become numbers
- * (and are then checked as numbers: "1.5" is refused as not whole, not as "not a number"). Form
- * fields other than the settings (a CSRF token, ltik) are the router's to drop before calling this.
+ * A posted admin form's values: its fields arrive as strings, so whole numbers as typed (also with
+ * thousands grouped, wholeNumberFromForm) become numbers; anything else stays as typed, for the
+ * schema to refuse ("1.5" as not whole, not as "not a number"). Form fields other than the
+ * settings (a CSRF token, ltik) are the router's to drop before calling this.
  */
+export function retentionFormValues(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).map(([k, v]) => [k, wholeNumberFromForm(v)]));
+}
+
+/** The settings of a posted form, or what is wrong with them (described for a log, by JSON path). */
 export function retentionSettingsFromForm(body: Record<string, unknown>): { settings: RetentionSettings } | { problems: string[] } {
-  const converted = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : v]));
-  return checkRetentionSettings(converted);
+  return checkRetentionSettings(retentionFormValues(body));
 }
 
 /** Where the job reads each platform's settings (a store in production; a fixed table in a test). */

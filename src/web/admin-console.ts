@@ -14,14 +14,15 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
-import { ajv } from '../validation';
-import type { AiRuntimeSettings, AiSettingsStore } from '../ai/ai-settings';
-import type { ConsentTextStore } from '../privacy/consent';
-import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionSettingsFromForm, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
+import { ajv, wholeNumberFromForm } from '../validation';
+import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
+import { validateConsentText, type ConsentText, type ConsentTextStore } from '../privacy/consent';
+import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
 import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
-import { translator } from './i18n';
+import { formProblems } from './form-problems';
+import { hasMessage, translator } from './i18n';
 import { sendPage } from './render';
 import type { Locale } from '../lti/context';
 
@@ -246,12 +247,22 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     required: ['id.title', 'id.body', 'id.accept', 'id.decline', 'id.withdraw', 'en.title', 'en.body', 'en.accept', 'en.decline', 'en.withdraw'],
     properties: { ...Object.fromEntries(['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text]))), ...sessionFields },
   });
-  async function consentPage(res: express.Response, status: number, extra: { problems?: string[]; published?: number } = {}): Promise<void> {
+  async function consentPage(res: express.Response, status: number, extra: { problems?: string[]; published?: number; draft?: Omit<ConsentText, 'version'> } = {}): Promise<void> {
+    const [current, versions] = await Promise.all([deps.consentTexts.current(), deps.consentTexts.versions()]);
     await sendPage(res, status, 'admin-consent', {
-      ...common(res, 'adminConsole.consentTitle'), current: await deps.consentTexts.current(), versions: await deps.consentTexts.versions(),
+      // A refused text comes back as typed, not as stored.
+      ...common(res, 'adminConsole.consentTitle'), current, shown: extra.draft ?? current, versions,
       problems: extra.problems ?? [], published: extra.published,
     });
   }
+  /** `/id/title`, `/en/body/2` → "Bahasa Indonesia: Judul", "English: Isi, paragraf 3". */
+  const consentFieldLabel = (locale: Locale) => (path: string): string | undefined => {
+    const t = translator(locale);
+    const [, lang, field, index] = path.split('/');
+    if ((lang !== 'id' && lang !== 'en') || !field || !hasMessage(`adminConsole.consentField.${field}`)) return undefined;
+    const name = `${t(`materials.lang.${lang}`)}: ${t(`adminConsole.consentField.${field}`)}`;
+    return index === undefined ? name : `${name}, ${t('adminConsole.consentParagraph', { n: Number(index) + 1 })}`;
+  };
   router.get('/consent', admin, handle(async (_req, res) => {
     await consentPage(res, 200);
   }));
@@ -267,9 +278,16 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       accept: body[`${l}.accept`].trim(), decline: body[`${l}.decline`].trim(), withdraw: body[`${l}.withdraw`].trim(),
     });
     const scope = access.scopeOf(res);
-    const published = await deps.consentTexts.publish({ id: part('id'), en: part('en') }, scope.by.id);
+    const draft = { id: part('id'), en: part('en') };
+    // Checked here first, to name each field in the admin's language (publish checks again).
+    if (!validateConsentText({ version: 1, ...draft })) {
+      await consentPage(res, 400, { draft, problems: formProblems(validateConsentText.errors, scope.locale, consentFieldLabel(scope.locale)) });
+      return;
+    }
+    const published = await deps.consentTexts.publish(draft, scope.by.id);
     if (!published.ok) {
-      await consentPage(res, 400, { problems: published.problems });
+      const problems = published.reason === 'race' ? [translator(scope.locale)('adminConsole.consentRace')] : published.problems;
+      await consentPage(res, published.reason === 'race' ? 409 : 400, { draft, problems });
       return;
     }
     await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'consent.publish', detail: { version: published.version } });
@@ -281,10 +299,11 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     type: 'object', additionalProperties: false, required: ['userDailyTokens', 'courseMonthlyTokens'],
     properties: {
       enabled: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 40 } }] },
-      userDailyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, courseMonthlyTokens: { type: 'string', pattern: '^[0-9]{1,11}$' }, ...sessionFields,
+      // Any text: a number the admin mistyped comes back named, with the form as typed.
+      userDailyTokens: { type: 'string', maxLength: 40 }, courseMonthlyTokens: { type: 'string', maxLength: 40 }, ...sessionFields,
     },
   });
-  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean; form?: AiRuntimeSettings } = {}): Promise<void> {
+  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean; form?: { disabledLenses: string[]; userDailyTokens: unknown; courseMonthlyTokens: unknown } } = {}): Promise<void> {
     const { locale } = access.scopeOf(res);
     // A refused form comes back as typed, not as stored.
     const settings = extra.form ?? await deps.aiSettings.store.current();
@@ -305,15 +324,21 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const enabled = new Set(Array.isArray(body.enabled) ? body.enabled : body.enabled ? [body.enabled] : []);
     const settings = {
       disabledLenses: deps.aiSettings.lenses.map((l) => l.id).filter((id) => !enabled.has(id)),
-      userDailyTokens: Number(body.userDailyTokens), courseMonthlyTokens: Number(body.courseMonthlyTokens),
+      userDailyTokens: wholeNumberFromForm(body.userDailyTokens), courseMonthlyTokens: wholeNumberFromForm(body.courseMonthlyTokens),
     };
     const scope = access.scopeOf(res);
+    const t = translator(scope.locale);
+    const aiLabel: Record<string, string> = { '/userDailyTokens': t('adminConsole.aiUserDaily'), '/courseMonthlyTokens': t('adminConsole.aiCourseMonthly') };
+    if (!validateAiSettings(settings)) {
+      await aiPage(res, 400, { problems: formProblems(validateAiSettings.errors, scope.locale, (path) => aiLabel[path] ?? t('adminConsole.aiLenses')), form: settings });
+      return;
+    }
     const saved = await deps.aiSettings.store.set(settings, scope.by.id);
     if (!saved.ok) {
       await aiPage(res, 400, { problems: saved.problems, form: settings });
       return;
     }
-    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'ai.set', detail: settings });
+    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'ai.set', detail: { ...settings } });
     await aiPage(res, 200, { saved: true });
   }));
 
@@ -353,14 +378,15 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
-    const parsed = retentionSettingsFromForm(form);
-    if ('problems' in parsed) {
-      await retentionPage(res, issuer, 400, { problems: parsed.problems, form });
+    const scope = access.scopeOf(res);
+    const values = retentionFormValues(form);
+    if (!validateRetentionSettings(values)) {
+      const label = (path: string) => { const key = path.slice(1); return (RETENTION_SETTING_KEYS as readonly string[]).includes(key) ? translator(scope.locale)(`adminConsole.retention.${key}`) : undefined; };
+      await retentionPage(res, issuer, 400, { problems: formProblems(validateRetentionSettings.errors, scope.locale, label), form });
       return;
     }
-    const scope = access.scopeOf(res);
-    await deps.retention.settings.set(issuer, parsed.settings, scope.by.id);
-    await recordAdminChange({ issuer, by: scope.by, action: 'retention.set', detail: { ...parsed.settings } });
+    await deps.retention.settings.set(issuer, values, scope.by.id);
+    await recordAdminChange({ issuer, by: scope.by, action: 'retention.set', detail: { ...values } });
     await retentionPage(res, issuer, 200, { saved: true });
   }));
 
