@@ -5,7 +5,7 @@
  * the record each time. Start-up configuration gives the defaults.
  */
 import { Schema } from 'mongoose';
-import { currentMark, markChanged, MARK_RECHECK_MS } from '../db/change-marks';
+import { MarkedValue } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
 import { ajv, describeSchemaError } from '../validation';
 import type { BudgetSettings } from './limits';
@@ -34,22 +34,18 @@ export const validateAiSettings = ajv.compile<AiRuntimeSettings>({
 });
 
 export class AiSettingsStore {
-  private cached?: { checkedAt: number; mark: string; settings: AiRuntimeSettings };
+  private readonly inForce: MarkedValue<AiRuntimeSettings>;
 
-  constructor(private readonly defaults: AiRuntimeSettings, private readonly knownLenses: readonly string[]) {}
+  constructor(private readonly defaults: AiRuntimeSettings, private readonly knownLenses: readonly string[]) {
+    this.inForce = new MarkedValue(MARK, async () => {
+      const doc = await SettingsRecord.findById(RECORD_ID).lean<SettingsDoc>();
+      return doc && validateAiSettings(doc.settings) ? doc.settings : this.defaults;
+    });
+  }
 
   /** The settings in force: the admin's, else the start-up configuration's. */
-  async current(): Promise<AiRuntimeSettings> {
-    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.settings;
-    const mark = await currentMark(MARK);
-    if (this.cached?.mark === mark) {
-      this.cached.checkedAt = Date.now();
-      return this.cached.settings;
-    }
-    const doc = await SettingsRecord.findById(RECORD_ID).lean<SettingsDoc>();
-    const settings = doc && validateAiSettings(doc.settings) ? doc.settings : this.defaults;
-    this.cached = { checkedAt: Date.now(), mark, settings };
-    return settings;
+  current(): Promise<AiRuntimeSettings> {
+    return this.inForce.get();
   }
 
   async isAdminSet(): Promise<boolean> {
@@ -62,8 +58,7 @@ export class AiSettingsStore {
     const unknown = settings.disabledLenses.filter((l) => !this.knownLenses.includes(l));
     if (unknown.length) return { ok: false, problems: unknown.map((l) => `unknown lens ${l}`) };
     await putById(SettingsRecord, RECORD_ID, { settings, updatedAt: new Date(), updatedBy: by });
-    await markChanged(MARK);
-    this.cached = undefined; // this instance sees its own change at once
+    await this.inForce.changed(); // this instance sees its own change at once
     return { ok: true };
   }
 }

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import { currentMark, markChanged, MARK_RECHECK_MS } from '../db/change-marks';
+import { MarkedValue } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
 import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
 import { AiProvider, type ProviderSettings } from './provider';
@@ -64,7 +64,7 @@ export class KeySealer {
 }
 
 export class ProviderSource {
-  private cached?: { checkedAt: number; mark: string; choice: ProviderChoice };
+  private readonly inForce = new MarkedValue(MARK, () => this.load());
   private readonly sealer: KeySealer;
   private readonly fromEnvironment: ProviderChoice;
 
@@ -77,22 +77,16 @@ export class ProviderSource {
   }
 
   /** The provider in force now (one mark read per call; the record only when it changed). */
-  async current(): Promise<ProviderChoice> {
-    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.choice;
-    const mark = await currentMark(MARK);
-    if (this.cached?.mark === mark) {
-      this.cached.checkedAt = Date.now();
-      return this.cached.choice;
-    }
+  current(): Promise<ProviderChoice> {
+    return this.inForce.get();
+  }
+
+  private async load(): Promise<ProviderChoice> {
     const doc = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
-    let choice = this.fromEnvironment;
-    if (doc) {
-      // Timeouts, retries and the embedding model stay as started: only what an agency switches is here.
-      const apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
-      choice = { provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin' };
-    }
-    this.cached = { checkedAt: Date.now(), mark, choice };
-    return choice;
+    if (!doc) return this.fromEnvironment;
+    // Timeouts, retries and the embedding model stay as started: only what an agency switches is here.
+    const apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
+    return { provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin' };
   }
 
   /** Sets the provider from the admin's form; an empty key field keeps the stored key (unless `clearKey`). */
@@ -101,15 +95,13 @@ export class ProviderSource {
     const old = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
     const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : old?.key;
     await putById(ProviderRecord, RECORD_ID, { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
-    await markChanged(MARK);
-    this.cached = undefined; // this instance sees its own change at once
+    await this.inForce.changed(); // this instance sees its own change at once
     return { ok: true };
   }
 
   /** Back to the environment's provider. */
   async reset(): Promise<void> {
     await ProviderRecord.deleteOne({ _id: RECORD_ID });
-    await markChanged(MARK);
-    this.cached = undefined; // this instance sees its own change at once
+    await this.inForce.changed(); // this instance sees its own change at once
   }
 }

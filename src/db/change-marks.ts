@@ -33,6 +33,34 @@ export async function currentMark(scope: string): Promise<string> {
   return (await ChangeMark.findById(scope).lean<MarkDoc>())?.token ?? 'none';
 }
 
+/**
+ * A value read from the database and kept until its scope's mark moves: the mark is read at most
+ * once per MARK_RECHECK_MS, the value only when the mark changed. `changed()` is for this
+ * instance's own writes: it moves the mark (for the other instances) and forgets the value here.
+ */
+export class MarkedValue<T> {
+  private cached?: { checkedAt: number; mark: string; value: T };
+
+  constructor(private readonly scope: string, private readonly load: () => Promise<T>) {}
+
+  async get(): Promise<T> {
+    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.value;
+    const mark = await currentMark(this.scope);
+    if (this.cached?.mark === mark) {
+      this.cached.checkedAt = Date.now();
+      return this.cached.value;
+    }
+    const value = await this.load();
+    this.cached = { checkedAt: Date.now(), mark, value };
+    return value;
+  }
+
+  async changed(): Promise<void> {
+    await markChanged(this.scope);
+    this.cached = undefined;
+  }
+}
+
 /** What a course's views are read from, each with its own mark: a change to one re-reads only it. */
 export type CourseSource = 'roster' | 'activities' | 'work' | 'reviews' | 'grades' | 'catalog';
 

@@ -10,7 +10,7 @@ import { Schema } from 'mongoose';
 import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
-import { currentMark, markChanged, MARK_RECHECK_MS } from '../db/change-marks';
+import { MarkedValue } from '../db/change-marks';
 import { projectRoot } from '../paths';
 import { ajv, describeSchemaError } from '../validation';
 
@@ -81,21 +81,17 @@ const TextVersion = defineModel('AiConsentTextVersion', textVersionSchema);
 const TEXT_MARK = 'consent-text';
 
 export class ConsentTextStore {
-  private cached?: { checkedAt: number; mark: string; text: ConsentText };
+  private readonly inForce: MarkedValue<ConsentText>;
 
-  constructor(private readonly fromFile: ConsentText) {}
+  constructor(private readonly fromFile: ConsentText) {
+    this.inForce = new MarkedValue(TEXT_MARK, async () => {
+      const newest = (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version)[0];
+      return newest && newest.version > this.fromFile.version ? newest.text : this.fromFile;
+    });
+  }
 
-  async current(): Promise<ConsentText> {
-    if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.text;
-    const mark = await currentMark(TEXT_MARK);
-    if (this.cached?.mark === mark) {
-      this.cached.checkedAt = Date.now();
-      return this.cached.text;
-    }
-    const newest = (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version)[0];
-    const text = newest && newest.version > this.fromFile.version ? newest.text : this.fromFile;
-    this.cached = { checkedAt: Date.now(), mark, text };
-    return text;
+  current(): Promise<ConsentText> {
+    return this.inForce.get();
   }
 
   /** Every version an admin stored, newest first (the file's is the one before the first). */
@@ -114,8 +110,7 @@ export class ConsentTextStore {
       if (isDuplicateKey(err)) return { ok: false, reason: 'race', problems: ['another admin published a version at the same moment: reload and try again'] };
       throw err;
     }
-    await markChanged(TEXT_MARK);
-    this.cached = undefined; // this instance sees its own change at once
+    await this.inForce.changed(); // this instance sees its own change at once
     return { ok: true, version };
   }
 }
