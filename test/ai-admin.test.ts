@@ -123,7 +123,12 @@ test('an admin switches the provider: the key is stored sealed, never shown; tur
     expect(fake.requests.length).toBe(before);
 
     // Bad input is refused; others may not change it; reset goes back to the environment's.
-    expect((await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, baseUrl: 'javascript:alert(1)', model: 'x', name: 'x' } })).status).toBe(400);
+    const refused = await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, baseUrl: 'javascript:alert(1)', model: 'x', name: '' } });
+    expect(refused.status).toBe(400);
+    // Each field named in the admin's language, not as a JSON path.
+    expect(refused.body).toMatch(/Alamat[^:]*: isinya tidak dapat dipakai/);
+    expect(refused.body).toMatch(/Nama[^:]*: wajib diisi/);
+    expect(refused.body).not.toContain('$.baseUrl');
     const coachPage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1');
     expect((await coach.go(`${adminBase(coachPage.url)}/admin/ai-provider`, { form: { ltik: ltikOf(coachPage), reset: '1' } })).status).toBe(403);
     const reset = await browser.go(`${adminBase(admin.url)}/admin/ai-provider`, { form: { ltik, reset: '1' } });

@@ -4,8 +4,10 @@
  * Shown on both admin pages (an LTI administrator's launch and the setup-token session).
  */
 import type { AiProvider, ProviderFailureKind } from '../ai/provider';
-import type { ProviderChoice, ProviderSource } from '../ai/provider-source';
-import type { Translate } from './i18n';
+import { validateProviderForm, type ProviderChoice, type ProviderSource } from '../ai/provider-source';
+import type { Locale } from '../lti/context';
+import { formProblems } from './form-problems';
+import { translator, type Translate } from './i18n';
 
 export interface AiAdminDeps {
   /** The provider in force and how to change it (the admin's form). */
@@ -69,13 +71,19 @@ export function aiProviderView(choice: ProviderChoice, test?: AiProviderView['te
  * The admin's provider form (either admin page): switch, or `reset` to the environment's. Returns
  * the change for the change log — what changed, never the key — or the form's problems.
  */
-export async function applyProviderForm(deps: AiAdminDeps, body: unknown, by: string): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
+export async function applyProviderForm(deps: AiAdminDeps, body: unknown, by: string, locale: Locale): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
   const form = { ...(body as Record<string, unknown>) };
   const reset = form.reset === '1';
   for (const k of ['ltik', 'csrf', 'reset']) delete form[k];
   if (reset) {
     await deps.source.reset();
     return { ok: true, action: 'ai.providerReset', detail: {} };
+  }
+  // Checked here first, to name each field in the admin's language (the source checks again).
+  if (!validateProviderForm(form)) {
+    const t = translator(locale);
+    const label: Record<string, string> = { '/baseUrl': t('aiAdmin.baseUrl'), '/model': t('aiAdmin.model'), '/name': t('aiAdmin.name'), '/apiKey': t('aiAdmin.key') };
+    return { ok: false, problems: formProblems(validateProviderForm.errors, locale, (path) => label[path]) };
   }
   const saved = await deps.source.set(form, by);
   if (!saved.ok) return saved;

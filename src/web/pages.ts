@@ -68,7 +68,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
   }));
   course.post('/admin/ai-provider', requireAudience('admin'), handle(async (req, res) => {
     const ctx = launchOf(res);
-    const applied = await applyProviderForm(deps.ai, req.body, ctx.user.id);
+    const applied = await applyProviderForm(deps.ai, req.body, ctx.user.id, ctx.locale);
     if (!applied.ok) {
       await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: applied.problems.join('; ') } });
       return;

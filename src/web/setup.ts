@@ -159,7 +159,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
     recordAdminChange({ issuer: '*', by: SETUP_ADMIN, action, detail });
 
   router.post('/ai-provider', requireSession, handle(async (req, res) => {
-    const applied = await applyProviderForm(deps.ai, req.body, SETUP_ADMIN.id);
+    const applied = await applyProviderForm(deps.ai, req.body, SETUP_ADMIN.id, sessionOfRes(res).locale);
     if (!applied.ok) {
       await sendError(req, res, 400, 'aiAdmin.badForm', { locale: sessionOfRes(res).locale, vars: { problems: applied.problems.join('; ') } });
       return;
