@@ -118,3 +118,18 @@ test('no one reaches the data pages without a launch; each page is about the per
   expect(data.person.userId).toBe('u-coach-1');
   expect(own.body).not.toContain('u-p-005');
 });
+
+test('a grade the platform refused keeps its comment for "try again": erasure removes that comment too', async () => {
+  const FAILED_COMMENT = 'Komentar untuk nilai yang ditolak Moodle, milik peserta ini.';
+  const p = await writeAndSubmit(stack, 'u-p-006', placed.linkId, { refleksi: TEXT });
+  await until(() => stack.demo.gradebook.received.find((s) => s.userId === 'u-p-006') ?? null, 'the submission at the platform');
+  stack.demo.inject('ags', { status: 400, times: 1 });
+  await finalizeReview(stack, placed, 'u-p-006', (levels) => levels[1], { comment: FAILED_COMMENT });
+  await until(async () => (await mongoose.connection.db?.collection('grade_deliveries').findOne({ userId: 'u-p-006', 'failed.kind': 'grade' })) ?? null, 'the refusal on record');
+  expect(Object.keys(await collectionsMentioning(FAILED_COMMENT))).toContain('grade_deliveries');
+  const base = `${stack.baseUrl}${courseBaseOf(p.page)}`;
+  expect((await p.browser.go(`${base}/privacy/erase`, { form: { ltik: p.ltik, confirm: 'yes' } })).status).toBe(200);
+  expect(await collectionsMentioning(FAILED_COMMENT)).toEqual({});
+  // The refused grade itself stays on record (its second, its score), so nothing older is ever sent over it.
+  expect((await mongoose.connection.db?.collection('grade_deliveries').findOne({ userId: 'u-p-006' }))?.failed?.payload?.scoreGiven).toEqual(expect.any(Number));
+});

@@ -4,6 +4,7 @@
  * overwritten by an older one) but removes the comment text; the score itself is in Moodle's
  * gradebook, which Cermin cannot erase.
  */
+import mongoose from 'mongoose';
 import { findAll, inPersonCourses, type PersonDataProvider } from '../privacy/person-data';
 import { Delivery, OutboxItem } from './models';
 
@@ -13,7 +14,12 @@ export const gradesPrivacy: PersonDataProvider = {
     return { queued: await findAll(OutboxItem, inPersonCourses(p)), deliveries: await findAll(Delivery, inPersonCourses(p)) };
   },
   async eraseFor(p) {
-    const stripped = await OutboxItem.updateMany(inPersonCourses(p), { $set: { 'payload.comment': '' } });
-    return { commentsRemoved: stripped.modifiedCount ?? 0 };
+    // The comment rides in each queued score and in a refused one kept for "try again".
+    const hasText = mongoose.trusted({ $exists: true, $ne: '' });
+    const [queued, refused] = await Promise.all([
+      OutboxItem.updateMany({ ...inPersonCourses(p), 'payload.comment': hasText }, { $set: { 'payload.comment': '' } }),
+      Delivery.updateMany({ ...inPersonCourses(p), 'failed.payload.comment': hasText }, { $set: { 'failed.payload.comment': '' } }),
+    ]);
+    return { commentsRemoved: (queued.modifiedCount ?? 0) + (refused.modifiedCount ?? 0) };
   },
 };
