@@ -181,11 +181,16 @@ async function deliveryTarget(courses: CourseDirectory, courseKey: string, activ
  * `recommend_vectors` (by content, so an item is embedded once), participants' query vectors
  * apart in `recommend_query_vectors` (pruned by age, see main.ts).
  */
-function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedderDeps, 'provider' | 'embedderId' | 'cache'> & { log: Logger }): VectorSupport | undefined {
+function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedderDeps, 'provider' | 'embedderId' | 'cache'> & { log: Logger; baseUrlInForce: () => Promise<string | null> }): VectorSupport | undefined {
   if (!provider?.settings.embeddingModel) return undefined;
   const embedder = new ProviderEmbedder(provider);
   const queries = new QueryEmbedder({ ...deps, provider, embedderId: embedder.id, cache: new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION }), onError: (err) => deps.log.warn({ err }, 'query embedding failed; ranking lexically') });
-  return { embedder, cache: new MongoEmbeddingCache(), embedQuery: (who, text) => queries.vectorFor(who, text) };
+  return {
+    embedder, cache: new MongoEmbeddingCache(),
+    // A participant's writing goes only to the server their consent names (the provider in force):
+    // once an admin switches to another server, their text is ranked lexically instead.
+    embedQuery: async (who, text) => ((await deps.baseUrlInForce()) === provider.settings.baseUrl ? queries.vectorFor(who, text) : undefined),
+  };
 }
 
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
@@ -239,7 +244,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     disabledLenses: async () => (await aiSettings.current()).disabledLenses,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
-  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
+  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log, baseUrlInForce: async () => (await providers.current()).baseUrl }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
   return { coaching, consent, consentTexts, consentFacts, drafts, admin: { source: providers }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
 }
 

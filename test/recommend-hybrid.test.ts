@@ -6,6 +6,8 @@
  * lexical recommendations.
  */
 import mongoose from 'mongoose';
+import { ProviderSource } from '../src/ai/provider-source';
+import { MARK_RECHECK_MS } from '../src/db/change-marks';
 import { Browser, type Page } from './support/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from './support/fake-openai';
@@ -86,4 +88,26 @@ test('an entry the participant marked private is never sent to the embedding pro
   const page = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
   expect(recommended(page)).toHaveLength(5); // still recommended, lexically, here on the server
   expect(JSON.stringify(embeddingRequests())).not.toContain('Catatan pribadi');
+});
+
+test('once an admin switches to another server, a participant\'s writing is no longer embedded by the first one', async () => {
+  const other = await startFakeOpenAI({ models: ['other-model'] });
+  const source = new ProviderSource({ model: 'fake-model', timeoutMs: 5000, maxRetries: 0, name: 'env' }, stack.config.lti.key);
+  try {
+    expect(await source.set({ baseUrl: other.baseURL, model: 'other-model', name: 'Server lain', apiKey: other.apiKey }, 'admin-test')).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, MARK_RECHECK_MS + 100)); // the app's cache of the provider in force
+    const before = embeddingRequests().filter(isQuery).length;
+    const p = await writeAndSubmit(stack, 'u-p-007', linkId, { refleksi: `${TEXT} Ditulis setelah penyedia diganti.` }, { submit: false });
+    // They agree to the text that names the other server.
+    const consent = await p.browser.go(`${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent?ltik=${encodeURIComponent(p.ltik)}`);
+    expect(consent.body).toContain('Server lain');
+    await p.browser.go(`${stack.baseUrl}${courseBaseOf(p.page)}/ai/consent`, { form: { ltik: p.ltik, choice: 'accept' } });
+    const page = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
+    expect(recommended(page)).toHaveLength(5); // ranked lexically
+    expect(embeddingRequests().filter(isQuery).length).toBe(before);
+    expect(JSON.stringify(embeddingRequests())).not.toContain('setelah penyedia diganti');
+  } finally {
+    await source.reset();
+    await other.close();
+  }
 });
