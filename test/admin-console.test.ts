@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { recordAdminChange } from '../src/privacy/admin-log';
 import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
@@ -342,4 +343,16 @@ test('the setup session manages deployments and turns a platform off and on; lau
   const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^(deployment|platform)\./ }).sort({ at: 1 }).toArray();
   expect(log?.map((c) => c.action)).toEqual(['deployment.remove', 'deployment.add', 'platform.deactivate', 'platform.activate']);
   expect(log?.every((c) => c.by.id === 'setup-token' && c.detail.issuer === issuer)).toBe(true);
+});
+
+test('a platform\'s change log shows the instance-wide changes whoever made them, and no other platform\'s own', async () => {
+  const other = 'https://lms-lain.example.go.id';
+  await recordAdminChange({ issuer: other, by: { id: 'admin-lain', name: 'Admin lain' }, action: 'consent.publish', detail: { version: 99 } });
+  await recordAdminChange({ issuer: other, by: { id: 'admin-lain', name: 'Admin lain' }, action: 'person.erase', detail: { subject: 'rahasia-lain' } });
+  await recordAdminChange({ issuer: '*', by: { id: 'setup-token', name: 'Setup' }, action: 'ai.providerSet', detail: { model: 'model-dari-setup' } });
+  const page = await get('/changes');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('&#34;version&#34;:99'); // another platform's admin changed the text everyone is asked
+  expect(page.body).toContain('model-dari-setup');
+  expect(page.body).not.toContain('rahasia-lain');
 });

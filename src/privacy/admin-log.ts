@@ -5,7 +5,7 @@
  * content of anyone's data.
  */
 import crypto from 'node:crypto';
-import { Schema } from 'mongoose';
+import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 
 export interface AdminChangeDoc {
@@ -29,9 +29,17 @@ export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at
   await AdminChange.create({ _id: crypto.randomBytes(12).toString('base64url'), at: change.at ?? new Date(), ...change });
 }
 
-/** The platform's latest changes, newest first; every platform's (and the instance's) when no issuer is given. */
+/**
+ * Changes that apply to the whole instance, whichever admin made them: the AI provider, the consent
+ * text, lenses and budgets, a purge run. Every platform's change log shows them (a record's issuer
+ * stays the acting admin's platform, or '*' for the setup token).
+ */
+export const INSTANCE_WIDE_ACTIONS = ['ai.providerSet', 'ai.providerReset', 'consent.publish', 'ai.set', 'retention.run'] as const;
+
+/** The platform's latest changes and the instance-wide ones, newest first; every change when no issuer is given. */
 export async function adminChanges(issuer: string | undefined, limit = 100): Promise<AdminChangeDoc[]> {
-  return AdminChange.find(issuer === undefined ? {} : { issuer }).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
+  const filter = issuer === undefined ? {} : { $or: [{ issuer: mongoose.trusted({ $in: [issuer, '*'] }) }, { action: mongoose.trusted({ $in: [...INSTANCE_WIDE_ACTIONS] }) }] };
+  return AdminChange.find(mongoose.trusted(filter)).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
 }
 
 export async function ensureAdminLogIndexes(): Promise<void> {
