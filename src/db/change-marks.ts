@@ -57,6 +57,11 @@ export class MarkedValue<T> {
 
   async changed(): Promise<void> {
     await markChanged(this.scope);
+    this.forget();
+  }
+
+  /** Reads the value again next time (this instance wrote it, and marked the scope itself). */
+  forget(): void {
     this.cached = undefined;
   }
 }

@@ -24,6 +24,7 @@ import mongoose, { Schema, type FilterQuery, type Model } from 'mongoose';
 import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-turns';
 import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
+import { MarkedValue, markChanged } from '../db/change-marks';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { Course } from '../lti/courses';
@@ -126,7 +127,11 @@ export const RetentionSettingsRecord = defineModel('PrivacyRetentionSettings', s
 const settingsIdOf = (issuer: string) => idOf('rts', issuer);
 
 /** Retention settings per platform in the database, read and written by `_id` only. */
+const SETTINGS_MARK = 'retention-settings';
+
 export class RetentionSettingsStore implements RetentionPolicySource {
+  private readonly inForce = new Map<string, MarkedValue<RetentionSettings>>();
+
   /**
    * `defaults`: what is in force where no admin saved settings (DEFAULT_RETENTION, with the AI
    * conversation days of the start-up configuration in production), checked here so that a bad
@@ -142,8 +147,20 @@ export class RetentionSettingsStore implements RetentionPolicySource {
     return RetentionSettingsRecord.findById(settingsIdOf(issuer)).lean<RetentionSettingsDoc>();
   }
 
-  /** The settings in force: the platform's own, else the global record's, else the defaults. */
-  async get(issuer: string): Promise<RetentionSettings> {
+  /**
+   * The settings in force: the platform's own, else the global record's, else the defaults. Kept
+   * per platform until a change (the consent check of every AI turn names the AI conversation days).
+   */
+  get(issuer: string): Promise<RetentionSettings> {
+    let inForce = this.inForce.get(issuer);
+    if (!inForce) {
+      inForce = new MarkedValue(SETTINGS_MARK, () => this.read(issuer));
+      this.inForce.set(issuer, inForce);
+    }
+    return inForce.get();
+  }
+
+  private async read(issuer: string): Promise<RetentionSettings> {
     const layers = issuer === GLOBAL_ISSUER ? [GLOBAL_ISSUER] : [issuer, GLOBAL_ISSUER];
     for (const layer of layers) {
       const doc = await this.stored(layer);
@@ -166,6 +183,9 @@ export class RetentionSettingsStore implements RetentionPolicySource {
     // Only the known keys, in a fresh object: nothing the caller attached rides along into the record.
     const clean = Object.fromEntries(RETENTION_SETTING_KEYS.map((k) => [k, checked.settings[k]])) as unknown as RetentionSettings;
     await putById(RetentionSettingsRecord, settingsIdOf(issuer), { issuer, settings: clean, updatedAt: this.now(), updatedBy: by });
+    // One mark for every platform: a change to the global settings changes those of platforms without their own.
+    await markChanged(SETTINGS_MARK);
+    for (const inForce of this.inForce.values()) inForce.forget();
     return clean;
   }
 }
