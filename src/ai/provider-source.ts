@@ -21,6 +21,12 @@ export interface ProviderChoice {
   model: string;
   baseUrl: string | null;
   source: 'admin' | 'environment';
+  /**
+   * The stored API key cannot be opened (LTI_KEY changed since it was sealed, or the record was
+   * damaged): the provider is used without a key (its calls fail and the offline engine answers)
+   * and the admin page asks for the key again, rather than every page failing.
+   */
+  keyUnreadable?: boolean;
 }
 
 interface SealedKey { iv: string; tag: string; data: string }
@@ -85,8 +91,17 @@ export class ProviderSource {
     const doc = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
     if (!doc) return this.fromEnvironment;
     // Timeouts, retries and the embedding model stay as started: only what an agency switches is here.
-    const apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
-    return { provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin' };
+    let apiKey: string | undefined;
+    let keyUnreadable = false;
+    try {
+      apiKey = doc.key ? this.sealer.open(doc.key) : undefined;
+    } catch {
+      keyUnreadable = true;
+    }
+    return {
+      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin',
+      ...(keyUnreadable ? { keyUnreadable } : {}),
+    };
   }
 
   /** Sets the provider from the admin's form; an empty key field keeps the stored key (unless `clearKey`). */

@@ -24,6 +24,8 @@ export interface AiProviderView {
   baseUrl?: string;
   model?: string;
   keySet?: boolean;
+  /** The stored key cannot be opened (see ProviderChoice): enter it again. */
+  keyUnreadable?: boolean;
   timeoutMs?: number;
   test?: { ok: boolean; message: string; detail?: string };
 }
@@ -63,7 +65,7 @@ export function aiProviderView(choice: ProviderChoice, test?: AiProviderView['te
   if (!p) return { configured: false, source: choice.source, name: choice.name };
   return {
     configured: true, source: choice.source, name: choice.name, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
-    keySet: Boolean(p.settings.apiKey), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
+    keySet: Boolean(p.settings.apiKey), ...(choice.keyUnreadable ? { keyUnreadable: true } : {}), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
   };
 }
 
