@@ -21,7 +21,7 @@ import type { CoachingService, SaveResult } from './service';
 import type { RecommendService } from '../recommend/service';
 import type { CatalogItem } from '../recommend/catalog';
 import { formatSize } from '../recommend/explain';
-import { connectionAsksToSaveData, prefersDataSaver } from '../web/preferences';
+import { connectionAsksToSaveData } from '../web/preferences';
 
 const wantsJson = (req: express.Request) => req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
 
@@ -66,7 +66,7 @@ async function recommendationsFor(res: express.Response, ctx: LaunchContext, act
   if (!recommender || !entries.some((e) => e.text.trim())) return undefined;
   const saveData = connectionAsksToSaveData(res.req.headers);
   // The person's own choice wins, either way; without one, the browser's hint (Save-Data, a slow connection).
-  const chosen = await prefersDataSaver(ctx.platform.issuer, ctx.user.id);
+  const chosen = ctx.dataSaver;
   const dataSaver = chosen ?? saveData;
   const items = await recommender.service.forParticipant({
     issuer: ctx.platform.issuer, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver,

@@ -23,6 +23,8 @@ export interface LaunchContext {
   nrps?: { membershipsUrl: string; versions: string[] };
   custom: Record<string, string>;
   locale: Locale;
+  /** The person's remembered data-saver choice (read with their language, once per request); undefined: never chosen. */
+  dataSaver?: boolean;
   returnUrl?: string;
 }
 

@@ -4,11 +4,12 @@
  * nothing of another's.
  */
 import type express from 'express';
+import { decodeJwt } from 'jose';
 import { launchContextFrom, type Audience, type LaunchContext } from '../lti/context';
 import type { LtijsToken } from '../lti/ltijs';
 import { sendError } from './errors';
 import { pickLocale } from './i18n';
-import { preferredLocale } from './preferences';
+import { preferencesOf } from './preferences';
 
 export function launchOf(res: express.Response): LaunchContext {
   const ctx = res.locals.launch as LaunchContext | undefined;
@@ -20,8 +21,8 @@ export function launchOf(res: express.Response): LaunchContext {
 function ltikIssuedAt(ltik: unknown): number | undefined {
   if (typeof ltik !== 'string') return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(ltik.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown };
-    return typeof payload.iat === 'number' ? payload.iat * 1000 : undefined;
+    const { iat } = decodeJwt(ltik);
+    return typeof iat === 'number' ? iat * 1000 : undefined;
   } catch {
     return undefined;
   }
@@ -42,9 +43,10 @@ export const loadLaunch = (maxAgeMs: number, now: () => number = Date.now): expr
   }
   const ctx = launchContextFrom(res.locals.token as LtijsToken);
   res.locals.launch = ctx;
-  preferredLocale(ctx.platform.issuer, ctx.user.id)
+  preferencesOf(ctx.platform.issuer, ctx.user.id)
     .then((chosen) => {
-      ctx.locale = pickLocale(req.query.lang, chosen ?? ctx.locale);
+      ctx.locale = pickLocale(req.query.lang, chosen.locale ?? ctx.locale);
+      ctx.dataSaver = chosen.dataSaver;
       next();
     })
     .catch(next);

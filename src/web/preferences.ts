@@ -19,21 +19,18 @@ const preferenceSchema = new Schema<PreferenceDoc>({
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'cermin_preferences', autoIndex: false, _id: false });
 preferenceSchema.index({ iss: 1, userId: 1 }, { unique: true });
-export const Preference = defineModel('CerminPreference', preferenceSchema);
+const Preference = defineModel('CerminPreference', preferenceSchema);
 
 const idOf = (iss: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([iss, userId])).digest('base64url').slice(0, 27);
 
-export async function preferredLocale(iss: string, userId: string): Promise<Locale | undefined> {
-  return (await Preference.findById(idOf(iss, userId), { locale: 1 }).lean())?.locale;
+/** The person's remembered choices, one read: their language, and data saver (undefined: never chosen, the browser's hint decides). */
+export async function preferencesOf(iss: string, userId: string): Promise<{ locale?: Locale; dataSaver?: boolean }> {
+  const doc = await Preference.findById(idOf(iss, userId), { locale: 1, dataSaver: 1 }).lean();
+  return { locale: doc?.locale, dataSaver: doc?.dataSaver };
 }
 
 export async function rememberLocale(iss: string, userId: string, locale: Locale): Promise<void> {
   await Preference.updateOne({ _id: idOf(iss, userId) }, { $set: { iss, userId, locale, updatedAt: new Date() } }, { upsert: true });
-}
-
-/** The person's own choice, or undefined when they never made one (then the browser's hint decides). */
-export async function prefersDataSaver(iss: string, userId: string): Promise<boolean | undefined> {
-  return (await Preference.findById(idOf(iss, userId), { dataSaver: 1 }).lean())?.dataSaver;
 }
 
 export async function rememberDataSaver(iss: string, userId: string, on: boolean): Promise<void> {
