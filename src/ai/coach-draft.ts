@@ -26,7 +26,7 @@ import { redact, restore, type KnownPerson, type NameMatcher, type RedactionKind
 import { screenReflection } from './safety';
 import { BERAKHLAK_VALUES } from './lenses';
 
-export const RUBRIC_TAG = 'rubrik';
+const RUBRIC_TAG = 'rubrik';
 
 export interface DraftPrompt {
   id: string;
@@ -48,7 +48,7 @@ export class DraftPromptError extends Error {
 }
 
 const SCHEMA_DIR = path.join(projectRoot, 'config', 'schemas');
-export const DEFAULT_DRAFT_PROMPT_FILE = path.join(projectRoot, 'config', 'drafts', 'umpan-balik.json');
+const DEFAULT_DRAFT_PROMPT_FILE = path.join(projectRoot, 'config', 'drafts', 'umpan-balik.json');
 
 /** The draft prompt (config/drafts/umpan-balik.json by default) and its output schema, checked once at start. */
 export function loadDraftPrompt(file: string = DEFAULT_DRAFT_PROMPT_FILE): DraftPrompt {
@@ -123,7 +123,7 @@ function rubricBlock(rubric: DraftRubric): string {
   ].join('\n')).join('\n');
 }
 
-export function buildDraftMessages(prompt: DraftPrompt, activity: DraftActivity, redactedText: string): ChatMessage[] {
+function buildDraftMessages(prompt: DraftPrompt, activity: DraftActivity, redactedText: string): ChatMessage[] {
   const system = [
     prompt.system,
     `## Skema keluaran\n${describeOutputSchema(prompt.schema)}`,

@@ -48,7 +48,7 @@ export const validateProviderForm = ajv.compile<{ baseUrl: string; model: string
 });
 
 /** Seals and opens the stored API key with a key derived from the instance secret. */
-export class KeySealer {
+class KeySealer {
   private readonly key: Buffer;
 
   constructor(secret: string) {

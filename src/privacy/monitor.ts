@@ -26,7 +26,6 @@ import { compareWithDraft, draftScore, type ReviewDecision, type ReviewDraft } f
 import type { ActivityDoc } from '../coaching/models';
 
 export type DraftEngine = ReviewDraft['engine'];
-export const DRAFT_ENGINES: readonly DraftEngine[] = ['ai', 'offline'];
 
 /** One coach decision on one submission, with what the coach saw. */
 export interface DecisionFact {
@@ -68,7 +67,7 @@ export interface MonitorOptions {
   minGroup: number;
 }
 
-export const DEFAULT_MONITOR_OPTIONS: Readonly<MonitorOptions> = { minDecisions: 10, acceptWarnShare: 0.9, minGroup: 5 };
+const DEFAULT_MONITOR_OPTIONS: Readonly<MonitorOptions> = { minDecisions: 10, acceptWarnShare: 0.9, minGroup: 5 };
 
 export type SkipReason = 'badMaxScore' | 'badFinalScore' | 'badSuggestedScore' | 'badBlindScore' | 'badDraft';
 
@@ -234,7 +233,7 @@ function byLabel<T>(label: (t: T) => string, key: (t: T) => string): (a: T, b: T
 // ---------------------------------------------------------------------------------------------
 
 /** Why a fact cannot be counted (undefined: it can). */
-export function skipReason(f: DecisionFact): SkipReason | undefined {
+function skipReason(f: DecisionFact): SkipReason | undefined {
   if (!isNum(f.maxScore) || f.maxScore <= 0) return 'badMaxScore';
   if (!onScale(f.finalScore, f.maxScore)) return 'badFinalScore';
   if (f.draft) {
