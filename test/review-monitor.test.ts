@@ -110,3 +110,12 @@ test('the fairness view by engine shows the offline engine\'s row: final scores 
   expect(offlineRow).toMatch(/<td>\d+(,\d)? %<\/td>/);
   expect(offlineRow).not.toContain('kurang dari 5 peserta');
 });
+
+test('a refused finalize keeps the time the review began, so the monitor\'s review time does not restart', async () => {
+  const ltik = ltikOf(coachPage);
+  await writeAndSubmit(stack, 'u-p-008', linkId, { refleksi: TEXT });
+  const began = String(Date.now() - 120_000);
+  const refused = await coach.go(`${reviewUrl('u-p-008')}/finalize`, { form: { ltik, revision: '0', openedAt: began, comment: 'Belum memilih tingkat.', release: 'held' } });
+  expect(refused.status).toBe(400);
+  expect(refused.body).toContain(`name="openedAt" value="${began}"`);
+});

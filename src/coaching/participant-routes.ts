@@ -103,10 +103,14 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   const datedKeys = activity.kind === 'journal' ? journal.entries.map((e) => e.key).sort().reverse() : [];
   // The participant's AI help (set by participantRoutes): lenses this activity offers, latest answers.
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
-  const ai = aiCoaching && activity.aiMode !== 'off'
-    ? await aiPanelLocals(aiCoaching, ctx, activity, await aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)))
-    : undefined;
-  const recs = opts.preview ? undefined : await recommendationsFor(res, ctx, activity, journal.entries);
+  // The AI panel and the recommendations need nothing of each other: read together (a fresh text's
+  // query embedding may take the provider a moment).
+  const [ai, recs] = await Promise.all([
+    aiCoaching && activity.aiMode !== 'off'
+      ? aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)).then((latest) => aiPanelLocals(aiCoaching, ctx, activity, latest))
+      : undefined,
+    opts.preview ? undefined : recommendationsFor(res, ctx, activity, journal.entries),
+  ]);
   await sendPage(res, opts.status ?? 200, 'journal', {
     ai, recs,
     locale: ctx.locale,

@@ -207,7 +207,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       participant: journal.work.userName ?? review?.userName ?? userId,
       back: `${coursePath(ctx.courseKey)}/roster`, manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
       reopenAction: `${self}/reopen`, finalizeAction: `${self}/finalize`, retryAction: `${self}/retry-delivery`, self,
-      review: blindPending && review ? { ...review, draft: undefined } : review, blindPending, openedAt: String((deps.now ?? (() => new Date()))().getTime()),
+      review: blindPending && review ? { ...review, draft: undefined } : review, blindPending,
+      // A refused form keeps the time the review began: the monitor's review time must not restart at each correction.
+      openedAt: typeof extra.form?.openedAt === 'string' && /^\d{13}$/.test(extra.form.openedAt) ? extra.form.openedAt : String((deps.now ?? (() => new Date()))().getTime()),
       earlier, delivery, deliveryRecord, draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
       chosen, form: extra.form ?? (useDraft ? { comment: review.draft?.feedback ?? '' } : { comment: review?.decision?.comment ?? '', override: review?.decision?.override?.score?.toString() ?? '', overrideReason: review?.decision?.override?.reason ?? '' }),
       problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),

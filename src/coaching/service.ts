@@ -347,13 +347,13 @@ export class CoachingService {
     return works.map((work) => ({ work, progress: progressOf(activity, Object.entries(work.entryStats ?? {}).map(([key, v]) => ({ key, ...v }))) }));
   }
 
-  /** Every participant's work in a course, without entry details: the roster's status per activity. */
   /** The text of every entry a coach may read in the course (never private ones), for the cohort insight. */
   async coachVisibleTexts(courseKey: string): Promise<Array<{ userId: string; text: string }>> {
     const entries = await Entry.find({ courseKey, visibility: mongoose.trusted({ $ne: 'private' }) }, { userId: 1, text: 1 }).lean<Array<Pick<EntryDoc, 'userId' | 'text'>>>();
     return entries.map((e) => ({ userId: e.userId, text: e.text }));
   }
 
+  /** Every participant's work in a course, without entry details: the roster's status per activity. */
   async worksInCourse(courseKey: string): Promise<Array<Pick<WorkDoc, 'activityId' | 'userId' | 'userName' | 'status' | 'submittedAt' | 'updatedAt' | 'reopenedAt' | 'incompleteAtSubmit'>>> {
     return Work.find({ courseKey }, { activityId: 1, userId: 1, userName: 1, status: 1, submittedAt: 1, updatedAt: 1, reopenedAt: 1, incompleteAtSubmit: 1 }).lean();
   }
