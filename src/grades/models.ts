@@ -10,6 +10,7 @@
  * - `grade_leases`: (delivery, slot) records; see policy.ts.
  */
 import { Schema } from 'mongoose';
+import { leaseModel } from '../db/lease';
 import { defineModel } from '../db/model';
 import { idOf } from '../db/ids';
 import type { AgsScore } from '../lti/ags';
@@ -62,14 +63,12 @@ export interface DeliveryDoc {
   updatedAt: Date;
 }
 
-export interface LeaseDoc { _id: string; owner: string; expiresAt: Date }
 
 /** The gradebook column found or created for an activity that had none from Deep Linking. */
 export interface ColumnDoc { _id: string; url: string; createdAt: Date }
 
 export const deliveryIdOf = (activityId: string, userId: string): string => idOf('gd', activityId, userId);
 export const outboxIdOf = (deliveryId: string, second: number): string => `${deliveryId}.${second}`;
-export const leaseIdOf = (subject: string, slot: number): string => `${subject}.${slot}`;
 
 const outboxSchema = new Schema<OutboxItemDoc>({
   _id: { type: String, required: true },
@@ -107,12 +106,6 @@ const deliverySchema = new Schema<DeliveryDoc>({
 }, { collection: 'grade_deliveries', autoIndex: false, _id: false, minimize: false });
 deliverySchema.index({ courseKey: 1, activityId: 1 });
 
-const leaseSchema = new Schema<LeaseDoc>({
-  _id: { type: String, required: true },
-  owner: { type: String, required: true },
-  expiresAt: { type: Date, required: true },
-}, { collection: 'grade_leases', autoIndex: false, _id: false });
-
 const columnSchema = new Schema<ColumnDoc>({
   _id: { type: String, required: true },
   url: { type: String, required: true },
@@ -121,7 +114,7 @@ const columnSchema = new Schema<ColumnDoc>({
 
 export const OutboxItem = defineModel('GradeOutboxItem', outboxSchema);
 export const Delivery = defineModel('GradeDelivery', deliverySchema);
-export const Lease = defineModel('GradeLease', leaseSchema);
+export const Lease = leaseModel('GradeLease', 'grade_leases');
 export const Column = defineModel('GradeColumn', columnSchema);
 
 export async function ensureGradeIndexes(): Promise<void> {

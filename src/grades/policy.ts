@@ -26,19 +26,10 @@ export function nextScoreSecond(nowMs: number, lastSecond: number | undefined): 
 }
 
 /**
- * Leases live in fixed slots of `leaseMs`: a worker holds slot k of a delivery by inserting the
- * record (delivery, k) — an insert with a unique `_id`, the one operation every MongoDB-wire
- * server (FerretDB 1.x included, whose conditional updates are not atomic) decides for exactly one
- * caller. It also inserts (delivery, k+1) so nobody else can start in the next slot while its
- * attempt may still run; it may start an attempt only if the attempt ends inside what it holds.
+ * Leases live in fixed slots of `leaseMs` (src/db/lease.ts): a worker holds this slot of a
+ * delivery and the next; it may start an attempt only if the attempt ends inside what it holds.
  */
-export function leaseSlot(nowMs: number, leaseMs: number): number {
-  return Math.floor(nowMs / leaseMs);
-}
-
-export function heldUntilMs(slot: number, slotsHeld: 1 | 2, leaseMs: number): number {
-  return (slot + slotsHeld) * leaseMs;
-}
+export { heldUntilMs, leaseSlot } from '../db/lease';
 
 export function mayStartAttempt(nowMs: number, attemptTimeoutMs: number, heldUntil: number, marginMs = 1000): boolean {
   return nowMs + attemptTimeoutMs + marginMs <= heldUntil;

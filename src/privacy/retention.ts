@@ -26,6 +26,7 @@ import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
 import { MarkedValue, markChanged } from '../db/change-marks';
 import { idOf } from '../db/ids';
+import { leaseModel } from '../db/lease';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { Course } from '../lti/courses';
 import { RecommendHistory } from '../recommend/store';
@@ -346,11 +347,8 @@ export interface RetentionReport {
   durationMs: number;
 }
 
-interface LeaseDoc { _id: string; owner: string; expiresAt: Date }
-const leaseSchema = new Schema<LeaseDoc>({
-  _id: { type: String, required: true }, owner: { type: String, required: true }, expiresAt: { type: Date, required: true },
-}, { collection: 'privacy_leases', autoIndex: false, _id: false });
-export const PrivacyLease = defineModel('PrivacyLease', leaseSchema);
+// The purge keeps its slot after the run (one purge per slot), unlike SlotLeases: same records, its own claim.
+export const PrivacyLease = leaseModel('PrivacyLease', 'privacy_leases');
 
 export const retentionLeaseId = (slot: number) => `retention:${slot}`;
 

@@ -9,7 +9,8 @@
  */
 import mongoose, { Schema } from 'mongoose';
 import { idOf } from '../db/ids';
-import { defineModel, isDuplicateKey, putById } from '../db/model';
+import { leaseModel, SlotLeases } from '../db/lease';
+import { defineModel, putById } from '../db/model';
 import type { CatalogItem } from './catalog';
 import type { Curation, ItemFeedback } from './rank';
 
@@ -97,43 +98,24 @@ export async function historyOf(courseKey: string, userId: string): Promise<Map<
   return itemsOf(await RecommendHistory.findById(historyId(courseKey, userId)).lean<HistoryDoc>());
 }
 
-/** A history's writer holds it for at most this long (a crashed holder's claim lapses with its slot). */
+/** A history's writer holds it for at most two slots of this (a crashed holder's claim lapses with them). */
 const LOCK_SLOT_MS = 3000;
 
-interface HistoryLockDoc { _id: string; at: Date }
-const historyLockSchema = new Schema<HistoryLockDoc>({ _id: { type: String, required: true }, at: Date }, { collection: 'recommend_history_locks', autoIndex: false, _id: false });
-export const HistoryLock = defineModel('RecommendHistoryLock', historyLockSchema);
+export const HistoryLock = leaseModel('RecommendHistoryLock', 'recommend_history_locks');
+const historyLeases = new SlotLeases(HistoryLock, 'history-writer', LOCK_SLOT_MS);
 
 /**
  * Claims the history for one writer: FerretDB 1.x applies an update as read-then-write, so two
- * changes at the same instant (the person's two tabs) would lose one; a unique-`_id` insert is the
- * one write it decides atomically (as the grade leases). The claim is a time slot and the next one,
- * so a holder that crashed blocks for two slots at most; waiting longer, the writer goes ahead.
+ * changes at the same instant (the person's two tabs) would lose one (see src/db/lease.ts). Waiting
+ * longer than a crashed holder could block it, the writer goes ahead.
  */
-async function claimHistory(_id: string, now: () => number): Promise<() => Promise<void>> {
-  const deadline = now() + 2 * LOCK_SLOT_MS + 500;
+async function claimHistory(_id: string): Promise<() => Promise<void>> {
+  const deadline = Date.now() + 2 * LOCK_SLOT_MS + 500;
   for (;;) {
-    const slot = Math.floor(now() / LOCK_SLOT_MS);
-    const ids = [`${_id}.${slot}`, `${_id}.${slot + 1}`];
-    try {
-      await HistoryLock.create({ _id: ids[0], at: new Date(now()) });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      if (now() > deadline) return async () => undefined;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
-      continue;
-    }
-    try {
-      await HistoryLock.create({ _id: ids[1], at: new Date(now()) });
-    } catch (err) {
-      // Someone holds the next slot already (claimed at the end of the last one): wait for them.
-      await HistoryLock.deleteOne({ _id: ids[0] });
-      if (!isDuplicateKey(err)) throw err;
-      if (now() > deadline) return async () => undefined;
-      await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
-      continue;
-    }
-    return async () => { await Promise.all(ids.map((id) => HistoryLock.deleteOne({ _id: id }))); };
+    const held = await historyLeases.acquire(_id);
+    if (held) return held.release;
+    if (Date.now() > deadline) return async () => undefined;
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
   }
 }
 
@@ -144,7 +126,7 @@ async function claimHistory(_id: string, now: () => number): Promise<() => Promi
  */
 export async function changeHistory(courseKey: string, userId: string, at: Date, change: (items: Map<string, ItemEvents>) => void): Promise<void> {
   const _id = historyId(courseKey, userId);
-  const release = await claimHistory(_id, Date.now);
+  const release = await claimHistory(_id);
   try {
     const doc = await RecommendHistory.findById(_id).lean<HistoryDoc>();
     const items = itemsOf(doc);
