@@ -216,6 +216,11 @@ describe('CSV import', () => {
     ]);
   });
 
+  test('a size with its thousands grouped the Indonesian way is the number meant', () => {
+    const text = `${HEADER}\n${row('a', { sizeKb: '2.048' })}\n${row('b', { sizeKb: '1.200.000', durationMinutes: '1.200' })}\n`;
+    expect(itemsOf(parseCatalogImport(text, { courseKey: COURSE })).map((i) => [i.sizeKb, i.durationMinutes])).toEqual([[2048, undefined], [1200000, 1200]]);
+  });
+
   test('an unknown column and a missing required column refuse the file at the header', () => {
     const text = 'id,title,judul,url,type,language,values,level\nsatu,Satu,x,https://example.org/1,pdf,id,kompeten,dasar\n';
     expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([

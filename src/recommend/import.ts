@@ -21,7 +21,7 @@
 import { csvText, unguardCell } from '../csv';
 import { VALUE_NAMES, PHASE_NAMES } from './explain';
 import { validateCatalog, type CatalogItem } from './catalog';
-import { isObject } from '../validation';
+import { isObject, wholeNumberFromForm } from '../validation';
 
 export type ImportFormat = 'csv' | 'json';
 
@@ -371,7 +371,10 @@ function readCsv(text: string, courseKey: string): Read {
       } else if (cell === '') {
         continue; // absent: the schema says so when it is required
       } else if (NUMBER_COLUMNS.has(column)) {
-        if (/^-?\d+(\.\d+)?$/.test(cell)) item[column] = Number(cell);
+        // "2048", or "2.048" as an Indonesian sheet groups it; a decimal ("2.5") goes on for the schema to refuse as not whole.
+        const n = wholeNumberFromForm(cell);
+        if (typeof n === 'number') item[column] = n;
+        else if (/^-?\d+\.\d+$/.test(cell)) item[column] = Number(cell);
         else problems.push({ line: record.line, ...idPart, code: 'invalid', field: column, detail: 'must be a whole number' });
       } else {
         item[column] = mapScalar(column, cell);

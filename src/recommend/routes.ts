@@ -13,7 +13,7 @@ import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { rememberDataSaver } from '../web/preferences';
 import { coursePath, safeBack, withLtik } from '../coaching/links';
-import { ajv } from '../validation';
+import { ajv, wholeNumberFromForm } from '../validation';
 import { BERAKHLAK_VALUES } from '../ai/lenses';
 import type { CatalogItem } from './catalog';
 import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';
@@ -60,11 +60,8 @@ interface ItemForm {
 }
 
 const listOf = (v: string | string[] | undefined): string[] => (Array.isArray(v) ? v : (v ?? '').split(/[,;]/)).map((s) => s.trim()).filter(Boolean);
-const numberOf = (v: string | undefined): number | string | undefined => {
-  const t = (v ?? '').trim();
-  if (!t) return undefined;
-  return /^\d{1,9}$/.test(t) ? Number(t) : t; // not a number: left as text for the schema to refuse by name
-};
+// Not a whole number: left as text for the schema to refuse by name.
+const numberOf = (v: string | undefined): unknown => ((v ?? '').trim() ? wholeNumberFromForm(v) : undefined);
 
 /** The form's fields as a catalog item (the catalog schema then decides). */
 export function itemFromForm(form: ItemForm, id?: string): Record<string, unknown> {
