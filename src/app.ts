@@ -2,6 +2,10 @@
  * Composition root: builds every service with its dependencies and mounts the routers.
  * Nothing else in Cermin wires things together.
  */
+// Before any router exists: Express 4 ignores a rejected promise from a handler, which leaves the
+// request hanging (or, inside ltijs's async middleware, stops the process). With this every
+// rejection reaches the error handler, which answers 500 and logs it.
+import 'express-async-errors';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';

@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
+  // One request's forgotten promise must not stop Cermin for everyone: log it and keep serving.
+  // (Requests themselves answer 500 through the error handler; this is for promises nobody awaits.)
+  process.on('unhandledRejection', (reason) => { log.error({ err: reason }, 'unhandled rejection (kept serving)'); });
   log.info({ config: redactedConfig(config) }, 'starting Cermin');
   if (config.lti.keyGenerated) log.warn('LTI_KEY is not set: using a key generated for this machine (data/.dev-lti-key). Set LTI_KEY in production.');
 

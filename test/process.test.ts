@@ -102,6 +102,29 @@ test('SIGTERM with a request in flight: it finishes, its keep-alive connection i
   expect(took).toBeLessThan(5000); // the grace period is 10 s
 }, 60000);
 
+test('an anonymous request with a hostile OIDC state is refused and the process keeps serving', async () => {
+  const port = await freePort();
+  const run = start({}, port);
+  try {
+    await waitFor(run, 'Cermin berjalan');
+    // Reproduced against 27e6e1e: ltijs built a cookie name from the raw state in an async path,
+    // and the TypeError nobody awaited stopped Node.
+    for (const path of ['/lti/app/x', '/lti/launch']) {
+      for (const body of ['state=a%20b', 'state=a%3Bb%3Dc', 'state=x&id_token=a.b.c']) {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        expect(res.status).toBe(400);
+      }
+      const json = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"state":{"a":1}}' });
+      expect(json.status).toBe(400);
+    }
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    expect(run.child.exitCode).toBeNull();
+  } finally {
+    run.child.kill('SIGTERM');
+  }
+  expect(await run.exited).toBe(0);
+}, 60000);
+
 test('a bad configuration stops the start with one message naming each bad key', async () => {
   const run = start({ PORT: 'abc', LOG_LEVEL: 'loud', LTI_KEY: 'short' }, 0);
   expect(await run.exited).toBe(2);

@@ -812,6 +812,19 @@ describe('6. sessions and operations endpoints', () => {
     const activity = series.find((l) => l.includes(placed.activityId));
     expect({ person, activity }).toEqual({ person: undefined, activity: undefined });
   });
+
+  // Reproduced against 27e6e1e: every unknown path added a series to /metrics, which anyone could grow without bound.
+  test('probing unknown paths adds at most one /metrics series, whatever the paths', async () => {
+    const seriesCount = async () => (await send('GET', url('/metrics'))).body.split('\n').filter((l) => l.startsWith('cermin_http_request_duration_seconds_count{')).length;
+    const paths = ['/nope', '/wp-admin/setup.php', '/lti/app/courses/x/y/z', '/lti/unknown', '/setup/nothing', '/.env', '/static/missing.js'];
+    const probe = async (round: number) => Promise.all(paths.map((p) => send('GET', url(`${p}/p${round}`))));
+    await probe(0);
+    await seriesCount(); // its own series exists from here on
+    const before = await seriesCount();
+    for (let round = 1; round <= 5; round++) await probe(round);
+    expect(await seriesCount()).toBe(before);
+    expect((await send('GET', url('/metrics'))).body).toContain('route="(unmatched)"');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -959,13 +959,17 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
   });
 
   // Errors escaping a handler: JSON for the APIs, a page for the browser routes.
+  // A body or path that cannot be parsed is the client's fault (body-parser and Express mark it with a 4xx).
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    console.error('demo platform error', err);
+    const marked = (err as { status?: unknown })?.status;
+    const status = typeof marked === 'number' && marked >= 400 && marked < 500 ? marked : 500;
+    if (status === 500) console.error('demo platform error', err);
     if (res.headersSent) return;
+    const code = status === 500 ? 'server_error' : 'invalid_request';
     if (req.path.startsWith('/api/') || req.path === '/token' || req.path === '/register') {
-      res.status(500).json({ error: 'server_error', error_description: (err as Error)?.message ?? String(err) });
+      res.status(status).json({ error: code, error_description: (err as Error)?.message ?? String(err) });
     } else {
-      errorPage(res, 500, 'server_error', (err as Error)?.message ?? String(err));
+      errorPage(res, status, code, (err as Error)?.message ?? String(err));
     }
   });
 

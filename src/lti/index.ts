@@ -20,6 +20,7 @@ import { translator } from '../web/i18n';
 import { launchContextFrom, type LaunchContext } from './context';
 import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
 import { IdTokenValidator } from './id-token';
+import { gateRefusal } from './input-gate';
 import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
@@ -124,6 +125,17 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
     cors: false,
     serverAddon: (app: express.Express) => {
+      // First of all: ltijs trusts what it reads (see input-gate.ts).
+      app.use((req, res, next) => {
+        const refusal = gateRefusal({ path: req.path, query: req.query as Record<string, unknown>, body: req.body, token: (req as { token?: unknown }).token });
+        if (!refusal) {
+          next();
+          return;
+        }
+        outcome(req.path === '/login' ? 'login_bad_request' : 'bad_request');
+        res.locals.routeLabel = '/lti (refused input)';
+        void sendError(req, res, 400, refusal);
+      });
       // Separate counters: one launch is a login and a launch, and neither should starve the other.
       app.use('/login', limiter(config.rateLimit.ltiMaxPerWindow));
       app.use('/launch', limiter(config.rateLimit.ltiMaxPerWindow));
@@ -271,6 +283,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     const code = err.details?.message ?? 'unknown';
     const hasIdToken = Boolean(req.body?.id_token);
     outcome(hasIdToken ? `refused_${code}` : 'session_invalid');
+    // ltijs refuses before any route is reached: one label for the launch, one for every other path.
+    res.locals.routeLabel = req.path === '/launch' ? '/lti/launch' : '/lti (no session)';
     log.info({ code, path: req.path }, hasIdToken ? 'launch refused' : 'request without a valid ltik');
     let newWindowUrl: string | undefined;
     if (code === 'MISSING_VALIDATION_COOKIE' && typeof req.body?.state === 'string') {

@@ -39,12 +39,27 @@ export function routeLabel(path: string): string {
     .replace(/^\/static\/.*/, '/static/*');
 }
 
+/** The label of every request that matched no route: one series, whatever path was asked for. */
+export const UNMATCHED_ROUTE = '(unmatched)';
+
+/**
+ * A request's route label: a handler may name it (`res.locals.routeLabel`); a request that reached a
+ * route (or a static file) is labelled by its path without ids; anything else, whatever its path, is
+ * one label, so that probing unknown paths cannot grow /metrics without bound.
+ */
+function routeOfRequest(req: express.Request, res: express.Response): string {
+  const named = res.locals.routeLabel as unknown;
+  if (typeof named === 'string') return named;
+  const path = req.baseUrl + req.path;
+  return req.route || (path.startsWith('/static/') && res.statusCode < 400) ? routeLabel(path) : UNMATCHED_ROUTE;
+}
+
 export function requestLog(log: Logger, metrics: Metrics): express.RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const route = routeLabel(req.baseUrl + req.path);
+      const route = routeOfRequest(req, res);
       metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       // Path only: the query carries the ltik, and bodies carry reflections.
       log.info({ method: req.method, path: route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
