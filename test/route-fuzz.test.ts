@@ -144,7 +144,7 @@ function probesFor(route: Route): Probe[] {
 }
 
 async function send(p: Probe): Promise<number> {
-  const res = await fetch(p.url, { method: p.method, headers: p.headers, body: p.body, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
+  const res = await fetch(p.url, { method: p.method, headers: p.headers, body: typeof p.body === 'string' || p.body === undefined ? p.body : new Uint8Array(p.body), redirect: 'manual', signal: AbortSignal.timeout(15_000) });
   await res.arrayBuffer();
   return res.status;
 }
