@@ -111,12 +111,44 @@ describe('refused launches', () => {
     expectRefused(await post(login, await stack.demo.signIdToken(claims)), 400, 'NONCE_MISSING');
   });
 
-  test('replayed nonce (the same id_token posted again with a fresh state)', async () => {
+  test('replayed id_token (posted again with a fresh login\'s state): its nonce is not that login\'s', async () => {
     const first = await beginLogin();
     const token = await stack.demo.signIdToken(claimsFor(first));
     expect((await post(first, token)).status).toBe(303);
     const second = await beginLogin();
-    expectRefused(await post(second, token), 401, 'NONCE_ALREADY_RECEIVED');
+    expectRefused(await post(second, token), 401, 'NONCE_NOT_FROM_LOGIN');
+  });
+
+  // Reproduced against 27e6e1e: only replays were refused, so a token whose nonce Cermin never sent was accepted.
+  test('a validly signed token whose nonce no login sent', async () => {
+    const login = await beginLogin();
+    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), nonce: 'nonce-nobody-issued-1234567890' })), 401, 'NONCE_NOT_FROM_LOGIN');
+  });
+
+  test('a token carrying another login\'s nonce, posted with this login\'s state', async () => {
+    const mine = await beginLogin();
+    const other = await beginLogin('u-p-002');
+    expectRefused(await post(mine, await stack.demo.signIdToken({ ...claimsFor(mine), nonce: other.nonce })), 401, 'NONCE_NOT_FROM_LOGIN');
+    // The other login is still good for its own token: nothing was used up by the refusal.
+    expect((await post(other, await stack.demo.signIdToken(stack.demo.launchClaims(stack.demo.users.find((u) => u.id === 'u-p-002') ?? stack.demo.userByKind('participant'), { nonce: other.nonce, linkId: '11' })))).status).toBe(303);
+  });
+
+  // cookie-parser signs a cookie's value, not its name: a real state cookie's value copied under
+  // another name still verifies, so only the stored login can tell the state was never issued.
+  test('a state no login issued, with a state cookie copied to its name', async () => {
+    const login = await beginLogin();
+    const forged = 'f'.repeat(50);
+    const cookie = [...login.browser.cookies(stack.baseUrl)].find(([k]) => k.startsWith('state'));
+    if (!cookie) throw new Error('no state cookie');
+    login.browser.cookies(stack.baseUrl).set(`state${forged}`, cookie[1]);
+    expectRefused(await post(login, await stack.demo.signIdToken(claimsFor(login)), forged), 401, 'LOGIN_NOT_FOUND');
+  });
+
+  test('the same launch posted twice at once (a double click): one session, one refusal', async () => {
+    const login = await beginLogin();
+    const token = await stack.demo.signIdToken(claimsFor(login));
+    const pages = await Promise.all([post(login, token), post(login, token)]);
+    expect(pages.map((p) => p.status).sort()).toEqual([303, 401]);
   });
 
   test('missing state (no state field, no cookie)', async () => {
@@ -241,6 +273,25 @@ describe('refused launches', () => {
     const res = await new Browser().request(`${stack.baseUrl}/lti/login`, { form: { iss: stack.demo.issuer } });
     expect(res.status).toBe(400);
     expect(res.body).toContain('login_hint');
+  });
+
+  // Reproduced against 27e6e1e: a non-string client_id reached the database driver (500 with its message).
+  test('a login whose client_id is not a string, or too long, gets a 400 and no driver message', async () => {
+    const base = { iss: stack.demo.issuer, login_hint: 'u-p-001', target_link_uri: stack.cermin.lti.urls.toolUrl };
+    const bodies = [
+      { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...base, client_id: { $gt: '' } }) },
+      { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...base, client_id: ['a', 'b'] }) },
+      { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...base, client_id: 'x'.repeat(20_000) }).toString() },
+    ];
+    for (const init of bodies) {
+      const res = await fetch(`${stack.baseUrl}/lti/login`, { method: 'POST', redirect: 'manual', headers: { Accept: 'text/html', ...init.headers }, body: init.body });
+      const text = await res.text();
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(text).not.toMatch(/Cast|ObjectParameterError|mongo|driver/i);
+    }
+    const query = await fetch(`${stack.baseUrl}/lti/login?${new URLSearchParams(base)}&client_id[a]=1`, { redirect: 'manual', headers: { Accept: 'text/html' } });
+    expect(query.status).toBe(400);
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Cermin's id_token validator. It takes the place of ltijs's `Auth.validateToken` (see
  * patches.ts) because ltijs leaves gaps the 1EdTech certification list asks a tool to close:
- * it never checks deployment_id, accepts an `iat` in the future, accepts a missing nonce and
- * remembers nonces for only ~10 s, takes an `aud` array without `azp`, accepts a launch with no
+ * it never checks deployment_id, accepts an `iat` in the future, accepts a missing nonce or one
+ * its own login never sent, remembers nonces for only ~10 s, takes an `aud` array without `azp`, accepts a launch with no
  * course context, and downloads the platform's JWKS on every launch. Every refusal throws an
  * Error whose message is a code that web/errors.ts turns into a translated page.
  */
@@ -26,21 +26,30 @@ export interface IdTokenDeps {
   /** Records a nonce; false when it was seen before (a replay). */
   rememberNonce(iss: string, nonce: string, expiresAt: Date): Promise<boolean>;
   /**
-   * When the state cookie did not come back: the issuer of the login this launch completes, if
-   * the launch can be bound to it without the cookie (undefined: refuse as before). Given the
-   * token's claims, not yet verified: the signature is checked after, whatever this answers.
+   * The login this launch completes, found by the launch's `state` (undefined: Cermin started no
+   * such login, or more than its lifetime ago), and the Origin header the launch came with.
    */
-  cookielessIssuer?: (claims: JWTPayload) => Promise<string | undefined>;
+  launchLogin(): Promise<{ login?: LaunchLogin; origin?: string }>;
+  /** Told when a launch was accepted without its state cookie (bound to its login by its Origin). */
+  onCookieless?: () => void;
   /** Sees each accepted launch's full claims (ltijs keeps only some of them). */
   onAccepted?: (payload: Record<string, unknown>, clientId: string) => Promise<void>;
   now?: () => number;
+}
+
+/** What a login sent the browser to the platform with: the id_token that comes back must match it. */
+export interface LaunchLogin {
+  iss: string;
+  nonce: string;
+  /** The origin of the platform's authentication endpoint, where the login sent the browser. */
+  authOrigin: string;
 }
 
 /** Refusal codes (also the keys of their translated messages). */
 export type IdTokenErrorCode =
   | 'INVALID_JWT_RECEIVED' | 'MISSING_VALIDATION_COOKIE' | 'ISS_CLAIM_DOES_NOT_MATCH' | 'ALG_NOT_RS256' | 'KID_NOT_FOUND'
   | 'KEY_NOT_FOUND' | 'UNREGISTERED_PLATFORM' | 'PLATFORM_NOT_ACTIVATED' | 'AZP_MISSING' | 'AZP_DOES_NOT_MATCH_CLIENTID'
-  | 'INVALID_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_TOO_OLD' | 'IAT_IN_FUTURE' | 'NONCE_MISSING' | 'NONCE_ALREADY_RECEIVED'
+  | 'INVALID_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_TOO_OLD' | 'IAT_IN_FUTURE' | 'NONCE_MISSING' | 'NONCE_ALREADY_RECEIVED' | 'LOGIN_NOT_FOUND' | 'NONCE_NOT_FROM_LOGIN'
   | 'NO_MESSAGE_TYPE_CLAIM' | 'WRONG_MESSAGE_TYPE' | 'NO_LTI_VERSION_CLAIM' | 'WRONG_LTI_VERSION_CLAIM' | 'NO_DEPLOYMENT_ID_CLAIM'
   | 'UNKNOWN_DEPLOYMENT' | 'NO_SUB_CLAIM' | 'NO_ROLES_CLAIM' | 'NO_RESOURCE_LINK_ID_CLAIM' | 'NO_TARGET_LINK_URI_CLAIM' | 'NO_CONTEXT_CLAIM';
 
@@ -132,10 +141,21 @@ export class IdTokenValidator {
     } catch {
       refuse('INVALID_JWT_RECEIVED');
     }
-    // No state cookie (third-party cookies blocked in Moodle's iframe): the login may still be bound another way.
-    const loginIssuer = stateIssuer ?? await this.deps.cookielessIssuer?.(unverified);
-    if (!loginIssuer) refuse('MISSING_VALIDATION_COOKIE');
-    if (typeof unverified.iss !== 'string' || unverified.iss !== loginIssuer) refuse('ISS_CLAIM_DOES_NOT_MATCH');
+    // OIDC core 3.1.3.7 and the 1EdTech certification: the token must answer a login this tool
+    // started, and carry the nonce that login sent. Looked up by the launch's state, so a token
+    // whose nonce was never issued, or was issued to another login, is refused.
+    const { login, origin } = await this.deps.launchLogin();
+    if (!stateIssuer) {
+      // Third-party cookies blocked (Safari; Chrome for more and more people): the state cookie
+      // proves that the browser completing the login is the one that started it (no login CSRF).
+      // Without it, the launch is bound to its login by where it was posted from: the platform's
+      // authentication endpoint, where that login sent the browser (browsers set Origin on every
+      // cross-site POST, and a page cannot forge it). Otherwise "open in a new window".
+      if (!login || !origin || origin === 'null' || origin !== login.authOrigin || unverified.nonce !== login.nonce) refuse('MISSING_VALIDATION_COOKIE');
+    }
+    if (!login) refuse('LOGIN_NOT_FOUND');
+    if (stateIssuer !== undefined && stateIssuer !== login.iss) refuse('ISS_CLAIM_DOES_NOT_MATCH');
+    if (typeof unverified.iss !== 'string' || unverified.iss !== login.iss) refuse('ISS_CLAIM_DOES_NOT_MATCH');
     if (header.alg !== 'RS256') refuse('ALG_NOT_RS256');
     if (!header.kid) refuse('KID_NOT_FOUND');
 
@@ -172,9 +192,11 @@ export class IdTokenValidator {
 
     // Last, so a token refused above does not burn its nonce.
     if (typeof payload.nonce !== 'string' || payload.nonce === '') refuse('NONCE_MISSING');
+    if (payload.nonce !== login.nonce) refuse('NONCE_NOT_FROM_LOGIN');
     const expiresAt = new Date(this.now() + policy.nonceTtlSeconds * 1000);
     if (!(await this.deps.rememberNonce(payload.iss as string, payload.nonce, expiresAt))) refuse('NONCE_ALREADY_RECEIVED');
 
+    if (!stateIssuer) this.deps.onCookieless?.();
     if (this.deps.onAccepted) await this.deps.onAccepted(payload, clientId);
     return { ...payload, clientId, platformId: await platform.platformKid() };
   }

@@ -19,8 +19,8 @@ import { sendPage } from '../web/render';
 import { translator } from '../web/i18n';
 import { launchContextFrom, type LaunchContext } from './context';
 import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
-import { IdTokenValidator } from './id-token';
-import { gateRefusal } from './input-gate';
+import { IdTokenValidator, type LaunchLogin } from './id-token';
+import { gateRefusal, LOGIN_PARAMS } from './input-gate';
 import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
@@ -81,6 +81,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     findPlatform: (iss, clientId) => provider.getPlatform(iss, clientId),
     isDeploymentAllowed: (iss, clientId, deploymentId) => registry.isDeploymentAllowed(iss, clientId, deploymentId),
     onAccepted: async (payload, clientId) => {
+      // The login is answered: its record is used up (a replay of the token is refused by its nonce).
+      const state = launchRequests.getStore()?.state;
+      if (state) await LoginRequest.deleteOne({ _id: state });
       const mentees = payload[CLAIM.roleScopeMentor];
       const context = payload[CLAIM.context] as { id: string };
       if (!Array.isArray(mentees)) return;
@@ -90,7 +93,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         { upsert: true },
       );
     },
-    cookielessIssuer: (claims) => cookielessLogin(claims),
+    launchLogin: () => launchLogin(),
+    onCookieless: () => outcome('launch_without_cookie'),
     rememberNonce: async (iss, nonce, expiresAt) => {
       try {
         await Nonce.create({ iss, nonce, expiresAt });
@@ -153,76 +157,61 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
   });
 
-  /**
-   * Writes of login parameters still under way, by state. ltijs sets the state cookie
-   * synchronously, so the write cannot be awaited there; a launch refused for a missing cookie
-   * can come back before it lands, and then waits for it.
-   */
-  const pendingLogins = new Map<string, Promise<unknown>>();
   /** The launch request being validated (ltijs's validator is given no request). */
   const launchRequests = new AsyncLocalStorage<{ state?: string; origin?: string }>();
+  const LOGIN_LIFETIME_MS = 10 * 60 * 1000;
 
   /**
-   * Keeps each login's parameters under its state, with the nonce and the authentication
-   * endpoint's origin it sent the browser to: a launch whose state cookie was blocked is bound
-   * to its login by them (cookielessLogin) or, failing that, restarts in a new window.
+   * Keeps each login under its state, with the nonce and the authentication endpoint's origin it
+   * sends the browser to, before the browser is sent: the launch that answers it is checked
+   * against them (IdTokenValidator), whichever Cermin instance receives it.
    */
   function captureLoginRequest(req: express.Request, res: express.Response, next: express.NextFunction): void {
+    // The input gate has checked that each parameter present is a string of bounded length.
     const params: Record<string, string> = {};
-    for (const key of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id']) {
+    for (const key of Object.keys(LOGIN_PARAMS)) {
       const value = (req.body as Record<string, unknown> | undefined)?.[key] ?? req.query[key];
-      if (typeof value === 'string' && value.length <= 4096) params[key] = value;
+      if (typeof value === 'string') params[key] = value;
     }
     if (!params.iss || !params.login_hint || !params.target_link_uri) {
       outcome('login_bad_request');
       void sendError(req, res, 400, 'error.loginParams');
       return;
     }
-    // ltijs answers a login with a redirect to the platform carrying state and nonce.
-    const redirect = res.redirect.bind(res) as (url: string) => void;
+    // ltijs answers a login with a redirect to the platform carrying state and nonce: held back
+    // until the login is stored, so the launch can never arrive before it.
+    const redirect = res.redirect.bind(res) as (...a: unknown[]) => void;
     res.redirect = ((...args: unknown[]) => {
       const target = args[args.length - 1];
-      if (typeof target === 'string') {
-        try {
-          const url = new URL(target);
-          const state = url.searchParams.get('state');
-          if (state) {
-            const write = LoginRequest.create({ state, params, nonce: url.searchParams.get('nonce') ?? undefined, authOrigin: url.origin, expiresAt: new Date(Date.now() + 10 * 60 * 1000) })
-              .catch((err) => log.warn({ err }, 'login request not kept'))
-              .finally(() => pendingLogins.delete(state));
-            pendingLogins.set(state, write);
-          }
-        } catch {
-          // Not an absolute URL: not the platform's authentication endpoint.
-        }
+      let url: URL | undefined;
+      try {
+        url = typeof target === 'string' ? new URL(target) : undefined;
+      } catch {
+        url = undefined; // not an absolute URL: not the platform's authentication endpoint
       }
-      (redirect as (...a: unknown[]) => void)(...args);
+      const state = url?.searchParams.get('state');
+      const nonce = url?.searchParams.get('nonce');
+      if (!url || !state || !nonce) {
+        redirect(...args);
+        return;
+      }
+      LoginRequest.create({ _id: state, params, nonce, authOrigin: url.origin, expiresAt: new Date(Date.now() + LOGIN_LIFETIME_MS) })
+        .then(() => redirect(...args))
+        .catch((err: unknown) => {
+          log.error({ err }, 'login not stored: refused');
+          void sendError(req, res, 503, 'error.unavailable');
+        });
     }) as typeof res.redirect;
     next();
   }
 
-  /**
-   * Third-party cookies blocked (Safari; Chrome for more and more people): the state cookie set
-   * at login does not come back with the launch Moodle posts into its iframe. The cookie's job
-   * is to prove that the browser completing the login is the one that started it (no login
-   * CSRF). Without it, the launch is still accepted when all of these hold:
-   * - its state is one this tool issued at a login, unused and under 10 minutes old;
-   * - the id_token's nonce is the nonce that login sent (the token belongs to that login);
-   * - the browser's Origin header names the platform's authentication endpoint, where that login
-   *   sent the browser: the id_token was posted by the platform's own page, not by a page an
-   *   attacker controls (browsers set Origin on every cross-site POST; pages cannot forge it);
-   * and the login record is then used up. Otherwise the "open in a new window" page, as before.
-   */
-  async function cookielessLogin(claims: { nonce?: unknown; iss?: unknown }): Promise<string | undefined> {
+  /** The login the launch being validated answers, by its state, and the launch's Origin. */
+  async function launchLogin(): Promise<{ login?: LaunchLogin; origin?: string }> {
     const request = launchRequests.getStore();
-    if (!request?.state || !request.origin || request.origin === 'null') return undefined;
-    await pendingLogins.get(request.state);
-    const login = await LoginRequest.findOne({ state: request.state }).lean<LoginRequestDoc>();
-    if (!login || login.expiresAt.getTime() < Date.now() || !login.nonce || !login.authOrigin) return undefined;
-    if (claims.nonce !== login.nonce || claims.iss !== login.params.iss || request.origin !== login.authOrigin) return undefined;
-    if ((await LoginRequest.deleteOne({ state: request.state })).deletedCount !== 1) return undefined; // used by a launch at the same moment
-    outcome('launch_without_cookie');
-    return login.params.iss;
+    if (!request?.state) return { origin: request?.origin };
+    const doc = await LoginRequest.findById(request.state).lean<LoginRequestDoc>();
+    const live = doc && doc.expiresAt.getTime() >= Date.now() ? doc : undefined;
+    return { login: live ? { iss: live.params.iss, nonce: live.nonce, authOrigin: live.authOrigin } : undefined, origin: request.origin };
   }
 
   async function dynamicRegistration(req: express.Request, res: express.Response): Promise<void> {
@@ -288,8 +277,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     log.info({ code, path: req.path }, hasIdToken ? 'launch refused' : 'request without a valid ltik');
     let newWindowUrl: string | undefined;
     if (code === 'MISSING_VALIDATION_COOKIE' && typeof req.body?.state === 'string') {
-      await pendingLogins.get(req.body.state);
-      const login = await LoginRequest.findOne({ state: req.body.state }).lean();
+      const login = await LoginRequest.findById(req.body.state).lean<LoginRequestDoc>();
       if (login) newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
     }
     await sendError(req, res, launchRefusalStatus(code), launchMessageKey(code), {

@@ -38,23 +38,20 @@ const platformMetaSchema = new Schema<PlatformMetaDoc>({
 platformMetaSchema.index({ iss: 1, clientId: 1 }, { unique: true });
 
 /**
- * The login request behind each OIDC state, kept a few minutes so that a launch whose state
- * cookie was blocked (third-party cookies off) can offer "open in a new window" with the same
- * login parameters instead of a dead end.
+ * Each OIDC login Cermin started, by its state (`_id`, so a launch finds it in one read on any
+ * database): its parameters, the nonce it sent and the origin of the platform's authentication
+ * endpoint it sent the browser to. A launch must answer one of these with the same nonce; a launch
+ * whose state cookie was blocked is bound to it by its Origin, or offered "open in a new window"
+ * with the same parameters.
  */
-/**
- * `nonce` and `authOrigin`: what the login sent the browser to (the platform's authentication
- * endpoint), so a launch whose state cookie was blocked can still be bound to this login.
- */
-export interface LoginRequestDoc { state: string; params: Record<string, string>; nonce?: string; authOrigin?: string; expiresAt: Date }
+export interface LoginRequestDoc { _id: string; params: Record<string, string>; nonce: string; authOrigin: string; expiresAt: Date }
 const loginRequestSchema = new Schema<LoginRequestDoc>({
-  state: { type: String, required: true },
+  _id: { type: String, required: true },
   params: { type: Schema.Types.Mixed, required: true },
-  nonce: { type: String },
-  authOrigin: { type: String },
+  nonce: { type: String, required: true },
+  authOrigin: { type: String, required: true },
   expiresAt: { type: Date, required: true },
-}, { collection: 'cermin_login_requests', autoIndex: false });
-loginRequestSchema.index({ state: 1 }, { unique: true });
+}, { collection: 'cermin_oidc_logins', autoIndex: false, _id: false });
 
 /** Whom a mentor mentors in a course, from the launch's role_scope_mentor claim (ltijs drops it). */
 export interface MentorScopeDoc { iss: string; clientId: string; deploymentId: string; courseId: string; mentorId: string; menteeIds: string[]; updatedAt: Date }
@@ -78,5 +75,5 @@ export const MentorScope = defineModel('CerminMentorScope', mentorScopeSchema);
 
 /** Creates Cermin's LTI indexes (autoIndex is off so start-up order is explicit). */
 export async function ensureLtiIndexes(): Promise<void> {
-  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), LoginRequest.createIndexes(), MentorScope.createIndexes()]);
+  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), MentorScope.createIndexes()]);
 }
