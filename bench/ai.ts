@@ -554,7 +554,7 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   fake.fallback = { respond: cerminAnswer, delayMs: opts.providerMs };
   progress(`fake OpenAI on ${fake.baseURL}, answering after ${opts.providerMs} ms`);
 
-  const provider = new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: MODEL, timeoutMs: 30_000, maxRetries: 0 }, () => performance.now());
+  const provider = new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: MODEL, timeoutMs: 30_000, maxRetries: 0 }, { now: () => performance.now() });
   // The limits as Cermin wires them, but for the token budgets, which live in the database: stubbed.
   const budgets = { check: async () => 'ok' as const, spend: async () => undefined } as unknown as TokenBudgets;
   const limits = { breaker: new CircuitBreaker(5, 30_000), rate: new RateLimiter(1_000_000, 60_000), budgets };

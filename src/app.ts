@@ -66,6 +66,8 @@ import { RosterService } from './coaching/roster';
 import { Activity, type ActivityDoc } from './coaching/models';
 import { CourseDirectory, ensureCourseIndexes } from './lti/courses';
 import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
+import { createGuardedFetch, type GuardedFetch } from './outbound/guarded-fetch';
+import { hostWithPort } from './outbound/address-policy';
 import { ensureGradeIndexes } from './grades/models';
 import { GradeOutbox } from './grades/outbox';
 import { GradeWorker, type DeliveryTarget } from './grades/worker';
@@ -124,9 +126,11 @@ interface AppServices {
   roster: RosterService;
   outbox: GradeOutbox;
   rosterPageSize: number;
+  services: PlatformServices;
+  requestTimeoutMs: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize, services, requestTimeoutMs }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -144,7 +148,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
   router.use('/courses/:courseKey', requireOwnCourse, course);
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
-  course.use(coachRoutes({ coaching, provider: lti.provider, urls: lti.urls }));
+  course.use(coachRoutes({ coaching, provider: lti.provider, services, urls: lti.urls, requestTimeoutMs }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare }));
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));
@@ -198,10 +202,10 @@ function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedde
 }
 
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
-function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, retention: RetentionSettingsStore, log: Logger) {
+function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, retention: RetentionSettingsStore, outbound: GuardedFetch, log: Logger) {
   const a = config.ai;
   // Embeddings (suggested reading) use the provider the environment configured; chat goes to the provider in force (below).
-  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }) : undefined;
+  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }, { fetch: outbound }) : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
   // One breaker, rate limit, budget and audit for every AI task: a coach's drafts and the participants' lenses share the provider.
@@ -214,7 +218,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
   // The provider in force: the admin's (the console), else the environment's; read per request.
-  const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key);
+  const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key, { fetch: outbound });
   const providerNow = async () => (await providers.current()).provider;
   const engine = new CoachEngine({ lenses, bank, provider: providerNow, limits, audit });
   const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
@@ -256,6 +260,17 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const metrics = createMetrics();
   let shuttingDown = false;
 
+  // Every request to an address that came from outside the configuration goes through this one
+  // client. Private and loopback addresses are refused but for the operator's list and the two
+  // addresses the operator configured: the environment's AI provider and the built-in demo LMS.
+  const outbound = createGuardedFetch({
+    ...config.outbound,
+    allow: [
+      ...config.outbound.allow,
+      ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : []),
+      ...(config.demo.enabled ? [hostWithPort(config.demo.publicUrl ?? config.publicUrl)] : []),
+    ],
+  });
   const outbox = new GradeOutbox();
   const courses = new CourseDirectory();
   const coaching = new CoachingService({
@@ -271,7 +286,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
   const lti = await createLtiService({
-    config, dbUri, log,
+    config, dbUri, log, fetch: outbound,
     onLaunch: async (ctx, ltik, req, res) => {
       await courses.remember(ctx);
       await landing.onLaunch(ctx, ltik, req, res);
@@ -282,13 +297,13 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
     },
     onOutcome: (outcome) => metrics.launches.inc({ outcome }),
   });
-  const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs });
+  const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs, fetch: outbound });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
   // Retention: per-platform settings (AI conversations default to AI_RAW_TEXT_RETENTION_DAYS), one
   // purge job (leased: one instance at a time); main.ts schedules it. The consent text and the
   // transparency page name the same days the purge follows.
   const retentionSettings = new RetentionSettingsStore(undefined, { ...DEFAULT_RETENTION, aiConversationDays: config.ai.rawTextRetentionDays });
-  const ai = createAiCoaching(config, roster, courses, retentionSettings, log);
+  const ai = createAiCoaching(config, roster, courses, retentionSettings, outbound, log);
   // Every feature's record of a person, for their download and erasure (each feature's privacy.ts).
   const personData = new PersonDataService({
     providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
@@ -311,7 +326,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
         retentionDays: kept.aiConversationDays, keepRawText: config.ai.keepRawText,
       };
     },
-    lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize }));
+    lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize, services, requestTimeoutMs: config.grades.requestTimeoutMs }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),

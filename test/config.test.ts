@@ -39,11 +39,12 @@ test('every bad key is named at once, with the environment variable to fix', () 
   expect(problems.length).toBeGreaterThanOrEqual(6);
 });
 
-test('production needs LTI_KEY (no generated key) and an https PUBLIC_URL, and turns the demo off', () => {
+test('production needs LTI_KEY (no generated key), LTI_REGISTRATION_KEY and an https PUBLIC_URL, and turns the demo off', () => {
   const problems = problemsOf({ NODE_ENV: 'production', PUBLIC_URL: 'http://cermin.example.go.id' }).join('\n');
   expect(problems).toMatch(/LTI_KEY or ENCRYPTION_KEY \(lti\.key\): missing/);
   expect(problems).toMatch(/PUBLIC_URL.*https/);
-  const cfg = loadConfig({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://cermin.example.go.id', ENCRYPTION_KEY: KEY } });
+  expect(problems).toMatch(/LTI_REGISTRATION_KEY.*production/);
+  const cfg = loadConfig({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://cermin.example.go.id', ENCRYPTION_KEY: KEY, LTI_REGISTRATION_KEY: 'r'.repeat(24) } });
   expect(cfg.demo.enabled).toBe(false);
   expect(cfg.lti.keyGenerated).toBe(false);
 });
@@ -90,4 +91,10 @@ test('grade delivery settings: the worker switch, and an attempt that could neve
 test('the embedding model is unset by default (lexical ranking only) and comes from AI_EMBEDDING_MODEL', () => {
   expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY } }).ai.embeddingModel).toBeUndefined();
   expect(loadConfig({ env: { NODE_ENV: 'development', LTI_KEY: KEY, AI_EMBEDDING_MODEL: 'nomic-embed-text' } }).ai.embeddingModel).toBe('nomic-embed-text');
+});
+
+test('OUTBOUND_ALLOW is a list of hosts, host:port pairs and CIDR ranges; an entry that is none of these is named', () => {
+  const cfg = loadConfig({ env: { NODE_ENV: 'development', OUTBOUND_ALLOW: 'moodle.internal, 10.20.0.0/16 127.0.0.1:11434' }, devKey: () => 'd'.repeat(64) });
+  expect(cfg.outbound.allow).toEqual(['moodle.internal', '10.20.0.0/16', '127.0.0.1:11434']);
+  expect(problemsOf({ NODE_ENV: 'development', OUTBOUND_ALLOW: 'http://moodle.internal/' }).join('\n')).toMatch(/OUTBOUND_ALLOW.*http:\/\/moodle\.internal\//);
 });

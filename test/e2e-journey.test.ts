@@ -23,7 +23,8 @@ import { launchChromium, until, watchProblems, type Browser, type BrowserContext
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { writeScreenshot } from './support/png';
 import { startSlowLink } from './support/slow-link';
-import { startStack, type Stack } from './support/stack';
+import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
+import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
 import { BEBAS_DRAFT_CRITERIA } from './support/coaching';
 import { issueSetupToken } from '../src/web/setup';
 
@@ -190,17 +191,32 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await axe(page, 'setup', 'en');
     writeScreenshot(path.join(SHOTS, 'admin-setup.png'), await page.screenshot({ fullPage: true }));
 
-    const before = stack.demo.registrations.length;
-    await page.goto(stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
-    expect(await page.textContent('body')).toContain('Cermin terdaftar');
-    await axe(page, 'registration', 'id');
-    expect(stack.demo.registrations.length).toBe(before + 1);
-    clientId = stack.demo.registrations[before].clientId;
-    // The same page in English (a browser asking for English registers once more).
-    const english = await newContext({ locale: 'en-US' });
-    await english.page.goto(stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
-    await axe(english.page, 'registration', 'en');
-    await english.context.close();
+    // A Moodle Cermin has never seen registers itself (on its own origin); it waits for the operator.
+    const moodle = await startUnregisteredPlatform(stack);
+    const englishMoodle = await startUnregisteredPlatform(stack);
+    try {
+      await page.goto(moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+      expect(await page.textContent('body')).toContain('Cermin terdaftar');
+      await axe(page, 'registration', 'id');
+      const registered = moodle.demo.registrations[0];
+      // The same page in English (a browser asking for English, another Moodle).
+      const english = await newContext({ locale: 'en-US' });
+      await english.page.goto(englishMoodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+      expect(await english.page.textContent('body')).toContain('must approve it');
+      await axe(english.page, 'registration', 'en');
+      await english.context.close();
+      // The operator approves it on the setup page, by keyboard.
+      await page.goto(`${stack.baseUrl}/setup`);
+      const approve = page.locator('form[action="/setup/platforms/approval"]').filter({ has: page.locator(`input[name="clientId"][value="${registered.clientId}"]`) }).locator('button[value="approve"]');
+      await approve.focus();
+      await Promise.all([page.waitForURL(/\/setup\/platforms\/approval$/), page.keyboard.press('Enter')]);
+      expect(await page.textContent('body')).toContain('Pendaftaran disetujui');
+      expect((await stack.cermin.lti.registry.list()).find((p) => p.clientId === registered.clientId)).toMatchObject({ pending: false, active: true });
+    } finally {
+      await Promise.all([moodle.close(), englishMoodle.close()]);
+    }
+    // The rest of the journey runs in the demo LMS (its course, roster and gradebook), as its own client.
+    clientId = DEMO_CLIENT_ID;
 
     // The admin launches Cermin from the LMS: the admin console, then each of its pages.
     await page.goto(`${stack.demoBase}/launch?user=u-admin-1&link=11&client=${clientId}`);

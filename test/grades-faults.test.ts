@@ -47,7 +47,7 @@ async function startInstance(env: Record<string, string> = {}): Promise<ChildPro
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1',
       PUBLIC_URL: `http://127.0.0.1:${port}`, MONGODB_URI: stack.config.database.uri as string, LTI_KEY: stack.config.lti.key,
       // Every instance of one deployment shares the lease length: slots of different lengths do not exclude each other.
-      DEMO: 'false', LOG_LEVEL: 'warn', GRADES_WORKER: 'true', GRADES_POLL_MS: '100', GRADES_LEASE_SECONDS: '6',
+      DEMO: 'false', LOG_LEVEL: 'warn', GRADES_WORKER: 'true', OUTBOUND_ALLOW: stack.config.outbound.allow.join(','), GRADES_POLL_MS: '100', GRADES_LEASE_SECONDS: '6',
       GRADES_REQUEST_TIMEOUT_MS: '2500', GRADES_ATTEMPT_TIMEOUT_MS: '3000', GRADES_BACKOFF_BASE_MS: '100', GRADES_BACKOFF_MAX_MS: '800',
       ...env,
     },

@@ -124,7 +124,7 @@ function scripted(pages: Record<string, { body: unknown; link?: string }>, opts:
     return new Response(JSON.stringify(page.body), { status: 200, headers: page.link ? { link: page.link } : {} });
   };
   const keySource: SigningKeySource = {
-    signingKey: async () => ({ kid: 'k1', privateKey, tokenUrl: 'https://lms.example/token', audience: 'https://lms.example/token' }),
+    signingKey: async () => ({ kid: 'k1', privateKey, tokenUrl: 'https://lms.example/token', audience: 'https://lms.example/token', origins: ['https://lms.example'] }),
   };
   return { services: new PlatformServices({ keys: keySource, timeoutMs: 1000, fetch: fakeFetch, now: () => clock.t }), calls, tokenForms, clock };
 }

@@ -94,8 +94,8 @@ test('the coach sees what participants did with each item, and endorsing or hidi
   const p = await participant('u-p-003');
   const first = recommended(await p.journal());
   const hide = first[0];
-  expect((await coachGo(`/items/${hide}/curation`, { state: 'hidden' })).status).toBe(200);
-  expect((await coachGo('/items/standar-pelayanan-publik/curation', { state: 'endorsed' })).status).toBe(200);
+  expect((await coachGo(`/items/${hide}/curation`, { curation: 'hidden' })).status).toBe(200);
+  expect((await coachGo('/items/standar-pelayanan-publik/curation', { curation: 'endorsed' })).status).toBe(200);
   const now = await p.journal();
   expect(recommended(now)).not.toContain(hide);
   expect(first).not.toContain('standar-pelayanan-publik');
@@ -171,11 +171,11 @@ test('import is all or nothing, each problem with its line; oversized files and 
 test('participants cannot reach the coach\'s catalog; no one reaches it without a launch', async () => {
   const p = await participant('u-p-005');
   expect((await p.browser.go(`${p.base}/materials?ltik=${encodeURIComponent(p.ltik)}`)).status).toBe(403);
-  expect((await p.browser.go(`${p.base}/materials/items/komunikasi-asertif/curation`, { form: { ltik: p.ltik, state: 'hidden' } })).status).toBe(403);
+  expect((await p.browser.go(`${p.base}/materials/items/komunikasi-asertif/curation`, { form: { ltik: p.ltik, curation: 'hidden' } })).status).toBe(403);
   expect((await p.browser.go(`${p.base}/materials/import`, { form: { ltik: p.ltik, text: 'id\nx' } })).status).toBe(403);
   expect((await new Browser().go(materials())).status).toBe(401);
   // The coach's own forms refuse fields they do not have.
-  expect((await coachGo('/items/komunikasi-asertif/curation', { state: 'hidden', courseKey: 'x' })).status).toBe(400);
+  expect((await coachGo('/items/komunikasi-asertif/curation', { curation: 'hidden', courseKey: 'x' })).status).toBe(400);
 });
 
 test('without a choice of their own, the browser\'s Save-Data decides, and the participant can still turn it off', async () => {

@@ -4,7 +4,7 @@
  */
 import express from 'express';
 import { Browser, launchThroughDemo } from './support/browser';
-import { startStack, type Stack } from './support/stack';
+import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 import { freePort } from '../src/db/embedded';
 import { issueSetupToken } from '../src/web/setup';
 import { SCOPES } from '../src/lti/claims';
@@ -14,39 +14,78 @@ beforeAll(async () => { stack = await startStack(); });
 afterAll(async () => { await stack.close(); });
 
 describe('dynamic registration', () => {
-  test('registers with the platform, keeps the deployment id it assigns, and the new client can launch', async () => {
-    const before = stack.demo.registrations.length;
-    const page = await new Browser().go(stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
-    expect(page.status).toBe(200);
-    expect(page.body).toContain('Cermin terdaftar');
-    expect(page.body).toContain('registration-close.js'); // tells Moodle to close the dialog
-
-    expect(stack.demo.registrations.length).toBe(before + 1);
-    const reg = stack.demo.registrations[stack.demo.registrations.length - 1];
-    // What Moodle needs from the tool.
-    const toolConfig = reg.body['https://purl.imsglobal.org/spec/lti-tool-configuration'] as Record<string, unknown>;
-    expect(toolConfig.domain).toBe(new URL(stack.baseUrl).host);
-    expect(toolConfig.target_link_uri).toBe(stack.cermin.lti.urls.toolUrl);
-    expect((toolConfig.messages as Array<{ type: string }>).map((m) => m.type)).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest']);
-    expect(String(reg.body.scope).split(' ')).toEqual(expect.arrayContaining([SCOPES.score, SCOPES.lineItem, SCOPES.nrps]));
-    expect(reg.body.initiate_login_uri).toBe(stack.cermin.lti.urls.loginUrl);
-    expect(reg.body.jwks_uri).toBe(stack.cermin.lti.urls.keysetUrl);
-    expect(String(toolConfig.description)).toMatch(/peserta/);
-
-    const summary = (await stack.cermin.lti.registry.list()).find((p) => p.clientId === reg.clientId);
-    expect(summary).toBeDefined();
-    expect(summary?.issuer).toBe(stack.demo.issuer);
-    expect(summary?.deploymentIds).toEqual([reg.deploymentId]);
-    expect(summary?.registeredVia).toBe('dynamic');
-    expect(summary?.grantedScopes).toEqual(expect.arrayContaining([SCOPES.score]));
-
-    // The registered client launches into Cermin with the platform-assigned deployment.
+  /** The operator's setup session (a browser holding its cookie) and its CSRF token. */
+  async function operator(): Promise<{ browser: Browser; csrf: string }> {
     const browser = new Browser();
-    const q = new URLSearchParams({ user: 'u-coach-1', link: '11', client: reg.clientId });
-    const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${q}`));
-    const landed = await browser.submitAutoForm(auth);
-    expect(landed.status).toBe(200);
-    expect(new URL(landed.url).pathname).toMatch(/\/setup$/);
+    const page = await browser.go(`${stack.baseUrl}/setup?token=${await issueSetupToken()}`);
+    return { browser, csrf: /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] as string };
+  }
+
+  test('a Moodle on an origin Cermin has never seen registers; it waits for the operator, then its client launches', async () => {
+    const moodle = await startUnregisteredPlatform(stack);
+    try {
+      const page = await new Browser().go(moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Cermin terdaftar');
+      expect(page.body).toContain('operator instans Cermin perlu menyetujuinya');
+      expect(page.body).toContain('registration-close.js'); // tells Moodle to close the dialog
+      expect(page.body).toContain(`data-target="${new URL(moodle.base).origin}"`);
+
+      expect(moodle.demo.registrations.length).toBe(1);
+      const reg = moodle.demo.registrations[0];
+      // What Moodle needs from the tool.
+      const toolConfig = reg.body['https://purl.imsglobal.org/spec/lti-tool-configuration'] as Record<string, unknown>;
+      expect(toolConfig.domain).toBe(new URL(stack.baseUrl).host);
+      expect(toolConfig.target_link_uri).toBe(stack.cermin.lti.urls.toolUrl);
+      expect((toolConfig.messages as Array<{ type: string }>).map((m) => m.type)).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest']);
+      expect(String(reg.body.scope).split(' ')).toEqual(expect.arrayContaining([SCOPES.score, SCOPES.lineItem, SCOPES.nrps]));
+      expect(reg.body.initiate_login_uri).toBe(stack.cermin.lti.urls.loginUrl);
+      expect(reg.body.jwks_uri).toBe(stack.cermin.lti.urls.keysetUrl);
+      expect(String(toolConfig.description)).toMatch(/peserta/);
+
+      const summary = (await stack.cermin.lti.registry.list()).find((p) => p.clientId === reg.clientId);
+      expect(summary).toMatchObject({ issuer: moodle.base, deploymentIds: [reg.deploymentId], registeredVia: 'dynamic', pending: true, active: false });
+      expect(summary?.grantedScopes).toEqual(expect.arrayContaining([SCOPES.score]));
+
+      // Until the operator approves, its logins are refused before any redirect.
+      const launch = (browser: Browser) => browser.go(`${moodle.base}/launch?${new URLSearchParams({ user: 'u-coach-1', link: '11', client: reg.clientId })}`).then((p) => browser.submitAutoForm(p));
+      const early = await launch(new Browser());
+      expect(early.status).toBe(403);
+      expect(early.body).toContain('menunggu persetujuan operator');
+
+      const { browser, csrf } = await operator();
+      const listed = await browser.go(`${stack.baseUrl}/setup`);
+      expect(listed.body).toContain('Menunggu persetujuan operator');
+      const approved = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'approve' } });
+      expect(approved.status).toBe(200);
+      expect(approved.body).toContain('Pendaftaran disetujui');
+
+      // The registered client launches into Cermin with the platform-assigned deployment.
+      const coach = new Browser();
+      const landed = await coach.submitAutoForm(await launch(coach));
+      expect(landed.status).toBe(200);
+      expect(new URL(landed.url).pathname).toMatch(/\/setup$/);
+      const changes = await browser.go(`${stack.baseUrl}/setup/console/changes`);
+      expect(changes.body).toContain('platform.approve');
+    } finally {
+      await moodle.close();
+    }
+  });
+
+  test('the operator can reject a waiting registration: it is removed and its logins stay refused', async () => {
+    const moodle = await startUnregisteredPlatform(stack);
+    try {
+      await new Browser().go(moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+      const reg = moodle.demo.registrations[0];
+      const { browser, csrf } = await operator();
+      const rejected = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'reject' } });
+      expect(rejected.body).toContain('Pendaftaran ditolak');
+      expect((await stack.cermin.lti.registry.list()).some((p) => p.issuer === moodle.base)).toBe(false);
+      // Approving what is not waiting is refused (nothing to approve).
+      expect((await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: stack.demo.issuer, clientId: 'anything', decision: 'approve' } })).status).toBe(404);
+    } finally {
+      await moodle.close();
+    }
   });
 
   test('the public keyset lists the key of every registered platform', async () => {
@@ -94,12 +133,20 @@ describe('dynamic registration', () => {
   });
 
   test('a platform that refuses the registration (no registration token) gets a clear page, nothing stored', async () => {
-    const count = (await stack.cermin.lti.registry.list()).length;
-    const url = `${stack.cermin.lti.urls.registrationUrl}?openid_configuration=${encodeURIComponent(stack.demo.openidConfigurationUrl)}`;
-    const page = await new Browser().go(url);
-    expect(page.status).toBe(502);
-    expect(page.body).toContain('Platform menolak pendaftaran');
-    expect((await stack.cermin.lti.registry.list()).length).toBe(count);
+    const moodle = await startUnregisteredPlatform(stack);
+    try {
+      const count = (await stack.cermin.lti.registry.list()).length;
+      const url = `${stack.cermin.lti.urls.registrationUrl}?openid_configuration=${encodeURIComponent(moodle.demo.openidConfigurationUrl)}`;
+      const page = await new Browser().go(url);
+      expect(page.status).toBe(502);
+      expect(page.body).toContain('Platform menolak pendaftaran');
+      expect(page.body).toContain('HTTP 401 invalid_token');
+      // The platform's own words (its error_description) are not shown: an answer's body never is.
+      expect(page.body).not.toContain('missing, unknown or expired');
+      expect((await stack.cermin.lti.registry.list()).length).toBe(count);
+    } finally {
+      await moodle.close();
+    }
   });
 });
 

@@ -31,7 +31,7 @@ import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, finalizeReview, placeActivities, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
-import { startSecondPlatform, startStack, type Stack } from './support/stack';
+import { startSecondPlatform, startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 
 const mockLogLines: string[] = [];
 jest.mock('pino', () => {
@@ -73,7 +73,7 @@ function harvest(text: string | null | undefined): void {
   for (const m of text.matchAll(/"access_token"\s*:\s*"([^"]+)"/g)) wire.accessTokens.add(m[1]);
 }
 
-/** Every request and response of the run (the test's own, and Cermin's calls to the platform) goes past this. */
+/** Every request and response of the test's own goes past this (Cermin's calls to the platform: the platform's record, at the end). */
 function watchTheWire(): void {
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
     const body = init?.body;
@@ -245,11 +245,14 @@ describe('1. a full journey (its logs are scanned at the end of the file)', () =
     expect(new URL(adminSession.page.url).pathname).toBe(`${course}/admin`);
     expect((await adminSession.browser.go(url(`${course}/admin/ai-test`), { form: { ltik: adminSession.ltik } })).status).toBe(200);
 
-    // Dynamic registration, once and then again with the same (now used) token: the second is refused and logged.
-    const registration = stack.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl);
+    // Dynamic registration of a Moodle on another origin, once and then again with the same (now
+    // used) token: the second is refused and logged.
+    const moodle = await startUnregisteredPlatform(stack);
+    const registration = moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl);
     registrationToken = new URL(registration).searchParams.get('registration_token') as string;
     expect((await send('GET', registration)).status).toBe(200);
     expect((await send('GET', registration)).status).toBeGreaterThanOrEqual(400);
+    await moodle.close();
 
     // A replayed id_token is refused (and the refusal is logged).
     const idToken = [...wire.idTokens][0];
@@ -866,7 +869,12 @@ describe('1. (end) secrets never in logs', () => {
     const parsed = mockLogLines.map((l) => JSON.parse(l) as { msg?: string; level: number });
     expect(parsed.filter((l) => l.msg === 'request').length).toBeGreaterThan(100);
     expect(parsed.some((l) => l.msg === 'launch refused' || l.msg === 'request without a valid ltik')).toBe(true);
-    // What was seen on the wire.
+    // What was seen on the wire: by the browser side here, and by the platform (Cermin's calls to it
+    // go through its own guarded client, which this file's fetch does not see).
+    for (const grant of stack.demo.recentGrants) {
+      wire.assertions.add(grant.assertion);
+      wire.accessTokens.add(grant.accessToken);
+    }
     expect(wire.ltiks.size).toBeGreaterThan(10);
     expect(wire.idTokens.size).toBeGreaterThan(5);
     expect(wire.accessTokens.size).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import { MarkedValue } from '../db/change-marks';
 import { defineModel, putById } from '../db/model';
 import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
 import { AiProvider, type ProviderSettings } from './provider';
+import type { GuardedFetch } from '../outbound/guarded-fetch';
 
 export interface ProviderChoice {
   /** Absent: no provider (the offline engine answers). */
@@ -74,10 +75,11 @@ export class ProviderSource {
   private readonly sealer: KeySealer;
   private readonly fromEnvironment: ProviderChoice;
 
-  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string) {
+  /** `fetch`: the guarded client every provider of this source calls through. */
+  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string, private readonly opts: { fetch?: GuardedFetch } = {}) {
     this.sealer = new KeySealer(secret);
     this.fromEnvironment = {
-      provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }) : undefined,
+      provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }, opts) : undefined,
       name: env.name, model: env.model, baseUrl: env.baseUrl ?? null, source: 'environment',
     };
   }
@@ -99,7 +101,7 @@ export class ProviderSource {
       keyUnreadable = true;
     }
     return {
-      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin',
+      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, this.opts), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin',
       ...(keyUnreadable ? { keyUnreadable } : {}),
     };
   }

@@ -5,7 +5,11 @@
  * of a few kinds with a reason an admin can act on, and never carries the API key. When an
  * embedding model is configured, it also embeds texts (the recommender's hybrid ranking).
  */
-import OpenAI from 'openai';
+import OpenAI, { type ClientOptions } from 'openai';
+import { OutboundError, type GuardedFetch } from '../outbound/guarded-fetch';
+
+/** A streamed answer may take several provider timeouts in all (each piece resets the idle timer). */
+const WHOLE_EXCHANGE_FACTOR = 10;
 
 export interface ProviderSettings {
   baseUrl: string;
@@ -41,7 +45,7 @@ export interface Embeddings {
  */
 export const EMBED_BATCH_SIZE = 256;
 
-export type ProviderFailureKind = 'auth' | 'unreachable' | 'timeout' | 'rateLimited' | 'badRequest' | 'notFound' | 'server' | 'empty';
+export type ProviderFailureKind = 'auth' | 'unreachable' | 'blocked' | 'timeout' | 'rateLimited' | 'badRequest' | 'notFound' | 'server' | 'empty';
 
 export class ProviderError extends Error {
   constructor(readonly kind: ProviderFailureKind, readonly reason: string, readonly status?: number) {
@@ -55,6 +59,9 @@ export function providerFailure(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
   const message = (err as Error)?.message ?? String(err);
   const reason = message.replace(/\s+/g, ' ').slice(0, 240);
+  // The guarded client refused the address (or a redirect, or an oversized answer): its reason, not "Connection error.".
+  const refusal = err instanceof OutboundError ? err : (err as { cause?: unknown })?.cause;
+  if (refusal instanceof OutboundError) return new ProviderError(refusal.kind === 'blocked' ? 'blocked' : 'server', refusal.reason);
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError('timeout', reason);
   if (err instanceof OpenAI.APIConnectionError) return new ProviderError('unreachable', reason);
   if (err instanceof OpenAI.APIError) {
@@ -82,12 +89,22 @@ export class AiProvider {
   /** Cleared once the server refuses base64 embeddings (see embedBatch). */
   private base64Embeddings = true;
 
-  constructor(readonly settings: ProviderSettings, private readonly now: () => number = Date.now) {
+  private readonly now: () => number;
+
+  /**
+   * `fetch`: the guarded client (src/outbound), so an address an admin typed reaches only what the
+   * operator allows and never follows a redirect elsewhere with the key. The SDK's own timeout and
+   * the stream's idle timer bound each wait; the client's cap only bounds the whole exchange.
+   */
+  constructor(readonly settings: ProviderSettings, opts: { fetch?: GuardedFetch; now?: () => number } = {}) {
+    this.now = opts.now ?? Date.now;
+    const guarded = opts.fetch;
     this.client = new OpenAI({
       baseURL: settings.baseUrl,
       apiKey: settings.apiKey ?? 'none',
       timeout: settings.timeoutMs,
       maxRetries: settings.maxRetries,
+      ...(guarded ? { fetch: ((url: string, init?: RequestInit) => guarded(url, { ...init, timeoutMs: settings.timeoutMs * WHOLE_EXCHANGE_FACTOR })) as unknown as ClientOptions['fetch'] } : {}),
     });
   }
 

@@ -6,6 +6,8 @@
  *   add-deployment --issuer URL --client-id ID --deployment-id ID
  *   list [--json]
  *   remove --issuer URL --client-id ID
+ *   approve --issuer URL --client-id ID   a dynamic registration that waits for the operator
+ *   reject --issuer URL --client-id ID    …or refuse it (the registration is removed)
  *   urls                 the values to type into Moodle's manual form
  *   setup-token          a new one-time link to the admin page
  */
@@ -15,8 +17,10 @@ import { ConfigError, loadConfig } from '../config';
 import { persistedDevKey } from '../config/dev-key';
 import { connectDatabase } from '../db';
 import { createLtiService } from '../lti';
+import { createGuardedFetch } from '../outbound/guarded-fetch';
 import { toolUrls } from '../lti/platforms';
 import { issueSetupToken } from '../web/setup';
+import { recordAdminChange } from '../privacy/admin-log';
 import { ajv, httpUrlSchema } from '../validation';
 
 const USAGE = `Usage: npm run platform -- <command> [options]
@@ -24,6 +28,8 @@ const USAGE = `Usage: npm run platform -- <command> [options]
   add-deployment --issuer URL --client-id ID --deployment-id ID
   list [--json]
   remove --issuer URL --client-id ID
+  approve --issuer URL --client-id ID     (a dynamic registration waiting for the operator)
+  reject --issuer URL --client-id ID
   urls
   setup-token`;
 
@@ -33,6 +39,8 @@ const schemas: Record<string, object> = {
   add: { type: 'object', required: ['issuer', 'client-id', 'auth-url', 'token-url', 'jwks-url'], properties: { issuer: url, 'client-id': id, 'auth-url': url, 'token-url': url, 'jwks-url': url, 'deployment-id': { type: 'array', items: id }, name: id } },
   'add-deployment': { type: 'object', required: ['issuer', 'client-id', 'deployment-id'], properties: { issuer: url, 'client-id': id, 'deployment-id': { type: 'array', minItems: 1, items: id } } },
   remove: { type: 'object', required: ['issuer', 'client-id'], properties: { issuer: url, 'client-id': id } },
+  approve: { type: 'object', required: ['issuer', 'client-id'], properties: { issuer: url, 'client-id': id } },
+  reject: { type: 'object', required: ['issuer', 'client-id'], properties: { issuer: url, 'client-id': id } },
   list: { type: 'object' },
   urls: { type: 'object' },
   'setup-token': { type: 'object' },
@@ -74,7 +82,7 @@ async function run(argv: string[]): Promise<void> {
   const log = pino({ level: 'warn' });
   const db = await connectDatabase({ ...config, demo: { ...config.demo, enabled: false } }, log);
   try {
-    const lti = await createLtiService({ config, dbUri: db.uri, log, onLaunch: async () => undefined, onDeepLinking: async () => undefined });
+    const lti = await createLtiService({ config, dbUri: db.uri, log, fetch: createGuardedFetch(config.outbound), onLaunch: async () => undefined, onDeepLinking: async () => undefined });
     const str = (k: string) => values[k] as string;
     const list = (k: string) => (values[k] as string[] | undefined) ?? [];
     if (command === 'add') {
@@ -87,11 +95,19 @@ async function run(argv: string[]): Promise<void> {
       const removed = await lti.registry.remove(str('issuer').replace(/\/+$/, ''), str('client-id'));
       console.log(removed ? 'Platform removed.' : 'No such platform.');
       if (!removed) process.exitCode = 1;
+    } else if (command === 'approve' || command === 'reject') {
+      const issuer = str('issuer').replace(/\/+$/, '');
+      const pending = await lti.registry.isPending(issuer, str('client-id'));
+      if (pending && command === 'approve') await lti.registry.approve(issuer, str('client-id'));
+      if (pending && command === 'reject') await lti.registry.remove(issuer, str('client-id'));
+      if (pending) await recordAdminChange({ issuer: '*', by: { id: 'cli', name: 'operator (command line)' }, action: `platform.${command}`, detail: { issuer, clientId: str('client-id') } });
+      console.log(pending ? (command === 'approve' ? 'Registration approved: the platform can launch Cermin.' : 'Registration rejected and removed.') : 'No registration of this platform is waiting for approval.');
+      if (!pending) process.exitCode = 1;
     } else if (command === 'list') {
       const platforms = await lti.registry.list();
       if (values.json) console.log(JSON.stringify(platforms, null, 2));
       else if (!platforms.length) console.log('No platform registered.');
-      else for (const p of platforms) console.log(`${p.issuer}\tclient ${p.clientId}\tdeployments ${p.deploymentIds.join(',') || '-'}\t${p.active ? 'active' : 'inactive'}\t${p.registeredVia ?? ''}`);
+      else for (const p of platforms) console.log(`${p.issuer}\tclient ${p.clientId}\tdeployments ${p.deploymentIds.join(',') || '-'}\t${p.pending ? 'waiting for approval' : p.active ? 'active' : 'inactive'}\t${p.registeredVia ?? ''}`);
     } else if (command === 'setup-token') {
       console.log(`${config.publicUrl}/setup?token=${await issueSetupToken()}`);
     }

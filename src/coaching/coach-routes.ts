@@ -7,7 +7,8 @@
 import crypto from 'node:crypto';
 import express from 'express';
 import type { LtijsProvider, LtijsToken } from '../lti/ltijs';
-import { platformReason, updateLineItem } from '../lti/line-items';
+import { updateLineItem } from '../lti/ags';
+import { ServiceError, type PlatformServices } from '../lti/platform-services';
 import type { ToolUrls } from '../lti/platforms';
 import { handle } from '../web/async';
 import { sendError } from '../web/errors';
@@ -26,7 +27,16 @@ import type { CoachingTemplate } from './templates';
 export interface CoachRoutesDeps {
   coaching: CoachingService;
   provider: LtijsProvider;
+  /** The platform's services (the column follows a changed activity), through the guarded client. */
+  services: PlatformServices;
   urls: ToolUrls;
+  /** Upper bound of one request to the platform. */
+  requestTimeoutMs: number;
+}
+
+/** A platform error's reason, short enough to show a coach. */
+function platformReason(err: unknown): string {
+  return err instanceof ServiceError ? err.reason : String((err as Error)?.message ?? err).slice(0, 200);
 }
 
 function settingsOf(activity: ActivityDoc): ActivitySettings {
@@ -221,7 +231,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     const columnChanged = updated.maxScore !== activity.maxScore || updated.title !== activity.title;
     if (columnChanged && updated.lineItem?.id) {
       try {
-        await updateLineItem(deps.provider, res.locals.token as LtijsToken, updated.lineItem.id, { scoreMaximum: updated.maxScore, label: updated.title });
+        await updateLineItem(deps.services, { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId }, updated.lineItem.id, { scoreMaximum: updated.maxScore, label: updated.title }, { deadline: Date.now() + 2 * deps.requestTimeoutMs });
         await coaching.setLineItemSync(updated, 'synced');
         notice = t('manage.savedAndSynced');
       } catch (err) {

@@ -9,6 +9,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { configSchema } from './schema';
 import { projectRoot } from '../paths';
+import { AllowEntryError, allowList } from '../outbound/address-policy';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -80,11 +81,18 @@ export interface AppConfig {
   };
   /** Roster and review: `blindShare` of submissions are first reviewed without the AI draft (blind re-marking). */
   roster: { maxAgeMinutes: number; pageSize: number; blindShare: number };
+  /**
+   * Requests to addresses that came from outside the configuration (registration, a platform's
+   * endpoints, an admin's AI provider): `allow` names the private or loopback hosts, host:port pairs
+   * and CIDR ranges they may reach (everything else must be a public address); answers larger than
+   * `maxBytes` are cut off; `timeoutMs` bounds an exchange whose caller sets no time of its own.
+   */
+  outbound: { allow: string[]; maxBytes: number; timeoutMs: number };
   shutdownGraceMs: number;
 }
 
 /** Environment variable → path in the config object, and how to read it. */
-const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'number' | 'boolean' | 'boolean-or-auto' }> = [
+const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'number' | 'boolean' | 'boolean-or-auto' | 'list' }> = [
   { env: 'NODE_ENV', path: 'env', type: 'string' },
   { env: 'PORT', path: 'port', type: 'number' },
   { env: 'HOST', path: 'host', type: 'string' },
@@ -128,6 +136,10 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'GRADES_BACKOFF_MAX_MS', path: 'grades.backoffMaxMs', type: 'number' },
   { env: 'ROSTER_MAX_AGE_MINUTES', path: 'roster.maxAgeMinutes', type: 'number' },
   { env: 'REVIEW_BLIND_SHARE', path: 'roster.blindShare', type: 'number' },
+  { env: 'RATE_LIMIT_LTI', path: 'rateLimit.ltiMaxPerWindow', type: 'number' },
+  { env: 'RATE_LIMIT_REGISTER', path: 'rateLimit.registerMaxPerWindow', type: 'number' },
+  { env: 'OUTBOUND_ALLOW', path: 'outbound.allow', type: 'list' },
+  { env: 'OUTBOUND_MAX_BYTES', path: 'outbound.maxBytes', type: 'number' },
 ];
 
 /** Keys that may only come from the environment, never from a file in git. */
@@ -222,6 +234,8 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
     if (type === 'number') {
       const n = Number(raw);
       setPath(merged, dotted, Number.isFinite(n) && raw.trim() !== '' ? n : raw);
+    } else if (type === 'list') {
+      setPath(merged, dotted, raw.split(/[\s,]+/).filter(Boolean));
     } else if (type === 'boolean') {
       // Anything but true/false stays a string, which the schema then refuses by name.
       setPath(merged, dotted, raw === 'true' ? true : raw === 'false' ? false : raw);
@@ -249,6 +263,15 @@ export function loadConfig(opts: LoadOptions = {}): AppConfig {
   // writing of its outcome (3 s kept), ends inside them: see grades/worker.ts.
   if (Number.isFinite(leaseMs) && Number.isFinite(attemptMs) && attemptMs + 3000 > leaseMs) {
     problems.push(`GRADES_ATTEMPT_TIMEOUT_MS (grades.attemptTimeoutMs): must be at least 3 s shorter than GRADES_LEASE_SECONDS (${leaseMs / 1000} s), or deliveries could not start`);
+  }
+  try {
+    allowList((getPath(merged, 'outbound.allow') as string[] | undefined) ?? []);
+  } catch (err) {
+    if (!(err instanceof AllowEntryError)) throw err;
+    problems.push(`OUTBOUND_ALLOW (outbound.allow): ${err.message}`);
+  }
+  if (nodeEnv === 'production' && getPath(merged, 'lti.registrationKey') === undefined) {
+    problems.push('LTI_REGISTRATION_KEY (lti.registrationKey): required in production (≥ 16 characters): a dynamic registration carrying it is approved at once, one without it waits for the operator');
   }
   if (nodeEnv === 'production' && String(getPath(merged, 'publicUrl') ?? '').startsWith('http://') && !/^http:\/\/(localhost|127\.0\.0\.1)(:|\/|$)/.test(String(merged.publicUrl))) {
     problems.push('PUBLIC_URL (publicUrl): must be https in production (Moodle embeds Cermin in an iframe and needs secure cookies)');

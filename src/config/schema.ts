@@ -2,7 +2,7 @@
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'templatesDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'grades', 'roster', 'shutdownGraceMs'],
+  required: ['env', 'port', 'host', 'trustProxy', 'publicUrl', 'logLevel', 'dataDir', 'toolsDir', 'templatesDir', 'database', 'lti', 'ai', 'demo', 'rateLimit', 'grades', 'roster', 'outbound', 'shutdownGraceMs'],
   properties: {
     env: { enum: ['development', 'production', 'test'] },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -107,6 +107,16 @@ export const configSchema = {
         maxAgeMinutes: { type: 'integer', minimum: 1 },
         pageSize: { type: 'integer', minimum: 10, maximum: 500 },
         blindShare: { type: 'number', minimum: 0, maximum: 1 },
+      },
+    },
+    outbound: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['allow', 'maxBytes', 'timeoutMs'],
+      properties: {
+        allow: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 300 } },
+        maxBytes: { type: 'integer', minimum: 1024, maximum: 1_073_741_824 },
+        timeoutMs: { type: 'integer', minimum: 100 },
       },
     },
     shutdownGraceMs: { type: 'integer', minimum: 0 },

@@ -152,6 +152,8 @@ export interface DemoPlatform {
   revokeAccessTokens(): void;
   /** Access tokens granted by /token so far. */
   readonly tokenRequests: number;
+  /** The latest grants (at most 100): each client assertion received and the access token given for it, as a platform's own log keeps them. */
+  readonly recentGrants: ReadonlyArray<{ assertion: string; accessToken: string }>;
   /** The member's NRPS status from now on; Active also brings back a removed member. (Moodle only ever answers Active; other platforms do not.) */
   setMemberStatus(userId: string, status: DemoMemberStatus): void;
   /** The user no longer appears in NRPS results (left the course); launches still work. */
@@ -306,6 +308,7 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   const gradebook: DemoGradebook = { lineItems: [], scores: [], received: [] };
   const membership: ServiceContext['membership'] = { status: new Map(), removed: new Set() };
   let tokenRequests = 0;
+  const recentGrants: Array<{ assertion: string; accessToken: string }> = [];
   const registrations: DemoPlatform['registrations'] = [];
 
   const keys: SigningKey[] = [await newSigningKey()];
@@ -756,6 +759,8 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
       if (granted.length === 0) return oauthError(400, 'invalid_scope', 'none of the requested scopes can be granted');
       const accessToken = randomBytes(24).toString('base64url');
       tokenRequests++;
+      recentGrants.push({ assertion, accessToken });
+      if (recentGrants.length > 100) recentGrants.shift();
       accessTokens.set(accessToken, {
         clientId: client.clientId,
         scopes: new Set(granted),
@@ -1031,6 +1036,7 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
     revokeAccessTokens() {
       accessTokens.clear();
     },
+    recentGrants,
     get tokenRequests() {
       return tokenRequests;
     },

@@ -135,3 +135,21 @@ export async function findOrCreateLineItem(
   }
   return { url, created: true };
 }
+
+export interface LineItemUpdate { scoreMaximum: number; label: string }
+
+/**
+ * Keeps a gradebook column in step with its activity (label, maximum score): reads the line item
+ * and writes it back changed (PUT needs the whole line item). The activity is saved first; this
+ * only follows it, and a failure is the caller's to report.
+ */
+export async function updateLineItem(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, update: LineItemUpdate, opts: { deadline?: number } = {}): Promise<void> {
+  const current = await services.request(ref, [AGS_SCOPE.lineItem], { method: 'GET', url: lineItemUrl, accept: CT_LINEITEM, deadline: opts.deadline });
+  if (typeof current.body !== 'object' || current.body === null || Array.isArray(current.body)) {
+    throw new ServiceError({ kind: 'refused', status: current.status, reason: 'the platform answered the line item with something that is not a line item' });
+  }
+  await services.request(ref, [AGS_SCOPE.lineItem], {
+    method: 'PUT', url: lineItemUrl, contentType: CT_LINEITEM, accept: CT_LINEITEM,
+    body: { ...(current.body as Record<string, unknown>), scoreMaximum: update.scoreMaximum, label: update.label }, deadline: opts.deadline,
+  });
+}

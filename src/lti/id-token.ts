@@ -7,7 +7,9 @@
  * Error whose message is a code that web/errors.ts turns into a translated page.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, errors as joseErrors, type JWTPayload, type KeyLike } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import type { GuardedFetch } from '../outbound/guarded-fetch';
+import { remoteKeySet } from './remote-key-set';
 import type { LtijsPlatform } from './ltijs';
 import { CLAIM } from './claims';
 
@@ -22,6 +24,8 @@ export interface IdTokenPolicy {
 export interface IdTokenDeps {
   policy: IdTokenPolicy;
   findPlatform(iss: string, clientId: string): Promise<LtijsPlatform | false>;
+  /** The guarded client the platforms' key sets are fetched through. */
+  fetch: GuardedFetch;
   isDeploymentAllowed(iss: string, clientId: string, deploymentId: string): Promise<boolean>;
   /** Records a nonce; false when it was seen before (a replay). */
   rememberNonce(iss: string, nonce: string, expiresAt: Date): Promise<boolean>;
@@ -99,28 +103,24 @@ export function audienceClientId(payload: JWTPayload): string {
 }
 
 export class IdTokenValidator {
-  private readonly jwks = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+  private readonly jwks = new Map<string, JWTVerifyGetKey>();
   private readonly now: () => number;
 
   constructor(private readonly deps: IdTokenDeps) {
     this.now = deps.now ?? Date.now;
   }
 
-  private remoteKeys(url: string): ReturnType<typeof createRemoteJWKSet> {
+  private remoteKeys(url: string): JWTVerifyGetKey {
     let set = this.jwks.get(url);
     if (!set) {
       // Cached; an unknown kid triggers one refetch (key rotation), at most once a second.
-      set = createRemoteJWKSet(new URL(url), {
-        cacheMaxAge: this.deps.policy.jwksCacheSeconds * 1000,
-        cooldownDuration: 1000,
-        timeoutDuration: 5000,
-      });
+      set = remoteKeySet(url, { fetch: this.deps.fetch, cacheMs: this.deps.policy.jwksCacheSeconds * 1000, cooldownMs: 1000, timeoutMs: 5000 });
       this.jwks.set(url, set);
     }
     return set;
   }
 
-  private async verificationKey(platform: LtijsPlatform): Promise<KeyLike | KeyObject | ReturnType<typeof createRemoteJWKSet>> {
+  private async verificationKey(platform: LtijsPlatform): Promise<KeyLike | KeyObject | JWTVerifyGetKey> {
     const cfg = await platform.platformAuthConfig();
     if (cfg.method === 'JWK_SET') return this.remoteKeys(cfg.key);
     if (cfg.method === 'JWK_KEY') return (await importJWK(typeof cfg.key === 'string' ? JSON.parse(cfg.key) : cfg.key, 'RS256')) as KeyLike;

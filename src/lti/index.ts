@@ -21,6 +21,7 @@ import { launchContextFrom, type LaunchContext } from './context';
 import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
 import { IdTokenValidator, type LaunchLogin } from './id-token';
 import { gateRefusal, LOGIN_PARAMS } from './input-gate';
+import type { GuardedFetch } from '../outbound/guarded-fetch';
 import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
@@ -36,6 +37,8 @@ export interface LtiServiceOptions {
   config: AppConfig;
   dbUri: string;
   log: Logger;
+  /** The guarded client for the platforms' addresses (registration, keys). */
+  fetch: GuardedFetch;
   onLaunch: LaunchHandler;
   onDeepLinking: LaunchHandler;
   /** Called with each launch outcome, for metrics. */
@@ -79,6 +82,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       jwksCacheSeconds: config.lti.jwksCacheSeconds,
     },
     findPlatform: (iss, clientId) => provider.getPlatform(iss, clientId),
+    fetch: opts.fetch,
     isDeploymentAllowed: (iss, clientId, deploymentId) => registry.isDeploymentAllowed(iss, clientId, deploymentId),
     onAccepted: async (payload, clientId) => {
       // The login is answered: its record is used up (a replay of the token is refused by its nonce).
@@ -221,37 +225,44 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     const locale = requestLocale(req);
     const t = translator(locale);
     const query = { ...req.query };
-    // With a registration key configured, only someone an admin gave the full URL may register a
-    // platform: otherwise anyone reaching /lti/register could add one and spend AI budgets.
+    // The registration key pre-approves: a platform registered with it can launch at once. Without
+    // it, the registration waits for the instance operator (setup page or `npm run platform --
+    // approve`), so a stranger reaching /lti/register cannot add a platform that launches. A key
+    // that is given and wrong is refused outright.
     const key = config.lti.registrationKey;
-    const given = typeof query.key === 'string' ? query.key : '';
+    const given = typeof query.key === 'string' ? query.key : undefined;
     delete query.key;
-    if (key && !(given.length === key.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(key)))) {
+    const keyMatches = Boolean(key && given !== undefined && given.length === key.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(key)));
+    const page = (status: number, message: string, extra: Record<string, unknown> = {}) => sendPage(res, status, 'registration', {
+      locale, title: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'), heading: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'), message, ...extra,
+    });
+    if (given !== undefined && !keyMatches) {
       outcome('registration_refused');
-      await sendPage(res, 403, 'registration', { locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: t('registration.KEY_REQUIRED') });
+      await page(403, t('registration.KEY_WRONG'));
       return;
     }
     if (!validateRegistrationQuery(query)) {
       outcome('registration_bad_request');
-      await sendPage(res, 400, 'registration', { locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: t('registration.BAD_CONFIGURATION_URL') });
+      await page(400, t('registration.BAD_CONFIGURATION_URL'));
       return;
     }
     try {
-      const result = await registerDynamically({ registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription }, query.openid_configuration, query.registration_token);
-      onKeysChanged();
-      log.info({ issuer: result.platform.issuer, clientId: result.platform.clientId, deployments: result.platform.deploymentIds, grantedScopes: result.grantedScopes }, 'platform registered dynamically');
-      outcome('registration_ok');
-      await sendPage(res, 200, 'registration', {
-        locale, title: t('registration.done.title'), heading: t('registration.done.title'), message: t('registration.done.body'),
-        platform: result.platform, closeTarget: new URL(result.platform.issuer).origin,
-      });
+      const result = await registerDynamically(
+        { registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription, fetch: opts.fetch },
+        query.openid_configuration, query.registration_token, { preApproved: keyMatches },
+      );
+      const { platform } = result;
+      if (result.outcome === 'registered') onKeysChanged();
+      log.info({ issuer: platform.issuer, clientId: platform.clientId, deployments: platform.deploymentIds, grantedScopes: result.grantedScopes, outcome: result.outcome, pending: platform.pending }, 'dynamic registration');
+      outcome(result.outcome === 'unchanged' ? 'registration_unchanged' : platform.pending ? 'registration_pending' : 'registration_ok');
+      const message = result.outcome === 'unchanged' ? t('registration.unchanged.body') : platform.pending ? t('registration.pending.body') : t('registration.done.body');
+      await page(200, message, { platform, closeTarget: new URL(platform.issuer).origin });
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
-      log.warn({ code: err.code, detail: err.message }, 'dynamic registration failed');
+      log.warn({ code: err.code, detail: err.detail }, 'dynamic registration failed');
       outcome('registration_failed');
-      await sendPage(res, err.code === 'PLATFORM_REFUSED' || err.code === 'CONFIGURATION_UNREACHABLE' ? 502 : 400, 'registration', {
-        locale, title: t('registration.failed.title'), heading: t('registration.failed.title'), message: `${t(`registration.${err.code}`)} (${err.message})`,
-      });
+      const status = { PLATFORM_REFUSED: 502, CONFIGURATION_UNREACHABLE: 502, ALREADY_REGISTERED: 409, TOO_MANY_PENDING: 503 }[err.code as string] ?? 400;
+      await page(status, `${t(`registration.${err.code}`)} (${err.code}: ${err.detail})`);
     }
   }
 
@@ -287,7 +298,12 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   provider.onInvalidToken(refused);
   provider.onSessionTimeout(refused);
   provider.onUnregisteredPlatform(async (req, res) => { outcome('login_unregistered'); await sendError(req, res, 400, 'error.unregisteredPlatform'); });
-  provider.onInactivePlatform(async (req, res) => { outcome('login_inactive'); await sendError(req, res, 403, 'error.inactivePlatform'); });
+  provider.onInactivePlatform(async (req, res) => {
+    const params = { ...req.query, ...(req.body as Record<string, unknown>) };
+    const pending = typeof params.iss === 'string' && typeof params.client_id === 'string' && await registry.isPending(params.iss, params.client_id);
+    outcome(pending ? 'login_pending' : 'login_inactive');
+    await sendError(req, res, 403, pending ? 'error.pendingPlatform' : 'error.inactivePlatform');
+  });
 
   await provider.deploy({ serverless: true, silent: true });
   const sessionCache = cacheSessionRecords(provider.Database);

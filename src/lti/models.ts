@@ -7,7 +7,8 @@ import { defineModel } from '../db/model';
 
 export interface DeploymentDoc { platformId: string; iss: string; clientId: string; deploymentId: string; createdAt: Date }
 export interface NonceDoc { iss: string; nonce: string; expiresAt: Date }
-export interface PlatformMetaDoc { iss: string; clientId: string; registeredVia: 'dynamic' | 'manual' | 'demo'; grantedScopes: string[]; updatedAt: Date }
+/** `pending`: registered dynamically without the registration key, waiting for the instance operator (launches refused until approved). */
+export interface PlatformMetaDoc { iss: string; clientId: string; registeredVia: 'dynamic' | 'manual' | 'demo'; grantedScopes: string[]; pending?: boolean; updatedAt: Date }
 
 const deploymentSchema = new Schema<DeploymentDoc>({
   platformId: { type: String, required: true },
@@ -33,6 +34,7 @@ const platformMetaSchema = new Schema<PlatformMetaDoc>({
   clientId: { type: String, required: true },
   registeredVia: { type: String, required: true },
   grantedScopes: { type: [String], default: [] },
+  pending: { type: Boolean },
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'cermin_platform_meta', autoIndex: false });
 platformMetaSchema.index({ iss: 1, clientId: 1 }, { unique: true });

@@ -52,6 +52,12 @@ export interface ServiceSigningKey {
   privateKey: crypto.KeyObject;
   tokenUrl: string;
   audience: string;
+  /**
+   * The origins of the platform as registered (issuer, authentication, token and key endpoints):
+   * the only places its service URLs may point to. A URL from an id_token outside them (an
+   * attacker's own platform naming an internal address) is refused before anything is sent.
+   */
+  origins: string[];
 }
 
 export interface SigningKeySource {
@@ -59,6 +65,14 @@ export interface SigningKeySource {
 }
 
 const SIGNING_KEY_TTL_MS = 10 * 60_000;
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads the tool's private key for a platform through ltijs (which stores it encrypted), and
@@ -78,13 +92,16 @@ export function ltijsSigningKeys(provider: LtijsProvider, opts: { now?: () => nu
         cache.delete(cacheKey);
         throw new ServiceError({ kind: 'refused', reason: 'platform not registered' });
       }
-      const [pem, kid, tokenUrl, audience] = await Promise.all([
+      const [pem, kid, tokenUrl, audience, authUrl, auth] = await Promise.all([
         platform.platformPrivateKey(),
         platform.platformKid(),
         platform.platformAccessTokenEndpoint(),
         platform.platformAuthorizationServer(),
+        platform.platformAuthEndpoint(),
+        platform.platformAuthConfig(),
       ]);
-      const key: ServiceSigningKey = { kid, privateKey: crypto.createPrivateKey(pem), tokenUrl, audience: audience || tokenUrl };
+      const origins = [...new Set([ref.issuer, tokenUrl, authUrl, ...(auth.method === 'JWK_SET' ? [auth.key] : [])].flatMap((u) => originOf(u) ?? []))];
+      const key: ServiceSigningKey = { kid, privateKey: crypto.createPrivateKey(pem), tokenUrl, audience: audience || tokenUrl, origins };
       cache.set(cacheKey, { key, at: now() });
       return key;
     },
@@ -96,7 +113,8 @@ export interface PlatformServicesDeps {
   /** Upper bound of each HTTP request (token or service). */
   timeoutMs: number;
   now?: () => number;
-  fetch?: typeof fetch;
+  /** The guarded client (src/outbound) in Cermin; a script in tests. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export interface ServiceRequest {
@@ -131,6 +149,8 @@ const REASON_MAX = 200;
 
 /** Connection failures that happen before a single byte of the request is sent. */
 const NOT_SENT_CODES = new Set([
+  // The guarded client refused the address or the URL before connecting.
+  'OUTBOUND_BLOCKED', 'OUTBOUND_BADURL',
   'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_INVALID_URL',
@@ -190,7 +210,7 @@ export class PlatformServices {
   private readonly keys: SigningKeySource;
   private readonly timeoutMs: number;
   private readonly now: () => number;
-  private readonly fetchFn: typeof fetch;
+  private readonly fetchFn: (url: string, init: RequestInit) => Promise<Response>;
   private readonly tokens = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   /** Bumped by forgetTokens(), so a token request started before it does not refill the cache. */
@@ -201,7 +221,7 @@ export class PlatformServices {
     this.timeoutMs = deps.timeoutMs;
     this.now = deps.now ?? Date.now;
     // Looked up at call time by default, so a test's replacement of the global is honoured too.
-    this.fetchFn = deps.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchFn = deps.fetch ?? ((url, init) => fetch(url, init));
   }
 
   /** A bearer token for these scopes, from the cache or the platform's token endpoint. */
@@ -216,6 +236,7 @@ export class PlatformServices {
   }
 
   async request(ref: PlatformRef, scopes: string[], init: ServiceRequest): Promise<ServiceResponse> {
+    await this.checkBelongsToPlatform(ref, init.url);
     const first = await this.cachedToken(ref, scopes, init.deadline);
     let res = await this.send(first.token, init);
     if (res.status === 401) {
@@ -240,6 +261,21 @@ export class PlatformServices {
       throw new ServiceError({ kind: 'refused', status: res.status, reason: tidy(`platform answered with a redirect to ${res.headers.get('location') ?? '(nowhere)'}`) });
     }
     throw new ServiceError({ kind: 'refused', status: res.status, reason });
+  }
+
+  /** A service URL outside the platform's registered origins is refused before a token is even asked for. */
+  private async checkBelongsToPlatform(ref: PlatformRef, url: string): Promise<void> {
+    let key: ServiceSigningKey;
+    try {
+      key = await this.keys.signingKey(ref);
+    } catch (err) {
+      if (err instanceof ServiceError) throw err;
+      throw new ServiceError({ kind: 'transient', reason: tidy(`could not read the tool's key for this platform: ${(err as Error)?.message ?? String(err)}`) });
+    }
+    const origin = originOf(url);
+    if (!origin || !key.origins.includes(origin)) {
+      throw new ServiceError({ kind: 'refused', reason: tidy(`the service address ${origin ?? '(unreadable)'} is not one of the platform's registered addresses`) });
+    }
   }
 
   // ---------- tokens ----------

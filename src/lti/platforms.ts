@@ -28,6 +28,8 @@ export interface PlatformSummary {
   deploymentIds: string[];
   registeredVia?: PlatformMetaDoc['registeredVia'];
   grantedScopes: string[];
+  /** Registered dynamically without the key: waits for the instance operator's approval. */
+  pending: boolean;
 }
 
 /** The URLs Moodle's manual "Tool configuration" form asks for. */
@@ -62,7 +64,11 @@ export function toolUrls(publicUrl: string, registrationKey?: string): ToolUrls 
 export class PlatformRegistry {
   constructor(private readonly lti: LtijsProvider, private readonly onKeysChanged: () => void) {}
 
-  async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[] } = {}): Promise<PlatformSummary> {
+  /**
+   * Registers a platform, or changes one (an operator's manual registration). `pending`: stored
+   * inactive until approve(); a pending platform's launches and logins are refused.
+   */
+  async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[]; pending?: boolean } = {}): Promise<PlatformSummary> {
     const existing = await this.lti.getPlatform(input.issuer, input.clientId);
     const platform = await this.lti.registerPlatform({
       url: input.issuer,
@@ -74,11 +80,11 @@ export class PlatformRegistry {
     });
     const platformId = await platform.platformKid();
     // ltijs keeps an "inactive" flag only for dynamic registrations; Cermin decides explicitly.
-    await platform.platformActive(opts.active ?? true);
+    await platform.platformActive(opts.pending ? false : opts.active ?? true);
     for (const deploymentId of input.deploymentIds ?? []) await this.addDeployment(input.issuer, input.clientId, deploymentId, platformId);
     await PlatformMeta.updateOne(
       { iss: input.issuer, clientId: input.clientId },
-      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], updatedAt: new Date() } },
+      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], pending: Boolean(opts.pending), updatedAt: new Date() } },
       { upsert: true },
     );
     if (!existing) this.onKeysChanged();
@@ -104,12 +110,32 @@ export class PlatformRegistry {
     return (await Deployment.deleteOne({ iss: issuer, clientId, deploymentId })).deletedCount === 1;
   }
 
-  /** Turns a platform's launches on or off (ltijs refuses launches of an inactive platform); false when there is no such platform. */
+  /**
+   * Turns a platform's launches on or off (ltijs refuses launches of an inactive platform); false
+   * when there is no such platform. Only the operator calls this: turning a pending platform on
+   * approves it.
+   */
   async setActive(issuer: string, clientId: string, active: boolean): Promise<boolean> {
     const p = await this.lti.getPlatform(issuer, clientId);
     if (!p) return false;
     await p.platformActive(active);
+    if (active) await PlatformMeta.updateOne({ iss: issuer, clientId, pending: true }, { $set: { pending: false, updatedAt: new Date() } });
     return true;
+  }
+
+  /** How many dynamic registrations wait for the operator. */
+  async pendingCount(): Promise<number> {
+    return PlatformMeta.countDocuments({ pending: true });
+  }
+
+  /** The operator approves a pending registration: its launches work from now on. False when there is no such pending platform. */
+  async approve(issuer: string, clientId: string): Promise<boolean> {
+    return (await this.isPending(issuer, clientId)) && this.setActive(issuer, clientId, true);
+  }
+
+  /** Whether the platform waits for the operator's approval. */
+  async isPending(issuer: string, clientId: string): Promise<boolean> {
+    return Boolean((await PlatformMeta.findOne({ iss: issuer, clientId }).lean<PlatformMetaDoc>())?.pending);
   }
 
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
@@ -134,6 +160,7 @@ export class PlatformRegistry {
       deploymentIds: deployments.map((d) => d.deploymentId).sort(),
       registeredVia: meta?.registeredVia,
       grantedScopes: meta?.grantedScopes ?? [],
+      pending: Boolean(meta?.pending),
     };
   }
 

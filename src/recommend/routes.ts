@@ -31,9 +31,10 @@ const validateDataSaver = ajv.compile<{ dataSaver: 'on' | 'off'; back?: string; 
   type: 'object', additionalProperties: false, required: ['dataSaver'],
   properties: { dataSaver: { enum: ['on', 'off'] }, back, ltik },
 });
-const validateCuration = ajv.compile<{ state: 'endorsed' | 'hidden' | 'none'; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['state'],
-  properties: { state: { enum: ['endorsed', 'hidden', 'none'] }, ltik },
+// Not `state`: ltijs reads a form's `state` field as an OIDC state on every request.
+const validateCuration = ajv.compile<{ curation: 'endorsed' | 'hidden' | 'none'; ltik?: string }>({
+  type: 'object', additionalProperties: false, required: ['curation'],
+  properties: { curation: { enum: ['endorsed', 'hidden', 'none'] }, ltik },
 });
 const validateStatus = ajv.compile<{ status: 'active' | 'retired'; ltik?: string }>({
   type: 'object', additionalProperties: false, required: ['status'],
@@ -226,7 +227,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
-    if ((await deps.recommend.curate(ctx.courseKey, personOf(res), req.params.itemId, body.state)) !== 'ok') {
+    if ((await deps.recommend.curate(ctx.courseKey, personOf(res), req.params.itemId, body.curation)) !== 'ok') {
       await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
       return;
     }

@@ -43,6 +43,7 @@ export function displayUrl(url: string): string {
 const FAILURE_KEYS: Record<ProviderFailureKind, string> = {
   auth: 'aiAdmin.fail.auth',
   unreachable: 'aiAdmin.fail.unreachable',
+  blocked: 'aiAdmin.fail.blocked',
   timeout: 'aiAdmin.fail.timeout',
   notFound: 'aiAdmin.fail.notFound',
   rateLimited: 'aiAdmin.fail.rateLimited',

@@ -58,7 +58,8 @@ export function audiencePages(deps: PagesDeps): express.Router {
     const ctx = launchOf(res);
     const own = await deps.lti.registry.summary(ctx.platform.platformId);
     await sendPage(res, 200, 'admin', {
-      ...common(res, 'admin.title'), urls: deps.lti.urls, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
+      // The registration key pre-approves new platforms: the instance operator's to hand out, not a platform admin's.
+      ...common(res, 'admin.title'), urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl }, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
       aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, aiProviderAction: `${coursePath(ctx.courseKey)}/admin/ai-provider#ai-provider-h`,
       consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });

@@ -82,6 +82,10 @@ const validateDeploymentForm = ajv.compile<{ issuer: string; clientId: string; d
     deploymentId: { type: 'string', minLength: 1, maxLength: 255 }, action: { enum: ['add', 'remove'] }, csrf: { type: 'string' },
   },
 });
+const validateApprovalForm = ajv.compile<{ issuer: string; clientId: string; decision: 'approve' | 'reject'; csrf: string }>({
+  type: 'object', additionalProperties: false, required: ['issuer', 'clientId', 'decision', 'csrf'],
+  properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 }, clientId: { type: 'string', minLength: 1, maxLength: 255 }, decision: { enum: ['approve', 'reject'] }, csrf: { type: 'string' } },
+});
 const validateActiveForm = ajv.compile<{ issuer: string; clientId: string; active: 'yes' | 'no'; csrf: string }>({
   type: 'object', additionalProperties: false, required: ['issuer', 'clientId', 'active', 'csrf'],
   properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 }, clientId: { type: 'string', minLength: 1, maxLength: 255 }, active: { enum: ['yes', 'no'] }, csrf: { type: 'string' } },
@@ -207,6 +211,24 @@ export function setupRouter(deps: SetupDeps): express.Router {
       : await deps.registry.removeDeployment(body.issuer, body.clientId, body.deploymentId);
     if (changed) await log(`deployment.${body.action}`, { issuer: body.issuer, clientId: body.clientId, deploymentId: body.deploymentId });
     await adminPage(res, await currentProviderView(deps.ai), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
+  }));
+
+  // A dynamic registration without the registration key waits here for the operator.
+  router.post('/platforms/approval', requireSession, handle(async (req, res) => {
+    const { locale } = sessionOfRes(res);
+    const body = req.body as unknown;
+    if (!validateApprovalForm(body)) {
+      await sendError(req, res, 400, 'error.badRequest', { locale });
+      return;
+    }
+    if (!(await deps.registry.isPending(body.issuer, body.clientId))) {
+      await sendError(req, res, 404, 'setup.noPendingPlatform', { locale });
+      return;
+    }
+    if (body.decision === 'approve') await deps.registry.approve(body.issuer, body.clientId);
+    else await deps.registry.remove(body.issuer, body.clientId);
+    await log(`platform.${body.decision}`, { issuer: body.issuer, clientId: body.clientId });
+    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(body.decision === 'approve' ? 'setup.approved' : 'setup.rejected'));
   }));
 
   router.post('/platforms/active', requireSession, handle(async (req, res) => {

@@ -48,6 +48,9 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       // Blind re-marking samples by (random) activity id: off unless a test asks, so drafts show predictably.
       REVIEW_BLIND_SHARE: '0',
+      // The tests' platforms, fake AI providers and fake Moodles all listen on loopback: allowed
+      // explicitly, as an operator would allow an internal Moodle (the SSRF tests narrow it).
+      OUTBOUND_ALLOW: '127.0.0.1,localhost',
       ...(opts.crossSiteDemo ? { DEMO_PUBLIC_URL: `http://localhost:${port}` } : {}),
       ...env,
     },
@@ -86,6 +89,28 @@ export async function startSecondPlatform(stack: Stack, clientId = 'other-client
   const server = app.listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   await stack.cermin.lti.registry.add({ issuer: base, clientId, authUrl: demo.authUrl, tokenUrl: demo.tokenUrl, jwksUrl: demo.jwksUrl, deploymentIds: [deploymentId] });
+  return {
+    demo, base,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/**
+ * A Moodle-shaped platform on an origin Cermin has never seen (its own server and port), not
+ * registered: what an LMS admin's first dynamic registration starts from. `clientBase` launches one
+ * of its clients: `${base}/launch?user=…&link=11&client=<client id>`.
+ */
+export async function startUnregisteredPlatform(stack: Stack): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
+  const { createDemoPlatform } = await import('../../src/demo/platform');
+  const express = (await import('express')).default;
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}/moodle`;
+  const urls = stack.cermin.lti.urls;
+  const demo = await createDemoPlatform({ issuer: base, clientId: 'not-registered-yet', deploymentId: '1', tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl }, participants: 5 });
+  const app = express();
+  app.use('/moodle', demo.router);
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
   return {
     demo, base,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
