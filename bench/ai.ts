@@ -47,7 +47,7 @@ import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { CoachEngine, type TurnInput, type TurnResult } from '../src/ai/coach-engine';
 import { loadLenses, screenOutput, type BerakhlakValue, type LensLibrary } from '../src/ai/lenses';
-import { CircuitBreaker, RateLimiter, type TokenBudgets } from '../src/ai/limits';
+import { CircuitBreakers, RateLimiter, type TokenBudgets } from '../src/ai/limits';
 import { loadQuestionBank, type QuestionBank } from '../src/ai/offline/engine';
 import { buildMessages } from '../src/ai/prompt';
 import { AiProvider, type ChatMessage } from '../src/ai/provider';
@@ -498,7 +498,7 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const reflections: Reflection[] = Array.from({ length: TEXT_COUNT }, (_, i) =>
     makeReflection(rand, roster, Math.round(150 + (i * (1480 - 150)) / (TEXT_COUNT - 1)), ACTIVITIES[i % ACTIVITIES.length], true));
   const inputOf = (r: Reflection, over: Partial<TurnInput> = {}): TurnInput => ({
-    courseKey: 'bench-course', activityId: `bench-${r.activity.activity.templateId}`, userKey: `u-${roster.indexOf(r.self)}`,
+    platform: 'bench-platform', courseKey: 'bench-course', activityId: `bench-${r.activity.activity.templateId}`, userKey: `u-${roster.indexOf(r.self)}`,
     lensId: LENS_ID, aiMode: 'all', consented: true, ...r.activity, text: r.text, locale: 'id',
     names: matcher, self: { name: r.self.name, givenName: r.self.givenName, familyName: r.self.familyName }, asked: [], ...over,
   });
@@ -557,7 +557,7 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const provider = new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: MODEL, timeoutMs: 30_000, maxRetries: 0 }, { now: () => performance.now() });
   // The limits as Cermin wires them, but for the token budgets, which live in the database: stubbed.
   const budgets = { check: async () => 'ok' as const, spend: async () => undefined } as unknown as TokenBudgets;
-  const limits = { breaker: new CircuitBreaker(5, 30_000), rate: new RateLimiter(1_000_000, 60_000), budgets };
+  const limits = { breakers: new CircuitBreakers(5, 30_000), rate: new RateLimiter(1_000_000, 60_000), budgets };
   const engine = new CoachEngine({ lenses, bank, provider, limits });
   const direct = new OpenAI({ baseURL: fake.baseURL, apiKey: fake.apiKey, timeout: 30_000, maxRetries: 0 });
 

@@ -16,6 +16,7 @@ import type { AppConfig } from './config';
 import { startDemoPlatform } from './demo/bootstrap';
 import type { DemoPlatform } from './demo/platform';
 import { createLtiService, type LtiService } from './lti';
+import { platformIdentity } from './lti/context';
 import { projectRoot } from './paths';
 import { errorHandler, notFoundHandler, requestLocale, sendError } from './web/errors';
 import { handle } from './web/async';
@@ -74,7 +75,7 @@ import { GradeWorker, type DeliveryTarget } from './grades/worker';
 import { AiAudit, AuditRecord, pseudonymOf } from './ai/audit';
 import { CoachEngine } from './ai/coach-engine';
 import { loadLenses } from './ai/lenses';
-import { CircuitBreaker, RateLimiter, TokenBudgets } from './ai/limits';
+import { CircuitBreakers, RateLimiter, TokenBudgets } from './ai/limits';
 import { loadQuestionBank } from './ai/offline/engine';
 import { AiProvider } from './ai/provider';
 import { nameMatcher, type KnownPerson, type NameMatcher } from './ai/redaction';
@@ -119,7 +120,7 @@ interface AppServices {
   blindShare: number;
   bank: QuestionBank;
   sessionHours: number;
-  transparency: (issuer: string) => Promise<TransparencyDeps>;
+  transparency: (platform: string) => Promise<TransparencyDeps>;
   lti: LtiService;
   coaching: CoachingService;
   reviews: ReviewService;
@@ -140,7 +141,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
-    await rememberLocale(ctx.platform.issuer, ctx.user.id, body.lang);
+    await rememberLocale(ctx.platform.key, ctx.user.id, body.lang);
     const back = body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`) ? body.back : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
     res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(res.locals.ltik as string)}`);
   }));
@@ -189,7 +190,7 @@ async function deliveryTarget(courses: CourseDirectory, courseKey: string, activ
  * `recommend_vectors` (by content, so an item is embedded once), participants' query vectors
  * apart in `recommend_query_vectors` (pruned by age, see main.ts).
  */
-function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedderDeps, 'provider' | 'embedderId' | 'cache'> & { log: Logger; baseUrlInForce: () => Promise<string | null> }): VectorSupport | undefined {
+function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedderDeps, 'provider' | 'embedderId' | 'cache'> & { log: Logger; baseUrlInForce: (platform: string) => Promise<string | null> }): VectorSupport | undefined {
   if (!provider?.settings.embeddingModel) return undefined;
   const embedder = new ProviderEmbedder(provider);
   const queries = new QueryEmbedder({ ...deps, provider, embedderId: embedder.id, cache: new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION }), onError: (err) => deps.log.warn({ err }, 'query embedding failed; ranking lexically') });
@@ -197,7 +198,7 @@ function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedde
     embedder, cache: new MongoEmbeddingCache(),
     // A participant's writing goes only to the server their consent names (the provider in force):
     // once an admin switches to another server, their text is ranked lexically instead.
-    embedQuery: async (who, text) => ((await deps.baseUrlInForce()) === provider.settings.baseUrl ? queries.vectorFor(who, text) : undefined),
+    embedQuery: async (who, text) => ((await deps.baseUrlInForce(who.platform)) === provider.settings.baseUrl ? queries.vectorFor(who, text) : undefined),
   };
 }
 
@@ -208,26 +209,27 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }, { fetch: outbound }) : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
-  // One breaker, rate limit, budget and audit for every AI task: a coach's drafts and the participants' lenses share the provider.
-  // Lenses on/off and budgets: the admin's (the console), else the start-up configuration's.
+  // One rate limit, budget and audit for every AI task (a coach's drafts and the participants'
+  // lenses share them), and a breaker per provider address. Lenses on/off and budgets: the
+  // platform admin's, else the operator's, else the start-up configuration's.
   const aiSettings = new AiSettingsStore({ disabledLenses: [], userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }, lenses.lenses.map((l) => l.id));
   const limits = {
-    breaker: new CircuitBreaker(a.breakerFailures, a.breakerCooldownSeconds * 1000),
+    breakers: new CircuitBreakers(a.breakerFailures, a.breakerCooldownSeconds * 1000),
     rate: new RateLimiter(a.turnsPerMinute, 60_000),
-    budgets: new TokenBudgets(() => aiSettings.current()),
+    budgets: new TokenBudgets((platform) => aiSettings.current(platform)),
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
-  // The provider in force: the admin's (the console), else the environment's; read per request.
+  // The provider in force for a platform: its admin's, else the operator's, else the environment's; read per request.
   const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key, { fetch: outbound });
-  const providerNow = async () => (await providers.current()).provider;
+  const providerNow = async (platform: string) => (await providers.current(platform)).provider;
   const engine = new CoachEngine({ lenses, bank, provider: providerNow, limits, audit });
   const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
   // The consent text: config/consent.json, or a newer version an admin published in the console.
   const consentTexts = new ConsentTextStore(loadConsentText());
   // What the text names, for the person's platform: the days are that platform's retention setting,
   // the one the purge follows. The address is not shown but counts: another server is another recipient.
-  const consentFacts = async (issuer: string) => {
-    const [p, kept] = await Promise.all([providers.current(), retention.get(issuer)]);
+  const consentFacts = async (platform: string) => {
+    const [p, kept] = await Promise.all([providers.current(platform), retention.get(platform)]);
     return { provider: p.name, model: p.model, retentionDays: kept.aiConversationDays, baseUrl: p.baseUrl };
   };
   const consent = new ConsentService(consentTexts, consentFacts);
@@ -245,14 +247,14 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
     if (!view.error && view.members.length) matchers.set(courseKey, { at: Date.now(), matcher });
     return matcher;
   };
-  const pseudonym = (issuer: string, userId: string) => pseudonymOf(config.lti.key, issuer, userId);
+  const pseudonym = (platform: string, userId: string) => pseudonymOf(config.lti.key, platform, userId);
   const coaching = new AiCoaching({
     engine, lenses, consent, namesOf, pseudonymOf: pseudonym,
-    providerInfo: async () => { const p = await providers.current(); return { configured: Boolean(p.provider), name: p.name }; },
-    disabledLenses: async () => (await aiSettings.current()).disabledLenses,
+    providerInfo: async (platform) => { const p = await providers.current(platform); return { configured: Boolean(p.provider), name: p.name }; },
+    disabledLenses: async (platform) => (await aiSettings.current(platform)).disabledLenses,
   });
   const drafts = (reviews: ReviewService) => new DraftService({ drafter, reviews, consent, namesOf, pseudonymOf: pseudonym });
-  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log, baseUrlInForce: async () => (await providers.current()).baseUrl }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
+  const recommend = new RecommendService({ shared: loadSampleCatalog().items, bank, vectors: vectorSupport(provider, { consent, namesOf, pseudonymOf: pseudonym, limits, audit, log, baseUrlInForce: async (platform) => (await providers.current(platform)).baseUrl }), onVectorError: (err) => log.warn({ err }, 'catalog embeddings failed; ranking lexically') });
   return { coaching, consent, consentTexts, consentFacts, drafts, admin: { source: providers }, recommend, bank, aiSettings: { store: aiSettings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) } };
 }
 
@@ -307,7 +309,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   // Every feature's record of a person, for their download and erasure (each feature's privacy.ts).
   const personData = new PersonDataService({
     providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
-    pseudonymOf: (issuer, userId) => pseudonymOf(config.lti.key, issuer, userId),
+    pseudonymOf: (platform, userId) => pseudonymOf(config.lti.key, platform, userId),
   });
   const retention = { settings: retentionSettings, job: new RetentionJob({ policy: retentionSettings }) };
   const aiRouter = aiRoutes({
@@ -316,11 +318,13 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const consoleDeps: AdminConsoleDeps = {
     courses, outbox, personData, retention, consentTexts: ai.consentTexts, aiSettings: ai.aiSettings,
-    issuers: async () => [...new Set((await lti.registry.list()).map((p) => p.issuer))].sort(),
+    platforms: async () => (await lti.registry.list())
+      .map((p) => ({ ...platformIdentity(p.issuer, p.clientId), label: `${p.name} (${p.issuer}, client ${p.clientId})` }))
+      .sort((a, b) => a.label.localeCompare(b.label)),
   };
   lti.authenticated('/app', appRoutes({ ai: ai.coaching, aiRouter, drafts: ai.drafts(reviews), aiAdmin: ai.admin, console: consoleDeps, recommend: ai.recommend, personData, blindShare: config.roster.blindShare, bank: ai.bank, sessionHours: config.lti.sessionHours,
-    transparency: async (issuer: string) => {
-      const [p, kept] = await Promise.all([ai.admin.source.current(), retentionSettings.get(issuer)]);
+    transparency: async (platform: string) => {
+      const [p, kept] = await Promise.all([ai.admin.source.current(platform), retentionSettings.get(platform)]);
       return {
         providerName: p.name, model: p.model, providerConfigured: Boolean(p.provider), redacts: [...REDACTION_KINDS],
         retentionDays: kept.aiConversationDays, keepRawText: config.ai.keepRawText,

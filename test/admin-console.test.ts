@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { INSTANCE, platformKeyOf } from '../src/lti/context';
 import { recordAdminChange } from '../src/privacy/admin-log';
 import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
@@ -254,13 +255,15 @@ test('the setup session reaches every console page, sees every platform\'s cours
 
   // A person's data: the setup session names the platform the person belongs to.
   const issuer = stack.demo.issuer;
+  const platform = platformKeyOf(issuer, DEMO_CLIENT_ID);
   const person = await browser.go(`${console}/person`);
-  expect(person.body).toContain(`<option value="${issuer}">`);
+  expect(person.body).toContain(`<option value="${platform}">`);
+  expect(person.body).toContain(`${issuer}, client ${DEMO_CLIENT_ID}`);
   expect((await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006' } })).status).toBe(400);
-  expect((await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform: 'https://lms.lain.example' } })).status).toBe(400);
-  const exported = await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform: issuer } });
+  expect((await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform: platformKeyOf('https://lms.lain.example', 'x') } })).status).toBe(400);
+  const exported = await browser.go(`${console}/person/export`, { form: { csrf, userId: 'u-p-006', platform } });
   expect(JSON.parse(exported.body).person.userId).toBe('u-p-006');
-  const erased = await browser.go(`${console}/person/erase`, { form: { csrf, userId: 'u-p-006', platform: issuer, confirm: 'yes' } });
+  const erased = await browser.go(`${console}/person/erase`, { form: { csrf, userId: 'u-p-006', platform, confirm: 'yes' } });
   expect(erased.status).toBe(200);
   expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-006' })).toBe(0);
   // Logged under the person's platform, so that platform's own admin sees the setup token did it.
@@ -274,13 +277,13 @@ test('the setup session reaches every console page, sees every platform\'s cours
   const days = { aiConversationDays: '90', auditDays: '730', usageCountersDays: '90', recommendationEventsDays: '365', safetyAlertsDays: '365', queryVectorsDays: '7', erasureLogDays: '1825' };
   const saved = await browser.go(`${console}/retention`, { form: { csrf, platform: '*', ...days } });
   expect(saved.body).toContain('Pengaturan retensi disimpan.');
-  const stored = await mongoose.connection.db?.collection('privacy_retention_settings').findOne({ issuer: '*' });
+  const stored = await mongoose.connection.db?.collection('privacy_retention_settings').findOne({ platform: '*' });
   expect(stored?.settings).toMatchObject({ aiConversationDays: 90 });
-  const dry = await browser.go(`${console}/retention/dry-run`, { form: { csrf, platform: issuer } });
+  const dry = await browser.go(`${console}/retention/dry-run`, { form: { csrf, platform } });
   expect(dry.body).toContain('Yang akan dihapus (uji coba)');
 
   const log = await mongoose.connection.db?.collection('admin_changes').find({ 'by.id': 'setup-token' }).toArray();
-  expect(log?.map((c) => [c.action, c.issuer]).sort()).toEqual([['person.erase', issuer], ['person.export', issuer], ['retention.set', '*']]);
+  expect(log?.map((c) => [c.action, c.platform]).sort()).toEqual([['person.erase', platform], ['person.export', platform], ['retention.set', '*']]);
   expect((await browser.go(`${console}/changes`)).body).toContain('Pengaturan retensi diubah');
 });
 
@@ -293,7 +296,7 @@ test('every console route refuses the setup door without a session, and every fo
   const wrong: string[] = [];
   for (const r of routes) {
     const url = `${stack.baseUrl}/setup/console${r.path}`;
-    const form = { userId: 'u-p-002', confirm: 'yes', platform: stack.demo.issuer, 'id.title': 'x', userDailyTokens: '1', courseMonthlyTokens: '1' };
+    const form = { userId: 'u-p-002', confirm: 'yes', platform: platformKeyOf(stack.demo.issuer, DEMO_CLIENT_ID), 'id.title': 'x', userDailyTokens: '1', courseMonthlyTokens: '1' };
     const tries = r.method === 'get'
       ? [await stranger.go(url)]
       : [await stranger.go(url, { form: { ...form, csrf } }), await browser.go(url, { form }), await browser.go(url, { form: { ...form, csrf: `${csrf.slice(0, -2)}xx` } })];
@@ -345,14 +348,16 @@ test('the setup session manages deployments and turns a platform off and on; lau
   expect(log?.every((c) => c.by.id === 'setup-token' && c.detail.issuer === issuer)).toBe(true);
 });
 
-test('a platform\'s change log shows the instance-wide changes whoever made them, and no other platform\'s own', async () => {
-  const other = 'https://lms-lain.example.go.id';
-  await recordAdminChange({ issuer: other, by: { id: 'admin-lain', name: 'Admin lain' }, action: 'consent.publish', detail: { version: 99 } });
-  await recordAdminChange({ issuer: other, by: { id: 'admin-lain', name: 'Admin lain' }, action: 'person.erase', detail: { subject: 'rahasia-lain' } });
-  await recordAdminChange({ issuer: '*', by: { id: 'setup-token', name: 'Setup' }, action: 'ai.providerSet', detail: { model: 'model-dari-setup' } });
+// Reproduced against 27e6e1e: a platform's log named other platforms' admins and their changes.
+test('a platform\'s change log shows its own changes and the operator\'s, never another platform\'s or its admins', async () => {
+  const other = platformKeyOf('https://lms-lain.example.go.id', 'client-lain');
+  await recordAdminChange({ platform: other, by: { id: 'admin-lain', name: 'Admin Lain Sekali' }, action: 'consent.publish', detail: { version: 99 } });
+  await recordAdminChange({ platform: other, by: { id: 'admin-lain', name: 'Admin Lain Sekali' }, action: 'person.erase', detail: { subject: 'rahasia-lain' } });
+  await recordAdminChange({ platform: INSTANCE, by: { id: 'setup-token', name: 'Setup' }, action: 'ai.providerSet', detail: { model: 'model-dari-setup' } });
   const page = await get('/changes');
   expect(page.status).toBe(200);
-  expect(page.body).toContain('&#34;version&#34;:99'); // another platform's admin changed the text everyone is asked
   expect(page.body).toContain('model-dari-setup');
+  expect(page.body).not.toContain('&#34;version&#34;:99');
   expect(page.body).not.toContain('rahasia-lain');
+  expect(page.body).not.toContain('Admin Lain Sekali');
 });

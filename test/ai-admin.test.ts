@@ -154,7 +154,7 @@ test('the setup-token page tests it too, with its own CSRF token; an unreachable
   expect(switched.body).toContain('Server uji');
   expect(switched.body).not.toContain(fake.apiKey);
   expect((await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { csrf, reset: '1' } })).body).toContain('Dari pengaturan lingkungan');
-  const logged = await mongoose.connection.db?.collection('admin_changes').find({ issuer: '*' }).toArray();
+  const logged = await mongoose.connection.db?.collection('admin_changes').find({ platform: '*' }).toArray();
   expect(logged?.map((c) => [c.action, c.by.id])).toEqual([['ai.providerSet', 'setup-token'], ['ai.providerReset', 'setup-token']]);
   expect(JSON.stringify(logged)).not.toContain(fake.apiKey);
 

@@ -41,7 +41,7 @@ const ENTRIES = [
 ];
 
 const input = (over: Partial<DraftInput> = {}): DraftInput => ({
-  courseKey: 'course-D', activityId: 'act-D', userKey: 'pseudo-coach', consented: true,
+  platform: 'platform-D', courseKey: 'course-D', activityId: 'act-D', userKey: 'pseudo-coach', consented: true,
   activity: { templateId: 'bebas', title: 'Refleksi pelayanan', instructions: 'Tulis refleksi jujur.', locale: 'id', aiMode: 'all', rubric: RUBRIC },
   entries: ENTRIES, names: nameMatcher([{ name: 'Ahmad Fauzi Hidayat', givenName: 'Ahmad Fauzi', familyName: 'Hidayat' }]),
   self: { name: 'Rahmi Fitriani' }, ...over,

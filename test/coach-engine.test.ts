@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { AiAudit, AuditRecord, pseudonymOf } from '../src/ai/audit';
 import { CoachEngine, type TurnInput } from '../src/ai/coach-engine';
-import { CircuitBreaker, RateLimiter, TokenBudgets } from '../src/ai/limits';
+import { CircuitBreaker, type CircuitBreakers, RateLimiter, TokenBudgets } from '../src/ai/limits';
 import { testDatabaseUri } from './support/stack';
 import { loadLenses } from '../src/ai/lenses';
 import { loadQuestionBank } from '../src/ai/offline/engine';
@@ -35,8 +35,11 @@ const engine = (withProvider = true) => new CoachEngine({ lenses, bank, provider
 const TEXT = 'Minggu ini Pak Ahmad Fauzi meminta saya melayani warga yang membawa KTP dengan NIK 3171012505900003. '
   + 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu, lalu mencatatnya di buku register.';
 
+/** The engine's breakers, all of them the one a test watches (the tests have one provider). */
+const breakersOf = (breaker: CircuitBreaker) => ({ for: () => breaker }) as unknown as CircuitBreakers;
+
 const input = (over: Partial<TurnInput> = {}): TurnInput => ({
-  courseKey: 'course-A', activityId: 'act-1', userKey: 'pseudo-rahmi',
+  platform: 'platform-A', courseKey: 'course-A', activityId: 'act-1', userKey: 'pseudo-rahmi',
   lensId: 'cermin', aiMode: 'all', consented: true,
   activity: { templateId: 'berakhlak', title: 'Refleksi BerAKHLAK', kind: 'sections', locale: 'id' },
   promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang.', text: TEXT,
@@ -182,7 +185,7 @@ describe('prompt injection in the reflection', () => {
 describe('limits and the audit', () => {
   const limited = (over: { breaker?: CircuitBreaker; rate?: RateLimiter; budgets?: TokenBudgets; keepRaw?: boolean } = {}) => new CoachEngine({
     lenses, bank, provider: provider(),
-    limits: { breaker: over.breaker ?? new CircuitBreaker(3, 60_000), rate: over.rate ?? new RateLimiter(100, 60_000), budgets: over.budgets ?? new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) },
+    limits: { breakers: breakersOf(over.breaker ?? new CircuitBreaker(3, 60_000)), rate: over.rate ?? new RateLimiter(100, 60_000), budgets: over.budgets ?? new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) },
     audit: new AiAudit({ keepRawText: () => over.keepRaw ?? false }),
   });
 
@@ -258,7 +261,7 @@ describe('safety before the lens', () => {
 test('an entry the provider refuses (400) does not open the breaker for everyone; raw text is kept only when the admin turned that on', async () => {
   let now = 5_000_000;
   const breaker = new CircuitBreaker(2, 60_000, () => now);
-  const e = new CoachEngine({ lenses, bank, provider: provider(), limits: { breaker, rate: new RateLimiter(100, 60_000), budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) } });
+  const e = new CoachEngine({ lenses, bank, provider: provider(), limits: { breakers: breakersOf(breaker), rate: new RateLimiter(100, 60_000), budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) } });
   fake.reply({ status: 400 }, { status: 400 }, { status: 400 });
   for (let i = 0; i < 3; i++) await e.turn(input());
   expect(breaker.state).toBe('closed');

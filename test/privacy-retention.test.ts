@@ -15,6 +15,7 @@ import { AuditRecord } from '../src/ai/audit';
 import { Usage } from '../src/ai/limits';
 import { AiLatest, AiTurn, SafetyAlert } from '../src/coaching/ai-turns';
 import { Course } from '../src/lti/courses';
+import { platformKeyOf } from '../src/lti/context';
 import { createLogger } from '../src/log';
 import { ErasureLog } from '../src/privacy/person-data';
 import {
@@ -40,9 +41,10 @@ const NOW = new Date('2025-06-01T00:00:00Z');
 const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 
-const A = 'https://lms-a.example.go.id';
-const B = 'https://lms-b.example.go.id';
-const C = 'https://lms-c.example.go.id';
+// Platforms as the store and the purge know them: by key (issuer and client id).
+const A = platformKeyOf('https://lms-a.example.go.id', 'a');
+const B = platformKeyOf('https://lms-b.example.go.id', 'b');
+const C = platformKeyOf('https://lms-c.example.go.id', 'c');
 
 const SETTINGS_A: RetentionSettings = { aiConversationDays: 30, auditDays: 90, usageCountersDays: 40, recommendationEventsDays: 60, safetyAlertsDays: 45, queryVectorsDays: 7, erasureLogDays: 1825 };
 const SETTINGS_B: RetentionSettings = { aiConversationDays: 200, auditDays: 400, usageCountersDays: 100, recommendationEventsDays: 120, safetyAlertsDays: 300, queryVectorsDays: 7, erasureLogDays: 1825 };
@@ -63,10 +65,10 @@ const audit = (_id: string, courseKey: string, at: Date, withRaw: boolean) => ({
 
 beforeAll(async () => {
   await seed(Course, [
-    { _id: 'cA1', platform: { issuer: A, clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
-    { _id: 'cA2', platform: { issuer: A, clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '2', agsScopes: [], updatedAt: NOW },
-    { _id: 'cB1', platform: { issuer: B, clientId: 'b', platformId: 'pb', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
-    { _id: 'cC1', platform: { issuer: C, clientId: 'c', platformId: 'pc', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
+    { _id: 'cA1', platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
+    { _id: 'cA2', platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '2', agsScopes: [], updatedAt: NOW },
+    { _id: 'cB1', platform: { issuer: 'https://lms-b.example.go.id', clientId: 'b', platformId: 'pb', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
+    { _id: 'cC1', platform: { issuer: 'https://lms-c.example.go.id', clientId: 'c', platformId: 'pc', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
   ]);
   await seed(AiTurn, [
     turn('turnA1-old', 'cA1', daysAgo(31)), turn('turnA2-old', 'cA2', daysAgo(40)), turn('turnA-young', 'cA1', daysAgo(29)),
@@ -133,13 +135,13 @@ beforeAll(async () => {
 const countsOf = (report: RetentionReport) => Object.fromEntries(report.counts.map((c) => [`${c.rule}|${c.platform}`, c.count]));
 
 const EXPECTED: Record<string, number> = {
-  'aiTurns|https://lms-a.example.go.id': 2, 'aiTurns|https://lms-b.example.go.id': 1, 'aiTurns|https://lms-c.example.go.id': 1, 'aiTurns|*': 1,
-  'aiLatest|https://lms-a.example.go.id': 1, 'aiLatest|https://lms-b.example.go.id': 0, 'aiLatest|https://lms-c.example.go.id': 0,
-  'auditRecords|https://lms-a.example.go.id': 2, 'auditRecords|https://lms-b.example.go.id': 1, 'auditRecords|https://lms-c.example.go.id': 0,
-  'auditRawText|https://lms-a.example.go.id': 1, 'auditRawText|https://lms-b.example.go.id': 1, 'auditRawText|https://lms-c.example.go.id': 1,
-  'usageCounters|https://lms-a.example.go.id': 1, 'usageCounters|https://lms-b.example.go.id': 1, 'usageCounters|https://lms-c.example.go.id': 0, 'usageCounters|*': 1,
-  'recommendationEvents|https://lms-a.example.go.id': 2, 'recommendationEvents|https://lms-b.example.go.id': 0, 'recommendationEvents|https://lms-c.example.go.id': 1,
-  'safetyAlerts|https://lms-a.example.go.id': 1, 'safetyAlerts|https://lms-b.example.go.id': 1, 'safetyAlerts|https://lms-c.example.go.id': 0,
+  [`aiTurns|${A}`]: 2, [`aiTurns|${B}`]: 1, [`aiTurns|${C}`]: 1, 'aiTurns|*': 1,
+  [`aiLatest|${A}`]: 1, [`aiLatest|${B}`]: 0, [`aiLatest|${C}`]: 0,
+  [`auditRecords|${A}`]: 2, [`auditRecords|${B}`]: 1, [`auditRecords|${C}`]: 0,
+  [`auditRawText|${A}`]: 1, [`auditRawText|${B}`]: 1, [`auditRawText|${C}`]: 1,
+  [`usageCounters|${A}`]: 1, [`usageCounters|${B}`]: 1, [`usageCounters|${C}`]: 0, 'usageCounters|*': 1,
+  [`recommendationEvents|${A}`]: 2, [`recommendationEvents|${B}`]: 0, [`recommendationEvents|${C}`]: 1,
+  [`safetyAlerts|${A}`]: 1, [`safetyAlerts|${B}`]: 1, [`safetyAlerts|${C}`]: 0,
   'queryVectors|*': 1,
   'erasureLog|*': 1,
 };
@@ -229,7 +231,7 @@ describe('settings', () => {
   test('a platform has its own settings, who saved them and when; one without any has the defaults', async () => {
     expect(await store.get(A)).toEqual(SETTINGS_A);
     expect(await store.settingsFor(B)).toEqual(SETTINGS_B);
-    expect(await store.stored(A)).toMatchObject({ issuer: A, settings: SETTINGS_A, updatedBy: 'admin-a', updatedAt: NOW });
+    expect(await store.stored(A)).toMatchObject({ platform: A, settings: SETTINGS_A, updatedBy: 'admin-a', updatedAt: NOW });
     expect(await store.get(C)).toEqual(DEFAULT_RETENTION);
     expect(await store.get(GLOBAL_ISSUER)).toEqual(DEFAULT_RETENTION);
   });

@@ -64,7 +64,7 @@ test('the journal\'s recommendations read and write the history by `_id` only: o
   const settings = settingsFromTemplate(loadTemplates().find((t) => t.id === 'bebas')!, 'id', new Date());
   const service = new RecommendService({ shared: loadSampleCatalog().items, bank: loadQuestionBank(), limit: 3 });
   const view = () => service.forParticipant({
-    issuer: 'https://lms.example', courseKey: 'c5', userId: 'u1', locale: 'id', dataSaver: false,
+    platform: 'platform-5', courseKey: 'c5', userId: 'u1', locale: 'id', dataSaver: false,
     activity: { _id: 'act-1', templateId: 'bebas', sections: settings.sections, rubric: settings.rubric },
     entries: [{ key: 'refleksi', text: 'Saya melayani warga di loket dan menjelaskan persyaratan dengan sabar, lalu mencatat keluhan mereka.', updatedAt: new Date() }],
   });

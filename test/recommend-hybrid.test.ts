@@ -6,6 +6,7 @@
  * lexical recommendations.
  */
 import mongoose from 'mongoose';
+import { INSTANCE } from '../src/lti/context';
 import { ProviderSource } from '../src/ai/provider-source';
 import { MARK_RECHECK_MS } from '../src/db/change-marks';
 import { Browser, type Page } from './support/browser';
@@ -94,7 +95,7 @@ test('once an admin switches to another server, a participant\'s writing is no l
   const other = await startFakeOpenAI({ models: ['other-model'] });
   const source = new ProviderSource({ model: 'fake-model', timeoutMs: 5000, maxRetries: 0, name: 'env' }, stack.config.lti.key);
   try {
-    expect(await source.set({ baseUrl: other.baseURL, model: 'other-model', name: 'Server lain', apiKey: other.apiKey }, 'admin-test')).toEqual({ ok: true });
+    expect(await source.set(INSTANCE, { baseUrl: other.baseURL, model: 'other-model', name: 'Server lain', apiKey: other.apiKey }, 'admin-test')).toEqual({ ok: true, key: 'replaced' });
     await new Promise((r) => setTimeout(r, MARK_RECHECK_MS + 100)); // the app's cache of the provider in force
     const before = embeddingRequests().filter(isQuery).length;
     const p = await writeAndSubmit(stack, 'u-p-007', linkId, { refleksi: `${TEXT} Ditulis setelah penyedia diganti.` }, { submit: false });
@@ -107,7 +108,7 @@ test('once an admin switches to another server, a participant\'s writing is no l
     expect(embeddingRequests().filter(isQuery).length).toBe(before);
     expect(JSON.stringify(embeddingRequests())).not.toContain('setelah penyedia diganti');
   } finally {
-    await source.reset();
+    await source.reset(INSTANCE);
     await other.close();
   }
 });

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { REDACTION_KINDS } from '../src/ai/redaction';
 import { MARK_RECHECK_MS } from '../src/db/change-marks';
 import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retention';
+import { platformKeyOf } from '../src/lti/context';
+import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
 import { transparencyFacts, type TransparencyDeps } from '../src/privacy/transparency';
 import { hasMessage, translator } from '../src/web/i18n';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
@@ -195,7 +197,7 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     // The platform's admin keeps AI conversations 60 days (what the console's retention form saves).
     const settings = new RetentionSettingsStore();
     try {
-      await settings.set(stack.demo.issuer, { ...DEFAULT_RETENTION, aiConversationDays: 60 }, 'admin-test');
+      await settings.set(platformKeyOf(stack.demo.issuer, DEMO_CLIENT_ID), { ...DEFAULT_RETENTION, aiConversationDays: 60 }, 'admin-test');
       await new Promise((r) => setTimeout(r, MARK_RECHECK_MS + 100)); // as another instance would: the app sees it within the recheck time
       const about = await browser.go(`${stack.baseUrl}${base}/ai/about?ltik=${encodeURIComponent(ltik)}`);
       expect(keepSection(about.body)).toMatch(/\b60 hari\b/);

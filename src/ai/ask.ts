@@ -6,26 +6,34 @@
  * calls that failed too.
  */
 import type { AiAudit, AuditEntry } from './audit';
-import type { CircuitBreaker, LimitReason, RateLimiter, TokenBudgets } from './limits';
+import type { CircuitBreaker, CircuitBreakers, LimitReason, RateLimiter, TokenBudgets } from './limits';
 import { ProviderError, type AiProvider, type ChatMessage } from './provider';
 
-export interface Limits { breaker: CircuitBreaker; rate: RateLimiter; budgets: TokenBudgets }
+export interface Limits { breakers: CircuitBreakers; rate: RateLimiter; budgets: TokenBudgets }
 
-/** A provider, or where to get the one in force now (an admin may switch it while Cermin runs). */
-export type ProviderRef = AiProvider | (() => Promise<AiProvider | undefined>);
+/** A provider, or where to get the one in force now for a platform (its admin may switch it while Cermin runs). */
+export type ProviderRef = AiProvider | ((platform: string) => Promise<AiProvider | undefined>);
 
-export async function resolveProvider(ref: ProviderRef | undefined): Promise<AiProvider | undefined> {
-  return typeof ref === 'function' ? ref() : ref;
+export async function resolveProvider(ref: ProviderRef | undefined, platform: string): Promise<AiProvider | undefined> {
+  return typeof ref === 'function' ? ref(platform) : ref;
 }
 
-/** Why a call may not be made now, or undefined when it may. */
-export async function limitReached(limits: Limits | undefined, userKey: string, courseKey: string): Promise<LimitReason | undefined> {
+/** Who asks: for the rate limit and budgets (the person's pseudonym, their course, their platform's key). */
+export interface Asker { userKey: string; courseKey: string; platform: string }
+
+/** The breaker of the provider this call would go to. */
+export function breakerOf(limits: Limits | undefined, provider: AiProvider): CircuitBreaker | undefined {
+  return limits?.breakers.for(provider.settings.baseUrl);
+}
+
+/** Why a call to `provider` may not be made now, or undefined when it may. */
+export async function limitReached(limits: Limits | undefined, who: Asker, provider: AiProvider): Promise<LimitReason | undefined> {
   if (!limits) return undefined;
-  if (!limits.rate.take(userKey)) return 'rateLimited';
-  const budget = await limits.budgets.check(userKey, courseKey);
+  if (!limits.rate.take(who.userKey)) return 'rateLimited';
+  const budget = await limits.budgets.check(who.userKey, who.courseKey, who.platform);
   if (budget !== 'ok') return budget;
   // Last: in half-open state this lets exactly one call through, which must then report.
-  if (!limits.breaker.allow()) return 'breakerOpen';
+  if (!limits.breakers.for(provider.settings.baseUrl).allow()) return 'breakerOpen';
   return undefined;
 }
 

@@ -52,8 +52,8 @@ auditSchema.index({ courseKey: 1, at: -1 });
 
 export const AuditRecord = defineModel('AiAuditRecord', auditSchema);
 
-export function pseudonymOf(secret: string, issuer: string, userId: string): string {
-  return crypto.createHmac('sha256', secret).update(JSON.stringify(['ai-audit', issuer, userId])).digest('base64url').slice(0, 22);
+export function pseudonymOf(secret: string, platform: string, userId: string): string {
+  return crypto.createHmac('sha256', secret).update(JSON.stringify(['ai-audit', platform, userId])).digest('base64url').slice(0, 22);
 }
 
 type Usage = { promptTokens: number; completionTokens: number };

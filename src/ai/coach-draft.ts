@@ -15,7 +15,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import type { AiMode } from '../coaching/models';
 import { projectRoot } from '../paths';
 import { describeSchemaError, readJsonFile } from '../validation';
-import { askJson, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
+import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';
 import type { LimitReason } from './limits';
@@ -84,6 +84,8 @@ export interface DraftActivity {
 }
 
 export interface DraftInput {
+  /** The platform's key: its provider, its budgets. */
+  platform: string;
   courseKey: string;
   activityId: string;
   /** The coach's pseudonym: the coach asked, so the coach's rate limit and daily budget count it. */
@@ -257,7 +259,7 @@ export class CoachDrafter {
   }
 
   private async make(input: DraftInput, text: string): Promise<DraftResult> {
-    const provider = await resolveProvider(this.deps.provider);
+    const provider = await resolveProvider(this.deps.provider, input.platform);
     // Danger in the text: the coaches were alerted already; the AI is not the one to read it.
     if (screenReflection(text).stepBack) return this.offline(input, text, 'safety');
     if (input.activity.aiMode === 'off') return this.offline(input, text, 'aiOff');
@@ -265,9 +267,9 @@ export class CoachDrafter {
     if (!input.consented) return this.offline(input, text, 'noConsent');
     const redaction = redact(text, { names: input.names, self: input.self });
     const messages = buildDraftMessages(this.deps.prompt, input.activity, redaction.text);
-    const limit = await limitReached(this.deps.limits, input.userKey, input.courseKey);
+    const limit = await limitReached(this.deps.limits, input, provider);
     if (limit) return this.offline(input, text, limit);
-    const asked = await askJson(provider, this.deps.limits?.breaker, {
+    const asked = await askJson(provider, breakerOf(this.deps.limits, provider), {
       messages, maxTokens: this.deps.prompt.maxTokens, temperature: this.deps.prompt.temperature,
       parse: (raw) => parseDraft(this.deps.prompt, input.activity.rubric, redaction.text, raw),
     });

@@ -13,7 +13,7 @@ import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from '
 import type { Phase as GrowStep } from './offline/bank';
 import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
-import { askJson, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
+import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import type { BerakhlakValue } from './lenses';
 import type { AiAudit } from './audit';
@@ -23,7 +23,8 @@ import { screenReflection, type SafetyResult } from './safety';
 export type OfflineReason = 'safety' | 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
 
 export interface TurnInput {
-  /** Where and who, for the limits and the audit: the course, the activity, the person's pseudonym. */
+  /** Where and who, for the provider, the limits and the audit: the platform's key, the course, the activity, the person's pseudonym. */
+  platform: string;
   courseKey: string;
   activityId: string;
   userKey: string;
@@ -128,7 +129,7 @@ export class CoachEngine {
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
     if (!lens || input.disabledLenses?.has(lens.id) || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
-    const provider = await resolveProvider(this.deps.provider);
+    const provider = await resolveProvider(this.deps.provider, input.platform);
     if (!provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
     // The prompt is built before the limits: in half-open state the breaker lets one turn through,
@@ -138,11 +139,11 @@ export class CoachEngine {
       lens, activity: input.activity, phase: input.phase, value: input.value,
       promptText: input.promptText, text: redaction.text, locale: input.locale,
     });
-    const limit = await limitReached(this.deps.limits, input.userKey, input.courseKey);
+    const limit = await limitReached(this.deps.limits, input, provider);
     if (limit) return this.offline(input, limit);
     const screenContext = { text: redaction.text, placeholders: Object.keys(redaction.map) };
     const leaves = new JsonLeafStream();
-    const asked = await askJson(provider, this.deps.limits?.breaker, {
+    const asked = await askJson(provider, breakerOf(this.deps.limits, provider), {
       messages: built.messages, maxTokens: built.maxTokens, temperature: built.temperature,
       parse: (raw) => this.deps.lenses.parse(lens.id, raw),
       // Each whole string, as it arrives: value codes are not prose, and a piece that fails

@@ -46,6 +46,26 @@ export class CircuitBreaker {
   }
 }
 
+/**
+ * One breaker per provider address: each platform may have its own provider, and one platform's
+ * failing server must not send every other platform's turns to the offline engine.
+ */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(private readonly failures: number, private readonly cooldownMs: number, private readonly now: () => number = Date.now) {}
+
+  for(baseUrl: string): CircuitBreaker {
+    let breaker = this.breakers.get(baseUrl);
+    if (!breaker) {
+      if (this.breakers.size > 1000) this.breakers.clear();
+      breaker = new CircuitBreaker(this.failures, this.cooldownMs, this.now);
+      this.breakers.set(baseUrl, breaker);
+    }
+    return breaker;
+  }
+}
+
 /** At most `max` turns per person in any `windowMs` (per instance; a person's turns mostly reach one instance). */
 export class RateLimiter {
   private readonly turns = new Map<string, number[]>();
@@ -95,11 +115,11 @@ export interface BudgetSettings { userDailyTokens: number; courseMonthlyTokens: 
  * guarantee — enough to keep a class from spending an agency's month in a day.
  */
 export class TokenBudgets {
-  /** `settings`: fixed, or read at each check (an admin may change them while Cermin runs). */
-  constructor(private readonly settings: BudgetSettings | (() => Promise<BudgetSettings>), private readonly now: () => Date = () => new Date()) {}
+  /** `settings`: fixed, or read at each check for the person's platform (its admin may change them while Cermin runs). */
+  constructor(private readonly settings: BudgetSettings | ((platform: string) => Promise<BudgetSettings>), private readonly now: () => Date = () => new Date()) {}
 
-  async check(userKey: string, courseKey: string): Promise<'ok' | 'userBudget' | 'courseBudget'> {
-    const limits = typeof this.settings === 'function' ? await this.settings() : this.settings;
+  async check(userKey: string, courseKey: string, platform: string): Promise<'ok' | 'userBudget' | 'courseBudget'> {
+    const limits = typeof this.settings === 'function' ? await this.settings(platform) : this.settings;
     const { day, month } = budgetPeriods(this.now());
     const [user, course] = await Promise.all([
       Usage.findById(userUsageId(userKey, day)).lean<UsageDoc>(),

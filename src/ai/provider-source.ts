@@ -1,14 +1,17 @@
 /**
- * Which AI provider Cermin uses, now: the one an admin set in the console (address, model, name
- * participants see, API key), else the one the environment configured at start. The key is
- * encrypted at rest (AES-256-GCM with a key derived from LTI_KEY) and never shown again, only
- * whether one is set. Read through a change mark, so every instance switches on its next request;
- * everything that names the provider (consent, the "why this answer" card, the transparency page)
- * asks here, so a change of provider or model asks participants for consent again.
+ * Which AI provider a platform's participants use, now: the one their platform's admin set in the
+ * console (address, model, name participants see, API key), else the one the instance operator
+ * set, else the one the environment configured at start. A key is encrypted at rest (AES-256-GCM
+ * with a key derived from LTI_KEY), never shown again (only whether one is set), never given to
+ * another scope's address, and dropped when its own address changes: a key is a secret between
+ * Cermin and one server. Read through a change mark, so every instance switches on its next
+ * request; everything that names the provider (consent, the "why this answer" card, the
+ * transparency page) asks here, so a change of provider or model asks participants for consent again.
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import { MarkedValue } from '../db/change-marks';
+import { MarkedValues } from '../db/change-marks';
+import { INSTANCE } from '../lti/context';
 import { defineModel, putById } from '../db/model';
 import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
 import { AiProvider, type ProviderSettings } from './provider';
@@ -21,7 +24,8 @@ export interface ProviderChoice {
   name: string;
   model: string;
   baseUrl: string | null;
-  source: 'admin' | 'environment';
+  /** `platform`: set by the platform's own admin; `instance`: by the operator; `environment`: at start. */
+  source: 'platform' | 'instance' | 'environment';
   /**
    * The stored API key cannot be opened (LTI_KEY changed since it was sealed, or the record was
    * damaged): the provider is used without a key (its calls fail and the offline engine answers)
@@ -37,8 +41,9 @@ const providerSchema = new Schema<ProviderDoc>({
 }, { collection: 'ai_provider', autoIndex: false, _id: false });
 const ProviderRecord = defineModel('AiProviderSetting', providerSchema);
 
-const RECORD_ID = 'instance';
 const MARK = 'ai-provider';
+/** The operator's record keeps the `_id` it always had. */
+const recordId = (scope: string) => (scope === INSTANCE ? 'instance' : `platform:${scope}`);
 
 export const validateProviderForm = ajv.compile<{ baseUrl: string; model: string; name: string; apiKey?: string; clearKey?: '1'; ltik?: string; csrf?: string }>({
   type: 'object', additionalProperties: false, required: ['baseUrl', 'model', 'name'],
@@ -71,7 +76,7 @@ class KeySealer {
 }
 
 export class ProviderSource {
-  private readonly inForce = new MarkedValue(MARK, () => this.load());
+  private readonly inForce = new MarkedValues<ProviderChoice>(MARK, (platform) => this.load(platform));
   private readonly sealer: KeySealer;
   private readonly fromEnvironment: ProviderChoice;
 
@@ -84,14 +89,25 @@ export class ProviderSource {
     };
   }
 
-  /** The provider in force now (one mark read per call; the record only when it changed). */
-  current(): Promise<ProviderChoice> {
-    return this.inForce.get();
+  /** The provider in force for a platform (its key; `*`: the instance's). One mark read per call; the records only when they changed. */
+  current(platform: string): Promise<ProviderChoice> {
+    return this.inForce.get(platform);
   }
 
-  private async load(): Promise<ProviderChoice> {
-    const doc = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
-    if (!doc) return this.fromEnvironment;
+  /** Whether this scope set a provider of its own. */
+  async isSet(scope: string): Promise<boolean> {
+    return Boolean(await ProviderRecord.findById(recordId(scope)).lean<ProviderDoc>());
+  }
+
+  private async load(platform: string): Promise<ProviderChoice> {
+    for (const scope of platform === INSTANCE ? [INSTANCE] : [platform, INSTANCE]) {
+      const doc = await ProviderRecord.findById(recordId(scope)).lean<ProviderDoc>();
+      if (doc) return this.choiceOf(doc, scope === INSTANCE ? 'instance' : 'platform');
+    }
+    return this.fromEnvironment;
+  }
+
+  private choiceOf(doc: ProviderDoc, source: ProviderChoice['source']): ProviderChoice {
     // Timeouts, retries and the embedding model stay as started: only what an agency switches is here.
     let apiKey: string | undefined;
     let keyUnreadable = false;
@@ -101,24 +117,31 @@ export class ProviderSource {
       keyUnreadable = true;
     }
     return {
-      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, this.opts), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source: 'admin',
+      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, this.opts), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source,
       ...(keyUnreadable ? { keyUnreadable } : {}),
     };
   }
 
-  /** Sets the provider from the admin's form; an empty key field keeps the stored key (unless `clearKey`). */
-  async set(form: unknown, by: string): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+  /**
+   * Sets a scope's provider from its admin's form. An empty key field keeps the scope's stored key
+   * only while the address stays the same: a key is never sent to an address it was not given for
+   * (an admin who changes only the address and presses "test connection" would otherwise send the
+   * stored key to the new server). `clearKey` drops it in any case.
+   */
+  async set(scope: string, form: unknown, by: string): Promise<{ ok: true; key: 'replaced' | 'kept' | 'cleared' | 'none' } | { ok: false; problems: string[] }> {
     if (!validateProviderForm(form)) return { ok: false, problems: (validateProviderForm.errors ?? []).map(describeSchemaError) };
-    const old = await ProviderRecord.findById(RECORD_ID).lean<ProviderDoc>();
-    const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : old?.key;
-    await putById(ProviderRecord, RECORD_ID, { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
+    const old = await ProviderRecord.findById(recordId(scope)).lean<ProviderDoc>();
+    const sameAddress = old?.baseUrl === form.baseUrl;
+    const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : sameAddress ? old?.key : undefined;
+    await putById(ProviderRecord, recordId(scope), { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
     await this.inForce.changed(); // this instance sees its own change at once
-    return { ok: true };
+    const keyOutcome = form.apiKey ? 'replaced' : key ? 'kept' : old?.key ? 'cleared' : 'none';
+    return { ok: true, key: keyOutcome };
   }
 
-  /** Back to the environment's provider. */
-  async reset(): Promise<void> {
-    await ProviderRecord.deleteOne({ _id: RECORD_ID });
+  /** Back to what the scope inherits (a platform: the instance's; the instance: the environment's). */
+  async reset(scope: string): Promise<void> {
+    await ProviderRecord.deleteOne({ _id: recordId(scope) });
     await this.inForce.changed(); // this instance sees its own change at once
   }
 }

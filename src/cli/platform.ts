@@ -21,6 +21,7 @@ import { createGuardedFetch } from '../outbound/guarded-fetch';
 import { toolUrls } from '../lti/platforms';
 import { issueSetupToken } from '../web/setup';
 import { recordAdminChange } from '../privacy/admin-log';
+import { platformKeyOf } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
 
 const USAGE = `Usage: npm run platform -- <command> [options]
@@ -100,7 +101,7 @@ async function run(argv: string[]): Promise<void> {
       const pending = await lti.registry.isPending(issuer, str('client-id'));
       if (pending && command === 'approve') await lti.registry.approve(issuer, str('client-id'));
       if (pending && command === 'reject') await lti.registry.remove(issuer, str('client-id'));
-      if (pending) await recordAdminChange({ issuer: '*', by: { id: 'cli', name: 'operator (command line)' }, action: `platform.${command}`, detail: { issuer, clientId: str('client-id') } });
+      if (pending) await recordAdminChange({ platform: platformKeyOf(issuer, str('client-id')), by: { id: 'cli', name: 'operator (command line)' }, action: `platform.${command}`, detail: { issuer, clientId: str('client-id') } });
       console.log(pending ? (command === 'approve' ? 'Registration approved: the platform can launch Cermin.' : 'Registration rejected and removed.') : 'No registration of this platform is waiting for approval.');
       if (!pending) process.exitCode = 1;
     } else if (command === 'list') {

@@ -17,7 +17,7 @@ export interface DraftServiceDeps {
   reviews: ReviewService;
   consent: ConsentService;
   namesOf(courseKey: string): Promise<NameMatcher>;
-  pseudonymOf(issuer: string, userId: string): string;
+  pseudonymOf(platform: string, userId: string): string;
   now?: () => Date;
 }
 
@@ -39,9 +39,9 @@ export class DraftService {
   /** Drafts from `entries` (the caller passes those the coach may see) and stores the draft on the review. */
   async draftFor(ctx: LaunchContext, activity: ActivityDoc, participant: { id: string; name?: string }, entries: Array<Pick<EntryDoc, 'key' | 'text'>>, promptOf: (key: string) => string): Promise<ReviewDraft> {
     const result = await this.deps.drafter.draft({
-      courseKey: activity.courseKey, activityId: activity._id,
-      userKey: this.deps.pseudonymOf(ctx.platform.issuer, ctx.user.id),
-      consented: await this.deps.consent.hasConsent(ctx.platform.issuer, participant.id),
+      platform: ctx.platform.key, courseKey: activity.courseKey, activityId: activity._id,
+      userKey: this.deps.pseudonymOf(ctx.platform.key, ctx.user.id),
+      consented: await this.deps.consent.hasConsent(ctx.platform.key, participant.id),
       activity: { templateId: activity.templateId, title: activity.title, instructions: activity.instructions, locale: activity.locale, aiMode: activity.aiMode, rubric: activity.rubric },
       entries: entries.map((e) => ({ prompt: promptOf(e.key), text: e.text })),
       names: await this.deps.namesOf(activity.courseKey),

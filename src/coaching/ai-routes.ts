@@ -24,7 +24,7 @@ export interface AiRoutesDeps {
   ai: AiCoaching;
   consent: ConsentService;
   /** What the consent text names, as it stands now (an admin may switch the provider) and for this platform (its AI conversation retention is its own). */
-  facts(issuer: string): Promise<{ provider: string; model: string; retentionDays: number }>;
+  facts(platform: string): Promise<{ provider: string; model: string; retentionDays: number }>;
   log: Logger;
 }
 
@@ -36,7 +36,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const activity = activityOf(res);
     const body = req.body as unknown;
-    const lenses = await deps.ai.lensesFor(activity, ctx.locale);
+    const lenses = await deps.ai.lensesFor(ctx.platform.key, activity, ctx.locale);
     if (!validateReflect(body) || !lenses.some((l) => l.id === body.lens)) {
       await sendError(req, res, 400, 'ai.badLens', { locale: ctx.locale });
       return;
@@ -89,11 +89,11 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
 
   router.get('/ai/consent', handle(async (req, res) => {
     const ctx = launchOf(res);
-    const status = await deps.consent.status(ctx.platform.issuer, ctx.user.id);
-    const given = await deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id);
+    const status = await deps.consent.status(ctx.platform.key, ctx.user.id);
+    const given = await deps.consent.hasConsent(ctx.platform.key, ctx.user.id);
     await sendPage(res, 200, 'consent', {
       locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: res.locals.ltik as string,
-      text: renderConsent(await deps.consent.text(), ctx.locale, await deps.facts(ctx.platform.issuer)), given, status,
+      text: renderConsent(await deps.consent.text(ctx.platform.key), ctx.locale, await deps.facts(ctx.platform.key)), given, status,
       action: `${coursePath(ctx.courseKey)}/ai/consent`, back: safeBack(ctx.courseKey, req.query.back) ?? '',
       link: (path: string) => withLtik(path, res.locals.ltik as string),
     });
@@ -106,9 +106,9 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
-    if (body.choice === 'accept') await deps.consent.give(ctx.platform.issuer, ctx.user.id);
+    if (body.choice === 'accept') await deps.consent.give(ctx.platform.key, ctx.user.id);
     // Declining is recorded like a withdrawal: the person answered, and is not asked again on every click.
-    if (body.choice === 'withdraw' || body.choice === 'decline') await deps.consent.withdraw(ctx.platform.issuer, ctx.user.id);
+    if (body.choice === 'withdraw' || body.choice === 'decline') await deps.consent.withdraw(ctx.platform.key, ctx.user.id);
     const back = safeBack(ctx.courseKey, body.back);
     res.redirect(303, withLtik(back ?? `${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, back ? {} : { [body.choice]: '1' }));
   }));

@@ -78,31 +78,31 @@ export interface AiCoachingDeps {
   engine: CoachEngine;
   lenses: LensLibrary;
   consent: ConsentService;
-  /** Whether a provider is in force (then the participant is asked for consent first) and how participants see it named. */
-  providerInfo(): Promise<{ configured: boolean; name: string }>;
+  /** Whether a provider is in force for the platform (then the participant is asked for consent first) and how participants see it named. */
+  providerInfo(platform: string): Promise<{ configured: boolean; name: string }>;
   namesOf(courseKey: string): Promise<NameMatcher>;
-  pseudonymOf(issuer: string, userId: string): string;
-  /** Lenses an admin turned off (read per request: they may change while Cermin runs). */
-  disabledLenses?: () => Promise<readonly string[]>;
+  pseudonymOf(platform: string, userId: string): string;
+  /** Lenses the platform's admin (or the operator) turned off (read per request: they may change while Cermin runs). */
+  disabledLenses?: (platform: string) => Promise<readonly string[]>;
   now?: () => Date;
 }
 
 export class AiCoaching {
   constructor(private readonly deps: AiCoachingDeps) {}
 
-  /** How the provider in force is named to participants (the "why this answer" card). */
-  async providerName(): Promise<string> {
-    return (await this.deps.providerInfo()).name;
+  /** How the provider in force for the platform is named to participants (the "why this answer" card). */
+  async providerName(platform: string): Promise<string> {
+    return (await this.deps.providerInfo(platform)).name;
   }
 
-  /** The lenses an activity offers: its AI mode's, less those an admin turned off. */
-  async lensesFor(activity: ActivityDoc, locale: 'id' | 'en'): Promise<Array<{ id: string; name: string; description: string }>> {
-    const off = await this.disabledLenses();
+  /** The lenses an activity offers on a platform: its AI mode's, less those an admin turned off. */
+  async lensesFor(platform: string, activity: ActivityDoc, locale: 'id' | 'en'): Promise<Array<{ id: string; name: string; description: string }>> {
+    const off = await this.disabledLenses(platform);
     return this.deps.lenses.lensesFor(activity.aiMode).filter((l) => !off.has(l.id)).map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
   }
 
-  private async disabledLenses(): Promise<ReadonlySet<string>> {
-    return new Set(this.deps.disabledLenses ? await this.deps.disabledLenses() : []);
+  private async disabledLenses(platform: string): Promise<ReadonlySet<string>> {
+    return new Set(this.deps.disabledLenses ? await this.deps.disabledLenses(platform) : []);
   }
 
   async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
@@ -114,7 +114,7 @@ export class AiCoaching {
 
   /** A provider is set and this person has not answered the consent question as it stands (declining counts as an answer). */
   async mustAskConsent(ctx: LaunchContext): Promise<boolean> {
-    return (await this.deps.providerInfo()).configured && this.deps.consent.mustAsk(ctx.platform.issuer, ctx.user.id);
+    return (await this.deps.providerInfo(ctx.platform.key)).configured && this.deps.consent.mustAsk(ctx.platform.key, ctx.user.id);
   }
 
   /** One lens on one saved entry, streamed to `listener` when given. The turn is stored before its result is shown. */
@@ -141,14 +141,14 @@ export class AiCoaching {
       }
     }
     const result = await this.deps.engine.turn({
-      courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.issuer, ctx.user.id),
-      lensId, aiMode: activity.aiMode, consented: await this.deps.consent.hasConsent(ctx.platform.issuer, ctx.user.id),
+      platform: ctx.platform.key, courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.key, ctx.user.id),
+      lensId, aiMode: activity.aiMode, consented: await this.deps.consent.hasConsent(ctx.platform.key, ctx.user.id),
       activity: { templateId: activity.templateId, title: activity.title, kind: activity.kind, locale: activity.locale },
       promptText: prompt?.text ?? activity.instructions.slice(0, 500), text: entry.text,
       phase: context.phase, value: context.value, locale: ctx.locale,
       names: await this.deps.namesOf(activity.courseKey),
       self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
-      asked: previous?.asked ?? [], safety, disabledLenses: await this.disabledLenses(),
+      asked: previous?.asked ?? [], safety, disabledLenses: await this.disabledLenses(ctx.platform.key),
     }, listener);
     const turn: StoredTurn = {
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),

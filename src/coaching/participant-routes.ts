@@ -45,9 +45,9 @@ export function visibilityLabel(visibility: Visibility, submitted: boolean, t: T
 /** What the AI panel of an entry (views/partials/ai-panel.ejs) needs, on the journal page and alone after a streamed answer. */
 export async function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activity: ActivityDoc, latest: Map<string, StoredTurn>) {
   return {
-    lenses: await aiCoaching.lensesFor(activity, ctx.locale),
+    lenses: await aiCoaching.lensesFor(ctx.platform.key, activity, ctx.locale),
     latest,
-    providerName: await aiCoaching.providerName(),
+    providerName: await aiCoaching.providerName(ctx.platform.key),
     caring: (safety: SafetyResult) => caringMessage(safety, ctx.locale, {}),
     consentPath: `${coursePath(ctx.courseKey)}/ai/consent`,
   };
@@ -69,7 +69,7 @@ async function recommendationsFor(res: express.Response, ctx: LaunchContext, act
   const chosen = ctx.dataSaver;
   const dataSaver = chosen ?? saveData;
   const items = await recommender.service.forParticipant({
-    issuer: ctx.platform.issuer, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver,
+    platform: ctx.platform.key, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver,
     activity, entries, decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
   });
   const base = `${coursePath(ctx.courseKey)}/recommend`;

@@ -66,6 +66,33 @@ export class MarkedValue<T> {
   }
 }
 
+/**
+ * One MarkedValue per key (a platform, or the instance's `*`), all following one mark: a change to
+ * the instance's defaults changes what every platform without its own value reads, so any write
+ * makes every key read again.
+ */
+export class MarkedValues<T> {
+  private readonly values = new Map<string, MarkedValue<T>>();
+
+  constructor(private readonly scope: string, private readonly load: (key: string) => Promise<T>, private readonly maxKeys = 10_000) {}
+
+  get(key: string): Promise<T> {
+    let value = this.values.get(key);
+    if (!value) {
+      if (this.values.size >= this.maxKeys) this.values.clear();
+      value = new MarkedValue(this.scope, () => this.load(key));
+      this.values.set(key, value);
+    }
+    return value.get();
+  }
+
+  /** This instance's own write: moves the mark (for the other instances) and forgets every value here. */
+  async changed(): Promise<void> {
+    await markChanged(this.scope);
+    for (const value of this.values.values()) value.forget();
+  }
+}
+
 /** What a course's views are read from, each with its own mark: a change to one re-reads only it. */
 export type CourseSource = 'roster' | 'activities' | 'work' | 'reviews' | 'grades' | 'catalog';
 

@@ -8,8 +8,27 @@ import type { LtijsToken } from './ltijs';
 export type Audience = 'participant' | 'coach' | 'admin' | 'mentor';
 export type Locale = 'id' | 'en';
 
+/**
+ * A platform as a tenant: one registration (issuer and client id). `key` is what Cermin's per-platform
+ * records are kept under (a person's preferences, consent, pseudonym; the platform's settings and
+ * change log): a user id is unique only within one registration, and a second registration of the
+ * same issuer, whoever made it, is another tenant that sees none of the first one's people.
+ */
+export interface PlatformIdentity { key: string; issuer: string; clientId: string }
+
+/** The instance as a whole: the operator's defaults and changes, and records of no platform. */
+export const INSTANCE = '*';
+
+export function platformKeyOf(issuer: string, clientId: string): string {
+  return `p${crypto.createHash('sha256').update(JSON.stringify([issuer, clientId])).digest('base64url').slice(0, 22)}`;
+}
+
+export function platformIdentity(issuer: string, clientId: string): PlatformIdentity {
+  return { key: platformKeyOf(issuer, clientId), issuer, clientId };
+}
+
 export interface LaunchContext {
-  platform: { issuer: string; clientId: string; platformId: string; name?: string; productFamily?: string };
+  platform: PlatformIdentity & { platformId: string; name?: string; productFamily?: string };
   deploymentId: string;
   /** Opaque, URL-safe key of (platform, deployment, course): what Cermin's URLs and data use. */
   courseKey: string;
@@ -91,7 +110,7 @@ export function launchContextFrom(token: LtijsToken): LaunchContext {
   const roles = (ctx.roles ?? []).map(normaliseRole);
   const platformInfo = (token.platformInfo ?? {}) as { name?: string; product_family_code?: string };
   return {
-    platform: { issuer: token.iss, clientId: token.clientId, platformId: token.platformId, name: platformInfo.name, productFamily: platformInfo.product_family_code },
+    platform: { ...platformIdentity(token.iss, token.clientId), platformId: token.platformId, name: platformInfo.name, productFamily: platformInfo.product_family_code },
     deploymentId: token.deploymentId,
     courseKey: courseKeyOf(token.iss, token.clientId, token.deploymentId, course.id),
     course: { id: course.id, label: course.label, title: course.title },

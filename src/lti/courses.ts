@@ -117,9 +117,9 @@ export class CourseDirectory {
     if (changed) await markChanged(courseScope(ctx.courseKey, 'roster'));
   }
 
-  /** Every course of one platform (an admin's scope), by title. */
-  async coursesOfPlatform(issuer: string): Promise<CourseDoc[]> {
-    return byTitle(await Course.find({ 'platform.issuer': issuer }).lean<CourseDoc[]>());
+  /** Every course of one platform (an admin's scope: the registration, not every client of its issuer), by title. */
+  async coursesOfPlatform(platform: { issuer: string; clientId: string }): Promise<CourseDoc[]> {
+    return byTitle(await Course.find({ 'platform.issuer': platform.issuer, 'platform.clientId': platform.clientId }).lean<CourseDoc[]>());
   }
 
   /** Every course of every platform (the setup session's scope), by title. */

@@ -12,9 +12,10 @@ import { LoginRequest, MentorScope } from './models';
 /** ltijs's own collections, registered by ltijs on the shared connection. */
 const ltijsModel = (name: string): Model<unknown> | undefined => mongoose.models[name] as Model<unknown> | undefined;
 /** Login requests in flight (minutes old) carry the person as the OIDC login hint. */
-const loginsOf = (p: DataSubject) => ({ 'params.iss': p.issuer, 'params.login_hint': p.userId });
-/** ltijs's context ids begin with the platform's URL-encoded issuer. */
-const contextTokensOf = (p: DataSubject) => ({ user: p.userId, contextId: startingWith(encodeURIComponent(p.issuer)) });
+const loginsOf = (p: DataSubject) => ({ 'params.iss': p.platform.issuer, 'params.client_id': p.platform.clientId, 'params.login_hint': p.userId });
+/** ltijs's context ids begin with the platform's URL-encoded issuer and client id. */
+const contextTokensOf = (p: DataSubject) => ({ user: p.userId, contextId: startingWith(encodeURIComponent(p.platform.issuer + p.platform.clientId)) });
+const ofPlatform = (p: DataSubject) => ({ iss: p.platform.issuer, clientId: p.platform.clientId });
 
 export const ltiPrivacy: PersonDataProvider = {
   id: 'lti',
@@ -24,22 +25,22 @@ export const ltiPrivacy: PersonDataProvider = {
     return {
       launches: await findAll(CourseLauncher, inPersonCourses(p)),
       loginRequests: await findAll(LoginRequest, loginsOf(p)),
-      asMentor: await findAll(MentorScope, { iss: p.issuer, mentorId: p.userId }),
-      asMentee: await findAll(MentorScope, { iss: p.issuer, menteeIds: p.userId }),
-      launchTokens: idTokens ? await findAll(idTokens, { iss: p.issuer, user: p.userId }) : [],
+      asMentor: await findAll(MentorScope, { ...ofPlatform(p), mentorId: p.userId }),
+      asMentee: await findAll(MentorScope, { ...ofPlatform(p), menteeIds: p.userId }),
+      launchTokens: idTokens ? await findAll(idTokens, { ...ofPlatform(p), user: p.userId }) : [],
       contextTokens: contextTokens ? await findAll(contextTokens, contextTokensOf(p)) : [],
     };
   },
   async eraseFor(p) {
     const idTokens = ltijsModel('idtoken');
     const contextTokens = ltijsModel('contexttoken');
-    const unlinked = await MentorScope.updateMany({ iss: p.issuer, menteeIds: p.userId }, { $pull: { menteeIds: p.userId } });
+    const unlinked = await MentorScope.updateMany({ ...ofPlatform(p), menteeIds: p.userId }, { $pull: { menteeIds: p.userId } });
     return {
       launches: await deleteAll(CourseLauncher, inPersonCourses(p)),
       loginRequests: await deleteAll(LoginRequest, loginsOf(p)),
-      asMentor: await deleteAll(MentorScope, { iss: p.issuer, mentorId: p.userId }),
+      asMentor: await deleteAll(MentorScope, { ...ofPlatform(p), mentorId: p.userId }),
       asMentee: unlinked.modifiedCount ?? 0,
-      launchTokens: idTokens ? await deleteAll(idTokens, { iss: p.issuer, user: p.userId }) : 0,
+      launchTokens: idTokens ? await deleteAll(idTokens, { ...ofPlatform(p), user: p.userId }) : 0,
       contextTokens: contextTokens ? await deleteAll(contextTokens, contextTokensOf(p)) : 0,
     };
   },

@@ -1,16 +1,19 @@
 /**
  * What admins changed, and who, and when: every change made in the admin console (a person's
- * data exported or erased on their behalf, retention settings, …) is one insert-only record, per
- * platform. The record names the admin (they act in their role) and what was done, never the
+ * data exported or erased on their behalf, retention settings, …) is one insert-only record, kept
+ * under the platform it concerns (its key), or `*` for the instance operator's own changes to the
+ * instance. The record names the admin (they act in their role) and what was done, never the
  * content of anyone's data.
  */
 import crypto from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
+import { INSTANCE } from '../lti/context';
 
 export interface AdminChangeDoc {
   _id: string;
-  issuer: string;
+  /** The platform's key, or `*`: the instance operator's changes to the instance. */
+  platform: string;
   at: Date;
   by: { id: string; name: string };
   action: string;
@@ -19,10 +22,10 @@ export interface AdminChangeDoc {
 }
 
 const changeSchema = new Schema<AdminChangeDoc>({
-  _id: { type: String, required: true }, issuer: { type: String, required: true }, at: { type: Date, required: true },
+  _id: { type: String, required: true }, platform: { type: String, required: true }, at: { type: Date, required: true },
   by: { type: Schema.Types.Mixed, required: true }, action: { type: String, required: true }, detail: { type: Schema.Types.Mixed, default: {} },
 }, { collection: 'admin_changes', autoIndex: false, _id: false, minimize: false });
-changeSchema.index({ issuer: 1, at: -1 });
+changeSchema.index({ platform: 1, at: -1 });
 export const AdminChange = defineModel('AdminChange', changeSchema);
 
 export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at'> & { at?: Date }): Promise<void> {
@@ -30,16 +33,13 @@ export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at
 }
 
 /**
- * Changes that apply to the whole instance, whichever admin made them: the AI provider, the consent
- * text, lenses and budgets, a purge run. Every platform's change log shows them (a record's issuer
- * stays the acting admin's platform, or '*' for the setup token).
+ * A platform's latest changes and the operator's changes to the instance (which it follows), newest
+ * first: never another platform's, nor the name of another platform's admin. Every change when no
+ * platform is given (the operator).
  */
-export const INSTANCE_WIDE_ACTIONS = ['ai.providerSet', 'ai.providerReset', 'consent.publish', 'ai.set', 'retention.run'] as const;
-
-/** The platform's latest changes and the instance-wide ones, newest first; every change when no issuer is given. */
-export async function adminChanges(issuer: string | undefined, limit = 100): Promise<AdminChangeDoc[]> {
-  const filter = issuer === undefined ? {} : { $or: [{ issuer: mongoose.trusted({ $in: [issuer, '*'] }) }, { action: mongoose.trusted({ $in: [...INSTANCE_WIDE_ACTIONS] }) }] };
-  return AdminChange.find(mongoose.trusted(filter)).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
+export async function adminChanges(platform: string | undefined, limit = 100): Promise<AdminChangeDoc[]> {
+  const filter = platform === undefined ? {} : { platform: mongoose.trusted({ $in: [platform, INSTANCE] }) };
+  return AdminChange.find(filter).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
 }
 
 export async function ensureAdminLogIndexes(): Promise<void> {

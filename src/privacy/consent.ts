@@ -10,7 +10,8 @@ import { Schema } from 'mongoose';
 import { deleteAll, findAll, type PersonDataProvider } from './person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
-import { MarkedValue } from '../db/change-marks';
+import { MarkedValues } from '../db/change-marks';
+import { INSTANCE } from '../lti/context';
 import { projectRoot } from '../paths';
 import { ajv, describeSchemaError } from '../validation';
 
@@ -50,11 +51,11 @@ export function renderConsent(text: ConsentText, locale: 'id' | 'en', facts: { p
   return { ...t, title: fill(t.title), body: t.body.map(fill) };
 }
 
-export interface ConsentDoc { _id: string; issuer: string; userId: string; version: number; givenAt?: Date; withdrawnAt?: Date; textHash?: string }
+export interface ConsentDoc { _id: string; platform: string; userId: string; version: number; givenAt?: Date; withdrawnAt?: Date; textHash?: string }
 interface ConsentEventDoc { _id: string; consentId: string; action: 'given' | 'withdrawn'; version: number; at: Date; textHash?: string }
 
 const consentSchema = new Schema<ConsentDoc>({
-  _id: { type: String, required: true }, issuer: String, userId: String, version: Number, givenAt: Date, withdrawnAt: Date, textHash: String,
+  _id: { type: String, required: true }, platform: String, userId: String, version: Number, givenAt: Date, withdrawnAt: Date, textHash: String,
 }, { collection: 'ai_consents', autoIndex: false, _id: false });
 const eventSchema = new Schema<ConsentEventDoc>({
   _id: { type: String, required: true }, consentId: { type: String, required: true }, action: String, version: Number, at: Date, textHash: String,
@@ -69,43 +70,57 @@ export async function ensureConsentIndexes(): Promise<void> {
 }
 
 /**
- * The consent text's versions: the file in config/ is version 1 of an install's history; an
- * admin's edit in the console is stored as the next version (insert-only: what a person agreed
- * to stays readable), and the newest is in force. Read through a change mark.
+ * The consent text's versions, per platform with the instance's as default: the file in config/ is
+ * version 1 of an install's history; the operator's edits (scope `*`) are the instance's next
+ * versions, which every platform without its own text follows; a platform admin's edit is that
+ * platform's own next version, and from then on the platform follows only its own. Insert-only
+ * (what a person agreed to stays readable); the newest is in force. Read through a change mark.
  */
-interface TextVersionDoc { _id: string; version: number; text: ConsentText; at: Date; by: string }
+interface TextVersionDoc { _id: string; scope?: string; version: number; text: ConsentText; at: Date; by: string }
 const textVersionSchema = new Schema<TextVersionDoc>({
-  _id: { type: String, required: true }, version: { type: Number, required: true }, text: { type: Schema.Types.Mixed, required: true }, at: Date, by: String,
+  _id: { type: String, required: true }, scope: String, version: { type: Number, required: true }, text: { type: Schema.Types.Mixed, required: true }, at: Date, by: String,
 }, { collection: 'ai_consent_texts', autoIndex: false, _id: false, minimize: false });
 const TextVersion = defineModel('AiConsentTextVersion', textVersionSchema);
 const TEXT_MARK = 'consent-text';
 
+/** The instance's versions keep the `_id`s they always had (`v2`, …); a platform's are prefixed with its key. */
+const versionId = (scope: string, version: number) => (scope === INSTANCE ? `v${version}` : `${scope}:v${version}`);
+
 export class ConsentTextStore {
-  private readonly inForce: MarkedValue<ConsentText>;
+  private readonly inForce: MarkedValues<ConsentText>;
 
   constructor(private readonly fromFile: ConsentText) {
-    this.inForce = new MarkedValue(TEXT_MARK, async () => {
-      const newest = (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version)[0];
-      return newest && newest.version > this.fromFile.version ? newest.text : this.fromFile;
+    this.inForce = new MarkedValues(TEXT_MARK, async (platform) => {
+      const own = platform === INSTANCE ? undefined : (await this.versions(platform))[0];
+      if (own) return own.text;
+      const instance = (await this.versions(INSTANCE))[0];
+      return instance && instance.version > this.fromFile.version ? instance.text : this.fromFile;
     });
   }
 
-  current(): Promise<ConsentText> {
-    return this.inForce.get();
+  /** The text in force for a platform (its key; `*`: the instance's default). */
+  current(platform: string): Promise<ConsentText> {
+    return this.inForce.get(platform);
   }
 
-  /** Every version an admin stored, newest first (the file's is the one before the first). */
-  async versions(): Promise<TextVersionDoc[]> {
-    return (await TextVersion.find({}).lean<TextVersionDoc[]>()).sort((a, b) => b.version - a.version);
+  /** Whether the platform has a text of its own (else it follows the instance's). */
+  async hasOwn(platform: string): Promise<boolean> {
+    return platform !== INSTANCE && (await this.versions(platform)).length > 0;
   }
 
-  /** Stores `text` (without a version) as the next version; the insert of a version number decides between two admins at once. */
-  async publish(text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; reason: 'invalid' | 'race'; problems: string[] }> {
-    const version = (await this.current()).version + 1;
+  /** Every version stored in this scope, newest first (the instance's: the file's is the one before the first). */
+  async versions(scope: string): Promise<TextVersionDoc[]> {
+    // A handful of records in all; those stored before platforms had their own are the instance's (no scope).
+    return (await TextVersion.find({}).lean<TextVersionDoc[]>()).filter((v) => (v.scope ?? INSTANCE) === scope).sort((a, b) => b.version - a.version);
+  }
+
+  /** Stores `text` (without a version) as the scope's next version; the insert of a version number decides between two admins at once. */
+  async publish(scope: string, text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; reason: 'invalid' | 'race'; problems: string[] }> {
+    const version = (await this.current(scope)).version + 1;
     const candidate = { version, id: text.id, en: text.en };
     if (!validateConsentText(candidate)) return { ok: false, reason: 'invalid', problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
     try {
-      await TextVersion.create({ _id: `v${version}`, version, text: candidate, at: new Date(), by });
+      await TextVersion.create({ _id: versionId(scope, version), scope, version, text: candidate, at: new Date(), by });
     } catch (err) {
       if (isDuplicateKey(err)) return { ok: false, reason: 'race', problems: ['another admin published a version at the same moment: reload and try again'] };
       throw err;
@@ -119,66 +134,66 @@ export class ConsentService {
   /**
    * `facts` are what the text names (provider, model, retention): agreeing to send text to one
    * provider is not agreeing to another, so a change of any of them asks again, as a new text does.
-   * Given as a function, they are read at each question, for the person's platform (an admin may
-   * switch the provider, and each platform's admin sets how long its AI conversations are kept).
+   * Given as a function, they are read at each question, for the person's platform (each platform's
+   * admin may choose its provider and how long its AI conversations are kept).
    */
-  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | ((issuer: string) => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | ((platform: string) => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
 
-  /** The text in force (a store's newest version, or the fixed text given). */
-  async text(): Promise<ConsentText> {
-    return this.source instanceof ConsentTextStore ? this.source.current() : this.source;
+  /** The text in force for a platform (a store's newest version, or the fixed text given). */
+  async text(platform: string): Promise<ConsentText> {
+    return this.source instanceof ConsentTextStore ? this.source.current(platform) : this.source;
   }
 
   /** The text in force and its hash with the facts it names for this platform (read once per question). */
-  private async current(issuer: string): Promise<{ version: number; hash: string }> {
-    const [text, facts] = await Promise.all([this.text(), typeof this.facts === 'function' ? this.facts(issuer) : this.facts]);
+  private async current(platform: string): Promise<{ version: number; hash: string }> {
+    const [text, facts] = await Promise.all([this.text(platform), typeof this.facts === 'function' ? this.facts(platform) : this.facts]);
     return { version: text.version, hash: crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16) };
   }
 
   /**
-   * Where this person stands with the question as it is now, from one read: `given` — consent to
-   * the current text is in force; `mustAsk` — they have not answered it (never, or before the
-   * text, provider or model changed; declining is an answer).
+   * Where this person (their platform's key, their user id) stands with the question as it is now,
+   * from one read: `given` — consent to the current text is in force; `mustAsk` — they have not
+   * answered it (never, or before the text, provider or model changed; declining is an answer).
    */
-  async state(issuer: string, userId: string): Promise<{ given: boolean; mustAsk: boolean }> {
-    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>(), this.current(issuer)]);
+  async state(platform: string, userId: string): Promise<{ given: boolean; mustAsk: boolean }> {
+    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', platform, userId)).lean<ConsentDoc>(), this.current(platform)]);
     const answered = Boolean(doc && doc.textHash === now.hash);
     return { given: answered && Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === now.version), mustAsk: !answered };
   }
 
-  async hasConsent(issuer: string, userId: string): Promise<boolean> {
-    return (await this.state(issuer, userId)).given;
+  async hasConsent(platform: string, userId: string): Promise<boolean> {
+    return (await this.state(platform, userId)).given;
   }
 
-  async mustAsk(issuer: string, userId: string): Promise<boolean> {
-    return (await this.state(issuer, userId)).mustAsk;
+  async mustAsk(platform: string, userId: string): Promise<boolean> {
+    return (await this.state(platform, userId)).mustAsk;
   }
 
-  async status(issuer: string, userId: string): Promise<ConsentDoc | null> {
-    return Consent.findById(idOf('ac', issuer, userId)).lean<ConsentDoc>();
+  async status(platform: string, userId: string): Promise<ConsentDoc | null> {
+    return Consent.findById(idOf('ac', platform, userId)).lean<ConsentDoc>();
   }
 
-  async give(issuer: string, userId: string): Promise<void> {
-    await this.change(issuer, userId, 'given');
+  async give(platform: string, userId: string): Promise<void> {
+    await this.change(platform, userId, 'given');
   }
 
-  async withdraw(issuer: string, userId: string): Promise<void> {
-    await this.change(issuer, userId, 'withdrawn');
+  async withdraw(platform: string, userId: string): Promise<void> {
+    await this.change(platform, userId, 'withdrawn');
   }
 
-  async history(issuer: string, userId: string): Promise<ConsentEventDoc[]> {
-    return ConsentEvent.find({ consentId: idOf('ac', issuer, userId) }).sort({ at: 1 }).lean<ConsentEventDoc[]>();
+  async history(platform: string, userId: string): Promise<ConsentEventDoc[]> {
+    return ConsentEvent.find({ consentId: idOf('ac', platform, userId) }).sort({ at: 1 }).lean<ConsentEventDoc[]>();
   }
 
-  private async change(issuer: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
-    const consentId = idOf('ac', issuer, userId);
+  private async change(platform: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
+    const consentId = idOf('ac', platform, userId);
     const at = this.now();
-    const { hash: textHash, version } = await this.current(issuer);
+    const { hash: textHash, version } = await this.current(platform);
     // The event first: what the person did is kept even if the summary write fails.
     await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version, at, textHash });
     await putById(Consent, consentId, action === 'given'
-      ? { issuer, userId, version, givenAt: at, textHash }
-      : { issuer, userId, version, withdrawnAt: at, textHash });
+      ? { platform, userId, version, givenAt: at, textHash }
+      : { platform, userId, version, withdrawnAt: at, textHash });
   }
 }
 
@@ -187,11 +202,11 @@ export const consentPrivacy: PersonDataProvider = {
   id: 'consent',
   // The record's `_id` is derived from the person, so neither collection is searched by anything else.
   async exportFor(p) {
-    const consentId = idOf('ac', p.issuer, p.userId);
+    const consentId = idOf('ac', p.platform.key, p.userId);
     return { consents: await findAll(Consent, { _id: consentId }), events: await findAll(ConsentEvent, { consentId }) };
   },
   async eraseFor(p) {
-    const consentId = idOf('ac', p.issuer, p.userId);
+    const consentId = idOf('ac', p.platform.key, p.userId);
     return { events: await deleteAll(ConsentEvent, { consentId }), consents: await deleteAll(Consent, { _id: consentId }) };
   },
 };

@@ -5,8 +5,10 @@
  * privacy provider does); this service composes them, so a new collection is covered by adding
  * it to its feature's provider, and the test that fills every feature checks nothing is missed.
  *
- * A person is a platform user (issuer + LTI user id): user ids are only unique within one
- * platform, so records are matched by user id *and* the courses of that platform. Erasure keeps
+ * A person is a platform user (a registration: issuer and client id, and the LTI user id): user
+ * ids are only unique within one registration, so records are matched by user id *and* the courses
+ * of that registration. A second registration of the same issuer (a look-alike client) reaches none
+ * of the first one's people. Erasure keeps
  * only what stops a grade from being sent twice (the delivery records, without any comment
  * text), and is itself logged under a pseudonym.
  */
@@ -14,9 +16,10 @@ import crypto from 'node:crypto';
 import mongoose, { Schema, type Model } from 'mongoose';
 import { defineModel } from '../db/model';
 import { Course } from '../lti/courses';
+import type { PlatformIdentity } from '../lti/context';
 
 export interface DataSubject {
-  issuer: string;
+  platform: PlatformIdentity;
   userId: string;
   /** The courses of this person's platform: their records are looked for only there. */
   courseKeys: string[];
@@ -57,34 +60,34 @@ export const ErasureLog = defineModel('PrivacyErasure', erasureSchema);
 
 export interface PersonExport {
   generatedAt: Date;
-  person: { issuer: string; userId: string };
+  person: { issuer: string; clientId: string; userId: string };
   sections: Record<string, Record<string, unknown[]>>;
 }
 
 export class PersonDataService {
-  constructor(private readonly deps: { providers: PersonDataProvider[]; pseudonymOf(issuer: string, userId: string): string; now?: () => Date }) {}
+  constructor(private readonly deps: { providers: PersonDataProvider[]; pseudonymOf(platform: string, userId: string): string; now?: () => Date }) {}
 
   /** The person as their records name them: the courses of their platform and their pseudonym. */
-  async subject(issuer: string, userId: string): Promise<DataSubject> {
-    const courses = await Course.find({ 'platform.issuer': issuer }, { _id: 1 }).lean<Array<{ _id: string }>>();
-    return { issuer, userId, courseKeys: courses.map((c) => c._id), pseudonym: this.deps.pseudonymOf(issuer, userId) };
+  async subject(platform: PlatformIdentity, userId: string): Promise<DataSubject> {
+    const courses = await Course.find({ 'platform.issuer': platform.issuer, 'platform.clientId': platform.clientId }, { _id: 1 }).lean<Array<{ _id: string }>>();
+    return { platform, userId, courseKeys: courses.map((c) => c._id), pseudonym: this.deps.pseudonymOf(platform.key, userId) };
   }
 
-  async exportAll(issuer: string, userId: string): Promise<PersonExport> {
-    const person = await this.subject(issuer, userId);
+  async exportAll(platform: PlatformIdentity, userId: string): Promise<PersonExport> {
+    const person = await this.subject(platform, userId);
     const sections: PersonExport['sections'] = {};
     for (const p of this.deps.providers) sections[p.id] = await p.exportFor(person);
-    return { generatedAt: (this.deps.now ?? (() => new Date()))(), person: { issuer, userId }, sections };
+    return { generatedAt: (this.deps.now ?? (() => new Date()))(), person: { issuer: platform.issuer, clientId: platform.clientId, userId }, sections };
   }
 
-  /** Erases the person's data everywhere; the log names them only by pseudonym. */
-  async eraseAll(issuer: string, userId: string, by: { role: 'self' | 'admin'; issuer: string; userId: string }): Promise<Record<string, Record<string, number>>> {
-    const person = await this.subject(issuer, userId);
+  /** Erases the person's data everywhere; the log names them only by pseudonym (`by.platform`: the eraser's platform key, or `*`). */
+  async eraseAll(platform: PlatformIdentity, userId: string, by: { role: 'self' | 'admin'; platform: string; userId: string }): Promise<Record<string, Record<string, number>>> {
+    const person = await this.subject(platform, userId);
     const counts: Record<string, Record<string, number>> = {};
     for (const p of this.deps.providers) counts[p.id] = await p.eraseFor(person);
     await ErasureLog.create({
       _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(), subject: person.pseudonym,
-      by: { role: by.role, pseudonym: this.deps.pseudonymOf(by.issuer, by.userId) }, counts,
+      by: { role: by.role, pseudonym: this.deps.pseudonymOf(by.platform, by.userId) }, counts,
     });
     return counts;
   }

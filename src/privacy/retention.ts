@@ -4,8 +4,8 @@
  * personal data be kept no longer than its purpose needs; the consent text tells participants how
  * long their AI conversations are kept, and this job is what makes that true.
  *
- * Settings: one record per platform issuer in `privacy_retention_settings`, plus an optional
- * global record (issuer `'*'`). A platform without its own record follows the global record, and
+ * Settings: one record per platform (its key: issuer and client id) in `privacy_retention_settings`,
+ * plus an optional global record (`'*'`, the operator's). A platform without its own record follows the global record, and
  * without that the defaults (DEFAULT_RETENTION; the AI conversation days come from the start-up
  * configuration, AI_RAW_TEXT_RETENTION_DAYS). Records that name no course (a person's daily AI usage counter,
  * participants' query vectors, the erasure log) cannot be tied to a platform, so the global
@@ -24,7 +24,8 @@ import mongoose, { Schema, type FilterQuery, type Model } from 'mongoose';
 import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-turns';
 import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
-import { MarkedValue, markChanged } from '../db/change-marks';
+import { MarkedValues } from '../db/change-marks';
+import { INSTANCE, platformKeyOf } from '../lti/context';
 import { idOf } from '../db/ids';
 import { leaseModel } from '../db/lease';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
@@ -68,8 +69,8 @@ export const DEFAULT_RETENTION: Readonly<RetentionSettings> = Object.freeze({
   erasureLogDays: 1825,
 });
 
-/** The issuer of the global settings: records without a platform, and platforms without their own. */
-export const GLOBAL_ISSUER = '*';
+/** The key of the global settings (the operator's): records without a platform, and platforms without their own. */
+export const GLOBAL_ISSUER = INSTANCE;
 
 /** A hundred years: beyond that a cut-off date is meaningless, and the Date arithmetic stays exact. */
 const MAX_DAYS = 36_500;
@@ -115,23 +116,24 @@ export function retentionSettingsFromForm(body: Record<string, unknown>): { sett
 /** Where the job reads each platform's settings (a store in production; a fixed table in a test). */
 export interface RetentionPolicySource {
   /** The settings in force for records of this platform's courses (`'*'`: records of no platform). */
-  settingsFor(issuer: string): Promise<RetentionSettings>;
+  settingsFor(platform: string): Promise<RetentionSettings>;
 }
 
-interface RetentionSettingsDoc { _id: string; issuer: string; settings: RetentionSettings; updatedAt: Date; updatedBy: string }
+interface RetentionSettingsDoc { _id: string; platform: string; settings: RetentionSettings; updatedAt: Date; updatedBy: string }
 const settingsSchema = new Schema<RetentionSettingsDoc>({
-  _id: { type: String, required: true }, issuer: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true },
+  _id: { type: String, required: true }, platform: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true },
   updatedAt: { type: Date, required: true }, updatedBy: { type: String, required: true },
 }, { collection: 'privacy_retention_settings', autoIndex: false, _id: false, minimize: false });
 export const RetentionSettingsRecord = defineModel('PrivacyRetentionSettings', settingsSchema);
 
-const settingsIdOf = (issuer: string) => idOf('rts', issuer);
+const settingsIdOf = (platform: string) => idOf('rts', platform);
 
 /** Retention settings per platform in the database, read and written by `_id` only. */
 const SETTINGS_MARK = 'retention-settings';
 
 export class RetentionSettingsStore implements RetentionPolicySource {
-  private readonly inForce = new Map<string, MarkedValue<RetentionSettings>>();
+  /** Kept per platform until a change (the consent check of every AI turn names the AI conversation days). */
+  private readonly inForce = new MarkedValues<RetentionSettings>(SETTINGS_MARK, (platform) => this.read(platform));
 
   /**
    * `defaults`: what is in force where no admin saved settings (DEFAULT_RETENTION, with the AI
@@ -144,25 +146,17 @@ export class RetentionSettingsStore implements RetentionPolicySource {
   }
 
   /** The platform's own record, if its admin saved one (for the admin page: own or inherited). */
-  async stored(issuer: string): Promise<RetentionSettingsDoc | null> {
-    return RetentionSettingsRecord.findById(settingsIdOf(issuer)).lean<RetentionSettingsDoc>();
+  async stored(platform: string): Promise<RetentionSettingsDoc | null> {
+    return RetentionSettingsRecord.findById(settingsIdOf(platform)).lean<RetentionSettingsDoc>();
   }
 
-  /**
-   * The settings in force: the platform's own, else the global record's, else the defaults. Kept
-   * per platform until a change (the consent check of every AI turn names the AI conversation days).
-   */
-  get(issuer: string): Promise<RetentionSettings> {
-    let inForce = this.inForce.get(issuer);
-    if (!inForce) {
-      inForce = new MarkedValue(SETTINGS_MARK, () => this.read(issuer));
-      this.inForce.set(issuer, inForce);
-    }
-    return inForce.get();
+  /** The settings in force for a platform (its key): its own, else the global record's, else the defaults. */
+  get(platform: string): Promise<RetentionSettings> {
+    return this.inForce.get(platform);
   }
 
-  private async read(issuer: string): Promise<RetentionSettings> {
-    const layers = issuer === GLOBAL_ISSUER ? [GLOBAL_ISSUER] : [issuer, GLOBAL_ISSUER];
+  private async read(platform: string): Promise<RetentionSettings> {
+    const layers = platform === GLOBAL_ISSUER ? [GLOBAL_ISSUER] : [platform, GLOBAL_ISSUER];
     for (const layer of layers) {
       const doc = await this.stored(layer);
       // A record saved before a setting existed lacks it: the default fills the gap. A record that
@@ -173,20 +167,19 @@ export class RetentionSettingsStore implements RetentionPolicySource {
     return { ...this.defaults };
   }
 
-  settingsFor(issuer: string): Promise<RetentionSettings> {
-    return this.get(issuer);
+  settingsFor(platform: string): Promise<RetentionSettings> {
+    return this.get(platform);
   }
 
   /** Saves a platform's settings (`'*'`: the global ones) after checking them; throws RetentionSettingsError. */
-  async set(issuer: string, settings: unknown, by: string): Promise<RetentionSettings> {
+  async set(platform: string, settings: unknown, by: string): Promise<RetentionSettings> {
     const checked = checkRetentionSettings(settings);
     if ('problems' in checked) throw new RetentionSettingsError(checked.problems);
     // Only the known keys, in a fresh object: nothing the caller attached rides along into the record.
     const clean = Object.fromEntries(RETENTION_SETTING_KEYS.map((k) => [k, checked.settings[k]])) as unknown as RetentionSettings;
-    await putById(RetentionSettingsRecord, settingsIdOf(issuer), { issuer, settings: clean, updatedAt: this.now(), updatedBy: by });
+    await putById(RetentionSettingsRecord, settingsIdOf(platform), { platform, settings: clean, updatedAt: this.now(), updatedBy: by });
     // One mark for every platform: a change to the global settings changes those of platforms without their own.
-    await markChanged(SETTINGS_MARK);
-    for (const inForce of this.inForce.values()) inForce.forget();
+    await this.inForce.changed();
     return clean;
   }
 }
@@ -325,7 +318,7 @@ export interface RetentionCount {
   rule: RetentionRuleId;
   collection: string;
   action: 'delete' | 'strip';
-  /** The platform's issuer, or `'*'`: records of no platform (or of a course Cermin no longer knows). */
+  /** The platform's key, or `'*'`: records of no platform (or of a course Cermin no longer knows). */
   platform: string;
   setting: keyof RetentionSettings;
   days: number;
@@ -432,9 +425,9 @@ export class RetentionJob {
 
   /** Each known platform's settings, the global ones, and each course's platform. */
   private async groups(): Promise<{ groups: Map<string, Group>; platformOf: Map<string, string> }> {
-    const courses = await Course.find({}, { _id: 1, 'platform.issuer': 1 }).lean<Array<{ _id: string; platform?: { issuer?: string } }>>();
+    const courses = await Course.find({}, { _id: 1, 'platform.issuer': 1, 'platform.clientId': 1 }).lean<Array<{ _id: string; platform?: { issuer?: string; clientId?: string } }>>();
     const platformOf = new Map<string, string>();
-    for (const c of courses) if (c.platform?.issuer) platformOf.set(c._id, c.platform.issuer);
+    for (const c of courses) if (c.platform?.issuer && c.platform.clientId) platformOf.set(c._id, platformKeyOf(c.platform.issuer, c.platform.clientId));
     const groups = new Map<string, Group>();
     for (const platform of [...new Set(platformOf.values())].sort()) groups.set(platform, { platform, settings: await this.opts.policy.settingsFor(platform) });
     groups.set(GLOBAL_ISSUER, { platform: GLOBAL_ISSUER, settings: await this.opts.policy.settingsFor(GLOBAL_ISSUER) });

@@ -30,7 +30,7 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
   router.get('/privacy', handle(async (_req, res) => {
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
-    const data = await deps.data.exportAll(ctx.platform.issuer, ctx.user.id);
+    const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
     await sendPage(res, 200, 'privacy', {
       locale: ctx.locale, title: t('privacy.title'), ctx, ltik: res.locals.ltik as string, base: base(ctx.courseKey),
       link: (path: string) => withLtik(path, res.locals.ltik as string), counts: countsOf(data.sections).filter((c) => c.n > 0),
@@ -40,7 +40,7 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
   router.get('/privacy/export.:format(json|html)', handle(async (req, res) => {
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
-    const data = await deps.data.exportAll(ctx.platform.issuer, ctx.user.id);
+    const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
     res.set('Cache-Control', 'no-store');
     if (req.params.format === 'json') {
       res.set('Content-Disposition', 'attachment; filename="cermin-data-saya.json"');
@@ -57,7 +57,7 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
       await sendError(req, res, 400, 'privacy.confirmFirst', { locale: ctx.locale });
       return;
     }
-    const counts = await deps.data.eraseAll(ctx.platform.issuer, ctx.user.id, { role: 'self', issuer: ctx.platform.issuer, userId: ctx.user.id });
+    const counts = await deps.data.eraseAll(ctx.platform, ctx.user.id, { role: 'self', platform: ctx.platform.key, userId: ctx.user.id });
     const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
     // The session's own launch record is gone too: this page is the last one of the session.
     await sendPage(res, 200, 'privacy-erased', { locale: ctx.locale, title: t('privacy.erasedTitle'), n });

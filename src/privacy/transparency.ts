@@ -97,7 +97,7 @@ export function transparencyFacts(deps: TransparencyDeps, locale: Locale): Trans
 }
 
 /** GET /ai/about inside a course (any launched user): the page. */
-export function transparencyRoutes(deps: TransparencyDeps | ((issuer: string) => Promise<TransparencyDeps>)): express.Router {
+export function transparencyRoutes(deps: TransparencyDeps | ((platform: string) => Promise<TransparencyDeps>)): express.Router {
   const router = express.Router({ mergeParams: true });
   router.get('/ai/about', handle(async (_req, res) => {
     const ctx = launchOf(res);
@@ -106,7 +106,7 @@ export function transparencyRoutes(deps: TransparencyDeps | ((issuer: string) =>
     await sendPage(res, 200, 'transparency', {
       locale: ctx.locale, title: translator(ctx.locale)('transparency.title'), ctx, ltik,
       // The facts of the person's own platform (its admin sets how long AI conversations are kept).
-      facts: transparencyFacts(typeof deps === 'function' ? await deps(ctx.platform.issuer) : deps, ctx.locale),
+      facts: transparencyFacts(typeof deps === 'function' ? await deps(ctx.platform.key) : deps, ctx.locale),
       // The consent page brings the person back here after they choose.
       consentUrl: withLtik(`${base}/ai/consent`, ltik, { back: `${base}/ai/about` }),
       privacyUrl: withLtik(`${base}/privacy`, ltik),

@@ -7,7 +7,7 @@
  * next view).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { reportToBreaker, limitReached, type Limits } from '../ai/ask';
+import { breakerOf, reportToBreaker, limitReached, type Limits } from '../ai/ask';
 import type { AiAudit } from '../ai/audit';
 import type { AiProvider } from '../ai/provider';
 import { redact, type NameMatcher } from '../ai/redaction';
@@ -21,7 +21,7 @@ export interface QueryEmbedderDeps {
   cache: EmbeddingCache;
   consent: ConsentService;
   namesOf(courseKey: string): Promise<NameMatcher>;
-  pseudonymOf(issuer: string, userId: string): string;
+  pseudonymOf(platform: string, userId: string): string;
   limits?: Limits;
   audit?: AiAudit;
   /** How long a page view waits for a vector it does not have yet. */
@@ -29,8 +29,8 @@ export interface QueryEmbedderDeps {
   onError?: (err: unknown) => void;
 }
 
-/** Whose text, and where it was written (the audit names the activity). */
-export interface QueryOwner { issuer: string; courseKey: string; activityId: string; userId: string }
+/** Whose text (their platform's key and user id), and where it was written (the audit names the activity). */
+export interface QueryOwner { platform: string; courseKey: string; activityId: string; userId: string }
 
 export class QueryEmbedder {
   constructor(private readonly deps: QueryEmbedderDeps) {}
@@ -38,13 +38,13 @@ export class QueryEmbedder {
   /** The text's vector, or undefined: no consent, limits, a failure, or not in time for this view. */
   async vectorFor(who: QueryOwner, text: string): Promise<number[] | undefined> {
     const d = this.deps;
-    if (!text.trim() || !(await d.consent.hasConsent(who.issuer, who.userId))) return undefined;
+    if (!text.trim() || !(await d.consent.hasConsent(who.platform, who.userId))) return undefined;
     const redaction = redact(text, { names: await d.namesOf(who.courseKey) });
     const key = `query:${d.embedderId}:${contentHash(redaction.text)}`;
     const cached = (await d.cache.getMany([key])).get(key);
     if (cached) return [...cached];
-    const userKey = d.pseudonymOf(who.issuer, who.userId);
-    if (await limitReached(d.limits, userKey, who.courseKey)) return undefined;
+    const userKey = d.pseudonymOf(who.platform, who.userId);
+    if (await limitReached(d.limits, { userKey, courseKey: who.courseKey, platform: who.platform }, d.provider)) return undefined;
     const call = this.embed(who, userKey, key, redaction.text, redaction.counts);
     return Promise.race([call, delay(d.waitMs ?? 1500, undefined, { ref: false })]);
   }
@@ -53,7 +53,7 @@ export class QueryEmbedder {
     const d = this.deps;
     try {
       const res = await d.provider.embed([text]);
-      reportToBreaker(d.limits?.breaker);
+      reportToBreaker(breakerOf(d.limits, d.provider));
       const vector = res.vectors[0];
       await d.cache.setMany([[key, vector]]);
       await d.limits?.budgets.spend(userKey, who.courseKey, res.usage.promptTokens);
@@ -63,7 +63,7 @@ export class QueryEmbedder {
       });
       return vector;
     } catch (err) {
-      reportToBreaker(d.limits?.breaker, err);
+      reportToBreaker(breakerOf(d.limits, d.provider), err);
       d.onError?.(err);
       return undefined;
     }

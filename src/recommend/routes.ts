@@ -134,7 +134,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
-    await rememberDataSaver(ctx.platform.issuer, ctx.user.id, body.dataSaver === 'on');
+    await rememberDataSaver(ctx.platform.key, ctx.user.id, body.dataSaver === 'on');
     backTo(res, body.back, `${coursePath(ctx.courseKey)}/participant`);
   }));
 

@@ -116,14 +116,14 @@ export class RecommendService {
    * The participant's recommendations for an activity: from their writing and their coach's last
    * decision, their marks and the coach's curation. Items shown for the first time are recorded.
    */
-  async forParticipant(input: { issuer: string; courseKey: string; userId: string; locale: Locale; dataSaver: boolean; activity: ProfileInput['activity'] & { _id: string } } & Omit<ProfileInput, 'bank' | 'activity'>): Promise<ShownItem[]> {
+  async forParticipant(input: { platform: string; courseKey: string; userId: string; locale: Locale; dataSaver: boolean; activity: ProfileInput['activity'] & { _id: string } } & Omit<ProfileInput, 'bank' | 'activity'>): Promise<ShownItem[]> {
     const profile = participantProfile({ ...input, bank: this.deps.bank });
     if (!profile.reflection) return [];
     const [catalog, events] = await Promise.all([this.catalog(input.courseKey), historyOf(input.courseKey, input.userId)]);
     // Only what the participant did not mark private is sent to the embedding provider (the lexical ranking stays here, on everything).
     const shareable = recentText(input.entries.filter((e) => e.visibility !== 'private'));
     const queryVector = catalog.index.vectors && this.deps.vectors && shareable
-      ? await this.deps.vectors.embedQuery({ issuer: input.issuer, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, shareable)
+      ? await this.deps.vectors.embedQuery({ platform: input.platform, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, shareable)
       : undefined;
     const feedback = new Map<string, ItemFeedback>();
     for (const [itemId, e] of events) if (e.feedback) feedback.set(itemId, e.feedback);

@@ -2,9 +2,13 @@
  * The admin console's pages: the AI audit with filters and CSV export, the grade deliveries Moodle
  * refused, a person's data exported or erased on their behalf, retention settings with a dry run
  * and a run now, lenses and budgets, the consent text, and the log of every such change (who,
- * when, what). Two doors lead in, each with its own guard (`AdminAccess`): an LMS administrator's
- * launch, scoped to the platform they came from, and the setup-token session, which speaks for the
- * whole instance and picks the platform where a page needs one.
+ * when, what). Two doors lead in, each with its own guard (`AdminAccess`):
+ * - an LMS administrator's launch: scoped to the platform (registration) they came from, whose
+ *   settings they change and whose people and log they see — never another platform's, never the
+ *   instance's defaults;
+ * - the setup-token session, the instance operator: every platform, and the instance's defaults
+ *   (`*`) that platforms without settings of their own follow; it picks the platform where a page
+ *   needs one.
  */
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
@@ -17,14 +21,14 @@ import type { PersonDataService } from '../privacy/person-data';
 import { ajv, wholeNumberFromForm } from '../validation';
 import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
 import { validateConsentText, type ConsentText, type ConsentTextStore } from '../privacy/consent';
-import { GLOBAL_ISSUER, RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
+import { RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from './async';
 import { sendError } from './errors';
 import { launchOf, requireAudience } from './guards';
 import { formProblems } from './form-problems';
 import { hasMessage, translator } from './i18n';
 import { sendPage } from './render';
-import type { Locale } from '../lti/context';
+import { INSTANCE, type Locale, type PlatformIdentity } from '../lti/context';
 
 const PAGE = 100;
 const ltik = { type: 'string', maxLength: 4096 } as const;
@@ -52,8 +56,8 @@ export interface AdminScope {
   locale: Locale;
   /** Named in the change log. */
   by: { id: string; name: string };
-  /** The platform this admin speaks for; undefined for the setup session, which speaks for every platform. */
-  issuer?: string;
+  /** The platform this admin speaks for; undefined for the operator (setup session), who speaks for every platform and the instance. */
+  platform?: PlatformIdentity;
   /** The admin home page (crumbs) and the console's base path. */
   home: string;
   base: string;
@@ -78,7 +82,7 @@ export const launchAdminAccess: AdminAccess = {
     const token = res.locals.ltik as string;
     const base = `${coursePath(ctx.courseKey)}/admin`;
     return {
-      locale: ctx.locale, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, issuer: ctx.platform.issuer, home: base, base,
+      locale: ctx.locale, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, platform: ctx.platform, home: base, base,
       link: (path, q) => withLtik(path, token, q), formFields: { ltik: token }, queryFields: { ltik: token },
     };
   },
@@ -89,12 +93,12 @@ export interface AdminConsoleDeps {
   outbox: GradeOutbox;
   personData: PersonDataService;
   retention: { settings: RetentionSettingsStore; job: RetentionJob };
-  /** The consent text's versions (instance-wide). */
+  /** The consent text's versions, per platform with the instance's as default. */
   consentTexts: ConsentTextStore;
-  /** Lenses on/off and token budgets (instance-wide). */
+  /** Lenses on/off and token budgets, per platform with the instance's as default. */
   aiSettings: { store: AiSettingsStore; lenses: Array<{ id: string; name: { id: string; en: string } }> };
-  /** The registered platforms' issuers (the setup session chooses among them). */
-  issuers(): Promise<string[]>;
+  /** The registered platforms (the operator chooses among them), each with a label to show. */
+  platforms(): Promise<Array<PlatformIdentity & { label: string }>>;
 }
 
 /**
@@ -115,28 +119,38 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
   };
   const refuse = (req: express.Request, res: express.Response, key = 'error.badRequest') => sendError(req, res, 400, key, { locale: access.scopeOf(res).locale });
 
-  /** The courses this admin may read: their platform's, or every platform's for the setup session. */
+  /** The courses this admin may read: their platform's, or every platform's for the operator. */
   async function coursesInScope(res: express.Response) {
-    const { issuer } = access.scopeOf(res);
-    return issuer ? deps.courses.coursesOfPlatform(issuer) : deps.courses.allCourses();
+    const { platform } = access.scopeOf(res);
+    return platform ? deps.courses.coursesOfPlatform(platform) : deps.courses.allCourses();
+  }
+
+  /** The platform a person page acts on: a launch admin's own (whatever the form says); for the operator the one chosen, which must be registered. */
+  async function personPlatform(res: express.Response, chosen: string | undefined): Promise<PlatformIdentity | undefined> {
+    const { platform } = access.scopeOf(res);
+    if (platform) return platform;
+    return (await deps.platforms()).find((p) => p.key === chosen);
   }
 
   /**
-   * The platform a page acts on: a launch admin's own (whatever the form says); for the setup
-   * session the one chosen, which must be registered, or `fallback` when none is chosen.
+   * Whose settings a settings page shows and changes (a platform's key, or `*`): a launch admin's
+   * own platform, whatever the form says; for the operator the one chosen (a registered platform),
+   * else the instance's defaults.
    */
-  async function platformOf(res: express.Response, chosen: string | undefined, fallback?: string): Promise<string | undefined> {
-    const { issuer } = access.scopeOf(res);
-    if (issuer) return issuer;
-    if (!chosen) return fallback;
-    if (chosen === fallback) return chosen;
-    return (await deps.issuers()).includes(chosen) ? chosen : undefined;
+  async function settingsScope(res: express.Response, chosen: string | undefined): Promise<string | undefined> {
+    const { platform } = access.scopeOf(res);
+    if (platform) return platform.key;
+    if (!chosen || chosen === INSTANCE) return INSTANCE;
+    return (await deps.platforms()).some((p) => p.key === chosen) ? chosen : undefined;
   }
 
-  /** The change log an admin sees: their platform's, or every platform's for the setup session. */
-  const changesInScope = (res: express.Response) => adminChanges(access.scopeOf(res).issuer);
-  /** Where an instance-wide change (AI settings, consent text) is logged: the admin's platform, or '*'. */
-  const logIssuer = (res: express.Response) => access.scopeOf(res).issuer ?? GLOBAL_ISSUER;
+  /** The operator's picker (empty for a launch admin: they have one platform). */
+  async function pickerOptions(res: express.Response): Promise<Array<{ key: string; label: string }>> {
+    return access.scopeOf(res).platform ? [] : [{ key: INSTANCE, label: '*' }, ...await deps.platforms()];
+  }
+
+  /** The change log an admin sees: their platform's and the operator's, or every change for the operator. */
+  const changesInScope = (res: express.Response) => adminChanges(access.scopeOf(res).platform?.key);
 
   /** The audit query of the request, limited to the admin's courses; undefined when the query is malformed. */
   async function auditQueryOf(req: express.Request, res: express.Response): Promise<{ q: AuditQuery; page: number; raw: Record<string, string> } | undefined> {
@@ -192,7 +206,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const scope = access.scopeOf(res);
     await sendPage(res, 200, 'admin-person', {
       ...common(res, 'adminConsole.personTitle'), changes: await changesInScope(res), erased,
-      platforms: scope.issuer ? [] : await deps.issuers(),
+      platforms: scope.platform ? [] : await deps.platforms(),
     });
   }
   router.get('/person', admin, handle(async (_req, res) => {
@@ -205,15 +219,15 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       await refuse(req, res, 'adminConsole.userIdRequired');
       return;
     }
-    const issuer = await platformOf(res, body.platform);
-    if (!issuer) {
+    const platform = await personPlatform(res, body.platform);
+    if (!platform) {
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
-    const data = await deps.personData.exportAll(issuer, body.userId);
+    const data = await deps.personData.exportAll(platform, body.userId);
     // The log names the person by pseudonym: an erased person's id must not outlive their data here.
-    const { pseudonym } = await deps.personData.subject(issuer, body.userId);
-    await recordAdminChange({ issuer, by: access.scopeOf(res).by, action: 'person.export', detail: { person: pseudonym } });
+    const { pseudonym } = await deps.personData.subject(platform, body.userId);
+    await recordAdminChange({ platform: platform.key, by: access.scopeOf(res).by, action: 'person.export', detail: { person: pseudonym } });
     res.set('Content-Disposition', 'attachment; filename="cermin-data-peserta.json"').set('Cache-Control', 'no-store');
     res.type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2));
   }));
@@ -225,34 +239,38 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       await refuse(req, res, validatePersonForm(body) ? 'privacy.confirmFirst' : 'adminConsole.userIdRequired');
       return;
     }
-    const issuer = await platformOf(res, body.platform);
-    if (!issuer) {
+    const platform = await personPlatform(res, body.platform);
+    if (!platform) {
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
     const scope = access.scopeOf(res);
-    // The erasure log names who erased by pseudonym; the setup session under its instance-wide name.
-    const counts = await deps.personData.eraseAll(issuer, body.userId, { role: 'admin', issuer: scope.issuer ?? GLOBAL_ISSUER, userId: scope.by.id });
+    // The erasure log names who erased by pseudonym; the operator under the instance's name.
+    const counts = await deps.personData.eraseAll(platform, body.userId, { role: 'admin', platform: scope.platform?.key ?? INSTANCE, userId: scope.by.id });
     const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
-    const { pseudonym } = await deps.personData.subject(issuer, body.userId);
+    const { pseudonym } = await deps.personData.subject(platform, body.userId);
     // Logged under the person's platform, so that platform's own admins see it too.
-    await recordAdminChange({ issuer, by: scope.by, action: 'person.erase', detail: { person: pseudonym, records: n } });
+    await recordAdminChange({ platform: platform.key, by: scope.by, action: 'person.erase', detail: { person: pseudonym, records: n } });
     await personPage(res, { userId: body.userId, n });
   }));
 
   // ---- Consent text: the version in force, earlier versions, a new version ----
   const text = { type: 'string', maxLength: 20_000 } as const;
-  const validateConsentForm = ajv.compile<Record<string, string>>({
+  const validateConsentForm = ajv.compile<Record<string, string> & { platform?: string }>({
     type: 'object', additionalProperties: false,
     required: ['id.title', 'id.body', 'id.accept', 'id.decline', 'id.withdraw', 'en.title', 'en.body', 'en.accept', 'en.decline', 'en.withdraw'],
-    properties: { ...Object.fromEntries(['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text]))), ...sessionFields },
+    properties: { ...Object.fromEntries(['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text]))), platform: platformField, ...sessionFields },
   });
-  async function consentPage(res: express.Response, status: number, extra: { problems?: string[]; published?: number; draft?: Omit<ConsentText, 'version'> } = {}): Promise<void> {
-    const [current, versions] = await Promise.all([deps.consentTexts.current(), deps.consentTexts.versions()]);
+  async function consentPage(res: express.Response, scope: string, status: number, extra: { problems?: string[]; published?: number; draft?: Omit<ConsentText, 'version'> } = {}): Promise<void> {
+    const [current, versions, ownText] = await Promise.all([deps.consentTexts.current(scope), deps.consentTexts.versions(scope), deps.consentTexts.hasOwn(scope)]);
+    const page = common(res, 'adminConsole.consentTitle');
     await sendPage(res, status, 'admin-consent', {
       // A refused text comes back as typed, not as stored.
-      ...common(res, 'adminConsole.consentTitle'), current, shown: extra.draft ?? current, versions,
+      ...page, current, shown: extra.draft ?? current, versions, ownText,
       problems: extra.problems ?? [], published: extra.published,
+      platform: scope, platforms: await pickerOptions(res),
+      // The page's form acts on the scope in view (the operator's choice).
+      formFields: access.scopeOf(res).platform ? page.formFields : { ...page.formFields, platform: scope },
     });
   }
   /** `/id/title`, `/en/body/2` → "Bahasa Indonesia: Judul", "English: Isi, paragraf 3". */
@@ -263,12 +281,19 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const name = `${t(`materials.lang.${lang}`)}: ${t(`adminConsole.consentField.${field}`)}`;
     return index === undefined ? name : `${name}, ${t('adminConsole.consentParagraph', { n: Number(index) + 1 })}`;
   };
-  router.get('/consent', admin, handle(async (_req, res) => {
-    await consentPage(res, 200);
+  router.get('/consent', admin, handle(async (req, res) => {
+    const query = { ...(req.query as Record<string, unknown>) };
+    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
+    if (!scope) {
+      await refuse(req, res, 'adminConsole.platformRequired');
+      return;
+    }
+    await consentPage(res, scope, 200);
   }));
   router.post('/consent', admin, handle(async (req, res) => {
     const body = req.body as unknown;
-    if (!validateConsentForm(body)) {
+    const target = validateConsentForm(body) ? await settingsScope(res, body.platform) : undefined;
+    if (!validateConsentForm(body) || !target) {
       await refuse(req, res);
       return;
     }
@@ -281,43 +306,55 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const draft = { id: part('id'), en: part('en') };
     // Checked here first, to name each field in the admin's language (publish checks again).
     if (!validateConsentText({ version: 1, ...draft })) {
-      await consentPage(res, 400, { draft, problems: formProblems(validateConsentText.errors, scope.locale, consentFieldLabel(scope.locale)) });
+      await consentPage(res, target, 400, { draft, problems: formProblems(validateConsentText.errors, scope.locale, consentFieldLabel(scope.locale)) });
       return;
     }
-    const published = await deps.consentTexts.publish(draft, scope.by.id);
+    const published = await deps.consentTexts.publish(target, draft, scope.by.id);
     if (!published.ok) {
       const problems = published.reason === 'race' ? [translator(scope.locale)('adminConsole.consentRace')] : published.problems;
-      await consentPage(res, published.reason === 'race' ? 409 : 400, { draft, problems });
+      await consentPage(res, target, published.reason === 'race' ? 409 : 400, { draft, problems });
       return;
     }
-    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'consent.publish', detail: { version: published.version } });
-    await consentPage(res, 200, { published: published.version });
+    await recordAdminChange({ platform: target, by: scope.by, action: 'consent.publish', detail: { version: published.version } });
+    await consentPage(res, target, 200, { published: published.version });
   }));
 
   // ---- AI: lenses on/off and budgets ----
-  const validateAiForm = ajv.compile<{ enabled?: string | string[]; userDailyTokens: string; courseMonthlyTokens: string }>({
+  const validateAiForm = ajv.compile<{ enabled?: string | string[]; userDailyTokens: string; courseMonthlyTokens: string; platform?: string }>({
     type: 'object', additionalProperties: false, required: ['userDailyTokens', 'courseMonthlyTokens'],
     properties: {
       enabled: { anyOf: [{ type: 'string', maxLength: 40 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 40 } }] },
       // Any text: a number the admin mistyped comes back named, with the form as typed.
-      userDailyTokens: { type: 'string', maxLength: 40 }, courseMonthlyTokens: { type: 'string', maxLength: 40 }, ...sessionFields,
+      userDailyTokens: { type: 'string', maxLength: 40 }, courseMonthlyTokens: { type: 'string', maxLength: 40 }, platform: platformField, ...sessionFields,
     },
   });
-  async function aiPage(res: express.Response, status: number, extra: { problems?: string[]; saved?: boolean; form?: { disabledLenses: string[]; userDailyTokens: unknown; courseMonthlyTokens: unknown } } = {}): Promise<void> {
+  async function aiPage(res: express.Response, scope: string, status: number, extra: { problems?: string[]; saved?: boolean; form?: { disabledLenses: string[]; userDailyTokens: unknown; courseMonthlyTokens: unknown } } = {}): Promise<void> {
     const { locale } = access.scopeOf(res);
     // A refused form comes back as typed, not as stored.
-    const settings = extra.form ?? await deps.aiSettings.store.current();
+    const [settings, adminSet, instanceSet] = await Promise.all([
+      extra.form ?? deps.aiSettings.store.current(scope), deps.aiSettings.store.isAdminSet(scope), deps.aiSettings.store.isAdminSet(INSTANCE),
+    ]);
+    const page = common(res, 'adminConsole.aiTitle');
     await sendPage(res, status, 'admin-ai', {
-      ...common(res, 'adminConsole.aiTitle'), settings, adminSet: await deps.aiSettings.store.isAdminSet(),
+      ...page, settings, adminSet, inheritsInstance: scope !== INSTANCE && instanceSet,
       lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
+      platform: scope, platforms: await pickerOptions(res),
+      formFields: access.scopeOf(res).platform ? page.formFields : { ...page.formFields, platform: scope },
     });
   }
-  router.get('/ai', admin, handle(async (_req, res) => {
-    await aiPage(res, 200);
+  router.get('/ai', admin, handle(async (req, res) => {
+    const query = { ...(req.query as Record<string, unknown>) };
+    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
+    if (!scope) {
+      await refuse(req, res, 'adminConsole.platformRequired');
+      return;
+    }
+    await aiPage(res, scope, 200);
   }));
   router.post('/ai', admin, handle(async (req, res) => {
     const body = req.body as unknown;
-    if (!validateAiForm(body)) {
+    const target = validateAiForm(body) ? await settingsScope(res, body.platform) : undefined;
+    if (!validateAiForm(body) || !target) {
       await refuse(req, res);
       return;
     }
@@ -330,51 +367,51 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const t = translator(scope.locale);
     const aiLabel: Record<string, string> = { '/userDailyTokens': t('adminConsole.aiUserDaily'), '/courseMonthlyTokens': t('adminConsole.aiCourseMonthly') };
     if (!validateAiSettings(settings)) {
-      await aiPage(res, 400, { problems: formProblems(validateAiSettings.errors, scope.locale, (path) => aiLabel[path] ?? t('adminConsole.aiLenses')), form: settings });
+      await aiPage(res, target, 400, { problems: formProblems(validateAiSettings.errors, scope.locale, (path) => aiLabel[path] ?? t('adminConsole.aiLenses')), form: settings });
       return;
     }
-    const saved = await deps.aiSettings.store.set(settings, scope.by.id);
+    const saved = await deps.aiSettings.store.set(target, settings, scope.by.id);
     if (!saved.ok) {
-      await aiPage(res, 400, { problems: saved.problems, form: settings });
+      await aiPage(res, target, 400, { problems: saved.problems, form: settings });
       return;
     }
-    await recordAdminChange({ issuer: logIssuer(res), by: scope.by, action: 'ai.set', detail: { ...settings } });
-    await aiPage(res, 200, { saved: true });
+    await recordAdminChange({ platform: target, by: scope.by, action: 'ai.set', detail: { ...settings } });
+    await aiPage(res, target, 200, { saved: true });
   }));
 
   // ---- Retention: a platform's settings (the setup session: any platform's, or the instance's defaults), a dry run, a run now ----
-  async function retentionPage(res: express.Response, issuer: string, status: number, extra: { report?: RetentionReport; problems?: string[]; form?: Record<string, unknown>; saved?: boolean } = {}): Promise<void> {
-    const scope = access.scopeOf(res);
-    const [settings, stored] = await Promise.all([deps.retention.settings.get(issuer), deps.retention.settings.stored(issuer)]);
+  async function retentionPage(res: express.Response, scope: string, status: number, extra: { report?: RetentionReport; problems?: string[]; form?: Record<string, unknown>; saved?: boolean } = {}): Promise<void> {
+    const own = access.scopeOf(res).platform;
+    const [settings, stored] = await Promise.all([deps.retention.settings.get(scope), deps.retention.settings.stored(scope)]);
     // The job covers every platform; a platform's admin sees their own platform's lines and those of no platform.
-    const counts = extra.report?.counts.filter((c) => !scope.issuer || c.platform === scope.issuer || c.platform === GLOBAL_ISSUER) ?? [];
+    const counts = extra.report?.counts.filter((c) => !own || c.platform === own.key || c.platform === INSTANCE) ?? [];
     const page = common(res, 'adminConsole.retentionTitle');
     await sendPage(res, status, 'admin-retention', {
       ...page, keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
       report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
-      // The setup session chooses whose settings it edits; '*' is the default of every platform without its own.
-      platform: issuer, platforms: scope.issuer ? [] : [GLOBAL_ISSUER, ...await deps.issuers()],
-      // Each of the page's forms acts on the platform in view (the setup session's choice).
-      formFields: scope.issuer ? page.formFields : { ...page.formFields, platform: issuer },
+      // The operator chooses whose settings it edits; '*' is the default of every platform without its own.
+      platform: scope, platforms: await pickerOptions(res),
+      // Each of the page's forms acts on the platform in view (the operator's choice).
+      formFields: own ? page.formFields : { ...page.formFields, platform: scope },
     });
   }
 
   router.get('/retention', admin, handle(async (req, res) => {
     const query = { ...(req.query as Record<string, unknown>) };
-    const issuer = validatePlatformQuery(query) ? await platformOf(res, query.platform, GLOBAL_ISSUER) : undefined;
-    if (!issuer) {
+    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
+    if (!scope) {
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
-    await retentionPage(res, issuer, 200);
+    await retentionPage(res, scope, 200);
   }));
 
   router.post('/retention', admin, handle(async (req, res) => {
     const form = { ...(req.body as Record<string, unknown>) };
     const chosen = typeof form.platform === 'string' ? form.platform : undefined;
     for (const field of ['ltik', 'csrf', 'platform']) delete form[field];
-    const issuer = await platformOf(res, chosen, GLOBAL_ISSUER);
-    if (!issuer) {
+    const target = await settingsScope(res, chosen);
+    if (!target) {
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
@@ -382,29 +419,27 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const values = retentionFormValues(form);
     if (!validateRetentionSettings(values)) {
       const label = (path: string) => { const key = path.slice(1); return (RETENTION_SETTING_KEYS as readonly string[]).includes(key) ? translator(scope.locale)(`adminConsole.retention.${key}`) : undefined; };
-      await retentionPage(res, issuer, 400, { problems: formProblems(validateRetentionSettings.errors, scope.locale, label), form });
+      await retentionPage(res, target, 400, { problems: formProblems(validateRetentionSettings.errors, scope.locale, label), form });
       return;
     }
-    await deps.retention.settings.set(issuer, values, scope.by.id);
-    await recordAdminChange({ issuer, by: scope.by, action: 'retention.set', detail: { ...values } });
-    await retentionPage(res, issuer, 200, { saved: true });
+    await deps.retention.settings.set(target, values, scope.by.id);
+    await recordAdminChange({ platform: target, by: scope.by, action: 'retention.set', detail: { ...values } });
+    await retentionPage(res, target, 200, { saved: true });
   }));
 
   router.post('/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
     const body = req.body as unknown;
-    if (!validateSessionOnly(body)) {
-      await refuse(req, res);
-      return;
-    }
-    const issuer = await platformOf(res, body.platform, GLOBAL_ISSUER);
-    if (!issuer) {
+    const target = validateSessionOnly(body) ? await settingsScope(res, body.platform) : undefined;
+    if (!target) {
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
     const dryRun = req.params.mode === 'dry-run';
+    // A run does early what the hourly purge would do, each platform by its own settings: a platform
+    // admin may start it, and it is logged in their own log (the operator's, in the instance's).
     const report = await deps.retention.job.run({ dryRun });
-    if (!dryRun) await recordAdminChange({ issuer: logIssuer(res), by: access.scopeOf(res).by, action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
-    await retentionPage(res, issuer, 200, { report });
+    if (!dryRun) await recordAdminChange({ platform: access.scopeOf(res).platform?.key ?? INSTANCE, by: access.scopeOf(res).by, action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
+    await retentionPage(res, target, 200, { report });
   }));
 
   return router;

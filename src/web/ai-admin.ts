@@ -5,7 +5,7 @@
  */
 import type { AiProvider, ProviderFailureKind } from '../ai/provider';
 import { validateProviderForm, type ProviderChoice, type ProviderSource } from '../ai/provider-source';
-import type { Locale } from '../lti/context';
+import { INSTANCE, type Locale } from '../lti/context';
 import { formProblems } from './form-problems';
 import { translator, type Translate } from './i18n';
 
@@ -18,8 +18,10 @@ export type ConnectionTest = Awaited<ReturnType<AiProvider['testConnection']>>;
 
 export interface AiProviderView {
   configured: boolean;
-  /** Set by an admin in the console, or by the environment at start. */
+  /** Set by the platform's admin, the operator, or the environment at start. */
   source: ProviderChoice['source'];
+  /** The scope in view set it itself (so it can go back to what it inherits). */
+  own: boolean;
   name: string;
   baseUrl?: string;
   model?: string;
@@ -61,25 +63,27 @@ export function connectionMessage(result: ConnectionTest, settings: { model: str
   return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), detail: result.reason };
 }
 
-export function aiProviderView(choice: ProviderChoice, test?: AiProviderView['test']): AiProviderView {
+export function aiProviderView(choice: ProviderChoice, scope: string, test?: AiProviderView['test']): AiProviderView {
   const p = choice.provider;
-  if (!p) return { configured: false, source: choice.source, name: choice.name };
+  const own = choice.source === (scope === INSTANCE ? 'instance' : 'platform');
+  if (!p) return { configured: false, source: choice.source, own, name: choice.name };
   return {
-    configured: true, source: choice.source, name: choice.name, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
+    configured: true, source: choice.source, own, name: choice.name, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
     keySet: Boolean(p.settings.apiKey), ...(choice.keyUnreadable ? { keyUnreadable: true } : {}), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
   };
 }
 
 /**
- * The admin's provider form (either admin page): switch, or `reset` to the environment's. Returns
- * the change for the change log — what changed, never the key — or the form's problems.
+ * The provider form of a scope (a platform admin: their platform's key; the operator: `*`): switch,
+ * or `reset` to what the scope inherits. Returns the change for the change log — what changed,
+ * never the key — or the form's problems.
  */
-export async function applyProviderForm(deps: AiAdminDeps, body: unknown, by: string, locale: Locale): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
+export async function applyProviderForm(deps: AiAdminDeps, scope: string, body: unknown, by: string, locale: Locale): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
   const form = { ...(body as Record<string, unknown>) };
   const reset = form.reset === '1';
   for (const k of ['ltik', 'csrf', 'reset']) delete form[k];
   if (reset) {
-    await deps.source.reset();
+    await deps.source.reset(scope);
     return { ok: true, action: 'ai.providerReset', detail: {} };
   }
   // Checked here first, to name each field in the admin's language (the source checks again).
@@ -88,23 +92,23 @@ export async function applyProviderForm(deps: AiAdminDeps, body: unknown, by: st
     const label: Record<string, string> = { '/baseUrl': t('aiAdmin.baseUrl'), '/model': t('aiAdmin.model'), '/name': t('aiAdmin.name'), '/apiKey': t('aiAdmin.key') };
     return { ok: false, problems: formProblems(validateProviderForm.errors, locale, (path) => label[path]) };
   }
-  const saved = await deps.source.set(form, by);
+  const saved = await deps.source.set(scope, form, by);
   if (!saved.ok) return saved;
   return {
     ok: true, action: 'ai.providerSet',
-    detail: { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: form.clearKey ? 'cleared' : form.apiKey ? 'replaced' : 'kept' },
+    detail: { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: saved.key },
   };
 }
 
-/** The provider in force, for the admin page. */
-export async function currentProviderView(deps: AiAdminDeps): Promise<AiProviderView> {
-  return aiProviderView(await deps.source.current());
+/** The provider in force for a scope, for the admin page. */
+export async function currentProviderView(deps: AiAdminDeps, scope: string): Promise<AiProviderView> {
+  return aiProviderView(await deps.source.current(scope), scope);
 }
 
-/** Runs the test (when a provider is in force) and returns the view with its result. */
-export async function testedProviderView(deps: AiAdminDeps, t: Translate): Promise<AiProviderView> {
-  const choice = await deps.source.current();
-  if (!choice.provider) return aiProviderView(choice);
+/** Runs the test of the scope's provider (when one is in force) and returns the view with its result. */
+export async function testedProviderView(deps: AiAdminDeps, t: Translate, scope: string): Promise<AiProviderView> {
+  const choice = await deps.source.current(scope);
+  if (!choice.provider) return aiProviderView(choice, scope);
   const result = await choice.provider.testConnection();
-  return aiProviderView(choice, connectionMessage(result, choice.provider.settings, t));
+  return aiProviderView(choice, scope, connectionMessage(result, choice.provider.settings, t));
 }

@@ -43,7 +43,7 @@ export const loadLaunch = (maxAgeMs: number, now: () => number = Date.now): expr
   }
   const ctx = launchContextFrom(res.locals.token as LtijsToken);
   res.locals.launch = ctx;
-  preferencesOf(ctx.platform.issuer, ctx.user.id)
+  preferencesOf(ctx.platform.key, ctx.user.id)
     .then((chosen) => {
       ctx.locale = pickLocale(req.query.lang, chosen.locale ?? ctx.locale);
       ctx.dataSaver = chosen.dataSaver;

@@ -64,18 +64,19 @@ export function audiencePages(deps: PagesDeps): express.Router {
       consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });
   }
+  // The provider form and its test act on the admin's own platform only.
   course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
-    await adminPage(res, await currentProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai, launchOf(res).platform.key));
   }));
   course.post('/admin/ai-provider', requireAudience('admin'), handle(async (req, res) => {
     const ctx = launchOf(res);
-    const applied = await applyProviderForm(deps.ai, req.body, ctx.user.id, ctx.locale);
+    const applied = await applyProviderForm(deps.ai, ctx.platform.key, req.body, ctx.user.id, ctx.locale);
     if (!applied.ok) {
       await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: applied.problems.join('; ') } });
       return;
     }
-    await recordAdminChange({ issuer: ctx.platform.issuer, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: applied.action, detail: applied.detail });
-    await adminPage(res, await currentProviderView(deps.ai));
+    await recordAdminChange({ platform: ctx.platform.key, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: applied.action, detail: applied.detail });
+    await adminPage(res, await currentProviderView(deps.ai, ctx.platform.key));
   }));
   course.post('/admin/ai-test', requireAudience('admin'), handle(async (req, res) => {
     const ctx = launchOf(res);
@@ -83,7 +84,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
       return;
     }
-    await adminPage(res, await testedProviderView(deps.ai, translator(ctx.locale)));
+    await adminPage(res, await testedProviderView(deps.ai, translator(ctx.locale), ctx.platform.key));
   }));
   return course;
 }

@@ -8,33 +8,32 @@ import { defineModel } from '../db/model';
 import type { Locale } from '../lti/context';
 import { deleteAll, findAll, type PersonDataProvider } from '../privacy/person-data';
 
-interface PreferenceDoc { _id: string; iss: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }
+interface PreferenceDoc { _id: string; platform: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }
 const preferenceSchema = new Schema<PreferenceDoc>({
-  // Read on every page: keyed by _id so no database has to scan for it.
+  // Read on every page: keyed by _id (platform and person) so no database has to scan for it.
   _id: { type: String, required: true },
-  iss: { type: String, required: true },
+  platform: { type: String, required: true },
   userId: { type: String, required: true },
   locale: { type: String },
   dataSaver: { type: Boolean },
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'cermin_preferences', autoIndex: false, _id: false });
-preferenceSchema.index({ iss: 1, userId: 1 }, { unique: true });
 const Preference = defineModel('CerminPreference', preferenceSchema);
 
-const idOf = (iss: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([iss, userId])).digest('base64url').slice(0, 27);
+const idOf = (platform: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([platform, userId])).digest('base64url').slice(0, 27);
 
 /** The person's remembered choices, one read: their language, and data saver (undefined: never chosen, the browser's hint decides). */
-export async function preferencesOf(iss: string, userId: string): Promise<{ locale?: Locale; dataSaver?: boolean }> {
-  const doc = await Preference.findById(idOf(iss, userId), { locale: 1, dataSaver: 1 }).lean();
+export async function preferencesOf(platform: string, userId: string): Promise<{ locale?: Locale; dataSaver?: boolean }> {
+  const doc = await Preference.findById(idOf(platform, userId), { locale: 1, dataSaver: 1 }).lean();
   return { locale: doc?.locale, dataSaver: doc?.dataSaver };
 }
 
-export async function rememberLocale(iss: string, userId: string, locale: Locale): Promise<void> {
-  await Preference.updateOne({ _id: idOf(iss, userId) }, { $set: { iss, userId, locale, updatedAt: new Date() } }, { upsert: true });
+export async function rememberLocale(platform: string, userId: string, locale: Locale): Promise<void> {
+  await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, locale, updatedAt: new Date() } }, { upsert: true });
 }
 
-export async function rememberDataSaver(iss: string, userId: string, on: boolean): Promise<void> {
-  await Preference.updateOne({ _id: idOf(iss, userId) }, { $set: { iss, userId, dataSaver: on, updatedAt: new Date() } }, { upsert: true });
+export async function rememberDataSaver(platform: string, userId: string, on: boolean): Promise<void> {
+  await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, dataSaver: on, updatedAt: new Date() } }, { upsert: true });
 }
 
 /** The browser asks to save data (Save-Data), or reports a slow connection (Network Information client hints). */
@@ -44,16 +43,18 @@ export function connectionAsksToSaveData(headers: Record<string, string | string
 }
 
 export async function ensurePreferenceIndexes(): Promise<void> {
-  await Preference.createIndexes();
+  // Records were once keyed by issuer alone, with a unique index on it that two registrations of
+  // one issuer would now collide on: dropped where an older Cermin created it.
+  await Preference.collection.dropIndex('iss_1_userId_1').catch(() => undefined);
 }
 
 /** A person's remembered choices: theirs to download and to have erased. */
 export const preferencesPrivacy: PersonDataProvider = {
   id: 'preferences',
   async exportFor(p) {
-    return { preferences: await findAll(Preference, { _id: idOf(p.issuer, p.userId) }) };
+    return { preferences: await findAll(Preference, { _id: idOf(p.platform.key, p.userId) }) };
   },
   async eraseFor(p) {
-    return { preferences: await deleteAll(Preference, { _id: idOf(p.issuer, p.userId) }) };
+    return { preferences: await deleteAll(Preference, { _id: idOf(p.platform.key, p.userId) }) };
   },
 };

@@ -15,7 +15,7 @@ import { sendPage } from './render';
 import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
 import { adminConsoleRoutes, type AdminAccess, type AdminConsoleDeps } from './admin-console';
 import { recordAdminChange } from '../privacy/admin-log';
-import type { Locale } from '../lti/context';
+import { INSTANCE, platformKeyOf, type Locale } from '../lti/context';
 import { ajv, httpUrlSchema } from '../validation';
 
 interface SetupTokenDoc { hash: string; expiresAt: Date; usedAt?: Date }
@@ -145,7 +145,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
     res.cookie(COOKIE, `${exp}.${mac(`session:${exp}`)}`, { httpOnly: true, sameSite: 'strict', secure: deps.secureCookies, maxAge: SESSION_MS, path: '/setup' });
     res.redirect(303, '/setup'); // drop the token from the address bar and history
   }), handle(async (_req, res) => {
-    await adminPage(res, await currentProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai, INSTANCE));
   }));
 
   async function adminPage(res: express.Response, aiProvider: AiProviderView, notice?: string): Promise<void> {
@@ -158,22 +158,25 @@ export function setupRouter(deps: SetupDeps): express.Router {
     });
   }
 
-  const log = (action: string, detail: Record<string, unknown>) =>
-    // Logged for the whole instance ('*'): the setup session belongs to no platform.
-    recordAdminChange({ issuer: '*', by: SETUP_ADMIN, action, detail });
+  /**
+   * The operator's change: logged under the platform it concerns (so that platform's admins see
+   * it), or under the instance (`*`, which every platform's log shows) when it concerns them all.
+   */
+  const log = (action: string, detail: Record<string, unknown>, platform?: { issuer: string; clientId: string }) =>
+    recordAdminChange({ platform: platform ? platformKeyOf(platform.issuer, platform.clientId) : INSTANCE, by: SETUP_ADMIN, action, detail });
 
   router.post('/ai-provider', requireSession, handle(async (req, res) => {
-    const applied = await applyProviderForm(deps.ai, req.body, SETUP_ADMIN.id, sessionOfRes(res).locale);
+    const applied = await applyProviderForm(deps.ai, INSTANCE, req.body, SETUP_ADMIN.id, sessionOfRes(res).locale);
     if (!applied.ok) {
       await sendError(req, res, 400, 'aiAdmin.badForm', { locale: sessionOfRes(res).locale, vars: { problems: applied.problems.join('; ') } });
       return;
     }
     await log(applied.action, applied.detail);
-    await adminPage(res, await currentProviderView(deps.ai));
+    await adminPage(res, await currentProviderView(deps.ai, INSTANCE));
   }));
 
   router.post('/ai-test', requireSession, handle(async (_req, res) => {
-    await adminPage(res, await testedProviderView(deps.ai, translator(sessionOfRes(res).locale)));
+    await adminPage(res, await testedProviderView(deps.ai, translator(sessionOfRes(res).locale), INSTANCE));
   }));
 
   router.post('/platforms', requireSession, handle(async (req, res) => {
@@ -189,7 +192,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
       issuer, clientId: body.clientId, authUrl: body.authUrl, tokenUrl: body.tokenUrl, jwksUrl: body.jwksUrl,
       deploymentIds: body.deploymentId ? [body.deploymentId] : [],
     }, { via: 'manual' });
-    await log('platform.add', { issuer, clientId: body.clientId, deploymentId: body.deploymentId ?? null });
+    await log('platform.add', { issuer, clientId: body.clientId, deploymentId: body.deploymentId ?? null }, { issuer, clientId: body.clientId });
     res.redirect(303, '/setup');
   }));
 
@@ -209,8 +212,8 @@ export function setupRouter(deps: SetupDeps): express.Router {
     const changed = body.action === 'add'
       ? (await deps.registry.addDeployment(body.issuer, body.clientId, body.deploymentId), true)
       : await deps.registry.removeDeployment(body.issuer, body.clientId, body.deploymentId);
-    if (changed) await log(`deployment.${body.action}`, { issuer: body.issuer, clientId: body.clientId, deploymentId: body.deploymentId });
-    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
+    if (changed) await log(`deployment.${body.action}`, { issuer: body.issuer, clientId: body.clientId, deploymentId: body.deploymentId }, body);
+    await adminPage(res, await currentProviderView(deps.ai, INSTANCE), translator(locale)(changed ? `setup.deployment.${body.action}Done` : 'setup.deployment.none'));
   }));
 
   // A dynamic registration without the registration key waits here for the operator.
@@ -227,8 +230,8 @@ export function setupRouter(deps: SetupDeps): express.Router {
     }
     if (body.decision === 'approve') await deps.registry.approve(body.issuer, body.clientId);
     else await deps.registry.remove(body.issuer, body.clientId);
-    await log(`platform.${body.decision}`, { issuer: body.issuer, clientId: body.clientId });
-    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(body.decision === 'approve' ? 'setup.approved' : 'setup.rejected'));
+    await log(`platform.${body.decision}`, { issuer: body.issuer, clientId: body.clientId }, body);
+    await adminPage(res, await currentProviderView(deps.ai, INSTANCE), translator(locale)(body.decision === 'approve' ? 'setup.approved' : 'setup.rejected'));
   }));
 
   router.post('/platforms/active', requireSession, handle(async (req, res) => {
@@ -242,8 +245,8 @@ export function setupRouter(deps: SetupDeps): express.Router {
       await sendError(req, res, 404, 'setup.noPlatform', { locale });
       return;
     }
-    await log(body.active === 'yes' ? 'platform.activate' : 'platform.deactivate', { issuer: body.issuer, clientId: body.clientId });
-    await adminPage(res, await currentProviderView(deps.ai), translator(locale)(body.active === 'yes' ? 'setup.activated' : 'setup.deactivated'));
+    await log(body.active === 'yes' ? 'platform.activate' : 'platform.deactivate', { issuer: body.issuer, clientId: body.clientId }, body);
+    await adminPage(res, await currentProviderView(deps.ai, INSTANCE), translator(locale)(body.active === 'yes' ? 'setup.activated' : 'setup.deactivated'));
   }));
 
   router.use('/console', adminConsoleRoutes(deps.console, setupAccess));
