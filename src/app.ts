@@ -129,9 +129,10 @@ interface AppServices {
   rosterPageSize: number;
   services: PlatformServices;
   requestTimeoutMs: number;
+  savesPerMinute: number;
 }
 
-function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize, services, requestTimeoutMs }: AppServices): express.Router {
+function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize, services, requestTimeoutMs, savesPerMinute }: AppServices): express.Router {
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
@@ -164,7 +165,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
       const decision = (await reviews.review(activity, userId))?.decision;
       return decision?.released ? decision.levels : undefined;
     },
-  }));
+  }, { savesPerMinute }));
   return router;
 }
 
@@ -330,7 +331,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
         retentionDays: kept.aiConversationDays, keepRawText: config.ai.keepRawText,
       };
     },
-    lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize, services, requestTimeoutMs: config.grades.requestTimeoutMs }));
+    lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize, services, requestTimeoutMs: config.grades.requestTimeoutMs, savesPerMinute: config.rateLimit.savesPerMinute }));
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),

@@ -1,10 +1,17 @@
 import type express from 'express';
 import { sendError } from '../web/errors';
 import { launchOf } from '../web/guards';
+import type { LaunchContext } from '../lti/context';
 import type { ActivityDoc } from './models';
 import type { CoachingService } from './service';
 
-/** Puts the :activityId of the URL in res.locals.activity, only if it is in the ltik's course; else a clear 404. */
+/**
+ * Puts the :activityId of the URL in res.locals.activity, only if it is in the ltik's course (else a
+ * clear 404) and, for a participant or mentor, only if it is the activity their launch opened (else
+ * 403): Moodle decides who may open which activity (hidden activities, access restrictions, groups),
+ * and an ltik from one activity must not open another of the course. Coaches and admins move within
+ * their course.
+ */
 export function loadActivity(coaching: CoachingService): express.RequestHandler {
   return (req, res, next) => {
     const ctx = launchOf(res);
@@ -14,11 +21,22 @@ export function loadActivity(coaching: CoachingService): express.RequestHandler 
           void sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
           return;
         }
+        if (!mayOpen(ctx, activity)) {
+          void sendError(req, res, 403, 'error.otherActivity', { locale: ctx.locale });
+          return;
+        }
         res.locals.activity = activity;
         next();
       })
       .catch(next);
   };
+}
+
+/** Whether this launch may open the activity: any of its course's for a coach or admin; only the one launched for anyone else. */
+export function mayOpen(ctx: LaunchContext, activity: Pick<ActivityDoc, '_id' | 'resourceLinkIds'>): boolean {
+  if (ctx.audience === 'coach' || ctx.audience === 'admin') return true;
+  const linkId = ctx.resourceLink?.id;
+  return Boolean(linkId && activity.resourceLinkIds.includes(linkId)) || ctx.custom.activity_id === activity._id;
 }
 
 export function activityOf(res: express.Response): ActivityDoc {

@@ -101,8 +101,11 @@ export interface WorkDoc {
   reopenedAt?: Date;
   reopenedBy?: string;
   history: Array<{ at: Date; action: 'submitted' | 'reopened'; by: string; complete?: boolean }>;
-  /** Words and visibility of each entry: progress without reading every entry. */
-  entryStats: Record<string, { words: number; visibility: Visibility }>;
+  /**
+   * Kept by records written before Cermin counted progress from the entries themselves; no longer
+   * written or read (concurrent saves could leave it short of the entries).
+   */
+  entryStats?: Record<string, { words: number; visibility: Visibility }>;
   updatedAt: Date;
 }
 
@@ -188,7 +191,7 @@ const workSchema = new Schema<WorkDoc>({
   reopenedAt: Date,
   reopenedBy: String,
   history: { type: [new Schema({ at: Date, action: String, by: String, complete: Boolean }, { _id: false })], default: [] },
-  entryStats: { type: Schema.Types.Mixed, default: {} },
+  entryStats: { type: Schema.Types.Mixed },
   updatedAt: { type: Date, default: Date.now },
 }, { collection: 'coaching_work', autoIndex: false, _id: false, minimize: false });
 workSchema.index({ activityId: 1, userId: 1 }, { unique: true });

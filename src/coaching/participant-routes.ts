@@ -4,6 +4,7 @@
  * activity of this course, the participant's own entries only.
  */
 import express from 'express';
+import rateLimit from 'express-rate-limit';
 import type { LaunchContext } from '../lti/context';
 import { handle } from '../web/async';
 import { sendError } from '../web/errors';
@@ -134,9 +135,31 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
   });
 }
 
-export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, recommender?: JournalRecommender): express.Router {
+/**
+ * Saves per person and minute (autosaves, form saves, restores): a page autosaves an entry every
+ * few seconds while its owner types, and an offline queue sends what it kept at once; far beyond
+ * that is a script filling the database with versions. Past the limit the answer is 429, which the
+ * page's script keeps queued (nothing typed is lost) and the form page explains.
+ */
+export const DEFAULT_SAVES_PER_MINUTE = 120;
+
+export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, recommender?: JournalRecommender, opts: { savesPerMinute?: number } = {}): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(requireAudience('participant'));
+  const saveLimit = rateLimit({
+    windowMs: 60_000,
+    limit: opts.savesPerMinute ?? DEFAULT_SAVES_PER_MINUTE,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // Per person (their platform and user id), not per address: a class behind one office NAT saves at once.
+    keyGenerator: (_req, res) => { const ctx = launchOf(res); return `${ctx.platform.key}:${ctx.user.id}`; },
+    handler: (req, res) => {
+      const ctx = launchOf(res);
+      const message = translator(ctx.locale)('journal.tooManySaves');
+      if (wantsJson(req)) res.status(429).json({ status: 'rateLimited', message });
+      else void sendError(req, res, 429, 'journal.tooManySaves', { locale: ctx.locale });
+    },
+  });
   router.use((_req, res, next) => {
     res.locals.aiCoaching = ai;
     res.locals.recommender = recommender;
@@ -186,7 +209,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     await renderJournal(res, coaching, ctx, activity, { status, error: { key, message, text } });
   }
 
-  router.post('/:activityId/entries/:key', handle(async (req, res) => {
+  router.post('/:activityId/entries/:key', saveLimit, handle(async (req, res) => {
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
     const body = req.body as unknown;
@@ -203,7 +226,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     await answerSave(req, res, req.params.key, result, body.text);
   }));
 
-  router.post('/:activityId/journal', handle(async (req, res) => {
+  router.post('/:activityId/journal', saveLimit, handle(async (req, res) => {
     const ctx = launchOf(res);
     const body = req.body as unknown;
     const key = validateNewJournalEntry(body) ? journalKey(body.date, new Date()) : undefined;
@@ -260,7 +283,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     });
   }));
 
-  router.post('/:activityId/entries/:key/restore', handle(async (req, res) => {
+  router.post('/:activityId/entries/:key/restore', saveLimit, handle(async (req, res) => {
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateRestore(body)) {

@@ -10,7 +10,7 @@ import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';
 import { courseScope, markChanged } from '../db/change-marks';
-import { isDuplicateKey } from '../db/model';
+import { findByIds, isDuplicateKey, putById, retryLostUpsert } from '../db/model';
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
@@ -31,6 +31,29 @@ export interface CoachingServiceDeps {
   now?: () => Date;
   /** Told after a participant submits (grade passback sends Submitted/PendingManual). */
   onSubmitted?: (activity: ActivityDoc, work: WorkDoc) => Promise<void>;
+  /** How many versions an entry keeps (default VERSIONS_KEPT). */
+  versionsKept?: VersionsKept;
+}
+
+/**
+ * Versions kept per entry: every one of the `recent` newest, and `older` spread evenly over all
+ * the revisions before them; the others are thinned every `recent` saves. An entry autosaved every
+ * few seconds for months keeps at most about recent·2 + older versions, and its early drafts stay
+ * readable at intervals instead of one per keystroke pause.
+ */
+export interface VersionsKept { recent: number; older: number }
+export const VERSIONS_KEPT: VersionsKept = { recent: 100, older: 100 };
+
+/** The older revisions (below `upTo`) that stay: revision 1 and `older` spread evenly up to `upTo`. Pure. */
+export function olderRevisionsKept(upTo: number, older: number): Set<number> {
+  const kept = new Set<number>();
+  if (upTo < 1) return kept;
+  if (upTo <= older) {
+    for (let r = 1; r <= upTo; r++) kept.add(r);
+    return kept;
+  }
+  for (let i = 0; i < older; i++) kept.add(1 + Math.round((i * (upTo - 1)) / (older - 1)));
+  return kept;
 }
 
 const ACTIVITY_CACHE_MS = 5000;
@@ -183,23 +206,36 @@ export class CoachingService {
     return Entry.findById(entryId(activity._id, userId, key)).lean<EntryDoc>();
   }
 
+  /**
+   * A participant's entries, from the entry records themselves (each written once per save, by one
+   * writer): never from a list kept beside them, which concurrent saves can leave short. A sections
+   * activity's entries are its prompts' (read by `_id`); a dated journal's are found by activity
+   * and person.
+   */
+  private async entriesOf(activity: ActivityDoc, userId: string): Promise<EntryDoc[]> {
+    const entries = activity.kind === 'sections'
+      ? await findByIds<EntryDoc>(Entry, promptIds(activity).map((key) => entryId(activity._id, userId, key)))
+      : await Entry.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).lean<EntryDoc[]>();
+    return entries.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
   async journal(activity: ActivityDoc, userId: string): Promise<Journal> {
-    const work = await this.work(activity, userId);
-    const keys = activity.kind === 'sections' ? promptIds(activity) : Object.keys(work?.entryStats ?? {});
-    const found = await Promise.all(keys.map((key) => this.entry(activity, userId, key)));
-    const entries = found.filter((e): e is EntryDoc => e !== null).sort((a, b) => a.key.localeCompare(b.key));
-    const withConflicts = entries.filter((e) => (e.conflictCount ?? 0) > 0).map((e) => e.key);
-    const conflicts = withConflicts.length
-      ? await EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId, key: mongoose.trusted({ $in: withConflicts }) }).sort({ savedAt: 1 }).lean()
-      : [];
+    const [work, entries, conflicts] = await Promise.all([
+      this.work(activity, userId),
+      this.entriesOf(activity, userId),
+      // Every kept copy, whatever an entry's counter says: a counter is a hint two racing saves can reset.
+      EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).sort({ savedAt: 1 }).lean(),
+    ]);
     return { entries, work, progress: progressOf(activity, entries), conflicts: conflicts.map((c) => ({ key: c.key, text: c.text, savedAt: c.savedAt })) };
   }
 
   /**
    * Saves a new version of an entry written from `baseRevision`. The version is written first,
    * with an `_id` made of (entry, revision): of two saves from the same base exactly one inserts
-   * it; the other is kept as a conflict and answered with both texts. Four round trips, each by
-   * `_id`, so a save costs the same in a class of 20 or of 1,000.
+   * it; the other is kept as a conflict and answered with both texts. Every write is of a record
+   * of this save's own (a version, the entry) or creates the work record once, so saves of
+   * different entries at the same moment (an offline queue flushing) neither fail nor lose each
+   * other on any MongoDB-wire server.
    */
   async saveEntry(activity: ActivityDoc, user: { id: string; name?: string }, key: string, input: { text: string; baseRevision: number; source: VersionDoc['source']; visibility?: Visibility }): Promise<SaveResult> {
     if (!isValidEntryKey(activity, key, this.now())) return { kind: 'invalid', problem: 'badKey' };
@@ -209,16 +245,15 @@ export class CoachingService {
 
     const [work, current] = await Promise.all([this.work(activity, user.id), this.entry(activity, user.id, key)]);
     if (work?.status === 'submitted') return { kind: 'locked' };
-    const stats = { ...(work?.entryStats ?? {}) };
-    const progress = () => progressOf(activity, Object.entries(stats).map(([k, v]) => ({ key: k, ...v })));
+    const progress = async () => progressOf(activity, await this.entriesOf(activity, user.id));
     const currentRevision = current?.revision ?? 0;
     if (input.baseRevision !== currentRevision) {
       // A queued save sent twice (flaky connection) is not a conflict.
-      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true, progress: progress() };
+      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true, progress: await progress() };
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
     if (current && current.text === checked.text && (!input.visibility || input.visibility === current.visibility)) {
-      return { kind: 'saved', entry: current, unchanged: true, progress: progress() };
+      return { kind: 'saved', entry: current, unchanged: true, progress: await progress() };
     }
 
     const revision = currentRevision + 1;
@@ -230,6 +265,7 @@ export class CoachingService {
       if (!isDuplicateKey(err)) throw err;
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
+    await this.thinVersions(activity, user.id, key, revision);
     const entry: EntryDoc = {
       _id: entryId(activity._id, user.id, key), ...base,
       ...(activity.kind === 'journal' ? { date: key.slice(2) } : {}),
@@ -238,24 +274,40 @@ export class CoachingService {
       conflictCount: current?.conflictCount ?? 0,
       updatedAt: savedAt,
     };
-    // The work record's stats only feed progress: rewrite them only when this entry starts or
-    // stops counting (new, crossing the word minimum, visibility), not on every keystroke's save.
-    const before = stats[key];
-    const countsBefore = before ? before.visibility !== 'private' && before.words >= activity.completion.minWords : undefined;
-    stats[key] = { words: entry.words, visibility: entry.visibility };
-    const countsNow = entry.visibility !== 'private' && entry.words >= activity.completion.minWords;
-    await Promise.all([
-      Entry.replaceOne({ _id: entry._id }, entry, { upsert: true }),
-      !work || countsBefore !== countsNow || before?.visibility !== entry.visibility
-        ? Work.updateOne({ _id: workId(activity._id, user.id) }, {
-          $set: { [`entryStats.${key}`]: stats[key], updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
-          $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
-        }, { upsert: true })
-        : Promise.resolve(),
-    ]);
+    // This save won its revision: the entry is its own to write (the retry covers a first save
+    // that meets a conflict's catch-up writing the same new record).
+    await putById(Entry, entry._id, { ...entry });
+    // The work record changes when this entry starts or stops counting (new, crossing the word
+    // minimum, visibility), not on every keystroke's save; it is created once, by whichever first
+    // save gets there (the others find it). Its `updatedAt` tells the coach something changed.
+    const counts = (e: Pick<EntryDoc, 'visibility' | 'words'>) => e.visibility !== 'private' && e.words >= activity.completion.minWords;
+    if (!work || !current || counts(current) !== counts(entry) || current.visibility !== entry.visibility) {
+      await retryLostUpsert(() => Work.updateOne({ _id: workId(activity._id, user.id) }, {
+        $set: { updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
+        $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
+      }, { upsert: true }));
+    }
     // A first save puts the participant on the roster as "draft".
     if (!work) await markChanged(courseScope(activity.courseKey, 'work'));
-    return { kind: 'saved', entry, progress: progress() };
+    return { kind: 'saved', entry, progress: await progress() };
+  }
+
+  /**
+   * Every `recent` revisions past the cap, drops the older versions that are no longer among the
+   * evenly spread ones. What is stored below the last thinning is known (the spread kept then, and
+   * every revision since), so each thinning deletes at most `recent + older` `_id`s, whatever the
+   * entry's age. A thinning missed (a crash just after the version was written) leaves a few extra
+   * versions, never fewer.
+   */
+  private async thinVersions(activity: ActivityDoc, userId: string, key: string, revision: number): Promise<void> {
+    const { recent, older } = this.deps.versionsKept ?? VERSIONS_KEPT;
+    if (revision <= recent + older || revision % recent !== 0) return;
+    const upTo = revision - recent;
+    const stored = olderRevisionsKept(upTo - recent, older);
+    for (let r = upTo - recent + 1; r <= upTo; r++) stored.add(r);
+    const kept = olderRevisionsKept(upTo, older);
+    const drop = [...stored].filter((r) => !kept.has(r)).map((r) => versionId(activity._id, userId, key, r));
+    if (drop.length) await EntryVersion.deleteMany({ _id: mongoose.trusted({ $in: drop }) });
   }
 
   private async conflict(activity: ActivityDoc, userId: string, key: string, baseRevision: number, text: string): Promise<SaveResult> {
@@ -269,7 +321,7 @@ export class CoachingService {
         _id: id, courseKey: activity.courseKey, activityId: activity._id, userId, key, text: next.text, words: wordCount(next.text),
         revision: next.revision, visibility: current?.visibility ?? 'coach', conflictCount: current?.conflictCount ?? 0, updatedAt: next.savedAt,
       };
-      await Entry.replaceOne({ _id: id }, caughtUp, { upsert: true });
+      await putById(Entry, id, { ...caughtUp });
       current = caughtUp;
       next = await EntryVersion.findById(versionId(activity._id, userId, key, next.revision + 1)).lean<VersionDoc>();
     }
@@ -289,7 +341,7 @@ export class CoachingService {
     if (!current) return 'missing';
     await Promise.all([
       Entry.updateOne({ _id: current._id }, { $set: { visibility } }),
-      Work.updateOne({ _id: workId(activity._id, userId) }, { $set: { [`entryStats.${key}`]: { words: current.words, visibility } } }),
+      Work.updateOne({ _id: workId(activity._id, userId) }, { $set: { updatedAt: this.now() } }),
     ]);
     return 'ok';
   }
@@ -320,7 +372,7 @@ export class CoachingService {
     const update = {
       $set: { status: 'submitted', submittedAt: at, incompleteAtSubmit: !progress.met, updatedAt: at, ...(user.name ? { userName: user.name } : {}) },
       $push: { history: { at, action: 'submitted', by: user.id, complete: progress.met } },
-      $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, entryStats: {} },
+      $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id },
     };
     // Guarded on the status read above: two submit clicks record one submission.
     const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, { upsert: !existing });
@@ -341,10 +393,15 @@ export class CoachingService {
     return res.modifiedCount === 1;
   }
 
-  /** Every participant's work on an activity, for its coaches (this course only). */
+  /** Every participant's work on an activity, for its coaches (this course only), with progress counted from their entries. */
   async submissions(activity: ActivityDoc): Promise<Array<{ work: WorkDoc; progress: Progress }>> {
-    const works = await Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>();
-    return works.map((work) => ({ work, progress: progressOf(activity, Object.entries(work.entryStats ?? {}).map(([key, v]) => ({ key, ...v }))) }));
+    const [works, entries] = await Promise.all([
+      Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>(),
+      Entry.find({ activityId: activity._id, courseKey: activity.courseKey }, { userId: 1, key: 1, words: 1, visibility: 1 }).lean<Array<Pick<EntryDoc, 'userId' | 'key' | 'words' | 'visibility'>>>(),
+    ]);
+    const byUser = new Map<string, Array<Pick<EntryDoc, 'key' | 'words' | 'visibility'>>>();
+    for (const e of entries) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
+    return works.map((work) => ({ work, progress: progressOf(activity, byUser.get(work.userId) ?? []) }));
   }
 
   /** The text of every entry a coach may read in the course (never private ones), for the cohort insight. */

@@ -64,7 +64,8 @@ export interface AppConfig {
   };
   /** `publicUrl`: the demo LMS's own origin when it must differ from Cermin's (a cross-site iframe, as with Moodle); default Cermin's. */
   demo: { enabled: boolean; participants: number; publicUrl?: string };
-  rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number };
+  /** `savesPerMinute`: a participant's saves (autosaves, forms, restores) per minute, per person. */
+  rateLimit: { windowSeconds: number; ltiMaxPerWindow: number; registerMaxPerWindow: number; savesPerMinute: number };
   grades: {
     /** This instance runs the delivery worker (several instances may: deliveries are leased). */
     workerEnabled: boolean;
@@ -138,6 +139,7 @@ const ENV_MAP: ReadonlyArray<{ env: string; path: string; type: 'string' | 'numb
   { env: 'REVIEW_BLIND_SHARE', path: 'roster.blindShare', type: 'number' },
   { env: 'RATE_LIMIT_LTI', path: 'rateLimit.ltiMaxPerWindow', type: 'number' },
   { env: 'RATE_LIMIT_REGISTER', path: 'rateLimit.registerMaxPerWindow', type: 'number' },
+  { env: 'RATE_LIMIT_SAVES', path: 'rateLimit.savesPerMinute', type: 'number' },
   { env: 'OUTBOUND_ALLOW', path: 'outbound.allow', type: 'list' },
   { env: 'OUTBOUND_MAX_BYTES', path: 'outbound.maxBytes', type: 'number' },
 ];

@@ -77,11 +77,12 @@ export const configSchema = {
     rateLimit: {
       type: 'object',
       additionalProperties: false,
-      required: ['windowSeconds', 'ltiMaxPerWindow', 'registerMaxPerWindow'],
+      required: ['windowSeconds', 'ltiMaxPerWindow', 'registerMaxPerWindow', 'savesPerMinute'],
       properties: {
         windowSeconds: { type: 'integer', minimum: 1 },
         ltiMaxPerWindow: { type: 'integer', minimum: 1 },
         registerMaxPerWindow: { type: 'integer', minimum: 1 },
+        savesPerMinute: { type: 'integer', minimum: 10 },
       },
     },
     grades: {

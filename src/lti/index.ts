@@ -29,7 +29,10 @@ import { CLAIM } from './claims';
 import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
 import { patchLtijs } from './patches';
 import { cacheSessionRecords } from './session-cache';
-import { PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
+import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
+
+/** How long a request may rely on the registry as read (platforms on/off, deployments): other instances learn of a change within this. */
+const SESSION_CHECK_TTL_MS = 5_000;
 
 export type LaunchHandler = (ctx: LaunchContext, ltik: string, req: express.Request, res: express.Response) => Promise<void>;
 
@@ -71,8 +74,12 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
   const keyset = cached(() => getKeysetModule().build(provider.Database, config.lti.key), 60_000);
   const frameAncestors = cached(async () => [...new Set((await registry.list()).map((p) => new URL(p.issuer).origin))], 60_000);
-  const onKeysChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); };
-  const registry = new PlatformRegistry(provider, onKeysChanged);
+  // Which deployments of which active platforms may use Cermin: checked on every request with an
+  // ltik. Dropped at once on this instance when the registry changes here; other instances follow
+  // within its few seconds.
+  const launchable = cached(() => registry.launchable(), SESSION_CHECK_TTL_MS);
+  const onRegistryChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); launchable.invalidate(); };
+  const registry = new PlatformRegistry(provider, onRegistryChanged);
 
   const validator = new IdTokenValidator({
     policy: {
@@ -252,7 +259,6 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         query.openid_configuration, query.registration_token, { preApproved: keyMatches },
       );
       const { platform } = result;
-      if (result.outcome === 'registered') onKeysChanged();
       log.info({ issuer: platform.issuer, clientId: platform.clientId, deployments: platform.deploymentIds, grantedScopes: result.grantedScopes, outcome: result.outcome, pending: platform.pending }, 'dynamic registration');
       outcome(result.outcome === 'unchanged' ? 'registration_unchanged' : platform.pending ? 'registration_pending' : 'registration_ok');
       const message = result.outcome === 'unchanged' ? t('registration.unchanged.body') : platform.pending ? t('registration.pending.body') : t('registration.done.body');
@@ -266,10 +272,38 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     }
   }
 
+  /**
+   * An ltik stays valid for its whole session, but what it was issued for may end before it: the
+   * platform turned off (or removed) by the operator, or its deployment removed. Every request
+   * with an ltik is checked against the registry (cached a few seconds), so that ends its sessions.
+   */
+  async function sessionRefusal(token: LtijsToken): Promise<'PLATFORM_NOT_ACTIVATED' | 'UNKNOWN_DEPLOYMENT' | undefined> {
+    const allowed = await launchable.get();
+    if (allowed.has(launchableKey(token.iss, token.clientId, token.deploymentId))) return undefined;
+    return (await registry.isDeploymentAllowed(token.iss, token.clientId, token.deploymentId)) ? 'PLATFORM_NOT_ACTIVATED' : 'UNKNOWN_DEPLOYMENT';
+  }
+  const refuseEndedSession = async (req: express.Request, res: express.Response, code: string) => {
+    outcome(`session_${code}`);
+    res.locals.routeLabel = '/lti (session ended)';
+    await sendError(req, res, 403, launchMessageKey(code), { code, heading: translator(requestLocale(req))('launch.refused.title') });
+  };
+  const sessionStillAllowed: express.RequestHandler = (req, res, next) => {
+    sessionRefusal(res.locals.token as LtijsToken)
+      .then((code) => (code ? refuseEndedSession(req, res, code) : next()))
+      .catch(next);
+  };
+
   const asLaunch = (handler: LaunchHandler, kind: string) => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
-      // The launch POST itself, or a later request to /lti/launch with an ltik: both go to the page.
+      // The launch POST itself (validated just now), or a later request to /lti/launch with an ltik: both go to the page.
       if (req.method === 'POST' && req.body?.id_token) outcome(kind);
+      else {
+        const code = await sessionRefusal(token);
+        if (code) {
+          await refuseEndedSession(req, res, code);
+          return;
+        }
+      }
       await handler(launchContextFrom(token), res.locals.ltik as string, req, res);
     } catch (err) {
       next(err);
@@ -318,7 +352,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     registry,
     urls,
     authenticated(path, router) {
-      provider.app.use(path, router);
+      provider.app.use(path, sessionStillAllowed, router);
     },
     frameAncestors: () => frameAncestors.get(),
     forgetCachedSessions: () => sessionCache.clear(),

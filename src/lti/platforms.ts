@@ -4,7 +4,7 @@
  * registration. Platforms and their keys are stored by ltijs (private keys encrypted with LTI_KEY).
  */
 import type { LtijsProvider } from './ltijs';
-import { Deployment, PlatformMeta, type PlatformMetaDoc } from './models';
+import { Deployment, PlatformMeta, type DeploymentDoc, type PlatformMetaDoc } from './models';
 
 export interface PlatformInput {
   issuer: string;
@@ -61,15 +61,20 @@ export function toolUrls(publicUrl: string, registrationKey?: string): ToolUrls 
   };
 }
 
+/** A deployment as launchable() lists it. */
+export function launchableKey(issuer: string, clientId: string, deploymentId: string): string {
+  return JSON.stringify([issuer, clientId, deploymentId]);
+}
+
 export class PlatformRegistry {
-  constructor(private readonly lti: LtijsProvider, private readonly onKeysChanged: () => void) {}
+  /** `onChanged`: told after every change (keys, endpoints, deployments, on/off), so caches built from the registry are dropped. */
+  constructor(private readonly lti: LtijsProvider, private readonly onChanged: () => void) {}
 
   /**
    * Registers a platform, or changes one (an operator's manual registration). `pending`: stored
    * inactive until approve(); a pending platform's launches and logins are refused.
    */
   async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[]; pending?: boolean } = {}): Promise<PlatformSummary> {
-    const existing = await this.lti.getPlatform(input.issuer, input.clientId);
     const platform = await this.lti.registerPlatform({
       url: input.issuer,
       name: input.name ?? new URL(input.issuer).host,
@@ -87,7 +92,7 @@ export class PlatformRegistry {
       { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], pending: Boolean(opts.pending), updatedAt: new Date() } },
       { upsert: true },
     );
-    if (!existing) this.onKeysChanged();
+    this.onChanged();
     return this.summary(platformId);
   }
 
@@ -98,6 +103,7 @@ export class PlatformRegistry {
       { $setOnInsert: { platformId: id, iss: issuer, clientId, deploymentId, createdAt: new Date() } },
       { upsert: true },
     );
+    this.onChanged();
   }
 
   /** Whether a platform with this issuer and client id is registered. */
@@ -107,7 +113,9 @@ export class PlatformRegistry {
 
   /** False when the platform had no such deployment. Launches through it are refused from now on. */
   async removeDeployment(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
-    return (await Deployment.deleteOne({ iss: issuer, clientId, deploymentId })).deletedCount === 1;
+    const removed = (await Deployment.deleteOne({ iss: issuer, clientId, deploymentId })).deletedCount === 1;
+    this.onChanged();
+    return removed;
   }
 
   /**
@@ -120,7 +128,23 @@ export class PlatformRegistry {
     if (!p) return false;
     await p.platformActive(active);
     if (active) await PlatformMeta.updateOne({ iss: issuer, clientId, pending: true }, { $set: { pending: false, updatedAt: new Date() } });
+    this.onChanged();
     return true;
+  }
+
+  /**
+   * Every (issuer, client id, deployment id) that may use Cermin now: the deployments of active
+   * platforms. What a session is checked against on each request, so that turning a platform off
+   * or removing a deployment ends its sessions, not only its next launches.
+   */
+  async launchable(): Promise<Set<string>> {
+    const [platforms, deployments] = await Promise.all([this.lti.getAllPlatforms(), Deployment.find({}, { iss: 1, clientId: 1, deploymentId: 1 }).lean<DeploymentDoc[]>()]);
+    const active = new Set<string>();
+    for (const p of platforms) {
+      const [issuer, clientId, on] = await Promise.all([p.platformUrl(), p.platformClientId(), p.platformActive()]);
+      if (on) active.add(`${issuer}\n${clientId}`);
+    }
+    return new Set(deployments.filter((d) => active.has(`${d.iss}\n${d.clientId}`)).map((d) => launchableKey(d.iss, d.clientId, d.deploymentId)));
   }
 
   /** How many dynamic registrations wait for the operator. */
@@ -174,7 +198,7 @@ export class PlatformRegistry {
     if (!p) return false;
     await this.lti.deletePlatformById(await p.platformKid());
     await Promise.all([Deployment.deleteMany({ iss: issuer, clientId }), PlatformMeta.deleteMany({ iss: issuer, clientId })]);
-    this.onKeysChanged();
+    this.onChanged();
     return true;
   }
 }

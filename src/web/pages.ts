@@ -6,6 +6,7 @@
 import express from 'express';
 import type { CoachingService } from '../coaching/service';
 import { activityPath, coursePath, withLtik } from '../coaching/links';
+import { mayOpen } from '../coaching/load-activity';
 import type { ActivityDoc } from '../coaching/models';
 import type { LtiService } from '../lti';
 import { handle } from './async';
@@ -44,6 +45,10 @@ export function audiencePages(deps: PagesDeps): express.Router {
     const activity = await deps.coaching.activityInCourse(ctx.courseKey, req.params.activityId);
     if (!activity) {
       await sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
+      return;
+    }
+    if (!mayOpen(ctx, activity)) {
+      await sendError(req, res, 403, 'error.otherActivity', { locale: ctx.locale });
       return;
     }
     const mentees = await deps.lti.menteesOf(ctx);
