@@ -365,6 +365,8 @@ export class BenchRun {
       LTI_KEY: crypto.randomBytes(32).toString('hex'),
       LOG_LEVEL: 'warn',
       DATA_DIR: path.join(o.tmpDir, 'cermin-data'),
+      // The bench's platforms (and fake AI servers) listen on loopback, as an intranet Moodle would be allowed.
+      OUTBOUND_ALLOW: '127.0.0.1',
     };
   }
 

@@ -6,6 +6,8 @@
  */
 import { AiProvider, type ProviderSettings } from '../src/ai/provider';
 import { freePort } from '../src/db/embedded';
+import { hostWithPort } from '../src/outbound/address-policy';
+import { createGuardedFetch } from '../src/outbound/guarded-fetch';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { failureOf } from './support/provider-failure';
 
@@ -87,4 +89,19 @@ test('test connection: reachable and the model listed, or the reason it is not',
   expect(await new AiProvider(settings({ apiKey: 'salah' })).testConnection()).toMatchObject({ ok: false, kind: 'auth' });
   const port = await freePort();
   expect(await new AiProvider(settings({ baseUrl: `http://127.0.0.1:${port}/v1` })).testConnection()).toMatchObject({ ok: false, kind: 'unreachable' });
+});
+
+test('through the guarded client: answers stream as before; an address the operator did not allow is refused before a byte (or the key) is sent', async () => {
+  const allowed = createGuardedFetch({ allow: [hostWithPort(fake.baseURL)], maxBytes: 1_000_000, timeoutMs: 5000 });
+  const pieces: string[] = [];
+  fake.reply({ respond: () => '{"ok":true}' });
+  const answer = await new AiProvider(settings(), { fetch: allowed }).stream(ask, (d) => pieces.push(d));
+  expect(answer.content).toBe('{"ok":true}');
+  expect(pieces.join('')).toBe('{"ok":true}');
+  const strict = createGuardedFetch({ allow: [], maxBytes: 1_000_000, timeoutMs: 5000 });
+  fake.reset();
+  const tested = await new AiProvider(settings(), { fetch: strict }).testConnection();
+  expect(tested).toMatchObject({ ok: false, kind: 'blocked' });
+  expect((tested as { reason: string }).reason).toContain('OUTBOUND_ALLOW');
+  expect(fake.requests).toEqual([]);
 });

@@ -184,8 +184,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const json = wantsJson(req);
     if (result.kind === 'saved') {
       if (json) {
-        const { progress } = result;
-        res.json({ status: 'saved', revision: result.entry.revision, words: result.entry.words, savedAt: result.entry.updatedAt, unchanged: Boolean(result.unchanged), progress: { done: progress.done, required: progress.required } });
+        res.json({ status: 'saved', revision: result.entry.revision, words: result.entry.words, savedAt: result.entry.updatedAt, unchanged: Boolean(result.unchanged) });
         return;
       }
       res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activity._id), res.locals.ltik as string, { saved: key })}#entry-${key}`);

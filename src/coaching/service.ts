@@ -14,7 +14,7 @@ import { findByIds, isDuplicateKey, putById, retryLostUpsert } from '../db/model
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
-  | { kind: 'saved'; entry: EntryDoc; unchanged?: boolean; progress: Progress }
+  | { kind: 'saved'; entry: EntryDoc; unchanged?: boolean }
   | { kind: 'conflict'; current: EntryDoc; yours: string }
   | { kind: 'invalid'; problem: TextProblem | 'badKey' | 'badRevision' }
   | { kind: 'locked' };
@@ -245,15 +245,14 @@ export class CoachingService {
 
     const [work, current] = await Promise.all([this.work(activity, user.id), this.entry(activity, user.id, key)]);
     if (work?.status === 'submitted') return { kind: 'locked' };
-    const progress = async () => progressOf(activity, await this.entriesOf(activity, user.id));
     const currentRevision = current?.revision ?? 0;
     if (input.baseRevision !== currentRevision) {
       // A queued save sent twice (flaky connection) is not a conflict.
-      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true, progress: await progress() };
+      if (current && current.text === checked.text) return { kind: 'saved', entry: current, unchanged: true };
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
     if (current && current.text === checked.text && (!input.visibility || input.visibility === current.visibility)) {
-      return { kind: 'saved', entry: current, unchanged: true, progress: await progress() };
+      return { kind: 'saved', entry: current, unchanged: true };
     }
 
     const revision = currentRevision + 1;
@@ -289,7 +288,7 @@ export class CoachingService {
     }
     // A first save puts the participant on the roster as "draft".
     if (!work) await markChanged(courseScope(activity.courseKey, 'work'));
-    return { kind: 'saved', entry, progress: await progress() };
+    return { kind: 'saved', entry };
   }
 
   /**

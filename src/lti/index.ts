@@ -92,9 +92,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     fetch: opts.fetch,
     isDeploymentAllowed: (iss, clientId, deploymentId) => registry.isDeploymentAllowed(iss, clientId, deploymentId),
     onAccepted: async (payload, clientId) => {
-      // The login is answered: its record is used up (a replay of the token is refused by its nonce).
+      // The login is answered: its record is used up. Not awaited: the nonce store already refuses a
+      // replay of the token, and the sweeper removes a record this delete misses.
       const state = launchRequests.getStore()?.state;
-      if (state) await LoginRequest.deleteOne({ _id: state });
+      if (state) LoginRequest.deleteOne({ _id: state }).catch((err: unknown) => log.warn({ err }, 'used login record not deleted'));
       const mentees = payload[CLAIM.roleScopeMentor];
       const context = payload[CLAIM.context] as { id: string };
       if (!Array.isArray(mentees)) return;
