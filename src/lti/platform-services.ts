@@ -265,13 +265,7 @@ export class PlatformServices {
 
   /** A service URL outside the platform's registered origins is refused before a token is even asked for. */
   private async checkBelongsToPlatform(ref: PlatformRef, url: string): Promise<void> {
-    let key: ServiceSigningKey;
-    try {
-      key = await this.keys.signingKey(ref);
-    } catch (err) {
-      if (err instanceof ServiceError) throw err;
-      throw new ServiceError({ kind: 'transient', reason: tidy(`could not read the tool's key for this platform: ${(err as Error)?.message ?? String(err)}`) });
-    }
+    const key = await this.signingKey(ref);
     const origin = originOf(url);
     if (!origin || !key.origins.includes(origin)) {
       throw new ServiceError({ kind: 'refused', reason: tidy(`the service address ${origin ?? '(unreadable)'} is not one of the platform's registered addresses`) });
@@ -337,14 +331,18 @@ export class PlatformServices {
     });
   }
 
-  private async requestToken(ref: PlatformRef, scopes: string[]): Promise<CachedToken> {
-    let key: ServiceSigningKey;
+  /** The platform's signing key and registered addresses; a failure to read them is transient, unless the platform is gone. */
+  private async signingKey(ref: PlatformRef): Promise<ServiceSigningKey> {
     try {
-      key = await this.keys.signingKey(ref);
+      return await this.keys.signingKey(ref);
     } catch (err) {
       if (err instanceof ServiceError) throw err;
       throw new ServiceError({ kind: 'transient', reason: tidy(`could not read the tool's key for this platform: ${(err as Error)?.message ?? String(err)}`) });
     }
+  }
+
+  private async requestToken(ref: PlatformRef, scopes: string[]): Promise<CachedToken> {
+    const key = await this.signingKey(ref);
     const nowS = Math.floor(this.now() / 1000);
     const assertion = await new SignJWT({})
       .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })

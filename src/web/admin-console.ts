@@ -144,10 +144,29 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     return (await deps.platforms()).some((p) => p.key === chosen) ? chosen : undefined;
   }
 
-  /** The operator's picker (empty for a launch admin: they have one platform). */
-  async function pickerOptions(res: express.Response): Promise<Array<{ key: string; label: string }>> {
-    return access.scopeOf(res).platform ? [] : [{ key: INSTANCE, label: '*' }, ...await deps.platforms()];
+  /**
+   * What a settings page needs to show whose settings are in view: the scope, the operator's picker
+   * (empty for a launch admin: they have one platform), and the forms' fields naming the scope.
+   */
+  async function scopeLocals(res: express.Response, scope: string, formFields: Record<string, string>) {
+    const own = access.scopeOf(res).platform;
+    return {
+      platform: scope,
+      platforms: own ? [] : [{ key: INSTANCE, label: '*' }, ...await deps.platforms()],
+      formFields: own ? formFields : { ...formFields, platform: scope },
+    };
   }
+
+  /** A settings page's GET: for the scope the query names (the operator's choice), else a clear 400. */
+  const settingsPage = (render: (res: express.Response, scope: string) => Promise<void>) => handle(async (req, res) => {
+    const query = { ...(req.query as Record<string, unknown>) };
+    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
+    if (!scope) {
+      await refuse(req, res, 'adminConsole.platformRequired');
+      return;
+    }
+    await render(res, scope);
+  });
 
   /** The change log an admin sees: their platform's and the operator's, or every change for the operator. */
   const changesInScope = (res: express.Response) => adminChanges(access.scopeOf(res).platform?.key);
@@ -267,10 +286,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     await sendPage(res, status, 'admin-consent', {
       // A refused text comes back as typed, not as stored.
       ...page, current, shown: extra.draft ?? current, versions, ownText,
-      problems: extra.problems ?? [], published: extra.published,
-      platform: scope, platforms: await pickerOptions(res),
-      // The page's form acts on the scope in view (the operator's choice).
-      formFields: access.scopeOf(res).platform ? page.formFields : { ...page.formFields, platform: scope },
+      problems: extra.problems ?? [], published: extra.published, ...await scopeLocals(res, scope, page.formFields),
     });
   }
   /** `/id/title`, `/en/body/2` → "Bahasa Indonesia: Judul", "English: Isi, paragraf 3". */
@@ -281,15 +297,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const name = `${t(`materials.lang.${lang}`)}: ${t(`adminConsole.consentField.${field}`)}`;
     return index === undefined ? name : `${name}, ${t('adminConsole.consentParagraph', { n: Number(index) + 1 })}`;
   };
-  router.get('/consent', admin, handle(async (req, res) => {
-    const query = { ...(req.query as Record<string, unknown>) };
-    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
-    if (!scope) {
-      await refuse(req, res, 'adminConsole.platformRequired');
-      return;
-    }
-    await consentPage(res, scope, 200);
-  }));
+  router.get('/consent', admin, settingsPage((res, scope) => consentPage(res, scope, 200)));
   router.post('/consent', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     const target = validateConsentForm(body) ? await settingsScope(res, body.platform) : undefined;
@@ -338,19 +346,10 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     await sendPage(res, status, 'admin-ai', {
       ...page, settings, adminSet, inheritsInstance: scope !== INSTANCE && instanceSet,
       lenses: deps.aiSettings.lenses.map((l) => ({ id: l.id, name: l.name[locale] })), problems: extra.problems ?? [], saved: Boolean(extra.saved),
-      platform: scope, platforms: await pickerOptions(res),
-      formFields: access.scopeOf(res).platform ? page.formFields : { ...page.formFields, platform: scope },
+      ...await scopeLocals(res, scope, page.formFields),
     });
   }
-  router.get('/ai', admin, handle(async (req, res) => {
-    const query = { ...(req.query as Record<string, unknown>) };
-    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
-    if (!scope) {
-      await refuse(req, res, 'adminConsole.platformRequired');
-      return;
-    }
-    await aiPage(res, scope, 200);
-  }));
+  router.get('/ai', admin, settingsPage((res, scope) => aiPage(res, scope, 200)));
   router.post('/ai', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     const target = validateAiForm(body) ? await settingsScope(res, body.platform) : undefined;
@@ -389,22 +388,12 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     await sendPage(res, status, 'admin-retention', {
       ...page, keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
       report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
-      // The operator chooses whose settings it edits; '*' is the default of every platform without its own.
-      platform: scope, platforms: await pickerOptions(res),
-      // Each of the page's forms acts on the platform in view (the operator's choice).
-      formFields: own ? page.formFields : { ...page.formFields, platform: scope },
+      // The operator chooses whose settings it edits ('*' is the default of every platform without its own); each form acts on it.
+      ...await scopeLocals(res, scope, page.formFields),
     });
   }
 
-  router.get('/retention', admin, handle(async (req, res) => {
-    const query = { ...(req.query as Record<string, unknown>) };
-    const scope = validatePlatformQuery(query) ? await settingsScope(res, query.platform) : undefined;
-    if (!scope) {
-      await refuse(req, res, 'adminConsole.platformRequired');
-      return;
-    }
-    await retentionPage(res, scope, 200);
-  }));
+  router.get('/retention', admin, settingsPage((res, scope) => retentionPage(res, scope, 200)));
 
   router.post('/retention', admin, handle(async (req, res) => {
     const form = { ...(req.body as Record<string, unknown>) };
