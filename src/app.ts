@@ -31,6 +31,7 @@ import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './
 import { AiSettingsStore } from './ai/ai-settings';
 import { ProviderSource } from './ai/provider-source';
 import { ensureAdminLogIndexes } from './privacy/admin-log';
+import { moveIssuerKeyedRecords } from './privacy/issuer-keyed-records';
 import { DEFAULT_RETENTION, RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
 import { REDACTION_KINDS } from './ai/redaction';
@@ -67,6 +68,7 @@ import { RosterService } from './coaching/roster';
 import { Activity, type ActivityDoc } from './coaching/models';
 import { CourseDirectory, ensureCourseIndexes } from './lti/courses';
 import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
+import { getProvider } from './lti/ltijs';
 import { createGuardedFetch, type GuardedFetch } from './outbound/guarded-fetch';
 import { hostWithPort } from './outbound/address-policy';
 import { ensureGradeIndexes } from './grades/models';
@@ -204,10 +206,10 @@ function vectorSupport(provider: AiProvider | undefined, deps: Omit<QueryEmbedde
 }
 
 /** The AI coach: the provider when one is configured, the lenses, the offline bank, limits, audit and consent. */
-function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, retention: RetentionSettingsStore, outbound: GuardedFetch, log: Logger) {
+function createAiCoaching(config: AppConfig, roster: RosterService, courses: CourseDirectory, retention: RetentionSettingsStore, outbound: { operator: GuardedFetch; platforms: GuardedFetch }, log: Logger) {
   const a = config.ai;
   // Embeddings (suggested reading) use the provider the environment configured; chat goes to the provider in force (below).
-  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }, { fetch: outbound }) : undefined;
+  const provider = a.baseUrl ? new AiProvider({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries }, { fetch: outbound.operator }) : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
   // One rate limit, budget and audit for every AI task (a coach's drafts and the participants'
@@ -221,7 +223,7 @@ function createAiCoaching(config: AppConfig, roster: RosterService, courses: Cou
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
   // The provider in force for a platform: its admin's, else the operator's, else the environment's; read per request.
-  const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key, { fetch: outbound });
+  const providers = new ProviderSource({ baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries, name: a.providerName }, config.lti.key, { fetch: outbound.operator, platformFetch: outbound.platforms });
   const providerNow = async (platform: string) => (await providers.current(platform)).provider;
   const engine = new CoachEngine({ lenses, bank, provider: providerNow, limits, audit });
   const drafter = new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit });
@@ -263,16 +265,18 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const metrics = createMetrics();
   let shuttingDown = false;
 
-  // Every request to an address that came from outside the configuration goes through this one
-  // client. Private and loopback addresses are refused but for the operator's list and the two
-  // addresses the operator configured: the environment's AI provider and the built-in demo LMS.
-  const outbound = createGuardedFetch({
+  // Every request to an address that came from outside the configuration goes through the guarded
+  // client, with one of two allow lists for private and loopback addresses. What platforms, their
+  // registrations and platform admins name reaches only the operator's list (and the built-in demo
+  // LMS); the operator's own AI provider (the environment's, or one set on the setup page) may also
+  // reach the environment's AI address. A platform admin's provider never reaches it by that right.
+  const outboundForPlatforms = createGuardedFetch({
     ...config.outbound,
-    allow: [
-      ...config.outbound.allow,
-      ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : []),
-      ...(config.demo.enabled ? [hostWithPort(config.demo.publicUrl ?? config.publicUrl)] : []),
-    ],
+    allow: [...config.outbound.allow, ...(config.demo.enabled ? [hostWithPort(config.demo.publicUrl ?? config.publicUrl)] : [])],
+  });
+  const outboundForOperator = createGuardedFetch({
+    ...config.outbound,
+    allow: [...config.outbound.allow, ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : [])],
   });
   const outbox = new GradeOutbox();
   const courses = new CourseDirectory();
@@ -288,8 +292,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   });
   const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
+  // Platform services (token, NRPS, AGS) sign with the keys ltijs keeps (one process-wide provider).
+  const services = new PlatformServices({ keys: ltijsSigningKeys(getProvider()), timeoutMs: config.grades.requestTimeoutMs, fetch: outboundForPlatforms });
   const lti = await createLtiService({
-    config, dbUri, log, fetch: outbound,
+    config, dbUri, log, fetch: outboundForPlatforms,
     onLaunch: async (ctx, ltik, req, res) => {
       await courses.remember(ctx);
       await landing.onLaunch(ctx, ltik, req, res);
@@ -299,14 +305,14 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
       await landing.onDeepLinking(ctx, ltik, req, res);
     },
     onOutcome: (outcome) => metrics.launches.inc({ outcome }),
+    onRegistryChanged: () => services.forgetPlatforms(),
   });
-  const services = new PlatformServices({ keys: ltijsSigningKeys(lti.provider), timeoutMs: config.grades.requestTimeoutMs, fetch: outbound });
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
   // Retention: per-platform settings (AI conversations default to AI_RAW_TEXT_RETENTION_DAYS), one
   // purge job (leased: one instance at a time); main.ts schedules it. The consent text and the
   // transparency page name the same days the purge follows.
   const retentionSettings = new RetentionSettingsStore(undefined, { ...DEFAULT_RETENTION, aiConversationDays: config.ai.rawTextRetentionDays });
-  const ai = createAiCoaching(config, roster, courses, retentionSettings, outbound, log);
+  const ai = createAiCoaching(config, roster, courses, retentionSettings, { operator: outboundForOperator, platforms: outboundForPlatforms }, log);
   // Every feature's record of a person, for their download and erasure (each feature's privacy.ts).
   const personData = new PersonDataService({
     providers: [coachingPrivacy, aiPrivacy, consentPrivacy, recommendPrivacy, gradesPrivacy, ltiPrivacy, preferencesPrivacy],
@@ -332,6 +338,9 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
       };
     },
     lti, coaching, reviews, roster, outbox, rosterPageSize: config.roster.pageSize, services, requestTimeoutMs: config.grades.requestTimeoutMs, savesPerMinute: config.rateLimit.savesPerMinute }));
+  // Records kept under an issuer by an earlier Cermin move to their platform's key (once).
+  const moved = await moveIssuerKeyedRecords(await lti.registry.list());
+  if (Object.values(moved.moved).some((n) => n > 0) || moved.ambiguous) log.info(moved, 'records kept under an issuer moved to their platform');
   await Promise.all([
     ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
     ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),

@@ -134,7 +134,14 @@ test('retention: the platform\'s settings saved and logged, a dry run that remov
   expect(dry.body).toContain('Yang akan dihapus (uji coba)');
   expect(dry.body).toMatch(/Jawaban AI dan pertanyaan[\s\S]*?<td>1<\/td>/);
   expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(1);
-  const run = await admin.go(`${base()}/retention/run`, { form: { ltik: token } });
+  // One dry run a minute per platform (each scans every collection the purge covers).
+  expect((await admin.go(`${base()}/retention/dry-run`, { form: { ltik: token } })).status).toBe(429);
+  // Running the purge (it covers every platform) is the operator's: the platform admin is refused, the operator runs it.
+  expect(dry.body).not.toContain('/retention/run');
+  expect((await admin.go(`${base()}/retention/run`, { form: { ltik: token } })).status).toBe(403);
+  expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(1);
+  const operator = await setupSession();
+  const run = await operator.browser.go(`${stack.baseUrl}/setup/console/retention/run`, { form: { csrf: operator.csrf } });
   expect(run.body).toContain('Yang dihapus');
   expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(0);
   const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^retention/ }).toArray();
@@ -283,7 +290,7 @@ test('the setup session reaches every console page, sees every platform\'s cours
   expect(dry.body).toContain('Yang akan dihapus (uji coba)');
 
   const log = await mongoose.connection.db?.collection('admin_changes').find({ 'by.id': 'setup-token' }).toArray();
-  expect(log?.map((c) => [c.action, c.platform]).sort()).toEqual([['person.erase', platform], ['person.export', platform], ['retention.set', '*']]);
+  expect(log?.map((c) => [c.action, c.platform]).sort()).toEqual([['person.erase', platform], ['person.export', platform], ['retention.run', '*'], ['retention.set', '*']]);
   expect((await browser.go(`${console}/changes`)).body).toContain('Pengaturan retensi diubah');
 });
 

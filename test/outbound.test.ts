@@ -38,7 +38,7 @@ async function refusal(promise: Promise<unknown>): Promise<OutboundError> {
 describe('address policy', () => {
   test('only public unicast addresses are public', () => {
     for (const a of ['8.8.8.8', '2001:4860:4860::8888', '::ffff:8.8.8.8']) expect(isPublicAddress(a)).toBe(true);
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::ffff:127.0.0.1', 'fe80::1', 'fc00::1', '224.0.0.1', 'not-an-ip']) {
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', '::ffff:127.0.0.1', '::7f00:1', '::a00:1', 'fe80::1', 'fc00::1', '224.0.0.1', 'not-an-ip']) {
       expect(isPublicAddress(a)).toBe(false);
     }
   });

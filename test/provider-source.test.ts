@@ -9,6 +9,9 @@ import { ProviderSource } from '../src/ai/provider-source';
 import { INSTANCE, platformKeyOf } from '../src/lti/context';
 import { aiProviderView } from '../src/web/ai-admin';
 import { testDatabaseUri } from './support/stack';
+import { startFakeOpenAI } from './support/fake-openai';
+import { hostWithPort } from '../src/outbound/address-policy';
+import { createGuardedFetch } from '../src/outbound/guarded-fetch';
 
 beforeAll(async () => {
   await mongoose.connect(testDatabaseUri(`cermin_provider_${crypto.randomBytes(4).toString('hex')}`));
@@ -72,4 +75,20 @@ test('a stored key is dropped when its address changes, and never handed to anot
   await source.set(INSTANCE, { baseUrl: 'http://127.0.0.1:9/instance/v1', model: 'm', name: 'Operator', apiKey: 'sk-operator' }, 'setup-token');
   expect(await source.set(B, { baseUrl: 'http://127.0.0.1:9/instance/v1', model: 'm', name: 'B' }, 'admin-b')).toEqual({ ok: true, key: 'none' });
   expect((await source.current(B)).provider?.settings.apiKey).toBeUndefined();
+});
+
+test('a platform admin\'s provider reaches only what the operator allowed for everyone, not the operator\'s own AI address', async () => {
+  const fake = await startFakeOpenAI({ models: ['m'] });
+  try {
+    const operatorOnly = createGuardedFetch({ allow: [hostWithPort(fake.baseURL)], maxBytes: 1_000_000, timeoutMs: 5000 });
+    const everyone = createGuardedFetch({ allow: [], maxBytes: 1_000_000, timeoutMs: 5000 });
+    const source = new ProviderSource({ ...env, baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'm' }, 'kunci-'.repeat(6), { fetch: operatorOnly, platformFetch: everyone });
+    expect(await (await source.current(A)).provider?.testConnection()).toMatchObject({ ok: true }); // the environment's, inherited
+    await source.set(A, { baseUrl: fake.baseURL, model: 'm', name: 'Ke server operator', apiKey: fake.apiKey }, 'admin-a');
+    const before = fake.requests.length;
+    expect(await (await source.current(A)).provider?.testConnection()).toMatchObject({ ok: false, kind: 'blocked' });
+    expect(fake.requests.length).toBe(before);
+  } finally {
+    await fake.close();
+  }
 });

@@ -64,8 +64,9 @@ test('turning the platform off ends its sessions at once; turning it on brings t
     const ended = await browser.go(journal);
     expect(ended.status).toBe(403);
     expect(ended.body).toContain('<code>PLATFORM_NOT_ACTIVATED</code>');
-    // The landing address with the ltik, too.
+    // The landing address with the ltik, too, and a POST that adds an id_token ltijs never looks at.
     expect((await browser.go(withLtik(`${stack.baseUrl}/lti/launch`, page))).status).toBe(403);
+    expect((await browser.go(`${stack.baseUrl}/lti/launch`, { form: { ltik: ltikOf(page), id_token: 'a.b.c' } })).status).toBe(403);
   } finally {
     await stack.cermin.lti.registry.setActive(stack.demo.issuer, DEMO_CLIENT_ID, true);
   }

@@ -83,6 +83,15 @@ test('B\'s admin sets B\'s provider, budgets, lenses and consent text: A\'s part
   expect((await go(b, '/ai')).body).toMatch(/name="userDailyTokens"[^>]*value="0"/);
 });
 
+test('a platform admin\'s "test connection" names the HTTP status, never what the address answered; the operator\'s names it', async () => {
+  const b = await adminOf('B');
+  await go(b, '/ai-provider', { baseUrl: platformAi.baseURL, model: 'fake-model', name: 'Server AI Platform B', apiKey: 'sk-salah-sekali' });
+  const tested = await go(b, '/ai-test', {});
+  expect(tested.body).toContain('<code>HTTP 401</code>');
+  expect(tested.body).not.toMatch(/Incorrect API key|invalid_api_key/);
+  await go(b, '/ai-provider', { baseUrl: platformAi.baseURL, model: 'fake-model', name: 'Server AI Platform B', apiKey: platformAi.apiKey });
+});
+
 test('a platform admin cannot reach the instance\'s defaults or another platform\'s settings by naming them', async () => {
   const b = await adminOf('B');
   const keyOfA = platformKeyOf(stack.demo.issuer, DEMO_CLIENT_ID);

@@ -3,20 +3,22 @@
  * (counts, and the text when an admin keeps it) and their daily token counters. Consent records
  * live with consent (src/privacy/consent.ts).
  */
+import mongoose from 'mongoose';
 import { deleteAll, findAll, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
 import { AuditRecord } from './audit';
 import { Usage, userUsageId } from './limits';
 import { startingWith } from '../db/model';
 
-/** The person's daily counters: `_id`s `user:<pseudonym>:<day>`. */
-const usageOf = (p: DataSubject) => ({ _id: startingWith(userUsageId(p.pseudonym, '')) });
+/** The person's daily counters: `_id`s `user:<pseudonym>:<day>`, under any pseudonym they had. */
+const usageOf = (p: DataSubject) => mongoose.trusted({ $or: p.pseudonyms.map((u) => ({ _id: startingWith(userUsageId(u, '')) })) });
+const auditOf = (p: DataSubject) => ({ user: mongoose.trusted({ $in: p.pseudonyms }) });
 
 export const aiPrivacy: PersonDataProvider = {
   id: 'ai',
   async exportFor(p) {
-    return { audit: await findAll(AuditRecord, { user: p.pseudonym }), usage: await findAll(Usage, usageOf(p)) };
+    return { audit: await findAll(AuditRecord, auditOf(p)), usage: await findAll(Usage, usageOf(p)) };
   },
   async eraseFor(p) {
-    return { audit: await deleteAll(AuditRecord, { user: p.pseudonym }), usage: await deleteAll(Usage, usageOf(p)) };
+    return { audit: await deleteAll(AuditRecord, auditOf(p)), usage: await deleteAll(Usage, usageOf(p)) };
   },
 };

@@ -80,11 +80,15 @@ export class ProviderSource {
   private readonly sealer: KeySealer;
   private readonly fromEnvironment: ProviderChoice;
 
-  /** `fetch`: the guarded client every provider of this source calls through. */
-  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string, private readonly opts: { fetch?: GuardedFetch } = {}) {
+  /**
+   * `fetch`: the guarded client of the operator's providers (the environment's and the instance's);
+   * `platformFetch`: the one of a platform admin's, whose allow list is only what the operator named
+   * for everyone (default `fetch`).
+   */
+  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string, private readonly opts: { fetch?: GuardedFetch; platformFetch?: GuardedFetch } = {}) {
     this.sealer = new KeySealer(secret);
     this.fromEnvironment = {
-      provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }, opts) : undefined,
+      provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }, { fetch: opts.fetch }) : undefined,
       name: env.name, model: env.model, baseUrl: env.baseUrl ?? null, source: 'environment',
     };
   }
@@ -117,7 +121,7 @@ export class ProviderSource {
       keyUnreadable = true;
     }
     return {
-      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, this.opts), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source,
+      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, { fetch: source === 'platform' ? this.opts.platformFetch ?? this.opts.fetch : this.opts.fetch }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source,
       ...(keyUnreadable ? { keyUnreadable } : {}),
     };
   }

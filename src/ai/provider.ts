@@ -182,7 +182,7 @@ export class AiProvider {
    * whether the configured one is among them. Some servers (Azure deployments, LiteLLM routes) do
    * not list models: then a one-token completion decides.
    */
-  async testConnection(): Promise<{ ok: true; latencyMs: number; modelListed: boolean | null } | { ok: false; kind: ProviderFailureKind; reason: string }> {
+  async testConnection(): Promise<{ ok: true; latencyMs: number; modelListed: boolean | null } | { ok: false; kind: ProviderFailureKind; reason: string; status?: number }> {
     const started = this.now();
     try {
       const ids: string[] = [];
@@ -197,7 +197,7 @@ export class AiProvider {
       return { ok: true, latencyMs: this.now() - started, modelListed: ids.includes(this.settings.model) };
     } catch (err) {
       const failure = providerFailure(err);
-      return { ok: false, kind: failure.kind, reason: failure.reason };
+      return { ok: false, kind: failure.kind, reason: failure.reason, ...(failure.status ? { status: failure.status } : {}) };
     }
   }
 

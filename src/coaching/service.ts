@@ -10,7 +10,7 @@ import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';
 import { courseScope, markChanged } from '../db/change-marks';
-import { findByIds, isDuplicateKey, putById, retryLostUpsert } from '../db/model';
+import { findByIds, isDuplicateKey, retryLostUpsert } from '../db/model';
 import type { CoachingTemplate } from './templates';
 
 export type SaveResult =
@@ -273,9 +273,7 @@ export class CoachingService {
       conflictCount: current?.conflictCount ?? 0,
       updatedAt: savedAt,
     };
-    // This save won its revision: the entry is its own to write (the retry covers a first save
-    // that meets a conflict's catch-up writing the same new record).
-    await putById(Entry, entry._id, { ...entry });
+    await this.writeEntry(entry, input.visibility !== undefined);
     // The work record changes when this entry starts or stops counting (new, crossing the word
     // minimum, visibility), not on every keystroke's save; it is created once, by whichever first
     // save gets there (the others find it). Its `updatedAt` tells the coach something changed.
@@ -289,6 +287,26 @@ export class CoachingService {
     // A first save puts the participant on the roster as "draft".
     if (!work) await markChanged(courseScope(activity.courseKey, 'work'));
     return { kind: 'saved', entry };
+  }
+
+  /**
+   * Writes the entry of a revision this save won, unless the entry already holds that revision or
+   * a newer one (a save that arrived late, a conflict's catch-up racing the winner). Visibility is
+   * written only when this save was given one, so an autosave that read the entry before the
+   * participant marked it private does not undo that; the kept-copies counter only at creation.
+   */
+  private async writeEntry(entry: EntryDoc, visibilityGiven: boolean): Promise<void> {
+    const { _id, visibility, conflictCount: _counter, ...fields } = entry;
+    try {
+      await Entry.updateOne(
+        { _id, revision: mongoose.trusted({ $lt: entry.revision }) },
+        { $set: { ...fields, ...(visibilityGiven ? { visibility } : {}) }, $setOnInsert: { conflictCount: 0, ...(visibilityGiven ? {} : { visibility }) } },
+        { upsert: true },
+      );
+    } catch (err) {
+      // The entry exists at this revision or a newer one: not this save's to overwrite.
+      if (!isDuplicateKey(err)) throw err;
+    }
   }
 
   /**
@@ -320,7 +338,7 @@ export class CoachingService {
         _id: id, courseKey: activity.courseKey, activityId: activity._id, userId, key, text: next.text, words: wordCount(next.text),
         revision: next.revision, visibility: current?.visibility ?? 'coach', conflictCount: current?.conflictCount ?? 0, updatedAt: next.savedAt,
       };
-      await putById(Entry, id, { ...caughtUp });
+      await this.writeEntry(caughtUp, false);
       current = caughtUp;
       next = await EntryVersion.findById(versionId(activity._id, userId, key, next.revision + 1)).lean<VersionDoc>();
     }

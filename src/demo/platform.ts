@@ -4,7 +4,7 @@
  * Why it exists: a newcomer can run Cermin and click "launch as participant /
  * coach / admin" without a Moodle, and the tests exercise the tool over real
  * HTTP with real RS256 signatures. It copies the Moodle behaviours that bite
- * tools in production (see /work/shared/LTI-NOTES.md) rather than the lenient
+ * tools in production (as read in Moodle's mod/lti code) rather than the lenient
  * reading of the spec: exact redirect_uri, whole-course NRPS without `limit`,
  * 409 on same-second scores, registrations scoped to what the tool asked for.
  *

@@ -13,6 +13,13 @@ import { SCOPES } from './claims';
 import type { PlatformRegistry, PlatformSummary, ToolUrls } from './platforms';
 import { ajv, httpUrlSchema } from '../validation';
 import { OutboundError, type GuardedFetch } from '../outbound/guarded-fetch';
+import { leaseModel, SlotLeases } from '../db/lease';
+
+/** The registration leases' records (swept by src/lti/sweeper.ts). */
+export const RegistrationLease = leaseModel('RegistrationLease', 'registration_leases');
+
+/** A registration's whole exchange fits well inside one slot of this length. */
+export const REGISTRATION_LEASE_MS = 60_000;
 
 export interface OpenIdConfiguration {
   issuer: string;
@@ -78,12 +85,17 @@ const validateResponse = ajv.compile<RegistrationResponse>({
 });
 
 export type RegistrationErrorCode =
-  | 'BAD_CONFIGURATION_URL' | 'CONFIGURATION_UNREACHABLE' | 'BAD_CONFIGURATION' | 'ISSUER_MISMATCH' | 'PLATFORM_REFUSED' | 'BAD_RESPONSE'
-  | 'ALREADY_REGISTERED' | 'TOO_MANY_PENDING';
+  | 'BAD_CONFIGURATION_URL' | 'CONFIGURATION_UNREACHABLE' | 'ISSUER_MISMATCH' | 'PLATFORM_REFUSED' | 'BAD_RESPONSE'
+  | 'ALREADY_REGISTERED' | 'TOO_MANY_PENDING' | 'REGISTRATION_UNDER_WAY';
 
 export class RegistrationError extends Error {
-  /** `detail`: a plain reason for the page and the log; never a body the platform (or anyone) answered. */
-  constructor(public readonly code: RegistrationErrorCode, public readonly detail: string) {
+  /**
+   * `detail`: a plain reason for the log (never a body anyone answered). `shown`: whether the page
+   * may show it too. What an address answered, or how it failed, is not shown: anyone can start a
+   * registration, and an address the operator allowed (an intranet range) must not be probed
+   * through it, one status code or connection error at a time.
+   */
+  constructor(public readonly code: RegistrationErrorCode, public readonly detail: string, public readonly shown = true) {
     super(`${code}: ${detail}`);
   }
 }
@@ -121,6 +133,8 @@ export interface DynamicRegistrationDeps {
   toolDescription: string;
   /** The guarded client (src/outbound): the configuration URL came from whoever opened /lti/register. */
   fetch: GuardedFetch;
+  /** Serialises the registrations of one issuer across requests and instances. */
+  leases: SlotLeases;
   timeoutMs?: number;
 }
 
@@ -199,10 +213,11 @@ export async function registerDynamically(deps: DynamicRegistrationDeps, configu
     // No redirect to another site is followed: the configuration must come from where it is asked for.
     cfgRes = await getJson(fetcher, cfgUrl.href, { headers: { Accept: 'application/json' } }, timeoutMs);
   } catch (err) {
-    throw new RegistrationError('CONFIGURATION_UNREACHABLE', unreachable(err));
+    throw new RegistrationError('CONFIGURATION_UNREACHABLE', unreachable(err), false);
   }
-  if (cfgRes.status !== 200) throw new RegistrationError('BAD_CONFIGURATION', `HTTP ${cfgRes.status}`);
-  if (!validateConfiguration(cfgRes.body)) throw new RegistrationError('BAD_CONFIGURATION', ajv.errorsText(validateConfiguration.errors));
+  // Unreachable, refused, or not a configuration: one answer for all three.
+  if (cfgRes.status !== 200) throw new RegistrationError('CONFIGURATION_UNREACHABLE', `HTTP ${cfgRes.status}`, false);
+  if (!validateConfiguration(cfgRes.body)) throw new RegistrationError('CONFIGURATION_UNREACHABLE', `not an OpenID configuration: ${ajv.errorsText(validateConfiguration.errors)}`, false);
   const configuration = cfgRes.body;
   // The configuration must come from the issuer it names, or anyone could register a
   // configuration that claims to be a trusted Moodle; the registration token goes only there too.
@@ -211,8 +226,23 @@ export async function registerDynamically(deps: DynamicRegistrationDeps, configu
   if (!issuerUrl || !isUnderIssuer(cfgUrl, issuerUrl)) throw new RegistrationError('ISSUER_MISMATCH', `${cfgUrl.origin}${cfgUrl.pathname} is not under ${configuration.issuer}`);
   if (!registrationUrl || registrationUrl.origin !== issuerUrl.origin) throw new RegistrationError('ISSUER_MISMATCH', `the registration endpoint is not on ${issuerUrl.origin}`);
   const issuer = configuration.issuer.replace(/\/+$/, '');
+  // One registration of an issuer at a time (on any instance): two at once could both find it new.
+  const lease = await deps.leases.acquire(`registration:${issuer}`);
+  if (!lease) throw new RegistrationError('REGISTRATION_UNDER_WAY', `${issuer} is being registered by another request`);
+  try {
+    return await registerIssuer(deps, { configuration, issuer, issuerUrl, registrationUrl, registrationToken, preApproved: opts.preApproved, timeoutMs });
+  } finally {
+    await lease.release();
+  }
+}
+
+async function registerIssuer(deps: DynamicRegistrationDeps, r: { configuration: OpenIdConfiguration; issuer: string; issuerUrl: URL; registrationUrl: URL; registrationToken?: string; preApproved: boolean; timeoutMs: number }): Promise<RegistrationResult> {
+  const { configuration, issuer, issuerUrl, registrationUrl, registrationToken, timeoutMs } = r;
+  const fetcher = deps.fetch;
+  const opts = { preApproved: r.preApproved };
   const known = (await deps.registry.list()).filter((p) => p.issuer === issuer);
-  if (!known.length && (await deps.registry.pendingCount()) >= MAX_PENDING) {
+  // The cap holds strangers back; a registration carrying the operator's key passes it.
+  if (!known.length && !opts.preApproved && (await deps.registry.pendingCount()) >= MAX_PENDING) {
     throw new RegistrationError('TOO_MANY_PENDING', `${MAX_PENDING} registrations are already waiting for the operator`);
   }
 
@@ -225,7 +255,7 @@ export async function registerDynamically(deps: DynamicRegistrationDeps, configu
       redirect: 'manual',
     }, timeoutMs);
   } catch (err) {
-    throw new RegistrationError('CONFIGURATION_UNREACHABLE', unreachable(err));
+    throw new RegistrationError('CONFIGURATION_UNREACHABLE', unreachable(err), false);
   }
   if (regRes.status < 200 || regRes.status >= 300) {
     const error = (regRes.body as { error?: unknown } | undefined)?.error;

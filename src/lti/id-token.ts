@@ -49,13 +49,15 @@ export interface LaunchLogin {
   authOrigin: string;
 }
 
-/** Refusal codes (also the keys of their translated messages). */
-export type IdTokenErrorCode =
-  | 'INVALID_JWT_RECEIVED' | 'MISSING_VALIDATION_COOKIE' | 'ISS_CLAIM_DOES_NOT_MATCH' | 'ALG_NOT_RS256' | 'KID_NOT_FOUND'
-  | 'KEY_NOT_FOUND' | 'UNREGISTERED_PLATFORM' | 'PLATFORM_NOT_ACTIVATED' | 'AZP_MISSING' | 'AZP_DOES_NOT_MATCH_CLIENTID'
-  | 'INVALID_SIGNATURE' | 'TOKEN_EXPIRED' | 'TOKEN_TOO_OLD' | 'IAT_IN_FUTURE' | 'NONCE_MISSING' | 'NONCE_ALREADY_RECEIVED' | 'LOGIN_NOT_FOUND' | 'NONCE_NOT_FROM_LOGIN'
-  | 'NO_MESSAGE_TYPE_CLAIM' | 'WRONG_MESSAGE_TYPE' | 'NO_LTI_VERSION_CLAIM' | 'WRONG_LTI_VERSION_CLAIM' | 'NO_DEPLOYMENT_ID_CLAIM'
-  | 'UNKNOWN_DEPLOYMENT' | 'NO_SUB_CLAIM' | 'NO_ROLES_CLAIM' | 'NO_RESOURCE_LINK_ID_CLAIM' | 'NO_TARGET_LINK_URI_CLAIM' | 'NO_CONTEXT_CLAIM';
+/** Refusal codes (also the keys of their translated messages, and of the launch metrics' outcomes). */
+export const ID_TOKEN_ERROR_CODES = [
+  'INVALID_JWT_RECEIVED', 'MISSING_VALIDATION_COOKIE', 'ISS_CLAIM_DOES_NOT_MATCH', 'ALG_NOT_RS256', 'KID_NOT_FOUND',
+  'KEY_NOT_FOUND', 'KEY_SET_UNAVAILABLE', 'UNREGISTERED_PLATFORM', 'PLATFORM_NOT_ACTIVATED', 'AZP_MISSING', 'AZP_DOES_NOT_MATCH_CLIENTID',
+  'INVALID_SIGNATURE', 'TOKEN_EXPIRED', 'TOKEN_TOO_OLD', 'IAT_IN_FUTURE', 'NONCE_MISSING', 'NONCE_ALREADY_RECEIVED', 'LOGIN_NOT_FOUND', 'NONCE_NOT_FROM_LOGIN',
+  'NO_MESSAGE_TYPE_CLAIM', 'WRONG_MESSAGE_TYPE', 'NO_LTI_VERSION_CLAIM', 'WRONG_LTI_VERSION_CLAIM', 'NO_DEPLOYMENT_ID_CLAIM',
+  'UNKNOWN_DEPLOYMENT', 'NO_SUB_CLAIM', 'NO_ROLES_CLAIM', 'NO_RESOURCE_LINK_ID_CLAIM', 'NO_TARGET_LINK_URI_CLAIM', 'NO_CONTEXT_CLAIM',
+] as const;
+export type IdTokenErrorCode = typeof ID_TOKEN_ERROR_CODES[number];
 
 function refuse(code: IdTokenErrorCode): never {
   throw new Error(code);
@@ -177,7 +179,9 @@ export class IdTokenValidator {
       if (err instanceof joseErrors.JWTExpired) refuse('TOKEN_EXPIRED');
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) refuse('INVALID_SIGNATURE');
       if (err instanceof joseErrors.JWTClaimValidationFailed) refuse(err.claim === 'iat' ? 'IAT_IN_FUTURE' : 'INVALID_JWT_RECEIVED');
-      throw err;
+      // The platform's key set could not be read (unreachable, refused by the guarded client, not
+      // a key set): one code, whatever the cause said (its words may name hosts or quote a body).
+      refuse('KEY_SET_UNAVAILABLE');
     }
 
     const nowSeconds = this.now() / 1000;

@@ -11,6 +11,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import express from 'express';
 import crypto from 'node:crypto';
+import os from 'node:os';
 import rateLimit from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
@@ -18,8 +19,9 @@ import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from 
 import { sendPage } from '../web/render';
 import { translator } from '../web/i18n';
 import { launchContextFrom, type LaunchContext } from './context';
-import { registerDynamically, RegistrationError, validateRegistrationQuery } from './dynamic-registration';
-import { IdTokenValidator, type LaunchLogin } from './id-token';
+import { registerDynamically, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
+import { SlotLeases } from '../db/lease';
+import { ID_TOKEN_ERROR_CODES, IdTokenValidator, type LaunchLogin } from './id-token';
 import { gateRefusal, LOGIN_PARAMS } from './input-gate';
 import type { GuardedFetch } from '../outbound/guarded-fetch';
 import { isDuplicateKey } from '../db/model';
@@ -30,6 +32,9 @@ import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce, type LoginRequestDo
 import { patchLtijs } from './patches';
 import { cacheSessionRecords } from './session-cache';
 import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
+
+/** What ltijs or Cermin's validator may refuse a request with (anything else is shown and counted as 'unknown'). */
+const KNOWN_REFUSALS = new Set<string>([...ID_TOKEN_ERROR_CODES, 'NO_LTIK_OR_IDTOKEN_FOUND', 'IDTOKEN_NOT_FOUND_DB', 'CONTEXTTOKEN_NOT_FOUND_DB', 'invalid signature', 'jwt malformed', 'jwt expired']);
 
 /** How long a request may rely on the registry as read (platforms on/off, deployments): other instances learn of a change within this. */
 const SESSION_CHECK_TTL_MS = 5_000;
@@ -44,6 +49,8 @@ export interface LtiServiceOptions {
   fetch: GuardedFetch;
   onLaunch: LaunchHandler;
   onDeepLinking: LaunchHandler;
+  /** Told after every change of the registry on this instance (caches of platforms' keys and tokens go). */
+  onRegistryChanged?: () => void;
   /** Called with each launch outcome, for metrics. */
   onOutcome?: (outcome: string) => void;
 }
@@ -73,12 +80,13 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
 
   // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
   const keyset = cached(() => getKeysetModule().build(provider.Database, config.lti.key), 60_000);
-  const frameAncestors = cached(async () => [...new Set((await registry.list()).map((p) => new URL(p.issuer).origin))], 60_000);
+  // Only platforms that may use Cermin may frame it (not one waiting for approval, nor one turned off).
+  const frameAncestors = cached(async () => [...new Set((await registry.list()).filter((p) => p.active && !p.pending).map((p) => new URL(p.issuer).origin))], 60_000);
   // Which deployments of which active platforms may use Cermin: checked on every request with an
   // ltik. Dropped at once on this instance when the registry changes here; other instances follow
   // within its few seconds.
   const launchable = cached(() => registry.launchable(), SESSION_CHECK_TTL_MS);
-  const onRegistryChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); launchable.invalidate(); };
+  const onRegistryChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); launchable.invalidate(); opts.onRegistryChanged?.(); };
   const registry = new PlatformRegistry(provider, onRegistryChanged);
 
   const validator = new IdTokenValidator({
@@ -169,6 +177,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
   });
 
+  const registrationLeases = new SlotLeases(RegistrationLease, `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`, REGISTRATION_LEASE_MS);
+
   /** The launch request being validated (ltijs's validator is given no request). */
   const launchRequests = new AsyncLocalStorage<{ state?: string; origin?: string }>();
   const LOGIN_LIFETIME_MS = 10 * 60 * 1000;
@@ -256,7 +266,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     }
     try {
       const result = await registerDynamically(
-        { registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription, fetch: opts.fetch },
+        { registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription, fetch: opts.fetch, leases: registrationLeases },
         query.openid_configuration, query.registration_token, { preApproved: keyMatches },
       );
       const { platform } = result;
@@ -268,8 +278,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       if (!(err instanceof RegistrationError)) throw err;
       log.warn({ code: err.code, detail: err.detail }, 'dynamic registration failed');
       outcome('registration_failed');
-      const status = { PLATFORM_REFUSED: 502, CONFIGURATION_UNREACHABLE: 502, ALREADY_REGISTERED: 409, TOO_MANY_PENDING: 503 }[err.code as string] ?? 400;
-      await page(status, `${t(`registration.${err.code}`)} (${err.code}: ${err.detail})`);
+      const status = { PLATFORM_REFUSED: 502, CONFIGURATION_UNREACHABLE: 502, ALREADY_REGISTERED: 409, REGISTRATION_UNDER_WAY: 409, TOO_MANY_PENDING: 503 }[err.code as string] ?? 400;
+      await page(status, `${t(`registration.${err.code}`)} (${err.shown ? `${err.code}: ${err.detail}` : err.code})`);
     }
   }
 
@@ -296,8 +306,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
 
   const asLaunch = (handler: LaunchHandler, kind: string) => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
-      // The launch POST itself (validated just now), or a later request to /lti/launch with an ltik: both go to the page.
-      if (req.method === 'POST' && req.body?.id_token) outcome(kind);
+      // The launch POST itself (its id_token validated just now), or a later request to /lti/launch
+      // with an ltik (ltijs prefers an ltik when both come: such a request is a session's, checked).
+      const freshLaunch = (req as { token?: unknown }).token === undefined && req.method === 'POST' && Boolean(req.body?.id_token);
+      if (freshLaunch) outcome(kind);
       else {
         const code = await sessionRefusal(token);
         if (code) {
@@ -315,7 +327,11 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
 
   const refused = async (req: express.Request, res: express.Response) => {
     const err = (res.locals.err ?? {}) as { details?: { message?: string } };
-    const code = err.details?.message ?? 'unknown';
+    // Only known codes reach the page, the metrics and the log's code field: another error's message
+    // can name hosts or quote what an address answered, and would grow /metrics without bound.
+    const raw = err.details?.message ?? 'unknown';
+    const code = KNOWN_REFUSALS.has(raw) ? raw : 'unknown';
+    if (code === 'unknown') log.warn({ err: res.locals.err }, 'launch or session refused for an unexpected reason');
     const hasIdToken = Boolean(req.body?.id_token);
     outcome(hasIdToken ? `refused_${code}` : 'session_invalid');
     // ltijs refuses before any route is reached: one label for the launch, one for every other path.

@@ -62,6 +62,8 @@ export interface ServiceSigningKey {
 
 export interface SigningKeySource {
   signingKey(ref: PlatformRef): Promise<ServiceSigningKey>;
+  /** Drops what is kept (a platform's registration changed). */
+  forget?(): void;
 }
 
 const SIGNING_KEY_TTL_MS = 10 * 60_000;
@@ -105,6 +107,7 @@ export function ltijsSigningKeys(provider: LtijsProvider, opts: { now?: () => nu
       cache.set(cacheKey, { key, at: now() });
       return key;
     },
+    forget: () => cache.clear(),
   };
 }
 
@@ -233,6 +236,12 @@ export class PlatformServices {
     this.tokens.clear();
     this.inFlight.clear();
     this.generation++;
+  }
+
+  /** A platform's registration changed (keys, endpoints, removed): nothing kept of any platform is used again. */
+  forgetPlatforms(): void {
+    this.keys.forget?.();
+    this.forgetTokens();
   }
 
   async request(ref: PlatformRef, scopes: string[], init: ServiceRequest): Promise<ServiceResponse> {

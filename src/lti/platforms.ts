@@ -3,7 +3,9 @@
  * types into Moodle. Used by the CLI (`npm run platform`), the admin pages and dynamic
  * registration. Platforms and their keys are stored by ltijs (private keys encrypted with LTI_KEY).
  */
+import mongoose from 'mongoose';
 import type { LtijsProvider } from './ltijs';
+import { retryLostUpsert } from '../db/model';
 import { Deployment, PlatformMeta, type DeploymentDoc, type PlatformMetaDoc } from './models';
 
 export interface PlatformInput {
@@ -66,6 +68,9 @@ export function launchableKey(issuer: string, clientId: string, deploymentId: st
   return JSON.stringify([issuer, clientId, deploymentId]);
 }
 
+/** A pending registration older than this no longer counts towards MAX_PENDING. */
+const PENDING_COUNTS_MS = 7 * 24 * 3600_000;
+
 export class PlatformRegistry {
   /** `onChanged`: told after every change (keys, endpoints, deployments, on/off), so caches built from the registry are dropped. */
   constructor(private readonly lti: LtijsProvider, private readonly onChanged: () => void) {}
@@ -75,6 +80,13 @@ export class PlatformRegistry {
    * inactive until approve(); a pending platform's launches and logins are refused.
    */
   async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[]; pending?: boolean } = {}): Promise<PlatformSummary> {
+    // The meta record (with `pending`) first: launches are refused for a pending platform whatever
+    // ltijs's own flag says, so a failure half-way leaves a platform that cannot launch.
+    await retryLostUpsert(() => PlatformMeta.updateOne(
+      { iss: input.issuer, clientId: input.clientId },
+      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], pending: Boolean(opts.pending), updatedAt: new Date() } },
+      { upsert: true },
+    ));
     const platform = await this.lti.registerPlatform({
       url: input.issuer,
       name: input.name ?? new URL(input.issuer).host,
@@ -87,11 +99,6 @@ export class PlatformRegistry {
     // ltijs keeps an "inactive" flag only for dynamic registrations; Cermin decides explicitly.
     await platform.platformActive(opts.pending ? false : opts.active ?? true);
     for (const deploymentId of input.deploymentIds ?? []) await this.addDeployment(input.issuer, input.clientId, deploymentId, platformId);
-    await PlatformMeta.updateOne(
-      { iss: input.issuer, clientId: input.clientId },
-      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], pending: Boolean(opts.pending), updatedAt: new Date() } },
-      { upsert: true },
-    );
     this.onChanged();
     return this.summary(platformId);
   }
@@ -138,18 +145,26 @@ export class PlatformRegistry {
    * or removing a deployment ends its sessions, not only its next launches.
    */
   async launchable(): Promise<Set<string>> {
-    const [platforms, deployments] = await Promise.all([this.lti.getAllPlatforms(), Deployment.find({}, { iss: 1, clientId: 1, deploymentId: 1 }).lean<DeploymentDoc[]>()]);
+    const [platforms, deployments, pending] = await Promise.all([
+      this.lti.getAllPlatforms(),
+      Deployment.find({}, { iss: 1, clientId: 1, deploymentId: 1 }).lean<DeploymentDoc[]>(),
+      PlatformMeta.find({ pending: true }, { iss: 1, clientId: 1 }).lean<PlatformMetaDoc[]>(),
+    ]);
+    const waiting = new Set(pending.map((m) => `${m.iss}\n${m.clientId}`));
     const active = new Set<string>();
     for (const p of platforms) {
       const [issuer, clientId, on] = await Promise.all([p.platformUrl(), p.platformClientId(), p.platformActive()]);
-      if (on) active.add(`${issuer}\n${clientId}`);
+      if (on && !waiting.has(`${issuer}\n${clientId}`)) active.add(`${issuer}\n${clientId}`);
     }
     return new Set(deployments.filter((d) => active.has(`${d.iss}\n${d.clientId}`)).map((d) => launchableKey(d.iss, d.clientId, d.deploymentId)));
   }
 
-  /** How many dynamic registrations wait for the operator. */
-  async pendingCount(): Promise<number> {
-    return PlatformMeta.countDocuments({ pending: true });
+  /**
+   * How many dynamic registrations wait for the operator, of those made in the last `withinMs`:
+   * older ones stay listed for the operator but no longer hold the door shut for new ones.
+   */
+  async pendingCount(withinMs = PENDING_COUNTS_MS): Promise<number> {
+    return PlatformMeta.countDocuments({ pending: true, updatedAt: mongoose.trusted({ $gte: new Date(Date.now() - withinMs) }) });
   }
 
   /** The operator approves a pending registration: its launches work from now on. False when there is no such pending platform. */
@@ -162,14 +177,22 @@ export class PlatformRegistry {
     return Boolean((await PlatformMeta.findOne({ iss: issuer, clientId }).lean<PlatformMetaDoc>())?.pending);
   }
 
+  /** A known deployment of a platform that is not waiting for the operator's approval. */
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
-    return (await Deployment.exists({ iss: issuer, clientId, deploymentId })) !== null;
+    const [deployment, pending] = await Promise.all([Deployment.exists({ iss: issuer, clientId, deploymentId }), this.isPending(issuer, clientId)]);
+    return deployment !== null && !pending;
   }
 
   private async requirePlatform(issuer: string, clientId: string): Promise<string> {
     const p = await this.lti.getPlatform(issuer, clientId);
     if (!p) throw new Error(`No platform ${issuer} with client id ${clientId}`);
     return p.platformKid();
+  }
+
+  /** The platform of an issuer and client id, as summary() gives it; undefined when it is not registered. */
+  async find(issuer: string, clientId: string): Promise<PlatformSummary | undefined> {
+    const p = await this.lti.getPlatform(issuer, clientId);
+    return p ? this.summary(await p.platformKid()) : undefined;
   }
 
   async summary(platformId: string): Promise<PlatformSummary> {

@@ -22,7 +22,7 @@ export async function sweepExpired(now = new Date()): Promise<number> {
     const res = await db.collection(collection).deleteMany({ createdAt: { $lt: new Date(now.getTime() - seconds * 1000) } });
     removed += res.deletedCount ?? 0;
   }
-  for (const collection of ['cermin_nonces', 'cermin_oidc_logins', 'grade_leases']) {
+  for (const collection of ['cermin_nonces', 'cermin_oidc_logins', 'grade_leases', 'registration_leases']) {
     const res = await db.collection(collection).deleteMany({ expiresAt: { $lt: now } });
     removed += res.deletedCount ?? 0;
   }

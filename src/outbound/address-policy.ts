@@ -20,7 +20,10 @@ export interface AllowList {
 /** Public unicast: not loopback, private, link-local (cloud metadata lives there), CGNAT, multicast, reserved, … */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
-  return ipaddr.process(address).range() === 'unicast';
+  const ip = ipaddr.process(address);
+  // IPv4-compatible IPv6 (::a.b.c.d, deprecated) counts as unicast to ipaddr.js, but names an IPv4 address.
+  if (ip.kind() === 'ipv6' && ip.toByteArray().slice(0, 12).every((b) => b === 0)) return false;
+  return ip.range() === 'unicast';
 }
 
 /** `[::1]` → `::1`: URL hosts write IPv6 literals in brackets. */

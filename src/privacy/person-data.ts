@@ -25,6 +25,8 @@ export interface DataSubject {
   courseKeys: string[];
   /** Their pseudonym in the AI audit and usage counters. */
   pseudonym: string;
+  /** Every pseudonym their records may carry: this one, and the one of before platforms were told by client id (over the issuer alone). */
+  pseudonyms: string[];
 }
 
 export interface PersonDataProvider {
@@ -70,7 +72,8 @@ export class PersonDataService {
   /** The person as their records name them: the courses of their platform and their pseudonym. */
   async subject(platform: PlatformIdentity, userId: string): Promise<DataSubject> {
     const courses = await Course.find({ 'platform.issuer': platform.issuer, 'platform.clientId': platform.clientId }, { _id: 1 }).lean<Array<{ _id: string }>>();
-    return { platform, userId, courseKeys: courses.map((c) => c._id), pseudonym: this.deps.pseudonymOf(platform.key, userId) };
+    const pseudonym = this.deps.pseudonymOf(platform.key, userId);
+    return { platform, userId, courseKeys: courses.map((c) => c._id), pseudonym, pseudonyms: [pseudonym, this.deps.pseudonymOf(platform.issuer, userId)] };
   }
 
   async exportAll(platform: PlatformIdentity, userId: string): Promise<PersonExport> {

@@ -31,6 +31,8 @@ import { sendPage } from './render';
 import { INSTANCE, type Locale, type PlatformIdentity } from '../lti/context';
 
 const PAGE = 100;
+/** A platform admin's dry runs of the purge: at most one a minute. */
+const DRY_RUN_EVERY_MS = 60_000;
 const ltik = { type: 'string', maxLength: 4096 } as const;
 /** What proves a form came from the session: the launch's ltik, or the setup session's CSRF token (checked by the guard). */
 const sessionFields = { ltik, csrf: { type: 'string', maxLength: 200 } } as const;
@@ -387,7 +389,7 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     const page = common(res, 'adminConsole.retentionTitle');
     await sendPage(res, status, 'admin-retention', {
       ...page, keys: RETENTION_SETTING_KEYS, settings: extra.form ?? settings, ownSettings: Boolean(stored),
-      report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved),
+      report: extra.report, counts, problems: extra.problems ?? [], saved: Boolean(extra.saved), operator: !own,
       // The operator chooses whose settings it edits ('*' is the default of every platform without its own); each form acts on it.
       ...await scopeLocals(res, scope, page.formFields),
     });
@@ -416,6 +418,8 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
     await retentionPage(res, target, 200, { saved: true });
   }));
 
+  /** When each platform's admin last ran a dry run: one a minute (each scans every collection the purge covers). */
+  const lastDryRun = new Map<string, number>();
   router.post('/retention/:mode(dry-run|run)', admin, handle(async (req, res) => {
     const body = req.body as unknown;
     const target = validateSessionOnly(body) ? await settingsScope(res, body.platform) : undefined;
@@ -423,11 +427,24 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       await refuse(req, res, 'adminConsole.platformRequired');
       return;
     }
+    const scope = access.scopeOf(res);
     const dryRun = req.params.mode === 'dry-run';
-    // A run does early what the hourly purge would do, each platform by its own settings: a platform
-    // admin may start it, and it is logged in their own log (the operator's, in the instance's).
+    // The purge covers every platform: running it is the operator's; a platform admin may look (dry run).
+    if (!dryRun && scope.platform) {
+      await sendError(req, res, 403, 'error.forbidden', { locale: scope.locale });
+      return;
+    }
+    if (dryRun && scope.platform) {
+      const last = lastDryRun.get(scope.platform.key) ?? 0;
+      if (Date.now() - last < DRY_RUN_EVERY_MS) {
+        await sendError(req, res, 429, 'error.tooManyRequests', { locale: scope.locale });
+        return;
+      }
+      if (lastDryRun.size > 10_000) lastDryRun.clear();
+      lastDryRun.set(scope.platform.key, Date.now());
+    }
     const report = await deps.retention.job.run({ dryRun });
-    if (!dryRun) await recordAdminChange({ platform: access.scopeOf(res).platform?.key ?? INSTANCE, by: access.scopeOf(res).by, action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
+    if (!dryRun) await recordAdminChange({ platform: INSTANCE, by: scope.by, action: 'retention.run', detail: { total: report.total, skipped: report.skipped ?? null } });
     await retentionPage(res, target, 200, { report });
   }));
 

@@ -54,13 +54,19 @@ const FAILURE_KEYS: Record<ProviderFailureKind, string> = {
   empty: 'aiAdmin.fail.empty',
 };
 
-/** A test's result as the admin reads it: what happened, and what to check. */
-export function connectionMessage(result: ConnectionTest, settings: { model: string; timeoutMs: number }, t: Translate): { ok: boolean; message: string; detail?: string } {
+/**
+ * A test's result as the admin reads it: what happened, and what to check. The provider's own
+ * words (`detail`, which can quote what the address answered) go to the operator only: a
+ * platform admin can type any address, and must not read internal services through this page;
+ * they see the HTTP status.
+ */
+export function connectionMessage(result: ConnectionTest, settings: { model: string; timeoutMs: number }, t: Translate, showReason = true): { ok: boolean; message: string; detail?: string } {
   if (result.ok) {
     const key = result.modelListed === null ? 'aiAdmin.okUnlisted' : result.modelListed ? 'aiAdmin.ok' : 'aiAdmin.okModelMissing';
     return { ok: result.modelListed !== false, message: t(key, { ms: result.latencyMs, model: settings.model }) };
   }
-  return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), detail: result.reason };
+  const detail = showReason ? result.reason : result.status ? `HTTP ${result.status}` : undefined;
+  return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), ...(detail ? { detail } : {}) };
 }
 
 export function aiProviderView(choice: ProviderChoice, scope: string, test?: AiProviderView['test']): AiProviderView {
@@ -110,5 +116,5 @@ export async function testedProviderView(deps: AiAdminDeps, t: Translate, scope:
   const choice = await deps.source.current(scope);
   if (!choice.provider) return aiProviderView(choice, scope);
   const result = await choice.provider.testConnection();
-  return aiProviderView(choice, scope, connectionMessage(result, choice.provider.settings, t));
+  return aiProviderView(choice, scope, connectionMessage(result, choice.provider.settings, t, scope === INSTANCE));
 }

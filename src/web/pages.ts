@@ -61,7 +61,12 @@ export function audiencePages(deps: PagesDeps): express.Router {
   // An LMS admin arriving by launch sees and manages only the platform they came from.
   async function adminPage(res: express.Response, aiProvider: AiProviderView): Promise<void> {
     const ctx = launchOf(res);
-    const own = await deps.lti.registry.summary(ctx.platform.platformId);
+    // By issuer and client id: a session's platform id is the registration it launched under, which the operator may have replaced since.
+    const own = await deps.lti.registry.find(ctx.platform.issuer, ctx.platform.clientId);
+    if (!own) {
+      await sendError(res.req, res, 404, 'setup.noPlatform', { locale: ctx.locale });
+      return;
+    }
     await sendPage(res, 200, 'admin', {
       // The registration key pre-approves new platforms: the instance operator's to hand out, not a platform admin's.
       ...common(res, 'admin.title'), urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl }, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),

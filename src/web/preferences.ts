@@ -20,7 +20,9 @@ const preferenceSchema = new Schema<PreferenceDoc>({
 }, { collection: 'cermin_preferences', autoIndex: false, _id: false });
 const Preference = defineModel('CerminPreference', preferenceSchema);
 
-const idOf = (platform: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([platform, userId])).digest('base64url').slice(0, 27);
+/** A person's preferences record: by `_id`, read on every page. */
+export const preferenceId = (platform: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([platform, userId])).digest('base64url').slice(0, 27);
+const idOf = preferenceId;
 
 /** The person's remembered choices, one read: their language, and data saver (undefined: never chosen, the browser's hint decides). */
 export async function preferencesOf(platform: string, userId: string): Promise<{ locale?: Locale; dataSaver?: boolean }> {
