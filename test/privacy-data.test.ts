@@ -74,7 +74,7 @@ test('everything a participant has in Cermin is in their download, then erased e
   const data = JSON.parse(json.body) as { sections: Record<string, Record<string, unknown[]>> };
   const sizes = Object.fromEntries(Object.entries(data.sections).flatMap(([s, c]) => Object.entries(c).map(([k, v]) => [`${s}.${k}`, v.length])));
   for (const key of ['coaching.entries', 'coaching.versions', 'coaching.work', 'coaching.reviews', 'coaching.reviewDecisions', 'coaching.aiTurns', 'coaching.aiLatest',
-    'ai.audit', 'ai.usage', 'consent.consents', 'consent.events', 'recommendations.history', 'grades.deliveries', 'lti.launches', 'lti.launchTokens', 'preferences.preferences']) {
+    'ai.audit', 'ai.usage', 'consent.consents', 'consent.events', 'recommendations.history', 'grades.deliveries', 'lti.launches', 'lti.launchTokens', 'lti.contextTokens', 'preferences.preferences']) {
     expect([key, sizes[key] ?? 0]).toEqual([key, expect.any(Number)]);
     expect([key, (sizes[key] ?? 0) > 0]).toEqual([key, true]);
   }

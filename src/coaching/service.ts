@@ -290,23 +290,20 @@ export class CoachingService {
   }
 
   /**
-   * Writes the entry of a revision this save won, unless the entry already holds that revision or
-   * a newer one (a save that arrived late, a conflict's catch-up racing the winner). Visibility is
-   * written only when this save was given one, so an autosave that read the entry before the
-   * participant marked it private does not undo that; the kept-copies counter only at creation.
+   * Writes the entry of a revision this save won (or a conflict's catch-up found). Only the save
+   * that inserted a revision's version writes that revision, and the next revision cannot be won
+   * before this entry shows this one, so entries are written in order. Visibility is written only
+   * when the save was given one, so an autosave that read the entry before the participant marked
+   * it private does not undo that; the kept-copies counter only at creation, so a conflict's count
+   * is not reset. By `_id` alone: the one filter the embedded database answers without a scan.
    */
   private async writeEntry(entry: EntryDoc, visibilityGiven: boolean): Promise<void> {
     const { _id, visibility, conflictCount: _counter, ...fields } = entry;
-    try {
-      await Entry.updateOne(
-        { _id, revision: mongoose.trusted({ $lt: entry.revision }) },
-        { $set: { ...fields, ...(visibilityGiven ? { visibility } : {}) }, $setOnInsert: { conflictCount: 0, ...(visibilityGiven ? {} : { visibility }) } },
-        { upsert: true },
-      );
-    } catch (err) {
-      // The entry exists at this revision or a newer one: not this save's to overwrite.
-      if (!isDuplicateKey(err)) throw err;
-    }
+    await retryLostUpsert(() => Entry.updateOne(
+      { _id },
+      { $set: { ...fields, ...(visibilityGiven ? { visibility } : {}) }, $setOnInsert: { conflictCount: 0, ...(visibilityGiven ? {} : { visibility }) } },
+      { upsert: true },
+    ));
   }
 
   /**
