@@ -152,7 +152,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
   router.use('/courses/:courseKey', requireOwnCourse, course);
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
-  course.use(coachRoutes({ coaching, provider: lti.provider, services, urls: lti.urls, requestTimeoutMs }));
+  course.use(coachRoutes({ coaching, provider: lti.provider, services, outbox, urls: lti.urls, requestTimeoutMs }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare }));
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));

@@ -202,17 +202,19 @@ describe('the participant\'s journal', () => {
     expect(missing.body).toContain('tidak ada di kursus ini');
   });
 
-  test('the coach changes the maximum score: saved in Cermin and the Moodle column follows', async () => {
+  test('a new title is Cermin\'s alone (Moodle keeps its name, the coach is told where to change it); a stale revision is refused', async () => {
     const coach = new Browser();
     const manage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
     const ltik = ltikOf(manage);
     const revision = /name="revision" value="(\d+)"/.exec(manage.body)?.[1] as string;
-    const saved = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Refleksi bebas (revisi)', maxScore: '10', aiMode: 'mirror', instructions: 'Tulis dengan jujur.' } });
-    expect(saved.status).toBe(200);
-    expect(saved.body).toContain('kolom nilai di Moodle sudah diperbarui');
     const column = stack.demo.gradebook.lineItems.find((i) => i.resourceLinkId === linkId);
-    expect(column?.scoreMaximum).toBe(10);
-    expect(column?.label).toBe('Refleksi bebas (revisi)');
+    const label = column?.label;
+    expect(label).toBe('Refleksi bebas');
+    const saved = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Refleksi bebas (revisi)', maxScore: '100', aiMode: 'mirror', instructions: 'Tulis dengan jujur.' } });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toContain('<h1>Refleksi bebas (revisi)</h1>');
+    expect(saved.body).toContain('Nama aktivitas dan kolom nilainya di Moodle diubah di Moodle');
+    expect(column?.label).toBe(label);
 
     // The same stale revision again: another coach's edit is not overwritten.
     const stale = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Judul lama', maxScore: '100' } });

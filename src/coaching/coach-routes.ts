@@ -1,19 +1,21 @@
 /**
  * The coach's side of activities: the Deep Linking picker (choose, configure, preview, return to
- * Moodle), binding a hand-made link to a template, settings after placement (line item kept in
- * step). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a
+ * Moodle), binding a hand-made link to a template, settings after placement (the Moodle
+ * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a
  * coach role.
  */
 import crypto from 'node:crypto';
 import express from 'express';
 import type { LtijsProvider, LtijsToken } from '../lti/ltijs';
-import { updateLineItem } from '../lti/ags';
+import { lineItemHasResults, updateLineItemMaximum } from '../lti/ags';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';
+import type { GradeOutbox } from '../grades/outbox';
 import type { ToolUrls } from '../lti/platforms';
+import type { LaunchContext } from '../lti/context';
 import { handle } from '../web/async';
 import { sendError } from '../web/errors';
 import { launchOf, requireAudience } from '../web/guards';
-import { translator } from '../web/i18n';
+import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
 import { activityPath, coursePath, withLtik } from './links';
@@ -27,8 +29,10 @@ import type { CoachingTemplate } from './templates';
 export interface CoachRoutesDeps {
   coaching: CoachingService;
   provider: LtijsProvider;
-  /** The platform's services (the column follows a changed activity), through the guarded client. */
+  /** The platform's services (a column's maximum, at the coach's word), through the guarded client. */
   services: PlatformServices;
+  /** Whether Cermin has sent anything to an activity's column (then its maximum is not changed unasked). */
+  outbox: Pick<GradeOutbox, 'anyFor'>;
   urls: ToolUrls;
   /** Upper bound of one request to the platform. */
   requestTimeoutMs: number;
@@ -204,6 +208,39 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     });
   }
 
+  /**
+   * Moodle's column after a save. Scores carry their maximum and Moodle scales them to its column,
+   * so Cermin's maximum may change freely; changing the column's own maximum makes Moodle rescale
+   * every grade row in it and turn an empty one into 0 (docs/moodle.md). So the column follows
+   * only while nothing has been graded in it, or when the coach chose so knowing that.
+   */
+  async function followColumn(ctx: LaunchContext, before: ActivityDoc, updated: ActivityDoc, coachChose: boolean, t: Translate): Promise<string> {
+    // 'pending' (a maximum changed before a launch gave the column's address) and 'failed' catch up on this save.
+    const columnBehind = updated.maxScore !== before.maxScore || updated.lineItem?.sync === 'pending' || updated.lineItem?.sync === 'failed';
+    const url = updated.lineItem?.id;
+    if (!url) {
+      if (!columnBehind) return t('manage.saved');
+      await coaching.setLineItemSync(updated, 'pending');
+      return t('manage.savedColumnLater');
+    }
+    if (!columnBehind && !coachChose) return t('manage.saved');
+    const ref = { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId };
+    const deadline = Date.now() + 2 * deps.requestTimeoutMs;
+    try {
+      const graded = !coachChose && (await deps.outbox.anyFor(ctx.courseKey, updated._id) || await lineItemHasResults(deps.services, ref, url, { deadline }));
+      if (graded) {
+        await coaching.setLineItemSync(updated, 'kept');
+        return t('manage.savedColumnKept', { max: updated.maxScore });
+      }
+      await updateLineItemMaximum(deps.services, ref, url, updated.maxScore, { deadline });
+      await coaching.setLineItemSync(updated, 'synced');
+      return t('manage.savedAndSynced', { max: updated.maxScore });
+    } catch (err) {
+      await coaching.setLineItemSync(updated, 'failed', platformReason(err));
+      return t('manage.savedNotSynced', { reason: platformReason(err) });
+    }
+  }
+
   router.get('/activities/:activityId/manage', coachOnly, activityInUrl, handle(async (req, res) => {
     const t = translator(launchOf(res).locale);
     await renderManage(res, 200, { notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined });
@@ -227,23 +264,11 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
       return;
     }
     res.locals.activity = updated;
-    let notice = t('manage.saved');
-    const columnChanged = updated.maxScore !== activity.maxScore || updated.title !== activity.title;
-    if (columnChanged && updated.lineItem?.id) {
-      try {
-        await updateLineItem(deps.services, { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId }, updated.lineItem.id, { scoreMaximum: updated.maxScore, label: updated.title }, { deadline: Date.now() + 2 * deps.requestTimeoutMs });
-        await coaching.setLineItemSync(updated, 'synced');
-        notice = t('manage.savedAndSynced');
-      } catch (err) {
-        await coaching.setLineItemSync(updated, 'failed', platformReason(err));
-        notice = t('manage.savedNotSynced', { reason: platformReason(err) });
-      }
-    } else if (columnChanged) {
-      await coaching.setLineItemSync(updated, 'pending');
-      notice = t('manage.savedColumnLater');
-    }
+    const notices = [await followColumn(ctx, activity, updated, form.moodleColumn === 'update', t)];
+    // Moodle names the column after its activity and resets it whenever the activity form is saved.
+    if (updated.title !== activity.title) notices.push(t('manage.titleInMoodle'));
     res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
-    await renderManage(res, 200, { notice });
+    await renderManage(res, 200, { notice: notices.join(' ') });
   }));
 
   router.get('/activities/:activityId/preview', coachOnly, activityInUrl, handle(async (_req, res) => {

@@ -15,6 +15,12 @@ export interface ActivitySection { id: string; title: string; description?: stri
 export interface ActivityRubricLevel { points: number; label: string; descriptor: string }
 export interface ActivityRubricCriterion { id: string; name: string; levels: ActivityRubricLevel[] }
 
+/**
+ * Moodle's column against Cermin's maximum: in step, waiting for a launch to give its address,
+ * failed, or kept on purpose (it holds grades; Moodle scales Cermin's scores to it).
+ */
+export type LineItemSync = 'none' | 'synced' | 'pending' | 'failed' | 'kept';
+
 export interface ActivityDoc {
   _id: string;
   courseKey: string;
@@ -32,7 +38,7 @@ export interface ActivityDoc {
   maxScore: number;
   aiMode: AiMode;
   dueAt?: Date;
-  lineItem?: { id?: string; label: string; resourceId: string; tag: string; sync: 'none' | 'synced' | 'pending' | 'failed'; error?: string };
+  lineItem?: { id?: string; label: string; resourceId: string; tag: string; sync: LineItemSync; error?: string };
   createdBy: string;
   /** Set while the activity waits in a coach's Deep Linking picker, not yet returned to Moodle. */
   deepLinkSelection?: string;

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { LaunchContext } from '../lti/context';
 import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
-import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type VersionDoc, type Visibility, type WorkDoc } from './models';
+import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type LineItemSync, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';
 import { courseScope, markChanged } from '../db/change-marks';
 import { findByIds, isDuplicateKey, retryLostUpsert } from '../db/model';
@@ -193,7 +193,7 @@ export class CoachingService {
     return (await this.activityInCourse(activity.courseKey, activity._id)) as ActivityDoc;
   }
 
-  async setLineItemSync(activity: ActivityDoc, sync: 'synced' | 'pending' | 'failed', error?: string): Promise<void> {
+  async setLineItemSync(activity: ActivityDoc, sync: Exclude<LineItemSync, 'none'>, error?: string): Promise<void> {
     await Activity.updateOne({ _id: activity._id, courseKey: activity.courseKey }, { $set: { 'lineItem.sync': sync, 'lineItem.error': error ?? '' } });
     this.forgetActivity(activity._id);
   }

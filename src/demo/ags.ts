@@ -31,6 +31,8 @@ export interface DemoScore {
   timestamp: string;
   /** When the platform stored it (ISO). */
   receivedAt: string;
+  /** Written by the platform itself, not by a tool: Moodle's rescale of a changed maximum. */
+  byPlatform?: 'rescaled';
 }
 
 export const SERVICE_SCOPE = {
@@ -137,6 +139,29 @@ export function addLineItem(ctx: ServiceContext, fields: LineItemFields): DemoLi
   return item;
 }
 
+/**
+ * What Moodle does to a column whose maximum a PUT changed (lineitem.php process_put_request →
+ * grade_item::rescale_grades_keep_percentage, docs/moodle.md): every grade row is rescaled to keep
+ * its percentage, and a row without a grade becomes 0. The measured Moodle held rows for every
+ * participant once the column was in use, including those who never opened the activity, so here
+ * every learner has one as soon as anyone does.
+ * A score keeps its percentage by itself (it is stored with its own maximum).
+ */
+function rescaleColumn(ctx: ServiceContext, item: DemoLineItem): void {
+  if (!ctx.gradebook.scores.some((s) => s.lineItemId === item.id)) return; // a column nobody was graded in has no rows
+  for (const user of ctx.users.filter(isLearner)) {
+    const row = ctx.gradebook.scores.find((s) => s.lineItemId === item.id && s.userId === user.id);
+    if (row?.scoreGiven !== undefined) continue;
+    const zero: DemoScore = {
+      lineItemId: item.id, userId: user.id, scoreGiven: 0, scoreMaximum: item.scoreMaximum, comment: row?.comment,
+      activityProgress: row?.activityProgress ?? 'Initialized', gradingProgress: row?.gradingProgress ?? 'NotReady',
+      timestamp: row?.timestamp ?? new Date(0).toISOString(), receivedAt: new Date().toISOString(), byPlatform: 'rescaled',
+    };
+    if (row) ctx.gradebook.scores[ctx.gradebook.scores.indexOf(row)] = zero;
+    else ctx.gradebook.scores.push(zero);
+  }
+}
+
 export function registerAgsRoutes(router: Router, ctx: ServiceContext): void {
   const base = '/api/courses/:courseId/lineitems';
   const readScopes = [SERVICE_SCOPE.lineItem, SERVICE_SCOPE.lineItemReadonly];
@@ -182,9 +207,11 @@ export function registerAgsRoutes(router: Router, ctx: ServiceContext): void {
     if (!item) return bad(res, 404, 'unknown line item');
     const parsed = parseLineItemBody(req.body, ctx.course);
     if (typeof parsed === 'string') return bad(res, 400, parsed);
+    const oldMaximum = item.scoreMaximum;
     // Replace every field (PUT is a full representation), keeping the id.
     for (const k of ['resourceId', 'tag', 'resourceLinkId', 'startDateTime', 'endDateTime'] as const) delete item[k];
     Object.assign(item, parsed, { id: item.id });
+    if (item.scoreMaximum !== oldMaximum) rescaleColumn(ctx, item);
     send(res, 200, CT_LINEITEM, item);
   });
 

@@ -120,6 +120,12 @@ export class GradeOutbox {
     return { view: viewOf(record ?? undefined, latest), record };
   }
 
+  /** Whether Cermin has queued or sent anything (a grade or a "submitted" progress) to an activity's column. */
+  async anyFor(courseKey: string, activityId: string): Promise<boolean> {
+    const [delivery, queued] = await Promise.all([Delivery.exists({ courseKey, activityId }), OutboxItem.exists({ courseKey, activityId })]);
+    return delivery !== null || queued !== null;
+  }
+
   /** Deliveries the platform refused for good, in the given courses (the admin's view across courses), newest first. */
   async failedInCourses(courseKeys: string[]): Promise<DeliveryDoc[]> {
     const failed = await Delivery.find({ courseKey: mongoose.trusted({ $in: courseKeys }), failed: mongoose.trusted({ $exists: true }) }, { history: 0 }).lean<DeliveryDoc[]>();

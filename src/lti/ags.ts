@@ -33,6 +33,7 @@ export interface WantedLineItem {
 const CT_SCORE = 'application/vnd.ims.lis.v1.score+json';
 const CT_LINEITEM = 'application/vnd.ims.lis.v2.lineitem+json';
 const CT_CONTAINER = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
+const CT_RESULTS = 'application/vnd.ims.lis.v2.resultcontainer+json';
 
 /** `<lineItemUrl path>/scores`, keeping any query string (Moodle line item URLs carry ?type_id=…). */
 export function scoresUrl(lineItemUrl: string): string {
@@ -136,20 +137,40 @@ export async function findOrCreateLineItem(
   return { url, created: true };
 }
 
-export interface LineItemUpdate { scoreMaximum: number; label: string }
+/**
+ * Whether a line item's column holds any result, as the results service lists them. A column with
+ * results must not have its maximum changed behind the coach's back: Moodle rescales every grade
+ * row of the column and turns an empty one into 0 (docs/moodle.md). A platform that cannot answer
+ * throws, so the caller changes nothing.
+ */
+export async function lineItemHasResults(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, opts: { deadline?: number } = {}): Promise<boolean> {
+  const res = await services.request(ref, [AGS_SCOPE.resultReadonly], { method: 'GET', url: resultsUrl(lineItemUrl), accept: CT_RESULTS, deadline: opts.deadline });
+  if (!Array.isArray(res.body)) {
+    throw new ServiceError({ kind: 'refused', status: res.status, reason: 'the platform answered the results with something that is not a result list' });
+  }
+  return res.body.length > 0;
+}
+
+/** `<lineItemUrl path>/results`, keeping its query string (as scoresUrl). */
+export function resultsUrl(lineItemUrl: string): string {
+  const u = new URL(lineItemUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/results`;
+  u.hash = '';
+  return u.toString();
+}
 
 /**
- * Keeps a gradebook column in step with its activity (label, maximum score): reads the line item
- * and writes it back changed (PUT needs the whole line item). The activity is saved first; this
- * only follows it, and a failure is the caller's to report.
+ * Changes a gradebook column's maximum (PUT needs the whole line item: read, then written back
+ * with only the maximum changed; its label stays Moodle's, which Moodle resets from the activity's
+ * name anyway). Only at the coach's choice once the column holds grades (lineItemHasResults).
  */
-export async function updateLineItem(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, update: LineItemUpdate, opts: { deadline?: number } = {}): Promise<void> {
+export async function updateLineItemMaximum(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, scoreMaximum: number, opts: { deadline?: number } = {}): Promise<void> {
   const current = await services.request(ref, [AGS_SCOPE.lineItem], { method: 'GET', url: lineItemUrl, accept: CT_LINEITEM, deadline: opts.deadline });
   if (typeof current.body !== 'object' || current.body === null || Array.isArray(current.body)) {
     throw new ServiceError({ kind: 'refused', status: current.status, reason: 'the platform answered the line item with something that is not a line item' });
   }
   await services.request(ref, [AGS_SCOPE.lineItem], {
     method: 'PUT', url: lineItemUrl, contentType: CT_LINEITEM, accept: CT_LINEITEM,
-    body: { ...(current.body as Record<string, unknown>), scoreMaximum: update.scoreMaximum, label: update.label }, deadline: opts.deadline,
+    body: { ...(current.body as Record<string, unknown>), scoreMaximum }, deadline: opts.deadline,
   });
 }
