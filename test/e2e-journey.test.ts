@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { launchChromium, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
+import { launchChromium, overflowsOf, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
 import { writeScreenshot } from './support/png';
 import { startSlowLink } from './support/slow-link';
@@ -68,6 +68,7 @@ let chromium: Browser;
 const ISSUES: string[] = []; // script errors and CSP violations, from every page of every context
 const AXE: Array<{ page: string; locale: string; rules: string[] }> = [];
 const VISITED = new Set<string>();
+const LAYOUT: Array<{ page: string; width: number; overflows: string[] }> = [];
 
 beforeAll(async () => {
   fs.mkdirSync(SHOTS, { recursive: true });
@@ -122,7 +123,15 @@ async function axe(target: Frame | Page, label: string, locale: string): Promise
   AXE.push({ page: label, locale, rules: violations });
   VISITED.add(`${label} [${locale}]`);
   expect({ page: label, locale, violations }).toEqual({ page: label, locale, violations: [] });
+  await fitsWidth(target, `${label} [${locale}]`);
   expect(await target.evaluate(() => document.documentElement.lang)).toBe(locale);
+}
+
+/** Nothing sticks out sideways (see overflowsOf); recorded for the summary test. */
+async function fitsWidth(target: Frame | Page, label: string): Promise<void> {
+  const found = await overflowsOf(target);
+  LAYOUT.push({ page: label, ...found });
+  expect({ page: label, overflows: found.overflows }).toEqual({ page: label, overflows: [] });
 }
 
 /** axe on the page in view (Indonesian), then the same address in English (`lang=en`), then back. */
@@ -360,6 +369,10 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     frame = await frameAt(page, /\/roster$/);
     await axeBoth(frame, 'roster');
     await screenshot(context, frame.url(), 'coach-roster');
+    // A widyaiswara on a phone: the roster's table scrolls inside its box, the page does not.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await fitsWidth(frame, 'roster at 390 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     await Promise.all([frame.waitForURL(/\/submissions\/u-p-001\?/), frame.press('a[href*="/submissions/u-p-001?"]', 'Enter')]);
     frame = await frameAt(page, /\/submissions\/u-p-001$/);
     const reviewUrl = frame.url();
@@ -394,6 +407,8 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
       for (const locale of ['id', 'en']) expect([...VISITED]).toContain(`${label} [${locale}]`);
     }
     expect(AXE.filter((a) => a.rules.length)).toEqual([]);
+    expect(LAYOUT.filter((l) => l.overflows.length)).toEqual([]);
+    expect(LAYOUT.some((l) => l.page === 'roster at 390 px' && l.width < 400)).toBe(true);
     expect(ISSUES).toEqual([]);
   });
 });

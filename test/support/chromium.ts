@@ -54,3 +54,28 @@ export async function until<T>(probe: () => Promise<T> | T, what: string, ms = 1
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * What sticks out sideways on the document in view: the document scrolling sideways, or anything
+ * ending past `main` that is not inside a box scrolling on its own (a wide table in `.scroll`).
+ * Moodle's frame is narrow on a phone and about 800 px wide on a desktop.
+ */
+export async function overflowsOf(target: Frame | Page): Promise<{ width: number; overflows: string[] }> {
+  return target.evaluate(() => {
+    const root = document.documentElement;
+    const out: string[] = [];
+    if (root.scrollWidth > root.clientWidth + 1) out.push(`the document is ${root.scrollWidth} px wide in ${root.clientWidth} px`);
+    const main = document.querySelector('main') ?? document.body;
+    const edge = main.getBoundingClientRect().right;
+    const scrollsItself = (el: Element): boolean => {
+      for (let p = el.parentElement; p && p !== main; p = p.parentElement) if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+      return false;
+    };
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.split(' ')[0]}` : ''}`;
+    for (const el of Array.from(main.querySelectorAll('*'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.right > edge + 1 && !scrollsItself(el)) out.push(`${name(el)} ends ${Math.round(r.right - edge)} px past the page`);
+    }
+    return { width: root.clientWidth, overflows: out.slice(0, 5) };
+  });
+}
