@@ -200,14 +200,30 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await axe(page, 'setup', 'en');
     writeScreenshot(path.join(SHOTS, 'admin-setup.png'), await page.screenshot({ fullPage: true }));
 
-    // A Moodle Cermin has never seen registers itself (on its own origin); it waits for the operator.
+    // A Moodle Cermin has never seen, on another origin, registers it as Moodle does: Manage tools,
+    // the tool's URL, the registration in a panel (an iframe of the admin page) that Cermin's
+    // "org.imsglobal.lti.close" message closes. It then waits for the operator.
     const moodle = await startUnregisteredPlatform(stack);
-    const englishMoodle = await startUnregisteredPlatform(stack);
+    const [indonesianMoodle, englishMoodle] = await Promise.all([startUnregisteredPlatform(stack), startUnregisteredPlatform(stack)]);
     try {
-      await page.goto(moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
+      expect(new URL(moodle.base).origin).not.toBe(new URL(stack.baseUrl).origin);
+      await page.goto(`${moodle.base}/admin/tools`);
+      await page.fill('#tool-url', stack.cermin.lti.urls.registrationUrl);
+      // Read as it arrives: the panel is gone as soon as the page's script has run.
+      const framed: Array<{ status: number; inPanel: boolean; text: Promise<string> }> = [];
+      page.on('response', (r) => {
+        if (r.url().startsWith(stack.cermin.lti.urls.registrationUrl)) framed.push({ status: r.status(), inPanel: r.frame().parentFrame() !== null, text: r.text() });
+      });
+      await Promise.all([page.waitForURL(/\/admin\/tools\?closed=/), page.press('#tool-url', 'Enter')]);
+      expect(framed.map((f) => [f.status, f.inPanel])).toEqual([[200, true]]); // in the panel, not the window
+      expect(await framed[0].text).toContain('Cermin terdaftar');
+      expect(await page.textContent('#registration-closed')).toContain(new URL(stack.baseUrl).origin); // the panel closed on Cermin's message
+      expect(await page.textContent('#tool-list')).toContain(moodle.demo.registrations[0].clientId);
+      const registered = moodle.demo.registrations[0];
+      // The page itself, in view (the panel above closes at once), in Indonesian and in English.
+      await page.goto(indonesianMoodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
       expect(await page.textContent('body')).toContain('Cermin terdaftar');
       await axe(page, 'registration', 'id');
-      const registered = moodle.demo.registrations[0];
       // The same page in English (a browser asking for English, another Moodle).
       const english = await newContext({ locale: 'en-US' });
       await english.page.goto(englishMoodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
@@ -222,7 +238,7 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
       expect(await page.textContent('body')).toContain('Pendaftaran disetujui');
       expect((await stack.cermin.lti.registry.list()).find((p) => p.clientId === registered.clientId)).toMatchObject({ pending: false, active: true });
     } finally {
-      await Promise.all([moodle.close(), englishMoodle.close()]);
+      await Promise.all([moodle.close(), indonesianMoodle.close(), englishMoodle.close()]);
     }
     // The rest of the journey runs in the demo LMS (its course, roster and gradebook), as its own client.
     clientId = DEMO_CLIENT_ID;

@@ -21,6 +21,25 @@ describe('dynamic registration', () => {
     return { browser, csrf: /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] as string };
   }
 
+  test('the registration page and its refusals may be framed by the registering platform only, not by the registered ones', async () => {
+    const registered = (await stack.cermin.lti.registry.list()).map((p) => new URL(p.issuer).origin);
+    expect(registered.length).toBeGreaterThan(0);
+    const ancestors = async (query: string) => {
+      const res = await fetch(`${stack.cermin.lti.urls.registrationUrl}?${query}`, { redirect: 'manual' });
+      return { status: res.status, ancestors: /frame-ancestors ([^;]+)/.exec(res.headers.get('content-security-policy') ?? '')?.[1] };
+    };
+    // A platform nobody knows, whose configuration cannot be fetched: the refusal page is still framable by it alone.
+    expect(await ancestors(new URLSearchParams({ openid_configuration: 'http://127.0.0.1:9/moodle/mod/lti/openid-configuration.php', registration_token: 'x' }).toString()))
+      .toEqual({ status: 502, ancestors: 'http://127.0.0.1:9' });
+    // A wrong key: refused, framable by the platform that tried.
+    expect(await ancestors(new URLSearchParams({ openid_configuration: 'https://moodle.lain.example/mod/lti/openid-configuration.php', key: 'salah' }).toString()))
+      .toEqual({ status: 403, ancestors: 'https://moodle.lain.example' });
+    // No registering platform named: the policy every page has (Cermin and the registered platforms).
+    const none = await ancestors('registration_token=x');
+    expect(none.status).toBe(400);
+    expect(none.ancestors?.split(' ')).toEqual(expect.arrayContaining(["'self'", ...registered]));
+  });
+
   test('a Moodle on an origin Cermin has never seen registers; it waits for the operator, then its client launches', async () => {
     const moodle = await startUnregisteredPlatform(stack);
     try {
@@ -30,6 +49,8 @@ describe('dynamic registration', () => {
       expect(page.body).toContain('operator instans Cermin perlu menyetujuinya');
       expect(page.body).toContain('registration-close.js'); // tells Moodle to close the dialog
       expect(page.body).toContain(`data-target="${new URL(moodle.base).origin}"`);
+      // Moodle frames this page from its admin page: the registering platform may frame it, nobody else.
+      expect(/frame-ancestors ([^;]+)/.exec(page.headers.get('content-security-policy') ?? '')?.[1]).toBe(new URL(moodle.base).origin);
 
       expect(moodle.demo.registrations.length).toBe(1);
       const reg = moodle.demo.registrations[0];

@@ -637,11 +637,77 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
 <div class="card"><p>Ini LMS tiruan untuk mencoba Cermin tanpa Moodle. Setiap tombol meluncurkan alat lewat LTI 1.3 sungguhan
 (OIDC login, id_token bertanda tangan RS256), seperti Moodle 4.5.</p>
 <p><a class="btn primary" href="${esc(launchHref(base, coach, 'dl'))}">Pilih konten (Deep Linking) sebagai ${esc(coach.name)}</a>
-<a class="btn" href="${esc(base)}/gradebook">Buku nilai</a></p></div>
+<a class="btn" href="${esc(base)}/gradebook">Buku nilai</a>
+<a class="btn" href="${esc(base)}/admin/tools">Kelola alat (admin situs)</a></p></div>
 ${activities}
 <div class="card"><details><summary>Semua peserta (${users.length} orang)</summary>
 <table><thead><tr><th>Nama</th><th>Peran</th><th>Surel</th><th>Luncurkan</th></tr></thead><tbody>${people}</tbody></table></details></div>`;
     sendPage(res, 200, course.title, body);
+  });
+
+  /** The tool's registration URL with this platform's OpenID configuration and a fresh one-time token. */
+  function dynamicRegistrationUrl(toolRegisterUrl: string): string {
+    const token = randomUUID();
+    registrationTokens.set(token, Date.now() + REGISTRATION_TOKEN_TTL_MS);
+    const u = new URL(toolRegisterUrl);
+    u.searchParams.set('openid_configuration', url.openid);
+    u.searchParams.set('registration_token', token);
+    return u.toString();
+  }
+
+  /**
+   * Site administration → Manage tools, as Moodle's (mod/lti/amd/src/tool_configure_controller.js):
+   * the tool URL opens in an iframe on this page (initiateRegistration), through a page of the
+   * platform that redirects to the tool with openid_configuration and registration_token
+   * (mod/lti/startltiadvregistration.php); the tool's "org.imsglobal.lti.close" message closes the
+   * panel and the tool list is shown again (closeLTIAdvRegistration). Without JavaScript the form
+   * opens the registration in the window itself.
+   */
+  router.get('/admin/tools', (req, res) => {
+    const base = req.baseUrl;
+    const closedBy = str(req.query.closed);
+    const tools = registrations.map((r) => `<tr><td>${esc(String(r.body.client_name ?? ''))}</td><td><code>${esc(r.clientId)}</code></td><td><code>${esc(r.deploymentId)}</code></td></tr>`).join('');
+    const body = `<div class="crumbs"><a href="${esc(base)}/">Beranda</a> / Administrasi situs / Kelola alat</div>
+<h1>Kelola alat</h1>
+${closedBy ? `<div class="card" role="status" id="registration-closed">Panel pendaftaran ditutup oleh alat (<code>${esc(closedBy)}</code>).</div>` : ''}
+<div class="card"><form id="add-tool" method="get" action="${esc(base)}/admin/tools/start-registration">
+<label for="tool-url">URL alat</label> <input id="tool-url" name="url" type="url" required size="50">
+<button type="submit" class="btn primary">Tambah LTI Advantage</button></form>
+<div id="registration-panel" hidden></div></div>
+<div class="card" id="tool-list"><h2>Alat terdaftar</h2>${tools ? `<table><thead><tr><th>Nama</th><th>Client ID</th><th>Deployment</th></tr></thead><tbody>${tools}</tbody></table>` : '<p>Belum ada alat.</p>'}</div>`;
+    const script = `(function () {
+  var form = document.getElementById('add-tool');
+  var panel = document.getElementById('registration-panel');
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var frame = document.createElement('iframe');
+    frame.className = 'tool';
+    frame.name = 'registration';
+    frame.title = 'Pendaftaran alat';
+    frame.src = form.action + '?url=' + encodeURIComponent(document.getElementById('tool-url').value.trim());
+    panel.appendChild(frame);
+    panel.hidden = false;
+    document.getElementById('tool-list').hidden = true;
+  });
+  window.addEventListener('message', function (e) {
+    if (e.data && e.data.subject === 'org.imsglobal.lti.close') {
+      panel.innerHTML = '';
+      location.href = ${JSON.stringify(`${base}/admin/tools?closed=`)} + encodeURIComponent(e.origin);
+    }
+  });
+})();`;
+    sendPage(res, 200, 'Kelola alat', body, { script });
+  });
+
+  router.get('/admin/tools/start-registration', (req, res) => {
+    const target = str(req.query.url);
+    let toolUrl: URL | undefined;
+    try { toolUrl = target ? new URL(target) : undefined; } catch { toolUrl = undefined; }
+    if (!toolUrl || !/^https?:$/.test(toolUrl.protocol)) {
+      errorPage(res, 400, 'invalid_request', 'URL alat harus alamat http(s).');
+      return;
+    }
+    res.redirect(302, dynamicRegistrationUrl(toolUrl.toString()));
   });
 
   router.get('/launch', (req, res) => {
@@ -1055,14 +1121,7 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
       if (!client) throw new Error(`withdrawScope: unknown client ${clientId}`);
       client.scopes.delete(scope);
     },
-    dynamicRegistrationUrl(toolRegisterUrl) {
-      const token = randomUUID();
-      registrationTokens.set(token, Date.now() + REGISTRATION_TOKEN_TTL_MS);
-      const u = new URL(toolRegisterUrl);
-      u.searchParams.set('openid_configuration', url.openid);
-      u.searchParams.set('registration_token', token);
-      return u.toString();
-    },
+    dynamicRegistrationUrl,
     registrations,
   };
 }

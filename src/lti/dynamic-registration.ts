@@ -56,6 +56,20 @@ const validateConfiguration = ajv.compile<OpenIdConfiguration>({
   },
 });
 
+/**
+ * The origin of the platform that is registering: its OpenID configuration's (Moodle serves it
+ * from its own site, whose admin page frames the registration). Undefined when not an http(s) URL.
+ */
+export function registeringOrigin(openidConfiguration: unknown): string | undefined {
+  if (typeof openidConfiguration !== 'string' || openidConfiguration.length > 2048) return undefined;
+  try {
+    const u = new URL(openidConfiguration);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const validateRegistrationQuery = ajv.compile<{ openid_configuration: string; registration_token?: string }>({
   type: 'object',
   required: ['openid_configuration'],

@@ -17,9 +17,10 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from '../web/errors';
 import { sendPage } from '../web/render';
+import { contentSecurityPolicy } from '../web/security';
 import { translator } from '../web/i18n';
 import { launchContextFrom, type LaunchContext } from './context';
-import { registerDynamically, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
+import { registerDynamically, registeringOrigin, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
 import { SlotLeases } from '../db/lease';
 import { ID_TOKEN_ERROR_CODES, IdTokenValidator, type LaunchLogin } from './id-token';
 import { gateRefusal, LOGIN_PARAMS } from './input-gate';
@@ -149,7 +150,15 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
     cors: false,
     serverAddon: (app: express.Express) => {
-      // First of all: ltijs trusts what it reads (see input-gate.ts).
+      // Moodle opens /lti/register in an iframe of its admin page while it is not yet a registered
+      // platform (docs/moodle.md): that page, and any refusal on the way, may be framed by the
+      // registering platform and by nobody else.
+      app.use('/register', (req, res, next) => {
+        const origin = registeringOrigin(req.query.openid_configuration);
+        if (origin) res.setHeader('Content-Security-Policy', contentSecurityPolicy([origin]));
+        next();
+      });
+      // Then, before ltijs reads anything: it trusts what it reads (see input-gate.ts).
       app.use((req, res, next) => {
         const refusal = gateRefusal({ path: req.path, query: req.query as Record<string, unknown>, body: req.body, token: (req as { token?: unknown }).token });
         if (!refusal) {
@@ -273,7 +282,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       log.info({ issuer: platform.issuer, clientId: platform.clientId, deployments: platform.deploymentIds, grantedScopes: result.grantedScopes, outcome: result.outcome, pending: platform.pending }, 'dynamic registration');
       outcome(result.outcome === 'unchanged' ? 'registration_unchanged' : platform.pending ? 'registration_pending' : 'registration_ok');
       const message = result.outcome === 'unchanged' ? t('registration.unchanged.body') : platform.pending ? t('registration.pending.body') : t('registration.done.body');
-      await page(200, message, { platform, closeTarget: new URL(platform.issuer).origin });
+      // The close message goes to the page that framed (or opened) the registration: the registering platform's.
+      await page(200, message, { platform, closeTarget: registeringOrigin(query.openid_configuration) });
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
       log.warn({ code: err.code, detail: err.detail }, 'dynamic registration failed');

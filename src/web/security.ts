@@ -16,20 +16,28 @@ export function securityHeaders(frameAncestors: () => Promise<string[]>): expres
   const csp: express.RequestHandler = (_req, res, next) => {
     frameAncestors()
       .then((origins) => {
-        const platforms = origins.join(' ');
-        res.setHeader('Content-Security-Policy', [
-          "default-src 'self'",
-          "script-src 'self'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          "object-src 'none'",
-          "base-uri 'none'",
-          `form-action 'self' ${platforms}`.trim(),
-          `frame-ancestors 'self' ${platforms}`.trim(),
-        ].join('; '));
+        res.setHeader('Content-Security-Policy', contentSecurityPolicy(["'self'", ...origins]));
         next();
       })
       .catch(next);
   };
   return [base, csp];
+}
+
+/**
+ * Cermin's policy with the given framers (origins, or "'self'"): they may also receive its forms
+ * (a Deep Linking response posts to the platform).
+ */
+export function contentSecurityPolicy(framers: string[]): string {
+  const others = framers.filter((f) => f !== "'self'").join(' ');
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    `form-action 'self' ${others}`.trim(),
+    `frame-ancestors ${framers.length ? framers.join(' ') : "'none'"}`,
+  ].join('; ');
 }
