@@ -8,7 +8,7 @@
  *   remove --issuer URL --client-id ID
  *   approve --issuer URL --client-id ID   a dynamic registration that waits for the operator
  *   reject --issuer URL --client-id ID    …or refuse it (the registration is removed)
- *   urls                 the values to type into Moodle's manual form
+ *   urls                 the values to type into Moodle's manual form (from PUBLIC_URL, as the server)
  *   setup-token          a new one-time link to the admin page
  */
 import { parseArgs } from 'node:util';
@@ -76,6 +76,11 @@ async function run(argv: string[]): Promise<void> {
   const { command, values } = parseCommand(argv);
   const config = loadConfig({ devKey: persistedDevKey });
   if (command === 'urls') {
+    // Configuration is the environment, the server's and this command's alike; a shell without the
+    // server's PUBLIC_URL would print the development default as if it were the real address.
+    if (!process.env.PUBLIC_URL) {
+      console.error(`PUBLIC_URL is not set for this command, so these are the development defaults (${config.publicUrl}).\nRun it with the server's configuration, e.g. PUBLIC_URL=https://cermin.example.go.id npm run platform -- urls\n(with Docker: docker compose exec cermin node dist/src/cli/platform.js urls). The admin page shows the server's own.`);
+    }
     const u = toolUrls(config.publicUrl);
     console.log(`Tool URL:              ${u.toolUrl}\nInitiate login URL:    ${u.loginUrl}\nRedirection URI(s):    ${u.redirectUris.join(' ')}\nPublic keyset URL:     ${u.keysetUrl}\nDeep linking URL:      ${u.deepLinkingUrl}\nDynamic registration:  ${u.registrationUrl}`);
     return;
