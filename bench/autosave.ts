@@ -6,7 +6,7 @@
  * wire). The project's target: p99 of a save under 100 ms with 200 participants on a 2-core
  * machine. Also the weight of the journal page as a phone on 3G downloads it (target ≤ 60 KB).
  *
- * - Setup as bench/launch.ts: one FerretDB for the run (temp dir) or the server of MONGODB_URI
+ * - Setup as bench/launch.ts: the embedded database for the run (temp dir) or the server of MONGODB_URI
  *   (database cermin_autosave_<rand>, dropped at the end); the demo LMS (src/demo/platform.ts) in
  *   this process, registered with `node dist/src/cli/platform.js add`; Cermin as
  *   `node dist/src/main.js` (NODE_ENV=development, DEMO=false).
@@ -46,7 +46,7 @@ import { createDemoPlatform, type DemoPlatform, type DemoUser } from '../src/dem
 import { launchThroughDemo, ltikOf } from '../test/support/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  sleep, table, withDbName, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
+  sleep, table, withDbName, type CommonOptions, cpuSeconds, placeActivityVia, pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- autosave [--participants 200] [--seconds 30] [--interval 3]
@@ -81,7 +81,7 @@ function parseOptions(argv: string[]): Options {
   const { num, nodeEnv, profileDir } = parseFlags(argv, ['participants', 'seconds', 'interval', 'concurrency', 'warmup', 'max-sockets', 'save-timeout']);
   const seconds = num('seconds', 30, 1, false);
   const participants = num('participants', TARGET_PARTICIPANTS, 1);
-  // Setup (FerretDB, Cermin, launches at a few a second) plus the load and the page weight.
+  // Setup (the database, Cermin, launches at a few a second) plus the load and the page weight.
   const saveTimeoutSeconds = num('save-timeout', 60, 1, false);
   const fallbackTimeout = Math.ceil(300 + seconds * 1.5 + saveTimeoutSeconds + participants / 2);
   return {
@@ -389,8 +389,8 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const tmpDir = run.tempDir('cermin-bench-autosave-');
 
   // Database server.
-  const { serverUri, dbKind, ferret } = await run.database(tmpDir);
-  const ferretPid = ferret ? ferretdbPid(ferret.uri) : undefined;
+  const { serverUri, dbKind, embedded } = await run.database(tmpDir);
+  const dbPid = embedded?.pid;
   const dbUri = withDbName(serverUri, `cermin_autosave_${rand}`);
   run.dropAtEnd([dbUri]);
   progress(`database: ${dbKind}`);
@@ -452,7 +452,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   let late = 0;
   let abortReason: string | undefined;
   const tooManyErrors = () => errors.length > 0.01 * Math.max(attempts, 100);
-  const cpuBefore = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid), driver: process.cpuUsage() };
+  const cpuBefore = { cermin: cpuSeconds(cermin.proc.pid), db: cpuSeconds(dbPid), driver: process.cpuUsage() };
   progress(`load: ${writers.length} participants, a save every ${opts.interval} s ±20 %, for ${opts.seconds} s`);
   const t0 = performance.now();
   const tEnd = t0 + opts.seconds * 1000;
@@ -498,7 +498,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   }
   const wallS = (performance.now() - t0) / 1000;
   const driverCpu = process.cpuUsage(cpuBefore.driver);
-  const cpuAfter = { cermin: cpuSeconds(cermin.proc.pid), ferret: cpuSeconds(ferretPid) };
+  const cpuAfter = { cermin: cpuSeconds(cermin.proc.pid), db: cpuSeconds(dbPid) };
   const peakRss = cermin.peakRssMiB();
   const aborted = abortReason ?? (latencies.length === 0 ? 'no save succeeded' : undefined);
 
@@ -527,7 +527,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
   const cpu = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : after - before);
   const cerminCpu = cpu(cpuBefore.cermin, cpuAfter.cermin);
-  const ferretCpu = cpu(cpuBefore.ferret, cpuAfter.ferret);
+  const dbCpu = cpu(cpuBefore.db, cpuAfter.db);
   const driverCpuS = (driverCpu.user + driverCpu.system) / 1e6;
   const cpuCell = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(1)} s (${Math.round((100 * x) / wallS)} %)`);
   const finalLengths = writers.map((w) => w.typist.length).sort((a, b) => a - b);
@@ -546,8 +546,8 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   lines.push(`offered ${offered.toFixed(1)} saves/s, completed ${s.rate.toFixed(1)}/s${s.rate < 0.9 * offered ? ' — Cermin could not keep up: saves queued, each participant waiting for its previous one' : ''}`);
   lines.push(`saves sent late (the previous one still running when due): ${late} of ${attempts}; retried on a reused socket: ${retried}; text length at the end: ${finalLengths[0]}–${finalLengths[finalLengths.length - 1]} characters`);
   lines.push(`Cermin peak RSS (VmHWM): ${peakRss === undefined ? '–' : `${peakRss.toFixed(0)} MiB`} after the load${rssAfterPage !== undefined && peakRss !== undefined && rssAfterPage > peakRss ? `, ${rssAfterPage.toFixed(0)} MiB after the page weight` : ''}`);
-  lines.push(`CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; FerretDB ${ferretPid ? cpuCell(ferretCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`);
-  lines.push(`CPU per save: Cermin ${perSave(cerminCpu)}; FerretDB ${ferretPid ? perSave(ferretCpu) : '–'}`);
+  lines.push(`CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; database ${dbPid ? cpuCell(dbCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`);
+  lines.push(`CPU per save: Cermin ${perSave(cerminCpu)}; database ${dbPid ? perSave(dbCpu) : '–'}`);
   if (errors.length) {
     lines.push('');
     lines.push(`errors (${errors.length} of ${attempts} saves):`);
@@ -599,7 +599,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     p99_target_met: p99Met && writers.length >= TARGET_PARTICIPANTS,
     cermin_peak_rss_mib: peakRss === undefined ? null : round(peakRss, 0),
     cermin_cpu_s: cerminCpu === undefined ? null : round(cerminCpu, 2),
-    ferretdb_cpu_s: ferretCpu === undefined ? null : round(ferretCpu, 2),
+    database_cpu_s: dbCpu === undefined ? null : round(dbCpu, 2),
     page_kb_compressed: page ? round(page.compressed / 1024, 1) : null,
     page_kb_compressed_with_headers: page ? round(page.withHeaders / 1024, 1) : null,
     page_kb_uncompressed: page ? round(page.uncompressed / 1024, 1) : null,

@@ -6,7 +6,7 @@
  * it took, and what the platform received (each grade exactly once: none duplicated, none lost);
  * (2) the coach's roster page for 1,000 members (target p99 < 200 ms).
  *
- * - Setup as bench/autosave.ts: one FerretDB for the run (temp dir) or the server of MONGODB_URI
+ * - Setup as bench/autosave.ts: the embedded database for the run (temp dir) or the server of MONGODB_URI
  *   (database cermin_grades_<rand>, dropped at the end); the demo LMS (src/demo/platform.ts, with
  *   --participants members) in this process, registered with `node dist/src/cli/platform.js add`.
  * - Cermin runs as --instances child processes (`node dist/src/main.js`, NODE_ENV=development,
@@ -65,7 +65,7 @@ import { courseScope, markChanged } from '../src/db/change-marks';
 import { launchThroughDemo, ltikOf } from '../test/support/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  seededRandom, sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, ferretdbPid, placeActivityVia, pool,
+  seededRandom, sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, placeActivityVia, pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- grades [--grades 1000] [--participants N] [--instances 2] [--rate 0.3]
@@ -135,7 +135,7 @@ function parseOptions(argv: string[]): Options {
     deliverTimeoutSeconds,
     rosterRequests,
     rosterWarmup: num('roster-warmup', 20, 0),
-    // Setup (FerretDB, registration, instances, Deep Linking) plus the delivery and the roster.
+    // Setup (the database, registration, instances, Deep Linking) plus the delivery and the roster.
     timeoutSeconds: num('timeout', 240 + deliverTimeoutSeconds + Math.ceil(rosterRequests * 2), 10),
     nodeEnv,
     profileDir,
@@ -206,11 +206,11 @@ const sumOf = (r: Record<string, number>): number => sum(Object.values(r));
 
 
 /** CPU seconds used so far by each process that shares this machine's two cores in the run. */
-interface CpuSnapshot { at: number; cermin: Array<number | undefined>; ferret?: number; bench: number }
+interface CpuSnapshot { at: number; cermin: Array<number | undefined>; db?: number; bench: number }
 
-function cpuSnapshot(cermins: Child[], ferretPid: number | undefined): CpuSnapshot {
+function cpuSnapshot(cermins: Child[], dbPid: number | undefined): CpuSnapshot {
   const own = process.cpuUsage();
-  return { at: performance.now(), cermin: cermins.map((c) => cpuSeconds(c.proc.pid)), ferret: cpuSeconds(ferretPid), bench: (own.user + own.system) / 1e6 };
+  return { at: performance.now(), cermin: cermins.map((c) => cpuSeconds(c.proc.pid)), db: cpuSeconds(dbPid), bench: (own.user + own.system) / 1e6 };
 }
 
 /** "Cermin 12.3 s (41 %) …" between two snapshots: CPU seconds and the share of one core over the wall time. */
@@ -218,7 +218,7 @@ function cpuLine(a: CpuSnapshot, b: CpuSnapshot): string {
   const wall = (b.at - a.at) / 1000;
   const cell = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? '–' : `${(y - x).toFixed(1)} s (${Math.round((100 * (y - x)) / wall)} %)`);
   const cermins = a.cermin.map((x, i) => `cermin-${i + 1} ${cell(x, b.cermin[i])}`).join(', ');
-  return `CPU over ${wall.toFixed(1)} s wall (${os.cpus().length} CPUs; % of one core): ${cermins}, FerretDB ${cell(a.ferret, b.ferret)}, bench process (platform + driver) ${cell(a.bench, b.bench)}`;
+  return `CPU over ${wall.toFixed(1)} s wall (${os.cpus().length} CPUs; % of one core): ${cermins}, database ${cell(a.db, b.db)}, bench process (platform + driver) ${cell(a.bench, b.bench)}`;
 }
 
 function faultCell(s: FaultStats): string {
@@ -264,8 +264,8 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
 
   const rand = crypto.randomBytes(4).toString('hex');
   const tmpDir = run.tempDir('cermin-bench-grades-');
-  const { serverUri, dbKind, ferret } = await run.database(tmpDir);
-  const ferretPid = ferret ? ferretdbPid(ferret.uri) : undefined;
+  const { serverUri, dbKind, embedded } = await run.database(tmpDir);
+  const dbPid = embedded?.pid;
   const dbUri = withDbName(serverUri, `cermin_grades_${rand}`);
   run.dropAtEnd([dbUri]);
   progress(`database: ${dbKind}`);
@@ -353,7 +353,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
 
   // The coach finalizes every participant's grade (as the review form does, release now).
   progress(`finalizing ${participants.length} grades (concurrency ${opts.finalizeConcurrency}); faults on: ags and token ${Math.round(opts.rate * 100)} % (${AGS_STATUSES.join('/')}, ${Math.round(opts.timeoutShare * 100)} % of them timeouts of ${opts.faultDelayMs} ms)`);
-  const cpu0 = cpuSnapshot(instances, ferretPid);
+  const cpu0 = cpuSnapshot(instances, dbPid);
   const t0 = performance.now();
   const wall0 = Date.now();
   await guard(pool(participants, opts.finalizeConcurrency, async (u, i) => {
@@ -403,7 +403,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     for (const t of timers) clearInterval(t);
   }
   const waitedS = (performance.now() - t0) / 1000;
-  const cpu1 = cpuSnapshot(instances, ferretPid);
+  const cpu1 = cpuSnapshot(instances, dbPid);
   const faults = { ags: demo.faultStats('ags'), token: demo.faultStats('token') };
   demo.clearFaults();
   const tokenRequests = demo.tokenRequests - tokensBefore;
@@ -488,7 +488,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     await guard(getRoster(variants.search.url, 'warm-up'));
   }
   const times = { first: [] as number[], search: [] as number[], cold: [] as number[], coldAll: [] as number[] };
-  const cpu2 = cpuSnapshot(instances, ferretPid);
+  const cpu2 = cpuSnapshot(instances, dbPid);
   let searchRows = 0;
   progress(`roster: ${opts.rosterRequests} views of each variant, interleaved, one at a time`);
   for (let i = 0; i < opts.rosterRequests && !stopping; i++) {
@@ -503,7 +503,7 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     await guard(Promise.all((['roster', 'activities', 'work', 'reviews', 'grades'] as const).map((source) => markChanged(courseScope(coachView.courseKey, source)))));
     times.coldAll.push((await guard(getRoster(variants.first.url, variants.coldAll.label))).ms);
   }
-  const cpu3 = cpuSnapshot(instances, ferretPid);
+  const cpu3 = cpuSnapshot(instances, dbPid);
 
   // Where a view's time goes: the route's database reads, one at a time from this process.
   const outbox = new GradeOutbox();

@@ -1,6 +1,6 @@
 /**
  * What the benches share (bench/launch.ts, bench/autosave.ts, bench/grades.ts): option helpers, the
- * database (one FerretDB in a temp dir, or the server of MONGODB_URI), child processes (Cermin, the
+ * database (the embedded one in a temp dir, or the server of MONGODB_URI), child processes (Cermin, the
  * platform CLI), this process's own server for the demo platforms, the run's time limit, signals
  * and cleanup, the table/percentile helpers of the reports, a work pool and CPU counters.
  */
@@ -15,13 +15,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
-import { ensureFerretdb, freePort, startFerretdb, type EmbeddedDatabase } from '../src/db/embedded';
+import { embeddedVersions, freePort, startEmbeddedDatabase, type EmbeddedDatabase, type EngineName } from '../src/db/embedded';
 import type { DemoPlatform } from '../src/demo/platform';
 import { fromRoot, projectRoot } from '../src/paths';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
 import { parseAutoPostForm } from '../src/demo/platform';
 
-export const FERRETDB_VERSION = 'v1.24.2';
 
 export class BenchError extends Error {}
 
@@ -65,7 +64,9 @@ export function parseFlags<F extends string>(argv: string[], flags: readonly F[]
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) throw new BenchError(`--${flag}: must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
     return n;
   };
-  return { num, nodeEnv: nodeEnv as CommonOptions['nodeEnv'], profileDir: values.profile ? path.resolve(values.profile) : undefined };
+  /** A text flag's value, as given. */
+  const text = (flag: F): string | undefined => values[flag];
+  return { num, text, nodeEnv: nodeEnv as CommonOptions['nodeEnv'], profileDir: values.profile ? path.resolve(values.profile) : undefined };
 }
 
 // ---------- database ----------
@@ -244,8 +245,8 @@ export interface CommonOptions {
 export interface Database {
   serverUri: string;
   dbKind: string;
-  /** The FerretDB this run started; undefined with MONGODB_URI. */
-  ferret?: EmbeddedDatabase;
+  /** The embedded database this run started; undefined with MONGODB_URI. */
+  embedded?: EmbeddedDatabase;
 }
 
 /** One bench run: its time limit, signals, child processes, and the cleanups run at its end. */
@@ -297,14 +298,20 @@ export class BenchRun {
     return tmpDir;
   }
 
-  /** The server of MONGODB_URI, else a FerretDB of this run's own in tmpDir. */
+  /**
+   * The server of MONGODB_URI, else an embedded one of this run's own in tmpDir: the engine
+   * `npm start` would pick (EMBEDDED_DB picks another, e.g. ferretdb to compare).
+   */
   async database(tmpDir: string): Promise<Database> {
     if (process.env.MONGODB_URI) return { serverUri: process.env.MONGODB_URI, dbKind: 'MONGODB_URI (from the environment)' };
-    const binary = await this.guard(ensureFerretdb(fromRoot('.tools'), FERRETDB_VERSION, this.progress));
-    // Not raced: its handle is needed to stop it, and it gives up by itself after 15 s.
-    const ferret = await startFerretdb(binary, tmpDir, 'x');
-    this.cleanup('stop FerretDB', () => ferret.stop());
-    return { serverUri: ferret.uri, dbKind: `FerretDB ${FERRETDB_VERSION} (SQLite, temp dir)`, ferret };
+    const mode = (process.env.EMBEDDED_DB ?? 'auto') as 'auto' | EngineName;
+    if (!['auto', 'mongod', 'java', 'ferretdb'].includes(mode)) throw new BenchError('EMBEDDED_DB: auto, mongod, java or ferretdb');
+    // Not raced: its handle is needed to stop it, and each engine gives up by itself.
+    const embedded = await startEmbeddedDatabase({
+      ...embeddedVersions(), dataDir: tmpDir, toolsDir: fromRoot('.tools'), mode, dbName: 'x', progress: this.progress,
+    });
+    this.cleanup('stop the embedded database', () => embedded.stop());
+    return { serverUri: embedded.uri, dbKind: `embedded ${embedded.kind} (temp dir)`, embedded };
   }
 
   /** The databases this run creates, dropped at its end. */
@@ -506,28 +513,6 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-/** The FerretDB this process started (a direct child listening on the URI's port), to read its CPU time. */
-export function ferretdbPid(uri: string): number | undefined {
-  const port = /:(\d+)\//.exec(uri)?.[1];
-  if (!port) return undefined;
-  try {
-    for (const entry of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid !== process.pid) continue;
-        const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-        if (cmdline.includes(`--listen-addr=127.0.0.1:${port}`)) return Number(entry);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
-}
 
 /**
  * The coach places one activity of a template with the real Deep Linking flow (picker, add,

@@ -5,7 +5,7 @@
  * in the same run and on the same database server, against a bare ltijs app that renders "ok"
  * (bench/bare-ltijs.ts). The project's target: Cermin's p50 within 1.3x of bare ltijs.
  *
- * - Database: one FerretDB for the run (in a temp dir), or the server of MONGODB_URI when set;
+ * - Database: the embedded database for the run (in a temp dir), or the server of MONGODB_URI when set;
  *   a database per target (cermin_bench_<rand>, bare_bench_<rand>), dropped at the end.
  * - Platforms: this process hosts two demo LMSs (src/demo/platform.ts) on its own server, one per
  *   tool, so the platform's work (RS256 signing, pages) is outside both measured processes and

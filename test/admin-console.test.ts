@@ -95,7 +95,7 @@ test('an admin exports and erases a person\'s data on their behalf; the change l
   expect(erased.body).toMatch(/Data pengguna u-p-001 dihapus \(\d+ catatan\)/);
   expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-001' })).toBe(0);
   expect(await mongoose.connection.db?.collection('coaching_entries').countDocuments({ userId: 'u-p-002' })).toBe(1);
-  const log = await mongoose.connection.db?.collection('admin_changes').find({}).sort({ at: 1 }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({}).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.map((c) => [c.action, c.by.id])).toEqual([['person.export', 'u-admin-1'], ['person.erase', 'u-admin-1']]);
   expect(JSON.stringify(log)).not.toContain('u-p-001');
   const erasure = await mongoose.connection.db?.collection('privacy_erasures').findOne({});
@@ -144,7 +144,7 @@ test('retention: the platform\'s settings saved and logged, a dry run that remov
   const run = await operator.browser.go(`${stack.baseUrl}/setup/console/retention/run`, { form: { csrf: operator.csrf } });
   expect(run.body).toContain('Yang dihapus');
   expect(await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: 'u-p-002' })).toBe(0);
-  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^retention/ }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^retention/ }).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.map((c) => c.action).sort()).toEqual(['retention.run', 'retention.set']);
   for (const user of ['u-coach-1']) {
     const b = new Browser();
@@ -188,7 +188,7 @@ test('lenses turned off and budgets changed by the admin apply at once, to the p
   const answered = await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, { form: { ltik: p.ltik, lens: 'cermin' } });
   expect(answered.body).toContain('jatah AI Anda hari ini sudah habis');
   expect(fake.requests.length).toBe(before);
-  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.set' }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.set' }).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.[0].detail).toMatchObject({ disabledLenses: ['kritik'], userDailyTokens: 0 });
 });
 
@@ -225,7 +225,7 @@ test('a new consent text is published as the next version; everyone is asked aga
   expect(asked.body).toMatch(/disimpan paling lama \d+ hari/);
   const versions = await mongoose.connection.db?.collection('ai_consent_texts').find({}).toArray();
   expect(versions?.map((v) => v.version)).toEqual([current + 1]);
-  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'consent.publish' }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: 'consent.publish' }).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.[0].detail).toEqual({ version: current + 1 });
 });
 
@@ -289,7 +289,7 @@ test('the setup session reaches every console page, sees every platform\'s cours
   const dry = await browser.go(`${console}/retention/dry-run`, { form: { csrf, platform } });
   expect(dry.body).toContain('Yang akan dihapus (uji coba)');
 
-  const log = await mongoose.connection.db?.collection('admin_changes').find({ 'by.id': 'setup-token' }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ 'by.id': 'setup-token' }).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.map((c) => [c.action, c.platform]).sort()).toEqual([['person.erase', platform], ['person.export', platform], ['retention.run', '*'], ['retention.set', '*']]);
   expect((await browser.go(`${console}/changes`)).body).toContain('Pengaturan retensi diubah');
 });
@@ -350,7 +350,7 @@ test('the setup session manages deployments and turns a platform off and on; lau
   await browser.go(active, { form: { csrf, issuer, clientId: DEMO_CLIENT_ID, active: 'yes' } });
   expect(await launchStatus()).toBe(200);
 
-  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^(deployment|platform)\./ }).sort({ at: 1 }).toArray();
+  const log = await mongoose.connection.db?.collection('admin_changes').find({ action: /^(deployment|platform)\./ }).sort({ at: 1, _id: 1 }).toArray();
   expect(log?.map((c) => c.action)).toEqual(['deployment.remove', 'deployment.add', 'platform.deactivate', 'platform.activate']);
   expect(log?.every((c) => c.by.id === 'setup-token' && c.detail.issuer === issuer)).toBe(true);
 });

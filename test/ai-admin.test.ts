@@ -105,7 +105,7 @@ test('an admin switches the provider: the key is stored sealed, never shown; tur
     const stored = JSON.stringify(await mongoose.connection.db?.collection('ai_provider').find({}).toArray());
     expect(stored).not.toContain('sk-other-provider-key-123');
     expect(stored).toMatch(/"tag":/);
-    const log = JSON.stringify(await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.providerSet' }).toArray());
+    const log = JSON.stringify(await mongoose.connection.db?.collection('admin_changes').find({ action: 'ai.providerSet' }).sort({ at: 1, _id: 1 }).toArray());
     expect(log).toContain('replaced');
     expect(log).not.toContain('sk-other-provider-key-123');
     // The test connection reaches the new provider with the sealed key.
@@ -154,7 +154,7 @@ test('the setup-token page tests it too, with its own CSRF token; an unreachable
   expect(switched.body).toContain('Server uji');
   expect(switched.body).not.toContain(fake.apiKey);
   expect((await browser.go(`${stack.baseUrl}/setup/ai-provider`, { form: { csrf, reset: '1' } })).body).toContain('Dari pengaturan lingkungan');
-  const logged = await mongoose.connection.db?.collection('admin_changes').find({ platform: '*' }).toArray();
+  const logged = await mongoose.connection.db?.collection('admin_changes').find({ platform: '*' }).sort({ at: 1, _id: 1 }).toArray();
   expect(logged?.map((c) => [c.action, c.by.id])).toEqual([['ai.providerSet', 'setup-token'], ['ai.providerReset', 'setup-token']]);
   expect(JSON.stringify(logged)).not.toContain(fake.apiKey);
 

@@ -51,7 +51,10 @@ test('start with the embedded database, launch, stop on SIGTERM, restart with th
     expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
     const page = await launchThroughDemo(new Browser(), `http://127.0.0.1:${port}/demo`, 'u-p-001');
     expect(page.status).toBe(200);
-    expect(fs.existsSync(path.join(dataDir, 'ferretdb'))).toBe(true);
+    // The engine `auto` picked (mongod where it can be downloaded, else the Java one), remembered with its data.
+    const engine = fs.readFileSync(path.join(dataDir, 'embedded-engine'), 'utf8').trim();
+    expect(engine).toMatch(/^(mongod|java)$/);
+    expect(fs.existsSync(path.join(dataDir, engine === 'java' ? 'embedded-db' : 'mongod'))).toBe(true);
     expect(fs.statSync(path.join(dataDir, '.dev-lti-key')).mode & 0o077).toBe(0);
   } finally {
     first.child.kill('SIGTERM');
@@ -148,9 +151,9 @@ test('a broken coaching template stops the start, naming the file and the proble
 
 test('with no MONGODB_URI and no way to run a local database, the error says how to set MONGODB_URI', async () => {
   const emptyTools = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-notools-'));
-  const run = start({ EMBEDDED_DB: 'ferretdb', TOOLS_DIR: emptyTools, PATH: '/nonexistent' }, await freePort());
+  const run = start({ EMBEDDED_DB: 'java', TOOLS_DIR: emptyTools, PATH: '/nonexistent' }, await freePort());
   expect(await run.exited).toBe(3);
   expect(run.stderr()).toContain('MONGODB_URI');
-  expect(run.stderr()).toContain('Go is not installed');
+  expect(run.stderr()).toContain('Java 17 and Maven are needed');
   fs.rmSync(emptyTools, { recursive: true, force: true });
 });

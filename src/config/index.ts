@@ -27,9 +27,9 @@ export interface AppConfig {
   /** Coaching templates (JSON files checked against config/schemas/template.schema.json). */
   templatesDir: string;
   database: {
-    /** Set: use this MongoDB-wire server. Unset: the embedded chain (FerretDB, then mongod). */
+    /** Set: use this MongoDB-wire server. Unset: the embedded chain (src/db/embedded.ts). */
     uri?: string;
-    embedded: 'auto' | 'ferretdb' | 'mongod' | 'off';
+    embedded: 'auto' | 'mongod' | 'java' | 'ferretdb' | 'off';
     ferretdbVersion: string;
     mongodVersion: string;
     connectTimeoutMs: number;

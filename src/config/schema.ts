@@ -19,7 +19,7 @@ export const configSchema = {
       required: ['embedded', 'ferretdbVersion', 'mongodVersion', 'connectTimeoutMs'],
       properties: {
         uri: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
-        embedded: { enum: ['auto', 'ferretdb', 'mongod', 'off'] },
+        embedded: { enum: ['auto', 'mongod', 'java', 'ferretdb', 'off'] },
         ferretdbVersion: { type: 'string', pattern: '^v\\d+\\.\\d+\\.\\d+$' },
         mongodVersion: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$' },
         connectTimeoutMs: { type: 'integer', minimum: 100 },

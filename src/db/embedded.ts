@@ -1,221 +1,96 @@
 /**
- * The embedded local database for development, demos and tests, so `npm start` needs no
- * MongoDB. First choice: FerretDB (MongoDB wire protocol over SQLite, data under dataDir),
- * built from the Go module proxy into toolsDir the first time. Second: a real mongod through
- * mongodb-memory-server-core (it downloads mongod, so it needs internet). Production sets
- * MONGODB_URI and never comes here.
+ * The embedded local database for development, demos, tests and a pilot, so `npm start` needs no
+ * MongoDB. `auto` tries, in order: a real mongod (mongodb-memory-server; needs the internet the
+ * first time), then mongo-java-server (Java 17 and Maven). FerretDB only when chosen by name.
+ * The engine that first held the data is remembered in dataDir and used again, so data is never
+ * split between two engines because the network came or went. Production sets MONGODB_URI and
+ * never comes here.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
+import { fromRoot } from '../paths';
+import { ensureFerretdb, startFerretdb } from './engines/ferretdb';
+import { ensureJavaServer, startJavaServer } from './engines/java-server';
+import { startMongod } from './engines/mongod';
+import { EmbeddedDatabaseError, type Progress } from './engines/process';
+import type { EmbeddedDatabase, EngineName } from './engines/types';
 
-export interface EmbeddedDatabase {
-  kind: 'ferretdb' | 'mongod';
-  uri: string;
-  stop(): Promise<void>;
-}
+export { EmbeddedDatabaseError, freePort } from './engines/process';
+export type { EmbeddedDatabase, EngineName } from './engines/types';
 
 export interface EmbeddedOptions {
   dataDir: string;
   toolsDir: string;
   ferretdbVersion: string;
   mongodVersion: string;
-  mode: 'auto' | 'ferretdb' | 'mongod';
+  mode: 'auto' | EngineName;
   /** Progress lines for a person watching the first start. */
-  progress: (message: string) => void;
+  progress: Progress;
   /** Database name in the URI. */
   dbName: string;
 }
 
-export class EmbeddedDatabaseError extends Error {}
-
-const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
-
-export function ferretdbBinary(toolsDir: string): string {
-  return path.join(toolsDir, 'bin', 'ferretdb');
+/** The engine versions of config/default.json, for the tests and benches that start an engine without Cermin's config. */
+export function embeddedVersions(): { ferretdbVersion: string; mongodVersion: string } {
+  const { database } = JSON.parse(fs.readFileSync(fromRoot('config/default.json'), 'utf8')) as { database: { ferretdbVersion: string; mongodVersion: string } };
+  return { ferretdbVersion: database.ferretdbVersion, mongodVersion: database.mongodVersion };
 }
 
-function hasGo(): boolean {
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+const ENGINES: readonly EngineName[] = ['mongod', 'java', 'ferretdb'];
+const AUTO_ORDER: EngineName[] = ['mongod', 'java'];
+
+/** Which engine holds the data in dataDir, if any has yet. */
+function markerFile(dataDir: string): string {
+  return path.resolve(dataDir, 'embedded-engine');
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }): string {
-  const res = spawnSync(cmd, args, { ...opts, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (res.status !== 0) {
-    throw new EmbeddedDatabaseError(`${cmd} ${args.join(' ')} failed: ${(res.stderr || res.stdout || String(res.error)).trim().slice(-2000)}`);
+export function engineInUse(dataDir: string): EngineName | undefined {
+  try {
+    const name = fs.readFileSync(markerFile(dataDir), 'utf8').trim();
+    return ENGINES.find((e) => e === name);
+  } catch {
+    // Data written before the marker existed: each engine keeps its files in a folder of its name.
+    return ENGINES.find((e) => e !== 'java' && fs.existsSync(path.resolve(dataDir, e)));
   }
-  return res.stdout;
 }
 
-/** Runs a long command without blocking, telling the person watching that it is still going. */
-function runWithProgress(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv }, progress: (m: string) => void, label: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
-    const ticker = setInterval(() => progress(`  … ${label} (${Math.round((Date.now() - started) / 1000)} s)`), 15000);
-    child.once('error', (err) => { clearInterval(ticker); reject(new EmbeddedDatabaseError(`${cmd}: ${err.message}`)); });
-    child.once('exit', (code) => {
-      clearInterval(ticker);
-      if (code === 0) resolve();
-      else reject(new EmbeddedDatabaseError(`${cmd} ${args.join(' ')} failed (${code}): ${stderr.trim().slice(-2000)}`));
-    });
-  });
-}
-
-/**
- * Builds FerretDB from the module proxy. A plain `go install …/cmd/ferretdb@vX` builds a binary
- * that panics at start (its build/version/version.txt is generated by FerretDB's own build
- * tasks and is empty in the published module), so the module source is copied, the version
- * file written, and the copy built.
- */
-export async function buildFerretdb(toolsDir: string, version: string, progress: (m: string) => void): Promise<string> {
-  const binary = ferretdbBinary(toolsDir);
-  const goEnv = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'local' };
-  progress(`Mengunduh FerretDB ${version} (sekali saja) / downloading FerretDB ${version} (first start only)…`);
-  const listing = path.join(toolsDir, `ferretdb-${version}.download.json`);
-  fs.mkdirSync(toolsDir, { recursive: true });
-  await runWithProgress('sh', ['-c', `go mod download -json ${FERRET_MODULE}@${version} > "${listing}"`], { env: goEnv }, progress, 'downloading');
-  const info = JSON.parse(fs.readFileSync(listing, 'utf8')) as { Dir?: string; Error?: string };
-  fs.rmSync(listing, { force: true });
-  if (!info.Dir) throw new EmbeddedDatabaseError(`go mod download gave no source for FerretDB ${version}: ${info.Error ?? 'unknown error'}`);
-  const src = path.join(toolsDir, 'src', `ferretdb-${version}`);
-  fs.rmSync(src, { recursive: true, force: true });
-  fs.mkdirSync(path.dirname(src), { recursive: true });
-  fs.cpSync(info.Dir, src, { recursive: true });
-  // The module cache is read-only; the copy must be writable to add the version file.
-  run('chmod', ['-R', 'u+w', src], {});
-  fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${version}\n`);
-  progress(`Membangun FerretDB ${version} dengan Go (± 1–3 menit) / building FerretDB with Go (about 1–3 minutes)…`);
-  fs.mkdirSync(path.dirname(binary), { recursive: true });
-  await runWithProgress('go', ['build', '-trimpath', '-o', path.resolve(binary), './cmd/ferretdb'], { cwd: src, env: goEnv }, progress, 'building');
-  fs.rmSync(src, { recursive: true, force: true });
-  progress(`FerretDB ${version} siap / ready: ${binary}`);
-  return binary;
-}
-
-function installedFerretdbVersion(binary: string): string | undefined {
-  if (!fs.existsSync(binary)) return undefined;
-  const res = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return /version:\s*(\S+)/.exec(res.stdout ?? '')?.[1];
-}
-
-/** Ensures the FerretDB binary exists at the wanted version, building it when Go is present. */
-export async function ensureFerretdb(toolsDir: string, version: string, progress: (m: string) => void): Promise<string> {
-  const binary = ferretdbBinary(toolsDir);
-  if (installedFerretdbVersion(binary) === version) return binary;
-  if (!hasGo()) throw new EmbeddedDatabaseError('Go is not installed, so FerretDB cannot be built');
-  return buildFerretdb(toolsDir, version, progress);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new EmbeddedDatabaseError(`FerretDB exited with code ${child.exitCode}: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(port, '127.0.0.1');
-      sock.once('connect', () => { sock.destroy(); resolve(true); });
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
+export async function startEngine(name: EngineName, opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  switch (name) {
+    case 'mongod':
+      return startMongod({ dataDir: opts.dataDir, toolsDir: opts.toolsDir, version: opts.mongodVersion, dbName: opts.dbName, progress: opts.progress });
+    case 'java':
+      return startJavaServer(await ensureJavaServer(opts.toolsDir, opts.progress), opts.dataDir, opts.dbName);
+    case 'ferretdb':
+      return startFerretdb(await ensureFerretdb(opts.toolsDir, opts.ferretdbVersion, opts.progress), opts.dataDir, opts.dbName);
   }
-  throw new EmbeddedDatabaseError(`FerretDB did not listen within ${timeoutMs} ms: ${log()}`);
 }
 
-/** Starts FerretDB (SQLite handler) on a free loopback port with its data under dataDir. */
-export async function startFerretdb(binary: string, dataDir: string, dbName: string): Promise<EmbeddedDatabase> {
-  const storage = path.resolve(dataDir, 'ferretdb');
-  fs.mkdirSync(storage, { recursive: true });
-  const port = await freePort();
-  const child = spawn(binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${storage}/`,
-    `--listen-addr=127.0.0.1:${port}`,
-    `--state-dir=${storage}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
-  // However Cermin ends (an uncaught error, process.exit), its database goes with it.
-  const killOnExit = () => { if (child.exitCode === null) child.kill('SIGKILL'); };
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
-  await waitForPort(port, child, 15000, () => stderr.trim());
-  return {
-    kind: 'ferretdb',
-    uri: `mongodb://127.0.0.1:${port}/${dbName}`,
-    stop: () => stopChild(child),
-  };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => { clearTimeout(killer); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-async function startMongod(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  opts.progress(`Menyiapkan mongod ${opts.mongodVersion} (unduhan sekali saja) / preparing mongod (first start downloads it)…`);
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  const dbPath = path.resolve(opts.dataDir, 'mongod');
-  fs.mkdirSync(dbPath, { recursive: true });
-  const server = await MongoMemoryServer.create({
-    instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
-    binary: { version: opts.mongodVersion, downloadDir: path.resolve(opts.toolsDir, 'mongodb-binaries') },
-  });
-  return {
-    kind: 'mongod',
-    uri: server.getUri(opts.dbName),
-    stop: async () => { await server.stop({ doCleanup: false }); },
-  };
-}
-
-/** Runs the embedded chain: FerretDB, then mongod; one clear error when neither works. */
+/** Starts the chosen engine, or the first of the `auto` order that works; one clear error when none does. */
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const remembered = engineInUse(opts.dataDir);
+  const order = opts.mode !== 'auto' ? [opts.mode] : remembered ? [remembered] : AUTO_ORDER;
+  if (opts.mode === 'auto' && remembered) opts.progress(`Basis data lokal / embedded database: ${remembered} (it holds the data in DATA_DIR)`);
   const failures: string[] = [];
-  if (opts.mode !== 'mongod') {
+  for (const name of order) {
     try {
-      const binary = await ensureFerretdb(opts.toolsDir, opts.ferretdbVersion, opts.progress);
-      return await startFerretdb(binary, opts.dataDir, opts.dbName);
+      const db = await startEngine(name, opts);
+      fs.mkdirSync(opts.dataDir, { recursive: true });
+      fs.writeFileSync(markerFile(opts.dataDir), `${name}\n`);
+      return db;
     } catch (err) {
-      failures.push(`FerretDB: ${(err as Error).message}`);
-      if (opts.mode === 'ferretdb') throw chainError(failures);
-      opts.progress('FerretDB tidak tersedia, mencoba mongod / FerretDB unavailable, trying mongod…');
+      failures.push(`${name}: ${(err as Error).message}`);
+      if (name !== order[order.length - 1]) opts.progress(`${name} tidak tersedia, mencoba yang berikutnya / ${name} unavailable, trying the next…`);
     }
   }
-  try {
-    return await startMongod(opts);
-  } catch (err) {
-    failures.push(`mongod (mongodb-memory-server-core): ${(err as Error).message}`);
-    throw chainError(failures);
-  }
+  throw chainError(failures, opts.mode === 'auto' && remembered !== undefined ? remembered : undefined);
 }
 
-function chainError(failures: string[]): EmbeddedDatabaseError {
+function chainError(failures: string[], remembered: EngineName | undefined): EmbeddedDatabaseError {
   return new EmbeddedDatabaseError(
     'Basis data lokal tidak bisa disiapkan / the embedded database could not be started.\n' +
       failures.map((f) => `  - ${f}`).join('\n') +
-      '\nSet MONGODB_URI to a MongoDB or FerretDB server, e.g. MONGODB_URI=mongodb://127.0.0.1:27017/cermin npm start' +
-      '\n(or install Go so Cermin can build FerretDB itself).',
+      (remembered ? `\nThe data in DATA_DIR was written by ${remembered}, so Cermin does not switch engines by itself (EMBEDDED_DB=<engine> to choose one).` : '') +
+      '\nSet MONGODB_URI to a MongoDB server, e.g. MONGODB_URI=mongodb://127.0.0.1:27017/cermin npm start' +
+      '\n(or install Java 17 and Maven, e.g. apt install openjdk-17-jdk-headless maven, for the embedded one).',
   );
 }

@@ -6,15 +6,14 @@ import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
 import { fromRoot } from '../paths';
-import { EmbeddedDatabaseError, startEmbeddedDatabase } from './embedded';
+import { EmbeddedDatabaseError, startEmbeddedDatabase, type EngineName } from './embedded';
 
 export interface DatabaseHandle {
-  kind: 'external' | 'ferretdb' | 'mongod';
+  kind: 'external' | EngineName;
   uri: string;
   /** Closes the connection and stops an embedded server. */
   stop(): Promise<void>;
 }
-
 
 export async function connectDatabase(config: AppConfig, log: Logger): Promise<DatabaseHandle> {
   let uri = config.database.uri;
@@ -31,7 +30,7 @@ export async function connectDatabase(config: AppConfig, log: Logger): Promise<D
       mongodVersion: config.database.mongodVersion,
       mode: config.database.embedded,
       dbName: 'cermin',
-      // Plain lines for the person at the terminal: the first start may build FerretDB for a minute.
+      // Plain lines for the person at the terminal: the first start may fetch and build for a minute.
       progress: (message) => process.stdout.write(`${message}\n`),
     });
     uri = embedded.uri;

@@ -5,7 +5,6 @@
  * instance. The record names the admin (they act in their role) and what was done, never the
  * content of anyone's data.
  */
-import crypto from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import { INSTANCE } from '../lti/context';
@@ -25,11 +24,12 @@ const changeSchema = new Schema<AdminChangeDoc>({
   _id: { type: String, required: true }, platform: { type: String, required: true }, at: { type: Date, required: true },
   by: { type: Schema.Types.Mixed, required: true }, action: { type: String, required: true }, detail: { type: Schema.Types.Mixed, default: {} },
 }, { collection: 'admin_changes', autoIndex: false, _id: false, minimize: false });
-changeSchema.index({ platform: 1, at: -1 });
+changeSchema.index({ platform: 1, at: -1, _id: -1 });
 export const AdminChange = defineModel('AdminChange', changeSchema);
 
 export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at'> & { at?: Date }): Promise<void> {
-  await AdminChange.create({ _id: crypto.randomBytes(12).toString('base64url'), at: change.at ?? new Date(), ...change });
+  // An ObjectId's hex grows with each one made here, so two changes of one millisecond keep their order.
+  await AdminChange.create({ _id: new mongoose.Types.ObjectId().toHexString(), at: change.at ?? new Date(), ...change });
 }
 
 /**
@@ -39,9 +39,6 @@ export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at
  */
 export async function adminChanges(platform: string | undefined, limit = 100): Promise<AdminChangeDoc[]> {
   const filter = platform === undefined ? {} : { platform: mongoose.trusted({ $in: [platform, INSTANCE] }) };
-  return AdminChange.find(filter).sort({ at: -1 }).limit(limit).lean<AdminChangeDoc[]>();
+  return AdminChange.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean<AdminChangeDoc[]>();
 }
 
-export async function ensureAdminLogIndexes(): Promise<void> {
-  await AdminChange.createIndexes();
-}

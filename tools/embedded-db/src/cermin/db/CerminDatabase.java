@@ -1,0 +1,30 @@
+package cermin.db;
+
+import java.util.List;
+
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import org.h2.mvstore.MVStore;
+
+/**
+ * H2's database with MongoDB's use of indexes: a unique index (the _id index among them) also
+ * serves a query that has more fields than the index, and a non-unique index is kept (in memory,
+ * rebuilt from the documents when the database opens) instead of being ignored.
+ */
+final class CerminDatabase extends H2Database {
+  CerminDatabase(String databaseName, MVStore store, CursorRegistry cursorRegistry) {
+    super(databaseName, store, cursorRegistry);
+  }
+
+  @Override
+  protected Index<Object> openOrCreateUniqueIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+    return new WiderQueries(super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse));
+  }
+
+  @Override
+  protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+    return new SecondaryIndex(indexName, keys, sparse);
+  }
+}
