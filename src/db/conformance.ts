@@ -1,0 +1,211 @@
+/**
+ * What Cermin needs of a MongoDB-wire server, checked by doing it: the guarantees MongoDB gives
+ * and the code relies on (single-document atomicity, exact `$inc`, unique indexes under a race,
+ * conditional updates that only one writer wins, acknowledged writes that survive a crash,
+ * indexed reads that do not grow with the collection). test/db/ asserts them on the server the
+ * tests use; `npm run bench -- db` prints them for each candidate engine.
+ */
+import { performance } from 'node:perf_hooks';
+import mongoose from 'mongoose';
+import { startEngine, type EmbeddedOptions, type EngineName } from './embedded';
+
+type Db = NonNullable<mongoose.Connection['db']>;
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** What was seen, in a few words a table can hold. */
+  seen: string;
+}
+
+/** The server behind a URI, a fresh collection per check (dropped with the database at the end). */
+export async function withDatabase<T>(uri: string, work: (db: Db) => Promise<T>): Promise<T> {
+  const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: 10000, maxPoolSize: 64 });
+  try {
+    await conn.asPromise();
+    const db = conn.db;
+    if (!db) throw new Error('no database handle');
+    return await work(db);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+let collections = 0;
+function freshName(what: string): string {
+  collections += 1;
+  return `conformance_${what}_${process.pid}_${collections}`;
+}
+
+/** 14 concurrent `$set`s of different fields of one document, `trials` times: how many are kept. */
+export async function concurrentSets(db: Db, trials = 5): Promise<CheckResult> {
+  const fields = 14;
+  const kept: number[] = [];
+  const coll = db.collection<{ _id: string } & Record<string, unknown>>(freshName('set'));
+  for (let t = 0; t < trials; t += 1) {
+    const _id = `doc-${t}`;
+    await coll.insertOne({ _id, entries: {} });
+    await Promise.all(Array.from({ length: fields }, (_, i) => coll.updateOne({ _id }, { $set: { [`entries.e${i}`]: `text ${i}` } })));
+    const doc = await coll.findOne({ _id });
+    kept.push(Object.keys((doc?.entries as Record<string, unknown> | undefined) ?? {}).length);
+  }
+  return { name: `14 concurrent $set on one document kept (${trials} trials)`, ok: kept.every((k) => k === fields), seen: kept.join(', ') };
+}
+
+/** 50 concurrent `$inc` of one counter. */
+export async function concurrentIncrements(db: Db): Promise<CheckResult> {
+  const n = 50;
+  const coll = db.collection<{ _id: string; n: number }>(freshName('inc'));
+  await coll.insertOne({ _id: 'counter', n: 0 });
+  await Promise.all(Array.from({ length: n }, () => coll.updateOne({ _id: 'counter' }, { $inc: { n: 1 } })));
+  const value = (await coll.findOne({ _id: 'counter' }))?.n;
+  return { name: `${n} concurrent $inc`, ok: value === n, seen: `${value} of ${n}` };
+}
+
+/** 20 concurrent inserts of one value under a unique index: one succeeds, the rest are refused as duplicates. */
+export async function uniqueIndexRace(db: Db): Promise<CheckResult> {
+  const n = 20;
+  const coll = db.collection<{ _id: string; key: string }>(freshName('unique'));
+  await coll.createIndex({ key: 1 }, { unique: true });
+  const outcomes = await Promise.allSettled(Array.from({ length: n }, (_, i) => coll.insertOne({ _id: `i${i}`, key: 'same' })));
+  const inserted = outcomes.filter((o) => o.status === 'fulfilled').length;
+  const duplicates = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code?: number }).code === 11000).length;
+  const stored = await coll.countDocuments({ key: 'same' });
+  return { name: `unique index under ${n} racing inserts`, ok: inserted === 1 && duplicates === n - 1 && stored === 1, seen: `${inserted} inserted, ${duplicates} refused E11000, ${stored} stored` };
+}
+
+/** 20 concurrent claims of one free document by a conditional findOneAndUpdate: exactly one wins. */
+export async function conditionalClaim(db: Db): Promise<CheckResult> {
+  const n = 20;
+  const coll = db.collection<{ _id: string; state: string; by?: number }>(freshName('claim'));
+  await coll.insertOne({ _id: 'job', state: 'free' });
+  const results = await Promise.all(Array.from({ length: n }, (_, by) =>
+    coll.findOneAndUpdate({ _id: 'job', state: 'free' }, { $set: { state: 'taken', by } }, { returnDocument: 'after', includeResultMetadata: false })));
+  const winners = results.filter((r) => r !== null).map((r) => r?.by);
+  const final = await coll.findOne({ _id: 'job' });
+  return { name: `conditional findOneAndUpdate, ${n} racing claims`, ok: winners.length === 1 && final?.by === winners[0], seen: `${winners.length} won, stored by ${final?.by}` };
+}
+
+export interface RestartableServer {
+  uri: string;
+  /** kill -9 of the server process. */
+  kill(): void;
+  /** The server again on the same data. */
+  restart(): Promise<RestartableServer>;
+  stop(): Promise<void>;
+}
+
+/** An embedded engine of its own on a data folder, to be killed and started again. */
+export async function restartableEngine(name: EngineName, opts: EmbeddedOptions): Promise<RestartableServer> {
+  const db = await startEngine(name, opts);
+  return {
+    uri: db.uri,
+    kill: () => {
+      if (!db.pid) throw new Error(`${name}: no process id to kill`);
+      process.kill(db.pid, 'SIGKILL');
+    },
+    restart: () => restartableEngine(name, opts),
+    stop: () => db.stop(),
+  };
+}
+
+/** Acknowledged inserts and updates, then kill -9 of the server and a restart: every one is there. */
+export async function survivesKill(server: RestartableServer): Promise<CheckResult> {
+  const n = 200;
+  const name = freshName('durable');
+  await withDatabase(server.uri, async (db) => {
+    const coll = db.collection<{ _id: string; v: number }>(name);
+    await Promise.all(Array.from({ length: n }, (_, i) => coll.insertOne({ _id: `d${i}`, v: 0 })));
+    await Promise.all(Array.from({ length: n }, (_, i) => coll.updateOne({ _id: `d${i}` }, { $set: { v: i + 1 } })));
+  });
+  server.kill();
+  const again = await server.restart();
+  try {
+    const { docs, updated } = await withDatabase(again.uri, async (db) => {
+      const all = await db.collection<{ _id: string; v: number }>(name).find({}).toArray();
+      return { docs: all.length, updated: all.filter((d) => d.v === Number(d._id.slice(1)) + 1).length };
+    });
+    return { name: `${n} acknowledged inserts + updates survive kill -9 and a restart`, ok: docs === n && updated === n, seen: `${docs} docs, ${updated} updates of ${n}` };
+  } finally {
+    await again.stop();
+  }
+}
+
+/** A document as a journal entry is: a course, a person, about 0.6 kB of text. */
+function entryDoc(i: number, courses: number): Record<string, unknown> {
+  return {
+    _id: `e${String(i).padStart(7, '0')}`,
+    courseKey: `course-${i % courses}`,
+    userId: `user-${Math.floor(i / courses)}`,
+    entry: `e${i % 14}`,
+    text: 'Refleksi nilai BerAKHLAK dalam pelayanan publik. '.repeat(11),
+    updatedAt: new Date(1_700_000_000_000 + i),
+  };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function timed(samples: number, query: (i: number) => Promise<unknown>): Promise<{ p50: number; p99: number }> {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i += 1) {
+    const start = performance.now();
+    await query(i);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+export interface ReadScaling {
+  size: number;
+  byId: { p50: number; p99: number };
+  byIndex: { p50: number; p99: number };
+}
+
+/**
+ * Indexed reads as the collection grows: `findOne({_id})` and `find({courseKey, userId})` (an
+ * index of those two) at each size, the collection filled up to it in between.
+ */
+export async function indexedReads(db: Db, sizes: number[], samples = 300, onProgress: (m: string) => void = () => undefined): Promise<ReadScaling[]> {
+  const courses = 50;
+  const coll = db.collection(freshName('reads'));
+  await coll.createIndex({ courseKey: 1, userId: 1 });
+  const out: ReadScaling[] = [];
+  let filled = 0;
+  for (const size of sizes) {
+    for (; filled < size; filled += 1000) {
+      const batch = Array.from({ length: Math.min(1000, size - filled) }, (_, j) => entryDoc(filled + j, courses));
+      await coll.insertMany(batch as never[], { ordered: false });
+    }
+    filled = size;
+    onProgress(`  ${size} documents`);
+    // Spread over the whole collection, the latest included: a scan would show at its end.
+    const pick = (i: number) => Math.floor(((i * 7919) % samples) / samples * size);
+    const byId = await timed(samples, (i) => coll.findOne({ _id: entryDoc(pick(i), courses)._id as never }));
+    const byIndex = await timed(samples, (i) => {
+      const d = entryDoc(pick(i), courses);
+      return coll.find({ courseKey: d.courseKey, userId: d.userId }).toArray();
+    });
+    out.push({ size, byId, byIndex });
+  }
+  await coll.drop().catch(() => undefined);
+  return out;
+}
+
+/** Readings within noise of each other count as level: 2× the small one, or a few ms on a busy machine. */
+const NOISE_FLOOR_MS = 3;
+
+export function readsStayLevel(scaling: ReadScaling[]): CheckResult {
+  const first = scaling[0];
+  const last = scaling[scaling.length - 1];
+  const level = (a: number, b: number) => b <= Math.max(2 * a, NOISE_FLOOR_MS);
+  const ms = (x: number) => x.toFixed(1);
+  return {
+    name: `indexed read p99 at ${last.size} within 2× of ${first.size}`,
+    ok: level(first.byId.p99, last.byId.p99) && level(first.byIndex.p99, last.byIndex.p99),
+    seen: `_id ${ms(first.byId.p99)} → ${ms(last.byId.p99)} ms; {courseKey,userId} ${ms(first.byIndex.p99)} → ${ms(last.byIndex.p99)} ms`,
+  };
+}
