@@ -30,7 +30,6 @@ import { monitorRoutes } from './privacy/monitor-routes';
 import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './web/admin-console';
 import { AiSettingsStore } from './ai/ai-settings';
 import { ProviderSource } from './ai/provider-source';
-import { ensureAdminLogIndexes } from './privacy/admin-log';
 import { moveIssuerKeyedRecords } from './privacy/issuer-keyed-records';
 import { DEFAULT_RETENTION, RetentionJob, RetentionSettingsStore } from './privacy/retention';
 import { transparencyRoutes, type TransparencyDeps } from './privacy/transparency';
@@ -47,45 +46,44 @@ import { ProviderEmbedder } from './recommend/provider-embedder';
 import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
 import { QueryEmbedder, type QueryEmbedderDeps } from './recommend/query-embedding';
 import { recommendRoutes } from './recommend/routes';
-import { ensureRecommendIndexes } from './recommend/store';
 import { loadSampleCatalog } from './recommend/catalog';
 import { sendPage } from './web/render';
 import { securityHeaders } from './web/security';
-import { ensureSetupIndexes, setupRouter } from './web/setup';
+import { setupRouter } from './web/setup';
 import { translator } from './web/i18n';
 import { CoachingService } from './coaching/service';
 import { coachRoutes } from './coaching/coach-routes';
 import { createLanding } from './coaching/landing';
-import { ensureCoachingIndexes } from './coaching/models';
 import { participantRoutes } from './coaching/participant-routes';
 import { loadTemplates, type CoachingTemplate } from './coaching/templates';
 import { loadLaunch, requireOwnCourse } from './web/guards';
-import { ensurePreferenceIndexes, rememberLocale } from './web/preferences';
+import { dropLegacyPreferenceIndex, rememberLocale } from './web/preferences';
 import { validateLanguage } from './coaching/schemas';
 import { reviewRoutes } from './coaching/review-routes';
-import { ensureReviewIndexes, ReviewService } from './coaching/reviews';
+import { ReviewService } from './coaching/reviews';
 import { RosterService } from './coaching/roster';
 import { Activity, type ActivityDoc } from './coaching/models';
-import { CourseDirectory, ensureCourseIndexes } from './lti/courses';
+import { CourseDirectory } from './lti/courses';
 import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
 import { getProvider } from './lti/ltijs';
 import { createGuardedFetch, type GuardedFetch } from './outbound/guarded-fetch';
 import { hostWithPort } from './outbound/address-policy';
-import { ensureGradeIndexes } from './grades/models';
 import { GradeOutbox } from './grades/outbox';
 import { GradeWorker, type DeliveryTarget } from './grades/worker';
-import { AiAudit, AuditRecord, pseudonymOf } from './ai/audit';
+import { AiAudit, pseudonymOf } from './ai/audit';
+import { ensureDeclaredIndexes } from './db/model';
+import { moveLegacyEvents } from './recommend/store';
 import { CoachEngine } from './ai/coach-engine';
 import { loadLenses } from './ai/lenses';
 import { CircuitBreakers, RateLimiter, TokenBudgets } from './ai/limits';
 import { loadQuestionBank } from './ai/offline/engine';
 import { AiProvider } from './ai/provider';
 import { nameMatcher, type KnownPerson, type NameMatcher } from './ai/redaction';
-import { AiCoaching, ensureAiTurnIndexes, safetyAlerts } from './coaching/ai-turns';
+import { AiCoaching, safetyAlerts } from './coaching/ai-turns';
 import { aiRoutes } from './coaching/ai-routes';
 import { DraftService } from './coaching/ai-drafts';
 import { CoachDrafter, loadDraftPrompt } from './ai/coach-draft';
-import { ConsentService, ConsentTextStore, ensureConsentIndexes, loadConsentText } from './privacy/consent';
+import { ConsentService, ConsentTextStore, loadConsentText } from './privacy/consent';
 
 export interface AppDeps {
   config: AppConfig;
@@ -341,10 +339,11 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   // Records kept under an issuer by an earlier Cermin move to their platform's key (once).
   const moved = await moveIssuerKeyedRecords(await lti.registry.list());
   if (Object.values(moved.moved).some((n) => n > 0) || moved.ambiguous) log.info(moved, 'records kept under an issuer moved to their platform');
-  await Promise.all([
-    ensureSetupIndexes(), ensureCoachingIndexes(), ensurePreferenceIndexes(), ensureReviewIndexes(), ensureCourseIndexes(), ensureGradeIndexes(),
-    ensureAiTurnIndexes(), ensureConsentIndexes(), AuditRecord.createIndexes(), ensureRecommendIndexes(), ensureAdminLogIndexes(),
-  ]);
+  // Every model declares its indexes; all are ensured here, once, before anything is served.
+  await dropLegacyPreferenceIndex();
+  await ensureDeclaredIndexes();
+  // Recommendation events kept one record each by an older Cermin move into per-person histories.
+  await moveLegacyEvents();
 
   const gradeWorker = new GradeWorker({
     services, log, settings: config.grades,

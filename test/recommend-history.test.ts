@@ -10,7 +10,8 @@ import { settingsFromTemplate } from '../src/coaching/domain';
 import { loadTemplates } from '../src/coaching/templates';
 import { loadSampleCatalog } from '../src/recommend/catalog';
 import { RecommendService } from '../src/recommend/service';
-import { changeHistory, ensureRecommendIndexes, historyId, historyOf, HistoryLock, LegacyItemEvents, RecommendHistory } from '../src/recommend/store';
+import { changeHistory, historyId, moveLegacyEvents, historyOf, HistoryLock, LegacyItemEvents, RecommendHistory } from '../src/recommend/store';
+import { ensureDeclaredIndexes } from '../src/db/model';
 import { testDatabaseUri } from './support/stack';
 
 beforeAll(async () => {
@@ -30,7 +31,8 @@ test('records from before the histories are moved into them at start-up, then re
     { _id: 'old-2', courseKey: 'c1', userId: 'u1', itemId: 'b', shownAt: day(1) },
     { _id: 'old-3', courseKey: 'c1', userId: 'u2', itemId: 'a', shownAt: day(2), openedAt: day(5) },
   ]);
-  await ensureRecommendIndexes();
+  await ensureDeclaredIndexes();
+  await moveLegacyEvents();
   expect(await LegacyItemEvents.countDocuments({})).toBe(0);
   const u1 = await historyOf('c1', 'u1');
   expect([...u1.keys()].sort()).toEqual(['a', 'b']);

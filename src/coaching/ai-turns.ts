@@ -63,9 +63,6 @@ alertSchema.index({ courseKey: 1, at: -1 });
 export const SafetyAlert = defineModel('CoachingSafetyAlert', alertSchema);
 export const AiLatest = defineModel('CoachingAiLatest', latestSchema);
 
-export async function ensureAiTurnIndexes(): Promise<void> {
-  await Promise.all([AiTurn.createIndexes(), SafetyAlert.createIndexes()]);
-}
 
 /** The course's safety alerts, newest first. */
 export async function safetyAlerts(courseKey: string): Promise<SafetyAlertDoc[]> {

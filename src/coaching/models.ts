@@ -210,6 +210,3 @@ export const EntryVersion = defineModel('CoachingEntryVersion', versionSchema);
 export const EntryConflict = defineModel('CoachingEntryConflict', conflictSchema);
 export const Work = defineModel('CoachingWork', workSchema);
 
-export async function ensureCoachingIndexes(): Promise<void> {
-  await Promise.all([Activity.createIndexes(), Entry.createIndexes(), EntryVersion.createIndexes(), EntryConflict.createIndexes(), Work.createIndexes()]);
-}

@@ -56,9 +56,6 @@ const decisionSchema = new Schema<DecisionDoc>({
 export const Review = defineModel('CoachingReview', reviewSchema);
 export const ReviewDecisionRecord = defineModel('CoachingReviewDecision', decisionSchema);
 
-export async function ensureReviewIndexes(): Promise<void> {
-  await Promise.all([Review.createIndexes(), ReviewDecisionRecord.createIndexes()]);
-}
 
 /** A decision still applies while the work it judged is the submitted one (not reopened or submitted again since). */
 export function isDecisionCurrent(decision: Pick<ReviewDecision, 'at'>, work: Pick<WorkDoc, 'status' | 'submittedAt' | 'reopenedAt'> | null | undefined): boolean {

@@ -6,12 +6,28 @@ import mongoose, { type Model, type Schema } from 'mongoose';
 mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', true);
 
+/** Every model Cermin defines (not ltijs's own), whose declared indexes are ensured at start. */
+const declared = new Map<string, Model<unknown>>();
+
 /**
  * Registers a model once per process (modules can be loaded again, e.g. by test runners),
- * on the one mongoose connection Cermin shares with ltijs.
+ * on the one mongoose connection Cermin shares with ltijs. A feature declares its indexes on the
+ * schema (`schema.index(...)`, `autoIndex: false`); ensureDeclaredIndexes creates them all.
  */
 export function defineModel<T>(name: string, schema: Schema<T>): Model<T> {
-  return (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
+  const model = (mongoose.models[name] as Model<T> | undefined) ?? mongoose.model<T>(name, schema);
+  declared.set(name, model as Model<unknown>);
+  return model;
+}
+
+/**
+ * Creates every declared index of every model defined so far (those of the modules loaded: the
+ * composition root loads them all). Safe to repeat: an index that exists is left as it is.
+ */
+export async function ensureDeclaredIndexes(): Promise<string[]> {
+  const models = [...declared.values()];
+  await Promise.all(models.map((m) => m.createIndexes()));
+  return models.map((m) => m.modelName).sort();
 }
 
 /** MongoDB's duplicate key error (E11000): an insert lost to a record with the same unique key. */

@@ -117,6 +117,3 @@ export const Delivery = defineModel('GradeDelivery', deliverySchema);
 export const Lease = leaseModel('GradeLease', 'grade_leases');
 export const Column = defineModel('GradeColumn', columnSchema);
 
-export async function ensureGradeIndexes(): Promise<void> {
-  await Promise.all([OutboxItem.createIndexes(), Delivery.createIndexes()]);
-}

@@ -140,6 +140,3 @@ function byTitle(courses: CourseDoc[]): CourseDoc[] {
   return courses.sort((a, b) => (a.title ?? a.label ?? a._id).localeCompare(b.title ?? b.label ?? b._id, 'id'));
 }
 
-export async function ensureCourseIndexes(): Promise<void> {
-  await Promise.all([Course.createIndexes(), CourseLauncher.createIndexes()]);
-}

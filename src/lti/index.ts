@@ -29,7 +29,7 @@ import { isDuplicateKey } from '../db/model';
 import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
 import { CLAIM } from './claims';
-import { ensureLtiIndexes, LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
+import { LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
 import { patchLtijs } from './patches';
 import { cacheSessionRecords } from './session-cache';
 import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
@@ -371,7 +371,6 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   for (const listener of process.listeners('SIGINT')) {
     if (!sigintBefore.has(listener)) process.removeListener('SIGINT', listener);
   }
-  await ensureLtiIndexes();
 
   return {
     app: provider.app,

@@ -75,7 +75,3 @@ export const PlatformMeta = defineModel('CerminPlatformMeta', platformMetaSchema
 export const LoginRequest = defineModel('CerminLoginRequest', loginRequestSchema);
 export const MentorScope = defineModel('CerminMentorScope', mentorScopeSchema);
 
-/** Creates Cermin's LTI indexes (autoIndex is off so start-up order is explicit). */
-export async function ensureLtiIndexes(): Promise<void> {
-  await Promise.all([Deployment.createIndexes(), Nonce.createIndexes(), PlatformMeta.createIndexes(), MentorScope.createIndexes()]);
-}

@@ -65,9 +65,6 @@ eventSchema.index({ consentId: 1, at: 1 });
 export const Consent = defineModel('AiConsent', consentSchema);
 export const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
 
-export async function ensureConsentIndexes(): Promise<void> {
-  await ConsentEvent.createIndexes();
-}
 
 /**
  * The consent text's versions, per platform with the instance's as default: the file in config/ is

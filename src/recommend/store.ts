@@ -171,7 +171,3 @@ export async function moveLegacyEvents(batch = 500): Promise<number> {
   }
 }
 
-export async function ensureRecommendIndexes(): Promise<void> {
-  await Promise.all([CourseItem.createIndexes(), ItemCuration.createIndexes(), RecommendHistory.createIndexes()]);
-  await moveLegacyEvents();
-}

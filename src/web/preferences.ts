@@ -44,9 +44,11 @@ export function connectionAsksToSaveData(headers: Record<string, string | string
   return header('save-data') === 'on' || ['slow-2g', '2g', '3g'].includes(header('ect'));
 }
 
-export async function ensurePreferenceIndexes(): Promise<void> {
-  // Records were once keyed by issuer alone, with a unique index on it that two registrations of
-  // one issuer would now collide on: dropped where an older Cermin created it.
+/**
+ * Records were once keyed by issuer alone, with a unique index on it that two registrations of one
+ * issuer would now collide on: dropped where an older Cermin created it (an upgrade step).
+ */
+export async function dropLegacyPreferenceIndex(): Promise<void> {
   await Preference.collection.dropIndex('iss_1_userId_1').catch(() => undefined);
 }
 

@@ -253,6 +253,3 @@ export function setupRouter(deps: SetupDeps): express.Router {
   return router;
 }
 
-export async function ensureSetupIndexes(): Promise<void> {
-  await SetupToken.createIndexes();
-}
