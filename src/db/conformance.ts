@@ -86,6 +86,45 @@ export async function conditionalClaim(db: Db): Promise<CheckResult> {
   return { name: `conditional findOneAndUpdate, ${n} racing claims`, ok: winners.length === 1 && final?.by === winners[0], seen: `${winners.length} won, stored by ${final?.by}` };
 }
 
+/**
+ * Queries answered through compound indexes give what a scan gives: on a prefix of an index, when
+ * another index covers more of the query, with empty and filled arrays in an indexed field, and
+ * after updates and deletes move documents between keys.
+ */
+export async function indexedQueriesExact(db: Db): Promise<CheckResult> {
+  interface Doc { _id: string; course: string; links: string[]; selection?: string; status: string }
+  const coll = db.collection<Doc>(freshName('prefix'));
+  await coll.createIndex({ course: 1, links: 1 });
+  await coll.createIndex({ course: 1, selection: 1 });
+  await coll.createIndex({ course: 1, status: 1, selection: 1 });
+  const docs: Doc[] = Array.from({ length: 60 }, (_, i) => ({
+    _id: `d${i}`, course: `c${i % 3}`, links: i % 4 === 0 ? [] : [`l${i % 5}`, `l${(i + 1) % 5}`],
+    ...(i % 2 ? { selection: `s${i % 6}` } : {}), status: i % 7 === 0 ? 'submitted' : 'draft',
+  }));
+  await coll.insertMany(docs);
+  await coll.updateMany({ _id: { $in: ['d3', 'd6', 'd9'] } }, { $set: { course: 'c1', links: [] } });
+  await coll.deleteMany({ _id: { $in: ['d12', 'd15'] } });
+  const stored = await coll.find({}).toArray();
+  const queries: Array<Record<string, unknown>> = [
+    { course: 'c1' }, { course: 'c0', selection: 's3' }, { course: 'c2', links: 'l1' }, { course: 'c1', status: 'submitted' },
+    { course: { $in: ['c0', 'c2'] }, status: 'draft' }, { course: 'c1', links: [] }, { course: 'c0', selection: null },
+  ];
+  const matches = (d: Doc, q: Record<string, unknown>) => Object.entries(q).every(([k, v]) => {
+    const value = (d as unknown as Record<string, unknown>)[k];
+    if (v && typeof v === 'object' && '$in' in v) return (v.$in as unknown[]).includes(value);
+    if (Array.isArray(v)) return Array.isArray(value) && value.length === v.length;
+    if (v === null) return value === undefined;
+    return Array.isArray(value) ? value.includes(v) : value === v;
+  });
+  const wrong: string[] = [];
+  for (const q of queries) {
+    const got = (await coll.find(q as never).toArray()).map((d) => d._id).sort();
+    const want = stored.filter((d) => matches(d, q)).map((d) => d._id).sort();
+    if (got.join() !== want.join()) wrong.push(`${JSON.stringify(q)}: ${got.length} of ${want.length}`);
+  }
+  return { name: `${queries.length} queries through compound indexes give what a scan gives`, ok: wrong.length === 0, seen: wrong.length ? wrong.join('; ') : 'all exact' };
+}
+
 export interface RestartableServer {
   uri: string;
   /** kill -9 of the server process. */

@@ -9,15 +9,47 @@ import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 import org.h2.mvstore.MVStore;
 
-/** The H2 backend, committing each write before it is answered, with Cermin's databases. */
+/**
+ * The H2 backend, committing each write before it is answered, with Cermin's databases.
+ *
+ * Commits are shared (a group commit): a write that finishes while another connection's commit is
+ * under way waits for the next one, and a commit covers every write finished before it began. So
+ * a class autosaving at once pays for one commit per burst, not one per save, and no write is
+ * answered before a commit that includes it.
+ */
 final class CerminBackend extends H2Backend {
   /** Commands that change data or indexes (lower case), as the driver sends them. */
   private static final Set<String> WRITES = Set.of(
       "insert", "update", "delete", "findandmodify", "create", "drop", "dropdatabase",
       "createindexes", "dropindexes", "renamecollection");
 
+  /** Writes finished so far (numbered), and the number the last commit covered. */
+  private long writesFinished;
+  private long writesCommitted;
+  private final Object counters = new Object();
+  private final Object committing = new Object();
+
   CerminBackend(MVStore store) {
     super(store);
+  }
+
+  /** Returns once a commit that began after this call's write finished has completed. */
+  private void commitCovering() {
+    long mine;
+    synchronized (counters) {
+      mine = ++writesFinished;
+    }
+    synchronized (committing) {
+      long upTo;
+      synchronized (counters) {
+        if (writesCommitted >= mine) return;
+        upTo = writesFinished;
+      }
+      commit();
+      synchronized (counters) {
+        writesCommitted = upTo;
+      }
+    }
   }
 
   @Override
@@ -31,7 +63,7 @@ final class CerminBackend extends H2Backend {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
       // Also after a failed write: part of a batch may have been applied.
-      if (WRITES.contains(command.toLowerCase(Locale.ROOT))) commit();
+      if (WRITES.contains(command.toLowerCase(Locale.ROOT))) commitCovering();
     }
   }
 }

@@ -1,6 +1,9 @@
 package cermin.db;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
@@ -23,8 +26,11 @@ final class CerminDatabase extends H2Database {
     return new WiderQueries(super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse));
   }
 
+  /** Each collection's non-unique indexes, so that the one serving most of a query is the one asked. */
+  private final Map<String, List<SecondaryIndex>> secondaryIndexes = new ConcurrentHashMap<>();
+
   @Override
   protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
-    return new SecondaryIndex(indexName, keys, sparse);
+    return new SecondaryIndex(indexName, keys, sparse, secondaryIndexes.computeIfAbsent(collectionName, c -> new ArrayList<>()));
   }
 }

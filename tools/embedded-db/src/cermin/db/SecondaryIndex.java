@@ -31,11 +31,17 @@ final class SecondaryIndex extends Index<Object> {
   private static final int MAX_ASKED = 1000;
   /** positions.get(n - 1): the first n fields' values to positions. */
   private final List<Map<KeyValue, Set<Object>>> positions = new ArrayList<>();
+  /** The non-unique indexes of the same collection, this one included: the one serving most of a query serves it. */
+  private final List<SecondaryIndex> siblings;
   private long count;
 
-  SecondaryIndex(String name, List<IndexKey> keys, boolean sparse) {
+  SecondaryIndex(String name, List<IndexKey> keys, boolean sparse, List<SecondaryIndex> siblings) {
     super(name, keys, sparse);
     for (int i = 0; i < keys.size(); i++) positions.add(new HashMap<>());
+    this.siblings = siblings;
+    synchronized (siblings) {
+      siblings.add(this);
+    }
   }
 
   private boolean skips(Document document) {
@@ -44,20 +50,30 @@ final class SecondaryIndex extends Index<Object> {
     return true;
   }
 
-  private static KeyValue prefix(KeyValue full, int n) {
-    if (n == full.size()) return full;
-    List<Object> values = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) values.add(full.get(i));
-    return new KeyValue(values);
+  /**
+   * The keys of a document (or of a query's values) on the first n fields: computed by the library
+   * from those fields alone (the others null), so an empty array in a later field (no keys at all
+   * for the whole index) does not hide the document from a shorter prefix, and cut to n values.
+   */
+  private Set<KeyValue> prefixKeys(Document document, int n) {
+    Document part = new Document();
+    for (String key : keys().subList(0, n)) if (document.containsKey(key)) part.put(key, document.get(key));
+    Set<KeyValue> out = new LinkedHashSet<>();
+    for (KeyValue full : getKeyValues(part)) {
+      List<Object> values = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) values.add(full.get(i));
+      out.add(new KeyValue(values));
+    }
+    return out;
   }
 
   @Override
   public synchronized void add(Document document, Object position, MongoCollection<Object> collection) {
     if (skips(document)) return;
-    for (KeyValue key : getKeyValues(document)) {
-      for (int n = 1; n <= key.size(); n++) {
-        boolean added = positions.get(n - 1).computeIfAbsent(prefix(key, n), k -> new LinkedHashSet<>()).add(position);
-        if (added && n == key.size()) count++;
+    for (int n = 1; n <= keys().size(); n++) {
+      for (KeyValue key : prefixKeys(document, n)) {
+        boolean added = positions.get(n - 1).computeIfAbsent(key, k -> new LinkedHashSet<>()).add(position);
+        if (added && n == keys().size()) count++;
       }
     }
   }
@@ -66,14 +82,13 @@ final class SecondaryIndex extends Index<Object> {
   public synchronized Object remove(Document document) {
     Object position = document.get(ID);
     if (skips(document)) return null;
-    for (KeyValue key : getKeyValues(document)) {
-      for (int n = 1; n <= key.size(); n++) {
-        Map<KeyValue, Set<Object>> byPrefix = positions.get(n - 1);
-        KeyValue k = prefix(key, n);
-        Set<Object> at = byPrefix.get(k);
+    for (int n = 1; n <= keys().size(); n++) {
+      Map<KeyValue, Set<Object>> byPrefix = positions.get(n - 1);
+      for (KeyValue key : prefixKeys(document, n)) {
+        Set<Object> at = byPrefix.get(key);
         if (at != null && at.remove(position)) {
-          if (n == key.size()) count--;
-          if (at.isEmpty()) byPrefix.remove(k);
+          if (n == keys().size()) count--;
+          if (at.isEmpty()) byPrefix.remove(key);
         }
       }
     }
@@ -126,9 +141,22 @@ final class SecondaryIndex extends Index<Object> {
     return asked.get(0).isEmpty() ? null : asked;
   }
 
+  /** How many of its fields this index can serve the query on (0: none). */
+  int served(Document query) {
+    if (keys().stream().anyMatch(k -> k.contains("."))) return 0;
+    List<Document> asked = asked(query);
+    return asked == null ? 0 : asked.get(0).size();
+  }
+
   @Override
   public boolean canHandle(Document query) {
-    return keys().stream().noneMatch(k -> k.contains(".")) && asked(query) != null;
+    int mine = served(query);
+    if (mine == 0) return false;
+    // The library takes the first index that can: leave the query to a sibling that serves more of it.
+    synchronized (siblings) {
+      for (SecondaryIndex other : siblings) if (other != this && other.served(query) > mine) return false;
+    }
+    return true;
   }
 
   @Override
@@ -139,8 +167,8 @@ final class SecondaryIndex extends Index<Object> {
     Set<Object> found = new LinkedHashSet<>();
     // The key values are computed as for a stored document, so numbers and dates compare alike.
     for (Document values : asked) {
-      for (KeyValue key : getKeyValues(values)) {
-        Set<Object> at = byPrefix.get(prefix(key, n));
+      for (KeyValue key : prefixKeys(values, n)) {
+        Set<Object> at = byPrefix.get(key);
         if (at != null) found.addAll(at);
       }
     }
@@ -153,5 +181,12 @@ final class SecondaryIndex extends Index<Object> {
   @Override public synchronized long getCount() { return count; }
   @Override public synchronized boolean isEmpty() { return count == 0; }
   @Override public long getDataSize() { return getCount(); }
-  @Override public synchronized void drop() { for (Map<KeyValue, Set<Object>> m : positions) m.clear(); count = 0; }
+  @Override
+  public synchronized void drop() {
+    for (Map<KeyValue, Set<Object>> m : positions) m.clear();
+    count = 0;
+    synchronized (siblings) {
+      siblings.remove(this);
+    }
+  }
 }
