@@ -30,7 +30,7 @@ import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } fro
 import { cached } from './cache';
 import { CLAIM } from './claims';
 import { LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
-import { patchLtijs } from './patches';
+import { patchLtijs, patchLtikSecret } from './patches';
 import { cacheSessionRecords } from './session-cache';
 import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
 
@@ -127,6 +127,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
   });
   patchLtijs(validator, config.lti.rsaModulusLength);
+  patchLtikSecret(config.lti.key);
 
   const limiter = (max: number) => rateLimit({
     windowMs: config.rateLimit.windowSeconds * 1000,

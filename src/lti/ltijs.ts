@@ -3,6 +3,7 @@
  * ltijs is a process-wide singleton: `getProvider()` is the only place that requires it.
  */
 import type express from 'express';
+import path from 'node:path';
 
 export interface LtijsPlatform {
   platformUrl(): Promise<string>;
@@ -104,4 +105,15 @@ export function getAuthModule(): LtijsAuthModule {
 export function getKeysetModule(): { build(db: LtijsDatabase, key: string): Promise<{ keys: Array<Record<string, unknown>> }> } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('ltijs/dist/Utils/Keyset');
+}
+
+export interface JwtModule {
+  sign(...args: unknown[]): unknown;
+  verify(...args: unknown[]): unknown;
+}
+
+/** The jsonwebtoken ltijs itself requires (resolved from ltijs's folder, whichever copy that is). */
+export function getLtijsJwtModule(): JwtModule & { __cerminLtikSecret?: true } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('jsonwebtoken', { paths: [path.dirname(require.resolve('ltijs/package.json'))] })) as JwtModule;
 }

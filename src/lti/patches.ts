@@ -1,15 +1,16 @@
 /**
- * Two replacements inside ltijs 5.9.9 (pinned exactly in package.json), each closing a gap named
- * in LTI-NOTES.md, each proven by a test:
+ * Replacements inside ltijs 5.9.9 (pinned exactly in package.json), each closing a gap named in
+ * LTI-NOTES.md or measured, each proven by a test or a bench:
  * - `Auth.validateToken` → Cermin's IdTokenValidator (deployment allow-list, nonce store, iat,
  *   azp, context, cached JWKS). test/lti-launch-security.test.ts refuses each bad launch.
  * - `Auth.generatePlatformKeyPair` → the same key pair made with the *async* RSA generator, so
  *   registering a platform does not freeze every request for a second or more.
- * ltijs calls both through its module object, so replacing the properties is enough.
+ * - the ltik's HS256 secret, handed to jsonwebtoken as a ready KeyObject (patchLtikSecret).
+ * ltijs calls each through its module object, so replacing the properties is enough.
  */
 import crypto from 'node:crypto';
 import { promisify } from 'node:util';
-import { getAuthModule, type LtijsDatabase } from './ltijs';
+import { getAuthModule, getLtijsJwtModule, type LtijsDatabase } from './ltijs';
 import type { IdTokenValidator } from './id-token';
 
 const generateKeyPair = promisify(crypto.generateKeyPair);
@@ -33,4 +34,21 @@ export function patchLtijs(validator: IdTokenValidator, modulusLength: number): 
     await db.Replace(encryptionKey, 'privatekey', { platformUrl, clientId }, { key: privateKey, kid }, index);
     return kid;
   };
+}
+
+/**
+ * ltijs signs and verifies every ltik with the LTI key as a string. jsonwebtoken 9 then first
+ * tries to read that string as a PEM public or private key, fails (an OpenSSL parse and an Error
+ * with its stack), and only then makes the HMAC secret: about 1 ms of CPU on every request
+ * (`npm run bench -- autosave --profile`: createPublicKey was 5 % of Cermin's CPU). The same
+ * secret, made once, is handed over instead; any other key passes through untouched.
+ */
+export function patchLtikSecret(ltiKey: string): void {
+  const secret = crypto.createSecretKey(Buffer.from(ltiKey));
+  const jwt = getLtijsJwtModule();
+  if (jwt.__cerminLtikSecret) return;
+  const { sign, verify } = jwt;
+  jwt.sign = (payload: unknown, key: unknown, ...rest: unknown[]) => sign(payload, key === ltiKey ? secret : key, ...rest);
+  jwt.verify = (token: unknown, key: unknown, ...rest: unknown[]) => verify(token, key === ltiKey ? secret : key, ...rest);
+  jwt.__cerminLtikSecret = true;
 }
