@@ -378,8 +378,8 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     counting = true;
     Promise.all([
       OutboxItem.countDocuments(filter),
-      Delivery.countDocuments({ ...filter, sentAt: { $exists: true } }),
-      Delivery.countDocuments({ ...filter, failed: { $exists: true } }),
+      Delivery.countDocuments({ ...filter, sentAt: mongoose.trusted({ $exists: true }) }),
+      Delivery.countDocuments({ ...filter, failed: mongoose.trusted({ $exists: true }) }),
     ]).then(([left, sent, failedCount]) => {
       if (sent !== lastProgress.sent || left !== lastProgress.left) lastProgress = { at: performance.now(), sent, left };
       progress(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: outbox ${left}, sent ${sent}, failed ${failedCount}, received ${distinctReceived()}, score POSTs ${counter.total()} (${counter.describe()})`);

@@ -22,6 +22,7 @@ const QUICK: Record<string, string[]> = {
   recommend: ['--queries', '200', '--warmup', '5', '--max-size', '1000', '--hybrid-max-size', '1000'],
   'recommend-eval': [],
   'recommend-history': ['--sizes', '200,400', '--per-person', '5', '--reads', '5'],
+  db: ['--sizes', '200,400', '--samples', '5'],
 };
 
 test('the quick list names every bench there is', () => {
