@@ -1,7 +1,8 @@
 /**
  * Saves arriving at once from one person, as an offline queue flushes when the connection comes
- * back, against the test database over the wire (the embedded FerretDB by default, whose upserts
- * race and whose updates of one document can lose each other). Reproduced against 27e6e1e: six
+ * back, against the test database over the wire (the embedded default; these were first seen on
+ * FerretDB, whose upserts race and whose updates of one document lose each other, and are kept as
+ * the proof that Cermin's own writes lose nothing on the engine it ships). Reproduced against 27e6e1e: six
  * first saves of different entries gave three 500s (E11000 on the work and entry records) and
  * three entries missing from the journal and the coach's review; eight saves of one entry from
  * one base sometimes gave a 500; in a real Moodle the coach read "10/14" for a participant with 14

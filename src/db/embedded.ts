@@ -61,6 +61,7 @@ export async function startEngine(name: EngineName, opts: EmbeddedOptions): Prom
     case 'java':
       return startJavaServer(await ensureJavaServer(opts.toolsDir, opts.progress), opts.dataDir, opts.dbName);
     case 'ferretdb':
+      opts.progress('Peringatan / warning: FerretDB 1.x loses concurrent updates to one document (docs/database.md); for a demo only.');
       return startFerretdb(await ensureFerretdb(opts.toolsDir, opts.ferretdbVersion, opts.progress), opts.dataDir, opts.dbName);
   }
 }

@@ -13,10 +13,23 @@ export async function startMongod(opts: { dataDir: string; toolsDir: string; ver
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const dbPath = path.resolve(opts.dataDir, 'mongod');
   fs.mkdirSync(dbPath, { recursive: true });
-  const server = await MongoMemoryServer.create({
-    instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
-    binary: { version: opts.version, downloadDir: path.resolve(opts.toolsDir, 'mongodb-binaries') },
-  });
+  // The library prints its own failure (a stack trace) to the console before throwing it; the
+  // chain reports the thrown error in one line instead, so the console is quiet while it runs.
+  const { warn, error } = console;
+  // eslint-disable-next-line no-console -- silenced, not used: see above
+  console.warn = () => undefined;
+  console.error = () => undefined;
+  let server;
+  try {
+    server = await MongoMemoryServer.create({
+      instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
+      binary: { version: opts.version, downloadDir: path.resolve(opts.toolsDir, 'mongodb-binaries') },
+    });
+  } finally {
+    // eslint-disable-next-line no-console -- restored
+    console.warn = warn;
+    console.error = error;
+  }
   return {
     kind: 'mongod',
     uri: server.getUri(opts.dbName),
