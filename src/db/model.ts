@@ -37,8 +37,8 @@ export function isDuplicateKey(err: unknown): boolean {
 
 /**
  * Runs an upsert by `_id` again if it lost the race to create the document: two upserts of a new
- * `_id` can both try the insert, and FerretDB does not retry the loser as MongoDB does. The second
- * run finds the document and updates it.
+ * `_id` can both try the insert, and not every server retries the loser itself (MongoDB does since
+ * 4.2, for this case only). The second run finds the document and updates it.
  */
 export async function retryLostUpsert<R>(upsert: () => Promise<R>): Promise<R> {
   try {
@@ -60,20 +60,9 @@ export async function putById<T>(model: Model<T>, _id: string, doc: Record<strin
   await retryLostUpsert(() => model.replaceOne({ _id }, clean, { upsert: true }));
 }
 
-/**
- * Up to this many `_id`s are read with one findById each (in parallel), more with one `$in`.
- * FerretDB 1.24 on SQLite answers a findById in SQLite, stopping at the match, but evaluates `$in`
- * itself over every record of the collection: the crossover measured lies between 10 and 50 keys.
- */
-export const FIND_BY_ID_MAX_KEYS = 16;
-
-/** The records of these `_id`s that exist (in no particular order). */
+/** The records of these `_id`s that exist (in no particular order): one read, served by the `_id` index. */
 export async function findByIds<T>(model: Model<T>, ids: readonly string[]): Promise<T[]> {
   const unique = [...new Set(ids)];
   if (!unique.length) return [];
-  if (unique.length <= FIND_BY_ID_MAX_KEYS) {
-    const docs = await Promise.all(unique.map((_id) => model.findById(_id).lean<T>()));
-    return docs.filter((d): d is NonNullable<typeof d> => d !== null) as T[];
-  }
   return model.find({ _id: mongoose.trusted({ $in: unique }) }).lean<T[]>();
 }

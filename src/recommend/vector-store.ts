@@ -7,10 +7,9 @@
  * `_id` only and no other index is needed. The vector is stored as base64 of its little-endian
  * float32s (a 1,536-dimension vector is 8 KB rather than ~30 KB of JSON numbers, and float32 is what
  * providers compute anyway), with `dims` to check it on reading and `at`, the time it was written,
- * for clean-ups (FerretDB has no TTL indexes).
+ * for clean-ups (Cermin prunes itself: no TTL index needed of the engine).
  *
- * Every read scans on FerretDB 1.x (see getMany), so a read costs in proportion to the collection:
- * vectors that come and go (participants' query vectors) belong in a collection of their own
+ * Vectors that come and go (participants' query vectors) belong in a collection of their own
  * (`new MongoEmbeddingCache({ collection: ... })`), pruned with deleteWrittenBefore().
  */
 import mongoose, { Schema, type Model } from 'mongoose';
@@ -74,34 +73,7 @@ export class MongoEmbeddingCache implements EmbeddingCache {
     this.model = vectorModel(options.collection);
   }
 
-  /**
-   * By `_id`: a few keys with one findById each, in parallel; more with one `{ _id: { $in } }`.
-   * Measured on FerretDB 1.24 (SQLite; this project's dev and CI database), median of 3–5 runs,
-   * lean reads, keys spread over the collection:
-   *
-   *   collection            keys   one $in   $in by 100   findById ×n in parallel   ×n one by one
-   *   1,000 × 256 dims         1     38 ms                        3 ms
-   *   1,000 × 256 dims        10     35 ms                       17 ms  (26 missing)
-   *   1,000 × 256 dims        20     35 ms                       30 ms  (49 missing)
-   *   1,000 × 256 dims       100     54 ms       62 ms          239 ms                  238 ms
-   *   1,000 × 256 dims     1,000     84 ms      532 ms        1,628 ms                2,148 ms
-   *   10,000 × 256 dims      100    459 ms      492 ms          907 ms                1,870 ms
-   *   10,000 × 256 dims    1,000    703 ms    2,811 ms       15,484 ms               16,282 ms
-   *   10,000 × 1536 dims       1  1,434 ms                       47 ms  (81 missing)
-   *   10,000 × 1536 dims      10  1,081 ms                      210 ms  (423 missing)
-   *   10,000 × 1536 dims      50    971 ms                    1,021 ms  (1,981 missing)
-   *   10,000 × 1536 dims   1,000  1,138 ms    9,115 ms       21,040 ms               39,439 ms
-   *   10,000 × 1536 dims  10,000  3,032 ms   (10 × 1,000: 15,105 ms)
-   *
-   * A `{ _id }` lookup is pushed down to SQLite but still walks the table until it finds the
-   * document (1 ms for the first of 10,000, 78 ms for the last or a missing key): cheap per key, but
-   * n keys cost n partial scans. `$in` is evidently not pushed down (one key costs about as much as
-   * reading the whole collection, 2.2 s there): FerretDB reads and decodes every document once,
-   * whatever the number of keys (plus a little per key, as each document is tested against the list). So one $in beats per-key lookups from a few dozen keys on (the catalog's vectors)
-   * and loses badly below (a query vector, an edited item). Chunked $in scans once per chunk, so a
-   * long list goes in one query: 10,000 keys of ~100 bytes are about 1 MB, far below the 16 MB limit.
-   * On MongoDB both use the _id index.
-   */
+  /** By `_id`, all keys in one read through the `_id` index (10,000 keys of ~100 bytes are about 1 MB, far below the 16 MB limit). */
   async getMany(keys: readonly string[]): Promise<Map<string, readonly number[]>> {
     const out = new Map<string, readonly number[]>();
     const unique = [...new Set(keys)];
