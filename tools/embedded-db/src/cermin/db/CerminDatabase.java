@@ -26,11 +26,16 @@ final class CerminDatabase extends H2Database {
     return new WiderQueries(super.openOrCreateUniqueIndex(collectionName, indexName, keys, sparse));
   }
 
-  /** Each collection's non-unique indexes, so that the one serving most of a query is the one asked. */
-  private final Map<String, List<SecondaryIndex>> secondaryIndexes = new ConcurrentHashMap<>();
+  /**
+   * Each collection's non-unique indexes, so that the one serving most of a query is the one asked.
+   * Made on first use: the superclass's constructor already opens the stored collections' indexes,
+   * before this class's fields are initialised.
+   */
+  private Map<String, List<SecondaryIndex>> secondaryIndexes;
 
   @Override
-  protected Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+  protected synchronized Index<Object> openOrCreateSecondaryIndex(String collectionName, String indexName, List<IndexKey> keys, boolean sparse) {
+    if (secondaryIndexes == null) secondaryIndexes = new ConcurrentHashMap<>();
     return new SecondaryIndex(indexName, keys, sparse, secondaryIndexes.computeIfAbsent(collectionName, c -> new ArrayList<>()));
   }
 }
