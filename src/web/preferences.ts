@@ -3,6 +3,7 @@
  * default) and data saver (prefer small materials; also on when the browser asks to save data).
  */
 import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import type { Locale } from '../lti/context';
@@ -24,18 +25,38 @@ const Preference = defineModel('CerminPreference', preferenceSchema);
 export const preferenceId = (platform: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([platform, userId])).digest('base64url').slice(0, 27);
 const idOf = preferenceId;
 
+/**
+ * How long an instance keeps a person's choices (read on every request, autosaves included: a
+ * fifth of a save's database work). This instance forgets them at once when it changes or erases
+ * them; another instance behind the same load balancer shows a new language within this time.
+ */
+export const PREFERENCES_CACHE_MS = 5000;
+type Chosen = { locale?: Locale; dataSaver?: boolean };
+const recent = new LRUCache<string, Chosen>({ max: 20_000, ttl: PREFERENCES_CACHE_MS });
+
 /** The person's remembered choices, one read: their language, and data saver (undefined: never chosen, the browser's hint decides). */
-export async function preferencesOf(platform: string, userId: string): Promise<{ locale?: Locale; dataSaver?: boolean }> {
-  const doc = await Preference.findById(idOf(platform, userId), { locale: 1, dataSaver: 1 }).lean();
-  return { locale: doc?.locale, dataSaver: doc?.dataSaver };
+export async function preferencesOf(platform: string, userId: string): Promise<Chosen> {
+  const id = idOf(platform, userId);
+  const known = recent.get(id);
+  if (known) return { ...known };
+  const doc = await Preference.findById(id, { locale: 1, dataSaver: 1 }).lean();
+  const chosen = { locale: doc?.locale, dataSaver: doc?.dataSaver };
+  recent.set(id, chosen);
+  return { ...chosen };
 }
 
 export async function rememberLocale(platform: string, userId: string, locale: Locale): Promise<void> {
+  recent.delete(idOf(platform, userId));
   await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, locale, updatedAt: new Date() } }, { upsert: true });
+  // Again after the write: a read that began before it may have put the old choice back meanwhile.
+  recent.delete(idOf(platform, userId));
 }
 
 export async function rememberDataSaver(platform: string, userId: string, on: boolean): Promise<void> {
+  recent.delete(idOf(platform, userId));
   await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, dataSaver: on, updatedAt: new Date() } }, { upsert: true });
+  // Again after the write: a read that began before it may have put the old choice back meanwhile.
+  recent.delete(idOf(platform, userId));
 }
 
 /** The browser asks to save data (Save-Data), or reports a slow connection (Network Information client hints). */
@@ -59,6 +80,8 @@ export const preferencesPrivacy: PersonDataProvider = {
     return { preferences: await findAll(Preference, { _id: idOf(p.platform.key, p.userId) }) };
   },
   async eraseFor(p) {
-    return { preferences: await deleteAll(Preference, { _id: idOf(p.platform.key, p.userId) }) };
+    const erased = await deleteAll(Preference, { _id: idOf(p.platform.key, p.userId) });
+    recent.delete(idOf(p.platform.key, p.userId));
+    return { preferences: erased };
   },
 };
