@@ -39,11 +39,12 @@ export function embeddedVersions(): { ferretdbVersion: string; mongodVersion: st
 const ENGINES: readonly EngineName[] = ['mongod', 'java', 'ferretdb'];
 const AUTO_ORDER: EngineName[] = ['mongod', 'java'];
 
-/** Which engine holds the data in dataDir, if any has yet. */
+/** Where the name of the engine that first held dataDir's data is kept. */
 function markerFile(dataDir: string): string {
   return path.resolve(dataDir, 'embedded-engine');
 }
 
+/** Which engine holds the data in dataDir, if any has yet. */
 export function engineInUse(dataDir: string): EngineName | undefined {
   try {
     const name = fs.readFileSync(markerFile(dataDir), 'utf8').trim();
