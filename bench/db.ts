@@ -18,7 +18,8 @@
  * journal view measured again (the Java engine rebuilds its non-unique indexes when it opens).
  *
  * Engines: the embedded ones this machine can start (`mongod`, `java`, `ferretdb`), each on a temp
- * folder; default: the one `npm start` picks. With MONGODB_URI set, that server alone. Each
+ * folder; default: the one `npm start` picks. With MONGODB_URI set, that server alone (in a
+ * database of the bench's own, dropped at the end). Each
  * engine's run is its own baseline: the figures compare sizes within one engine and one run.
  *
  * Prints the tables, then one JSON line: {"bench":"db","engines":[{engine, checks, sizes:[…]}]}.
@@ -40,7 +41,7 @@ import {
 import { ensureDeclaredIndexes } from '../src/db/model';
 import { embeddedVersions, startEmbeddedDatabase, startEngine, type EngineName } from '../src/db/embedded';
 import { fromRoot } from '../src/paths';
-import { BenchError, parseFlags, progressFor, round, table, type Progress } from './harness';
+import { BenchError, parseFlags, progressFor, round, table, withDbName, type Progress } from './harness';
 
 const USAGE = 'Usage: npm run bench -- db [--engines java,ferretdb,mongod] [--sizes 1000,10000,100000] [--samples 200]';
 const CLASS_SIZE = 40;
@@ -220,7 +221,8 @@ export async function main(argv: string[]): Promise<number> {
         let uri: string;
         let kind: EngineName | undefined;
         if (external) {
-          uri = external;
+          // A database of the bench's own on that server, dropped at the end: never the one named.
+          uri = withDbName(external, `cermin_bench_db_${process.pid}`);
         } else {
           const options = {
             ...embeddedVersions(), dataDir: fs.mkdtempSync(path.join(tmp, `${requested}-`)), toolsDir: fromRoot('.tools'),
