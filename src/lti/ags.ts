@@ -1,6 +1,6 @@
 /**
  * Assignment and Grade Services calls made outside a launch (the grade worker), through
- * PlatformServices. Shaped by what Moodle does (see LTI-NOTES.md): scoreMaximum always sent,
+ * PlatformServices. Shaped by what Moodle does (see docs/LTI-NOTES.md): scoreMaximum always sent,
  * no empty comment, line items looked up by resource link and tag instead of paged.
  */
 import { ServiceError, type PlatformRef, type PlatformServices } from './platform-services';

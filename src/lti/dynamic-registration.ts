@@ -1,7 +1,7 @@
 /**
  * LTI Advantage Dynamic Registration, Cermin's own handler on ltijs primitives. ltijs's default
  * discards the deployment_id Moodle returns, checks neither the issuer nor the configuration URL,
- * and fails Moodle's registration-update flow (LTI-NOTES.md).
+ * and fails Moodle's registration-update flow (docs/LTI-NOTES.md).
  *
  * Anyone who can reach /lti/register can start one, so what it may do is narrow: every fetch goes
  * through the guarded client (no private addresses, no redirect to another site), the
