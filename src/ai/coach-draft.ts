@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { AiMode } from '../coaching/models';
+import type { AiMode } from '../domain/vocabulary';
 import { projectRoot } from '../paths';
 import { describeSchemaError, readJsonFile } from '../validation';
 import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';

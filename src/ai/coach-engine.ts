@@ -6,7 +6,7 @@
  * put back. Otherwise, or whenever any of that fails, the offline engine answers; the result
  * always says which engine answered and why.
  */
-import type { AiMode } from '../coaching/models';
+import type { AiMode } from '../domain/vocabulary';
 import type { LensAnswer, LensLibrary } from './lenses';
 import { screenOutput } from './lenses';
 import { answer as offlineAnswer, type OfflineAnswer, type QuestionBank } from './offline/engine';

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { describeSchemaError, isObject, readJsonFile } from '../validation';
-import type { AiMode } from '../coaching/models';
+import type { AiMode } from '../domain/vocabulary';
 import { projectRoot } from '../paths';
 
 export interface LocalizedText { id: string; en: string }

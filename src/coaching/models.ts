@@ -5,9 +5,9 @@
  */
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
+import type { AiMode, Visibility } from '../domain/vocabulary';
 
-export type AiMode = 'off' | 'mirror' | 'all';
-export type Visibility = 'private' | 'coach' | 'mentor';
+export type { AiMode, Visibility };
 export type WorkStatus = 'draft' | 'submitted';
 
 export interface ActivityPrompt { id: string; text: string; hint?: string }

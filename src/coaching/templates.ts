@@ -10,9 +10,10 @@ import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../validation';
 import { projectRoot } from '../paths';
+import type { AiMode } from '../domain/vocabulary';
 
 export interface LocalizedText { id: string; en: string }
-export type AiMode = 'off' | 'mirror' | 'all';
+export type { AiMode };
 export interface RubricLevel { points: number; label: LocalizedText; descriptor: LocalizedText }
 /** Levels in ascending points, at least two. */
 export interface RubricCriterion { id: string; name: LocalizedText; levels: RubricLevel[] }
