@@ -13,7 +13,7 @@ import { openEventStream, wantsEventStream } from '../web/sse';
 import { renderConsent, type ConsentService } from '../privacy/consent';
 import type { AiCoaching } from './ai-turns';
 import { activityPath, coursePath, entryPath, safeBack, withLtik } from './links';
-import { aiPanelLocals } from './participant-routes';
+import { aiPanelLocals } from './journal-presenter';
 import { activityOf, loadActivity } from './load-activity';
 import { validateConsentChoice, validateReflect } from './schemas';
 import { screenReflection } from '../ai/safety';

@@ -21,7 +21,7 @@ import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type Se
 import { activityPath, coursePath, withLtik } from './links';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
-import { renderJournal } from './participant-routes';
+import { renderJournal } from './journal-presenter';
 import { validateTemplateChoice } from './schemas';
 import type { CoachingService } from './service';
 import type { CoachingTemplate } from './templates';

@@ -16,7 +16,8 @@ import { canSee } from './domain';
 import { activityPath, coursePath, withLtik } from './links';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
-import { visibilityLabel } from './participant-routes';
+import { visibilityLabel } from './journal-presenter';
+import { formatTime } from '../web/format';
 import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './review-domain';
 import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
@@ -311,11 +312,6 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
 /** The question an entry answers (a dated journal entry: its date). */
 function promptTextOf(activity: ActivityDoc, key: string): string {
   return activity.sections.flatMap((s) => s.prompts).find((p) => p.id === key)?.text ?? key.replace(/^d-/, '');
-}
-
-/** Times in Indonesia's western zone (WIB), where Latsar runs on the clock of most agencies. */
-export function formatTime(d: Date, locale: 'id' | 'en'): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }).format(new Date(d)) + ' WIB';
 }
 
 /** "sent", "waiting (retry at …)", "failed: reason", in the coach's language. */

@@ -13,7 +13,7 @@
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
 import { coursePath, withLtik } from '../coaching/links';
-import { formatTime } from '../coaching/review-routes';
+import { formatTime } from './format';
 import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
