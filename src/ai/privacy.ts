@@ -4,7 +4,7 @@
  * live with consent (src/privacy/consent.ts).
  */
 import mongoose from 'mongoose';
-import { deleteAll, findAll, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
+import { deleteAll, findAll, type DataSubject, type PersonDataProvider } from '../db/person-data';
 import { AuditRecord } from './audit';
 import { Usage, userUsageId } from './limits';
 import { startingWith } from '../db/model';

@@ -4,7 +4,7 @@
  * turns and safety alerts. All of it is theirs to download and to have erased.
  */
 import mongoose from 'mongoose';
-import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
+import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../db/person-data';
 import { AiLatest, AiTurn, SafetyAlert } from './ai-turns';
 import { Entry, EntryConflict, EntryVersion, Work } from './models';
 import { Review, ReviewDecisionRecord } from './reviews';

@@ -6,5 +6,8 @@
 /** How much AI help an activity offers: none, the mirror's questions, or also the coach's drafts. */
 export type AiMode = 'off' | 'mirror' | 'all';
 
+/** A platform registration: its key (from issuer and client id), issuer and client id. */
+export interface PlatformIdentity { key: string; issuer: string; clientId: string }
+
 /** Who may read a journal entry besides its writer. */
 export type Visibility = 'private' | 'coach' | 'mentor';

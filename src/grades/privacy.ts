@@ -5,7 +5,7 @@
  * gradebook, which Cermin cannot erase.
  */
 import mongoose from 'mongoose';
-import { findAll, inPersonCourses, type PersonDataProvider } from '../privacy/person-data';
+import { findAll, inPersonCourses, type PersonDataProvider } from '../db/person-data';
 import { Delivery, OutboxItem } from './models';
 
 export const gradesPrivacy: PersonDataProvider = {

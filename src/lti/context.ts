@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { LtijsToken } from './ltijs';
+import type { PlatformIdentity } from '../domain/vocabulary';
 
 export type Audience = 'participant' | 'coach' | 'admin' | 'mentor';
 export type Locale = 'id' | 'en';
@@ -14,7 +15,7 @@ export type Locale = 'id' | 'en';
  * change log): a user id is unique only within one registration, and a second registration of the
  * same issuer, whoever made it, is another tenant that sees none of the first one's people.
  */
-export interface PlatformIdentity { key: string; issuer: string; clientId: string }
+export type { PlatformIdentity };
 
 /** The instance as a whole: the operator's defaults and changes, and records of no platform. */
 export const INSTANCE = '*';

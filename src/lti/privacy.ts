@@ -5,7 +5,7 @@
  */
 import mongoose, { type Model } from 'mongoose';
 import { startingWith } from '../db/model';
-import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../privacy/person-data';
+import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../db/person-data';
 import { Course, CourseLauncher, type CourseDoc } from './courses';
 import { LoginRequest, MentorScope } from './models';
 

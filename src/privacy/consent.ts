@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Schema } from 'mongoose';
-import { deleteAll, findAll, type PersonDataProvider } from './person-data';
+import { deleteAll, findAll, type PersonDataProvider } from '../db/person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { MarkedValues } from '../db/change-marks';

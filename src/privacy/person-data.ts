@@ -13,45 +13,11 @@
  * text), and is itself logged under a pseudonym.
  */
 import crypto from 'node:crypto';
-import mongoose, { Schema, type Model } from 'mongoose';
+import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import { Course } from '../lti/courses';
-import type { PlatformIdentity } from '../lti/context';
-
-export interface DataSubject {
-  platform: PlatformIdentity;
-  userId: string;
-  /** The courses of this person's platform: their records are looked for only there. */
-  courseKeys: string[];
-  /** Their pseudonym in the AI audit and usage counters. */
-  pseudonym: string;
-  /** Every pseudonym their records may carry: this one, and the one of before platforms were told by client id (over the issuer alone). */
-  pseudonyms: string[];
-}
-
-export interface PersonDataProvider {
-  /** A short name for the export's sections and the erasure log. */
-  id: string;
-  /** Every record of the person, per collection. */
-  exportFor(person: DataSubject): Promise<Record<string, unknown[]>>;
-  /** Erases (or, where a record must stay, strips) the person's records; counts per collection. */
-  eraseFor(person: DataSubject): Promise<Record<string, number>>;
-}
-
-/** Records of `userField` = the person, in the courses of their platform. */
-export function inPersonCourses(person: DataSubject, userField = 'userId'): Record<string, unknown> {
-  return { [userField]: person.userId, courseKey: mongoose.trusted({ $in: person.courseKeys }) };
-}
-
-/** The records of a filter, for an export. */
-export async function findAll<T>(model: Model<T>, filter: Record<string, unknown>): Promise<unknown[]> {
-  return model.find(filter).lean();
-}
-
-/** Deletes the records of a filter; how many. */
-export async function deleteAll<T>(model: Model<T>, filter: Record<string, unknown>): Promise<number> {
-  return (await model.deleteMany(filter)).deletedCount ?? 0;
-}
+import type { DataSubject, PersonDataProvider } from '../db/person-data';
+import type { PlatformIdentity } from '../domain/vocabulary';
 
 interface ErasureDoc { _id: string; at: Date; subject: string; by: { role: 'self' | 'admin'; pseudonym: string }; counts: Record<string, Record<string, number>> }
 const erasureSchema = new Schema<ErasureDoc>({

@@ -1,5 +1,5 @@
 /** What the recommender holds about a participant: which materials they were shown, opened and marked. */
-import { deleteAll, findAll, inPersonCourses, type PersonDataProvider } from '../privacy/person-data';
+import { deleteAll, findAll, inPersonCourses, type PersonDataProvider } from '../db/person-data';
 import { LegacyItemEvents, RecommendHistory } from './store';
 
 export const recommendPrivacy: PersonDataProvider = {

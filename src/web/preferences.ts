@@ -7,7 +7,7 @@ import { LRUCache } from 'lru-cache';
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
 import type { Locale } from '../lti/context';
-import { deleteAll, findAll, type PersonDataProvider } from '../privacy/person-data';
+import { deleteAll, findAll, type PersonDataProvider } from '../db/person-data';
 
 interface PreferenceDoc { _id: string; platform: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }
 const preferenceSchema = new Schema<PreferenceDoc>({
