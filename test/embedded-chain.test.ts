@@ -45,3 +45,15 @@ test('auto starts the engine that holds the data, without trying the others firs
     await db.stop();
   }
 }, 120_000);
+
+test('a mongod that could not be had leaves no folder behind that would later claim the data', async () => {
+  const dir = dataDir();
+  const said: string[] = [];
+  // An unreachable download (no such version) fails as an offline machine does.
+  const attempt = startEmbeddedDatabase({
+    ...embeddedVersions(), mongodVersion: '0.0.1', dataDir: dir, toolsDir: dataDir(), mode: 'mongod', dbName: 'chain', progress: (m) => said.push(m),
+  });
+  await expect(attempt).rejects.toThrow(/mongod/);
+  expect(fs.existsSync(path.join(dir, 'mongod'))).toBe(false);
+  expect(engineInUse(dir)).toBeUndefined();
+}, 60_000);

@@ -12,6 +12,7 @@ export async function startMongod(opts: { dataDir: string; toolsDir: string; ver
   opts.progress(`Menyiapkan mongod ${opts.version} (unduhan sekali saja) / preparing mongod (first start downloads it)…`);
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const dbPath = path.resolve(opts.dataDir, 'mongod');
+  const existed = fs.existsSync(dbPath);
   fs.mkdirSync(dbPath, { recursive: true });
   // The library prints its own failure (a stack trace) to the console before throwing it; the
   // chain reports the thrown error in one line instead, so the console is quiet while it runs.
@@ -25,6 +26,10 @@ export async function startMongod(opts: { dataDir: string; toolsDir: string; ver
       instance: { dbPath, ip: '127.0.0.1', storageEngine: 'wiredTiger' },
       binary: { version: opts.version, downloadDir: path.resolve(opts.toolsDir, 'mongodb-binaries') },
     });
+  } catch (err) {
+    // An empty folder of its name would later read as "mongod holds this data" (embedded.ts).
+    if (!existed && fs.readdirSync(dbPath).length === 0) fs.rmdirSync(dbPath);
+    throw err;
   } finally {
     // eslint-disable-next-line no-console -- restored
     console.warn = warn;
