@@ -36,6 +36,9 @@ export function patchLtijs(validator: IdTokenValidator, modulusLength: number): 
   };
 }
 
+/** Every LTI key set up in this process (ltijs is a singleton, but a test run sets it up again with another key). */
+const ltikSecrets = new Map<string, crypto.KeyObject>();
+
 /**
  * ltijs signs and verifies every ltik with the LTI key as a string. jsonwebtoken 9 then first
  * tries to read that string as a PEM public or private key, fails (an OpenSSL parse and an Error
@@ -44,11 +47,12 @@ export function patchLtijs(validator: IdTokenValidator, modulusLength: number): 
  * secret, made once, is handed over instead; any other key passes through untouched.
  */
 export function patchLtikSecret(ltiKey: string): void {
-  const secret = crypto.createSecretKey(Buffer.from(ltiKey));
+  ltikSecrets.set(ltiKey, crypto.createSecretKey(Buffer.from(ltiKey)));
   const jwt = getLtijsJwtModule();
   if (jwt.__cerminLtikSecret) return;
   const { sign, verify } = jwt;
-  jwt.sign = (payload: unknown, key: unknown, ...rest: unknown[]) => sign(payload, key === ltiKey ? secret : key, ...rest);
-  jwt.verify = (token: unknown, key: unknown, ...rest: unknown[]) => verify(token, key === ltiKey ? secret : key, ...rest);
+  const secretFor = (key: unknown) => (typeof key === 'string' && ltikSecrets.get(key)) || key;
+  jwt.sign = (payload: unknown, key: unknown, ...rest: unknown[]) => sign(payload, secretFor(key), ...rest);
+  jwt.verify = (token: unknown, key: unknown, ...rest: unknown[]) => verify(token, secretFor(key), ...rest);
   jwt.__cerminLtikSecret = true;
 }
