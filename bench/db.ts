@@ -35,7 +35,7 @@ import { entryId, versionId, workId } from '../src/coaching/ids';
 import { settingsFromTemplate, wordCount } from '../src/coaching/domain';
 import { loadTemplates } from '../src/coaching/templates';
 import {
-  concurrentIncrements, concurrentSets, conditionalClaim, indexedQueriesExact, percentile, restartableEngine, survivesKill, uniqueIndexRace,
+  concurrentCreation, concurrentIncrements, concurrentSets, conditionalClaim, indexedQueriesExact, percentile, restartableEngine, survivesKill, uniqueIndexRace,
   withDatabase, type CheckResult,
 } from '../src/db/conformance';
 import { ensureDeclaredIndexes } from '../src/db/model';
@@ -176,7 +176,7 @@ async function measureEngine(engineLabel: string, uri: string, sizes: number[], 
 
 async function checksOn(uri: string, engine: EngineName | undefined, tmp: string): Promise<CheckResult[]> {
   const checks = await withDatabase(uri, async (db) => {
-    const results = [await concurrentSets(db, 5), await concurrentIncrements(db), await uniqueIndexRace(db), await conditionalClaim(db), await indexedQueriesExact(db)];
+    const results = [await concurrentSets(db, 5), await concurrentIncrements(db), await uniqueIndexRace(db), await conditionalClaim(db), await concurrentCreation(db), await indexedQueriesExact(db)];
     await db.dropDatabase();
     return results;
   });

@@ -87,6 +87,38 @@ export async function conditionalClaim(db: Db): Promise<CheckResult> {
 }
 
 /**
+ * Collections come into being by racing writers, index builds and reads (Cermin's start: every
+ * model's indexes while the first requests arrive): none of those operations may fail.
+ */
+export async function concurrentCreation(db: Db, rounds = 40): Promise<CheckResult> {
+  const errors = new Map<string, number>();
+  let operations = 0;
+  for (let round = 0; round < rounds; round += 1) {
+    const names = Array.from({ length: 6 }, (_, k) => freshName(`create${k}`));
+    const ops = names.flatMap((name) => {
+      const coll = db.collection<{ a: number; b: number }>(name);
+      return [
+        coll.createIndex({ a: 1, b: 1 }), coll.createIndex({ b: 1 }), coll.insertOne({ a: 1, b: 2 }),
+        coll.updateOne({ a: 2 }, { $set: { b: 3 } }, { upsert: true }), coll.find({ a: 1 }).toArray(), coll.countDocuments({}),
+      ];
+    });
+    operations += ops.length;
+    for (const outcome of await Promise.allSettled(ops)) {
+      if (outcome.status === 'rejected') {
+        const message = String((outcome.reason as Error).message).slice(0, 80);
+        errors.set(message, (errors.get(message) ?? 0) + 1);
+      }
+    }
+  }
+  const failed = [...errors.values()].reduce((a, b) => a + b, 0);
+  return {
+    name: `${operations} racing creates, index builds, writes and reads of new collections`,
+    ok: failed === 0,
+    seen: failed === 0 ? 'none failed' : `${failed} failed: ${[...errors].map(([m, n]) => `${n}× ${m}`).join('; ')}`,
+  };
+}
+
+/**
  * Queries answered through compound indexes give what a scan gives: on a prefix of an index, when
  * another index covers more of the query, with empty and filled arrays in an indexed field, and
  * after updates and deletes move documents between keys.

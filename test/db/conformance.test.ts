@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  concurrentIncrements, concurrentSets, conditionalClaim, indexedQueriesExact, indexedReads, readsStayLevel, restartableEngine,
+  concurrentCreation, concurrentIncrements, concurrentSets, conditionalClaim, indexedQueriesExact, indexedReads, readsStayLevel, restartableEngine,
   survivesKill, uniqueIndexRace, withDatabase, type CheckResult,
 } from '../../src/db/conformance';
 import { embeddedVersions, type EngineName } from '../../src/db/embedded';
@@ -39,6 +39,10 @@ test('a unique index holds under a race: one insert, the others refused as dupli
 
 test('a conditional findOneAndUpdate is atomic: one of 20 claims wins', async () => {
   expectKept(await withDatabase(uri, conditionalClaim));
+});
+
+test('new collections made by racing writes, index builds and reads: no operation fails', async () => {
+  expectKept(await withDatabase(uri, concurrentCreation));
 });
 
 test('queries through compound indexes (a prefix, arrays, moved documents) give what a scan gives', async () => {

@@ -2,6 +2,9 @@ package cermin.db;
 
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
@@ -22,6 +25,17 @@ final class CerminBackend extends H2Backend {
   private static final Set<String> WRITES = Set.of(
       "insert", "update", "delete", "findandmodify", "create", "drop", "dropdatabase",
       "createindexes", "dropindexes", "renamecollection");
+
+  /**
+   * Commands that change a collection's indexes or the set of collections. The library adds an
+   * index to a plain list that queries iterate without a lock, so an index created while another
+   * connection queried the collection failed that query ("Unknown error: null", a
+   * ConcurrentModificationException; seen at a start under load). These run alone; every other
+   * command shares the lock, which costs nothing while no schema change waits.
+   */
+  private static final Set<String> SCHEMA_CHANGES = Set.of(
+      "create", "drop", "dropdatabase", "createindexes", "dropindexes", "renamecollection");
+  private final ReadWriteLock schema = new ReentrantReadWriteLock();
 
   /** Writes finished so far (numbered), and the number the last commit covered. */
   private long writesFinished;
@@ -59,11 +73,15 @@ final class CerminBackend extends H2Backend {
 
   @Override
   public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+    String name = command.toLowerCase(Locale.ROOT);
+    Lock lock = SCHEMA_CHANGES.contains(name) ? schema.writeLock() : schema.readLock();
+    lock.lock();
     try {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
+      lock.unlock();
       // Also after a failed write: part of a batch may have been applied.
-      if (WRITES.contains(command.toLowerCase(Locale.ROOT))) commitCovering();
+      if (WRITES.contains(name)) commitCovering();
     }
   }
 }

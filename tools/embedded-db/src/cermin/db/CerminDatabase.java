@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
@@ -19,6 +21,27 @@ import org.h2.mvstore.MVStore;
 final class CerminDatabase extends H2Database {
   CerminDatabase(String databaseName, MVStore store, CursorRegistry cursorRegistry) {
     super(databaseName, store, cursorRegistry);
+  }
+
+  /*
+   * Collections come into being implicitly (an insert, an update, an index on a new collection),
+   * and the library's check-then-create is not atomic: two connections creating one collection at
+   * once failed with "Unknown error: null" or "already existed" (seen at a start under load). One
+   * creation at a time per database; looking up an existing collection stays unlocked.
+   */
+  @Override
+  protected synchronized MongoCollection<Object> resolveOrCreateCollection(String collectionName) {
+    return super.resolveOrCreateCollection(collectionName);
+  }
+
+  @Override
+  public synchronized MongoCollection<Object> createCollectionOrThrowIfExists(String collectionName, CollectionOptions options) {
+    return super.createCollectionOrThrowIfExists(collectionName, options);
+  }
+
+  @Override
+  protected synchronized MongoCollection<Object> getOrCreateIndexesCollection() {
+    return super.getOrCreateIndexesCollection();
   }
 
   @Override
