@@ -40,7 +40,7 @@ import {
 } from '../src/db/conformance';
 import { ensureDeclaredIndexes } from '../src/db/model';
 import { embeddedVersions, startEmbeddedDatabase, startEngine, type EngineName } from '../src/db/embedded';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../src/core/paths';
 import { BenchError, parseFlags, progressFor, round, table, withDbName, type Progress } from './harness';
 
 const USAGE = 'Usage: npm run bench -- db [--engines java,ferretdb,mongod] [--sizes 1000,10000,100000] [--samples 200]';

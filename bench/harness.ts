@@ -17,7 +17,7 @@ import express from 'express';
 import mongoose from 'mongoose';
 import { embeddedVersions, freePort, startEmbeddedDatabase, type EmbeddedDatabase, type EngineName } from '../src/db/embedded';
 import type { DemoPlatform } from '../src/demo/platform';
-import { fromRoot, projectRoot } from '../src/paths';
+import { fromRoot, projectRoot } from '../src/core/paths';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
 import { parseAutoPostForm } from '../src/demo/platform';
 

@@ -32,7 +32,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser } from '../src/demo/platform';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../src/core/paths';
 import type { Page } from '../test/support/browser';
 import {
   baseEnv, BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench, sleep, table,

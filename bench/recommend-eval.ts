@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import { loadQuestionBank } from '../src/ai/offline/bank';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../src/core/paths';
 import { plainAnalyzer, stemmedAnalyzer } from '../src/recommend/analyzer';
 import { loadSampleCatalog } from '../src/recommend/catalog';
 import { evaluateRanker, labelledSetProblems, recommendRanker, type Evaluation, type ReflectionCase } from '../src/recommend/eval';

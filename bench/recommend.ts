@@ -30,7 +30,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { loadQuestionBank, PHASES, type Phase } from '../src/ai/offline/bank';
 import { BERAKHLAK_VALUES } from '../src/ai/lenses';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../src/core/paths';
 import { stemmedAnalyzer } from '../src/recommend/analyzer';
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';
 import { buildCatalogIndex, recommend, withVectors, type Curation, type ItemFeedback, type RecommendInput, type ValueLexiconEntry } from '../src/recommend/rank';

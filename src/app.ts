@@ -16,8 +16,8 @@ import type { AppConfig } from './config';
 import { startDemoPlatform } from './demo/bootstrap';
 import type { DemoPlatform } from './demo/platform';
 import { createLtiService, type LtiService } from './lti';
-import { platformIdentity } from './lti/context';
-import { projectRoot } from './paths';
+import { platformIdentity } from './domain/launch';
+import { projectRoot } from './core/paths';
 import { errorHandler, notFoundHandler, requestLocale, sendError } from './web/errors';
 import { handle } from './web/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
@@ -136,7 +136,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
   const router = express.Router();
   router.use(loadLaunch(sessionHours * 3600_000));
   router.post('/prefs/lang', handle(async (req, res) => {
-    const ctx = res.locals.launch as import('./lti/context').LaunchContext;
+    const ctx = res.locals.launch as import('./domain/launch').LaunchContext;
     const body = req.body as unknown;
     if (!validateLanguage(body)) {
       await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });

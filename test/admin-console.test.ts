@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
-import { INSTANCE, platformKeyOf } from '../src/lti/context';
+import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { recordAdminChange } from '../src/privacy/admin-log';
 import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';

@@ -12,7 +12,7 @@ import {
   parseLensAnswer, placeholdersIn, quoteFoundIn, screenOutput, validateLensOutput, type JsonSchema, type Lens,
 } from '../src/ai/lenses';
 import { buildMessages, escapeFenceTags, lensContext, type PromptInput } from '../src/ai/prompt';
-import { projectRoot } from '../src/paths';
+import { projectRoot } from '../src/core/paths';
 
 const LENS_DIR = path.join(projectRoot, 'config', 'lenses');
 const SCHEMA_DIR = path.join(projectRoot, 'config', 'schemas');

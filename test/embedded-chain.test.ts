@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embeddedVersions, engineInUse, startEmbeddedDatabase } from '../src/db/embedded';
-import { fromRoot } from '../src/paths';
+import { fromRoot } from '../src/core/paths';
 
 const dirs: string[] = [];
 function dataDir(): string {

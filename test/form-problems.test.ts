@@ -1,5 +1,5 @@
 /** Numbers typed into admin forms, and schema errors as sentences naming each field in the page's language. */
-import { ajv, wholeNumberFromForm } from '../src/validation';
+import { ajv, wholeNumberFromForm } from '../src/core/validation';
 import { formProblems } from '../src/web/form-problems';
 
 test('a whole number as typed: plain, grouped by dots, spaces or commas; anything else stays text', () => {

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { idOf } from '../src/db/ids';
-import { INSTANCE, platformKeyOf } from '../src/lti/context';
+import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { moveIssuerKeyedRecords } from '../src/privacy/issuer-keyed-records';
 import { ConsentService } from '../src/privacy/consent';
 import { adminChanges } from '../src/privacy/admin-log';

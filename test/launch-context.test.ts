@@ -1,5 +1,6 @@
 /** Pure launch-context rules: role routing, claim checks, audience of several roles. */
-import { audienceFor, courseKeyOf, launchContextFrom, normaliseRole } from '../src/lti/context';
+import { audienceFor, courseKeyOf, normaliseRole } from '../src/domain/launch';
+import { launchContextFrom } from '../src/lti/launch-context';
 import { audienceClientId, checkLtiClaims } from '../src/lti/id-token';
 import { CLAIM } from '../src/lti/claims';
 import type { LtijsToken } from '../src/lti/ltijs';

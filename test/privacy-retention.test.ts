@@ -15,8 +15,8 @@ import { AuditRecord } from '../src/ai/audit';
 import { Usage } from '../src/ai/limits';
 import { AiLatest, AiTurn, SafetyAlert } from '../src/coaching/ai-turns';
 import { Course } from '../src/lti/courses';
-import { platformKeyOf } from '../src/lti/context';
-import { createLogger } from '../src/log';
+import { platformKeyOf } from '../src/domain/launch';
+import { createLogger } from '../src/core/log';
 import { ErasureLog } from '../src/privacy/person-data';
 import {
   checkRetentionSettings, DEFAULT_RETENTION, GLOBAL_ISSUER, PrivacyLease, RetentionJob, retentionLeaseId, retentionSettingsFromForm,

@@ -6,7 +6,7 @@
  * lexical recommendations.
  */
 import mongoose from 'mongoose';
-import { INSTANCE } from '../src/lti/context';
+import { INSTANCE } from '../src/domain/launch';
 import { ProviderSource } from '../src/ai/provider-source';
 import { MARK_RECHECK_MS } from '../src/db/change-marks';
 import { Browser, type Page } from './support/browser';

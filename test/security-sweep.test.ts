@@ -26,7 +26,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { DemoUser } from '../src/demo/roster';
-import { createLogger } from '../src/log';
+import { createLogger } from '../src/core/log';
 import { issueSetupToken } from '../src/web/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, finalizeReview, placeActivities, type PlacedActivity } from './support/coaching';

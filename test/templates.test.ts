@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTemplates, localize, TemplateError, type CoachingTemplate, type LocalizedText } from '../src/coaching/templates';
-import { projectRoot } from '../src/paths';
+import { projectRoot } from '../src/core/paths';
 
 const REAL_DIR = path.join(projectRoot, 'config', 'templates');
 const VALUES = ['berorientasi-pelayanan', 'akuntabel', 'kompeten', 'harmonis', 'loyal', 'adaptif', 'kolaboratif'];

@@ -12,7 +12,7 @@ import { courseBaseOf, placeOneActivity } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
-import { platformKeyOf } from '../src/lti/context';
+import { platformKeyOf } from '../src/domain/launch';
 import { issueSetupToken } from '../src/web/setup';
 
 let stack: Stack;

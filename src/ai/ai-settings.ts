@@ -7,9 +7,9 @@
  */
 import { Schema } from 'mongoose';
 import { MarkedValues } from '../db/change-marks';
-import { INSTANCE } from '../lti/context';
+import { INSTANCE } from '../domain/launch';
 import { defineModel, putById } from '../db/model';
-import { ajv, describeSchemaError } from '../validation';
+import { ajv, describeSchemaError } from '../core/validation';
 import type { BudgetSettings } from './limits';
 
 export interface AiRuntimeSettings extends BudgetSettings {

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
-import { csvText } from '../csv';
+import { csvText } from '../core/csv';
 
 export interface AuditDoc {
   _id: string;

@@ -13,8 +13,8 @@
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { AiMode } from '../domain/vocabulary';
-import { projectRoot } from '../paths';
-import { describeSchemaError, readJsonFile } from '../validation';
+import { projectRoot } from '../core/paths';
+import { describeSchemaError, readJsonFile } from '../core/validation';
 import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';

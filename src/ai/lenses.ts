@@ -17,9 +17,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { describeSchemaError, isObject, readJsonFile } from '../validation';
+import { describeSchemaError, isObject, readJsonFile } from '../core/validation';
 import type { AiMode } from '../domain/vocabulary';
-import { projectRoot } from '../paths';
+import { projectRoot } from '../core/paths';
 
 export interface LocalizedText { id: string; en: string }
 

@@ -12,7 +12,7 @@
  */
 import { BERAKHLAK_VALUES, type BerakhlakValue, type JsonSchema, type Lens } from './lenses';
 import type { ChatMessage } from './provider';
-import { isObject } from '../validation';
+import { isObject } from '../core/validation';
 
 export const AKTUALISASI_STAGES = ['rancangan', 'pelaksanaan', 'laporan'] as const;
 export type AktualisasiStage = (typeof AKTUALISASI_STAGES)[number];

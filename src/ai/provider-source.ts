@@ -11,9 +11,9 @@
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
 import { MarkedValues } from '../db/change-marks';
-import { INSTANCE } from '../lti/context';
+import { INSTANCE } from '../domain/launch';
 import { defineModel, putById } from '../db/model';
-import { ajv, describeSchemaError, httpUrlSchema } from '../validation';
+import { ajv, describeSchemaError, httpUrlSchema } from '../core/validation';
 import { AiProvider, type ProviderSettings } from './provider';
 import type { GuardedFetch } from '../outbound/guarded-fetch';
 

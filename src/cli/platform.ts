@@ -21,8 +21,8 @@ import { createGuardedFetch } from '../outbound/guarded-fetch';
 import { toolUrls } from '../lti/platforms';
 import { issueSetupToken } from '../web/setup';
 import { recordAdminChange } from '../privacy/admin-log';
-import { platformKeyOf } from '../lti/context';
-import { ajv, httpUrlSchema } from '../validation';
+import { platformKeyOf } from '../domain/launch';
+import { ajv, httpUrlSchema } from '../core/validation';
 
 const USAGE = `Usage: npm run platform -- <command> [options]
   add --issuer URL --client-id ID --auth-url URL --token-url URL --jwks-url URL [--deployment-id ID ...] [--name NAME]

@@ -7,7 +7,7 @@ import { loadConfig } from '../config';
 import { persistedDevKey } from '../config/dev-key';
 import { ensureFerretdb } from '../db/engines/ferretdb';
 import { ensureJavaServer } from '../db/engines/java-server';
-import { fromRoot } from '../paths';
+import { fromRoot } from '../core/paths';
 
 async function provision(): Promise<void> {
   const config = loadConfig({ devKey: persistedDevKey });

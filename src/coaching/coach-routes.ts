@@ -11,7 +11,7 @@ import { lineItemHasResults, updateLineItemMaximum } from '../lti/ags';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';
 import type { GradeOutbox } from '../grades/outbox';
 import type { ToolUrls } from '../lti/platforms';
-import type { LaunchContext } from '../lti/context';
+import type { LaunchContext } from '../domain/launch';
 import { handle } from '../web/async';
 import { sendError } from '../web/errors';
 import { launchOf, requireAudience } from '../web/guards';

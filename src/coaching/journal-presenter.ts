@@ -5,7 +5,7 @@
  * imports another.
  */
 import type express from 'express';
-import type { LaunchContext } from '../lti/context';
+import type { LaunchContext } from '../domain/launch';
 import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { MAX_ENTRY_CHARS, type TextProblem } from './domain';

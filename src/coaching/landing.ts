@@ -4,7 +4,7 @@
  * added by hand), a Deep Linking request on the picker.
  */
 import type { LaunchHandler } from '../lti';
-import type { Audience, LaunchContext } from '../lti/context';
+import type { Audience, LaunchContext } from '../domain/launch';
 import { sendError } from '../web/errors';
 import { activityPath, coursePath, withLtik } from './links';
 import type { CoachingService } from './service';

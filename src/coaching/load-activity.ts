@@ -1,7 +1,7 @@
 import type express from 'express';
 import { sendError } from '../web/errors';
 import { launchOf } from '../web/guards';
-import type { LaunchContext } from '../lti/context';
+import type { LaunchContext } from '../domain/launch';
 import type { ActivityDoc } from './models';
 import type { CoachingService } from './service';
 

@@ -7,7 +7,7 @@ import { Schema } from 'mongoose';
 import type { Logger } from 'pino';
 import { defineModel, putById } from '../db/model';
 import { courseScope, markChanged } from '../db/change-marks';
-import { audienceFor, type Audience } from '../lti/context';
+import { audienceFor, type Audience } from '../domain/launch';
 import type { CourseDirectory } from '../lti/courses';
 import { fetchAllMembers, type NrpsMember } from '../lti/nrps';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';

@@ -1,5 +1,5 @@
 /** Request bodies of the coaching pages (form posts and the autosave's JSON), validated by ajv. */
-import { ajv } from '../validation';
+import { ajv } from '../core/validation';
 
 const revision = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d{1,9}$' }] } as const;
 const ltik = { type: 'string', maxLength: 4096 } as const;

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
-import type { LaunchContext } from '../lti/context';
+import type { LaunchContext } from '../domain/launch';
 import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
 import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type LineItemSync, type VersionDoc, type Visibility, type WorkDoc } from './models';
 import { entryId, versionId, workId } from './ids';

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import { arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../validation';
-import { projectRoot } from '../paths';
+import { arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../core/validation';
+import { projectRoot } from '../core/paths';
 import type { AiMode } from '../domain/vocabulary';
 
 export interface LocalizedText { id: string; en: string }

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromRoot } from '../paths';
+import { fromRoot } from '../core/paths';
 
 /**
  * A development machine's LTI key, generated once and kept beside the embedded database

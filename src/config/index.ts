@@ -8,7 +8,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { configSchema } from './schema';
-import { projectRoot } from '../paths';
+import { projectRoot } from '../core/paths';
 import { AllowEntryError, allowList } from '../outbound/address-policy';
 
 export type NodeEnv = 'development' | 'production' | 'test';

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromRoot } from '../paths';
+import { fromRoot } from '../core/paths';
 import { ensureFerretdb, startFerretdb } from './engines/ferretdb';
 import { ensureJavaServer, startJavaServer } from './engines/java-server';
 import { startMongod } from './engines/mongod';

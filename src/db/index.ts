@@ -5,7 +5,7 @@
 import mongoose from 'mongoose';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
-import { fromRoot } from '../paths';
+import { fromRoot } from '../core/paths';
 import { EmbeddedDatabaseError, startEmbeddedDatabase, type EngineName } from './embedded';
 
 export interface DatabaseHandle {

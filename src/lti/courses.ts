@@ -7,7 +7,7 @@ import { Schema } from 'mongoose';
 import { defineModel, putById } from '../db/model';
 import { idOf } from '../db/ids';
 import { courseScope, markChanged } from '../db/change-marks';
-import type { Audience, LaunchContext } from './context';
+import type { Audience, LaunchContext } from '../domain/launch';
 
 export interface CourseDoc {
   _id: string;

@@ -11,7 +11,7 @@
  */
 import { SCOPES } from './claims';
 import type { PlatformRegistry, PlatformSummary, ToolUrls } from './platforms';
-import { ajv, httpUrlSchema } from '../validation';
+import { ajv, httpUrlSchema } from '../core/validation';
 import { OutboundError, type GuardedFetch } from '../outbound/guarded-fetch';
 import { leaseModel, SlotLeases } from '../db/lease';
 

@@ -19,7 +19,8 @@ import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from 
 import { sendPage } from '../web/render';
 import { contentSecurityPolicy } from '../web/security';
 import { translator } from '../web/i18n';
-import { launchContextFrom, type LaunchContext } from './context';
+import { type LaunchContext } from '../domain/launch';
+import { launchContextFrom } from './launch-context';
 import { registerDynamically, registeringOrigin, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
 import { SlotLeases } from '../db/lease';
 import { ID_TOKEN_ERROR_CODES, IdTokenValidator, type LaunchLogin } from './id-token';

@@ -7,7 +7,7 @@
  */
 import mongoose, { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
-import { INSTANCE } from '../lti/context';
+import { INSTANCE } from '../domain/launch';
 
 export interface AdminChangeDoc {
   _id: string;

@@ -11,9 +11,9 @@ import { deleteAll, findAll, type PersonDataProvider } from '../db/person-data';
 import { idOf } from '../db/ids';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { MarkedValues } from '../db/change-marks';
-import { INSTANCE } from '../lti/context';
-import { projectRoot } from '../paths';
-import { ajv, describeSchemaError } from '../validation';
+import { INSTANCE } from '../domain/launch';
+import { projectRoot } from '../core/paths';
+import { ajv, describeSchemaError } from '../core/validation';
 
 export interface ConsentText {
   version: number;

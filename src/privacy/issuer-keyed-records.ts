@@ -8,7 +8,7 @@
  */
 import mongoose from 'mongoose';
 import { idOf } from '../db/ids';
-import { INSTANCE, platformKeyOf } from '../lti/context';
+import { INSTANCE, platformKeyOf } from '../domain/launch';
 import { preferenceId } from '../web/preferences';
 
 export interface MoveReport { moved: Record<string, number>; ambiguous: number }

@@ -25,14 +25,14 @@ import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-t
 import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
 import { MarkedValues } from '../db/change-marks';
-import { INSTANCE, platformKeyOf } from '../lti/context';
+import { INSTANCE, platformKeyOf } from '../domain/launch';
 import { idOf } from '../db/ids';
 import { leaseModel } from '../db/lease';
 import { defineModel, isDuplicateKey, putById } from '../db/model';
 import { Course } from '../lti/courses';
 import { RecommendHistory } from '../recommend/store';
 import { QUERY_VECTOR_COLLECTION, vectorModel } from '../recommend/vector-store';
-import { ajv, describeSchemaError, wholeNumberFromForm } from '../validation';
+import { ajv, describeSchemaError, wholeNumberFromForm } from '../core/validation';
 import { ErasureLog } from './person-data';
 
 // ---- Settings ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import { launchOf } from '../web/guards';
 import { translator } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { coursePath, withLtik } from '../coaching/links';
-import { ajv } from '../validation';
+import { ajv } from '../core/validation';
 import type { PersonDataService } from './person-data';
 
 const validateErase = ajv.compile<{ confirm: 'yes'; ltik?: string }>({

@@ -8,7 +8,7 @@
 import express from 'express';
 import { REDACTION_KINDS } from '../ai/redaction';
 import { coursePath, withLtik } from '../coaching/links';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { handle } from '../web/async';
 import { launchOf } from '../web/guards';
 import { translator } from '../web/i18n';

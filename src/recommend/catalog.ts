@@ -13,8 +13,8 @@ import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { BerakhlakValue } from '../ai/lenses';
 import type { Phase } from '../ai/offline/bank';
-import { projectRoot } from '../paths';
-import { ajv, describeSchemaError, isObject, jsonParseProblem, jsonPath } from '../validation';
+import { projectRoot } from '../core/paths';
+import { ajv, describeSchemaError, isObject, jsonParseProblem, jsonPath } from '../core/validation';
 
 export type CatalogItemType = 'video' | 'pdf' | 'article' | 'module' | 'case-study';
 export type CatalogLanguage = 'id' | 'en';

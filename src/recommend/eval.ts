@@ -12,7 +12,7 @@
  */
 import type { BerakhlakValue } from '../ai/lenses';
 import type { Phase } from '../ai/offline/bank';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { recommend, type CatalogIndex, type ValueLexiconEntry } from './rank';
 
 export interface Judgement {

@@ -9,7 +9,7 @@
  */
 import type { BerakhlakValue } from '../ai/lenses';
 import type { Phase } from '../ai/offline/bank';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 
 /** The seven values as participants know them. */
 export const VALUE_NAMES: Readonly<Record<BerakhlakValue, { id: string; en: string }>> = {

@@ -18,10 +18,10 @@
  *
  * Pure: text in, items or problems out. Size is checked before any parsing.
  */
-import { csvText, unguardCell } from '../csv';
+import { csvText, unguardCell } from '../core/csv';
 import { VALUE_NAMES, PHASE_NAMES } from './explain';
 import { validateCatalog, type CatalogItem } from './catalog';
-import { isObject, wholeNumberFromForm } from '../validation';
+import { isObject, wholeNumberFromForm } from '../core/validation';
 
 export type ImportFormat = 'csv' | 'json';
 

@@ -28,7 +28,7 @@
  */
 import type { BerakhlakValue } from '../ai/lenses';
 import type { Phase } from '../ai/offline/bank';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { RETRIEVAL_STOPWORDS, stemmedAnalyzer, type AnalyzedToken, type Analyzer } from './analyzer';
 import { Bm25Index, DEFAULT_FIELD_WEIGHTS } from './bm25';
 import type { CatalogItem } from './catalog';

@@ -13,7 +13,7 @@ import { translator, type Translate } from '../web/i18n';
 import { sendPage } from '../web/render';
 import { rememberDataSaver } from '../web/preferences';
 import { coursePath, safeBack, withLtik } from '../coaching/links';
-import { ajv, wholeNumberFromForm } from '../validation';
+import { ajv, wholeNumberFromForm } from '../core/validation';
 import { BERAKHLAK_VALUES } from '../ai/lenses';
 import type { CatalogItem } from './catalog';
 import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';

@@ -12,7 +12,7 @@
 import { courseScope, currentMark, markChanged } from '../db/change-marks';
 import { isDuplicateKey, putById } from '../db/model';
 import type { QuestionBank } from '../ai/offline/engine';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { validateCatalog, type CatalogItem } from './catalog';
 import { parseCatalogImport, type ImportResult } from './import';
 import { participantProfile, recentText, type ProfileInput } from './profile';

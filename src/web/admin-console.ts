@@ -18,7 +18,7 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
-import { ajv, wholeNumberFromForm } from '../validation';
+import { ajv, wholeNumberFromForm } from '../core/validation';
 import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
 import { validateConsentText, type ConsentText, type ConsentTextStore } from '../privacy/consent';
 import { RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
@@ -28,7 +28,7 @@ import { launchOf, requireAudience } from './guards';
 import { formProblems } from './form-problems';
 import { hasMessage, translator } from './i18n';
 import { sendPage } from './render';
-import { INSTANCE, type Locale, type PlatformIdentity } from '../lti/context';
+import { INSTANCE, type Locale, type PlatformIdentity } from '../domain/launch';
 
 const PAGE = 100;
 /** A platform admin's dry runs of the purge: at most one a minute. */

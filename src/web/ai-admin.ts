@@ -5,7 +5,7 @@
  */
 import type { AiProvider, ProviderFailureKind } from '../ai/provider';
 import { validateProviderForm, type ProviderChoice, type ProviderSource } from '../ai/provider-source';
-import { INSTANCE, type Locale } from '../lti/context';
+import { INSTANCE, type Locale } from '../domain/launch';
 import { formProblems } from './form-problems';
 import { translator, type Translate } from './i18n';
 

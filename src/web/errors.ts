@@ -1,7 +1,7 @@
 /** Translated error pages: a person sees what happened and what to do, never a stack trace. */
 import type express from 'express';
 import type { Logger } from 'pino';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { hasMessage, pickLocale, translator } from './i18n';
 import { sendPage } from './render';
 

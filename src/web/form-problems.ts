@@ -5,7 +5,7 @@
  * have fewer than 1 characters".
  */
 import type { ErrorObject } from 'ajv';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { translator } from './i18n';
 
 /** The field an error is about: its instance path (`/id/body/0`), or the missing or unknown key under it. */

@@ -5,7 +5,8 @@
  */
 import type express from 'express';
 import { decodeJwt } from 'jose';
-import { launchContextFrom, type Audience, type LaunchContext } from '../lti/context';
+import { type Audience, type LaunchContext } from '../domain/launch';
+import { launchContextFrom } from '../lti/launch-context';
 import type { LtijsToken } from '../lti/ltijs';
 import { sendError } from './errors';
 import { pickLocale } from './i18n';

@@ -1,8 +1,8 @@
 /** Indonesian first, English second: strings live in locales/<lang>.json, one key per string. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../paths';
-import type { Locale } from '../lti/context';
+import { projectRoot } from '../core/paths';
+import type { Locale } from '../domain/launch';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Schema } from 'mongoose';
 import { defineModel } from '../db/model';
-import type { Locale } from '../lti/context';
+import type { Locale } from '../domain/launch';
 import { deleteAll, findAll, type PersonDataProvider } from '../db/person-data';
 
 interface PreferenceDoc { _id: string; platform: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import type express from 'express';
-import { projectRoot } from '../paths';
-import type { Locale } from '../lti/context';
+import { projectRoot } from '../core/paths';
+import type { Locale } from '../domain/launch';
 import { translator } from './i18n';
 
 const viewsDir = path.join(projectRoot, 'views');

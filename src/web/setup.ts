@@ -15,8 +15,8 @@ import { sendPage } from './render';
 import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
 import { adminConsoleRoutes, type AdminAccess, type AdminConsoleDeps } from './admin-console';
 import { recordAdminChange } from '../privacy/admin-log';
-import { INSTANCE, platformKeyOf, type Locale } from '../lti/context';
-import { ajv, httpUrlSchema } from '../validation';
+import { INSTANCE, platformKeyOf, type Locale } from '../domain/launch';
+import { ajv, httpUrlSchema } from '../core/validation';
 
 interface SetupTokenDoc { hash: string; expiresAt: Date; usedAt?: Date }
 const setupTokenSchema = new Schema<SetupTokenDoc>({

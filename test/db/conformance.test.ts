@@ -12,7 +12,7 @@ import {
   survivesKill, uniqueIndexRace, withDatabase, type CheckResult,
 } from '../../src/db/conformance';
 import { embeddedVersions, type EngineName } from '../../src/db/embedded';
-import { fromRoot } from '../../src/paths';
+import { fromRoot } from '../../src/core/paths';
 import { testDatabaseUri } from '../support/stack';
 
 jest.setTimeout(240_000);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { embeddedVersions, startEmbeddedDatabase, type EmbeddedDatabase, type EngineName } from '../../src/db/embedded';
-import { fromRoot } from '../../src/paths';
+import { fromRoot } from '../../src/core/paths';
 
 declare global {
   var __CERMIN_TEST_DB__: { db: EmbeddedDatabase; dir: string } | undefined;

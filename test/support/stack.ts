@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { createApp, type CerminApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { freePort } from '../../src/db/embedded';
-import { createLogger } from '../../src/log';
+import { createLogger } from '../../src/core/log';
 import type { DemoPlatform } from '../../src/demo/platform';
 
 export interface Stack {

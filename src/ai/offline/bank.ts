@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { projectRoot } from '../../paths';
-import { ajv, arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../../validation';
+import { projectRoot } from '../../core/paths';
+import { ajv, arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../../core/validation';
 import { tokenize } from './stemmer';
 
 export type Phase = 'goal' | 'reality' | 'options' | 'will';

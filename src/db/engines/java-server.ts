@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fromRoot } from '../../paths';
+import { fromRoot } from '../../core/paths';
 import { EmbeddedDatabaseError, freePort, hasCommand, runWithProgress, startServer, stopChild, type Progress } from './process';
 import type { EmbeddedDatabase } from './types';
 
