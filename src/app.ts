@@ -15,19 +15,19 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { startDemoPlatform } from './demo/bootstrap';
 import type { DemoPlatform } from './demo/platform';
-import { createLtiService, type LtiService } from './lti';
+import { createLtiService, platformSigningKeys, type LtiService } from './lti';
 import { platformIdentity } from './domain/launch';
 import { projectRoot } from './core/paths';
-import { errorHandler, notFoundHandler, requestLocale, sendError } from './web/errors';
-import { handle } from './web/async';
-import { createMetrics, opsRouter, requestLog, type Metrics } from './web/ops';
-import { audiencePages } from './web/pages';
-import type { AiAdminDeps } from './web/ai-admin';
+import { errorHandler, notFoundHandler, requestLocale, sendError } from './http/errors';
+import { handle } from './http/async';
+import { createMetrics, opsRouter, requestLog, type Metrics } from './http/ops';
+import { audiencePages } from './coaching/course-pages';
+import type { AiAdminDeps } from './admin/ai-provider';
 import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
 import { privacyRoutes } from './privacy/routes';
 import { monitorRoutes } from './privacy/monitor-routes';
-import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './web/admin-console';
+import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './admin/console';
 import { AiSettingsStore } from './ai/ai-settings';
 import { ProviderSource } from './ai/provider-source';
 import { moveIssuerKeyedRecords } from './privacy/issuer-keyed-records';
@@ -41,31 +41,30 @@ import { consentPrivacy } from './privacy/consent';
 import { recommendPrivacy } from './recommend/privacy';
 import { gradesPrivacy } from './grades/privacy';
 import { ltiPrivacy } from './lti/privacy';
-import { preferencesPrivacy } from './web/preferences';
+import { preferencesPrivacy } from './preferences/store';
 import { ProviderEmbedder } from './recommend/provider-embedder';
 import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './recommend/vector-store';
 import { QueryEmbedder, type QueryEmbedderDeps } from './recommend/query-embedding';
 import { recommendRoutes } from './recommend/routes';
 import { loadSampleCatalog } from './recommend/catalog';
-import { sendPage } from './web/render';
-import { securityHeaders } from './web/security';
-import { setupRouter } from './web/setup';
-import { translator } from './web/i18n';
+import { sendPage } from './http/render';
+import { securityHeaders } from './http/security';
+import { setupRouter } from './admin/setup';
+import { translator } from './http/i18n';
 import { CoachingService } from './coaching/service';
 import { coachRoutes } from './coaching/coach-routes';
 import { createLanding } from './coaching/landing';
 import { participantRoutes } from './coaching/participant-routes';
 import { loadTemplates, type CoachingTemplate } from './coaching/templates';
-import { loadLaunch, requireOwnCourse } from './web/guards';
-import { dropLegacyPreferenceIndex, rememberLocale } from './web/preferences';
+import { loadLaunch, requireOwnCourse, ltikOf } from './http/guards';
+import { dropLegacyPreferenceIndex, preferencesOf, rememberLocale } from './preferences/store';
 import { validateLanguage } from './coaching/schemas';
 import { reviewRoutes } from './coaching/review-routes';
 import { ReviewService } from './coaching/reviews';
 import { RosterService } from './coaching/roster';
 import { Activity, type ActivityDoc } from './coaching/models';
 import { CourseDirectory } from './lti/courses';
-import { ltijsSigningKeys, PlatformServices } from './lti/platform-services';
-import { getProvider } from './lti/ltijs';
+import { PlatformServices } from './lti/platform-services';
 import { createGuardedFetch, type GuardedFetch } from './outbound/guarded-fetch';
 import { hostWithPort } from './outbound/address-policy';
 import { GradeOutbox } from './grades/outbox';
@@ -134,7 +133,7 @@ interface AppServices {
 
 function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recommend, personData, blindShare, bank, sessionHours, transparency, lti, coaching, reviews, roster, outbox, rosterPageSize, services, requestTimeoutMs, savesPerMinute }: AppServices): express.Router {
   const router = express.Router();
-  router.use(loadLaunch(sessionHours * 3600_000));
+  router.use(loadLaunch(sessionHours * 3600_000, preferencesOf));
   router.post('/prefs/lang', handle(async (req, res) => {
     const ctx = res.locals.launch as import('./domain/launch').LaunchContext;
     const body = req.body as unknown;
@@ -144,13 +143,13 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
     }
     await rememberLocale(ctx.platform.key, ctx.user.id, body.lang);
     const back = body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`) ? body.back : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
-    res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(res.locals.ltik as string)}`);
+    res.redirect(303, `${back}${back.includes('?') ? '&' : '?'}ltik=${encodeURIComponent(ltikOf(res))}`);
   }));
   const course = express.Router({ mergeParams: true });
   router.use('/courses/:courseKey', requireOwnCourse, course);
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
   course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
-  course.use(coachRoutes({ coaching, provider: lti.provider, services, outbox, urls: lti.urls, requestTimeoutMs }));
+  course.use(coachRoutes({ coaching, deepLinking: lti.deepLinking, services, outbox, urls: lti.urls, requestTimeoutMs }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare }));
   course.use(aiRouter);
   course.use(recommendRoutes({ recommend }));
@@ -291,7 +290,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
   // Platform services (token, NRPS, AGS) sign with the keys ltijs keeps (one process-wide provider).
-  const services = new PlatformServices({ keys: ltijsSigningKeys(getProvider()), timeoutMs: config.grades.requestTimeoutMs, fetch: outboundForPlatforms });
+  const services = new PlatformServices({ keys: platformSigningKeys(), timeoutMs: config.grades.requestTimeoutMs, fetch: outboundForPlatforms });
   const lti = await createLtiService({
     config, dbUri, log, fetch: outboundForPlatforms,
     onLaunch: async (ctx, ltik, req, res) => {

@@ -12,7 +12,7 @@ import { createLogger } from './core/log';
 import { fromRoot } from './core/paths';
 import { startSweeper } from './lti/sweeper';
 import { startRetentionJob } from './privacy/retention';
-import { issueSetupToken } from './web/setup';
+import { issueSetupToken } from './admin/setup';
 
 async function main(): Promise<void> {
   let config;

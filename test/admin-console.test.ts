@@ -10,7 +10,7 @@ import mongoose from 'mongoose';
 import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
 import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { recordAdminChange } from '../src/privacy/admin-log';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';

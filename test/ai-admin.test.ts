@@ -9,9 +9,9 @@ import { Browser, launchThroughDemo, ltikOf } from './support/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startStack, type Stack } from './support/stack';
-import { connectionMessage, displayUrl } from '../src/web/ai-admin';
-import { translator } from '../src/web/i18n';
-import { issueSetupToken } from '../src/web/setup';
+import { connectionMessage, displayUrl } from '../src/admin/ai-provider';
+import { translator } from '../src/http/i18n';
+import { issueSetupToken } from '../src/admin/setup';
 
 let fake: FakeOpenAI;
 let stack: Stack;

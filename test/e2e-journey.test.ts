@@ -26,7 +26,7 @@ import { startSlowLink } from './support/slow-link';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
 import { BEBAS_DRAFT_CRITERIA } from './support/coaching';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,6 @@
 /** Numbers typed into admin forms, and schema errors as sentences naming each field in the page's language. */
 import { ajv, wholeNumberFromForm } from '../src/core/validation';
-import { formProblems } from '../src/web/form-problems';
+import { formProblems } from '../src/http/form-problems';
 
 test('a whole number as typed: plain, grouped by dots, spaces or commas; anything else stays text', () => {
   expect(['30', ' 30 ', '-3', '100.000', '4.000.000', '100 000', '100,000'].map(wholeNumberFromForm)).toEqual([30, 30, -3, 100000, 4000000, 100000, 100000]);

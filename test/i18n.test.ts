@@ -1,7 +1,7 @@
 /** Indonesian first, English second: both catalogs complete, every refusal has its words. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasMessage, messageKeys, pickLocale, translator } from '../src/web/i18n';
+import { hasMessage, messageKeys, pickLocale, translator } from '../src/http/i18n';
 import { ID_TOKEN_ERROR_CODES } from '../src/lti/id-token';
 
 test('Indonesian and English have the same keys, none empty', () => {

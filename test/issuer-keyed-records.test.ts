@@ -12,7 +12,7 @@ import { moveIssuerKeyedRecords } from '../src/privacy/issuer-keyed-records';
 import { ConsentService } from '../src/privacy/consent';
 import { adminChanges } from '../src/privacy/admin-log';
 import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retention';
-import { preferencesOf } from '../src/web/preferences';
+import { preferencesOf } from '../src/preferences/store';
 import { testDatabaseUri } from './support/stack';
 
 beforeAll(async () => {

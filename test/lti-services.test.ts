@@ -4,6 +4,7 @@
  * NRPS, including every way the platform can fail. The demo course has 1,000 participants so the
  * roster really spans many pages. A few parser and caching cases run against a scripted fetch.
  */
+import { getProvider } from '../src/lti/ltijs';
 import crypto from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startStack, type Stack } from './support/stack';
@@ -22,7 +23,7 @@ let ref: PlatformRef;
 
 beforeAll(async () => {
   stack = await startStack({ DEMO_PARTICIPANTS: String(PARTICIPANTS) });
-  keys = ltijsSigningKeys(stack.cermin.lti.provider);
+  keys = ltijsSigningKeys(getProvider());
   services = new PlatformServices({ keys, timeoutMs: 5000 });
   ref = { issuer: stack.demo.issuer, clientId: DEMO_CLIENT_ID };
 }, 60_000);

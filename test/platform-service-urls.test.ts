@@ -4,6 +4,7 @@
  * with a bearer token. Cermin calls only the registered platform's own origins: the reproduced
  * request to an internal server is refused before anything (even a token request) is sent.
  */
+import { getProvider } from '../src/lti/ltijs';
 import http from 'node:http';
 import { Browser, ltikOf } from './support/browser';
 import { courseBaseOf } from './support/coaching';
@@ -69,7 +70,7 @@ test('an AGS line item URL naming another platform is not called either', async 
   expect(course.some((p) => p.clientId === 'attacker-client')).toBe(true);
   // The grade path calls PlatformServices with the course's URLs: both are refused by origin.
   const { PlatformServices, ltijsSigningKeys } = await import('../src/lti/platform-services');
-  const services = new PlatformServices({ keys: ltijsSigningKeys(stack.cermin.lti.provider), timeoutMs: 2000 });
+  const services = new PlatformServices({ keys: ltijsSigningKeys(getProvider()), timeoutMs: 2000 });
   const ref = { issuer: attackerPlatform.base, clientId: 'attacker-client' };
   for (const url of [`http://127.0.0.1:${internalPort}/internal/lineitems`, `${stack.demo.issuer}/api/courses/x/lineitems/1`]) {
     await expect(services.request(ref, ['https://purl.imsglobal.org/spec/lti-ags/scope/score'], { method: 'GET', url })).rejects.toMatchObject({ kind: 'refused', reason: expect.stringContaining('not one of the platform') });

@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { ProviderSource } from '../src/ai/provider-source';
 import { INSTANCE, platformKeyOf } from '../src/domain/launch';
-import { aiProviderView } from '../src/web/ai-admin';
+import { aiProviderView } from '../src/admin/ai-provider';
 import { testDatabaseUri } from './support/stack';
 import { startFakeOpenAI } from './support/fake-openai';
 import { hostWithPort } from '../src/outbound/address-policy';

@@ -6,7 +6,7 @@
  */
 import { Browser, launchThroughDemo } from './support/browser';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 
 const KEY = 'rahasia-pendaftaran-bpsdm-2026';
 let stack: Stack;

@@ -6,7 +6,7 @@ import express from 'express';
 import { Browser, launchThroughDemo } from './support/browser';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 import { freePort } from '../src/db/embedded';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 import { SCOPES } from '../src/lti/claims';
 
 let stack: Stack;

@@ -12,7 +12,7 @@ import { Browser, launchThroughDemo, ltikOf } from './support/browser';
 import { courseBaseOf, placeOneActivity } from './support/coaching';
 import { mountedRoutes, type MountedRoute } from './support/routes';
 import { startStack, type Stack } from './support/stack';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 
 let stack: Stack;
 const unhandled: unknown[] = [];

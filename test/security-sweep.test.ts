@@ -21,13 +21,14 @@
  * The logs are captured by handing createLogger's pino a destination in memory (createLogger
  * itself cannot take a stream; its options, redaction included, are kept as they are).
  */
+import { getProvider } from '../src/lti/ltijs';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { DemoUser } from '../src/demo/roster';
 import { createLogger } from '../src/core/log';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, finalizeReview, placeActivities, type PlacedActivity } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
@@ -879,7 +880,7 @@ describe('1. (end) secrets never in logs', () => {
     expect(wire.idTokens.size).toBeGreaterThan(5);
     expect(wire.accessTokens.size).toBeGreaterThan(0);
     expect(wire.assertions.size).toBeGreaterThan(0);
-    const platform = await stack.cermin.lti.provider.getPlatform(stack.demo.issuer, (await stack.cermin.lti.registry.list()).find((p) => p.issuer === stack.demo.issuer)?.clientId as string);
+    const platform = await getProvider().getPlatform(stack.demo.issuer, (await stack.cermin.lti.registry.list()).find((p) => p.issuer === stack.demo.issuer)?.clientId as string);
     const privateKey = platform ? await platform.platformPrivateKey() : '';
     const keyLines = privateKey.split('\n').filter((l) => l.length >= 40);
     expect(keyLines.length).toBeGreaterThan(5);

@@ -13,7 +13,7 @@ import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
 import { platformKeyOf } from '../src/domain/launch';
-import { issueSetupToken } from '../src/web/setup';
+import { issueSetupToken } from '../src/admin/setup';
 
 let stack: Stack;
 let second: Awaited<ReturnType<typeof startSecondPlatform>>;

@@ -14,7 +14,7 @@ import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retent
 import { platformKeyOf } from '../src/domain/launch';
 import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
 import { transparencyFacts, type TransparencyDeps } from '../src/privacy/transparency';
-import { hasMessage, translator } from '../src/web/i18n';
+import { hasMessage, translator } from '../src/http/i18n';
 import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
 import { courseBaseOf, placeActivities } from './support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';

@@ -19,7 +19,7 @@ import { connectDatabase } from '../db';
 import { createLtiService } from '../lti';
 import { createGuardedFetch } from '../outbound/guarded-fetch';
 import { toolUrls } from '../lti/platforms';
-import { issueSetupToken } from '../web/setup';
+import { issueSetupToken } from '../admin/setup';
 import { recordAdminChange } from '../privacy/admin-log';
 import { platformKeyOf } from '../domain/launch';
 import { ajv, httpUrlSchema } from '../core/validation';

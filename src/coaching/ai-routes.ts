@@ -4,15 +4,15 @@
  */
 import express from 'express';
 import type { Logger } from 'pino';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator } from '../web/i18n';
-import { renderPage, sendPage } from '../web/render';
-import { openEventStream, wantsEventStream } from '../web/sse';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { renderPage, sendPage } from '../http/render';
+import { openEventStream, wantsEventStream } from '../http/sse';
 import { renderConsent, type ConsentService } from '../privacy/consent';
 import type { AiCoaching } from './ai-turns';
-import { activityPath, coursePath, entryPath, safeBack, withLtik } from './links';
+import { activityPath, coursePath, entryPath, safeBack, withLtik } from '../http/paths';
 import { aiPanelLocals } from './journal-presenter';
 import { activityOf, loadActivity } from './load-activity';
 import { validateConsentChoice, validateReflect } from './schemas';
@@ -51,7 +51,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     // Someone whose words show danger gets care now, not a consent form first.
     const safety = screenReflection(entry.text);
     if (!safety.stepBack && await deps.ai.mustAskConsent(ctx)) {
-      const consentUrl = withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, { back });
+      const consentUrl = withLtik(`${coursePath(ctx.courseKey)}/ai/consent`, ltikOf(res), { back });
       // A script cannot follow a redirect to a page: it is told where to go.
       if (wantsEventStream(req)) res.status(200).json({ navigate: consentUrl });
       else res.redirect(303, consentUrl);
@@ -59,7 +59,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     }
     if (!wantsEventStream(req)) {
       await deps.ai.reflect(ctx, activity, entry, body.lens, safety);
-      res.redirect(303, `${withLtik(back, res.locals.ltik as string)}#ai-${encodeURIComponent(entry.key)}`);
+      res.redirect(303, `${withLtik(back, ltikOf(res))}#ai-${encodeURIComponent(entry.key)}`);
       return;
     }
     // The page's script asked for a stream: each piece of the answer as it arrives, then the
@@ -73,10 +73,10 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
         restart: () => events.send('status', { message: t('ai.streamRetrying'), restart: true }),
       });
       const html = await renderPage('partials/ai-panel', {
-        locale: ctx.locale, title: '', key: entry.key, readOnly: false, ltik: res.locals.ltik as string,
+        locale: ctx.locale, title: '', key: entry.key, readOnly: false, ltik: ltikOf(res),
         ai: await aiPanelLocals(deps.ai, ctx, activity, new Map([[entry.key, turn]])),
         paths: { entry: (key: string) => entryPath(ctx.courseKey, activity._id, key) },
-        link: (path: string) => withLtik(path, res.locals.ltik as string),
+        link: (path: string) => withLtik(path, ltikOf(res)),
       });
       events.send('done', { engine: turn.result.engine, html: html.trim() });
     } catch (err) {
@@ -92,10 +92,10 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const status = await deps.consent.status(ctx.platform.key, ctx.user.id);
     const given = await deps.consent.hasConsent(ctx.platform.key, ctx.user.id);
     await sendPage(res, 200, 'consent', {
-      locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: res.locals.ltik as string,
+      locale: ctx.locale, title: translator(ctx.locale)('ai.consentTitle'), ctx, ltik: ltikOf(res),
       text: renderConsent(await deps.consent.text(ctx.platform.key), ctx.locale, await deps.facts(ctx.platform.key)), given, status,
       action: `${coursePath(ctx.courseKey)}/ai/consent`, back: safeBack(ctx.courseKey, req.query.back) ?? '',
-      link: (path: string) => withLtik(path, res.locals.ltik as string),
+      link: (path: string) => withLtik(path, ltikOf(res)),
     });
   }));
 
@@ -110,7 +110,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     // Declining is recorded like a withdrawal: the person answered, and is not asked again on every click.
     if (body.choice === 'withdraw' || body.choice === 'decline') await deps.consent.withdraw(ctx.platform.key, ctx.user.id);
     const back = safeBack(ctx.courseKey, body.back);
-    res.redirect(303, withLtik(back ?? `${coursePath(ctx.courseKey)}/ai/consent`, res.locals.ltik as string, back ? {} : { [body.choice]: '1' }));
+    res.redirect(303, withLtik(back ?? `${coursePath(ctx.courseKey)}/ai/consent`, ltikOf(res), back ? {} : { [body.choice]: '1' }));
   }));
 
   return router;

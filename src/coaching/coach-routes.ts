@@ -4,21 +4,20 @@
  * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a
  * coach role.
  */
-import crypto from 'node:crypto';
 import express from 'express';
-import type { LtijsProvider, LtijsToken } from '../lti/ltijs';
+import type { DeepLinkingResponder } from '../lti';
 import { lineItemHasResults, updateLineItemMaximum } from '../lti/ags';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';
 import type { GradeOutbox } from '../grades/outbox';
 import type { ToolUrls } from '../lti/platforms';
 import type { LaunchContext } from '../domain/launch';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator, type Translate } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator, type Translate } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
-import { activityPath, coursePath, withLtik } from './links';
+import { activityPath, coursePath, withLtik } from '../http/paths';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
 import { renderJournal } from './journal-presenter';
@@ -28,7 +27,7 @@ import type { CoachingTemplate } from './templates';
 
 export interface CoachRoutesDeps {
   coaching: CoachingService;
-  provider: LtijsProvider;
+  deepLinking: DeepLinkingResponder;
   /** The platform's services (a column's maximum, at the coach's word), through the guarded client. */
   services: PlatformServices;
   /** Whether Cermin has sent anything to an activity's column (then its maximum is not changed unasked). */
@@ -48,11 +47,6 @@ function settingsOf(activity: ActivityDoc): ActivitySettings {
   return { title, instructions, maxScore, aiMode, dueAt, rubric, sections, completion };
 }
 
-/** One Deep Linking request's picks: the same request (and only it) sees the same selection. */
-function selectionOf(res: express.Response): string {
-  const token = res.locals.token as LtijsToken;
-  return crypto.createHash('sha256').update(JSON.stringify([token.platformContext.contextId, token.platformContext.deepLinkingSettings ?? null])).digest('base64url').slice(0, 24);
-}
 
 export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   const { coaching } = deps;
@@ -63,7 +57,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   const dateInput = (d?: Date) => (d ? new Date(new Date(d).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10) : '');
   const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => {
     const ctx = launchOf(res);
-    const ltik = res.locals.ltik as string;
+    const ltik = ltikOf(res);
     return {
       locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik,
       link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
@@ -95,7 +89,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
 
   router.get('/deep-linking', coachOnly, requireDeepLinking, handle(async (_req, res) => {
     const ctx = launchOf(res);
-    const chosen = await coaching.activitiesInSelection(ctx.courseKey, selectionOf(res));
+    const chosen = await coaching.activitiesInSelection(ctx.courseKey, deps.deepLinking.selectionOf(res));
     await sendPage(res, 200, 'picker', { ...locals(res, 'picker.title'), templates: coaching.templates(), chosen, base: coursePath(ctx.courseKey) });
   }));
 
@@ -129,20 +123,19 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
       await renderJournal(res, coaching, ctx, draft, { preview: true });
       return;
     }
-    await coaching.createActivity(ctx, template, parsed.settings, { selection: selectionOf(res) });
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, res.locals.ltik as string, { added: '1' }));
+    await coaching.createActivity(ctx, template, parsed.settings, { selection: deps.deepLinking.selectionOf(res) });
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res), { added: '1' }));
   }));
 
   router.post('/deep-linking/remove/:activityId', coachOnly, requireDeepLinking, handle(async (req, res) => {
     const ctx = launchOf(res);
-    await coaching.removeFromSelection(ctx.courseKey, selectionOf(res), req.params.activityId);
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, res.locals.ltik as string));
+    await coaching.removeFromSelection(ctx.courseKey, deps.deepLinking.selectionOf(res), req.params.activityId);
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res)));
   }));
 
   router.post('/deep-linking-return', coachOnly, requireDeepLinking, handle(async (req, res) => {
     const ctx = launchOf(res);
-    const token = res.locals.token as LtijsToken;
-    const selection = selectionOf(res);
+    const selection = deps.deepLinking.selectionOf(res);
     const chosen = await coaching.activitiesInSelection(ctx.courseKey, selection);
     if (!chosen.length) {
       await sendError(req, res, 400, 'picker.nothingChosen', { locale: ctx.locale });
@@ -159,9 +152,8 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
       lineItem: { scoreMaximum: a.maxScore, label: a.title, resourceId: a._id, tag: a.lineItem?.tag ?? `cermin:${a.templateId}` },
       ...(a.dueAt ? { submission: { endDateTime: new Date(a.dueAt).toISOString() } } : {}),
     }));
-    const jwt = await deps.provider.DeepLinking.createDeepLinkingMessage(token, items, { message: t('picker.returnedMessage', { n: items.length }) });
+    const { jwt, returnUrl } = await deps.deepLinking.respond(res, items, t('picker.returnedMessage', { n: items.length }));
     await coaching.closeSelection(ctx.courseKey, selection);
-    const returnUrl = String((token.platformContext.deepLinkingSettings as { deep_link_return_url?: string } | undefined)?.deep_link_return_url ?? '');
     await sendPage(res, 200, 'deep-linking-return', { ...locals(res, 'picker.returning'), returnUrl, jwt, chosen });
   }));
 
@@ -174,7 +166,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     }
     const existing = await coaching.activityForLaunch(ctx);
     if (existing) {
-      res.redirect(303, withLtik(`${activityPath(ctx.courseKey, existing._id)}/manage`, res.locals.ltik as string));
+      res.redirect(303, withLtik(`${activityPath(ctx.courseKey, existing._id)}/manage`, ltikOf(res)));
       return;
     }
     await sendPage(res, 200, 'setup-link', { ...locals(res, 'setupLink.title'), templates: coaching.templates(), action: `${coursePath(ctx.courseKey)}/setup` });
@@ -190,7 +182,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     }
     const existing = await coaching.activityForLaunch(ctx);
     const activity = existing ?? await coaching.createActivity(ctx, template, settingsFromTemplate(template, ctx.locale, new Date()), { resourceLinkId: ctx.resourceLink.id });
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, res.locals.ltik as string, existing ? {} : { created: '1' }));
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), existing ? {} : { created: '1' }));
   }));
 
   // ---- One activity: settings, preview, submissions ----------------------------------------

@@ -4,12 +4,13 @@
  * and the words for a refused save and for an entry's visibility. Routes call these; no route file
  * imports another.
  */
+import { ltikOf } from '../http/guards';
 import type express from 'express';
 import type { LaunchContext } from '../domain/launch';
-import { translator, type Translate } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { translator, type Translate } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { MAX_ENTRY_CHARS, type TextProblem } from './domain';
-import { activityPath, coursePath, entryPath, withLtik } from './links';
+import { activityPath, coursePath, entryPath, withLtik } from '../http/paths';
 import type { AiCoaching, StoredTurn } from './ai-turns';
 import { caringMessage, type SafetyResult } from '../ai/safety';
 import type { ActivityDoc, EntryDoc, Visibility } from './models';
@@ -17,7 +18,7 @@ import type { CoachingService } from './service';
 import type { RecommendService } from '../recommend/service';
 import type { CatalogItem } from '../recommend/catalog';
 import { formatSize } from '../recommend/explain';
-import { connectionAsksToSaveData } from '../web/preferences';
+import { connectionAsksToSaveData } from '../preferences/store';
 
 /** Status and message of each refused save. */
 export function saveProblem(problem: TextProblem | 'badKey' | 'badRevision' | 'locked', t: Translate): { status: number; message: string } {
@@ -90,7 +91,7 @@ export interface JournalPageOptions {
 export async function renderJournal(res: express.Response, coaching: CoachingService, ctx: LaunchContext, activity: ActivityDoc, opts: JournalPageOptions = {}): Promise<void> {
   const t = translator(ctx.locale);
   const journal = opts.preview ? { entries: [], work: null, progress: { done: 0, required: activity.completion.minEntries, minWords: activity.completion.minWords, met: false, entries: {} }, conflicts: [] } : await coaching.journal(activity, ctx.user.id);
-  const ltik = res.locals.ltik as string;
+  const ltik = ltikOf(res);
   const entries = new Map(journal.entries.map((e) => [e.key, e]));
   const submitted = journal.work?.status === 'submitted';
   const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10); // WIB

@@ -5,8 +5,8 @@
  */
 import type { LaunchHandler } from '../lti';
 import type { Audience, LaunchContext } from '../domain/launch';
-import { sendError } from '../web/errors';
-import { activityPath, coursePath, withLtik } from './links';
+import { sendError } from '../http/errors';
+import { activityPath, coursePath, withLtik } from '../http/paths';
 import type { CoachingService } from './service';
 
 /** The course-level page of an audience (admin console, mentor room, participant "not ready"). */

@@ -1,6 +1,6 @@
 import type express from 'express';
-import { sendError } from '../web/errors';
-import { launchOf } from '../web/guards';
+import { sendError } from '../http/errors';
+import { launchOf } from '../http/guards';
 import type { LaunchContext } from '../domain/launch';
 import type { ActivityDoc } from './models';
 import type { CoachingService } from './service';

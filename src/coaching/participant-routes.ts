@@ -5,13 +5,13 @@
  */
 import express from 'express';
 import rateLimit from 'express-rate-limit';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { journalKey } from './domain';
-import { activityPath, entryPath, withLtik } from './links';
+import { activityPath, entryPath, withLtik } from '../http/paths';
 import type { AiCoaching } from './ai-turns';
 import { activityOf, loadActivity } from './load-activity';
 import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
@@ -72,7 +72,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
         res.json({ status: 'saved', revision: result.entry.revision, words: result.entry.words, savedAt: result.entry.updatedAt, unchanged: Boolean(result.unchanged) });
         return;
       }
-      res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activity._id), res.locals.ltik as string, { saved: key })}#entry-${key}`);
+      res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: key })}#entry-${key}`);
       return;
     }
     if (result.kind === 'conflict') {
@@ -118,7 +118,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
       await sendError(req, res, 400, 'journal.badDate', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), res.locals.ltik as string, { open: key })}#entry-${key}`);
+    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { open: key })}#entry-${key}`);
   }));
 
   router.post('/:activityId/entries/:key/visibility', handle(async (req, res) => {
@@ -137,13 +137,13 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
       await sendError(req, res, 404, 'journal.badKey', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), res.locals.ltik as string, { saved: req.params.key })}#entry-${req.params.key}`);
+    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { saved: req.params.key })}#entry-${req.params.key}`);
   }));
 
   router.post('/:activityId/entries/:key/discard-copies', handle(async (req, res) => {
     const ctx = launchOf(res);
     await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), res.locals.ltik as string)}#entry-${req.params.key}`);
+    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res))}#entry-${req.params.key}`);
   }));
 
   router.get('/:activityId/entries/:key/history', handle(async (req, res) => {
@@ -156,7 +156,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
       await sendError(req, res, 404, 'journal.badKey', { locale: ctx.locale });
       return;
     }
-    const ltik = res.locals.ltik as string;
+    const ltik = ltikOf(res);
     const prompt = activity.sections.flatMap((s) => s.prompts).find((p) => p.id === req.params.key);
     await sendPage(res, 200, 'history', {
       locale: ctx.locale, title: translator(ctx.locale)('history.title'), ctx, activity, versions, current,
@@ -190,7 +190,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
       await renderJournal(res, coaching, ctx, activity, { status: 409, notice: translator(ctx.locale)('journal.alreadySubmitted') });
       return;
     }
-    res.redirect(303, withLtik(activityPath(ctx.courseKey, activity._id), res.locals.ltik as string, { saved: 'submit', submitted: '1' }));
+    res.redirect(303, withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: 'submit', submitted: '1' }));
   }));
 
   return router;

@@ -7,17 +7,17 @@
 import express from 'express';
 import { deliveryIdOf } from '../grades/models';
 import type { DeliveryView, GradeOutbox } from '../grades/outbox';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { canSee } from './domain';
-import { activityPath, coursePath, withLtik } from './links';
+import { activityPath, coursePath, withLtik } from '../http/paths';
 import { activityOf, loadActivity } from './load-activity';
 import type { ActivityDoc } from './models';
 import { visibilityLabel } from './journal-presenter';
-import { formatTime } from '../web/format';
+import { formatTime } from '../http/format';
 import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './review-domain';
 import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
@@ -128,7 +128,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
 
   const common = (res: express.Response, titleKey: string) => {
     const ctx = launchOf(res);
-    const ltik = res.locals.ltik as string;
+    const ltik = ltikOf(res);
     return { locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik, link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q) };
   };
 
@@ -160,8 +160,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       newAlerts: recentAlerts.filter((a) => !since || new Date(a.at) > since).length,
       news: whatsNew(rows, since), counts: activityId ? statusCounts(rows, activityId) : undefined,
       statuses: STATUS_ORDER, staffCount: view.members.filter((m) => m.audience && m.audience !== 'participant').length,
-      pageLink: (n: number) => withLtik(base, res.locals.ltik as string, { ...filters, page: String(n) }),
-      reviewLink: (a: string, userId: string) => withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string),
+      pageLink: (n: number) => withLtik(base, ltikOf(res), { ...filters, page: String(n) }),
+      reviewLink: (a: string, userId: string) => withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res)),
       statusLabel: (s: CellStatus) => t(`roster.status.${s}`),
       cellTitle: (c: Cell) => (c.status === 'failed' && c.failedReason ? c.failedReason : c.status === 'waiting' && c.retryAt ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) }) : ''),
       notice: query.released !== undefined ? t('roster.released', { n: query.released }) : undefined,
@@ -173,7 +173,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const activities = await coaching.activitiesInCourse(ctx.courseKey);
     const n = await reviews.releaseHeld(activities);
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/roster`, res.locals.ltik as string, { released: String(n) }));
+    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/roster`, ltikOf(res), { released: String(n) }));
   }));
 
   // ---- One participant's review -----------------------------------------------------------
@@ -255,7 +255,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
       return;
     }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string, { [parsed.release === 'held' ? 'held' : 'finalized']: '1' }));
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { [parsed.release === 'held' ? 'held' : 'finalized']: '1' }));
   }));
 
   router.post('/activities/:activityId/submissions/:userId/draft', coachOnly, activityInUrl, handle(async (req, res) => {
@@ -282,7 +282,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       return;
     }
     await deps.drafts.draftFor(ctx, activity, { id: userId, name: journal.work.userName }, visible, (key) => promptTextOf(activity, key));
-    res.redirect(303, `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, res.locals.ltik as string, { drafted: '1' })}#draft-h`);
+    res.redirect(303, `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { drafted: '1' })}#draft-h`);
   }));
 
   router.post('/activities/:activityId/submissions/:userId/retry-delivery', coachOnly, activityInUrl, handle(async (req, res) => {
@@ -293,7 +293,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await sendError(req, res, 409, 'review.nothingToRetry', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { retried: '1' }));
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { retried: '1' }));
   }));
 
   router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, activityInUrl, handle(async (req, res) => {
@@ -303,7 +303,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       await sendError(req, res, 409, 'manage.notSubmitted', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, res.locals.ltik as string, { reopened: '1' }));
+    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { reopened: '1' }));
   }));
 
   return router;

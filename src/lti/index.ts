@@ -15,10 +15,11 @@ import os from 'node:os';
 import rateLimit from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config';
-import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from '../web/errors';
-import { sendPage } from '../web/render';
-import { contentSecurityPolicy } from '../web/security';
-import { translator } from '../web/i18n';
+import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from '../http/errors';
+import { sendPage } from '../http/render';
+import { contentSecurityPolicy } from '../http/security';
+import { translator } from '../http/i18n';
+import { ltikOf } from '../http/guards';
 import { type LaunchContext } from '../domain/launch';
 import { launchContextFrom } from './launch-context';
 import { registerDynamically, registeringOrigin, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
@@ -27,12 +28,13 @@ import { ID_TOKEN_ERROR_CODES, IdTokenValidator, type LaunchLogin } from './id-t
 import { gateRefusal, LOGIN_PARAMS } from './input-gate';
 import type { GuardedFetch } from '../outbound/guarded-fetch';
 import { isDuplicateKey } from '../db/model';
-import { getKeysetModule, getProvider, type LtijsProvider, type LtijsToken } from './ltijs';
+import { getKeysetModule, getProvider, type LtijsToken } from './ltijs';
 import { cached } from './cache';
 import { CLAIM } from './claims';
 import { LoginRequest, MentorScope, Nonce, type LoginRequestDoc } from './models';
 import { patchLtijs, patchLtikSecret } from './patches';
 import { cacheSessionRecords } from './session-cache';
+import { ltijsSigningKeys, type SigningKeySource } from './platform-services';
 import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
 
 /** What ltijs or Cermin's validator may refuse a request with (anything else is shown and counted as 'unknown'). */
@@ -60,7 +62,6 @@ export interface LtiServiceOptions {
 export interface LtiService {
   /** ltijs's express app: mount at /lti. Routes added with `authenticated` need a valid ltik. */
   app: express.Express;
-  provider: LtijsProvider;
   registry: PlatformRegistry;
   urls: ToolUrls;
   /** Mounts routes behind ltijs's ltik check (at /lti<path>). */
@@ -71,7 +72,16 @@ export interface LtiService {
   forgetCachedSessions(): void;
   /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
   menteesOf(ctx: LaunchContext): Promise<string[]>;
+  deepLinking: DeepLinkingResponder;
   close(): Promise<void>;
+}
+
+/** The Deep Linking request of the session behind a page (Moodle's activity picker). */
+export interface DeepLinkingResponder {
+  /** A key of the request: the same request (and only it) gives the same key, so its picks stay its own. */
+  selectionOf(res: express.Response): string;
+  /** The signed response that hands the chosen items back, and where the platform wants it posted. */
+  respond(res: express.Response, items: object[], message: string): Promise<{ jwt: string; returnUrl: string }>;
 }
 
 export async function createLtiService(opts: LtiServiceOptions): Promise<LtiService> {
@@ -316,6 +326,12 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       .catch(next);
   };
 
+  // The session's launch context, so that no route behind it reads ltijs's token.
+  const attachLaunch: express.RequestHandler = (_req, res, next) => {
+    res.locals.launch = launchContextFrom(res.locals.token as LtijsToken);
+    next();
+  };
+
   const asLaunch = (handler: LaunchHandler, kind: string) => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
       // The launch POST itself (its id_token validated just now), or a later request to /lti/launch
@@ -329,7 +345,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
           return;
         }
       }
-      await handler(launchContextFrom(token), res.locals.ltik as string, req, res);
+      await handler(launchContextFrom(token), ltikOf(res), req, res);
     } catch (err) {
       next(err);
     }
@@ -376,14 +392,25 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
 
   return {
     app: provider.app,
-    provider,
     registry,
     urls,
     authenticated(path, router) {
-      provider.app.use(path, sessionStillAllowed, router);
+      provider.app.use(path, sessionStillAllowed, attachLaunch, router);
     },
     frameAncestors: () => frameAncestors.get(),
     forgetCachedSessions: () => sessionCache.clear(),
+    deepLinking: {
+      selectionOf(res) {
+        const token = res.locals.token as LtijsToken;
+        return crypto.createHash('sha256').update(JSON.stringify([token.platformContext.contextId, token.platformContext.deepLinkingSettings ?? null])).digest('base64url').slice(0, 24);
+      },
+      async respond(res, items, message) {
+        const token = res.locals.token as LtijsToken;
+        const jwt = await provider.DeepLinking.createDeepLinkingMessage(token, items, { message });
+        const returnUrl = String((token.platformContext.deepLinkingSettings as { deep_link_return_url?: string } | undefined)?.deep_link_return_url ?? '');
+        return { jwt, returnUrl };
+      },
+    },
     async menteesOf(ctx) {
       const scope = await MentorScope.findOne({ iss: ctx.platform.issuer, clientId: ctx.platform.clientId, deploymentId: ctx.deploymentId, courseId: ctx.course.id, mentorId: ctx.user.id }).lean();
       return scope?.menteeIds ?? [];
@@ -393,4 +420,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       await (provider as unknown as { close(o: { silent: boolean }): Promise<void> }).close({ silent: true });
     },
   };
+}
+
+/** The keys Cermin signs its service token requests with (ltijs keeps one per platform). */
+export function platformSigningKeys(): SigningKeySource {
+  return ltijsSigningKeys(getProvider());
 }

@@ -9,7 +9,7 @@
 import mongoose from 'mongoose';
 import { idOf } from '../db/ids';
 import { INSTANCE, platformKeyOf } from '../domain/launch';
-import { preferenceId } from '../web/preferences';
+import { preferenceId } from '../preferences/store';
 
 export interface MoveReport { moved: Record<string, number>; ambiguous: number }
 

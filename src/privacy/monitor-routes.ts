@@ -11,11 +11,11 @@ import type { QuestionBank } from '../ai/offline/engine';
 import { valueName } from '../ai/offline/engine';
 import type { CoachingService } from '../coaching/service';
 import type { ReviewService } from '../coaching/reviews';
-import { coursePath, withLtik } from '../coaching/links';
-import { handle } from '../web/async';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { coursePath, withLtik } from '../http/paths';
+import { handle } from '../http/async';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { cohortInsight } from './cohort-insight';
 import { blindFigures, coachFigures, decisionFact, fairness } from './monitor';
 
@@ -36,8 +36,8 @@ export function monitorRoutes(deps: { coaching: CoachingService; reviews: Review
     // Quotes only from what a participant chose to share as an example: nothing is marked so yet, so none are shown.
     const insight = cohortInsight(texts.map((x) => ({ participantId: x.userId, text: x.text, shared: false })), deps.bank);
     await sendPage(res, 200, 'monitor', {
-      locale: ctx.locale, title: t('monitor.title'), ctx, ltik: res.locals.ltik as string,
-      link: (path: string) => withLtik(path, res.locals.ltik as string), coachHome: `${coursePath(ctx.courseKey)}/coach`,
+      locale: ctx.locale, title: t('monitor.title'), ctx, ltik: ltikOf(res),
+      link: (path: string) => withLtik(path, ltikOf(res)), coachHome: `${coursePath(ctx.courseKey)}/coach`,
       coaches: coachFigures(facts), byActivity: fairness(facts, 'activity'), byEngine: fairness(facts, 'engine'), blind: blindFigures(facts),
       insight, valueName: (id: string) => valueName(deps.bank, id, ctx.locale), decisions: facts.length,
       pct: (x: number | undefined) => (x === undefined ? '–' : `${x.toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 })}`),

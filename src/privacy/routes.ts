@@ -4,12 +4,12 @@
  * names another person. (An admin acting on someone's behalf comes with the admin console.)
  */
 import express from 'express';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf } from '../web/guards';
-import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
-import { coursePath, withLtik } from '../coaching/links';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
+import { coursePath, withLtik } from '../http/paths';
 import { ajv } from '../core/validation';
 import type { PersonDataService } from './person-data';
 
@@ -32,8 +32,8 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
     const t = translator(ctx.locale);
     const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
     await sendPage(res, 200, 'privacy', {
-      locale: ctx.locale, title: t('privacy.title'), ctx, ltik: res.locals.ltik as string, base: base(ctx.courseKey),
-      link: (path: string) => withLtik(path, res.locals.ltik as string), counts: countsOf(data.sections).filter((c) => c.n > 0),
+      locale: ctx.locale, title: t('privacy.title'), ctx, ltik: ltikOf(res), base: base(ctx.courseKey),
+      link: (path: string) => withLtik(path, ltikOf(res)), counts: countsOf(data.sections).filter((c) => c.n > 0),
     });
   }));
 

@@ -7,12 +7,12 @@
  */
 import express from 'express';
 import { REDACTION_KINDS } from '../ai/redaction';
-import { coursePath, withLtik } from '../coaching/links';
+import { coursePath, withLtik } from '../http/paths';
 import type { Locale } from '../domain/launch';
-import { handle } from '../web/async';
-import { launchOf } from '../web/guards';
-import { translator } from '../web/i18n';
-import { sendPage } from '../web/render';
+import { handle } from '../http/async';
+import { launchOf, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
 
 export interface TransparencyDeps {
   /** The provider as the agency names it (config ai.providerName). */
@@ -101,7 +101,7 @@ export function transparencyRoutes(deps: TransparencyDeps | ((platform: string) 
   const router = express.Router({ mergeParams: true });
   router.get('/ai/about', handle(async (_req, res) => {
     const ctx = launchOf(res);
-    const ltik = res.locals.ltik as string;
+    const ltik = ltikOf(res);
     const base = coursePath(ctx.courseKey);
     await sendPage(res, 200, 'transparency', {
       locale: ctx.locale, title: translator(ctx.locale)('transparency.title'), ctx, ltik,

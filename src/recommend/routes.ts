@@ -6,13 +6,13 @@
  * with its line) and export the course's items. Plain forms: all of it works without JavaScript.
  */
 import express from 'express';
-import { handle } from '../web/async';
-import { sendError } from '../web/errors';
-import { launchOf, requireAudience } from '../web/guards';
-import { translator, type Translate } from '../web/i18n';
-import { sendPage } from '../web/render';
-import { rememberDataSaver } from '../web/preferences';
-import { coursePath, safeBack, withLtik } from '../coaching/links';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator, type Translate } from '../http/i18n';
+import { sendPage } from '../http/render';
+import { rememberDataSaver } from '../preferences/store';
+import { coursePath, safeBack, withLtik } from '../http/paths';
 import { ajv, wholeNumberFromForm } from '../core/validation';
 import { BERAKHLAK_VALUES } from '../ai/lenses';
 import type { CatalogItem } from './catalog';
@@ -99,7 +99,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
   };
   const backTo = (res: express.Response, backPath: unknown, fallback: string, anchor = '#rekomendasi') => {
     const ctx = launchOf(res);
-    res.redirect(303, `${withLtik(safeBack(ctx.courseKey, backPath) ?? fallback, res.locals.ltik as string)}${anchor}`);
+    res.redirect(303, `${withLtik(safeBack(ctx.courseKey, backPath) ?? fallback, ltikOf(res))}${anchor}`);
   };
 
   // ---- Participants ----
@@ -146,8 +146,8 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const t = translator(ctx.locale);
     const entries = await deps.recommend.coachView(ctx.courseKey);
     await sendPage(res, status, 'materials', {
-      locale: ctx.locale, title: t('materials.title'), ctx, ltik: res.locals.ltik as string,
-      link: (path: string, q?: Record<string, string>) => withLtik(path, res.locals.ltik as string, q), base: base(ctx.courseKey),
+      locale: ctx.locale, title: t('materials.title'), ctx, ltik: ltikOf(res),
+      link: (path: string, q?: Record<string, string>) => withLtik(path, ltikOf(res), q), base: base(ctx.courseKey),
       coachHome: `${coursePath(ctx.courseKey)}/coach`, entries, values: BERAKHLAK_VALUES, valueName: (v: string) => t(`value.${v}`),
       notice: extra.notice, problems: extra.problems ?? [], form: extra.form ?? {}, importText: extra.importText ?? '', importProblems: extra.importProblems ?? [],
       maxImportKb: Math.round(MAX_IMPORT_BYTES / 1000),
@@ -187,7 +187,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await catalogPage(req, res, 409, { problems: [t(result === 'shared' ? 'materials.idShared' : 'materials.idExists', { id: item.id })], form: req.body as Record<string, unknown> });
       return;
     }
-    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { added: item.id }));
+    res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { added: item.id }));
   }));
 
   router.post('/materials/items/:itemId', coach, handle(async (req, res) => {
@@ -202,7 +202,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { updated: item.id }));
+    res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { updated: item.id }));
   }));
 
   router.post('/materials/items/:itemId/status', coach, handle(async (req, res) => {
@@ -217,7 +217,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await sendError(req, res, result === 'shared' ? 409 : 404, result === 'shared' ? 'materials.sharedCannotRetire' : 'materials.notFound', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { status: req.params.itemId }));
+    res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { status: req.params.itemId }));
   }));
 
   router.post('/materials/items/:itemId/curation', coach, handle(async (req, res) => {
@@ -231,7 +231,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
       return;
     }
-    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { curated: req.params.itemId }));
+    res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { curated: req.params.itemId }));
   }));
 
   router.post('/materials/import', coach, handle(async (req, res) => {
@@ -249,7 +249,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
       await catalogPage(req, res, tooBig ? 413 : 400, { importText: tooBig ? '' : body.text, importProblems: result.problems.map((p) => importProblemText(p, t)) });
       return;
     }
-    res.redirect(303, withLtik(base(ctx.courseKey), res.locals.ltik as string, { imported: String(result.items.length) }));
+    res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { imported: String(result.items.length) }));
   }));
 
   router.get('/materials/export.:format(csv|json)', coach, handle(async (req, res) => {

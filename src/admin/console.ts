@@ -12,8 +12,8 @@
  */
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
-import { coursePath, withLtik } from '../coaching/links';
-import { formatTime } from './format';
+import { coursePath, withLtik } from '../http/paths';
+import { formatTime } from '../http/format';
 import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
@@ -22,12 +22,12 @@ import { ajv, wholeNumberFromForm } from '../core/validation';
 import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
 import { validateConsentText, type ConsentText, type ConsentTextStore } from '../privacy/consent';
 import { RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
-import { handle } from './async';
-import { sendError } from './errors';
-import { launchOf, requireAudience } from './guards';
-import { formProblems } from './form-problems';
-import { hasMessage, translator } from './i18n';
-import { sendPage } from './render';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { formProblems } from '../http/form-problems';
+import { hasMessage, translator } from '../http/i18n';
+import { sendPage } from '../http/render';
 import { INSTANCE, type Locale, type PlatformIdentity } from '../domain/launch';
 
 const PAGE = 100;
@@ -81,7 +81,7 @@ export const launchAdminAccess: AdminAccess = {
   guard: requireAudience('admin'),
   scopeOf(res) {
     const ctx = launchOf(res);
-    const token = res.locals.ltik as string;
+    const token = ltikOf(res);
     const base = `${coursePath(ctx.courseKey)}/admin`;
     return {
       locale: ctx.locale, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, platform: ctx.platform, home: base, base,

@@ -4,19 +4,19 @@
  * connection"). Thin: guard, gather, render.
  */
 import express from 'express';
-import type { CoachingService } from '../coaching/service';
-import { activityPath, coursePath, withLtik } from '../coaching/links';
-import { mayOpen } from '../coaching/load-activity';
-import type { ActivityDoc } from '../coaching/models';
+import type { CoachingService } from './service';
+import { activityPath, coursePath, withLtik } from '../http/paths';
+import { mayOpen } from './load-activity';
+import type { ActivityDoc } from './models';
 import type { LtiService } from '../lti';
-import { handle } from './async';
-import { sendError } from './errors';
-import { launchOf, requireAudience } from './guards';
-import { translator } from './i18n';
-import { sendPage } from './render';
-import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-admin';
+import { handle } from '../http/async';
+import { sendError } from '../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../http/guards';
+import { translator } from '../http/i18n';
+import { sendPage } from '../http/render';
+import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from '../admin/ai-provider';
 import { recordAdminChange } from '../privacy/admin-log';
-import { validateSessionOnly } from '../coaching/schemas';
+import { validateSessionOnly } from './schemas';
 
 export interface PagesDeps { lti: Pick<LtiService, 'registry' | 'urls' | 'menteesOf'>; coaching: CoachingService; ai: AiAdminDeps }
 
@@ -24,7 +24,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
   const course = express.Router({ mergeParams: true });
   const common = (res: express.Response, title: string) => {
     const ctx = launchOf(res);
-    const ltik = res.locals.ltik as string;
+    const ltik = ltikOf(res);
     return { locale: ctx.locale, title: translator(ctx.locale)(title), ctx, ltik, link: (path: string) => withLtik(path, ltik) };
   };
 
@@ -69,7 +69,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
     }
     await sendPage(res, 200, 'admin', {
       // The registration key pre-approves new platforms: the instance operator's to hand out, not a platform admin's.
-      ...common(res, 'admin.title'), urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl }, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, res.locals.ltik as string),
+      ...common(res, 'admin.title'), urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl }, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, ltikOf(res)),
       aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, aiProviderAction: `${coursePath(ctx.courseKey)}/admin/ai-provider#ai-provider-h`,
       consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });

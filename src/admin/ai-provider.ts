@@ -6,8 +6,8 @@
 import type { AiProvider, ProviderFailureKind } from '../ai/provider';
 import { validateProviderForm, type ProviderChoice, type ProviderSource } from '../ai/provider-source';
 import { INSTANCE, type Locale } from '../domain/launch';
-import { formProblems } from './form-problems';
-import { translator, type Translate } from './i18n';
+import { formProblems } from '../http/form-problems';
+import { translator, type Translate } from '../http/i18n';
 
 export interface AiAdminDeps {
   /** The provider in force and how to change it (the admin's form). */

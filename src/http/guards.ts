@@ -5,18 +5,25 @@
  */
 import type express from 'express';
 import { decodeJwt } from 'jose';
-import { type Audience, type LaunchContext } from '../domain/launch';
-import { launchContextFrom } from '../lti/launch-context';
-import type { LtijsToken } from '../lti/ltijs';
+import type { Audience, LaunchContext, Locale } from '../domain/launch';
 import { sendError } from './errors';
 import { pickLocale } from './i18n';
-import { preferencesOf } from './preferences';
 
 export function launchOf(res: express.Response): LaunchContext {
-  const ctx = res.locals.launch as LaunchContext | undefined;
+  const ctx = res.locals.launch;
   if (!ctx) throw new Error('launch context missing: route is not behind loadLaunch');
   return ctx;
 }
+
+/** The session's ltik: every link and form of a page behind a launch carries it. */
+export function ltikOf(res: express.Response): string {
+  const ltik = res.locals.ltik;
+  if (typeof ltik !== 'string') throw new Error('ltik missing: route is not behind the LTI session');
+  return ltik;
+}
+
+/** A person's remembered choices, read per request (the preferences feature's store). */
+export type PreferencesOf = (platform: string, userId: string) => Promise<{ locale?: Locale; dataSaver?: boolean }>;
 
 /** When the ltik was issued (its `iat`, in ms), read from the token ltijs has already verified. */
 function ltikIssuedAt(ltik: unknown): number | undefined {
@@ -30,20 +37,19 @@ function ltikIssuedAt(ltik: unknown): number | undefined {
 }
 
 /**
- * Builds the launch context from the token ltijs attached after checking the ltik, in the
- * language the person chose (remembered), else the launch's; `?lang=` previews another.
+ * Completes the launch context the LTI layer attached after checking the ltik: the language the
+ * person chose (remembered), else the launch's; `?lang=` previews another.
  * ltijs checks an ltik's signature but never its age, and ltiks travel in URLs (browser history
  * on a shared office computer): one older than `maxAgeMs` opens nothing; a launch from Moodle
  * gives a new one.
  */
-export const loadLaunch = (maxAgeMs: number, now: () => number = Date.now): express.RequestHandler => (req, res, next) => {
+export const loadLaunch = (maxAgeMs: number, preferencesOf: PreferencesOf, now: () => number = Date.now): express.RequestHandler => (req, res, next) => {
   const issuedAt = ltikIssuedAt(res.locals.ltik);
   if (issuedAt === undefined || now() - issuedAt > maxAgeMs) {
     void sendError(req, res, 401, 'launch.sessionExpired', { locale: pickLocale(req.query.lang, undefined, req.get('accept-language')) });
     return;
   }
-  const ctx = launchContextFrom(res.locals.token as LtijsToken);
-  res.locals.launch = ctx;
+  const ctx = launchOf(res);
   preferencesOf(ctx.platform.key, ctx.user.id)
     .then((chosen) => {
       ctx.locale = pickLocale(req.query.lang, chosen.locale ?? ctx.locale);

@@ -1,0 +1,19 @@
+/**
+ * What Cermin's middleware leaves on `res.locals`, typed once. The LTI layer sets `ltik` and
+ * `launch` on every route behind a session (read them with `ltikOf` and `launchOf`, which fail
+ * loudly on a route that is not); the request log labels a response with `routeLabel`.
+ */
+import type { LaunchContext } from '../domain/launch';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      ltik?: string;
+      launch?: LaunchContext;
+      routeLabel?: string;
+    }
+  }
+}
+
+export {};
