@@ -18,10 +18,11 @@ import type { DemoPlatform } from './demo/platform';
 import { createLtiService, platformSigningKeys, type LtiService } from './lti';
 import { platformIdentity } from './domain/launch';
 import { projectRoot } from './core/paths';
-import { errorHandler, notFoundHandler, requestLocale, sendError } from './http/errors';
+import { errorHandler, notFoundHandler, requestLocale, HttpError } from './http/errors';
 import { handle } from './http/async';
 import { createMetrics, opsRouter, requestLog, type Metrics } from './http/ops';
 import { audiencePages } from './coaching/course-pages';
+import { platformAdminPage } from './admin/platform-page';
 import type { AiAdminDeps } from './admin/ai-provider';
 import { RecommendService, type VectorSupport } from './recommend/service';
 import { PersonDataService } from './privacy/person-data';
@@ -138,8 +139,7 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
     const ctx = res.locals.launch as import('./domain/launch').LaunchContext;
     const body = req.body as unknown;
     if (!validateLanguage(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     await rememberLocale(ctx.platform.key, ctx.user.id, body.lang);
     const back = body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`) ? body.back : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
@@ -148,7 +148,8 @@ function appRoutes({ ai, aiRouter, drafts, aiAdmin, console: consoleDeps, recomm
   const course = express.Router({ mergeParams: true });
   router.use('/courses/:courseKey', requireOwnCourse, course);
   // Order matters: routers with per-route role guards first, the participant's (guarded as a whole) last.
-  course.use(audiencePages({ lti, coaching, ai: aiAdmin }));
+  course.use(audiencePages({ lti, coaching }));
+  course.use(platformAdminPage({ lti, ai: aiAdmin }));
   course.use(coachRoutes({ coaching, deepLinking: lti.deepLinking, services, outbox, urls: lti.urls, requestTimeoutMs }));
   course.use(reviewRoutes({ coaching, reviews, roster, outbox, pageSize: rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare }));
   course.use(aiRouter);

@@ -233,7 +233,7 @@ test('a new consent text is published as the next version; everyone is asked aga
 
 /** The console's routes, read from its source: the setup door must guard every one. */
 function consoleRoutes(): Array<{ method: 'get' | 'post'; path: string }> {
-  const text = fs.readFileSync(path.join(__dirname, '..', 'src', 'web', 'admin-console.ts'), 'utf8');
+  const text = fs.readFileSync(path.join(__dirname, '..', 'src', 'admin', 'console.ts'), 'utf8');
   return [...text.matchAll(/router\.(get|post)\('([^']+)', admin,/g)].map((m) => ({ method: m[1] as 'get' | 'post', path: m[2].replace(/:\w+\(([^|)]+)[^)]*\)/g, '$1') }));
 }
 

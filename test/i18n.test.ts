@@ -33,7 +33,8 @@ test('every t(\'…\') key used in views and sources exists', () => {
     }
   };
   walk(path.join(root, 'views'));
-  walk(path.join(root, 'src', 'web'));
+  walk(path.join(root, 'src', 'http'));
+  walk(path.join(root, 'src', 'admin'));
   walk(path.join(root, 'src', 'lti'));
   const used = new Set<string>();
   for (const f of files) {

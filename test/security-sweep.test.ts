@@ -414,14 +414,14 @@ type Audience = 'participant' | 'coach' | 'admin' | 'mentor';
 interface GuardedRoute { file: string; method: 'get' | 'post'; path: string; allowed: Audience[] }
 
 /** Where a router's paths are mounted inside the course (app.ts), when not at the course itself. */
-const PREFIX: Record<string, string> = { 'src/coaching/participant-routes.ts': '/activities', 'src/web/admin-console.ts': '/admin' };
+const PREFIX: Record<string, string> = { 'src/coaching/participant-routes.ts': '/activities', 'src/admin/console.ts': '/admin' };
 
 /**
  * Guards a router is handed rather than building (the admin console has two doors): the name it
  * uses, and the source line that gives that guard to the course's door, checked below.
  */
 const HANDED: Record<string, { name: string; door: RegExp; allowed: Audience[] }> = {
-  'src/web/admin-console.ts': { name: 'admin', door: /export const launchAdminAccess: AdminAccess = \{\s*guard: requireAudience\('admin'\),/, allowed: ['admin'] },
+  'src/admin/console.ts': { name: 'admin', door: /export const launchAdminAccess: AdminAccess = \{\s*guard: requireAudience\('admin'\),/, allowed: ['admin'] },
 };
 
 /** Every route under a course with a requireAudience guard, read from the sources. */
@@ -440,7 +440,7 @@ function guardedRoutes(): { guarded: GuardedRoute[]; open: string[] } {
   const open: string[] = [];
   for (const file of files) {
     const rel = path.relative(ROOT, file).split(path.sep).join('/');
-    if (rel.startsWith('src/demo/') || rel === 'src/app.ts' || rel === 'src/web/setup.ts' || rel === 'src/web/ops.ts' || rel.startsWith('src/lti/')) continue;
+    if (rel.startsWith('src/demo/') || rel === 'src/app.ts' || rel === 'src/admin/setup.ts' || rel === 'src/http/ops.ts' || rel.startsWith('src/lti/')) continue;
     const text = fs.readFileSync(file, 'utf8');
     const named = new Map([...text.matchAll(/const (\w+) = requireAudience\(([^)]*)\)/g)].map((m) => [m[1], audiences(m[2])]));
     const handed = HANDED[rel];

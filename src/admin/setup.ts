@@ -114,6 +114,7 @@ export function setupRouter(deps: SetupDeps): express.Router {
       return;
     }
     res.locals.setup = { locale, csrf } satisfies SetupSession;
+    res.locals.locale = locale;
     next();
   };
 

@@ -5,7 +5,7 @@
 import express from 'express';
 import type { Logger } from 'pino';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { renderPage, sendPage } from '../http/render';
@@ -38,14 +38,12 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const body = req.body as unknown;
     const lenses = await deps.ai.lensesFor(ctx.platform.key, activity, ctx.locale);
     if (!validateReflect(body) || !lenses.some((l) => l.id === body.lens)) {
-      await sendError(req, res, 400, 'ai.badLens', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'ai.badLens');
     }
     const { entries } = await deps.coaching.journal(activity, ctx.user.id);
     const entry = entries.find((e) => e.key === req.params.key);
     if (!entry || entry.text.trim() === '') {
-      await sendError(req, res, 409, 'ai.saveFirst', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'ai.saveFirst');
     }
     const back = `${activityPath(ctx.courseKey, activity._id)}`;
     // Someone whose words show danger gets care now, not a consent form first.
@@ -103,8 +101,7 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateConsentChoice(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     if (body.choice === 'accept') await deps.consent.give(ctx.platform.key, ctx.user.id);
     // Declining is recorded like a withdrawal: the person answered, and is not asked again on every click.

@@ -12,7 +12,7 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { ToolUrls } from '../lti/platforms';
 import type { LaunchContext } from '../domain/launch';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator, type Translate } from '../http/i18n';
 import { sendPage } from '../http/render';
@@ -81,8 +81,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   // ---- Deep Linking: choose, configure, preview, return ------------------------------------
   const requireDeepLinking: express.RequestHandler = (req, res, next) => {
     if (launchOf(res).messageType !== 'LtiDeepLinkingRequest') {
-      void sendError(req, res, 400, 'picker.notDeepLinking', { locale: launchOf(res).locale });
-      return;
+      throw new HttpError(400, 'picker.notDeepLinking');
     }
     next();
   };
@@ -93,22 +92,20 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     await sendPage(res, 200, 'picker', { ...locals(res, 'picker.title'), templates: coaching.templates(), chosen, base: coursePath(ctx.courseKey) });
   }));
 
-  const templateOr404 = async (req: express.Request, res: express.Response): Promise<CoachingTemplate | undefined> => {
+  const templateOr404 = (req: express.Request): CoachingTemplate => {
     const template = coaching.template(req.params.templateId);
-    if (!template) await sendError(req, res, 404, 'picker.noTemplate', { locale: launchOf(res).locale });
+    if (!template) throw new HttpError(404, 'picker.noTemplate');
     return template;
   };
 
   router.get('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const template = await templateOr404(req, res);
-    if (!template) return;
+    const template = templateOr404(req);
     const ctx = launchOf(res);
     await renderSettings(res, 200, 'picker-configure', { template, settings: settingsFromTemplate(template, ctx.locale, new Date()), action: `${coursePath(ctx.courseKey)}/deep-linking/${template.id}` });
   }));
 
   router.post('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const template = await templateOr404(req, res);
-    if (!template) return;
+    const template = templateOr404(req);
     const ctx = launchOf(res);
     const form = { ...(req.body as Record<string, unknown>) };
     const action = `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`;
@@ -138,8 +135,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     const selection = deps.deepLinking.selectionOf(res);
     const chosen = await coaching.activitiesInSelection(ctx.courseKey, selection);
     if (!chosen.length) {
-      await sendError(req, res, 400, 'picker.nothingChosen', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'picker.nothingChosen');
     }
     const t = translator(ctx.locale);
     const items = chosen.map((a) => ({
@@ -161,8 +157,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   router.get('/setup', coachOnly, handle(async (req, res) => {
     const ctx = launchOf(res);
     if (!ctx.resourceLink) {
-      await sendError(req, res, 400, 'setup.noLink', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'setup.noLink');
     }
     const existing = await coaching.activityForLaunch(ctx);
     if (existing) {
@@ -177,8 +172,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     const body = req.body as unknown;
     const template = validateTemplateChoice(body) ? coaching.template(body.templateId) : undefined;
     if (!template || !ctx.resourceLink) {
-      await sendError(req, res, 400, 'setupLink.chooseTemplate', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'setupLink.chooseTemplate');
     }
     const existing = await coaching.activityForLaunch(ctx);
     const activity = existing ?? await coaching.createActivity(ctx, template, settingsFromTemplate(template, ctx.locale, new Date()), { resourceLinkId: ctx.resourceLink.id });

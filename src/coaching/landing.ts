@@ -5,7 +5,7 @@
  */
 import type { LaunchHandler } from '../lti';
 import type { Audience, LaunchContext } from '../domain/launch';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { activityPath, coursePath, withLtik } from '../http/paths';
 import type { CoachingService } from './service';
 
@@ -17,8 +17,7 @@ export function audiencePath(ctx: Pick<LaunchContext, 'courseKey'>, audience: Au
 export function createLanding(coaching: CoachingService): { onLaunch: LaunchHandler; onDeepLinking: LaunchHandler } {
   const onLaunch: LaunchHandler = async (ctx, ltik, req, res) => {
     if (!ctx.audience) {
-      await sendError(req, res, 403, 'error.noAudience', { locale: ctx.locale, vars: { roles: ctx.roles.map((r) => r.split(/[#/]/).pop()).join(', ') || '–' } });
-      return;
+      throw new HttpError(403, 'error.noAudience', { roles: ctx.roles.map((r) => r.split(/[#/]/).pop()).join(', ') || '–' });
     }
     const activity = await coaching.activityForLaunch(ctx);
     let target: string;
@@ -31,8 +30,7 @@ export function createLanding(coaching: CoachingService): { onLaunch: LaunchHand
 
   const onDeepLinking: LaunchHandler = async (ctx, ltik, req, res) => {
     if (ctx.audience !== 'coach' && ctx.audience !== 'admin') {
-      await sendError(req, res, 403, 'error.forbidden', { locale: ctx.locale });
-      return;
+      throw new HttpError(403, 'error.forbidden');
     }
     res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltik));
   };

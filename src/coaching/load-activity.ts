@@ -1,5 +1,5 @@
 import type express from 'express';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { launchOf } from '../http/guards';
 import type { LaunchContext } from '../domain/launch';
 import type { ActivityDoc } from './models';
@@ -18,12 +18,10 @@ export function loadActivity(coaching: CoachingService): express.RequestHandler 
     coaching.activityInCourse(ctx.courseKey, req.params.activityId)
       .then((activity) => {
         if (!activity) {
-          void sendError(req, res, 404, 'journal.noActivity', { locale: ctx.locale });
-          return;
+          throw new HttpError(404, 'journal.noActivity');
         }
         if (!mayOpen(ctx, activity)) {
-          void sendError(req, res, 403, 'error.otherActivity', { locale: ctx.locale });
-          return;
+          throw new HttpError(403, 'error.otherActivity');
         }
         res.locals.activity = activity;
         next();

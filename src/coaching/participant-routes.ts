@@ -6,7 +6,7 @@
 import express from 'express';
 import rateLimit from 'express-rate-limit';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { sendError, HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
@@ -98,8 +98,8 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const t = translator(ctx.locale);
     const body = req.body as unknown;
     if (!validateSaveEntry(body)) {
-      if (wantsJson(req)) res.status(400).json({ status: 'invalid', message: t('error.badRequest') });
-      else await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
+      if (!wantsJson(req)) throw new HttpError(400, 'error.badRequest');
+      res.status(400).json({ status: 'invalid', message: t('error.badRequest') });
       return;
     }
     const result = await coaching.saveEntry(activityOf(res), { id: ctx.user.id, name: ctx.user.name }, req.params.key, {
@@ -115,8 +115,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const body = req.body as unknown;
     const key = validateNewJournalEntry(body) ? journalKey(body.date, new Date()) : undefined;
     if (!key || activityOf(res).kind !== 'journal') {
-      await sendError(req, res, 400, 'journal.badDate', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'journal.badDate');
     }
     res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { open: key })}#entry-${key}`);
   }));
@@ -125,17 +124,14 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateVisibility(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     const outcome = await coaching.setVisibility(activityOf(res), ctx.user.id, req.params.key, body.visibility);
     if (outcome === 'locked') {
-      await sendError(req, res, 423, 'journal.locked', { locale: ctx.locale });
-      return;
+      throw new HttpError(423, 'journal.locked');
     }
     if (outcome === 'missing') {
-      await sendError(req, res, 404, 'journal.badKey', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'journal.badKey');
     }
     res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { saved: req.params.key })}#entry-${req.params.key}`);
   }));
@@ -153,8 +149,7 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const { entries } = await coaching.journal(activity, ctx.user.id);
     const current = entries.find((e) => e.key === req.params.key);
     if (!current) {
-      await sendError(req, res, 404, 'journal.badKey', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'journal.badKey');
     }
     const ltik = ltikOf(res);
     const prompt = activity.sections.flatMap((s) => s.prompts).find((p) => p.id === req.params.key);
@@ -171,13 +166,11 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateRestore(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     const result = await coaching.restore(activityOf(res), { id: ctx.user.id, name: ctx.user.name }, req.params.key, toInt(body.revision), toInt(body.baseRevision));
     if (result.kind === 'missing') {
-      await sendError(req, res, 404, 'history.noVersion', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'history.noVersion');
     }
     await answerSave(req, res, req.params.key, result, '');
   }));

@@ -8,7 +8,7 @@ import express from 'express';
 import { deliveryIdOf } from '../grades/models';
 import type { DeliveryView, GradeOutbox } from '../grades/outbox';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
@@ -23,7 +23,8 @@ import type { ReviewService } from './reviews';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../db/change-marks';
-import { validateSessionOnly, validateRosterQuery } from './schemas';
+import { validateRosterQuery } from './schemas';
+import { validateSessionOnly } from '../http/validate';
 import type { CoachingService } from './service';
 import { recordVisit } from './visits';
 import type { SafetyAlertDoc } from './ai-turns';
@@ -137,8 +138,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const query: unknown = { ...req.query };
     if (!validateRosterQuery(query)) {
-      await sendError(req, res, 400, 'roster.badQuery', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'roster.badQuery');
     }
     const [{ view, activities, works, reviews: courseReviews, deliveries }, since, alerts] = await Promise.all([
       snapshotOf(ctx.courseKey, query.refresh === '1'),
@@ -188,8 +188,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       outbox.deliveryOf(activity._id, userId),
     ]);
     if (!journal.work) {
-      await sendError(req, res, 404, 'manage.noSubmission', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'manage.noSubmission');
     }
     const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
     const versions = Object.fromEntries(await Promise.all(visible.map(async (e) => [e.key, e.revision > 1 ? await coaching.versions(activity, userId, e.key, 5) : []] as const)));
@@ -244,8 +243,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     }
     const journal = await coaching.journal(activity, userId);
     if (journal.work?.status !== 'submitted') {
-      await sendError(req, res, 409, 'review.notSubmitted', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'review.notSubmitted');
     }
     const coach = { id: ctx.user.id, name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id };
     const result = await reviews.finalize(activity, coach, { id: userId, name: journal.work.userName }, {
@@ -263,23 +261,19 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const activity = activityOf(res);
     const userId = req.params.userId;
     if (!deps.drafts) {
-      await sendError(req, res, 404, 'error.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'error.notFound');
     }
     if (!validateSessionOnly(req.body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     const journal = await coaching.journal(activity, userId);
     if (journal.work?.status !== 'submitted') {
-      await sendError(req, res, 409, 'review.notSubmitted', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'review.notSubmitted');
     }
     // Only what the coach may read is drafted from: a private entry never reaches the AI this way.
     const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }) && e.text.trim() !== '');
     if (!visible.length) {
-      await sendError(req, res, 409, 'review.nothingToDraft', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'review.nothingToDraft');
     }
     await deps.drafts.draftFor(ctx, activity, { id: userId, name: journal.work.userName }, visible, (key) => promptTextOf(activity, key));
     res.redirect(303, `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { drafted: '1' })}#draft-h`);
@@ -290,8 +284,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const activity = activityOf(res);
     const retried = await outbox.retryFailed(ctx.courseKey, activity._id, req.params.userId, { id: ctx.user.id, name: ctx.user.name });
     if (!retried) {
-      await sendError(req, res, 409, 'review.nothingToRetry', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'review.nothingToRetry');
     }
     res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { retried: '1' }));
   }));
@@ -300,8 +293,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const ctx = launchOf(res);
     const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
     if (!reopened) {
-      await sendError(req, res, 409, 'manage.notSubmitted', { locale: ctx.locale });
-      return;
+      throw new HttpError(409, 'manage.notSubmitted');
     }
     res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { reopened: '1' }));
   }));

@@ -1,8 +1,9 @@
 /** Request bodies of the coaching pages (form posts and the autosave's JSON), validated by ajv. */
+import { ltikField } from '../http/validate';
 import { ajv } from '../core/validation';
 
 const revision = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\d{1,9}$' }] } as const;
-const ltik = { type: 'string', maxLength: 4096 } as const;
+const ltik = ltikField;
 
 export interface SaveEntryBody { text: string; baseRevision: number | string; visibility?: 'private' | 'coach' | 'mentor'; ltik?: string; date?: string; fromCopies?: '1' }
 export const validateSaveEntry = ajv.compile<SaveEntryBody>({
@@ -103,9 +104,3 @@ export const validateConsentChoice = ajv.compile<{ choice: 'accept' | 'decline' 
   properties: { choice: { enum: ['accept', 'decline', 'withdraw'] }, back: { type: 'string', maxLength: 500 }, ltik },
 });
 
-/** A button whose post carries nothing but the session (a coach's draft request, the admin's connection test): what it acts on is in the URL. */
-export const validateSessionOnly = ajv.compile<{ ltik?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { ltik },
-});

@@ -5,6 +5,10 @@ import type { Locale } from '../domain/launch';
 import { hasMessage, pickLocale, translator } from './i18n';
 import { sendPage } from './render';
 
+/**
+ * A refusal a route throws: the one error handler answers it as a translated page (or JSON for a
+ * client that asks for it) in the page's language, so no route writes its own error response.
+ */
 export class HttpError extends Error {
   constructor(public readonly status: number, public readonly messageKey: string, public readonly vars?: Record<string, string>) {
     super(messageKey);
@@ -46,7 +50,9 @@ export function errorHandler(log: Logger): express.ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     if (res.headersSent) return;
     if (err instanceof HttpError) {
-      void sendError(req, res, err.status, err.messageKey, { vars: err.vars });
+      // The page's language: the launch's (with a remembered choice), else the setup session's.
+      const pageLocale = res.locals.launch?.locale ?? res.locals.locale;
+      void sendError(req, res, err.status, err.messageKey, { vars: err.vars, locale: pageLocale && requestLocale(req, pageLocale) });
       return;
     }
     // body-parser and friends mark client errors with a status.

@@ -6,7 +6,7 @@
 import type express from 'express';
 import { decodeJwt } from 'jose';
 import type { Audience, LaunchContext, Locale } from '../domain/launch';
-import { sendError } from './errors';
+import { sendError, HttpError } from './errors';
 import { pickLocale } from './i18n';
 
 export function launchOf(res: express.Response): LaunchContext {
@@ -63,8 +63,7 @@ export const loadLaunch = (maxAgeMs: number, preferencesOf: PreferencesOf, now: 
 export const requireOwnCourse: express.RequestHandler = (req, res, next) => {
   const ctx = launchOf(res);
   if (req.params.courseKey !== ctx.courseKey) {
-    void sendError(req, res, 403, 'error.forbiddenContext', { locale: ctx.locale });
-    return;
+    throw new HttpError(403, 'error.forbiddenContext');
   }
   next();
 };
@@ -73,8 +72,7 @@ export function requireAudience(...allowed: Audience[]): express.RequestHandler 
   return (req, res, next) => {
     const ctx = launchOf(res);
     if (!ctx.audience || !allowed.includes(ctx.audience)) {
-      void sendError(req, res, 403, 'error.forbidden', { locale: ctx.locale });
-      return;
+      throw new HttpError(403, 'error.forbidden');
     }
     next();
   };

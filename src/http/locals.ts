@@ -1,9 +1,10 @@
 /**
  * What Cermin's middleware leaves on `res.locals`, typed once. The LTI layer sets `ltik` and
  * `launch` on every route behind a session (read them with `ltikOf` and `launchOf`, which fail
- * loudly on a route that is not); the request log labels a response with `routeLabel`.
+ * loudly on a route that is not); the request log labels a response with `routeLabel`; a page
+ * without a launch names its language in `locale`.
  */
-import type { LaunchContext } from '../domain/launch';
+import type { LaunchContext, Locale } from '../domain/launch';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -12,6 +13,8 @@ declare global {
       ltik?: string;
       launch?: LaunchContext;
       routeLabel?: string;
+      /** The page's language where there is no launch (the setup session's). */
+      locale?: Locale;
     }
   }
 }

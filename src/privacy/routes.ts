@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { launchOf, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
@@ -54,8 +54,7 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
     if (!validateErase(req.body)) {
-      await sendError(req, res, 400, 'privacy.confirmFirst', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'privacy.confirmFirst');
     }
     const counts = await deps.data.eraseAll(ctx.platform, ctx.user.id, { role: 'self', platform: ctx.platform.key, userId: ctx.user.id });
     const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);

@@ -7,7 +7,7 @@
  */
 import express from 'express';
 import { handle } from '../http/async';
-import { sendError } from '../http/errors';
+import { sendError, HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator, type Translate } from '../http/i18n';
 import { sendPage } from '../http/render';
@@ -107,8 +107,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     const url = ITEM_ID.test(req.params.itemId) ? await deps.recommend.open(ctx.courseKey, ctx.user.id, req.params.itemId) : undefined;
     if (!url) {
-      await sendError(req, res, 404, 'rec.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'rec.notFound');
     }
     res.redirect(303, url);
   }));
@@ -117,12 +116,10 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateMark(body) || !ITEM_ID.test(req.params.itemId)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     if (!(await deps.recommend.mark(ctx.courseKey, ctx.user.id, req.params.itemId, body.mark))) {
-      await sendError(req, res, 404, 'rec.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'rec.notFound');
     }
     backTo(res, body.back, `${coursePath(ctx.courseKey)}/participant`);
   }));
@@ -131,8 +128,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateDataSaver(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     await rememberDataSaver(ctx.platform.key, ctx.user.id, body.dataSaver === 'on');
     backTo(res, body.back, `${coursePath(ctx.courseKey)}/participant`);
@@ -193,14 +189,12 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
   router.post('/materials/items/:itemId', coach, handle(async (req, res) => {
     const ctx = launchOf(res);
     if (!ITEM_ID.test(req.params.itemId)) {
-      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'materials.notFound');
     }
     const item = await itemOrProblems(req, res, req.params.itemId);
     if (!item) return;
     if ((await deps.recommend.updateItem(ctx.courseKey, personOf(res), req.params.itemId, item)) !== 'ok') {
-      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'materials.notFound');
     }
     res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { updated: item.id }));
   }));
@@ -209,8 +203,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateStatus(body) || !ITEM_ID.test(req.params.itemId)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     const result = await deps.recommend.setStatus(ctx.courseKey, personOf(res), req.params.itemId, body.status);
     if (result !== 'ok') {
@@ -224,12 +217,10 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     const body = req.body as unknown;
     if (!validateCuration(body) || !ITEM_ID.test(req.params.itemId)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     if ((await deps.recommend.curate(ctx.courseKey, personOf(res), req.params.itemId, body.curation)) !== 'ok') {
-      await sendError(req, res, 404, 'materials.notFound', { locale: ctx.locale });
-      return;
+      throw new HttpError(404, 'materials.notFound');
     }
     res.redirect(303, withLtik(base(ctx.courseKey), ltikOf(res), { curated: req.params.itemId }));
   }));
@@ -239,8 +230,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const t = translator(ctx.locale);
     const body = req.body as unknown;
     if (!validateImport(body)) {
-      await sendError(req, res, 400, 'error.badRequest', { locale: ctx.locale });
-      return;
+      throw new HttpError(400, 'error.badRequest');
     }
     const result = await deps.recommend.importItems(ctx.courseKey, personOf(res), body.text, body.replace === '1');
     if (!result.ok) {
