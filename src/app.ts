@@ -38,7 +38,7 @@ import { REDACTION_KINDS } from './ai/redaction';
 import type { QuestionBank } from './ai/offline/engine';
 import { coachingPrivacy } from './coaching/privacy';
 import { aiPrivacy } from './ai/privacy';
-import { consentPrivacy } from './privacy/consent';
+import { consentPrivacy } from './consent/consent';
 import { recommendPrivacy } from './recommend/privacy';
 import { gradesPrivacy } from './grades/privacy';
 import { ltiPrivacy } from './lti/privacy';
@@ -83,7 +83,7 @@ import { AiCoaching, safetyAlerts } from './coaching/ai-turns';
 import { aiRoutes } from './coaching/ai-routes';
 import { DraftService } from './coaching/ai-drafts';
 import { CoachDrafter, loadDraftPrompt } from './ai/coach-draft';
-import { ConsentService, ConsentTextStore, loadConsentText } from './privacy/consent';
+import { ConsentService, ConsentTextStore, loadConsentText } from './consent/consent';
 
 export interface AppDeps {
   config: AppConfig;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { ConsentService, loadConsentText, renderConsent } from '../src/privacy/consent';
+import { ConsentService, loadConsentText, renderConsent } from '../src/consent/consent';
 import { testDatabaseUri } from './support/stack';
 
 beforeAll(async () => { await mongoose.connect(testDatabaseUri(`cermin_consent_${crypto.randomBytes(4).toString('hex')}`)); });

@@ -9,7 +9,7 @@ import mongoose from 'mongoose';
 import { idOf } from '../src/db/ids';
 import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { moveIssuerKeyedRecords } from '../src/privacy/issuer-keyed-records';
-import { ConsentService } from '../src/privacy/consent';
+import { ConsentService } from '../src/consent/consent';
 import { adminChanges } from '../src/privacy/admin-log';
 import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retention';
 import { preferencesOf } from '../src/preferences/store';

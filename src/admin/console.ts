@@ -20,7 +20,7 @@ import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
 import { ajv, wholeNumberFromForm } from '../core/validation';
 import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
-import { validateConsentText, type ConsentText, type ConsentTextStore } from '../privacy/consent';
+import { validateConsentText, type ConsentText, type ConsentTextStore } from '../consent/consent';
 import { RETENTION_SETTING_KEYS, retentionFormValues, validateRetentionSettings, type RetentionJob, type RetentionReport, type RetentionSettingsStore } from '../privacy/retention';
 import { handle } from '../http/async';
 import { sendError } from '../http/errors';

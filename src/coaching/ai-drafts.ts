@@ -7,7 +7,7 @@
 import type { CoachDrafter, DraftResult } from '../ai/coach-draft';
 import type { NameMatcher } from '../ai/redaction';
 import type { LaunchContext } from '../domain/launch';
-import type { ConsentService } from '../privacy/consent';
+import type { ConsentService } from '../consent/consent';
 import type { ActivityDoc, EntryDoc } from './models';
 import type { ReviewDraft } from './review-domain';
 import type { ReviewService } from './reviews';

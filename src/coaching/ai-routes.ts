@@ -10,7 +10,7 @@ import { launchOf, requireAudience, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { renderPage, sendPage } from '../http/render';
 import { openEventStream, wantsEventStream } from '../http/sse';
-import { renderConsent, type ConsentService } from '../privacy/consent';
+import { renderConsent, type ConsentService } from '../consent/consent';
 import type { AiCoaching } from './ai-turns';
 import { activityPath, coursePath, entryPath, safeBack, withLtik } from '../http/paths';
 import { aiPanelLocals } from './journal-presenter';

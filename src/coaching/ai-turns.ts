@@ -13,7 +13,7 @@ import type { NameMatcher } from '../ai/redaction';
 import { idOf } from '../db/ids';
 import { defineModel, findByIds, isDuplicateKey, putById } from '../db/model';
 import type { LaunchContext } from '../domain/launch';
-import type { ConsentService } from '../privacy/consent';
+import type { ConsentService } from '../consent/consent';
 import { screenReflection, type SafetyCategory, type SafetyResult } from '../ai/safety';
 import type { ActivityDoc, EntryDoc } from './models';
 

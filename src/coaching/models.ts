@@ -10,10 +10,8 @@ import type { AiMode, Visibility } from '../domain/vocabulary';
 export type { AiMode, Visibility };
 export type WorkStatus = 'draft' | 'submitted';
 
-export interface ActivityPrompt { id: string; text: string; hint?: string }
-export interface ActivitySection { id: string; title: string; description?: string; checkpoint?: string; prompts: ActivityPrompt[] }
-export interface ActivityRubricLevel { points: number; label: string; descriptor: string }
-export interface ActivityRubricCriterion { id: string; name: string; levels: ActivityRubricLevel[] }
+import type { ActivityRubricCriterion, ActivitySection } from '../domain/activity';
+export type { ActivityPrompt, ActivityRubricCriterion, ActivityRubricLevel, ActivitySection } from '../domain/activity';
 
 /**
  * Moodle's column against Cermin's maximum: in step, waiting for a launch to give its address,

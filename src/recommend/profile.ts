@@ -8,7 +8,7 @@ import { BERAKHLAK_VALUES, type BerakhlakValue } from '../ai/lenses';
 import { analyse, type QuestionBank } from '../ai/offline/engine';
 import { lensContext } from '../ai/prompt';
 import type { Phase } from '../ai/offline/bank';
-import type { ActivityDoc } from '../coaching/models';
+import type { ActivityContent } from '../domain/activity';
 import type { WeakValue } from './rank';
 
 export interface ParticipantProfile {
@@ -24,7 +24,7 @@ export const PROFILE_TEXT_CHARS = 4000;
 export const OTHER_VALUE_WEIGHT = 0.4;
 
 export interface ProfileInput {
-  activity: Pick<ActivityDoc, 'templateId' | 'sections' | 'rubric'>;
+  activity: ActivityContent;
   entries: ReadonlyArray<{ key: string; text: string; updatedAt: Date | string; visibility?: string }>;
   /** The coach's latest decision on this work, when there is one: criterion id → level index. */
   decidedLevels?: Readonly<Record<string, number>>;

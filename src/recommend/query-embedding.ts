@@ -11,7 +11,7 @@ import { breakerOf, reportToBreaker, limitReached, type Limits } from '../ai/ask
 import type { AiAudit } from '../ai/audit';
 import type { AiProvider } from '../ai/provider';
 import { redact, type NameMatcher } from '../ai/redaction';
-import type { ConsentService } from '../privacy/consent';
+import type { ConsentService } from '../consent/consent';
 import { contentHash, type EmbeddingCache } from './vectors';
 
 export interface QueryEmbedderDeps {
