@@ -21,12 +21,11 @@ RUN npm ci --no-audit --no-fund
 # into /app and lose the directory names that tsconfig's `include` relies on.
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY sim ./sim
 COPY bench ./bench
 COPY config ./config
 COPY views ./views
 COPY locales ./locales
-# The benches drive Cermin with the test suite's small HTTP browser: tsc needs it to build them.
-COPY test/support ./test/support
 
 # tsc -p tsconfig.build.json -> dist/src, dist/bench. Then remove the dev
 # dependencies (typescript, jest, eslint, ...) so the runtime stage can copy

@@ -10,7 +10,7 @@
  *   time reported on its own); 20 reflections of 150–1,500 words made from sentence pools that
  *   name roster people (full names with titles and degrees, given names, family names, with
  *   honorifics) and hold NIKs, NIPs, phones and e-mails, so the redaction has real work; each from one of the four templates.
- * - The provider: test/support/fake-openai.ts started in this process (real HTTP on 127.0.0.1).
+ * - The provider: sim/fake-openai.ts started in this process (real HTTP on 127.0.0.1).
  *   Its fallback answers every chat request after a fixed --provider-ms with a valid Cermin-lens
  *   JSON answer that echoes the request's [NAMA_n] placeholders (so restore() has work) and
  *   quotes the participant (so the evidence screen passes). The server shares this process's
@@ -52,7 +52,7 @@ import { loadQuestionBank, type QuestionBank } from '../src/ai/offline/engine';
 import { buildMessages } from '../src/ai/prompt';
 import { AiProvider, type ChatMessage } from '../src/ai/provider';
 import { nameMatcher, redact, restoreDeep, type KnownPerson, type NameMatcher, type Redaction } from '../src/ai/redaction';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../test/support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { BenchError, parseFlags, percentile, round, runBench, seededRandom, table, type BenchRun, type CommonOptions } from './harness';
 
 const USAGE = `Usage: npm run bench -- ai [--turns 300] [--provider-ms 200] [--baseline turns/4] [--warmup 6]

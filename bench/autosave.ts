@@ -7,7 +7,7 @@
  * machine. Also the weight of the journal page as a phone on 3G downloads it (target ≤ 60 KB).
  *
  * - Setup as bench/launch.ts: the embedded database for the run (temp dir) or the server of MONGODB_URI
- *   (database cermin_autosave_<rand>, dropped at the end); the demo LMS (src/demo/platform.ts) in
+ *   (database cermin_autosave_<rand>, dropped at the end); the demo LMS (sim/lms/platform.ts) in
  *   this process, registered with `node dist/src/cli/platform.js add`; Cermin as
  *   `node dist/src/main.js` (NODE_ENV=development, DEMO=false).
  * - The coach places one 'bebas' activity through the real Deep Linking flow (picker → add →
@@ -45,8 +45,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import zlib from 'node:zlib';
-import { createDemoPlatform, type DemoPlatform, type DemoUser } from '../src/demo/platform';
-import { launchThroughDemo, ltikOf } from '../test/support/browser';
+import { createDemoPlatform, type DemoPlatform, type DemoUser } from '../sim/lms/platform';
+import { launchThroughDemo, ltikOf } from '../sim/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
   sleep, table, withDbName, type CommonOptions, cpuSeconds, placeActivityVia, pool,

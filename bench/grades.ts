@@ -7,7 +7,7 @@
  * (2) the coach's roster page for 1,000 members (target p99 < 200 ms).
  *
  * - Setup as bench/autosave.ts: the embedded database for the run (temp dir) or the server of MONGODB_URI
- *   (database cermin_grades_<rand>, dropped at the end); the demo LMS (src/demo/platform.ts, with
+ *   (database cermin_grades_<rand>, dropped at the end); the demo LMS (sim/lms/platform.ts, with
  *   --participants members) in this process, registered with `node dist/src/cli/platform.js add`.
  * - Cermin runs as --instances child processes (`node dist/src/main.js`, NODE_ENV=development,
  *   DEMO=false) on one database, the same LTI_KEY and PUBLIC_URL (as behind a load balancer),
@@ -58,11 +58,11 @@ import { Activity, Work, type ActivityDoc } from '../src/coaching/models';
 import { ReviewService } from '../src/coaching/reviews';
 import { workId } from '../src/coaching/ids';
 import { Roster } from '../src/coaching/roster';
-import { createDemoPlatform, type DemoPlatform, type FaultStats } from '../src/demo/platform';
+import { createDemoPlatform, type DemoPlatform, type FaultStats } from '../sim/lms/platform';
 import { Delivery, Lease, OutboxItem, type DeliveryDoc } from '../src/grades/models';
 import { GradeOutbox } from '../src/grades/outbox';
 import { courseScope, markChanged } from '../src/db/change-marks';
-import { launchThroughDemo, ltikOf } from '../test/support/browser';
+import { launchThroughDemo, ltikOf } from '../sim/browser';
 import {
   BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
   seededRandom, sleep, table, withDbName, type Child, type CommonOptions, cpuSeconds, placeActivityVia, pool,

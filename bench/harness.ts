@@ -16,10 +16,10 @@ import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
 import { embeddedVersions, freePort, startEmbeddedDatabase, type EmbeddedDatabase, type EngineName } from '../src/db/embedded';
-import type { DemoPlatform } from '../src/demo/platform';
+import type { DemoPlatform } from '../sim/lms/platform';
 import { fromRoot, projectRoot } from '../src/core/paths';
-import { Browser, launchThroughDemo, ltikOf, type Page } from '../test/support/browser';
-import { parseAutoPostForm } from '../src/demo/platform';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
+import { parseAutoPostForm } from '../sim/lms/platform';
 
 
 export class BenchError extends Error {}

@@ -7,7 +7,7 @@
  *
  * - Database: the embedded database for the run (in a temp dir), or the server of MONGODB_URI when set;
  *   a database per target (cermin_bench_<rand>, bare_bench_<rand>), dropped at the end.
- * - Platforms: this process hosts two demo LMSs (src/demo/platform.ts) on its own server, one per
+ * - Platforms: this process hosts two demo LMSs (sim/lms/platform.ts) on its own server, one per
  *   tool, so the platform's work (RS256 signing, pages) is outside both measured processes and
  *   the same for both.
  * - Cermin runs as `node dist/src/main.js` (NODE_ENV=development, DEMO=false), its platform
@@ -31,9 +31,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser } from '../src/demo/platform';
+import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser } from '../sim/lms/platform';
 import { fromRoot } from '../src/core/paths';
-import type { Page } from '../test/support/browser';
+import type { Page } from '../sim/browser';
 import {
   baseEnv, BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench, sleep, table,
   withDbName, type CommonOptions,

@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../sim/lms/bootstrap';
 import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { recordAdminChange } from '../src/privacy/admin-log';
 import { issueSetupToken } from '../src/admin/setup';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 
 let fake: FakeOpenAI;

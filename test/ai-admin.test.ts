@@ -5,9 +5,9 @@
  * unreachable one; and no one else may run it.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf } from '../sim/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { connectionMessage, displayUrl } from '../src/admin/ai-provider';
 import { translator } from '../src/http/i18n';

@@ -5,10 +5,10 @@
  * is replaced by the one the page would show (labelled, with "why this answer"), and the form
  * works again without a reload. Without JavaScript the same form posts and the page shows it.
  */
-import { Browser as HttpBrowser } from './support/browser';
+import { Browser as HttpBrowser } from '../sim/browser';
 import { placeActivities } from './support/coaching';
 import { launchChromium, launchInFrame, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 
 let fake: FakeOpenAI;

@@ -6,10 +6,10 @@
  * offline engine's questions, saying why.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { placeActivities } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 
 let fake: FakeOpenAI;
 let stack: Stack;

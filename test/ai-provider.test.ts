@@ -1,5 +1,5 @@
 /**
- * The AI provider against an OpenAI-compatible server over real HTTP (test/support/fake-openai.ts,
+ * The AI provider against an OpenAI-compatible server over real HTTP (sim/fake-openai.ts,
  * which checks the request shape the real API expects): whole and streamed answers with token
  * counts, JSON mode, each failure as a kind an admin can act on (the key never in a reason), a
  * stream that stalls midway cut by its own idle timer, and the admin's "test connection".
@@ -8,7 +8,7 @@ import { AiProvider, type ProviderSettings } from '../src/ai/provider';
 import { freePort } from '../src/db/embedded';
 import { hostWithPort } from '../src/outbound/address-policy';
 import { createGuardedFetch } from '../src/outbound/guarded-fetch';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { failureOf } from './support/provider-failure';
 
 let fake: FakeOpenAI;

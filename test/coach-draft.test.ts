@@ -12,7 +12,7 @@ import { CoachDrafter, loadDraftPrompt, offlineDraft, parseDraft, submissionText
 import { loadQuestionBank } from '../src/ai/offline/engine';
 import { AiProvider } from '../src/ai/provider';
 import { nameMatcher } from '../src/ai/redaction';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { testDatabaseUri } from './support/stack';
 
 let fake: FakeOpenAI;

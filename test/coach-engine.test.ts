@@ -13,7 +13,7 @@ import { loadLenses } from '../src/ai/lenses';
 import { loadQuestionBank } from '../src/ai/offline/engine';
 import { AiProvider } from '../src/ai/provider';
 import { nameMatcher } from '../src/ai/redaction';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 
 let fake: FakeOpenAI;
 beforeAll(async () => {

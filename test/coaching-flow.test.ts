@@ -4,7 +4,7 @@
  * their gradebook columns), then a participant writes, saves versions, hits a conflict, restores,
  * submits; the coach reviews, reopens and changes the maximum score (the column follows).
  */
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { CLAIM } from '../src/lti/claims';
 import { placeActivities as placeActivitiesVia } from './support/coaching';

@@ -2,7 +2,7 @@
  * A link added by hand in Moodle, the dated habituasi journal, who sees what (private, coach,
  * mentor), and the language a person chooses.
  */
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -9,7 +9,7 @@
  * entries (counts kept in one shared record). Every save must end in 200 or 409, and every stored
  * entry must be listed and counted everywhere: counts and lists come from the entries themselves.
  */
-import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf } from '../sim/browser';
 import { courseBaseOf, placeActivities } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import request from 'supertest';
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK, type KeyLike } from 'jose';
-import { createDemoPlatform, parseAutoPostForm, type DemoPlatform } from '../src/demo/platform';
+import { createDemoPlatform, parseAutoPostForm, type DemoPlatform } from '../sim/lms/platform';
 
 const CLIENT_ID = 'cermin-test-client';
 const DEPLOYMENT_ID = '7';

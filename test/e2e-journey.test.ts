@@ -20,11 +20,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { launchChromium, overflowsOf, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { writeScreenshot } from './support/png';
 import { startSlowLink } from './support/slow-link';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
-import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID } from '../sim/lms/bootstrap';
 import { BEBAS_DRAFT_CRITERIA } from './support/coaching';
 import { issueSetupToken } from '../src/admin/setup';
 

@@ -12,7 +12,7 @@ import OpenAI, {
   NotFoundError,
   RateLimitError,
 } from 'openai';
-import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 
 let fake: FakeOpenAI;
 

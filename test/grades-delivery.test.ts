@@ -6,7 +6,7 @@
  * and a later grade supersedes an earlier one not yet sent. Also who may see these pages.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, finalizeReview, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
@@ -14,7 +14,7 @@ import { Delivery, OutboxItem, type DeliveryDoc } from '../src/grades/models';
 import { ReviewService } from '../src/coaching/reviews';
 import { GradeOutbox } from '../src/grades/outbox';
 import { Activity, type ActivityDoc } from '../src/coaching/models';
-import type { DemoScore } from '../src/demo/ags';
+import type { DemoScore } from '../sim/lms/ags';
 import { decisionId } from '../src/coaching/ids';
 
 let stack: Stack;

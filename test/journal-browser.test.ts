@@ -5,10 +5,10 @@
  * autosave (debounced, one save at a time), the offline queue, conflicts, a queue surviving a
  * closed page, "submit for grading" flushing first, and the plain form post without JavaScript.
  */
-import { Browser as HttpBrowser, launchThroughDemo, ltikOf, type Page as HttpPage } from './support/browser';
+import { Browser as HttpBrowser, launchThroughDemo, ltikOf, type Page as HttpPage } from '../sim/browser';
 import { launchChromium, launchInFrame, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from './support/chromium';
 import { startStack, type Stack } from './support/stack';
-import { parseAutoPostForm } from '../src/demo/platform';
+import { parseAutoPostForm } from '../sim/lms/platform';
 import { Entry, Work } from '../src/coaching/models';
 
 let stack: Stack;

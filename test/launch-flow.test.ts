@@ -3,8 +3,8 @@
  * launch → first page), role routing, the ltik carried without cookies, and the tenant wall.
  */
 import mongoose from 'mongoose';
-import { parseAutoPostForm } from '../src/demo/platform';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { parseAutoPostForm } from '../sim/lms/platform';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 
 let stack: Stack;

@@ -4,7 +4,7 @@
  * lens dropdown was 757 px wide (its options carry each lens's description) and stuck out of its
  * card, and the roster's table spilled 173 px out of a phone's frame.
  */
-import { Browser as HttpBrowser } from './support/browser';
+import { Browser as HttpBrowser } from '../sim/browser';
 import { placeActivities } from './support/coaching';
 import { launchChromium, launchInFrame, overflowsOf, until, type Browser, type Frame, type Page } from './support/chromium';
 import { startStack, type Stack } from './support/stack';

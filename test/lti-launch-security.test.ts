@@ -5,9 +5,9 @@
  * refused with a 4xx and a translated page naming the reason, and must yield no ltik.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { Browser, type Page } from './support/browser';
+import { Browser, type Page } from '../sim/browser';
 import { startStack, type Stack } from './support/stack';
-import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../sim/lms/bootstrap';
 import { CLAIM } from '../src/lti/claims';
 
 let stack: Stack;

@@ -5,12 +5,12 @@
  * the column only while nobody is graded in it, or when the coach ticks the choice that says what
  * Moodle will do; otherwise scores carry their own maximum and Moodle scales them to its column.
  */
-import { ltikOf, type Page } from './support/browser';
+import { ltikOf, type Page } from '../sim/browser';
 import { finalizeReview, placeOneActivity, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { until } from './support/chromium';
 import { startStack, type Stack } from './support/stack';
-import type { DemoLineItem, DemoScore } from '../src/demo/ags';
-import { isLearner } from '../src/demo/roster';
+import type { DemoLineItem, DemoScore } from '../sim/lms/ags';
+import { isLearner } from '../sim/lms/roster';
 
 let stack: Stack;
 beforeAll(async () => { stack = await startStack(); });

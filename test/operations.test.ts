@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { Browser, launchThroughDemo } from './support/browser';
+import { Browser, launchThroughDemo } from '../sim/browser';
 import { startStack, type Stack } from './support/stack';
 
 const logLines: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { getProvider } from '../src/lti/ltijs';
 import http from 'node:http';
-import { Browser, ltikOf } from './support/browser';
+import { Browser, ltikOf } from '../sim/browser';
 import { courseBaseOf } from './support/coaching';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
 import { CLAIM } from '../src/lti/claims';

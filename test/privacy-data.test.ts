@@ -6,9 +6,9 @@
  * pseudonym, and another participant's data is untouched.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf } from '../sim/browser';
 import { courseBaseOf, finalizeReview, placeOneActivity, writeAndSubmit, type PlacedActivity } from './support/coaching';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Browser, launchThroughDemo } from './support/browser';
+import { Browser, launchThroughDemo } from '../sim/browser';
 import { freePort } from '../src/db/embedded';
 
 const root = path.join(__dirname, '..');

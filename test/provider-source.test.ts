@@ -9,7 +9,7 @@ import { ProviderSource } from '../src/ai/provider-source';
 import { INSTANCE, platformKeyOf } from '../src/domain/launch';
 import { aiProviderView } from '../src/admin/ai-provider';
 import { testDatabaseUri } from './support/stack';
-import { startFakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI } from '../sim/fake-openai';
 import { hostWithPort } from '../src/outbound/address-policy';
 import { createGuardedFetch } from '../src/outbound/guarded-fetch';
 

@@ -14,7 +14,7 @@ import { ProviderEmbedder } from '../src/recommend/provider-embedder';
 import { buildCatalogIndex, recommend } from '../src/recommend/rank';
 import { decodeVector, encodeVector, MongoEmbeddingCache, VectorRecord } from '../src/recommend/vector-store';
 import { buildVectorIndex, embeddingCacheKey, embeddingText, HashingEmbedder } from '../src/recommend/vectors';
-import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from './support/fake-openai';
+import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { failureOf } from './support/provider-failure';
 import { testDatabaseUri } from './support/stack';
 

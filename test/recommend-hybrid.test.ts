@@ -9,9 +9,9 @@ import mongoose from 'mongoose';
 import { INSTANCE } from '../src/domain/launch';
 import { ProviderSource } from '../src/ai/provider-source';
 import { MARK_RECHECK_MS } from '../src/db/change-marks';
-import { Browser, type Page } from './support/browser';
+import { Browser, type Page } from '../sim/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
-import { startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 

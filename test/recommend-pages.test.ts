@@ -5,7 +5,7 @@
  * did, endorsing and hiding, adding, editing and retiring course items, importing (all or
  * nothing, each problem with its line) and exporting; and every refusal.
  */
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeActivities, writeAndSubmit } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { Browser } from './support/browser';
+import { Browser } from '../sim/browser';
 import { startStack, type Stack } from './support/stack';
 import { freePort } from '../src/db/embedded';
 import { MAX_PENDING } from '../src/lti/dynamic-registration';

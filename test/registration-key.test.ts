@@ -4,7 +4,7 @@
  * the platform. Only the operator's page shows the key: a platform admin's page and the pages
  * anyone may see do not.
  */
-import { Browser, launchThroughDemo } from './support/browser';
+import { Browser, launchThroughDemo } from '../sim/browser';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 import { issueSetupToken } from '../src/admin/setup';
 

@@ -3,7 +3,7 @@
  * registration endpoint) and manual (the setup-token admin page), then a real launch each time.
  */
 import express from 'express';
-import { Browser, launchThroughDemo } from './support/browser';
+import { Browser, launchThroughDemo } from '../sim/browser';
 import { startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 import { freePort } from '../src/db/embedded';
 import { issueSetupToken } from '../src/admin/setup';

@@ -5,9 +5,9 @@
  * form's starting point only when the coach asks, and a grade only after the coach finalizes.
  */
 import mongoose from 'mongoose';
-import { type Browser, ltikOf, type Page } from './support/browser';
+import { type Browser, ltikOf, type Page } from '../sim/browser';
 import { BEBAS_DRAFT_CRITERIA, courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
-import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 

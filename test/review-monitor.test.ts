@@ -6,9 +6,9 @@
  * coaches and admins reach it.
  */
 import mongoose from 'mongoose';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { BEBAS_DRAFT_CRITERIA, courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';
 

@@ -2,7 +2,7 @@
  * A platform that does not offer Names and Roles to Cermin (a Moodle admin can turn the service
  * off per tool): the roster says so plainly and lists those who have launched, with their work.
  */
-import { ltikOf, type Page } from './support/browser';
+import { ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeOneActivity, writeAndSubmit } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 

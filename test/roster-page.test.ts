@@ -4,7 +4,7 @@
  * marked; what is new since the coach's last visit; held grades released together.
  */
 import mongoose from 'mongoose';
-import { ltikOf, type Browser, type Page } from './support/browser';
+import { ltikOf, type Browser, type Page } from '../sim/browser';
 import { courseBaseOf, finalizeReview, placeOneActivity, writeAndSubmit, type PlacedActivity } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 import { until } from './support/chromium';

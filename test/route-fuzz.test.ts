@@ -8,7 +8,7 @@
  * after each route. The routes come from the app itself, so a new route is fuzzed without anyone
  * remembering to add it.
  */
-import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf } from '../sim/browser';
 import { courseBaseOf, placeOneActivity } from './support/coaching';
 import { mountedRoutes, type MountedRoute } from './support/routes';
 import { startStack, type Stack } from './support/stack';

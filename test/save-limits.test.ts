@@ -4,7 +4,7 @@
  * are limited per person and minute (429, which the page keeps queued), and an entry keeps its
  * newest versions and an even spread of the older ones.
  */
-import { Browser, launchThroughDemo, ltikOf } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf } from '../sim/browser';
 import { placeOneActivity } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
 import { CoachingService, olderRevisionsKept } from '../src/coaching/service';

@@ -26,12 +26,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import type { DemoUser } from '../src/demo/roster';
+import type { DemoUser } from '../sim/lms/roster';
 import { createLogger } from '../src/core/log';
 import { issueSetupToken } from '../src/admin/setup';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, finalizeReview, placeActivities, type PlacedActivity } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startSecondPlatform, startStack, startUnregisteredPlatform, type Stack } from './support/stack';
 
 const mockLogLines: string[] = [];
@@ -440,7 +440,7 @@ function guardedRoutes(): { guarded: GuardedRoute[]; open: string[] } {
   const open: string[] = [];
   for (const file of files) {
     const rel = path.relative(ROOT, file).split(path.sep).join('/');
-    if (rel.startsWith('src/demo/') || rel === 'src/app.ts' || rel === 'src/admin/setup.ts' || rel === 'src/http/ops.ts' || rel.startsWith('src/lti/')) continue;
+    if (rel === 'src/app.ts' || rel === 'src/admin/setup.ts' || rel === 'src/http/ops.ts' || rel.startsWith('src/lti/')) continue;
     const text = fs.readFileSync(file, 'utf8');
     const named = new Map([...text.matchAll(/const (\w+) = requireAudience\(([^)]*)\)/g)].map((m) => [m[1], audiences(m[2])]));
     const handed = HANDED[rel];

@@ -4,10 +4,10 @@
  * bypassed), and an ltik issued before the operator turned its platform off, or removed its
  * deployment, kept opening pages for up to 24 hours.
  */
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeActivities } from './support/coaching';
 import { startStack, type Stack } from './support/stack';
-import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../sim/lms/bootstrap';
 
 let stack: Stack;
 let links: string[];

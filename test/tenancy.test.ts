@@ -7,11 +7,11 @@
  * look-alike registration of the same issuer — export the real platform's people. Each attack is
  * made here as that admin would, and its refusal (or its harmlessness) asserted.
  */
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeOneActivity } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startSecondPlatform, startStack, type Stack } from './support/stack';
-import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID } from '../sim/lms/bootstrap';
 import { platformKeyOf } from '../src/domain/launch';
 import { issueSetupToken } from '../src/admin/setup';
 

@@ -12,12 +12,12 @@ import { REDACTION_KINDS } from '../src/ai/redaction';
 import { MARK_RECHECK_MS } from '../src/db/change-marks';
 import { DEFAULT_RETENTION, RetentionSettingsStore } from '../src/privacy/retention';
 import { platformKeyOf } from '../src/domain/launch';
-import { DEMO_CLIENT_ID } from '../src/demo/bootstrap';
+import { DEMO_CLIENT_ID } from '../sim/lms/bootstrap';
 import { transparencyFacts, type TransparencyDeps } from '../src/privacy/transparency';
 import { hasMessage, translator } from '../src/http/i18n';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './support/browser';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { courseBaseOf, placeActivities } from './support/coaching';
-import { startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { startFakeOpenAI, type FakeOpenAI } from '../sim/fake-openai';
 import { startStack, type Stack } from './support/stack';
 
 const configured: TransparencyDeps = {

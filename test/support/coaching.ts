@@ -2,8 +2,8 @@
  * Coaching steps shared by test files, done the way people do them through the demo LMS: a coach
  * places activities with Deep Linking, a participant writes and submits.
  */
-import { parseAutoPostForm } from '../../src/demo/platform';
-import { Browser, launchThroughDemo, ltikOf, type Page } from './browser';
+import { parseAutoPostForm } from '../../sim/lms/platform';
+import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser';
 import type { Stack } from './stack';
 
 /** The coach places activities in one Deep Linking response; returns the new resource link ids. */

@@ -12,7 +12,7 @@ import { createApp, type CerminApp } from '../../src/app';
 import { loadConfig, type AppConfig } from '../../src/config';
 import { freePort } from '../../src/db/embedded';
 import { createLogger } from '../../src/core/log';
-import type { DemoPlatform } from '../../src/demo/platform';
+import type { DemoPlatform } from '../../sim/lms/platform';
 
 export interface Stack {
   baseUrl: string;
@@ -78,7 +78,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
 
 /** A second, separate platform (its own server, origin and issuer) registered in the same Cermin. */
 export async function startSecondPlatform(stack: Stack, clientId = 'other-client', deploymentId = 'other-deployment'): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
-  const { createDemoPlatform } = await import('../../src/demo/platform');
+  const { createDemoPlatform } = await import('../../sim/lms/platform');
   const express = (await import('express')).default;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/lms`;
@@ -101,7 +101,7 @@ export async function startSecondPlatform(stack: Stack, clientId = 'other-client
  * of its clients: `${base}/launch?user=…&link=11&client=<client id>`.
  */
 export async function startUnregisteredPlatform(stack: Stack): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
-  const { createDemoPlatform } = await import('../../src/demo/platform');
+  const { createDemoPlatform } = await import('../../sim/lms/platform');
   const express = (await import('express')).default;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/moodle`;

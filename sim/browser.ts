@@ -3,7 +3,7 @@
  * (so tests see each hop), and submits the auto-posting forms that LTI uses between platform and
  * tool. Used by the tests and the launch benchmark.
  */
-import { parseAutoPostForm } from '../../src/demo/platform';
+import { parseAutoPostForm } from './lms/platform';
 
 export interface Page { status: number; url: string; body: string; headers: Headers }
 

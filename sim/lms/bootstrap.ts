@@ -2,7 +2,7 @@
  * The built-in demo LMS for development (never in production): a Moodle-shaped platform mounted
  * at /demo on Cermin's own server and registered like any other platform.
  */
-import type { PlatformRegistry, ToolUrls } from '../lti/platforms';
+import type { PlatformRegistry, ToolUrls } from '../../src/lti/platforms';
 import { createDemoPlatform, type DemoPlatform } from './platform';
 
 export const DEMO_CLIENT_ID = 'cermin-demo';

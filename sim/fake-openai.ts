@@ -24,7 +24,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { HashingEmbedder, normalize } from '../../src/recommend/vectors';
+import { HashingEmbedder, normalize } from '../src/recommend/vectors';
 
 export interface FakeReply {
   /** Which endpoint's requests use this reply: 'chat' (the default) or 'embeddings'. */
