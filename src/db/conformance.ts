@@ -2,7 +2,7 @@
  * What Cermin needs of a MongoDB-wire server, checked by doing it: the guarantees MongoDB gives
  * and the code relies on (single-document atomicity, exact `$inc`, unique indexes under a race,
  * conditional updates that only one writer wins, acknowledged writes that survive a crash,
- * indexed reads that do not grow with the collection). test/db/ asserts them on the server the
+ * indexed reads that do not grow with the collection). test/unit/db/ asserts them on the server the
  * tests use; `npm run bench -- db` prints them for each candidate engine.
  */
 import { performance } from 'node:perf_hooks';

@@ -2,7 +2,7 @@
  * Replacements inside ltijs 5.9.9 (pinned exactly in package.json), each closing a gap named in
  * docs/LTI-NOTES.md or measured, each proven by a test or a bench:
  * - `Auth.validateToken` → Cermin's IdTokenValidator (deployment allow-list, nonce store, iat,
- *   azp, context, cached JWKS). test/lti-launch-security.test.ts refuses each bad launch.
+ *   azp, context, cached JWKS). test/flows/launch-security.test.ts refuses each bad launch.
  * - `Auth.generatePlatformKeyPair` → the same key pair made with the *async* RSA generator, so
  *   registering a platform does not freeze every request for a second or more.
  * - the ltik's HS256 secret, handed to jsonwebtoken as a ready KeyObject (patchLtikSecret).

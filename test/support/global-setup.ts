@@ -30,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__CERMIN_TEST_DB__ = { db, dir };
   process.env.MONGODB_URI_BASE = db.uri.replace(/\/unused$/, '');
-  // The engine the tests ran on, for test/db/ to report and for anyone reading the output.
+  // The engine the tests ran on, for test/unit/db/ to report and for anyone reading the output.
   process.env.CERMIN_TEST_DB_ENGINE = db.kind;
   process.env.CERMIN_TEST_DB_PID = String(db.pid ?? '');
 }

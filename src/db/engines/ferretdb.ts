@@ -1,6 +1,6 @@
 /**
  * FerretDB 1.x (MongoDB wire protocol over SQLite), built from the Go module proxy into toolsDir.
- * Selectable with EMBEDDED_DB=ferretdb, no longer the default: measured by test/db/, it loses
+ * Selectable with EMBEDDED_DB=ferretdb, no longer the default: measured by test/unit/db/, it loses
  * concurrent updates to one document (its updates read, then write) and its SQLite backend reads
  * whole collections for any query not by `_id` (docs/database.md).
  */

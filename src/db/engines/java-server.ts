@@ -1,6 +1,6 @@
 /**
  * The default embedded database: mongo-java-server with its H2 (MVStore) backend, in a JVM beside
- * Cermin. Chosen by test/db/ and `npm run bench -- db`: it keeps MongoDB's single-document
+ * Cermin. Chosen by test/unit/db/ and `npm run bench -- db`: it keeps MongoDB's single-document
  * atomicity (concurrent updates of one document are all kept), commits every write before it
  * answers (tools/embedded-db/ adds that, and the index use Cermin's queries need), and needs
  * only Java 17 and Maven, whose packages every Linux has. The first start fetches the library
