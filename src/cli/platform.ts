@@ -88,7 +88,7 @@ async function run(argv: string[]): Promise<void> {
   const log = pino({ level: 'warn' });
   const db = await connectDatabase({ ...config, demo: { ...config.demo, enabled: false } }, log);
   try {
-    const lti = await createLtiService({ config, dbUri: db.uri, log, fetch: createGuardedFetch(config.outbound), onLaunch: async () => undefined, onDeepLinking: async () => undefined });
+    const lti = await createLtiService({ config, dbUri: db.uri, log, fetch: createGuardedFetch(config.outbound) });
     const str = (k: string) => values[k] as string;
     const list = (k: string) => (values[k] as string[] | undefined) ?? [];
     if (command === 'add') {

@@ -11,6 +11,7 @@ import { audienceFor, type Audience } from '../domain/launch';
 import type { CourseDirectory } from '../lti/courses';
 import { fetchAllMembers, type NrpsMember } from '../lti/nrps';
 import { ServiceError, type PlatformServices } from '../lti/platform-services';
+import type { KnownPerson } from '../ai/redaction';
 
 /** A refresh that failed is not tried again on every page view before this long. */
 const RETRY_FAILED_REFRESH_MS = 60_000;
@@ -153,5 +154,16 @@ export class RosterService {
     if (opts.refresh || (stale && !recentlyFailed)) doc = (await this.refresh(courseKey)) ?? doc;
     const error = doc?.error && new Date(doc.error.at) > new Date(doc.fetchedAt) ? doc.error : undefined;
     return { source: 'nrps', noNrps: false, members: doc?.members ?? [], fetchedAt: doc && doc.fetchedAt.getTime() > 0 ? doc.fetchedAt : undefined, error };
+  }
+
+  /**
+   * Everyone whose name must not reach an AI provider from this course: the roster and those who
+   * launched. `complete` is false when the roster could not be read (then a caller must not keep
+   * the list: the next turn tries again, so no name stays unredacted for long).
+   */
+  async peopleToRedact(courseKey: string): Promise<{ people: KnownPerson[]; complete: boolean }> {
+    const [view, launchers] = await Promise.all([this.view(courseKey), this.deps.courses.launchers(courseKey)]);
+    const people: KnownPerson[] = [...view.members.map((m) => ({ name: m.name })), ...launchers.map((l) => ({ name: l.name ?? '', givenName: l.givenName, familyName: l.familyName }))];
+    return { people: people.filter((p) => p.name || p.givenName || p.familyName), complete: !view.error && view.members.length > 0 };
   }
 }

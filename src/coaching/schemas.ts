@@ -38,12 +38,6 @@ export const validateNewJournalEntry = ajv.compile<{ date: string; ltik?: string
   properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, ltik },
 });
 
-export const validateLanguage = ajv.compile<{ lang: 'id' | 'en'; back?: string; ltik?: string }>({
-  type: 'object',
-  required: ['lang'],
-  properties: { lang: { enum: ['id', 'en'] }, back: { type: 'string', maxLength: 500, pattern: '^(/lti/app/[^?#]*)?$' }, ltik },
-});
-
 export const validateTemplateChoice = ajv.compile<{ templateId: string; ltik?: string }>({
   type: 'object',
   required: ['templateId'],

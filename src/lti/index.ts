@@ -51,8 +51,6 @@ export interface LtiServiceOptions {
   log: Logger;
   /** The guarded client for the platforms' addresses (registration, keys). */
   fetch: GuardedFetch;
-  onLaunch: LaunchHandler;
-  onDeepLinking: LaunchHandler;
   /** Told after every change of the registry on this instance (caches of platforms' keys and tokens go). */
   onRegistryChanged?: () => void;
   /** Called with each launch outcome, for metrics. */
@@ -73,8 +71,12 @@ export interface LtiService {
   /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
   menteesOf(ctx: LaunchContext): Promise<string[]>;
   deepLinking: DeepLinkingResponder;
+  /** Who answers a resource link launch and a Deep Linking request (a feature built after this service). */
+  handleLaunches(handlers: LaunchHandlers): void;
   close(): Promise<void>;
 }
+
+export interface LaunchHandlers { onLaunch: LaunchHandler; onDeepLinking: LaunchHandler }
 
 /** The Deep Linking request of the session behind a page (Moodle's activity picker). */
 export interface DeepLinkingResponder {
@@ -332,7 +334,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     next();
   };
 
-  const asLaunch = (handler: LaunchHandler, kind: string) => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
+  let handlers: LaunchHandlers | undefined;
+  const asLaunch = (kind: 'launch_ok' | 'deep_linking_ok') => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
     try {
       // The launch POST itself (its id_token validated just now), or a later request to /lti/launch
       // with an ltik (ltijs prefers an ltik when both come: such a request is a session's, checked).
@@ -345,13 +348,15 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
           return;
         }
       }
+      if (!handlers) throw new Error('launch before handleLaunches: the app wires its launch handlers before it listens');
+      const handler = kind === 'launch_ok' ? handlers.onLaunch : handlers.onDeepLinking;
       await handler(launchContextFrom(token), ltikOf(res), req, res);
     } catch (err) {
       next(err);
     }
   };
-  provider.onConnect(asLaunch(opts.onLaunch, 'launch_ok'));
-  provider.onDeepLinking(asLaunch(opts.onDeepLinking, 'deep_linking_ok'));
+  provider.onConnect(asLaunch('launch_ok'));
+  provider.onDeepLinking(asLaunch('deep_linking_ok'));
 
   const refused = async (req: express.Request, res: express.Response) => {
     const err = (res.locals.err ?? {}) as { details?: { message?: string } };
@@ -399,6 +404,9 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     },
     frameAncestors: () => frameAncestors.get(),
     forgetCachedSessions: () => sessionCache.clear(),
+    handleLaunches(launchHandlers) {
+      handlers = launchHandlers;
+    },
     deepLinking: {
       selectionOf(res) {
         const token = res.locals.token as LtijsToken;
