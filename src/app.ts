@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { adminFeature } from './admin/feature';
 import { aiFeature } from './ai/feature';
 import { coachingFeature } from './coaching/feature';
-import { RosterService } from './coaching/roster';
+import { RosterService } from './coaching/review/roster';
 import { loadTemplates, type CoachingTemplate } from './coaching/templates';
 import type { AppConfig } from './config';
 import { ensureDeclaredIndexes } from './db/model';

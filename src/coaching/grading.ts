@@ -7,7 +7,7 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { DeliveryTarget } from '../grades/worker';
 import type { CourseDirectory } from '../lti/courses';
 import { Activity, type ActivityDoc, type WorkDoc } from './models';
-import type { ReviewService } from './reviews';
+import type { ReviewService } from './review/service';
 
 /** After a submit, Moodle shows "submitted, awaiting grading" until the coach's grade arrives. */
 export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {

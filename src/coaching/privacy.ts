@@ -5,9 +5,9 @@
  */
 import mongoose from 'mongoose';
 import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../db/person-data';
-import { AiLatest, AiTurn, SafetyAlert } from './ai-turns';
+import { AiLatest, AiTurn, SafetyAlert } from './ai-help/turns';
 import { Entry, EntryConflict, EntryVersion, Work } from './models';
-import { Review, ReviewDecisionRecord } from './reviews';
+import { Review, ReviewDecisionRecord } from './review/service';
 
 const COLLECTIONS = { entries: Entry, versions: EntryVersion, conflicts: EntryConflict, work: Work, reviews: Review, reviewDecisions: ReviewDecisionRecord, aiTurns: AiTurn, safetyAlerts: SafetyAlert } as const;
 

@@ -4,6 +4,7 @@
  * schema's type. Schemas are compiled once with the shared ajv (core/validation.ts).
  */
 import type express from 'express';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
 import { ajv } from '../core/validation';
 import { HttpError } from './errors';
@@ -18,9 +19,21 @@ export function validate(check: ValidateFunction, where: 'body' | 'query' = 'bod
 /** The ltik a form posts as a hidden field (ltijs reads it from the body as well as the query). */
 export const ltikField = { type: 'string', maxLength: 4096 } as const;
 
+/**
+ * A request schema written once: `schema(Type.Object(…))` compiles it with the shared ajv and
+ * its TypeScript type is derived from it (`Static<typeof S>`), so the two cannot drift apart.
+ */
+export function schema<S extends TSchema>(s: S): ValidateFunction<Static<S>> {
+  return ajv.compile<Static<S>>(s);
+}
+
+/** One of a few strings, as a JSON Schema `enum` (TypeBox's literal unions would be `anyOf`). */
+export function oneOf<const T extends readonly string[]>(values: T) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+}
+
+/** The optional hidden ltik field, for TypeBox request schemas. */
+export const Ltik = Type.Optional(Type.String({ maxLength: 4096 }));
+
 /** A button whose post carries nothing but the session (a coach's draft request, the admin's connection test): what it acts on is in the URL. */
-export const validateSessionOnly = ajv.compile<{ ltik?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { ltik: ltikField },
-});
+export const validateSessionOnly = schema(Type.Object({ ltik: Ltik }, { additionalProperties: false }));

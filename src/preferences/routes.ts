@@ -1,18 +1,19 @@
 /** A person's language choice, from the switch on every page: remembered, then back to the page. */
 import express from 'express';
-import { ajv } from '../core/validation';
+import { Type, type Static } from '@sinclair/typebox';
 import { handle } from '../http/async';
 import { launchOf, ltikOf } from '../http/guards';
 import { withLtik } from '../http/paths';
-import { ltikField, validate } from '../http/validate';
+import { Ltik, oneOf, schema, validate } from '../http/validate';
 import { rememberLocale } from './store';
 
-interface LanguageForm { lang: 'id' | 'en'; back?: string; ltik?: string }
-const validateLanguage = ajv.compile<LanguageForm>({
-  type: 'object',
-  required: ['lang'],
-  properties: { lang: { enum: ['id', 'en'] }, back: { type: 'string', maxLength: 500, pattern: '^(/lti/app/[^?#]*)?$' }, ltik: ltikField },
+const LanguageFormSchema = Type.Object({
+  lang: oneOf(['id', 'en'] as const),
+  back: Type.Optional(Type.String({ maxLength: 500, pattern: '^(/lti/app/[^?#]*)?$' })),
+  ltik: Ltik,
 });
+type LanguageForm = Static<typeof LanguageFormSchema>;
+const validateLanguage = schema(LanguageFormSchema);
 
 export function preferencesRoutes(): express.Router {
   const router = express.Router();

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { QuestionBank } from '../ai/offline/engine';
 import type { CoachingService } from '../coaching/service';
-import type { ReviewService } from '../coaching/reviews';
+import type { ReviewService } from '../coaching/review/service';
 import type { PersonDataProvider } from '../db/person-data';
 import { moveIssuerKeyedRecords } from './issuer-keyed-records';
 import { monitorRoutes } from './monitor-routes';

@@ -10,7 +10,7 @@ import express from 'express';
 import type { QuestionBank } from '../ai/offline/engine';
 import { valueName } from '../ai/offline/engine';
 import type { CoachingService } from '../coaching/service';
-import type { ReviewService } from '../coaching/reviews';
+import type { ReviewService } from '../coaching/review/service';
 import { coursePath, withLtik } from '../http/paths';
 import { handle } from '../http/async';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';

@@ -22,7 +22,7 @@
  *   - the caller decides which facts to pass: every decision (each is a review act; decisions are
  *     insert-only, one per revision), a period, one course. Nothing here reads a clock.
  */
-import { compareWithDraft, draftScore, type ReviewDecision, type ReviewDraft } from '../coaching/review-domain';
+import { compareWithDraft, draftScore, type ReviewDecision, type ReviewDraft } from '../coaching/review/domain';
 import type { ActivityDoc } from '../coaching/models';
 
 export type DraftEngine = ReviewDraft['engine'];

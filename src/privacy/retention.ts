@@ -21,7 +21,7 @@
  */
 import crypto from 'node:crypto';
 import mongoose, { Schema, type FilterQuery, type Model } from 'mongoose';
-import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-turns';
+import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-help/turns';
 import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
 import { MarkedValues } from '../db/change-marks';

@@ -3,6 +3,8 @@
  * page), and can have it erased. Any launched user, for themselves only: nothing in these routes
  * names another person. (An admin acting on someone's behalf comes with the admin console.)
  */
+import { Type } from '@sinclair/typebox';
+import { Ltik, schema } from '../http/validate';
 import express from 'express';
 import { handle } from '../http/async';
 import { HttpError } from '../http/errors';
@@ -10,13 +12,9 @@ import { launchOf, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
 import { coursePath, withLtik } from '../http/paths';
-import { ajv } from '../core/validation';
 import type { PersonDataService } from './person-data';
 
-const validateErase = ajv.compile<{ confirm: 'yes'; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['confirm'],
-  properties: { confirm: { const: 'yes' }, ltik: { type: 'string', maxLength: 4096 } },
-});
+const validateErase = schema(Type.Object({ confirm: Type.Literal('yes'), ltik: Ltik }, { additionalProperties: false }));
 
 /** How many records each section holds, for the summary. */
 function countsOf(sections: Record<string, Record<string, unknown[]>>): Array<{ section: string; collection: string; n: number }> {

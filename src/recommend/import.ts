@@ -235,7 +235,9 @@ function csvDelimiter(text: string): ',' | ';' {
 /**
  * RFC 4180 records with the line each starts on. A quoted field may hold delimiters, `""` and
  * line breaks (CRLF inside it becomes LF). An unterminated quote is fatal: the rest of the file
- * would be read as one cell.
+ * would be read as one cell. Written here rather than with csv-parse: a coach's spreadsheet often
+ * has text after a closing quote, which csv-parse either refuses (the row is lost) or, relaxed,
+ * keeps as raw text with its quotes without saying so; this reader reads the row and names it.
  */
 function parseCsvRecords(text: string, delimiter: string): { records: CsvRecord[]; problem?: ImportProblem } {
   const records: CsvRecord[] = [];

@@ -5,6 +5,8 @@
  * retire them, endorse or hide any item, import a CSV or JSON file (all or nothing, each problem
  * with its line) and export the course's items. Plain forms: all of it works without JavaScript.
  */
+import { Type, type Static } from '@sinclair/typebox';
+import { Ltik, oneOf, schema } from '../http/validate';
 import express from 'express';
 import { handle } from '../http/async';
 import { sendError, HttpError } from '../http/errors';
@@ -13,52 +15,33 @@ import { translator, type Translate } from '../http/i18n';
 import { sendPage } from '../http/render';
 import { rememberDataSaver } from '../preferences/store';
 import { coursePath, safeBack, withLtik } from '../http/paths';
-import { ajv, wholeNumberFromForm } from '../core/validation';
+import { wholeNumberFromForm } from '../core/validation';
 import { BERAKHLAK_VALUES } from '../ai/lenses';
 import type { CatalogItem } from './catalog';
 import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';
 import { checkItem, type Person, type RecommendService } from './service';
 
-const ltik = { type: 'string', maxLength: 4096 } as const;
-const back = { type: 'string', maxLength: 500 } as const;
+const Back = Type.Optional(Type.String({ maxLength: 500 }));
 const ITEM_ID = /^[a-z0-9][a-z0-9-]{0,79}$/;
+const closed = { additionalProperties: false } as const;
 
-const validateMark = ajv.compile<{ mark: 'helpful' | 'notHelpful' | 'done' | 'clear'; back?: string; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['mark'],
-  properties: { mark: { enum: ['helpful', 'notHelpful', 'done', 'clear'] }, back, ltik },
-});
-const validateDataSaver = ajv.compile<{ dataSaver: 'on' | 'off'; back?: string; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['dataSaver'],
-  properties: { dataSaver: { enum: ['on', 'off'] }, back, ltik },
-});
+const validateMark = schema(Type.Object({ mark: oneOf(['helpful', 'notHelpful', 'done', 'clear'] as const), back: Back, ltik: Ltik }, closed));
+const validateDataSaver = schema(Type.Object({ dataSaver: oneOf(['on', 'off'] as const), back: Back, ltik: Ltik }, closed));
 // Not `state`: ltijs reads a form's `state` field as an OIDC state on every request.
-const validateCuration = ajv.compile<{ curation: 'endorsed' | 'hidden' | 'none'; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['curation'],
-  properties: { curation: { enum: ['endorsed', 'hidden', 'none'] }, ltik },
-});
-const validateStatus = ajv.compile<{ status: 'active' | 'retired'; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['status'],
-  properties: { status: { enum: ['active', 'retired'] }, ltik },
-});
+const validateCuration = schema(Type.Object({ curation: oneOf(['endorsed', 'hidden', 'none'] as const), ltik: Ltik }, closed));
+const validateStatus = schema(Type.Object({ status: oneOf(['active', 'retired'] as const), ltik: Ltik }, closed));
 /** The import form: the file's text (the limit is checked after, to say it in words), replace or not. */
-const validateImport = ajv.compile<{ text: string; replace?: '1'; ltik?: string }>({
-  type: 'object', additionalProperties: false, required: ['text'],
-  properties: { text: { type: 'string' }, replace: { const: '1' }, ltik },
-});
-const short = (max: number) => ({ type: 'string', maxLength: max }) as const;
-const listField = { anyOf: [short(2000), { type: 'array', maxItems: 20, items: short(80) }] } as const;
-/** The item form as posted (checkbox groups arrive as a string or an array). */
-const validateItemForm = ajv.compile<ItemForm>({
-  type: 'object', additionalProperties: false,
-  properties: {
-    id: short(100), title: short(400), description: short(4000), url: short(2048), type: short(20), language: short(5),
-    sizeKb: short(20), durationMinutes: short(20), values: listField, competencies: short(2000), tags: short(2000), level: short(20), phases: listField, ltik,
-  },
-});
-interface ItemForm {
-  id?: string; title?: string; description?: string; url?: string; type?: string; language?: string; sizeKb?: string; durationMinutes?: string;
-  values?: string | string[]; competencies?: string; tags?: string; level?: string; phases?: string | string[]; ltik?: string;
-}
+const validateImport = schema(Type.Object({ text: Type.String(), replace: Type.Optional(Type.Literal('1')), ltik: Ltik }, closed));
+const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+/** A checkbox group arrives as a string or an array. */
+const listField = Type.Optional(Type.Union([Type.String({ maxLength: 2000 }), Type.Array(Type.String({ maxLength: 80 }), { maxItems: 20 })]));
+/** The item form as posted. */
+const ItemFormSchema = Type.Object({
+  id: short(100), title: short(400), description: short(4000), url: short(2048), type: short(20), language: short(5),
+  sizeKb: short(20), durationMinutes: short(20), values: listField, competencies: short(2000), tags: short(2000), level: short(20), phases: listField, ltik: Ltik,
+}, closed);
+type ItemForm = Static<typeof ItemFormSchema>;
+const validateItemForm = schema(ItemFormSchema);
 
 const listOf = (v: string | string[] | undefined): string[] => (Array.isArray(v) ? v : (v ?? '').split(/[,;]/)).map((s) => s.trim()).filter(Boolean);
 // Not a whole number: left as text for the schema to refuse by name.

@@ -11,7 +11,7 @@ import { courseBaseOf, finalizeReview, placeOneActivity, reviewUrlOf, writeAndSu
 import { startSecondPlatform, startStack, type Stack } from '../support/stack';
 import { until } from '../support/chromium';
 import { Delivery, OutboxItem, type DeliveryDoc } from '../../src/grades/models';
-import { ReviewService } from '../../src/coaching/reviews';
+import { ReviewService } from '../../src/coaching/review/service';
 import { GradeOutbox } from '../../src/grades/outbox';
 import { Activity, type ActivityDoc } from '../../src/coaching/models';
 import type { DemoScore } from '../../sim/lms/ags';

@@ -415,7 +415,7 @@ type Audience = 'participant' | 'coach' | 'admin' | 'mentor';
 interface GuardedRoute { file: string; method: 'get' | 'post'; path: string; allowed: Audience[] }
 
 /** Where a router's paths are mounted inside the course (app.ts), when not at the course itself. */
-const PREFIX: Record<string, string> = { 'src/coaching/participant-routes.ts': '/activities', 'src/admin/console.ts': '/admin' };
+const PREFIX: Record<string, string> = { 'src/coaching/journal/routes.ts': '/activities', 'src/admin/console.ts': '/admin' };
 
 /**
  * Guards a router is handed rather than building (the admin console has two doors): the name it

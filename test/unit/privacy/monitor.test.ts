@@ -7,7 +7,7 @@
  */
 import { loadQuestionBank } from '../../../src/ai/offline/engine';
 import type { ActivityDoc } from '../../../src/coaching/models';
-import { compareWithDraft, type ReviewDecision, type ReviewDraft } from '../../../src/coaching/review-domain';
+import { compareWithDraft, type ReviewDecision, type ReviewDraft } from '../../../src/coaching/review/domain';
 import { cohortInsight, type ReflectionFact } from '../../../src/privacy/cohort-insight';
 import {
   blindFigures, checkFacts, coachFigures, cohortFigures, decisionFact, fairness, type DecisionFact, type DraftFigures,

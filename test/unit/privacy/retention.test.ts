@@ -13,7 +13,7 @@ import mongoose, { type Model } from 'mongoose';
 import '../../../src/db';
 import { AuditRecord } from '../../../src/ai/audit';
 import { Usage } from '../../../src/ai/limits';
-import { AiLatest, AiTurn, SafetyAlert } from '../../../src/coaching/ai-turns';
+import { AiLatest, AiTurn, SafetyAlert } from '../../../src/coaching/ai-help/turns';
 import { Course } from '../../../src/lti/courses';
 import { platformKeyOf } from '../../../src/domain/launch';
 import { createLogger } from '../../../src/core/log';

@@ -4,9 +4,9 @@
  * compares with the AI draft (the governance monitor counts drafts accepted unchanged).
  */
 import crypto from 'node:crypto';
-import { validateReviewForm } from './schemas';
-import { scaledScore } from './domain';
-import type { ActivityDoc } from './models';
+import { validateReviewForm } from './schema';
+import { scaledScore } from '../domain';
+import type { ActivityDoc } from '../models';
 
 export const MAX_COMMENT_CHARS = 4000;
 

@@ -3,11 +3,11 @@
  * participant on the activity's journal, a coach on its settings (or on the setup page of a link
  * added by hand), a Deep Linking request on the picker.
  */
-import type { LaunchHandler } from '../lti';
-import type { Audience, LaunchContext } from '../domain/launch';
-import { HttpError } from '../http/errors';
-import { activityPath, coursePath, withLtik } from '../http/paths';
-import type { CoachingService } from './service';
+import type { LaunchHandler } from '../../lti';
+import type { Audience, LaunchContext } from '../../domain/launch';
+import { HttpError } from '../../http/errors';
+import { activityPath, coursePath, withLtik } from '../../http/paths';
+import type { CoachingService } from '../service';
 
 /** The course-level page of an audience (admin console, mentor room, participant "not ready"). */
 export function audiencePath(ctx: Pick<LaunchContext, 'courseKey'>, audience: Audience): string {

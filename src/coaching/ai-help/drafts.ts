@@ -4,13 +4,13 @@
  * whether the AI or the offline engine drafts, and the draft is stored on the review, apart from
  * any decision, for the review page to show as a draft.
  */
-import type { CoachDrafter, DraftResult } from '../ai/coach-draft';
-import type { NameMatcher } from '../ai/redaction';
-import type { LaunchContext } from '../domain/launch';
-import type { ConsentService } from '../consent/consent';
-import type { ActivityDoc, EntryDoc } from './models';
-import type { ReviewDraft } from './review-domain';
-import type { ReviewService } from './reviews';
+import type { CoachDrafter, DraftResult } from '../../ai/coach-draft';
+import type { NameMatcher } from '../../ai/redaction';
+import type { LaunchContext } from '../../domain/launch';
+import type { ConsentService } from '../../consent/consent';
+import type { ActivityDoc, EntryDoc } from '../models';
+import type { ReviewDraft } from '../review/domain';
+import type { ReviewService } from '../review/service';
 
 export interface DraftServiceDeps {
   drafter: CoachDrafter;

@@ -1,29 +1,29 @@
 /**
  * The coach's side of activities: the Deep Linking picker (choose, configure, preview, return to
  * Moodle), binding a hand-made link to a template, settings after placement (the Moodle
- * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in review-routes.ts. Every route: the ltik's own course and a
+ * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in ../review/routes.ts. Every route: the ltik's own course and a
  * coach role.
  */
 import express from 'express';
-import type { DeepLinkingResponder } from '../lti';
-import { lineItemHasResults, updateLineItemMaximum } from '../lti/ags';
-import { ServiceError, type PlatformServices } from '../lti/platform-services';
-import type { GradeOutbox } from '../grades/outbox';
-import type { ToolUrls } from '../lti/platforms';
-import type { LaunchContext } from '../domain/launch';
-import { handle } from '../http/async';
-import { HttpError } from '../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../http/guards';
-import { translator, type Translate } from '../http/i18n';
-import { sendPage } from '../http/render';
-import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from './domain';
-import { activityPath, coursePath, withLtik } from '../http/paths';
-import { activityOf, loadActivity } from './load-activity';
-import type { ActivityDoc } from './models';
-import { renderJournal } from './journal-presenter';
-import { validateTemplateChoice } from './schemas';
-import type { CoachingService } from './service';
-import type { CoachingTemplate } from './templates';
+import type { DeepLinkingResponder } from '../../lti';
+import { lineItemHasResults, updateLineItemMaximum } from '../../lti/ags';
+import { ServiceError, type PlatformServices } from '../../lti/platform-services';
+import type { GradeOutbox } from '../../grades/outbox';
+import type { ToolUrls } from '../../lti/platforms';
+import type { LaunchContext } from '../../domain/launch';
+import { handle } from '../../http/async';
+import { HttpError } from '../../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../../http/guards';
+import { translator, type Translate } from '../../http/i18n';
+import { sendPage } from '../../http/render';
+import { applySettingsForm, settingsFromTemplate, type ActivitySettings, type SettingsProblem } from '../domain';
+import { activityPath, coursePath, withLtik } from '../../http/paths';
+import { activityOf, loadActivity } from './load';
+import type { ActivityDoc } from '../models';
+import { renderJournal } from '../journal/presenter';
+import { validateTemplateChoice } from './schema';
+import type { CoachingService } from '../service';
+import type { CoachingTemplate } from '../templates';
 
 export interface CoachRoutesDeps {
   coaching: CoachingService;

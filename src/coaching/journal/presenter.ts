@@ -4,21 +4,21 @@
  * and the words for a refused save and for an entry's visibility. Routes call these; no route file
  * imports another.
  */
-import { ltikOf } from '../http/guards';
+import { ltikOf } from '../../http/guards';
 import type express from 'express';
-import type { LaunchContext } from '../domain/launch';
-import { translator, type Translate } from '../http/i18n';
-import { sendPage } from '../http/render';
-import { MAX_ENTRY_CHARS, type TextProblem } from './domain';
-import { activityPath, coursePath, entryPath, withLtik } from '../http/paths';
-import type { AiCoaching, StoredTurn } from './ai-turns';
-import { caringMessage, type SafetyResult } from '../ai/safety';
-import type { ActivityDoc, EntryDoc, Visibility } from './models';
-import type { CoachingService } from './service';
-import type { RecommendService } from '../recommend/service';
-import type { CatalogItem } from '../recommend/catalog';
-import { formatSize } from '../recommend/explain';
-import { connectionAsksToSaveData } from '../preferences/store';
+import type { LaunchContext } from '../../domain/launch';
+import { translator, type Translate } from '../../http/i18n';
+import { sendPage } from '../../http/render';
+import { MAX_ENTRY_CHARS, type TextProblem } from '../domain';
+import { activityPath, coursePath, entryPath, withLtik } from '../../http/paths';
+import type { AiCoaching, StoredTurn } from '../ai-help/turns';
+import { caringMessage, type SafetyResult } from '../../ai/safety';
+import type { ActivityDoc, EntryDoc, Visibility } from '../models';
+import type { CoachingService } from '../service';
+import type { RecommendService } from '../../recommend/service';
+import type { CatalogItem } from '../../recommend/catalog';
+import { formatSize } from '../../recommend/explain';
+import { connectionAsksToSaveData } from '../../preferences/store';
 
 /** Status and message of each refused save. */
 export function saveProblem(problem: TextProblem | 'badKey' | 'badRevision' | 'locked', t: Translate): { status: number; message: string } {

@@ -6,16 +6,16 @@
  */
 import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
-import type { CoachEngine, TurnListener, TurnResult } from '../ai/coach-engine';
-import type { LensLibrary } from '../ai/lenses';
-import { lensContext } from '../ai/prompt';
-import type { NameMatcher } from '../ai/redaction';
-import { idOf } from '../db/ids';
-import { defineModel, findByIds, isDuplicateKey, putById } from '../db/model';
-import type { LaunchContext } from '../domain/launch';
-import type { ConsentService } from '../consent/consent';
-import { screenReflection, type SafetyCategory, type SafetyResult } from '../ai/safety';
-import type { ActivityDoc, EntryDoc } from './models';
+import type { CoachEngine, TurnListener, TurnResult } from '../../ai/coach-engine';
+import type { LensLibrary } from '../../ai/lenses';
+import { lensContext } from '../../ai/prompt';
+import type { NameMatcher } from '../../ai/redaction';
+import { idOf } from '../../db/ids';
+import { defineModel, findByIds, isDuplicateKey, putById } from '../../db/model';
+import type { LaunchContext } from '../../domain/launch';
+import type { ConsentService } from '../../consent/consent';
+import { screenReflection, type SafetyCategory, type SafetyResult } from '../../ai/safety';
+import type { ActivityDoc, EntryDoc } from '../models';
 
 export interface StoredTurn {
   _id: string;

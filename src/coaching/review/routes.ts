@@ -5,30 +5,30 @@
  * ltik's own course and a coach role.
  */
 import express from 'express';
-import { deliveryIdOf } from '../grades/models';
-import type { DeliveryView, GradeOutbox } from '../grades/outbox';
-import { handle } from '../http/async';
-import { HttpError } from '../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../http/guards';
-import { translator } from '../http/i18n';
-import { sendPage } from '../http/render';
-import { canSee } from './domain';
-import { activityPath, coursePath, withLtik } from '../http/paths';
-import { activityOf, loadActivity } from './load-activity';
-import type { ActivityDoc } from './models';
-import { visibilityLabel } from './journal-presenter';
-import { formatTime } from '../http/format';
-import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './review-domain';
-import type { ReviewService } from './reviews';
+import { deliveryIdOf } from '../../grades/models';
+import type { DeliveryView, GradeOutbox } from '../../grades/outbox';
+import { handle } from '../../http/async';
+import { HttpError } from '../../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../../http/guards';
+import { translator } from '../../http/i18n';
+import { sendPage } from '../../http/render';
+import { canSee } from '../domain';
+import { activityPath, coursePath, withLtik } from '../../http/paths';
+import { activityOf, loadActivity } from '../activities/load';
+import type { ActivityDoc } from '../models';
+import { visibilityLabel } from '../journal/presenter';
+import { formatTime } from '../../http/format';
+import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './domain';
+import type { ReviewService } from './service';
 import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
-import { courseScope, currentMark, type CourseSource } from '../db/change-marks';
-import { validateRosterQuery } from './schemas';
-import { validateSessionOnly } from '../http/validate';
-import type { CoachingService } from './service';
+import { courseScope, currentMark, type CourseSource } from '../../db/change-marks';
+import { validateRosterQuery } from './schema';
+import { validateSessionOnly } from '../../http/validate';
+import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
-import type { SafetyAlertDoc } from './ai-turns';
-import type { DraftService } from './ai-drafts';
+import type { SafetyAlertDoc } from '../ai-help/turns';
+import type { DraftService } from '../ai-help/drafts';
 
 export interface ReviewRoutesDeps {
   coaching: CoachingService;
@@ -148,7 +148,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const recentAlerts = alerts.filter((a) => Date.now() - new Date(a.at).getTime() < 30 * 86_400_000);
     const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
     const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
-    const status = (query.status && query.status !== '' ? query.status : 'all') as CellStatus | 'left' | 'all';
+    const status = (query.status || 'all') as CellStatus | 'left' | 'all';
     const page = filterRoster(rows, { q: query.q, activityId, status, sort: query.sort ?? 'name', page: Number(query.page ?? 1), pageSize: deps.pageSize });
     const t = translator(ctx.locale);
     const held = rows.reduce((n, r) => n + Object.values(r.cells).filter((c) => c.status === 'reviewed').length, 0);

@@ -5,13 +5,13 @@
  */
 import { Schema } from 'mongoose';
 import type { Logger } from 'pino';
-import { defineModel, putById } from '../db/model';
-import { courseScope, markChanged } from '../db/change-marks';
-import { audienceFor, type Audience } from '../domain/launch';
-import type { CourseDirectory } from '../lti/courses';
-import { fetchAllMembers, type NrpsMember } from '../lti/nrps';
-import { ServiceError, type PlatformServices } from '../lti/platform-services';
-import type { KnownPerson } from '../ai/redaction';
+import { defineModel, putById } from '../../db/model';
+import { courseScope, markChanged } from '../../db/change-marks';
+import { audienceFor, type Audience } from '../../domain/launch';
+import type { CourseDirectory } from '../../lti/courses';
+import { fetchAllMembers, type NrpsMember } from '../../lti/nrps';
+import { ServiceError, type PlatformServices } from '../../lti/platform-services';
+import type { KnownPerson } from '../../ai/redaction';
 
 /** A refresh that failed is not tried again on every page view before this long. */
 const RETRY_FAILED_REFRESH_MS = 60_000;

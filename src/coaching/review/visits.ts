@@ -3,8 +3,8 @@
  * half an hour count as one visit: paging through the class does not make the news disappear.
  */
 import { Schema } from 'mongoose';
-import { defineModel, putById } from '../db/model';
-import { idOf } from '../db/ids';
+import { defineModel, putById } from '../../db/model';
+import { idOf } from '../../db/ids';
 
 interface VisitDoc { _id: string; since?: Date; lastSeenAt: Date }
 

@@ -1,12 +1,12 @@
 /** The coach's roster, pure: cell status per activity, search, filter, sort, paging, what is new. */
-import type { ReviewDecision } from '../../../src/coaching/review-domain';
-import type { WorkDoc } from '../../../src/coaching/models';
-import type { ReviewDoc } from '../../../src/coaching/reviews';
-import type { RosterMember } from '../../../src/coaching/roster';
+import type { ReviewDecision } from '../../../../src/coaching/review/domain';
+import type { WorkDoc } from '../../../../src/coaching/models';
+import type { ReviewDoc } from '../../../../src/coaching/review/service';
+import type { RosterMember } from '../../../../src/coaching/review/roster';
 import {
   cellOf, filterRoster, STATUS_ORDER, statusCounts, whatsNew, type Cell, type CellStatus, type RosterFilter, type RosterRow,
-} from '../../../src/coaching/roster-view';
-import type { DeliveryView } from '../../../src/grades/outbox';
+} from '../../../../src/coaching/review/roster-view';
+import type { DeliveryView } from '../../../../src/grades/outbox';
 
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 /** A moment `m` minutes after T0. */

@@ -4,12 +4,12 @@
  * once exactly one wins), then its score goes into the grade outbox, then the review points at it.
  */
 import { Schema } from 'mongoose';
-import { defineModel, isDuplicateKey, putById } from '../db/model';
-import { courseScope, markChanged } from '../db/change-marks';
-import type { GradeOutbox } from '../grades/outbox';
-import { decisionId, reviewId, workId } from './ids';
-import { Work, type ActivityDoc, type WorkDoc } from './models';
-import { compareWithDraft, gradebookComment, type ReviewDecision, type ReviewDraft } from './review-domain';
+import { defineModel, isDuplicateKey, putById } from '../../db/model';
+import { courseScope, markChanged } from '../../db/change-marks';
+import type { GradeOutbox } from '../../grades/outbox';
+import { decisionId, reviewId, workId } from '../ids';
+import { Work, type ActivityDoc, type WorkDoc } from '../models';
+import { compareWithDraft, gradebookComment, type ReviewDecision, type ReviewDraft } from './domain';
 
 export interface ReviewDoc {
   _id: string;

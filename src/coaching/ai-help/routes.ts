@@ -4,20 +4,20 @@
  */
 import express from 'express';
 import type { Logger } from 'pino';
-import { handle } from '../http/async';
-import { HttpError } from '../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../http/guards';
-import { translator } from '../http/i18n';
-import { renderPage, sendPage } from '../http/render';
-import { openEventStream, wantsEventStream } from '../http/sse';
-import { renderConsent, type ConsentService } from '../consent/consent';
-import type { AiCoaching } from './ai-turns';
-import { activityPath, coursePath, entryPath, safeBack, withLtik } from '../http/paths';
-import { aiPanelLocals } from './journal-presenter';
-import { activityOf, loadActivity } from './load-activity';
-import { validateConsentChoice, validateReflect } from './schemas';
-import { screenReflection } from '../ai/safety';
-import type { CoachingService } from './service';
+import { handle } from '../../http/async';
+import { HttpError } from '../../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../../http/guards';
+import { translator } from '../../http/i18n';
+import { renderPage, sendPage } from '../../http/render';
+import { openEventStream, wantsEventStream } from '../../http/sse';
+import { renderConsent, type ConsentService } from '../../consent/consent';
+import type { AiCoaching } from './turns';
+import { activityPath, coursePath, entryPath, safeBack, withLtik } from '../../http/paths';
+import { aiPanelLocals } from '../journal/presenter';
+import { activityOf, loadActivity } from '../activities/load';
+import { validateConsentChoice, validateReflect } from './schema';
+import { screenReflection } from '../../ai/safety';
+import type { CoachingService } from '../service';
 
 export interface AiRoutesDeps {
   coaching: CoachingService;

@@ -4,16 +4,16 @@
  * guard, gather, render.
  */
 import express from 'express';
-import type { CoachingService } from './service';
-import { activityPath, coursePath, withLtik } from '../http/paths';
-import { mayOpen } from './load-activity';
-import type { ActivityDoc } from './models';
-import type { LtiService } from '../lti';
-import { handle } from '../http/async';
-import { HttpError } from '../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../http/guards';
-import { translator } from '../http/i18n';
-import { sendPage } from '../http/render';
+import type { CoachingService } from '../service';
+import { activityPath, coursePath, withLtik } from '../../http/paths';
+import { mayOpen } from './load';
+import type { ActivityDoc } from '../models';
+import type { LtiService } from '../../lti';
+import { handle } from '../../http/async';
+import { HttpError } from '../../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../../http/guards';
+import { translator } from '../../http/i18n';
+import { sendPage } from '../../http/render';
 
 export interface PagesDeps { lti: Pick<LtiService, 'menteesOf'>; coaching: CoachingService }
 

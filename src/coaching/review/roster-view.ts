@@ -2,9 +2,9 @@
  * The coach's roster as pure functions: each participant's status per activity, what is new since
  * the coach's last visit, and search, filter, sort and paging over the whole class.
  */
-import type { DeliveryView } from '../grades/outbox';
-import type { WorkDoc } from './models';
-import type { ReviewDoc } from './reviews';
+import type { DeliveryView } from '../../grades/outbox';
+import type { WorkDoc } from '../models';
+import type { ReviewDoc } from './service';
 import type { RosterMember } from './roster';
 
 export type CellStatus = 'notStarted' | 'draft' | 'submitted' | 'reviewed' | 'waiting' | 'sent' | 'failed';

@@ -1,9 +1,9 @@
 import type express from 'express';
-import { HttpError } from '../http/errors';
-import { launchOf } from '../http/guards';
-import type { LaunchContext } from '../domain/launch';
-import type { ActivityDoc } from './models';
-import type { CoachingService } from './service';
+import { HttpError } from '../../http/errors';
+import { launchOf } from '../../http/guards';
+import type { LaunchContext } from '../../domain/launch';
+import type { ActivityDoc } from '../models';
+import type { CoachingService } from '../service';
 
 /**
  * Puts the :activityId of the URL in res.locals.activity, only if it is in the ltik's course (else a

@@ -1,9 +1,9 @@
 /** The coach's review, pure: rubric score, the review form, comparison with the AI draft, gradebook comment. */
-import type { ActivityDoc, ActivityRubricCriterion } from '../../../src/coaching/models';
+import type { ActivityDoc, ActivityRubricCriterion } from '../../../../src/coaching/models';
 import {
   inBlindSample, reviewSecondsSince,
   compareWithDraft, draftScore, gradebookComment, MAX_COMMENT_CHARS, parseReviewForm, rubricScore, type ReviewDraft,
-} from '../../../src/coaching/review-domain';
+} from '../../../../src/coaching/review/domain';
 
 type ScoredActivity = Pick<ActivityDoc, 'rubric' | 'maxScore'>;
 

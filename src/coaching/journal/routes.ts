@@ -5,18 +5,18 @@
  */
 import express from 'express';
 import rateLimit from 'express-rate-limit';
-import { handle } from '../http/async';
-import { sendError, HttpError } from '../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../http/guards';
-import { translator } from '../http/i18n';
-import { sendPage } from '../http/render';
-import { journalKey } from './domain';
-import { activityPath, entryPath, withLtik } from '../http/paths';
-import type { AiCoaching } from './ai-turns';
-import { activityOf, loadActivity } from './load-activity';
-import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schemas';
-import type { CoachingService, SaveResult } from './service';
-import { renderJournal, saveProblem, type JournalRecommender } from './journal-presenter';
+import { handle } from '../../http/async';
+import { sendError, HttpError } from '../../http/errors';
+import { launchOf, requireAudience, ltikOf } from '../../http/guards';
+import { translator } from '../../http/i18n';
+import { sendPage } from '../../http/render';
+import { journalKey } from '../domain';
+import { activityPath, entryPath, withLtik } from '../../http/paths';
+import type { AiCoaching } from '../ai-help/turns';
+import { activityOf, loadActivity } from '../activities/load';
+import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schema';
+import type { CoachingService, SaveResult } from '../service';
+import { renderJournal, saveProblem, type JournalRecommender } from './presenter';
 
 const wantsJson = (req: express.Request) => req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
 
