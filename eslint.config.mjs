@@ -25,24 +25,46 @@ const LAYERS = [
 ];
 const COMPOSITION = ['app', 'main', 'cli', 'sim'];
 const folderRule = (regex, message) => ({ regex, message });
-const layerRules = LAYERS.flatMap((peers, level) => peers.map((folder) => {
-  const above = [...LAYERS.slice(level + 1).flat(), ...peers.filter((p) => p !== folder), ...COMPOSITION];
-  return {
-    files: [`src/${folder}/**/*.ts`],
-    ignores: [`src/${folder}/feature.ts`],
-    rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          folderRule(`^(\\.\\./)+(${above.join('|')})(/|$)`, `src/${folder}/ is below these folders and must not import them (the layers in eslint.config.mjs).`),
-          folderRule('^(\\.\\./)+.*routes$', 'A route file is mounted by its own feature only (its feature.ts), never imported from another folder.'),
+const layerRules = LAYERS.flatMap((peers, level) =>
+  peers.map((folder) => {
+    const above = [...LAYERS.slice(level + 1).flat(), ...peers.filter((p) => p !== folder), ...COMPOSITION];
+    return {
+      files: [`src/${folder}/**/*.ts`],
+      ignores: [`src/${folder}/feature.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              folderRule(
+                `^(\\.\\./)+(${above.join('|')})(/|$)`,
+                `src/${folder}/ is below these folders and must not import them (the layers in eslint.config.mjs).`,
+              ),
+              folderRule(
+                '^(\\.\\./)+.*routes$',
+                'A route file is mounted by its own feature only (its feature.ts), never imported from another folder.',
+              ),
+            ],
+          },
         ],
-      }],
-    },
-  };
-}));
+      },
+    };
+  }),
+);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'data/**', 'coverage/**', 'views/*.ejs', 'views/partials/**', '*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.tools/**',
+      'data/**',
+      'coverage/**',
+      'views/*.ejs',
+      'views/partials/**',
+      '*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -55,11 +77,31 @@ export default tseslint.config(
   ...layerRules,
   {
     files: ['views/static/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', atob: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', TextDecoder: 'readonly', Uint8Array: 'readonly', location: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        navigator: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        atob: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        TextDecoder: 'readonly',
+        Uint8Array: 'readonly',
+        location: 'readonly',
+      },
+    },
   },
   {
     files: ['**/*.js'],
     ignores: ['views/static/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { process: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { process: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
   },
 );

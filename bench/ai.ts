@@ -51,9 +51,26 @@ import { CircuitBreakers, RateLimiter, type TokenBudgets } from '../src/ai/limit
 import { loadQuestionBank, type QuestionBank } from '../src/ai/offline/engine';
 import { buildMessages } from '../src/ai/prompt';
 import { AiProvider, type ChatMessage } from '../src/ai/provider';
-import { nameMatcher, redact, restoreDeep, type KnownPerson, type NameMatcher, type Redaction } from '../src/ai/redaction';
+import {
+  nameMatcher,
+  redact,
+  restoreDeep,
+  type KnownPerson,
+  type NameMatcher,
+  type Redaction,
+} from '../src/ai/redaction';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../sim/fake-openai';
-import { BenchError, parseFlags, percentile, round, runBench, seededRandom, table, type BenchRun, type CommonOptions } from './harness';
+import {
+  BenchError,
+  parseFlags,
+  percentile,
+  round,
+  runBench,
+  seededRandom,
+  table,
+  type BenchRun,
+  type CommonOptions,
+} from './harness';
 
 const USAGE = `Usage: npm run bench -- ai [--turns 300] [--provider-ms 200] [--baseline turns/4] [--warmup 6]
        [--concurrency 8] [--concurrent-turns 64] [--cpu-turns 1000] [--offline-turns 5000]
@@ -81,7 +98,16 @@ interface Options extends CommonOptions {
 
 function parseOptions(argv: string[]): Options {
   const { num, nodeEnv, profileDir } = parseFlags(argv, [
-    'turns', 'provider-ms', 'baseline', 'warmup', 'concurrency', 'concurrent-turns', 'cpu-turns', 'offline-turns', 'roster', 'seed',
+    'turns',
+    'provider-ms',
+    'baseline',
+    'warmup',
+    'concurrency',
+    'concurrent-turns',
+    'cpu-turns',
+    'offline-turns',
+    'roster',
+    'seed',
   ]);
   const turns = num('turns', 300, 1);
   const opts: Options = {
@@ -105,10 +131,10 @@ function parseOptions(argv: string[]): Options {
 
 // ---------- deterministic inputs ----------
 
-
 type Rand = () => number;
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
-const digits = (rand: Rand, n: number): string => Array.from({ length: n }, () => String(Math.floor(rand() * 10))).join('');
+const digits = (rand: Rand, n: number): string =>
+  Array.from({ length: n }, () => String(Math.floor(rand() * 10))).join('');
 
 function shuffled<T>(rand: Rand, xs: readonly T[]): T[] {
   const out = [...xs];
@@ -119,27 +145,200 @@ function shuffled<T>(rand: Rand, xs: readonly T[]): T[] {
   return out;
 }
 
-const GIVEN_M = ['Ahmad', 'Agus', 'Bambang', 'Hendra', 'Rizky', 'Teguh', 'Andi', 'Yusuf', 'Fadli', 'Irfan', 'Eko', 'Dimas', 'Galih', 'Rahmat',
-  'Slamet', 'Zainal', 'Arief', 'Bayu', 'Erlangga', 'Fajar', 'Gilang', 'Joko', 'Lukman', 'Reza', 'Taufik', 'Wawan', 'Yoga', 'Aditya',
-  'Bagas', 'Hasan', 'Ilham', 'Kevin', 'Danu', 'Satria', 'Yohanes', 'Markus'];
-const GIVEN_F = ['Rina', 'Dewi', 'Yohana', 'Siti', 'Fitri', 'Nurul', 'Wahyuni', 'Ratna', 'Sri', 'Lestari', 'Maya', 'Novita', 'Putri', 'Wulan',
-  'Yanti', 'Citra', 'Dian', 'Hana', 'Indah', 'Mega', 'Nanda', 'Oktaviani', 'Pratiwi', 'Sinta', 'Utami', 'Vina', 'Zahra', 'Anisa', 'Rahmi',
-  'Kartika', 'Aulia', 'Melati', 'Febriani', 'Rumondang', 'Theresia', 'Agustina'];
-const MIDDLE = ['Fauzi', 'Marlina', 'Maria', 'Pratama', 'Aisyah', 'Santoso', 'Wijaya', 'Permana', 'Nurhaliza', 'Kurniawan', 'Fitriani',
-  'Hidayati', 'Saputri', 'Ramadhani', 'Prasetya', 'Utomo', 'Handayani', 'Rizki', 'Amelia', 'Purnama', 'Setiadi', 'Anggraeni', 'Hakim',
-  'Yulianti', 'Wardhana', 'Safitri', 'Firdaus', 'Azhari', 'Kusumawati', 'Susilo'];
-const FAMILY = ['Hidayat', 'Siregar', 'Simbolon', 'Nasution', 'Harahap', 'Lubis', 'Saragih', 'Sinaga', 'Pohan', 'Chaniago', 'Tanjung',
-  'Sihombing', 'Wirawan', 'Gunawan', 'Setiawan', 'Kusuma', 'Saputra', 'Rahman', 'Syahputra', 'Situmorang', 'Manurung', 'Pardede',
-  'Panjaitan', 'Hutapea', 'Tambunan', 'Pangaribuan', 'Marpaung', 'Sembiring', 'Ginting', 'Tarigan', 'Purba', 'Damanik', 'Rangkuti',
-  'Daulay', 'Effendi', 'Prasetyo', 'Nugroho', 'Susanto', 'Wibowo', 'Haryanto', 'Suryadi', 'Kurniadi', 'Firmansyah', 'Ramadhan',
-  'Maulana', 'Iskandar', 'Halim', 'Sudirman', 'Mahendra', 'Yulianto', 'Pranoto', 'Sasmita', 'Rusdi', 'Manoppo', 'Tuanakotta',
-  'Latuconsina', 'Rumbiak', 'Wenda', 'Laoly', 'Batubara'];
+const GIVEN_M = [
+  'Ahmad',
+  'Agus',
+  'Bambang',
+  'Hendra',
+  'Rizky',
+  'Teguh',
+  'Andi',
+  'Yusuf',
+  'Fadli',
+  'Irfan',
+  'Eko',
+  'Dimas',
+  'Galih',
+  'Rahmat',
+  'Slamet',
+  'Zainal',
+  'Arief',
+  'Bayu',
+  'Erlangga',
+  'Fajar',
+  'Gilang',
+  'Joko',
+  'Lukman',
+  'Reza',
+  'Taufik',
+  'Wawan',
+  'Yoga',
+  'Aditya',
+  'Bagas',
+  'Hasan',
+  'Ilham',
+  'Kevin',
+  'Danu',
+  'Satria',
+  'Yohanes',
+  'Markus',
+];
+const GIVEN_F = [
+  'Rina',
+  'Dewi',
+  'Yohana',
+  'Siti',
+  'Fitri',
+  'Nurul',
+  'Wahyuni',
+  'Ratna',
+  'Sri',
+  'Lestari',
+  'Maya',
+  'Novita',
+  'Putri',
+  'Wulan',
+  'Yanti',
+  'Citra',
+  'Dian',
+  'Hana',
+  'Indah',
+  'Mega',
+  'Nanda',
+  'Oktaviani',
+  'Pratiwi',
+  'Sinta',
+  'Utami',
+  'Vina',
+  'Zahra',
+  'Anisa',
+  'Rahmi',
+  'Kartika',
+  'Aulia',
+  'Melati',
+  'Febriani',
+  'Rumondang',
+  'Theresia',
+  'Agustina',
+];
+const MIDDLE = [
+  'Fauzi',
+  'Marlina',
+  'Maria',
+  'Pratama',
+  'Aisyah',
+  'Santoso',
+  'Wijaya',
+  'Permana',
+  'Nurhaliza',
+  'Kurniawan',
+  'Fitriani',
+  'Hidayati',
+  'Saputri',
+  'Ramadhani',
+  'Prasetya',
+  'Utomo',
+  'Handayani',
+  'Rizki',
+  'Amelia',
+  'Purnama',
+  'Setiadi',
+  'Anggraeni',
+  'Hakim',
+  'Yulianti',
+  'Wardhana',
+  'Safitri',
+  'Firdaus',
+  'Azhari',
+  'Kusumawati',
+  'Susilo',
+];
+const FAMILY = [
+  'Hidayat',
+  'Siregar',
+  'Simbolon',
+  'Nasution',
+  'Harahap',
+  'Lubis',
+  'Saragih',
+  'Sinaga',
+  'Pohan',
+  'Chaniago',
+  'Tanjung',
+  'Sihombing',
+  'Wirawan',
+  'Gunawan',
+  'Setiawan',
+  'Kusuma',
+  'Saputra',
+  'Rahman',
+  'Syahputra',
+  'Situmorang',
+  'Manurung',
+  'Pardede',
+  'Panjaitan',
+  'Hutapea',
+  'Tambunan',
+  'Pangaribuan',
+  'Marpaung',
+  'Sembiring',
+  'Ginting',
+  'Tarigan',
+  'Purba',
+  'Damanik',
+  'Rangkuti',
+  'Daulay',
+  'Effendi',
+  'Prasetyo',
+  'Nugroho',
+  'Susanto',
+  'Wibowo',
+  'Haryanto',
+  'Suryadi',
+  'Kurniadi',
+  'Firmansyah',
+  'Ramadhan',
+  'Maulana',
+  'Iskandar',
+  'Halim',
+  'Sudirman',
+  'Mahendra',
+  'Yulianto',
+  'Pranoto',
+  'Sasmita',
+  'Rusdi',
+  'Manoppo',
+  'Tuanakotta',
+  'Latuconsina',
+  'Rumbiak',
+  'Wenda',
+  'Laoly',
+  'Batubara',
+];
 const BALI_M = ['I Gede', 'I Made', 'I Putu', 'I Ketut', 'I Komang', 'I Wayan'];
 const BALI_F = ['Ni Luh Putu', 'Ni Made', 'Ni Kadek', 'Ni Wayan', 'Ni Komang'];
 const LEADING = ['Dr.', 'H.', 'Hj.', 'Ir.', 'Drs.'];
 const DEGREES = ['S.E.', 'S.H.', 'M.Si.', 'S.Kom.', 'S.Sos.', 'M.M.', 'S.T.', 'S.Pd.', 'M.A.P.', 'A.Md.'];
-const DOMAINS = ['kemenkeu.go.id', 'bkn.go.id', 'lan.go.id', 'jakarta.go.id', 'gmail.com', 'yahoo.co.id', 'kemkes.go.id', 'bps.go.id'];
-const UNITS = ['Bagian Umum', 'Subbagian Kepegawaian', 'Seksi Pelayanan', 'Bidang Perencanaan', 'Loket Terpadu', 'Bagian Keuangan', 'Puskesmas Kecamatan', 'Kantor Kelurahan'];
+const DOMAINS = [
+  'kemenkeu.go.id',
+  'bkn.go.id',
+  'lan.go.id',
+  'jakarta.go.id',
+  'gmail.com',
+  'yahoo.co.id',
+  'kemkes.go.id',
+  'bps.go.id',
+];
+const UNITS = [
+  'Bagian Umum',
+  'Subbagian Kepegawaian',
+  'Seksi Pelayanan',
+  'Bidang Perencanaan',
+  'Loket Terpadu',
+  'Bagian Keuangan',
+  'Puskesmas Kecamatan',
+  'Kantor Kelurahan',
+];
 
 interface Person extends KnownPerson {
   female: boolean;
@@ -169,7 +368,10 @@ function makeRoster(rand: Rand, count: number): Person[] {
       family = `br. ${pick(rand, ['Siregar', 'Simbolon', 'Sihombing', 'Situmorang', 'Manurung', 'Pardede', 'Hutapea', 'Tambunan'])}`;
       call = given.split(' ')[0];
     } else {
-      given = rand() < 0.7 ? `${pick(rand, female ? GIVEN_F : GIVEN_M)} ${pick(rand, MIDDLE)}` : pick(rand, female ? GIVEN_F : GIVEN_M);
+      given =
+        rand() < 0.7
+          ? `${pick(rand, female ? GIVEN_F : GIVEN_M)} ${pick(rand, MIDDLE)}`
+          : pick(rand, female ? GIVEN_F : GIVEN_M);
       family = pick(rand, FAMILY);
       call = given.split(' ')[0];
     }
@@ -200,7 +402,8 @@ const nik = (rand: Rand): string => {
   const d = `${1 + Math.floor(rand() * 9)}${digits(rand, 15)}`;
   return rand() < 0.6 ? d : `${d.slice(0, 4)} ${d.slice(4, 8)} ${d.slice(8, 12)} ${d.slice(12)}`;
 };
-const nip = (rand: Rand): string => `19${digits(rand, 2)}0${1 + Math.floor(rand() * 9)}1${Math.floor(rand() * 3)} 20${digits(rand, 2)}0${1 + Math.floor(rand() * 9)} ${1 + Math.floor(rand() * 2)} 0${digits(rand, 2)}`;
+const nip = (rand: Rand): string =>
+  `19${digits(rand, 2)}0${1 + Math.floor(rand() * 9)}1${Math.floor(rand() * 3)} 20${digits(rand, 2)}0${1 + Math.floor(rand() * 9)} ${1 + Math.floor(rand() * 2)} 0${digits(rand, 2)}`;
 const phone = (rand: Rand): string => {
   const body = `8${1 + Math.floor(rand() * 9)}${digits(rand, 8 + Math.floor(rand() * 2))}`;
   const r = rand();
@@ -268,11 +471,13 @@ type Activity = Pick<TurnInput, 'activity' | 'promptText' | 'phase' | 'value'>;
 const ACTIVITIES: Activity[] = [
   {
     activity: { templateId: 'berakhlak', title: 'Refleksi BerAKHLAK', kind: 'sections', locale: 'id' },
-    promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang dan apa yang Anda pelajari.', value: 'berorientasi-pelayanan',
+    promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang dan apa yang Anda pelajari.',
+    value: 'berorientasi-pelayanan',
   },
   {
     activity: { templateId: 'aktualisasi', title: 'Coaching aktualisasi', kind: 'sections', locale: 'id' },
-    promptText: 'Bagaimana keadaan yang sebenarnya selama pelaksanaan kegiatan Anda?', phase: { stage: 'pelaksanaan', grow: 'reality' },
+    promptText: 'Bagaimana keadaan yang sebenarnya selama pelaksanaan kegiatan Anda?',
+    phase: { stage: 'pelaksanaan', grow: 'reality' },
   },
   {
     activity: { templateId: 'habituasi', title: 'Jurnal habituasi', kind: 'journal', locale: 'id' },
@@ -280,7 +485,8 @@ const ACTIVITIES: Activity[] = [
   },
   {
     activity: { templateId: 'bebas', title: 'Refleksi bebas', kind: 'sections', locale: 'id' },
-    promptText: 'Ceritakan pengalaman kerja yang ingin Anda renungkan.', value: 'akuntabel' as BerakhlakValue,
+    promptText: 'Ceritakan pengalaman kerja yang ingin Anda renungkan.',
+    value: 'akuntabel' as BerakhlakValue,
   },
 ];
 
@@ -294,24 +500,36 @@ interface Reflection {
 const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
 
 /** A reflection of at least `target` words (stops at the first sentence that reaches it). */
-function makeReflection(rand: Rand, roster: Person[], target: number, activity: Activity, withPii: boolean): Reflection {
+function makeReflection(
+  rand: Rand,
+  roster: Person[],
+  target: number,
+  activity: Activity,
+  withPii: boolean,
+): Reflection {
   const self = pick(rand, roster);
-  const fill = (template: string): string => template
-    .replace(/\{P\}/g, () => refer(rand, pick(rand, roster)))
-    .replace(/\{NIK\}/g, () => nik(rand))
-    .replace(/\{NIP\}/g, () => nip(rand))
-    .replace(/\{HP\}/g, () => phone(rand))
-    .replace(/\{EMAIL\}/g, () => email(rand, pick(rand, roster)))
-    .replace(/\{UNIT\}/g, () => pick(rand, UNITS))
-    .replace(/\{N\}/g, () => String(5 + Math.floor(rand() * 90)));
+  const fill = (template: string): string =>
+    template
+      .replace(/\{P\}/g, () => refer(rand, pick(rand, roster)))
+      .replace(/\{NIK\}/g, () => nik(rand))
+      .replace(/\{NIP\}/g, () => nip(rand))
+      .replace(/\{HP\}/g, () => phone(rand))
+      .replace(/\{EMAIL\}/g, () => email(rand, pick(rand, roster)))
+      .replace(/\{UNIT\}/g, () => pick(rand, UNITS))
+      .replace(/\{N\}/g, () => String(5 + Math.floor(rand() * 90)));
   const sentences: string[] = [];
   let words = 0;
-  const add = (s: string) => { sentences.push(s); words += wordCount(s); };
-  if (withPii) add(`Nama saya ${self.givenName} ${self.familyName} dari ${pick(rand, UNITS)}, dan ini refleksi saya minggu ini.`);
+  const add = (s: string) => {
+    sentences.push(s);
+    words += wordCount(s);
+  };
+  if (withPii)
+    add(`Nama saya ${self.givenName} ${self.familyName} dari ${pick(rand, UNITS)}, dan ini refleksi saya minggu ini.`);
   // The first sentences make sure every kind of personal data is there at least once.
   const firsts = withPii ? [PII_SENTENCES[1], PII_SENTENCES[2], PII_SENTENCES[0]] : [];
   for (let k = 0; words < target; k++) {
-    const template = k < firsts.length ? firsts[k] : withPii && rand() < 0.3 ? pick(rand, PII_SENTENCES) : pick(rand, PLAIN_SENTENCES);
+    const template =
+      k < firsts.length ? firsts[k] : withPii && rand() < 0.3 ? pick(rand, PII_SENTENCES) : pick(rand, PLAIN_SENTENCES);
     add(fill(template));
   }
   const paragraphs: string[] = [];
@@ -337,8 +555,13 @@ function cerminAnswer(body: ChatRequest): string {
   const fence = open >= 0 && close > open ? user.slice(open + '<refleksi>\n'.length, close) : user;
   const names = [...new Set(fence.match(ANY_PLACEHOLDER) ?? [])].filter((p) => p.startsWith('[NAMA_'));
   const [a = 'rekan Anda', b = 'warga', c = 'atasan Anda'] = names;
-  const sentence = fence.split(/(?<=[.!?])\s+/).find((s) => !/[[\]\d&]/.test(s) && wordCount(s) >= 8) ?? 'saya melayani warga';
-  const quote = sentence.split(/\s+/).slice(0, 8).join(' ').replace(/[.,!?;:]+$/, '');
+  const sentence =
+    fence.split(/(?<=[.!?])\s+/).find((s) => !/[[\]\d&]/.test(s) && wordCount(s) >= 8) ?? 'saya melayani warga';
+  const quote = sentence
+    .split(/\s+/)
+    .slice(0, 8)
+    .join(' ')
+    .replace(/[.,!?;:]+$/, '');
   return JSON.stringify({
     observations: [
       `Anda menceritakan peran ${a} dalam kejadian ini dan apa yang Anda lakukan sesudahnya.`,
@@ -355,29 +578,60 @@ function cerminAnswer(body: ChatRequest): string {
 
 // ---------- statistics ----------
 
-interface Stats { n: number; p50: number; p90: number; p99: number; max: number; mean: number }
+interface Stats {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
 
 function stats(xs: number[]): Stats {
   const s = [...xs].sort((a, b) => a - b);
   return {
-    n: s.length, p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), max: s[s.length - 1] ?? NaN,
+    n: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s[s.length - 1] ?? NaN,
     mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
   };
 }
 
 const ms = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-const statRow = (label: string, s: Stats, d = 2): Array<string | number> => [label, s.n, ms(s.p50, d), ms(s.p90, d), ms(s.p99, d), ms(s.max, d), ms(s.mean, d)];
+const statRow = (label: string, s: Stats, d = 2): Array<string | number> => [
+  label,
+  s.n,
+  ms(s.p50, d),
+  ms(s.p90, d),
+  ms(s.p99, d),
+  ms(s.max, d),
+  ms(s.mean, d),
+];
 const STAT_HEADER = ['', 'n', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'mean ms'];
 
 // ---------- CPU profile (--profile) ----------
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface CpuProfile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 class Profiler {
   private readonly session = new inspector.Session();
   private post<T>(method: string, params: object = {}): Promise<T> {
-    return new Promise((resolve, reject) => this.session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))));
+    return new Promise((resolve, reject) =>
+      this.session.post(method, params, (err, res) => (err ? reject(err) : resolve(res as T))),
+    );
   }
   async start(): Promise<void> {
     this.session.connect();
@@ -400,7 +654,10 @@ function areaOf(url: string, fn: string): string {
   const m = /\/src\/ai\/(?:offline\/)?([\w-]+)\.js$/.exec(url);
   if (m) return `src/ai/${m[1]}`;
   if (/\/node_modules\/openai\//.test(url)) return 'openai SDK';
-  if (/\/node_modules\/(node-fetch|agentkeepalive|form-data|formdata-node|abort-controller|whatwg-url|tr46)\//.test(url)) return 'SDK HTTP stack (node-fetch, agentkeepalive)';
+  if (
+    /\/node_modules\/(node-fetch|agentkeepalive|form-data|formdata-node|abort-controller|whatwg-url|tr46)\//.test(url)
+  )
+    return 'SDK HTTP stack (node-fetch, agentkeepalive)';
   if (/\/node_modules\/ajv\//.test(url)) return 'ajv';
   if (/\/test\/support\/fake-openai\.js$/.test(url)) return 'fake provider (this process)';
   if (/\/bench\/ai\.js$/.test(url)) return 'bench (this file)';
@@ -414,11 +671,13 @@ function summarizeProfile(profile: CpuProfile, turns: number): string {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const underInspector = (id: number): boolean => {
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) if (byId.get(at)?.callFrame.url === 'node:inspector') return true;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at))
+      if (byId.get(at)?.callFrame.url === 'node:inspector') return true;
     return false;
   };
   const self = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  for (let i = 0; i < profile.samples.length; i++)
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
   let total = 0;
@@ -438,10 +697,19 @@ function summarizeProfile(profile: CpuProfile, turns: number): string {
   const pct = (us: number) => `${((100 * us) / total).toFixed(1)} %`;
   const lines = [
     `CPU profile of the sequential AI turns (this process, 100 µs sampling; ${(total / 1e6).toFixed(1)} s sampled over ${turns} engine turns + their baseline calls):`,
-    table(['area (self time)', 'ms per engine turn', 'share'], [...areas].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, perTurn(v), pct(v)])),
+    table(
+      ['area (self time)', 'ms per engine turn', 'share'],
+      [...areas].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, perTurn(v), pct(v)]),
+    ),
     '',
     'top functions by self time (idle left out):',
-    table(['function', 'ms per engine turn', 'share'], [...fns].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, v]) => [k, perTurn(v), pct(v)])),
+    table(
+      ['function', 'ms per engine turn', 'share'],
+      [...fns]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([k, v]) => [k, perTurn(v), pct(v)]),
+    ),
   ];
   return lines.join('\n');
 }
@@ -492,26 +760,66 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const matcher = names as NameMatcher;
   const matcherCold = buildTimes[0];
   const matcherWarm = stats(buildTimes.slice(1)).p50;
-  progress(`roster: ${roster.length} people, ${matcher.phrases} phrases; matcher built in ${matcherCold.toFixed(1)} ms (first), ${matcherWarm.toFixed(1)} ms (median of 5 more)`);
+  progress(
+    `roster: ${roster.length} people, ${matcher.phrases} phrases; matcher built in ${matcherCold.toFixed(1)} ms (first), ${matcherWarm.toFixed(1)} ms (median of 5 more)`,
+  );
 
   // The 20 reflections, 150–1,500 words, each with one of the four activities.
   const reflections: Reflection[] = Array.from({ length: TEXT_COUNT }, (_, i) =>
-    makeReflection(rand, roster, Math.round(150 + (i * (1480 - 150)) / (TEXT_COUNT - 1)), ACTIVITIES[i % ACTIVITIES.length], true));
+    makeReflection(
+      rand,
+      roster,
+      Math.round(150 + (i * (1480 - 150)) / (TEXT_COUNT - 1)),
+      ACTIVITIES[i % ACTIVITIES.length],
+      true,
+    ),
+  );
   const inputOf = (r: Reflection, over: Partial<TurnInput> = {}): TurnInput => ({
-    platform: 'bench-platform', courseKey: 'bench-course', activityId: `bench-${r.activity.activity.templateId}`, userKey: `u-${roster.indexOf(r.self)}`,
-    lensId: LENS_ID, aiMode: 'all', consented: true, ...r.activity, text: r.text, locale: 'id',
-    names: matcher, self: { name: r.self.name, givenName: r.self.givenName, familyName: r.self.familyName }, asked: [], ...over,
+    platform: 'bench-platform',
+    courseKey: 'bench-course',
+    activityId: `bench-${r.activity.activity.templateId}`,
+    userKey: `u-${roster.indexOf(r.self)}`,
+    lensId: LENS_ID,
+    aiMode: 'all',
+    consented: true,
+    ...r.activity,
+    text: r.text,
+    locale: 'id',
+    names: matcher,
+    self: { name: r.self.name, givenName: r.self.givenName, familyName: r.self.familyName },
+    asked: [],
+    ...over,
   });
   const prepared: Prepared[] = reflections.map((r) => {
     const input = inputOf(r);
     const redaction = redact(r.text, { names: matcher, self: input.self });
-    const built = buildMessages({ lens, activity: input.activity, phase: input.phase, value: input.value, promptText: input.promptText, text: redaction.text, locale: 'id' });
+    const built = buildMessages({
+      lens,
+      activity: input.activity,
+      phase: input.phase,
+      value: input.value,
+      promptText: input.promptText,
+      text: redaction.text,
+      locale: 'id',
+    });
     const raw = cerminAnswer({ model: MODEL, messages: built.messages });
     const parsed = lenses.parse(LENS_ID, raw);
     if (!parsed.ok) throw new BenchError(`the fake provider's answer does not validate: ${parsed.errors.join('; ')}`);
     const problems = screenOutput(parsed.value, { text: redaction.text, placeholders: Object.keys(redaction.map) });
-    if (problems.length) throw new BenchError(`the fake provider's answer is screened out: ${problems.map((p) => `${p.kind} ${p.path} ${p.message}`).join('; ')}`);
-    return { r, input, redaction, messages: built.messages, maxTokens: built.maxTokens, temperature: built.temperature, truncated: built.truncated, raw };
+    if (problems.length)
+      throw new BenchError(
+        `the fake provider's answer is screened out: ${problems.map((p) => `${p.kind} ${p.path} ${p.message}`).join('; ')}`,
+      );
+    return {
+      r,
+      input,
+      redaction,
+      messages: built.messages,
+      maxTokens: built.maxTokens,
+      temperature: built.temperature,
+      truncated: built.truncated,
+      raw,
+    };
   });
 
   // ---- the engine's CPU side alone (no HTTP) ----
@@ -526,7 +834,15 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
       const t0 = performance.now();
       const red = redact(p.input.text, { names: matcher, self: p.input.self });
       const t1 = performance.now();
-      buildMessages({ lens, activity: p.input.activity, phase: p.input.phase, value: p.input.value, promptText: p.input.promptText, text: red.text, locale: 'id' });
+      buildMessages({
+        lens,
+        activity: p.input.activity,
+        phase: p.input.phase,
+        value: p.input.value,
+        promptText: p.input.promptText,
+        text: red.text,
+        locale: 'id',
+      });
       const t2 = performance.now();
       const parsed = lenses.parse(LENS_ID, p.raw);
       const t3 = performance.now();
@@ -543,7 +859,9 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
     }
     return { pieces, totals, perText };
   };
-  progress(`CPU side: ${opts.cpuTurns} turns (redact, buildMessages, parse, screen, restore) after ${Math.min(200, opts.cpuTurns)} warm-up`);
+  progress(
+    `CPU side: ${opts.cpuTurns} turns (redact, buildMessages, parse, screen, restore) after ${Math.min(200, opts.cpuTurns)} warm-up`,
+  );
   cpuRun(Math.min(200, opts.cpuTurns), false);
   const cpu = cpuRun(opts.cpuTurns, true);
   const cpuTotal = stats(cpu.totals);
@@ -554,7 +872,10 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   fake.fallback = { respond: cerminAnswer, delayMs: opts.providerMs };
   progress(`fake OpenAI on ${fake.baseURL}, answering after ${opts.providerMs} ms`);
 
-  const provider = new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: MODEL, timeoutMs: 30_000, maxRetries: 0 }, { now: () => performance.now() });
+  const provider = new AiProvider(
+    { baseUrl: fake.baseURL, apiKey: fake.apiKey, model: MODEL, timeoutMs: 30_000, maxRetries: 0 },
+    { now: () => performance.now() },
+  );
   // The limits as Cermin wires them, but for the token budgets, which live in the database: stubbed.
   const budgets = { check: async () => 'ok' as const, spend: async () => undefined } as unknown as TokenBudgets;
   const limits = { breakers: new CircuitBreakers(5, 30_000), rate: new RateLimiter(1_000_000, 60_000), budgets };
@@ -579,7 +900,12 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const directCall = async (p: Prepared): Promise<number> => {
     const t0 = performance.now();
     const res = await direct.chat.completions.create({
-      model: MODEL, messages: p.messages, temperature: p.temperature, max_tokens: p.maxTokens, response_format: { type: 'json_object' }, stream: false,
+      model: MODEL,
+      messages: p.messages,
+      temperature: p.temperature,
+      max_tokens: p.maxTokens,
+      response_format: { type: 'json_object' },
+      stream: false,
     });
     const elapsed = performance.now() - t0;
     fake.requests.length = 0;
@@ -590,13 +916,20 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   // A round of the 20 texts in shuffled order, again and again.
   let order: number[] = [];
   const nextText = (): Prepared => {
-    if (!order.length) order = shuffled(rand, prepared.map((_, i) => i));
+    if (!order.length)
+      order = shuffled(
+        rand,
+        prepared.map((_, i) => i),
+      );
     return prepared[order.pop() as number];
   };
 
   // Sanity: one turn must be answered by the AI, with the names put back.
   const first = await guard(engineTurn(prepared[0]));
-  if (first.result.engine !== 'ai') throw new BenchError(`the first AI turn was answered offline (${fallbacks ? [...fallbackReasons.keys()][0] : '?'})`);
+  if (first.result.engine !== 'ai')
+    throw new BenchError(
+      `the first AI turn was answered offline (${fallbacks ? [...fallbackReasons.keys()][0] : '?'})`,
+    );
   const shown = JSON.stringify(first.result.answer);
   if (/\[NAMA_\d+\]/.test(shown)) throw new BenchError('the answer still holds placeholders after restore');
   fallbacks = 0;
@@ -616,7 +949,9 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const seq = { engine: [] as number[], outside: [] as number[], direct: [] as number[], paired: [] as number[] };
   const profiler = opts.profileDir ? new Profiler() : undefined;
   if (profiler) await profiler.start();
-  progress(`measuring: ${opts.turns} engine turns in sequence, a direct call after every ${every === 1 ? '' : `${every}th `}turn (${opts.baseline} in all)`);
+  progress(
+    `measuring: ${opts.turns} engine turns in sequence, a direct call after every ${every === 1 ? '' : `${every}th `}turn (${opts.baseline} in all)`,
+  );
   const seqStart = performance.now();
   let pairs = 0;
   for (let i = 0; i < opts.turns; i++) {
@@ -650,7 +985,9 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const conc = { engine: [] as number[], direct: [] as number[], outside: [] as number[] };
   let concSeconds = 0;
   if (opts.concurrentTurns > 0) {
-    progress(`measuring: ${opts.concurrentTurns} engine turns and ${opts.concurrentTurns} direct calls at concurrency ${opts.concurrency}`);
+    progress(
+      `measuring: ${opts.concurrentTurns} engine turns and ${opts.concurrentTurns} direct calls at concurrency ${opts.concurrency}`,
+    );
     let left = opts.concurrentTurns;
     const worker = async (w: number) => {
       for (let k = 0; left > 0; k++) {
@@ -665,7 +1002,9 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
       }
     };
     const t0 = performance.now();
-    await guard(Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.concurrentTurns) }, (_, w) => worker(w))));
+    await guard(
+      Promise.all(Array.from({ length: Math.min(opts.concurrency, opts.concurrentTurns) }, (_, w) => worker(w))),
+    );
     concSeconds = (performance.now() - t0) / 1000;
   }
   const concBaseline = stats(conc.direct).p50;
@@ -675,18 +1014,28 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   // ---- offline engine ----
   const offlineRand = seededRandom(opts.seed + 1);
   const offlineTexts = Array.from({ length: OFFLINE_TEXT_COUNT }, (_, i) =>
-    makeReflection(offlineRand, roster, Math.round(10 * Math.pow(150, i / (OFFLINE_TEXT_COUNT - 1))), ACTIVITIES[i % ACTIVITIES.length], i % 3 === 0));
+    makeReflection(
+      offlineRand,
+      roster,
+      Math.round(10 * Math.pow(150, i / (OFFLINE_TEXT_COUNT - 1))),
+      ACTIVITIES[i % ACTIVITIES.length],
+      i % 3 === 0,
+    ),
+  );
   const offlineEngine = new CoachEngine({ lenses, bank });
   const offlineTurn = async (r: Reflection, asked: string[]): Promise<string[]> => {
     const result = await offlineEngine.turn(inputOf(r, { asked }));
     if (result.engine !== 'offline') throw new BenchError('the offline engine did not answer');
     return result.answer.questions.map((q) => q.id);
   };
-  progress(`offline engine: ${opts.offlineTurns} turns in sessions of ${SESSION_TURNS} over ${OFFLINE_TEXT_COUNT} texts of ${offlineTexts[0].words}–${offlineTexts.at(-1)?.words} words`);
+  progress(
+    `offline engine: ${opts.offlineTurns} turns in sessions of ${SESSION_TURNS} over ${OFFLINE_TEXT_COUNT} texts of ${offlineTexts[0].words}–${offlineTexts.at(-1)?.words} words`,
+  );
   for (let i = 0; i < 300; i++) await offlineTurn(offlineTexts[i % OFFLINE_TEXT_COUNT], []); // warm-up
   const offlineTimes: number[] = [];
   const offlineBuckets = new Map<string, number[]>();
-  const bucketOf = (w: number) => (w < 50 ? '< 50 words' : w < 200 ? '50–199 words' : w < 600 ? '200–599 words' : '600–1,500 words');
+  const bucketOf = (w: number) =>
+    w < 50 ? '< 50 words' : w < 200 ? '50–199 words' : w < 600 ? '200–599 words' : '600–1,500 words';
   let askedMax = 0;
   let questionsAsked = 0;
   const offlineStart = performance.now();
@@ -714,83 +1063,152 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
   const lines: string[] = [];
   const pw = prepared.map((p) => p.r.words);
   lines.push('');
-  lines.push(`AI coaching turn overhead: lens '${LENS_ID}', fake OpenAI-compatible provider in this process answering after ${opts.providerMs} ms (real HTTP, the openai SDK)`);
-  lines.push(`node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); seed ${opts.seed}; roster ${roster.length} people (${matcher.phrases} phrases); ` +
-    `${TEXT_COUNT} reflections of ${Math.min(...pw)}–${Math.max(...pw)} words (${prepared.filter((p) => p.truncated).length} cut at 12,000 characters by the prompt)`);
+  lines.push(
+    `AI coaching turn overhead: lens '${LENS_ID}', fake OpenAI-compatible provider in this process answering after ${opts.providerMs} ms (real HTTP, the openai SDK)`,
+  );
+  lines.push(
+    `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); seed ${opts.seed}; roster ${roster.length} people (${matcher.phrases} phrases); ` +
+      `${TEXT_COUNT} reflections of ${Math.min(...pw)}–${Math.max(...pw)} words (${prepared.filter((p) => p.truncated).length} cut at 12,000 characters by the prompt)`,
+  );
   lines.push('');
-  lines.push(`Concurrency 1: ${opts.turns} engine turns, ${seq.direct.length} direct SDK calls (one after every ${every === 1 ? '' : `${every}th `}turn, before/after it alternately), ${seqSeconds.toFixed(1)} s`);
-  lines.push(table(STAT_HEADER, [
-    statRow('engine turn (CoachEngine.turn)', stats(seq.engine)),
-    statRow('direct SDK call (baseline: provider time incl. HTTP)', stats(seq.direct)),
-    statRow('overhead = turn − baseline median   [headline]', seqOverhead),
-    statRow('overhead paired (turn − its adjacent direct call)', stats(seq.paired)),
-    statRow('engine time outside provider.complete()', stats(seq.outside)),
-  ]));
+  lines.push(
+    `Concurrency 1: ${opts.turns} engine turns, ${seq.direct.length} direct SDK calls (one after every ${every === 1 ? '' : `${every}th `}turn, before/after it alternately), ${seqSeconds.toFixed(1)} s`,
+  );
+  lines.push(
+    table(STAT_HEADER, [
+      statRow('engine turn (CoachEngine.turn)', stats(seq.engine)),
+      statRow('direct SDK call (baseline: provider time incl. HTTP)', stats(seq.direct)),
+      statRow('overhead = turn − baseline median   [headline]', seqOverhead),
+      statRow('overhead paired (turn − its adjacent direct call)', stats(seq.paired)),
+      statRow('engine time outside provider.complete()', stats(seq.outside)),
+    ]),
+  );
   lines.push('');
-  lines.push(`overhead p99 ${ms(seqOverhead.p99)} ms (target < ${TARGET_MS} ms: ${targetMet ? 'met' : 'NOT met'}); AI answered ${opts.turns - fallbacks}/${opts.turns} turns` +
-    (fallbacks ? ` — offline: ${[...fallbackReasons].map(([k, v]) => `${v}× ${k}`).join('; ')}` : ''));
+  lines.push(
+    `overhead p99 ${ms(seqOverhead.p99)} ms (target < ${TARGET_MS} ms: ${targetMet ? 'met' : 'NOT met'}); AI answered ${opts.turns - fallbacks}/${opts.turns} turns` +
+      (fallbacks ? ` — offline: ${[...fallbackReasons].map(([k, v]) => `${v}× ${k}`).join('; ')}` : ''),
+  );
   if (opts.concurrentTurns > 0) {
     lines.push('');
-    lines.push(`Concurrency ${opts.concurrency}: ${conc.engine.length} engine turns and ${conc.direct.length} direct calls, each worker alternating, ${concSeconds.toFixed(1)} s`);
-    lines.push(table(STAT_HEADER, [
-      statRow('engine turn', stats(conc.engine)),
-      statRow('direct SDK call (baseline)', stats(conc.direct)),
-      statRow('overhead = turn − baseline median', concOverhead),
-      statRow('engine time outside provider.complete()', stats(conc.outside)),
-    ]));
+    lines.push(
+      `Concurrency ${opts.concurrency}: ${conc.engine.length} engine turns and ${conc.direct.length} direct calls, each worker alternating, ${concSeconds.toFixed(1)} s`,
+    );
+    lines.push(
+      table(STAT_HEADER, [
+        statRow('engine turn', stats(conc.engine)),
+        statRow('direct SDK call (baseline)', stats(conc.direct)),
+        statRow('overhead = turn − baseline median', concOverhead),
+        statRow('engine time outside provider.complete()', stats(conc.outside)),
+      ]),
+    );
   }
   lines.push('');
   lines.push(`The engine's CPU side alone, no HTTP: ${opts.cpuTurns} turns over the ${TEXT_COUNT} texts`);
   const meanTotal = cpuTotal.mean;
-  lines.push(table([...STAT_HEADER, 'share'], [
-    ...PIECES.map((name, j) => { const s = stats(cpu.pieces[j]); return [...statRow(name, s, 3), `${((100 * s.mean) / meanTotal).toFixed(0)} %`]; }),
-    [...statRow('all five (one turn)', cpuTotal, 3), '100 %'],
-  ]));
+  lines.push(
+    table(
+      [...STAT_HEADER, 'share'],
+      [
+        ...PIECES.map((name, j) => {
+          const s = stats(cpu.pieces[j]);
+          return [...statRow(name, s, 3), `${((100 * s.mean) / meanTotal).toFixed(0)} %`];
+        }),
+        [...statRow('all five (one turn)', cpuTotal, 3), '100 %'],
+      ],
+    ),
+  );
   lines.push('');
   lines.push('per text (CPU side, one turn):');
-  lines.push(table(['text', 'template', 'words', 'chars', 'names', 'NIK', 'NIP', 'phones', 'e-mails', 'prompt chars', 'p50 ms', 'max ms'],
-    prepared.map((p, k) => {
-      const s = stats(cpu.perText[k]);
-      const c = p.redaction.counts;
-      const promptChars = p.messages.reduce((n, m) => n + m.content.length, 0);
-      return [k + 1, p.r.activity.activity.templateId, p.r.words, p.r.text.length, c.name, c.nik, c.nip, c.phone, c.email, `${promptChars}${p.truncated ? ' (cut)' : ''}`, ms(s.p50, 3), ms(s.max, 3)];
-    })));
+  lines.push(
+    table(
+      [
+        'text',
+        'template',
+        'words',
+        'chars',
+        'names',
+        'NIK',
+        'NIP',
+        'phones',
+        'e-mails',
+        'prompt chars',
+        'p50 ms',
+        'max ms',
+      ],
+      prepared.map((p, k) => {
+        const s = stats(cpu.perText[k]);
+        const c = p.redaction.counts;
+        const promptChars = p.messages.reduce((n, m) => n + m.content.length, 0);
+        return [
+          k + 1,
+          p.r.activity.activity.templateId,
+          p.r.words,
+          p.r.text.length,
+          c.name,
+          c.nik,
+          c.nip,
+          c.phone,
+          c.email,
+          `${promptChars}${p.truncated ? ' (cut)' : ''}`,
+          ms(s.p50, 3),
+          ms(s.max, 3),
+        ];
+      }),
+    ),
+  );
   lines.push('');
-  lines.push(`NameMatcher for ${roster.length} people: ${ms(matcherCold, 1)} ms the first build, ${ms(matcherWarm, 1)} ms median of 5 more (once per course)`);
+  lines.push(
+    `NameMatcher for ${roster.length} people: ${ms(matcherCold, 1)} ms the first build, ${ms(matcherWarm, 1)} ms median of 5 more (once per course)`,
+  );
   lines.push('');
-  lines.push(`Offline engine (CoachEngine.turn without a provider): ${opts.offlineTurns} turns, sessions of ${SESSION_TURNS} with a growing asked list (up to ${askedMax} ids, ${(questionsAsked / opts.offlineTurns).toFixed(2)} questions a turn), ${offlineSeconds.toFixed(1)} s`);
-  lines.push(table([...STAT_HEADER, 'turns/s'], [
-    ...['< 50 words', '50–199 words', '200–599 words', '600–1,500 words'].filter((b) => offlineBuckets.has(b)).map((b) => {
-      const s = stats(offlineBuckets.get(b) as number[]);
-      return [...statRow(b, s, 3), (1000 / s.mean).toFixed(0)];
-    }),
-    [...statRow('all', offline, 3), offlineRate.toFixed(0)],
-  ]));
+  lines.push(
+    `Offline engine (CoachEngine.turn without a provider): ${opts.offlineTurns} turns, sessions of ${SESSION_TURNS} with a growing asked list (up to ${askedMax} ids, ${(questionsAsked / opts.offlineTurns).toFixed(2)} questions a turn), ${offlineSeconds.toFixed(1)} s`,
+  );
+  lines.push(
+    table(
+      [...STAT_HEADER, 'turns/s'],
+      [
+        ...['< 50 words', '50–199 words', '200–599 words', '600–1,500 words']
+          .filter((b) => offlineBuckets.has(b))
+          .map((b) => {
+            const s = stats(offlineBuckets.get(b) as number[]);
+            return [...statRow(b, s, 3), (1000 / s.mean).toFixed(0)];
+          }),
+        [...statRow('all', offline, 3), offlineRate.toFixed(0)],
+      ],
+    ),
+  );
   if (profileSummary) {
     lines.push('');
     lines.push(profileSummary);
   }
   lines.push('');
-  lines.push(JSON.stringify({
-    bench: 'ai',
-    overhead_p50_ms: round(seqOverhead.p50, 2),
-    overhead_p99_ms: round(seqOverhead.p99, 2),
-    target_ms: TARGET_MS,
-    target_met: targetMet,
-    cpu_p50_ms: round(cpuTotal.p50, 3),
-    cpu_p99_ms: round(cpuTotal.p99, 3),
-    offline_turns_per_s: round(offlineRate, 0),
-    offline_p99_ms: round(offline.p99, 3),
-    matcher_build_ms: round(matcherWarm, 1),
-    turns: opts.turns,
-    provider_ms: opts.providerMs,
-    baseline_p50_ms: round(baselineMedian, 2),
-    overhead_paired_p99_ms: round(stats(seq.paired).p99, 2),
-    ...(opts.concurrentTurns > 0 ? {
-      concurrency: opts.concurrency, concurrent_overhead_p50_ms: round(concOverhead.p50, 2), concurrent_overhead_p99_ms: round(concOverhead.p99, 2),
-    } : {}),
-    ai_answered: opts.turns - fallbacks,
-  }));
+  lines.push(
+    JSON.stringify({
+      bench: 'ai',
+      overhead_p50_ms: round(seqOverhead.p50, 2),
+      overhead_p99_ms: round(seqOverhead.p99, 2),
+      target_ms: TARGET_MS,
+      target_met: targetMet,
+      cpu_p50_ms: round(cpuTotal.p50, 3),
+      cpu_p99_ms: round(cpuTotal.p99, 3),
+      offline_turns_per_s: round(offlineRate, 0),
+      offline_p99_ms: round(offline.p99, 3),
+      matcher_build_ms: round(matcherWarm, 1),
+      turns: opts.turns,
+      provider_ms: opts.providerMs,
+      baseline_p50_ms: round(baselineMedian, 2),
+      overhead_paired_p99_ms: round(stats(seq.paired).p99, 2),
+      ...(opts.concurrentTurns > 0
+        ? {
+            concurrency: opts.concurrency,
+            concurrent_overhead_p50_ms: round(concOverhead.p50, 2),
+            concurrent_overhead_p99_ms: round(concOverhead.p99, 2),
+          }
+        : {}),
+      ai_answered: opts.turns - fallbacks,
+    }),
+  );
   run.report = lines.join('\n');
   return fallbacks === 0 ? 0 : 1;
 }

@@ -48,8 +48,23 @@ import zlib from 'node:zlib';
 import { createDemoPlatform, type DemoPlatform, type DemoUser } from '../sim/lms/platform';
 import { launchThroughDemo, ltikOf } from '../sim/browser';
 import {
-  BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench,
-  sleep, table, withDbName, type CommonOptions, cpuSeconds, placeActivityVia, pool,
+  BenchError,
+  type BenchRun,
+  ClientBrowser,
+  cpuProfileArgs,
+  describePage,
+  nextClientIp,
+  parseFlags,
+  percentile,
+  round,
+  runBench,
+  sleep,
+  table,
+  withDbName,
+  type CommonOptions,
+  cpuSeconds,
+  placeActivityVia,
+  pool,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- autosave [--participants 200] [--seconds 30] [--interval 3]
@@ -81,7 +96,15 @@ interface Options extends CommonOptions {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { num, nodeEnv, profileDir } = parseFlags(argv, ['participants', 'seconds', 'interval', 'concurrency', 'warmup', 'max-sockets', 'save-timeout']);
+  const { num, nodeEnv, profileDir } = parseFlags(argv, [
+    'participants',
+    'seconds',
+    'interval',
+    'concurrency',
+    'warmup',
+    'max-sockets',
+    'save-timeout',
+  ]);
   const seconds = num('seconds', 30, 1, false);
   const participants = num('participants', TARGET_PARTICIPANTS, 1);
   // Setup (the database, Cermin, launches at a few a second) plus the load and the page weight.
@@ -176,7 +199,10 @@ interface RawResponse {
 }
 
 /** One request over node:http: the body as it came over the wire (still compressed). */
-function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent; timeoutMs?: number }): Promise<RawResponse> {
+function rawRequest(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string; agent?: http.Agent; timeoutMs?: number },
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const body = init.body === undefined ? undefined : Buffer.from(init.body);
     const req = http.request(url, {
@@ -186,7 +212,10 @@ function rawRequest(url: string, init: { method?: string; headers?: Record<strin
     });
     // The whole exchange, waiting for a free socket included.
     const timeoutMs = init.timeoutMs ?? 30_000;
-    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })),
+      timeoutMs,
+    );
     req.once('close', () => clearTimeout(timer));
     req.once('error', (err: Error & { reusedSocket?: boolean }) => {
       clearTimeout(timer);
@@ -203,8 +232,15 @@ function rawRequest(url: string, init: { method?: string; headers?: Record<strin
         clearTimeout(timer);
         // Status line + header lines + the blank line, as sent over HTTP/1.1.
         let headerBytes = `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2;
-        for (let i = 0; i < res.rawHeaders.length; i += 2) headerBytes += Buffer.byteLength(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, headerBytes, body: Buffer.concat(chunks), reusedSocket: req.reusedSocket });
+        for (let i = 0; i < res.rawHeaders.length; i += 2)
+          headerBytes += Buffer.byteLength(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}\r\n`);
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          headerBytes,
+          body: Buffer.concat(chunks),
+          reusedSocket: req.reusedSocket,
+        });
       });
     });
     req.end(body);
@@ -213,10 +249,14 @@ function rawRequest(url: string, init: { method?: string; headers?: Record<strin
 
 function decoded(res: RawResponse): Buffer {
   switch (res.headers['content-encoding']) {
-    case 'gzip': return zlib.gunzipSync(res.body);
-    case 'br': return zlib.brotliDecompressSync(res.body);
-    case 'deflate': return zlib.inflateSync(res.body);
-    default: return res.body;
+    case 'gzip':
+      return zlib.gunzipSync(res.body);
+    case 'br':
+      return zlib.brotliDecompressSync(res.body);
+    case 'deflate':
+      return zlib.inflateSync(res.body);
+    default:
+      return res.body;
   }
 }
 
@@ -260,12 +300,21 @@ async function save(agent: http.Agent, w: Writer, text: string, timeoutMs = 30_0
       res = await rawRequest(w.entryUrl, { method: 'POST', headers, body, agent, timeoutMs });
     } catch (err) {
       // A keep-alive socket the server closed just as it was reused: the request never arrived.
-      if ((err as { code?: string; reusedSocket?: boolean }).code !== 'ECONNRESET' || !(err as { reusedSocket?: boolean }).reusedSocket) throw err;
+      if (
+        (err as { code?: string; reusedSocket?: boolean }).code !== 'ECONNRESET' ||
+        !(err as { reusedSocket?: boolean }).reusedSocket
+      )
+        throw err;
       retried = true;
       res = await rawRequest(w.entryUrl, { method: 'POST', headers, body, agent, timeoutMs });
     }
   } catch (err) {
-    return { ok: false, ms: performance.now() - start, problem: `${w.user.id}: request failed: ${(err as Error).message}`, retried };
+    return {
+      ok: false,
+      ms: performance.now() - start,
+      problem: `${w.user.id}: request failed: ${(err as Error).message}`,
+      retried,
+    };
   }
   const ms = performance.now() - start;
   let answer: { status?: string; revision?: number; current?: { revision?: number }; message?: string } | undefined;
@@ -282,24 +331,48 @@ async function save(agent: http.Agent, w: Writer, text: string, timeoutMs = 30_0
   // Keep going from what the server holds, as journal.js would after a conflict.
   if (typeof answer?.revision === 'number') w.revision = answer.revision;
   else if (typeof answer?.current?.revision === 'number') w.revision = answer.current.revision;
-  const shown = answer ? JSON.stringify({ ...answer, ...(answer.current ? { current: { ...answer.current, text: '…' } } : {}), ...('yours' in answer ? { yours: '…' } : {}) }) : decoded(res).toString('utf8').replace(/\s+/g, ' ').slice(0, 300);
-  return { ok: false, ms, problem: `${w.user.id}: HTTP ${res.status} (baseRevision ${baseRevision}): ${shown.slice(0, 400)}`, retried };
+  const shown = answer
+    ? JSON.stringify({
+        ...answer,
+        ...(answer.current ? { current: { ...answer.current, text: '…' } } : {}),
+        ...('yours' in answer ? { yours: '…' } : {}),
+      })
+    : decoded(res).toString('utf8').replace(/\s+/g, ' ').slice(0, 300);
+  return {
+    ok: false,
+    ms,
+    problem: `${w.user.id}: HTTP ${res.status} (baseRevision ${baseRevision}): ${shown.slice(0, 400)}`,
+    retried,
+  };
 }
 
-
 /** One launch on the activity's link: the participant's ltik and entry URL. */
-async function openJournal(demo: DemoPlatform, cerminUrl: string, linkId: string, user: DemoUser, seed: number): Promise<Writer> {
+async function openJournal(
+  demo: DemoPlatform,
+  cerminUrl: string,
+  linkId: string,
+  user: DemoUser,
+  seed: number,
+): Promise<Writer> {
   const ip = nextClientIp();
   const browser = new ClientBrowser(ip);
   const page = await launchThroughDemo(browser, demo.issuer, user.id, { link: linkId });
   const activityPath = new URL(page.url).pathname;
-  if (page.status !== 200 || !/\/activities\/[\w-]+$/.test(activityPath)) throw new BenchError(`launch of ${user.id} on link ${linkId}: not the journal page: ${describePage(page)}`);
-  return { user, ip, ltik: ltikOf(page), activityPath, entryUrl: `${cerminUrl}${activityPath}/entries/${ENTRY_KEY}`, typist: new Typist(seed), revision: 0, saves: 0 };
+  if (page.status !== 200 || !/\/activities\/[\w-]+$/.test(activityPath))
+    throw new BenchError(`launch of ${user.id} on link ${linkId}: not the journal page: ${describePage(page)}`);
+  return {
+    user,
+    ip,
+    ltik: ltikOf(page),
+    activityPath,
+    entryUrl: `${cerminUrl}${activityPath}/entries/${ENTRY_KEY}`,
+    typist: new Typist(seed),
+    revision: 0,
+    saves: 0,
+  };
 }
 
-
 // ---------- process counters ----------
-
 
 // ---------- page weight ----------
 
@@ -316,32 +389,49 @@ interface AssetWeight {
 }
 
 async function weigh(url: string, name: string, headers: Record<string, string>): Promise<AssetWeight> {
-  const get = (encoding: string) => rawRequest(url, { headers: { ...headers, 'Accept-Encoding': encoding }, timeoutMs: 15_000 });
+  const get = (encoding: string) =>
+    rawRequest(url, { headers: { ...headers, 'Accept-Encoding': encoding }, timeoutMs: 15_000 });
   const plain = await get('identity');
-  if (plain.status !== 200) return { name, status: plain.status, identity: 0, browser: 0, browserEncoding: '–', headers: 0 };
+  if (plain.status !== 200)
+    return { name, status: plain.status, identity: 0, browser: 0, browserEncoding: '–', headers: 0 };
   const gz = await get('gzip');
   const br = await get('br');
   const browser = await get('gzip, deflate, br');
   const size = (r: RawResponse, enc: string) => (r.headers['content-encoding'] === enc ? r.body.length : undefined);
   for (const r of [gz, br, browser]) {
     if (decoded(r).length !== plain.body.length && name !== 'journal page') {
-      throw new BenchError(`${name}: the ${r.headers['content-encoding'] ?? 'identity'} body decodes to ${decoded(r).length} bytes, the plain one has ${plain.body.length}`);
+      throw new BenchError(
+        `${name}: the ${r.headers['content-encoding'] ?? 'identity'} body decodes to ${decoded(r).length} bytes, the plain one has ${plain.body.length}`,
+      );
     }
   }
   return {
-    name, status: 200, identity: plain.body.length, gzip: size(gz, 'gzip'), br: size(br, 'br'),
-    browser: browser.body.length, browserEncoding: String(browser.headers['content-encoding'] ?? 'identity'), headers: browser.headerBytes,
+    name,
+    status: 200,
+    identity: plain.body.length,
+    gzip: size(gz, 'gzip'),
+    br: size(br, 'br'),
+    browser: browser.body.length,
+    browserEncoding: String(browser.headers['content-encoding'] ?? 'identity'),
+    headers: browser.headerBytes,
   };
 }
 
 /** The journal page with one ≈2,000-character entry, and every local asset it references. */
-async function pageWeight(w: Writer, cerminUrl: string, agent: http.Agent): Promise<{ assets: AssetWeight[]; missing: string[]; html: string }> {
+async function pageWeight(
+  w: Writer,
+  cerminUrl: string,
+  agent: http.Agent,
+): Promise<{ assets: AssetWeight[]; missing: string[]; html: string }> {
   const text = Typist.textOf(PAGE_ENTRY_CHARS);
   const saved = await save(agent, w, text);
-  if (!saved.ok) throw new BenchError(`page weight: saving the ${text.length}-character entry failed: ${saved.problem}`);
+  if (!saved.ok)
+    throw new BenchError(`page weight: saving the ${text.length}-character entry failed: ${saved.problem}`);
   const pageUrl = `${cerminUrl}${w.activityPath}?ltik=${encodeURIComponent(w.ltik)}`;
   const headers = { Accept: 'text/html', 'X-Forwarded-For': w.ip };
-  const html = decoded(await rawRequest(pageUrl, { headers: { ...headers, 'Accept-Encoding': 'gzip' } })).toString('utf8');
+  const html = decoded(await rawRequest(pageUrl, { headers: { ...headers, 'Accept-Encoding': 'gzip' } })).toString(
+    'utf8',
+  );
   if (!html.includes(text.slice(0, 60))) {
     throw new BenchError('page weight: the journal page does not show the saved entry');
   }
@@ -405,8 +495,15 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
 
   // One participant more than the load: the page-weight participant, whose page holds only its own entry.
   const demo = await createDemoPlatform({
-    issuer: `${driver.base}/p`, clientId: CLIENT_ID, deploymentId: DEPLOYMENT_ID, participants: Math.max(opts.participants + 1, TARGET_PARTICIPANTS),
-    tool: { loginUrl: `${cerminUrl}/lti/login`, launchUrl: `${cerminUrl}/lti/launch`, jwksUrl: `${cerminUrl}/lti/keys` },
+    issuer: `${driver.base}/p`,
+    clientId: CLIENT_ID,
+    deploymentId: DEPLOYMENT_ID,
+    participants: Math.max(opts.participants + 1, TARGET_PARTICIPANTS),
+    tool: {
+      loginUrl: `${cerminUrl}/lti/login`,
+      launchUrl: `${cerminUrl}/lti/launch`,
+      jwksUrl: `${cerminUrl}/lti/keys`,
+    },
   });
   driver.app.use('/p', demo.router);
 
@@ -415,19 +512,31 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const cermin = await run.startCermin(scripts.cermin, cerminEnv, cerminUrl, cpuProfileArgs(opts.profileDir));
 
   // The activity, then one launch per participant.
-  const linkId = await guard(placeActivityVia(demo, cerminUrl, COACH_ID, TEMPLATE_ID, { title: 'Refleksi bebas (bench autosave)', maxScore: '100', [`prompt.${ENTRY_KEY}`]: 'Ceritakan satu keputusan sulit minggu ini.' }));
+  const linkId = await guard(
+    placeActivityVia(demo, cerminUrl, COACH_ID, TEMPLATE_ID, {
+      title: 'Refleksi bebas (bench autosave)',
+      maxScore: '100',
+      [`prompt.${ENTRY_KEY}`]: 'Ceritakan satu keputusan sulit minggu ini.',
+    }),
+  );
   progress(`activity placed through Deep Linking: link ${linkId}`);
   const people = demo.users.filter((u) => u.kind === 'participant');
-  if (people.length < opts.participants + 1) throw new BenchError(`the demo platform has ${people.length} participants, ${opts.participants + 1} needed`);
+  if (people.length < opts.participants + 1)
+    throw new BenchError(`the demo platform has ${people.length} participants, ${opts.participants + 1} needed`);
   const launchStart = performance.now();
-  const writers = await guard(pool(people.slice(0, opts.participants), opts.concurrency, async (user, i) => {
-    if (stopping) throw new BenchError('stopped');
-    const w = await openJournal(demo, cerminUrl, linkId, user, i);
-    if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${opts.participants} launched`);
-    return w;
-  }));
-  progress(`${writers.length} participants launched in ${((performance.now() - launchStart) / 1000).toFixed(1)} s (concurrency ${opts.concurrency})`);
-  if (new Set(writers.map((w) => w.entryUrl)).size !== 1) throw new BenchError('the participants\' launches opened different activities');
+  const writers = await guard(
+    pool(people.slice(0, opts.participants), opts.concurrency, async (user, i) => {
+      if (stopping) throw new BenchError('stopped');
+      const w = await openJournal(demo, cerminUrl, linkId, user, i);
+      if ((i + 1) % 50 === 0) progress(`  ${i + 1}/${opts.participants} launched`);
+      return w;
+    }),
+  );
+  progress(
+    `${writers.length} participants launched in ${((performance.now() - launchStart) / 1000).toFixed(1)} s (concurrency ${opts.concurrency})`,
+  );
+  if (new Set(writers.map((w) => w.entryUrl)).size !== 1)
+    throw new BenchError("the participants' launches opened different activities");
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets });
   run.cleanup('close the client sockets', async () => agent.destroy());
@@ -439,12 +548,14 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     // Sequential per writer: a writer never has two saves in flight.
     const byWriter = new Map<Writer, number>();
     for (const w of warm) byWriter.set(w, (byWriter.get(w) ?? 0) + 1);
-    await guard(pool([...byWriter], 4, async ([w, count]) => {
-      for (let k = 0; k < count; k++) {
-        const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
-        if (!outcome.ok) throw new BenchError(`warm-up save failed: ${outcome.problem}`);
-      }
-    }));
+    await guard(
+      pool([...byWriter], 4, async ([w, count]) => {
+        for (let k = 0; k < count; k++) {
+          const outcome = await save(agent, w, w.typist.take(), opts.saveTimeoutSeconds * 1000);
+          if (!outcome.ok) throw new BenchError(`warm-up save failed: ${outcome.problem}`);
+        }
+      }),
+    );
   }
 
   // The load.
@@ -487,7 +598,9 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   };
   const ticker = setInterval(() => {
     const sorted = latencies.slice().sort((a, b) => a - b);
-    progress(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${latencies.length} saves, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, errors ${errors.length}`);
+    progress(
+      `  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${latencies.length} saves, p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, errors ${errors.length}`,
+    );
   }, 10_000);
   try {
     const loops = writers.map((w) => {
@@ -522,34 +635,67 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const s = {
     saves: sorted.length,
     rate: sorted.length / wallS,
-    p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
     mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
   };
   const offered = writers.length / opts.interval;
   const ms = (x: number) => x.toFixed(1);
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-  const cpu = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : after - before);
+  const cpu = (before: number | undefined, after: number | undefined) =>
+    before === undefined || after === undefined ? undefined : after - before;
   const cerminCpu = cpu(cpuBefore.cermin, cpuAfter.cermin);
   const dbCpu = cpu(cpuBefore.db, cpuAfter.db);
   const driverCpuS = (driverCpu.user + driverCpu.system) / 1e6;
-  const cpuCell = (x: number | undefined) => (x === undefined ? '–' : `${x.toFixed(1)} s (${Math.round((100 * x) / wallS)} %)`);
+  const cpuCell = (x: number | undefined) =>
+    x === undefined ? '–' : `${x.toFixed(1)} s (${Math.round((100 * x) / wallS)} %)`;
   const finalLengths = writers.map((w) => w.typist.length).sort((a, b) => a - b);
-  const perSave = (cpuS: number | undefined) => (cpuS === undefined || !attempts ? '–' : `${((1000 * cpuS) / attempts).toFixed(1)} ms`);
+  const perSave = (cpuS: number | undefined) =>
+    cpuS === undefined || !attempts ? '–' : `${((1000 * cpuS) / attempts).toFixed(1)} ms`;
 
   const lines: string[] = [];
   lines.push('');
-  lines.push(`Autosave: ${writers.length} participants, a save every ${opts.interval} s ±20 %, ${opts.seconds} s (measured ${wallS.toFixed(1)} s), ${opts.warmup} warm-up saves before`);
-  lines.push(`database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; keep-alive agent, ${opts.maxSockets} sockets; save timeout ${opts.saveTimeoutSeconds} s`);
+  lines.push(
+    `Autosave: ${writers.length} participants, a save every ${opts.interval} s ±20 %, ${opts.seconds} s (measured ${wallS.toFixed(1)} s), ${opts.warmup} warm-up saves before`,
+  );
+  lines.push(
+    `database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; keep-alive agent, ${opts.maxSockets} sockets; save timeout ${opts.saveTimeoutSeconds} s`,
+  );
   lines.push('');
-  lines.push(table(
-    ['participants', 'interval s', 'saves', 'saves/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'mean ms', 'errors'],
-    [[writers.length, opts.interval, s.saves, s.rate.toFixed(1), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max), ms(s.mean), errors.length]],
-  ));
+  lines.push(
+    table(
+      ['participants', 'interval s', 'saves', 'saves/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'mean ms', 'errors'],
+      [
+        [
+          writers.length,
+          opts.interval,
+          s.saves,
+          s.rate.toFixed(1),
+          ms(s.p50),
+          ms(s.p90),
+          ms(s.p99),
+          ms(s.max),
+          ms(s.mean),
+          errors.length,
+        ],
+      ],
+    ),
+  );
   lines.push('');
-  lines.push(`offered ${offered.toFixed(1)} saves/s, completed ${s.rate.toFixed(1)}/s${s.rate < 0.9 * offered ? ' — Cermin could not keep up: saves queued, each participant waiting for its previous one' : ''}`);
-  lines.push(`saves sent late (the previous one still running when due): ${late} of ${attempts}; retried on a reused socket: ${retried}; text length at the end: ${finalLengths[0]}–${finalLengths[finalLengths.length - 1]} characters`);
-  lines.push(`Cermin peak RSS (VmHWM): ${peakRss === undefined ? '–' : `${peakRss.toFixed(0)} MiB`} after the load${rssAfterPage !== undefined && peakRss !== undefined && rssAfterPage > peakRss ? `, ${rssAfterPage.toFixed(0)} MiB after the page weight` : ''}`);
-  lines.push(`CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; database ${dbPid ? cpuCell(dbCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`);
+  lines.push(
+    `offered ${offered.toFixed(1)} saves/s, completed ${s.rate.toFixed(1)}/s${s.rate < 0.9 * offered ? ' — Cermin could not keep up: saves queued, each participant waiting for its previous one' : ''}`,
+  );
+  lines.push(
+    `saves sent late (the previous one still running when due): ${late} of ${attempts}; retried on a reused socket: ${retried}; text length at the end: ${finalLengths[0]}–${finalLengths[finalLengths.length - 1]} characters`,
+  );
+  lines.push(
+    `Cermin peak RSS (VmHWM): ${peakRss === undefined ? '–' : `${peakRss.toFixed(0)} MiB`} after the load${rssAfterPage !== undefined && peakRss !== undefined && rssAfterPage > peakRss ? `, ${rssAfterPage.toFixed(0)} MiB after the page weight` : ''}`,
+  );
+  lines.push(
+    `CPU during the load (of ${wallS.toFixed(1)} s wall, ${os.cpus().length} CPUs): Cermin ${cpuCell(cerminCpu)}; database ${dbPid ? cpuCell(dbCpu) : '– (not started by this run)'}; driver (platform + load) ${cpuCell(driverCpuS)}`,
+  );
   lines.push(`CPU per save: Cermin ${perSave(cerminCpu)}; database ${dbPid ? perSave(dbCpu) : '–'}`);
   if (errors.length) {
     lines.push('');
@@ -560,56 +706,92 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const p99Met = !aborted && s.p99 < TARGET_P99_MS && errors.length === 0;
   lines.push('');
   if (aborted) lines.push(`ABORTED: ${aborted}; the figures above cover the saves made until then`);
-  lines.push(`target: p99 < ${TARGET_P99_MS} ms with ${TARGET_PARTICIPANTS} participants, no errors: ${writers.length < TARGET_PARTICIPANTS ? `not measured (only ${writers.length} participants); at this size ` : ''}${p99Met ? 'met' : 'NOT met'} (p99 ${ms(s.p99)} ms, ${errors.length} errors)`);
+  lines.push(
+    `target: p99 < ${TARGET_P99_MS} ms with ${TARGET_PARTICIPANTS} participants, no errors: ${writers.length < TARGET_PARTICIPANTS ? `not measured (only ${writers.length} participants); at this size ` : ''}${p99Met ? 'met' : 'NOT met'} (p99 ${ms(s.p99)} ms, ${errors.length} errors)`,
+  );
 
   // Report: the page weight.
-  let page: { compressed: number; withHeaders: number; uncompressed: number; missing: string[]; met: boolean } | undefined;
+  let page:
+    { compressed: number; withHeaders: number; uncompressed: number; missing: string[]; met: boolean } | undefined;
   if (weight) {
     const okAssets = weight.assets.filter((a) => a.status === 200);
     const sum = (f: (a: AssetWeight) => number) => okAssets.reduce((t, a) => t + f(a), 0);
-    const total = { identity: sum((a) => a.identity), gzip: sum((a) => a.gzip ?? a.identity), br: sum((a) => a.br ?? a.gzip ?? a.identity), browser: sum((a) => a.browser), headers: sum((a) => a.headers) };
+    const total = {
+      identity: sum((a) => a.identity),
+      gzip: sum((a) => a.gzip ?? a.identity),
+      br: sum((a) => a.br ?? a.gzip ?? a.identity),
+      browser: sum((a) => a.browser),
+      headers: sum((a) => a.headers),
+    };
     const transferred = total.browser + total.headers;
-    page = { compressed: total.browser, withHeaders: transferred, uncompressed: total.identity, missing: weight.missing, met: transferred <= TARGET_PAGE_KB * 1024 };
+    page = {
+      compressed: total.browser,
+      withHeaders: transferred,
+      uncompressed: total.identity,
+      missing: weight.missing,
+      met: transferred <= TARGET_PAGE_KB * 1024,
+    };
     lines.push('');
-    lines.push(`Page weight: the journal page with one ${PAGE_ENTRY_CHARS.toLocaleString('en')}-character entry, and its assets (body bytes; "browser" = what "Accept-Encoding: gzip, deflate, br" gets; "+ headers" = its response headers)`);
-    lines.push(table(
-      ['resource', 'status', 'uncompressed', 'gzip', 'br', 'browser', 'encoding', '+ headers'],
-      [
-        ...weight.assets.map((a) => (a.status === 200
-          ? [a.name, a.status, a.identity, a.gzip ?? '(not offered)', a.br ?? '(not offered)', a.browser, a.browserEncoding, a.headers]
-          : [a.name, a.status, 'MISSING', '–', '–', '–', '–', '–'])),
-        ['total', '', total.identity, total.gzip, total.br, total.browser, '', total.headers],
-      ],
-    ));
-    lines.push(`total compressed: ${kb(total.browser)} KB of bodies, ${kb(transferred)} KB with response headers; uncompressed ${kb(total.identity)} KB`);
+    lines.push(
+      `Page weight: the journal page with one ${PAGE_ENTRY_CHARS.toLocaleString('en')}-character entry, and its assets (body bytes; "browser" = what "Accept-Encoding: gzip, deflate, br" gets; "+ headers" = its response headers)`,
+    );
+    lines.push(
+      table(
+        ['resource', 'status', 'uncompressed', 'gzip', 'br', 'browser', 'encoding', '+ headers'],
+        [
+          ...weight.assets.map((a) =>
+            a.status === 200
+              ? [
+                  a.name,
+                  a.status,
+                  a.identity,
+                  a.gzip ?? '(not offered)',
+                  a.br ?? '(not offered)',
+                  a.browser,
+                  a.browserEncoding,
+                  a.headers,
+                ]
+              : [a.name, a.status, 'MISSING', '–', '–', '–', '–', '–'],
+          ),
+          ['total', '', total.identity, total.gzip, total.br, total.browser, '', total.headers],
+        ],
+      ),
+    );
+    lines.push(
+      `total compressed: ${kb(total.browser)} KB of bodies, ${kb(transferred)} KB with response headers; uncompressed ${kb(total.identity)} KB`,
+    );
     if (weight.missing.length) lines.push(`missing (not counted): ${weight.missing.join(', ')}`);
-    lines.push(`target: ≤ ${TARGET_PAGE_KB} KB total for the journal page, compressed, headers included: ${page.met ? 'met' : 'NOT met'}${weight.missing.length ? ' (with assets missing)' : ''}`);
+    lines.push(
+      `target: ≤ ${TARGET_PAGE_KB} KB total for the journal page, compressed, headers included: ${page.met ? 'met' : 'NOT met'}${weight.missing.length ? ' (with assets missing)' : ''}`,
+    );
   }
   const num = (x: number, digits: number) => (Number.isFinite(x) ? round(x, digits) : null);
   lines.push('');
-  lines.push(JSON.stringify({
-    bench: 'autosave',
-    participants: writers.length,
-    interval_s: opts.interval,
-    seconds: opts.seconds,
-    saves: s.saves,
-    saves_per_s: num(s.rate, 1),
-    p50_ms: num(s.p50, 2),
-    p90_ms: num(s.p90, 2),
-    p99_ms: num(s.p99, 2),
-    max_ms: num(s.max, 2),
-    errors: errors.length,
-    p99_target_met: p99Met && writers.length >= TARGET_PARTICIPANTS,
-    cermin_peak_rss_mib: peakRss === undefined ? null : round(peakRss, 0),
-    cermin_cpu_s: cerminCpu === undefined ? null : round(cerminCpu, 2),
-    database_cpu_s: dbCpu === undefined ? null : round(dbCpu, 2),
-    page_kb_compressed: page ? round(page.compressed / 1024, 1) : null,
-    page_kb_compressed_with_headers: page ? round(page.withHeaders / 1024, 1) : null,
-    page_kb_uncompressed: page ? round(page.uncompressed / 1024, 1) : null,
-    page_target_met: page ? page.met : null,
-    page_missing: page ? page.missing : null,
-    aborted: aborted ?? null,
-  }));
+  lines.push(
+    JSON.stringify({
+      bench: 'autosave',
+      participants: writers.length,
+      interval_s: opts.interval,
+      seconds: opts.seconds,
+      saves: s.saves,
+      saves_per_s: num(s.rate, 1),
+      p50_ms: num(s.p50, 2),
+      p90_ms: num(s.p90, 2),
+      p99_ms: num(s.p99, 2),
+      max_ms: num(s.max, 2),
+      errors: errors.length,
+      p99_target_met: p99Met && writers.length >= TARGET_PARTICIPANTS,
+      cermin_peak_rss_mib: peakRss === undefined ? null : round(peakRss, 0),
+      cermin_cpu_s: cerminCpu === undefined ? null : round(cerminCpu, 2),
+      database_cpu_s: dbCpu === undefined ? null : round(dbCpu, 2),
+      page_kb_compressed: page ? round(page.compressed / 1024, 1) : null,
+      page_kb_compressed_with_headers: page ? round(page.withHeaders / 1024, 1) : null,
+      page_kb_uncompressed: page ? round(page.uncompressed / 1024, 1) : null,
+      page_target_met: page ? page.met : null,
+      page_missing: page ? page.missing : null,
+      aborted: aborted ?? null,
+    }),
+  );
   run.report = lines.join('\n');
   if (aborted) {
     for (const e of errors.slice(10, 30)) progress(`error: ${e}`);

@@ -12,7 +12,11 @@ interface BareProvider {
   onConnect(cb: (token: unknown, req: Request, res: Response) => unknown): unknown;
   deploy(options: { port: number; silent: boolean }): Promise<unknown>;
   registerPlatform(platform: {
-    url: string; name: string; clientId: string; authenticationEndpoint: string; accesstokenEndpoint: string;
+    url: string;
+    name: string;
+    clientId: string;
+    authenticationEndpoint: string;
+    accesstokenEndpoint: string;
     authConfig: { method: 'JWK_SET'; key: string };
   }): Promise<unknown>;
   close(options: { silent: boolean }): Promise<unknown>;
@@ -30,8 +34,13 @@ function need(name: string): string {
 async function start(): Promise<void> {
   const port = Number(need('PORT'));
   const env = {
-    uri: need('MONGODB_URI'), key: need('LTI_KEY'), issuer: need('ISSUER'), clientId: need('CLIENT_ID'),
-    authUrl: need('AUTH_URL'), tokenUrl: need('TOKEN_URL'), jwksUrl: need('JWKS_URL'),
+    uri: need('MONGODB_URI'),
+    key: need('LTI_KEY'),
+    issuer: need('ISSUER'),
+    clientId: need('CLIENT_ID'),
+    authUrl: need('AUTH_URL'),
+    tokenUrl: need('TOKEN_URL'),
+    jwksUrl: need('JWKS_URL'),
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lti = (require('ltijs') as { Provider: BareProvider }).Provider;
@@ -50,7 +59,10 @@ async function start(): Promise<void> {
     // Exit normally (not by the signal) so `node --cpu-prof` still writes its profile.
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
-    lti.close({ silent: true }).catch(() => undefined).finally(() => process.exit(0));
+    lti
+      .close({ silent: true })
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
   });
   process.stdout.write('ready\n');
 }

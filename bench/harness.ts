@@ -15,19 +15,26 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import mongoose from 'mongoose';
-import { embeddedVersions, freePort, startEmbeddedDatabase, type EmbeddedDatabase, type EngineName } from '../src/db/embedded';
+import {
+  embeddedVersions,
+  freePort,
+  startEmbeddedDatabase,
+  type EmbeddedDatabase,
+  type EngineName,
+} from '../src/db/embedded';
 import type { DemoPlatform } from '../sim/lms/platform';
 import { fromRoot, projectRoot } from '../src/core/paths';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../sim/browser';
 import { parseAutoPostForm } from '../sim/lms/platform';
-
 
 export class BenchError extends Error {}
 
 export type Progress = (message: string) => void;
 
 export function progressFor(bench: string): Progress {
-  return (message) => { process.stderr.write(`[bench ${bench}] ${message}\n`); };
+  return (message) => {
+    process.stderr.write(`[bench ${bench}] ${message}\n`);
+  };
 }
 
 export const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -52,21 +59,32 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0
  * --profile); unknown flags and positionals are refused.
  */
 export function parseFlags<F extends string>(argv: string[], flags: readonly F[]) {
-  const options = Object.fromEntries([...flags, 'timeout', 'node-env', 'profile'].map((f) => [f, { type: 'string' as const }]));
-  const values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as Partial<Record<string, string>>;
+  const options = Object.fromEntries(
+    [...flags, 'timeout', 'node-env', 'profile'].map((f) => [f, { type: 'string' as const }]),
+  );
+  const values = parseArgs({ args: argv, strict: true, allowPositionals: false, options }).values as Partial<
+    Record<string, string>
+  >;
   const nodeEnv = values['node-env'] ?? 'development';
-  if (nodeEnv !== 'development' && nodeEnv !== 'test') throw new BenchError('--node-env: development or test (production needs an https PUBLIC_URL)');
+  if (nodeEnv !== 'development' && nodeEnv !== 'test')
+    throw new BenchError('--node-env: development or test (production needs an https PUBLIC_URL)');
   /** A numeric flag's value: the fallback when absent, else checked. */
   const num = (flag: F | 'timeout', fallback: number, min: number, integer = true): number => {
     const raw = values[flag];
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) throw new BenchError(`--${flag}: must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min)
+      throw new BenchError(`--${flag}: must be ${integer ? 'an integer' : 'a number'} ≥ ${min}`);
     return n;
   };
   /** A text flag's value, as given. */
   const text = (flag: F): string | undefined => values[flag];
-  return { num, text, nodeEnv: nodeEnv as CommonOptions['nodeEnv'], profileDir: values.profile ? path.resolve(values.profile) : undefined };
+  return {
+    num,
+    text,
+    nodeEnv: nodeEnv as CommonOptions['nodeEnv'],
+    profileDir: values.profile ? path.resolve(values.profile) : undefined,
+  };
 }
 
 // ---------- database ----------
@@ -104,16 +122,34 @@ export class Child {
   readonly died: Promise<never>;
   readonly exited: Promise<void>;
 
-  constructor(readonly name: string, script: string, env: NodeJS.ProcessEnv, nodeArgs: string[], private readonly progress: Progress) {
-    this.proc = spawn(process.execPath, [...nodeArgs, script], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout?.on('data', (c: Buffer) => { this.out = (this.out + c.toString()).slice(-16_000); });
-    this.proc.stderr?.on('data', (c: Buffer) => { this.err = (this.err + c.toString()).slice(-16_000); });
+  constructor(
+    readonly name: string,
+    script: string,
+    env: NodeJS.ProcessEnv,
+    nodeArgs: string[],
+    private readonly progress: Progress,
+  ) {
+    this.proc = spawn(process.execPath, [...nodeArgs, script], {
+      cwd: projectRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc.stdout?.on('data', (c: Buffer) => {
+      this.out = (this.out + c.toString()).slice(-16_000);
+    });
+    this.proc.stderr?.on('data', (c: Buffer) => {
+      this.err = (this.err + c.toString()).slice(-16_000);
+    });
     this.exited = new Promise((resolve) => this.proc.once('exit', () => resolve()));
     this.died = new Promise<never>((_resolve, reject) => {
       this.proc.once('exit', (code, signal) => {
         if (this.stopping) return;
         const hint = code === 0 ? ' (a clean exit, as after a SIGTERM/SIGINT from outside)' : '';
-        reject(new BenchError(`${this.name} (pid ${this.proc.pid}) exited early: code ${code}, signal ${signal}${hint}\n${this.tails()}`));
+        reject(
+          new BenchError(
+            `${this.name} (pid ${this.proc.pid}) exited early: code ${code}, signal ${signal}${hint}\n${this.tails()}`,
+          ),
+        );
       });
       this.proc.once('error', (e) => reject(new BenchError(`${this.name} could not be started: ${e.message}`)));
     });
@@ -163,16 +199,32 @@ export class Child {
 /** Runs a node script to completion (the platform CLI); its output on failure. */
 export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [script, ...args], { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [script, ...args], {
+      cwd: projectRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
-    proc.stdout.on('data', (c: Buffer) => { output += c.toString(); });
-    proc.stderr.on('data', (c: Buffer) => { output += c.toString(); });
+    proc.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    proc.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
     const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.once('error', (e) => { clearTimeout(timer); reject(new BenchError(`${path.basename(script)}: ${e.message}`)); });
+    proc.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new BenchError(`${path.basename(script)}: ${e.message}`));
+    });
     proc.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(output.trim());
-      else reject(new BenchError(`node ${path.relative(projectRoot, script)} ${args[0]} failed (code ${code}, signal ${signal}):\n${output.trim().slice(-3000)}`));
+      else
+        reject(
+          new BenchError(
+            `node ${path.relative(projectRoot, script)} ${args[0]} failed (code ${code}, signal ${signal}):\n${output.trim().slice(-3000)}`,
+          ),
+        );
     });
   });
 }
@@ -183,7 +235,8 @@ export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv
  */
 export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const k of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_OPTIONS']) if (process.env[k] !== undefined) env[k] = process.env[k];
+  for (const k of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'LC_ALL', 'NODE_OPTIONS'])
+    if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;
 }
 
@@ -264,11 +317,17 @@ export class BenchRun {
   /** Called on a failure, before the cleanups: stops the load and waits (bounded) for what is under way. */
   onFailure: () => Promise<void> = async () => undefined;
 
-  constructor(readonly bench: string, timeoutSeconds: number) {
+  constructor(
+    readonly bench: string,
+    timeoutSeconds: number,
+  ) {
     this.progress = progressFor(bench);
     let timer: NodeJS.Timeout | undefined;
     this.overtime = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new BenchError(`time limit of ${timeoutSeconds} s reached (--timeout)`)), timeoutSeconds * 1000);
+      timer = setTimeout(
+        () => reject(new BenchError(`time limit of ${timeoutSeconds} s reached (--timeout)`)),
+        timeoutSeconds * 1000,
+      );
     });
     this.overtimeTimer = timer as NodeJS.Timeout;
     this.overtime.catch(() => undefined);
@@ -285,7 +344,8 @@ export class BenchRun {
   }
 
   /** Waits for p unless a child dies, the time is up or the bench is interrupted first. */
-  readonly guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, this.overtime, this.interrupted, ...this.children.map((c) => c.died)]);
+  readonly guard = <T>(p: Promise<T>): Promise<T> =>
+    Promise.race([p, this.overtime, this.interrupted, ...this.children.map((c) => c.died)]);
 
   /** Run at the end, last registered first. */
   cleanup(what: string, run: () => Promise<void>): void {
@@ -303,12 +363,19 @@ export class BenchRun {
    * `npm start` would pick (EMBEDDED_DB picks another, e.g. ferretdb to compare).
    */
   async database(tmpDir: string): Promise<Database> {
-    if (process.env.MONGODB_URI) return { serverUri: process.env.MONGODB_URI, dbKind: 'MONGODB_URI (from the environment)' };
+    if (process.env.MONGODB_URI)
+      return { serverUri: process.env.MONGODB_URI, dbKind: 'MONGODB_URI (from the environment)' };
     const mode = (process.env.EMBEDDED_DB ?? 'auto') as 'auto' | EngineName;
-    if (!['auto', 'mongod', 'java', 'ferretdb'].includes(mode)) throw new BenchError('EMBEDDED_DB: auto, mongod, java or ferretdb');
+    if (!['auto', 'mongod', 'java', 'ferretdb'].includes(mode))
+      throw new BenchError('EMBEDDED_DB: auto, mongod, java or ferretdb');
     // Not raced: its handle is needed to stop it, and each engine gives up by itself.
     const embedded = await startEmbeddedDatabase({
-      ...embeddedVersions(), dataDir: tmpDir, toolsDir: fromRoot('.tools'), mode, dbName: 'x', progress: this.progress,
+      ...embeddedVersions(),
+      dataDir: tmpDir,
+      toolsDir: fromRoot('.tools'),
+      mode,
+      dbName: 'x',
+      progress: this.progress,
     });
     this.cleanup('stop the embedded database', () => embedded.stop());
     return { serverUri: embedded.uri, dbKind: `embedded ${embedded.kind} (temp dir)`, embedded };
@@ -330,7 +397,14 @@ export class BenchRun {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
-    this.cleanup('close the platforms\' server', () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    this.cleanup(
+      "close the platforms' server",
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     const port = (server.address() as AddressInfo).port;
     this.usedPorts.add(port);
     return { app, base: `http://127.0.0.1:${port}` };
@@ -360,7 +434,13 @@ export class BenchRun {
   }
 
   /** Cermin's environment, as it runs in production (but for NODE_ENV and DEMO=false). */
-  cerminEnv(o: { nodeEnv: CommonOptions['nodeEnv']; port: number; url: string; dbUri: string; tmpDir: string }): NodeJS.ProcessEnv {
+  cerminEnv(o: {
+    nodeEnv: CommonOptions['nodeEnv'];
+    port: number;
+    url: string;
+    dbUri: string;
+    tmpDir: string;
+  }): NodeJS.ProcessEnv {
     return {
       ...baseEnv(),
       NODE_ENV: o.nodeEnv,
@@ -378,11 +458,35 @@ export class BenchRun {
   }
 
   /** Registers the demo platform in Cermin's database with `node dist/src/cli/platform.js add`. */
-  async registerPlatform(cliScript: string, p: DemoPlatform, clientId: string, deploymentId: string, env: NodeJS.ProcessEnv): Promise<void> {
-    const registered = await this.guard(runScript(cliScript, [
-      'add', '--issuer', p.issuer, '--client-id', clientId, '--auth-url', p.authUrl, '--token-url', p.tokenUrl,
-      '--jwks-url', p.jwksUrl, '--deployment-id', deploymentId,
-    ], env, 120_000));
+  async registerPlatform(
+    cliScript: string,
+    p: DemoPlatform,
+    clientId: string,
+    deploymentId: string,
+    env: NodeJS.ProcessEnv,
+  ): Promise<void> {
+    const registered = await this.guard(
+      runScript(
+        cliScript,
+        [
+          'add',
+          '--issuer',
+          p.issuer,
+          '--client-id',
+          clientId,
+          '--auth-url',
+          p.authUrl,
+          '--token-url',
+          p.tokenUrl,
+          '--jwks-url',
+          p.jwksUrl,
+          '--deployment-id',
+          deploymentId,
+        ],
+        env,
+        120_000,
+      ),
+    );
     this.progress(`cermin: ${registered}`);
   }
 
@@ -390,14 +494,20 @@ export class BenchRun {
   async startCermin(script: string, env: NodeJS.ProcessEnv, url: string, nodeArgs: string[]): Promise<Child> {
     const started = performance.now();
     const cermin = this.spawn('cermin', script, env, nodeArgs);
-    await this.guard((async () => {
-      for (;;) {
-        const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.status === 200, () => false);
-        if (ok) return;
-        if (performance.now() - started > 60_000) throw new BenchError(`Cermin did not answer /readyz 200 within 60 s\n${cermin.tails()}`);
-        await sleep(100);
-      }
-    })());
+    await this.guard(
+      (async () => {
+        for (;;) {
+          const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+          if (ok) return;
+          if (performance.now() - started > 60_000)
+            throw new BenchError(`Cermin did not answer /readyz 200 within 60 s\n${cermin.tails()}`);
+          await sleep(100);
+        }
+      })(),
+    );
     this.progress(`cermin ready on ${url} (pid ${cermin.proc.pid}, ${Math.round(performance.now() - started)} ms)`);
     return cermin;
   }
@@ -424,7 +534,10 @@ export class BenchRun {
     process.removeListener('SIGTERM', this.onSignal);
     for (const { what, run } of this.cleanups.reverse()) {
       try {
-        await Promise.race([run(), new Promise((_r, reject) => setTimeout(() => reject(new Error('timed out after 20 s')), 20_000).unref())]);
+        await Promise.race([
+          run(),
+          new Promise((_r, reject) => setTimeout(() => reject(new Error('timed out after 20 s')), 20_000).unref()),
+        ]);
       } catch (e) {
         this.progress(`cleanup "${what}" failed: ${(e as Error).message}`);
       }
@@ -474,7 +587,11 @@ export async function runBench<O extends CommonOptions>(spec: {
 // ---------- shared by the benches: a work pool and process CPU counters ----------
 
 /** fn over items, `concurrency` at a time, in order of the items; stops at the first failure. */
-export async function pool<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -513,12 +630,17 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-
 /**
  * The coach places one activity of a template with the real Deep Linking flow (picker, add,
  * return, the platform creating the link and its column); returns the new resource link id.
  */
-export async function placeActivityVia(demo: DemoPlatform, cerminUrl: string, coachId: string, templateId: string, fields: Record<string, string>): Promise<string> {
+export async function placeActivityVia(
+  demo: DemoPlatform,
+  cerminUrl: string,
+  coachId: string,
+  templateId: string,
+  fields: Record<string, string>,
+): Promise<string> {
   const coach = new ClientBrowser(nextClientIp());
   const fail = (step: string, page: Page): never => {
     throw new BenchError(`Deep Linking as ${coachId} failed at "${step}": ${describePage(page)}`);
@@ -533,7 +655,8 @@ export async function placeActivityVia(demo: DemoPlatform, cerminUrl: string, co
   const returning = await coach.go(`${cerminUrl}${base}-return`, { form: { ltik } });
   if (returning.status !== 200) fail('the return', returning);
   const form = parseAutoPostForm(returning.body);
-  if (form.action !== demo.deepLinkReturnUrl) throw new BenchError(`Deep Linking: the return form posts to ${form.action}, not ${demo.deepLinkReturnUrl}`);
+  if (form.action !== demo.deepLinkReturnUrl)
+    throw new BenchError(`Deep Linking: the return form posts to ${form.action}, not ${demo.deepLinkReturnUrl}`);
   const platformPage = await coach.submitAutoForm(returning);
   if (platformPage.status !== 200) fail('the platform receiving the response', platformPage);
   const links = demo.course.links.slice(before);

@@ -35,8 +35,21 @@ import { createDemoPlatform, parseAutoPostForm, type DemoPlatform, type DemoUser
 import { fromRoot } from '../src/core/paths';
 import type { Page } from '../sim/browser';
 import {
-  baseEnv, BenchError, type BenchRun, ClientBrowser, cpuProfileArgs, describePage, nextClientIp, parseFlags, percentile, round, runBench, sleep, table,
-  withDbName, type CommonOptions,
+  baseEnv,
+  BenchError,
+  type BenchRun,
+  ClientBrowser,
+  cpuProfileArgs,
+  describePage,
+  nextClientIp,
+  parseFlags,
+  percentile,
+  round,
+  runBench,
+  sleep,
+  table,
+  withDbName,
+  type CommonOptions,
 } from './harness';
 
 const USAGE = `Usage: npm run bench -- launch [--n 300] [--concurrency 4] [--warmup 20] [--batch 25]
@@ -85,7 +98,13 @@ interface LaunchTiming {
   hops: Record<string, number>;
 }
 
-const HOPS = ['platform: launch page', 'tool: login', 'platform: auth', 'tool: launch (id_token)', 'tool: first page'] as const;
+const HOPS = [
+  'platform: launch page',
+  'tool: login',
+  'platform: auth',
+  'tool: launch (id_token)',
+  'tool: first page',
+] as const;
 
 async function launchOnce(target: Target, user: DemoUser): Promise<LaunchTiming> {
   const browser = new ClientBrowser(nextClientIp());
@@ -104,10 +123,14 @@ async function launchOnce(target: Target, user: DemoUser): Promise<LaunchTiming>
   const next = (p: Page) => new URL(p.headers.get('location') as string, p.url).toString();
   const post = (p: Page, name: (typeof HOPS)[number]) => {
     const form = parseAutoPostForm(p.body);
-    return hop(name, () => browser.request(new URL(form.action, p.url).toString(), { method: 'POST', form: form.fields }));
+    return hop(name, () =>
+      browser.request(new URL(form.action, p.url).toString(), { method: 'POST', form: form.fields }),
+    );
   };
 
-  let page = await hop('platform: launch page', () => browser.request(`${target.demoBase}/launch?user=${encodeURIComponent(user.id)}&link=${target.linkId}`));
+  let page = await hop('platform: launch page', () =>
+    browser.request(`${target.demoBase}/launch?user=${encodeURIComponent(user.id)}&link=${target.linkId}`),
+  );
   if (page.status !== 200) fail('platform launch page', page);
   page = await post(page, 'tool: login');
   if (!isRedirect(page)) fail('tool login (expected a redirect to the platform)', page);
@@ -139,7 +162,11 @@ class Runner {
   private aborted = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly participants: DemoUser[], private readonly concurrency: number, private readonly guard: <T>(p: Promise<T>) => Promise<T>) {}
+  constructor(
+    private readonly participants: DemoUser[],
+    private readonly concurrency: number,
+    private readonly guard: <T>(p: Promise<T>) => Promise<T>,
+  ) {}
 
   /** `count` launches at the set concurrency; the wall time is added to the series when given. */
   async batch(target: Target, count: number, series?: Series): Promise<void> {
@@ -157,7 +184,10 @@ class Runner {
       const workers = Array.from({ length: Math.min(this.concurrency, count) }, () => {
         const w = worker();
         this.inFlight.add(w);
-        w.then(() => this.inFlight.delete(w), () => this.inFlight.delete(w));
+        w.then(
+          () => this.inFlight.delete(w),
+          () => this.inFlight.delete(w),
+        );
         return w;
       });
       await this.guard(Promise.all(workers));
@@ -199,7 +229,12 @@ function summarize(series: Series): Summary {
 // ---------- the run ----------
 
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
 }
 
 export function main(argv: string[]): Promise<number> {
@@ -219,7 +254,11 @@ export function main(argv: string[]): Promise<number> {
   });
 }
 
-async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; cli: string; bare: string }): Promise<number> {
+async function measure(
+  run: BenchRun,
+  opts: Options,
+  scripts: { cermin: string; cli: string; bare: string },
+): Promise<number> {
   const { guard, progress } = run;
 
   const rand = crypto.randomBytes(4).toString('hex');
@@ -227,7 +266,10 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
 
   // Database server.
   const { serverUri, dbKind } = await run.database(tmpDir);
-  const dbUris = { cermin: withDbName(serverUri, `cermin_bench_${rand}`), bare: withDbName(serverUri, `bare_bench_${rand}`) };
+  const dbUris = {
+    cermin: withDbName(serverUri, `cermin_bench_${rand}`),
+    bare: withDbName(serverUri, `bare_bench_${rand}`),
+  };
   run.dropAtEnd(Object.values(dbUris));
   progress(`database: ${dbKind}`);
 
@@ -243,11 +285,21 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   // The two demo platforms, on this process's own server.
   const platforms = {
     cermin: await createDemoPlatform({
-      issuer: `${driverBase}/p-cermin`, clientId: CLIENT_IDS.cermin, deploymentId: DEPLOYMENT_ID, participants: opts.participants,
-      tool: { loginUrl: `${cerminUrl}/lti/login`, launchUrl: `${cerminUrl}/lti/launch`, jwksUrl: `${cerminUrl}/lti/keys` },
+      issuer: `${driverBase}/p-cermin`,
+      clientId: CLIENT_IDS.cermin,
+      deploymentId: DEPLOYMENT_ID,
+      participants: opts.participants,
+      tool: {
+        loginUrl: `${cerminUrl}/lti/login`,
+        launchUrl: `${cerminUrl}/lti/launch`,
+        jwksUrl: `${cerminUrl}/lti/keys`,
+      },
     }),
     bare: await createDemoPlatform({
-      issuer: `${driverBase}/p-bare`, clientId: CLIENT_IDS.bare, deploymentId: DEPLOYMENT_ID, participants: opts.participants,
+      issuer: `${driverBase}/p-bare`,
+      clientId: CLIENT_IDS.bare,
+      deploymentId: DEPLOYMENT_ID,
+      participants: opts.participants,
       tool: { loginUrl: `${bareUrl}/login`, launchUrl: `${bareUrl}/`, jwksUrl: `${bareUrl}/keys` },
     }),
   };
@@ -257,30 +309,44 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const profileArgs = (name: string): string[] => cpuProfileArgs(opts.profileDir && path.join(opts.profileDir, name));
 
   // Cermin: register the platform with the CLI, then start it.
-  const cerminEnv = run.cerminEnv({ nodeEnv: opts.nodeEnv, port: cerminPort, url: cerminUrl, dbUri: dbUris.cermin, tmpDir });
+  const cerminEnv = run.cerminEnv({
+    nodeEnv: opts.nodeEnv,
+    port: cerminPort,
+    url: cerminUrl,
+    dbUri: dbUris.cermin,
+    tmpDir,
+  });
   await run.registerPlatform(scripts.cli, platforms.cermin, CLIENT_IDS.cermin, DEPLOYMENT_ID, cerminEnv);
   const cermin = await run.startCermin(scripts.cermin, cerminEnv, cerminUrl, profileArgs('cermin'));
 
   // Bare ltijs.
   const started = performance.now();
-  const bare = run.spawn('bare ltijs', scripts.bare, {
-    ...baseEnv(),
-    NODE_ENV: opts.nodeEnv,
-    PORT: String(barePort),
-    MONGODB_URI: dbUris.bare,
-    LTI_KEY: crypto.randomBytes(32).toString('hex'),
-    ISSUER: platforms.bare.issuer,
-    CLIENT_ID: CLIENT_IDS.bare,
-    AUTH_URL: platforms.bare.authUrl,
-    TOKEN_URL: platforms.bare.tokenUrl,
-    JWKS_URL: platforms.bare.jwksUrl,
-  }, profileArgs('bare'));
-  await guard((async () => {
-    while (!/^ready$/m.test(bare.stdoutText())) {
-      if (performance.now() - started > 60_000) throw new BenchError(`bare ltijs did not print "ready" within 60 s\n${bare.tails()}`);
-      await sleep(50);
-    }
-  })());
+  const bare = run.spawn(
+    'bare ltijs',
+    scripts.bare,
+    {
+      ...baseEnv(),
+      NODE_ENV: opts.nodeEnv,
+      PORT: String(barePort),
+      MONGODB_URI: dbUris.bare,
+      LTI_KEY: crypto.randomBytes(32).toString('hex'),
+      ISSUER: platforms.bare.issuer,
+      CLIENT_ID: CLIENT_IDS.bare,
+      AUTH_URL: platforms.bare.authUrl,
+      TOKEN_URL: platforms.bare.tokenUrl,
+      JWKS_URL: platforms.bare.jwksUrl,
+    },
+    profileArgs('bare'),
+  );
+  await guard(
+    (async () => {
+      while (!/^ready$/m.test(bare.stdoutText())) {
+        if (performance.now() - started > 60_000)
+          throw new BenchError(`bare ltijs did not print "ready" within 60 s\n${bare.tails()}`);
+        await sleep(50);
+      }
+    })(),
+  );
   progress(`bare ltijs ready on ${bareUrl} (pid ${bare.proc.pid}, ${Math.round(performance.now() - started)} ms)`);
 
   // Targets and their checks.
@@ -288,9 +354,13 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const heading = `<h1>${esc(locale['participant.title'])}</h1>`;
   const targets: Record<TargetName, Target> = {
     cermin: {
-      name: 'cermin', demo: platforms.cermin, demoBase: platforms.cermin.issuer, linkId: platforms.cermin.course.links[0].id,
+      name: 'cermin',
+      demo: platforms.cermin,
+      demoBase: platforms.cermin.issuer,
+      linkId: platforms.cermin.course.links[0].id,
       check: (page, user) => {
-        if (!/\/lti\/app\/courses\/[^/]+\/participant$/.test(new URL(page.url).pathname)) return 'not the participant page';
+        if (!/\/lti\/app\/courses\/[^/]+\/participant$/.test(new URL(page.url).pathname))
+          return 'not the participant page';
         if (!page.body.includes('<h1>')) return 'no <h1>';
         if (!page.body.includes(heading)) return `no participant heading ${heading}`;
         if (!page.body.includes(esc(user.name))) return `the participant's name "${user.name}" is missing`;
@@ -298,7 +368,10 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
       },
     },
     bare: {
-      name: 'bare', demo: platforms.bare, demoBase: platforms.bare.issuer, linkId: platforms.bare.course.links[0].id,
+      name: 'bare',
+      demo: platforms.bare,
+      demoBase: platforms.bare.issuer,
+      linkId: platforms.bare.course.links[0].id,
       check: (page) => (page.body === 'ok' ? undefined : 'body is not "ok"'),
     },
   };
@@ -333,13 +406,28 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
   const mib = (x: number | undefined) => (x === undefined ? '–' : x.toFixed(0));
   const lines: string[] = [];
   lines.push('');
-  lines.push(`LTI launch round trip: ${opts.n} launches per target, concurrency ${opts.concurrency}, batches of ${opts.batch} alternating, ${opts.warmup} warm-up each`);
-  lines.push(`database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; measured for ${measureSeconds.toFixed(1)} s`);
+  lines.push(
+    `LTI launch round trip: ${opts.n} launches per target, concurrency ${opts.concurrency}, batches of ${opts.batch} alternating, ${opts.warmup} warm-up each`,
+  );
+  lines.push(
+    `database: ${dbKind}; Cermin NODE_ENV=${opts.nodeEnv}; node ${process.version}; ${os.cpus().length} CPUs; measured for ${measureSeconds.toFixed(1)} s`,
+  );
   lines.push('');
-  lines.push(table(
-    ['target', 'launches', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'launches/s', 'peak RSS MiB'],
-    (['cermin', 'bare'] as const).map((t) => [t === 'bare' ? 'bare ltijs' : t, s[t].launches, ms(s[t].p50), ms(s[t].p90), ms(s[t].p99), ms(s[t].mean), s[t].rps.toFixed(1), mib(peak[t])]),
-  ));
+  lines.push(
+    table(
+      ['target', 'launches', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'launches/s', 'peak RSS MiB'],
+      (['cermin', 'bare'] as const).map((t) => [
+        t === 'bare' ? 'bare ltijs' : t,
+        s[t].launches,
+        ms(s[t].p50),
+        ms(s[t].p90),
+        ms(s[t].p99),
+        ms(s[t].mean),
+        s[t].rps.toFixed(1),
+        mib(peak[t]),
+      ]),
+    ),
+  );
   lines.push('');
   lines.push(`ratio cermin p50 / bare p50: ${ratio.toFixed(2)} (target ≤ 1.30: ${ratio <= 1.3 ? 'met' : 'NOT met'})`);
   lines.push('');
@@ -348,20 +436,27 @@ async function measure(run: BenchRun, opts: Options, scripts: { cermin: string; 
     const xs = series[t].timings.map((x) => x.hops[h] ?? 0).sort((a, b) => a - b);
     return `${ms(percentile(xs, 50))} / ${ms(xs.reduce((a, b) => a + b, 0) / xs.length)}`;
   };
-  lines.push(table(['hop', 'cermin', 'bare ltijs'], HOPS.map((h) => [h, hopStats('cermin', h), hopStats('bare', h)])));
+  lines.push(
+    table(
+      ['hop', 'cermin', 'bare ltijs'],
+      HOPS.map((h) => [h, hopStats('cermin', h), hopStats('bare', h)]),
+    ),
+  );
   lines.push('');
-  lines.push(JSON.stringify({
-    bench: 'launch',
-    n: opts.n,
-    concurrency: opts.concurrency,
-    cermin_p50_ms: round(s.cermin.p50, 2),
-    cermin_p99_ms: round(s.cermin.p99, 2),
-    cermin_rps: round(s.cermin.rps, 1),
-    bare_p50_ms: round(s.bare.p50, 2),
-    bare_p99_ms: round(s.bare.p99, 2),
-    bare_rps: round(s.bare.rps, 1),
-    ratio: round(ratio, 2),
-  }));
+  lines.push(
+    JSON.stringify({
+      bench: 'launch',
+      n: opts.n,
+      concurrency: opts.concurrency,
+      cermin_p50_ms: round(s.cermin.p50, 2),
+      cermin_p99_ms: round(s.cermin.p99, 2),
+      cermin_rps: round(s.cermin.rps, 1),
+      bare_p50_ms: round(s.bare.p50, 2),
+      bare_p99_ms: round(s.bare.p99, 2),
+      bare_rps: round(s.bare.rps, 1),
+      ratio: round(ratio, 2),
+    }),
+  );
   run.report = lines.join('\n');
   return 0;
 }

@@ -8,10 +8,18 @@
  */
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
-import { historyId, historyOf, LegacyItemEvents, RecommendHistory, type HistoryDoc, type LegacyItemEventsDoc } from '../src/recommend/store';
+import {
+  historyId,
+  historyOf,
+  LegacyItemEvents,
+  RecommendHistory,
+  type HistoryDoc,
+  type LegacyItemEventsDoc,
+} from '../src/recommend/store';
 import { BenchError, parseFlags, percentile, round, runBench, table, withDbName, type CommonOptions } from './harness';
 
-const USAGE = 'Usage: npm run bench -- recommend-history [--sizes 1000,10000,50000] [--per-person 25] [--reads 40] [--timeout SECONDS]';
+const USAGE =
+  'Usage: npm run bench -- recommend-history [--sizes 1000,10000,50000] [--per-person 25] [--reads 40] [--timeout SECONDS]';
 const COURSES = 10;
 
 interface Options extends CommonOptions {
@@ -22,12 +30,20 @@ interface Options extends CommonOptions {
 
 function parseOptions(argv: string[]): Options {
   const at = argv.indexOf('--sizes');
-  const sizesText = at >= 0 ? argv[at + 1] ?? '' : '1000,10000,50000';
+  const sizesText = at >= 0 ? (argv[at + 1] ?? '') : '1000,10000,50000';
   const rest = at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv;
   const { num, nodeEnv, profileDir } = parseFlags(rest, ['per-person', 'reads']);
   const sizes = sizesText.split(',').map((s) => Number(s.trim()));
-  if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new BenchError('--sizes: whole numbers of events ≥ 100, comma-separated');
-  return { sizes: sizes.sort((a, b) => a - b), perPerson: num('per-person', 25, 1), reads: num('reads', 40, 5), timeoutSeconds: num('timeout', 900, 30), nodeEnv, profileDir };
+  if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 100))
+    throw new BenchError('--sizes: whole numbers of events ≥ 100, comma-separated');
+  return {
+    sizes: sizes.sort((a, b) => a - b),
+    perPerson: num('per-person', 25, 1),
+    reads: num('reads', 40, 5),
+    timeoutSeconds: num('timeout', 900, 30),
+    nodeEnv,
+    profileDir,
+  };
 }
 
 /** Milliseconds of each read, sorted. */
@@ -70,11 +86,18 @@ export async function main(argv: string[]): Promise<number> {
         for (let first = people; first < target; first += 200) {
           const batch = Array.from({ length: Math.min(200, target - first) }, (_, i) => first + i);
           const at = new Date();
-          const perItem: LegacyItemEventsDoc[] = batch.flatMap((n) => Array.from({ length: opts.perPerson }, (_, k) => ({
-            _id: `${historyId(personOf(n).courseKey, personOf(n).userId)}.${k}`, ...personOf(n), itemId: `item-${k}`, shownAt: at,
-          })));
+          const perItem: LegacyItemEventsDoc[] = batch.flatMap((n) =>
+            Array.from({ length: opts.perPerson }, (_, k) => ({
+              _id: `${historyId(personOf(n).courseKey, personOf(n).userId)}.${k}`,
+              ...personOf(n),
+              itemId: `item-${k}`,
+              shownAt: at,
+            })),
+          );
           const histories: HistoryDoc[] = batch.map((n) => ({
-            _id: historyId(personOf(n).courseKey, personOf(n).userId), ...personOf(n), updatedAt: at,
+            _id: historyId(personOf(n).courseKey, personOf(n).userId),
+            ...personOf(n),
+            updatedAt: at,
             items: Array.from({ length: opts.perPerson }, (_, k) => ({ itemId: `item-${k}`, shownAt: at })),
           }));
           await guard(LegacyItemEvents.insertMany(perItem, { lean: true }));
@@ -87,16 +110,48 @@ export async function main(argv: string[]): Promise<number> {
         const perItem = await guard(timed(opts.reads, (i) => LegacyItemEvents.find(who(i)).lean()));
         const check = await historyOf(who(1).courseKey, who(1).userId);
         const checkItems = await LegacyItemEvents.find(who(1)).lean();
-        if (check.size !== opts.perPerson || checkItems.length !== opts.perPerson) throw new BenchError(`read ${check.size} / ${checkItems.length} events of a participant, expected ${opts.perPerson}`);
-        const [h50, h99, p50, p99] = [percentile(history, 50), percentile(history, 99), percentile(perItem, 50), percentile(perItem, 99)];
-        rows.push([people * opts.perPerson, people, round(h50, 2), round(h99, 2), round(p50, 1), round(p99, 1), round(p50 / h50, 0)]);
-        Object.assign(json, { [`history_p50_ms_${size}`]: round(h50, 2), [`history_p99_ms_${size}`]: round(h99, 2), [`per_item_p50_ms_${size}`]: round(p50, 2), [`per_item_p99_ms_${size}`]: round(p99, 2) });
+        if (check.size !== opts.perPerson || checkItems.length !== opts.perPerson)
+          throw new BenchError(
+            `read ${check.size} / ${checkItems.length} events of a participant, expected ${opts.perPerson}`,
+          );
+        const [h50, h99, p50, p99] = [
+          percentile(history, 50),
+          percentile(history, 99),
+          percentile(perItem, 50),
+          percentile(perItem, 99),
+        ];
+        rows.push([
+          people * opts.perPerson,
+          people,
+          round(h50, 2),
+          round(h99, 2),
+          round(p50, 1),
+          round(p99, 1),
+          round(p50 / h50, 0),
+        ]);
+        Object.assign(json, {
+          [`history_p50_ms_${size}`]: round(h50, 2),
+          [`history_p99_ms_${size}`]: round(h99, 2),
+          [`per_item_p50_ms_${size}`]: round(p50, 2),
+          [`per_item_p99_ms_${size}`]: round(p99, 2),
+        });
         last = { history: h50, perItem: p50 };
       }
       run.report = [
         '',
         `A participant's recommendation history (${opts.perPerson} items each), ${opts.reads} reads per size, ${dbKind}`,
-        table(['events', 'participants', 'history p50 ms', 'history p99 ms', 'per-item filter p50 ms (before)', 'p99 ms', 'before/now'], rows),
+        table(
+          [
+            'events',
+            'participants',
+            'history p50 ms',
+            'history p99 ms',
+            'per-item filter p50 ms (before)',
+            'p99 ms',
+            'before/now',
+          ],
+          rows,
+        ),
         '',
         JSON.stringify({ ...json, p50_ms: round(last.history, 2), ratio: round(last.perItem / last.history, 1) }),
       ].join('\n');

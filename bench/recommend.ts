@@ -33,11 +33,29 @@ import { BERAKHLAK_VALUES } from '../src/ai/lenses';
 import { fromRoot } from '../src/core/paths';
 import { stemmedAnalyzer } from '../src/recommend/analyzer';
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';
-import { buildCatalogIndex, recommend, withVectors, type Curation, type ItemFeedback, type RecommendInput, type ValueLexiconEntry } from '../src/recommend/rank';
+import {
+  buildCatalogIndex,
+  recommend,
+  withVectors,
+  type Curation,
+  type ItemFeedback,
+  type RecommendInput,
+  type ValueLexiconEntry,
+} from '../src/recommend/rank';
 import { buildVectorIndex, HashingEmbedder } from '../src/recommend/vectors';
-import { BenchError, parseFlags, percentile, round, runBench, seededRandom, table, type CommonOptions } from './harness';
+import {
+  BenchError,
+  parseFlags,
+  percentile,
+  round,
+  runBench,
+  seededRandom,
+  table,
+  type CommonOptions,
+} from './harness';
 
-const USAGE = 'Usage: npm run bench -- recommend [--queries 300] [--warmup 50] [--max-size 100000] [--hybrid-max-size 100000] [--seed 1] [--timeout 300]';
+const USAGE =
+  'Usage: npm run bench -- recommend [--queries 300] [--warmup 50] [--max-size 100000] [--hybrid-max-size 100000] [--seed 1] [--timeout 300]';
 const TARGET_MS = 20;
 const SIZES = [1_000, 10_000, 100_000];
 const PSEUDO_WORDS = 20_000;
@@ -68,7 +86,6 @@ function parseOptions(argv: string[]): Options {
 // ---------- deterministic inputs ----------
 
 type Rand = () => number;
-
 
 const pick = <T>(rand: Rand, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 const between = (rand: Rand, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
@@ -105,14 +122,37 @@ class Chain {
 
 /** Pseudo-words of Indonesian syllables, and a Zipf-like draw over them (rank r with weight 1/r). */
 function pseudoVocabulary(rand: Rand, count: number): { draw: (rand: Rand) => string } {
-  const onsets = ['b', 'c', 'd', 'g', 'h', 'j', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'w', 'y', 'ng', 'ny', 'tr', 'pr', 'kl'];
+  const onsets = [
+    'b',
+    'c',
+    'd',
+    'g',
+    'h',
+    'j',
+    'k',
+    'l',
+    'm',
+    'n',
+    'p',
+    'r',
+    's',
+    't',
+    'w',
+    'y',
+    'ng',
+    'ny',
+    'tr',
+    'pr',
+    'kl',
+  ];
   const vowels = ['a', 'i', 'u', 'e', 'o'];
   const codas = ['', '', '', 'n', 'ng', 'r', 'k', 't', 's', 'l', 'h', 'm'];
   const words = new Set<string>();
   while (words.size < count) {
     const syllables = between(rand, 2, 4);
     let w = '';
-    for (let s = 0; s < syllables; s++) w += pick(rand, onsets) + pick(rand, vowels) + (s === syllables - 1 ? pick(rand, codas) : '');
+    for (let s = 0; s < syllables; s++)
+      w += pick(rand, onsets) + pick(rand, vowels) + (s === syllables - 1 ? pick(rand, codas) : '');
     words.add(w);
   }
   const list = [...words];
@@ -146,7 +186,8 @@ function generator(sample: readonly CatalogItem[], seed: number): Generator {
   const tags = [...new Set(sample.flatMap((i) => i.tags))];
   const competencies = [...new Set(sample.flatMap((i) => i.competencies))];
   const vocabulary = pseudoVocabulary(seededRandom(seed + 7), PSEUDO_WORDS);
-  const sprinkle = (rand: Rand, words: string[], rate: number) => words.map((w) => (rand() < rate ? vocabulary.draw(rand) : w));
+  const sprinkle = (rand: Rand, words: string[], rate: number) =>
+    words.map((w) => (rand() < rate ? vocabulary.draw(rand) : w));
   return {
     items(count) {
       const rand = seededRandom(seed);
@@ -155,16 +196,24 @@ function generator(sample: readonly CatalogItem[], seed: number): Generator {
         const sizeKb = model.sizeKb === undefined ? undefined : Math.max(1, Math.round(model.sizeKb * (0.5 + rand())));
         const item: CatalogItem = {
           id: `syn-${n}`,
-          title: sprinkle(rand, titles.walk(rand, between(rand, 3, 9)), 0.1).join(' ').slice(0, 200),
-          description: sprinkle(rand, descriptions.walk(rand, between(rand, 25, 70)), 0.05).join(' ').slice(0, 2000),
+          title: sprinkle(rand, titles.walk(rand, between(rand, 3, 9)), 0.1)
+            .join(' ')
+            .slice(0, 200),
+          description: sprinkle(rand, descriptions.walk(rand, between(rand, 25, 70)), 0.05)
+            .join(' ')
+            .slice(0, 2000),
           url: `https://lms.example.go.id/mod/resource/view.php?id=${100_000 + n}`,
           type: model.type,
           language: model.language,
           ...(sizeKb === undefined ? {} : { sizeKb }),
           ...(model.durationMinutes === undefined ? {} : { durationMinutes: model.durationMinutes }),
           values: rand() < 0.7 ? [...model.values] : [pick(rand, BERAKHLAK_VALUES)],
-          competencies: Array.from({ length: between(rand, 1, 3) }, () => pick(rand, competencies)).filter((c, i, a) => a.indexOf(c) === i),
-          tags: Array.from({ length: between(rand, 2, 6) }, () => (rand() < 0.15 ? vocabulary.draw(rand) : pick(rand, tags))).filter((c, i, a) => a.indexOf(c) === i),
+          competencies: Array.from({ length: between(rand, 1, 3) }, () => pick(rand, competencies)).filter(
+            (c, i, a) => a.indexOf(c) === i,
+          ),
+          tags: Array.from({ length: between(rand, 2, 6) }, () =>
+            rand() < 0.15 ? vocabulary.draw(rand) : pick(rand, tags),
+          ).filter((c, i, a) => a.indexOf(c) === i),
           level: model.level,
           ...(model.phases ? { phases: [...model.phases] } : {}),
         };
@@ -185,12 +234,21 @@ interface Query {
   curation: Array<[number, Curation]>;
 }
 
-function makeQueries(gen: Generator, labelled: readonly string[], count: number, seed: number, valueLexicon: readonly ValueLexiconEntry[]): Query[] {
+function makeQueries(
+  gen: Generator,
+  labelled: readonly string[],
+  count: number,
+  seed: number,
+  valueLexicon: readonly ValueLexiconEntry[],
+): Query[] {
   const rand = seededRandom(seed + 99);
   const feedbackKinds: ItemFeedback[] = ['done', 'notHelpful', 'helpful'];
   const curationKinds: Curation[] = ['endorsed', 'hidden'];
   return Array.from({ length: count }, (_, i) => {
-    const weakValues = Array.from({ length: between(rand, 0, 2) }, () => ({ value: pick(rand, BERAKHLAK_VALUES), weight: 0.3 + 0.7 * rand() }));
+    const weakValues = Array.from({ length: between(rand, 0, 2) }, () => ({
+      value: pick(rand, BERAKHLAK_VALUES),
+      weight: 0.3 + 0.7 * rand(),
+    }));
     const phase: Phase | undefined = rand() < 0.75 ? pick(rand, PHASES) : undefined;
     return {
       text: i < labelled.length ? labelled[i] : gen.reflection(rand),
@@ -201,11 +259,28 @@ function makeQueries(gen: Generator, labelled: readonly string[], count: number,
         dataSaver: rand() < 1 / 3,
         limit: 5,
         valueLexicon,
-        ...(rand() < 0.3 ? { weakCriteria: [pick(rand, ['Bukti konkret', 'Rencana tindak lanjut', 'Kaitan dengan nilai BerAKHLAK', 'Kedalaman refleksi'])] } : {}),
+        ...(rand() < 0.3
+          ? {
+              weakCriteria: [
+                pick(rand, [
+                  'Bukti konkret',
+                  'Rencana tindak lanjut',
+                  'Kaitan dengan nilai BerAKHLAK',
+                  'Kedalaman refleksi',
+                ]),
+              ],
+            }
+          : {}),
       },
       // Marks land on the first 1,000 items, so every catalog size has them.
-      feedback: Array.from({ length: between(rand, 0, 6) }, () => [between(rand, 0, 999), pick(rand, feedbackKinds)] as [number, ItemFeedback]),
-      curation: Array.from({ length: between(rand, 0, 3) }, () => [between(rand, 0, 999), pick(rand, curationKinds)] as [number, Curation]),
+      feedback: Array.from(
+        { length: between(rand, 0, 6) },
+        () => [between(rand, 0, 999), pick(rand, feedbackKinds)] as [number, ItemFeedback],
+      ),
+      curation: Array.from(
+        { length: between(rand, 0, 3) },
+        () => [between(rand, 0, 999), pick(rand, curationKinds)] as [number, Curation],
+      ),
     };
   });
 }
@@ -230,7 +305,12 @@ const ms = (ns: bigint) => Number(ns) / 1e6;
 
 function stats(xs: number[]): { p50: number; p99: number; max: number; mean: number } {
   const sorted = [...xs].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], mean: xs.reduce((a, b) => a + b, 0) / xs.length };
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    mean: xs.reduce((a, b) => a + b, 0) / xs.length,
+  };
 }
 
 const label = (size: number) => (size >= 1000 ? `${size / 1000}k` : String(size));
@@ -258,7 +338,11 @@ export async function main(argv: string[]): Promise<number> {
       const started = process.hrtime.bigint();
       const gc = gcFunction();
       const sample = loadSampleCatalog().items;
-      const labelled = (JSON.parse(fs.readFileSync(fromRoot('test/fixtures/recommend-eval.json'), 'utf8')) as { cases: Array<{ text: string }> }).cases.map((c) => c.text);
+      const labelled = (
+        JSON.parse(fs.readFileSync(fromRoot('test/fixtures/recommend-eval.json'), 'utf8')) as {
+          cases: Array<{ text: string }>;
+        }
+      ).cases.map((c) => c.text);
       const valueLexicon = loadQuestionBank().values;
       const gen = generator(sample, opts.seed);
       const queries = makeQueries(gen, labelled, opts.queries, opts.seed, valueLexicon);
@@ -276,7 +360,9 @@ export async function main(argv: string[]): Promise<number> {
         const index = buildCatalogIndex(items, { analyzer: stemmedAnalyzer });
         const buildMs = ms(process.hrtime.bigint() - b0);
         const after = memory(gc);
-        run.progress(`${label(size)}: generated in ${genMs.toFixed(0)} ms, indexed in ${buildMs.toFixed(0)} ms (${index.lexical.termCount} terms)`);
+        run.progress(
+          `${label(size)}: generated in ${genMs.toFixed(0)} ms, indexed in ${buildMs.toFixed(0)} ms (${index.lexical.termCount} terms)`,
+        );
 
         const inputs = queries.map((q) => ({
           ...q.profile,
@@ -296,8 +382,13 @@ export async function main(argv: string[]): Promise<number> {
         }
         if (returned === 0) throw new BenchError(`${label(size)}: no query returned anything`);
         const result: SizeResult = {
-          size, terms: index.lexical.termCount, genMs, buildMs, lexical: stats(times),
-          heapMb: after.heap / MB, indexMb: (after.heap + after.buffers - before.heap - before.buffers) / MB,
+          size,
+          terms: index.lexical.termCount,
+          genMs,
+          buildMs,
+          lexical: stats(times),
+          heapMb: after.heap / MB,
+          indexMb: (after.heap + after.buffers - before.heap - before.buffers) / MB,
         };
 
         if (size <= opts.hybridMaxSize) {
@@ -319,7 +410,8 @@ export async function main(argv: string[]): Promise<number> {
             hybridTimes.push(ms(process.hrtime.bigint() - t0));
           }
           result.hybrid = {
-            ...stats(hybridTimes), vectorBuildMs,
+            ...stats(hybridTimes),
+            vectorBuildMs,
             vectorMb: (afterVectors.heap + afterVectors.buffers - beforeVectors.heap - beforeVectors.buffers) / MB,
           };
           run.progress(`${label(size)}: vectors (${embedder.id}) built in ${vectorBuildMs.toFixed(0)} ms`);
@@ -332,26 +424,60 @@ export async function main(argv: string[]): Promise<number> {
       const at10k = results.find((r) => r.size === 10_000);
       const targetMet = at10k ? at10k.lexical.p99 < TARGET_MS : false;
       const lines: string[] = [''];
-      lines.push(`Recommendation ranking: synthetic catalogs from the sample catalog's vocabulary (+${PSEUDO_WORDS.toLocaleString('en')} Zipf-drawn pseudo-words), seed ${opts.seed}`);
-      lines.push(`node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); ${opts.queries} reflections (${Math.min(labelled.length, opts.queries)} labelled + generated, 40–160 words) with random profiles; ${opts.warmup} warm-up calls; limit 5`);
+      lines.push(
+        `Recommendation ranking: synthetic catalogs from the sample catalog's vocabulary (+${PSEUDO_WORDS.toLocaleString('en')} Zipf-drawn pseudo-words), seed ${opts.seed}`,
+      );
+      lines.push(
+        `node ${process.version}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); ${opts.queries} reflections (${Math.min(labelled.length, opts.queries)} labelled + generated, 40–160 words) with random profiles; ${opts.warmup} warm-up calls; limit 5`,
+      );
       lines.push('');
-      lines.push('one recommend() call, stemmed BM25 (query, retrieval over the whole catalog, rerank, diversity, reasons):');
-      lines.push(table(['items', 'terms', 'build ms', 'p50 ms', 'p99 ms', 'max ms', 'heap MB', 'index MB'], results.map((r) => [
-        r.size.toLocaleString('en'), r.terms.toLocaleString('en'), r.buildMs.toFixed(0), r.lexical.p50.toFixed(3), r.lexical.p99.toFixed(3), r.lexical.max.toFixed(3), r.heapMb.toFixed(1), r.indexMb.toFixed(1),
-      ])));
+      lines.push(
+        'one recommend() call, stemmed BM25 (query, retrieval over the whole catalog, rerank, diversity, reasons):',
+      );
+      lines.push(
+        table(
+          ['items', 'terms', 'build ms', 'p50 ms', 'p99 ms', 'max ms', 'heap MB', 'index MB'],
+          results.map((r) => [
+            r.size.toLocaleString('en'),
+            r.terms.toLocaleString('en'),
+            r.buildMs.toFixed(0),
+            r.lexical.p50.toFixed(3),
+            r.lexical.p99.toFixed(3),
+            r.lexical.max.toFixed(3),
+            r.heapMb.toFixed(1),
+            r.indexMb.toFixed(1),
+          ]),
+        ),
+      );
       const hybrids = results.filter((r) => r.hybrid);
       if (hybrids.length) {
         lines.push('');
-        lines.push(`hybrid: the same plus embedding the reflection (${embedder.id}) and a brute-force cosine scan, fused by RRF:`);
-        lines.push(table(['items', 'vector build ms', 'p50 ms', 'p99 ms', 'max ms', 'vectors MB'], hybrids.map((r) => {
-          const h = r.hybrid as NonNullable<SizeResult['hybrid']>;
-          return [r.size.toLocaleString('en'), h.vectorBuildMs.toFixed(0), h.p50.toFixed(3), h.p99.toFixed(3), h.max.toFixed(3), h.vectorMb.toFixed(1)];
-        })));
+        lines.push(
+          `hybrid: the same plus embedding the reflection (${embedder.id}) and a brute-force cosine scan, fused by RRF:`,
+        );
+        lines.push(
+          table(
+            ['items', 'vector build ms', 'p50 ms', 'p99 ms', 'max ms', 'vectors MB'],
+            hybrids.map((r) => {
+              const h = r.hybrid as NonNullable<SizeResult['hybrid']>;
+              return [
+                r.size.toLocaleString('en'),
+                h.vectorBuildMs.toFixed(0),
+                h.p50.toFixed(3),
+                h.p99.toFixed(3),
+                h.max.toFixed(3),
+                h.vectorMb.toFixed(1),
+              ];
+            }),
+          ),
+        );
       }
       lines.push('');
-      lines.push(at10k
-        ? `p99 at 10,000 items: ${at10k.lexical.p99.toFixed(2)} ms lexical${at10k.hybrid ? `, ${at10k.hybrid.p99.toFixed(2)} ms hybrid` : ''} (target < ${TARGET_MS} ms: ${targetMet ? 'met' : 'NOT met'}); run took ${totalS.toFixed(1)} s`
-        : `no 10,000-item run (--max-size ${opts.maxSize}); run took ${totalS.toFixed(1)} s`);
+      lines.push(
+        at10k
+          ? `p99 at 10,000 items: ${at10k.lexical.p99.toFixed(2)} ms lexical${at10k.hybrid ? `, ${at10k.hybrid.p99.toFixed(2)} ms hybrid` : ''} (target < ${TARGET_MS} ms: ${targetMet ? 'met' : 'NOT met'}); run took ${totalS.toFixed(1)} s`
+          : `no 10,000-item run (--max-size ${opts.maxSize}); run took ${totalS.toFixed(1)} s`,
+      );
       lines.push('');
       const json: Record<string, number | string | boolean> = { bench: 'recommend' };
       for (const r of results) json[`build_ms_${label(r.size)}`] = round(r.buildMs, 1);
@@ -367,7 +493,12 @@ export async function main(argv: string[]): Promise<number> {
       }
       for (const r of results) json[`heap_mb_${label(r.size)}`] = round(r.heapMb, 1);
       for (const r of results) json[`index_mb_${label(r.size)}`] = round(r.indexMb, 1);
-      Object.assign(json, { queries: opts.queries, target_ms: TARGET_MS, target_met: targetMet, seconds: round(totalS, 1) });
+      Object.assign(json, {
+        queries: opts.queries,
+        target_ms: TARGET_MS,
+        target_met: targetMet,
+        seconds: round(totalS, 1),
+      });
       lines.push(JSON.stringify(json));
       run.report = lines.join('\n');
       return targetMet || !at10k ? 0 : 1;

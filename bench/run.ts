@@ -20,7 +20,8 @@ function load(name: string): { main?: unknown } | undefined {
 
 /** The benches in this directory: every module (but this one) that exports `main`. */
 function available(): string[] {
-  return fs.readdirSync(__dirname)
+  return fs
+    .readdirSync(__dirname)
     .filter((f) => f.endsWith('.js') && f !== 'run.js')
     .map((f) => f.slice(0, -'.js'.length))
     .filter((name) => typeof load(name)?.main === 'function')
@@ -31,7 +32,9 @@ async function run(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   const mod = name ? load(name) : undefined;
   if (!mod || typeof mod.main !== 'function') {
-    console.error(`${name ? `Unknown bench: ${name}` : 'No bench named'}\nUsage: npm run bench -- NAME [args]\nAvailable: ${available().join(', ') || '(none)'}`);
+    console.error(
+      `${name ? `Unknown bench: ${name}` : 'No bench named'}\nUsage: npm run bench -- NAME [args]\nAvailable: ${available().join(', ') || '(none)'}`,
+    );
     return 2;
   }
   const code = await (mod.main as BenchMain)(args);

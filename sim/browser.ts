@@ -5,7 +5,12 @@
  */
 import { parseAutoPostForm } from './lms/platform';
 
-export interface Page { status: number; url: string; body: string; headers: Headers }
+export interface Page {
+  status: number;
+  url: string;
+  body: string;
+  headers: Headers;
+}
 
 export class Browser {
   /** origin → cookie name → value */
@@ -45,22 +50,35 @@ export class Browser {
 
   /** One request, no redirect following. */
   /** `form` values given as arrays are sent as repeated fields, as a browser sends a checkbox group. */
-  async request(url: string, init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const headers: Record<string, string> = { Accept: 'text/html', ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.Cookie = cookie;
     let body: string | undefined;
     if (init.form) {
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(Object.entries(init.form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x])))).toString();
+      body = new URLSearchParams(
+        Object.entries(init.form).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x]))),
+      ).toString();
     }
-    const res = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const res = await fetch(url, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.store(url, res.headers);
     return { status: res.status, url, body: await res.text(), headers: res.headers };
   }
 
   /** Follows redirects (like a browser), up to a limit. */
-  async go(url: string, init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async go(
+    url: string,
+    init: { method?: string; form?: Record<string, string | readonly string[]>; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     let page = await this.request(url, init);
     for (let hops = 0; hops < 10 && page.status >= 300 && page.status < 400; hops++) {
       const next = new URL(page.headers.get('location') ?? '', page.url).toString();
@@ -77,7 +95,11 @@ export class Browser {
     const form = parseAutoPostForm(page.body);
     const action = new URL(form.action, page.url).toString();
     const post = form.method.toUpperCase() !== 'GET';
-    return this.go(action, { method: post ? 'POST' : 'GET', form: { ...form.fields, ...overrides }, ...(post ? { headers: { Origin: new URL(page.url).origin } } : {}) });
+    return this.go(action, {
+      method: post ? 'POST' : 'GET',
+      form: { ...form.fields, ...overrides },
+      ...(post ? { headers: { Origin: new URL(page.url).origin } } : {}),
+    });
   }
 }
 
@@ -90,7 +112,12 @@ export async function loginToAuthResponse(browser: Browser, launchPageUrl: strin
 }
 
 /** A full launch as a person clicking "launch" in the demo LMS; returns the first rendered tool page. */
-export async function launchThroughDemo(browser: Browser, demoBase: string, userId: string, opts: { link?: string; deepLinking?: boolean } = {}): Promise<Page> {
+export async function launchThroughDemo(
+  browser: Browser,
+  demoBase: string,
+  userId: string,
+  opts: { link?: string; deepLinking?: boolean } = {},
+): Promise<Page> {
   const q = new URLSearchParams({ user: userId });
   if (opts.deepLinking) q.set('dl', '1');
   else q.set('link', opts.link ?? '11');

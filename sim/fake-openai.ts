@@ -138,7 +138,13 @@ const ROLES = new Set(['system', 'user', 'assistant', 'tool', 'developer']);
 const SCHEMA_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly type: string, readonly code: string | null, readonly param: string | null = null) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null,
+    readonly param: string | null = null,
+  ) {
     super(message);
   }
 }
@@ -149,12 +155,29 @@ function invalid(message: string, param: string | null = null, code: string | nu
 
 function defaultErrorFor(status: number): { message: string; type: string; code: string | null } {
   if (status === 400) return { message: 'Bad request (fake)', type: 'invalid_request_error', code: null };
-  if (status === 401) return { message: 'Incorrect API key provided (fake)', type: 'invalid_request_error', code: 'invalid_api_key' };
-  if (status === 403) return { message: 'You are not allowed to sample from this model (fake)', type: 'invalid_request_error', code: 'unsupported_country_region_territory' };
+  if (status === 401)
+    return { message: 'Incorrect API key provided (fake)', type: 'invalid_request_error', code: 'invalid_api_key' };
+  if (status === 403)
+    return {
+      message: 'You are not allowed to sample from this model (fake)',
+      type: 'invalid_request_error',
+      code: 'unsupported_country_region_territory',
+    };
   if (status === 404) return { message: 'Not found (fake)', type: 'invalid_request_error', code: 'model_not_found' };
-  if (status === 429) return { message: 'Rate limit reached for requests (fake)', type: 'requests', code: 'rate_limit_exceeded' };
-  if (status === 503) return { message: 'The engine is currently overloaded, please try again later (fake)', type: 'server_error', code: null };
-  if (status >= 500) return { message: 'The server had an error while processing your request (fake)', type: 'server_error', code: null };
+  if (status === 429)
+    return { message: 'Rate limit reached for requests (fake)', type: 'requests', code: 'rate_limit_exceeded' };
+  if (status === 503)
+    return {
+      message: 'The engine is currently overloaded, please try again later (fake)',
+      type: 'server_error',
+      code: null,
+    };
+  if (status >= 500)
+    return {
+      message: 'The server had an error while processing your request (fake)',
+      type: 'server_error',
+      code: null,
+    };
   return { message: `Error ${status} (fake)`, type: 'invalid_request_error', code: null };
 }
 
@@ -165,89 +188,167 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** The text of a message's content (a string or text parts), for the json-word check and token estimates. */
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('');
+  if (Array.isArray(content))
+    return content.map((p) => (isObject(p) && typeof p.text === 'string' ? p.text : '')).join('');
   return '';
 }
 
 function validateChat(body: unknown, models: string[]): ChatRequest {
   if (!isObject(body)) throw invalid('The request body must be a JSON object.');
   const { model, messages } = body;
-  if (model === undefined) throw invalid("you must provide a model parameter", 'model');
-  if (typeof model !== 'string' || model === '') throw invalid(`Invalid type for 'model': expected a non-empty string.`, 'model', 'invalid_type');
-  if (messages === undefined) throw invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
-  if (!Array.isArray(messages)) throw invalid(`Invalid type for 'messages': expected an array.`, 'messages', 'invalid_type');
-  if (messages.length === 0) throw invalid("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
+  if (model === undefined) throw invalid('you must provide a model parameter', 'model');
+  if (typeof model !== 'string' || model === '')
+    throw invalid(`Invalid type for 'model': expected a non-empty string.`, 'model', 'invalid_type');
+  if (messages === undefined)
+    throw invalid("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (!Array.isArray(messages))
+    throw invalid(`Invalid type for 'messages': expected an array.`, 'messages', 'invalid_type');
+  if (messages.length === 0)
+    throw invalid(
+      "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+      'messages',
+      'empty_array',
+    );
   messages.forEach((m, i) => {
     const at = `messages[${i}]`;
     if (!isObject(m)) throw invalid(`Invalid type for '${at}': expected an object.`, at, 'invalid_type');
     if (typeof m.role !== 'string' || !ROLES.has(m.role)) {
-      throw invalid(`Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function' and 'developer'.`, `${at}.role`, 'invalid_value');
+      throw invalid(
+        `Invalid value: '${String(m.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', 'function' and 'developer'.`,
+        `${at}.role`,
+        'invalid_value',
+      );
     }
     const c = m.content;
     if (typeof c === 'string') return;
     if (Array.isArray(c)) {
       c.forEach((p, j) => {
         if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string') {
-          throw invalid(`Invalid content part: expected { type: 'text', text: string }.`, `${at}.content[${j}]`, 'invalid_value');
+          throw invalid(
+            `Invalid content part: expected { type: 'text', text: string }.`,
+            `${at}.content[${j}]`,
+            'invalid_value',
+          );
         }
       });
       return;
     }
     if ((c === null || c === undefined) && m.role === 'assistant' && Array.isArray(m.tool_calls)) return;
-    if (c === undefined) throw invalid(`Missing required parameter: '${at}.content'.`, `${at}.content`, 'missing_required_parameter');
-    throw invalid(`Invalid type for '${at}.content': expected one of a string or array of objects.`, `${at}.content`, 'invalid_type');
+    if (c === undefined)
+      throw invalid(`Missing required parameter: '${at}.content'.`, `${at}.content`, 'missing_required_parameter');
+    throw invalid(
+      `Invalid type for '${at}.content': expected one of a string or array of objects.`,
+      `${at}.content`,
+      'invalid_type',
+    );
   });
   const { temperature, max_tokens, max_completion_tokens, stream, stream_options, response_format } = body;
   if (temperature !== undefined && temperature !== null) {
-    if (typeof temperature !== 'number' || !Number.isFinite(temperature)) throw invalid(`Invalid type for 'temperature': expected a decimal.`, 'temperature', 'invalid_type');
-    if (temperature < 0 || temperature > 2) throw invalid(`Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${temperature} instead.`, 'temperature', 'decimal_above_max_value');
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature))
+      throw invalid(`Invalid type for 'temperature': expected a decimal.`, 'temperature', 'invalid_type');
+    if (temperature < 0 || temperature > 2)
+      throw invalid(
+        `Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got ${temperature} instead.`,
+        'temperature',
+        'decimal_above_max_value',
+      );
   }
-  for (const [name, v] of [['max_tokens', max_tokens], ['max_completion_tokens', max_completion_tokens]] as const) {
+  for (const [name, v] of [
+    ['max_tokens', max_tokens],
+    ['max_completion_tokens', max_completion_tokens],
+  ] as const) {
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`Invalid type for '${name}': expected an integer.`, name, 'invalid_type');
-    if (v < 1) throw invalid(`Invalid '${name}': integer below minimum value. Expected a value >= 1, but got ${v} instead.`, name, 'integer_below_min_value');
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      throw invalid(`Invalid type for '${name}': expected an integer.`, name, 'invalid_type');
+    if (v < 1)
+      throw invalid(
+        `Invalid '${name}': integer below minimum value. Expected a value >= 1, but got ${v} instead.`,
+        name,
+        'integer_below_min_value',
+      );
   }
-  if (stream !== undefined && stream !== null && typeof stream !== 'boolean') throw invalid(`Invalid type for 'stream': expected a boolean.`, 'stream', 'invalid_type');
+  if (stream !== undefined && stream !== null && typeof stream !== 'boolean')
+    throw invalid(`Invalid type for 'stream': expected a boolean.`, 'stream', 'invalid_type');
   if (stream_options !== undefined && stream_options !== null) {
-    if (stream !== true) throw invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options', 'invalid_value');
-    if (!isObject(stream_options)) throw invalid(`Invalid type for 'stream_options': expected an object.`, 'stream_options', 'invalid_type');
+    if (stream !== true)
+      throw invalid(
+        "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        'stream_options',
+        'invalid_value',
+      );
+    if (!isObject(stream_options))
+      throw invalid(`Invalid type for 'stream_options': expected an object.`, 'stream_options', 'invalid_type');
     if (stream_options.include_usage !== undefined && typeof stream_options.include_usage !== 'boolean') {
-      throw invalid(`Invalid type for 'stream_options.include_usage': expected a boolean.`, 'stream_options.include_usage', 'invalid_type');
+      throw invalid(
+        `Invalid type for 'stream_options.include_usage': expected a boolean.`,
+        'stream_options.include_usage',
+        'invalid_type',
+      );
     }
   }
   if (response_format !== undefined && response_format !== null) {
-    if (!isObject(response_format)) throw invalid(`Invalid type for 'response_format': expected an object.`, 'response_format', 'invalid_type');
+    if (!isObject(response_format))
+      throw invalid(`Invalid type for 'response_format': expected an object.`, 'response_format', 'invalid_type');
     const t = response_format.type;
     if (t === 'json_schema') {
       const js = response_format.json_schema;
-      if (!isObject(js)) throw invalid("Missing required parameter: 'response_format.json_schema'.", 'response_format.json_schema', 'missing_required_parameter');
+      if (!isObject(js))
+        throw invalid(
+          "Missing required parameter: 'response_format.json_schema'.",
+          'response_format.json_schema',
+          'missing_required_parameter',
+        );
       if (typeof js.name !== 'string' || !SCHEMA_NAME.test(js.name)) {
-        throw invalid("Invalid 'response_format.json_schema.name': expected a string of letters, digits, '_' or '-' (at most 64).", 'response_format.json_schema.name', 'invalid_value');
+        throw invalid(
+          "Invalid 'response_format.json_schema.name': expected a string of letters, digits, '_' or '-' (at most 64).",
+          'response_format.json_schema.name',
+          'invalid_value',
+        );
       }
-      if (!isObject(js.schema)) throw invalid("Invalid 'response_format.json_schema.schema': expected an object.", 'response_format.json_schema.schema', 'invalid_type');
+      if (!isObject(js.schema))
+        throw invalid(
+          "Invalid 'response_format.json_schema.schema': expected an object.",
+          'response_format.json_schema.schema',
+          'invalid_type',
+        );
     } else if (t === 'json_object') {
       // The real API refuses JSON mode unless the prompt itself asks for JSON.
       if (!messages.some((m) => /json/i.test(contentText((m as Record<string, unknown>).content)))) {
-        throw invalid("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'messages', null);
+        throw invalid(
+          "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+          'messages',
+          null,
+        );
       }
     } else if (t !== 'text') {
-      throw invalid(`Invalid value: '${String(t)}'. Supported values are: 'json_object', 'json_schema', and 'text'.`, 'response_format.type', 'invalid_value');
+      throw invalid(
+        `Invalid value: '${String(t)}'. Supported values are: 'json_object', 'json_schema', and 'text'.`,
+        'response_format.type',
+        'invalid_value',
+      );
     }
   }
   if (!models.includes(model)) {
-    throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    throw new HttpError(
+      404,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      'model_not_found',
+    );
   }
   return body as ChatRequest;
 }
 
 /** The real API's "'$.input' is invalid" answer, which names neither the item nor the reason. */
-const invalidInput = (): HttpError => invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
+const invalidInput = (): HttpError =>
+  invalid("'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.");
 
 /** The input as a list of texts: a string or a non-empty list of at most 2,048 non-empty strings. */
 function embeddingInputs(input: unknown): string[] {
   if (input === undefined) throw invalid("Missing required parameter: 'input'.", 'input', 'missing_required_parameter');
   const texts = typeof input === 'string' ? [input] : input;
-  if (!Array.isArray(texts)) throw invalid(`Invalid type for 'input': expected a string or an array of strings.`, 'input', 'invalid_type');
+  if (!Array.isArray(texts))
+    throw invalid(`Invalid type for 'input': expected a string or an array of strings.`, 'input', 'invalid_type');
   if (texts.length === 0 || texts.length > MAX_EMBEDDING_INPUTS) throw invalidInput();
   if (texts.some((t) => typeof t === 'number' || Array.isArray(t))) {
     // The real API takes token arrays too; nothing in Cermin sends them, so the fake keeps to text.
@@ -256,33 +357,64 @@ function embeddingInputs(input: unknown): string[] {
   if (texts.some((t) => typeof t !== 'string' || t === '')) throw invalidInput();
   const tooLong = (texts as string[]).find((t) => roughTokens(t) > MAX_EMBEDDING_INPUT_TOKENS);
   if (tooLong !== undefined) {
-    throw invalid(`This model's maximum context length is ${MAX_EMBEDDING_INPUT_TOKENS} tokens, however you requested ${roughTokens(tooLong)} tokens in the input. Please reduce your prompt; or completion length.`);
+    throw invalid(
+      `This model's maximum context length is ${MAX_EMBEDDING_INPUT_TOKENS} tokens, however you requested ${roughTokens(tooLong)} tokens in the input. Please reduce your prompt; or completion length.`,
+    );
   }
   return texts as string[];
 }
 
-function validateEmbeddings(body: unknown, models: string[], encodings: ReadonlyArray<'float' | 'base64'>): EmbeddingRequest {
+function validateEmbeddings(
+  body: unknown,
+  models: string[],
+  encodings: ReadonlyArray<'float' | 'base64'>,
+): EmbeddingRequest {
   if (!isObject(body)) throw invalid('The request body must be a JSON object.');
   const unknown = Object.keys(body).find((k) => !EMBEDDING_PARAMS.has(k));
   if (unknown !== undefined) throw invalid(`Unrecognized request argument supplied: ${unknown}`);
   const { model, encoding_format, dimensions, user } = body;
   if (model === undefined) throw invalid('you must provide a model parameter', 'model');
-  if (typeof model !== 'string' || model === '') throw invalid(`Invalid type for 'model': expected a non-empty string.`, 'model', 'invalid_type');
+  if (typeof model !== 'string' || model === '')
+    throw invalid(`Invalid type for 'model': expected a non-empty string.`, 'model', 'invalid_type');
   embeddingInputs(body.input);
-  if (encoding_format !== undefined && encoding_format !== null && !encodings.includes(encoding_format as 'float' | 'base64')) {
+  if (
+    encoding_format !== undefined &&
+    encoding_format !== null &&
+    !encodings.includes(encoding_format as 'float' | 'base64')
+  ) {
     const supported = encodings.map((e) => `'${e}'`).join(' and ');
-    throw invalid(`Invalid value: '${String(encoding_format)}'. Supported values are: ${supported}.`, 'encoding_format', 'invalid_value');
+    throw invalid(
+      `Invalid value: '${String(encoding_format)}'. Supported values are: ${supported}.`,
+      'encoding_format',
+      'invalid_value',
+    );
   }
   if (dimensions !== undefined && dimensions !== null) {
-    if (typeof dimensions !== 'number' || !Number.isInteger(dimensions)) throw invalid(`Invalid type for 'dimensions': expected an integer.`, 'dimensions', 'invalid_type');
-    if (dimensions < 1) throw invalid(`Invalid 'dimensions': integer below minimum value. Expected a value >= 1, but got ${dimensions} instead.`, 'dimensions', 'integer_below_min_value');
+    if (typeof dimensions !== 'number' || !Number.isInteger(dimensions))
+      throw invalid(`Invalid type for 'dimensions': expected an integer.`, 'dimensions', 'invalid_type');
+    if (dimensions < 1)
+      throw invalid(
+        `Invalid 'dimensions': integer below minimum value. Expected a value >= 1, but got ${dimensions} instead.`,
+        'dimensions',
+        'integer_below_min_value',
+      );
     if (dimensions > FAKE_EMBEDDING_DIMENSIONS) {
-      throw invalid(`Invalid 'dimensions': integer above maximum value. Expected a value <= ${FAKE_EMBEDDING_DIMENSIONS}, but got ${dimensions} instead.`, 'dimensions', 'integer_above_max_value');
+      throw invalid(
+        `Invalid 'dimensions': integer above maximum value. Expected a value <= ${FAKE_EMBEDDING_DIMENSIONS}, but got ${dimensions} instead.`,
+        'dimensions',
+        'integer_above_max_value',
+      );
     }
   }
-  if (user !== undefined && typeof user !== 'string') throw invalid(`Invalid type for 'user': expected a string.`, 'user', 'invalid_type');
+  if (user !== undefined && typeof user !== 'string')
+    throw invalid(`Invalid type for 'user': expected a string.`, 'user', 'invalid_type');
   if (!models.includes(model)) {
-    throw new HttpError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found');
+    throw new HttpError(
+      404,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      'model_not_found',
+    );
   }
   return body as unknown as EmbeddingRequest;
 }
@@ -314,10 +446,13 @@ function checkReply(r: FakeReply): void {
     throw new Error(`fake-openai: reply status must be an HTTP error status (400–599), got ${r.status}`);
   }
   const foreign = (r.target === 'embeddings' ? CHAT_ONLY : EMBEDDINGS_ONLY).filter((k) => r[k] !== undefined);
-  if (foreign.length) throw new Error(`fake-openai: ${foreign.join(', ')} cannot be used in a reply for ${r.target ?? 'chat'}`);
+  if (foreign.length)
+    throw new Error(`fake-openai: ${foreign.join(', ')} cannot be used in a reply for ${r.target ?? 'chat'}`);
 }
 
-export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]; embeddingModels?: string[] } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  opts: { apiKey?: string; models?: string[]; embeddingModels?: string[] } = {},
+): Promise<FakeOpenAI> {
   const apiKey = opts.apiKey ?? 'sk-fake-test-key';
   const initialModels = [...(opts.models ?? ['fake-model'])];
   const initialEmbeddingModels = [...(opts.embeddingModels ?? ['fake-embed'])];
@@ -343,7 +478,12 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
       res.once('close', onClose);
     });
 
-  const sendJson = (res: http.ServerResponse, status: number, payload: unknown, extraHeaders: Record<string, string> = {}): void => {
+  const sendJson = (
+    res: http.ServerResponse,
+    status: number,
+    payload: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): void => {
     if (res.destroyed || res.headersSent) return;
     const text = JSON.stringify(payload);
     res.writeHead(status, {
@@ -356,13 +496,27 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     res.end(text);
   };
 
-  const sendError = (res: http.ServerResponse, status: number, error: { message: string; type: string; code: string | null; param?: string | null }): void => {
+  const sendError = (
+    res: http.ServerResponse,
+    status: number,
+    error: { message: string; type: string; code: string | null; param?: string | null },
+  ): void => {
     // A short hint lets SDK retries (maxRetries > 0) of 429/5xx go fast instead of backing off ~0.5–8 s.
     const retryHeaders: Record<string, string> = status === 429 || status >= 500 ? { 'retry-after-ms': '10' } : {};
-    sendJson(res, status, { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code } }, retryHeaders);
+    sendJson(
+      res,
+      status,
+      { error: { message: error.message, type: error.type, param: error.param ?? null, code: error.code } },
+      retryHeaders,
+    );
   };
 
-  const modelObject = (id: string): Record<string, unknown> => ({ id, object: 'model', created: 1700000000, owned_by: 'fake-openai' });
+  const modelObject = (id: string): Record<string, unknown> => ({
+    id,
+    object: 'model',
+    created: 1700000000,
+    owned_by: 'fake-openai',
+  });
 
   /** The next queued reply for an endpoint (replies for the other endpoint keep their places). */
   const takeReply = (target: 'chat' | 'embeddings'): FakeReply | undefined => {
@@ -379,21 +533,36 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     return true;
   };
 
-  const answerEmbeddings = async (res: http.ServerResponse, body: EmbeddingRequest, reply: FakeReply): Promise<void> => {
+  const answerEmbeddings = async (
+    res: http.ServerResponse,
+    body: EmbeddingRequest,
+    reply: FakeReply,
+  ): Promise<void> => {
     if (await faultHandled(res, reply)) return;
     const input = embeddingInputs(body.input);
     let vectors: number[][];
     try {
-      vectors = reply.vectors ? reply.vectors(input) : input.map((t) => fakeEmbedding(t, body.dimensions ?? FAKE_EMBEDDING_DIMENSIONS));
+      vectors = reply.vectors
+        ? reply.vectors(input)
+        : input.map((t) => fakeEmbedding(t, body.dimensions ?? FAKE_EMBEDDING_DIMENSIONS));
     } catch (err) {
-      sendError(res, 500, { message: `fake-openai: the reply failed: ${(err as Error).message}`, type: 'server_error', code: null });
+      sendError(res, 500, {
+        message: `fake-openai: the reply failed: ${(err as Error).message}`,
+        type: 'server_error',
+        code: null,
+      });
       return;
     }
     const base64 = body.encoding_format === 'base64' && !reply.ignoreEncodingFormat;
     const data = vectors.map((v, index) => ({ object: 'embedding', index, embedding: base64 ? base64Floats(v) : v }));
     if (reply.reverseOrder) data.reverse();
     const promptTokens = reply.usage?.prompt_tokens ?? input.reduce((sum, t) => sum + roughTokens(t), 0);
-    sendJson(res, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
+    sendJson(res, 200, {
+      object: 'list',
+      data,
+      model: body.model,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+    });
   };
 
   const answerChat = async (res: http.ServerResponse, body: ChatRequest, reply: FakeReply): Promise<void> => {
@@ -403,19 +572,33 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
       content = reply.respond ? reply.respond(body) : (reply.content ?? DEFAULT_FAKE_CONTENT);
       if (typeof content !== 'string') throw new Error(`respond() returned ${typeof content}, not a string`);
     } catch (err) {
-      sendError(res, 500, { message: `fake-openai: the reply failed: ${(err as Error).message}`, type: 'server_error', code: null });
+      sendError(res, 500, {
+        message: `fake-openai: the reply failed: ${(err as Error).message}`,
+        type: 'server_error',
+        code: null,
+      });
       return;
     }
     const promptText = body.messages.map((m) => contentText(m.content)).join('\n');
     const usageIn = reply.usage ?? { prompt_tokens: roughTokens(promptText), completion_tokens: roughTokens(content) };
-    const usage = { prompt_tokens: usageIn.prompt_tokens, completion_tokens: usageIn.completion_tokens, total_tokens: usageIn.prompt_tokens + usageIn.completion_tokens };
+    const usage = {
+      prompt_tokens: usageIn.prompt_tokens,
+      completion_tokens: usageIn.completion_tokens,
+      total_tokens: usageIn.prompt_tokens + usageIn.completion_tokens,
+    };
     const id = `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
     const created = Math.floor(Date.now() / 1000);
 
     if (body.stream !== true) {
       sendJson(res, 200, {
-        id, object: 'chat.completion', created, model: body.model, system_fingerprint: 'fp_fake',
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        id,
+        object: 'chat.completion',
+        created,
+        model: body.model,
+        system_fingerprint: 'fp_fake',
+        choices: [
+          { index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' },
+        ],
         usage,
       });
       return;
@@ -432,7 +615,9 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: 'fp_fake', choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
     const events = [
       chunk([{ index: 0, delta: { role: 'assistant' }, logprobs: null, finish_reason: null }]),
-      ...splitForStream(content).map((piece) => chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }])),
+      ...splitForStream(content).map((piece) =>
+        chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]),
+      ),
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }]),
       ...(includeUsage ? [chunk([], { usage })] : []),
       'data: [DONE]\n\n',
@@ -452,30 +637,58 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     let parsed: unknown;
     let parseFailed = false;
     if (raw.length > 0) {
-      try { parsed = JSON.parse(raw); } catch { parseFailed = true; }
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        parseFailed = true;
+      }
     }
-    fake.requests.push({ path: req.url ?? '/', method, headers: { ...req.headers }, body: isObject(parsed) ? (parsed as ChatRequest) : undefined, at: Date.now() });
+    fake.requests.push({
+      path: req.url ?? '/',
+      method,
+      headers: { ...req.headers },
+      body: isObject(parsed) ? (parsed as ChatRequest) : undefined,
+      at: Date.now(),
+    });
 
-    const known = (method === 'POST' && (route === '/chat/completions' || route === '/embeddings'))
-      || (method === 'GET' && (route === '/models' || route.startsWith('/models/')));
+    const known =
+      (method === 'POST' && (route === '/chat/completions' || route === '/embeddings')) ||
+      (method === 'GET' && (route === '/models' || route.startsWith('/models/')));
     if (!known) {
       throw new HttpError(404, `Invalid URL (${method} ${url.pathname})`, 'invalid_request_error', null);
     }
     const auth = req.headers.authorization;
     if (!auth) {
-      throw new HttpError(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error', null);
+      throw new HttpError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        'invalid_request_error',
+        null,
+      );
     }
     const m = /^Bearer (.+)$/.exec(auth);
     if (!m || m[1] !== apiKey) {
       const given = m ? m[1] : auth;
       const shown = given.length > 8 ? `${given.slice(0, 3)}*****${given.slice(-4)}` : '*****';
-      throw new HttpError(401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', 'invalid_api_key');
+      throw new HttpError(
+        401,
+        `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        'invalid_request_error',
+        'invalid_api_key',
+      );
     }
 
     if (method === 'GET') {
       if (route === '/models') return sendJson(res, 200, { object: 'list', data: fake.models.map(modelObject) });
       const id = decodeURIComponent(route.slice('/models/'.length));
-      if (!fake.models.includes(id)) throw new HttpError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model_not_found', 'model');
+      if (!fake.models.includes(id))
+        throw new HttpError(
+          404,
+          `The model '${id}' does not exist`,
+          'invalid_request_error',
+          'model_not_found',
+          'model',
+        );
       return sendJson(res, 200, modelObject(id));
     }
 
@@ -484,7 +697,10 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
       throw invalid(`Invalid Content-Type header (${contentType || 'none'}), expected application/json.`);
     }
     if (raw.length === 0) throw invalid('We could not parse the JSON body of your request. (HINT: the body is empty.)');
-    if (parseFailed) throw invalid('We could not parse the JSON body of your request. (HINT: This likely means you aren\'t using your HTTP library correctly. The OpenAI API expects a JSON payload.)');
+    if (parseFailed)
+      throw invalid(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload.)",
+      );
     if (route === '/embeddings') {
       const body = validateEmbeddings(parsed, fake.embeddingModels, fake.embeddingEncodings);
       await answerEmbeddings(res, body, takeReply('embeddings') ?? { target: 'embeddings' });
@@ -500,8 +716,14 @@ export async function startFakeOpenAI(opts: { apiKey?: string; models?: string[]
     req.on('data', (b: Buffer) => parts.push(b));
     req.on('end', () => {
       handle(req, res, Buffer.concat(parts).toString('utf8')).catch((err: unknown) => {
-        if (err instanceof HttpError) sendError(res, err.status, { message: err.message, type: err.type, code: err.code, param: err.param });
-        else sendError(res, 500, { message: `fake-openai: ${(err as Error)?.message ?? String(err)}`, type: 'server_error', code: null });
+        if (err instanceof HttpError)
+          sendError(res, err.status, { message: err.message, type: err.type, code: err.code, param: err.param });
+        else
+          sendError(res, 500, {
+            message: `fake-openai: ${(err as Error)?.message ?? String(err)}`,
+            type: 'server_error',
+            code: null,
+          });
       });
     });
   });

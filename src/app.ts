@@ -65,12 +65,22 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   // LMS); only the operator's own AI provider may also reach the environment's AI address.
   const demoHost = config.demo.enabled ? [hostWithPort(config.demo.publicUrl ?? config.publicUrl)] : [];
   const forPlatforms = createGuardedFetch({ ...config.outbound, allow: [...config.outbound.allow, ...demoHost] });
-  const forOperator = createGuardedFetch({ ...config.outbound, allow: [...config.outbound.allow, ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : [])] });
+  const forOperator = createGuardedFetch({
+    ...config.outbound,
+    allow: [...config.outbound.allow, ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : [])],
+  });
 
   // Platform services (token, NRPS, AGS) sign with the keys ltijs keeps (one process-wide provider).
-  const services = new PlatformServices({ keys: platformSigningKeys(), timeoutMs: config.grades.requestTimeoutMs, fetch: forPlatforms });
+  const services = new PlatformServices({
+    keys: platformSigningKeys(),
+    timeoutMs: config.grades.requestTimeoutMs,
+    fetch: forPlatforms,
+  });
   const lti = await createLtiService({
-    config, dbUri, log, fetch: forPlatforms,
+    config,
+    dbUri,
+    log,
+    fetch: forPlatforms,
     onOutcome: (outcome) => metrics.launches.inc({ outcome }),
     onRegistryChanged: () => services.forgetPlatforms(),
   });
@@ -78,31 +88,82 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
   const retention = retentionOf(config.ai.rawTextRetentionDays);
   const preferences = preferencesFeature();
-  const grades = gradesFeature({ services, settings: config.grades, log, onOutcome: (outcome) => metrics.gradeDeliveries.inc({ outcome }) });
+  const grades = gradesFeature({
+    services,
+    settings: config.grades,
+    log,
+    onOutcome: (outcome) => metrics.gradeDeliveries.inc({ outcome }),
+  });
   const ai = aiFeature({
-    settings: config.ai, secret: config.lti.key, outbound: { operator: forOperator, platforms: forPlatforms },
-    conversationDaysOf: retention.conversationDaysOf, peopleOf: (courseKey) => roster.peopleToRedact(courseKey),
+    settings: config.ai,
+    secret: config.lti.key,
+    outbound: { operator: forOperator, platforms: forPlatforms },
+    conversationDaysOf: retention.conversationDaysOf,
+    peopleOf: (courseKey) => roster.peopleToRedact(courseKey),
   });
   const recommend = recommendFeature({ ai, log });
   const coaching = coachingFeature({
-    templates: templates ?? loadTemplates(), lti, courses, services, roster, outbox: grades.outbox, ai, recommend: recommend.service, log,
-    settings: { rosterPageSize: config.roster.pageSize, blindShare: config.roster.blindShare, requestTimeoutMs: config.grades.requestTimeoutMs, savesPerMinute: config.rateLimit.savesPerMinute },
+    templates: templates ?? loadTemplates(),
+    lti,
+    courses,
+    services,
+    roster,
+    outbox: grades.outbox,
+    ai,
+    recommend: recommend.service,
+    log,
+    settings: {
+      rosterPageSize: config.roster.pageSize,
+      blindShare: config.roster.blindShare,
+      requestTimeoutMs: config.grades.requestTimeoutMs,
+      savesPerMinute: config.rateLimit.savesPerMinute,
+    },
   });
   const privacy = privacyFeature({
-    providers: [...coaching.privacy, ...ai.privacy, ...recommend.privacy, ...grades.privacy, ltiPrivacy, ...preferences.privacy],
-    pseudonymOf: ai.pseudonymOf, coaching: coaching.coaching, reviews: coaching.reviews, bank: ai.bank, transparency: ai.transparency, log,
+    providers: [
+      ...coaching.privacy,
+      ...ai.privacy,
+      ...recommend.privacy,
+      ...grades.privacy,
+      ltiPrivacy,
+      ...preferences.privacy,
+    ],
+    pseudonymOf: ai.pseudonymOf,
+    coaching: coaching.coaching,
+    reviews: coaching.reviews,
+    bank: ai.bank,
+    transparency: ai.transparency,
+    log,
   });
   const admin = adminFeature({
-    lti, ai, courses, outbox: grades.outbox, personData: privacy.personData, retention,
-    secret: config.lti.key, secureCookies: config.publicUrl.startsWith('https://'), demoUrl: config.demo.enabled ? '/demo' : undefined,
+    lti,
+    ai,
+    courses,
+    outbox: grades.outbox,
+    personData: privacy.personData,
+    retention,
+    secret: config.lti.key,
+    secureCookies: config.publicUrl.startsWith('https://'),
+    demoUrl: config.demo.enabled ? '/demo' : undefined,
   });
 
   lti.handleLaunches(coaching.launches);
-  lti.authenticated('/app', sessionRoutes({
-    maxAgeMs: config.lti.sessionHours * 3600_000, preferencesOf: preferences.preferencesOf, session: preferences.sessionRouters,
-    // Routers with per-route role guards first; the participant's (guarded as a whole) last.
-    course: [...coaching.courseRouters, ...recommend.courseRouters, ...privacy.courseRouters, ...admin.courseRouters, ['/activities', coaching.activitiesRouter]],
-  }));
+  lti.authenticated(
+    '/app',
+    sessionRoutes({
+      maxAgeMs: config.lti.sessionHours * 3600_000,
+      preferencesOf: preferences.preferencesOf,
+      session: preferences.sessionRouters,
+      // Routers with per-route role guards first; the participant's (guarded as a whole) last.
+      course: [
+        ...coaching.courseRouters,
+        ...recommend.courseRouters,
+        ...privacy.courseRouters,
+        ...admin.courseRouters,
+        ['/activities', coaching.activitiesRouter],
+      ],
+    }),
+  );
 
   // Upgrades of data an older Cermin left, then every model's declared indexes: before anything is served.
   await privacy.upgrade(await lti.registry.list());
@@ -111,7 +172,14 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   await recommend.upgrade();
   const gradeWorker = grades.worker(coaching.deliveryTarget);
 
-  const demo = config.demo.enabled ? await startDemoPlatform(config.demo.publicUrl ?? config.publicUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
+  const demo = config.demo.enabled
+    ? await startDemoPlatform(
+        config.demo.publicUrl ?? config.publicUrl,
+        lti.urls,
+        lti.registry,
+        config.demo.participants,
+      )
+    : undefined;
   const app = webApp({ log, metrics, trustProxy: config.trustProxy, isShuttingDown: () => shuttingDown });
   // The demo LMS stands for another site: it sets its own headers and is not under Cermin's CSP.
   if (demo) app.use('/demo', demo.router);
@@ -124,8 +192,15 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   finishWebApp(app, log);
 
   return {
-    app, lti, metrics, demo, gradeWorker, retentionJob: retention.job,
-    beginShutdown: () => { shuttingDown = true; },
+    app,
+    lti,
+    metrics,
+    demo,
+    gradeWorker,
+    retentionJob: retention.job,
+    beginShutdown: () => {
+      shuttingDown = true;
+    },
     close: async () => {
       await gradeWorker.stop();
       await lti.close();

@@ -28,9 +28,14 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   // One request's forgotten promise must not stop Cermin for everyone: log it and keep serving.
   // (Requests themselves answer 500 through the error handler; this is for promises nobody awaits.)
-  process.on('unhandledRejection', (reason) => { log.error({ err: reason }, 'unhandled rejection (kept serving)'); });
+  process.on('unhandledRejection', (reason) => {
+    log.error({ err: reason }, 'unhandled rejection (kept serving)');
+  });
   log.info({ config: redactedConfig(config) }, 'starting Cermin');
-  if (config.lti.keyGenerated) log.warn('LTI_KEY is not set: using a key generated for this machine (data/.dev-lti-key). Set LTI_KEY in production.');
+  if (config.lti.keyGenerated)
+    log.warn(
+      'LTI_KEY is not set: using a key generated for this machine (data/.dev-lti-key). Set LTI_KEY in production.',
+    );
 
   let templates;
   try {
@@ -67,7 +72,10 @@ async function main(): Promise<void> {
 
   const platforms = await cermin.lti.registry.list();
   const lines = [`Cermin berjalan / is running: ${config.publicUrl}`];
-  if (cermin.demo) lines.push(`LMS demo: ${config.publicUrl}/demo  (luncurkan sebagai peserta, coach, admin / launch as participant, coach, admin)`);
+  if (cermin.demo)
+    lines.push(
+      `LMS demo: ${config.publicUrl}/demo  (luncurkan sebagai peserta, coach, admin / launch as participant, coach, admin)`,
+    );
   if (!platforms.some((p) => p.registeredVia !== 'demo')) {
     // No real platform yet: a one-time token opens the admin page (no default password anywhere).
     const token = await issueSetupToken();
@@ -95,10 +103,17 @@ async function main(): Promise<void> {
     server.close(() => {
       clearInterval(reaper);
       clearTimeout(force);
-      cermin.close()
+      cermin
+        .close()
         .then(() => db.stop())
-        .then(() => { log.info('stopped'); process.exit(0); })
-        .catch((err) => { log.error({ err }, 'error while stopping'); process.exit(1); });
+        .then(() => {
+          log.info('stopped');
+          process.exit(0);
+        })
+        .catch((err) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        });
     });
     server.closeIdleConnections();
   };

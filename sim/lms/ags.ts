@@ -88,7 +88,10 @@ const CT_CONTAINER = 'application/vnd.ims.lis.v2.lineitemcontainer+json';
 const CT_RESULTS = 'application/vnd.ims.lis.v2.resultcontainer+json';
 
 function bad(res: Response, status: number, description: string): void {
-  res.status(status).json({ error: status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'invalid_request', error_description: description });
+  res.status(status).json({
+    error: status === 404 ? 'not_found' : status === 409 ? 'conflict' : 'invalid_request',
+    error_description: description,
+  });
 }
 
 function isIsoDate(v: unknown): v is string {
@@ -153,9 +156,16 @@ function rescaleColumn(ctx: ServiceContext, item: DemoLineItem): void {
     const row = ctx.gradebook.scores.find((s) => s.lineItemId === item.id && s.userId === user.id);
     if (row?.scoreGiven !== undefined) continue;
     const zero: DemoScore = {
-      lineItemId: item.id, userId: user.id, scoreGiven: 0, scoreMaximum: item.scoreMaximum, comment: row?.comment,
-      activityProgress: row?.activityProgress ?? 'Initialized', gradingProgress: row?.gradingProgress ?? 'NotReady',
-      timestamp: row?.timestamp ?? new Date(0).toISOString(), receivedAt: new Date().toISOString(), byPlatform: 'rescaled',
+      lineItemId: item.id,
+      userId: user.id,
+      scoreGiven: 0,
+      scoreMaximum: item.scoreMaximum,
+      comment: row?.comment,
+      activityProgress: row?.activityProgress ?? 'Initialized',
+      gradingProgress: row?.gradingProgress ?? 'NotReady',
+      timestamp: row?.timestamp ?? new Date(0).toISOString(),
+      receivedAt: new Date().toISOString(),
+      byPlatform: 'rescaled',
     };
     if (row) ctx.gradebook.scores[ctx.gradebook.scores.indexOf(row)] = zero;
     else ctx.gradebook.scores.push(zero);

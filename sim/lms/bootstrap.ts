@@ -8,7 +8,12 @@ import { createDemoPlatform, type DemoPlatform } from './platform';
 export const DEMO_CLIENT_ID = 'cermin-demo';
 export const DEMO_DEPLOYMENT_ID = 'demo-deployment-1';
 
-export async function startDemoPlatform(publicUrl: string, urls: ToolUrls, registry: PlatformRegistry, participants: number): Promise<DemoPlatform> {
+export async function startDemoPlatform(
+  publicUrl: string,
+  urls: ToolUrls,
+  registry: PlatformRegistry,
+  participants: number,
+): Promise<DemoPlatform> {
   const demo = await createDemoPlatform({
     issuer: `${publicUrl}/demo`,
     clientId: DEMO_CLIENT_ID,
@@ -16,14 +21,17 @@ export async function startDemoPlatform(publicUrl: string, urls: ToolUrls, regis
     tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl },
     participants,
   });
-  await registry.add({
-    issuer: demo.issuer,
-    clientId: DEMO_CLIENT_ID,
-    authUrl: demo.authUrl,
-    tokenUrl: demo.tokenUrl,
-    jwksUrl: demo.jwksUrl,
-    name: 'LMS demo (BPSDM)',
-    deploymentIds: [DEMO_DEPLOYMENT_ID],
-  }, { via: 'demo' });
+  await registry.add(
+    {
+      issuer: demo.issuer,
+      clientId: DEMO_CLIENT_ID,
+      authUrl: demo.authUrl,
+      tokenUrl: demo.tokenUrl,
+      jwksUrl: demo.jwksUrl,
+      name: 'LMS demo (BPSDM)',
+      deploymentIds: [DEMO_DEPLOYMENT_ID],
+    },
+    { via: 'demo' },
+  );
   return demo;
 }

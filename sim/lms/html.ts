@@ -53,7 +53,9 @@ export interface PageOptions {
 
 /** A whole Moodle-like page. */
 export function page(o: PageOptions): string {
-  const home = o.home ? `<a class="brand" href="${esc(o.home)}">BPSDM Demo · LMS</a>` : '<span class="brand">BPSDM Demo · LMS</span>';
+  const home = o.home
+    ? `<a class="brand" href="${esc(o.home)}">BPSDM Demo · LMS</a>`
+    : '<span class="brand">BPSDM Demo · LMS</span>';
   return `<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(o.title)}</title><style nonce="${esc(o.nonce)}">${CSS}</style></head>
@@ -68,7 +70,11 @@ export function page(o: PageOptions): string {
  * a one-line script submits it, and a visible button in <noscript> lets it work
  * without JavaScript.
  */
-export function autoPostForm(action: string, fields: Record<string, string>, opts: { target?: string; id?: string } = {}): string {
+export function autoPostForm(
+  action: string,
+  fields: Record<string, string>,
+  opts: { target?: string; id?: string } = {},
+): string {
   const inputs = Object.entries(fields)
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('\n');
@@ -112,7 +118,8 @@ function parseAttributes(s: string): Record<string, string> {
  * either quote style and entities.
  */
 export function parseAutoPostForm(html: string): { action: string; method: string; fields: Record<string, string> } {
-  const open = /<form\b([^>]*\bid=["'](?:autosubmit|ltiAutoPost)["'][^>]*)>/i.exec(html) ?? /<form\b([^>]*)>/i.exec(html);
+  const open =
+    /<form\b([^>]*\bid=["'](?:autosubmit|ltiAutoPost)["'][^>]*)>/i.exec(html) ?? /<form\b([^>]*)>/i.exec(html);
   if (!open) throw new Error('parseAutoPostForm: no <form> in the page');
   const formAttrs = parseAttributes(open[1]);
   const rest = html.slice(open.index + open[0].length);

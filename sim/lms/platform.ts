@@ -39,9 +39,26 @@ import {
 } from './ags';
 import { autoPostForm, autoSubmitScript, esc, page, parseAutoPostForm } from './html';
 import { registerNrpsRoutes } from './nrps';
-import { buildCourse, buildUsers, isLearner, sourcedIdOf, type DemoCourse, type DemoResourceLink, type DemoUser } from './roster';
+import {
+  buildCourse,
+  buildUsers,
+  isLearner,
+  sourcedIdOf,
+  type DemoCourse,
+  type DemoResourceLink,
+  type DemoUser,
+} from './roster';
 
-export type { DemoCourse, DemoGradebook, DemoLineItem, DemoMemberStatus, DemoResourceLink, DemoScore, DemoUser, FaultTarget };
+export type {
+  DemoCourse,
+  DemoGradebook,
+  DemoLineItem,
+  DemoMemberStatus,
+  DemoResourceLink,
+  DemoScore,
+  DemoUser,
+  FaultTarget,
+};
 export { parseAutoPostForm };
 
 export interface DemoToolEndpoints {
@@ -136,7 +153,10 @@ export interface DemoPlatform {
   /** A complete, valid Moodle-shaped claim set for a launch; tests then tamper with it. */
   launchClaims(user: DemoUser, opts: LaunchClaimsOptions): Record<string, unknown>;
   /** Signs with the platform's current key (RS256, header kid) unless opts say otherwise. */
-  signIdToken(claims: Record<string, unknown>, opts?: { kid?: string; privateKey?: KeyObject; alg?: 'RS256' }): Promise<string>;
+  signIdToken(
+    claims: Record<string, unknown>,
+    opts?: { kid?: string; privateKey?: KeyObject; alg?: 'RS256' },
+  ): Promise<string>;
   /** Adds a new current key; the JWKS keeps the old one too. */
   rotateKey(): Promise<void>;
   /** Queues a fault for the next request(s) to the target; queued faults come before the failure rate. */
@@ -199,15 +219,46 @@ const DEEP_LINK_TTL_MS = 3600_000;
 const TOOL_JWKS_MAX_AGE_MS = 10 * 60_000;
 /** A subset of what Moodle lists in its platform configuration (lti_get_capabilities()). */
 const MOODLE_VARIABLES = [
-  'basic-lti-launch-request', 'ContentItemSelectionRequest', 'ToolProxyRegistrationRequest', 'Context.id', 'Context.title',
-  'Context.label', 'Context.id.history', 'Context.sourcedId', 'Context.longDescription', 'Context.timeFrame.begin',
-  'CourseSection.title', 'CourseSection.label', 'CourseSection.sourcedId', 'CourseSection.longDescription',
-  'CourseSection.timeFrame.begin', 'CourseSection.timeFrame.end', 'ResourceLink.id', 'ResourceLink.title',
-  'ResourceLink.description', 'User.id', 'User.username', 'Person.name.full', 'Person.name.given', 'Person.name.family',
-  'Person.email.primary', 'Person.sourcedId', 'Person.name.middle', 'Person.address.street1', 'Person.address.locality',
-  'Person.address.country', 'Person.address.timezone', 'Person.phone.primary', 'Person.phone.mobile',
-  'Person.webaddress', 'Membership.role', 'Result.sourcedId', 'Result.autocreate', 'BasicOutcome.sourcedId',
-  'BasicOutcome.url', 'Moodle.Person.userGroupIds',
+  'basic-lti-launch-request',
+  'ContentItemSelectionRequest',
+  'ToolProxyRegistrationRequest',
+  'Context.id',
+  'Context.title',
+  'Context.label',
+  'Context.id.history',
+  'Context.sourcedId',
+  'Context.longDescription',
+  'Context.timeFrame.begin',
+  'CourseSection.title',
+  'CourseSection.label',
+  'CourseSection.sourcedId',
+  'CourseSection.longDescription',
+  'CourseSection.timeFrame.begin',
+  'CourseSection.timeFrame.end',
+  'ResourceLink.id',
+  'ResourceLink.title',
+  'ResourceLink.description',
+  'User.id',
+  'User.username',
+  'Person.name.full',
+  'Person.name.given',
+  'Person.name.family',
+  'Person.email.primary',
+  'Person.sourcedId',
+  'Person.name.middle',
+  'Person.address.street1',
+  'Person.address.locality',
+  'Person.address.country',
+  'Person.address.timezone',
+  'Person.phone.primary',
+  'Person.phone.mobile',
+  'Person.webaddress',
+  'Membership.role',
+  'Result.sourcedId',
+  'Result.autocreate',
+  'BasicOutcome.sourcedId',
+  'BasicOutcome.url',
+  'Moodle.Person.userGroupIds',
 ];
 
 const generateRsaKeyPair = promisify(generateKeyPairCb);
@@ -387,7 +438,10 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
       [CLAIM.nrps]: { context_memberships_url: membershipsUrl, service_versions: ['1.0', '2.0'] },
     };
     if (user.kind === 'mentor') {
-      claims[CLAIM.roleScopeMentor] = users.filter(isLearner).slice(0, 3).map((u) => u.id);
+      claims[CLAIM.roleScopeMentor] = users
+        .filter(isLearner)
+        .slice(0, 3)
+        .map((u) => u.id);
     }
     const agsScopes = AGS_SCOPES.filter((s) => client.scopes.has(s));
     if (messageType === 'LtiDeepLinkingRequest') {
@@ -438,7 +492,8 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
     const r = await fetch(jwksUrl, { signal: AbortSignal.timeout(5000), headers: { accept: 'application/json' } });
     if (!r.ok) throw new HttpError(401, 'invalid_client', `tool JWKS ${jwksUrl} answered ${r.status}`);
     const body = (await r.json()) as JSONWebKeySet;
-    if (!body || !Array.isArray(body.keys)) throw new HttpError(401, 'invalid_client', `tool JWKS ${jwksUrl} has no keys`);
+    if (!body || !Array.isArray(body.keys))
+      throw new HttpError(401, 'invalid_client', `tool JWKS ${jwksUrl} has no keys`);
     const keyset = createLocalJWKSet(body);
     toolKeySets.set(jwksUrl, { keyset, fetchedAt: Date.now() });
     return keyset;
@@ -467,7 +522,12 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
     statsOf(target).statuses[status] = (statsOf(target).statuses[status] ?? 0) + 1;
     if (status === 429 || retryAfterSeconds !== undefined) res.set('Retry-After', String(retryAfterSeconds ?? 1));
     if (target === 'auth') {
-      sendPage(res, status, 'Gangguan', `<div class="card err"><h1>Gangguan buatan</h1><p>Server LMS sedang mensimulasikan galat ${status}.</p></div>`);
+      sendPage(
+        res,
+        status,
+        'Gangguan',
+        `<div class="card err"><h1>Gangguan buatan</h1><p>Server LMS sedang mensimulasikan galat ${status}.</p></div>`,
+      );
     } else {
       res.status(status).json({ error: 'temporarily_unavailable', error_description: `injected fault (${status})` });
     }
@@ -491,21 +551,29 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
       if (res.destroyed || res.socket?.destroyed) return;
       for (const call of held) call();
     }, ms);
-    res.on('close', () => { if (!released) clearTimeout(timer); });
+    res.on('close', () => {
+      if (!released) clearTimeout(timer);
+    });
     (res as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
       if (released) return write(...args);
-      held.push(() => { write(...args); });
+      held.push(() => {
+        write(...args);
+      });
       return true;
     };
     (res as unknown as { end: (...args: unknown[]) => Response }).end = (...args: unknown[]) => {
       if (released) return end(...args);
-      held.push(() => { end(...args); });
+      held.push(() => {
+        end(...args);
+      });
       return res;
     };
   }
 
   /** A random failure of the target's failure rate, or undefined when this request goes through. */
-  function randomFailure(target: FaultTarget): { timeout: true; delayMs: number } | { timeout: false; status: number } | undefined {
+  function randomFailure(
+    target: FaultTarget,
+  ): { timeout: true; delayMs: number } | { timeout: false; status: number } | undefined {
     const spec = failureRates.get(target);
     if (!spec) return undefined;
     const random = spec.random ?? Math.random;
@@ -554,7 +622,10 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
       const t = m ? accessTokens.get(m[1]) : undefined;
       if (!t || t.exp < Date.now()) {
         res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-        res.status(401).json({ error: 'invalid_token', error_description: m ? 'access token unknown or expired' : 'missing bearer token' });
+        res.status(401).json({
+          error: 'invalid_token',
+          error_description: m ? 'access token unknown or expired' : 'missing bearer token',
+        });
         return;
       }
       if (!anyOf.some((s) => t.scopes.has(s))) {
@@ -568,7 +639,13 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   // ---------- HTML ----------
 
   /** Sends a page with its own CSP, so the inline auto-submit works even when mounted behind helmet. */
-  function sendPage(res: Response, status: number, title: string, body: string, extra: { script?: string; who?: string } = {}): void {
+  function sendPage(
+    res: Response,
+    status: number,
+    title: string,
+    body: string,
+    extra: { script?: string; who?: string } = {},
+  ): void {
     const nonce = randomBytes(16).toString('base64');
     const home = `${res.req.baseUrl}/`;
     res
@@ -592,7 +669,10 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   }
 
   function launchHref(base: string, user: DemoUser, linkOrDl: string | 'dl'): string {
-    const q = linkOrDl === 'dl' ? `user=${encodeURIComponent(user.id)}&dl=1` : `user=${encodeURIComponent(user.id)}&link=${encodeURIComponent(linkOrDl)}`;
+    const q =
+      linkOrDl === 'dl'
+        ? `user=${encodeURIComponent(user.id)}&dl=1`
+        : `user=${encodeURIComponent(user.id)}&link=${encodeURIComponent(linkOrDl)}`;
     return `${base}/launch?${q}`;
   }
 
@@ -605,7 +685,12 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
   router.get('/', (req, res) => {
     const base = req.baseUrl;
     const coach = userByKind('coach');
-    const featured = [coach, userByKind('admin'), userByKind('mentor'), ...users.filter((u) => u.kind === 'participant').slice(0, 3)];
+    const featured = [
+      coach,
+      userByKind('admin'),
+      userByKind('mentor'),
+      ...users.filter((u) => u.kind === 'participant').slice(0, 3),
+    ];
     const kindLabel: Record<DemoUser['kind'], string> = {
       participant: 'peserta',
       coach: 'coach / widyaiswara',
@@ -621,15 +706,19 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
           l.lineItemId ? ' · punya kolom nilai' : ''
         }${custom.length ? ` · parameter khusus: ${custom.map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}` : ' · belum ada parameter khusus'}</p>
 <p>Buka sebagai: ${featured
-          .map((u) => `<a class="btn" href="${esc(launchHref(base, u, l.id))}">${esc(u.name)} <span class="muted">(${esc(kindLabel[u.kind])})</span></a>`)
+          .map(
+            (u) =>
+              `<a class="btn" href="${esc(launchHref(base, u, l.id))}">${esc(u.name)} <span class="muted">(${esc(kindLabel[u.kind])})</span></a>`,
+          )
           .join('')}</p></div>`;
       })
       .join('\n');
     const people = users
       .map(
-        (u) => `<tr><td>${esc(u.name)}</td><td>${esc(kindLabel[u.kind])}</td><td>${esc(u.email)}</td><td>${course.links
-          .map((l) => `<a class="btn" href="${esc(launchHref(base, u, l.id))}">${esc(l.title)}</a>`)
-          .join('')}</td></tr>`,
+        (u) =>
+          `<tr><td>${esc(u.name)}</td><td>${esc(kindLabel[u.kind])}</td><td>${esc(u.email)}</td><td>${course.links
+            .map((l) => `<a class="btn" href="${esc(launchHref(base, u, l.id))}">${esc(l.title)}</a>`)
+            .join('')}</td></tr>`,
       )
       .join('\n');
     const body = `<div class="crumbs">Beranda / Kursus / ${esc(course.label)}</div>
@@ -666,7 +755,12 @@ ${activities}
   router.get('/admin/tools', (req, res) => {
     const base = req.baseUrl;
     const closedBy = str(req.query.closed);
-    const tools = registrations.map((r) => `<tr><td>${esc(String(r.body.client_name ?? ''))}</td><td><code>${esc(r.clientId)}</code></td><td><code>${esc(r.deploymentId)}</code></td></tr>`).join('');
+    const tools = registrations
+      .map(
+        (r) =>
+          `<tr><td>${esc(String(r.body.client_name ?? ''))}</td><td><code>${esc(r.clientId)}</code></td><td><code>${esc(r.deploymentId)}</code></td></tr>`,
+      )
+      .join('');
     const body = `<div class="crumbs"><a href="${esc(base)}/">Beranda</a> / Administrasi situs / Kelola alat</div>
 <h1>Kelola alat</h1>
 ${closedBy ? `<div class="card" role="status" id="registration-closed">Panel pendaftaran ditutup oleh alat (<code>${esc(closedBy)}</code>).</div>` : ''}
@@ -702,7 +796,11 @@ ${closedBy ? `<div class="card" role="status" id="registration-closed">Panel pen
   router.get('/admin/tools/start-registration', (req, res) => {
     const target = str(req.query.url);
     let toolUrl: URL | undefined;
-    try { toolUrl = target ? new URL(target) : undefined; } catch { toolUrl = undefined; }
+    try {
+      toolUrl = target ? new URL(target) : undefined;
+    } catch {
+      toolUrl = undefined;
+    }
     if (!toolUrl || !/^https?:$/.test(toolUrl.protocol)) {
       errorPage(res, 400, 'invalid_request', 'URL alat harus alamat http(s).');
       return;
@@ -716,8 +814,13 @@ ${closedBy ? `<div class="card" role="status" id="registration-closed">Panel pen
     const link = dl ? undefined : linkById(str(req.query.link));
     const client = clients.get(str(req.query.client) ?? opts.clientId);
     if (!user || (!dl && !link) || !client) {
-      sendPage(res, 404, 'Tidak ditemukan', `<div class="card err"><h1>Tidak ditemukan</h1><p>Pengguna, aktivitas atau alat tidak dikenal.</p>
-<p><a href="${esc(req.baseUrl)}/">Kembali ke kursus</a></p></div>`);
+      sendPage(
+        res,
+        404,
+        'Tidak ditemukan',
+        `<div class="card err"><h1>Tidak ditemukan</h1><p>Pengguna, aktivitas atau alat tidak dikenal.</p>
+<p><a href="${esc(req.baseUrl)}/">Kembali ke kursus</a></p></div>`,
+      );
       return;
     }
     const fields = {
@@ -734,9 +837,9 @@ ${closedBy ? `<div class="card" role="status" id="registration-closed">Panel pen
 ${autoPostForm(client.loginUrl, fields, { target: 'tool', id: 'ltiLaunchForm' })}
 <iframe class="tool" name="tool" title="${esc(title)}" allow="clipboard-write; fullscreen"></iframe>
 ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWindow' }).replace(
-      /<noscript>[\s\S]*<\/noscript>/,
-      '<button class="btn" type="submit">Buka di jendela baru</button>',
-    )}`;
+  /<noscript>[\s\S]*<\/noscript>/,
+  '<button class="btn" type="submit">Buka di jendela baru</button>',
+)}`;
     sendPage(res, 200, title, body, { script: autoSubmitScript('ltiLaunchForm'), who: user.name });
   });
 
@@ -744,7 +847,8 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
     const p = { ...(req.query as Record<string, unknown>), ...((req.body ?? {}) as Record<string, unknown>) };
     const fail = (code: string, message: string): void => errorPage(res, 400, code, message);
     if (str(p.scope) !== 'openid') return fail('invalid_scope', 'scope harus "openid".');
-    if (str(p.response_type) !== 'id_token') return fail('unsupported_response_type', 'response_type harus "id_token".');
+    if (str(p.response_type) !== 'id_token')
+      return fail('unsupported_response_type', 'response_type harus "id_token".');
     const client = clients.get(str(p.client_id) ?? '');
     if (!client) return fail('unauthorized_client', 'client_id tidak dikenal.');
     const redirectUri = str(p.redirect_uri);
@@ -754,7 +858,11 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
     if (str(p.response_mode) !== 'form_post') return fail('invalid_request', 'response_mode harus "form_post".');
     if (p.prompt !== undefined && str(p.prompt) !== 'none') return fail('invalid_request', 'prompt harus "none".');
     const user = userById(str(p.login_hint));
-    if (!user) return fail('login_required', `login_hint tidak cocok dengan pengguna mana pun: ${str(p.login_hint) ?? '(kosong)'}`);
+    if (!user)
+      return fail(
+        'login_required',
+        `login_hint tidak cocok dengan pengguna mana pun: ${str(p.login_hint) ?? '(kosong)'}`,
+      );
     const state = str(p.state);
     const nonce = str(p.nonce);
     if (!state) return fail('invalid_request', 'state wajib ada.');
@@ -768,9 +876,15 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
     );
     void signIdToken(claims).then(
       (idToken) =>
-        sendPage(res, 200, 'Meneruskan ke alat…', `<p class="muted">Meneruskan ke alat…</p>${autoPostForm(redirectUri, { id_token: idToken, state })}`, {
-          script: autoSubmitScript(),
-        }),
+        sendPage(
+          res,
+          200,
+          'Meneruskan ke alat…',
+          `<p class="muted">Meneruskan ke alat…</p>${autoPostForm(redirectUri, { id_token: idToken, state })}`,
+          {
+            script: autoSubmitScript(),
+          },
+        ),
       (e: unknown) => errorPage(res, 500, 'server_error', String(e)),
     );
   };
@@ -790,7 +904,8 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
         res.status(status).json({ error, error_description: description });
       };
       const b = (req.body ?? {}) as Record<string, unknown>;
-      if (str(b.grant_type) !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
+      if (str(b.grant_type) !== 'client_credentials')
+        return oauthError(400, 'unsupported_grant_type', 'grant_type must be client_credentials');
       if (str(b.client_assertion_type) !== CLIENT_ASSERTION_TYPE) {
         return oauthError(400, 'invalid_request', `client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
       }
@@ -818,7 +933,8 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
       }
       purge();
       const jti = String(payload.jti);
-      if (usedJtis.has(`${client.clientId} ${jti}`)) return oauthError(401, 'invalid_client', 'client_assertion jti already used');
+      if (usedJtis.has(`${client.clientId} ${jti}`))
+        return oauthError(401, 'invalid_client', 'client_assertion jti already used');
       usedJtis.set(`${client.clientId} ${jti}`, ((payload.exp ?? 0) + 60) * 1000);
       const requested = (str(b.scope) ?? '').split(/\s+/).filter(Boolean);
       const granted = [...new Set(requested)].filter((s) => ALL_SERVICE_SCOPES.includes(s) && client.scopes.has(s));
@@ -832,7 +948,12 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
         scopes: new Set(granted),
         exp: Date.now() + ACCESS_TOKEN_TTL_SECONDS * 1000,
       });
-      res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: granted.join(' ') });
+      res.json({
+        access_token: accessToken,
+        token_type: 'Bearer',
+        expires_in: ACCESS_TOKEN_TTL_SECONDS,
+        scope: granted.join(' '),
+      });
     }),
   );
 
@@ -856,15 +977,23 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
     const cell = (li: DemoLineItem, u: DemoUser): string => {
       const s = gradebook.scores.find((x) => x.lineItemId === li.id && x.userId === u.id);
       if (!s) return '–';
-      const value = s.scoreGiven === undefined ? `– <span class="muted">(${esc(s.gradingProgress)})</span>` : `${esc(s.scoreGiven)} / ${esc(s.scoreMaximum ?? li.scoreMaximum)}`;
+      const value =
+        s.scoreGiven === undefined
+          ? `– <span class="muted">(${esc(s.gradingProgress)})</span>`
+          : `${esc(s.scoreGiven)} / ${esc(s.scoreMaximum ?? li.scoreMaximum)}`;
       return `${value}${s.comment ? `<div class="muted">${esc(s.comment)}</div>` : ''}`;
     };
     const table = items.length
       ? `<table><thead><tr><th>Peserta</th>${items.map((li) => `<th>${esc(li.label)} <span class="muted">(maks ${esc(li.scoreMaximum)})</span></th>`).join('')}</tr></thead>
 <tbody>${learners.map((u) => `<tr><td>${esc(u.name)}</td>${items.map((li) => `<td>${cell(li, u)}</td>`).join('')}</tr>`).join('\n')}</tbody></table>`
       : '<p>Belum ada kolom nilai. Kolom dibuat lewat Deep Linking (lineItem) atau AGS.</p>';
-    sendPage(res, 200, 'Buku nilai', `<div class="crumbs"><a href="${esc(req.baseUrl)}/">${esc(course.label)}</a> / Buku nilai</div>
-<h1>Buku nilai</h1><div class="card">${table}</div>`);
+    sendPage(
+      res,
+      200,
+      'Buku nilai',
+      `<div class="crumbs"><a href="${esc(req.baseUrl)}/">${esc(course.label)}</a> / Buku nilai</div>
+<h1>Buku nilai</h1><div class="card">${table}</div>`,
+    );
   });
 
   router.get('/return', (req, res) => {
@@ -895,11 +1024,16 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
       if (!client) return fail(`iss bukan client_id yang dikenal: ${String(unverified.iss)}`);
       let payload: JWTPayload;
       try {
-        payload = await verifyToolJwt(jwt, client, { issuer: client.clientId, audience: issuer, requiredClaims: ['exp', 'iat'] });
+        payload = await verifyToolJwt(jwt, client, {
+          issuer: client.clientId,
+          audience: issuer,
+          requiredClaims: ['exp', 'iat'],
+        });
       } catch (e) {
         return fail(`Tanda tangan atau klaim JWT tidak valid: ${(e as Error).message}`);
       }
-      if (payload[CLAIM.messageType] !== 'LtiDeepLinkingResponse') return fail('message_type harus LtiDeepLinkingResponse.');
+      if (payload[CLAIM.messageType] !== 'LtiDeepLinkingResponse')
+        return fail('message_type harus LtiDeepLinkingResponse.');
       if (payload[CLAIM.version] !== '1.3.0') return fail('version harus 1.3.0.');
       if (payload[CLAIM.deploymentId] !== client.deploymentId) return fail('deployment_id tidak cocok.');
       const data = payload[CLAIM.dlData];
@@ -924,7 +1058,11 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
           for (const [k, v] of Object.entries(item.custom as Record<string, unknown>)) custom[k] = String(v);
         }
         const nextId = Math.max(0, ...course.links.map((l) => Number(l.id) || 0)) + 1;
-        const link: DemoResourceLink = { id: String(nextId), title: str(item.title) || 'Aktivitas tanpa judul', custom };
+        const link: DemoResourceLink = {
+          id: String(nextId),
+          title: str(item.title) || 'Aktivitas tanpa judul',
+          custom,
+        };
         course.links.push(link);
         let lineItem: DemoLineItem | undefined;
         const li = item.lineItem;
@@ -949,7 +1087,13 @@ ${autoPostForm(client.loginUrl, fields, { target: '_blank', id: 'ltiLaunchNewWin
               (a) =>
                 `<li><strong>${esc(a.link.title)}</strong> (id <code>${esc(a.link.id)}</code>)${
                   a.lineItem ? ` · kolom nilai “${esc(a.lineItem.label)}”, maks ${esc(a.lineItem.scoreMaximum)}` : ''
-                }${Object.keys(a.link.custom ?? {}).length ? ` · ${Object.entries(a.link.custom ?? {}).map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(' ')}` : ''}</li>`,
+                }${
+                  Object.keys(a.link.custom ?? {}).length
+                    ? ` · ${Object.entries(a.link.custom ?? {})
+                        .map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`)
+                        .join(' ')}`
+                    : ''
+                }</li>`,
             )
             .join('')}</ul>`
         : '<p>Tidak ada konten yang ditambahkan.</p>';
@@ -992,7 +1136,9 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
     const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
     const tokenExp = m ? registrationTokens.get(m[1]) : undefined;
     if (!m || tokenExp === undefined || tokenExp < Date.now()) {
-      res.status(401).json({ error: 'invalid_token', error_description: 'missing, unknown or expired registration token' });
+      res
+        .status(401)
+        .json({ error: 'invalid_token', error_description: 'missing, unknown or expired registration token' });
       return;
     }
     const body = req.body as unknown;
@@ -1130,7 +1276,8 @@ ${list}${ignored ? `<p class="muted">${ignored} item jenis lain diabaikan (hanya
 function validateRegistration(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be a JSON object';
   const r = body as Record<string, unknown>;
-  const list = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined);
+  const list = (v: unknown): string[] | undefined =>
+    Array.isArray(v) && v.every((x) => typeof x === 'string') ? v : undefined;
   if (r.application_type !== 'web') return 'application_type must be "web"';
   if (!list(r.response_types)?.includes('id_token')) return 'response_types must include id_token';
   const grants = list(r.grant_types);

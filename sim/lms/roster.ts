@@ -95,8 +95,32 @@ const PARTICIPANT_NAMES: Array<[string, string]> = [
 ];
 
 /** Beyond the curated list (large benches), combine parts so names stay plausible and unique. */
-const EXTRA_GIVEN = ['Budi', 'Sri', 'Agus', 'Putri', 'Rizal', 'Yanti', 'Dedi', 'Lina', 'Yosef', 'Fitri', 'Bayu', 'Intan'];
-const EXTRA_FAMILY = ['Siregar', 'Saputra', 'Pattiasina', 'Mandagi', 'Sembiring', 'Kurniawan', 'Lubis', 'Tanoto', 'Pakpahan', 'Rumbewas'];
+const EXTRA_GIVEN = [
+  'Budi',
+  'Sri',
+  'Agus',
+  'Putri',
+  'Rizal',
+  'Yanti',
+  'Dedi',
+  'Lina',
+  'Yosef',
+  'Fitri',
+  'Bayu',
+  'Intan',
+];
+const EXTRA_FAMILY = [
+  'Siregar',
+  'Saputra',
+  'Pattiasina',
+  'Mandagi',
+  'Sembiring',
+  'Kurniawan',
+  'Lubis',
+  'Tanoto',
+  'Pakpahan',
+  'Rumbewas',
+];
 
 function participantName(i: number): [string, string] {
   if (i < PARTICIPANT_NAMES.length) return PARTICIPANT_NAMES[i];

@@ -60,13 +60,23 @@ const FAILURE_KEYS: Record<ProviderFailureKind, string> = {
  * platform admin can type any address, and must not read internal services through this page;
  * they see the HTTP status.
  */
-export function connectionMessage(result: ConnectionTest, settings: { model: string; timeoutMs: number }, t: Translate, showReason = true): { ok: boolean; message: string; detail?: string } {
+export function connectionMessage(
+  result: ConnectionTest,
+  settings: { model: string; timeoutMs: number },
+  t: Translate,
+  showReason = true,
+): { ok: boolean; message: string; detail?: string } {
   if (result.ok) {
-    const key = result.modelListed === null ? 'aiAdmin.okUnlisted' : result.modelListed ? 'aiAdmin.ok' : 'aiAdmin.okModelMissing';
+    const key =
+      result.modelListed === null ? 'aiAdmin.okUnlisted' : result.modelListed ? 'aiAdmin.ok' : 'aiAdmin.okModelMissing';
     return { ok: result.modelListed !== false, message: t(key, { ms: result.latencyMs, model: settings.model }) };
   }
   const detail = showReason ? result.reason : result.status ? `HTTP ${result.status}` : undefined;
-  return { ok: false, message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }), ...(detail ? { detail } : {}) };
+  return {
+    ok: false,
+    message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }),
+    ...(detail ? { detail } : {}),
+  };
 }
 
 export function aiProviderView(choice: ProviderChoice, scope: string, test?: AiProviderView['test']): AiProviderView {
@@ -74,8 +84,16 @@ export function aiProviderView(choice: ProviderChoice, scope: string, test?: AiP
   const own = choice.source === (scope === INSTANCE ? 'instance' : 'platform');
   if (!p) return { configured: false, source: choice.source, own, name: choice.name };
   return {
-    configured: true, source: choice.source, own, name: choice.name, baseUrl: displayUrl(p.settings.baseUrl), model: p.settings.model,
-    keySet: Boolean(p.settings.apiKey), ...(choice.keyUnreadable ? { keyUnreadable: true } : {}), timeoutMs: p.settings.timeoutMs, ...(test ? { test } : {}),
+    configured: true,
+    source: choice.source,
+    own,
+    name: choice.name,
+    baseUrl: displayUrl(p.settings.baseUrl),
+    model: p.settings.model,
+    keySet: Boolean(p.settings.apiKey),
+    ...(choice.keyUnreadable ? { keyUnreadable: true } : {}),
+    timeoutMs: p.settings.timeoutMs,
+    ...(test ? { test } : {}),
   };
 }
 
@@ -84,7 +102,13 @@ export function aiProviderView(choice: ProviderChoice, scope: string, test?: AiP
  * or `reset` to what the scope inherits. Returns the change for the change log — what changed,
  * never the key — or the form's problems.
  */
-export async function applyProviderForm(deps: AiAdminDeps, scope: string, body: unknown, by: string, locale: Locale): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
+export async function applyProviderForm(
+  deps: AiAdminDeps,
+  scope: string,
+  body: unknown,
+  by: string,
+  locale: Locale,
+): Promise<{ ok: true; action: string; detail: Record<string, unknown> } | { ok: false; problems: string[] }> {
   const form = { ...(body as Record<string, unknown>) };
   const reset = form.reset === '1';
   for (const k of ['ltik', 'csrf', 'reset']) delete form[k];
@@ -95,13 +119,19 @@ export async function applyProviderForm(deps: AiAdminDeps, scope: string, body: 
   // Checked here first, to name each field in the admin's language (the source checks again).
   if (!validateProviderForm(form)) {
     const t = translator(locale);
-    const label: Record<string, string> = { '/baseUrl': t('aiAdmin.baseUrl'), '/model': t('aiAdmin.model'), '/name': t('aiAdmin.name'), '/apiKey': t('aiAdmin.key') };
+    const label: Record<string, string> = {
+      '/baseUrl': t('aiAdmin.baseUrl'),
+      '/model': t('aiAdmin.model'),
+      '/name': t('aiAdmin.name'),
+      '/apiKey': t('aiAdmin.key'),
+    };
     return { ok: false, problems: formProblems(validateProviderForm.errors, locale, (path) => label[path]) };
   }
   const saved = await deps.source.set(scope, form, by);
   if (!saved.ok) return saved;
   return {
-    ok: true, action: 'ai.providerSet',
+    ok: true,
+    action: 'ai.providerSet',
     detail: { baseUrl: displayUrl(String(form.baseUrl)), model: form.model, name: form.name, key: saved.key },
   };
 }

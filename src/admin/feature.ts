@@ -26,11 +26,19 @@ export function adminFeature(deps: AdminFeatureDeps) {
   const { lti, ai } = deps;
   const aiAdmin = { source: ai.providers };
   const consoleDeps: AdminConsoleDeps = {
-    courses: deps.courses, outbox: deps.outbox, personData: deps.personData, retention: deps.retention,
-    consentTexts: ai.consentTexts, aiSettings: ai.settings,
-    platforms: async () => (await lti.registry.list())
-      .map((p) => ({ ...platformIdentity(p.issuer, p.clientId), label: `${p.name} (${p.issuer}, client ${p.clientId})` }))
-      .sort((a, b) => a.label.localeCompare(b.label)),
+    courses: deps.courses,
+    outbox: deps.outbox,
+    personData: deps.personData,
+    retention: deps.retention,
+    consentTexts: ai.consentTexts,
+    aiSettings: ai.settings,
+    platforms: async () =>
+      (await lti.registry.list())
+        .map((p) => ({
+          ...platformIdentity(p.issuer, p.clientId),
+          label: `${p.name} (${p.issuer}, client ${p.clientId})`,
+        }))
+        .sort((a, b) => a.label.localeCompare(b.label)),
   };
   const course = express.Router({ mergeParams: true });
   course.use(platformAdminPage({ lti, ai: aiAdmin }));
@@ -38,7 +46,14 @@ export function adminFeature(deps: AdminFeatureDeps) {
   return {
     courseRouters: [course],
     /** First-start administration at /setup, without any launch. */
-    setupRouter: setupRouter({ registry: lti.registry, urls: lti.urls, secret: deps.secret, secureCookies: deps.secureCookies, ai: aiAdmin, console: consoleDeps }),
+    setupRouter: setupRouter({
+      registry: lti.registry,
+      urls: lti.urls,
+      secret: deps.secret,
+      secureCookies: deps.secureCookies,
+      ai: aiAdmin,
+      console: consoleDeps,
+    }),
     landing: toolLanding({ demoUrl: deps.demoUrl, registrationUrl: lti.urls.registrationUrl }),
   };
 }

@@ -10,13 +10,21 @@ import { sendPage } from '../http/render';
 
 export function toolLanding(deps: { demoUrl?: string; registrationUrl: string }): express.Router {
   const router = express.Router();
-  router.get('/', handle(async (req, res) => {
-    if (deps.demoUrl) {
-      res.redirect(302, deps.demoUrl);
-      return;
-    }
-    const locale = requestLocale(req);
-    await sendPage(res, 200, 'landing', { locale, title: translator(locale)('landing.title'), demoUrl: undefined, registrationUrl: deps.registrationUrl });
-  }));
+  router.get(
+    '/',
+    handle(async (req, res) => {
+      if (deps.demoUrl) {
+        res.redirect(302, deps.demoUrl);
+        return;
+      }
+      const locale = requestLocale(req);
+      await sendPage(res, 200, 'landing', {
+        locale,
+        title: translator(locale)('landing.title'),
+        demoUrl: undefined,
+        registrationUrl: deps.registrationUrl,
+      });
+    }),
+  );
   return router;
 }

@@ -13,16 +13,31 @@ import { coursePath, withLtik } from '../http/paths';
 import { sendPage } from '../http/render';
 import { recordAdminChange } from '../privacy/admin-log';
 import { validateSessionOnly } from '../http/validate';
-import { applyProviderForm, currentProviderView, testedProviderView, type AiAdminDeps, type AiProviderView } from './ai-provider';
+import {
+  applyProviderForm,
+  currentProviderView,
+  testedProviderView,
+  type AiAdminDeps,
+  type AiProviderView,
+} from './ai-provider';
 
-export interface PlatformPageDeps { lti: Pick<LtiService, 'registry' | 'urls'>; ai: AiAdminDeps }
+export interface PlatformPageDeps {
+  lti: Pick<LtiService, 'registry' | 'urls'>;
+  ai: AiAdminDeps;
+}
 
 export function platformAdminPage(deps: PlatformPageDeps): express.Router {
   const course = express.Router({ mergeParams: true });
   const common = (res: express.Response, title: string) => {
     const ctx = launchOf(res);
     const ltik = ltikOf(res);
-    return { locale: ctx.locale, title: translator(ctx.locale)(title), ctx, ltik, link: (path: string) => withLtik(path, ltik) };
+    return {
+      locale: ctx.locale,
+      title: translator(ctx.locale)(title),
+      ctx,
+      ltik,
+      link: (path: string) => withLtik(path, ltik),
+    };
   };
   // An LMS admin arriving by launch sees and manages only the platform they came from.
   async function adminPage(res: express.Response, aiProvider: AiProviderView): Promise<void> {
@@ -35,31 +50,56 @@ export function platformAdminPage(deps: PlatformPageDeps): express.Router {
     }
     await sendPage(res, 200, 'admin', {
       // The registration key pre-approves new platforms: the instance operator's to hand out, not a platform admin's.
-      ...common(res, 'admin.title'), urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl }, platforms: [own], coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, ltikOf(res)),
-      aiProvider, aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`, aiProviderAction: `${coursePath(ctx.courseKey)}/admin/ai-provider#ai-provider-h`,
+      ...common(res, 'admin.title'),
+      urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl },
+      platforms: [own],
+      coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, ltikOf(res)),
+      aiProvider,
+      aiTestAction: `${coursePath(ctx.courseKey)}/admin/ai-test#ai-provider-h`,
+      aiProviderAction: `${coursePath(ctx.courseKey)}/admin/ai-provider#ai-provider-h`,
       consoleBase: `${coursePath(ctx.courseKey)}/admin`,
     });
   }
   // The provider form and its test act on the admin's own platform only.
-  course.get('/admin', requireAudience('admin'), handle(async (_req, res) => {
-    await adminPage(res, await currentProviderView(deps.ai, launchOf(res).platform.key));
-  }));
-  course.post('/admin/ai-provider', requireAudience('admin'), handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const applied = await applyProviderForm(deps.ai, ctx.platform.key, req.body, ctx.user.id, ctx.locale);
-    if (!applied.ok) {
-      await sendError(req, res, 400, 'aiAdmin.badForm', { locale: ctx.locale, vars: { problems: applied.problems.join('; ') } });
-      return;
-    }
-    await recordAdminChange({ platform: ctx.platform.key, by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id }, action: applied.action, detail: applied.detail });
-    await adminPage(res, await currentProviderView(deps.ai, ctx.platform.key));
-  }));
-  course.post('/admin/ai-test', requireAudience('admin'), handle(async (req, res) => {
-    const ctx = launchOf(res);
-    if (!validateSessionOnly(req.body)) {
-      throw new HttpError(400, 'error.badRequest');
-    }
-    await adminPage(res, await testedProviderView(deps.ai, translator(ctx.locale), ctx.platform.key));
-  }));
+  course.get(
+    '/admin',
+    requireAudience('admin'),
+    handle(async (_req, res) => {
+      await adminPage(res, await currentProviderView(deps.ai, launchOf(res).platform.key));
+    }),
+  );
+  course.post(
+    '/admin/ai-provider',
+    requireAudience('admin'),
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const applied = await applyProviderForm(deps.ai, ctx.platform.key, req.body, ctx.user.id, ctx.locale);
+      if (!applied.ok) {
+        await sendError(req, res, 400, 'aiAdmin.badForm', {
+          locale: ctx.locale,
+          vars: { problems: applied.problems.join('; ') },
+        });
+        return;
+      }
+      await recordAdminChange({
+        platform: ctx.platform.key,
+        by: { id: ctx.user.id, name: ctx.user.name || ctx.user.id },
+        action: applied.action,
+        detail: applied.detail,
+      });
+      await adminPage(res, await currentProviderView(deps.ai, ctx.platform.key));
+    }),
+  );
+  course.post(
+    '/admin/ai-test',
+    requireAudience('admin'),
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      if (!validateSessionOnly(req.body)) {
+        throw new HttpError(400, 'error.badRequest');
+      }
+      await adminPage(res, await testedProviderView(deps.ai, translator(ctx.locale), ctx.platform.key));
+    }),
+  );
   return course;
 }

@@ -17,10 +17,21 @@ export interface AiRuntimeSettings extends BudgetSettings {
   disabledLenses: string[];
 }
 
-interface SettingsDoc { _id: string; settings: AiRuntimeSettings; updatedAt: Date; updatedBy: string }
-const settingsSchema = new Schema<SettingsDoc>({
-  _id: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true }, updatedAt: Date, updatedBy: String,
-}, { collection: 'ai_settings', autoIndex: false, _id: false, minimize: false });
+interface SettingsDoc {
+  _id: string;
+  settings: AiRuntimeSettings;
+  updatedAt: Date;
+  updatedBy: string;
+}
+const settingsSchema = new Schema<SettingsDoc>(
+  {
+    _id: { type: String, required: true },
+    settings: { type: Schema.Types.Mixed, required: true },
+    updatedAt: Date,
+    updatedBy: String,
+  },
+  { collection: 'ai_settings', autoIndex: false, _id: false, minimize: false },
+);
 const SettingsRecord = defineModel('AiRuntimeSettings', settingsSchema);
 
 const MARK = 'ai-settings';
@@ -28,9 +39,16 @@ const MARK = 'ai-settings';
 const recordId = (scope: string) => (scope === INSTANCE ? 'instance' : `platform:${scope}`);
 
 export const validateAiSettings = ajv.compile<AiRuntimeSettings>({
-  type: 'object', additionalProperties: false, required: ['disabledLenses', 'userDailyTokens', 'courseMonthlyTokens'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['disabledLenses', 'userDailyTokens', 'courseMonthlyTokens'],
   properties: {
-    disabledLenses: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,40}$' } },
+    disabledLenses: {
+      type: 'array',
+      maxItems: 50,
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,40}$' },
+    },
     userDailyTokens: { type: 'integer', minimum: 0, maximum: 100_000_000 },
     courseMonthlyTokens: { type: 'integer', minimum: 0, maximum: 10_000_000_000 },
   },
@@ -39,7 +57,10 @@ export const validateAiSettings = ajv.compile<AiRuntimeSettings>({
 export class AiSettingsStore {
   private readonly inForce: MarkedValues<AiRuntimeSettings>;
 
-  constructor(private readonly defaults: AiRuntimeSettings, private readonly knownLenses: readonly string[]) {
+  constructor(
+    private readonly defaults: AiRuntimeSettings,
+    private readonly knownLenses: readonly string[],
+  ) {
     this.inForce = new MarkedValues(MARK, async (platform) => {
       for (const scope of platform === INSTANCE ? [INSTANCE] : [platform, INSTANCE]) {
         const doc = await SettingsRecord.findById(recordId(scope)).lean<SettingsDoc>();
@@ -61,7 +82,8 @@ export class AiSettingsStore {
 
   /** Stores valid settings for a scope (every lens named must exist); returns the problems otherwise. */
   async set(scope: string, settings: unknown, by: string): Promise<{ ok: true } | { ok: false; problems: string[] }> {
-    if (!validateAiSettings(settings)) return { ok: false, problems: (validateAiSettings.errors ?? []).map(describeSchemaError) };
+    if (!validateAiSettings(settings))
+      return { ok: false, problems: (validateAiSettings.errors ?? []).map(describeSchemaError) };
     const unknown = settings.disabledLenses.filter((l) => !this.knownLenses.includes(l));
     if (unknown.length) return { ok: false, problems: unknown.map((l) => `unknown lens ${l}`) };
     await putById(SettingsRecord, recordId(scope), { settings, updatedAt: new Date(), updatedBy: by });

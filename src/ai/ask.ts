@@ -9,7 +9,11 @@ import type { AiAudit, AuditEntry } from './audit';
 import type { CircuitBreaker, CircuitBreakers, LimitReason, RateLimiter, TokenBudgets } from './limits';
 import { ProviderError, type AiProvider, type ChatMessage } from './provider';
 
-export interface Limits { breakers: CircuitBreakers; rate: RateLimiter; budgets: TokenBudgets }
+export interface Limits {
+  breakers: CircuitBreakers;
+  rate: RateLimiter;
+  budgets: TokenBudgets;
+}
 
 /** A provider, or where to get the one in force now for a platform (its admin may switch it while Cermin runs). */
 export type ProviderRef = AiProvider | ((platform: string) => Promise<AiProvider | undefined>);
@@ -19,7 +23,11 @@ export async function resolveProvider(ref: ProviderRef | undefined, platform: st
 }
 
 /** Who asks: for the rate limit and budgets (the person's pseudonym, their course, their platform's key). */
-export interface Asker { userKey: string; courseKey: string; platform: string }
+export interface Asker {
+  userKey: string;
+  courseKey: string;
+  platform: string;
+}
 
 /** The breaker of the provider this call would go to. */
 export function breakerOf(limits: Limits | undefined, provider: AiProvider): CircuitBreaker | undefined {
@@ -27,7 +35,11 @@ export function breakerOf(limits: Limits | undefined, provider: AiProvider): Cir
 }
 
 /** Why a call to `provider` may not be made now, or undefined when it may. */
-export async function limitReached(limits: Limits | undefined, who: Asker, provider: AiProvider): Promise<LimitReason | undefined> {
+export async function limitReached(
+  limits: Limits | undefined,
+  who: Asker,
+  provider: AiProvider,
+): Promise<LimitReason | undefined> {
   if (!limits) return undefined;
   if (!limits.rate.take(who.userKey)) return 'rateLimited';
   const budget = await limits.budgets.check(who.userKey, who.courseKey, who.platform);
@@ -69,7 +81,11 @@ export interface AskRequest<T> {
 export async function settle(deps: { limits?: Limits; audit?: AiAudit }, entry: AuditEntry): Promise<void> {
   const { result } = entry;
   if (result.calls > 0 && deps.limits && result.usage) {
-    await deps.limits.budgets.spend(entry.user, entry.courseKey, result.usage.promptTokens + result.usage.completionTokens);
+    await deps.limits.budgets.spend(
+      entry.user,
+      entry.courseKey,
+      result.usage.promptTokens + result.usage.completionTokens,
+    );
   }
   await deps.audit?.record(entry);
 }
@@ -83,16 +99,26 @@ export function reportToBreaker(breaker: CircuitBreaker | undefined, err?: unkno
   else breaker?.succeeded();
 }
 
-export async function askJson<T>(provider: AiProvider, breaker: CircuitBreaker | undefined, request: AskRequest<T>): Promise<AskResult<T>> {
-  const stats: AskStats = { usage: { promptTokens: 0, completionTokens: 0 }, calls: 0, latencyMs: 0, model: provider.settings.model };
+export async function askJson<T>(
+  provider: AiProvider,
+  breaker: CircuitBreaker | undefined,
+  request: AskRequest<T>,
+): Promise<AskResult<T>> {
+  const stats: AskStats = {
+    usage: { promptTokens: 0, completionTokens: 0 },
+    calls: 0,
+    latencyMs: 0,
+    model: provider.settings.model,
+  };
   const options = { json: true, maxTokens: request.maxTokens, temperature: request.temperature };
   const call = async (messages: ChatMessage[], stream: boolean): Promise<string> => {
     stats.calls += 1;
     let completion;
     try {
-      completion = stream && request.onDelta
-        ? await provider.stream(messages, request.onDelta, options)
-        : await provider.complete(messages, options);
+      completion =
+        stream && request.onDelta
+          ? await provider.stream(messages, request.onDelta, options)
+          : await provider.complete(messages, options);
       reportToBreaker(breaker);
     } catch (err) {
       reportToBreaker(breaker, err);
@@ -110,11 +136,22 @@ export async function askJson<T>(provider: AiProvider, breaker: CircuitBreaker |
     if (first.ok) return { kind: 'answered', value: first.value, stats };
     // One repair: the model sees what was wrong and answers again, as JSON only.
     request.onRepair?.();
-    const again = request.parse(await call([...request.messages, { role: 'assistant', content: raw.slice(0, 8000) }, {
-      role: 'user',
-      content: `Jawaban tadi tidak sesuai skema JSON yang diminta: ${first.errors.slice(0, 5).join('; ')}. Jawab lagi hanya dengan satu objek JSON yang sesuai skema.`,
-    }], false));
-    return again.ok ? { kind: 'answered', value: again.value, stats } : { kind: 'invalid', errors: again.errors, stats };
+    const again = request.parse(
+      await call(
+        [
+          ...request.messages,
+          { role: 'assistant', content: raw.slice(0, 8000) },
+          {
+            role: 'user',
+            content: `Jawaban tadi tidak sesuai skema JSON yang diminta: ${first.errors.slice(0, 5).join('; ')}. Jawab lagi hanya dengan satu objek JSON yang sesuai skema.`,
+          },
+        ],
+        false,
+      ),
+    );
+    return again.ok
+      ? { kind: 'answered', value: again.value, stats }
+      : { kind: 'invalid', errors: again.errors, stats };
   } catch (err) {
     if (!(err instanceof ProviderError)) throw err;
     return { kind: 'failed', error: err, stats };

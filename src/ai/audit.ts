@@ -30,38 +30,62 @@ export interface AuditDoc {
   raw?: { text: string; answer: unknown };
 }
 
-const auditSchema = new Schema<AuditDoc>({
-  _id: { type: String, required: true },
-  at: { type: Date, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  user: { type: String, required: true },
-  lensId: String,
-  promptVersion: String,
-  model: String,
-  engine: { type: String, required: true },
-  outcome: { type: String, required: true },
-  detail: String,
-  tokens: { prompt: Number, completion: Number },
-  latencyMs: Number,
-  calls: Number,
-  redactions: { type: Schema.Types.Mixed, default: {} },
-  raw: { type: Schema.Types.Mixed },
-}, { collection: 'ai_audit', autoIndex: false, _id: false, minimize: false });
+const auditSchema = new Schema<AuditDoc>(
+  {
+    _id: { type: String, required: true },
+    at: { type: Date, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    user: { type: String, required: true },
+    lensId: String,
+    promptVersion: String,
+    model: String,
+    engine: { type: String, required: true },
+    outcome: { type: String, required: true },
+    detail: String,
+    tokens: { prompt: Number, completion: Number },
+    latencyMs: Number,
+    calls: Number,
+    redactions: { type: Schema.Types.Mixed, default: {} },
+    raw: { type: Schema.Types.Mixed },
+  },
+  { collection: 'ai_audit', autoIndex: false, _id: false, minimize: false },
+);
 auditSchema.index({ courseKey: 1, at: -1 });
 
 export const AuditRecord = defineModel('AiAuditRecord', auditSchema);
 
 export function pseudonymOf(secret: string, platform: string, userId: string): string {
-  return crypto.createHmac('sha256', secret).update(JSON.stringify(['ai-audit', platform, userId])).digest('base64url').slice(0, 22);
+  return crypto
+    .createHmac('sha256', secret)
+    .update(JSON.stringify(['ai-audit', platform, userId]))
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 type Usage = { promptTokens: number; completionTokens: number };
 
 /** What any AI task reports (a participant's lens turn, a coach's draft). */
 export type AuditedResult =
-  | { engine: 'ai'; promptVersion: string; model: string; usage: Usage; latencyMs: number; calls: number; redactions?: Record<string, number>; answer: unknown }
-  | { engine: 'offline'; reason: string; detail?: string; usage?: Usage; calls: number; redactions?: Record<string, number>; answer: unknown };
+  | {
+      engine: 'ai';
+      promptVersion: string;
+      model: string;
+      usage: Usage;
+      latencyMs: number;
+      calls: number;
+      redactions?: Record<string, number>;
+      answer: unknown;
+    }
+  | {
+      engine: 'offline';
+      reason: string;
+      detail?: string;
+      usage?: Usage;
+      calls: number;
+      redactions?: Record<string, number>;
+      answer: unknown;
+    };
 
 export interface AuditEntry {
   courseKey: string;
@@ -81,18 +105,25 @@ export class AiAudit {
     const doc: AuditDoc = {
       _id: crypto.randomBytes(12).toString('base64url'),
       at: (this.opts.now ?? (() => new Date()))(),
-      courseKey: entry.courseKey, activityId: entry.activityId, user: entry.user, lensId: entry.lensId,
-      engine: r.engine, outcome: r.engine === 'ai' ? 'answered' : r.reason,
+      courseKey: entry.courseKey,
+      activityId: entry.activityId,
+      user: entry.user,
+      lensId: entry.lensId,
+      engine: r.engine,
+      outcome: r.engine === 'ai' ? 'answered' : r.reason,
       tokens: { prompt: r.usage?.promptTokens ?? 0, completion: r.usage?.completionTokens ?? 0 },
-      latencyMs: r.engine === 'ai' ? r.latencyMs : 0, calls: r.calls, redactions: r.redactions ?? {},
-      ...(r.engine === 'ai' ? { promptVersion: r.promptVersion, model: r.model } : { ...(r.detail ? { detail: r.detail.slice(0, 300) } : {}) }),
+      latencyMs: r.engine === 'ai' ? r.latencyMs : 0,
+      calls: r.calls,
+      redactions: r.redactions ?? {},
+      ...(r.engine === 'ai'
+        ? { promptVersion: r.promptVersion, model: r.model }
+        : { ...(r.detail ? { detail: r.detail.slice(0, 300) } : {}) }),
       ...(this.opts.keepRawText() ? { raw: { text: entry.text, answer: r.answer } } : {}),
     };
     await AuditRecord.create(doc);
     return doc;
   }
 }
-
 
 export interface AuditQuery {
   /** The courses the reader may see (an admin: their platform's). */
@@ -106,13 +137,18 @@ export interface AuditQuery {
 }
 
 /** Audit records matching the query, newest first (raw text never included: it is for the retention job and the person's own export). */
-export async function auditRecords(q: AuditQuery, limit: number, skip = 0): Promise<{ rows: AuditDoc[]; total: number }> {
+export async function auditRecords(
+  q: AuditQuery,
+  limit: number,
+  skip = 0,
+): Promise<{ rows: AuditDoc[]; total: number }> {
   const courses = q.courseKey ? q.courseKeys.filter((k) => k === q.courseKey) : q.courseKeys;
   const filter: Record<string, unknown> = { courseKey: mongoose.trusted({ $in: courses }) };
   if (q.lensId) filter.lensId = q.lensId;
   if (q.engine) filter.engine = q.engine;
   if (q.outcome) filter.outcome = q.outcome;
-  if (q.from || q.to) filter.at = mongoose.trusted({ ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lt: q.to } : {}) });
+  if (q.from || q.to)
+    filter.at = mongoose.trusted({ ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lt: q.to } : {}) });
   const [rows, total] = await Promise.all([
     AuditRecord.find(filter, { raw: 0 }).sort({ at: -1 }).skip(skip).limit(limit).lean<AuditDoc[]>(),
     AuditRecord.countDocuments(filter),
@@ -120,16 +156,49 @@ export async function auditRecords(q: AuditQuery, limit: number, skip = 0): Prom
   return { rows, total };
 }
 
-const CSV_COLUMNS = ['at', 'courseKey', 'activityId', 'user', 'lensId', 'promptVersion', 'model', 'engine', 'outcome', 'promptTokens', 'completionTokens', 'latencyMs', 'calls', 'redactedNames', 'redactedIds', 'redactedContacts'] as const;
-
+const CSV_COLUMNS = [
+  'at',
+  'courseKey',
+  'activityId',
+  'user',
+  'lensId',
+  'promptVersion',
+  'model',
+  'engine',
+  'outcome',
+  'promptTokens',
+  'completionTokens',
+  'latencyMs',
+  'calls',
+  'redactedNames',
+  'redactedIds',
+  'redactedContacts',
+] as const;
 
 /** The audit rows as CSV (header first, CRLF line ends), pseudonyms only. */
 export function auditCsv(rows: readonly AuditDoc[]): string {
-  return csvText(CSV_COLUMNS, rows.map((r) => {
-    const red = r.redactions ?? {};
-    return [
-      r.at, r.courseKey, r.activityId, r.user, r.lensId, r.promptVersion, r.model, r.engine, r.outcome, r.tokens?.prompt, r.tokens?.completion, r.latencyMs, r.calls,
-      red.name ?? 0, (red.nip ?? 0) + (red.nik ?? 0), (red.email ?? 0) + (red.phone ?? 0),
-    ];
-  }));
+  return csvText(
+    CSV_COLUMNS,
+    rows.map((r) => {
+      const red = r.redactions ?? {};
+      return [
+        r.at,
+        r.courseKey,
+        r.activityId,
+        r.user,
+        r.lensId,
+        r.promptVersion,
+        r.model,
+        r.engine,
+        r.outcome,
+        r.tokens?.prompt,
+        r.tokens?.completion,
+        r.latencyMs,
+        r.calls,
+        red.name ?? 0,
+        (red.nip ?? 0) + (red.nik ?? 0),
+        (red.email ?? 0) + (red.phone ?? 0),
+      ];
+    }),
+  );
 }

@@ -20,7 +20,16 @@ import type { AiAudit } from './audit';
 import type { LimitReason } from './limits';
 import { screenReflection, type SafetyResult } from './safety';
 
-export type OfflineReason = 'safety' | 'noProvider' | 'noConsent' | 'aiOff' | 'lensNotAllowed' | 'providerFailed' | 'invalidAnswer' | 'screened' | LimitReason;
+export type OfflineReason =
+  | 'safety'
+  | 'noProvider'
+  | 'noConsent'
+  | 'aiOff'
+  | 'lensNotAllowed'
+  | 'providerFailed'
+  | 'invalidAnswer'
+  | 'screened'
+  | LimitReason;
 
 export interface TurnInput {
   /** Where and who, for the provider, the limits and the audit: the platform's key, the course, the activity, the person's pseudonym. */
@@ -103,17 +112,31 @@ export class CoachEngine {
   constructor(private readonly deps: CoachEngineDeps) {}
 
   private offline(input: TurnInput, reason: OfflineReason, extra: Partial<OfflineTurn> = {}): OfflineTurn {
-    const answer = offlineAnswer({
-      text: input.text, locale: input.locale, template: { id: input.activity.templateId, kind: input.activity.kind },
-      phase: input.phase?.grow, value: input.value, asked: input.asked,
-    }, this.deps.bank);
+    const answer = offlineAnswer(
+      {
+        text: input.text,
+        locale: input.locale,
+        template: { id: input.activity.templateId, kind: input.activity.kind },
+        phase: input.phase?.grow,
+        value: input.value,
+        asked: input.asked,
+      },
+      this.deps.bank,
+    );
     return { engine: 'offline', reason, answer, calls: 0, ...extra };
   }
 
   /** A turn, recorded in the audit whichever engine answered. */
   async turn(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
     const result = await this.answer(input, listener);
-    await settle(this.deps, { courseKey: input.courseKey, activityId: input.activityId, user: input.userKey, lensId: input.lensId, result, text: input.text });
+    await settle(this.deps, {
+      courseKey: input.courseKey,
+      activityId: input.activityId,
+      user: input.userKey,
+      lensId: input.lensId,
+      result,
+      text: input.text,
+    });
     return result;
   }
 
@@ -124,11 +147,20 @@ export class CoachEngine {
     return safety.hits.length ? { ...result, safety } : result;
   }
 
-  private async lensAnswer(input: TurnInput, safety: SafetyResult | undefined, listener?: TurnListener): Promise<TurnResult> {
+  private async lensAnswer(
+    input: TurnInput,
+    safety: SafetyResult | undefined,
+    listener?: TurnListener,
+  ): Promise<TurnResult> {
     if (safety?.stepBack) return this.offline(input, 'safety');
     const lens = this.deps.lenses.get(input.lensId);
     if (input.aiMode === 'off') return this.offline(input, 'aiOff');
-    if (!lens || input.disabledLenses?.has(lens.id) || !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)) return this.offline(input, 'lensNotAllowed');
+    if (
+      !lens ||
+      input.disabledLenses?.has(lens.id) ||
+      !this.deps.lenses.lensesFor(input.aiMode).some((l) => l.id === lens.id)
+    )
+      return this.offline(input, 'lensNotAllowed');
     const provider = await resolveProvider(this.deps.provider, input.platform);
     if (!provider) return this.offline(input, 'noProvider');
     if (!input.consented) return this.offline(input, 'noConsent');
@@ -136,37 +168,60 @@ export class CoachEngine {
     // which must then reach the provider and report.
     const redaction = redact(input.text, { names: input.names, self: input.self });
     const built = buildMessages({
-      lens, activity: input.activity, phase: input.phase, value: input.value,
-      promptText: input.promptText, text: redaction.text, locale: input.locale,
+      lens,
+      activity: input.activity,
+      phase: input.phase,
+      value: input.value,
+      promptText: input.promptText,
+      text: redaction.text,
+      locale: input.locale,
     });
     const limit = await limitReached(this.deps.limits, input, provider);
     if (limit) return this.offline(input, limit);
     const screenContext = { text: redaction.text, placeholders: Object.keys(redaction.map) };
     const leaves = new JsonLeafStream();
     const asked = await askJson(provider, breakerOf(this.deps.limits, provider), {
-      messages: built.messages, maxTokens: built.maxTokens, temperature: built.temperature,
+      messages: built.messages,
+      maxTokens: built.maxTokens,
+      temperature: built.temperature,
       parse: (raw) => this.deps.lenses.parse(lens.id, raw),
       // Each whole string, as it arrives: value codes are not prose, and a piece that fails
       // screening is never shown (the end result will say why).
-      onDelta: listener && ((delta) => {
-        for (const leaf of leaves.push(delta)) {
-          const key = leaf.path[leaf.path.length - 1];
-          if (leaf.path[0] === 'values' && key === 'value') continue;
-          if (screenOutput(key === 'evidence' ? { evidence: leaf.value } : [leaf.value], screenContext).length) continue;
-          listener.piece({ path: pathText(leaf.path), text: restore(leaf.value, redaction.map) });
-        }
-      }),
+      onDelta:
+        listener &&
+        ((delta) => {
+          for (const leaf of leaves.push(delta)) {
+            const key = leaf.path[leaf.path.length - 1];
+            if (leaf.path[0] === 'values' && key === 'value') continue;
+            if (screenOutput(key === 'evidence' ? { evidence: leaf.value } : [leaf.value], screenContext).length)
+              continue;
+            listener.piece({ path: pathText(leaf.path), text: restore(leaf.value, redaction.map) });
+          }
+        }),
       onRepair: listener && (() => listener.restart()),
     });
     const { usage, calls, latencyMs, model } = asked.stats;
     const extra = { redactions: redaction.counts, usage: { ...usage }, calls };
-    if (asked.kind === 'failed') return this.offline(input, 'providerFailed', { ...extra, detail: `${asked.error.kind}: ${asked.error.reason}` });
-    if (asked.kind === 'invalid') return this.offline(input, 'invalidAnswer', { ...extra, detail: asked.errors.slice(0, 3).join('; ') });
+    if (asked.kind === 'failed')
+      return this.offline(input, 'providerFailed', { ...extra, detail: `${asked.error.kind}: ${asked.error.reason}` });
+    if (asked.kind === 'invalid')
+      return this.offline(input, 'invalidAnswer', { ...extra, detail: asked.errors.slice(0, 3).join('; ') });
     const problems = screenOutput(asked.value, screenContext);
-    if (problems.length) return this.offline(input, 'screened', { ...extra, detail: problems.map((p) => `${p.kind} ${p.path}`).join('; ') });
+    if (problems.length)
+      return this.offline(input, 'screened', {
+        ...extra,
+        detail: problems.map((p) => `${p.kind} ${p.path}`).join('; '),
+      });
     return {
-      engine: 'ai', lensId: lens.id, promptVersion: built.promptVersion, model, answer: restoreDeep(asked.value, redaction.map),
-      usage, latencyMs, redactions: redaction.counts, calls,
+      engine: 'ai',
+      lensId: lens.id,
+      promptVersion: built.promptVersion,
+      model,
+      answer: restoreDeep(asked.value, redaction.map),
+      usage,
+      latencyMs,
+      redactions: redaction.counts,
+      calls,
     };
   }
 }

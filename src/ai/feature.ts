@@ -34,15 +34,27 @@ export interface AiFeatureDeps {
 
 export function aiFeature(deps: AiFeatureDeps) {
   const a = deps.settings;
-  const connection = { baseUrl: a.baseUrl, apiKey: a.apiKey, model: a.model, embeddingModel: a.embeddingModel, timeoutMs: a.timeoutMs, maxRetries: a.maxRetries };
+  const connection = {
+    baseUrl: a.baseUrl,
+    apiKey: a.apiKey,
+    model: a.model,
+    embeddingModel: a.embeddingModel,
+    timeoutMs: a.timeoutMs,
+    maxRetries: a.maxRetries,
+  };
   // Embeddings (suggested reading) use the provider the environment configured; chat goes to the provider in force.
-  const provider = a.baseUrl ? new AiProvider({ ...connection, baseUrl: a.baseUrl }, { fetch: deps.outbound.operator }) : undefined;
+  const provider = a.baseUrl
+    ? new AiProvider({ ...connection, baseUrl: a.baseUrl }, { fetch: deps.outbound.operator })
+    : undefined;
   const lenses = loadLenses();
   const bank = loadQuestionBank();
   // One rate limit, budget and audit for every AI task (a coach's drafts and the participants'
   // lenses share them), and a breaker per provider address. Lenses on/off and budgets: the
   // platform admin's, else the operator's, else the start-up configuration's.
-  const settings = new AiSettingsStore({ disabledLenses: [], userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens }, lenses.lenses.map((l) => l.id));
+  const settings = new AiSettingsStore(
+    { disabledLenses: [], userDailyTokens: a.userDailyTokens, courseMonthlyTokens: a.courseMonthlyTokens },
+    lenses.lenses.map((l) => l.id),
+  );
   const limits = {
     breakers: new CircuitBreakers(a.breakerFailures, a.breakerCooldownSeconds * 1000),
     rate: new RateLimiter(a.turnsPerMinute, 60_000),
@@ -50,7 +62,10 @@ export function aiFeature(deps: AiFeatureDeps) {
   };
   const audit = new AiAudit({ keepRawText: () => a.keepRawText });
   // The provider in force for a platform: its admin's, else the operator's, else the environment's; read per request.
-  const providers = new ProviderSource({ ...connection, name: a.providerName }, deps.secret, { fetch: deps.outbound.operator, platformFetch: deps.outbound.platforms });
+  const providers = new ProviderSource({ ...connection, name: a.providerName }, deps.secret, {
+    fetch: deps.outbound.operator,
+    platformFetch: deps.outbound.platforms,
+  });
   const providerNow = async (platform: string) => (await providers.current(platform)).provider;
   // The consent text: config/consent.json, or a newer version an admin published in the console.
   // What it names is the person's platform's: the provider in force and its retention days. The
@@ -61,7 +76,14 @@ export function aiFeature(deps: AiFeatureDeps) {
     return { provider: p.name, model: p.model, retentionDays, baseUrl: p.baseUrl };
   };
   return {
-    provider, lenses, bank, limits, audit, providers, consentTexts, consentFacts,
+    provider,
+    lenses,
+    bank,
+    limits,
+    audit,
+    providers,
+    consentTexts,
+    consentFacts,
     engine: new CoachEngine({ lenses, bank, provider: providerNow, limits, audit }),
     drafter: new CoachDrafter({ prompt: loadDraftPrompt(), bank, provider: providerNow, limits, audit }),
     consent: new ConsentService(consentTexts, consentFacts),
@@ -70,13 +92,23 @@ export function aiFeature(deps: AiFeatureDeps) {
     /** Lenses on/off and budgets per platform, with the lenses an admin can choose from. */
     settings: { store: settings, lenses: lenses.lenses.map((l) => ({ id: l.id, name: l.name })) },
     /** How the provider in force is named to a participant, and whether there is one. */
-    providerInfo: async (platform: string) => { const p = await providers.current(platform); return { configured: Boolean(p.provider), name: p.name }; },
+    providerInfo: async (platform: string) => {
+      const p = await providers.current(platform);
+      return { configured: Boolean(p.provider), name: p.name };
+    },
     /** The address a participant's consent names for their platform: their text goes nowhere else. */
     baseUrlInForce: async (platform: string) => (await providers.current(platform)).baseUrl,
     /** What the transparency page states for a platform. */
     transparency: async (platform: string) => {
       const [p, retentionDays] = await Promise.all([providers.current(platform), deps.conversationDaysOf(platform)]);
-      return { providerName: p.name, model: p.model, providerConfigured: Boolean(p.provider), redacts: [...REDACTION_KINDS], retentionDays, keepRawText: a.keepRawText };
+      return {
+        providerName: p.name,
+        model: p.model,
+        providerConfigured: Boolean(p.provider),
+        redacts: [...REDACTION_KINDS],
+        retentionDays,
+        keepRawText: a.keepRawText,
+      };
     },
     privacy: [aiPrivacy, consentPrivacy],
   };

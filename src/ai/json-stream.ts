@@ -97,7 +97,10 @@ export class JsonLeafStream {
       return;
     }
     // Surrogate pairs written as two \u escapes were joined above character by character; a lone half is dropped.
-    leaves.push({ path: this.pathHere(), value: text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '') });
+    leaves.push({
+      path: this.pathHere(),
+      value: text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, ''),
+    });
   }
 
   private readStructureChar(c: string): void {
@@ -124,7 +127,7 @@ export class JsonLeafStream {
         } else if (top?.kind === 'array') top.index += 1;
         return;
       default:
-        // ':' whitespace, numbers, true/false/null: nothing to hand out.
+      // ':' whitespace, numbers, true/false/null: nothing to hand out.
     }
   }
 
@@ -132,7 +135,7 @@ export class JsonLeafStream {
   private slotHere(): string | number | undefined {
     const top = this.stack[this.stack.length - 1];
     if (!top) return undefined;
-    return top.kind === 'object' ? top.key ?? '' : top.index;
+    return top.kind === 'object' ? (top.key ?? '') : top.index;
   }
 
   private pathHere(): JsonPath {

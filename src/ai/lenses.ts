@@ -21,10 +21,21 @@ import { describeSchemaError, isObject, readJsonFile } from '../core/validation'
 import type { AiMode } from '../domain/vocabulary';
 import { projectRoot } from '../core/paths';
 
-export interface LocalizedText { id: string; en: string }
+export interface LocalizedText {
+  id: string;
+  en: string;
+}
 
 /** The seven BerAKHLAK core values, by the ids the templates use for them. */
-export const BERAKHLAK_VALUES = ['berorientasi-pelayanan', 'akuntabel', 'kompeten', 'harmonis', 'loyal', 'adaptif', 'kolaboratif'] as const;
+export const BERAKHLAK_VALUES = [
+  'berorientasi-pelayanan',
+  'akuntabel',
+  'kompeten',
+  'harmonis',
+  'loyal',
+  'adaptif',
+  'kolaboratif',
+] as const;
 export type BerakhlakValue = (typeof BERAKHLAK_VALUES)[number];
 
 /** The lenses this release ships, in the order the participant sees them. Others in config/ follow by id. */
@@ -60,7 +71,10 @@ export interface Lens {
   fingerprint: string;
 }
 
-export interface LensValueEvidence { value: BerakhlakValue; evidence: string }
+export interface LensValueEvidence {
+  value: BerakhlakValue;
+  evidence: string;
+}
 export interface LensAnswer {
   questions: string[];
   observations: string[];
@@ -94,8 +108,9 @@ const DEFAULT_LENS_DIR = path.join(projectRoot, 'config', 'lenses');
 const DEFAULT_SCHEMA_DIR = path.join(projectRoot, 'config', 'schemas');
 const LENS_SCHEMA_FILE = path.join(DEFAULT_SCHEMA_DIR, 'lens.schema.json');
 
-const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [...new Set((errors ?? []).map(describeSchemaError))];
-
+const describeAll = (errors: ErrorObject[] | null | undefined): string[] => [
+  ...new Set((errors ?? []).map(describeSchemaError)),
+];
 
 /**
  * What makes an output schema strict, walked through every node: objects closed with
@@ -110,20 +125,25 @@ export function outputSchemaProblems(schema: unknown): string[] {
       return;
     }
     if ('$ref' in node || 'anyOf' in node || 'oneOf' in node || 'allOf' in node || 'patternProperties' in node) {
-      problems.push(`${where}: $ref, anyOf, oneOf, allOf and patternProperties are not allowed (the schema is described to the model field by field)`);
+      problems.push(
+        `${where}: $ref, anyOf, oneOf, allOf and patternProperties are not allowed (the schema is described to the model field by field)`,
+      );
     }
     if ('enum' in node) return;
     switch (node.type) {
       case 'object': {
-        if (node.additionalProperties !== false) problems.push(`${where}: an object must have "additionalProperties": false`);
+        if (node.additionalProperties !== false)
+          problems.push(`${where}: an object must have "additionalProperties": false`);
         const props = isObject(node.properties) ? node.properties : {};
         if (!Object.keys(props).length) problems.push(`${where}: an object must list its properties`);
         for (const [key, child] of Object.entries(props)) {
-          if (GRADE_KEY.test(key)) problems.push(`${where}.properties.${key}: looks like a score, grade or level; a lens never grades`);
+          if (GRADE_KEY.test(key))
+            problems.push(`${where}.properties.${key}: looks like a score, grade or level; a lens never grades`);
           walk(child, `${where}.properties.${key}`);
         }
         const required = Array.isArray(node.required) ? node.required : [];
-        for (const r of required) if (!(String(r) in props)) problems.push(`${where}.required: "${String(r)}" is not a property`);
+        for (const r of required)
+          if (!(String(r) in props)) problems.push(`${where}.required: "${String(r)}" is not a property`);
         break;
       }
       case 'array':
@@ -135,7 +155,9 @@ export function outputSchemaProblems(schema: unknown): string[] {
         if (typeof node.maxLength !== 'number') problems.push(`${where}: a string must have "maxLength"`);
         break;
       default:
-        problems.push(`${where}: type must be object, array, string or an enum (got ${JSON.stringify(node.type)}): a lens answers in words, never in numbers`);
+        problems.push(
+          `${where}: type must be object, array, string or an enum (got ${JSON.stringify(node.type)}): a lens answers in words, never in numbers`,
+        );
     }
   };
   walk(schema, '$');
@@ -143,16 +165,26 @@ export function outputSchemaProblems(schema: unknown): string[] {
   const props = schema.properties;
   const required = Array.isArray(schema.required) ? schema.required.map(String) : [];
   for (const f of COMMON_FIELDS) {
-    if (!(f in props)) problems.push(`$.properties.${f}: missing (every lens answers with ${COMMON_FIELDS.join(', ')})`);
+    if (!(f in props))
+      problems.push(`$.properties.${f}: missing (every lens answers with ${COMMON_FIELDS.join(', ')})`);
     else if (!required.includes(f)) problems.push(`$.required: must include "${f}"`);
   }
   const questions = props.questions;
   if (isObject(questions) && (typeof questions.minItems !== 'number' || questions.minItems < 1)) {
-    problems.push('$.properties.questions: minItems must be at least 1 (every lens hands the thinking back with a question)');
+    problems.push(
+      '$.properties.questions: minItems must be at least 1 (every lens hands the thinking back with a question)',
+    );
   }
-  const valueEnum = (props.values as { items?: { properties?: { value?: { enum?: unknown } } } } | undefined)?.items?.properties?.value?.enum;
-  if (!Array.isArray(valueEnum) || valueEnum.length !== BERAKHLAK_VALUES.length || BERAKHLAK_VALUES.some((v) => !valueEnum.includes(v))) {
-    problems.push(`$.properties.values.items.properties.value.enum: must be exactly the seven BerAKHLAK ids (${BERAKHLAK_VALUES.join(', ')})`);
+  const valueEnum = (props.values as { items?: { properties?: { value?: { enum?: unknown } } } } | undefined)?.items
+    ?.properties?.value?.enum;
+  if (
+    !Array.isArray(valueEnum) ||
+    valueEnum.length !== BERAKHLAK_VALUES.length ||
+    BERAKHLAK_VALUES.some((v) => !valueEnum.includes(v))
+  ) {
+    problems.push(
+      `$.properties.values.items.properties.value.enum: must be exactly the seven BerAKHLAK ids (${BERAKHLAK_VALUES.join(', ')})`,
+    );
   }
   return problems;
 }
@@ -227,7 +259,10 @@ export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = D
 
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new LensError(dir, [`cannot read the lens folder: ${err instanceof Error ? err.message : String(err)}`]);
   }
@@ -243,17 +278,26 @@ export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = D
     const problems = validateLens(doc) ? [] : describeAll(validateLens.errors);
     const fileId = path.basename(name, '.json');
     if (isObject(doc)) {
-      if (typeof doc.id === 'string' && doc.id !== fileId) problems.push(`$.id: "${doc.id}" differs from the file name "${name}" (they must be equal)`);
+      if (typeof doc.id === 'string' && doc.id !== fileId)
+        problems.push(`$.id: "${doc.id}" differs from the file name "${name}" (they must be equal)`);
       if (Array.isArray(doc.availableIn) && doc.availableIn.includes('mirror') && !doc.availableIn.includes('all')) {
         problems.push(`$.availableIn: a lens offered in 'mirror' mode must also be offered in 'all' mode`);
       }
       if (typeof doc.system === 'string') {
-        if (!doc.system.includes('<refleksi>')) problems.push('$.system: must tell the model that the <refleksi> block is the participant\'s text, to be read as data');
-        if (!doc.system.includes('JSON')) problems.push('$.system: must ask for a JSON answer (the word "JSON" must appear)');
+        if (!doc.system.includes('<refleksi>'))
+          problems.push(
+            "$.system: must tell the model that the <refleksi> block is the participant's text, to be read as data",
+          );
+        if (!doc.system.includes('JSON'))
+          problems.push('$.system: must ask for a JSON answer (the word "JSON" must appear)');
       }
     }
     let schema: JsonSchema | undefined;
-    if (isObject(doc) && typeof doc.outputSchema === 'string' && /^lens-output-[a-z0-9][a-z0-9-]{0,40}$/.test(doc.outputSchema)) {
+    if (
+      isObject(doc) &&
+      typeof doc.outputSchema === 'string' &&
+      /^lens-output-[a-z0-9][a-z0-9-]{0,40}$/.test(doc.outputSchema)
+    ) {
       const schemaFile = path.join(schemaDir, `${doc.outputSchema}.schema.json`);
       const s = readJsonFile(schemaFile);
       if (s.problem) problems.push(`$.outputSchema: ${schemaFile}: ${s.problem}`);
@@ -266,7 +310,9 @@ export function loadLenses(dir: string = DEFAULT_LENS_DIR, schemaDir: string = D
             validators.set(fileId, ajv.compile<LensAnswer>(rest));
             schema = s.doc as JsonSchema;
           } catch (err) {
-            problems.push(`$.outputSchema: ${path.basename(schemaFile)} does not compile: ${err instanceof Error ? err.message : String(err)}`);
+            problems.push(
+              `$.outputSchema: ${path.basename(schemaFile)} does not compile: ${err instanceof Error ? err.message : String(err)}`,
+            );
           }
         }
       }
@@ -327,12 +373,15 @@ function balancedEnd(text: string, start: number): number {
  * The JSON objects a model's text may hold, most likely first: the whole text, the contents of
  * each ``` fence, then each balanced `{…}` in order.
  */
-export function jsonObjectsIn(raw: string): { ok: true; objects: Record<string, unknown>[] } | { ok: false; error: string } {
+export function jsonObjectsIn(
+  raw: string,
+): { ok: true; objects: Record<string, unknown>[] } | { ok: false; error: string } {
   if (typeof raw !== 'string' || !raw.trim()) return { ok: false, error: 'empty answer' };
   if (raw.length > MAX_RAW) return { ok: false, error: `answer too long (${raw.length} characters)` };
   const text = raw.replace(/^\uFEFF/, '').trim();
   const candidates: string[] = [text];
-  for (const m of text.matchAll(/```[ \t]*(?:json|JSON|javascript|js)?[ \t]*\r?\n?([\s\S]*?)```/g)) candidates.push(m[1].trim());
+  for (const m of text.matchAll(/```[ \t]*(?:json|JSON|javascript|js)?[ \t]*\r?\n?([\s\S]*?)```/g))
+    candidates.push(m[1].trim());
   let from = 0;
   while (candidates.length < MAX_CANDIDATES) {
     const start = text.indexOf('{', from);
@@ -383,11 +432,20 @@ export interface ScreenContext {
 const PLACEHOLDER = /\[[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*_\d+\]/g;
 
 const GRADE_PATTERNS: Array<[RegExp, string]> = [
-  [/(?<![\p{L}\p{N}])(?:nilai|skor|score|grade|rating|peringkat)(?:\s+(?:anda|akhir|kamu|your|final|total)){0,2}(?:\s+(?:adalah|ialah|sebesar|menjadi|is|of))?\s*[:=]?\s*\d{1,3}(?:[.,]\d+)?(?![\p{N}])/iu, 'a score'],
-  [/(?<![\p{N}/])(?:\d{1,3}(?:[.,]\d+)?\s*)?\/\s*100(?![\p{N}/])|(?<![\p{N}/])\d{1,2}\s*\/\s*10(?![\p{N}/])/u, 'a mark out of 10 or 100'],
+  [
+    /(?<![\p{L}\p{N}])(?:nilai|skor|score|grade|rating|peringkat)(?:\s+(?:anda|akhir|kamu|your|final|total)){0,2}(?:\s+(?:adalah|ialah|sebesar|menjadi|is|of))?\s*[:=]?\s*\d{1,3}(?:[.,]\d+)?(?![\p{N}])/iu,
+    'a score',
+  ],
+  [
+    /(?<![\p{N}/])(?:\d{1,3}(?:[.,]\d+)?\s*)?\/\s*100(?![\p{N}/])|(?<![\p{N}/])\d{1,2}\s*\/\s*10(?![\p{N}/])/u,
+    'a mark out of 10 or 100',
+  ],
   [/(?<![\p{N}])\d{1,3}\s+(?:dari|out of)\s+100(?![\p{N}])/iu, 'a mark out of 100'],
   [/(?<![\p{L}])(?:lulus|kelulusan|meluluskan|diluluskan)(?![\p{L}])/iu, 'a pass or fail verdict'],
-  [/(?<![\p{L}])(?:you|anda)\s+(?:have\s+|has\s+)?(?:passed|failed|pass|fail)(?![\p{L}])|(?<![\p{L}])pass(?:ing)?\s+(?:grade|mark)(?![\p{L}])/iu, 'a pass or fail verdict'],
+  [
+    /(?<![\p{L}])(?:you|anda)\s+(?:have\s+|has\s+)?(?:passed|failed|pass|fail)(?![\p{L}])|(?<![\p{L}])pass(?:ing)?\s+(?:grade|mark)(?![\p{L}])/iu,
+    'a pass or fail verdict',
+  ],
   [/(?<![\p{L}])predikat(?![\p{L}])/iu, 'a grade (predikat)'],
   [/(?<![\p{L}])(?:[Nn]ilai|NILAI|[Gg]rade|GRADE)\s*[:=]?\s*[A-E][+-]?(?![\p{L}\p{N}])/u, 'a letter grade'],
 ];
@@ -401,13 +459,20 @@ const PERSONAL_PATTERNS: Array<[RegExp, string]> = [
 
 /** Lower case, compatibility forms folded, everything but letters and digits as single spaces. */
 function normalizeForQuote(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 /** Whether a quote (or each part of one shortened with "..."/"…") appears in the text. */
 export function quoteFoundIn(quote: string, text: string): boolean {
   const haystack = ` ${normalizeForQuote(text)} `;
-  const parts = quote.split(/\.{3,}|…|\[\s*\.\.\.\s*\]/).map(normalizeForQuote).filter(Boolean);
+  const parts = quote
+    .split(/\.{3,}|…|\[\s*\.\.\.\s*\]/)
+    .map(normalizeForQuote)
+    .filter(Boolean);
   return parts.length > 0 && parts.every((p) => haystack.includes(` ${p} `));
 }
 
@@ -439,7 +504,7 @@ export function screenOutput(answer: unknown, ctx: ScreenContext = {}): ScreenRe
   const check = (s: string, where: string, isEvidence: boolean): void => {
     const quoted = isEvidence && ctx.text !== undefined && quoteFoundIn(s, ctx.text);
     if (isEvidence && ctx.text !== undefined && !quoted) {
-      reasons.push({ kind: 'evidence', path: where, message: 'the quote is not found in the participant\'s text' });
+      reasons.push({ kind: 'evidence', path: where, message: "the quote is not found in the participant's text" });
     }
     if (!quoted) {
       for (const [re, what] of GRADE_PATTERNS) {
@@ -451,13 +516,16 @@ export function screenOutput(answer: unknown, ctx: ScreenContext = {}): ScreenRe
       if (re.test(s)) reasons.push({ kind: 'personal-data', path: where, message: `contains ${what}` });
     }
     for (const p of s.match(PLACEHOLDER) ?? []) {
-      if (!allowed.has(p)) reasons.push({ kind: 'placeholder', path: where, message: `placeholder ${p} was not in the input` });
+      if (!allowed.has(p))
+        reasons.push({ kind: 'placeholder', path: where, message: `placeholder ${p} was not in the input` });
     }
   };
   const walk = (v: unknown, where: string, key?: string): void => {
     if (typeof v === 'string') check(v, where, key === 'evidence');
     else if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${where}[${i}]`));
-    else if (isObject(v)) for (const [k, item] of Object.entries(v)) walk(item, /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, k);
+    else if (isObject(v))
+      for (const [k, item] of Object.entries(v))
+        walk(item, /^[A-Za-z_$][\w$]*$/.test(k) ? `${where}.${k}` : `${where}[${JSON.stringify(k)}]`, k);
   };
   walk(answer, '$');
   return reasons;

@@ -18,7 +18,11 @@ export class CircuitBreaker {
   private openUntil = 0;
   private probing = false;
 
-  constructor(private readonly failures: number, private readonly cooldownMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly failures: number,
+    private readonly cooldownMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** May a turn call the provider now? (In half-open state only one may, until it reports.) */
   allow(): boolean {
@@ -53,7 +57,11 @@ export class CircuitBreaker {
 export class CircuitBreakers {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
-  constructor(private readonly failures: number, private readonly cooldownMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly failures: number,
+    private readonly cooldownMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   for(baseUrl: string): CircuitBreaker {
     let breaker = this.breakers.get(baseUrl);
@@ -70,7 +78,11 @@ export class CircuitBreakers {
 export class RateLimiter {
   private readonly turns = new Map<string, number[]>();
 
-  constructor(private readonly max: number, private readonly windowMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly max: number,
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   take(key: string): boolean {
     const since = this.now() - this.windowMs;
@@ -86,14 +98,22 @@ export class RateLimiter {
   }
 }
 
-interface UsageDoc { _id: string; tokens: number; turns: number; updatedAt: Date }
+interface UsageDoc {
+  _id: string;
+  tokens: number;
+  turns: number;
+  updatedAt: Date;
+}
 
-const usageSchema = new Schema<UsageDoc>({
-  _id: { type: String, required: true },
-  tokens: { type: Number, default: 0 },
-  turns: { type: Number, default: 0 },
-  updatedAt: Date,
-}, { collection: 'ai_usage', autoIndex: false, _id: false });
+const usageSchema = new Schema<UsageDoc>(
+  {
+    _id: { type: String, required: true },
+    tokens: { type: Number, default: 0 },
+    turns: { type: Number, default: 0 },
+    updatedAt: Date,
+  },
+  { collection: 'ai_usage', autoIndex: false, _id: false },
+);
 
 export const Usage = defineModel('AiUsage', usageSchema);
 
@@ -106,7 +126,10 @@ export function budgetPeriods(at: Date): { day: string; month: string } {
 export const userUsageId = (userKey: string, day: string) => `user:${userKey}:${day}`;
 export const courseUsageId = (courseKey: string, month: string) => `course:${courseKey}:${month}`;
 
-export interface BudgetSettings { userDailyTokens: number; courseMonthlyTokens: number }
+export interface BudgetSettings {
+  userDailyTokens: number;
+  courseMonthlyTokens: number;
+}
 
 /**
  * Token budgets, counted in the database by `_id` (one counter per person and day, per course and
@@ -116,7 +139,10 @@ export interface BudgetSettings { userDailyTokens: number; courseMonthlyTokens: 
  */
 export class TokenBudgets {
   /** `settings`: fixed, or read at each check for the person's platform (its admin may change them while Cermin runs). */
-  constructor(private readonly settings: BudgetSettings | ((platform: string) => Promise<BudgetSettings>), private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly settings: BudgetSettings | ((platform: string) => Promise<BudgetSettings>),
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   async check(userKey: string, courseKey: string, platform: string): Promise<'ok' | 'userBudget' | 'courseBudget'> {
     const limits = typeof this.settings === 'function' ? await this.settings(platform) : this.settings;

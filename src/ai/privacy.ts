@@ -10,7 +10,8 @@ import { Usage, userUsageId } from './limits';
 import { startingWith } from '../db/model';
 
 /** The person's daily counters: `_id`s `user:<pseudonym>:<day>`, under any pseudonym they had. */
-const usageOf = (p: DataSubject) => mongoose.trusted({ $or: p.pseudonyms.map((u) => ({ _id: startingWith(userUsageId(u, '')) })) });
+const usageOf = (p: DataSubject) =>
+  mongoose.trusted({ $or: p.pseudonyms.map((u) => ({ _id: startingWith(userUsageId(u, '')) })) });
 const auditOf = (p: DataSubject) => ({ user: mongoose.trusted({ $in: p.pseudonyms }) });
 
 export const aiPrivacy: PersonDataProvider = {

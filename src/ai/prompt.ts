@@ -20,7 +20,10 @@ export const GROW_STEPS = ['goal', 'reality', 'options', 'will'] as const;
 export type GrowStep = (typeof GROW_STEPS)[number];
 
 /** Where the participant is: the aktualisasi phase and/or the GROW step of the prompt answered. */
-export interface Phase { stage?: AktualisasiStage; grow?: GrowStep }
+export interface Phase {
+  stage?: AktualisasiStage;
+  grow?: GrowStep;
+}
 
 export type Locale = 'id' | 'en';
 
@@ -56,10 +59,14 @@ export const ACTIVITY_TAG = 'kegiatan';
 const DEFAULT_MAX_TEXT = 12_000;
 
 const TEMPLATE_LINES: Record<string, string> = {
-  berakhlak: 'Refleksi nilai BerAKHLAK — dua pertanyaan pemandu untuk setiap nilai dasar ASN, dijawab dari pengalaman kerja peserta sendiri.',
-  aktualisasi: 'Coaching aktualisasi — proyek aktualisasi di unit kerja peserta dalam tiga fase (rancangan, pelaksanaan, laporan); setiap fase mengikuti alur GROW dan menunjukkan nilai BerAKHLAK dalam tindakan.',
-  habituasi: 'Jurnal habituasi — catatan harian selama masa habituasi di unit kerja (kegiatan yang bermakna, nilai yang tampak, pelajaran, dan rencana esok hari).',
-  bebas: 'Refleksi bebas — pengalaman kerja yang dipilih peserta sendiri (apa yang terjadi, apa yang ia lakukan, apa yang ia pelajari).',
+  berakhlak:
+    'Refleksi nilai BerAKHLAK — dua pertanyaan pemandu untuk setiap nilai dasar ASN, dijawab dari pengalaman kerja peserta sendiri.',
+  aktualisasi:
+    'Coaching aktualisasi — proyek aktualisasi di unit kerja peserta dalam tiga fase (rancangan, pelaksanaan, laporan); setiap fase mengikuti alur GROW dan menunjukkan nilai BerAKHLAK dalam tindakan.',
+  habituasi:
+    'Jurnal habituasi — catatan harian selama masa habituasi di unit kerja (kegiatan yang bermakna, nilai yang tampak, pelajaran, dan rencana esok hari).',
+  bebas:
+    'Refleksi bebas — pengalaman kerja yang dipilih peserta sendiri (apa yang terjadi, apa yang ia lakukan, apa yang ia pelajari).',
 };
 
 const KIND_LINES: Record<PromptInput['activity']['kind'], string> = {
@@ -68,27 +75,39 @@ const KIND_LINES: Record<PromptInput['activity']['kind'], string> = {
 };
 
 const STAGE_LINES: Record<AktualisasiStage, string> = {
-  rancangan: 'Rancangan (fase 1 dari 3) — memilih isu dari unit kerja, menetapkan gagasan, dan menyusun kegiatan untuk masa habituasi bersama mentor dan coach.',
-  pelaksanaan: 'Pelaksanaan (fase 2 dari 3) — menjalankan kegiatan selama habituasi, mengumpulkan bukti, dan menyesuaikan langkah saat menemui kendala.',
-  laporan: 'Laporan (fase 3 dari 3) — menengok seluruh proses, menunjukkan hasil beserta buktinya, dan merencanakan keberlanjutan setelah Latsar.',
+  rancangan:
+    'Rancangan (fase 1 dari 3) — memilih isu dari unit kerja, menetapkan gagasan, dan menyusun kegiatan untuk masa habituasi bersama mentor dan coach.',
+  pelaksanaan:
+    'Pelaksanaan (fase 2 dari 3) — menjalankan kegiatan selama habituasi, mengumpulkan bukti, dan menyesuaikan langkah saat menemui kendala.',
+  laporan:
+    'Laporan (fase 3 dari 3) — menengok seluruh proses, menunjukkan hasil beserta buktinya, dan merencanakan keberlanjutan setelah Latsar.',
 };
 
 const GROW_LINES: Record<GrowStep, string> = {
   goal: 'Goal (tujuan) — peserta merumuskan apa yang ingin dicapai; bantu agar tujuannya jelas dan perubahannya dapat diamati.',
-  reality: 'Reality (kenyataan) — peserta menggambarkan keadaan yang sebenarnya; bantu memisahkan yang ia amati sendiri dari yang ia dengar atau duga.',
-  options: 'Options (pilihan) — peserta menimbang cara-cara yang mungkin; bantu melihat pilihan lain beserta untung dan ruginya.',
+  reality:
+    'Reality (kenyataan) — peserta menggambarkan keadaan yang sebenarnya; bantu memisahkan yang ia amati sendiri dari yang ia dengar atau duga.',
+  options:
+    'Options (pilihan) — peserta menimbang cara-cara yang mungkin; bantu melihat pilihan lain beserta untung dan ruginya.',
   will: 'Will (langkah) — peserta memutuskan langkah berikutnya; bantu agar langkahnya konkret, terjadwal, realistis, dan jelas siapa yang mendukung.',
 };
 
 /** The seven core values, in the words the model is given (the codes are the template ids). */
 export const VALUE_LINES: Record<BerakhlakValue, string> = {
-  'berorientasi-pelayanan': 'Berorientasi Pelayanan — memahami dan memenuhi kebutuhan masyarakat dengan ramah, cekatan, dan solutif, serta terus memperbaiki layanan.',
-  akuntabel: 'Akuntabel — menjalankan tugas dengan jujur, cermat, disiplin, dan bertanggung jawab; memakai sumber daya negara dengan benar dan tidak menyalahgunakan kewenangan.',
-  kompeten: 'Kompeten — terus belajar dan mengembangkan kemampuan, membantu orang lain belajar, dan mengerjakan tugas sebaik-baiknya.',
-  harmonis: 'Harmonis — menghargai setiap orang apa pun latar belakangnya, suka menolong, dan membangun suasana kerja yang kondusif.',
-  loyal: 'Loyal — setia pada Pancasila, UUD 1945, NKRI, dan pemerintahan yang sah; menjaga nama baik rekan, pimpinan, instansi, dan negara; menjaga rahasia jabatan.',
-  adaptif: 'Adaptif — cepat menyesuaikan diri dengan perubahan, terus berinovasi dan berkreasi, serta bertindak proaktif.',
-  kolaboratif: 'Kolaboratif — memberi kesempatan kepada berbagai pihak untuk berkontribusi, terbuka bekerja sama, dan menggerakkan sumber daya untuk tujuan bersama.',
+  'berorientasi-pelayanan':
+    'Berorientasi Pelayanan — memahami dan memenuhi kebutuhan masyarakat dengan ramah, cekatan, dan solutif, serta terus memperbaiki layanan.',
+  akuntabel:
+    'Akuntabel — menjalankan tugas dengan jujur, cermat, disiplin, dan bertanggung jawab; memakai sumber daya negara dengan benar dan tidak menyalahgunakan kewenangan.',
+  kompeten:
+    'Kompeten — terus belajar dan mengembangkan kemampuan, membantu orang lain belajar, dan mengerjakan tugas sebaik-baiknya.',
+  harmonis:
+    'Harmonis — menghargai setiap orang apa pun latar belakangnya, suka menolong, dan membangun suasana kerja yang kondusif.',
+  loyal:
+    'Loyal — setia pada Pancasila, UUD 1945, NKRI, dan pemerintahan yang sah; menjaga nama baik rekan, pimpinan, instansi, dan negara; menjaga rahasia jabatan.',
+  adaptif:
+    'Adaptif — cepat menyesuaikan diri dengan perubahan, terus berinovasi dan berkreasi, serta bertindak proaktif.',
+  kolaboratif:
+    'Kolaboratif — memberi kesempatan kepada berbagai pihak untuk berkontribusi, terbuka bekerja sama, dan menggerakkan sumber daya untuk tujuan bersama.',
 };
 
 const LANGUAGE_LINES: Record<Locale, string> = {
@@ -103,16 +122,27 @@ const range = (min: unknown, max: unknown): string => `${typeof min === 'number'
 
 /** One field: what it is (with its limits), and for objects the fields inside, introduced by `intro`. */
 function describeNode(node: JsonSchema, indent: string): { head: string; intro?: string; nested: string[] } {
-  if (Array.isArray(node.enum)) return { head: `salah satu dari ${node.enum.map((v) => JSON.stringify(v)).join(', ')}.`, nested: [] };
+  if (Array.isArray(node.enum))
+    return { head: `salah satu dari ${node.enum.map((v) => JSON.stringify(v)).join(', ')}.`, nested: [] };
   if (node.type === 'string') return { head: `teks, paling panjang ${String(node.maxLength)} karakter.`, nested: [] };
   if (node.type === 'array' && isObject(node.items)) {
     const items = node.items;
     const count = range(node.minItems, node.maxItems);
-    if (items.type === 'string') return { head: `daftar ${count} teks, masing-masing paling panjang ${String(items.maxLength)} karakter.`, nested: [] };
-    if (Array.isArray(items.enum)) return { head: `daftar ${count} kode, masing-masing ${describeNode(items, indent).head}`, nested: [] };
-    return { head: `daftar ${count} objek.`, intro: 'Setiap objek berisi:', nested: describeProperties(items, `${indent}  `) };
+    if (items.type === 'string')
+      return {
+        head: `daftar ${count} teks, masing-masing paling panjang ${String(items.maxLength)} karakter.`,
+        nested: [],
+      };
+    if (Array.isArray(items.enum))
+      return { head: `daftar ${count} kode, masing-masing ${describeNode(items, indent).head}`, nested: [] };
+    return {
+      head: `daftar ${count} objek.`,
+      intro: 'Setiap objek berisi:',
+      nested: describeProperties(items, `${indent}  `),
+    };
   }
-  if (node.type === 'object') return { head: 'objek.', intro: 'Berisi:', nested: describeProperties(node, `${indent}  `) };
+  if (node.type === 'object')
+    return { head: 'objek.', intro: 'Berisi:', nested: describeProperties(node, `${indent}  `) };
   return { head: 'sesuai skema.', nested: [] };
 }
 
@@ -124,7 +154,10 @@ function describeProperties(node: JsonSchema, indent: string): string[] {
     if (!isObject(child)) continue;
     const { head, intro, nested } = describeNode(child, indent);
     const parts = [head, typeof child.description === 'string' ? child.description : '', intro ?? ''].filter(Boolean);
-    lines.push(`${indent}- "${key}" (${required.has(key) ? 'wajib' : 'boleh dihilangkan'}): ${parts.join(' ')}`, ...nested);
+    lines.push(
+      `${indent}- "${key}" (${required.has(key) ? 'wajib' : 'boleh dihilangkan'}): ${parts.join(' ')}`,
+      ...nested,
+    );
   }
   return lines;
 }
@@ -139,11 +172,52 @@ export function describeOutputSchema(schema: JsonSchema): string {
 
 /** Look-alikes folded to the letters and brackets they imitate (after NFKD, accents dropped, lower case). */
 const CONFUSABLES: Record<string, string> = {
-  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', х: 'x', к: 'k', і: 'i', ј: 'j', ѕ: 's', г: 'r', ӏ: 'l', ԁ: 'd', ɡ: 'g', ı: 'i', ɩ: 'i', ƒ: 'f', ꜰ: 'f', ʀ: 'r', ᴋ: 'k', ꜱ: 's', ɪ: 'i', ʟ: 'l', ᴇ: 'e', ɢ: 'g', ᴀ: 'a', ᴛ: 't', ɴ: 'n',
-  α: 'a', ε: 'e', ι: 'i', κ: 'k', ο: 'o', τ: 't', ν: 'v', ρ: 'p',
+  а: 'a',
+  е: 'e',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  х: 'x',
+  к: 'k',
+  і: 'i',
+  ј: 'j',
+  ѕ: 's',
+  г: 'r',
+  ӏ: 'l',
+  ԁ: 'd',
+  ɡ: 'g',
+  ı: 'i',
+  ɩ: 'i',
+  ƒ: 'f',
+  ꜰ: 'f',
+  ʀ: 'r',
+  ᴋ: 'k',
+  ꜱ: 's',
+  ɪ: 'i',
+  ʟ: 'l',
+  ᴇ: 'e',
+  ɢ: 'g',
+  ᴀ: 'a',
+  ᴛ: 't',
+  ɴ: 'n',
+  α: 'a',
+  ε: 'e',
+  ι: 'i',
+  κ: 'k',
+  ο: 'o',
+  τ: 't',
+  ν: 'v',
+  ρ: 'p',
 };
 const LETTER_CLASS: Record<string, string> = {
-  a: '[a4@]', e: '[e3€є]', i: '[i1l!|]', l: '[l1i|]', s: '[s5$]', t: '[t7+]', g: '[g9q]', o: '[o0]',
+  a: '[a4@]',
+  e: '[e3€є]',
+  i: '[i1l!|]',
+  l: '[l1i|]',
+  s: '[s5$]',
+  t: '[t7+]',
+  g: '[g9q]',
+  o: '[o0]',
 };
 const OPEN = String.raw`(?:<|‹|«|〈|⟨|❮|˂|ᐸ|&lt;?|&#0*60;?|&#x0*3c;?|\\u0*3c|\\x3c)`;
 const CLOSE = String.raw`(?:>|›|»|〉|⟩|❯|˃|ᐳ|&gt;?|&#0*62;?|&#x0*3e;?|\\u0*3e|\\x3e)`;
@@ -165,7 +239,9 @@ function skeleton(s: string): { skel: string; from: number[]; to: number[] } {
     const start = i;
     i += ch.length;
     if (/\p{Cf}/u.test(ch)) continue; // zero-width and direction marks between letters
-    const folded = [...ch.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()].map((c) => CONFUSABLES[c] ?? c).join('');
+    const folded = [...ch.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()]
+      .map((c) => CONFUSABLES[c] ?? c)
+      .join('');
     for (const c of folded) {
       skel += c;
       from.push(start);
@@ -229,13 +305,18 @@ function cut(text: string, max: number): { text: string; truncated: boolean } {
 // ---------------------------------------------------------------------------------------------
 
 /** The phase and value a template's prompt is about: aktualisasi sections are phases and its prompts GROW steps; berakhlak sections are values. */
-export function lensContext(templateId: string, sectionId: string, promptId: string): { phase?: Phase; value?: BerakhlakValue } {
+export function lensContext(
+  templateId: string,
+  sectionId: string,
+  promptId: string,
+): { phase?: Phase; value?: BerakhlakValue } {
   if (templateId === 'aktualisasi' && (AKTUALISASI_STAGES as readonly string[]).includes(sectionId)) {
     const step = promptId.startsWith(`${sectionId}-`) ? promptId.slice(sectionId.length + 1) : '';
     const grow = (GROW_STEPS as readonly string[]).includes(step) ? (step as GrowStep) : undefined;
     return { phase: { stage: sectionId as AktualisasiStage, ...(grow ? { grow } : {}) } };
   }
-  if (templateId === 'berakhlak' && (BERAKHLAK_VALUES as readonly string[]).includes(sectionId)) return { value: sectionId as BerakhlakValue };
+  if (templateId === 'berakhlak' && (BERAKHLAK_VALUES as readonly string[]).includes(sectionId))
+    return { value: sectionId as BerakhlakValue };
   return {};
 }
 
@@ -243,12 +324,18 @@ export function lensContext(templateId: string, sectionId: string, promptId: str
 function contextLines(input: PromptInput): string[] {
   const { activity, value, locale } = input;
   const phase: Phase | undefined = typeof input.phase === 'string' ? { grow: input.phase } : input.phase;
-  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(activity.templateId)) throw new Error(`buildMessages: invalid template id ${JSON.stringify(activity.templateId)}`);
-  if (!Object.hasOwn(KIND_LINES, activity.kind)) throw new Error(`buildMessages: invalid kind ${JSON.stringify(activity.kind)}`);
-  if (!Object.hasOwn(LANGUAGE_LINES, locale) || !Object.hasOwn(LANGUAGE_LINES, activity.locale)) throw new Error('buildMessages: locale must be "id" or "en"');
-  if (phase?.stage !== undefined && !Object.hasOwn(STAGE_LINES, phase.stage)) throw new Error(`buildMessages: unknown aktualisasi phase ${JSON.stringify(phase.stage)}`);
-  if (phase?.grow !== undefined && !Object.hasOwn(GROW_LINES, phase.grow)) throw new Error(`buildMessages: unknown GROW step ${JSON.stringify(phase.grow)}`);
-  if (value !== undefined && !Object.hasOwn(VALUE_LINES, value)) throw new Error(`buildMessages: unknown BerAKHLAK value ${JSON.stringify(value)}`);
+  if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(activity.templateId))
+    throw new Error(`buildMessages: invalid template id ${JSON.stringify(activity.templateId)}`);
+  if (!Object.hasOwn(KIND_LINES, activity.kind))
+    throw new Error(`buildMessages: invalid kind ${JSON.stringify(activity.kind)}`);
+  if (!Object.hasOwn(LANGUAGE_LINES, locale) || !Object.hasOwn(LANGUAGE_LINES, activity.locale))
+    throw new Error('buildMessages: locale must be "id" or "en"');
+  if (phase?.stage !== undefined && !Object.hasOwn(STAGE_LINES, phase.stage))
+    throw new Error(`buildMessages: unknown aktualisasi phase ${JSON.stringify(phase.stage)}`);
+  if (phase?.grow !== undefined && !Object.hasOwn(GROW_LINES, phase.grow))
+    throw new Error(`buildMessages: unknown GROW step ${JSON.stringify(phase.grow)}`);
+  if (value !== undefined && !Object.hasOwn(VALUE_LINES, value))
+    throw new Error(`buildMessages: unknown BerAKHLAK value ${JSON.stringify(value)}`);
 
   const lines = [
     `- Templat: ${Object.hasOwn(TEMPLATE_LINES, activity.templateId) ? TEMPLATE_LINES[activity.templateId] : `templat "${activity.templateId}".`}`,
@@ -257,7 +344,8 @@ function contextLines(input: PromptInput): string[] {
   if (phase?.stage) lines.push(`- Fase aktualisasi: ${STAGE_LINES[phase.stage]}`);
   if (phase?.grow) lines.push(`- Langkah GROW: ${GROW_LINES[phase.grow]}`);
   if (value) lines.push(`- Nilai yang sedang direfleksikan: "${value}", ${VALUE_LINES[value]}`);
-  if (activity.locale !== locale) lines.push(`- Kegiatan ditulis dalam bahasa ${activity.locale === 'id' ? 'Indonesia' : 'Inggris'}.`);
+  if (activity.locale !== locale)
+    lines.push(`- Kegiatan ditulis dalam bahasa ${activity.locale === 'id' ? 'Indonesia' : 'Inggris'}.`);
   lines.push(`- ${LANGUAGE_LINES[locale]}`);
   return lines;
 }
@@ -285,7 +373,10 @@ export function buildMessages(input: PromptInput): BuiltPrompt {
   ].join('\n\n');
 
   return {
-    messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+    messages: [
+      { role: 'system', content: system },
+      { role: 'user', content: user },
+    ],
     promptVersion: `${lens.id}@${lens.version}`,
     maxTokens: lens.maxTokens,
     temperature: lens.temperature,

@@ -34,22 +34,58 @@ export interface ProviderChoice {
   keyUnreadable?: boolean;
 }
 
-interface SealedKey { iv: string; tag: string; data: string }
-interface ProviderDoc { _id: string; baseUrl: string; model: string; name: string; key?: SealedKey; updatedAt: Date; updatedBy: string }
-const providerSchema = new Schema<ProviderDoc>({
-  _id: { type: String, required: true }, baseUrl: String, model: String, name: String, key: Schema.Types.Mixed, updatedAt: Date, updatedBy: String,
-}, { collection: 'ai_provider', autoIndex: false, _id: false });
+interface SealedKey {
+  iv: string;
+  tag: string;
+  data: string;
+}
+interface ProviderDoc {
+  _id: string;
+  baseUrl: string;
+  model: string;
+  name: string;
+  key?: SealedKey;
+  updatedAt: Date;
+  updatedBy: string;
+}
+const providerSchema = new Schema<ProviderDoc>(
+  {
+    _id: { type: String, required: true },
+    baseUrl: String,
+    model: String,
+    name: String,
+    key: Schema.Types.Mixed,
+    updatedAt: Date,
+    updatedBy: String,
+  },
+  { collection: 'ai_provider', autoIndex: false, _id: false },
+);
 const ProviderRecord = defineModel('AiProviderSetting', providerSchema);
 
 const MARK = 'ai-provider';
 /** The operator's record keeps the `_id` it always had. */
 const recordId = (scope: string) => (scope === INSTANCE ? 'instance' : `platform:${scope}`);
 
-export const validateProviderForm = ajv.compile<{ baseUrl: string; model: string; name: string; apiKey?: string; clearKey?: '1'; ltik?: string; csrf?: string }>({
-  type: 'object', additionalProperties: false, required: ['baseUrl', 'model', 'name'],
+export const validateProviderForm = ajv.compile<{
+  baseUrl: string;
+  model: string;
+  name: string;
+  apiKey?: string;
+  clearKey?: '1';
+  ltik?: string;
+  csrf?: string;
+}>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['baseUrl', 'model', 'name'],
   properties: {
-    baseUrl: httpUrlSchema, model: { type: 'string', minLength: 1, maxLength: 200 }, name: { type: 'string', minLength: 1, maxLength: 200 },
-    apiKey: { type: 'string', maxLength: 1000 }, clearKey: { const: '1' }, ltik: { type: 'string', maxLength: 4096 }, csrf: { type: 'string', maxLength: 200 },
+    baseUrl: httpUrlSchema,
+    model: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    apiKey: { type: 'string', maxLength: 1000 },
+    clearKey: { const: '1' },
+    ltik: { type: 'string', maxLength: 4096 },
+    csrf: { type: 'string', maxLength: 200 },
   },
 });
 
@@ -85,11 +121,18 @@ export class ProviderSource {
    * `platformFetch`: the one of a platform admin's, whose allow list is only what the operator named
    * for everyone (default `fetch`).
    */
-  constructor(private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string }, secret: string, private readonly opts: { fetch?: GuardedFetch; platformFetch?: GuardedFetch } = {}) {
+  constructor(
+    private readonly env: Omit<ProviderSettings, 'baseUrl'> & { baseUrl?: string; name: string },
+    secret: string,
+    private readonly opts: { fetch?: GuardedFetch; platformFetch?: GuardedFetch } = {},
+  ) {
     this.sealer = new KeySealer(secret);
     this.fromEnvironment = {
       provider: env.baseUrl ? new AiProvider({ ...env, baseUrl: env.baseUrl }, { fetch: opts.fetch }) : undefined,
-      name: env.name, model: env.model, baseUrl: env.baseUrl ?? null, source: 'environment',
+      name: env.name,
+      model: env.model,
+      baseUrl: env.baseUrl ?? null,
+      source: 'environment',
     };
   }
 
@@ -121,7 +164,14 @@ export class ProviderSource {
       keyUnreadable = true;
     }
     return {
-      provider: new AiProvider({ ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey }, { fetch: source === 'platform' ? this.opts.platformFetch ?? this.opts.fetch : this.opts.fetch }), name: doc.name, model: doc.model, baseUrl: doc.baseUrl, source,
+      provider: new AiProvider(
+        { ...this.env, baseUrl: doc.baseUrl, model: doc.model, apiKey },
+        { fetch: source === 'platform' ? (this.opts.platformFetch ?? this.opts.fetch) : this.opts.fetch },
+      ),
+      name: doc.name,
+      model: doc.model,
+      baseUrl: doc.baseUrl,
+      source,
       ...(keyUnreadable ? { keyUnreadable } : {}),
     };
   }
@@ -132,12 +182,30 @@ export class ProviderSource {
    * (an admin who changes only the address and presses "test connection" would otherwise send the
    * stored key to the new server). `clearKey` drops it in any case.
    */
-  async set(scope: string, form: unknown, by: string): Promise<{ ok: true; key: 'replaced' | 'kept' | 'cleared' | 'none' } | { ok: false; problems: string[] }> {
-    if (!validateProviderForm(form)) return { ok: false, problems: (validateProviderForm.errors ?? []).map(describeSchemaError) };
+  async set(
+    scope: string,
+    form: unknown,
+    by: string,
+  ): Promise<{ ok: true; key: 'replaced' | 'kept' | 'cleared' | 'none' } | { ok: false; problems: string[] }> {
+    if (!validateProviderForm(form))
+      return { ok: false, problems: (validateProviderForm.errors ?? []).map(describeSchemaError) };
     const old = await ProviderRecord.findById(recordId(scope)).lean<ProviderDoc>();
     const sameAddress = old?.baseUrl === form.baseUrl;
-    const key = form.clearKey ? undefined : form.apiKey ? this.sealer.seal(form.apiKey) : sameAddress ? old?.key : undefined;
-    await putById(ProviderRecord, recordId(scope), { baseUrl: form.baseUrl, model: form.model, name: form.name, key, updatedAt: new Date(), updatedBy: by });
+    const key = form.clearKey
+      ? undefined
+      : form.apiKey
+        ? this.sealer.seal(form.apiKey)
+        : sameAddress
+          ? old?.key
+          : undefined;
+    await putById(ProviderRecord, recordId(scope), {
+      baseUrl: form.baseUrl,
+      model: form.model,
+      name: form.name,
+      key,
+      updatedAt: new Date(),
+      updatedBy: by,
+    });
     await this.inForce.changed(); // this instance sees its own change at once
     const keyOutcome = form.apiKey ? 'replaced' : key ? 'kept' : old?.key ? 'cleared' : 'none';
     return { ok: true, key: keyOutcome };

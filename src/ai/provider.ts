@@ -22,7 +22,10 @@ export interface ProviderSettings {
   maxRetries: number;
 }
 
-export interface ChatMessage { role: 'system' | 'user' | 'assistant'; content: string }
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
 
 export interface Completion {
   content: string;
@@ -45,10 +48,15 @@ export interface Embeddings {
  */
 export const EMBED_BATCH_SIZE = 256;
 
-export type ProviderFailureKind = 'auth' | 'unreachable' | 'blocked' | 'timeout' | 'rateLimited' | 'badRequest' | 'notFound' | 'server' | 'empty';
+export type ProviderFailureKind =
+  'auth' | 'unreachable' | 'blocked' | 'timeout' | 'rateLimited' | 'badRequest' | 'notFound' | 'server' | 'empty';
 
 export class ProviderError extends Error {
-  constructor(readonly kind: ProviderFailureKind, readonly reason: string, readonly status?: number) {
+  constructor(
+    readonly kind: ProviderFailureKind,
+    readonly reason: string,
+    readonly status?: number,
+  ) {
     super(reason);
     this.name = 'ProviderError';
   }
@@ -61,7 +69,8 @@ export function providerFailure(err: unknown): ProviderError {
   const reason = message.replace(/\s+/g, ' ').slice(0, 240);
   // The guarded client refused the address (or a redirect, or an oversized answer): its reason, not "Connection error.".
   const refusal = err instanceof OutboundError ? err : (err as { cause?: unknown })?.cause;
-  if (refusal instanceof OutboundError) return new ProviderError(refusal.kind === 'blocked' ? 'blocked' : 'server', refusal.reason);
+  if (refusal instanceof OutboundError)
+    return new ProviderError(refusal.kind === 'blocked' ? 'blocked' : 'server', refusal.reason);
   if (err instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError('timeout', reason);
   if (err instanceof OpenAI.APIConnectionError) return new ProviderError('unreachable', reason);
   if (err instanceof OpenAI.APIError) {
@@ -96,7 +105,10 @@ export class AiProvider {
    * operator allows and never follows a redirect elsewhere with the key. The SDK's own timeout and
    * the stream's idle timer bound each wait; the client's cap only bounds the whole exchange.
    */
-  constructor(readonly settings: ProviderSettings, opts: { fetch?: GuardedFetch; now?: () => number } = {}) {
+  constructor(
+    readonly settings: ProviderSettings,
+    opts: { fetch?: GuardedFetch; now?: () => number } = {},
+  ) {
     this.now = opts.now ?? Date.now;
     const guarded = opts.fetch;
     this.client = new OpenAI({
@@ -104,7 +116,15 @@ export class AiProvider {
       apiKey: settings.apiKey ?? 'none',
       timeout: settings.timeoutMs,
       maxRetries: settings.maxRetries,
-      ...(guarded ? { fetch: ((url: string, init?: RequestInit) => guarded(url, { ...init, timeoutMs: settings.timeoutMs * WHOLE_EXCHANGE_FACTOR })) as unknown as ClientOptions['fetch'] } : {}),
+      ...(guarded
+        ? {
+            fetch: ((url: string, init?: RequestInit) =>
+              guarded(url, {
+                ...init,
+                timeoutMs: settings.timeoutMs * WHOLE_EXCHANGE_FACTOR,
+              })) as unknown as ClientOptions['fetch'],
+          }
+        : {}),
     });
   }
 
@@ -121,11 +141,16 @@ export class AiProvider {
   async complete(messages: ChatMessage[], opts: CompleteOptions = {}): Promise<Completion> {
     const started = this.now();
     try {
-      const res = await this.client.chat.completions.create({ ...this.params(messages, opts), stream: false }, { signal: opts.signal });
+      const res = await this.client.chat.completions.create(
+        { ...this.params(messages, opts), stream: false },
+        { signal: opts.signal },
+      );
       const content = res.choices[0]?.message?.content ?? '';
       if (!content) throw new ProviderError('empty', 'the provider answered with no content');
       return {
-        content, model: res.model || this.settings.model, latencyMs: this.now() - started,
+        content,
+        model: res.model || this.settings.model,
+        latencyMs: this.now() - started,
         usage: { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: res.usage?.completion_tokens ?? 0 },
       };
     } catch (err) {
@@ -138,14 +163,21 @@ export class AiProvider {
    * The SDK's timeout ends once the response starts, so a stream that stalls midway is cut here
    * when no piece arrives for `timeoutMs`.
    */
-  async stream(messages: ChatMessage[], onDelta: (text: string) => void, opts: CompleteOptions = {}): Promise<Completion> {
+  async stream(
+    messages: ChatMessage[],
+    onDelta: (text: string) => void,
+    opts: CompleteOptions = {},
+  ): Promise<Completion> {
     const started = this.now();
     const idle = new AbortController();
     let stalled = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       if (timer) clearTimeout(timer);
-      timer = setTimeout(() => { stalled = true; idle.abort(); }, this.settings.timeoutMs);
+      timer = setTimeout(() => {
+        stalled = true;
+        idle.abort();
+      }, this.settings.timeoutMs);
     };
     const signal = opts.signal ? AbortSignal.any([opts.signal, idle.signal]) : idle.signal;
     try {
@@ -165,7 +197,8 @@ export class AiProvider {
           content += delta;
           onDelta(delta);
         }
-        if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+        if (chunk.usage)
+          usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
       if (!content) throw new ProviderError('empty', 'the provider answered with no content');
       return { content, model, usage, latencyMs: this.now() - started };
@@ -182,7 +215,10 @@ export class AiProvider {
    * whether the configured one is among them. Some servers (Azure deployments, LiteLLM routes) do
    * not list models: then a one-token completion decides.
    */
-  async testConnection(): Promise<{ ok: true; latencyMs: number; modelListed: boolean | null } | { ok: false; kind: ProviderFailureKind; reason: string; status?: number }> {
+  async testConnection(): Promise<
+    | { ok: true; latencyMs: number; modelListed: boolean | null }
+    | { ok: false; kind: ProviderFailureKind; reason: string; status?: number }
+  > {
     const started = this.now();
     try {
       const ids: string[] = [];
@@ -197,7 +233,12 @@ export class AiProvider {
       return { ok: true, latencyMs: this.now() - started, modelListed: ids.includes(this.settings.model) };
     } catch (err) {
       const failure = providerFailure(err);
-      return { ok: false, kind: failure.kind, reason: failure.reason, ...(failure.status ? { status: failure.status } : {}) };
+      return {
+        ok: false,
+        kind: failure.kind,
+        reason: failure.reason,
+        ...(failure.status ? { status: failure.status } : {}),
+      };
     }
   }
 
@@ -247,26 +288,44 @@ export class AiProvider {
     }
   }
 
-  private async requestEmbeddings(model: string, input: string[], encoding: 'float' | 'base64', signal?: AbortSignal): Promise<EmbeddingBatch> {
+  private async requestEmbeddings(
+    model: string,
+    input: string[],
+    encoding: 'float' | 'base64',
+    signal?: AbortSignal,
+  ): Promise<EmbeddingBatch> {
     // encoding_format is always set, so the SDK hands the answer over as sent (it decodes base64 only
     // when it chose base64 itself, and then garbles the floats of a server that ignored the choice).
     const res = await this.client.embeddings.create({ model, input, encoding_format: encoding }, { signal });
     const data: unknown = res.data;
-    return { vectors: orderedVectors(data, input.length), model: res.model, promptTokens: res.usage?.prompt_tokens ?? 0 };
+    return {
+      vectors: orderedVectors(data, input.length),
+      model: res.model,
+      promptTokens: res.usage?.prompt_tokens ?? 0,
+    };
   }
 }
 
-interface EmbeddingBatch { vectors: number[][]; model: string; promptTokens: number }
+interface EmbeddingBatch {
+  vectors: number[][];
+  model: string;
+  promptTokens: number;
+}
 
 /** The answer's vectors placed by their `index` (the API does not promise the order), each decoded. */
 function orderedVectors(data: unknown, count: number): number[][] {
-  if (!Array.isArray(data) || data.length === 0) throw new ProviderError('empty', 'the provider answered with no embeddings');
-  if (data.length !== count) throw new ProviderError('server', `the provider answered ${data.length} embeddings for ${count} texts`);
+  if (!Array.isArray(data) || data.length === 0)
+    throw new ProviderError('empty', 'the provider answered with no embeddings');
+  if (data.length !== count)
+    throw new ProviderError('server', `the provider answered ${data.length} embeddings for ${count} texts`);
   const out: Array<number[] | undefined> = new Array<number[] | undefined>(count);
   for (const entry of data as unknown[]) {
     const index = (entry as { index?: unknown } | null)?.index;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= count || out[index]) {
-      throw new ProviderError('server', `the provider answered an embedding with a missing, repeated or out-of-range index (${String(index)})`);
+      throw new ProviderError(
+        'server',
+        `the provider answered an embedding with a missing, repeated or out-of-range index (${String(index)})`,
+      );
     }
     out[index] = decodeEmbedding((entry as { embedding?: unknown }).embedding, index);
   }
@@ -277,12 +336,14 @@ function orderedVectors(data: unknown, count: number): number[][] {
 function decodeEmbedding(raw: unknown, index: number): number[] {
   if (typeof raw === 'string') {
     const bytes = Buffer.from(raw, 'base64');
-    if (bytes.length === 0 || bytes.length % 4 !== 0) throw new ProviderError('server', `embedding ${index} is not base64 of float32 values`);
+    if (bytes.length === 0 || bytes.length % 4 !== 0)
+      throw new ProviderError('server', `embedding ${index} is not base64 of float32 values`);
     const v = new Array<number>(bytes.length / 4);
     for (let i = 0; i < v.length; i++) v[i] = bytes.readFloatLE(i * 4);
     return v;
   }
-  if (Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === 'number' && Number.isFinite(x))) return raw as number[];
+  if (Array.isArray(raw) && raw.length > 0 && raw.every((x) => typeof x === 'number' && Number.isFinite(x)))
+    return raw as number[];
   throw new ProviderError('server', `embedding ${index} is neither a list of numbers nor base64`);
 }
 
@@ -290,5 +351,6 @@ function decodeEmbedding(raw: unknown, index: number): number[] {
 function checkSameDimensions(vectors: readonly number[][]): void {
   const size = vectors[0]?.length;
   const odd = vectors.findIndex((v) => v.length !== size);
-  if (odd >= 0) throw new ProviderError('server', `the provider answered vectors of ${size} and ${vectors[odd].length} dimensions`);
+  if (odd >= 0)
+    throw new ProviderError('server', `the provider answered vectors of ${size} and ${vectors[odd].length} dimensions`);
 }

@@ -101,7 +101,11 @@ interface Tok {
 const WORD = /[\p{L}\p{M}\p{N}]+(?:[-'’‘`´][\p{L}\p{M}\p{N}]+)*/gu;
 
 function keyOf(raw: string): string {
-  return raw.normalize('NFKC').toLowerCase().replace(/[’‘`´]/g, "'").replace(/(\p{L})\1{2,}/gu, '$1');
+  return raw
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[’‘`´]/g, "'")
+    .replace(/(\p{L})\1{2,}/gu, '$1');
 }
 
 function tokenize(text: string): Tok[] {
@@ -127,73 +131,100 @@ function words(list: string, opts: { nya?: boolean } = {}): RegExp {
   return new RegExp(`^(?:${alts})${opts.nya ? '(?:nya|mu|ku)?' : ''}$`, 'u');
 }
 
-const NEGATORS = words(`tidak tak nggak ngga ngak enggak engga gak ga gk tdk ndak nda kagak ora bukan jangan jgn pantang tanpa
+const NEGATORS =
+  words(`tidak tak nggak ngga ngak enggak engga gak ga gk tdk ndak nda kagak ora bukan jangan jgn pantang tanpa
   belum blm never not no don't dont didn't didnt won't wont wouldn't wouldnt isn't isnt wasn't wasnt aren't arent haven't
   havent hadn't hadnt nor without`);
 
 /** Words that may stand between a negation and the phrase it negates. */
-const NEG_BRIDGES = words(`pernah akan mau ingin pengen berpikir terpikir terpikirkan kepikiran berniat niat sampai untuk utk
+const NEG_BRIDGES =
+  words(`pernah akan mau ingin pengen berpikir terpikir terpikirkan kepikiran berniat niat sampai untuk utk
   sama sekali pun sedikitpun sedikit lagi sedang mudah gampang cepat boleh perlu usah mungkin bakal merasa rasa ada yang
   saya aku gue gw sy kami jadi menjadi sempat sengaja begitu terlalu pula kok kan lah
   ever going to want wanna would will am was be been being feel felt think thought about of really at all have had i
   even gonna kita anda kamu`);
 
 /** Words that end a clause for the negation and context windows. */
-const CONJUNCTIONS = words('tapi tetapi namun sedangkan padahal karena sebab sehingga lalu kemudian dan atau serta but because and so although though yet while');
+const CONJUNCTIONS = words(
+  'tapi tetapi namun sedangkan padahal karena sebab sehingga lalu kemudian dan atau serta but because and so although though yet while',
+);
 
-const FIRST_PERSON = words(`saya aku gue gua gw guwe sy ane daku kami diriku i i'm im i've ive i'd id i'll me my myself we us`);
+const FIRST_PERSON = words(
+  `saya aku gue gua gw guwe sy ane daku kami diriku i i'm im i've ive i'd id i'll me my myself we us`,
+);
 
-const OTHER_PERSON = words(`dia ia beliau mereka dirinya warga masyarakat pasien klien siswa siswi murid pelajar mahasiswa anak
+const OTHER_PERSON = words(
+  `dia ia beliau mereka dirinya warga masyarakat pasien klien siswa siswi murid pelajar mahasiswa anak
   anak-anak adik kakak abang teman kawan rekan kolega pegawai staf petugas korban orang seseorang ibu bapak pak bu istri
   suami ayah tetangga pemohon pengunjung nasabah peserta penduduk remaja perempuan wanita pria laki-laki lansia balita
   bayi karyawan pelanggan keluarga kerabat sahabat atasan bawahan senior junior mentor guru dosen dokter perawat bidan
   polisi pelaku tersangka he she they him them his their citizen citizens patient patients student students child children
   kid kids colleague colleagues friend friends coworker coworkers co-worker someone somebody person people man woman boy
   girl client clients resident residents staff officer teacher nurse mother father brother sister son daughter wife
-  husband neighbour neighbor victim victims`, { nya: true });
+  husband neighbour neighbor victim victims`,
+  { nya: true },
+);
 
 /** Between a person noun and a possessive pronoun: "rekan kerja saya", "anak didik saya". */
-const NOUN_MODIFIERS = words('kerja sekantor sekelas seangkatan sebangku didik dekat baik satu setim lama kandung sendiri');
+const NOUN_MODIFIERS = words(
+  'kerja sekantor sekelas seangkatan sebangku didik dekat baik satu setim lama kandung sendiri',
+);
 
 /** Institutional and topic words: the phrase is a subject of work or study, not an event. */
-const TOPIC = words(`pencegahan mencegah cegah penanganan menangani tangani sosialisasi materi kebijakan regulasi peraturan aturan
+const TOPIC =
+  words(`pencegahan mencegah cegah penanganan menangani tangani sosialisasi materi kebijakan regulasi peraturan aturan
   satgas anti kampanye edukasi penyuluhan isu kasus angka data tingkat statistik berita artikel film risiko perilaku
   gejala skrining deteksi program pelatihan seminar webinar modul layanan hotline topik
   prevention awareness policy policies training rate rates helpline statistics risk workshop module campaign cases
   case news article film movie programme topic issue issues symptoms screening`);
 
 /** Things that "die" (switch off, run down) in everyday writing: "baterai laptop saya mau mati". */
-const THINGS = words(`laptop hp handphone ponsel gawai baterai batere batre lampu listrik mesin komputer pc server sinyal aplikasi
+const THINGS = words(
+  `laptop hp handphone ponsel gawai baterai batere batre lampu listrik mesin komputer pc server sinyal aplikasi
   sistem jaringan wifi internet genset ac kipas printer motor mobil kendaraan tanaman pohon bunga ikan api lilin jam layar
-  monitor usaha bisnis toko umkm website situs akun kartu`, { nya: true });
+  monitor usaha bisnis toko umkm website situs akun kartu`,
+  { nya: true },
+);
 
 /** What follows "mati" in idioms: mati lampu, mati kutu, mati gaya, mati suri, mati rasa. */
 const MATI_IDIOM = words('lampu listrik lampunya listriknya kutu gaya suri rasa total');
 
 /** Objects and idioms after (or, passive, before) a violent verb that make it harmless. */
-const HARMLESS_TARGET = words(`waktu nyamuk jentik jentik-jentik kuman bakteri virus hama tikus kecoa lalat rumput ilalang rata mundur
+const HARMLESS_TARGET = words(
+  `waktu nyamuk jentik jentik-jentik kuman bakteri virus hama tikus kecoa lalat rumput ilalang rata mundur
   gong bedug beduk kentongan genderang drum bola gol sasaran target pasar deadline laporan tugas kerjaan pekerjaan berkas
   dokumen soal materi modul makanan nasi kue semua sisa karakter semangat kreativitas ego rasa bosan kebosanan diri dirinya
-  dirimu diriku sepi habis utang hutang cicilan pinjol biaya harga jarum hati perasaan`, { nya: true });
+  dirimu diriku sepi habis utang hutang cicilan pinjol biaya harga jarum hati perasaan`,
+  { nya: true },
+);
 
 /** A lawful channel: "mengancam akan melapor" is not a safety matter. */
-const LAWFUL = words(`melapor melaporkan lapor laporkan dilaporkan dilapor dilaporin lapor-lapor mengadu mengadukan diadukan adukan
+const LAWFUL = words(
+  `melapor melaporkan lapor laporkan dilaporkan dilapor dilaporin lapor-lapor mengadu mengadukan diadukan adukan
   komplain mengomplain dikomplain protes memprotes menggugat digugat gugat menuntut dituntut tuntut memviralkan viralkan
   diviralkan viral memposting posting diposting mengunggah diunggah upload menulis mengirim surati menyurati ke
-  report reporting sue complain complaining post file`, { nya: true });
+  report reporting sue complain complaining post file`,
+  { nya: true },
+);
 
 /** Natural and abstract dangers: "desa kami mengalami ancaman banjir" is not a threat to a person. */
-const NOT_A_PERSON_THREAT = words(`banjir longsor bencana kekeringan abrasi kebakaran penyakit wabah hama inflasi krisis gempa tsunami erupsi
+const NOT_A_PERSON_THREAT =
+  words(`banjir longsor bencana kekeringan abrasi kebakaran penyakit wabah hama inflasi krisis gempa tsunami erupsi
   kepunahan siber phishing malware peretasan resesi kemiskinan stunting`);
 
 /** "dirundung duka": beset by grief, trouble, worry (an idiom, not bullying). */
-const RUNDUNG_IDIOM = words('masalah duka kesedihan kemalangan kesulitan musibah kecemasan rasa cobaan kegelisahan keraguan bencana nestapa sial kesialan', { nya: true });
+const RUNDUNG_IDIOM = words(
+  'masalah duka kesedihan kemalangan kesulitan musibah kecemasan rasa cobaan kegelisahan keraguan bencana nestapa sial kesialan',
+  { nya: true },
+);
 
 /** Skipped when looking at the word after a phrase ("mengancam akan | melapor"). */
 const MODALS = words('akan mau bakal hendak untuk utk segera langsung ingin will to going gonna');
 
 /** After "awas kamu": a friendly warning, not a threat. */
-const AWAS_HARMLESS = words('jatuh terpeleset kepeleset kepleset tersandung ketinggalan telat terlambat lupa salah masuk sakit kena kedinginan');
+const AWAS_HARMLESS = words(
+  'jatuh terpeleset kepeleset kepleset tersandung ketinggalan telat terlambat lupa salah masuk sakit kena kedinginan',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Rules.
@@ -205,13 +236,16 @@ const MACROS: Record<string, string> = {
   FILL: 'rasanya|rasa|sekali|banget|bgt|sungguh|benar-benar|bener-bener|beneran|sangat|aja|saja|sj|cepat|cepet|segera|juga|jg|sih|deh|mending|kayaknya|sepertinya|rasa-rasanya',
   ALREADY: 'sudah|udah|udh|sdh|dah|telah|uda',
   BETTER: 'mending|mendingan|mendinglah',
-  VIOLENT_ROOT: 'bunuh|hajar|tonjok|bacok|tusuk|cekik|gebukin|gebuk|tampar|bantai|pukul|pukulin|hantam|habisi|habisin|tembak|bunuhin',
+  VIOLENT_ROOT:
+    'bunuh|hajar|tonjok|bacok|tusuk|cekik|gebukin|gebuk|tampar|bantai|pukul|pukulin|hantam|habisi|habisin|tembak|bunuhin',
   VIOLENT_STRONG: 'bunuh|hajar|tonjok|bacok|tusuk|cekik|gebukin|gebuk|tampar|bantai|bunuhin',
   VIOLENT_VERB:
     '(?:membunuh|menghajar|memukul|memukuli|menonjok|menampar|menusuk|membacok|mencekik|menembak|menghabisi|menggebuki|menganiaya|mencelakai|menyakiti|mukul|mukulin|nonjok|nonjokin|ngehajar|ngebunuh|ngebacok|nusuk|bunuh|hajar|tonjok|tampar|habisi|bacok|tusuk|pukul)(?:nya|mu|in)?',
-  VIOLENT_PASSIVE: 'dibunuh|dipukul|dipukuli|dihajar|ditusuk|dibacok|dianiaya|ditembak|dicelakai|disakiti|digebukin|diculik|dibakar|dikeroyok|dihabisi|diperkosa|disiram|dilukai',
+  VIOLENT_PASSIVE:
+    'dibunuh|dipukul|dipukuli|dihajar|ditusuk|dibacok|dianiaya|ditembak|dicelakai|disakiti|digebukin|diculik|dibakar|dikeroyok|dihabisi|diperkosa|disiram|dilukai',
   GET: 'mendapat|mendapatkan|menerima|dapat|terima|dikirimi|mengalami|kena|dapet',
-  BULLY: 'perundungan|bullying|bully|buli|pelecehan|intimidasi|diskriminasi|kekerasan|risak|perisakan|perundungannya|mobbing',
+  BULLY:
+    'perundungan|bullying|bully|buli|pelecehan|intimidasi|diskriminasi|kekerasan|risak|perisakan|perundungannya|mobbing',
 };
 
 interface Element {
@@ -248,19 +282,22 @@ interface Rule {
 }
 
 function compile(pattern: string): Element[] {
-  return pattern.trim().split(/\s+/).map((part) => {
-    let p = part;
-    const optional = p.startsWith('?');
-    if (optional) p = p.slice(1);
-    const repeat = p.endsWith('*');
-    if (repeat) p = p.slice(0, -1);
-    p = p.replace(/^\((.*)\)$/, '$1').replace(/\$([A-Z_]+)/g, (_, name: string) => {
-      const macro = MACROS[name];
-      if (macro === undefined) throw new Error(`safety: unknown macro $${name}`);
-      return macro;
+  return pattern
+    .trim()
+    .split(/\s+/)
+    .map((part) => {
+      let p = part;
+      const optional = p.startsWith('?');
+      if (optional) p = p.slice(1);
+      const repeat = p.endsWith('*');
+      if (repeat) p = p.slice(0, -1);
+      p = p.replace(/^\((.*)\)$/, '$1').replace(/\$([A-Z_]+)/g, (_, name: string) => {
+        const macro = MACROS[name];
+        if (macro === undefined) throw new Error(`safety: unknown macro $${name}`);
+        return macro;
+      });
+      return { re: new RegExp(`^(?:${p})$`, 'u'), optional, repeat };
     });
-    return { re: new RegExp(`^(?:${p})$`, 'u'), optional, repeat };
-  });
 }
 
 type RuleSpec = Omit<Rule, 'patterns'> & { patterns: string[] };
@@ -275,12 +312,20 @@ function rule(spec: RuleSpec): void {
 const selfHarm = (patterns: string[], extra: Partial<RuleSpec> = {}) =>
   rule({ category: 'selfHarm', severity: 'high', about: 'self', patterns, ...extra });
 
-selfHarm(['$WANT $FILL* mati|mampus|modar ?(saja|aja|sj|ja)', 'lebih baik ?$ME ?($FILL|sudah|udah) mati|tiada|mampus ?(saja|aja)', '$BETTER ?$ME ?($FILL|sudah|udah) mati|tiada|mampus ?(saja|aja)'], {
-  notAfter: new RegExp(`${MATI_IDIOM.source}|^(?:syahid|husnul|khusnul|husnul-khatimah|khusnul-khotimah)$`, 'u'),
-  notAThing: true,
-  // The integrity slogan, not a wish to die.
-  notFollowedBy: /^\s+(?:daripada|drpd|ketimbang)\s+(?:korupsi|korup|berkhianat|mengkhianati|menyerah|disuap|menerima\s+suap|menjual|dijajah|mencuri|berbohong|curang|menipu|menggadaikan)/iu,
-});
+selfHarm(
+  [
+    '$WANT $FILL* mati|mampus|modar ?(saja|aja|sj|ja)',
+    'lebih baik ?$ME ?($FILL|sudah|udah) mati|tiada|mampus ?(saja|aja)',
+    '$BETTER ?$ME ?($FILL|sudah|udah) mati|tiada|mampus ?(saja|aja)',
+  ],
+  {
+    notAfter: new RegExp(`${MATI_IDIOM.source}|^(?:syahid|husnul|khusnul|husnul-khatimah|khusnul-khotimah)$`, 'u'),
+    notAThing: true,
+    // The integrity slogan, not a wish to die.
+    notFollowedBy:
+      /^\s+(?:daripada|drpd|ketimbang)\s+(?:korupsi|korup|berkhianat|mengkhianati|menyerah|disuap|menerima\s+suap|menjual|dijajah|mencuri|berbohong|curang|menipu|menggadaikan)/iu,
+  },
+);
 selfHarm([
   'lebih baik ?$ME $NOT ?pernah ada|lahir|dilahirkan|hidup',
   '$BETTER ?$ME $NOT ?pernah ada|lahir|dilahirkan|hidup',
@@ -289,50 +334,86 @@ selfHarm([
   '$WANT $FILL* hidup|hidupku ?($ME|ini) berakhir|selesai|usai ?(saja|aja)',
   '$WANT $FILL* tidur|pergi ?(saja|aja) ?(dan|terus|lalu|trus|tapi) $NOT bangun ?(lagi|lg)',
 ]);
-selfHarm(['?($WANT|berniat|mencoba|coba|nyoba) $FILL* bunuh|membunuh|bunuhin|ngebunuh diri|diriku ?sendiri', '?($WANT|berniat|mencoba|coba|nyoba) $FILL* bundir|bunuh-diri|bunuhdiri'], {
-  notAfter: words('karier karir politik massal ekonomi finansial kelas'),
-  notNear: TOPIC,
-});
-selfHarm(['mengakhiri|akhiri|akhirin|ngakhirin|mengakhirkan hidup|hidupku|hidupnya|nyawa|nyawaku|nyawanya ?($ME|sendiri|ini)'], {
-  notAfter: words('lajang membujang melajang jomblo menjomblo'),
-  notNear: TOPIC,
-});
-selfHarm(['$NOT $FILL* ingin|pengen|pingin|mau|kepengen|kuat|sanggup|tahan|betah|mampu ?menjalani hidup lagi|lg', '$NOT $FILL* ingin|pengen|pingin|mau|kepengen|kuat|sanggup|tahan|betah|mampu ?menjalani hidup'], { clauseEnd: true });
+selfHarm(
+  [
+    '?($WANT|berniat|mencoba|coba|nyoba) $FILL* bunuh|membunuh|bunuhin|ngebunuh diri|diriku ?sendiri',
+    '?($WANT|berniat|mencoba|coba|nyoba) $FILL* bundir|bunuh-diri|bunuhdiri',
+  ],
+  {
+    notAfter: words('karier karir politik massal ekonomi finansial kelas'),
+    notNear: TOPIC,
+  },
+);
+selfHarm(
+  ['mengakhiri|akhiri|akhirin|ngakhirin|mengakhirkan hidup|hidupku|hidupnya|nyawa|nyawaku|nyawanya ?($ME|sendiri|ini)'],
+  {
+    notAfter: words('lajang membujang melajang jomblo menjomblo'),
+    notNear: TOPIC,
+  },
+);
+selfHarm(
+  [
+    '$NOT $FILL* ingin|pengen|pingin|mau|kepengen|kuat|sanggup|tahan|betah|mampu ?menjalani hidup lagi|lg',
+    '$NOT $FILL* ingin|pengen|pingin|mau|kepengen|kuat|sanggup|tahan|betah|mampu ?menjalani hidup',
+  ],
+  { clauseEnd: true },
+);
 // "capek hidup di perantauan", "lelah hidup sebagai anak kos": weary of a situation, not of life (distress, below).
 const LIFE_SITUATION = words('di sebagai jadi menjadi dalam bersama jauh merantau sendirian');
-selfHarm(['?$ALREADY capek|cape|capai|lelah|letih|bosan|bosen|jenuh|muak|males|malas|penat ?(dengan|sama|sm|ama) hidup|hidupku ?ini'], {
-  notAfter: new RegExp(`${LIFE_SITUATION.source}|^(?:sehat|hemat|teratur|disiplin|bersih|boros|mewah|hedon|sederhana)$`, 'u'),
-});
+selfHarm(
+  [
+    '?$ALREADY capek|cape|capai|lelah|letih|bosan|bosen|jenuh|muak|males|malas|penat ?(dengan|sama|sm|ama) hidup|hidupku ?ini',
+  ],
+  {
+    notAfter: new RegExp(
+      `${LIFE_SITUATION.source}|^(?:sehat|hemat|teratur|disiplin|bersih|boros|mewah|hedon|sederhana)$`,
+      'u',
+    ),
+  },
+);
 selfHarm([
   '$NOT ada|punya gunanya|guna|artinya|arti|alasan|semangat ?lagi ?(untuk|buat|utk) hidup|hidupku ?lagi',
   'hidup|hidupku ?($ME|ini) ?(sudah|udah|sdh) $NOT ada|punya artinya|gunanya|arti|guna|makna|maknanya ?lagi',
 ]);
-selfHarm(['hidup|hidupku ?($ME|ini) ?(sudah|udah|sdh) $NOT berarti|bermakna|berharga|berguna ?lagi'], { clauseEnd: true });
-selfHarm([
-  'menyayat|sayat|nyayat|menyilet|silet|nyilet|mengiris|iris|menggores|gores tangan|tanganku|lengan|lenganku|pergelangan|nadi|nadiku|kulit|kulitku|paha|pahaku|diri|diriku ?(tangan|sendiri|$ME)',
-  'memotong|potong|motong nadi|nadiku',
-  'menyakiti|melukai|nyakitin|ngelukain|sakiti|lukai|nyakitin diri|diriku ?sendiri',
-  'gantung|menggantung|gantungin diri|diriku',
-  'minum|meminum|menenggak|nenggak racun|baygon|pestisida',
-  '$WANT $FILL* loncat|lompat|terjun|melompat|meloncat dari|dr gedung|jembatan|atap|lantai|tebing',
-  'self-harm|selfharm|self-harming|self-injury',
-  'self harm|harming|injury',
-], { notNear: TOPIC });
+selfHarm(['hidup|hidupku ?($ME|ini) ?(sudah|udah|sdh) $NOT berarti|bermakna|berharga|berguna ?lagi'], {
+  clauseEnd: true,
+});
+selfHarm(
+  [
+    'menyayat|sayat|nyayat|menyilet|silet|nyilet|mengiris|iris|menggores|gores tangan|tanganku|lengan|lenganku|pergelangan|nadi|nadiku|kulit|kulitku|paha|pahaku|diri|diriku ?(tangan|sendiri|$ME)',
+    'memotong|potong|motong nadi|nadiku',
+    'menyakiti|melukai|nyakitin|ngelukain|sakiti|lukai|nyakitin diri|diriku ?sendiri',
+    'gantung|menggantung|gantungin diri|diriku',
+    'minum|meminum|menenggak|nenggak racun|baygon|pestisida',
+    '$WANT $FILL* loncat|lompat|terjun|melompat|meloncat dari|dr gedung|jembatan|atap|lantai|tebing',
+    'self-harm|selfharm|self-harming|self-injury',
+    'self harm|harming|injury',
+  ],
+  { notNear: TOPIC },
+);
 // English.
 selfHarm(['kill|killing myself'], { notAfter: words('with over trying working laughing for') });
-selfHarm([
-  'end|ending|take|taking my ?own life',
-  'end|ending it all',
-  'want|wanna|wanted|wish|wishing ?to die',
-  'wish i was|were dead',
-  'better off dead',
-  'rather be dead',
-  'should just die',
-  "wish i'd|i|id ?(had|was|were) never ?been born",
-  'better off without me',
-  "better ?off if i wasn't|wasnt|weren't|werent|didn't|didnt ?(even) here|around|alive|exist",
-], { notAfter: words('of from') });
-selfHarm(['suicide|suicidal'], { notNear: TOPIC, notAfter: words('bomb bomber bombing bombings attack attacks mission squad prevention hotline helpline awareness rate rates risk') });
+selfHarm(
+  [
+    'end|ending|take|taking my ?own life',
+    'end|ending it all',
+    'want|wanna|wanted|wish|wishing ?to die',
+    'wish i was|were dead',
+    'better off dead',
+    'rather be dead',
+    'should just die',
+    "wish i'd|i|id ?(had|was|were) never ?been born",
+    'better off without me',
+    "better ?off if i wasn't|wasnt|weren't|werent|didn't|didnt ?(even) here|around|alive|exist",
+  ],
+  { notAfter: words('of from') },
+);
+selfHarm(['suicide|suicidal'], {
+  notNear: TOPIC,
+  notAfter: words(
+    'bomb bomber bombing bombings attack attacks mission squad prevention hotline helpline awareness rate rates risk',
+  ),
+});
 selfHarm([
   "want|wanna|urge|going|gonna|tempted|thinking|thought|think|started|start|will|i'll|ill|keep|kept ?(to|of|about|on) hurt|hurting|cut|cutting|harm|harming|kill|killing myself",
   'harm|harming myself',
@@ -352,65 +433,120 @@ const distress = (patterns: string[], extra: Partial<RuleSpec> = {}) =>
   rule({ category: 'distress', severity: 'medium', about: 'self', patterns, ...extra });
 
 distress(['putus asa|asa-nya', 'putus-asa|putusasa|keputusasaan|berputus-asa'], { notNear: TOPIC });
-distress(['?$ALREADY capek|cape|capai|lelah|letih|bosan|bosen|jenuh|muak|penat ?(dengan|sama|sm|ama) hidup|hidupku'], { needAfter: LIFE_SITUATION });
+distress(['?$ALREADY capek|cape|capai|lelah|letih|bosan|bosen|jenuh|muak|penat ?(dengan|sama|sm|ama) hidup|hidupku'], {
+  needAfter: LIFE_SITUATION,
+});
 distress(['?$ALREADY $NOT kuat|sanggup|tahan|mampu|kuasa lagi|lg'], { notAThing: true });
 distress(['$ALREADY $NOT kuat|sanggup|tahan|mampu'], { clauseEnd: true, notAThing: true });
-distress(['$ALREADY $NOT kuat|sanggup|tahan|mampu ?(lagi|lg) menghadapi|menjalani|menanggung|memikul ?(semua|ini|semuanya|beban|hidup)*']);
+distress([
+  '$ALREADY $NOT kuat|sanggup|tahan|mampu ?(lagi|lg) menghadapi|menjalani|menanggung|memikul ?(semua|ini|semuanya|beban|hidup)*',
+]);
 distress(['depresi|depresif|terdepresi'], {
   notAfter: words('ekonomi tropis besar global pasar dunia'),
   notNear: words(`pencegahan mencegah penanganan menangani sosialisasi materi kebijakan isu kasus angka data tingkat
     statistik berita artikel risiko gejala skrining deteksi program pelatihan seminar webinar modul layanan obat topik`),
 });
-distress([
-  'stres|stress|setres|stressed berat|parah|banget|bgt|sekali|akut|hebat',
-  'sangat|amat|super|benar-benar|bener-bener|luar-biasa stres|stress|setres|tertekan|frustrasi|frustasi',
-  'tertekan|frustrasi|frustasi berat|sekali|banget|bgt|parah',
-], { notNear: TOPIC });
+distress(
+  [
+    'stres|stress|setres|stressed berat|parah|banget|bgt|sekali|akut|hebat',
+    'sangat|amat|super|benar-benar|bener-bener|luar-biasa stres|stress|setres|tertekan|frustrasi|frustasi',
+    'tertekan|frustrasi|frustasi berat|sekali|banget|bgt|parah',
+  ],
+  { notNear: TOPIC },
+);
 distress(['$NOT ada|punya harapan lagi|lg', 'kehilangan|hilang ?(semua|seluruh) harapan'], {});
 distress(['$NOT ada|punya harapan'], { clauseEnd: true });
-distress(['merasa ?(sangat|benar-benar|begitu|sungguh|sudah|udah|jadi) $NOT|tak berharga|berguna|berarti', 'merasa ?(sangat|begitu|sungguh) hampa']);
+distress([
+  'merasa ?(sangat|benar-benar|begitu|sungguh|sudah|udah|jadi) $NOT|tak berharga|berguna|berarti',
+  'merasa ?(sangat|begitu|sungguh) hampa',
+]);
 distress(['serangan panik|kecemasan|cemas|panic', 'panic|anxiety attack|attacks']);
-distress(['menangis|nangis|menangisi setiap|tiap|sepanjang|terus|terus-terusan|tiap-tiap|semalaman|berhari-hari ?(hari|malam)']);
+distress([
+  'menangis|nangis|menangisi setiap|tiap|sepanjang|terus|terus-terusan|tiap-tiap|semalaman|berhari-hari ?(hari|malam)',
+]);
 distress(['burnout|burn-out|burned-out|burnt-out', 'burn|burned|burnt out'], { notNear: TOPIC });
 // English.
 distress(['hopeless|hopelessness', 'no hope ?left', 'lost all hope'], { notNear: TOPIC });
-distress(['depressed|depression'], { notNear: new RegExp(`${TOPIC.source}|^(?:economy|market|markets|prices|sales|demand|region|area|areas)$`, 'u'), notAfter: words('area areas region regions market markets economy prices era') });
-distress(["can't|cant|cannot take|handle|stand it|this ?(anymore|any)", "can't|cant|cannot go on", 'can not take|handle|go it|this|on']);
-distress(['mental|nervous breakdown', "i'm|im falling apart", 'feel|felt|feeling so|very|completely|totally|really worthless|useless|empty', 'feel|felt|feeling worthless|useless|empty']);
+distress(['depressed|depression'], {
+  notNear: new RegExp(`${TOPIC.source}|^(?:economy|market|markets|prices|sales|demand|region|area|areas)$`, 'u'),
+  notAfter: words('area areas region regions market markets economy prices era'),
+});
+distress([
+  "can't|cant|cannot take|handle|stand it|this ?(anymore|any)",
+  "can't|cant|cannot go on",
+  'can not take|handle|go it|this|on',
+]);
+distress([
+  'mental|nervous breakdown',
+  "i'm|im falling apart",
+  'feel|felt|feeling so|very|completely|totally|really worthless|useless|empty',
+  'feel|felt|feeling worthless|useless|empty',
+]);
 
 // --- harassment: medium (high for sexual and physical violence), about the participant only ---
 
 const harassment = (severity: 'high' | 'medium', patterns: string[], extra: Partial<RuleSpec> = {}) =>
   rule({ category: 'harassment', severity, about: 'self', patterns, ...extra });
 
-harassment('medium', [
-  'dibully|di-bully|dibuli|di-buli|dibuly|dirundung|dirisak|dilecehkan|dilecehin|diintimidasi|dikucilkan|dikucilin|dipermalukan|diolok-olok',
-  'di bully|buli',
-  'kena bully|buli|bullying|rundung',
-  '$GET|jadi|menjadi|merasakan|alami|menghadapi|korban ?korban $BULLY ?(verbal|psikis|online)',
-], { notNear: TOPIC, notAfter: RUNDUNG_IDIOM });
-harassment('high', [
-  'dilecehkan|dilecehin|dianiaya ?(secara|scr) seksual',
-  '$GET|jadi|menjadi|alami|merasakan|korban ?korban pelecehan|kekerasan|penganiayaan ?(secara|scr) seksual|fisik',
-  '$GET|jadi|menjadi|alami|korban ?korban kdrt|pemerkosaan|pencabulan',
-  '$GET|jadi|menjadi|alami|korban ?korban kekerasan dalam rumah tangga',
-  'diperkosa|dicabuli|dirudapaksa|digerayangi|diraba-raba|dipegang-pegang|dianiaya|ditampar|ditendang|dipukuli|dicekik|dijambak|dikeroyok|ditusuk|dibacok|dipukul|dihajar',
-], { notNear: new RegExp(`${TOPIC.source}|${HARMLESS_TARGET.source}`, 'u'), notAfter: new RegExp(`${HARMLESS_TARGET.source}|^(?:kerja|mundur)$`, 'u') });
-harassment('medium', [
-  'merundung|merisak|membully|mem-bully|ngebully|ngebuli|membuli|melecehkan|ngelecehin|mengintimidasi|mengucilkan|ngucilin|mempermalukan|mengolok-olok ?(terus|terus-terusan|lagi|selalu) $ME|kami|diriku',
-  '$BULLY ?(verbal|psikis) terhadap|kepada|ke|pada|sama $ME',
-], { about: 'stated' });
-harassment('high', [
-  'memukul|memukuli|mukul|mukulin|menampar|nampar|menendang|nendang|mencekik|menganiaya|menjambak|menusuk|meraba|meraba-raba|memperkosa $ME|kami|diriku',
-], { about: 'stated' });
+harassment(
+  'medium',
+  [
+    'dibully|di-bully|dibuli|di-buli|dibuly|dirundung|dirisak|dilecehkan|dilecehin|diintimidasi|dikucilkan|dikucilin|dipermalukan|diolok-olok',
+    'di bully|buli',
+    'kena bully|buli|bullying|rundung',
+    '$GET|jadi|menjadi|merasakan|alami|menghadapi|korban ?korban $BULLY ?(verbal|psikis|online)',
+  ],
+  { notNear: TOPIC, notAfter: RUNDUNG_IDIOM },
+);
+harassment(
+  'high',
+  [
+    'dilecehkan|dilecehin|dianiaya ?(secara|scr) seksual',
+    '$GET|jadi|menjadi|alami|merasakan|korban ?korban pelecehan|kekerasan|penganiayaan ?(secara|scr) seksual|fisik',
+    '$GET|jadi|menjadi|alami|korban ?korban kdrt|pemerkosaan|pencabulan',
+    '$GET|jadi|menjadi|alami|korban ?korban kekerasan dalam rumah tangga',
+    'diperkosa|dicabuli|dirudapaksa|digerayangi|diraba-raba|dipegang-pegang|dianiaya|ditampar|ditendang|dipukuli|dicekik|dijambak|dikeroyok|ditusuk|dibacok|dipukul|dihajar',
+  ],
+  {
+    notNear: new RegExp(`${TOPIC.source}|${HARMLESS_TARGET.source}`, 'u'),
+    notAfter: new RegExp(`${HARMLESS_TARGET.source}|^(?:kerja|mundur)$`, 'u'),
+  },
+);
+harassment(
+  'medium',
+  [
+    'merundung|merisak|membully|mem-bully|ngebully|ngebuli|membuli|melecehkan|ngelecehin|mengintimidasi|mengucilkan|ngucilin|mempermalukan|mengolok-olok ?(terus|terus-terusan|lagi|selalu) $ME|kami|diriku',
+    '$BULLY ?(verbal|psikis) terhadap|kepada|ke|pada|sama $ME',
+  ],
+  { about: 'stated' },
+);
+harassment(
+  'high',
+  [
+    'memukul|memukuli|mukul|mukulin|menampar|nampar|menendang|nendang|mencekik|menganiaya|menjambak|menusuk|meraba|meraba-raba|memperkosa $ME|kami|diriku',
+  ],
+  { about: 'stated' },
+);
 // English.
-harassment('medium', ['bullied|harassed|stalked|abused', 'victim of bullying|harassment|abuse', 'experienced|experiencing|facing|faced|suffered|suffering bullying|harassment|abuse|discrimination'], { notNear: TOPIC });
+harassment(
+  'medium',
+  [
+    'bullied|harassed|stalked|abused',
+    'victim of bullying|harassment|abuse',
+    'experienced|experiencing|facing|faced|suffered|suffering bullying|harassment|abuse|discrimination',
+  ],
+  { notNear: TOPIC },
+);
 harassment('medium', ['bullying|harassing|stalking|abusing|humiliating|intimidating me|us'], { about: 'stated' });
-harassment('high', [
-  'sexually harassed|assaulted|abused',
-  'raped|molested|groped',
-  'was|got|been|being slapped|punched|beaten|kicked|choked|attacked|assaulted',
-], { notNear: TOPIC, notAfter: words('out off') });
+harassment(
+  'high',
+  [
+    'sexually harassed|assaulted|abused',
+    'raped|molested|groped',
+    'was|got|been|being slapped|punched|beaten|kicked|choked|attacked|assaulted',
+  ],
+  { notNear: TOPIC, notAfter: words('out off') },
+);
 harassment('high', ['slapped|punched|kicked|choked|attacked|assaulted|groped me'], { about: 'stated' });
 
 // --- threat: high for violence, medium for a non-violent threat at the participant --------------
@@ -418,14 +554,21 @@ harassment('high', ['slapped|punched|kicked|choked|attacked|assaulted|groped me'
 const threat = (severity: 'high' | 'medium', about: About, patterns: string[], extra: Partial<RuleSpec> = {}) =>
   rule({ category: 'threat', severity, about, patterns, ...extra });
 
-threat('high', 'stated', [
-  'akan|mau|ingin|pengen|bakal|nanti|pasti|langsung|bisa|kalau|kalo|biar $ME ($VIOLENT_ROOT)(?:in)?',
-  '$ME ($VIOLENT_STRONG)(?:in)?',
-  'ku(?:$VIOLENT_ROOT)(?:nya|in)?',
-  '$WANT|akan|bakal|hendak|siap $FILL* ?$ME $FILL* $VIOLENT_VERB',
-], { notAfter: HARMLESS_TARGET, notNear: HARMLESS_TARGET });
+threat(
+  'high',
+  'stated',
+  [
+    'akan|mau|ingin|pengen|bakal|nanti|pasti|langsung|bisa|kalau|kalo|biar $ME ($VIOLENT_ROOT)(?:in)?',
+    '$ME ($VIOLENT_STRONG)(?:in)?',
+    'ku(?:$VIOLENT_ROOT)(?:nya|in)?',
+    '$WANT|akan|bakal|hendak|siap $FILL* ?$ME $FILL* $VIOLENT_VERB',
+  ],
+  { notAfter: HARMLESS_TARGET, notNear: HARMLESS_TARGET },
+);
 threat('high', 'stated', ['mati|mampus|modar kau|kamu|lu|lo|loe|elu|ente|kalian'], { notAThing: true });
-threat('high', 'stated', ['awas ?(ya|aja|saja|nanti|nnti) kamu|kau|lu|lo|loe|elu|ente|kalian'], { notAfter: AWAS_HARMLESS });
+threat('high', 'stated', ['awas ?(ya|aja|saja|nanti|nnti) kamu|kau|lu|lo|loe|elu|ente|kalian'], {
+  notAfter: AWAS_HARMLESS,
+});
 threat('high', 'stated', [
   'diancam|diancem|terancam ?(akan|mau|bakal|untuk|hendak) $VIOLENT_PASSIVE',
   'mengancam|ngancam|ngancem|mengancamku ?($ME|kami|keluarga|keluargaku) ?($ME) ?(akan|mau|bakal|hendak|untuk) $VIOLENT_VERB',
@@ -434,7 +577,9 @@ threat('high', 'stated', [
 ]);
 threat('medium', 'stated', ['mengancam|ngancam|ngancem $ME|kami|diriku'], { notAfter: LAWFUL });
 threat('medium', 'person', ['mengancam|ngancam|ngancem akan|mau|bakal|hendak'], { notAfter: LAWFUL });
-threat('medium', 'self', ['diancam|diancem|diancam-ancam', '$GET ancaman'], { notAfter: new RegExp(`${LAWFUL.source}|${NOT_A_PERSON_THREAT.source}`, 'u') });
+threat('medium', 'self', ['diancam|diancem|diancam-ancam', '$GET ancaman'], {
+  notAfter: new RegExp(`${LAWFUL.source}|${NOT_A_PERSON_THREAT.source}`, 'u'),
+});
 // English.
 threat('high', 'stated', [
   "i|i'll|i'm|im ?(am|really|just|seriously|honestly) ?(will|gonna|going|want|wanna|could|would|shall) ?(to) kill|hurt|beat|punch|stab|shoot|strangle|slap|smack|attack him|her|you|them|u|ya|everyone|someone|somebody|people",
@@ -453,7 +598,8 @@ threat('medium', 'self', ['was|been|being|got threatened'], { notAfter: LAWFUL }
 const TAIL = words('lagi lg saja aja rasanya ya deh sih lho kok banget bgt anymore now');
 
 function matchAt(toks: Tok[], i: number, els: Element[]): number {
-  const can = (el: Element, t: number) => t < toks.length && (t === i || !toks[t].phraseBreak) && el.re.test(toks[t].key);
+  const can = (el: Element, t: number) =>
+    t < toks.length && (t === i || !toks[t].phraseBreak) && el.re.test(toks[t].key);
   const rec = (e: number, t: number): number => {
     if (e === els.length) return t;
     const el = els[e];
@@ -533,7 +679,11 @@ function subject(toks: Tok[], i: number, end: number): 'self' | 'other' | 'unkno
       const p1 = j >= 1 && !toks[j].clauseBreak ? toks[j - 1].key : '';
       const p2 = j >= 2 && !toks[j].clauseBreak && !toks[j - 1].clauseBreak ? toks[j - 2].key : '';
       // "rekan saya", "rekan kerja saya": a possessive, the person is the colleague. English "my colleague" reaches the noun first.
-      if (!/^(?:i|i'm|im|i've|ive|i'd|id|i'll|we)$/.test(k) && (isOther(p1) || (NOUN_MODIFIERS.test(p1) && isOther(p2)))) return 'other';
+      if (
+        !/^(?:i|i'm|im|i've|ive|i'd|id|i'll|we)$/.test(k) &&
+        (isOther(p1) || (NOUN_MODIFIERS.test(p1) && isOther(p2)))
+      )
+        return 'other';
       return 'self';
     }
     if (isOther(k)) return 'other';
@@ -544,7 +694,10 @@ function subject(toks: Tok[], i: number, end: number): 'self' | 'other' | 'unkno
 const SEVERITY_RANK = { high: 2, medium: 1 } as const;
 const CATEGORY_RANK: Record<SafetyCategory, number> = { selfHarm: 4, threat: 3, harassment: 2, distress: 1 };
 
-interface Candidate { hit: SafetyHit; len: number }
+interface Candidate {
+  hit: SafetyHit;
+  len: number;
+}
 
 /** Screens a participant's text; see the module comment for what counts and how severe. */
 export function screenReflection(text: string): SafetyResult {
@@ -579,16 +732,20 @@ export function screenReflection(text: string): SafetyResult {
         }
         const start = toks[i].start;
         const stop = toks[end - 1].end;
-        found.push({ hit: { category: r.category, severity, phrase: text.slice(start, stop), start, end: stop }, len: stop - start });
+        found.push({
+          hit: { category: r.category, severity, phrase: text.slice(start, stop), start, end: stop },
+          len: stop - start,
+        });
       }
     }
   }
   // Overlaps: the more severe, then the more serious category, then the longer, then the earlier wins.
-  found.sort((a, b) =>
-    SEVERITY_RANK[b.hit.severity] - SEVERITY_RANK[a.hit.severity] ||
-    CATEGORY_RANK[b.hit.category] - CATEGORY_RANK[a.hit.category] ||
-    b.len - a.len ||
-    a.hit.start - b.hit.start,
+  found.sort(
+    (a, b) =>
+      SEVERITY_RANK[b.hit.severity] - SEVERITY_RANK[a.hit.severity] ||
+      CATEGORY_RANK[b.hit.category] - CATEGORY_RANK[a.hit.category] ||
+      b.len - a.len ||
+      a.hit.start - b.hit.start,
   );
   const kept: SafetyHit[] = [];
   for (const { hit } of found) {
@@ -605,7 +762,8 @@ export function screenReflection(text: string): SafetyResult {
   kept.sort((a, b) => a.start - b.start);
   const top = kept.reduce<SafetyHit | null>(
     (best, h) =>
-      !best || SEVERITY_RANK[h.severity] > SEVERITY_RANK[best.severity] ||
+      !best ||
+      SEVERITY_RANK[h.severity] > SEVERITY_RANK[best.severity] ||
       (h.severity === best.severity && CATEGORY_RANK[h.category] > CATEGORY_RANK[best.category])
         ? h
         : best,
@@ -622,16 +780,20 @@ export const SAFETY_PATTERN_COUNT = RULES.reduce((n, r) => n + r.patterns.length
 
 const OPENERS: Record<'id' | 'en', Record<SafetyCategory, string>> = {
   id: {
-    selfHarm: 'Terima kasih sudah jujur menuliskan ini. Perasaan Anda penting, dan Anda layak ditemani oleh orang yang bisa hadir langsung.',
+    selfHarm:
+      'Terima kasih sudah jujur menuliskan ini. Perasaan Anda penting, dan Anda layak ditemani oleh orang yang bisa hadir langsung.',
     distress: 'Terima kasih sudah jujur menuliskan ini. Kedengarannya Anda sedang memikul beban yang berat.',
     harassment: 'Terima kasih sudah menceritakan ini. Apa yang Anda alami tidak seharusnya Anda tanggung sendirian.',
-    threat: 'Terima kasih sudah menuliskan ini. Situasinya terdengar tegang, dan keselamatan semua orang, termasuk Anda, yang utama.',
+    threat:
+      'Terima kasih sudah menuliskan ini. Situasinya terdengar tegang, dan keselamatan semua orang, termasuk Anda, yang utama.',
   },
   en: {
-    selfHarm: 'Thank you for being honest enough to write this. How you feel matters, and you deserve someone who can be there with you in person.',
+    selfHarm:
+      'Thank you for being honest enough to write this. How you feel matters, and you deserve someone who can be there with you in person.',
     distress: 'Thank you for being honest enough to write this. It sounds like you are carrying something heavy.',
     harassment: 'Thank you for telling this. What happened to you is not something you should carry alone.',
-    threat: 'Thank you for writing this. The situation sounds tense, and everyone\'s safety, yours included, comes first.',
+    threat:
+      "Thank you for writing this. The situation sounds tense, and everyone's safety, yours included, comes first.",
   },
 };
 
@@ -647,18 +809,42 @@ export function caringMessage(
   const parts: string[] = [];
   let title: string;
   if (lang === 'id') {
-    title = result.stepBack ? 'Anda tidak harus menanggungnya sendirian' : hasHits ? 'Terima kasih sudah mau bercerita' : 'Jika Anda butuh teman bicara';
+    title = result.stepBack
+      ? 'Anda tidak harus menanggungnya sendirian'
+      : hasHits
+        ? 'Terima kasih sudah mau bercerita'
+        : 'Jika Anda butuh teman bicara';
     if (result.top) parts.push(OPENERS.id[result.top]);
-    if (result.stepBack) parts.push('Kali ini Cermin tidak menanggapi tulisan Anda, karena yang lebih membantu sekarang adalah berbicara dengan seseorang.');
-    if (hasHits) parts.push(`${coachName ? `Coach Anda, ${coachName},` : 'Coach kursus Anda'} sudah diberi tahu agar bisa menghubungi dan mendampingi Anda.`);
-    parts.push('Jika Anda ingin berbicara dengan konselor, hubungi layanan SEJIWA di 119 (tekan 8). Jika Anda atau orang lain dalam bahaya sekarang, hubungi 112.');
+    if (result.stepBack)
+      parts.push(
+        'Kali ini Cermin tidak menanggapi tulisan Anda, karena yang lebih membantu sekarang adalah berbicara dengan seseorang.',
+      );
+    if (hasHits)
+      parts.push(
+        `${coachName ? `Coach Anda, ${coachName},` : 'Coach kursus Anda'} sudah diberi tahu agar bisa menghubungi dan mendampingi Anda.`,
+      );
+    parts.push(
+      'Jika Anda ingin berbicara dengan konselor, hubungi layanan SEJIWA di 119 (tekan 8). Jika Anda atau orang lain dalam bahaya sekarang, hubungi 112.',
+    );
     if (hasHits && !result.stepBack) parts.push('Anda bisa melanjutkan refleksi kapan pun Anda siap.');
   } else {
-    title = result.stepBack ? "You don't have to carry this alone" : hasHits ? 'Thank you for sharing this' : 'If you would like someone to talk to';
+    title = result.stepBack
+      ? "You don't have to carry this alone"
+      : hasHits
+        ? 'Thank you for sharing this'
+        : 'If you would like someone to talk to';
     if (result.top) parts.push(OPENERS.en[result.top]);
-    if (result.stepBack) parts.push('Cermin will not respond to this entry for now: talking with a person will help more than an AI right now.');
-    if (hasHits) parts.push(`${coachName ? `Your coach, ${coachName},` : 'Your course coach'} has been told, so they can reach out and support you.`);
-    parts.push('If you would like to talk with a counsellor, call the SEJIWA line on 119 (press 8). If you or someone else is in danger right now, call 112.');
+    if (result.stepBack)
+      parts.push(
+        'Cermin will not respond to this entry for now: talking with a person will help more than an AI right now.',
+      );
+    if (hasHits)
+      parts.push(
+        `${coachName ? `Your coach, ${coachName},` : 'Your course coach'} has been told, so they can reach out and support you.`,
+      );
+    parts.push(
+      'If you would like to talk with a counsellor, call the SEJIWA line on 119 (press 8). If you or someone else is in danger right now, call 112.',
+    );
     if (hasHits && !result.stepBack) parts.push('You can go on with your reflection whenever you are ready.');
   }
   const list: Array<{ label: string; value: string }> =

@@ -14,7 +14,9 @@ async function provision(): Promise<void> {
   const toolsDir = fromRoot(config.toolsDir);
   const say = (m: string) => console.log(m);
   if (config.database.embedded === 'ferretdb') {
-    console.log(`FerretDB ${config.database.ferretdbVersion}: ${await ensureFerretdb(toolsDir, config.database.ferretdbVersion, say)}`);
+    console.log(
+      `FerretDB ${config.database.ferretdbVersion}: ${await ensureFerretdb(toolsDir, config.database.ferretdbVersion, say)}`,
+    );
   } else {
     // mongod (auto's first choice) is fetched by mongodb-memory-server at the first start, when online.
     console.log(`mongo-java-server (H2): ${await ensureJavaServer(toolsDir, say)}`);

@@ -12,10 +12,12 @@ export type TextProblem = 'tooLong' | 'controlChars' | 'badEncoding';
 /** Normalises a participant's text (line ends, Unicode NFC) or says why it cannot be stored. */
 export function checkEntryText(raw: string): { ok: true; text: string } | { ok: false; problem: TextProblem } {
   // Invalid UTF-8 arrives decoded as U+FFFD; lone surrogates come from broken JSON escapes.
-  if (raw.includes('\uFFFD') || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(raw)) return { ok: false, problem: 'badEncoding' };
+  if (raw.includes('\uFFFD') || /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(raw))
+    return { ok: false, problem: 'badEncoding' };
   const text = raw.replace(/\r\n?/g, '\n').normalize('NFC');
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/.test(text)) return { ok: false, problem: 'controlChars' };
+  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u2028\u2029]/.test(text))
+    return { ok: false, problem: 'controlChars' };
   if ([...text].length > MAX_ENTRY_CHARS) return { ok: false, problem: 'tooLong' };
   return { ok: true, text };
 }
@@ -56,7 +58,10 @@ export interface Progress {
   entries: Record<string, { words: number; counts: boolean }>;
 }
 
-export function progressOf(activity: Pick<ActivityDoc, 'completion'>, entries: Array<Pick<EntryDoc, 'key' | 'words' | 'visibility'>>): Progress {
+export function progressOf(
+  activity: Pick<ActivityDoc, 'completion'>,
+  entries: Array<Pick<EntryDoc, 'key' | 'words' | 'visibility'>>,
+): Progress {
   const { minEntries, minWords } = activity.completion;
   const per: Progress['entries'] = {};
   let done = 0;
@@ -115,12 +120,18 @@ export function settingsFromTemplate(template: CoachingTemplate, locale: 'id' | 
     instructions: localize(template.instructions, locale),
     maxScore: template.maxScore,
     aiMode: template.aiMode,
-    dueAt: template.dueInDays ? endOfDayWib(new Date(now.getTime() + template.dueInDays * 24 * 3600 * 1000)) : undefined,
+    dueAt: template.dueInDays
+      ? endOfDayWib(new Date(now.getTime() + template.dueInDays * 24 * 3600 * 1000))
+      : undefined,
     rubric: {
       criteria: template.rubric.criteria.map((c) => ({
         id: c.id,
         name: localize(c.name, locale),
-        levels: c.levels.map((l) => ({ points: l.points, label: localize(l.label, locale), descriptor: localize(l.descriptor, locale) })),
+        levels: c.levels.map((l) => ({
+          points: l.points,
+          label: localize(l.label, locale),
+          descriptor: localize(l.descriptor, locale),
+        })),
       })),
     },
     sections: template.sections.map((s) => ({
@@ -128,7 +139,11 @@ export function settingsFromTemplate(template: CoachingTemplate, locale: 'id' | 
       title: localize(s.title, locale),
       description: s.description ? localize(s.description, locale) : undefined,
       checkpoint: s.checkpoint ? localize(s.checkpoint, locale) : undefined,
-      prompts: s.prompts.map((p) => ({ id: p.id, text: localize(p.text, locale), hint: p.hint ? localize(p.hint, locale) : undefined })),
+      prompts: s.prompts.map((p) => ({
+        id: p.id,
+        text: localize(p.text, locale),
+        hint: p.hint ? localize(p.hint, locale) : undefined,
+      })),
     })),
     completion: { ...template.completion },
   };
@@ -142,30 +157,43 @@ export function scaledScore(points: number, rubric: { criteria: ActivityRubricCr
 
 export type SettingsProblem = { field: string; key: string; vars?: Record<string, string> };
 
-const clean = (v: unknown, max: number): string | undefined => (typeof v === 'string' ? v.replace(/\r\n?/g, '\n').trim().slice(0, max + 1) : undefined);
+const clean = (v: unknown, max: number): string | undefined =>
+  typeof v === 'string'
+    ? v
+        .replace(/\r\n?/g, '\n')
+        .trim()
+        .slice(0, max + 1)
+    : undefined;
 
 /**
  * Reads the settings form (flat field names: `title`, `criterion.0.name`,
  * `criterion.0.level.2.points`, `prompt.<id>` …) over a base, or lists every problem.
  * Only the fields the form offers can change: ids and structure stay the template's.
  */
-export function applySettingsForm(base: ActivitySettings, form: Record<string, unknown>, now: Date): { ok: true; settings: ActivitySettings } | { ok: false; problems: SettingsProblem[] } {
+export function applySettingsForm(
+  base: ActivitySettings,
+  form: Record<string, unknown>,
+  now: Date,
+): { ok: true; settings: ActivitySettings } | { ok: false; problems: SettingsProblem[] } {
   const problems: SettingsProblem[] = [];
   const title = clean(form.title, 200);
   if (!title) problems.push({ field: 'title', key: 'settings.titleRequired' });
   else if (title.length > 200) problems.push({ field: 'title', key: 'settings.tooLong', vars: { max: '200' } });
   const instructions = clean(form.instructions, 5000) ?? base.instructions;
-  if (instructions.length > 5000) problems.push({ field: 'instructions', key: 'settings.tooLong', vars: { max: '5000' } });
+  if (instructions.length > 5000)
+    problems.push({ field: 'instructions', key: 'settings.tooLong', vars: { max: '5000' } });
 
   const maxScore = Number(form.maxScore);
-  if (!Number.isInteger(maxScore) || maxScore < 1 || maxScore > 1000) problems.push({ field: 'maxScore', key: 'settings.maxScoreInvalid' });
+  if (!Number.isInteger(maxScore) || maxScore < 1 || maxScore > 1000)
+    problems.push({ field: 'maxScore', key: 'settings.maxScoreInvalid' });
   const aiMode = form.aiMode ?? base.aiMode;
   if (!isAiMode(aiMode)) problems.push({ field: 'aiMode', key: 'settings.aiModeInvalid' });
 
   let dueAt: Date | undefined;
   if (typeof form.dueAt === 'string' && form.dueAt.trim() !== '') {
     const d = /^\d{4}-\d{2}-\d{2}$/.test(form.dueAt) ? new Date(`${form.dueAt}T23:59:00+07:00`) : new Date(NaN);
-    if (Number.isNaN(d.getTime()) || d.getTime() < now.getTime() - 24 * 3600 * 1000) problems.push({ field: 'dueAt', key: 'settings.dueAtInvalid' });
+    if (Number.isNaN(d.getTime()) || d.getTime() < now.getTime() - 24 * 3600 * 1000)
+      problems.push({ field: 'dueAt', key: 'settings.dueAtInvalid' });
     else dueAt = d;
   }
 
@@ -175,14 +203,20 @@ export function applySettingsForm(base: ActivitySettings, form: Record<string, u
     levels: c.levels.map((l, j) => {
       const rawPoints = form[`criterion.${i}.level.${j}.points`];
       const points = rawPoints === undefined ? l.points : Number(rawPoints);
-      if (!Number.isFinite(points) || points < 0 || points > 1000) problems.push({ field: `criterion.${i}.level.${j}.points`, key: 'settings.pointsInvalid' });
-      return { points, label: l.label, descriptor: clean(form[`criterion.${i}.level.${j}.descriptor`], 1000) ?? l.descriptor };
+      if (!Number.isFinite(points) || points < 0 || points > 1000)
+        problems.push({ field: `criterion.${i}.level.${j}.points`, key: 'settings.pointsInvalid' });
+      return {
+        points,
+        label: l.label,
+        descriptor: clean(form[`criterion.${i}.level.${j}.descriptor`], 1000) ?? l.descriptor,
+      };
     }),
   }));
   for (const [i, c] of criteria.entries()) {
     if (!c.name) problems.push({ field: `criterion.${i}.name`, key: 'settings.criterionName' });
     const points = c.levels.map((l) => l.points);
-    if (points.some((p, j) => j > 0 && p <= points[j - 1])) problems.push({ field: `criterion.${i}.name`, key: 'settings.levelsAscending', vars: { criterion: c.name } });
+    if (points.some((p, j) => j > 0 && p <= points[j - 1]))
+      problems.push({ field: `criterion.${i}.name`, key: 'settings.levelsAscending', vars: { criterion: c.name } });
   }
   // The rubric's total need not equal the maximum score: a score is rubric points scaled to it,
   // so a coach can change Moodle's scale (say 100 → 10) without rewriting every level.
@@ -194,7 +228,8 @@ export function applySettingsForm(base: ActivitySettings, form: Record<string, u
     ...s,
     prompts: s.prompts.map((p) => {
       const edited = clean(form[`prompt.${p.id}`], 2000);
-      if (edited !== undefined && edited.length === 0) problems.push({ field: `prompt.${p.id}`, key: 'settings.promptRequired' });
+      if (edited !== undefined && edited.length === 0)
+        problems.push({ field: `prompt.${p.id}`, key: 'settings.promptRequired' });
       // A coach who rewrites a prompt also rewrites what it asks: the template's hint no longer fits.
       return edited && edited !== p.text ? { id: p.id, text: edited } : p;
     }),
@@ -203,6 +238,15 @@ export function applySettingsForm(base: ActivitySettings, form: Record<string, u
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
-    settings: { title: title as string, instructions, maxScore, aiMode: aiMode as AiMode, dueAt, rubric: { criteria }, sections, completion: base.completion },
+    settings: {
+      title: title as string,
+      instructions,
+      maxScore,
+      aiMode: aiMode as AiMode,
+      dueAt,
+      rubric: { criteria },
+      sections,
+      completion: base.completion,
+    },
   };
 }

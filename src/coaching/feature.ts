@@ -33,7 +33,10 @@ export interface CoachingFeatureDeps {
   services: PlatformServices;
   roster: RosterService;
   outbox: GradeOutbox;
-  ai: Pick<AiFeature, 'engine' | 'drafter' | 'lenses' | 'consent' | 'consentFacts' | 'names' | 'pseudonymOf' | 'providerInfo' | 'settings'>;
+  ai: Pick<
+    AiFeature,
+    'engine' | 'drafter' | 'lenses' | 'consent' | 'consentFacts' | 'names' | 'pseudonymOf' | 'providerInfo' | 'settings'
+  >;
   recommend: RecommendService;
   settings: { rosterPageSize: number; blindShare: number; requestTimeoutMs: number; savesPerMinute: number };
   log: Logger;
@@ -45,26 +48,66 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
   const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
   const aiCoaching = new AiCoaching({
-    engine: ai.engine, lenses: ai.lenses, consent: ai.consent, namesOf: ai.names.matcherFor, pseudonymOf: ai.pseudonymOf,
+    engine: ai.engine,
+    lenses: ai.lenses,
+    consent: ai.consent,
+    namesOf: ai.names.matcherFor,
+    pseudonymOf: ai.pseudonymOf,
     providerInfo: ai.providerInfo,
     disabledLenses: async (platform) => (await ai.settings.store.current(platform)).disabledLenses,
   });
-  const drafts = new DraftService({ drafter: ai.drafter, reviews, consent: ai.consent, namesOf: ai.names.matcherFor, pseudonymOf: ai.pseudonymOf });
+  const drafts = new DraftService({
+    drafter: ai.drafter,
+    reviews,
+    consent: ai.consent,
+    namesOf: ai.names.matcherFor,
+    pseudonymOf: ai.pseudonymOf,
+  });
   // Every launch first records its course (the roster's source without NRPS, the AGS endpoints).
   const launches: LaunchHandlers = {
-    onLaunch: async (ctx, ltik, req, res) => { await deps.courses.remember(ctx); await landing.onLaunch(ctx, ltik, req, res); },
-    onDeepLinking: async (ctx, ltik, req, res) => { await deps.courses.remember(ctx); await landing.onDeepLinking(ctx, ltik, req, res); },
+    onLaunch: async (ctx, ltik, req, res) => {
+      await deps.courses.remember(ctx);
+      await landing.onLaunch(ctx, ltik, req, res);
+    },
+    onDeepLinking: async (ctx, ltik, req, res) => {
+      await deps.courses.remember(ctx);
+      await landing.onDeepLinking(ctx, ltik, req, res);
+    },
   };
   const courseRouters: express.Router[] = [
     audiencePages({ lti: deps.lti, coaching }),
-    coachRoutes({ coaching, deepLinking: deps.lti.deepLinking, services: deps.services, outbox, urls: deps.lti.urls, requestTimeoutMs: deps.settings.requestTimeoutMs }),
-    reviewRoutes({ coaching, reviews, roster, outbox, pageSize: deps.settings.rosterPageSize, alertsOf: safetyAlerts, drafts, blindShare: deps.settings.blindShare }),
+    coachRoutes({
+      coaching,
+      deepLinking: deps.lti.deepLinking,
+      services: deps.services,
+      outbox,
+      urls: deps.lti.urls,
+      requestTimeoutMs: deps.settings.requestTimeoutMs,
+    }),
+    reviewRoutes({
+      coaching,
+      reviews,
+      roster,
+      outbox,
+      pageSize: deps.settings.rosterPageSize,
+      alertsOf: safetyAlerts,
+      drafts,
+      blindShare: deps.settings.blindShare,
+    }),
     aiRoutes({ coaching, ai: aiCoaching, consent: ai.consent, facts: ai.consentFacts, log: deps.log }),
   ];
   return {
-    coaching, reviews, launches, courseRouters,
+    coaching,
+    reviews,
+    launches,
+    courseRouters,
     /** The participant's pages, under /activities: mounted last (guarded as a whole). */
-    activitiesRouter: participantRoutes(coaching, aiCoaching, { service: deps.recommend, decidedLevels: releasedLevels(reviews) }, { savesPerMinute: deps.settings.savesPerMinute }),
+    activitiesRouter: participantRoutes(
+      coaching,
+      aiCoaching,
+      { service: deps.recommend, decidedLevels: releasedLevels(reviews) },
+      { savesPerMinute: deps.settings.savesPerMinute },
+    ),
     deliveryTarget: deliveryTargets(deps.courses),
     privacy: [coachingPrivacy],
   };

@@ -13,7 +13,11 @@ import type { ReviewService } from './review/service';
 export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {
   return async (activity: ActivityDoc, work: WorkDoc): Promise<void> => {
     await outbox.enqueue({
-      courseKey: activity.courseKey, activityId: activity._id, userId: work.userId, kind: 'progress', by: { id: work.userId, name: work.userName },
+      courseKey: activity.courseKey,
+      activityId: activity._id,
+      userId: work.userId,
+      kind: 'progress',
+      by: { id: work.userId, name: work.userName },
       payload: { scoreMaximum: activity.maxScore, activityProgress: 'Submitted', gradingProgress: 'PendingManual' },
     });
   };

@@ -114,97 +114,113 @@ export interface WorkDoc {
 }
 
 const text = { type: String, default: '' };
-const activitySchema = new Schema<ActivityDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  platform: { issuer: String, clientId: String, deploymentId: String, courseId: String },
-  resourceLinkIds: { type: [String], default: [] },
-  templateId: { type: String, required: true },
-  templateVersion: { type: Number, required: true },
-  kind: { type: String, required: true },
-  locale: { type: String, required: true },
-  title: { type: String, required: true },
-  instructions: text,
-  sections: { type: Schema.Types.Mixed, required: true },
-  rubric: { type: Schema.Types.Mixed, required: true },
-  completion: { minEntries: Number, minWords: Number },
-  maxScore: { type: Number, required: true },
-  aiMode: { type: String, required: true },
-  dueAt: Date,
-  lineItem: { type: Schema.Types.Mixed },
-  createdBy: String,
-  deepLinkSelection: String,
-  createdAt: { type: Date, default: Date.now },
-  updatedAt: { type: Date, default: Date.now },
-  revision: { type: Number, default: 1 },
-}, { collection: 'coaching_activities', autoIndex: false, _id: false, minimize: false });
+const activitySchema = new Schema<ActivityDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    platform: { issuer: String, clientId: String, deploymentId: String, courseId: String },
+    resourceLinkIds: { type: [String], default: [] },
+    templateId: { type: String, required: true },
+    templateVersion: { type: Number, required: true },
+    kind: { type: String, required: true },
+    locale: { type: String, required: true },
+    title: { type: String, required: true },
+    instructions: text,
+    sections: { type: Schema.Types.Mixed, required: true },
+    rubric: { type: Schema.Types.Mixed, required: true },
+    completion: { minEntries: Number, minWords: Number },
+    maxScore: { type: Number, required: true },
+    aiMode: { type: String, required: true },
+    dueAt: Date,
+    lineItem: { type: Schema.Types.Mixed },
+    createdBy: String,
+    deepLinkSelection: String,
+    createdAt: { type: Date, default: Date.now },
+    updatedAt: { type: Date, default: Date.now },
+    revision: { type: Number, default: 1 },
+  },
+  { collection: 'coaching_activities', autoIndex: false, _id: false, minimize: false },
+);
 activitySchema.index({ courseKey: 1, resourceLinkIds: 1 });
 activitySchema.index({ courseKey: 1, deepLinkSelection: 1 });
 
-const entrySchema = new Schema<EntryDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  key: { type: String, required: true },
-  date: String,
-  text,
-  words: { type: Number, default: 0 },
-  revision: { type: Number, default: 0 },
-  visibility: { type: String, default: 'coach' },
-  conflictCount: { type: Number, default: 0 },
-  updatedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_entries', autoIndex: false, _id: false });
+const entrySchema = new Schema<EntryDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    key: { type: String, required: true },
+    date: String,
+    text,
+    words: { type: Number, default: 0 },
+    revision: { type: Number, default: 0 },
+    visibility: { type: String, default: 'coach' },
+    conflictCount: { type: Number, default: 0 },
+    updatedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'coaching_entries', autoIndex: false, _id: false },
+);
 entrySchema.index({ activityId: 1, userId: 1, key: 1 }, { unique: true });
 entrySchema.index({ courseKey: 1, activityId: 1 });
 
-const versionSchema = new Schema<VersionDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  key: { type: String, required: true },
-  revision: { type: Number, required: true },
-  text,
-  source: { type: String, required: true },
-  savedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_entry_versions', autoIndex: false, _id: false });
+const versionSchema = new Schema<VersionDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    key: { type: String, required: true },
+    revision: { type: Number, required: true },
+    text,
+    source: { type: String, required: true },
+    savedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'coaching_entry_versions', autoIndex: false, _id: false },
+);
 // The version's _id (entry + revision) is the lock: of two saves from the same base, exactly one wins.
 versionSchema.index({ activityId: 1, userId: 1, key: 1, revision: 1 });
 
-const conflictSchema = new Schema<ConflictDoc>({
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  key: { type: String, required: true },
-  baseRevision: Number,
-  text,
-  savedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_entry_conflicts', autoIndex: false });
+const conflictSchema = new Schema<ConflictDoc>(
+  {
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    key: { type: String, required: true },
+    baseRevision: Number,
+    text,
+    savedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'coaching_entry_conflicts', autoIndex: false },
+);
 conflictSchema.index({ activityId: 1, userId: 1, key: 1 });
 
-const workSchema = new Schema<WorkDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  userName: String,
-  status: { type: String, default: 'draft' },
-  submittedAt: Date,
-  incompleteAtSubmit: Boolean,
-  reopenedAt: Date,
-  reopenedBy: String,
-  history: { type: [new Schema({ at: Date, action: String, by: String, complete: Boolean }, { _id: false })], default: [] },
-  entryStats: { type: Schema.Types.Mixed },
-  updatedAt: { type: Date, default: Date.now },
-}, { collection: 'coaching_work', autoIndex: false, _id: false, minimize: false });
+const workSchema = new Schema<WorkDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    userName: String,
+    status: { type: String, default: 'draft' },
+    submittedAt: Date,
+    incompleteAtSubmit: Boolean,
+    reopenedAt: Date,
+    reopenedBy: String,
+    history: {
+      type: [new Schema({ at: Date, action: String, by: String, complete: Boolean }, { _id: false })],
+      default: [],
+    },
+    entryStats: { type: Schema.Types.Mixed },
+    updatedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'coaching_work', autoIndex: false, _id: false, minimize: false },
+);
 workSchema.index({ activityId: 1, userId: 1 }, { unique: true });
 workSchema.index({ courseKey: 1, activityId: 1, status: 1 });
-
 
 export const Activity = defineModel('CoachingActivity', activitySchema);
 export const Entry = defineModel('CoachingEntry', entrySchema);
 export const EntryVersion = defineModel('CoachingEntryVersion', versionSchema);
 export const EntryConflict = defineModel('CoachingEntryConflict', conflictSchema);
 export const Work = defineModel('CoachingWork', workSchema);
-

@@ -9,22 +9,36 @@ import { AiLatest, AiTurn, SafetyAlert } from './ai-help/turns';
 import { Entry, EntryConflict, EntryVersion, Work } from './models';
 import { Review, ReviewDecisionRecord } from './review/service';
 
-const COLLECTIONS = { entries: Entry, versions: EntryVersion, conflicts: EntryConflict, work: Work, reviews: Review, reviewDecisions: ReviewDecisionRecord, aiTurns: AiTurn, safetyAlerts: SafetyAlert } as const;
+const COLLECTIONS = {
+  entries: Entry,
+  versions: EntryVersion,
+  conflicts: EntryConflict,
+  work: Work,
+  reviews: Review,
+  reviewDecisions: ReviewDecisionRecord,
+  aiTurns: AiTurn,
+  safetyAlerts: SafetyAlert,
+} as const;
 
 /** The latest-turn pointers name the person inside the record (their `_id` is derived). */
-const latestOf = (p: DataSubject) => ({ 'latest.userId': p.userId, 'latest.courseKey': mongoose.trusted({ $in: p.courseKeys }) });
+const latestOf = (p: DataSubject) => ({
+  'latest.userId': p.userId,
+  'latest.courseKey': mongoose.trusted({ $in: p.courseKeys }),
+});
 
 export const coachingPrivacy: PersonDataProvider = {
   id: 'coaching',
   async exportFor(p) {
     const out: Record<string, unknown[]> = {};
-    for (const [name, model] of Object.entries(COLLECTIONS)) out[name] = await findAll(model as typeof Entry, inPersonCourses(p));
+    for (const [name, model] of Object.entries(COLLECTIONS))
+      out[name] = await findAll(model as typeof Entry, inPersonCourses(p));
     out.aiLatest = await findAll(AiLatest, latestOf(p));
     return out;
   },
   async eraseFor(p) {
     const counts: Record<string, number> = {};
-    for (const [name, model] of Object.entries(COLLECTIONS)) counts[name] = await deleteAll(model as typeof Entry, inPersonCourses(p));
+    for (const [name, model] of Object.entries(COLLECTIONS))
+      counts[name] = await deleteAll(model as typeof Entry, inPersonCourses(p));
     counts.aiLatest = await deleteAll(AiLatest, latestOf(p));
     return counts;
   },

@@ -6,8 +6,29 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { LaunchContext } from '../domain/launch';
-import { checkEntryText, isValidEntryKey, progressOf, promptIds, wordCount, type ActivitySettings, type Progress, type TextProblem } from './domain';
-import { Activity, Entry, EntryConflict, EntryVersion, Work, type ActivityDoc, type EntryDoc, type LineItemSync, type VersionDoc, type Visibility, type WorkDoc } from './models';
+import {
+  checkEntryText,
+  isValidEntryKey,
+  progressOf,
+  promptIds,
+  wordCount,
+  type ActivitySettings,
+  type Progress,
+  type TextProblem,
+} from './domain';
+import {
+  Activity,
+  Entry,
+  EntryConflict,
+  EntryVersion,
+  Work,
+  type ActivityDoc,
+  type EntryDoc,
+  type LineItemSync,
+  type VersionDoc,
+  type Visibility,
+  type WorkDoc,
+} from './models';
 import { entryId, versionId, workId } from './ids';
 import { courseScope, markChanged } from '../db/change-marks';
 import { findByIds, isDuplicateKey, retryLostUpsert } from '../db/model';
@@ -41,7 +62,10 @@ export interface CoachingServiceDeps {
  * few seconds for months keeps at most about recent·2 + older versions, and its early drafts stay
  * readable at intervals instead of one per keystroke pause.
  */
-export interface VersionsKept { recent: number; older: number }
+export interface VersionsKept {
+  recent: number;
+  older: number;
+}
 export const VERSIONS_KEPT: VersionsKept = { recent: 100, older: 100 };
 
 /** The older revisions (below `upTo`) that stay: revision 1 and `older` spread evenly up to `upTo`. Pure. */
@@ -57,7 +81,6 @@ export function olderRevisionsKept(upTo: number, older: number): Set<number> {
 }
 
 const ACTIVITY_CACHE_MS = 5000;
-
 
 export class CoachingService {
   private readonly now: () => Date;
@@ -75,12 +98,22 @@ export class CoachingService {
     return this.deps.templates.find((t) => t.id === id);
   }
 
-  async createActivity(ctx: LaunchContext, template: CoachingTemplate, settings: ActivitySettings, opts: { resourceLinkId?: string; selection?: string } = {}): Promise<ActivityDoc> {
+  async createActivity(
+    ctx: LaunchContext,
+    template: CoachingTemplate,
+    settings: ActivitySettings,
+    opts: { resourceLinkId?: string; selection?: string } = {},
+  ): Promise<ActivityDoc> {
     const id = crypto.randomBytes(12).toString('base64url');
     const doc = await Activity.create({
       _id: id,
       courseKey: ctx.courseKey,
-      platform: { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId, deploymentId: ctx.deploymentId, courseId: ctx.course.id },
+      platform: {
+        issuer: ctx.platform.issuer,
+        clientId: ctx.platform.clientId,
+        deploymentId: ctx.deploymentId,
+        courseId: ctx.course.id,
+      },
       resourceLinkIds: opts.resourceLinkId ? [opts.resourceLinkId] : [],
       templateId: template.id,
       templateVersion: template.version,
@@ -131,14 +164,21 @@ export class CoachingService {
   async activityForLaunch(ctx: LaunchContext): Promise<ActivityDoc | null> {
     const linkId = ctx.resourceLink?.id;
     const byCustom = ctx.custom.activity_id ? await this.activityInCourse(ctx.courseKey, ctx.custom.activity_id) : null;
-    const activity = byCustom ?? (linkId ? await Activity.findOne({ courseKey: ctx.courseKey, resourceLinkIds: linkId }).lean<ActivityDoc>() : null);
+    const activity =
+      byCustom ??
+      (linkId
+        ? await Activity.findOne({ courseKey: ctx.courseKey, resourceLinkIds: linkId }).lean<ActivityDoc>()
+        : null);
     if (!activity) return null;
     const updates: Record<string, unknown> = {};
     if (linkId && !activity.resourceLinkIds.includes(linkId)) updates.$addToSet = { resourceLinkIds: linkId };
     // The gradebook column's URL arrives with launches, not with the Deep Linking response.
     const lineItemUrl = ctx.ags?.lineItemUrl;
     if (lineItemUrl && activity.lineItem?.id !== lineItemUrl) {
-      updates.$set = { 'lineItem.id': lineItemUrl, 'lineItem.sync': activity.lineItem?.sync === 'none' ? 'synced' : activity.lineItem?.sync ?? 'synced' };
+      updates.$set = {
+        'lineItem.id': lineItemUrl,
+        'lineItem.sync': activity.lineItem?.sync === 'none' ? 'synced' : (activity.lineItem?.sync ?? 'synced'),
+      };
     }
     if (Object.keys(updates).length) {
       await Activity.updateOne({ _id: activity._id, courseKey: ctx.courseKey }, updates);
@@ -150,15 +190,30 @@ export class CoachingService {
 
   /** The course's placed activities (not those still waiting in a Deep Linking picker). */
   async activitiesInCourse(courseKey: string): Promise<ActivityDoc[]> {
-    return Activity.find({ courseKey, deepLinkSelection: mongoose.trusted({ $exists: false }) }).sort({ createdAt: 1 }).lean<ActivityDoc[]>();
+    return Activity.find({ courseKey, deepLinkSelection: mongoose.trusted({ $exists: false }) })
+      .sort({ createdAt: 1 })
+      .lean<ActivityDoc[]>();
   }
 
   /** What the mentor's own participants shared with their mentor, and nothing else. */
-  async sharedWithMentor(activity: ActivityDoc, menteeIds: string[]): Promise<Array<{ userId: string; userName?: string; entries: EntryDoc[] }>> {
+  async sharedWithMentor(
+    activity: ActivityDoc,
+    menteeIds: string[],
+  ): Promise<Array<{ userId: string; userName?: string; entries: EntryDoc[] }>> {
     if (!menteeIds.length) return [];
     const [entries, works] = await Promise.all([
-      Entry.find({ activityId: activity._id, courseKey: activity.courseKey, userId: mongoose.trusted({ $in: menteeIds }), visibility: 'mentor' }).sort({ userId: 1, key: 1 }).lean<EntryDoc[]>(),
-      Work.find({ activityId: activity._id, courseKey: activity.courseKey, userId: mongoose.trusted({ $in: menteeIds }) }, { userId: 1, userName: 1 }).lean(),
+      Entry.find({
+        activityId: activity._id,
+        courseKey: activity.courseKey,
+        userId: mongoose.trusted({ $in: menteeIds }),
+        visibility: 'mentor',
+      })
+        .sort({ userId: 1, key: 1 })
+        .lean<EntryDoc[]>(),
+      Work.find(
+        { activityId: activity._id, courseKey: activity.courseKey, userId: mongoose.trusted({ $in: menteeIds }) },
+        { userId: 1, userName: 1 },
+      ).lean(),
     ]);
     const names = new Map(works.map((w) => [w.userId, w.userName]));
     const byUser = new Map<string, EntryDoc[]>();
@@ -182,10 +237,18 @@ export class CoachingService {
   }
 
   /** Saves new settings unless another coach saved in between (then 'conflict'). */
-  async updateSettings(activity: ActivityDoc, settings: ActivitySettings, expectedRevision: number): Promise<ActivityDoc | 'conflict'> {
+  async updateSettings(
+    activity: ActivityDoc,
+    settings: ActivitySettings,
+    expectedRevision: number,
+  ): Promise<ActivityDoc | 'conflict'> {
     const res = await Activity.updateOne(
       { _id: activity._id, courseKey: activity.courseKey, revision: expectedRevision },
-      { $set: { ...settings, 'lineItem.label': settings.title, updatedAt: this.now() }, $inc: { revision: 1 }, ...(settings.dueAt ? {} : { $unset: { dueAt: 1 } }) },
+      {
+        $set: { ...settings, 'lineItem.label': settings.title, updatedAt: this.now() },
+        $inc: { revision: 1 },
+        ...(settings.dueAt ? {} : { $unset: { dueAt: 1 } }),
+      },
     );
     this.forgetActivity(activity._id);
     if (res.matchedCount === 0) return 'conflict';
@@ -194,7 +257,10 @@ export class CoachingService {
   }
 
   async setLineItemSync(activity: ActivityDoc, sync: Exclude<LineItemSync, 'none'>, error?: string): Promise<void> {
-    await Activity.updateOne({ _id: activity._id, courseKey: activity.courseKey }, { $set: { 'lineItem.sync': sync, 'lineItem.error': error ?? '' } });
+    await Activity.updateOne(
+      { _id: activity._id, courseKey: activity.courseKey },
+      { $set: { 'lineItem.sync': sync, 'lineItem.error': error ?? '' } },
+    );
     this.forgetActivity(activity._id);
   }
 
@@ -213,9 +279,13 @@ export class CoachingService {
    * and person.
    */
   private async entriesOf(activity: ActivityDoc, userId: string): Promise<EntryDoc[]> {
-    const entries = activity.kind === 'sections'
-      ? await findByIds<EntryDoc>(Entry, promptIds(activity).map((key) => entryId(activity._id, userId, key)))
-      : await Entry.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).lean<EntryDoc[]>();
+    const entries =
+      activity.kind === 'sections'
+        ? await findByIds<EntryDoc>(
+            Entry,
+            promptIds(activity).map((key) => entryId(activity._id, userId, key)),
+          )
+        : await Entry.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).lean<EntryDoc[]>();
     return entries.sort((a, b) => a.key.localeCompare(b.key));
   }
 
@@ -224,9 +294,16 @@ export class CoachingService {
       this.work(activity, userId),
       this.entriesOf(activity, userId),
       // Every kept copy, whatever an entry's counter says: a counter is a hint two racing saves can reset.
-      EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId }).sort({ savedAt: 1 }).lean(),
+      EntryConflict.find({ activityId: activity._id, courseKey: activity.courseKey, userId })
+        .sort({ savedAt: 1 })
+        .lean(),
     ]);
-    return { entries, work, progress: progressOf(activity, entries), conflicts: conflicts.map((c) => ({ key: c.key, text: c.text, savedAt: c.savedAt })) };
+    return {
+      entries,
+      work,
+      progress: progressOf(activity, entries),
+      conflicts: conflicts.map((c) => ({ key: c.key, text: c.text, savedAt: c.savedAt })),
+    };
   }
 
   /**
@@ -237,9 +314,15 @@ export class CoachingService {
    * different entries at the same moment (an offline queue flushing) neither fail nor lose each
    * other on any MongoDB-wire server.
    */
-  async saveEntry(activity: ActivityDoc, user: { id: string; name?: string }, key: string, input: { text: string; baseRevision: number; source: VersionDoc['source']; visibility?: Visibility }): Promise<SaveResult> {
+  async saveEntry(
+    activity: ActivityDoc,
+    user: { id: string; name?: string },
+    key: string,
+    input: { text: string; baseRevision: number; source: VersionDoc['source']; visibility?: Visibility },
+  ): Promise<SaveResult> {
     if (!isValidEntryKey(activity, key, this.now())) return { kind: 'invalid', problem: 'badKey' };
-    if (!Number.isInteger(input.baseRevision) || input.baseRevision < 0) return { kind: 'invalid', problem: 'badRevision' };
+    if (!Number.isInteger(input.baseRevision) || input.baseRevision < 0)
+      return { kind: 'invalid', problem: 'badRevision' };
     const checked = checkEntryText(input.text);
     if (!checked.ok) return { kind: 'invalid', problem: checked.problem };
 
@@ -259,16 +342,26 @@ export class CoachingService {
     const savedAt = this.now();
     const base = { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, key };
     try {
-      await EntryVersion.create({ _id: versionId(activity._id, user.id, key, revision), ...base, revision, text: checked.text, source: input.source, savedAt });
+      await EntryVersion.create({
+        _id: versionId(activity._id, user.id, key, revision),
+        ...base,
+        revision,
+        text: checked.text,
+        source: input.source,
+        savedAt,
+      });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
       return this.conflict(activity, user.id, key, input.baseRevision, checked.text);
     }
     await this.thinVersions(activity, user.id, key, revision);
     const entry: EntryDoc = {
-      _id: entryId(activity._id, user.id, key), ...base,
+      _id: entryId(activity._id, user.id, key),
+      ...base,
       ...(activity.kind === 'journal' ? { date: key.slice(2) } : {}),
-      text: checked.text, words: wordCount(checked.text), revision,
+      text: checked.text,
+      words: wordCount(checked.text),
+      revision,
       visibility: input.visibility ?? current?.visibility ?? 'coach',
       conflictCount: current?.conflictCount ?? 0,
       updatedAt: savedAt,
@@ -277,12 +370,25 @@ export class CoachingService {
     // The work record changes when this entry starts or stops counting (new, crossing the word
     // minimum, visibility), not on every keystroke's save; it is created once, by whichever first
     // save gets there (the others find it). Its `updatedAt` tells the coach something changed.
-    const counts = (e: Pick<EntryDoc, 'visibility' | 'words'>) => e.visibility !== 'private' && e.words >= activity.completion.minWords;
+    const counts = (e: Pick<EntryDoc, 'visibility' | 'words'>) =>
+      e.visibility !== 'private' && e.words >= activity.completion.minWords;
     if (!work || !current || counts(current) !== counts(entry) || current.visibility !== entry.visibility) {
-      await retryLostUpsert(() => Work.updateOne({ _id: workId(activity._id, user.id) }, {
-        $set: { updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
-        $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id, status: 'draft', history: [] },
-      }, { upsert: true }));
+      await retryLostUpsert(() =>
+        Work.updateOne(
+          { _id: workId(activity._id, user.id) },
+          {
+            $set: { updatedAt: savedAt, ...(user.name ? { userName: user.name } : {}) },
+            $setOnInsert: {
+              courseKey: activity.courseKey,
+              activityId: activity._id,
+              userId: user.id,
+              status: 'draft',
+              history: [],
+            },
+          },
+          { upsert: true },
+        ),
+      );
     }
     // A first save puts the participant on the roster as "draft".
     if (!work) await markChanged(courseScope(activity.courseKey, 'work'));
@@ -299,11 +405,16 @@ export class CoachingService {
    */
   private async writeEntry(entry: EntryDoc, visibilityGiven: boolean): Promise<void> {
     const { _id, visibility, conflictCount: _counter, ...fields } = entry;
-    await retryLostUpsert(() => Entry.updateOne(
-      { _id },
-      { $set: { ...fields, ...(visibilityGiven ? { visibility } : {}) }, $setOnInsert: { conflictCount: 0, ...(visibilityGiven ? {} : { visibility }) } },
-      { upsert: true },
-    ));
+    await retryLostUpsert(() =>
+      Entry.updateOne(
+        { _id },
+        {
+          $set: { ...fields, ...(visibilityGiven ? { visibility } : {}) },
+          $setOnInsert: { conflictCount: 0, ...(visibilityGiven ? {} : { visibility }) },
+        },
+        { upsert: true },
+      ),
+    );
   }
 
   /**
@@ -324,23 +435,52 @@ export class CoachingService {
     if (drop.length) await EntryVersion.deleteMany({ _id: mongoose.trusted({ $in: drop }) });
   }
 
-  private async conflict(activity: ActivityDoc, userId: string, key: string, baseRevision: number, text: string): Promise<SaveResult> {
+  private async conflict(
+    activity: ActivityDoc,
+    userId: string,
+    key: string,
+    baseRevision: number,
+    text: string,
+  ): Promise<SaveResult> {
     const id = entryId(activity._id, userId, key);
-    await EntryConflict.create({ activityId: activity._id, courseKey: activity.courseKey, userId, key, baseRevision, text, savedAt: this.now() });
+    await EntryConflict.create({
+      activityId: activity._id,
+      courseKey: activity.courseKey,
+      userId,
+      key,
+      baseRevision,
+      text,
+      savedAt: this.now(),
+    });
     let current = await this.entry(activity, userId, key);
     // A crash between writing a version and its entry leaves the entry behind: catch it up.
-    let next = await EntryVersion.findById(versionId(activity._id, userId, key, (current?.revision ?? 0) + 1)).lean<VersionDoc>();
+    let next = await EntryVersion.findById(
+      versionId(activity._id, userId, key, (current?.revision ?? 0) + 1),
+    ).lean<VersionDoc>();
     while (next) {
       const caughtUp: EntryDoc = {
-        _id: id, courseKey: activity.courseKey, activityId: activity._id, userId, key, text: next.text, words: wordCount(next.text),
-        revision: next.revision, visibility: current?.visibility ?? 'coach', conflictCount: current?.conflictCount ?? 0, updatedAt: next.savedAt,
+        _id: id,
+        courseKey: activity.courseKey,
+        activityId: activity._id,
+        userId,
+        key,
+        text: next.text,
+        words: wordCount(next.text),
+        revision: next.revision,
+        visibility: current?.visibility ?? 'coach',
+        conflictCount: current?.conflictCount ?? 0,
+        updatedAt: next.savedAt,
       };
       await this.writeEntry(caughtUp, false);
       current = caughtUp;
       next = await EntryVersion.findById(versionId(activity._id, userId, key, next.revision + 1)).lean<VersionDoc>();
     }
     await Entry.updateOne({ _id: id }, { $inc: { conflictCount: 1 } });
-    return { kind: 'conflict', current: { ...(current as EntryDoc), conflictCount: (current?.conflictCount ?? 0) + 1 }, yours: text };
+    return {
+      kind: 'conflict',
+      current: { ...(current as EntryDoc), conflictCount: (current?.conflictCount ?? 0) + 1 },
+      yours: text,
+    };
   }
 
   /** Forgets the kept copies of an entry once the participant has used one or discarded them. */
@@ -349,7 +489,12 @@ export class CoachingService {
     await Entry.updateOne({ _id: entryId(activity._id, userId, key) }, { $set: { conflictCount: 0 } });
   }
 
-  async setVisibility(activity: ActivityDoc, userId: string, key: string, visibility: Visibility): Promise<'ok' | 'locked' | 'missing'> {
+  async setVisibility(
+    activity: ActivityDoc,
+    userId: string,
+    key: string,
+    visibility: Visibility,
+  ): Promise<'ok' | 'locked' | 'missing'> {
     const [work, current] = await Promise.all([this.work(activity, userId), this.entry(activity, userId, key)]);
     if (work?.status === 'submitted') return 'locked';
     if (!current) return 'missing';
@@ -365,18 +510,31 @@ export class CoachingService {
     const current = await this.entry(activity, userId, key);
     if (!current) return [];
     const revisions = Array.from({ length: Math.min(limit, current.revision) }, (_, i) => current.revision - i);
-    const found = await Promise.all(revisions.map((r) => EntryVersion.findById(versionId(activity._id, userId, key, r)).lean<VersionDoc>()));
+    const found = await Promise.all(
+      revisions.map((r) => EntryVersion.findById(versionId(activity._id, userId, key, r)).lean<VersionDoc>()),
+    );
     return found.filter((v): v is VersionDoc => v !== null);
   }
 
   /** Makes an old version current again, as a new version (history is never rewritten). */
-  async restore(activity: ActivityDoc, user: { id: string; name?: string }, key: string, revision: number, baseRevision: number): Promise<SaveResult | { kind: 'missing' }> {
-    const version = Number.isInteger(revision) ? await EntryVersion.findById(versionId(activity._id, user.id, key, revision)).lean<VersionDoc>() : null;
+  async restore(
+    activity: ActivityDoc,
+    user: { id: string; name?: string },
+    key: string,
+    revision: number,
+    baseRevision: number,
+  ): Promise<SaveResult | { kind: 'missing' }> {
+    const version = Number.isInteger(revision)
+      ? await EntryVersion.findById(versionId(activity._id, user.id, key, revision)).lean<VersionDoc>()
+      : null;
     if (!version) return { kind: 'missing' };
     return this.saveEntry(activity, user, key, { text: version.text, baseRevision, source: 'restore' });
   }
 
-  async submit(activity: ActivityDoc, user: { id: string; name?: string }): Promise<{ work: WorkDoc; progress: Progress } | 'already'> {
+  async submit(
+    activity: ActivityDoc,
+    user: { id: string; name?: string },
+  ): Promise<{ work: WorkDoc; progress: Progress } | 'already'> {
     const { entries } = await this.journal(activity, user.id);
     const progress = progressOf(activity, entries);
     const at = this.now();
@@ -384,12 +542,20 @@ export class CoachingService {
     const existing = await Work.findById(id).lean<WorkDoc>();
     if (existing?.status === 'submitted') return 'already';
     const update = {
-      $set: { status: 'submitted', submittedAt: at, incompleteAtSubmit: !progress.met, updatedAt: at, ...(user.name ? { userName: user.name } : {}) },
+      $set: {
+        status: 'submitted',
+        submittedAt: at,
+        incompleteAtSubmit: !progress.met,
+        updatedAt: at,
+        ...(user.name ? { userName: user.name } : {}),
+      },
       $push: { history: { at, action: 'submitted', by: user.id, complete: progress.met } },
       $setOnInsert: { courseKey: activity.courseKey, activityId: activity._id, userId: user.id },
     };
     // Guarded on the status read above: two submit clicks record one submission.
-    const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, { upsert: !existing });
+    const res = await Work.updateOne({ _id: id, ...(existing ? { status: existing.status } : {}) }, update, {
+      upsert: !existing,
+    });
     if (existing && res.modifiedCount === 0) return 'already';
     const work = (await Work.findById(id).lean<WorkDoc>()) as WorkDoc;
     await markChanged(courseScope(activity.courseKey, 'work'));
@@ -401,7 +567,10 @@ export class CoachingService {
     const at = this.now();
     const res = await Work.updateOne(
       { _id: workId(activity._id, userId), status: 'submitted' },
-      { $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at }, $push: { history: { at, action: 'reopened', by: coachId } } },
+      {
+        $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at },
+        $push: { history: { at, action: 'reopened', by: coachId } },
+      },
     );
     if (res.modifiedCount === 1) await markChanged(courseScope(activity.courseKey, 'work'));
     return res.modifiedCount === 1;
@@ -410,8 +579,13 @@ export class CoachingService {
   /** Every participant's work on an activity, for its coaches (this course only), with progress counted from their entries. */
   async submissions(activity: ActivityDoc): Promise<Array<{ work: WorkDoc; progress: Progress }>> {
     const [works, entries] = await Promise.all([
-      Work.find({ activityId: activity._id, courseKey: activity.courseKey }).sort({ status: -1, submittedAt: 1 }).lean<WorkDoc[]>(),
-      Entry.find({ activityId: activity._id, courseKey: activity.courseKey }, { userId: 1, key: 1, words: 1, visibility: 1 }).lean<Array<Pick<EntryDoc, 'userId' | 'key' | 'words' | 'visibility'>>>(),
+      Work.find({ activityId: activity._id, courseKey: activity.courseKey })
+        .sort({ status: -1, submittedAt: 1 })
+        .lean<WorkDoc[]>(),
+      Entry.find(
+        { activityId: activity._id, courseKey: activity.courseKey },
+        { userId: 1, key: 1, words: 1, visibility: 1 },
+      ).lean<Array<Pick<EntryDoc, 'userId' | 'key' | 'words' | 'visibility'>>>(),
     ]);
     const byUser = new Map<string, Array<Pick<EntryDoc, 'key' | 'words' | 'visibility'>>>();
     for (const e of entries) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
@@ -420,12 +594,43 @@ export class CoachingService {
 
   /** The text of every entry a coach may read in the course (never private ones), for the cohort insight. */
   async coachVisibleTexts(courseKey: string): Promise<Array<{ userId: string; text: string }>> {
-    const entries = await Entry.find({ courseKey, visibility: mongoose.trusted({ $ne: 'private' }) }, { userId: 1, text: 1 }).lean<Array<Pick<EntryDoc, 'userId' | 'text'>>>();
+    const entries = await Entry.find(
+      { courseKey, visibility: mongoose.trusted({ $ne: 'private' }) },
+      { userId: 1, text: 1 },
+    ).lean<Array<Pick<EntryDoc, 'userId' | 'text'>>>();
     return entries.map((e) => ({ userId: e.userId, text: e.text }));
   }
 
   /** Every participant's work in a course, without entry details: the roster's status per activity. */
-  async worksInCourse(courseKey: string): Promise<Array<Pick<WorkDoc, 'activityId' | 'userId' | 'userName' | 'status' | 'submittedAt' | 'updatedAt' | 'reopenedAt' | 'incompleteAtSubmit'>>> {
-    return Work.find({ courseKey }, { activityId: 1, userId: 1, userName: 1, status: 1, submittedAt: 1, updatedAt: 1, reopenedAt: 1, incompleteAtSubmit: 1 }).lean();
+  async worksInCourse(
+    courseKey: string,
+  ): Promise<
+    Array<
+      Pick<
+        WorkDoc,
+        | 'activityId'
+        | 'userId'
+        | 'userName'
+        | 'status'
+        | 'submittedAt'
+        | 'updatedAt'
+        | 'reopenedAt'
+        | 'incompleteAtSubmit'
+      >
+    >
+  > {
+    return Work.find(
+      { courseKey },
+      {
+        activityId: 1,
+        userId: 1,
+        userName: 1,
+        status: 1,
+        submittedAt: 1,
+        updatedAt: 1,
+        reopenedAt: 1,
+        incompleteAtSubmit: 1,
+      },
+    ).lean();
   }
 }

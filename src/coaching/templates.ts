@@ -12,13 +12,34 @@ import { arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../cor
 import { projectRoot } from '../core/paths';
 import type { AiMode } from '../domain/vocabulary';
 
-export interface LocalizedText { id: string; en: string }
+export interface LocalizedText {
+  id: string;
+  en: string;
+}
 export type { AiMode };
-export interface RubricLevel { points: number; label: LocalizedText; descriptor: LocalizedText }
+export interface RubricLevel {
+  points: number;
+  label: LocalizedText;
+  descriptor: LocalizedText;
+}
 /** Levels in ascending points, at least two. */
-export interface RubricCriterion { id: string; name: LocalizedText; levels: RubricLevel[] }
-export interface TemplatePrompt { id: string; text: LocalizedText; hint?: LocalizedText }
-export interface TemplateSection { id: string; title: LocalizedText; description?: LocalizedText; checkpoint?: LocalizedText; prompts: TemplatePrompt[] }
+export interface RubricCriterion {
+  id: string;
+  name: LocalizedText;
+  levels: RubricLevel[];
+}
+export interface TemplatePrompt {
+  id: string;
+  text: LocalizedText;
+  hint?: LocalizedText;
+}
+export interface TemplateSection {
+  id: string;
+  title: LocalizedText;
+  description?: LocalizedText;
+  checkpoint?: LocalizedText;
+  prompts: TemplatePrompt[];
+}
 export interface CoachingTemplate {
   /** Equals the file name without `.json`. */
   id: string;
@@ -72,7 +93,8 @@ function validatorOf(): ValidateFunction<CoachingTemplate> {
 function semanticProblems(doc: unknown, fileId: string): string[] {
   const problems: string[] = [];
   if (!isObject(doc)) return problems;
-  if (typeof doc.id === 'string' && doc.id !== fileId) problems.push(`$.id: "${doc.id}" differs from the file name "${fileId}.json" (they must be equal)`);
+  if (typeof doc.id === 'string' && doc.id !== fileId)
+    problems.push(`$.id: "${doc.id}" differs from the file name "${fileId}.json" (they must be equal)`);
 
   const seen = (kind: string) => {
     const first = new Map<string, string>();
@@ -100,11 +122,15 @@ function semanticProblems(doc: unknown, fileId: string): string[] {
   const criteria = arrayAt(doc.rubric, 'criteria');
   criteria.forEach((c, i) => {
     if (isObject(c)) criterionId(c.id, `$.rubric.criteria[${i}].id`);
-    const points = arrayAt(c, 'levels').map((l) => (isObject(l) && typeof l.points === 'number' ? l.points : undefined));
+    const points = arrayAt(c, 'levels').map((l) =>
+      isObject(l) && typeof l.points === 'number' ? l.points : undefined,
+    );
     points.forEach((p, j) => {
       const prev = points[j - 1];
       if (j > 0 && p !== undefined && prev !== undefined && p <= prev) {
-        problems.push(`$.rubric.criteria[${i}].levels[${j}].points: ${p} must be more than the level before it (${prev}): levels go up, each distinct`);
+        problems.push(
+          `$.rubric.criteria[${i}].levels[${j}].points: ${p} must be more than the level before it (${prev}): levels go up, each distinct`,
+        );
       }
     });
     const top = points.length ? points[points.length - 1] : undefined;
@@ -112,7 +138,9 @@ function semanticProblems(doc: unknown, fileId: string): string[] {
     else total += Math.max(...points.filter((p): p is number => p !== undefined));
   });
   if (totalKnown && criteria.length && typeof doc.maxScore === 'number' && total !== doc.maxScore) {
-    problems.push(`$.rubric.criteria: the top levels add up to ${total}, but maxScore is ${doc.maxScore} (they must be equal)`);
+    problems.push(
+      `$.rubric.criteria: the top levels add up to ${total}, but maxScore is ${doc.maxScore} (they must be equal)`,
+    );
   }
 
   const minEntries = isObject(doc.completion) ? doc.completion.minEntries : undefined;
@@ -151,9 +179,14 @@ function rank(id: string): number {
 export function loadTemplates(dir: string = path.join(projectRoot, 'config', 'templates')): CoachingTemplate[] {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+    names = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
   } catch (err) {
-    throw new TemplateError(dir, [`cannot read the template folder: ${err instanceof Error ? err.message : String(err)}`]);
+    throw new TemplateError(dir, [
+      `cannot read the template folder: ${err instanceof Error ? err.message : String(err)}`,
+    ]);
   }
   const templates = names.map((n) => loadOne(path.join(dir, n)));
   return templates.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));

@@ -22,7 +22,9 @@ export interface ConsentText {
 }
 
 const localized = {
-  type: 'object', additionalProperties: false, required: ['title', 'body', 'accept', 'decline', 'withdraw'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['title', 'body', 'accept', 'decline', 'withdraw'],
   properties: {
     title: { type: 'string', minLength: 1, maxLength: 200 },
     body: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 2000 } },
@@ -32,39 +34,79 @@ const localized = {
   },
 } as const;
 export const validateConsentText = ajv.compile<ConsentText>({
-  type: 'object', additionalProperties: false, required: ['version', 'id', 'en'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'id', 'en'],
   properties: { version: { type: 'integer', minimum: 1 }, id: localized, en: localized },
 });
 
 export function loadConsentText(file = path.join(projectRoot, 'config', 'consent.json')): ConsentText {
   const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
   if (!validateConsentText(parsed)) {
-    throw new Error(`${path.basename(file)}: ${(validateConsentText.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+    throw new Error(
+      `${path.basename(file)}: ${(validateConsentText.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`,
+    );
   }
   return parsed;
 }
 
 /** The text as shown: the provider, model and retention filled in. */
-export function renderConsent(text: ConsentText, locale: 'id' | 'en', facts: { provider: string; model: string; retentionDays: number }): ConsentText['id'] {
-  const fill = (s: string) => s.replace(/\{(provider|model|retentionDays)\}/g, (_m, k: keyof typeof facts) => String(facts[k]));
+export function renderConsent(
+  text: ConsentText,
+  locale: 'id' | 'en',
+  facts: { provider: string; model: string; retentionDays: number },
+): ConsentText['id'] {
+  const fill = (s: string) =>
+    s.replace(/\{(provider|model|retentionDays)\}/g, (_m, k: keyof typeof facts) => String(facts[k]));
   const t = text[locale];
   return { ...t, title: fill(t.title), body: t.body.map(fill) };
 }
 
-export interface ConsentDoc { _id: string; platform: string; userId: string; version: number; givenAt?: Date; withdrawnAt?: Date; textHash?: string }
-interface ConsentEventDoc { _id: string; consentId: string; action: 'given' | 'withdrawn'; version: number; at: Date; textHash?: string }
+export interface ConsentDoc {
+  _id: string;
+  platform: string;
+  userId: string;
+  version: number;
+  givenAt?: Date;
+  withdrawnAt?: Date;
+  textHash?: string;
+}
+interface ConsentEventDoc {
+  _id: string;
+  consentId: string;
+  action: 'given' | 'withdrawn';
+  version: number;
+  at: Date;
+  textHash?: string;
+}
 
-const consentSchema = new Schema<ConsentDoc>({
-  _id: { type: String, required: true }, platform: String, userId: String, version: Number, givenAt: Date, withdrawnAt: Date, textHash: String,
-}, { collection: 'ai_consents', autoIndex: false, _id: false });
-const eventSchema = new Schema<ConsentEventDoc>({
-  _id: { type: String, required: true }, consentId: { type: String, required: true }, action: String, version: Number, at: Date, textHash: String,
-}, { collection: 'ai_consent_events', autoIndex: false, _id: false });
+const consentSchema = new Schema<ConsentDoc>(
+  {
+    _id: { type: String, required: true },
+    platform: String,
+    userId: String,
+    version: Number,
+    givenAt: Date,
+    withdrawnAt: Date,
+    textHash: String,
+  },
+  { collection: 'ai_consents', autoIndex: false, _id: false },
+);
+const eventSchema = new Schema<ConsentEventDoc>(
+  {
+    _id: { type: String, required: true },
+    consentId: { type: String, required: true },
+    action: String,
+    version: Number,
+    at: Date,
+    textHash: String,
+  },
+  { collection: 'ai_consent_events', autoIndex: false, _id: false },
+);
 eventSchema.index({ consentId: 1, at: 1 });
 
 export const Consent = defineModel('AiConsent', consentSchema);
 export const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
-
 
 /**
  * The consent text's versions, per platform with the instance's as default: the file in config/ is
@@ -73,10 +115,25 @@ export const ConsentEvent = defineModel('AiConsentEvent', eventSchema);
  * platform's own next version, and from then on the platform follows only its own. Insert-only
  * (what a person agreed to stays readable); the newest is in force. Read through a change mark.
  */
-interface TextVersionDoc { _id: string; scope?: string; version: number; text: ConsentText; at: Date; by: string }
-const textVersionSchema = new Schema<TextVersionDoc>({
-  _id: { type: String, required: true }, scope: String, version: { type: Number, required: true }, text: { type: Schema.Types.Mixed, required: true }, at: Date, by: String,
-}, { collection: 'ai_consent_texts', autoIndex: false, _id: false, minimize: false });
+interface TextVersionDoc {
+  _id: string;
+  scope?: string;
+  version: number;
+  text: ConsentText;
+  at: Date;
+  by: string;
+}
+const textVersionSchema = new Schema<TextVersionDoc>(
+  {
+    _id: { type: String, required: true },
+    scope: String,
+    version: { type: Number, required: true },
+    text: { type: Schema.Types.Mixed, required: true },
+    at: Date,
+    by: String,
+  },
+  { collection: 'ai_consent_texts', autoIndex: false, _id: false, minimize: false },
+);
 const TextVersion = defineModel('AiConsentTextVersion', textVersionSchema);
 const TEXT_MARK = 'consent-text';
 
@@ -108,18 +165,30 @@ export class ConsentTextStore {
   /** Every version stored in this scope, newest first (the instance's: the file's is the one before the first). */
   async versions(scope: string): Promise<TextVersionDoc[]> {
     // A handful of records in all; those stored before platforms had their own are the instance's (no scope).
-    return (await TextVersion.find({}).lean<TextVersionDoc[]>()).filter((v) => (v.scope ?? INSTANCE) === scope).sort((a, b) => b.version - a.version);
+    return (await TextVersion.find({}).lean<TextVersionDoc[]>())
+      .filter((v) => (v.scope ?? INSTANCE) === scope)
+      .sort((a, b) => b.version - a.version);
   }
 
   /** Stores `text` (without a version) as the scope's next version; the insert of a version number decides between two admins at once. */
-  async publish(scope: string, text: Omit<ConsentText, 'version'>, by: string): Promise<{ ok: true; version: number } | { ok: false; reason: 'invalid' | 'race'; problems: string[] }> {
+  async publish(
+    scope: string,
+    text: Omit<ConsentText, 'version'>,
+    by: string,
+  ): Promise<{ ok: true; version: number } | { ok: false; reason: 'invalid' | 'race'; problems: string[] }> {
     const version = (await this.current(scope)).version + 1;
     const candidate = { version, id: text.id, en: text.en };
-    if (!validateConsentText(candidate)) return { ok: false, reason: 'invalid', problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
+    if (!validateConsentText(candidate))
+      return { ok: false, reason: 'invalid', problems: (validateConsentText.errors ?? []).map(describeSchemaError) };
     try {
       await TextVersion.create({ _id: versionId(scope, version), scope, version, text: candidate, at: new Date(), by });
     } catch (err) {
-      if (isDuplicateKey(err)) return { ok: false, reason: 'race', problems: ['another admin published a version at the same moment: reload and try again'] };
+      if (isDuplicateKey(err))
+        return {
+          ok: false,
+          reason: 'race',
+          problems: ['another admin published a version at the same moment: reload and try again'],
+        };
       throw err;
     }
     await this.inForce.changed(); // this instance sees its own change at once
@@ -134,7 +203,11 @@ export class ConsentService {
    * Given as a function, they are read at each question, for the person's platform (each platform's
    * admin may choose its provider and how long its AI conversations are kept).
    */
-  constructor(private readonly source: ConsentText | ConsentTextStore, private readonly facts: Record<string, unknown> | ((platform: string) => Promise<Record<string, unknown>>) = {}, private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    private readonly source: ConsentText | ConsentTextStore,
+    private readonly facts: Record<string, unknown> | ((platform: string) => Promise<Record<string, unknown>>) = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {}
 
   /** The text in force for a platform (a store's newest version, or the fixed text given). */
   async text(platform: string): Promise<ConsentText> {
@@ -143,8 +216,18 @@ export class ConsentService {
 
   /** The text in force and its hash with the facts it names for this platform (read once per question). */
   private async current(platform: string): Promise<{ version: number; hash: string }> {
-    const [text, facts] = await Promise.all([this.text(platform), typeof this.facts === 'function' ? this.facts(platform) : this.facts]);
-    return { version: text.version, hash: crypto.createHash('sha256').update(JSON.stringify([text, facts])).digest('base64url').slice(0, 16) };
+    const [text, facts] = await Promise.all([
+      this.text(platform),
+      typeof this.facts === 'function' ? this.facts(platform) : this.facts,
+    ]);
+    return {
+      version: text.version,
+      hash: crypto
+        .createHash('sha256')
+        .update(JSON.stringify([text, facts]))
+        .digest('base64url')
+        .slice(0, 16),
+    };
   }
 
   /**
@@ -153,9 +236,15 @@ export class ConsentService {
    * answered it (never, or before the text, provider or model changed; declining is an answer).
    */
   async state(platform: string, userId: string): Promise<{ given: boolean; mustAsk: boolean }> {
-    const [doc, now] = await Promise.all([Consent.findById(idOf('ac', platform, userId)).lean<ConsentDoc>(), this.current(platform)]);
+    const [doc, now] = await Promise.all([
+      Consent.findById(idOf('ac', platform, userId)).lean<ConsentDoc>(),
+      this.current(platform),
+    ]);
     const answered = Boolean(doc && doc.textHash === now.hash);
-    return { given: answered && Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === now.version), mustAsk: !answered };
+    return {
+      given: answered && Boolean(doc?.givenAt && !doc.withdrawnAt && doc.version === now.version),
+      mustAsk: !answered,
+    };
   }
 
   async hasConsent(platform: string, userId: string): Promise<boolean> {
@@ -179,7 +268,9 @@ export class ConsentService {
   }
 
   async history(platform: string, userId: string): Promise<ConsentEventDoc[]> {
-    return ConsentEvent.find({ consentId: idOf('ac', platform, userId) }).sort({ at: 1 }).lean<ConsentEventDoc[]>();
+    return ConsentEvent.find({ consentId: idOf('ac', platform, userId) })
+      .sort({ at: 1 })
+      .lean<ConsentEventDoc[]>();
   }
 
   private async change(platform: string, userId: string, action: 'given' | 'withdrawn'): Promise<void> {
@@ -187,10 +278,21 @@ export class ConsentService {
     const at = this.now();
     const { hash: textHash, version } = await this.current(platform);
     // The event first: what the person did is kept even if the summary write fails.
-    await ConsentEvent.create({ _id: crypto.randomBytes(12).toString('base64url'), consentId, action, version, at, textHash });
-    await putById(Consent, consentId, action === 'given'
-      ? { platform, userId, version, givenAt: at, textHash }
-      : { platform, userId, version, withdrawnAt: at, textHash });
+    await ConsentEvent.create({
+      _id: crypto.randomBytes(12).toString('base64url'),
+      consentId,
+      action,
+      version,
+      at,
+      textHash,
+    });
+    await putById(
+      Consent,
+      consentId,
+      action === 'given'
+        ? { platform, userId, version, givenAt: at, textHash }
+        : { platform, userId, version, withdrawnAt: at, textHash },
+    );
   }
 }
 
@@ -204,6 +306,9 @@ export const consentPrivacy: PersonDataProvider = {
   },
   async eraseFor(p) {
     const consentId = idOf('ac', p.platform.key, p.userId);
-    return { events: await deleteAll(ConsentEvent, { consentId }), consents: await deleteAll(Consent, { _id: consentId }) };
+    return {
+      events: await deleteAll(ConsentEvent, { consentId }),
+      consents: await deleteAll(Consent, { _id: consentId }),
+    };
   },
 };

@@ -12,12 +12,21 @@ export const unguardCell = (s: string): string => (GUARDED.test(s) ? s.slice(1) 
 
 /** One cell: dates as ISO, nothing as empty, guarded, quoted when the delimiter, a quote, a line end or edge spaces need it. */
 export function csvCell(value: unknown, delimiter: ',' | ';' = ','): string {
-  const s = guardCell(value instanceof Date ? value.toISOString() : value === undefined || value === null ? '' : String(value));
+  const s = guardCell(
+    value instanceof Date ? value.toISOString() : value === undefined || value === null ? '' : String(value),
+  );
   return s.includes(delimiter) || /["\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** A header and rows of cells as CSV text. */
-export function csvText(header: readonly string[], rows: ReadonlyArray<readonly unknown[]>, delimiter: ',' | ';' = ','): string {
-  const lines = [header.map((h) => csvCell(h, delimiter)).join(delimiter), ...rows.map((r) => r.map((v) => csvCell(v, delimiter)).join(delimiter))];
+export function csvText(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly unknown[]>,
+  delimiter: ',' | ';' = ',',
+): string {
+  const lines = [
+    header.map((h) => csvCell(h, delimiter)).join(delimiter),
+    ...rows.map((r) => r.map((v) => csvCell(v, delimiter)).join(delimiter)),
+  ];
   return `${lines.join('\r\n')}\r\n`;
 }

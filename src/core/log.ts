@@ -6,7 +6,20 @@ export function createLogger(level: string): Logger {
     level,
     base: { app: 'cermin' },
     redact: {
-      paths: ['*.ltik', '*.id_token', '*.token', '*.authorization', '*.cookie', '*.key', '*.apiKey', '*.password', '*.text', 'headers', 'body', 'query'],
+      paths: [
+        '*.ltik',
+        '*.id_token',
+        '*.token',
+        '*.authorization',
+        '*.cookie',
+        '*.key',
+        '*.apiKey',
+        '*.password',
+        '*.text',
+        'headers',
+        'body',
+        'query',
+      ],
       censor: '[redacted]',
     },
   });

@@ -14,8 +14,18 @@ export const httpUrlSchema = { type: 'string', format: 'uri', pattern: '^https?:
 
 /** `/sections/0/prompts/1` → `$.sections[0].prompts[1]`: a path an author of a config file can follow. */
 export function jsonPath(pointer: string, child?: string): string {
-  const parts = [...pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), ...(child === undefined ? [] : [child])];
-  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`), '$');
+  const parts = [
+    ...pointer
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')),
+    ...(child === undefined ? [] : [child]),
+  ];
+  return parts.reduce(
+    (acc, p) =>
+      /^\d+$/.test(p) ? `${acc}[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `${acc}.${p}` : `${acc}[${JSON.stringify(p)}]`,
+    '$',
+  );
 }
 
 /** What the config files' patterns mean, in words. */
@@ -60,11 +70,13 @@ export function wholeNumberFromForm(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const typed = value.trim();
   if (/^-?\d+$/.test(typed)) return Number(typed);
-  if (/^\d{1,3}([.,\s]\d{3})+$/.test(typed) && new Set(typed.replace(/\d/g, '')).size === 1) return Number(typed.replace(/\D/g, ''));
+  if (/^\d{1,3}([.,\s]\d{3})+$/.test(typed) && new Set(typed.replace(/\d/g, '')).size === 1)
+    return Number(typed.replace(/\D/g, ''));
   return value;
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 /** `o[key]` when it is an array, else an empty one: for checks that run on documents a schema refused. */
 export const arrayAt = (o: unknown, key: string): unknown[] => (isObject(o) && Array.isArray(o[key]) ? o[key] : []);
 

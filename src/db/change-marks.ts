@@ -9,13 +9,20 @@ import crypto from 'node:crypto';
 import { Schema } from 'mongoose';
 import { defineModel, putById } from './model';
 
-interface MarkDoc { _id: string; token: string; at: Date }
+interface MarkDoc {
+  _id: string;
+  token: string;
+  at: Date;
+}
 
-const markSchema = new Schema<MarkDoc>({
-  _id: { type: String, required: true },
-  token: { type: String, required: true },
-  at: { type: Date, required: true },
-}, { collection: 'change_marks', autoIndex: false, _id: false });
+const markSchema = new Schema<MarkDoc>(
+  {
+    _id: { type: String, required: true },
+    token: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { collection: 'change_marks', autoIndex: false, _id: false },
+);
 
 const ChangeMark = defineModel('ChangeMark', markSchema);
 
@@ -41,7 +48,10 @@ export async function currentMark(scope: string): Promise<string> {
 export class MarkedValue<T> {
   private cached?: { checkedAt: number; mark: string; value: T };
 
-  constructor(private readonly scope: string, private readonly load: () => Promise<T>) {}
+  constructor(
+    private readonly scope: string,
+    private readonly load: () => Promise<T>,
+  ) {}
 
   async get(): Promise<T> {
     if (this.cached && Date.now() - this.cached.checkedAt < MARK_RECHECK_MS) return this.cached.value;
@@ -74,7 +84,11 @@ export class MarkedValue<T> {
 export class MarkedValues<T> {
   private readonly values = new Map<string, MarkedValue<T>>();
 
-  constructor(private readonly scope: string, private readonly load: (key: string) => Promise<T>, private readonly maxKeys = 10_000) {}
+  constructor(
+    private readonly scope: string,
+    private readonly load: (key: string) => Promise<T>,
+    private readonly maxKeys = 10_000,
+  ) {}
 
   get(key: string): Promise<T> {
     let value = this.values.get(key);

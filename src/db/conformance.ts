@@ -45,11 +45,17 @@ export async function concurrentSets(db: Db, trials = 5): Promise<CheckResult> {
   for (let t = 0; t < trials; t += 1) {
     const _id = `doc-${t}`;
     await coll.insertOne({ _id, entries: {} });
-    await Promise.all(Array.from({ length: fields }, (_, i) => coll.updateOne({ _id }, { $set: { [`entries.e${i}`]: `text ${i}` } })));
+    await Promise.all(
+      Array.from({ length: fields }, (_, i) => coll.updateOne({ _id }, { $set: { [`entries.e${i}`]: `text ${i}` } })),
+    );
     const doc = await coll.findOne({ _id });
     kept.push(Object.keys((doc?.entries as Record<string, unknown> | undefined) ?? {}).length);
   }
-  return { name: `14 concurrent $set on one document kept (${trials} trials)`, ok: kept.every((k) => k === fields), seen: kept.join(', ') };
+  return {
+    name: `14 concurrent $set on one document kept (${trials} trials)`,
+    ok: kept.every((k) => k === fields),
+    seen: kept.join(', '),
+  };
 }
 
 /** 50 concurrent `$inc` of one counter. */
@@ -67,11 +73,19 @@ export async function uniqueIndexRace(db: Db): Promise<CheckResult> {
   const n = 20;
   const coll = db.collection<{ _id: string; key: string }>(freshName('unique'));
   await coll.createIndex({ key: 1 }, { unique: true });
-  const outcomes = await Promise.allSettled(Array.from({ length: n }, (_, i) => coll.insertOne({ _id: `i${i}`, key: 'same' })));
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: n }, (_, i) => coll.insertOne({ _id: `i${i}`, key: 'same' })),
+  );
   const inserted = outcomes.filter((o) => o.status === 'fulfilled').length;
-  const duplicates = outcomes.filter((o) => o.status === 'rejected' && (o.reason as { code?: number }).code === 11000).length;
+  const duplicates = outcomes.filter(
+    (o) => o.status === 'rejected' && (o.reason as { code?: number }).code === 11000,
+  ).length;
   const stored = await coll.countDocuments({ key: 'same' });
-  return { name: `unique index under ${n} racing inserts`, ok: inserted === 1 && duplicates === n - 1 && stored === 1, seen: `${inserted} inserted, ${duplicates} refused E11000, ${stored} stored` };
+  return {
+    name: `unique index under ${n} racing inserts`,
+    ok: inserted === 1 && duplicates === n - 1 && stored === 1,
+    seen: `${inserted} inserted, ${duplicates} refused E11000, ${stored} stored`,
+  };
 }
 
 /** 20 concurrent claims of one free document by a conditional findOneAndUpdate: exactly one wins. */
@@ -79,11 +93,22 @@ export async function conditionalClaim(db: Db): Promise<CheckResult> {
   const n = 20;
   const coll = db.collection<{ _id: string; state: string; by?: number }>(freshName('claim'));
   await coll.insertOne({ _id: 'job', state: 'free' });
-  const results = await Promise.all(Array.from({ length: n }, (_, by) =>
-    coll.findOneAndUpdate({ _id: 'job', state: 'free' }, { $set: { state: 'taken', by } }, { returnDocument: 'after', includeResultMetadata: false })));
+  const results = await Promise.all(
+    Array.from({ length: n }, (_, by) =>
+      coll.findOneAndUpdate(
+        { _id: 'job', state: 'free' },
+        { $set: { state: 'taken', by } },
+        { returnDocument: 'after', includeResultMetadata: false },
+      ),
+    ),
+  );
   const winners = results.filter((r) => r !== null).map((r) => r?.by);
   const final = await coll.findOne({ _id: 'job' });
-  return { name: `conditional findOneAndUpdate, ${n} racing claims`, ok: winners.length === 1 && final?.by === winners[0], seen: `${winners.length} won, stored by ${final?.by}` };
+  return {
+    name: `conditional findOneAndUpdate, ${n} racing claims`,
+    ok: winners.length === 1 && final?.by === winners[0],
+    seen: `${winners.length} won, stored by ${final?.by}`,
+  };
 }
 
 /**
@@ -98,8 +123,12 @@ export async function concurrentCreation(db: Db, rounds = 40): Promise<CheckResu
     const ops = names.flatMap((name) => {
       const coll = db.collection<{ a: number; b: number }>(name);
       return [
-        coll.createIndex({ a: 1, b: 1 }), coll.createIndex({ b: 1 }), coll.insertOne({ a: 1, b: 2 }),
-        coll.updateOne({ a: 2 }, { $set: { b: 3 } }, { upsert: true }), coll.find({ a: 1 }).toArray(), coll.countDocuments({}),
+        coll.createIndex({ a: 1, b: 1 }),
+        coll.createIndex({ b: 1 }),
+        coll.insertOne({ a: 1, b: 2 }),
+        coll.updateOne({ a: 2 }, { $set: { b: 3 } }, { upsert: true }),
+        coll.find({ a: 1 }).toArray(),
+        coll.countDocuments({}),
       ];
     });
     operations += ops.length;
@@ -124,37 +153,59 @@ export async function concurrentCreation(db: Db, rounds = 40): Promise<CheckResu
  * after updates and deletes move documents between keys.
  */
 export async function indexedQueriesExact(db: Db): Promise<CheckResult> {
-  interface Doc { _id: string; course: string; links: string[]; selection?: string; status: string }
+  interface Doc {
+    _id: string;
+    course: string;
+    links: string[];
+    selection?: string;
+    status: string;
+  }
   const coll = db.collection<Doc>(freshName('prefix'));
   await coll.createIndex({ course: 1, links: 1 });
   await coll.createIndex({ course: 1, selection: 1 });
   await coll.createIndex({ course: 1, status: 1, selection: 1 });
   const docs: Doc[] = Array.from({ length: 60 }, (_, i) => ({
-    _id: `d${i}`, course: `c${i % 3}`, links: i % 4 === 0 ? [] : [`l${i % 5}`, `l${(i + 1) % 5}`],
-    ...(i % 2 ? { selection: `s${i % 6}` } : {}), status: i % 7 === 0 ? 'submitted' : 'draft',
+    _id: `d${i}`,
+    course: `c${i % 3}`,
+    links: i % 4 === 0 ? [] : [`l${i % 5}`, `l${(i + 1) % 5}`],
+    ...(i % 2 ? { selection: `s${i % 6}` } : {}),
+    status: i % 7 === 0 ? 'submitted' : 'draft',
   }));
   await coll.insertMany(docs);
   await coll.updateMany({ _id: { $in: ['d3', 'd6', 'd9'] } }, { $set: { course: 'c1', links: [] } });
   await coll.deleteMany({ _id: { $in: ['d12', 'd15'] } });
   const stored = await coll.find({}).toArray();
   const queries: Array<Record<string, unknown>> = [
-    { course: 'c1' }, { course: 'c0', selection: 's3' }, { course: 'c2', links: 'l1' }, { course: 'c1', status: 'submitted' },
-    { course: { $in: ['c0', 'c2'] }, status: 'draft' }, { course: 'c1', links: [] }, { course: 'c0', selection: null },
+    { course: 'c1' },
+    { course: 'c0', selection: 's3' },
+    { course: 'c2', links: 'l1' },
+    { course: 'c1', status: 'submitted' },
+    { course: { $in: ['c0', 'c2'] }, status: 'draft' },
+    { course: 'c1', links: [] },
+    { course: 'c0', selection: null },
   ];
-  const matches = (d: Doc, q: Record<string, unknown>) => Object.entries(q).every(([k, v]) => {
-    const value = (d as unknown as Record<string, unknown>)[k];
-    if (v && typeof v === 'object' && '$in' in v) return (v.$in as unknown[]).includes(value);
-    if (Array.isArray(v)) return Array.isArray(value) && value.length === v.length;
-    if (v === null) return value === undefined;
-    return Array.isArray(value) ? value.includes(v) : value === v;
-  });
+  const matches = (d: Doc, q: Record<string, unknown>) =>
+    Object.entries(q).every(([k, v]) => {
+      const value = (d as unknown as Record<string, unknown>)[k];
+      if (v && typeof v === 'object' && '$in' in v) return (v.$in as unknown[]).includes(value);
+      if (Array.isArray(v)) return Array.isArray(value) && value.length === v.length;
+      if (v === null) return value === undefined;
+      return Array.isArray(value) ? value.includes(v) : value === v;
+    });
   const wrong: string[] = [];
   for (const q of queries) {
     const got = (await coll.find(q as never).toArray()).map((d) => d._id).sort();
-    const want = stored.filter((d) => matches(d, q)).map((d) => d._id).sort();
+    const want = stored
+      .filter((d) => matches(d, q))
+      .map((d) => d._id)
+      .sort();
     if (got.join() !== want.join()) wrong.push(`${JSON.stringify(q)}: ${got.length} of ${want.length}`);
   }
-  return { name: `${queries.length} queries through compound indexes give what a scan gives`, ok: wrong.length === 0, seen: wrong.length ? wrong.join('; ') : 'all exact' };
+  return {
+    name: `${queries.length} queries through compound indexes give what a scan gives`,
+    ok: wrong.length === 0,
+    seen: wrong.length ? wrong.join('; ') : 'all exact',
+  };
 }
 
 export interface RestartableServer {
@@ -243,7 +294,10 @@ async function filled(db: Db, size: number, courses: number): Promise<ReturnType
   const coll = db.collection(freshName('reads'));
   await coll.createIndex({ courseKey: 1, userId: 1 });
   for (let done = 0; done < size; done += 1000) {
-    await coll.insertMany(Array.from({ length: Math.min(1000, size - done) }, (_, j) => entryDoc(done + j, courses)) as never[], { ordered: false });
+    await coll.insertMany(
+      Array.from({ length: Math.min(1000, size - done) }, (_, j) => entryDoc(done + j, courses)) as never[],
+      { ordered: false },
+    );
   }
   return coll;
 }
@@ -261,7 +315,7 @@ export async function indexedReads(db: Db, sizes: number[], samples = 500): Prom
   for (let i = 0; i < samples; i += 1) {
     for (let s = 0; s < sizes.length; s += 1) {
       // Spread over the whole collection, the latest included: a scan would show at its end.
-      const d = entryDoc(Math.floor(((i * 7919) % samples) / samples * sizes[s]), courses);
+      const d = entryDoc(Math.floor((((i * 7919) % samples) / samples) * sizes[s]), courses);
       let start = performance.now();
       await colls[s].findOne({ _id: d._id as never });
       times[s].byId.push(performance.now() - start);

@@ -32,7 +32,9 @@ export interface EmbeddedOptions {
 
 /** The engine versions of config/default.json, for the tests and benches that start an engine without Cermin's config. */
 export function embeddedVersions(): { ferretdbVersion: string; mongodVersion: string } {
-  const { database } = JSON.parse(fs.readFileSync(fromRoot('config/default.json'), 'utf8')) as { database: { ferretdbVersion: string; mongodVersion: string } };
+  const { database } = JSON.parse(fs.readFileSync(fromRoot('config/default.json'), 'utf8')) as {
+    database: { ferretdbVersion: string; mongodVersion: string };
+  };
   return { ferretdbVersion: database.ferretdbVersion, mongodVersion: database.mongodVersion };
 }
 
@@ -58,12 +60,24 @@ export function engineInUse(dataDir: string): EngineName | undefined {
 export async function startEngine(name: EngineName, opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   switch (name) {
     case 'mongod':
-      return startMongod({ dataDir: opts.dataDir, toolsDir: opts.toolsDir, version: opts.mongodVersion, dbName: opts.dbName, progress: opts.progress });
+      return startMongod({
+        dataDir: opts.dataDir,
+        toolsDir: opts.toolsDir,
+        version: opts.mongodVersion,
+        dbName: opts.dbName,
+        progress: opts.progress,
+      });
     case 'java':
       return startJavaServer(await ensureJavaServer(opts.toolsDir, opts.progress), opts.dataDir, opts.dbName);
     case 'ferretdb':
-      opts.progress('Peringatan / warning: FerretDB 1.x loses concurrent updates to one document (docs/database.md); for a demo only.');
-      return startFerretdb(await ensureFerretdb(opts.toolsDir, opts.ferretdbVersion, opts.progress), opts.dataDir, opts.dbName);
+      opts.progress(
+        'Peringatan / warning: FerretDB 1.x loses concurrent updates to one document (docs/database.md); for a demo only.',
+      );
+      return startFerretdb(
+        await ensureFerretdb(opts.toolsDir, opts.ferretdbVersion, opts.progress),
+        opts.dataDir,
+        opts.dbName,
+      );
   }
 }
 
@@ -71,7 +85,8 @@ export async function startEngine(name: EngineName, opts: EmbeddedOptions): Prom
 export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const remembered = engineInUse(opts.dataDir);
   const order = opts.mode !== 'auto' ? [opts.mode] : remembered ? [remembered] : AUTO_ORDER;
-  if (opts.mode === 'auto' && remembered) opts.progress(`Basis data lokal / embedded database: ${remembered} (it holds the data in DATA_DIR)`);
+  if (opts.mode === 'auto' && remembered)
+    opts.progress(`Basis data lokal / embedded database: ${remembered} (it holds the data in DATA_DIR)`);
   const failures: string[] = [];
   for (const name of order) {
     try {
@@ -81,7 +96,8 @@ export async function startEmbeddedDatabase(opts: EmbeddedOptions): Promise<Embe
       return db;
     } catch (err) {
       failures.push(`${name}: ${(err as Error).message}`);
-      if (name !== order[order.length - 1]) opts.progress(`${name} tidak tersedia, mencoba yang berikutnya / ${name} unavailable, trying the next…`);
+      if (name !== order[order.length - 1])
+        opts.progress(`${name} tidak tersedia, mencoba yang berikutnya / ${name} unavailable, trying the next…`);
     }
   }
   throw chainError(failures, opts.mode === 'auto' && remembered !== undefined ? remembered : undefined);
@@ -91,7 +107,9 @@ function chainError(failures: string[], remembered: EngineName | undefined): Emb
   return new EmbeddedDatabaseError(
     'Basis data lokal tidak bisa disiapkan / the embedded database could not be started.\n' +
       failures.map((f) => `  - ${f}`).join('\n') +
-      (remembered ? `\nThe data in DATA_DIR was written by ${remembered}, so Cermin does not switch engines by itself (EMBEDDED_DB=<engine> to choose one).` : '') +
+      (remembered
+        ? `\nThe data in DATA_DIR was written by ${remembered}, so Cermin does not switch engines by itself (EMBEDDED_DB=<engine> to choose one).`
+        : '') +
       '\nSet MONGODB_URI to a MongoDB server, e.g. MONGODB_URI=mongodb://127.0.0.1:27017/cermin npm start' +
       '\n(or install Java 17 and Maven, e.g. apt install openjdk-17-jdk-headless maven, for the embedded one).',
   );

@@ -21,7 +21,9 @@ export async function connectDatabase(config: AppConfig, log: Logger): Promise<D
   let stopEmbedded: () => Promise<void> = async () => undefined;
   if (!uri) {
     if (config.database.embedded === 'off') {
-      throw new EmbeddedDatabaseError('MONGODB_URI is not set and the embedded database is off (EMBEDDED_DB=off). Set MONGODB_URI=mongodb://host:27017/cermin');
+      throw new EmbeddedDatabaseError(
+        'MONGODB_URI is not set and the embedded database is off (EMBEDDED_DB=off). Set MONGODB_URI=mongodb://host:27017/cermin',
+      );
     }
     const embedded = await startEmbeddedDatabase({
       dataDir: fromRoot(config.dataDir),
@@ -42,7 +44,9 @@ export async function connectDatabase(config: AppConfig, log: Logger): Promise<D
     await mongoose.connect(uri, { serverSelectionTimeoutMS: config.database.connectTimeoutMs });
   } catch (err) {
     await stopEmbedded();
-    throw new EmbeddedDatabaseError(`Cannot reach the database (${kind}): ${(err as Error).message}. Check MONGODB_URI.`);
+    throw new EmbeddedDatabaseError(
+      `Cannot reach the database (${kind}): ${(err as Error).message}. Check MONGODB_URI.`,
+    );
   }
   return {
     kind,

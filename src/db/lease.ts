@@ -8,15 +8,25 @@
 import { Schema, type Model } from 'mongoose';
 import { defineModel, isDuplicateKey } from './model';
 
-export interface LeaseDoc { _id: string; owner: string; expiresAt: Date }
+export interface LeaseDoc {
+  _id: string;
+  owner: string;
+  expiresAt: Date;
+}
 
 /** A collection of lease records (one per feature: their subjects never mix). */
 export function leaseModel(name: string, collection: string): Model<LeaseDoc> {
-  return defineModel(name, new Schema<LeaseDoc>({
-    _id: { type: String, required: true },
-    owner: { type: String, required: true },
-    expiresAt: { type: Date, required: true },
-  }, { collection, autoIndex: false, _id: false }));
+  return defineModel(
+    name,
+    new Schema<LeaseDoc>(
+      {
+        _id: { type: String, required: true },
+        owner: { type: String, required: true },
+        expiresAt: { type: Date, required: true },
+      },
+      { collection, autoIndex: false, _id: false },
+    ),
+  );
 }
 
 export const leaseIdOf = (subject: string, slot: number): string => `${subject}.${slot}`;
@@ -36,7 +46,12 @@ export interface HeldLease {
 }
 
 export class SlotLeases {
-  constructor(private readonly model: Model<LeaseDoc>, private readonly owner: string, private readonly leaseMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly model: Model<LeaseDoc>,
+    private readonly owner: string,
+    private readonly leaseMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   private async claim(subject: string, slot: number): Promise<string | null> {
     const _id = leaseIdOf(subject, slot);
@@ -65,7 +80,9 @@ export class SlotLeases {
     return {
       heldUntil: heldUntilMs(slot, second ? 2 : 1, this.leaseMs),
       // Exact `_id`s this owner inserted: a delete can only ever remove its own records.
-      release: async () => { await Promise.all(held.map((_id) => this.model.deleteOne({ _id }))); },
+      release: async () => {
+        await Promise.all(held.map((_id) => this.model.deleteOne({ _id })));
+      },
     };
   }
 }

@@ -20,7 +20,11 @@ export type { PlatformIdentity };
 export const INSTANCE = '*';
 
 export function platformKeyOf(issuer: string, clientId: string): string {
-  return `p${crypto.createHash('sha256').update(JSON.stringify([issuer, clientId])).digest('base64url').slice(0, 22)}`;
+  return `p${crypto
+    .createHash('sha256')
+    .update(JSON.stringify([issuer, clientId]))
+    .digest('base64url')
+    .slice(0, 22)}`;
 }
 
 export function platformIdentity(issuer: string, clientId: string): PlatformIdentity {
@@ -62,7 +66,12 @@ const ADMIN_ROLES = new Set([
   `${LIS}system/person#Administrator`,
   `${LIS}system/person#SysAdmin`,
 ]);
-const COACH_ROLES = [`${LIS}membership#Instructor`, `${LIS}membership#ContentDeveloper`, `${LIS}membership/Instructor#`, `${LIS}membership#TeachingAssistant`];
+const COACH_ROLES = [
+  `${LIS}membership#Instructor`,
+  `${LIS}membership#ContentDeveloper`,
+  `${LIS}membership/Instructor#`,
+  `${LIS}membership#TeachingAssistant`,
+];
 const MENTOR_ROLES = [`${LIS}membership#Mentor`, `${LIS}membership/Mentor#`];
 const LEARNER_ROLES = [`${LIS}membership#Learner`, `${LIS}membership/Learner#`];
 
@@ -84,7 +93,11 @@ export function audienceFor(rawRoles: string[]): Audience | null {
 }
 
 export function courseKeyOf(issuer: string, clientId: string, deploymentId: string, courseId: string): string {
-  return crypto.createHash('sha256').update(JSON.stringify([issuer, clientId, deploymentId, courseId])).digest('base64url').slice(0, 22);
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([issuer, clientId, deploymentId, courseId]))
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 export function localeOf(tag: string | undefined): Locale {

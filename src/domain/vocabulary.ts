@@ -7,7 +7,11 @@
 export type AiMode = 'off' | 'mirror' | 'all';
 
 /** A platform registration: its key (from issuer and client id), issuer and client id. */
-export interface PlatformIdentity { key: string; issuer: string; clientId: string }
+export interface PlatformIdentity {
+  key: string;
+  issuer: string;
+  clientId: string;
+}
 
 /** Who may read a journal entry besides its writer. */
 export type Visibility = 'private' | 'coach' | 'mentor';

@@ -29,7 +29,11 @@ export function gradesFeature(deps: GradesFeatureDeps) {
      */
     worker(targetOf: GradeWorkerDeps['targetOf']): GradeWorker {
       const worker = new GradeWorker({
-        services: deps.services, log: deps.log, settings: deps.settings, targetOf, onOutcome: deps.onOutcome,
+        services: deps.services,
+        log: deps.log,
+        settings: deps.settings,
+        targetOf,
+        onOutcome: deps.onOutcome,
         owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`,
       });
       outbox.onEnqueued(() => worker.wake());

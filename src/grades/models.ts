@@ -35,7 +35,12 @@ export interface OutboxItemDoc {
   createdAt: Date;
 }
 
-export interface DeliveryAttempt { at: Date; second: number; outcome: 'sent' | 'retry' | 'failed' | 'superseded'; detail?: string }
+export interface DeliveryAttempt {
+  at: Date;
+  second: number;
+  outcome: 'sent' | 'retry' | 'failed' | 'superseded';
+  detail?: string;
+}
 
 export interface DeliveryDoc {
   _id: string;
@@ -57,63 +62,81 @@ export interface DeliveryDoc {
   attemptSecond?: number;
   attemptStartedAt?: Date;
   /** Set when the platform refused for good; kept so the coach can send it again. */
-  failed?: { second: number; kind: DeliveryKind; payload: ScorePayload; by: { id: string; name?: string }; reason: string; at: Date };
+  failed?: {
+    second: number;
+    kind: DeliveryKind;
+    payload: ScorePayload;
+    by: { id: string; name?: string };
+    reason: string;
+    at: Date;
+  };
   lineItemUrl?: string;
   history: DeliveryAttempt[];
   updatedAt: Date;
 }
 
-
 /** The gradebook column found or created for an activity that had none from Deep Linking. */
-export interface ColumnDoc { _id: string; url: string; createdAt: Date }
+export interface ColumnDoc {
+  _id: string;
+  url: string;
+  createdAt: Date;
+}
 
 export const deliveryIdOf = (activityId: string, userId: string): string => idOf('gd', activityId, userId);
 export const outboxIdOf = (deliveryId: string, second: number): string => `${deliveryId}.${second}`;
 
-const outboxSchema = new Schema<OutboxItemDoc>({
-  _id: { type: String, required: true },
-  deliveryId: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  kind: { type: String, required: true },
-  second: { type: Number, required: true },
-  payload: { type: Schema.Types.Mixed, required: true },
-  by: { id: String, name: String },
-  createdAt: { type: Date, default: Date.now },
-}, { collection: 'grade_outbox', autoIndex: false, _id: false, minimize: false });
+const outboxSchema = new Schema<OutboxItemDoc>(
+  {
+    _id: { type: String, required: true },
+    deliveryId: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    kind: { type: String, required: true },
+    second: { type: Number, required: true },
+    payload: { type: Schema.Types.Mixed, required: true },
+    by: { id: String, name: String },
+    createdAt: { type: Date, default: Date.now },
+  },
+  { collection: 'grade_outbox', autoIndex: false, _id: false, minimize: false },
+);
 outboxSchema.index({ courseKey: 1 });
 
-const deliverySchema = new Schema<DeliveryDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  activityId: { type: String, required: true },
-  userId: { type: String, required: true },
-  sentSecond: Number,
-  sentAt: Date,
-  sentKind: String,
-  sentScore: Number,
-  attempts: { type: Number, default: 0 },
-  nextAttemptAt: Date,
-  lastError: String,
-  inDoubt: Boolean,
-  attemptSecond: Number,
-  attemptStartedAt: Date,
-  failed: { type: Schema.Types.Mixed },
-  lineItemUrl: String,
-  history: { type: Schema.Types.Mixed, default: [] },
-  updatedAt: { type: Date, default: Date.now },
-}, { collection: 'grade_deliveries', autoIndex: false, _id: false, minimize: false });
+const deliverySchema = new Schema<DeliveryDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    activityId: { type: String, required: true },
+    userId: { type: String, required: true },
+    sentSecond: Number,
+    sentAt: Date,
+    sentKind: String,
+    sentScore: Number,
+    attempts: { type: Number, default: 0 },
+    nextAttemptAt: Date,
+    lastError: String,
+    inDoubt: Boolean,
+    attemptSecond: Number,
+    attemptStartedAt: Date,
+    failed: { type: Schema.Types.Mixed },
+    lineItemUrl: String,
+    history: { type: Schema.Types.Mixed, default: [] },
+    updatedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'grade_deliveries', autoIndex: false, _id: false, minimize: false },
+);
 deliverySchema.index({ courseKey: 1, activityId: 1 });
 
-const columnSchema = new Schema<ColumnDoc>({
-  _id: { type: String, required: true },
-  url: { type: String, required: true },
-  createdAt: { type: Date, default: Date.now },
-}, { collection: 'grade_columns', autoIndex: false, _id: false });
+const columnSchema = new Schema<ColumnDoc>(
+  {
+    _id: { type: String, required: true },
+    url: { type: String, required: true },
+    createdAt: { type: Date, default: Date.now },
+  },
+  { collection: 'grade_columns', autoIndex: false, _id: false },
+);
 
 export const OutboxItem = defineModel('GradeOutboxItem', outboxSchema);
 export const Delivery = defineModel('GradeDelivery', deliverySchema);
 export const Lease = leaseModel('GradeLease', 'grade_leases');
 export const Column = defineModel('GradeColumn', columnSchema);
-

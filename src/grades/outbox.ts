@@ -3,8 +3,14 @@
  * returns, the score is durable and the worker will deliver it or report why it could not.
  */
 import {
-  Delivery, OutboxItem, deliveryIdOf, outboxIdOf,
-  type DeliveryDoc, type DeliveryKind, type OutboxItemDoc, type ScorePayload,
+  Delivery,
+  OutboxItem,
+  deliveryIdOf,
+  outboxIdOf,
+  type DeliveryDoc,
+  type DeliveryKind,
+  type OutboxItemDoc,
+  type ScorePayload,
 } from './models';
 import mongoose from 'mongoose';
 import { nextScoreSecond } from './policy';
@@ -26,7 +32,6 @@ export type DeliveryView =
   | { state: 'sent'; kind: DeliveryKind; sentAt: Date; second: number; score?: number }
   | { state: 'failed'; kind: DeliveryKind; reason: string; at: Date };
 
-
 export class GradeOutbox {
   private wakeWorker: () => void = () => undefined;
 
@@ -41,7 +46,9 @@ export class GradeOutbox {
   private async usedSeconds(deliveryId: string): Promise<{ queued: number[]; last: number }> {
     // Queued first, then the record: a score sent in between is in one or the other (the worker
     // writes the record before it clears the outbox), never in neither.
-    const queued = (await OutboxItem.find({ deliveryId }, { second: 1 }).lean<Array<Pick<OutboxItemDoc, 'second'>>>()).map((q) => q.second);
+    const queued = (
+      await OutboxItem.find({ deliveryId }, { second: 1 }).lean<Array<Pick<OutboxItemDoc, 'second'>>>()
+    ).map((q) => q.second);
     const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
     return { queued, last: Math.max(-1, ...queued, status?.sentSecond ?? -1, status?.failed?.second ?? -1) };
   }
@@ -54,9 +61,16 @@ export class GradeOutbox {
     for (let tries = 0; ; tries += 1, second += 1) {
       try {
         await OutboxItem.create({
-          _id: outboxIdOf(deliveryId, second), deliveryId,
-          courseKey: input.courseKey, activityId: input.activityId, userId: input.userId,
-          kind: input.kind, second, payload: input.payload, by: input.by, createdAt: new Date(this.now()),
+          _id: outboxIdOf(deliveryId, second),
+          deliveryId,
+          courseKey: input.courseKey,
+          activityId: input.activityId,
+          userId: input.userId,
+          kind: input.kind,
+          second,
+          payload: input.payload,
+          by: input.by,
+          createdAt: new Date(this.now()),
         });
         break;
       } catch (err) {
@@ -71,14 +85,24 @@ export class GradeOutbox {
   /** Whether a grade stamped at `second` or later is queued, sent or was refused for this person and activity. */
   async hasGradeSince(activityId: string, userId: string, second: number): Promise<boolean> {
     const deliveryId = deliveryIdOf(activityId, userId);
-    const queued = await OutboxItem.find({ deliveryId }, { second: 1, kind: 1 }).lean<Array<Pick<OutboxItemDoc, 'second' | 'kind'>>>();
+    const queued = await OutboxItem.find({ deliveryId }, { second: 1, kind: 1 }).lean<
+      Array<Pick<OutboxItemDoc, 'second' | 'kind'>>
+    >();
     if (queued.some((q) => q.kind === 'grade' && q.second >= second)) return true;
     const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
-    return Boolean((status?.sentKind === 'grade' && (status.sentSecond ?? -1) >= second) || (status?.failed?.kind === 'grade' && status.failed.second >= second));
+    return Boolean(
+      (status?.sentKind === 'grade' && (status.sentSecond ?? -1) >= second) ||
+      (status?.failed?.kind === 'grade' && status.failed.second >= second),
+    );
   }
 
   /** Sends again what the platform refused, as a new (later) score. */
-  async retryFailed(courseKey: string, activityId: string, userId: string, by: { id: string; name?: string }): Promise<boolean> {
+  async retryFailed(
+    courseKey: string,
+    activityId: string,
+    userId: string,
+    by: { id: string; name?: string },
+  ): Promise<boolean> {
     const deliveryId = deliveryIdOf(activityId, userId);
     const status = await Delivery.findById(deliveryId).lean<DeliveryDoc>();
     if (!status?.failed || status.courseKey !== courseKey) return false;
@@ -92,7 +116,9 @@ export class GradeOutbox {
   /** Every delivery of a course, by delivery id. Two reads, whatever the class size. */
   async viewsForCourse(courseKey: string): Promise<Map<string, DeliveryView>> {
     const [queued, statuses] = await Promise.all([
-      OutboxItem.find({ courseKey }, { deliveryId: 1, second: 1, kind: 1, createdAt: 1 }).lean<Array<QueuedSummary & Pick<OutboxItemDoc, 'deliveryId'>>>(),
+      OutboxItem.find({ courseKey }, { deliveryId: 1, second: 1, kind: 1, createdAt: 1 }).lean<
+        Array<QueuedSummary & Pick<OutboxItemDoc, 'deliveryId'>>
+      >(),
       Delivery.find({ courseKey }, { history: 0 }).lean<DeliveryDoc[]>(),
     ]);
     const latestQueued = new Map<string, QueuedSummary>();
@@ -116,19 +142,28 @@ export class GradeOutbox {
       OutboxItem.find({ deliveryId }, { second: 1, kind: 1, createdAt: 1 }).lean<QueuedSummary[]>(),
       Delivery.findById(deliveryId).lean<DeliveryDoc>(),
     ]);
-    const latest = queued.reduce<QueuedSummary | undefined>((best, q) => (!best || q.second > best.second ? q : best), undefined);
+    const latest = queued.reduce<QueuedSummary | undefined>(
+      (best, q) => (!best || q.second > best.second ? q : best),
+      undefined,
+    );
     return { view: viewOf(record ?? undefined, latest), record };
   }
 
   /** Whether Cermin has queued or sent anything (a grade or a "submitted" progress) to an activity's column. */
   async anyFor(courseKey: string, activityId: string): Promise<boolean> {
-    const [delivery, queued] = await Promise.all([Delivery.exists({ courseKey, activityId }), OutboxItem.exists({ courseKey, activityId })]);
+    const [delivery, queued] = await Promise.all([
+      Delivery.exists({ courseKey, activityId }),
+      OutboxItem.exists({ courseKey, activityId }),
+    ]);
     return delivery !== null || queued !== null;
   }
 
   /** Deliveries the platform refused for good, in the given courses (the admin's view across courses), newest first. */
   async failedInCourses(courseKeys: string[]): Promise<DeliveryDoc[]> {
-    const failed = await Delivery.find({ courseKey: mongoose.trusted({ $in: courseKeys }), failed: mongoose.trusted({ $exists: true }) }, { history: 0 }).lean<DeliveryDoc[]>();
+    const failed = await Delivery.find(
+      { courseKey: mongoose.trusted({ $in: courseKeys }), failed: mongoose.trusted({ $exists: true }) },
+      { history: 0 },
+    ).lean<DeliveryDoc[]>();
     return failed.sort((a, b) => new Date(b.failed?.at ?? 0).getTime() - new Date(a.failed?.at ?? 0).getTime());
   }
 }
@@ -139,9 +174,24 @@ type QueuedSummary = Pick<OutboxItemDoc, 'second' | 'kind' | 'createdAt'>;
 function viewOf(status: DeliveryDoc | undefined, latestQueued: QueuedSummary | undefined): DeliveryView | undefined {
   // A queued score already delivered (its outbox record not yet cleared) does not count as waiting.
   if (latestQueued && (status?.sentSecond ?? -1) < latestQueued.second) {
-    return { state: 'waiting', kind: latestQueued.kind, queuedAt: latestQueued.createdAt, attempts: status?.attempts ?? 0, nextAttemptAt: status?.nextAttemptAt, lastError: status?.lastError };
+    return {
+      state: 'waiting',
+      kind: latestQueued.kind,
+      queuedAt: latestQueued.createdAt,
+      attempts: status?.attempts ?? 0,
+      nextAttemptAt: status?.nextAttemptAt,
+      lastError: status?.lastError,
+    };
   }
-  if (status?.failed && (status.sentSecond ?? -1) < status.failed.second) return { state: 'failed', kind: status.failed.kind, reason: status.failed.reason, at: status.failed.at };
-  if (status?.sentAt) return { state: 'sent', kind: status.sentKind ?? 'grade', sentAt: status.sentAt, second: status.sentSecond ?? 0, score: status.sentScore };
+  if (status?.failed && (status.sentSecond ?? -1) < status.failed.second)
+    return { state: 'failed', kind: status.failed.kind, reason: status.failed.reason, at: status.failed.at };
+  if (status?.sentAt)
+    return {
+      state: 'sent',
+      kind: status.sentKind ?? 'grade',
+      sentAt: status.sentAt,
+      second: status.sentSecond ?? 0,
+      score: status.sentScore,
+    };
   return undefined;
 }

@@ -10,9 +10,16 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
 }
 
 /** When to retry: the platform's Retry-After when it gave one (never sooner), else the backoff. */
-export function retryDelayMs(attempt: number, policy: { baseMs: number; maxMs: number }, retryAfterMs?: number, random?: () => number): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: { baseMs: number; maxMs: number },
+  retryAfterMs?: number,
+  random?: () => number,
+): number {
   const backoff = backoffMs(attempt, policy.baseMs, policy.maxMs, random);
-  return retryAfterMs !== undefined ? Math.min(Math.max(backoff, retryAfterMs), Math.max(policy.maxMs, retryAfterMs)) : backoff;
+  return retryAfterMs !== undefined
+    ? Math.min(Math.max(backoff, retryAfterMs), Math.max(policy.maxMs, retryAfterMs))
+    : backoff;
 }
 
 /**

@@ -9,8 +9,13 @@ import { findOrCreateLineItem, postScore } from '../lti/ags';
 import { ServiceError, type PlatformRef, type PlatformServices } from '../lti/platform-services';
 import { Leases } from './lease';
 import {
-  Column, Delivery, OutboxItem, outboxIdOf,
-  type DeliveryAttempt, type DeliveryDoc, type OutboxItemDoc,
+  Column,
+  Delivery,
+  OutboxItem,
+  outboxIdOf,
+  type DeliveryAttempt,
+  type DeliveryDoc,
+  type OutboxItemDoc,
 } from './models';
 import { mayStartAttempt, retryDelayMs, shortReason } from './policy';
 import { courseScope, markChanged } from '../db/change-marks';
@@ -106,7 +111,13 @@ export class GradeWorker {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
-      this.running = this.runOnce().then(() => undefined, (err: unknown) => { this.deps.log.error({ err }, 'grade delivery round failed'); })
+      this.running = this.runOnce()
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            this.deps.log.error({ err }, 'grade delivery round failed');
+          },
+        )
         .finally(() => {
           this.running = undefined;
           const next = this.again ? 0 : this.deps.settings.pollMs;
@@ -123,7 +134,9 @@ export class GradeWorker {
    * backoff ends instead of after one pass over everything queued. Returns how many were attempted.
    */
   async runOnce(): Promise<number> {
-    const queued = await OutboxItem.find({}, { deliveryId: 1, second: 1 }).lean<Array<Pick<OutboxItemDoc, 'deliveryId' | 'second'>>>();
+    const queued = await OutboxItem.find({}, { deliveryId: 1, second: 1 }).lean<
+      Array<Pick<OutboxItemDoc, 'deliveryId' | 'second'>>
+    >();
     const seconds = new Map<string, number[]>();
     for (const q of queued) seconds.set(q.deliveryId, [...(seconds.get(q.deliveryId) ?? []), q.second]);
     for (const id of this.dueAt.keys()) if (!seconds.has(id)) this.dueAt.delete(id);
@@ -131,7 +144,9 @@ export class GradeWorker {
     // Oldest first (a retry waits its turn behind scores queued before it came due), shuffled
     // within twice a round so that instances do not all reach for the same leases.
     const dueSince = (id: string) => this.dueAt.get(id) ?? Math.min(...(seconds.get(id) as number[])) * 1000;
-    const due = [...seconds.keys()].filter((id) => (this.dueAt.get(id) ?? 0) <= now).sort((a, b) => dueSince(a) - dueSince(b));
+    const due = [...seconds.keys()]
+      .filter((id) => (this.dueAt.get(id) ?? 0) <= now)
+      .sort((a, b) => dueSince(a) - dueSince(b));
     const size = ROUND_PER_LANE * this.deps.settings.concurrency;
     const round = shuffle(due.slice(0, 2 * size), this.deps.random ?? Math.random).slice(0, size);
     if (due.length > round.length) this.again = true;
@@ -168,7 +183,10 @@ export class GradeWorker {
       const settled = Math.max(status?.sentSecond ?? -1, status?.failed?.second ?? -1);
       const latest = Math.max(...queuedSeconds);
       if (latest <= settled) {
-        await this.clearQueued(deliveryId, queuedSeconds.filter((s) => s <= settled));
+        await this.clearQueued(
+          deliveryId,
+          queuedSeconds.filter((s) => s <= settled),
+        );
         return false;
       }
       if (status?.nextAttemptAt && status.nextAttemptAt.getTime() > this.now()) return false;
@@ -176,16 +194,30 @@ export class GradeWorker {
       if (!item) return false;
       // The attempt, its writes included, must end inside the lease: after it, another instance may begin.
       const deadline = Math.min(this.now() + this.deps.settings.attemptTimeoutMs, lease.heldUntil - LEASE_RESERVE_MS);
-      if (!mayStartAttempt(this.now(), this.deps.settings.attemptTimeoutMs, lease.heldUntil - LEASE_RESERVE_MS)) return false;
+      if (!mayStartAttempt(this.now(), this.deps.settings.attemptTimeoutMs, lease.heldUntil - LEASE_RESERVE_MS))
+        return false;
 
       const sameSecond = status?.attemptSecond === latest;
       // An attempt that began and never recorded its end (a crash) may have reached the platform.
       const inDoubt = sameSecond && Boolean(status?.inDoubt || status?.attemptStartedAt);
-      const attempts = (sameSecond ? status?.attempts ?? 0 : 0) + 1;
+      const attempts = (sameSecond ? (status?.attempts ?? 0) : 0) + 1;
       const base: DeliveryDoc = status ?? {
-        _id: deliveryId, courseKey: item.courseKey, activityId: item.activityId, userId: item.userId, attempts: 0, history: [], updatedAt: new Date(this.now()),
+        _id: deliveryId,
+        courseKey: item.courseKey,
+        activityId: item.activityId,
+        userId: item.userId,
+        attempts: 0,
+        history: [],
+        updatedAt: new Date(this.now()),
       };
-      await this.write({ ...base, attempts, attemptSecond: latest, attemptStartedAt: new Date(this.now()), inDoubt, updatedAt: new Date(this.now()) });
+      await this.write({
+        ...base,
+        attempts,
+        attemptSecond: latest,
+        attemptStartedAt: new Date(this.now()),
+        inDoubt,
+        updatedAt: new Date(this.now()),
+      });
 
       const result = await this.attempt(item, base.lineItemUrl, inDoubt, deadline);
       await this.record(item, attempts, inDoubt, result, queuedSeconds);
@@ -196,7 +228,12 @@ export class GradeWorker {
     }
   }
 
-  private async attempt(item: OutboxItemDoc, knownLineItemUrl: string | undefined, inDoubt: boolean, deadline: number): Promise<AttemptResult> {
+  private async attempt(
+    item: OutboxItemDoc,
+    knownLineItemUrl: string | undefined,
+    inDoubt: boolean,
+    deadline: number,
+  ): Promise<AttemptResult> {
     let lineItemUrl: string | undefined;
     // Only a score request that may have gone out makes the outcome unknown (not a failed token or column lookup).
     let scoreSent = false;
@@ -206,20 +243,41 @@ export class GradeWorker {
       lineItemUrl = target.lineItemUrl ?? knownLineItemUrl ?? (await this.column(item.activityId, target, deadline));
       if (!lineItemUrl) return { outcome: 'retry', reason: 'column-unknown', maybeDelivered: false };
       scoreSent = true;
-      await postScore(this.deps.services, target.platform, lineItemUrl, {
-        ...item.payload, userId: item.userId, timestamp: new Date(item.second * 1000).toISOString(),
-      }, { deadline });
+      await postScore(
+        this.deps.services,
+        target.platform,
+        lineItemUrl,
+        {
+          ...item.payload,
+          userId: item.userId,
+          timestamp: new Date(item.second * 1000).toISOString(),
+        },
+        { deadline },
+      );
       return { outcome: 'sent', lineItemUrl };
     } catch (err) {
       if (err instanceof ServiceError) {
         // Resent after an unknown outcome with the same timestamp: 409 means the platform has it.
-        if (err.kind === 'conflict' && inDoubt && lineItemUrl) return { outcome: 'sent', detail: 'already-at-platform', lineItemUrl };
-        if (err.kind === 'conflict') return { outcome: 'failed', reason: `newer-at-platform: ${err.reason}`, lineItemUrl };
+        if (err.kind === 'conflict' && inDoubt && lineItemUrl)
+          return { outcome: 'sent', detail: 'already-at-platform', lineItemUrl };
+        if (err.kind === 'conflict')
+          return { outcome: 'failed', reason: `newer-at-platform: ${err.reason}`, lineItemUrl };
         if (err.kind === 'refused') return { outcome: 'failed', reason: err.reason, lineItemUrl };
-        return { outcome: 'retry', reason: err.reason, retryAfterMs: err.retryAfterMs, maybeDelivered: scoreSent && err.maybeDelivered, lineItemUrl };
+        return {
+          outcome: 'retry',
+          reason: err.reason,
+          retryAfterMs: err.retryAfterMs,
+          maybeDelivered: scoreSent && err.maybeDelivered,
+          lineItemUrl,
+        };
       }
       this.deps.log.error({ err, deliveryId: item.deliveryId }, 'grade delivery attempt failed unexpectedly');
-      return { outcome: 'retry', reason: shortReason(String((err as Error).message ?? err)), maybeDelivered: scoreSent, lineItemUrl };
+      return {
+        outcome: 'retry',
+        reason: shortReason(String((err as Error).message ?? err)),
+        maybeDelivered: scoreSent,
+        lineItemUrl,
+      };
     }
   }
 
@@ -233,13 +291,29 @@ export class GradeWorker {
     if (known) return known.url;
     if (!target.lineItemsUrl) return undefined;
     const lease = await this.leases.acquire(`column.${activityId}`);
-    if (!lease) throw new ServiceError({ kind: 'transient', reason: 'column-being-created', maybeDelivered: false, retryAfterMs: 1000 });
+    if (!lease)
+      throw new ServiceError({
+        kind: 'transient',
+        reason: 'column-being-created',
+        maybeDelivered: false,
+        retryAfterMs: 1000,
+      });
     try {
       const again = await Column.findById(activityId).lean();
       if (again) return again.url;
-      const { url } = await findOrCreateLineItem(this.deps.services, target.platform, target.lineItemsUrl, {
-        resourceLinkId: target.resourceLinkId, resourceId: target.resourceId, tag: target.tag, label: target.label, scoreMaximum: target.scoreMaximum,
-      }, { deadline });
+      const { url } = await findOrCreateLineItem(
+        this.deps.services,
+        target.platform,
+        target.lineItemsUrl,
+        {
+          resourceLinkId: target.resourceLinkId,
+          resourceId: target.resourceId,
+          tag: target.tag,
+          label: target.label,
+          scoreMaximum: target.scoreMaximum,
+        },
+        { deadline },
+      );
       await putById(Column, activityId, { url, createdAt: new Date(this.now()) });
       return url;
     } finally {
@@ -251,13 +325,28 @@ export class GradeWorker {
    * Writes the attempt's outcome over the record as it is now (read again: an attempt that ran long
    * must not roll back what a later holder wrote), never lowering the second already sent.
    */
-  private async record(item: OutboxItemDoc, attempts: number, inDoubt: boolean, result: AttemptResult, queuedSeconds: number[]): Promise<void> {
+  private async record(
+    item: OutboxItemDoc,
+    attempts: number,
+    inDoubt: boolean,
+    result: AttemptResult,
+    queuedSeconds: number[],
+  ): Promise<void> {
     const at = new Date(this.now());
     const base: DeliveryDoc = (await Delivery.findById(item.deliveryId).lean<DeliveryDoc>()) ?? {
-      _id: item.deliveryId, courseKey: item.courseKey, activityId: item.activityId, userId: item.userId, attempts: 0, history: [], updatedAt: at,
+      _id: item.deliveryId,
+      courseKey: item.courseKey,
+      activityId: item.activityId,
+      userId: item.userId,
+      attempts: 0,
+      history: [],
+      updatedAt: at,
     };
     const entry = (outcome: DeliveryAttempt['outcome'], detail?: string): DeliveryAttempt[] =>
-      [...(base.history ?? []), { at, second: item.second, outcome, ...(detail ? { detail: shortReason(detail) } : {}) }].slice(-HISTORY_KEPT);
+      [
+        ...(base.history ?? []),
+        { at, second: item.second, outcome, ...(detail ? { detail: shortReason(detail) } : {}) },
+      ].slice(-HISTORY_KEPT);
     const lineItemUrl = result.lineItemUrl ?? base.lineItemUrl;
     const cleared = { attemptStartedAt: undefined, attemptSecond: undefined, nextAttemptAt: undefined, inDoubt: false };
     this.deps.onOutcome?.(result.outcome);
@@ -266,29 +355,65 @@ export class GradeWorker {
       await this.write({ ...base, history: entry('superseded', result.outcome), updatedAt: at });
     } else if (result.outcome === 'sent') {
       await this.write({
-        ...base, ...cleared, attempts: 0, lastError: undefined, lineItemUrl,
-        sentSecond: item.second, sentAt: at, sentKind: item.kind, sentScore: item.payload.scoreGiven,
+        ...base,
+        ...cleared,
+        attempts: 0,
+        lastError: undefined,
+        lineItemUrl,
+        sentSecond: item.second,
+        sentAt: at,
+        sentKind: item.kind,
+        sentScore: item.payload.scoreGiven,
         failed: base.failed && base.failed.second > item.second ? base.failed : undefined,
-        history: entry('sent', result.detail), updatedAt: at,
+        history: entry('sent', result.detail),
+        updatedAt: at,
       });
     } else if (result.outcome === 'retry') {
-      const wait = retryDelayMs(attempts, { baseMs: this.deps.settings.backoffBaseMs, maxMs: this.deps.settings.backoffMaxMs }, result.retryAfterMs, this.deps.random);
+      const wait = retryDelayMs(
+        attempts,
+        { baseMs: this.deps.settings.backoffBaseMs, maxMs: this.deps.settings.backoffMaxMs },
+        result.retryAfterMs,
+        this.deps.random,
+      );
       const nextAttemptAt = new Date(at.getTime() + wait);
       await this.write({
-        ...base, ...cleared, attempts, attemptSecond: item.second, inDoubt: inDoubt || result.maybeDelivered,
-        nextAttemptAt, lastError: shortReason(result.reason), lineItemUrl, history: entry('retry', result.reason), updatedAt: at,
+        ...base,
+        ...cleared,
+        attempts,
+        attemptSecond: item.second,
+        inDoubt: inDoubt || result.maybeDelivered,
+        nextAttemptAt,
+        lastError: shortReason(result.reason),
+        lineItemUrl,
+        history: entry('retry', result.reason),
+        updatedAt: at,
       });
       this.dueAt.set(item.deliveryId, nextAttemptAt.getTime());
       return;
     } else {
       await this.write({
-        ...base, ...cleared, attempts: 0, lastError: shortReason(result.reason), lineItemUrl,
-        failed: { second: item.second, kind: item.kind, payload: item.payload, by: item.by, reason: shortReason(result.reason), at },
-        history: entry('failed', result.reason), updatedAt: at,
+        ...base,
+        ...cleared,
+        attempts: 0,
+        lastError: shortReason(result.reason),
+        lineItemUrl,
+        failed: {
+          second: item.second,
+          kind: item.kind,
+          payload: item.payload,
+          by: item.by,
+          reason: shortReason(result.reason),
+          at,
+        },
+        history: entry('failed', result.reason),
+        updatedAt: at,
       });
     }
     // Earlier scores never sent are superseded by this one; the record of this one is done.
-    await this.clearQueued(item.deliveryId, queuedSeconds.filter((s) => s <= item.second));
+    await this.clearQueued(
+      item.deliveryId,
+      queuedSeconds.filter((s) => s <= item.second),
+    );
     this.dueAt.delete(item.deliveryId);
   }
 

@@ -10,7 +10,11 @@ import { sendPage } from './render';
  * client that asks for it) in the page's language, so no route writes its own error response.
  */
 export class HttpError extends Error {
-  constructor(public readonly status: number, public readonly messageKey: string, public readonly vars?: Record<string, string>) {
+  constructor(
+    public readonly status: number,
+    public readonly messageKey: string,
+    public readonly vars?: Record<string, string>,
+  ) {
     super(messageKey);
   }
 }
@@ -19,7 +23,19 @@ export function requestLocale(req: express.Request, launchLocale?: Locale): Loca
   return pickLocale(req.query?.lang, launchLocale, req.get('accept-language'));
 }
 
-export async function sendError(req: express.Request, res: express.Response, status: number, messageKey: string, extra: { vars?: Record<string, string>; code?: string; heading?: string; newWindowUrl?: string; locale?: Locale } = {}): Promise<void> {
+export async function sendError(
+  req: express.Request,
+  res: express.Response,
+  status: number,
+  messageKey: string,
+  extra: {
+    vars?: Record<string, string>;
+    code?: string;
+    heading?: string;
+    newWindowUrl?: string;
+    locale?: Locale;
+  } = {},
+): Promise<void> {
   const locale = extra.locale ?? requestLocale(req);
   const t = translator(locale);
   const heading = extra.heading ?? t('error.title');
@@ -27,14 +43,31 @@ export async function sendError(req: express.Request, res: express.Response, sta
     res.status(status).json({ status, error: extra.code ?? messageKey, message: t(messageKey, extra.vars) });
     return;
   }
-  await sendPage(res, status, 'error', { locale, title: heading, heading, message: t(messageKey, extra.vars), code: extra.code, newWindowUrl: extra.newWindowUrl });
+  await sendPage(res, status, 'error', {
+    locale,
+    title: heading,
+    heading,
+    message: t(messageKey, extra.vars),
+    code: extra.code,
+    newWindowUrl: extra.newWindowUrl,
+  });
 }
 
 /** HTTP status for each launch refusal code (all 4xx: the request, not Cermin, is at fault). */
 export function launchRefusalStatus(code: string): number {
   if (code === 'NO_LTIK_OR_IDTOKEN_FOUND') return 401; // a session problem, not a bad launch
-  if (code === 'UNREGISTERED_PLATFORM' || code === 'UNKNOWN_DEPLOYMENT' || code === 'PLATFORM_NOT_ACTIVATED') return 403;
-  if (code.startsWith('NO_') || code.startsWith('WRONG_') || code === 'INVALID_JWT_RECEIVED' || code === 'ALG_NOT_RS256' || code === 'KID_NOT_FOUND' || code === 'NONCE_MISSING' || code === 'AZP_MISSING') return 400;
+  if (code === 'UNREGISTERED_PLATFORM' || code === 'UNKNOWN_DEPLOYMENT' || code === 'PLATFORM_NOT_ACTIVATED')
+    return 403;
+  if (
+    code.startsWith('NO_') ||
+    code.startsWith('WRONG_') ||
+    code === 'INVALID_JWT_RECEIVED' ||
+    code === 'ALG_NOT_RS256' ||
+    code === 'KID_NOT_FOUND' ||
+    code === 'NONCE_MISSING' ||
+    code === 'AZP_MISSING'
+  )
+    return 400;
   return 401;
 }
 
@@ -52,11 +85,15 @@ export function errorHandler(log: Logger): express.ErrorRequestHandler {
     if (err instanceof HttpError) {
       // The page's language: the launch's (with a remembered choice), else the setup session's.
       const pageLocale = res.locals.launch?.locale ?? res.locals.locale;
-      void sendError(req, res, err.status, err.messageKey, { vars: err.vars, locale: pageLocale && requestLocale(req, pageLocale) });
+      void sendError(req, res, err.status, err.messageKey, {
+        vars: err.vars,
+        locale: pageLocale && requestLocale(req, pageLocale),
+      });
       return;
     }
     // body-parser and friends mark client errors with a status.
-    const status = (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
+    const status =
+      (err as { status?: number; statusCode?: number }).status ?? (err as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       void sendError(req, res, status, status === 413 ? 'error.tooLarge' : 'error.badRequest');
       return;

@@ -11,7 +11,12 @@ import { translator } from './i18n';
 /** The field an error is about: its instance path (`/id/body/0`), or the missing or unknown key under it. */
 function fieldPath(err: ErrorObject): string {
   const params = err.params as Record<string, unknown>;
-  const child = err.keyword === 'required' ? params.missingProperty : err.keyword === 'additionalProperties' ? params.additionalProperty : undefined;
+  const child =
+    err.keyword === 'required'
+      ? params.missingProperty
+      : err.keyword === 'additionalProperties'
+        ? params.additionalProperty
+        : undefined;
   return child === undefined ? err.instancePath : `${err.instancePath}/${String(child)}`;
 }
 
@@ -19,7 +24,11 @@ function fieldPath(err: ErrorObject): string {
  * One sentence per field at most (its first error), in the order of the errors. `labelOf` names a
  * field from its path (`/userDailyTokens`, `/id/body/2`); undefined: a generic "this form".
  */
-export function formProblems(errors: readonly ErrorObject[] | null | undefined, locale: Locale, labelOf: (path: string) => string | undefined): string[] {
+export function formProblems(
+  errors: readonly ErrorObject[] | null | undefined,
+  locale: Locale,
+  labelOf: (path: string) => string | undefined,
+): string[] {
   const t = translator(locale);
   const number = (n: unknown) => Number(n).toLocaleString(locale === 'en' ? 'en-GB' : 'id-ID');
   const seen = new Set<string>();
@@ -43,7 +52,12 @@ export function formProblems(errors: readonly ErrorObject[] | null | undefined, 
         out.push(t('form.problem.tooLong', { field, n: Number(limit) }));
         break;
       case 'type':
-        out.push(t((err.params as { type?: string }).type === 'integer' ? 'form.problem.wholeNumber' : 'form.problem.invalid', { field }));
+        out.push(
+          t(
+            (err.params as { type?: string }).type === 'integer' ? 'form.problem.wholeNumber' : 'form.problem.invalid',
+            { field },
+          ),
+        );
         break;
       case 'minimum':
         out.push(t('form.problem.atLeast', { field, n: number(limit) }));

@@ -2,5 +2,11 @@
 
 /** Times in Indonesia's western zone (WIB), where Latsar runs on the clock of most agencies. */
 export function formatTime(d: Date, locale: 'id' | 'en'): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }).format(new Date(d)) + ' WIB';
+  return (
+    new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'id-ID', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: 'Asia/Jakarta',
+    }).format(new Date(d)) + ' WIB'
+  );
 }

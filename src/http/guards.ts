@@ -43,21 +43,25 @@ function ltikIssuedAt(ltik: unknown): number | undefined {
  * on a shared office computer): one older than `maxAgeMs` opens nothing; a launch from Moodle
  * gives a new one.
  */
-export const loadLaunch = (maxAgeMs: number, preferencesOf: PreferencesOf, now: () => number = Date.now): express.RequestHandler => (req, res, next) => {
-  const issuedAt = ltikIssuedAt(res.locals.ltik);
-  if (issuedAt === undefined || now() - issuedAt > maxAgeMs) {
-    void sendError(req, res, 401, 'launch.sessionExpired', { locale: pickLocale(req.query.lang, undefined, req.get('accept-language')) });
-    return;
-  }
-  const ctx = launchOf(res);
-  preferencesOf(ctx.platform.key, ctx.user.id)
-    .then((chosen) => {
-      ctx.locale = pickLocale(req.query.lang, chosen.locale ?? ctx.locale);
-      ctx.dataSaver = chosen.dataSaver;
-      next();
-    })
-    .catch(next);
-};
+export const loadLaunch =
+  (maxAgeMs: number, preferencesOf: PreferencesOf, now: () => number = Date.now): express.RequestHandler =>
+  (req, res, next) => {
+    const issuedAt = ltikIssuedAt(res.locals.ltik);
+    if (issuedAt === undefined || now() - issuedAt > maxAgeMs) {
+      void sendError(req, res, 401, 'launch.sessionExpired', {
+        locale: pickLocale(req.query.lang, undefined, req.get('accept-language')),
+      });
+      return;
+    }
+    const ctx = launchOf(res);
+    preferencesOf(ctx.platform.key, ctx.user.id)
+      .then((chosen) => {
+        ctx.locale = pickLocale(req.query.lang, chosen.locale ?? ctx.locale);
+        ctx.dataSaver = chosen.dataSaver;
+        next();
+      })
+      .catch(next);
+  };
 
 /** The :courseKey of the URL must be the ltik's own course. */
 export const requireOwnCourse: express.RequestHandler = (req, res, next) => {

@@ -16,11 +16,24 @@ export function createMetrics(): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'cermin_' });
   return {
     registry,
-    launches: new Counter({ name: 'cermin_lti_events_total', help: 'LTI logins, launches, refusals and registrations by outcome', labelNames: ['outcome'], registers: [registry] }),
-    gradeDeliveries: new Counter({ name: 'cermin_grade_delivery_attempts_total', help: 'Grade delivery attempts by outcome (sent, retry, failed)', labelNames: ['outcome'], registers: [registry] }),
+    launches: new Counter({
+      name: 'cermin_lti_events_total',
+      help: 'LTI logins, launches, refusals and registrations by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    gradeDeliveries: new Counter({
+      name: 'cermin_grade_delivery_attempts_total',
+      help: 'Grade delivery attempts by outcome (sent, retry, failed)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
-      name: 'cermin_http_request_duration_seconds', help: 'HTTP request duration', labelNames: ['method', 'route', 'status'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+      name: 'cermin_http_request_duration_seconds',
+      help: 'HTTP request duration',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
     }),
   };
 }
@@ -29,14 +42,16 @@ export function createMetrics(): Metrics {
 export function routeLabel(path: string): string {
   // Ids in a path (course, activity, participant, entry, item) become placeholders: metrics are
   // readable by anyone who can reach /metrics, and must neither name people nor grow per id.
-  return path
-    .replace(/\/courses\/[^/]+/, '/courses/:courseKey')
-    .replace(/\/activities\/[^/]+/, '/activities/:activityId')
-    .replace(/\/(submissions|entries|items|recommend)\/[^/]+/g, '/$1/:id')
-    // Any other generated id (long, with digits or capitals): a Deep Linking selection, a delivery, …
-    .replace(/\/(?=[A-Za-z0-9_-]*[0-9A-Z])[A-Za-z0-9_-]{12,}(?=\/|$)/g, '/:id')
-    .replace(/^\/demo\/.*/, '/demo/*')
-    .replace(/^\/static\/.*/, '/static/*');
+  return (
+    path
+      .replace(/\/courses\/[^/]+/, '/courses/:courseKey')
+      .replace(/\/activities\/[^/]+/, '/activities/:activityId')
+      .replace(/\/(submissions|entries|items|recommend)\/[^/]+/g, '/$1/:id')
+      // Any other generated id (long, with digits or capitals): a Deep Linking selection, a delivery, …
+      .replace(/\/(?=[A-Za-z0-9_-]*[0-9A-Z])[A-Za-z0-9_-]{12,}(?=\/|$)/g, '/:id')
+      .replace(/^\/demo\/.*/, '/demo/*')
+      .replace(/^\/static\/.*/, '/static/*')
+  );
 }
 
 /** The label of every request that matched no route: one series, whatever path was asked for. */
@@ -70,7 +85,9 @@ export function requestLog(log: Logger, metrics: Metrics): express.RequestHandle
 
 export function opsRouter(metrics: Metrics, isShuttingDown: () => boolean): express.Router {
   const router = express.Router();
-  router.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
   router.get('/readyz', (_req, res) => {
     const db = mongoose.connection.db;
     if (isShuttingDown() || !db || mongoose.connection.readyState !== 1) {
@@ -78,13 +95,17 @@ export function opsRouter(metrics: Metrics, isShuttingDown: () => boolean): expr
       return;
     }
     const started = Date.now();
-    db.admin().ping()
+    db.admin()
+      .ping()
       .then(() => res.json({ status: 'ready', database: 'ok', pingMs: Date.now() - started }))
       // Not the driver's message: it can name hosts and users, and anyone may ask.
       .catch(() => res.status(503).json({ status: 'unavailable', database: 'unreachable' }));
   });
   router.get('/metrics', (_req, res, next) => {
-    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text)).catch(next);
+    metrics.registry
+      .metrics()
+      .then((text) => res.type(metrics.registry.contentType).send(text))
+      .catch(next);
   });
   return router;
 }

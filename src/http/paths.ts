@@ -18,5 +18,7 @@ export function withLtik(path: string, ltik: string, extra: Record<string, strin
 
 /** A path inside this course to return to after a form, or undefined for anything else (no open redirects). */
 export function safeBack(courseKey: string, back: unknown): string | undefined {
-  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !/\/\/|\.\.|[#?\\]/.test(back) ? back : undefined;
+  return typeof back === 'string' && back.startsWith(`${coursePath(courseKey)}/`) && !/\/\/|\.\.|[#?\\]/.test(back)
+    ? back
+    : undefined;
 }

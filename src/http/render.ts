@@ -16,7 +16,11 @@ export interface PageLocals {
 
 export async function renderPage(view: string, locals: PageLocals): Promise<string> {
   const t = translator(locals.locale);
-  return ejs.renderFile(path.join(viewsDir, `${view}.ejs`), { ...locals, t }, { cache: process.env.NODE_ENV !== 'development', root: viewsDir });
+  return ejs.renderFile(
+    path.join(viewsDir, `${view}.ejs`),
+    { ...locals, t },
+    { cache: process.env.NODE_ENV !== 'development', root: viewsDir },
+  );
 }
 
 export async function sendPage(res: express.Response, status: number, view: string, locals: PageLocals): Promise<void> {

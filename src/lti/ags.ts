@@ -46,8 +46,10 @@ export function scoresUrl(lineItemUrl: string): string {
 /** A bad score is Cermin's bug, not the platform's: refused before anything is sent. */
 function checkScore(score: AgsScore): string | undefined {
   if (!score.userId) return 'score without userId';
-  if (!Number.isFinite(score.scoreMaximum) || score.scoreMaximum <= 0) return 'scoreMaximum must be a number greater than 0';
-  if (score.scoreGiven !== undefined && (!Number.isFinite(score.scoreGiven) || score.scoreGiven < 0)) return 'scoreGiven must be a non-negative number';
+  if (!Number.isFinite(score.scoreMaximum) || score.scoreMaximum <= 0)
+    return 'scoreMaximum must be a number greater than 0';
+  if (score.scoreGiven !== undefined && (!Number.isFinite(score.scoreGiven) || score.scoreGiven < 0))
+    return 'scoreGiven must be a non-negative number';
   if (Number.isNaN(Date.parse(score.timestamp))) return 'timestamp must be an ISO 8601 date';
   return undefined;
 }
@@ -56,7 +58,13 @@ function checkScore(score: AgsScore): string | undefined {
  * POSTs one score. scoreMaximum always goes (Moodle assumes 1 and rescales otherwise); comment
  * only when there is one (an empty comment wipes the feedback already in Moodle).
  */
-export async function postScore(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, score: AgsScore, opts: { deadline?: number } = {}): Promise<void> {
+export async function postScore(
+  services: PlatformServices,
+  ref: PlatformRef,
+  lineItemUrl: string,
+  score: AgsScore,
+  opts: { deadline?: number } = {},
+): Promise<void> {
   const invalid = checkScore(score);
   if (invalid) throw new ServiceError({ kind: 'refused', reason: invalid });
   const body: Record<string, unknown> = {
@@ -109,30 +117,62 @@ export async function findOrCreateLineItem(
   if (want.resourceLinkId) query.searchParams.set('resource_link_id', want.resourceLinkId);
   else query.searchParams.set('resource_id', want.resourceId);
   query.searchParams.set('tag', want.tag);
-  const found = await services.request(ref, [AGS_SCOPE.lineItem], { method: 'GET', url: query.toString(), accept: CT_CONTAINER, deadline: opts.deadline });
+  const found = await services.request(ref, [AGS_SCOPE.lineItem], {
+    method: 'GET',
+    url: query.toString(),
+    accept: CT_CONTAINER,
+    deadline: opts.deadline,
+  });
   if (!Array.isArray(found.body)) {
-    throw new ServiceError({ kind: 'refused', status: found.status, reason: 'the platform answered the line item lookup with something that is not a list' });
+    throw new ServiceError({
+      kind: 'refused',
+      status: found.status,
+      reason: 'the platform answered the line item lookup with something that is not a list',
+    });
   }
   for (const raw of found.body as unknown[]) {
     if (typeof raw !== 'object' || raw === null) continue;
     const item = raw as Record<string, unknown>;
     // A field the platform returns must agree; one it leaves out cannot disagree.
     if (item.tag !== undefined && item.tag !== want.tag) continue;
-    if (want.resourceLinkId ? item.resourceLinkId !== undefined && item.resourceLinkId !== want.resourceLinkId : item.resourceId !== undefined && item.resourceId !== want.resourceId) continue;
+    if (
+      want.resourceLinkId
+        ? item.resourceLinkId !== undefined && item.resourceLinkId !== want.resourceLinkId
+        : item.resourceId !== undefined && item.resourceId !== want.resourceId
+    )
+      continue;
     const url = itemUrl(item.id, lineItemsUrl);
     if (url) return { url, created: false };
   }
 
-  const fields: Record<string, unknown> = { label: want.label, scoreMaximum: want.scoreMaximum, resourceId: want.resourceId, tag: want.tag };
+  const fields: Record<string, unknown> = {
+    label: want.label,
+    scoreMaximum: want.scoreMaximum,
+    resourceId: want.resourceId,
+    tag: want.tag,
+  };
   if (want.resourceLinkId) fields.resourceLinkId = want.resourceLinkId;
   const created = await services.request(ref, [AGS_SCOPE.lineItem], {
-    method: 'POST', url: lineItemsUrl, contentType: CT_LINEITEM, accept: CT_LINEITEM, body: fields, deadline: opts.deadline,
+    method: 'POST',
+    url: lineItemsUrl,
+    contentType: CT_LINEITEM,
+    accept: CT_LINEITEM,
+    body: fields,
+    deadline: opts.deadline,
   });
-  const body = (typeof created.body === 'object' && created.body !== null ? created.body : {}) as Record<string, unknown>;
+  const body = (typeof created.body === 'object' && created.body !== null ? created.body : {}) as Record<
+    string,
+    unknown
+  >;
   const url = itemUrl(body.id, lineItemsUrl) ?? itemUrl(created.headers.get('location'), lineItemsUrl);
   if (!url) {
     // Created, but where? The next attempt's lookup will find it; do not create a second one now.
-    throw new ServiceError({ kind: 'transient', status: created.status, reason: 'the platform created the line item without saying its URL', maybeDelivered: true });
+    throw new ServiceError({
+      kind: 'transient',
+      status: created.status,
+      reason: 'the platform created the line item without saying its URL',
+      maybeDelivered: true,
+    });
   }
   return { url, created: true };
 }
@@ -143,10 +183,24 @@ export async function findOrCreateLineItem(
  * row of the column and turns an empty one into 0 (docs/moodle.md). A platform that cannot answer
  * throws, so the caller changes nothing.
  */
-export async function lineItemHasResults(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, opts: { deadline?: number } = {}): Promise<boolean> {
-  const res = await services.request(ref, [AGS_SCOPE.resultReadonly], { method: 'GET', url: resultsUrl(lineItemUrl), accept: CT_RESULTS, deadline: opts.deadline });
+export async function lineItemHasResults(
+  services: PlatformServices,
+  ref: PlatformRef,
+  lineItemUrl: string,
+  opts: { deadline?: number } = {},
+): Promise<boolean> {
+  const res = await services.request(ref, [AGS_SCOPE.resultReadonly], {
+    method: 'GET',
+    url: resultsUrl(lineItemUrl),
+    accept: CT_RESULTS,
+    deadline: opts.deadline,
+  });
   if (!Array.isArray(res.body)) {
-    throw new ServiceError({ kind: 'refused', status: res.status, reason: 'the platform answered the results with something that is not a result list' });
+    throw new ServiceError({
+      kind: 'refused',
+      status: res.status,
+      reason: 'the platform answered the results with something that is not a result list',
+    });
   }
   return res.body.length > 0;
 }
@@ -164,13 +218,32 @@ export function resultsUrl(lineItemUrl: string): string {
  * with only the maximum changed; its label stays Moodle's, which Moodle resets from the activity's
  * name anyway). Only at the coach's choice once the column holds grades (lineItemHasResults).
  */
-export async function updateLineItemMaximum(services: PlatformServices, ref: PlatformRef, lineItemUrl: string, scoreMaximum: number, opts: { deadline?: number } = {}): Promise<void> {
-  const current = await services.request(ref, [AGS_SCOPE.lineItem], { method: 'GET', url: lineItemUrl, accept: CT_LINEITEM, deadline: opts.deadline });
+export async function updateLineItemMaximum(
+  services: PlatformServices,
+  ref: PlatformRef,
+  lineItemUrl: string,
+  scoreMaximum: number,
+  opts: { deadline?: number } = {},
+): Promise<void> {
+  const current = await services.request(ref, [AGS_SCOPE.lineItem], {
+    method: 'GET',
+    url: lineItemUrl,
+    accept: CT_LINEITEM,
+    deadline: opts.deadline,
+  });
   if (typeof current.body !== 'object' || current.body === null || Array.isArray(current.body)) {
-    throw new ServiceError({ kind: 'refused', status: current.status, reason: 'the platform answered the line item with something that is not a line item' });
+    throw new ServiceError({
+      kind: 'refused',
+      status: current.status,
+      reason: 'the platform answered the line item with something that is not a line item',
+    });
   }
   await services.request(ref, [AGS_SCOPE.lineItem], {
-    method: 'PUT', url: lineItemUrl, contentType: CT_LINEITEM, accept: CT_LINEITEM,
-    body: { ...(current.body as Record<string, unknown>), scoreMaximum }, deadline: opts.deadline,
+    method: 'PUT',
+    url: lineItemUrl,
+    contentType: CT_LINEITEM,
+    accept: CT_LINEITEM,
+    body: { ...(current.body as Record<string, unknown>), scoreMaximum },
+    deadline: opts.deadline,
   });
 }

@@ -33,29 +33,35 @@ export interface LauncherDoc {
   lastLaunchAt: Date;
 }
 
-const courseSchema = new Schema<CourseDoc>({
-  _id: { type: String, required: true },
-  platform: { issuer: String, clientId: String, platformId: String, deploymentId: String },
-  courseId: { type: String, required: true },
-  label: String,
-  title: String,
-  membershipsUrl: String,
-  lineItemsUrl: String,
-  agsScopes: { type: [String], default: [] },
-  updatedAt: { type: Date, default: Date.now },
-}, { collection: 'lti_courses', autoIndex: false, _id: false });
+const courseSchema = new Schema<CourseDoc>(
+  {
+    _id: { type: String, required: true },
+    platform: { issuer: String, clientId: String, platformId: String, deploymentId: String },
+    courseId: { type: String, required: true },
+    label: String,
+    title: String,
+    membershipsUrl: String,
+    lineItemsUrl: String,
+    agsScopes: { type: [String], default: [] },
+    updatedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'lti_courses', autoIndex: false, _id: false },
+);
 
-const launcherSchema = new Schema<LauncherDoc>({
-  _id: { type: String, required: true },
-  courseKey: { type: String, required: true },
-  userId: { type: String, required: true },
-  name: String,
-  givenName: String,
-  familyName: String,
-  roles: { type: [String], default: [] },
-  audience: String,
-  lastLaunchAt: Date,
-}, { collection: 'lti_course_launchers', autoIndex: false, _id: false });
+const launcherSchema = new Schema<LauncherDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    userId: { type: String, required: true },
+    name: String,
+    givenName: String,
+    familyName: String,
+    roles: { type: [String], default: [] },
+    audience: String,
+    lastLaunchAt: Date,
+  },
+  { collection: 'lti_course_launchers', autoIndex: false, _id: false },
+);
 launcherSchema.index({ courseKey: 1 });
 
 export const Course = defineModel('LtiCourse', courseSchema);
@@ -78,7 +84,12 @@ export class CourseDirectory {
   async remember(ctx: LaunchContext): Promise<void> {
     const course: Omit<CourseDoc, 'updatedAt'> = {
       _id: ctx.courseKey,
-      platform: { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId, platformId: ctx.platform.platformId, deploymentId: ctx.deploymentId },
+      platform: {
+        issuer: ctx.platform.issuer,
+        clientId: ctx.platform.clientId,
+        platformId: ctx.platform.platformId,
+        deploymentId: ctx.deploymentId,
+      },
       courseId: ctx.course.id,
       label: ctx.course.label,
       title: ctx.course.title,
@@ -94,7 +105,7 @@ export class CourseDirectory {
         ...course,
         membershipsUrl: course.membershipsUrl ?? before?.membershipsUrl,
         lineItemsUrl: course.lineItemsUrl ?? before?.lineItemsUrl,
-        agsScopes: course.agsScopes.length ? course.agsScopes : before?.agsScopes ?? [],
+        agsScopes: course.agsScopes.length ? course.agsScopes : (before?.agsScopes ?? []),
       };
       await putById(Course, ctx.courseKey, { ...merged, updatedAt: new Date(this.now()) });
       this.written.set(ctx.courseKey, fingerprint);
@@ -105,8 +116,14 @@ export class CourseDirectory {
     if (this.now() - last > LAUNCHER_REFRESH_MS) {
       // Without NRPS the roster is those who launched: a new one changes it.
       await putById(CourseLauncher, launcherId, {
-        courseKey: ctx.courseKey, userId: ctx.user.id, name: ctx.user.name, givenName: ctx.user.givenName,
-        familyName: ctx.user.familyName, roles: ctx.roles, audience: ctx.audience, lastLaunchAt: new Date(this.now()),
+        courseKey: ctx.courseKey,
+        userId: ctx.user.id,
+        name: ctx.user.name,
+        givenName: ctx.user.givenName,
+        familyName: ctx.user.familyName,
+        roles: ctx.roles,
+        audience: ctx.audience,
+        lastLaunchAt: new Date(this.now()),
       });
       this.launcherWritten.set(launcherId, this.now());
       changed = true;
@@ -119,7 +136,11 @@ export class CourseDirectory {
 
   /** Every course of one platform (an admin's scope: the registration, not every client of its issuer), by title. */
   async coursesOfPlatform(platform: { issuer: string; clientId: string }): Promise<CourseDoc[]> {
-    return byTitle(await Course.find({ 'platform.issuer': platform.issuer, 'platform.clientId': platform.clientId }).lean<CourseDoc[]>());
+    return byTitle(
+      await Course.find({ 'platform.issuer': platform.issuer, 'platform.clientId': platform.clientId }).lean<
+        CourseDoc[]
+      >(),
+    );
   }
 
   /** Every course of every platform (the setup session's scope), by title. */
@@ -139,4 +160,3 @@ export class CourseDirectory {
 function byTitle(courses: CourseDoc[]): CourseDoc[] {
   return courses.sort((a, b) => (a.title ?? a.label ?? a._id).localeCompare(b.title ?? b.label ?? b._id, 'id'));
 }
-

@@ -51,7 +51,10 @@ const validateConfiguration = ajv.compile<OpenIdConfiguration>({
     claims_supported: { type: 'array', maxItems: 200, items: { type: 'string', maxLength: 500 } },
     'https://purl.imsglobal.org/spec/lti-platform-configuration': {
       type: 'object',
-      properties: { product_family_code: { type: 'string', maxLength: 100 }, version: { type: 'string', maxLength: 100 } },
+      properties: {
+        product_family_code: { type: 'string', maxLength: 100 },
+        version: { type: 'string', maxLength: 100 },
+      },
     },
   },
 });
@@ -99,8 +102,14 @@ const validateResponse = ajv.compile<RegistrationResponse>({
 });
 
 export type RegistrationErrorCode =
-  | 'BAD_CONFIGURATION_URL' | 'CONFIGURATION_UNREACHABLE' | 'ISSUER_MISMATCH' | 'PLATFORM_REFUSED' | 'BAD_RESPONSE'
-  | 'ALREADY_REGISTERED' | 'TOO_MANY_PENDING' | 'REGISTRATION_UNDER_WAY';
+  | 'BAD_CONFIGURATION_URL'
+  | 'CONFIGURATION_UNREACHABLE'
+  | 'ISSUER_MISMATCH'
+  | 'PLATFORM_REFUSED'
+  | 'BAD_RESPONSE'
+  | 'ALREADY_REGISTERED'
+  | 'TOO_MANY_PENDING'
+  | 'REGISTRATION_UNDER_WAY';
 
 export class RegistrationError extends Error {
   /**
@@ -109,7 +118,11 @@ export class RegistrationError extends Error {
    * registration, and an address the operator allowed (an intranet range) must not be probed
    * through it, one status code or connection error at a time.
    */
-  constructor(public readonly code: RegistrationErrorCode, public readonly detail: string, public readonly shown = true) {
+  constructor(
+    public readonly code: RegistrationErrorCode,
+    public readonly detail: string,
+    public readonly shown = true,
+  ) {
     super(`${code}: ${detail}`);
   }
 }
@@ -153,8 +166,15 @@ export interface DynamicRegistrationDeps {
 }
 
 /** The registration Cermin sends: what Moodle 4.x/5.x needs to create and launch the tool. */
-export function registrationRequest(urls: ToolUrls, toolName: string, toolDescription: string, claimsSupported?: string[]): Record<string, unknown> {
-  const claims = ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'].filter((c) => !claimsSupported || claimsSupported.includes(c));
+export function registrationRequest(
+  urls: ToolUrls,
+  toolName: string,
+  toolDescription: string,
+  claimsSupported?: string[],
+): Record<string, unknown> {
+  const claims = ['iss', 'sub', 'name', 'given_name', 'family_name', 'email'].filter(
+    (c) => !claimsSupported || claimsSupported.includes(c),
+  );
   return {
     application_type: 'web',
     response_types: ['id_token'],
@@ -171,23 +191,39 @@ export function registrationRequest(urls: ToolUrls, toolName: string, toolDescri
       domain: urls.domain,
       description: toolDescription,
       'description#id': toolDescription,
-      'description#en': 'Cermin helps Latsar CPNS participants reflect on the BerAKHLAK values and their aktualisasi project, with AI as a mirror and the widyaiswara as coach.',
+      'description#en':
+        'Cermin helps Latsar CPNS participants reflect on the BerAKHLAK values and their aktualisasi project, with AI as a mirror and the widyaiswara as coach.',
       target_link_uri: urls.toolUrl,
       custom_parameters: {},
       claims,
       messages: [
         { type: 'LtiResourceLinkRequest', target_link_uri: urls.toolUrl },
-        { type: 'LtiDeepLinkingRequest', target_link_uri: urls.deepLinkingUrl, label: 'Cermin', 'label#id': 'Cermin: pilih aktivitas coaching', placements: ['ContentArea'] },
+        {
+          type: 'LtiDeepLinkingRequest',
+          target_link_uri: urls.deepLinkingUrl,
+          label: 'Cermin',
+          'label#id': 'Cermin: pilih aktivitas coaching',
+          placements: ['ContentArea'],
+        },
       ],
     },
   };
 }
 
-async function getJson(fetcher: GuardedFetch, url: string, init: RequestInit, timeoutMs: number): Promise<{ status: number; body: unknown }> {
+async function getJson(
+  fetcher: GuardedFetch,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
   const res = await fetcher(url, { ...init, timeoutMs, maxBytes: 256 * 1024 });
   const text = await res.text();
   let body: unknown;
-  try { body = JSON.parse(text); } catch { body = undefined; }
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
   return { status: res.status, body };
 }
 
@@ -217,11 +253,20 @@ export const MAX_PENDING = 20;
  * registration key). An issuer Cermin already knows is never changed here: the platform's own
  * "update registration" (same client, same endpoints) is answered as done, anything else refused.
  */
-export async function registerDynamically(deps: DynamicRegistrationDeps, configurationUrl: string, registrationToken: string | undefined, opts: { preApproved: boolean }): Promise<RegistrationResult> {
+export async function registerDynamically(
+  deps: DynamicRegistrationDeps,
+  configurationUrl: string,
+  registrationToken: string | undefined,
+  opts: { preApproved: boolean },
+): Promise<RegistrationResult> {
   const fetcher = deps.fetch;
   const timeoutMs = deps.timeoutMs ?? 10000;
   const cfgUrl = plainUrl(configurationUrl);
-  if (!cfgUrl) throw new RegistrationError('BAD_CONFIGURATION_URL', 'the address has dot segments or encoded dots or slashes in its path');
+  if (!cfgUrl)
+    throw new RegistrationError(
+      'BAD_CONFIGURATION_URL',
+      'the address has dot segments or encoded dots or slashes in its path',
+    );
   let cfgRes: { status: number; body: unknown };
   try {
     // No redirect to another site is followed: the configuration must come from where it is asked for.
@@ -231,74 +276,135 @@ export async function registerDynamically(deps: DynamicRegistrationDeps, configu
   }
   // Unreachable, refused, or not a configuration: one answer for all three.
   if (cfgRes.status !== 200) throw new RegistrationError('CONFIGURATION_UNREACHABLE', `HTTP ${cfgRes.status}`, false);
-  if (!validateConfiguration(cfgRes.body)) throw new RegistrationError('CONFIGURATION_UNREACHABLE', `not an OpenID configuration: ${ajv.errorsText(validateConfiguration.errors)}`, false);
+  if (!validateConfiguration(cfgRes.body))
+    throw new RegistrationError(
+      'CONFIGURATION_UNREACHABLE',
+      `not an OpenID configuration: ${ajv.errorsText(validateConfiguration.errors)}`,
+      false,
+    );
   const configuration = cfgRes.body;
   // The configuration must come from the issuer it names, or anyone could register a
   // configuration that claims to be a trusted Moodle; the registration token goes only there too.
   const issuerUrl = plainUrl(configuration.issuer);
   const registrationUrl = plainUrl(configuration.registration_endpoint);
-  if (!issuerUrl || !isUnderIssuer(cfgUrl, issuerUrl)) throw new RegistrationError('ISSUER_MISMATCH', `${cfgUrl.origin}${cfgUrl.pathname} is not under ${configuration.issuer}`);
-  if (!registrationUrl || registrationUrl.origin !== issuerUrl.origin) throw new RegistrationError('ISSUER_MISMATCH', `the registration endpoint is not on ${issuerUrl.origin}`);
+  if (!issuerUrl || !isUnderIssuer(cfgUrl, issuerUrl))
+    throw new RegistrationError(
+      'ISSUER_MISMATCH',
+      `${cfgUrl.origin}${cfgUrl.pathname} is not under ${configuration.issuer}`,
+    );
+  if (!registrationUrl || registrationUrl.origin !== issuerUrl.origin)
+    throw new RegistrationError('ISSUER_MISMATCH', `the registration endpoint is not on ${issuerUrl.origin}`);
   const issuer = configuration.issuer.replace(/\/+$/, '');
   // One registration of an issuer at a time (on any instance): two at once could both find it new.
   const lease = await deps.leases.acquire(`registration:${issuer}`);
   if (!lease) throw new RegistrationError('REGISTRATION_UNDER_WAY', `${issuer} is being registered by another request`);
   try {
-    return await registerIssuer(deps, { configuration, issuer, issuerUrl, registrationUrl, registrationToken, preApproved: opts.preApproved, timeoutMs });
+    return await registerIssuer(deps, {
+      configuration,
+      issuer,
+      issuerUrl,
+      registrationUrl,
+      registrationToken,
+      preApproved: opts.preApproved,
+      timeoutMs,
+    });
   } finally {
     await lease.release();
   }
 }
 
-async function registerIssuer(deps: DynamicRegistrationDeps, r: { configuration: OpenIdConfiguration; issuer: string; issuerUrl: URL; registrationUrl: URL; registrationToken?: string; preApproved: boolean; timeoutMs: number }): Promise<RegistrationResult> {
+async function registerIssuer(
+  deps: DynamicRegistrationDeps,
+  r: {
+    configuration: OpenIdConfiguration;
+    issuer: string;
+    issuerUrl: URL;
+    registrationUrl: URL;
+    registrationToken?: string;
+    preApproved: boolean;
+    timeoutMs: number;
+  },
+): Promise<RegistrationResult> {
   const { configuration, issuer, issuerUrl, registrationUrl, registrationToken, timeoutMs } = r;
   const fetcher = deps.fetch;
   const opts = { preApproved: r.preApproved };
   const known = (await deps.registry.list()).filter((p) => p.issuer === issuer);
   // The cap holds strangers back; a registration carrying the operator's key passes it.
   if (!known.length && !opts.preApproved && (await deps.registry.pendingCount()) >= MAX_PENDING) {
-    throw new RegistrationError('TOO_MANY_PENDING', `${MAX_PENDING} registrations are already waiting for the operator`);
+    throw new RegistrationError(
+      'TOO_MANY_PENDING',
+      `${MAX_PENDING} registrations are already waiting for the operator`,
+    );
   }
 
   let regRes: { status: number; body: unknown };
   try {
-    regRes = await getJson(fetcher, registrationUrl.href, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {}) },
-      body: JSON.stringify(registrationRequest(deps.urls, deps.toolName, deps.toolDescription, configuration.claims_supported)),
-      redirect: 'manual',
-    }, timeoutMs);
+    regRes = await getJson(
+      fetcher,
+      registrationUrl.href,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          ...(registrationToken ? { Authorization: `Bearer ${registrationToken}` } : {}),
+        },
+        body: JSON.stringify(
+          registrationRequest(deps.urls, deps.toolName, deps.toolDescription, configuration.claims_supported),
+        ),
+        redirect: 'manual',
+      },
+      timeoutMs,
+    );
   } catch (err) {
     throw new RegistrationError('CONFIGURATION_UNREACHABLE', unreachable(err), false);
   }
   if (regRes.status < 200 || regRes.status >= 300) {
     const error = (regRes.body as { error?: unknown } | undefined)?.error;
     // The platform's error code only (an OAuth-style short word), never its body.
-    throw new RegistrationError('PLATFORM_REFUSED', `HTTP ${regRes.status}${typeof error === 'string' && /^[a-z_]{1,40}$/.test(error) ? ` ${error}` : ''}`);
+    throw new RegistrationError(
+      'PLATFORM_REFUSED',
+      `HTTP ${regRes.status}${typeof error === 'string' && /^[a-z_]{1,40}$/.test(error) ? ` ${error}` : ''}`,
+    );
   }
-  if (!validateResponse(regRes.body)) throw new RegistrationError('BAD_RESPONSE', ajv.errorsText(validateResponse.errors));
+  if (!validateResponse(regRes.body))
+    throw new RegistrationError('BAD_RESPONSE', ajv.errorsText(validateResponse.errors));
   const response = regRes.body;
   const deploymentId = response['https://purl.imsglobal.org/spec/lti-tool-configuration']?.deployment_id;
-  const product = configuration['https://purl.imsglobal.org/spec/lti-platform-configuration']?.product_family_code ?? 'lms';
+  const product =
+    configuration['https://purl.imsglobal.org/spec/lti-platform-configuration']?.product_family_code ?? 'lms';
   // Moodle may grant fewer scopes than asked; kept so later 401s can be explained.
   const grantedScopes = (response.scope ?? '').split(/\s+/).filter(Boolean).slice(0, 50);
 
   if (known.length) {
     // Moodle's "update registration" of a tool Cermin has: same client, same endpoints, a known
     // deployment. Nothing to change. Anything else would change who can launch as this issuer.
-    const same = known.find((p) => p.clientId === response.client_id && p.authUrl === configuration.authorization_endpoint
-      && p.tokenUrl === configuration.token_endpoint && p.jwksUrl === configuration.jwks_uri && (!deploymentId || p.deploymentIds.includes(deploymentId)));
-    if (!same) throw new RegistrationError('ALREADY_REGISTERED', `${issuer} is registered already; only the instance operator can change its registration`);
+    const same = known.find(
+      (p) =>
+        p.clientId === response.client_id &&
+        p.authUrl === configuration.authorization_endpoint &&
+        p.tokenUrl === configuration.token_endpoint &&
+        p.jwksUrl === configuration.jwks_uri &&
+        (!deploymentId || p.deploymentIds.includes(deploymentId)),
+    );
+    if (!same)
+      throw new RegistrationError(
+        'ALREADY_REGISTERED',
+        `${issuer} is registered already; only the instance operator can change its registration`,
+      );
     return { platform: same, configuration, grantedScopes, outcome: 'unchanged' };
   }
-  const platform = await deps.registry.add({
-    issuer,
-    clientId: response.client_id,
-    authUrl: configuration.authorization_endpoint,
-    tokenUrl: configuration.token_endpoint,
-    jwksUrl: configuration.jwks_uri,
-    name: `${product} ${issuerUrl.host}`.slice(0, 200),
-    deploymentIds: deploymentId ? [deploymentId] : [],
-  }, { via: 'dynamic', grantedScopes, pending: !opts.preApproved });
+  const platform = await deps.registry.add(
+    {
+      issuer,
+      clientId: response.client_id,
+      authUrl: configuration.authorization_endpoint,
+      tokenUrl: configuration.token_endpoint,
+      jwksUrl: configuration.jwks_uri,
+      name: `${product} ${issuerUrl.host}`.slice(0, 200),
+      deploymentIds: deploymentId ? [deploymentId] : [],
+    },
+    { via: 'dynamic', grantedScopes, pending: !opts.preApproved },
+  );
   return { platform, configuration, grantedScopes, outcome: 'registered' };
 }

@@ -7,7 +7,16 @@
  * Error whose message is a code that web/errors.ts turns into a translated page.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  importJWK,
+  jwtVerify,
+  errors as joseErrors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type KeyLike,
+} from 'jose';
 import type { GuardedFetch } from '../outbound/guarded-fetch';
 import { remoteKeySet } from './remote-key-set';
 import type { LtijsPlatform } from './ltijs';
@@ -51,13 +60,38 @@ export interface LaunchLogin {
 
 /** Refusal codes (also the keys of their translated messages, and of the launch metrics' outcomes). */
 export const ID_TOKEN_ERROR_CODES = [
-  'INVALID_JWT_RECEIVED', 'MISSING_VALIDATION_COOKIE', 'ISS_CLAIM_DOES_NOT_MATCH', 'ALG_NOT_RS256', 'KID_NOT_FOUND',
-  'KEY_NOT_FOUND', 'KEY_SET_UNAVAILABLE', 'UNREGISTERED_PLATFORM', 'PLATFORM_NOT_ACTIVATED', 'AZP_MISSING', 'AZP_DOES_NOT_MATCH_CLIENTID',
-  'INVALID_SIGNATURE', 'TOKEN_EXPIRED', 'TOKEN_TOO_OLD', 'IAT_IN_FUTURE', 'NONCE_MISSING', 'NONCE_ALREADY_RECEIVED', 'LOGIN_NOT_FOUND', 'NONCE_NOT_FROM_LOGIN',
-  'NO_MESSAGE_TYPE_CLAIM', 'WRONG_MESSAGE_TYPE', 'NO_LTI_VERSION_CLAIM', 'WRONG_LTI_VERSION_CLAIM', 'NO_DEPLOYMENT_ID_CLAIM',
-  'UNKNOWN_DEPLOYMENT', 'NO_SUB_CLAIM', 'NO_ROLES_CLAIM', 'NO_RESOURCE_LINK_ID_CLAIM', 'NO_TARGET_LINK_URI_CLAIM', 'NO_CONTEXT_CLAIM',
+  'INVALID_JWT_RECEIVED',
+  'MISSING_VALIDATION_COOKIE',
+  'ISS_CLAIM_DOES_NOT_MATCH',
+  'ALG_NOT_RS256',
+  'KID_NOT_FOUND',
+  'KEY_NOT_FOUND',
+  'KEY_SET_UNAVAILABLE',
+  'UNREGISTERED_PLATFORM',
+  'PLATFORM_NOT_ACTIVATED',
+  'AZP_MISSING',
+  'AZP_DOES_NOT_MATCH_CLIENTID',
+  'INVALID_SIGNATURE',
+  'TOKEN_EXPIRED',
+  'TOKEN_TOO_OLD',
+  'IAT_IN_FUTURE',
+  'NONCE_MISSING',
+  'NONCE_ALREADY_RECEIVED',
+  'LOGIN_NOT_FOUND',
+  'NONCE_NOT_FROM_LOGIN',
+  'NO_MESSAGE_TYPE_CLAIM',
+  'WRONG_MESSAGE_TYPE',
+  'NO_LTI_VERSION_CLAIM',
+  'WRONG_LTI_VERSION_CLAIM',
+  'NO_DEPLOYMENT_ID_CLAIM',
+  'UNKNOWN_DEPLOYMENT',
+  'NO_SUB_CLAIM',
+  'NO_ROLES_CLAIM',
+  'NO_RESOURCE_LINK_ID_CLAIM',
+  'NO_TARGET_LINK_URI_CLAIM',
+  'NO_CONTEXT_CLAIM',
 ] as const;
-export type IdTokenErrorCode = typeof ID_TOKEN_ERROR_CODES[number];
+export type IdTokenErrorCode = (typeof ID_TOKEN_ERROR_CODES)[number];
 
 function refuse(code: IdTokenErrorCode): never {
   throw new Error(code);
@@ -116,7 +150,12 @@ export class IdTokenValidator {
     let set = this.jwks.get(url);
     if (!set) {
       // Cached; an unknown kid triggers one refetch (key rotation), at most once a second.
-      set = remoteKeySet(url, { fetch: this.deps.fetch, cacheMs: this.deps.policy.jwksCacheSeconds * 1000, cooldownMs: 1000, timeoutMs: 5000 });
+      set = remoteKeySet(url, {
+        fetch: this.deps.fetch,
+        cacheMs: this.deps.policy.jwksCacheSeconds * 1000,
+        cooldownMs: 1000,
+        timeoutMs: 5000,
+      });
       this.jwks.set(url, set);
     }
     return set;
@@ -125,7 +164,8 @@ export class IdTokenValidator {
   private async verificationKey(platform: LtijsPlatform): Promise<KeyLike | KeyObject | JWTVerifyGetKey> {
     const cfg = await platform.platformAuthConfig();
     if (cfg.method === 'JWK_SET') return this.remoteKeys(cfg.key);
-    if (cfg.method === 'JWK_KEY') return (await importJWK(typeof cfg.key === 'string' ? JSON.parse(cfg.key) : cfg.key, 'RS256')) as KeyLike;
+    if (cfg.method === 'JWK_KEY')
+      return (await importJWK(typeof cfg.key === 'string' ? JSON.parse(cfg.key) : cfg.key, 'RS256')) as KeyLike;
     return createPublicKey(cfg.key);
   }
 
@@ -153,7 +193,8 @@ export class IdTokenValidator {
       // Without it, the launch is bound to its login by where it was posted from: the platform's
       // authentication endpoint, where that login sent the browser (browsers set Origin on every
       // cross-site POST, and a page cannot forge it). Otherwise "open in a new window".
-      if (!login || !origin || origin === 'null' || origin !== login.authOrigin || unverified.nonce !== login.nonce) refuse('MISSING_VALIDATION_COOKIE');
+      if (!login || !origin || origin === 'null' || origin !== login.authOrigin || unverified.nonce !== login.nonce)
+        refuse('MISSING_VALIDATION_COOKIE');
     }
     if (!login) refuse('LOGIN_NOT_FOUND');
     if (stateIssuer !== undefined && stateIssuer !== login.iss) refuse('ISS_CLAIM_DOES_NOT_MATCH');
@@ -170,15 +211,27 @@ export class IdTokenValidator {
     let payload: JWTPayload & Record<string, unknown>;
     try {
       const key = await this.verificationKey(platform);
-      const result = typeof key === 'function'
-        ? await jwtVerify(token, key, { algorithms: ['RS256'], issuer: unverified.iss, clockTolerance: policy.clockSkewSeconds, currentDate: new Date(this.now()) })
-        : await jwtVerify(token, key, { algorithms: ['RS256'], issuer: unverified.iss, clockTolerance: policy.clockSkewSeconds, currentDate: new Date(this.now()) });
+      const result =
+        typeof key === 'function'
+          ? await jwtVerify(token, key, {
+              algorithms: ['RS256'],
+              issuer: unverified.iss,
+              clockTolerance: policy.clockSkewSeconds,
+              currentDate: new Date(this.now()),
+            })
+          : await jwtVerify(token, key, {
+              algorithms: ['RS256'],
+              issuer: unverified.iss,
+              clockTolerance: policy.clockSkewSeconds,
+              currentDate: new Date(this.now()),
+            });
       payload = result.payload as JWTPayload & Record<string, unknown>;
     } catch (err) {
       if (err instanceof joseErrors.JWKSNoMatchingKey) refuse('KEY_NOT_FOUND');
       if (err instanceof joseErrors.JWTExpired) refuse('TOKEN_EXPIRED');
       if (err instanceof joseErrors.JWSSignatureVerificationFailed) refuse('INVALID_SIGNATURE');
-      if (err instanceof joseErrors.JWTClaimValidationFailed) refuse(err.claim === 'iat' ? 'IAT_IN_FUTURE' : 'INVALID_JWT_RECEIVED');
+      if (err instanceof joseErrors.JWTClaimValidationFailed)
+        refuse(err.claim === 'iat' ? 'IAT_IN_FUTURE' : 'INVALID_JWT_RECEIVED');
       // The platform's key set could not be read (unreachable, refused by the guarded client, not
       // a key set): one code, whatever the cause said (its words may name hosts or quote a body).
       refuse('KEY_SET_UNAVAILABLE');
@@ -192,13 +245,15 @@ export class IdTokenValidator {
 
     checkLtiClaims(payload);
     const deploymentId = payload[CLAIM.deploymentId] as string;
-    if (!(await this.deps.isDeploymentAllowed(payload.iss as string, clientId, deploymentId))) refuse('UNKNOWN_DEPLOYMENT');
+    if (!(await this.deps.isDeploymentAllowed(payload.iss as string, clientId, deploymentId)))
+      refuse('UNKNOWN_DEPLOYMENT');
 
     // Last, so a token refused above does not burn its nonce.
     if (typeof payload.nonce !== 'string' || payload.nonce === '') refuse('NONCE_MISSING');
     if (payload.nonce !== login.nonce) refuse('NONCE_NOT_FROM_LOGIN');
     const expiresAt = new Date(this.now() + policy.nonceTtlSeconds * 1000);
-    if (!(await this.deps.rememberNonce(payload.iss as string, payload.nonce, expiresAt))) refuse('NONCE_ALREADY_RECEIVED');
+    if (!(await this.deps.rememberNonce(payload.iss as string, payload.nonce, expiresAt)))
+      refuse('NONCE_ALREADY_RECEIVED');
 
     if (!stateIssuer) this.deps.onCookieless?.();
     if (this.deps.onAccepted) await this.deps.onAccepted(payload, clientId);

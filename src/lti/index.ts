@@ -22,7 +22,14 @@ import { translator } from '../http/i18n';
 import { ltikOf } from '../http/guards';
 import { type LaunchContext } from '../domain/launch';
 import { launchContextFrom } from './launch-context';
-import { registerDynamically, registeringOrigin, REGISTRATION_LEASE_MS, RegistrationError, RegistrationLease, validateRegistrationQuery } from './dynamic-registration';
+import {
+  registerDynamically,
+  registeringOrigin,
+  REGISTRATION_LEASE_MS,
+  RegistrationError,
+  RegistrationLease,
+  validateRegistrationQuery,
+} from './dynamic-registration';
 import { SlotLeases } from '../db/lease';
 import { ID_TOKEN_ERROR_CODES, IdTokenValidator, type LaunchLogin } from './id-token';
 import { gateRefusal, LOGIN_PARAMS } from './input-gate';
@@ -38,12 +45,25 @@ import { ltijsSigningKeys, type SigningKeySource } from './platform-services';
 import { launchableKey, PlatformRegistry, toolUrls, type ToolUrls } from './platforms';
 
 /** What ltijs or Cermin's validator may refuse a request with (anything else is shown and counted as 'unknown'). */
-const KNOWN_REFUSALS = new Set<string>([...ID_TOKEN_ERROR_CODES, 'NO_LTIK_OR_IDTOKEN_FOUND', 'IDTOKEN_NOT_FOUND_DB', 'CONTEXTTOKEN_NOT_FOUND_DB', 'invalid signature', 'jwt malformed', 'jwt expired']);
+const KNOWN_REFUSALS = new Set<string>([
+  ...ID_TOKEN_ERROR_CODES,
+  'NO_LTIK_OR_IDTOKEN_FOUND',
+  'IDTOKEN_NOT_FOUND_DB',
+  'CONTEXTTOKEN_NOT_FOUND_DB',
+  'invalid signature',
+  'jwt malformed',
+  'jwt expired',
+]);
 
 /** How long a request may rely on the registry as read (platforms on/off, deployments): other instances learn of a change within this. */
 const SESSION_CHECK_TTL_MS = 5_000;
 
-export type LaunchHandler = (ctx: LaunchContext, ltik: string, req: express.Request, res: express.Response) => Promise<void>;
+export type LaunchHandler = (
+  ctx: LaunchContext,
+  ltik: string,
+  req: express.Request,
+  res: express.Response,
+) => Promise<void>;
 
 export interface LtiServiceOptions {
   config: AppConfig;
@@ -76,7 +96,10 @@ export interface LtiService {
   close(): Promise<void>;
 }
 
-export interface LaunchHandlers { onLaunch: LaunchHandler; onDeepLinking: LaunchHandler }
+export interface LaunchHandlers {
+  onLaunch: LaunchHandler;
+  onDeepLinking: LaunchHandler;
+}
 
 /** The Deep Linking request of the session behind a page (Moodle's activity picker). */
 export interface DeepLinkingResponder {
@@ -95,12 +118,22 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
   const keyset = cached(() => getKeysetModule().build(provider.Database, config.lti.key), 60_000);
   // Only platforms that may use Cermin may frame it (not one waiting for approval, nor one turned off).
-  const frameAncestors = cached(async () => [...new Set((await registry.list()).filter((p) => p.active && !p.pending).map((p) => new URL(p.issuer).origin))], 60_000);
+  const frameAncestors = cached(
+    async () => [
+      ...new Set((await registry.list()).filter((p) => p.active && !p.pending).map((p) => new URL(p.issuer).origin)),
+    ],
+    60_000,
+  );
   // Which deployments of which active platforms may use Cermin: checked on every request with an
   // ltik. Dropped at once on this instance when the registry changes here; other instances follow
   // within its few seconds.
   const launchable = cached(() => registry.launchable(), SESSION_CHECK_TTL_MS);
-  const onRegistryChanged = () => { keyset.invalidate(); frameAncestors.invalidate(); launchable.invalidate(); opts.onRegistryChanged?.(); };
+  const onRegistryChanged = () => {
+    keyset.invalidate();
+    frameAncestors.invalidate();
+    launchable.invalidate();
+    opts.onRegistryChanged?.();
+  };
   const registry = new PlatformRegistry(provider, onRegistryChanged);
 
   const validator = new IdTokenValidator({
@@ -117,13 +150,27 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       // The login is answered: its record is used up. Not awaited: the nonce store already refuses a
       // replay of the token, and the sweeper removes a record this delete misses.
       const state = launchRequests.getStore()?.state;
-      if (state) LoginRequest.deleteOne({ _id: state }).catch((err: unknown) => log.warn({ err }, 'used login record not deleted'));
+      if (state)
+        LoginRequest.deleteOne({ _id: state }).catch((err: unknown) =>
+          log.warn({ err }, 'used login record not deleted'),
+        );
       const mentees = payload[CLAIM.roleScopeMentor];
       const context = payload[CLAIM.context] as { id: string };
       if (!Array.isArray(mentees)) return;
       await MentorScope.updateOne(
-        { iss: payload.iss as string, clientId, deploymentId: payload[CLAIM.deploymentId] as string, courseId: context.id, mentorId: payload.sub as string },
-        { $set: { menteeIds: mentees.filter((m): m is string => typeof m === 'string').slice(0, 500), updatedAt: new Date() } },
+        {
+          iss: payload.iss as string,
+          clientId,
+          deploymentId: payload[CLAIM.deploymentId] as string,
+          courseId: context.id,
+          mentorId: payload.sub as string,
+        },
+        {
+          $set: {
+            menteeIds: mentees.filter((m): m is string => typeof m === 'string').slice(0, 500),
+            updatedAt: new Date(),
+          },
+        },
         { upsert: true },
       );
     },
@@ -142,65 +189,88 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   patchLtijs(validator, config.lti.rsaModulusLength);
   patchLtikSecret(config.lti.key);
 
-  const limiter = (max: number) => rateLimit({
-    windowMs: config.rateLimit.windowSeconds * 1000,
-    limit: max,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (req, res) => { void sendError(req, res, 429, 'error.tooManyRequests'); },
-  });
+  const limiter = (max: number) =>
+    rateLimit({
+      windowMs: config.rateLimit.windowSeconds * 1000,
+      limit: max,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (req, res) => {
+        void sendError(req, res, 429, 'error.tooManyRequests');
+      },
+    });
 
   const sigintBefore = new Set(process.listeners('SIGINT'));
-  provider.setup(config.lti.key, { url: opts.dbUri }, {
-    appRoute: '/launch',
-    loginRoute: '/login',
-    keysetRoute: '/keys',
-    dynRegRoute: '/register',
-    // Moodle posts the launch cross-site into an iframe: the state cookie needs SameSite=None.
-    cookies: { secure: true, sameSite: 'None' },
-    devMode: false,
-    ltiaas: true,
-    tokenMaxAge: config.lti.tokenMaxAgeSeconds,
-    // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
-    cors: false,
-    serverAddon: (app: express.Express) => {
-      // Moodle opens /lti/register in an iframe of its admin page while it is not yet a registered
-      // platform (docs/moodle.md): that page, and any refusal on the way, may be framed by the
-      // registering platform and by nobody else.
-      app.use('/register', (req, res, next) => {
-        const origin = registeringOrigin(req.query.openid_configuration);
-        if (origin) res.setHeader('Content-Security-Policy', contentSecurityPolicy([origin]));
-        next();
-      });
-      // Then, before ltijs reads anything: it trusts what it reads (see input-gate.ts).
-      app.use((req, res, next) => {
-        const refusal = gateRefusal({ path: req.path, query: req.query as Record<string, unknown>, body: req.body, token: (req as { token?: unknown }).token });
-        if (!refusal) {
+  provider.setup(
+    config.lti.key,
+    { url: opts.dbUri },
+    {
+      appRoute: '/launch',
+      loginRoute: '/login',
+      keysetRoute: '/keys',
+      dynRegRoute: '/register',
+      // Moodle posts the launch cross-site into an iframe: the state cookie needs SameSite=None.
+      cookies: { secure: true, sameSite: 'None' },
+      devMode: false,
+      ltiaas: true,
+      tokenMaxAge: config.lti.tokenMaxAgeSeconds,
+      // ltijs's CORS reflects every origin with credentials; Cermin's pages need no CORS at all.
+      cors: false,
+      serverAddon: (app: express.Express) => {
+        // Moodle opens /lti/register in an iframe of its admin page while it is not yet a registered
+        // platform (docs/moodle.md): that page, and any refusal on the way, may be framed by the
+        // registering platform and by nobody else.
+        app.use('/register', (req, res, next) => {
+          const origin = registeringOrigin(req.query.openid_configuration);
+          if (origin) res.setHeader('Content-Security-Policy', contentSecurityPolicy([origin]));
           next();
-          return;
-        }
-        outcome(req.path === '/login' ? 'login_bad_request' : 'bad_request');
-        res.locals.routeLabel = '/lti (refused input)';
-        void sendError(req, res, 400, refusal);
-      });
-      // Separate counters: one launch is a login and a launch, and neither should starve the other.
-      app.use('/login', limiter(config.rateLimit.ltiMaxPerWindow));
-      app.use('/launch', limiter(config.rateLimit.ltiMaxPerWindow));
-      app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
-      app.all('/login', captureLoginRequest);
-      // What a cookie-less launch is checked against: its state and the page that posted it.
-      app.post('/launch', (req, _res, next) => {
-        const state = (req.body as Record<string, unknown> | undefined)?.state;
-        launchRequests.run({ state: typeof state === 'string' ? state : undefined, origin: req.get('origin') }, next);
-      });
-      app.get('/keys', (_req, res, next) => {
-        keyset.get().then((keys) => { res.set('Cache-Control', 'public, max-age=300').json(keys); }).catch(next);
-      });
-      app.all('/register', (req, res, next) => { dynamicRegistration(req, res).catch(next); });
+        });
+        // Then, before ltijs reads anything: it trusts what it reads (see input-gate.ts).
+        app.use((req, res, next) => {
+          const refusal = gateRefusal({
+            path: req.path,
+            query: req.query as Record<string, unknown>,
+            body: req.body,
+            token: (req as { token?: unknown }).token,
+          });
+          if (!refusal) {
+            next();
+            return;
+          }
+          outcome(req.path === '/login' ? 'login_bad_request' : 'bad_request');
+          res.locals.routeLabel = '/lti (refused input)';
+          void sendError(req, res, 400, refusal);
+        });
+        // Separate counters: one launch is a login and a launch, and neither should starve the other.
+        app.use('/login', limiter(config.rateLimit.ltiMaxPerWindow));
+        app.use('/launch', limiter(config.rateLimit.ltiMaxPerWindow));
+        app.use('/register', limiter(config.rateLimit.registerMaxPerWindow));
+        app.all('/login', captureLoginRequest);
+        // What a cookie-less launch is checked against: its state and the page that posted it.
+        app.post('/launch', (req, _res, next) => {
+          const state = (req.body as Record<string, unknown> | undefined)?.state;
+          launchRequests.run({ state: typeof state === 'string' ? state : undefined, origin: req.get('origin') }, next);
+        });
+        app.get('/keys', (_req, res, next) => {
+          keyset
+            .get()
+            .then((keys) => {
+              res.set('Cache-Control', 'public, max-age=300').json(keys);
+            })
+            .catch(next);
+        });
+        app.all('/register', (req, res, next) => {
+          dynamicRegistration(req, res).catch(next);
+        });
+      },
     },
-  });
+  );
 
-  const registrationLeases = new SlotLeases(RegistrationLease, `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`, REGISTRATION_LEASE_MS);
+  const registrationLeases = new SlotLeases(
+    RegistrationLease,
+    `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`,
+    REGISTRATION_LEASE_MS,
+  );
 
   /** The launch request being validated (ltijs's validator is given no request). */
   const launchRequests = new AsyncLocalStorage<{ state?: string; origin?: string }>();
@@ -240,7 +310,13 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         redirect(...args);
         return;
       }
-      LoginRequest.create({ _id: state, params, nonce, authOrigin: url.origin, expiresAt: new Date(Date.now() + LOGIN_LIFETIME_MS) })
+      LoginRequest.create({
+        _id: state,
+        params,
+        nonce,
+        authOrigin: url.origin,
+        expiresAt: new Date(Date.now() + LOGIN_LIFETIME_MS),
+      })
         .then(() => redirect(...args))
         .catch((err: unknown) => {
           log.error({ err }, 'login not stored: refused');
@@ -256,7 +332,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     if (!request?.state) return { origin: request?.origin };
     const doc = await LoginRequest.findById(request.state).lean<LoginRequestDoc>();
     const live = doc && doc.expiresAt.getTime() >= Date.now() ? doc : undefined;
-    return { login: live ? { iss: live.params.iss, nonce: live.nonce, authOrigin: live.authOrigin } : undefined, origin: request.origin };
+    return {
+      login: live ? { iss: live.params.iss, nonce: live.nonce, authOrigin: live.authOrigin } : undefined,
+      origin: request.origin,
+    };
   }
 
   async function dynamicRegistration(req: express.Request, res: express.Response): Promise<void> {
@@ -273,10 +352,20 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     const key = config.lti.registrationKey;
     const given = typeof query.key === 'string' ? query.key : undefined;
     delete query.key;
-    const keyMatches = Boolean(key && given !== undefined && given.length === key.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(key)));
-    const page = (status: number, message: string, extra: Record<string, unknown> = {}) => sendPage(res, status, 'registration', {
-      locale, title: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'), heading: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'), message, ...extra,
-    });
+    const keyMatches = Boolean(
+      key &&
+      given !== undefined &&
+      given.length === key.length &&
+      crypto.timingSafeEqual(Buffer.from(given), Buffer.from(key)),
+    );
+    const page = (status: number, message: string, extra: Record<string, unknown> = {}) =>
+      sendPage(res, status, 'registration', {
+        locale,
+        title: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'),
+        heading: t(status < 300 ? 'registration.done.title' : 'registration.failed.title'),
+        message,
+        ...extra,
+      });
     if (given !== undefined && !keyMatches) {
       outcome('registration_refused');
       await page(403, t('registration.KEY_WRONG'));
@@ -289,20 +378,57 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     }
     try {
       const result = await registerDynamically(
-        { registry, urls, toolName: config.lti.toolName, toolDescription: config.lti.toolDescription, fetch: opts.fetch, leases: registrationLeases },
-        query.openid_configuration, query.registration_token, { preApproved: keyMatches },
+        {
+          registry,
+          urls,
+          toolName: config.lti.toolName,
+          toolDescription: config.lti.toolDescription,
+          fetch: opts.fetch,
+          leases: registrationLeases,
+        },
+        query.openid_configuration,
+        query.registration_token,
+        { preApproved: keyMatches },
       );
       const { platform } = result;
-      log.info({ issuer: platform.issuer, clientId: platform.clientId, deployments: platform.deploymentIds, grantedScopes: result.grantedScopes, outcome: result.outcome, pending: platform.pending }, 'dynamic registration');
-      outcome(result.outcome === 'unchanged' ? 'registration_unchanged' : platform.pending ? 'registration_pending' : 'registration_ok');
-      const message = result.outcome === 'unchanged' ? t('registration.unchanged.body') : platform.pending ? t('registration.pending.body') : t('registration.done.body');
+      log.info(
+        {
+          issuer: platform.issuer,
+          clientId: platform.clientId,
+          deployments: platform.deploymentIds,
+          grantedScopes: result.grantedScopes,
+          outcome: result.outcome,
+          pending: platform.pending,
+        },
+        'dynamic registration',
+      );
+      outcome(
+        result.outcome === 'unchanged'
+          ? 'registration_unchanged'
+          : platform.pending
+            ? 'registration_pending'
+            : 'registration_ok',
+      );
+      const message =
+        result.outcome === 'unchanged'
+          ? t('registration.unchanged.body')
+          : platform.pending
+            ? t('registration.pending.body')
+            : t('registration.done.body');
       // The close message goes to the page that framed (or opened) the registration: the registering platform's.
       await page(200, message, { platform, closeTarget: registeringOrigin(query.openid_configuration) });
     } catch (err) {
       if (!(err instanceof RegistrationError)) throw err;
       log.warn({ code: err.code, detail: err.detail }, 'dynamic registration failed');
       outcome('registration_failed');
-      const status = { PLATFORM_REFUSED: 502, CONFIGURATION_UNREACHABLE: 502, ALREADY_REGISTERED: 409, REGISTRATION_UNDER_WAY: 409, TOO_MANY_PENDING: 503 }[err.code as string] ?? 400;
+      const status =
+        {
+          PLATFORM_REFUSED: 502,
+          CONFIGURATION_UNREACHABLE: 502,
+          ALREADY_REGISTERED: 409,
+          REGISTRATION_UNDER_WAY: 409,
+          TOO_MANY_PENDING: 503,
+        }[err.code as string] ?? 400;
       await page(status, `${t(`registration.${err.code}`)} (${err.shown ? `${err.code}: ${err.detail}` : err.code})`);
     }
   }
@@ -312,15 +438,22 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
    * platform turned off (or removed) by the operator, or its deployment removed. Every request
    * with an ltik is checked against the registry (cached a few seconds), so that ends its sessions.
    */
-  async function sessionRefusal(token: LtijsToken): Promise<'PLATFORM_NOT_ACTIVATED' | 'UNKNOWN_DEPLOYMENT' | undefined> {
+  async function sessionRefusal(
+    token: LtijsToken,
+  ): Promise<'PLATFORM_NOT_ACTIVATED' | 'UNKNOWN_DEPLOYMENT' | undefined> {
     const allowed = await launchable.get();
     if (allowed.has(launchableKey(token.iss, token.clientId, token.deploymentId))) return undefined;
-    return (await registry.isDeploymentAllowed(token.iss, token.clientId, token.deploymentId)) ? 'PLATFORM_NOT_ACTIVATED' : 'UNKNOWN_DEPLOYMENT';
+    return (await registry.isDeploymentAllowed(token.iss, token.clientId, token.deploymentId))
+      ? 'PLATFORM_NOT_ACTIVATED'
+      : 'UNKNOWN_DEPLOYMENT';
   }
   const refuseEndedSession = async (req: express.Request, res: express.Response, code: string) => {
     outcome(`session_${code}`);
     res.locals.routeLabel = '/lti (session ended)';
-    await sendError(req, res, 403, launchMessageKey(code), { code, heading: translator(requestLocale(req))('launch.refused.title') });
+    await sendError(req, res, 403, launchMessageKey(code), {
+      code,
+      heading: translator(requestLocale(req))('launch.refused.title'),
+    });
   };
   const sessionStillAllowed: express.RequestHandler = (req, res, next) => {
     sessionRefusal(res.locals.token as LtijsToken)
@@ -335,26 +468,30 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   };
 
   let handlers: LaunchHandlers | undefined;
-  const asLaunch = (kind: 'launch_ok' | 'deep_linking_ok') => async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
-    try {
-      // The launch POST itself (its id_token validated just now), or a later request to /lti/launch
-      // with an ltik (ltijs prefers an ltik when both come: such a request is a session's, checked).
-      const freshLaunch = (req as { token?: unknown }).token === undefined && req.method === 'POST' && Boolean(req.body?.id_token);
-      if (freshLaunch) outcome(kind);
-      else {
-        const code = await sessionRefusal(token);
-        if (code) {
-          await refuseEndedSession(req, res, code);
-          return;
+  const asLaunch =
+    (kind: 'launch_ok' | 'deep_linking_ok') =>
+    async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
+      try {
+        // The launch POST itself (its id_token validated just now), or a later request to /lti/launch
+        // with an ltik (ltijs prefers an ltik when both come: such a request is a session's, checked).
+        const freshLaunch =
+          (req as { token?: unknown }).token === undefined && req.method === 'POST' && Boolean(req.body?.id_token);
+        if (freshLaunch) outcome(kind);
+        else {
+          const code = await sessionRefusal(token);
+          if (code) {
+            await refuseEndedSession(req, res, code);
+            return;
+          }
         }
+        if (!handlers)
+          throw new Error('launch before handleLaunches: the app wires its launch handlers before it listens');
+        const handler = kind === 'launch_ok' ? handlers.onLaunch : handlers.onDeepLinking;
+        await handler(launchContextFrom(token), ltikOf(res), req, res);
+      } catch (err) {
+        next(err);
       }
-      if (!handlers) throw new Error('launch before handleLaunches: the app wires its launch handlers before it listens');
-      const handler = kind === 'launch_ok' ? handlers.onLaunch : handlers.onDeepLinking;
-      await handler(launchContextFrom(token), ltikOf(res), req, res);
-    } catch (err) {
-      next(err);
-    }
-  };
+    };
   provider.onConnect(asLaunch('launch_ok'));
   provider.onDeepLinking(asLaunch('deep_linking_ok'));
 
@@ -373,18 +510,27 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     let newWindowUrl: string | undefined;
     if (code === 'MISSING_VALIDATION_COOKIE' && typeof req.body?.state === 'string') {
       const login = await LoginRequest.findById(req.body.state).lean<LoginRequestDoc>();
-      if (login) newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
+      if (login)
+        newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
     }
     await sendError(req, res, launchRefusalStatus(code), launchMessageKey(code), {
-      code, heading: translator(requestLocale(req))('launch.refused.title'), newWindowUrl,
+      code,
+      heading: translator(requestLocale(req))('launch.refused.title'),
+      newWindowUrl,
     });
   };
   provider.onInvalidToken(refused);
   provider.onSessionTimeout(refused);
-  provider.onUnregisteredPlatform(async (req, res) => { outcome('login_unregistered'); await sendError(req, res, 400, 'error.unregisteredPlatform'); });
+  provider.onUnregisteredPlatform(async (req, res) => {
+    outcome('login_unregistered');
+    await sendError(req, res, 400, 'error.unregisteredPlatform');
+  });
   provider.onInactivePlatform(async (req, res) => {
     const params = { ...req.query, ...(req.body as Record<string, unknown>) };
-    const pending = typeof params.iss === 'string' && typeof params.client_id === 'string' && await registry.isPending(params.iss, params.client_id);
+    const pending =
+      typeof params.iss === 'string' &&
+      typeof params.client_id === 'string' &&
+      (await registry.isPending(params.iss, params.client_id));
     outcome(pending ? 'login_pending' : 'login_inactive');
     await sendError(req, res, 403, pending ? 'error.pendingPlatform' : 'error.inactivePlatform');
   });
@@ -410,17 +556,30 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
     deepLinking: {
       selectionOf(res) {
         const token = res.locals.token as LtijsToken;
-        return crypto.createHash('sha256').update(JSON.stringify([token.platformContext.contextId, token.platformContext.deepLinkingSettings ?? null])).digest('base64url').slice(0, 24);
+        return crypto
+          .createHash('sha256')
+          .update(JSON.stringify([token.platformContext.contextId, token.platformContext.deepLinkingSettings ?? null]))
+          .digest('base64url')
+          .slice(0, 24);
       },
       async respond(res, items, message) {
         const token = res.locals.token as LtijsToken;
         const jwt = await provider.DeepLinking.createDeepLinkingMessage(token, items, { message });
-        const returnUrl = String((token.platformContext.deepLinkingSettings as { deep_link_return_url?: string } | undefined)?.deep_link_return_url ?? '');
+        const returnUrl = String(
+          (token.platformContext.deepLinkingSettings as { deep_link_return_url?: string } | undefined)
+            ?.deep_link_return_url ?? '',
+        );
         return { jwt, returnUrl };
       },
     },
     async menteesOf(ctx) {
-      const scope = await MentorScope.findOne({ iss: ctx.platform.issuer, clientId: ctx.platform.clientId, deploymentId: ctx.deploymentId, courseId: ctx.course.id, mentorId: ctx.user.id }).lean();
+      const scope = await MentorScope.findOne({
+        iss: ctx.platform.issuer,
+        clientId: ctx.platform.clientId,
+        deploymentId: ctx.deploymentId,
+        courseId: ctx.course.id,
+        mentorId: ctx.user.id,
+      }).lean();
       return scope?.menteeIds ?? [];
     },
     async close() {

@@ -39,7 +39,8 @@ export interface GateInput {
   token: unknown;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 
 function badString(value: unknown, max: number, shape?: RegExp): boolean {
   if (value === undefined) return false;
@@ -56,7 +57,8 @@ export function gateRefusal(input: GateInput): GateRefusal | undefined {
   }
   if (badString(body.state, 128, STATE)) return 'error.badRequest';
   if (badString(body.id_token, ID_TOKEN_MAX, COMPACT_JWS)) return 'error.badRequest';
-  if (badString(input.query.ltik, LTIK_MAX, COMPACT_JWS) || badString(body.ltik, LTIK_MAX, COMPACT_JWS)) return 'error.badRequest';
+  if (badString(input.query.ltik, LTIK_MAX, COMPACT_JWS) || badString(body.ltik, LTIK_MAX, COMPACT_JWS))
+    return 'error.badRequest';
   if (input.token !== undefined && badString(input.token, LTIK_MAX, COMPACT_JWS)) return 'error.badRequest';
   return undefined;
 }

@@ -3,7 +3,14 @@
  * that reads ltijs's token shape.
  */
 import type { LtijsToken } from './ltijs';
-import { audienceFor, courseKeyOf, localeOf, normaliseRole, platformIdentity, type LaunchContext } from '../domain/launch';
+import {
+  audienceFor,
+  courseKeyOf,
+  localeOf,
+  normaliseRole,
+  platformIdentity,
+  type LaunchContext,
+} from '../domain/launch';
 
 function stringRecord(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
@@ -24,11 +31,19 @@ export function launchContextFrom(token: LtijsToken): LaunchContext {
   const roles = (ctx.roles ?? []).map(normaliseRole);
   const platformInfo = (token.platformInfo ?? {}) as { name?: string; product_family_code?: string };
   return {
-    platform: { ...platformIdentity(token.iss, token.clientId), platformId: token.platformId, name: platformInfo.name, productFamily: platformInfo.product_family_code },
+    platform: {
+      ...platformIdentity(token.iss, token.clientId),
+      platformId: token.platformId,
+      name: platformInfo.name,
+      productFamily: platformInfo.product_family_code,
+    },
     deploymentId: token.deploymentId,
     courseKey: courseKeyOf(token.iss, token.clientId, token.deploymentId, course.id),
     course: { id: course.id, label: course.label, title: course.title },
-    resourceLink: ctx.resource && ctx.resource.id ? { id: ctx.resource.id, title: ctx.resource.title, description: ctx.resource.description } : undefined,
+    resourceLink:
+      ctx.resource && ctx.resource.id
+        ? { id: ctx.resource.id, title: ctx.resource.title, description: ctx.resource.description }
+        : undefined,
     messageType: ctx.messageType === 'LtiDeepLinkingRequest' ? 'LtiDeepLinkingRequest' : 'LtiResourceLinkRequest',
     user: {
       id: token.user,
@@ -39,7 +54,9 @@ export function launchContextFrom(token: LtijsToken): LaunchContext {
     },
     roles,
     audience: audienceFor(roles),
-    ags: ctx.endpoint ? { scopes: ctx.endpoint.scope ?? [], lineItemsUrl: ctx.endpoint.lineitems, lineItemUrl: ctx.endpoint.lineitem } : undefined,
+    ags: ctx.endpoint
+      ? { scopes: ctx.endpoint.scope ?? [], lineItemsUrl: ctx.endpoint.lineitems, lineItemUrl: ctx.endpoint.lineitem }
+      : undefined,
     nrps: ctx.namesRoles?.context_memberships_url
       ? { membershipsUrl: ctx.namesRoles.context_memberships_url, versions: ctx.namesRoles.service_versions ?? [] }
       : undefined,

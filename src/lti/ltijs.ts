@@ -24,9 +24,24 @@ export interface LtijsPlatform {
 }
 
 export interface LtijsDatabase {
-  Get(key: string | false, collection: string, query?: Record<string, unknown>): Promise<Array<Record<string, unknown>> | false>;
-  Insert(key: string | false, collection: string, item: Record<string, unknown>, index?: Record<string, unknown>): Promise<boolean>;
-  Replace(key: string | false, collection: string, query: Record<string, unknown>, item: Record<string, unknown>, index?: Record<string, unknown>): Promise<boolean>;
+  Get(
+    key: string | false,
+    collection: string,
+    query?: Record<string, unknown>,
+  ): Promise<Array<Record<string, unknown>> | false>;
+  Insert(
+    key: string | false,
+    collection: string,
+    item: Record<string, unknown>,
+    index?: Record<string, unknown>,
+  ): Promise<boolean>;
+  Replace(
+    key: string | false,
+    collection: string,
+    query: Record<string, unknown>,
+    item: Record<string, unknown>,
+    index?: Record<string, unknown>,
+  ): Promise<boolean>;
   Delete(collection: string, query: Record<string, unknown>): Promise<boolean>;
 }
 
@@ -58,12 +73,21 @@ export interface LtijsToken {
 }
 
 type Handler = (req: express.Request, res: express.Response, next: express.NextFunction) => unknown;
-type TokenHandler = (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => unknown;
+type TokenHandler = (
+  token: LtijsToken,
+  req: express.Request,
+  res: express.Response,
+  next: express.NextFunction,
+) => unknown;
 
 export interface LtijsProvider {
   app: express.Express;
   Database: LtijsDatabase;
-  setup(key: string, database: { url: string; connection?: Record<string, unknown> }, options: Record<string, unknown>): LtijsProvider;
+  setup(
+    key: string,
+    database: { url: string; connection?: Record<string, unknown> },
+    options: Record<string, unknown>,
+  ): LtijsProvider;
   deploy(options: { serverless: true; silent: true }): Promise<true>;
   onConnect(cb: TokenHandler): true;
   onDeepLinking(cb: TokenHandler): true;
@@ -72,17 +96,28 @@ export interface LtijsProvider {
   onUnregisteredPlatform(cb: Handler): true;
   onInactivePlatform(cb: Handler): true;
   registerPlatform(p: {
-    url: string; name: string; clientId: string; authenticationEndpoint: string; accesstokenEndpoint: string;
-    authorizationServer?: string; authConfig: { method: 'JWK_SET' | 'JWK_KEY' | 'RSA_KEY'; key: string };
+    url: string;
+    name: string;
+    clientId: string;
+    authenticationEndpoint: string;
+    accesstokenEndpoint: string;
+    authorizationServer?: string;
+    authConfig: { method: 'JWK_SET' | 'JWK_KEY' | 'RSA_KEY'; key: string };
   }): Promise<LtijsPlatform>;
   getPlatform(url: string, clientId: string): Promise<LtijsPlatform | false>;
   getPlatformById(id: string): Promise<LtijsPlatform | false>;
   getAllPlatforms(): Promise<LtijsPlatform[]>;
   deletePlatformById(id: string): Promise<boolean>;
-  DeepLinking: { createDeepLinkingMessage(token: LtijsToken, items: unknown[], options?: Record<string, unknown>): Promise<string> };
+  DeepLinking: {
+    createDeepLinkingMessage(token: LtijsToken, items: unknown[], options?: Record<string, unknown>): Promise<string>;
+  };
   Grade: {
     getLineItemById(token: LtijsToken, lineItemId: string): Promise<Record<string, unknown>>;
-    updateLineItemById(token: LtijsToken, lineItemId: string, lineItem: Record<string, unknown>): Promise<Record<string, unknown>>;
+    updateLineItemById(
+      token: LtijsToken,
+      lineItemId: string,
+      lineItem: Record<string, unknown>,
+    ): Promise<Record<string, unknown>>;
   };
 }
 
@@ -102,7 +137,9 @@ export function getAuthModule(): LtijsAuthModule {
   return require('ltijs/dist/Utils/Auth') as LtijsAuthModule;
 }
 
-export function getKeysetModule(): { build(db: LtijsDatabase, key: string): Promise<{ keys: Array<Record<string, unknown>> }> } {
+export function getKeysetModule(): {
+  build(db: LtijsDatabase, key: string): Promise<{ keys: Array<Record<string, unknown>> }>;
+} {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('ltijs/dist/Utils/Keyset');
 }
@@ -115,5 +152,7 @@ export interface JwtModule {
 /** The jsonwebtoken ltijs itself requires (resolved from ltijs's folder, whichever copy that is). */
 export function getLtijsJwtModule(): JwtModule & { __cerminLtikSecret?: true } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(require.resolve('jsonwebtoken', { paths: [path.dirname(require.resolve('ltijs/package.json'))] })) as JwtModule;
+  return require(
+    require.resolve('jsonwebtoken', { paths: [path.dirname(require.resolve('ltijs/package.json'))] }),
+  ) as JwtModule;
 }

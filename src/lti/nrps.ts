@@ -49,9 +49,16 @@ export function parseLinkHeader(header: string | null | undefined, baseUrl: stri
   if (!header) return links;
   // Each link is "<url>" followed by its parameters up to the next "<".
   for (const m of utf8Header(header).matchAll(/<([^>]*)>([^<]*)/g)) {
-    const rel = /(?:^|;)\s*rel\s*=\s*(?:["'\u201c\u201d\u2018\u2019]([^"'\u201c\u201d\u2018\u2019]*)["'\u201c\u201d\u2018\u2019]|([^\s;,]+))/i.exec(m[2]);
+    const rel =
+      /(?:^|;)\s*rel\s*=\s*(?:["'\u201c\u201d\u2018\u2019]([^"'\u201c\u201d\u2018\u2019]*)["'\u201c\u201d\u2018\u2019]|([^\s;,]+))/i.exec(
+        m[2],
+      );
     // Relation types are tokens or URIs: any other quoting character left at either end goes.
-    const rels = (rel?.[1] ?? rel?.[2] ?? '').toLowerCase().split(/\s+/).map((r) => r.replace(/^[^a-z0-9]+|[^a-z0-9/]+$/g, '')).filter(Boolean);
+    const rels = (rel?.[1] ?? rel?.[2] ?? '')
+      .toLowerCase()
+      .split(/\s+/)
+      .map((r) => r.replace(/^[^a-z0-9]+|[^a-z0-9/]+$/g, ''))
+      .filter(Boolean);
     let url: string;
     try {
       url = new URL(m[1].trim(), baseUrl).toString();
@@ -72,7 +79,10 @@ function memberOf(raw: unknown): NrpsMember | undefined {
   const m = raw as Record<string, unknown>;
   const userId = str(m.user_id);
   if (!userId) return undefined;
-  const status = typeof m.status === 'string' && STATUSES.has(m.status as NrpsMember['status']) ? (m.status as NrpsMember['status']) : 'Active';
+  const status =
+    typeof m.status === 'string' && STATUSES.has(m.status as NrpsMember['status'])
+      ? (m.status as NrpsMember['status'])
+      : 'Active';
   return {
     userId,
     name: str(m.name),
@@ -106,14 +116,28 @@ export async function fetchAllMembers(
   let next: string | undefined = first.toString();
   let pages = 0;
   while (next) {
-    if (seen.has(next)) throw new ServiceError({ kind: 'refused', reason: `the platform's next link repeats a page already read (after ${pages} pages)` });
-    if (pages >= maxPages) throw new ServiceError({ kind: 'refused', reason: `the membership list is longer than ${maxPages} pages` });
+    if (seen.has(next))
+      throw new ServiceError({
+        kind: 'refused',
+        reason: `the platform's next link repeats a page already read (after ${pages} pages)`,
+      });
+    if (pages >= maxPages)
+      throw new ServiceError({ kind: 'refused', reason: `the membership list is longer than ${maxPages} pages` });
     seen.add(next);
-    const page = await services.request(ref, [NRPS_SCOPE], { method: 'GET', url: next, accept: CT_MEMBERSHIPS, deadline: opts.deadline });
+    const page = await services.request(ref, [NRPS_SCOPE], {
+      method: 'GET',
+      url: next,
+      accept: CT_MEMBERSHIPS,
+      deadline: opts.deadline,
+    });
     pages++;
     const body = page.body as { members?: unknown; context?: unknown } | undefined;
     if (typeof body !== 'object' || body === null || !Array.isArray(body.members)) {
-      throw new ServiceError({ kind: 'refused', status: page.status, reason: 'the platform answered the membership request without a member list' });
+      throw new ServiceError({
+        kind: 'refused',
+        status: page.status,
+        reason: 'the platform answered the membership request without a member list',
+      });
     }
     if (!context && typeof body.context === 'object' && body.context !== null) {
       const c = body.context as Record<string, unknown>;

@@ -22,7 +22,12 @@ export function patchLtijs(validator: IdTokenValidator, modulusLength: number): 
     const [token, , params] = args as [string, boolean, { iss?: string }];
     return validator.validate(token, params?.iss);
   };
-  auth.generatePlatformKeyPair = async (encryptionKey: string, db: LtijsDatabase, platformUrl: string, clientId: string) => {
+  auth.generatePlatformKeyPair = async (
+    encryptionKey: string,
+    db: LtijsDatabase,
+    platformUrl: string,
+    clientId: string,
+  ) => {
     const kid = crypto.randomBytes(16).toString('hex');
     const { publicKey, privateKey } = await generateKeyPair('rsa', {
       modulusLength,

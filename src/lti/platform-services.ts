@@ -36,7 +36,13 @@ export class ServiceError extends Error {
    */
   readonly maybeDelivered: boolean;
 
-  constructor(init: { kind: ServiceErrorKind; reason: string; status?: number; retryAfterMs?: number; maybeDelivered?: boolean }) {
+  constructor(init: {
+    kind: ServiceErrorKind;
+    reason: string;
+    status?: number;
+    retryAfterMs?: number;
+    maybeDelivered?: boolean;
+  }) {
     super(`${init.kind}${init.status ? ` (HTTP ${init.status})` : ''}: ${init.reason}`);
     this.name = 'ServiceError';
     this.kind = init.kind;
@@ -102,8 +108,20 @@ export function ltijsSigningKeys(provider: LtijsProvider, opts: { now?: () => nu
         platform.platformAuthEndpoint(),
         platform.platformAuthConfig(),
       ]);
-      const origins = [...new Set([ref.issuer, tokenUrl, authUrl, ...(auth.method === 'JWK_SET' ? [auth.key] : [])].flatMap((u) => originOf(u) ?? []))];
-      const key: ServiceSigningKey = { kid, privateKey: crypto.createPrivateKey(pem), tokenUrl, audience: audience || tokenUrl, origins };
+      const origins = [
+        ...new Set(
+          [ref.issuer, tokenUrl, authUrl, ...(auth.method === 'JWK_SET' ? [auth.key] : [])].flatMap(
+            (u) => originOf(u) ?? [],
+          ),
+        ),
+      ];
+      const key: ServiceSigningKey = {
+        kid,
+        privateKey: crypto.createPrivateKey(pem),
+        tokenUrl,
+        audience: audience || tokenUrl,
+        origins,
+      };
       cache.set(cacheKey, { key, at: now() });
       return key;
     },
@@ -153,16 +171,30 @@ const REASON_MAX = 200;
 /** Connection failures that happen before a single byte of the request is sent. */
 const NOT_SENT_CODES = new Set([
   // The guarded client refused the address or the URL before connecting.
-  'OUTBOUND_BLOCKED', 'OUTBOUND_BADURL',
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_INVALID_URL',
+  'OUTBOUND_BLOCKED',
+  'OUTBOUND_BADURL',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_INVALID_URL',
 ]);
 
 /** One line, no control characters, at most 200 characters: fit for a coach's screen and a log line. */
 function tidy(text: string): string {
-  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const line = text
+    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return line.length > REASON_MAX ? `${line.slice(0, REASON_MAX - 1)}…` : line;
 }
 
@@ -256,18 +288,31 @@ export class PlatformServices {
       if (res.status === 401) {
         // A brand-new token refused too: the platform does not grant this service (Moodle shows
         // a scope it did not grant as 401). Keep the token; asking for another would not help.
-        throw new ServiceError({ kind: 'refused', status: 401, reason: tidy(`platform refused the access token: ${this.reason(res, fresh.token)}`) });
+        throw new ServiceError({
+          kind: 'refused',
+          status: 401,
+          reason: tidy(`platform refused the access token: ${this.reason(res, fresh.token)}`),
+        });
       }
     }
     if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, body: res.body };
     const reason = this.reason(res, first.token);
     if (res.status === 409) throw new ServiceError({ kind: 'conflict', status: 409, reason });
     if (res.status === 429 || res.status === 408 || res.status >= 500) {
-      throw new ServiceError({ kind: 'transient', status: res.status, reason, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.now()) });
+      throw new ServiceError({
+        kind: 'transient',
+        status: res.status,
+        reason,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.now()),
+      });
     }
     if (res.status >= 300 && res.status < 400) {
       // Not followed: a redirect could carry the bearer token to another host.
-      throw new ServiceError({ kind: 'refused', status: res.status, reason: tidy(`platform answered with a redirect to ${res.headers.get('location') ?? '(nowhere)'}`) });
+      throw new ServiceError({
+        kind: 'refused',
+        status: res.status,
+        reason: tidy(`platform answered with a redirect to ${res.headers.get('location') ?? '(nowhere)'}`),
+      });
     }
     throw new ServiceError({ kind: 'refused', status: res.status, reason });
   }
@@ -277,7 +322,12 @@ export class PlatformServices {
     const key = await this.signingKey(ref);
     const origin = originOf(url);
     if (!origin || !key.origins.includes(origin)) {
-      throw new ServiceError({ kind: 'refused', reason: tidy(`the service address ${origin ?? '(unreadable)'} is not one of the platform's registered addresses`) });
+      throw new ServiceError({
+        kind: 'refused',
+        reason: tidy(
+          `the service address ${origin ?? '(unreadable)'} is not one of the platform's registered addresses`,
+        ),
+      });
     }
   }
 
@@ -300,7 +350,10 @@ export class PlatformServices {
     let pending = this.inFlight.get(key);
     if (!pending) {
       if (deadline !== undefined && deadline <= this.now()) {
-        throw new ServiceError({ kind: 'transient', reason: 'deadline passed before an access token could be asked for' });
+        throw new ServiceError({
+          kind: 'transient',
+          reason: 'deadline passed before an access token could be asked for',
+        });
       }
       const generation = this.generation;
       // Bounded by timeoutMs only, not by this caller's deadline: it is shared, and a token that
@@ -325,7 +378,8 @@ export class PlatformServices {
   private withinDeadline<T>(promise: Promise<T>, deadline?: number): Promise<T> {
     if (deadline === undefined) return promise;
     const left = deadline - this.now();
-    const tooLate = (): ServiceError => new ServiceError({ kind: 'transient', reason: 'deadline passed while waiting for an access token' });
+    const tooLate = (): ServiceError =>
+      new ServiceError({ kind: 'transient', reason: 'deadline passed while waiting for an access token' });
     if (left <= 0) {
       promise.catch(() => undefined); // settled by someone else or nobody; not an unhandled rejection
       return Promise.reject(tooLate());
@@ -334,8 +388,14 @@ export class PlatformServices {
       const timer = setTimeout(() => reject(tooLate()), left);
       timer.unref();
       promise.then(
-        (v) => { clearTimeout(timer); resolve(v); },
-        (e: unknown) => { clearTimeout(timer); reject(e); },
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       );
     });
   }
@@ -346,7 +406,10 @@ export class PlatformServices {
       return await this.keys.signingKey(ref);
     } catch (err) {
       if (err instanceof ServiceError) throw err;
-      throw new ServiceError({ kind: 'transient', reason: tidy(`could not read the tool's key for this platform: ${(err as Error)?.message ?? String(err)}`) });
+      throw new ServiceError({
+        kind: 'transient',
+        reason: tidy(`could not read the tool's key for this platform: ${(err as Error)?.message ?? String(err)}`),
+      });
     }
   }
 
@@ -388,7 +451,11 @@ export class PlatformServices {
     if (res.status === 200) {
       const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
       if (typeof b.access_token !== 'string' || b.access_token === '') {
-        throw new ServiceError({ kind: 'refused', status: 200, reason: 'token endpoint answered without an access_token' });
+        throw new ServiceError({
+          kind: 'refused',
+          status: 200,
+          reason: 'token endpoint answered without an access_token',
+        });
       }
       const n = Number(b.expires_in ?? NaN); // some platforms send it as a string
       const expiresIn = Number.isFinite(n) && n > 0 ? n : DEFAULT_EXPIRES_IN_S;
@@ -397,7 +464,12 @@ export class PlatformServices {
     }
     const reason = tidy(`token endpoint: ${reasonOf(body, res.statusText, res.status)}`);
     if (res.status === 429 || res.status === 408 || res.status >= 500) {
-      throw new ServiceError({ kind: 'transient', status: res.status, reason, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.now()) });
+      throw new ServiceError({
+        kind: 'transient',
+        status: res.status,
+        reason,
+        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), this.now()),
+      });
     }
     // 400 invalid_scope / invalid_client, 401, redirects and the rest: the registration is wrong.
     throw new ServiceError({ kind: 'refused', status: res.status, reason });
@@ -405,14 +477,21 @@ export class PlatformServices {
 
   // ---------- service calls ----------
 
-  private async send(token: string, init: ServiceRequest): Promise<{ status: number; statusText: string; headers: Headers; body: unknown }> {
+  private async send(
+    token: string,
+    init: ServiceRequest,
+  ): Promise<{ status: number; statusText: string; headers: Headers; body: unknown }> {
     let ms = this.timeoutMs;
     if (init.deadline !== undefined) {
       const left = init.deadline - this.now();
-      if (left <= 0) throw new ServiceError({ kind: 'transient', reason: 'deadline passed before the request was sent' });
+      if (left <= 0)
+        throw new ServiceError({ kind: 'transient', reason: 'deadline passed before the request was sent' });
       ms = Math.min(ms, left);
     }
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: init.accept ?? 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      accept: init.accept ?? 'application/json',
+    };
     let payload: string | undefined;
     if (init.body !== undefined) {
       headers['content-type'] = init.contentType ?? 'application/json';
@@ -420,11 +499,21 @@ export class PlatformServices {
     }
     let res: Response;
     try {
-      res = await this.fetchFn(init.url, { method: init.method, headers, body: payload, redirect: 'manual', signal: AbortSignal.timeout(ms) });
+      res = await this.fetchFn(init.url, {
+        method: init.method,
+        headers,
+        body: payload,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(ms),
+      });
     } catch (err) {
       const code = errorCode(err);
       const notSent = !isTimeout(err) && code !== undefined && NOT_SENT_CODES.has(code);
-      throw new ServiceError({ kind: 'transient', reason: this.networkReason('platform', err), maybeDelivered: !notSent });
+      throw new ServiceError({
+        kind: 'transient',
+        reason: this.networkReason('platform', err),
+        maybeDelivered: !notSent,
+      });
     }
     let text: string;
     try {
@@ -434,7 +523,12 @@ export class PlatformServices {
         // The platform accepted it; only the (unused) answer body was lost.
         return { status: res.status, statusText: res.statusText, headers: res.headers, body: undefined };
       }
-      throw new ServiceError({ kind: 'transient', status: res.status, reason: this.networkReason('platform', err), maybeDelivered: true });
+      throw new ServiceError({
+        kind: 'transient',
+        status: res.status,
+        reason: this.networkReason('platform', err),
+        maybeDelivered: true,
+      });
     }
     return { status: res.status, statusText: res.statusText, headers: res.headers, body: parseBody(text) };
   }

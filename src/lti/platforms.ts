@@ -58,7 +58,9 @@ export function toolUrls(publicUrl: string, registrationKey?: string): ToolUrls 
     keysetUrl: `${publicUrl}/lti/keys`,
     deepLinkingUrl: launch,
     registrationUrl: `${publicUrl}/lti/register`,
-    registrationUrlForAdmins: registrationKey ? `${publicUrl}/lti/register?${new URLSearchParams({ key: registrationKey })}` : `${publicUrl}/lti/register`,
+    registrationUrlForAdmins: registrationKey
+      ? `${publicUrl}/lti/register?${new URLSearchParams({ key: registrationKey })}`
+      : `${publicUrl}/lti/register`,
     domain: new URL(publicUrl).host,
   };
 }
@@ -73,20 +75,40 @@ const PENDING_COUNTS_MS = 7 * 24 * 3600_000;
 
 export class PlatformRegistry {
   /** `onChanged`: told after every change (keys, endpoints, deployments, on/off), so caches built from the registry are dropped. */
-  constructor(private readonly lti: LtijsProvider, private readonly onChanged: () => void) {}
+  constructor(
+    private readonly lti: LtijsProvider,
+    private readonly onChanged: () => void,
+  ) {}
 
   /**
    * Registers a platform, or changes one (an operator's manual registration). `pending`: stored
    * inactive until approve(); a pending platform's launches and logins are refused.
    */
-  async add(input: PlatformInput, opts: { active?: boolean; via?: PlatformMetaDoc['registeredVia']; grantedScopes?: string[]; pending?: boolean } = {}): Promise<PlatformSummary> {
+  async add(
+    input: PlatformInput,
+    opts: {
+      active?: boolean;
+      via?: PlatformMetaDoc['registeredVia'];
+      grantedScopes?: string[];
+      pending?: boolean;
+    } = {},
+  ): Promise<PlatformSummary> {
     // The meta record (with `pending`) first: launches are refused for a pending platform whatever
     // ltijs's own flag says, so a failure half-way leaves a platform that cannot launch.
-    await retryLostUpsert(() => PlatformMeta.updateOne(
-      { iss: input.issuer, clientId: input.clientId },
-      { $set: { registeredVia: opts.via ?? 'manual', grantedScopes: opts.grantedScopes ?? [], pending: Boolean(opts.pending), updatedAt: new Date() } },
-      { upsert: true },
-    ));
+    await retryLostUpsert(() =>
+      PlatformMeta.updateOne(
+        { iss: input.issuer, clientId: input.clientId },
+        {
+          $set: {
+            registeredVia: opts.via ?? 'manual',
+            grantedScopes: opts.grantedScopes ?? [],
+            pending: Boolean(opts.pending),
+            updatedAt: new Date(),
+          },
+        },
+        { upsert: true },
+      ),
+    );
     const platform = await this.lti.registerPlatform({
       url: input.issuer,
       name: input.name ?? new URL(input.issuer).host,
@@ -97,8 +119,9 @@ export class PlatformRegistry {
     });
     const platformId = await platform.platformKid();
     // ltijs keeps an "inactive" flag only for dynamic registrations; Cermin decides explicitly.
-    await platform.platformActive(opts.pending ? false : opts.active ?? true);
-    for (const deploymentId of input.deploymentIds ?? []) await this.addDeployment(input.issuer, input.clientId, deploymentId, platformId);
+    await platform.platformActive(opts.pending ? false : (opts.active ?? true));
+    for (const deploymentId of input.deploymentIds ?? [])
+      await this.addDeployment(input.issuer, input.clientId, deploymentId, platformId);
     this.onChanged();
     return this.summary(platformId);
   }
@@ -134,7 +157,11 @@ export class PlatformRegistry {
     const p = await this.lti.getPlatform(issuer, clientId);
     if (!p) return false;
     await p.platformActive(active);
-    if (active) await PlatformMeta.updateOne({ iss: issuer, clientId, pending: true }, { $set: { pending: false, updatedAt: new Date() } });
+    if (active)
+      await PlatformMeta.updateOne(
+        { iss: issuer, clientId, pending: true },
+        { $set: { pending: false, updatedAt: new Date() } },
+      );
     this.onChanged();
     return true;
   }
@@ -156,7 +183,11 @@ export class PlatformRegistry {
       const [issuer, clientId, on] = await Promise.all([p.platformUrl(), p.platformClientId(), p.platformActive()]);
       if (on && !waiting.has(`${issuer}\n${clientId}`)) active.add(`${issuer}\n${clientId}`);
     }
-    return new Set(deployments.filter((d) => active.has(`${d.iss}\n${d.clientId}`)).map((d) => launchableKey(d.iss, d.clientId, d.deploymentId)));
+    return new Set(
+      deployments
+        .filter((d) => active.has(`${d.iss}\n${d.clientId}`))
+        .map((d) => launchableKey(d.iss, d.clientId, d.deploymentId)),
+    );
   }
 
   /**
@@ -164,7 +195,10 @@ export class PlatformRegistry {
    * older ones stay listed for the operator but no longer hold the door shut for new ones.
    */
   async pendingCount(withinMs = PENDING_COUNTS_MS): Promise<number> {
-    return PlatformMeta.countDocuments({ pending: true, updatedAt: mongoose.trusted({ $gte: new Date(Date.now() - withinMs) }) });
+    return PlatformMeta.countDocuments({
+      pending: true,
+      updatedAt: mongoose.trusted({ $gte: new Date(Date.now() - withinMs) }),
+    });
   }
 
   /** The operator approves a pending registration: its launches work from now on. False when there is no such pending platform. */
@@ -179,7 +213,10 @@ export class PlatformRegistry {
 
   /** A known deployment of a platform that is not waiting for the operator's approval. */
   async isDeploymentAllowed(issuer: string, clientId: string, deploymentId: string): Promise<boolean> {
-    const [deployment, pending] = await Promise.all([Deployment.exists({ iss: issuer, clientId, deploymentId }), this.isPending(issuer, clientId)]);
+    const [deployment, pending] = await Promise.all([
+      Deployment.exists({ iss: issuer, clientId, deploymentId }),
+      this.isPending(issuer, clientId),
+    ]);
     return deployment !== null && !pending;
   }
 
@@ -199,11 +236,27 @@ export class PlatformRegistry {
     const p = await this.lti.getPlatformById(platformId);
     if (!p) throw new Error(`No platform ${platformId}`);
     const [issuer, clientId, name, authUrl, tokenUrl, auth, active] = await Promise.all([
-      p.platformUrl(), p.platformClientId(), p.platformName(), p.platformAuthEndpoint(), p.platformAccessTokenEndpoint(), p.platformAuthConfig(), p.platformActive(),
+      p.platformUrl(),
+      p.platformClientId(),
+      p.platformName(),
+      p.platformAuthEndpoint(),
+      p.platformAccessTokenEndpoint(),
+      p.platformAuthConfig(),
+      p.platformActive(),
     ]);
-    const [deployments, meta] = await Promise.all([Deployment.find({ iss: issuer, clientId }).lean(), PlatformMeta.findOne({ iss: issuer, clientId }).lean()]);
+    const [deployments, meta] = await Promise.all([
+      Deployment.find({ iss: issuer, clientId }).lean(),
+      PlatformMeta.findOne({ iss: issuer, clientId }).lean(),
+    ]);
     return {
-      platformId, name, issuer, clientId, authUrl, tokenUrl, jwksUrl: auth.key, active,
+      platformId,
+      name,
+      issuer,
+      clientId,
+      authUrl,
+      tokenUrl,
+      jwksUrl: auth.key,
+      active,
       deploymentIds: deployments.map((d) => d.deploymentId).sort(),
       registeredVia: meta?.registeredVia,
       grantedScopes: meta?.grantedScopes ?? [],
@@ -220,7 +273,10 @@ export class PlatformRegistry {
     const p = await this.lti.getPlatform(issuer, clientId);
     if (!p) return false;
     await this.lti.deletePlatformById(await p.platformKid());
-    await Promise.all([Deployment.deleteMany({ iss: issuer, clientId }), PlatformMeta.deleteMany({ iss: issuer, clientId })]);
+    await Promise.all([
+      Deployment.deleteMany({ iss: issuer, clientId }),
+      PlatformMeta.deleteMany({ iss: issuer, clientId }),
+    ]);
     this.onChanged();
     return true;
   }

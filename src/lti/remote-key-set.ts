@@ -25,10 +25,15 @@ export function remoteKeySet(url: string, opts: RemoteKeySetOptions): JWTVerifyG
   let loading: Promise<JWTVerifyGetKey> | undefined;
 
   async function load(): Promise<JWTVerifyGetKey> {
-    const res = await opts.fetch(url, { headers: { accept: 'application/json' }, timeoutMs: opts.timeoutMs ?? 5000, maxBytes: MAX_JWKS_BYTES });
+    const res = await opts.fetch(url, {
+      headers: { accept: 'application/json' },
+      timeoutMs: opts.timeoutMs ?? 5000,
+      maxBytes: MAX_JWKS_BYTES,
+    });
     if (res.status !== 200) throw new joseErrors.JOSEError(`the platform's key set answered HTTP ${res.status}`);
     const body = (await res.json()) as JSONWebKeySet;
-    if (!body || !Array.isArray(body.keys)) throw new joseErrors.JOSEError('the platform\'s key set is not a JSON Web Key Set');
+    if (!body || !Array.isArray(body.keys))
+      throw new joseErrors.JOSEError("the platform's key set is not a JSON Web Key Set");
     const keys = createLocalJWKSet(body);
     kept = { at: now(), keys };
     return keys;
@@ -36,7 +41,9 @@ export function remoteKeySet(url: string, opts: RemoteKeySetOptions): JWTVerifyG
 
   /** One load at a time, shared by every token waiting for it. */
   function reload(): Promise<JWTVerifyGetKey> {
-    loading ??= load().finally(() => { loading = undefined; });
+    loading ??= load().finally(() => {
+      loading = undefined;
+    });
     return loading;
   }
 

@@ -12,7 +12,8 @@ const CACHED = new Set(['idtoken', 'contexttoken']);
 
 export function cacheSessionRecords(db: LtijsDatabase, ttlMs = 60_000, maxEntries = 20_000): { clear(): void } {
   const cache = new Map<string, { at: number; value: Array<Record<string, unknown>> }>();
-  const keyOf = (collection: string, query: Record<string, unknown> | undefined) => `${collection}\u0000${JSON.stringify(query ?? {})}`;
+  const keyOf = (collection: string, query: Record<string, unknown> | undefined) =>
+    `${collection}\u0000${JSON.stringify(query ?? {})}`;
   const copy = (v: Array<Record<string, unknown>>) => JSON.parse(JSON.stringify(v)) as Array<Record<string, unknown>>;
   const get = db.Get.bind(db);
   const replace = db.Replace.bind(db);

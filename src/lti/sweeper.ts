@@ -19,7 +19,9 @@ export async function sweepExpired(now = new Date()): Promise<number> {
   if (!db) return 0;
   let removed = 0;
   for (const [collection, seconds] of Object.entries(LTIJS_LIFETIMES)) {
-    const res = await db.collection(collection).deleteMany({ createdAt: { $lt: new Date(now.getTime() - seconds * 1000) } });
+    const res = await db
+      .collection(collection)
+      .deleteMany({ createdAt: { $lt: new Date(now.getTime() - seconds * 1000) } });
     removed += res.deletedCount ?? 0;
   }
   for (const collection of ['cermin_nonces', 'cermin_oidc_logins', 'grade_leases', 'registration_leases']) {
@@ -30,7 +32,9 @@ export async function sweepExpired(now = new Date()): Promise<number> {
 }
 
 export function startSweeper(intervalMs: number, onError: (err: unknown) => void): () => void {
-  const timer = setInterval(() => { sweepExpired().catch(onError); }, intervalMs);
+  const timer = setInterval(() => {
+    sweepExpired().catch(onError);
+  }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

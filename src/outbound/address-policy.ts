@@ -22,7 +22,14 @@ export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   const ip = ipaddr.process(address);
   // IPv4-compatible IPv6 (::a.b.c.d, deprecated) counts as unicast to ipaddr.js, but names an IPv4 address.
-  if (ip.kind() === 'ipv6' && ip.toByteArray().slice(0, 12).every((b) => b === 0)) return false;
+  if (
+    ip.kind() === 'ipv6' &&
+    ip
+      .toByteArray()
+      .slice(0, 12)
+      .every((b) => b === 0)
+  )
+    return false;
   return ip.range() === 'unicast';
 }
 
@@ -55,8 +62,15 @@ export function allowList(entries: readonly string[]): AllowList {
     // host, host:port, IPv6 literal, [IPv6]:port
     const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw);
     const plain = /^([^:]+)(?::(\d+))?$/.exec(raw);
-    const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : ipaddr.IPv6.isValid(raw) ? [raw, undefined] : plain ? [plain[1], plain[2]] : [undefined, undefined];
-    if (!host || !/^[A-Za-z0-9.:-]+$/.test(host)) throw new AllowEntryError(`not a host, host:port or CIDR range: ${raw}`);
+    const [host, port] = bracketed
+      ? [bracketed[1], bracketed[2]]
+      : ipaddr.IPv6.isValid(raw)
+        ? [raw, undefined]
+        : plain
+          ? [plain[1], plain[2]]
+          : [undefined, undefined];
+    if (!host || !/^[A-Za-z0-9.:-]+$/.test(host))
+      throw new AllowEntryError(`not a host, host:port or CIDR range: ${raw}`);
     hosts.add(port ? `${host.toLowerCase()}:${port}` : host.toLowerCase());
   }
   return {

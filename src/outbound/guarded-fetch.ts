@@ -22,7 +22,10 @@ export class OutboundError extends Error {
   /** Kept in the `code` style of Node's network errors, so callers that read `cause.code` see it. */
   readonly code: string;
 
-  constructor(readonly kind: OutboundRefusal, readonly reason: string) {
+  constructor(
+    readonly kind: OutboundRefusal,
+    readonly reason: string,
+  ) {
     super(reason);
     this.name = 'OutboundError';
     this.code = `OUTBOUND_${kind.toUpperCase()}`;
@@ -38,7 +41,10 @@ export interface OutboundPolicy {
   timeoutMs: number;
 }
 
-export type GuardedFetch = (input: string | URL, init?: RequestInit & { timeoutMs?: number; maxBytes?: number }) => Promise<Response>;
+export type GuardedFetch = (
+  input: string | URL,
+  init?: RequestInit & { timeoutMs?: number; maxBytes?: number },
+) => Promise<Response>;
 
 const MAX_REDIRECTS = 3;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -60,7 +66,14 @@ function guardedLookup(allowed: AllowList): LookupFunction {
       const list = addresses as dns.LookupAddress[];
       const refused = list.find((a) => !allowed.allowsAddress(a.address));
       if (refused || list.length === 0) {
-        callback(new OutboundError('blocked', `${hostname} resolves to an address Cermin may not reach (private, loopback or reserved); the operator can allow it with OUTBOUND_ALLOW`), '', 0);
+        callback(
+          new OutboundError(
+            'blocked',
+            `${hostname} resolves to an address Cermin may not reach (private, loopback or reserved); the operator can allow it with OUTBOUND_ALLOW`,
+          ),
+          '',
+          0,
+        );
         return;
       }
       if (options.all) (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, list);
@@ -72,13 +85,15 @@ function guardedLookup(allowed: AllowList): LookupFunction {
 /** A body stream that errors once more than `max` bytes have passed. */
 function capped(body: ReadableStream<Uint8Array>, max: number): ReadableStream<Uint8Array> {
   let seen = 0;
-  return body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > max) controller.error(new OutboundError('tooLarge', `the answer is larger than ${max} bytes`));
-      else controller.enqueue(chunk);
-    },
-  }));
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) controller.error(new OutboundError('tooLarge', `the answer is larger than ${max} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 export function createGuardedFetch(policy: OutboundPolicy): GuardedFetch {
@@ -89,13 +104,18 @@ export function createGuardedFetch(policy: OutboundPolicy): GuardedFetch {
 
   /** The pool for this URL, or why it may not be fetched at all. */
   function poolFor(url: URL): Agent {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OutboundError('badUrl', `only http and https addresses can be fetched, not ${url.protocol}`);
-    if (url.username || url.password) throw new OutboundError('badUrl', 'an address with a user name or password in it is not fetched');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new OutboundError('badUrl', `only http and https addresses can be fetched, not ${url.protocol}`);
+    if (url.username || url.password)
+      throw new OutboundError('badUrl', 'an address with a user name or password in it is not fetched');
     if (allowed.allowsHost(url.hostname, effectivePort(url))) return trusted;
     // An IP literal is connected to without a lookup: check it here.
     const host = bareHost(url.hostname);
     if (/^[\d.]+$|:/.test(host) && !allowed.allowsAddress(host)) {
-      throw new OutboundError('blocked', `${host} is an address Cermin may not reach (private, loopback or reserved); the operator can allow it with OUTBOUND_ALLOW`);
+      throw new OutboundError(
+        'blocked',
+        `${host} is an address Cermin may not reach (private, loopback or reserved); the operator can allow it with OUTBOUND_ALLOW`,
+      );
     }
     return checked;
   }
@@ -114,7 +134,13 @@ export function createGuardedFetch(policy: OutboundPolicy): GuardedFetch {
     }
     let method = (rest.method ?? 'GET').toUpperCase();
     for (let hops = 0; ; hops++) {
-      const res = await undiciFetch(url, { ...(rest as UndiciRequestInit), method, redirect: 'manual', signal, dispatcher: poolFor(url) });
+      const res = await undiciFetch(url, {
+        ...(rest as UndiciRequestInit),
+        method,
+        redirect: 'manual',
+        signal,
+        dispatcher: poolFor(url),
+      });
       const location = res.headers.get('location');
       if (!manual && REDIRECT_STATUSES.has(res.status) && location) {
         await res.body?.cancel();
@@ -124,8 +150,13 @@ export function createGuardedFetch(policy: OutboundPolicy): GuardedFetch {
         } catch {
           throw new OutboundError('redirect', 'the answer redirects to an address that cannot be read');
         }
-        if (next.origin !== url.origin) throw new OutboundError('redirect', `the answer redirects to another site (${next.origin}); redirects are not followed across sites`);
-        if ((method !== 'GET' && method !== 'HEAD') || hops >= MAX_REDIRECTS) throw new OutboundError('redirect', 'the answer redirects, and this request is not followed there');
+        if (next.origin !== url.origin)
+          throw new OutboundError(
+            'redirect',
+            `the answer redirects to another site (${next.origin}); redirects are not followed across sites`,
+          );
+        if ((method !== 'GET' && method !== 'HEAD') || hops >= MAX_REDIRECTS)
+          throw new OutboundError('redirect', 'the answer redirects, and this request is not followed there');
         url = next;
         method = method === 'HEAD' ? 'HEAD' : 'GET';
         continue;
@@ -135,8 +166,13 @@ export function createGuardedFetch(policy: OutboundPolicy): GuardedFetch {
         await res.body?.cancel();
         throw new OutboundError('tooLarge', `the answer is larger than ${limit} bytes`);
       }
-      const body = res.body && !NULL_BODY_STATUSES.has(res.status) ? capped(res.body as ReadableStream<Uint8Array>, limit) : null;
-      return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers as unknown as Headers });
+      const body =
+        res.body && !NULL_BODY_STATUSES.has(res.status) ? capped(res.body as ReadableStream<Uint8Array>, limit) : null;
+      return new Response(body, {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers as unknown as Headers,
+      });
     }
   };
 }

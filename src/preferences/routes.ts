@@ -17,13 +17,20 @@ const validateLanguage = schema(LanguageFormSchema);
 
 export function preferencesRoutes(): express.Router {
   const router = express.Router();
-  router.post('/prefs/lang', validate(validateLanguage), handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const body = req.body as LanguageForm;
-    await rememberLocale(ctx.platform.key, ctx.user.id, body.lang);
-    // Back to the page the switch was on, only within the person's own course.
-    const back = body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`) ? body.back : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
-    res.redirect(303, withLtik(back, ltikOf(res)));
-  }));
+  router.post(
+    '/prefs/lang',
+    validate(validateLanguage),
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as LanguageForm;
+      await rememberLocale(ctx.platform.key, ctx.user.id, body.lang);
+      // Back to the page the switch was on, only within the person's own course.
+      const back =
+        body.back && body.back.startsWith(`/lti/app/courses/${ctx.courseKey}/`)
+          ? body.back
+          : `/lti/app/courses/${ctx.courseKey}/${ctx.audience ?? 'participant'}`;
+      res.redirect(303, withLtik(back, ltikOf(res)));
+    }),
+  );
   return router;
 }

@@ -9,20 +9,35 @@ import { defineModel } from '../db/model';
 import type { Locale } from '../domain/launch';
 import { deleteAll, findAll, type PersonDataProvider } from '../db/person-data';
 
-interface PreferenceDoc { _id: string; platform: string; userId: string; locale?: Locale; dataSaver?: boolean; updatedAt: Date }
-const preferenceSchema = new Schema<PreferenceDoc>({
-  // Read on every page: keyed by _id (platform and person) so no database has to scan for it.
-  _id: { type: String, required: true },
-  platform: { type: String, required: true },
-  userId: { type: String, required: true },
-  locale: { type: String },
-  dataSaver: { type: Boolean },
-  updatedAt: { type: Date, default: Date.now },
-}, { collection: 'cermin_preferences', autoIndex: false, _id: false });
+interface PreferenceDoc {
+  _id: string;
+  platform: string;
+  userId: string;
+  locale?: Locale;
+  dataSaver?: boolean;
+  updatedAt: Date;
+}
+const preferenceSchema = new Schema<PreferenceDoc>(
+  {
+    // Read on every page: keyed by _id (platform and person) so no database has to scan for it.
+    _id: { type: String, required: true },
+    platform: { type: String, required: true },
+    userId: { type: String, required: true },
+    locale: { type: String },
+    dataSaver: { type: Boolean },
+    updatedAt: { type: Date, default: Date.now },
+  },
+  { collection: 'cermin_preferences', autoIndex: false, _id: false },
+);
 const Preference = defineModel('CerminPreference', preferenceSchema);
 
 /** A person's preferences record: by `_id`, read on every page. */
-export const preferenceId = (platform: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([platform, userId])).digest('base64url').slice(0, 27);
+export const preferenceId = (platform: string, userId: string) =>
+  crypto
+    .createHash('sha256')
+    .update(JSON.stringify([platform, userId]))
+    .digest('base64url')
+    .slice(0, 27);
 const idOf = preferenceId;
 
 /**
@@ -47,14 +62,22 @@ export async function preferencesOf(platform: string, userId: string): Promise<C
 
 export async function rememberLocale(platform: string, userId: string, locale: Locale): Promise<void> {
   recent.delete(idOf(platform, userId));
-  await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, locale, updatedAt: new Date() } }, { upsert: true });
+  await Preference.updateOne(
+    { _id: idOf(platform, userId) },
+    { $set: { platform, userId, locale, updatedAt: new Date() } },
+    { upsert: true },
+  );
   // Again after the write: a read that began before it may have put the old choice back meanwhile.
   recent.delete(idOf(platform, userId));
 }
 
 export async function rememberDataSaver(platform: string, userId: string, on: boolean): Promise<void> {
   recent.delete(idOf(platform, userId));
-  await Preference.updateOne({ _id: idOf(platform, userId) }, { $set: { platform, userId, dataSaver: on, updatedAt: new Date() } }, { upsert: true });
+  await Preference.updateOne(
+    { _id: idOf(platform, userId) },
+    { $set: { platform, userId, dataSaver: on, updatedAt: new Date() } },
+    { upsert: true },
+  );
   // Again after the write: a read that began before it may have put the old choice back meanwhile.
   recent.delete(idOf(platform, userId));
 }

@@ -20,16 +20,27 @@ export interface AdminChangeDoc {
   detail: Record<string, unknown>;
 }
 
-const changeSchema = new Schema<AdminChangeDoc>({
-  _id: { type: String, required: true }, platform: { type: String, required: true }, at: { type: Date, required: true },
-  by: { type: Schema.Types.Mixed, required: true }, action: { type: String, required: true }, detail: { type: Schema.Types.Mixed, default: {} },
-}, { collection: 'admin_changes', autoIndex: false, _id: false, minimize: false });
+const changeSchema = new Schema<AdminChangeDoc>(
+  {
+    _id: { type: String, required: true },
+    platform: { type: String, required: true },
+    at: { type: Date, required: true },
+    by: { type: Schema.Types.Mixed, required: true },
+    action: { type: String, required: true },
+    detail: { type: Schema.Types.Mixed, default: {} },
+  },
+  { collection: 'admin_changes', autoIndex: false, _id: false, minimize: false },
+);
 changeSchema.index({ platform: 1, at: -1, _id: -1 });
 export const AdminChange = defineModel('AdminChange', changeSchema);
 
 export async function recordAdminChange(change: Omit<AdminChangeDoc, '_id' | 'at'> & { at?: Date }): Promise<void> {
   // An ObjectId's hex grows with each one made here, so two changes of one millisecond keep their order.
-  await AdminChange.create({ _id: new mongoose.Types.ObjectId().toHexString(), at: change.at ?? new Date(), ...change });
+  await AdminChange.create({
+    _id: new mongoose.Types.ObjectId().toHexString(),
+    at: change.at ?? new Date(),
+    ...change,
+  });
 }
 
 /**
@@ -41,4 +52,3 @@ export async function adminChanges(platform: string | undefined, limit = 100): P
   const filter = platform === undefined ? {} : { platform: mongoose.trusted({ $in: [platform, INSTANCE] }) };
   return AdminChange.find(filter).sort({ at: -1, _id: -1 }).limit(limit).lean<AdminChangeDoc[]>();
 }
-

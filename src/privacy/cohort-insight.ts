@@ -65,10 +65,17 @@ function showable(count: number, total: number, minGroup: number): boolean {
   return ok(count) && ok(total - count);
 }
 
-interface Reader { texts: Array<{ analysis: Analysis; shared: boolean }>; words: number }
+interface Reader {
+  texts: Array<{ analysis: Analysis; shared: boolean }>;
+  words: number;
+}
 
 /** Which values a cohort shows and which gaps it has, by participants, with no small group shown. */
-export function cohortInsight(reflections: ReadonlyArray<ReflectionFact>, bank: QuestionBank, opts: CohortInsightOptions = {}): CohortInsight {
+export function cohortInsight(
+  reflections: ReadonlyArray<ReflectionFact>,
+  bank: QuestionBank,
+  opts: CohortInsightOptions = {},
+): CohortInsight {
   const minGroup = Math.max(1, Math.floor(opts.minGroup ?? 5));
   // Each text is read on its own (a quote must come from one shared text), then the person's
   // readings are united: a value shown in any of their texts is shown by them.
@@ -101,7 +108,9 @@ export function cohortInsight(reflections: ReadonlyArray<ReflectionFact>, bank: 
   };
   const gaps = INSIGHT_GAPS.map((gap) => {
     const count = readers.filter((p) => missing(p, gap)).length;
-    return showable(count, participants, minGroup) ? { gap, participants: count, suppressed: false } : { gap, suppressed: true };
+    return showable(count, participants, minGroup)
+      ? { gap, participants: count, suppressed: false }
+      : { gap, suppressed: true };
   });
 
   // Quotes: per value, the first shared text that shows it (participants in the order they first

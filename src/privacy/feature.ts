@@ -51,7 +51,8 @@ export function privacyFeature(deps: PrivacyFeatureDeps) {
     /** Records kept under an issuer by an earlier Cermin move to their platform's key (once). */
     async upgrade(platforms: ReadonlyArray<{ issuer: string; clientId: string }>): Promise<void> {
       const moved = await moveIssuerKeyedRecords(platforms);
-      if (Object.values(moved.moved).some((n) => n > 0) || moved.ambiguous) deps.log.info(moved, 'records kept under an issuer moved to their platform');
+      if (Object.values(moved.moved).some((n) => n > 0) || moved.ambiguous)
+        deps.log.info(moved, 'records kept under an issuer moved to their platform');
     },
   };
 }

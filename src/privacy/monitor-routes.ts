@@ -19,31 +19,63 @@ import { sendPage } from '../http/render';
 import { cohortInsight } from './cohort-insight';
 import { blindFigures, coachFigures, decisionFact, fairness } from './monitor';
 
-export function monitorRoutes(deps: { coaching: CoachingService; reviews: ReviewService; bank: QuestionBank }): express.Router {
+export function monitorRoutes(deps: {
+  coaching: CoachingService;
+  reviews: ReviewService;
+  bank: QuestionBank;
+}): express.Router {
   const router = express.Router({ mergeParams: true });
 
-  router.get('/monitor', requireAudience('coach', 'admin'), handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    const [activities, decisions, texts] = await Promise.all([
-      deps.coaching.activitiesInCourse(ctx.courseKey), deps.reviews.decisionsInCourse(ctx.courseKey), deps.coaching.coachVisibleTexts(ctx.courseKey),
-    ]);
-    const byId = new Map(activities.map((a) => [a._id, a]));
-    const facts = decisions.flatMap((d) => {
-      const activity = byId.get(d.activityId);
-      return activity ? [decisionFact({ activity, participantId: d.userId, decision: d.decision, draft: d.draft })] : [];
-    });
-    // Quotes only from what a participant chose to share as an example: nothing is marked so yet, so none are shown.
-    const insight = cohortInsight(texts.map((x) => ({ participantId: x.userId, text: x.text, shared: false })), deps.bank);
-    await sendPage(res, 200, 'monitor', {
-      locale: ctx.locale, title: t('monitor.title'), ctx, ltik: ltikOf(res),
-      link: (path: string) => withLtik(path, ltikOf(res)), coachHome: `${coursePath(ctx.courseKey)}/coach`,
-      coaches: coachFigures(facts), byActivity: fairness(facts, 'activity'), byEngine: fairness(facts, 'engine'), blind: blindFigures(facts),
-      insight, valueName: (id: string) => valueName(deps.bank, id, ctx.locale), decisions: facts.length,
-      pct: (x: number | undefined) => (x === undefined ? '–' : `${x.toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 })}`),
-      minutes: (s: number | undefined) => (s === undefined ? '–' : t('monitor.minutes', { n: (s / 60).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 }) })),
-    });
-  }));
+  router.get(
+    '/monitor',
+    requireAudience('coach', 'admin'),
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      const [activities, decisions, texts] = await Promise.all([
+        deps.coaching.activitiesInCourse(ctx.courseKey),
+        deps.reviews.decisionsInCourse(ctx.courseKey),
+        deps.coaching.coachVisibleTexts(ctx.courseKey),
+      ]);
+      const byId = new Map(activities.map((a) => [a._id, a]));
+      const facts = decisions.flatMap((d) => {
+        const activity = byId.get(d.activityId);
+        return activity
+          ? [decisionFact({ activity, participantId: d.userId, decision: d.decision, draft: d.draft })]
+          : [];
+      });
+      // Quotes only from what a participant chose to share as an example: nothing is marked so yet, so none are shown.
+      const insight = cohortInsight(
+        texts.map((x) => ({ participantId: x.userId, text: x.text, shared: false })),
+        deps.bank,
+      );
+      await sendPage(res, 200, 'monitor', {
+        locale: ctx.locale,
+        title: t('monitor.title'),
+        ctx,
+        ltik: ltikOf(res),
+        link: (path: string) => withLtik(path, ltikOf(res)),
+        coachHome: `${coursePath(ctx.courseKey)}/coach`,
+        coaches: coachFigures(facts),
+        byActivity: fairness(facts, 'activity'),
+        byEngine: fairness(facts, 'engine'),
+        blind: blindFigures(facts),
+        insight,
+        valueName: (id: string) => valueName(deps.bank, id, ctx.locale),
+        decisions: facts.length,
+        pct: (x: number | undefined) =>
+          x === undefined
+            ? '–'
+            : `${x.toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 })}`,
+        minutes: (s: number | undefined) =>
+          s === undefined
+            ? '–'
+            : t('monitor.minutes', {
+                n: (s / 60).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 }),
+              }),
+      });
+    }),
+  );
 
   return router;
 }

@@ -47,7 +47,14 @@ export interface DecisionFact {
    * suggest a level for every criterion (the offline engine suggests none), as a partial
    * suggestion is no score. Without `blind`, the coach saw this draft before marking.
    */
-  draft?: { engine: DraftEngine; suggestedScore?: number; levelsChanged: number; criteria: number; commentChanged: boolean; acceptedUnchanged: boolean };
+  draft?: {
+    engine: DraftEngine;
+    suggestedScore?: number;
+    levelsChanged: number;
+    criteria: number;
+    commentChanged: boolean;
+    acceptedUnchanged: boolean;
+  };
   /** Seconds from opening the review page to finalizing, when known (negative or non-finite: unknown). */
   reviewSeconds?: number;
   /**
@@ -203,7 +210,7 @@ export interface BlindFigures {
 
 /** One decimal, half away from zero (so −2.25 and 2.25 round alike); −0 becomes 0. */
 function round1(x: number): number {
-  const r = Math.sign(x) * Math.round(Math.abs(x) * 10 + 1e-9) / 10;
+  const r = (Math.sign(x) * Math.round(Math.abs(x) * 10 + 1e-9)) / 10;
   return r === 0 ? 0 : r;
 }
 
@@ -219,7 +226,8 @@ function median(xs: number[]): number | undefined {
 }
 
 const rounded = (x: number | undefined): number | undefined => (x === undefined ? undefined : round1(x));
-const share = (part: number, whole: number): number | undefined => (whole > 0 ? round1((part / whole) * 100) : undefined);
+const share = (part: number, whole: number): number | undefined =>
+  whole > 0 ? round1((part / whole) * 100) : undefined;
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const onScale = (x: unknown, max: number): boolean => isNum(x) && x >= 0 && x <= max;
 
@@ -238,7 +246,14 @@ function skipReason(f: DecisionFact): SkipReason | undefined {
   if (!onScale(f.finalScore, f.maxScore)) return 'badFinalScore';
   if (f.draft) {
     const d = f.draft;
-    if (!Number.isInteger(d.criteria) || d.criteria < 0 || !Number.isInteger(d.levelsChanged) || d.levelsChanged < 0 || d.levelsChanged > d.criteria) return 'badDraft';
+    if (
+      !Number.isInteger(d.criteria) ||
+      d.criteria < 0 ||
+      !Number.isInteger(d.levelsChanged) ||
+      d.levelsChanged < 0 ||
+      d.levelsChanged > d.criteria
+    )
+      return 'badDraft';
     if (d.suggestedScore !== undefined && !onScale(d.suggestedScore, f.maxScore)) return 'badSuggestedScore';
   }
   if (f.blind && !onScale(f.blind.score, f.maxScore)) return 'badBlindScore';
@@ -246,7 +261,10 @@ function skipReason(f: DecisionFact): SkipReason | undefined {
 }
 
 /** The facts every figure counts, and those it leaves out with the reason (by their index in the input). */
-export function checkFacts(facts: readonly DecisionFact[]): { usable: DecisionFact[]; skipped: Array<{ index: number; reason: SkipReason }> } {
+export function checkFacts(facts: readonly DecisionFact[]): {
+  usable: DecisionFact[];
+  skipped: Array<{ index: number; reason: SkipReason }>;
+} {
   const usable: DecisionFact[] = [];
   const skipped: Array<{ index: number; reason: SkipReason }> = [];
   facts.forEach((f, index) => {
@@ -261,7 +279,8 @@ function options(opts?: Partial<MonitorOptions>): MonitorOptions {
   return { ...DEFAULT_MONITOR_OPTIONS, ...(opts ?? {}) };
 }
 
-const timeOf = (f: DecisionFact): number | undefined => (isNum(f.reviewSeconds) && f.reviewSeconds >= 0 ? f.reviewSeconds : undefined);
+const timeOf = (f: DecisionFact): number | undefined =>
+  isNum(f.reviewSeconds) && f.reviewSeconds >= 0 ? f.reviewSeconds : undefined;
 const isSighted = (f: DecisionFact): boolean => !!f.draft && !f.blind;
 
 function draftFigures(facts: DecisionFact[]): DraftFigures {
@@ -293,9 +312,13 @@ function reviewFigures(usable: DecisionFact[], skipped: number, opts: MonitorOpt
     offline: draftFigures(usable.filter((f) => f.draft?.engine === 'offline')),
   };
   // The exact ratio, not the rounded %: 0.8995 must not pass a 0.9 threshold by rounding.
-  const nearlyAll = (d: DraftFigures) => d.drafts >= opts.minDecisions && d.acceptedUnchanged / d.drafts >= opts.acceptWarnShare;
-  const warning = [drafts, byEngine.ai, byEngine.offline].some(nearlyAll) ? 'acceptsNearlyAll' as const
-    : drafts.drafts < opts.minDecisions ? 'tooFew' as const : undefined;
+  const nearlyAll = (d: DraftFigures) =>
+    d.drafts >= opts.minDecisions && d.acceptedUnchanged / d.drafts >= opts.acceptWarnShare;
+  const warning = [drafts, byEngine.ai, byEngine.offline].some(nearlyAll)
+    ? ('acceptsNearlyAll' as const)
+    : drafts.drafts < opts.minDecisions
+      ? ('tooFew' as const)
+      : undefined;
   return {
     decisions: usable.length,
     skipped,
@@ -308,7 +331,10 @@ function reviewFigures(usable: DecisionFact[], skipped: number, opts: MonitorOpt
   };
 }
 
-interface Group { usable: DecisionFact[]; skipped: number }
+interface Group {
+  usable: DecisionFact[];
+  skipped: number;
+}
 
 function grouped(facts: readonly DecisionFact[], keyOf: (f: DecisionFact) => string): Map<string, Group> {
   const groups = new Map<string, Group>();
@@ -337,7 +363,12 @@ export function coachFigures(facts: readonly DecisionFact[], opts?: Partial<Moni
     const all = facts.filter((f) => f.coach.id === id);
     rows.push({ coach: { id, name: latestName(all, all[0].coach) }, ...reviewFigures(g.usable, g.skipped, o) });
   }
-  return rows.sort(byLabel((r) => r.coach.name, (r) => r.coach.id));
+  return rows.sort(
+    byLabel(
+      (r) => r.coach.name,
+      (r) => r.coach.id,
+    ),
+  );
 }
 
 /** The same figures for each cohort, sorted by label. */
@@ -345,9 +376,18 @@ export function cohortFigures(facts: readonly DecisionFact[], opts?: Partial<Mon
   const o = options(opts);
   const rows: CohortFigures[] = [];
   for (const [cohort, g] of grouped(facts, (f) => f.cohort)) {
-    rows.push({ cohort, coaches: new Set(g.usable.map((f) => f.coach.id)).size, ...reviewFigures(g.usable, g.skipped, o) });
+    rows.push({
+      cohort,
+      coaches: new Set(g.usable.map((f) => f.coach.id)).size,
+      ...reviewFigures(g.usable, g.skipped, o),
+    });
   }
-  return rows.sort(byLabel((r) => r.cohort, (r) => r.cohort));
+  return rows.sort(
+    byLabel(
+      (r) => r.cohort,
+      (r) => r.cohort,
+    ),
+  );
 }
 
 /**
@@ -359,11 +399,16 @@ export function cohortFigures(facts: readonly DecisionFact[], opts?: Partial<Mon
  * not its means: a mean of two people's scores is nearly their scores, and too noisy to judge an
  * engine by; for the same reason the suggestion's mean needs `minGroup` participants of its own.
  */
-export function fairness(facts: readonly DecisionFact[], by: FairnessBy, opts?: Partial<MonitorOptions>): FairnessRow[] {
+export function fairness(
+  facts: readonly DecisionFact[],
+  by: FairnessBy,
+  opts?: Partial<MonitorOptions>,
+): FairnessRow[] {
   const o = options(opts);
   const hasSuggestion = (f: DecisionFact) => f.draft?.suggestedScore !== undefined;
   const counted = checkFacts(facts).usable.filter((f) => (by === 'engine' ? f.draft !== undefined : hasSuggestion(f)));
-  const keyOf = (f: DecisionFact): string => (by === 'cohort' ? f.cohort : by === 'activity' ? f.activityId : f.draft!.engine);
+  const keyOf = (f: DecisionFact): string =>
+    by === 'cohort' ? f.cohort : by === 'activity' ? f.activityId : f.draft!.engine;
   const participantsOf = (fs: DecisionFact[]) => new Set(fs.map((f) => f.participantId)).size;
   const rows: FairnessRow[] = [];
   for (const [key, g] of grouped(counted, keyOf)) {
@@ -373,7 +418,9 @@ export function fairness(facts: readonly DecisionFact[], by: FairnessBy, opts?: 
     const withheld = participants < o.minGroup;
     let label = key;
     if (by === 'activity') {
-      const titled = fs.filter((f) => f.activityTitle).sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
+      const titled = fs
+        .filter((f) => f.activityTitle)
+        .sort((a, b) => new Date(b.at).getTime() - new Date(a.at).getTime());
       label = titled[0]?.activityTitle ?? key;
     }
     const row: FairnessRow = { key, label, n: fs.length, participants, scored: scored.length, withheld };
@@ -383,17 +430,28 @@ export function fairness(facts: readonly DecisionFact[], by: FairnessBy, opts?: 
         const suggested = mean(scored.map((f) => pctOf(f, f.draft!.suggestedScore!)));
         const finalOfScored = mean(scored.map((f) => pctOf(f, f.finalScore)));
         row.suggested = rounded(suggested);
-        row.delta = suggested !== undefined && finalOfScored !== undefined ? round1(finalOfScored - suggested) : undefined;
+        row.delta =
+          suggested !== undefined && finalOfScored !== undefined ? round1(finalOfScored - suggested) : undefined;
       }
       const sighted = fs.filter(isSighted);
       row.unchangedShare = share(sighted.filter((f) => f.draft!.acceptedUnchanged).length, sighted.length);
     }
     rows.push(row);
   }
-  return rows.sort(byLabel((r) => r.label, (r) => r.key));
+  return rows.sort(
+    byLabel(
+      (r) => r.label,
+      (r) => r.key,
+    ),
+  );
 }
 
-interface BlindRaw { coach: { id: string; name: string }; blindMarks: number; blindDiffs: number[]; sightedGaps: number[] }
+interface BlindRaw {
+  coach: { id: string; name: string };
+  blindMarks: number;
+  blindDiffs: number[];
+  sightedGaps: number[];
+}
 
 /** Blind re-marking against the draft's suggestion, and against the same coaches' sighted drafts. */
 export function blindFigures(facts: readonly DecisionFact[]): BlindFigures {
@@ -402,44 +460,61 @@ export function blindFigures(facts: readonly DecisionFact[]): BlindFigures {
   for (const f of usable.filter((x) => x.blind)) {
     const r = raw.get(f.coach.id) ?? { coach: f.coach, blindMarks: 0, blindDiffs: [], sightedGaps: [] };
     r.blindMarks += 1;
-    if (f.draft?.suggestedScore !== undefined) r.blindDiffs.push(pctOf(f, f.blind!.score) - pctOf(f, f.draft.suggestedScore));
+    if (f.draft?.suggestedScore !== undefined)
+      r.blindDiffs.push(pctOf(f, f.blind!.score) - pctOf(f, f.draft.suggestedScore));
     raw.set(f.coach.id, r);
   }
   for (const r of raw.values()) {
     const mine = usable.filter((f) => f.coach.id === r.coach.id);
     r.coach = { id: r.coach.id, name: latestName(mine, r.coach) };
-    r.sightedGaps = mine.filter((f) => isSighted(f) && f.draft!.suggestedScore !== undefined)
+    r.sightedGaps = mine
+      .filter((f) => isSighted(f) && f.draft!.suggestedScore !== undefined)
       .map((f) => Math.abs(pctOf(f, f.finalScore) - pctOf(f, f.draft!.suggestedScore!)));
   }
 
-  const perCoach: BlindCoachFigures[] = [...raw.values()].map((r) => {
-    const blindGap = mean(r.blindDiffs.map(Math.abs));
-    const sightedGap = mean(r.sightedGaps);
-    return {
-      coach: r.coach, blindMarks: r.blindMarks, compared: r.blindDiffs.length,
-      blindGap: rounded(blindGap), blindDrift: rounded(mean(r.blindDiffs)),
-      sighted: r.sightedGaps.length, sightedGap: rounded(sightedGap),
-      anchoring: blindGap !== undefined && sightedGap !== undefined ? round1(blindGap - sightedGap) : undefined,
-    };
-  }).sort(byLabel((r) => r.coach.name, (r) => r.coach.id));
+  const perCoach: BlindCoachFigures[] = [...raw.values()]
+    .map((r) => {
+      const blindGap = mean(r.blindDiffs.map(Math.abs));
+      const sightedGap = mean(r.sightedGaps);
+      return {
+        coach: r.coach,
+        blindMarks: r.blindMarks,
+        compared: r.blindDiffs.length,
+        blindGap: rounded(blindGap),
+        blindDrift: rounded(mean(r.blindDiffs)),
+        sighted: r.sightedGaps.length,
+        sightedGap: rounded(sightedGap),
+        anchoring: blindGap !== undefined && sightedGap !== undefined ? round1(blindGap - sightedGap) : undefined,
+      };
+    })
+    .sort(
+      byLabel(
+        (r) => r.coach.name,
+        (r) => r.coach.id,
+      ),
+    );
 
   const all = [...raw.values()];
   const diffs = all.flatMap((r) => r.blindDiffs);
   const both = all.filter((r) => r.blindDiffs.length > 0 && r.sightedGaps.length > 0);
   const matchedMarks = both.reduce((s, r) => s + r.blindDiffs.length, 0);
   const matchedBlind = mean(both.flatMap((r) => r.blindDiffs.map(Math.abs)));
-  const matchedSighted = matchedMarks > 0
-    ? both.reduce((s, r) => s + r.blindDiffs.length * mean(r.sightedGaps)!, 0) / matchedMarks
-    : undefined;
+  const matchedSighted =
+    matchedMarks > 0
+      ? both.reduce((s, r) => s + r.blindDiffs.length * mean(r.sightedGaps)!, 0) / matchedMarks
+      : undefined;
   return {
     blindMarks: all.reduce((s, r) => s + r.blindMarks, 0),
     compared: diffs.length,
     blindGap: rounded(mean(diffs.map(Math.abs))),
     blindDrift: rounded(mean(diffs)),
     matched: {
-      coaches: both.length, blindMarks: matchedMarks,
-      blindGap: rounded(matchedBlind), sightedGap: rounded(matchedSighted),
-      anchoring: matchedBlind !== undefined && matchedSighted !== undefined ? round1(matchedBlind - matchedSighted) : undefined,
+      coaches: both.length,
+      blindMarks: matchedMarks,
+      blindGap: rounded(matchedBlind),
+      sightedGap: rounded(matchedSighted),
+      anchoring:
+        matchedBlind !== undefined && matchedSighted !== undefined ? round1(matchedBlind - matchedSighted) : undefined,
     },
     perCoach,
   };
@@ -465,24 +540,44 @@ export function decisionFact(input: {
 }): DecisionFact {
   const { activity, decision } = input;
   // A blind decision was made without the draft: the draft (asked for after) is compared as revealed, not as seen.
-  const cmp = decision.draft ?? (decision.blind && input.draft ? compareWithDraft(activity, input.draft, decision) : undefined);
+  const cmp =
+    decision.draft ?? (decision.blind && input.draft ? compareWithDraft(activity, input.draft, decision) : undefined);
   // Decisions since the suggested score was recorded carry it; older ones recover it while the draft is unchanged.
   let suggestedScore = cmp?.suggestedScore;
-  if (suggestedScore === undefined && cmp && input.draft && input.draft.engine === cmp.engine && activity.rubric.criteria.every((c) => input.draft!.levels[c.id] !== undefined)) {
+  if (
+    suggestedScore === undefined &&
+    cmp &&
+    input.draft &&
+    input.draft.engine === cmp.engine &&
+    activity.rubric.criteria.every((c) => input.draft!.levels[c.id] !== undefined)
+  ) {
     const s = draftScore(activity, input.draft);
     if (Math.round((decision.score - s) * 100) / 100 === cmp.scoreDelta) suggestedScore = s;
   }
   const blind = input.blind ?? (decision.blind ? { score: decision.score } : undefined);
   const reviewSeconds = input.reviewSeconds ?? decision.reviewSeconds;
   return {
-    courseKey: activity.courseKey, cohort: input.cohort ?? activity.courseKey, activityId: activity._id, activityTitle: activity.title,
-    participantId: input.participantId, coach: decision.by, at: decision.at, maxScore: activity.maxScore, finalScore: decision.score,
-    ...(cmp ? {
-      draft: {
-        engine: cmp.engine, levelsChanged: cmp.levelsChanged, criteria: cmp.criteria, commentChanged: cmp.commentChanged,
-        acceptedUnchanged: cmp.acceptedUnchanged, ...(suggestedScore !== undefined ? { suggestedScore } : {}),
-      },
-    } : {}),
+    courseKey: activity.courseKey,
+    cohort: input.cohort ?? activity.courseKey,
+    activityId: activity._id,
+    activityTitle: activity.title,
+    participantId: input.participantId,
+    coach: decision.by,
+    at: decision.at,
+    maxScore: activity.maxScore,
+    finalScore: decision.score,
+    ...(cmp
+      ? {
+          draft: {
+            engine: cmp.engine,
+            levelsChanged: cmp.levelsChanged,
+            criteria: cmp.criteria,
+            commentChanged: cmp.commentChanged,
+            acceptedUnchanged: cmp.acceptedUnchanged,
+            ...(suggestedScore !== undefined ? { suggestedScore } : {}),
+          },
+        }
+      : {}),
     ...(reviewSeconds !== undefined ? { reviewSeconds } : {}),
     ...(blind ? { blind } : {}),
   };

@@ -56,7 +56,13 @@ export interface RetentionSettings {
 }
 
 export const RETENTION_SETTING_KEYS = [
-  'aiConversationDays', 'auditDays', 'usageCountersDays', 'recommendationEventsDays', 'safetyAlertsDays', 'queryVectorsDays', 'erasureLogDays',
+  'aiConversationDays',
+  'auditDays',
+  'usageCountersDays',
+  'recommendationEventsDays',
+  'safetyAlertsDays',
+  'queryVectorsDays',
+  'erasureLogDays',
 ] as const satisfies ReadonlyArray<keyof RetentionSettings>;
 
 export const DEFAULT_RETENTION: Readonly<RetentionSettings> = Object.freeze({
@@ -80,7 +86,9 @@ export const retentionSettingsSchema = {
   type: 'object',
   additionalProperties: false,
   required: [...RETENTION_SETTING_KEYS],
-  properties: Object.fromEntries(RETENTION_SETTING_KEYS.map((k) => [k, { type: 'integer', minimum: 1, maximum: MAX_DAYS }])),
+  properties: Object.fromEntries(
+    RETENTION_SETTING_KEYS.map((k) => [k, { type: 'integer', minimum: 1, maximum: MAX_DAYS }]),
+  ),
 } as const;
 
 export const validateRetentionSettings = ajv.compile<RetentionSettings>(retentionSettingsSchema);
@@ -109,7 +117,9 @@ export function retentionFormValues(body: Record<string, unknown>): Record<strin
 }
 
 /** The settings of a posted form, or what is wrong with them (described for a log, by JSON path). */
-export function retentionSettingsFromForm(body: Record<string, unknown>): { settings: RetentionSettings } | { problems: string[] } {
+export function retentionSettingsFromForm(
+  body: Record<string, unknown>,
+): { settings: RetentionSettings } | { problems: string[] } {
   return checkRetentionSettings(retentionFormValues(body));
 }
 
@@ -119,11 +129,23 @@ export interface RetentionPolicySource {
   settingsFor(platform: string): Promise<RetentionSettings>;
 }
 
-interface RetentionSettingsDoc { _id: string; platform: string; settings: RetentionSettings; updatedAt: Date; updatedBy: string }
-const settingsSchema = new Schema<RetentionSettingsDoc>({
-  _id: { type: String, required: true }, platform: { type: String, required: true }, settings: { type: Schema.Types.Mixed, required: true },
-  updatedAt: { type: Date, required: true }, updatedBy: { type: String, required: true },
-}, { collection: 'privacy_retention_settings', autoIndex: false, _id: false, minimize: false });
+interface RetentionSettingsDoc {
+  _id: string;
+  platform: string;
+  settings: RetentionSettings;
+  updatedAt: Date;
+  updatedBy: string;
+}
+const settingsSchema = new Schema<RetentionSettingsDoc>(
+  {
+    _id: { type: String, required: true },
+    platform: { type: String, required: true },
+    settings: { type: Schema.Types.Mixed, required: true },
+    updatedAt: { type: Date, required: true },
+    updatedBy: { type: String, required: true },
+  },
+  { collection: 'privacy_retention_settings', autoIndex: false, _id: false, minimize: false },
+);
 export const RetentionSettingsRecord = defineModel('PrivacyRetentionSettings', settingsSchema);
 
 const settingsIdOf = (platform: string) => idOf('rts', platform);
@@ -140,7 +162,10 @@ export class RetentionSettingsStore implements RetentionPolicySource {
    * conversation days of the start-up configuration in production), checked here so that a bad
    * default fails at start-up rather than at the first purge.
    */
-  constructor(private readonly now: () => Date = () => new Date(), private readonly defaults: Readonly<RetentionSettings> = DEFAULT_RETENTION) {
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    private readonly defaults: Readonly<RetentionSettings> = DEFAULT_RETENTION,
+  ) {
     const checked = checkRetentionSettings({ ...defaults });
     if ('problems' in checked) throw new RetentionSettingsError(checked.problems);
   }
@@ -176,8 +201,15 @@ export class RetentionSettingsStore implements RetentionPolicySource {
     const checked = checkRetentionSettings(settings);
     if ('problems' in checked) throw new RetentionSettingsError(checked.problems);
     // Only the known keys, in a fresh object: nothing the caller attached rides along into the record.
-    const clean = Object.fromEntries(RETENTION_SETTING_KEYS.map((k) => [k, checked.settings[k]])) as unknown as RetentionSettings;
-    await putById(RetentionSettingsRecord, settingsIdOf(platform), { platform, settings: clean, updatedAt: this.now(), updatedBy: by });
+    const clean = Object.fromEntries(
+      RETENTION_SETTING_KEYS.map((k) => [k, checked.settings[k]]),
+    ) as unknown as RetentionSettings;
+    await putById(RetentionSettingsRecord, settingsIdOf(platform), {
+      platform,
+      settings: clean,
+      updatedAt: this.now(),
+      updatedBy: by,
+    });
     // One mark for every platform: a change to the global settings changes those of platforms without their own.
     await this.inForce.changed();
     return clean;
@@ -187,12 +219,27 @@ export class RetentionSettingsStore implements RetentionPolicySource {
 // ---- Rules -------------------------------------------------------------------------------------
 
 export type RetentionRuleId =
-  | 'aiTurns' | 'aiLatest' | 'auditRawText' | 'auditRecords' | 'usageCounters' | 'recommendationEvents' | 'safetyAlerts' | 'queryVectors' | 'erasureLog';
+  | 'aiTurns'
+  | 'aiLatest'
+  | 'auditRawText'
+  | 'auditRecords'
+  | 'usageCounters'
+  | 'recommendationEvents'
+  | 'safetyAlerts'
+  | 'queryVectors'
+  | 'erasureLog';
 
 /** A record that may be due: its `_id`, its date, and its course (null: it names none). */
-export interface Candidate { _id: string; at: Date; courseKey: string | null }
+export interface Candidate {
+  _id: string;
+  at: Date;
+  courseKey: string | null;
+}
 
-export interface CandidateCursor { next(): Promise<Candidate | null>; close(): Promise<void> }
+export interface CandidateCursor {
+  next(): Promise<Candidate | null>;
+  close(): Promise<void>;
+}
 
 export interface RetentionRule {
   rule: RetentionRuleId;
@@ -217,7 +264,10 @@ const olderThan = (before: Date) => mongoose.trusted({ $lt: before });
 const byIds = (ids: string[]) => ({ _id: mongoose.trusted({ $in: ids }) });
 
 /** A mongoose query cursor, as far as the job uses it. */
-interface QueryCursorLike { next(): Promise<unknown>; close(): Promise<unknown> }
+interface QueryCursorLike {
+  next(): Promise<unknown>;
+  close(): Promise<unknown>;
+}
 
 /**
  * A lean query's cursor as candidates (`D`: the projected plain document, which mongoose's cursor
@@ -232,7 +282,9 @@ function candidatesOf<D>(cursor: QueryCursorLike, toCandidate: (doc: D) => Candi
       }
       return null;
     },
-    close: async () => { await cursor.close(); },
+    close: async () => {
+      await cursor.close();
+    },
   };
 }
 
@@ -242,13 +294,30 @@ function deleteByIds<T>(model: Model<T>): (ids: string[]) => Promise<number> {
 }
 
 /** A rule over a collection whose records carry `courseKey` (or none) and a date field. */
-function datedRule<T>(spec: Omit<RetentionRule, 'open' | 'apply'>, model: Model<T>, field: string, courseField: string | null): RetentionRule {
+function datedRule<T>(
+  spec: Omit<RetentionRule, 'open' | 'apply'>,
+  model: Model<T>,
+  field: string,
+  courseField: string | null,
+): RetentionRule {
   return {
     ...spec,
-    open: (before) => candidatesOf<Record<string, unknown>>(
-      model.find({ [field]: olderThan(before) } as FilterQuery<T>, { _id: 1, [field]: 1, ...(courseField ? { [courseField]: 1 } : {}) }).lean().cursor(),
-      (d) => ({ _id: String(d._id), at: d[field] as Date, courseKey: courseField && typeof d[courseField] === 'string' ? d[courseField] : null }),
-    ),
+    open: (before) =>
+      candidatesOf<Record<string, unknown>>(
+        model
+          .find({ [field]: olderThan(before) } as FilterQuery<T>, {
+            _id: 1,
+            [field]: 1,
+            ...(courseField ? { [courseField]: 1 } : {}),
+          })
+          .lean()
+          .cursor(),
+        (d) => ({
+          _id: String(d._id),
+          at: d[field] as Date,
+          courseKey: courseField && typeof d[courseField] === 'string' ? d[courseField] : null,
+        }),
+      ),
     apply: deleteByIds(model),
   };
 }
@@ -264,37 +333,95 @@ const queryVectors = vectorModel(QUERY_VECTOR_COLLECTION);
  * record the audit rule removes (see its `keep`), so the order changes no count.
  */
 export const RETENTION_RULES: readonly RetentionRule[] = [
-  datedRule({ rule: 'aiTurns', collection: 'coaching_ai_turns', dateField: 'at', setting: 'aiConversationDays', action: 'delete', scope: 'course' }, AiTurn, 'at', 'courseKey'),
+  datedRule(
+    {
+      rule: 'aiTurns',
+      collection: 'coaching_ai_turns',
+      dateField: 'at',
+      setting: 'aiConversationDays',
+      action: 'delete',
+      scope: 'course',
+    },
+    AiTurn,
+    'at',
+    'courseKey',
+  ),
   {
     // The pointer holds a copy of the entry's latest turn, and is newer than every turn it follows.
     // It goes whole (the `asked` list of question ids with it): a pointer without its turn would
     // name no course or person, so erasure and export could no longer find it.
-    rule: 'aiLatest', collection: 'coaching_ai_latest', dateField: 'latest.at', setting: 'aiConversationDays', action: 'delete', scope: 'course',
-    open: (before) => candidatesOf<{ _id: string; latest?: Partial<StoredTurn> }>(
-      AiLatest.find({ 'latest.at': olderThan(before) }, { _id: 1, 'latest.at': 1, 'latest.courseKey': 1 }).lean().cursor(),
-      (d) => (d.latest?.at ? { _id: d._id, at: d.latest.at, courseKey: d.latest.courseKey ?? null } : null),
-    ),
+    rule: 'aiLatest',
+    collection: 'coaching_ai_latest',
+    dateField: 'latest.at',
+    setting: 'aiConversationDays',
+    action: 'delete',
+    scope: 'course',
+    open: (before) =>
+      candidatesOf<{ _id: string; latest?: Partial<StoredTurn> }>(
+        AiLatest.find({ 'latest.at': olderThan(before) }, { _id: 1, 'latest.at': 1, 'latest.courseKey': 1 })
+          .lean()
+          .cursor(),
+        (d) => (d.latest?.at ? { _id: d._id, at: d.latest.at, courseKey: d.latest.courseKey ?? null } : null),
+      ),
     apply: deleteByIds(AiLatest),
   },
-  datedRule({ rule: 'auditRecords', collection: 'ai_audit', dateField: 'at', setting: 'auditDays', action: 'delete', scope: 'course' }, AuditRecord, 'at', 'courseKey'),
+  datedRule(
+    {
+      rule: 'auditRecords',
+      collection: 'ai_audit',
+      dateField: 'at',
+      setting: 'auditDays',
+      action: 'delete',
+      scope: 'course',
+    },
+    AuditRecord,
+    'at',
+    'courseKey',
+  ),
   {
-    rule: 'auditRawText', collection: 'ai_audit', dateField: 'at', setting: 'aiConversationDays', action: 'strip', scope: 'course',
-    open: (before) => candidatesOf<{ _id: string; at: Date; courseKey?: string }>(
-      AuditRecord.find({ at: olderThan(before), raw: mongoose.trusted({ $exists: true }) }, { _id: 1, at: 1, courseKey: 1 }).lean().cursor(),
-      (d) => ({ _id: d._id, at: d.at, courseKey: d.courseKey ?? null }),
-    ),
+    rule: 'auditRawText',
+    collection: 'ai_audit',
+    dateField: 'at',
+    setting: 'aiConversationDays',
+    action: 'strip',
+    scope: 'course',
+    open: (before) =>
+      candidatesOf<{ _id: string; at: Date; courseKey?: string }>(
+        AuditRecord.find(
+          { at: olderThan(before), raw: mongoose.trusted({ $exists: true }) },
+          { _id: 1, at: 1, courseKey: 1 },
+        )
+          .lean()
+          .cursor(),
+        (d) => ({ _id: d._id, at: d.at, courseKey: d.courseKey ?? null }),
+      ),
     // A record past the audit retention goes whole (auditRecords): counted there, not here too.
     keep: (record, settings, now) => record.at < cutoffOf(now, settings.auditDays),
-    apply: async (ids) => (await AuditRecord.updateMany({ ...byIds(ids), raw: mongoose.trusted({ $exists: true }) }, { $unset: { raw: 1 } })).modifiedCount,
+    apply: async (ids) =>
+      (
+        await AuditRecord.updateMany(
+          { ...byIds(ids), raw: mongoose.trusted({ $exists: true }) },
+          { $unset: { raw: 1 } },
+        )
+      ).modifiedCount,
   },
   {
     // Course counters belong to the course's platform; a person's daily counter names only a
     // pseudonym (an HMAC of platform and user), so the global settings govern it.
-    rule: 'usageCounters', collection: 'ai_usage', dateField: 'updatedAt', setting: 'usageCountersDays', action: 'delete', scope: 'mixed',
-    open: (before) => candidatesOf<{ _id: string; updatedAt?: Date }>(
-      Usage.find({ updatedAt: olderThan(before) }, { _id: 1, updatedAt: 1 }).lean().cursor(),
-      (d) => (d.updatedAt ? { _id: d._id, at: d.updatedAt, courseKey: COURSE_COUNTER.exec(d._id)?.[1] ?? null } : null),
-    ),
+    rule: 'usageCounters',
+    collection: 'ai_usage',
+    dateField: 'updatedAt',
+    setting: 'usageCountersDays',
+    action: 'delete',
+    scope: 'mixed',
+    open: (before) =>
+      candidatesOf<{ _id: string; updatedAt?: Date }>(
+        Usage.find({ updatedAt: olderThan(before) }, { _id: 1, updatedAt: 1 })
+          .lean()
+          .cursor(),
+        (d) =>
+          d.updatedAt ? { _id: d._id, at: d.updatedAt, courseKey: COURSE_COUNTER.exec(d._id)?.[1] ?? null } : null,
+      ),
     // The counters of the budget period still running are the budget itself: deleting one would
     // hand the person or course their whole budget again, however short the retention is set.
     keep: (record, _settings, now) => {
@@ -305,10 +432,58 @@ export const RETENTION_RULES: readonly RetentionRule[] = [
   },
   // A participant's recommendation history in a course, dated by its last use (an item shown,
   // opened or marked): the history is what ranks their next recommendations while they use it.
-  datedRule({ rule: 'recommendationEvents', collection: 'recommend_history', dateField: 'updatedAt', setting: 'recommendationEventsDays', action: 'delete', scope: 'course' }, RecommendHistory, 'updatedAt', 'courseKey'),
-  datedRule({ rule: 'safetyAlerts', collection: 'coaching_safety_alerts', dateField: 'at', setting: 'safetyAlertsDays', action: 'delete', scope: 'course' }, SafetyAlert, 'at', 'courseKey'),
-  datedRule({ rule: 'queryVectors', collection: QUERY_VECTOR_COLLECTION, dateField: 'at', setting: 'queryVectorsDays', action: 'delete', scope: 'global' }, queryVectors, 'at', null),
-  datedRule({ rule: 'erasureLog', collection: 'privacy_erasures', dateField: 'at', setting: 'erasureLogDays', action: 'delete', scope: 'global' }, ErasureLog, 'at', null),
+  datedRule(
+    {
+      rule: 'recommendationEvents',
+      collection: 'recommend_history',
+      dateField: 'updatedAt',
+      setting: 'recommendationEventsDays',
+      action: 'delete',
+      scope: 'course',
+    },
+    RecommendHistory,
+    'updatedAt',
+    'courseKey',
+  ),
+  datedRule(
+    {
+      rule: 'safetyAlerts',
+      collection: 'coaching_safety_alerts',
+      dateField: 'at',
+      setting: 'safetyAlertsDays',
+      action: 'delete',
+      scope: 'course',
+    },
+    SafetyAlert,
+    'at',
+    'courseKey',
+  ),
+  datedRule(
+    {
+      rule: 'queryVectors',
+      collection: QUERY_VECTOR_COLLECTION,
+      dateField: 'at',
+      setting: 'queryVectorsDays',
+      action: 'delete',
+      scope: 'global',
+    },
+    queryVectors,
+    'at',
+    null,
+  ),
+  datedRule(
+    {
+      rule: 'erasureLog',
+      collection: 'privacy_erasures',
+      dateField: 'at',
+      setting: 'erasureLogDays',
+      action: 'delete',
+      scope: 'global',
+    },
+    ErasureLog,
+    'at',
+    null,
+  ),
 ];
 
 // ---- The job -----------------------------------------------------------------------------------
@@ -358,7 +533,10 @@ export interface RetentionJobOptions {
 }
 
 /** A platform's settings and cut-offs for one run. */
-interface Group { platform: string; settings: RetentionSettings }
+interface Group {
+  platform: string;
+  settings: RetentionSettings;
+}
 
 export class RetentionJob {
   private readonly leaseMs: number;
@@ -377,7 +555,12 @@ export class RetentionJob {
     const startedMs = Date.now();
     const at = options.now ?? new Date(startedMs);
     const report = (counts: RetentionCount[], extra: Partial<RetentionReport> = {}): RetentionReport => ({
-      dryRun: options.dryRun, at, ...extra, counts, total: counts.reduce((n, c) => n + c.count, 0), durationMs: Date.now() - startedMs,
+      dryRun: options.dryRun,
+      at,
+      ...extra,
+      counts,
+      total: counts.reduce((n, c) => n + c.count, 0),
+      durationMs: Date.now() - startedMs,
     });
     // A dry run changes nothing, so it needs no lease and may run beside a real purge.
     const lease = options.dryRun ? null : await this.takeLease(at);
@@ -407,7 +590,11 @@ export class RetentionJob {
     const slot = Math.floor(at.getTime() / this.leaseMs);
     const claim = async (s: number): Promise<boolean> => {
       try {
-        await PrivacyLease.create({ _id: retentionLeaseId(s), owner: this.owner, expiresAt: new Date((s + 1) * this.leaseMs) });
+        await PrivacyLease.create({
+          _id: retentionLeaseId(s),
+          owner: this.owner,
+          expiresAt: new Date((s + 1) * this.leaseMs),
+        });
         return true;
       } catch (err) {
         if (isDuplicateKey(err)) return false;
@@ -419,31 +606,54 @@ export class RetentionJob {
     return {
       heldUntil: (slot + (next ? 2 : 1)) * this.leaseMs,
       // The exact `_id` this run inserted: it can only remove its own record.
-      releaseNext: async () => { if (next) await PrivacyLease.deleteOne({ _id: retentionLeaseId(slot + 1) }); },
+      releaseNext: async () => {
+        if (next) await PrivacyLease.deleteOne({ _id: retentionLeaseId(slot + 1) });
+      },
     };
   }
 
   /** Each known platform's settings, the global ones, and each course's platform. */
   private async groups(): Promise<{ groups: Map<string, Group>; platformOf: Map<string, string> }> {
-    const courses = await Course.find({}, { _id: 1, 'platform.issuer': 1, 'platform.clientId': 1 }).lean<Array<{ _id: string; platform?: { issuer?: string; clientId?: string } }>>();
+    const courses = await Course.find({}, { _id: 1, 'platform.issuer': 1, 'platform.clientId': 1 }).lean<
+      Array<{ _id: string; platform?: { issuer?: string; clientId?: string } }>
+    >();
     const platformOf = new Map<string, string>();
-    for (const c of courses) if (c.platform?.issuer && c.platform.clientId) platformOf.set(c._id, platformKeyOf(c.platform.issuer, c.platform.clientId));
+    for (const c of courses)
+      if (c.platform?.issuer && c.platform.clientId)
+        platformOf.set(c._id, platformKeyOf(c.platform.issuer, c.platform.clientId));
     const groups = new Map<string, Group>();
-    for (const platform of [...new Set(platformOf.values())].sort()) groups.set(platform, { platform, settings: await this.opts.policy.settingsFor(platform) });
+    for (const platform of [...new Set(platformOf.values())].sort())
+      groups.set(platform, { platform, settings: await this.opts.policy.settingsFor(platform) });
     groups.set(GLOBAL_ISSUER, { platform: GLOBAL_ISSUER, settings: await this.opts.policy.settingsFor(GLOBAL_ISSUER) });
     return { groups, platformOf };
   }
 
   /** One rule over every platform; false when the lease ran out first. Appends its counts. */
-  private async applyRule(rule: RetentionRule, groups: Map<string, Group>, platformOf: Map<string, string>, now: Date,
-    dryRun: boolean, leaseOver: () => boolean, out: RetentionCount[]): Promise<boolean> {
+  private async applyRule(
+    rule: RetentionRule,
+    groups: Map<string, Group>,
+    platformOf: Map<string, string>,
+    now: Date,
+    dryRun: boolean,
+    leaseOver: () => boolean,
+    out: RetentionCount[],
+  ): Promise<boolean> {
     const cutoffs = new Map([...groups.values()].map((g) => [g.platform, cutoffOf(now, g.settings[rule.setting])]));
     const entries = new Map<string, RetentionCount>();
     const entryOf = (platform: string): RetentionCount => {
       let entry = entries.get(platform);
       if (!entry) {
         const days = (groups.get(platform) as Group).settings[rule.setting];
-        entry = { rule: rule.rule, collection: rule.collection, action: rule.action, platform, setting: rule.setting, days, cutoff: cutoffOf(now, days), count: 0 };
+        entry = {
+          rule: rule.rule,
+          collection: rule.collection,
+          action: rule.action,
+          platform,
+          setting: rule.setting,
+          days,
+          cutoff: cutoffOf(now, days),
+          count: 0,
+        };
         entries.set(platform, entry);
       }
       return entry;
@@ -463,7 +673,7 @@ export class RetentionJob {
       const cursor = rule.open(latestCutoff);
       try {
         for (let c = await cursor.next(); c !== null; c = await cursor.next()) {
-          const platform = c.courseKey === null ? GLOBAL_ISSUER : platformOf.get(c.courseKey) ?? GLOBAL_ISSUER;
+          const platform = c.courseKey === null ? GLOBAL_ISSUER : (platformOf.get(c.courseKey) ?? GLOBAL_ISSUER);
           const group = groups.get(platform) as Group;
           if (!(c.at < (cutoffs.get(platform) as Date)) || rule.keep?.(c, group.settings, now)) continue;
           if (dryRun) {
@@ -503,8 +713,14 @@ export class RetentionJob {
 /** The figures of a report, for a log line: counts only, never a record's content or `_id`. */
 export function retentionSummary(report: RetentionReport): Record<string, unknown> {
   return {
-    dryRun: report.dryRun, skipped: report.skipped, unfinished: report.unfinished, total: report.total, durationMs: report.durationMs,
-    counts: report.counts.filter((c) => c.count > 0).map((c) => ({ rule: c.rule, platform: c.platform, days: c.days, count: c.count })),
+    dryRun: report.dryRun,
+    skipped: report.skipped,
+    unfinished: report.unfinished,
+    total: report.total,
+    durationMs: report.durationMs,
+    counts: report.counts
+      .filter((c) => c.count > 0)
+      .map((c) => ({ rule: c.rule, platform: c.platform, days: c.days, count: c.count })),
   };
 }
 
@@ -519,19 +735,26 @@ export interface RetentionLog {
  * `everyMs` should not be shorter than the job's lease slot, or runs in the same slot are skipped).
  * The first run comes after `firstDelayMs`, once the app is up. Returns a stop function.
  */
-export function startRetentionJob(job: RetentionJob, opts: { everyMs: number; log: RetentionLog; firstDelayMs?: number }): () => void {
+export function startRetentionJob(
+  job: RetentionJob,
+  opts: { everyMs: number; log: RetentionLog; firstDelayMs?: number },
+): () => void {
   let running = false;
   const tick = () => {
     // A run still going (a big first purge) is not joined by the next tick on the same instance.
     if (running) return;
     running = true;
-    job.run({ dryRun: false })
+    job
+      .run({ dryRun: false })
       .then((report) => {
-        if (report.skipped) opts.log.info(retentionSummary(report), 'retention purge skipped: another instance holds the lease');
+        if (report.skipped)
+          opts.log.info(retentionSummary(report), 'retention purge skipped: another instance holds the lease');
         else opts.log.info(retentionSummary(report), 'retention purge done');
       })
       .catch((err: unknown) => opts.log.warn({ err }, 'retention purge failed'))
-      .finally(() => { running = false; });
+      .finally(() => {
+        running = false;
+      });
   };
   const first = setTimeout(tick, opts.firstDelayMs ?? 30_000);
   first.unref();

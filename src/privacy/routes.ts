@@ -14,51 +14,83 @@ import { sendPage } from '../http/render';
 import { coursePath, withLtik } from '../http/paths';
 import type { PersonDataService } from './person-data';
 
-const validateErase = schema(Type.Object({ confirm: Type.Literal('yes'), ltik: Ltik }, { additionalProperties: false }));
+const validateErase = schema(
+  Type.Object({ confirm: Type.Literal('yes'), ltik: Ltik }, { additionalProperties: false }),
+);
 
 /** How many records each section holds, for the summary. */
-function countsOf(sections: Record<string, Record<string, unknown[]>>): Array<{ section: string; collection: string; n: number }> {
-  return Object.entries(sections).flatMap(([section, collections]) => Object.entries(collections).map(([collection, records]) => ({ section, collection, n: records.length })));
+function countsOf(
+  sections: Record<string, Record<string, unknown[]>>,
+): Array<{ section: string; collection: string; n: number }> {
+  return Object.entries(sections).flatMap(([section, collections]) =>
+    Object.entries(collections).map(([collection, records]) => ({ section, collection, n: records.length })),
+  );
 }
 
 export function privacyRoutes(deps: { data: PersonDataService }): express.Router {
   const router = express.Router({ mergeParams: true });
   const base = (courseKey: string) => `${coursePath(courseKey)}/privacy`;
 
-  router.get('/privacy', handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
-    await sendPage(res, 200, 'privacy', {
-      locale: ctx.locale, title: t('privacy.title'), ctx, ltik: ltikOf(res), base: base(ctx.courseKey),
-      link: (path: string) => withLtik(path, ltikOf(res)), counts: countsOf(data.sections).filter((c) => c.n > 0),
-    });
-  }));
+  router.get(
+    '/privacy',
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
+      await sendPage(res, 200, 'privacy', {
+        locale: ctx.locale,
+        title: t('privacy.title'),
+        ctx,
+        ltik: ltikOf(res),
+        base: base(ctx.courseKey),
+        link: (path: string) => withLtik(path, ltikOf(res)),
+        counts: countsOf(data.sections).filter((c) => c.n > 0),
+      });
+    }),
+  );
 
-  router.get('/privacy/export.:format(json|html)', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
-    res.set('Cache-Control', 'no-store');
-    if (req.params.format === 'json') {
-      res.set('Content-Disposition', 'attachment; filename="cermin-data-saya.json"');
-      res.type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2));
-      return;
-    }
-    await sendPage(res, 200, 'privacy-export', { locale: ctx.locale, title: t('privacy.exportTitle'), ctx, data, counts: countsOf(data.sections) });
-  }));
+  router.get(
+    '/privacy/export.:format(json|html)',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
+      res.set('Cache-Control', 'no-store');
+      if (req.params.format === 'json') {
+        res.set('Content-Disposition', 'attachment; filename="cermin-data-saya.json"');
+        res.type('application/json; charset=utf-8').send(JSON.stringify(data, null, 2));
+        return;
+      }
+      await sendPage(res, 200, 'privacy-export', {
+        locale: ctx.locale,
+        title: t('privacy.exportTitle'),
+        ctx,
+        data,
+        counts: countsOf(data.sections),
+      });
+    }),
+  );
 
-  router.post('/privacy/erase', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    if (!validateErase(req.body)) {
-      throw new HttpError(400, 'privacy.confirmFirst');
-    }
-    const counts = await deps.data.eraseAll(ctx.platform, ctx.user.id, { role: 'self', platform: ctx.platform.key, userId: ctx.user.id });
-    const n = Object.values(counts).flatMap((c) => Object.values(c)).reduce((a, b) => a + b, 0);
-    // The session's own launch record is gone too: this page is the last one of the session.
-    await sendPage(res, 200, 'privacy-erased', { locale: ctx.locale, title: t('privacy.erasedTitle'), n });
-  }));
+  router.post(
+    '/privacy/erase',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      if (!validateErase(req.body)) {
+        throw new HttpError(400, 'privacy.confirmFirst');
+      }
+      const counts = await deps.data.eraseAll(ctx.platform, ctx.user.id, {
+        role: 'self',
+        platform: ctx.platform.key,
+        userId: ctx.user.id,
+      });
+      const n = Object.values(counts)
+        .flatMap((c) => Object.values(c))
+        .reduce((a, b) => a + b, 0);
+      // The session's own launch record is gone too: this page is the last one of the session.
+      await sendPage(res, 200, 'privacy-erased', { locale: ctx.locale, title: t('privacy.erasedTitle'), n });
+    }),
+  );
 
   return router;
 }

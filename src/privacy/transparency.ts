@@ -56,14 +56,17 @@ export interface TransparencyFacts {
   ask: FactLine[];
 }
 
-
 const DOES = ['questions', 'mirror', 'steelman', 'critique', 'otherView', 'narrative', 'coachDraft'] as const;
 const NEVER = ['grade', 'decide', 'writeForYou', 'privateForCoach', 'others'] as const;
 
 /** The page's facts, in the given language. Pure: the same deps and locale give the same facts. */
 export function transparencyFacts(deps: TransparencyDeps, locale: Locale): TransparencyFacts {
   const t = translator(locale);
-  const line = (key: string, vars?: Record<string, string | number>): FactLine => ({ key, ...(vars ? { vars } : {}), text: t(key, vars) });
+  const line = (key: string, vars?: Record<string, string | number>): FactLine => ({
+    key,
+    ...(vars ? { vars } : {}),
+    text: t(key, vars),
+  });
   const aiInUse = deps.providerConfigured;
   const providerName = deps.providerName.trim();
   const model = deps.model?.trim();
@@ -97,20 +100,28 @@ export function transparencyFacts(deps: TransparencyDeps, locale: Locale): Trans
 }
 
 /** GET /ai/about inside a course (any launched user): the page. */
-export function transparencyRoutes(deps: TransparencyDeps | ((platform: string) => Promise<TransparencyDeps>)): express.Router {
+export function transparencyRoutes(
+  deps: TransparencyDeps | ((platform: string) => Promise<TransparencyDeps>),
+): express.Router {
   const router = express.Router({ mergeParams: true });
-  router.get('/ai/about', handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    const ltik = ltikOf(res);
-    const base = coursePath(ctx.courseKey);
-    await sendPage(res, 200, 'transparency', {
-      locale: ctx.locale, title: translator(ctx.locale)('transparency.title'), ctx, ltik,
-      // The facts of the person's own platform (its admin sets how long AI conversations are kept).
-      facts: transparencyFacts(typeof deps === 'function' ? await deps(ctx.platform.key) : deps, ctx.locale),
-      // The consent page brings the person back here after they choose.
-      consentUrl: withLtik(`${base}/ai/consent`, ltik, { back: `${base}/ai/about` }),
-      privacyUrl: withLtik(`${base}/privacy`, ltik),
-    });
-  }));
+  router.get(
+    '/ai/about',
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const ltik = ltikOf(res);
+      const base = coursePath(ctx.courseKey);
+      await sendPage(res, 200, 'transparency', {
+        locale: ctx.locale,
+        title: translator(ctx.locale)('transparency.title'),
+        ctx,
+        ltik,
+        // The facts of the person's own platform (its admin sets how long AI conversations are kept).
+        facts: transparencyFacts(typeof deps === 'function' ? await deps(ctx.platform.key) : deps, ctx.locale),
+        // The consent page brings the person back here after they choose.
+        consentUrl: withLtik(`${base}/ai/consent`, ltik, { back: `${base}/ai/about` }),
+        privacyUrl: withLtik(`${base}/privacy`, ltik),
+      });
+    }),
+  );
   return router;
 }

@@ -70,7 +70,8 @@ export const RETRIEVAL_STOPWORDS: ReadonlySet<string> = new Set(
   i we you he she they my our your their me us them from by as not no do did does done have has had
   will would can could should may might must one more most about into than then so if but what which
   who how when where why there here also just only very some any all every each`
-    .split(/\s+/).filter(Boolean),
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 function stemmedTokens(text: string): AnalyzedToken[] {
@@ -119,4 +120,3 @@ export const stemmedAnalyzer: Analyzer = {
   tokens: stemmedTokens,
   terms: memoizedTerms(stemmedTokens),
 };
-

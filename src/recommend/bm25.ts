@@ -42,7 +42,13 @@ export interface Bm25Options {
 }
 
 /** Title words say most about an item; labels next; the description's many words least each. */
-export const DEFAULT_FIELD_WEIGHTS: Readonly<Record<string, number>> = { title: 3, tags: 2, values: 2, competencies: 2, description: 1 };
+export const DEFAULT_FIELD_WEIGHTS: Readonly<Record<string, number>> = {
+  title: 3,
+  tags: 2,
+  values: 2,
+  competencies: 2,
+  description: 1,
+};
 export const DEFAULT_K1 = 1.2;
 export const DEFAULT_B = 0.75;
 
@@ -108,8 +114,18 @@ export class Bm25Index {
   private readonly touched: Int32Array;
 
   private constructor(parts: {
-    analyzer: Analyzer; k1: number; b: number; fieldWeights: Readonly<Record<string, number>>; ids: string[]; avgDocLength: number;
-    termIds: Map<string, number>; docFreq: Int32Array; offsets: Int32Array; postingDocs: Int32Array; postingImpacts: Float32Array; idfs: Float64Array;
+    analyzer: Analyzer;
+    k1: number;
+    b: number;
+    fieldWeights: Readonly<Record<string, number>>;
+    ids: string[];
+    avgDocLength: number;
+    termIds: Map<string, number>;
+    docFreq: Int32Array;
+    offsets: Int32Array;
+    postingDocs: Int32Array;
+    postingImpacts: Float32Array;
+    idfs: Float64Array;
   }) {
     this.analyzer = parts.analyzer;
     this.k1 = parts.k1;
@@ -200,7 +216,20 @@ export class Bm25Index {
       postingDocs[p] = d;
       postingImpacts[p] = (idfs[t] * f * (k1 + 1)) / (f + norm);
     }
-    return new Bm25Index({ analyzer, k1, b, fieldWeights, ids: docs.map((d) => d.id), avgDocLength, termIds, docFreq, offsets, postingDocs, postingImpacts, idfs });
+    return new Bm25Index({
+      analyzer,
+      k1,
+      b,
+      fieldWeights,
+      ids: docs.map((d) => d.id),
+      avgDocLength,
+      termIds,
+      docFreq,
+      offsets,
+      postingDocs,
+      postingImpacts,
+      idfs,
+    });
   }
 
   get size(): number {
@@ -266,7 +295,15 @@ export class Bm25Index {
 
   /** Bytes held by the typed arrays (postings, statistics, accumulators); the term dictionary is extra. */
   typedArrayBytes(): number {
-    return [this.docFreq, this.offsets, this.postingDocs, this.postingImpacts, this.idfs, this.acc, this.touched].reduce((s, a) => s + a.byteLength, 0);
+    return [
+      this.docFreq,
+      this.offsets,
+      this.postingDocs,
+      this.postingImpacts,
+      this.idfs,
+      this.acc,
+      this.touched,
+    ].reduce((s, a) => s + a.byteLength, 0);
   }
 }
 

@@ -58,7 +58,8 @@ export const SAMPLE_CATALOG_FILE = path.join(projectRoot, 'config', 'catalog', '
 let validator: ValidateFunction<CatalogItem> | undefined;
 
 function itemValidator(): ValidateFunction<CatalogItem> {
-  if (!validator) validator = ajv.compile<CatalogItem>(JSON.parse(fs.readFileSync(CATALOG_ITEM_SCHEMA_FILE, 'utf8')) as object);
+  if (!validator)
+    validator = ajv.compile<CatalogItem>(JSON.parse(fs.readFileSync(CATALOG_ITEM_SCHEMA_FILE, 'utf8')) as object);
   return validator;
 }
 
@@ -79,7 +80,8 @@ function describe(err: ErrorObject, index: number): string {
  * Every problem is reported, each with the item's index and (if it has one) its id.
  */
 export function validateCatalog(items: unknown): CatalogValidation {
-  if (!Array.isArray(items)) return { ok: false, problems: [{ index: -1, message: '$: must be an array of catalog items' }] };
+  if (!Array.isArray(items))
+    return { ok: false, problems: [{ index: -1, message: '$: must be an array of catalog items' }] };
   const validate = itemValidator();
   const problems: CatalogProblem[] = [];
   const firstIndexOf = new Map<string, number>();
@@ -124,7 +126,9 @@ export function parseCatalogFile(text: string, file = '(catalog)'): CatalogFile 
     throw new CatalogError(file, [{ index: -1, message: jsonParseProblem(text, err) }]);
   }
   if (!isObject(doc) || typeof doc.sample !== 'boolean' || typeof doc.note !== 'string' || !Array.isArray(doc.items)) {
-    throw new CatalogError(file, [{ index: -1, message: '$: must be an object { "sample": boolean, "note": string, "items": [ ... ] }' }]);
+    throw new CatalogError(file, [
+      { index: -1, message: '$: must be an object { "sample": boolean, "note": string, "items": [ ... ] }' },
+    ]);
   }
   const checked = validateCatalog(doc.items);
   if (!checked.ok) throw new CatalogError(file, checked.problems);

@@ -43,7 +43,10 @@ export function dcgAt(ranked: readonly string[], grades: Grades, k: number): num
 
 /** nDCG@k in 0..1; 0 when nothing is labelled relevant. */
 export function ndcgAt(ranked: readonly string[], grades: Grades, k: number): number {
-  const ideal = [...grades].filter(([, g]) => g > 0).sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  const ideal = [...grades]
+    .filter(([, g]) => g > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([id]) => id);
   const idcg = dcgAt(ideal, grades, k);
   return idcg > 0 ? dcgAt(ranked, grades, k) / idcg : 0;
 }
@@ -81,7 +84,12 @@ export function evaluateRanker<C extends LabelledCase>(
   const results = cases.map((c) => {
     const ranked = ranker(c);
     const grades = gradesOf(c.relevant);
-    return { id: c.id, ndcg: ndcgAt(ranked, grades, k), reciprocalRank: reciprocalRank(ranked, grades, mrrDepth), ranked };
+    return {
+      id: c.id,
+      ndcg: ndcgAt(ranked, grades, k),
+      reciprocalRank: reciprocalRank(ranked, grades, mrrDepth),
+      ranked,
+    };
   });
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   return { ndcg: mean(results.map((r) => r.ndcg)), mrr: mean(results.map((r) => r.reciprocalRank)), k, cases: results };
@@ -124,7 +132,11 @@ export interface ReflectionCase extends LabelledCase {
  */
 export function recommendRanker(
   index: CatalogIndex,
-  options: { depth: number; valueLexicon?: readonly ValueLexiconEntry[]; queryVectors?: ReadonlyMap<string, ArrayLike<number>> },
+  options: {
+    depth: number;
+    valueLexicon?: readonly ValueLexiconEntry[];
+    queryVectors?: ReadonlyMap<string, ArrayLike<number>>;
+  },
 ): (c: ReflectionCase) => string[] {
   return (c) => {
     const queryVector = options.queryVectors?.get(c.id);

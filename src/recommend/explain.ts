@@ -77,11 +77,23 @@ export function explain(signals: RecommendationSignals, locale: Locale = 'id'): 
   if (words && value) {
     // One quoted word reads well with ", dan"; after a list of them a semicolon keeps the sentence clear.
     const join = signals.matchedWords.length === 1 ? (id ? ', dan' : ', and') : ';';
-    out.push(id ? `Refleksi Anda menyebut ${words}${join} nilai ${value} belum tampak.` : `Your reflection mentions ${words}${join} the value ${value} does not show yet.`);
+    out.push(
+      id
+        ? `Refleksi Anda menyebut ${words}${join} nilai ${value} belum tampak.`
+        : `Your reflection mentions ${words}${join} the value ${value} does not show yet.`,
+    );
   } else if (words) {
-    out.push(id ? `Refleksi Anda menyebut ${words}, yang dibahas dalam materi ini.` : `Your reflection mentions ${words}, which this material covers.`);
+    out.push(
+      id
+        ? `Refleksi Anda menyebut ${words}, yang dibahas dalam materi ini.`
+        : `Your reflection mentions ${words}, which this material covers.`,
+    );
   } else if (value) {
-    out.push(id ? `Nilai ${value} belum tampak dalam refleksi Anda; materi ini bisa membantu.` : `The value ${value} does not show in your reflection yet; this material can help.`);
+    out.push(
+      id
+        ? `Nilai ${value} belum tampak dalam refleksi Anda; materi ini bisa membantu.`
+        : `The value ${value} does not show in your reflection yet; this material can help.`,
+    );
   }
   if (signals.endorsed) out.push(id ? 'Dianjurkan oleh coach Anda.' : 'Recommended by your coach.');
   if (signals.smallSizeKb !== undefined) {
@@ -89,13 +101,19 @@ export function explain(signals: RecommendationSignals, locale: Locale = 'id'): 
     out.push(id ? `Ringan (${size}), cocok untuk mode hemat data.` : `Light (${size}), good for data saver mode.`);
   }
   if (signals.criterion) {
-    out.push(id ? `Membantu memperkuat bagian rubrik "${signals.criterion}".` : `Helps with the rubric criterion "${signals.criterion}".`);
+    out.push(
+      id
+        ? `Membantu memperkuat bagian rubrik "${signals.criterion}".`
+        : `Helps with the rubric criterion "${signals.criterion}".`,
+    );
   }
   if (signals.phase) {
     const phase = PHASE_NAMES[signals.phase][locale];
     out.push(id ? `Cocok untuk tahap ${phase} dalam alur GROW.` : `Suits the ${phase} stage of GROW.`);
   }
-  if (signals.helpfulBefore) out.push(id ? 'Anda pernah menandai materi ini membantu.' : 'You marked this material helpful before.');
-  if (!out.length) out.push(id ? 'Materi umum yang sesuai dengan kegiatan ini.' : 'A general material that fits this activity.');
+  if (signals.helpfulBefore)
+    out.push(id ? 'Anda pernah menandai materi ini membantu.' : 'You marked this material helpful before.');
+  if (!out.length)
+    out.push(id ? 'Materi umum yang sesuai dengan kegiatan ini.' : 'A general material that fits this activity.');
   return out.slice(0, MAX_REASONS);
 }

@@ -16,7 +16,10 @@ import { moveLegacyEvents } from './store';
 import { MongoEmbeddingCache, QUERY_VECTOR_COLLECTION } from './vector-store';
 
 export interface RecommendFeatureDeps {
-  ai: Pick<AiFeature, 'provider' | 'bank' | 'consent' | 'names' | 'pseudonymOf' | 'limits' | 'audit' | 'baseUrlInForce'>;
+  ai: Pick<
+    AiFeature,
+    'provider' | 'bank' | 'consent' | 'names' | 'pseudonymOf' | 'limits' | 'audit' | 'baseUrlInForce'
+  >;
   log: Logger;
 }
 
@@ -30,21 +33,31 @@ function vectorSupport({ ai, log }: RecommendFeatureDeps): VectorSupport | undef
   if (!provider?.settings.embeddingModel) return undefined;
   const embedder = new ProviderEmbedder(provider);
   const queries = new QueryEmbedder({
-    provider, embedderId: embedder.id, cache: new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION }),
-    consent: ai.consent, namesOf: ai.names.matcherFor, pseudonymOf: ai.pseudonymOf, limits: ai.limits, audit: ai.audit,
+    provider,
+    embedderId: embedder.id,
+    cache: new MongoEmbeddingCache({ collection: QUERY_VECTOR_COLLECTION }),
+    consent: ai.consent,
+    namesOf: ai.names.matcherFor,
+    pseudonymOf: ai.pseudonymOf,
+    limits: ai.limits,
+    audit: ai.audit,
     onError: (err) => log.warn({ err }, 'query embedding failed; ranking lexically'),
   });
   return {
-    embedder, cache: new MongoEmbeddingCache(),
+    embedder,
+    cache: new MongoEmbeddingCache(),
     // A participant's writing goes only to the server their consent names (the provider in force):
     // once an admin switches to another server, their text is ranked lexically instead.
-    embedQuery: async (who, text) => ((await ai.baseUrlInForce(who.platform)) === provider.settings.baseUrl ? queries.vectorFor(who, text) : undefined),
+    embedQuery: async (who, text) =>
+      (await ai.baseUrlInForce(who.platform)) === provider.settings.baseUrl ? queries.vectorFor(who, text) : undefined,
   };
 }
 
 export function recommendFeature(deps: RecommendFeatureDeps) {
   const service = new RecommendService({
-    shared: loadSampleCatalog().items, bank: deps.ai.bank, vectors: vectorSupport(deps),
+    shared: loadSampleCatalog().items,
+    bank: deps.ai.bank,
+    vectors: vectorSupport(deps),
     onVectorError: (err) => deps.log.warn({ err }, 'catalog embeddings failed; ranking lexically'),
   });
   return {
@@ -55,7 +68,10 @@ export function recommendFeature(deps: RecommendFeatureDeps) {
      * parsed before ltijs's own parser (which then leaves it alone); the import itself then says
      * clearly when a file is over its limit.
      */
-    importBody: { path: '/lti/app/courses/:courseKey/materials/import', parser: express.urlencoded({ extended: false, limit: '4mb' }) },
+    importBody: {
+      path: '/lti/app/courses/:courseKey/materials/import',
+      parser: express.urlencoded({ extended: false, limit: '4mb' }),
+    },
     privacy: [recommendPrivacy],
     /** Recommendation events kept one record each by an older Cermin move into per-person histories. */
     upgrade: moveLegacyEvents,

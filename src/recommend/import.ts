@@ -52,7 +52,9 @@ export interface ImportProblem {
   detail?: string;
 }
 
-export type ImportResult = { ok: true; format: ImportFormat; items: CatalogItem[] } | { ok: false; format?: ImportFormat; problems: ImportProblem[] };
+export type ImportResult =
+  | { ok: true; format: ImportFormat; items: CatalogItem[] }
+  | { ok: false; format?: ImportFormat; problems: ImportProblem[] };
 
 export interface ImportOptions {
   /** The course the items are imported into. */
@@ -94,7 +96,16 @@ export const CSV_COLUMNS: readonly string[] = Object.freeze([
  * Columns a CSV must have: the schema's required properties, except the two lists that may be
  * empty (competencies, tags), which a sheet may leave out.
  */
-export const CSV_REQUIRED_COLUMNS: readonly string[] = Object.freeze(['id', 'title', 'description', 'url', 'type', 'language', 'values', 'level']);
+export const CSV_REQUIRED_COLUMNS: readonly string[] = Object.freeze([
+  'id',
+  'title',
+  'description',
+  'url',
+  'type',
+  'language',
+  'values',
+  'level',
+]);
 
 /** An optional CSV column (not in CSV_COLUMNS): the course the rows were exported from, checked like JSON's `course`. */
 export const CSV_COURSE_COLUMN = 'course';
@@ -155,8 +166,17 @@ export function parseCatalogImport(text: string, opts: ImportOptions): ImportRes
 
 function refuse(format: ImportFormat | undefined, problems: ImportProblem[]): ImportResult {
   // Stable: problems of one line keep the order they were found in.
-  const sorted = problems.map((p, i) => ({ p, i })).sort((a, b) => a.p.line - b.p.line || a.i - b.i).map((x) => x.p);
-  const listed = sorted.length > MAX_IMPORT_PROBLEMS ? [...sorted.slice(0, MAX_IMPORT_PROBLEMS), { line: 0, code: 'moreProblems' as const, detail: String(sorted.length - MAX_IMPORT_PROBLEMS) }] : sorted;
+  const sorted = problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.line - b.p.line || a.i - b.i)
+    .map((x) => x.p);
+  const listed =
+    sorted.length > MAX_IMPORT_PROBLEMS
+      ? [
+          ...sorted.slice(0, MAX_IMPORT_PROBLEMS),
+          { line: 0, code: 'moreProblems' as const, detail: String(sorted.length - MAX_IMPORT_PROBLEMS) },
+        ]
+      : sorted;
   return format === undefined ? { ok: false, problems: listed } : { ok: false, format, problems: listed };
 }
 
@@ -182,7 +202,12 @@ interface Read {
  * inside the item (`values[1]`), `detail` the reason. Its duplicate-id message becomes
  * `duplicateInFile`, with the line of the first.
  */
-function fromCatalogProblem(message: string, line: number, id: string | undefined, lines: readonly number[]): ImportProblem {
+function fromCatalogProblem(
+  message: string,
+  line: number,
+  id: string | undefined,
+  lines: readonly number[],
+): ImportProblem {
   const base = { line, ...(id === undefined ? {} : { id }) };
   const split = splitCatalogMessage(message);
   if (!split) return { ...base, code: 'invalid', detail: message };
@@ -312,7 +337,11 @@ function countBreaks(s: string): number {
 
 function readCsv(text: string, courseKey: string): Read {
   if (text.includes('\u0000')) {
-    return { rows: [], fatal: true, problems: [{ line: 0, code: 'badCsv', detail: 'not a text file (save the spreadsheet as CSV UTF-8)' }] };
+    return {
+      rows: [],
+      fatal: true,
+      problems: [{ line: 0, code: 'badCsv', detail: 'not a text file (save the spreadsheet as CSV UTF-8)' }],
+    };
   }
   const delimiter = csvDelimiter(text);
   const parsed = parseCsvRecords(text, delimiter);
@@ -325,7 +354,17 @@ function readCsv(text: string, courseKey: string): Read {
   const names = header.fields.map((f) => f.trim().toLowerCase());
   // A data row may hold a column's name (language `id`), never a URL.
   if (!names.some((name) => known.has(name)) || names.some((name) => /^https?:\/\//.test(name))) {
-    return { rows: [], fatal: true, problems: [{ line: header.line, code: 'noHeader', detail: `the first row must name the columns: ${CSV_COLUMNS.join(', ')}` }] };
+    return {
+      rows: [],
+      fatal: true,
+      problems: [
+        {
+          line: header.line,
+          code: 'noHeader',
+          detail: `the first row must name the columns: ${CSV_COLUMNS.join(', ')}`,
+        },
+      ],
+    };
   }
   const problems: ImportProblem[] = [];
   const columns: (string | undefined)[] = [];
@@ -336,7 +375,8 @@ function readCsv(text: string, courseKey: string): Read {
     const column = known.get(name);
     if (name === '') {
       // A nameless column (a trailing delimiter) is fine while it stays empty.
-      if (filled.has(k)) problems.push({ line: header.line, code: 'unknownColumn', field: '', detail: `column ${k + 1} has no name` });
+      if (filled.has(k))
+        problems.push({ line: header.line, code: 'unknownColumn', field: '', detail: `column ${k + 1} has no name` });
     } else if (column === undefined) {
       problems.push({ line: header.line, code: 'unknownColumn', field: header.fields[k].trim() });
     } else if (seen.has(column)) {
@@ -362,8 +402,16 @@ function readCsv(text: string, courseKey: string): Read {
     const rawId = cells.get('id');
     const idPart = rawId ? { id: rawId } : {};
     for (const note of record.notes) problems.push({ line: record.line, ...idPart, code: 'badCsv', detail: note });
-    if (record.fields.length > header.fields.length && record.fields.slice(header.fields.length).some((f) => f.trim() !== '')) {
-      problems.push({ line: record.line, ...idPart, code: 'badCsv', detail: `the row has ${record.fields.length} cells, the header ${header.fields.length}` });
+    if (
+      record.fields.length > header.fields.length &&
+      record.fields.slice(header.fields.length).some((f) => f.trim() !== '')
+    ) {
+      problems.push({
+        line: record.line,
+        ...idPart,
+        code: 'badCsv',
+        detail: `the row has ${record.fields.length} cells, the header ${header.fields.length}`,
+      });
     }
     for (const column of CSV_COLUMNS) {
       const cell = cells.get(column) ?? '';
@@ -377,13 +425,21 @@ function readCsv(text: string, courseKey: string): Read {
         const n = wholeNumberFromForm(cell);
         if (typeof n === 'number') item[column] = n;
         else if (/^-?\d+\.\d+$/.test(cell)) item[column] = Number(cell);
-        else problems.push({ line: record.line, ...idPart, code: 'invalid', field: column, detail: 'must be a whole number' });
+        else
+          problems.push({
+            line: record.line,
+            ...idPart,
+            code: 'invalid',
+            field: column,
+            detail: 'must be a whole number',
+          });
       } else {
         item[column] = mapScalar(column, cell);
       }
     }
     const course = cells.get(CSV_COURSE_COLUMN);
-    if (course && course !== courseKey) problems.push({ line: record.line, ...idPart, code: 'otherCourse', field: CSV_COURSE_COLUMN, detail: course });
+    if (course && course !== courseKey)
+      problems.push({ line: record.line, ...idPart, code: 'otherCourse', field: CSV_COURSE_COLUMN, detail: course });
     rows.push({ line: record.line, item });
   }
   return { rows, problems };
@@ -399,13 +455,26 @@ function splitList(cell: string, delimiter: string): string[] {
 }
 
 /** Lowercase, runs of spaces, hyphens and underscores as one space: `Berorientasi-Pelayanan` ≈ `berorientasi pelayanan`. */
-const normalizeWord = (s: string): string => s.toLowerCase().replace(/[\s_-]+/g, ' ').trim();
+const normalizeWord = (s: string): string =>
+  s
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ')
+    .trim();
 
 function lookup(entries: [string, string][]): Map<string, string> {
   return new Map(entries.map(([word, id]) => [normalizeWord(word), id]));
 }
 
-const VALUE_WORDS = lookup(Object.entries(VALUE_NAMES).flatMap(([id, name]) => [[id, id], [name.id, id], [name.en, id]] as [string, string][]));
+const VALUE_WORDS = lookup(
+  Object.entries(VALUE_NAMES).flatMap(
+    ([id, name]) =>
+      [
+        [id, id],
+        [name.id, id],
+        [name.en, id],
+      ] as [string, string][],
+  ),
+);
 const PHASE_WORDS = lookup([
   ...Object.keys(PHASE_NAMES).map((id) => [id, id] as [string, string]),
   ['tujuan', 'goal'],
@@ -458,7 +527,6 @@ function mapScalar(column: string, cell: string): string {
   return cell;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -472,9 +540,14 @@ function readJson(text: string, courseKey: string): Read {
   } catch (err) {
     const scan = scanJson(text);
     const at = scan.ok ? positionFromMessage(err) : { offset: scan.offset, reason: scan.reason };
-    if (at === undefined) return { rows: [], fatal: true, problems: [{ line: 1, code: 'badJson', detail: 'invalid JSON' }] };
+    if (at === undefined)
+      return { rows: [], fatal: true, problems: [{ line: 1, code: 'badJson', detail: 'invalid JSON' }] };
     const { line, column } = lineAndColumn(text, at.offset);
-    return { rows: [], fatal: true, problems: [{ line, code: 'badJson', detail: `${at.reason} (line ${line} column ${column})` }] };
+    return {
+      rows: [],
+      fatal: true,
+      problems: [{ line, code: 'badJson', detail: `${at.reason} (line ${line} column ${column})` }],
+    };
   }
   const scan = scanJson(text);
   const lineOf = lineFinder(text);
@@ -496,11 +569,19 @@ function readJson(text: string, courseKey: string): Read {
       return at ? lineOf(at.offset) : 0;
     };
     for (const key of Object.keys(doc)) {
-      if (!JSON_ROOT_KEYS.has(key)) problems.push({ line: keyLine(key), code: 'invalid', field: key, detail: 'unknown key (the file may hold "course" and "items")' });
+      if (!JSON_ROOT_KEYS.has(key))
+        problems.push({
+          line: keyLine(key),
+          code: 'invalid',
+          field: key,
+          detail: 'unknown key (the file may hold "course" and "items")',
+        });
     }
     if ('course' in doc) {
-      if (typeof doc.course !== 'string') problems.push({ line: keyLine('course'), code: 'invalid', field: 'course', detail: 'must be a string' });
-      else if (doc.course !== courseKey) problems.push({ line: keyLine('course'), code: 'otherCourse', field: 'course', detail: doc.course });
+      if (typeof doc.course !== 'string')
+        problems.push({ line: keyLine('course'), code: 'invalid', field: 'course', detail: 'must be a string' });
+      else if (doc.course !== courseKey)
+        problems.push({ line: keyLine('course'), code: 'otherCourse', field: 'course', detail: doc.course });
     }
   } else {
     return { rows: [], fatal: true, problems: [{ line: 1, code: 'badJson', detail: JSON_SHAPE }] };
@@ -511,8 +592,10 @@ function readJson(text: string, courseKey: string): Read {
     if (!isObject(element) || !('course' in element)) return { line, item: element };
     const { course, ...item } = element;
     const idPart = typeof item.id === 'string' ? { id: item.id } : {};
-    if (typeof course !== 'string') problems.push({ line, ...idPart, code: 'invalid', field: 'course', detail: 'must be a string' });
-    else if (course !== courseKey) problems.push({ line, ...idPart, code: 'otherCourse', field: 'course', detail: course });
+    if (typeof course !== 'string')
+      problems.push({ line, ...idPart, code: 'invalid', field: 'course', detail: 'must be a string' });
+    else if (course !== courseKey)
+      problems.push({ line, ...idPart, code: 'otherCourse', field: 'course', detail: course });
     return { line, item };
   });
   return { rows, problems };
@@ -560,7 +643,8 @@ interface RootKey {
   elements?: number[];
 }
 
-type JsonScan = { ok: true; rootArray?: number[]; rootKeys: Map<string, RootKey> } | { ok: false; offset: number; reason: string };
+type JsonScan =
+  { ok: true; rootArray?: number[]; rootKeys: Map<string, RootKey> } | { ok: false; offset: number; reason: string };
 
 interface Frame {
   kind: 'array' | 'object';
@@ -583,7 +667,8 @@ function scanJson(text: string): JsonScan {
   let state: 'value' | 'key' | 'after' = 'value';
   let pendingKey: RootKey | undefined;
   const fail = (reason: string): JsonScan => ({ ok: false, offset: i, reason });
-  const unexpected = (): JsonScan => (i >= n ? fail('unexpected end of the text') : fail(`unexpected character ${JSON.stringify(text[i])}`));
+  const unexpected = (): JsonScan =>
+    i >= n ? fail('unexpected end of the text') : fail(`unexpected character ${JSON.stringify(text[i])}`);
   const skipSpace = () => {
     while (i < n) {
       const c = text.charCodeAt(i);
@@ -707,7 +792,11 @@ export function catalogToCsv(items: readonly CatalogItem[], options: CsvExportOp
     const value = (item as unknown as Record<string, unknown>)[column];
     return Array.isArray(value) ? value.map((v) => String(v)).join('; ') : value;
   };
-  return csvText(columns, items.map((item) => columns.map((column) => cell(item, column))), delimiter);
+  return csvText(
+    columns,
+    items.map((item) => columns.map((column) => cell(item, column))),
+    delimiter,
+  );
 }
 
 /** The items as `{ "course": courseKey, "items": [...] }`, pretty-printed: the JSON import reads it back. */

@@ -9,6 +9,9 @@ export const recommendPrivacy: PersonDataProvider = {
   },
   async eraseFor(p) {
     // Records from before the histories too, should any be left unmoved.
-    return { history: await deleteAll(RecommendHistory, inPersonCourses(p)), events: await deleteAll(LegacyItemEvents, inPersonCourses(p)) };
+    return {
+      history: await deleteAll(RecommendHistory, inPersonCourses(p)),
+      events: await deleteAll(LegacyItemEvents, inPersonCourses(p)),
+    };
   },
 };

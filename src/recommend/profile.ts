@@ -33,7 +33,9 @@ export interface ProfileInput {
 
 /** The written entries, newest first. */
 function newestFirst(entries: ProfileInput['entries']): ProfileInput['entries'] {
-  return entries.filter((e) => e.text.trim() !== '').sort((a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime());
+  return entries
+    .filter((e) => e.text.trim() !== '')
+    .sort((a, b) => new Date(b.updatedAt).getTime() - new Date(a.updatedAt).getTime());
 }
 
 /** The newest entries' text, newest first, cut to a query's worth. */
@@ -64,11 +66,11 @@ export function participantProfile(input: ProfileInput): ParticipantProfile {
   // A criterion is weak when the coach chose a level in its lower half.
   const weakCriteria = input.decidedLevels
     ? input.activity.rubric.criteria
-      .filter((c) => {
-        const level = input.decidedLevels?.[c.id];
-        return level !== undefined && c.levels.length > 1 && level < (c.levels.length - 1) / 2;
-      })
-      .map((c) => c.name)
+        .filter((c) => {
+          const level = input.decidedLevels?.[c.id];
+          return level !== undefined && c.levels.length > 1 && level < (c.levels.length - 1) / 2;
+        })
+        .map((c) => c.name)
     : [];
 
   return { reflection, weakValues, weakCriteria, ...(context.phase?.grow ? { phase: context.phase.grow } : {}) };

@@ -30,7 +30,12 @@ export interface QueryEmbedderDeps {
 }
 
 /** Whose text (their platform's key and user id), and where it was written (the audit names the activity). */
-export interface QueryOwner { platform: string; courseKey: string; activityId: string; userId: string }
+export interface QueryOwner {
+  platform: string;
+  courseKey: string;
+  activityId: string;
+  userId: string;
+}
 
 export class QueryEmbedder {
   constructor(private readonly deps: QueryEmbedderDeps) {}
@@ -44,12 +49,19 @@ export class QueryEmbedder {
     const cached = (await d.cache.getMany([key])).get(key);
     if (cached) return [...cached];
     const userKey = d.pseudonymOf(who.platform, who.userId);
-    if (await limitReached(d.limits, { userKey, courseKey: who.courseKey, platform: who.platform }, d.provider)) return undefined;
+    if (await limitReached(d.limits, { userKey, courseKey: who.courseKey, platform: who.platform }, d.provider))
+      return undefined;
     const call = this.embed(who, userKey, key, redaction.text, redaction.counts);
     return Promise.race([call, delay(d.waitMs ?? 1500, undefined, { ref: false })]);
   }
 
-  private async embed(who: QueryOwner, userKey: string, key: string, text: string, redactions: Record<string, number>): Promise<number[] | undefined> {
+  private async embed(
+    who: QueryOwner,
+    userKey: string,
+    key: string,
+    text: string,
+    redactions: Record<string, number>,
+  ): Promise<number[] | undefined> {
     const d = this.deps;
     try {
       const res = await d.provider.embed([text]);
@@ -58,8 +70,21 @@ export class QueryEmbedder {
       await d.cache.setMany([[key, vector]]);
       await d.limits?.budgets.spend(userKey, who.courseKey, res.usage.promptTokens);
       await d.audit?.record({
-        courseKey: who.courseKey, activityId: who.activityId, user: userKey, lensId: 'embedding', text,
-        result: { engine: 'ai', promptVersion: 'embedding', model: res.model, usage: { promptTokens: res.usage.promptTokens, completionTokens: 0 }, latencyMs: res.latencyMs, calls: 1, redactions, answer: null },
+        courseKey: who.courseKey,
+        activityId: who.activityId,
+        user: userKey,
+        lensId: 'embedding',
+        text,
+        result: {
+          engine: 'ai',
+          promptVersion: 'embedding',
+          model: res.model,
+          usage: { promptTokens: res.usage.promptTokens, completionTokens: 0 },
+          latencyMs: res.latencyMs,
+          calls: 1,
+          redactions,
+          answer: null,
+        },
       });
       return vector;
     } catch (err) {

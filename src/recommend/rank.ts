@@ -146,10 +146,13 @@ export function buildCatalogIndex(
   items: readonly CatalogItem[],
   options: { analyzer?: Analyzer; fieldWeights?: Readonly<Record<string, number>>; vectors?: VectorIndex } = {},
 ): CatalogIndex {
-  const lexical = Bm25Index.build(items.map((item) => ({ id: item.id, fields: itemFields(item) })), {
-    analyzer: options.analyzer ?? stemmedAnalyzer,
-    fieldWeights: options.fieldWeights ?? DEFAULT_FIELD_WEIGHTS,
-  });
+  const lexical = Bm25Index.build(
+    items.map((item) => ({ id: item.id, fields: itemFields(item) })),
+    {
+      analyzer: options.analyzer ?? stemmedAnalyzer,
+      fieldWeights: options.fieldWeights ?? DEFAULT_FIELD_WEIGHTS,
+    },
+  );
   const index: CatalogIndex = { items, lexical };
   return options.vectors ? withVectors(index, options.vectors) : index;
 }
@@ -207,7 +210,10 @@ export function buildQuery(
  * Reciprocal rank fusion: score(id) = Σ over lists of 1 / (k + rank), rank from 1. Best first;
  * ties keep the order of first appearance (earlier lists first).
  */
-export function reciprocalRankFusion(lists: ReadonlyArray<readonly string[]>, k: number = RANK_TUNING.rrfK): Array<{ id: string; score: number }> {
+export function reciprocalRankFusion(
+  lists: ReadonlyArray<readonly string[]>,
+  k: number = RANK_TUNING.rrfK,
+): Array<{ id: string; score: number }> {
   const scores = new Map<string, number>();
   for (const list of lists) list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
   return [...scores].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score);
@@ -216,7 +222,8 @@ export function reciprocalRankFusion(lists: ReadonlyArray<readonly string[]>, k:
 /** The download size used by data saver: the size, or a video's estimate from its duration. */
 export function effectiveSizeKb(item: CatalogItem): number | undefined {
   if (item.sizeKb !== undefined) return item.sizeKb;
-  if (item.type === 'video' && item.durationMinutes !== undefined) return item.durationMinutes * RANK_TUNING.videoKbPerMinute;
+  if (item.type === 'video' && item.durationMinutes !== undefined)
+    return item.durationMinutes * RANK_TUNING.videoKbPerMinute;
   return undefined;
 }
 
@@ -250,14 +257,17 @@ function diversify(ranked: Candidate[], limit: number): Candidate[] {
   const remaining = [...ranked];
   const picked: Candidate[] = [];
   const perValue = new Map<string, number>();
-  const capOk = (c: Candidate) => picked.length >= t.diversityWindow || (perValue.get(c.item.values[0]) ?? 0) < t.maxSamePrimaryValue;
+  const capOk = (c: Candidate) =>
+    picked.length >= t.diversityWindow || (perValue.get(c.item.values[0]) ?? 0) < t.maxSamePrimaryValue;
   while (picked.length < limit && remaining.length) {
     let at = remaining.findIndex(capOk);
     if (at < 0) at = 0;
     const previous = picked[picked.length - 1];
     if (previous && remaining[at].item.type === previous.item.type) {
       const floor = remaining[at].score - t.typeSwapMargin;
-      const alt = remaining.findIndex((c, i) => i > at && c.score >= floor && c.item.type !== previous.item.type && capOk(c));
+      const alt = remaining.findIndex(
+        (c, i) => i > at && c.score >= floor && c.item.type !== previous.item.type && capOk(c),
+      );
       if (alt >= 0) at = alt;
     }
     const [c] = remaining.splice(at, 1);
@@ -278,7 +288,13 @@ function itemTerms(item: CatalogItem, analyzer: Analyzer): Set<string> {
  * the most specific (highest summed IDF) first, at most `max`, then put back in the order they
  * were written. Function words are never quoted, whatever the analyzer kept.
  */
-export function matchedSurfaceWords(text: string, tokens: readonly AnalyzedToken[], itemTermSet: ReadonlySet<string>, idf: (term: string) => number, max: number): string[] {
+export function matchedSurfaceWords(
+  text: string,
+  tokens: readonly AnalyzedToken[],
+  itemTermSet: ReadonlySet<string>,
+  idf: (term: string) => number,
+  max: number,
+): string[] {
   const runs: Array<{ start: number; end: number; weight: number; words: number }> = [];
   let run: { start: number; end: number; weight: number; words: number } | undefined;
   let lastStart = -1;
@@ -326,7 +342,8 @@ export function recommend(input: RecommendInput): Recommendation[] {
   const locale: Locale = input.locale ?? 'id';
   const limit = Math.max(0, Math.floor(input.limit ?? 5));
   if (limit === 0 || items.length === 0) return [];
-  if (input.queryVector && !index.vectors) throw new Error('recommend: a query vector needs a catalog index with vectors');
+  if (input.queryVector && !index.vectors)
+    throw new Error('recommend: a query vector needs a catalog index with vectors');
 
   // Removed for good: hidden by the coach, done, or not helpful.
   const excluded = new Set<number>();
@@ -356,7 +373,11 @@ export function recommend(input: RecommendInput): Recommendation[] {
   const addCandidate = (doc: number, raw: number, order: number) => {
     const item = items[doc];
     candidates.set(doc, {
-      doc, item, relevance: top > 0 ? raw / top : 0, order, score: 0,
+      doc,
+      item,
+      relevance: top > 0 ? raw / top : 0,
+      order,
+      score: 0,
       helpfulBefore: input.feedback?.get(item.id) === 'helpful',
       endorsed: input.curation?.get(item.id) === 'endorsed',
     });
@@ -364,12 +385,14 @@ export function recommend(input: RecommendInput): Recommendation[] {
   retrieved.forEach((r, i) => addCandidate(r.doc, r.score, i));
   for (const [id, c] of input.curation ?? []) {
     const d = lexical.docOf(id);
-    if (c === 'endorsed' && d !== undefined && !excluded.has(d) && !candidates.has(d)) addCandidate(d, 0, retrieved.length + d);
+    if (c === 'endorsed' && d !== undefined && !excluded.has(d) && !candidates.has(d))
+      addCandidate(d, 0, retrieved.length + d);
   }
 
   // Adaptive rerank.
   const weakWeight = new Map<string, number>();
-  for (const w of input.weakValues ?? []) weakWeight.set(w.value, Math.max(weakWeight.get(w.value) ?? 0, clampWeight(w.weight)));
+  for (const w of input.weakValues ?? [])
+    weakWeight.set(w.value, Math.max(weakWeight.get(w.value) ?? 0, clampWeight(w.weight)));
   for (const c of candidates.values()) {
     let s = c.relevance;
     if (c.endorsed) s += t.endorsedBoost;
@@ -390,7 +413,17 @@ export function recommend(input: RecommendInput): Recommendation[] {
 
   // Signals and reasons for the picked few.
   const analyzer = lexical.analyzer;
-  const criteriaTerms = (input.weakCriteria ?? []).map((name) => ({ name, terms: [...new Set(analyzer.tokens(name).filter((x) => !x.stop).map((x) => x.term))] }));
+  const criteriaTerms = (input.weakCriteria ?? []).map((name) => ({
+    name,
+    terms: [
+      ...new Set(
+        analyzer
+          .tokens(name)
+          .filter((x) => !x.stop)
+          .map((x) => x.term),
+      ),
+    ],
+  }));
   return picked.map((c) => {
     const terms = itemTerms(c.item, analyzer);
     let weakValue: BerakhlakValue | undefined;
@@ -398,9 +431,17 @@ export function recommend(input: RecommendInput): Recommendation[] {
       const w = weakWeight.get(v) ?? 0;
       if (w > 0 && (!weakValue || w > (weakWeight.get(weakValue) ?? 0))) weakValue = v;
     }
-    const criterion = criteriaTerms.find((k) => k.terms.length > 0 && k.terms.filter((x) => terms.has(x)).length * 2 >= k.terms.length)?.name;
+    const criterion = criteriaTerms.find(
+      (k) => k.terms.length > 0 && k.terms.filter((x) => terms.has(x)).length * 2 >= k.terms.length,
+    )?.name;
     const signals: RecommendationSignals = {
-      matchedWords: matchedSurfaceWords(input.reflection, query.reflectionTokens, terms, (x) => lexical.idf(x), t.maxMatchedWords),
+      matchedWords: matchedSurfaceWords(
+        input.reflection,
+        query.reflectionTokens,
+        terms,
+        (x) => lexical.idf(x),
+        t.maxMatchedWords,
+      ),
       endorsed: c.endorsed,
       helpfulBefore: c.helpfulBefore,
       ...(weakValue ? { weakValue } : {}),

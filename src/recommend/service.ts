@@ -16,12 +16,35 @@ import type { Locale } from '../domain/launch';
 import { validateCatalog, type CatalogItem } from './catalog';
 import { parseCatalogImport, type ImportResult } from './import';
 import { participantProfile, recentText, type ProfileInput } from './profile';
-import { buildCatalogIndex, recommend, withVectors, type CatalogIndex, type Curation, type ItemFeedback, type Recommendation } from './rank';
-import { changeHistory, CourseItem, courseItemId, curationId, historyOf, ItemCuration, RecommendHistory, type CourseItemDoc, type CurationDoc, type HistoryDoc, type ItemEvents } from './store';
+import {
+  buildCatalogIndex,
+  recommend,
+  withVectors,
+  type CatalogIndex,
+  type Curation,
+  type ItemFeedback,
+  type Recommendation,
+} from './rank';
+import {
+  changeHistory,
+  CourseItem,
+  courseItemId,
+  curationId,
+  historyOf,
+  ItemCuration,
+  RecommendHistory,
+  type CourseItemDoc,
+  type CurationDoc,
+  type HistoryDoc,
+  type ItemEvents,
+} from './store';
 import { buildVectorIndex, type Embedder, type EmbeddingCache } from './vectors';
 import type { QueryOwner } from './query-embedding';
 
-export interface Person { id: string; name: string }
+export interface Person {
+  id: string;
+  name: string;
+}
 
 /** The hybrid ranking's parts: item vectors through `embedder` (cached), and the participant's query embedded only when `embedQuery` allows it. */
 export interface VectorSupport {
@@ -66,7 +89,13 @@ export interface ShownItem extends Recommendation {
   opened: boolean;
 }
 
-export interface ItemStats { shown: number; opened: number; helpful: number; notHelpful: number; done: number }
+export interface ItemStats {
+  shown: number;
+  opened: number;
+  helpful: number;
+  notHelpful: number;
+  done: number;
+}
 
 export type ChangeResult = 'ok' | 'notFound' | 'exists' | 'shared';
 
@@ -89,10 +118,24 @@ export class RecommendService {
       CourseItem.find({ courseKey }).lean<CourseItemDoc[]>(),
       ItemCuration.find({ courseKey }).lean<CurationDoc[]>(),
     ]);
-    const curation = new Map<string, Curation>(curated.filter((c) => c.state !== 'none').map((c) => [c.itemId, c.state as Curation]));
+    const curation = new Map<string, Curation>(
+      curated.filter((c) => c.state !== 'none').map((c) => [c.itemId, c.state as Curation]),
+    );
     const entries: CatalogEntry[] = [
-      ...this.deps.shared.map((item) => ({ item, source: 'shared' as const, status: 'active' as const, curation: curation.get(item.id) ?? 'none' as const })),
-      ...own.sort((a, b) => a.item.title.localeCompare(b.item.title, 'id')).map((d) => ({ item: d.item, source: d.source, status: d.status, curation: curation.get(d.item.id) ?? 'none' as const })),
+      ...this.deps.shared.map((item) => ({
+        item,
+        source: 'shared' as const,
+        status: 'active' as const,
+        curation: curation.get(item.id) ?? ('none' as const),
+      })),
+      ...own
+        .sort((a, b) => a.item.title.localeCompare(b.item.title, 'id'))
+        .map((d) => ({
+          item: d.item,
+          source: d.source,
+          status: d.status,
+          curation: curation.get(d.item.id) ?? ('none' as const),
+        })),
     ];
     const active = entries.filter((e) => e.status === 'active' && e.curation !== 'hidden').map((e) => e.item);
     const catalog: CourseCatalog = { mark, entries, index: buildCatalogIndex(active), curation };
@@ -116,21 +159,51 @@ export class RecommendService {
    * The participant's recommendations for an activity: from their writing and their coach's last
    * decision, their marks and the coach's curation. Items shown for the first time are recorded.
    */
-  async forParticipant(input: { platform: string; courseKey: string; userId: string; locale: Locale; dataSaver: boolean; activity: ProfileInput['activity'] & { _id: string } } & Omit<ProfileInput, 'bank' | 'activity'>): Promise<ShownItem[]> {
+  async forParticipant(
+    input: {
+      platform: string;
+      courseKey: string;
+      userId: string;
+      locale: Locale;
+      dataSaver: boolean;
+      activity: ProfileInput['activity'] & { _id: string };
+    } & Omit<ProfileInput, 'bank' | 'activity'>,
+  ): Promise<ShownItem[]> {
     const profile = participantProfile({ ...input, bank: this.deps.bank });
     if (!profile.reflection) return [];
-    const [catalog, events] = await Promise.all([this.catalog(input.courseKey), historyOf(input.courseKey, input.userId)]);
+    const [catalog, events] = await Promise.all([
+      this.catalog(input.courseKey),
+      historyOf(input.courseKey, input.userId),
+    ]);
     // Only what the participant did not mark private is sent to the embedding provider (the lexical ranking stays here, on everything).
     const shareable = recentText(input.entries.filter((e) => e.visibility !== 'private'));
-    const queryVector = catalog.index.vectors && this.deps.vectors && shareable
-      ? await this.deps.vectors.embedQuery({ platform: input.platform, courseKey: input.courseKey, activityId: input.activity._id, userId: input.userId }, shareable)
-      : undefined;
+    const queryVector =
+      catalog.index.vectors && this.deps.vectors && shareable
+        ? await this.deps.vectors.embedQuery(
+            {
+              platform: input.platform,
+              courseKey: input.courseKey,
+              activityId: input.activity._id,
+              userId: input.userId,
+            },
+            shareable,
+          )
+        : undefined;
     const feedback = new Map<string, ItemFeedback>();
     for (const [itemId, e] of events) if (e.feedback) feedback.set(itemId, e.feedback);
     const picked = recommend({
-      index: catalog.index, reflection: profile.reflection, weakValues: profile.weakValues, weakCriteria: profile.weakCriteria,
-      phase: profile.phase, locale: input.locale, feedback, curation: catalog.curation, dataSaver: input.dataSaver,
-      limit: this.deps.limit ?? 5, valueLexicon: this.deps.bank.values, ...(queryVector ? { queryVector } : {}),
+      index: catalog.index,
+      reflection: profile.reflection,
+      weakValues: profile.weakValues,
+      weakCriteria: profile.weakCriteria,
+      phase: profile.phase,
+      locale: input.locale,
+      feedback,
+      curation: catalog.curation,
+      dataSaver: input.dataSaver,
+      limit: this.deps.limit ?? 5,
+      valueLexicon: this.deps.bank.values,
+      ...(queryVector ? { queryVector } : {}),
     });
     const firstShown = picked.filter((r) => !events.has(r.id));
     if (firstShown.length) {
@@ -139,7 +212,11 @@ export class RecommendService {
         for (const r of firstShown) if (!items.has(r.id)) items.set(r.id, { itemId: r.id, shownAt: at });
       });
     }
-    return picked.map((r) => ({ ...r, feedback: events.get(r.id)?.feedback, opened: Boolean(events.get(r.id)?.openedAt) }));
+    return picked.map((r) => ({
+      ...r,
+      feedback: events.get(r.id)?.feedback,
+      opened: Boolean(events.get(r.id)?.openedAt),
+    }));
   }
 
   /** An item participants of the course may open (active, not hidden). */
@@ -148,7 +225,12 @@ export class RecommendService {
     return catalog.index.items.find((i) => i.id === itemId);
   }
 
-  private async recordEvent(courseKey: string, userId: string, itemId: string, change: Partial<Omit<ItemEvents, 'itemId'>>): Promise<void> {
+  private async recordEvent(
+    courseKey: string,
+    userId: string,
+    itemId: string,
+    change: Partial<Omit<ItemEvents, 'itemId'>>,
+  ): Promise<void> {
     const at = this.now();
     await changeHistory(courseKey, userId, at, (items) => {
       items.set(itemId, { ...(items.get(itemId) ?? { itemId, shownAt: at }), ...change });
@@ -166,7 +248,12 @@ export class RecommendService {
   /** A participant's mark on an item; false for an item this course does not offer. */
   async mark(courseKey: string, userId: string, itemId: string, feedback: ItemFeedback | 'clear'): Promise<boolean> {
     if (!(await this.openable(courseKey, itemId))) return false;
-    await this.recordEvent(courseKey, userId, itemId, feedback === 'clear' ? { feedback: undefined, feedbackAt: this.now() } : { feedback, feedbackAt: this.now() });
+    await this.recordEvent(
+      courseKey,
+      userId,
+      itemId,
+      feedback === 'clear' ? { feedback: undefined, feedbackAt: this.now() } : { feedback, feedbackAt: this.now() },
+    );
     return true;
   }
 
@@ -175,7 +262,10 @@ export class RecommendService {
   /** Every item of the course's catalog (retired ones too) with what participants did with it. */
   async coachView(courseKey: string): Promise<Array<CatalogEntry & { stats: ItemStats }>> {
     // One record per participant of the course (a scan of the histories, on the coach's page only).
-    const [catalog, histories] = await Promise.all([this.catalog(courseKey), RecommendHistory.find({ courseKey }, { items: 1 }).lean<Array<Pick<HistoryDoc, 'items'>>>()]);
+    const [catalog, histories] = await Promise.all([
+      this.catalog(courseKey),
+      RecommendHistory.find({ courseKey }, { items: 1 }).lean<Array<Pick<HistoryDoc, 'items'>>>(),
+    ]);
     const stats = new Map<string, ItemStats>();
     for (const e of histories.flatMap((h) => h.items ?? [])) {
       const s = stats.get(e.itemId) ?? { shown: 0, opened: 0, helpful: 0, notHelpful: 0, done: 0 };
@@ -184,7 +274,10 @@ export class RecommendService {
       if (e.feedback) s[e.feedback] += 1;
       stats.set(e.itemId, s);
     }
-    return catalog.entries.map((e) => ({ ...e, stats: stats.get(e.item.id) ?? { shown: 0, opened: 0, helpful: 0, notHelpful: 0, done: 0 } }));
+    return catalog.entries.map((e) => ({
+      ...e,
+      stats: stats.get(e.item.id) ?? { shown: 0, opened: 0, helpful: 0, notHelpful: 0, done: 0 },
+    }));
   }
 
   async courseItem(courseKey: string, itemId: string): Promise<CourseItemDoc | null> {
@@ -202,7 +295,16 @@ export class RecommendService {
     if (this.sharedIds.has(item.id)) return 'shared';
     const at = this.now();
     try {
-      await CourseItem.create({ _id: courseItemId(courseKey, item.id), courseKey, item, status: 'active', source: 'coach', by, createdAt: at, updatedAt: at });
+      await CourseItem.create({
+        _id: courseItemId(courseKey, item.id),
+        courseKey,
+        item,
+        status: 'active',
+        source: 'coach',
+        by,
+        createdAt: at,
+        updatedAt: at,
+      });
     } catch (err) {
       if (isDuplicateKey(err)) return 'exists';
       throw err;
@@ -243,14 +345,28 @@ export class RecommendService {
    * items are refused unless `replace`.
    */
   async importItems(courseKey: string, by: Person, text: string, replace: boolean): Promise<ImportResult> {
-    const own = new Map((await CourseItem.find({ courseKey }, { item: 1, createdAt: 1 }).lean<Array<Pick<CourseItemDoc, 'item' | 'createdAt'>>>()).map((d) => [d.item.id, d]));
+    const own = new Map(
+      (
+        await CourseItem.find({ courseKey }, { item: 1, createdAt: 1 }).lean<
+          Array<Pick<CourseItemDoc, 'item' | 'createdAt'>>
+        >()
+      ).map((d) => [d.item.id, d]),
+    );
     // Shared ids stay reserved even when replacing: a course item may not shadow the shared catalog.
     const existingIds = new Set([...this.sharedIds, ...(replace ? [] : own.keys())]);
     const result = parseCatalogImport(text, { courseKey, existingIds });
     if (!result.ok) return result;
     const at = this.now();
     for (const item of result.items) {
-      await putById(CourseItem, courseItemId(courseKey, item.id), { courseKey, item, status: 'active', source: 'import', by, createdAt: own.get(item.id)?.createdAt ?? at, updatedAt: at });
+      await putById(CourseItem, courseItemId(courseKey, item.id), {
+        courseKey,
+        item,
+        status: 'active',
+        source: 'import',
+        by,
+        createdAt: own.get(item.id)?.createdAt ?? at,
+        updatedAt: at,
+      });
     }
     await this.changed(courseKey);
     return result;
@@ -266,5 +382,7 @@ export class RecommendService {
 /** Checks one item as the coach's form gives it (reusing the catalog's validation). */
 export function checkItem(item: unknown): { ok: true; item: CatalogItem } | { ok: false; problems: string[] } {
   const checked = validateCatalog([item]);
-  return checked.ok ? { ok: true, item: checked.items[0] } : { ok: false, problems: checked.problems.map((p) => p.message) };
+  return checked.ok
+    ? { ok: true, item: checked.items[0] }
+    : { ok: false, problems: checked.problems.map((p) => p.message) };
 }

@@ -59,28 +59,65 @@ export interface HistoryDoc {
 }
 
 /** Before the history records: one record per participant and item (moved into histories at start-up). */
-export interface LegacyItemEventsDoc extends ItemEvents { _id: string; courseKey: string; userId: string }
+export interface LegacyItemEventsDoc extends ItemEvents {
+  _id: string;
+  courseKey: string;
+  userId: string;
+}
 
-const courseItemSchema = new Schema<CourseItemDoc>({
-  _id: { type: String, required: true }, courseKey: { type: String, required: true }, item: { type: Schema.Types.Mixed, required: true },
-  status: { type: String, required: true }, source: String, by: Schema.Types.Mixed, createdAt: Date, updatedAt: Date,
-}, { collection: 'recommend_items', autoIndex: false, _id: false, minimize: false });
+const courseItemSchema = new Schema<CourseItemDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    item: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, required: true },
+    source: String,
+    by: Schema.Types.Mixed,
+    createdAt: Date,
+    updatedAt: Date,
+  },
+  { collection: 'recommend_items', autoIndex: false, _id: false, minimize: false },
+);
 courseItemSchema.index({ courseKey: 1 });
 
-const curationSchema = new Schema<CurationDoc>({
-  _id: { type: String, required: true }, courseKey: { type: String, required: true }, itemId: String, state: String, by: Schema.Types.Mixed, at: Date,
-}, { collection: 'recommend_curation', autoIndex: false, _id: false });
+const curationSchema = new Schema<CurationDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    itemId: String,
+    state: String,
+    by: Schema.Types.Mixed,
+    at: Date,
+  },
+  { collection: 'recommend_curation', autoIndex: false, _id: false },
+);
 curationSchema.index({ courseKey: 1 });
 
-const historySchema = new Schema<HistoryDoc>({
-  _id: { type: String, required: true }, courseKey: { type: String, required: true }, userId: { type: String, required: true },
-  items: { type: Schema.Types.Mixed, default: [] }, updatedAt: { type: Date, required: true },
-}, { collection: 'recommend_history', autoIndex: false, _id: false, minimize: false });
+const historySchema = new Schema<HistoryDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: { type: String, required: true },
+    userId: { type: String, required: true },
+    items: { type: Schema.Types.Mixed, default: [] },
+    updatedAt: { type: Date, required: true },
+  },
+  { collection: 'recommend_history', autoIndex: false, _id: false, minimize: false },
+);
 historySchema.index({ courseKey: 1, userId: 1 });
 
-const legacyEventsSchema = new Schema<LegacyItemEventsDoc>({
-  _id: { type: String, required: true }, courseKey: String, userId: String, itemId: String, shownAt: Date, openedAt: Date, feedback: String, feedbackAt: Date,
-}, { collection: 'recommend_events', autoIndex: false, _id: false });
+const legacyEventsSchema = new Schema<LegacyItemEventsDoc>(
+  {
+    _id: { type: String, required: true },
+    courseKey: String,
+    userId: String,
+    itemId: String,
+    shownAt: Date,
+    openedAt: Date,
+    feedback: String,
+    feedbackAt: Date,
+  },
+  { collection: 'recommend_events', autoIndex: false, _id: false },
+);
 
 export const CourseItem = defineModel('RecommendCourseItem', courseItemSchema);
 export const ItemCuration = defineModel('RecommendCuration', curationSchema);
@@ -124,14 +161,22 @@ async function claimHistory(_id: string): Promise<() => Promise<void>> {
  * writer at a time per history (see claimHistory); a change that leaves everything as it was
  * writes nothing.
  */
-export async function changeHistory(courseKey: string, userId: string, at: Date, change: (items: Map<string, ItemEvents>) => void): Promise<void> {
+export async function changeHistory(
+  courseKey: string,
+  userId: string,
+  at: Date,
+  change: (items: Map<string, ItemEvents>) => void,
+): Promise<void> {
   const _id = historyId(courseKey, userId);
   const release = await claimHistory(_id);
   try {
     const doc = await RecommendHistory.findById(_id).lean<HistoryDoc>();
     const items = itemsOf(doc);
     // Fields left undefined by a change (a cleared mark) are dropped rather than stored as null.
-    const clean = () => [...items.values()].map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ItemEvents);
+    const clean = () =>
+      [...items.values()].map(
+        (e) => Object.fromEntries(Object.entries(e).filter(([, v]) => v !== undefined)) as unknown as ItemEvents,
+      );
     const before = JSON.stringify(clean());
     change(items);
     const after = clean();
@@ -155,14 +200,26 @@ export async function moveLegacyEvents(batch = 500): Promise<number> {
     const docs = await LegacyItemEvents.find({}).limit(batch).lean<LegacyItemEventsDoc[]>();
     if (!docs.length) return moved;
     const byPerson = new Map<string, LegacyItemEventsDoc[]>();
-    for (const d of docs) byPerson.set(historyId(d.courseKey, d.userId), [...(byPerson.get(historyId(d.courseKey, d.userId)) ?? []), d]);
+    for (const d of docs)
+      byPerson.set(historyId(d.courseKey, d.userId), [...(byPerson.get(historyId(d.courseKey, d.userId)) ?? []), d]);
     for (const events of byPerson.values()) {
       const { courseKey, userId } = events[0];
-      const last = Math.max(...events.flatMap((e) => [e.shownAt, e.openedAt, e.feedbackAt]).filter((x): x is Date => x instanceof Date).map((x) => x.getTime()));
+      const last = Math.max(
+        ...events
+          .flatMap((e) => [e.shownAt, e.openedAt, e.feedbackAt])
+          .filter((x): x is Date => x instanceof Date)
+          .map((x) => x.getTime()),
+      );
       await changeHistory(courseKey, userId, new Date(Number.isFinite(last) ? last : Date.now()), (items) => {
         for (const e of events) {
           if (items.has(e.itemId)) continue;
-          items.set(e.itemId, { itemId: e.itemId, shownAt: e.shownAt, openedAt: e.openedAt, feedback: e.feedback, feedbackAt: e.feedbackAt });
+          items.set(e.itemId, {
+            itemId: e.itemId,
+            shownAt: e.shownAt,
+            openedAt: e.openedAt,
+            feedback: e.feedback,
+            feedbackAt: e.feedbackAt,
+          });
         }
       });
     }
@@ -170,4 +227,3 @@ export async function moveLegacyEvents(batch = 500): Promise<number> {
     moved += docs.length;
   }
 }
-

@@ -16,19 +16,27 @@ import mongoose, { Schema, type Model } from 'mongoose';
 import { defineModel, findByIds, isDuplicateKey } from '../db/model';
 import type { EmbeddingCache } from './vectors';
 
-interface VectorDoc { _id: string; vector: string; dims: number; at: Date }
+interface VectorDoc {
+  _id: string;
+  vector: string;
+  dims: number;
+  at: Date;
+}
 
 /** Participants' query vectors: apart from the items', pruned by age (items' never are: that would embed them again). */
 export const QUERY_VECTOR_COLLECTION = 'recommend_query_vectors';
 export const VECTOR_COLLECTION = 'recommend_vectors';
 
 function vectorSchema(collection: string): Schema<VectorDoc> {
-  return new Schema<VectorDoc>({
-    _id: { type: String, required: true },
-    vector: { type: String, required: true },
-    dims: { type: Number, required: true },
-    at: { type: Date, required: true },
-  }, { collection, autoIndex: false, _id: false, versionKey: false });
+  return new Schema<VectorDoc>(
+    {
+      _id: { type: String, required: true },
+      vector: { type: String, required: true },
+      dims: { type: Number, required: true },
+      at: { type: Date, required: true },
+    },
+    { collection, autoIndex: false, _id: false, versionKey: false },
+  );
 }
 
 /** The model of a vector collection (one per collection name, registered once per process). */
@@ -38,7 +46,6 @@ export function vectorModel(collection: string = VECTOR_COLLECTION): Model<Vecto
 }
 
 export const VectorRecord = vectorModel();
-
 
 /** Little-endian float32s in base64 (explicit byte order: the stored bytes mean the same on any machine). */
 export function encodeVector(v: ArrayLike<number>): string {

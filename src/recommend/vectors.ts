@@ -34,7 +34,8 @@ export class HashingEmbedder implements Embedder {
 
   constructor(options: { dimensions?: number } = {}) {
     this.dimensions = options.dimensions ?? 256;
-    if (!Number.isInteger(this.dimensions) || this.dimensions < 8) throw new Error('HashingEmbedder: dimensions must be an integer ≥ 8');
+    if (!Number.isInteger(this.dimensions) || this.dimensions < 8)
+      throw new Error('HashingEmbedder: dimensions must be an integer ≥ 8');
     this.id = `hashing-v1-${this.dimensions}`;
   }
 
@@ -81,7 +82,9 @@ export function normalize(v: Float32Array): Float32Array {
 
 /** The text an item is embedded from: what it is about, not where it lives or how big it is. */
 export function embeddingText(item: CatalogItem): string {
-  return [item.title, item.tags.join(', '), item.competencies.join(', '), item.values.join(' '), item.description].join('\n');
+  return [item.title, item.tags.join(', '), item.competencies.join(', '), item.values.join(' '), item.description].join(
+    '\n',
+  );
 }
 
 /** A short hash of the embedded text: changes when the item's words change. */
@@ -145,7 +148,8 @@ export class VectorIndex {
     this.embedderId = embedderId;
     this.matrix = new Float32Array(ids.length * dimensions);
     rows.forEach((row, i) => {
-      if (row.length !== dimensions) throw new Error(`VectorIndex: vector ${i} (${ids[i]}) has ${row.length} dimensions, not ${dimensions}`);
+      if (row.length !== dimensions)
+        throw new Error(`VectorIndex: vector ${i} (${ids[i]}) has ${row.length} dimensions, not ${dimensions}`);
       const v = normalize(Float32Array.from(row));
       this.matrix.set(v, i * dimensions);
     });
@@ -159,7 +163,8 @@ export class VectorIndex {
   /** The `limit` nearest documents by cosine, best first; equal scores keep catalog order. */
   search(queryVector: ArrayLike<number>, options: { limit: number; filter?: (doc: number) => boolean }): VectorHit[] {
     const { dimensions, matrix, query } = this;
-    if (queryVector.length !== dimensions) throw new Error(`VectorIndex: query has ${queryVector.length} dimensions, not ${dimensions}`);
+    if (queryVector.length !== dimensions)
+      throw new Error(`VectorIndex: query has ${queryVector.length} dimensions, not ${dimensions}`);
     for (let j = 0; j < dimensions; j++) query[j] = queryVector[j];
     normalize(query);
     const limit = Math.max(0, Math.floor(options.limit));
@@ -169,7 +174,10 @@ export class VectorIndex {
     const unrolled = dimensions - (dimensions % 4);
     for (let d = 0, base = 0; d < this.ids.length; d++, base += dimensions) {
       // Four partial sums: independent multiply-adds the CPU can overlap (about 2× a plain loop).
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       let j = 0;
       for (; j < unrolled; j += 4) {
         s0 += matrix[base + j] * query[j];
@@ -223,10 +231,17 @@ export async function buildVectorIndex(
   for (let start = 0; start < missing.length; start += batchSize) {
     const batch = missing.slice(start, start + batchSize);
     const vectors = await embedder.embed(batch.map((i) => embeddingText(items[i])));
-    if (vectors.length !== batch.length) throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts`);
-    batch.forEach((i, j) => { rows[i] = vectors[j]; });
+    if (vectors.length !== batch.length)
+      throw new Error(`embedder ${embedder.id} returned ${vectors.length} vectors for ${batch.length} texts`);
+    batch.forEach((i, j) => {
+      rows[i] = vectors[j];
+    });
     if (options.cache) await options.cache.setMany(batch.map((i, j) => [keys[i], vectors[j]] as const));
   }
-  const index = new VectorIndex(items.map((i) => i.id), rows as Array<ArrayLike<number>>, embedder.id);
+  const index = new VectorIndex(
+    items.map((i) => i.id),
+    rows as Array<ArrayLike<number>>,
+    embedder.id,
+  );
   return { index, embedded: missing.length, cached: items.length - missing.length };
 }

@@ -7,7 +7,16 @@
  */
 import { Browser as HttpBrowser } from '../../sim/browser';
 import { placeActivities } from '../support/coaching';
-import { launchChromium, launchInFrame, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from '../support/chromium';
+import {
+  launchChromium,
+  launchInFrame,
+  until,
+  watchProblems,
+  type Browser,
+  type BrowserContext,
+  type Frame,
+  type Page,
+} from '../support/chromium';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../../sim/fake-openai';
 import { startStack, type Stack } from '../support/stack';
 
@@ -17,14 +26,19 @@ let chromium: Browser;
 let linkId: string;
 
 const LANDED = /\/lti\/app\/courses\/[^/]+\/activities\/[\w-]+\?/;
-const TEXT = 'Hari Senin saya melayani warga yang kesulitan mengisi formulir daring. Saya mendampingi beliau sampai selesai dan mencatat kendalanya untuk atasan.';
+const TEXT =
+  'Hari Senin saya melayani warga yang kesulitan mengisi formulir daring. Saya mendampingi beliau sampai selesai dan mencatat kendalanya untuk atasan.';
 
 const answer = (body: ChatRequest) => {
   const user = body.messages.find((m) => m.role === 'user')?.content as string;
   expect(user).toContain('<refleksi>');
   return JSON.stringify({
     observations: ['Anda mendampingi warga sampai selesai, tetapi belum menulis apa yang warga rasakan sesudahnya.'],
-    questions: ['Apa yang membuat formulir daring itu sulit bagi warga?', 'Bagaimana catatan Anda untuk atasan akan dipakai?', 'Apa yang akan Anda ubah minggu depan?'],
+    questions: [
+      'Apa yang membuat formulir daring itu sulit bagi warga?',
+      'Bagaimana catatan Anda untuk atasan akan dipakai?',
+      'Apa yang akan Anda ubah minggu depan?',
+    ],
     values: [{ value: 'berorientasi-pelayanan', evidence: 'mendampingi beliau sampai selesai' }],
   });
 };
@@ -32,10 +46,25 @@ const answer = (body: ChatRequest) => {
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
   [stack, chromium] = await Promise.all([
-    startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', AI_PROVIDER_NAME: 'Server AI BPSDM (uji)' }),
+    startStack({
+      AI_BASE_URL: fake.baseURL,
+      AI_API_KEY: fake.apiKey,
+      AI_MODEL: 'fake-model',
+      AI_PROVIDER_NAME: 'Server AI BPSDM (uji)',
+    }),
     launchChromium(),
   ]);
-  const { links } = await placeActivities(stack, new HttpBrowser(), [{ id: 'bebas', form: { title: 'Refleksi dengan AI', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } }]);
+  const { links } = await placeActivities(stack, new HttpBrowser(), [
+    {
+      id: 'bebas',
+      form: {
+        title: 'Refleksi dengan AI',
+        maxScore: '100',
+        aiMode: 'all',
+        'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.',
+      },
+    },
+  ]);
   linkId = links[0];
 }, 60_000);
 afterAll(async () => {
@@ -45,7 +74,9 @@ afterAll(async () => {
 });
 
 /** A participant's journal in the LMS iframe, with one entry written and saved. */
-async function journalWithEntry(user: string): Promise<{ context: BrowserContext; page: Page; frame: Frame; problems: string[] }> {
+async function journalWithEntry(
+  user: string,
+): Promise<{ context: BrowserContext; page: Page; frame: Frame; problems: string[] }> {
   const context = await chromium.newContext();
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
@@ -54,11 +85,14 @@ async function journalWithEntry(user: string): Promise<{ context: BrowserContext
   await frame.waitForSelector('form[data-autosave] textarea');
   await frame.fill('form[data-autosave] textarea', TEXT);
   await frame.click('form[data-autosave] button[type=submit]');
-  await until(async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'saved');
+  await until(
+    async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+    'saved',
+  );
   return { context, page, frame, problems };
 }
 
-test('consent first, then the answer streams into the panel and becomes the page\'s own panel', async () => {
+test("consent first, then the answer streams into the panel and becomes the page's own panel", async () => {
   const opened = await journalWithEntry('u-p-001');
   const { context, page, problems } = opened;
   let { frame } = opened;
@@ -124,7 +158,7 @@ test('consent first, then the answer streams into the panel and becomes the page
   await context.close();
 });
 
-test('a failing provider: the offline engine\'s questions replace the live card, saying why', async () => {
+test("a failing provider: the offline engine's questions replace the live card, saying why", async () => {
   const { context, frame, problems } = await journalWithEntry('u-p-002');
   const consent = new URL(frame.url());
   consent.pathname = consent.pathname.replace(/\/activities\/.*$/, '/ai/consent');

@@ -6,7 +6,16 @@
  * closed page, "submit for grading" flushing first, and the plain form post without JavaScript.
  */
 import { Browser as HttpBrowser, launchThroughDemo, ltikOf, type Page as HttpPage } from '../../sim/browser';
-import { launchChromium, launchInFrame, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from '../support/chromium';
+import {
+  launchChromium,
+  launchInFrame,
+  until,
+  watchProblems,
+  type Browser,
+  type BrowserContext,
+  type Frame,
+  type Page,
+} from '../support/chromium';
 import { startStack, type Stack } from '../support/stack';
 import { parseAutoPostForm } from '../../sim/lms/platform';
 import { Entry, Work } from '../../src/coaching/models';
@@ -16,7 +25,10 @@ let chromium: Browser;
 let linkId: string;
 
 /** The coach's Deep Linking flow (as in coaching-flow.test.ts): picker → add → return → links. */
-async function placeActivities(coach: HttpBrowser, templates: Array<{ id: string; form: Record<string, string> }>): Promise<{ links: string[]; picker: HttpPage }> {
+async function placeActivities(
+  coach: HttpBrowser,
+  templates: Array<{ id: string; form: Record<string, string> }>,
+): Promise<{ links: string[]; picker: HttpPage }> {
   let picker = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { deepLinking: true });
   expect(picker.status).toBe(200);
   const ltik = ltikOf(picker);
@@ -38,7 +50,16 @@ async function placeActivities(coach: HttpBrowser, templates: Array<{ id: string
 
 beforeAll(async () => {
   [stack, chromium] = await Promise.all([startStack(), launchChromium()]);
-  const { links } = await placeActivities(new HttpBrowser(), [{ id: 'bebas', form: { title: 'Refleksi bebas', maxScore: '100', 'prompt.refleksi': 'Ceritakan satu keputusan sulit minggu ini.' } }]);
+  const { links } = await placeActivities(new HttpBrowser(), [
+    {
+      id: 'bebas',
+      form: {
+        title: 'Refleksi bebas',
+        maxScore: '100',
+        'prompt.refleksi': 'Ceritakan satu keputusan sulit minggu ini.',
+      },
+    },
+  ]);
   linkId = links[0];
 });
 afterAll(async () => {
@@ -46,8 +67,24 @@ afterAll(async () => {
   await stack?.close();
 });
 
-interface Strings { saving: string; saved: string; offline: string; conflict: string; keepMine: string; keepTheirs: string; theirVersion: string; error: string }
-interface Journal { context: BrowserContext; page: Page; frame: Frame; problems: string[]; strings: Strings; user: string }
+interface Strings {
+  saving: string;
+  saved: string;
+  offline: string;
+  conflict: string;
+  keepMine: string;
+  keepTheirs: string;
+  theirVersion: string;
+  error: string;
+}
+interface Journal {
+  context: BrowserContext;
+  page: Page;
+  frame: Frame;
+  problems: string[];
+  strings: Strings;
+  user: string;
+}
 
 const ENTRY = 'form[data-autosave]';
 const isSave = (url: URL) => /\/activities\/[\w-]+\/entries\/refleksi$/.test(url.pathname);
@@ -55,7 +92,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const launchUrl = (user: string) => `${stack.demoBase}/launch?user=${user}&link=${linkId}`;
 const LANDED = /\/lti\/app\/courses\/[^/]+\/activities\/[\w-]+\?/;
 
-async function openPage(context: BrowserContext, user: string): Promise<{ page: Page; frame: Frame; problems: string[] }> {
+async function openPage(
+  context: BrowserContext,
+  user: string,
+): Promise<{ page: Page; frame: Frame; problems: string[] }> {
   const page = await context.newPage();
   const problems = watchProblems(page);
   const frame = await launchInFrame(page, launchUrl(user), LANDED);
@@ -67,7 +107,9 @@ async function open(user: string): Promise<Journal> {
   const context = await chromium.newContext();
   context.setDefaultTimeout(10000); // a missing element fails the test with Playwright's message, not jest's timeout
   const { page, frame, problems } = await openPage(context, user);
-  const strings = await frame.evaluate(() => ({ ...(document.getElementById('journal-strings') as HTMLElement).dataset }) as unknown as Strings);
+  const strings = await frame.evaluate(
+    () => ({ ...(document.getElementById('journal-strings') as HTMLElement).dataset }) as unknown as Strings,
+  );
   expect(strings.saved).toBe('Tersimpan'); // the Indonesian strings reached the page
   return { context, page, frame, problems, strings, user };
 }
@@ -78,7 +120,13 @@ async function server(user: string): Promise<{ text: string; revision: number } 
   return e ? { text: e.text, revision: e.revision } : null;
 }
 const serverHas = (user: string, text: string, revision?: number) =>
-  until(async () => { const e = await server(user); return e?.text === text && (revision === undefined || e.revision === revision) ? e : null; }, `server text ${JSON.stringify(text)} r${revision ?? '?'}`);
+  until(
+    async () => {
+      const e = await server(user);
+      return e?.text === text && (revision === undefined || e.revision === revision) ? e : null;
+    },
+    `server text ${JSON.stringify(text)} r${revision ?? '?'}`,
+  );
 
 const status = (frame: Frame) => frame.textContent(`${ENTRY} .entry-status`);
 const statusIs = (frame: Frame, text: string) => until(async () => (await status(frame)) === text, `status "${text}"`);
@@ -87,11 +135,26 @@ const type = (frame: Frame, text: string) => frame.locator(`${ENTRY} textarea`).
 /** The entry's Save button: with the script, a save at once (no reload); used where the autosave's delay is not the point. */
 const saveNow = (frame: Frame) => frame.click(`${ENTRY} button[type=submit]`);
 const hidden = (frame: Frame, name: string) => frame.getAttribute(`${ENTRY} input[name=${name}]`, 'value');
-const queue = (frame: Frame) => frame.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('cermin.queue:')).map((k) => JSON.parse(localStorage.getItem(k) as string) as { action: string; text: string; baseRevision: number; at: number }));
+const queue = (frame: Frame) =>
+  frame.evaluate(() =>
+    Object.keys(localStorage)
+      .filter((k) => k.startsWith('cermin.queue:'))
+      .map(
+        (k) =>
+          JSON.parse(localStorage.getItem(k) as string) as {
+            action: string;
+            text: string;
+            baseRevision: number;
+            at: number;
+          },
+      ),
+  );
 /** Counts the entry saves the page sends. */
 function countSaves(page: Page): () => number {
   let n = 0;
-  page.on('request', (r) => { if (r.method() === 'POST' && isSave(new URL(r.url()))) n++; });
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && isSave(new URL(r.url()))) n++;
+  });
   return () => n;
 }
 
@@ -112,19 +175,28 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     let maxInflight = 0;
     let firstArrived!: () => void;
     let releaseFirst!: () => void;
-    const arrived = new Promise<void>((r) => { firstArrived = r; });
-    const gate = new Promise<void>((r) => { releaseFirst = r; });
+    const arrived = new Promise<void>((r) => {
+      firstArrived = r;
+    });
+    const gate = new Promise<void>((r) => {
+      releaseFirst = r;
+    });
     await page.route(isSave, async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
       inflight++;
       maxInflight = Math.max(maxInflight, inflight);
       bodies.push(route.request().postDataJSON());
-      if (bodies.length === 1) { firstArrived(); await gate; }
+      if (bodies.length === 1) {
+        firstArrived();
+        await gate;
+      }
       const response = await route.fetch();
       inflight--;
       await route.fulfill({ response });
     });
-    await frame.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+    await frame.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
 
     await type(frame, 'Saya menunda keputusan.');
     const typedAt = Date.now();
@@ -169,7 +241,13 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await context.setOffline(true);
     await type(frame, ' Ditulis saat luring.');
     await statusIs(frame, j.strings.offline);
-    expect(await queue(frame)).toEqual([expect.objectContaining({ text: 'Catatan pertama. Ditulis saat luring.', baseRevision: 1, action: expect.stringMatching(/\/entries\/refleksi$/) })]);
+    expect(await queue(frame)).toEqual([
+      expect.objectContaining({
+        text: 'Catatan pertama. Ditulis saat luring.',
+        baseRevision: 1,
+        action: expect.stringMatching(/\/entries\/refleksi$/),
+      }),
+    ]);
     expect((await server(j.user))?.text).toBe('Catatan pertama.');
 
     await context.setOffline(false); // the "online" event sends the queue
@@ -206,7 +284,11 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
       return { ltik: (form.elements.namedItem('ltik') as HTMLInputElement).value, action: form.action };
     }, ENTRY);
     const elsewhere = async (text: string, baseRevision: number) => {
-      const res = await fetch(action, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltik}` }, body: JSON.stringify({ text, baseRevision }) });
+      const res = await fetch(action, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltik}` },
+        body: JSON.stringify({ text, baseRevision }),
+      });
       expect(res.status).toBe(200);
       return (await res.json()) as { revision: number };
     };
@@ -219,9 +301,19 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     expect(await alert.textContent()).toContain(j.strings.conflict);
     expect(await alert.textContent()).toContain(j.strings.theirVersion);
     expect(await textOf(frame)).toBe('Versi dari halaman. Ditambah.');
-    expect(await alert.locator('button').evaluateAll((bs) => bs.map((b) => [(b as HTMLButtonElement).type, b.textContent]))).toEqual([['button', j.strings.keepMine], ['button', j.strings.keepTheirs]]);
+    expect(
+      await alert.locator('button').evaluateAll((bs) => bs.map((b) => [(b as HTMLButtonElement).type, b.textContent])),
+    ).toEqual([
+      ['button', j.strings.keepMine],
+      ['button', j.strings.keepTheirs],
+    ]);
     // The conflict block sits right under the entry's form.
-    expect(await frame.evaluate((sel) => (document.querySelector(sel) as HTMLElement).nextElementSibling?.getAttribute('role'), ENTRY)).toBe('alert');
+    expect(
+      await frame.evaluate(
+        (sel) => (document.querySelector(sel) as HTMLElement).nextElementSibling?.getAttribute('role'),
+        ENTRY,
+      ),
+    ).toBe('alert');
     expect((await server(j.user))?.text).toBe('Versi dari tab lain.'); // nothing overwritten
 
     // No autosave until the participant chooses.
@@ -304,7 +396,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await finish(j);
   });
 
-  test('a refused save shows the server\'s message in the status and keeps the text (not queued)', async () => {
+  test("a refused save shows the server's message in the status and keeps the text (not queued)", async () => {
     const j = await open('u-p-026');
     const { frame } = j;
     await type(frame, 'Awal yang baik.');

@@ -19,7 +19,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
-import { launchChromium, overflowsOf, until, watchProblems, type Browser, type BrowserContext, type Frame, type Page } from '../support/chromium';
+import {
+  launchChromium,
+  overflowsOf,
+  until,
+  watchProblems,
+  type Browser,
+  type BrowserContext,
+  type Frame,
+  type Page,
+} from '../support/chromium';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../../sim/fake-openai';
 import { writeScreenshot } from '../support/png';
 import { startSlowLink } from '../support/slow-link';
@@ -36,7 +45,12 @@ const SHOTS = path.join(projectRoot, 'docs', 'screenshots');
 /** The journal's transfer budget (the same as the autosave bench's): HTML, CSS, scripts, headers. */
 const JOURNAL_BUDGET_BYTES = 60 * 1024;
 /** WebPageTest's "3G Slow" profile: 400 kbit/s each way, 400 ms round trip. */
-const SLOW_3G = { offline: false, latency: 400, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 };
+const SLOW_3G = {
+  offline: false,
+  latency: 400,
+  downloadThroughput: (400 * 1024) / 8,
+  uploadThroughput: (400 * 1024) / 8,
+};
 
 // Words the draft quotes (BEBAS_DRAFT_CRITERIA's evidence) and a name the redaction hides; over 120 words.
 const TEXT = [
@@ -47,16 +61,28 @@ const TEXT = [
 ].join(' ');
 const OFFLINE_TEXT = ' Tambahan saat sinyal hilang: saya juga akan mencatat pertanyaan yang paling sering muncul.';
 
-const lensAnswer = (system: string) => JSON.stringify({
-  ...(system.includes('strongestForm') ? { strongestForm: 'Pada intinya Anda berpendapat bahwa warga gagal karena informasi yang tersebar, sehingga daftar tertulis adalah langkah pertama.' } : {}),
-  observations: ['Anda mendampingi warga sampai berkasnya jelas, tetapi belum menulis apa yang warga rasakan sesudahnya.'],
-  questions: ['Apa yang membuat informasi itu berubah-ubah?', 'Bagaimana Anda akan tahu bahwa daftar itu benar-benar membantu warga?'],
-  values: [{ value: 'berorientasi-pelayanan', evidence: 'menjelaskan persyaratan satu per satu' }],
-});
-const draftAnswer = (user: string) => JSON.stringify({
-  feedback: `Anda menceritakan dengan jujur saat menggantikan ${/\[NAMA_\d+\]/.exec(user)?.[0] ?? 'rekan'} di loket. Perdalam apa yang warga rasakan, lalu tuliskan ukuran keberhasilan daftar persyaratan Anda.`,
-  criteria: BEBAS_DRAFT_CRITERIA,
-});
+const lensAnswer = (system: string) =>
+  JSON.stringify({
+    ...(system.includes('strongestForm')
+      ? {
+          strongestForm:
+            'Pada intinya Anda berpendapat bahwa warga gagal karena informasi yang tersebar, sehingga daftar tertulis adalah langkah pertama.',
+        }
+      : {}),
+    observations: [
+      'Anda mendampingi warga sampai berkasnya jelas, tetapi belum menulis apa yang warga rasakan sesudahnya.',
+    ],
+    questions: [
+      'Apa yang membuat informasi itu berubah-ubah?',
+      'Bagaimana Anda akan tahu bahwa daftar itu benar-benar membantu warga?',
+    ],
+    values: [{ value: 'berorientasi-pelayanan', evidence: 'menjelaskan persyaratan satu per satu' }],
+  });
+const draftAnswer = (user: string) =>
+  JSON.stringify({
+    feedback: `Anda menceritakan dengan jujur saat menggantikan ${/\[NAMA_\d+\]/.exec(user)?.[0] ?? 'rekan'} di loket. Perdalam apa yang warga rasakan, lalu tuliskan ukuran keberhasilan daftar persyaratan Anda.`,
+    criteria: BEBAS_DRAFT_CRITERIA,
+  });
 function fakeAnswer(body: ChatRequest): string {
   const system = String(body.messages.find((m) => m.role === 'system')?.content ?? '');
   const user = String(body.messages.find((m) => m.role === 'user')?.content ?? '');
@@ -76,7 +102,16 @@ beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
   fake.fallback = { respond: fakeAnswer };
   [stack, chromium] = await Promise.all([
-    startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', AI_PROVIDER_NAME: 'Server AI BPSDM (uji)', DEMO_PARTICIPANTS: '8' }, { crossSiteDemo: true }),
+    startStack(
+      {
+        AI_BASE_URL: fake.baseURL,
+        AI_API_KEY: fake.apiKey,
+        AI_MODEL: 'fake-model',
+        AI_PROVIDER_NAME: 'Server AI BPSDM (uji)',
+        DEMO_PARTICIPANTS: '8',
+      },
+      { crossSiteDemo: true },
+    ),
     launchChromium({ blockThirdPartyCookies: true }),
   ]);
   expect(new URL(stack.demoBase).hostname).toBe('localhost');
@@ -88,13 +123,18 @@ afterAll(async () => {
   await fake?.close();
 });
 
-async function newContext(opts: Parameters<Browser['newContext']>[0] = {}): Promise<{ context: BrowserContext; page: Page }> {
+async function newContext(
+  opts: Parameters<Browser['newContext']>[0] = {},
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.newContext({ viewport: { width: 1280, height: 900 }, locale: 'id-ID', ...opts });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems = watchProblems(page);
 
-  context.on('page', (p) => { const more = watchProblems(p); p.on('close', () => ISSUES.push(...more)); });
+  context.on('page', (p) => {
+    const more = watchProblems(p);
+    p.on('close', () => ISSUES.push(...more));
+  });
   page.on('close', () => ISSUES.push(...problems));
   return { context, page };
 }
@@ -104,22 +144,43 @@ async function frameAt(page: Page, pathPattern: RegExp): Promise<Frame> {
   return until(() => {
     const f = page.frame({ name: 'tool' });
     return f && pathPattern.test(new URL(f.url()).pathname) ? f : undefined;
-  }, `the tool frame at ${pathPattern}`).catch(async (e) => {
-    const f = page.frame({ name: 'tool' });
-    throw new Error(`${(e as Error).message}; the frame is at ${f?.url()}: ${((await f?.textContent('body').catch(() => '')) ?? '').slice(0, 400)}`);
-  }).then(async (f) => {
-    await f.waitForLoadState('load');
-    return f;
-  });
+  }, `the tool frame at ${pathPattern}`)
+    .catch(async (e) => {
+      const f = page.frame({ name: 'tool' });
+      throw new Error(
+        `${(e as Error).message}; the frame is at ${f?.url()}: ${((await f?.textContent('body').catch(() => '')) ?? '').slice(0, 400)}`,
+      );
+    })
+    .then(async (f) => {
+      await f.waitForLoadState('load');
+      return f;
+    });
 }
 
 /** axe-core on the document in view; serious and critical violations are recorded (and fail the run). */
 async function axe(target: Frame | Page, label: string, locale: string): Promise<void> {
   await target.evaluate(AXE_SOURCE); // by the DevTools protocol: the page's CSP does not apply
   const violations = await target.evaluate(async () => {
-    const run = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const run = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: object,
+          ): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }>;
+        };
+      }
+    ).axe;
     const result = await run.run(document, { resultTypes: ['violations'] });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map(
+        (v) =>
+          `${v.id} (${v.impact}) at ${v.nodes
+            .map((n) => n.target.join(' '))
+            .slice(0, 3)
+            .join(', ')}`,
+      );
   });
   AXE.push({ page: label, locale, rules: violations });
   VISITED.add(`${label} [${locale}]`);
@@ -148,7 +209,12 @@ async function axeBoth(frame: Frame, label: string): Promise<void> {
 }
 
 /** A full-page screenshot of a Cermin page, opened on its own (its address carries the ltik). */
-async function screenshot(context: BrowserContext, url: string, name: string, viewport = { width: 1280, height: 800 }): Promise<void> {
+async function screenshot(
+  context: BrowserContext,
+  url: string,
+  name: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<void> {
   const page = await context.newPage();
   await page.setViewportSize(viewport);
   await page.goto(url);
@@ -165,12 +231,20 @@ async function tabTo(page: Page, frame: Frame, selector: string, max = 120): Pro
     await page.keyboard.press('Tab');
     const state = await frame.evaluate((sel) => {
       const el = document.activeElement as HTMLElement | null;
-      if (!document.hasFocus() || !el || el === document.body) return { inside: false, match: false, visible: true, what: '' };
+      if (!document.hasFocus() || !el || el === document.body)
+        return { inside: false, match: false, visible: true, what: '' };
       const style = getComputedStyle(el);
-      const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
-      return { inside: true, match: el.matches(sel), visible, what: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : ''}` };
+      const visible =
+        (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
+      return {
+        inside: true,
+        match: el.matches(sel),
+        visible,
+        what: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : ''}`,
+      };
     }, selector);
-    if (state.inside) expect({ focused: state.what, visibleFocus: state.visible }).toEqual({ focused: state.what, visibleFocus: true });
+    if (state.inside)
+      expect({ focused: state.what, visibleFocus: state.visible }).toEqual({ focused: state.what, visibleFocus: true });
     if (state.match) return;
   }
   throw new Error(`Tab never reached ${selector}`);
@@ -178,12 +252,14 @@ async function tabTo(page: Page, frame: Frame, selector: string, max = 120): Pro
 
 /** The visible label of every form field on the page (axe checks too; this says which field). */
 async function unlabelledFields(frame: Frame): Promise<string[]> {
-  return frame.evaluate(() => Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
-    .filter((el) => {
-      const labels = (el as HTMLInputElement).labels;
-      return !(labels && labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby');
-    })
-    .map((el) => `${el.tagName.toLowerCase()}[name=${el.getAttribute('name')}]`));
+  return frame.evaluate(() =>
+    Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+      .filter((el) => {
+        const labels = (el as HTMLInputElement).labels;
+        return !(labels && labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby');
+      })
+      .map((el) => `${el.tagName.toLowerCase()}[name=${el.getAttribute('name')}]`),
+  );
 }
 
 // State handed from one step of the journey to the next.
@@ -191,8 +267,8 @@ let clientId: string;
 let linkId: string;
 let participantFrameUrl: string;
 
-describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', () => {
-  test('1. the admin opens the setup page and registers the platform (Moodle\'s dynamic registration)', async () => {
+describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", () => {
+  test("1. the admin opens the setup page and registers the platform (Moodle's dynamic registration)", async () => {
     const { context, page } = await newContext();
     await page.goto(`${stack.baseUrl}/setup?token=${await issueSetupToken()}`);
     expect(new URL(page.url()).pathname).toBe('/setup');
@@ -205,7 +281,10 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     // the tool's URL, the registration in a panel (an iframe of the admin page) that Cermin's
     // "org.imsglobal.lti.close" message closes. It then waits for the operator.
     const moodle = await startUnregisteredPlatform(stack);
-    const [indonesianMoodle, englishMoodle] = await Promise.all([startUnregisteredPlatform(stack), startUnregisteredPlatform(stack)]);
+    const [indonesianMoodle, englishMoodle] = await Promise.all([
+      startUnregisteredPlatform(stack),
+      startUnregisteredPlatform(stack),
+    ]);
     try {
       expect(new URL(moodle.base).origin).not.toBe(new URL(stack.baseUrl).origin);
       await page.goto(`${moodle.base}/admin/tools`);
@@ -213,7 +292,8 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
       // Read as it arrives: the panel is gone as soon as the page's script has run.
       const framed: Array<{ status: number; inPanel: boolean; text: Promise<string> }> = [];
       page.on('response', (r) => {
-        if (r.url().startsWith(stack.cermin.lti.urls.registrationUrl)) framed.push({ status: r.status(), inPanel: r.frame().parentFrame() !== null, text: r.text() });
+        if (r.url().startsWith(stack.cermin.lti.urls.registrationUrl))
+          framed.push({ status: r.status(), inPanel: r.frame().parentFrame() !== null, text: r.text() });
       });
       await Promise.all([page.waitForURL(/\/admin\/tools\?closed=/), page.press('#tool-url', 'Enter')]);
       expect(framed.map((f) => [f.status, f.inPanel])).toEqual([[200, true]]); // in the panel, not the window
@@ -233,11 +313,17 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
       await english.context.close();
       // The operator approves it on the setup page, by keyboard.
       await page.goto(`${stack.baseUrl}/setup`);
-      const approve = page.locator('form[action="/setup/platforms/approval"]').filter({ has: page.locator(`input[name="clientId"][value="${registered.clientId}"]`) }).locator('button[value="approve"]');
+      const approve = page
+        .locator('form[action="/setup/platforms/approval"]')
+        .filter({ has: page.locator(`input[name="clientId"][value="${registered.clientId}"]`) })
+        .locator('button[value="approve"]');
       await approve.focus();
       await Promise.all([page.waitForURL(/\/setup\/platforms\/approval$/), page.keyboard.press('Enter')]);
       expect(await page.textContent('body')).toContain('Pendaftaran disetujui');
-      expect((await stack.cermin.lti.registry.list()).find((p) => p.clientId === registered.clientId)).toMatchObject({ pending: false, active: true });
+      expect((await stack.cermin.lti.registry.list()).find((p) => p.clientId === registered.clientId)).toMatchObject({
+        pending: false,
+        active: true,
+      });
     } finally {
       await Promise.all([moodle.close(), indonesianMoodle.close(), englishMoodle.close()]);
     }
@@ -251,7 +337,10 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await axeBoth(frame, 'admin');
     await screenshot(context, frame.url(), 'admin-console');
     for (const section of ['audit', 'deliveries', 'person', 'retention', 'ai', 'consent', 'changes']) {
-      await Promise.all([frame.waitForURL(new RegExp(`/admin/${section}\\?`)), frame.press(`a[href*="/admin/${section}?"]`, 'Enter')]);
+      await Promise.all([
+        frame.waitForURL(new RegExp(`/admin/${section}\\?`)),
+        frame.press(`a[href*="/admin/${section}?"]`, 'Enter'),
+      ]);
       frame = await frameAt(page, new RegExp(`/admin/${section}$`));
       await axeBoth(frame, `admin/${section}`);
       expect(await unlabelledFields(frame)).toEqual([]);
@@ -266,7 +355,10 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await page.goto(`${stack.demoBase}/launch?user=u-coach-1&dl=1&client=${clientId}`);
     let frame = await frameAt(page, /\/deep-linking$/);
     await axeBoth(frame, 'picker');
-    await Promise.all([frame.waitForURL(/\/deep-linking\/bebas\?/), frame.press('a[href*="/deep-linking/bebas?"]', 'Enter')]);
+    await Promise.all([
+      frame.waitForURL(/\/deep-linking\/bebas\?/),
+      frame.press('a[href*="/deep-linking/bebas?"]', 'Enter'),
+    ]);
     frame = await frameAt(page, /\/deep-linking\/bebas$/);
     await axeBoth(frame, 'picker/configure');
     expect(await unlabelledFields(frame)).toEqual([]);
@@ -274,7 +366,10 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await frame.selectOption('select[name=aiMode]', 'all');
     await Promise.all([frame.waitForNavigation(), frame.press('button[name=intent][value=add]', 'Enter')]);
     const links = stack.demo.course.links.length;
-    await Promise.all([page.waitForURL(/\/demo\//), frame.press('form[action$="/deep-linking-return"] button', 'Enter')]).catch(() => undefined);
+    await Promise.all([
+      page.waitForURL(/\/demo\//),
+      frame.press('form[action$="/deep-linking-return"] button', 'Enter'),
+    ]).catch(() => undefined);
     await until(() => stack.demo.course.links.length === links + 1, 'the LMS to store the new link');
     linkId = stack.demo.course.links[links].id;
     expect(stack.demo.course.links[links].title).toBe('Refleksi pelayanan minggu ini');
@@ -283,7 +378,11 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
 
   test('3. a participant, with the keyboard only: writes, loses the connection and keeps writing, consents, asks two lenses, opens a material, submits', async () => {
     const user = 'u-p-001';
-    const { context, page } = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const { context, page } = await newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
     const toolRequests: Array<{ url: string; cookie?: string }> = [];
     page.on('request', async (r) => {
       if (r.url().startsWith(stack.baseUrl)) toolRequests.push({ url: r.url(), cookie: (await r.allHeaders()).cookie });
@@ -292,27 +391,58 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     let frame = await frameAt(page, /\/activities\/[\w-]+$/);
     participantFrameUrl = frame.url();
     // Third-party cookies are blocked in this frame (a cookie set here does not stick), and Cermin needs none.
-    expect(await frame.evaluate(() => { document.cookie = 'probe=1; SameSite=None; Secure; Path=/'; return document.cookie; })).toBe('');
+    expect(
+      await frame.evaluate(() => {
+        document.cookie = 'probe=1; SameSite=None; Secure; Path=/';
+        return document.cookie;
+      }),
+    ).toBe('');
     await axeBoth(frame, 'journal (empty)');
     expect(await unlabelledFields(frame)).toEqual([]);
 
     // Writing: Tab into the textarea, type; the autosave saves.
     await tabTo(page, frame, 'form[data-autosave] textarea');
     await page.keyboard.type(TEXT, { delay: 0 });
-    await until(async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'autosaved')
-      .catch(async (e) => { throw new Error(`${(e as Error).message}: status ${await frame.textContent('form[data-autosave] .entry-status')}, textarea ${(await frame.inputValue('form[data-autosave] textarea')).length} chars`); });
+    await until(
+      async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+      'autosaved',
+    ).catch(async (e) => {
+      throw new Error(
+        `${(e as Error).message}: status ${await frame.textContent('form[data-autosave] .entry-status')}, textarea ${(await frame.inputValue('form[data-autosave] textarea')).length} chars`,
+      );
+    });
     // The connection drops (every save fails at the network, as when the signal goes; the
     // browser's offline switch does not reach a frame of another site): the text keeps being
     // typed, is queued on the phone, and is sent once the connection is back.
     const isSave = (url: URL) => url.origin === stack.baseUrl && /\/entries\/refleksi$/.test(url.pathname);
     await context.route(isSave, (route) => route.abort('internetdisconnected'));
     await page.keyboard.type(OFFLINE_TEXT, { delay: 0 });
-    await until(async () => /luring/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'the offline notice');
+    await until(
+      async () => /luring/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+      'the offline notice',
+    );
     // Storage is refused to a third-party frame here: the queue is kept in the page.
-    expect(await frame.evaluate(() => { try { return typeof localStorage.length; } catch { return 'refused'; } })).toBe('refused');
+    expect(
+      await frame.evaluate(() => {
+        try {
+          return typeof localStorage.length;
+        } catch {
+          return 'refused';
+        }
+      }),
+    ).toBe('refused');
     await context.unroute(isSave);
-    await until(async () => (await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: user }))?.text === TEXT + OFFLINE_TEXT, 'the queued text on the server', 25_000)
-      .catch(async (e) => { throw new Error(`${(e as Error).message}: server has ${JSON.stringify((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: user }))?.text)}; page status ${await frame.textContent('form[data-autosave] .entry-status')}`); });
+    await until(
+      async () =>
+        (await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: user }))?.text ===
+        TEXT + OFFLINE_TEXT,
+      'the queued text on the server',
+      25_000,
+    ).catch(async (e) => {
+      throw new Error(
+        `${(e as Error).message}: server has ${JSON.stringify((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: user }))?.text)}; page status ${await frame.textContent('form[data-autosave] .entry-status')}`,
+      );
+    });
 
     // The AI panel belongs to a saved entry: the page again (as after any reload), then consent.
     await frame.goto(participantFrameUrl);
@@ -329,15 +459,29 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
 
     // Two lenses: Cermin (the first), then Steelman (one ArrowDown in the list); each answer streams into the panel.
-    for (const [lens, down] of [['cermin', 0], ['steelman', 1]] as const) {
+    for (const [lens, down] of [
+      ['cermin', 0],
+      ['steelman', 1],
+    ] as const) {
       const asked = fake.requests.length;
       await tabTo(page, frame, 'form[data-ai-stream] select');
       for (let i = 0; i < down; i++) await page.keyboard.press('ArrowDown');
       expect(await frame.inputValue('form[data-ai-stream] select')).toBe(lens);
       await tabTo(page, frame, 'form[data-ai-stream] button');
       await page.keyboard.press('Enter');
-      await until(async () => fake.requests.length > asked && /warga rasakan sesudahnya/.test((await frame.textContent('section.ai')) ?? ''), `the ${lens} answer`);
-      await until(async () => (await mongoose.connection.db?.collection('coaching_ai_turns').countDocuments({ userId: user, lensId: lens })) === 1, `the ${lens} turn stored`);
+      await until(
+        async () =>
+          fake.requests.length > asked &&
+          /warga rasakan sesudahnya/.test((await frame.textContent('section.ai')) ?? ''),
+        `the ${lens} answer`,
+      );
+      await until(
+        async () =>
+          (await mongoose.connection.db
+            ?.collection('coaching_ai_turns')
+            .countDocuments({ userId: user, lensId: lens })) === 1,
+        `the ${lens} turn stored`,
+      );
     }
     await frame.goto(participantFrameUrl);
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
@@ -352,13 +496,27 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     const [material] = await Promise.all([context.waitForEvent('page'), page.keyboard.press('Enter')]);
     // The tab goes on to the material's own site (which this machine cannot reach); Cermin records the open.
     await material.close();
-    await until(async () => ((await mongoose.connection.db?.collection('recommend_history').findOne({ userId: user }))?.items as Array<{ itemId: string; openedAt?: Date }> | undefined)
-      ?.find((e) => e.itemId === firstRec?.slice(4))?.openedAt, 'the open recorded');
-    await screenshot(context, `${participantFrameUrl}#rekomendasi`, 'participant-recommendations', { width: 390, height: 844 });
+    await until(
+      async () =>
+        (
+          (await mongoose.connection.db?.collection('recommend_history').findOne({ userId: user }))?.items as
+            Array<{ itemId: string; openedAt?: Date }> | undefined
+        )?.find((e) => e.itemId === firstRec?.slice(4))?.openedAt,
+      'the open recorded',
+    );
+    await screenshot(context, `${participantFrameUrl}#rekomendasi`, 'participant-recommendations', {
+      width: 390,
+      height: 844,
+    });
 
     // The participant's own pages: their data, and what the AI does and does not do.
-    for (const [href, label] of [['/privacy?', 'privacy (Data saya)'], ['/ai/about?', 'AI transparency']] as const) {
-      await frame.goto(new URL(await frame.getAttribute(`a[href*="${href}"]`, 'href') as string, frame.url()).toString());
+    for (const [href, label] of [
+      ['/privacy?', 'privacy (Data saya)'],
+      ['/ai/about?', 'AI transparency'],
+    ] as const) {
+      await frame.goto(
+        new URL((await frame.getAttribute(`a[href*="${href}"]`, 'href')) as string, frame.url()).toString(),
+      );
       await axeBoth(frame, label);
       await frame.goto(participantFrameUrl);
       frame = await frameAt(page, /\/activities\/[\w-]+$/);
@@ -368,7 +526,11 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await tabTo(page, frame, 'form[action$="/submit"] button');
     await Promise.all([frame.waitForNavigation(), page.keyboard.press('Enter')]);
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
-    await until(async () => (await mongoose.connection.db?.collection('coaching_work').findOne({ userId: user }))?.status === 'submitted', 'submitted');
+    await until(
+      async () =>
+        (await mongoose.connection.db?.collection('coaching_work').findOne({ userId: user }))?.status === 'submitted',
+      'submitted',
+    );
     await axeBoth(frame, 'journal (submitted)');
     await screenshot(context, participantFrameUrl, 'participant-journal', { width: 390, height: 844 });
 
@@ -390,13 +552,18 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     await page.setViewportSize({ width: 390, height: 844 });
     await fitsWidth(frame, 'roster at 390 px');
     await page.setViewportSize({ width: 1280, height: 900 });
-    await Promise.all([frame.waitForURL(/\/submissions\/u-p-001\?/), frame.press('a[href*="/submissions/u-p-001?"]', 'Enter')]);
+    await Promise.all([
+      frame.waitForURL(/\/submissions\/u-p-001\?/),
+      frame.press('a[href*="/submissions/u-p-001?"]', 'Enter'),
+    ]);
     frame = await frameAt(page, /\/submissions\/u-p-001$/);
     const reviewUrl = frame.url();
 
     await Promise.all([frame.waitForNavigation(), frame.press('form[action$="/draft"] button', 'Enter')]);
     frame = await frameAt(page, /\/submissions\/u-p-001/);
-    expect(await frame.textContent('.ai-draft')).toContain('Anda menceritakan dengan jujur saat menggantikan Sahat Simanjuntak');
+    expect(await frame.textContent('.ai-draft')).toContain(
+      'Anda menceritakan dengan jujur saat menggantikan Sahat Simanjuntak',
+    );
     await Promise.all([frame.waitForURL(/useDraft=1/), frame.press('.ai-draft a[href*="useDraft=1"]', 'Enter')]);
     frame = await frameAt(page, /\/submissions\/u-p-001$/);
     await axeBoth(frame, 'review (AI draft)');
@@ -405,10 +572,20 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
     // The draft suggested levels 1, 2, 2 (18 + …); the coach raises depth of reflection to level 2.
     expect(await frame.isChecked('input[name="level.kedalaman"][value="1"]')).toBe(true);
     await frame.press('input[name="level.kedalaman"][value="2"]', 'Space');
-    await frame.fill('textarea[name=comment]', 'Refleksi Anda jujur dan runtut. Tambahkan ukuran keberhasilan untuk daftar persyaratan.');
-    await Promise.all([frame.waitForNavigation(), frame.press('form[action$="/finalize"] button[type=submit]', 'Enter')]);
+    await frame.fill(
+      'textarea[name=comment]',
+      'Refleksi Anda jujur dan runtut. Tambahkan ukuran keberhasilan untuk daftar persyaratan.',
+    );
+    await Promise.all([
+      frame.waitForNavigation(),
+      frame.press('form[action$="/finalize"] button[type=submit]', 'Enter'),
+    ]);
     frame = await frameAt(page, /\/submissions\/u-p-001/);
-    const score = await until(() => stack.demo.gradebook.scores.find((s) => s.userId === 'u-p-001' && s.scoreGiven !== undefined)?.scoreGiven, 'the score at the LMS', 20_000);
+    const score = await until(
+      () => stack.demo.gradebook.scores.find((s) => s.userId === 'u-p-001' && s.scoreGiven !== undefined)?.scoreGiven,
+      'the score at the LMS',
+      20_000,
+    );
     await frame.goto(reviewUrl);
     await axeBoth(await frameAt(page, /\/submissions\/u-p-001$/), 'review (finalized)');
 
@@ -420,7 +597,19 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
   });
 
   test('every page of the journey passed axe in both languages; no script error or CSP violation anywhere', () => {
-    for (const label of ['setup', 'registration', 'admin', 'admin/audit', 'picker', 'journal (empty)', 'AI consent', 'journal (AI answer)', 'journal (submitted)', 'roster', 'review (AI draft)']) {
+    for (const label of [
+      'setup',
+      'registration',
+      'admin',
+      'admin/audit',
+      'picker',
+      'journal (empty)',
+      'AI consent',
+      'journal (AI answer)',
+      'journal (submitted)',
+      'roster',
+      'review (AI draft)',
+    ]) {
       for (const locale of ['id', 'en']) expect([...VISITED]).toContain(`${label} [${locale}]`);
     }
     expect(AXE.filter((a) => a.rules.length)).toEqual([]);
@@ -430,45 +619,81 @@ describe('the journey, in Chromium, the tool in the LMS\'s cross-site iframe', (
   });
 });
 
-describe('the participant\'s page on a slow 3G phone, and without JavaScript', () => {
+describe("the participant's page on a slow 3G phone, and without JavaScript", () => {
   /** The activity page opened on its own on a phone (the LMS's own pages are not ours to measure): time to usable, bytes. */
-  async function openOnPhone(context: BrowserContext, url: string, devtoolsThrottle: boolean): Promise<{ phone: Page; usableMs: number; transferred: number; responses: number; timing: Record<string, number> }> {
+  async function openOnPhone(
+    context: BrowserContext,
+    url: string,
+    devtoolsThrottle: boolean,
+  ): Promise<{
+    phone: Page;
+    usableMs: number;
+    transferred: number;
+    responses: number;
+    timing: Record<string, number>;
+  }> {
     const phone = await context.newPage();
     const cdp = await context.newCDPSession(phone);
     await cdp.send('Network.enable');
     await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
     if (devtoolsThrottle) await cdp.send('Network.emulateNetworkConditions', SLOW_3G);
     const bytes = new Map<string, number>();
-    cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) => bytes.set(e.requestId, e.encodedDataLength));
+    cdp.on('Network.loadingFinished', (e: { requestId: string; encodedDataLength: number }) =>
+      bytes.set(e.requestId, e.encodedDataLength),
+    );
     const started = Date.now();
     await phone.goto(url, { waitUntil: 'domcontentloaded' });
     await phone.waitForSelector('form[data-autosave] textarea', { state: 'visible' });
     const usableMs = Date.now() - started;
     await phone.waitForLoadState('load');
-    const timing = await phone.evaluate(() => { const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming; return { ttfb: Math.round(n.responseStart), dcl: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) }; });
+    const timing = await phone.evaluate(() => {
+      const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+      return {
+        ttfb: Math.round(n.responseStart),
+        dcl: Math.round(n.domContentLoadedEventEnd),
+        load: Math.round(n.loadEventEnd),
+      };
+    });
     // Typing works at once.
     await phone.fill('form[data-autosave] textarea', 'Ditulis di ponsel dengan sinyal lemah.');
-    return { phone, usableMs, transferred: [...bytes.values()].reduce((a, b) => a + b, 0), responses: bytes.size, timing };
+    return {
+      phone,
+      usableMs,
+      transferred: [...bytes.values()].reduce((a, b) => a + b, 0),
+      responses: bytes.size,
+      timing,
+    };
   }
 
   test('slow 3G (400 kbit/s, 400 ms), 360×640: usable within 3 s, transferred size under the journal budget', async () => {
-    const { context, page } = await newContext({ viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true });
+    const { context, page } = await newContext({
+      viewport: { width: 360, height: 640 },
+      isMobile: true,
+      hasTouch: true,
+    });
     await page.goto(`${stack.demoBase}/launch?user=u-p-002&link=${linkId}&client=${clientId}`);
     const activityUrl = (await frameAt(page, /\/activities\/[\w-]+$/)).url();
     // 1. Throttled by the DevTools protocol (Chromium's own emulation; it may let the document itself through fast).
     const emulated = await openOnPhone(context, activityUrl, true);
-    console.log(`3G (DevTools): usable ${emulated.usableMs} ms (ttfb ${emulated.timing.ttfb}, DOMContentLoaded ${emulated.timing.dcl}, load ${emulated.timing.load}); ${emulated.transferred} bytes in ${emulated.responses} responses`);
+    console.log(
+      `3G (DevTools): usable ${emulated.usableMs} ms (ttfb ${emulated.timing.ttfb}, DOMContentLoaded ${emulated.timing.dcl}, load ${emulated.timing.load}); ${emulated.transferred} bytes in ${emulated.responses} responses`,
+    );
     expect(emulated.usableMs).toBeLessThan(3000);
     expect(emulated.transferred).toBeLessThan(JOURNAL_BUDGET_BYTES);
     writeScreenshot(path.join(SHOTS, 'participant-phone-3g.png'), await emulated.phone.screenshot());
     // 2. Through a slow link at the socket (the same profile, handshakes and the document included):
     //    the page's own links are relative, so it works through the link's address as it does directly.
-    const link = await startSlowLink({ host: '127.0.0.1', port: Number(new URL(stack.baseUrl).port) }, { rttMs: SLOW_3G.latency, kbitPerSec: 400 });
+    const link = await startSlowLink(
+      { host: '127.0.0.1', port: Number(new URL(stack.baseUrl).port) },
+      { rttMs: SLOW_3G.latency, kbitPerSec: 400 },
+    );
     try {
       const viaLink = new URL(activityUrl);
       viaLink.port = String(link.port);
       const wire = await openOnPhone(context, viaLink.toString(), false);
-      console.log(`3G (slow link): usable ${wire.usableMs} ms (ttfb ${wire.timing.ttfb}, DOMContentLoaded ${wire.timing.dcl}, load ${wire.timing.load}); ${link.bytesDown()} bytes down, ${link.bytesUp()} up`);
+      console.log(
+        `3G (slow link): usable ${wire.usableMs} ms (ttfb ${wire.timing.ttfb}, DOMContentLoaded ${wire.timing.dcl}, load ${wire.timing.load}); ${link.bytesDown()} bytes down, ${link.bytesUp()} up`,
+      );
       // The document waited for the link: a handshake and a round trip at least.
       expect(wire.timing.ttfb).toBeGreaterThanOrEqual(SLOW_3G.latency * 2 - 50);
       expect(wire.usableMs).toBeLessThan(3000);
@@ -487,11 +712,18 @@ describe('the participant\'s page on a slow 3G phone, and without JavaScript', (
     const noScript = await newContext({ javaScriptEnabled: false });
     await noScript.page.goto(activityUrl);
     await noScript.page.fill('form[data-autosave] textarea', TEXT);
-    await Promise.all([noScript.page.waitForURL(/saved=refleksi/), noScript.page.click('form[data-autosave] button[type=submit]')]);
+    await Promise.all([
+      noScript.page.waitForURL(/saved=refleksi/),
+      noScript.page.click('form[data-autosave] button[type=submit]'),
+    ]);
     expect(await noScript.page.textContent('body')).toContain('Tersimpan.');
-    expect((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: 'u-p-003' }))?.text).toBe(TEXT);
+    expect((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: 'u-p-003' }))?.text).toBe(
+      TEXT,
+    );
     await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('form[action$="/submit"] button')]);
-    expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: 'u-p-003' }))?.status).toBe('submitted');
+    expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: 'u-p-003' }))?.status).toBe(
+      'submitted',
+    );
     await noScript.context.close();
   });
 });

@@ -6,23 +6,59 @@
  */
 import { Browser as HttpBrowser } from '../../sim/browser';
 import { placeActivities } from '../support/coaching';
-import { launchChromium, launchInFrame, overflowsOf, until, type Browser, type Frame, type Page } from '../support/chromium';
+import {
+  launchChromium,
+  launchInFrame,
+  overflowsOf,
+  until,
+  type Browser,
+  type Frame,
+  type Page,
+} from '../support/chromium';
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
 let chromium: Browser;
 let links: string[];
 
-const VIEWPORTS = [{ name: 'desktop', width: 1280, height: 900 }, { name: 'phone', width: 390, height: 844 }] as const;
-const TEXT = 'Hari Senin saya melayani warga yang kesulitan mengisi formulir daring. Saya mendampingi beliau sampai selesai dan mencatat kendalanya untuk atasan.';
+const VIEWPORTS = [
+  { name: 'desktop', width: 1280, height: 900 },
+  { name: 'phone', width: 390, height: 844 },
+] as const;
+const TEXT =
+  'Hari Senin saya melayani warga yang kesulitan mengisi formulir daring. Saya mendampingi beliau sampai selesai dan mencatat kendalanya untuk atasan.';
 
 beforeAll(async () => {
   [stack, chromium] = await Promise.all([startStack(), launchChromium()]);
   // Several activities with long names, as a widyaiswara's course has: the roster gets wide.
   ({ links } = await placeActivities(stack, new HttpBrowser(), [
-    { id: 'bebas', form: { title: 'Refleksi bebas dengan cermin AI tentang pelayanan publik minggu pertama', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } },
-    { id: 'berakhlak', form: { title: 'Refleksi nilai dasar BerAKHLAK — Angkatan I Latsar CPNS', maxScore: '100', aiMode: 'off', dueAt: '' } },
-    { id: 'habituasi', form: { title: 'Jurnal habituasi aktualisasi di unit kerja, minggu kedua', maxScore: '50', aiMode: 'off', dueAt: '' } },
+    {
+      id: 'bebas',
+      form: {
+        title: 'Refleksi bebas dengan cermin AI tentang pelayanan publik minggu pertama',
+        maxScore: '100',
+        aiMode: 'all',
+        'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.',
+      },
+    },
+    {
+      id: 'berakhlak',
+      form: {
+        title: 'Refleksi nilai dasar BerAKHLAK — Angkatan I Latsar CPNS',
+        maxScore: '100',
+        aiMode: 'off',
+        dueAt: '',
+      },
+    },
+    {
+      id: 'habituasi',
+      form: {
+        title: 'Jurnal habituasi aktualisasi di unit kerja, minggu kedua',
+        maxScore: '50',
+        aiMode: 'off',
+        dueAt: '',
+      },
+    },
   ]));
 }, 60_000);
 afterAll(async () => {
@@ -30,7 +66,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function inFrame(viewport: { width: number; height: number }, launchUrl: string, landed: RegExp): Promise<{ page: Page; frame: Frame; close(): Promise<void> }> {
+async function inFrame(
+  viewport: { width: number; height: number },
+  launchUrl: string,
+  landed: RegExp,
+): Promise<{ page: Page; frame: Frame; close(): Promise<void> }> {
   const context = await chromium.newContext({ viewport, locale: 'id-ID' });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
@@ -41,15 +81,24 @@ async function inFrame(viewport: { width: number; height: number }, launchUrl: s
 describe.each(VIEWPORTS)('on a $name ($width px)', (viewport) => {
   test('the journal with the AI lens dropdown fits its frame', async () => {
     const user = viewport.name === 'desktop' ? 'u-p-001' : 'u-p-002';
-    const { frame, close } = await inFrame(viewport, `${stack.demoBase}/launch?user=${user}&link=${links[0]}`, /\/activities\/[\w-]+\?/);
+    const { frame, close } = await inFrame(
+      viewport,
+      `${stack.demoBase}/launch?user=${user}&link=${links[0]}`,
+      /\/activities\/[\w-]+\?/,
+    );
     try {
       await frame.fill('form[data-autosave] textarea', TEXT);
       await frame.click('form[data-autosave] button[type=submit]');
-      await until(async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''), 'saved');
+      await until(
+        async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+        'saved',
+      );
       await frame.goto(frame.url()); // the panel belongs to a saved entry
       const lens = await frame.waitForSelector('form[data-ai-stream] select');
       // The options are long (a lens and its description): the dropdown keeps to the width it has.
-      const longest = await lens.evaluate((s) => Math.max(...Array.from((s as HTMLSelectElement).options).map((o) => o.text.length)));
+      const longest = await lens.evaluate((s) =>
+        Math.max(...Array.from((s as HTMLSelectElement).options).map((o) => o.text.length)),
+      );
       expect(longest).toBeGreaterThan(60);
       expect(await overflowsOf(frame)).toMatchObject({ overflows: [] });
     } finally {
@@ -57,8 +106,12 @@ describe.each(VIEWPORTS)('on a $name ($width px)', (viewport) => {
     }
   });
 
-  test('the coach\'s roster fits its frame; its wide table scrolls inside its own box', async () => {
-    const { frame, close } = await inFrame(viewport, `${stack.demoBase}/launch?user=u-coach-1&link=${links[0]}`, /\/manage\?/);
+  test("the coach's roster fits its frame; its wide table scrolls inside its own box", async () => {
+    const { frame, close } = await inFrame(
+      viewport,
+      `${stack.demoBase}/launch?user=u-coach-1&link=${links[0]}`,
+      /\/manage\?/,
+    );
     try {
       await Promise.all([frame.waitForURL(/\/roster\?/), frame.click('a[href*="/roster?"]')]);
       await frame.waitForLoadState('load');

@@ -15,8 +15,9 @@ let fake: FakeOpenAI;
 let stack: Stack;
 let linkId: string;
 
-const TEXT = 'Minggu ini Pak Ahmad Fauzi Hidayat meminta saya melayani warga yang membawa KTP. '
-  + 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Nomor WA saya 0812 3456 7890.';
+const TEXT =
+  'Minggu ini Pak Ahmad Fauzi Hidayat meminta saya melayani warga yang membawa KTP. ' +
+  'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. Nomor WA saya 0812 3456 7890.';
 
 /** The consent form's own `back` (the page's language switch has one too). */
 const consentBack = (page: Page) => [...page.body.matchAll(/name="back" value="([^"]+)"/g)].at(-1)?.[1] as string;
@@ -33,8 +34,23 @@ const goodAnswer = (body: ChatRequest) => {
 
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
-  stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', AI_PROVIDER_NAME: 'Server AI BPSDM (uji)' });
-  const { links } = await placeActivities(stack, new Browser(), [{ id: 'bebas', form: { title: 'Refleksi dengan AI', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' } }]);
+  stack = await startStack({
+    AI_BASE_URL: fake.baseURL,
+    AI_API_KEY: fake.apiKey,
+    AI_MODEL: 'fake-model',
+    AI_PROVIDER_NAME: 'Server AI BPSDM (uji)',
+  });
+  const { links } = await placeActivities(stack, new Browser(), [
+    {
+      id: 'bebas',
+      form: {
+        title: 'Refleksi dengan AI',
+        maxScore: '100',
+        aiMode: 'all',
+        'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.',
+      },
+    },
+  ]);
   linkId = links[0];
 }, 60_000);
 afterAll(async () => {
@@ -62,7 +78,9 @@ test('consent first; then a lens answers on the page, labelled, with why; the pr
   expect(fake.requests).toHaveLength(0);
 
   const back = consentBack(asked);
-  const accepted = await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, { form: { ltik, choice: 'accept', back } });
+  const accepted = await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, {
+    form: { ltik, choice: 'accept', back },
+  });
   expect(new URL(accepted.url).pathname).toBe(new URL(activityUrl).pathname);
 
   fake.reply({ respond: goodAnswer, usage: { prompt_tokens: 800, completion_tokens: 60 } });
@@ -78,15 +96,19 @@ test('consent first; then a lens answers on the page, labelled, with why; the pr
   expect(sent).not.toContain('Ahmad');
   expect(sent).not.toContain('0812');
   const audit = await mongoose.connection.db?.collection('ai_audit').find({ engine: 'ai' }).toArray();
-  expect(audit?.map((a) => [a.outcome, a.lensId, a.model, a.tokens.prompt])).toEqual([['answered', 'cermin', 'fake-model', 800]]);
+  expect(audit?.map((a) => [a.outcome, a.lensId, a.model, a.tokens.prompt])).toEqual([
+    ['answered', 'cermin', 'fake-model', 800],
+  ]);
   expect(JSON.stringify(audit)).not.toContain('u-p-002');
 });
 
-test('declining: no AI, the offline questions, saying why; the lens list follows the activity\'s AI mode', async () => {
+test("declining: no AI, the offline questions, saying why; the lens list follows the activity's AI mode", async () => {
   const { browser, ltik, activityUrl } = await journalOf('u-p-003');
   const asked = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
   const back = consentBack(asked);
-  await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, { form: { ltik, choice: 'decline', back } });
+  await browser.go(new URL(asked.url).origin + new URL(asked.url).pathname, {
+    form: { ltik, choice: 'decline', back },
+  });
   const before = fake.requests.length;
   const offline = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'kritik' } });
   expect(offline.status).toBe(200);
@@ -121,7 +143,8 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   const page = await launchThroughDemo(browser, stack.demoBase, 'u-p-005', { link: linkId });
   const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
   const ltik = ltikOf(page);
-  const text = 'Minggu ini berat sekali. Target kantor menumpuk dan saya merasa sendirian. Kadang saya ingin mengakhiri hidup saja.';
+  const text =
+    'Minggu ini berat sekali. Target kantor menumpuk dan saya merasa sendirian. Kadang saya ingin mengakhiri hidup saja.';
   await browser.go(`${activityUrl}/entries/refleksi`, { form: { ltik, baseRevision: '0', text } });
   await browser.go(`${activityUrl}/entries/refleksi/visibility`, { form: { ltik, visibility: 'private' } });
   // Never asked for consent: care comes first, not the consent form.
@@ -134,21 +157,38 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   expect(fake.requests.length).toBe(before);
 
   const coach = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1', { link: linkId });
-  const roster = await new Browser().go(`${stack.baseUrl}${new URL(coach.url).pathname.replace(/\/activities\/.*$/, '')}/roster?ltik=${encodeURIComponent(ltikOf(coach))}`);
+  const roster = await new Browser().go(
+    `${stack.baseUrl}${new URL(coach.url).pathname.replace(/\/activities\/.*$/, '')}/roster?ltik=${encodeURIComponent(ltikOf(coach))}`,
+  );
   expect(roster.body).toContain('Peringatan keselamatan');
   expect(roster.body).toContain('Andi Muhammad Arief'); // u-p-005
   expect(roster.body).toContain('tanda ingin menyakiti diri');
   expect(roster.body).not.toContain('Target kantor menumpuk');
   // Asking again about the same words does not alert the coach again.
   await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'cermin' } });
-  const alerts = await mongoose.connection.db?.collection('coaching_safety_alerts').find({ userId: 'u-p-005' }).toArray();
+  const alerts = await mongoose.connection.db
+    ?.collection('coaching_safety_alerts')
+    .find({ userId: 'u-p-005' })
+    .toArray();
   expect(alerts?.map((a) => [a.category, a.severity])).toEqual([['selfHarm', 'high']]);
   expect(alerts?.[0].phrases.join(' ')).toMatch(/mengakhiri hidup/);
 });
 
 /** Posts the AI form as the page's script does and reads the server-sent events as they arrive. */
-async function streamReflect(url: string, form: Record<string, string>): Promise<{ status: number; type: string; events: Array<{ event: string; data: Record<string, unknown>; at: number }>; body: string }> {
-  const res = await fetch(url, { method: 'POST', body: new URLSearchParams(form), headers: { Accept: 'text/event-stream' } });
+async function streamReflect(
+  url: string,
+  form: Record<string, string>,
+): Promise<{
+  status: number;
+  type: string;
+  events: Array<{ event: string; data: Record<string, unknown>; at: number }>;
+  body: string;
+}> {
+  const res = await fetch(url, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+    headers: { Accept: 'text/event-stream' },
+  });
   const type = res.headers.get('content-type') ?? '';
   const events: Array<{ event: string; data: Record<string, unknown>; at: number }> = [];
   let body = '';
@@ -169,14 +209,18 @@ async function streamReflect(url: string, form: Record<string, string>): Promise
   return { status: res.status, type, events, body };
 }
 
-test('with the page\'s script the answer streams as server-sent events: pieces while the model writes, then the panel as the page shows it', async () => {
+test("with the page's script the answer streams as server-sent events: pieces while the model writes, then the panel as the page shows it", async () => {
   const { browser, ltik, activityUrl } = await journalOf('u-p-001');
   const reflectUrl = `${activityUrl}/entries/refleksi/reflect`;
   // Consent not given yet: the script is told where to go instead of a redirect it cannot show.
   const asked = fake.requests.length;
-  const needConsent = await fetch(reflectUrl, { method: 'POST', body: new URLSearchParams({ ltik, lens: 'cermin' }), headers: { Accept: 'text/event-stream' } });
+  const needConsent = await fetch(reflectUrl, {
+    method: 'POST',
+    body: new URLSearchParams({ ltik, lens: 'cermin' }),
+    headers: { Accept: 'text/event-stream' },
+  });
   expect(needConsent.status).toBe(200);
-  const { navigate } = await needConsent.json() as { navigate: string };
+  const { navigate } = (await needConsent.json()) as { navigate: string };
   expect(new URL(navigate, stack.baseUrl).pathname).toMatch(/\/ai\/consent$/);
   expect(fake.requests.length).toBe(asked);
   const consentUrl = `${stack.baseUrl}${new URL(activityUrl).pathname.replace(/\/activities\/.*$/, '')}/ai/consent`;

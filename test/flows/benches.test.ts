@@ -18,7 +18,18 @@ const runner = path.join(root, 'dist', 'bench', 'run.js');
 const QUICK: Record<string, string[]> = {
   launch: ['--n', '8', '--warmup', '2', '--batch', '4', '--concurrency', '2'],
   autosave: ['--participants', '6', '--seconds', '2', '--interval', '1', '--warmup', '2'],
-  grades: ['--grades', '12', '--participants', '12', '--instances', '2', '--roster-requests', '6', '--roster-warmup', '2'],
+  grades: [
+    '--grades',
+    '12',
+    '--participants',
+    '12',
+    '--instances',
+    '2',
+    '--roster-requests',
+    '6',
+    '--roster-warmup',
+    '2',
+  ],
   ai: ['--turns', '8', '--baseline', '2', '--warmup', '1', '--offline-turns', '40'],
   recommend: ['--queries', '200', '--warmup', '5', '--max-size', '1000', '--hybrid-max-size', '1000'],
   'recommend-eval': [],
@@ -27,7 +38,8 @@ const QUICK: Record<string, string[]> = {
 };
 
 test('the quick list names every bench there is', () => {
-  const benches = fs.readdirSync(path.join(root, 'bench'))
+  const benches = fs
+    .readdirSync(path.join(root, 'bench'))
     .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts', 'bare-ltijs.ts'].includes(f))
     .map((f) => f.replace(/\.ts$/, ''))
     .sort();
@@ -38,19 +50,31 @@ function run(name: string, args: string[]): Promise<{ code: number | null; out: 
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [runner, name, ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MONGODB_URI: testDatabaseUri(`bench_${name.replace(/-/g, '_')}`) },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        MONGODB_URI: testDatabaseUri(`bench_${name.replace(/-/g, '_')}`),
+      },
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
     child.on('exit', (code) => resolve({ code, out, err }));
   });
 }
 
-test.each(Object.entries(QUICK))('npm run bench -- %s, quick: exits 0 with its JSON line last', async (name, args) => {
-  const { code, out, err } = await run(name, args);
-  const last = out.trim().split('\n').pop() ?? '';
-  expect({ code, tail: code === 0 ? '' : `${out.slice(-1500)}\n${err.slice(-1500)}` }).toEqual({ code: 0, tail: '' });
-  expect(JSON.parse(last)).toMatchObject({ bench: name });
-}, 240_000);
+test.each(Object.entries(QUICK))(
+  'npm run bench -- %s, quick: exits 0 with its JSON line last',
+  async (name, args) => {
+    const { code, out, err } = await run(name, args);
+    const last = out.trim().split('\n').pop() ?? '';
+    expect({ code, tail: code === 0 ? '' : `${out.slice(-1500)}\n${err.slice(-1500)}` }).toEqual({ code: 0, tail: '' });
+    expect(JSON.parse(last)).toMatchObject({ bench: name });
+  },
+  240_000,
+);

@@ -6,8 +6,12 @@ import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser
 import { startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const LINK = '12'; // "Jurnal habituasi" in the demo course: added by hand, no activity_id
 const today = () => new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
@@ -57,13 +61,16 @@ describe('the dated habituasi journal', () => {
     for (const date of ['2031-02-30', '2099-01-01', 'kemarin']) {
       expect((await post(browser, page, `${activity}/journal`, { date })).status).toBe(400);
     }
-    const future = await post(browser, page, `${activity}/entries/d-2099-01-01`, { baseRevision: '0', text: 'dari masa depan' });
+    const future = await post(browser, page, `${activity}/entries/d-2099-01-01`, {
+      baseRevision: '0',
+      text: 'dari masa depan',
+    });
     expect(future.status).toBe(404);
   });
 });
 
 describe('who sees an entry', () => {
-  test('private stays with its writer; shared reaches the coach; the mentor sees only their own participants\' mentor-shared entries', async () => {
+  test("private stays with its writer; shared reaches the coach; the mentor sees only their own participants' mentor-shared entries", async () => {
     const write = async (userId: string, visibility: 'private' | 'coach' | 'mentor', text: string) => {
       const browser = new Browser();
       const page = await launchThroughDemo(browser, stack.demoBase, userId, { link: LINK });
@@ -90,17 +97,23 @@ describe('who sees an entry', () => {
     const coach = new Browser();
     const manage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: LINK });
     const base = new URL(manage.url).pathname.replace(/\/manage$/, '');
-    const five = await coach.go(`${stack.baseUrl}${base}/submissions/u-p-005?ltik=${encodeURIComponent(ltikOf(manage))}`);
+    const five = await coach.go(
+      `${stack.baseUrl}${base}/submissions/u-p-005?ltik=${encodeURIComponent(ltikOf(manage))}`,
+    );
     expect(five.status).toBe(200);
     expect(five.body).not.toContain('Catatan pribadi peserta lima.');
     expect(five.body).toContain('1 entri ditandai pribadi');
-    const three = await coach.go(`${stack.baseUrl}${base}/submissions/u-p-003?ltik=${encodeURIComponent(ltikOf(manage))}`);
+    const three = await coach.go(
+      `${stack.baseUrl}${base}/submissions/u-p-003?ltik=${encodeURIComponent(ltikOf(manage))}`,
+    );
     expect(three.body).toContain('Catatan untuk mentor dari peserta tiga.');
 
     // A participant cannot read another participant's history.
     const other = new Browser();
     const otherPage = await launchThroughDemo(other, stack.demoBase, 'u-p-006', { link: LINK });
-    const history = await other.go(`${stack.baseUrl}${new URL(otherPage.url).pathname}/entries/d-${today()}/history?ltik=${encodeURIComponent(ltikOf(otherPage))}`);
+    const history = await other.go(
+      `${stack.baseUrl}${new URL(otherPage.url).pathname}/entries/d-${today()}/history?ltik=${encodeURIComponent(ltikOf(otherPage))}`,
+    );
     expect(history.status).toBe(404);
     expect(history.body).not.toContain('peserta tiga');
   });
@@ -112,7 +125,9 @@ describe('language', () => {
     const page = await launchThroughDemo(browser, stack.demoBase, 'u-p-007', { link: LINK });
     expect(page.body).toContain('lang="id"');
     const back = new URL(page.url).pathname;
-    const english = await browser.go(`${stack.baseUrl}/lti/app/prefs/lang`, { form: { ltik: ltikOf(page), lang: 'en', back } });
+    const english = await browser.go(`${stack.baseUrl}/lti/app/prefs/lang`, {
+      form: { ltik: ltikOf(page), lang: 'en', back },
+    });
     expect(english.status).toBe(200);
     expect(new URL(english.url).pathname).toBe(back);
     expect(english.body).toContain('lang="en"');

@@ -10,8 +10,12 @@ import { CLAIM } from '../../src/lti/claims';
 import { placeActivities as placeActivitiesVia } from '../support/coaching';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 /** The href of the first link whose text matches. */
 function linkTo(page: Page, text: RegExp): string {
@@ -21,15 +25,22 @@ function linkTo(page: Page, text: RegExp): string {
   throw new Error(`no link ${text} in ${page.url}`);
 }
 
-const placeActivities = (coach: Browser, templates: Array<{ id: string; form: Record<string, string> }>) => placeActivitiesVia(stack, coach, templates);
+const placeActivities = (coach: Browser, templates: Array<{ id: string; form: Record<string, string> }>) =>
+  placeActivitiesVia(stack, coach, templates);
 
 describe('Deep Linking: the coach places activities and Moodle gets gradebook columns', () => {
   test('two activities in one response, each an ltiResourceLink with a line item and activity_id', async () => {
     const coach = new Browser();
     const lineItemsBefore = stack.demo.gradebook.lineItems.length;
     const { links } = await placeActivities(coach, [
-      { id: 'berakhlak', form: { title: 'Refleksi BerAKHLAK — Angkatan I', maxScore: '100', aiMode: 'mirror', dueAt: '' } },
-      { id: 'habituasi', form: { title: 'Jurnal habituasi minggu 1', maxScore: '50', aiMode: 'off', dueAt: '2099-01-31' } },
+      {
+        id: 'berakhlak',
+        form: { title: 'Refleksi BerAKHLAK — Angkatan I', maxScore: '100', aiMode: 'mirror', dueAt: '' },
+      },
+      {
+        id: 'habituasi',
+        form: { title: 'Jurnal habituasi minggu 1', maxScore: '50', aiMode: 'off', dueAt: '2099-01-31' },
+      },
     ]);
     const created = stack.demo.course.links.filter((l) => links.includes(l.id));
     expect(created.map((l) => l.title)).toEqual(['Refleksi BerAKHLAK — Angkatan I', 'Jurnal habituasi minggu 1']);
@@ -47,20 +58,44 @@ describe('Deep Linking: the coach places activities and Moodle gets gradebook co
     const picker = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { deepLinking: true });
     const ltik = ltikOf(picker);
     const base = new URL(picker.url).pathname;
-    const bad = await coach.go(`${stack.baseUrl}${base}/bebas`, { form: { ltik, intent: 'add', title: '', maxScore: '0', aiMode: 'oracle', dueAt: 'besok', instructions: 'Tulis dengan jujur.' } });
+    const bad = await coach.go(`${stack.baseUrl}${base}/bebas`, {
+      form: {
+        ltik,
+        intent: 'add',
+        title: '',
+        maxScore: '0',
+        aiMode: 'oracle',
+        dueAt: 'besok',
+        instructions: 'Tulis dengan jujur.',
+      },
+    });
     expect(bad.status).toBe(400);
-    for (const text of ['Judul wajib diisi', 'Nilai maksimal harus bilangan bulat', 'bantuan AI tidak dikenal', 'Batas waktu tidak valid']) expect(bad.body).toContain(text);
+    for (const text of [
+      'Judul wajib diisi',
+      'Nilai maksimal harus bilangan bulat',
+      'bantuan AI tidak dikenal',
+      'Batas waktu tidak valid',
+    ])
+      expect(bad.body).toContain(text);
     expect(bad.body).toContain('Tulis dengan jujur.');
     const again = await coach.go(`${stack.baseUrl}${base}?ltik=${encodeURIComponent(ltik)}`);
     expect(again.body).toContain('Belum ada yang dipilih');
   });
 
-  test('a preview shows the participant page with the coach\'s edits and stores nothing', async () => {
+  test("a preview shows the participant page with the coach's edits and stores nothing", async () => {
     const coach = new Browser();
     const picker = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { deepLinking: true });
     const ltik = ltikOf(picker);
     const base = new URL(picker.url).pathname;
-    const preview = await coach.go(`${stack.baseUrl}${base}/bebas`, { form: { ltik, intent: 'preview', title: 'Refleksi minggu pertama', maxScore: '100', 'prompt.refleksi': 'Apa satu hal yang paling mengubah cara Anda bekerja minggu ini?' } });
+    const preview = await coach.go(`${stack.baseUrl}${base}/bebas`, {
+      form: {
+        ltik,
+        intent: 'preview',
+        title: 'Refleksi minggu pertama',
+        maxScore: '100',
+        'prompt.refleksi': 'Apa satu hal yang paling mengubah cara Anda bekerja minggu ini?',
+      },
+    });
     expect(preview.status).toBe(200);
     expect(preview.body).toContain('Pratinjau');
     expect(preview.body).toContain('Apa satu hal yang paling mengubah cara Anda bekerja minggu ini?');
@@ -72,43 +107,72 @@ describe('Deep Linking: the coach places activities and Moodle gets gradebook co
   test('a participant cannot open the picker, and the picker needs a Deep Linking launch', async () => {
     const participant = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-001');
     const courseBase = new URL(participant.url).pathname.replace(/\/(participant|activities\/.*)$/, '');
-    const res = await new Browser().go(`${stack.baseUrl}${courseBase}/deep-linking?ltik=${encodeURIComponent(ltikOf(participant))}`);
+    const res = await new Browser().go(
+      `${stack.baseUrl}${courseBase}/deep-linking?ltik=${encodeURIComponent(ltikOf(participant))}`,
+    );
     expect(res.status).toBe(403);
     const coach = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1');
-    const notDl = await new Browser().go(`${stack.baseUrl}${courseBase}/deep-linking?ltik=${encodeURIComponent(ltikOf(coach))}`);
+    const notDl = await new Browser().go(
+      `${stack.baseUrl}${courseBase}/deep-linking?ltik=${encodeURIComponent(ltikOf(coach))}`,
+    );
     expect(notDl.status).toBe(400);
   });
 });
 
-describe('the participant\'s journal', () => {
+describe("the participant's journal", () => {
   let linkId: string;
   beforeAll(async () => {
-    const { links } = await placeActivities(new Browser(), [{ id: 'bebas', form: { title: 'Refleksi bebas', maxScore: '100', 'prompt.refleksi': 'Ceritakan satu keputusan sulit minggu ini.' } }]);
+    const { links } = await placeActivities(new Browser(), [
+      {
+        id: 'bebas',
+        form: {
+          title: 'Refleksi bebas',
+          maxScore: '100',
+          'prompt.refleksi': 'Ceritakan satu keputusan sulit minggu ini.',
+        },
+      },
+    ]);
     linkId = links[0];
   });
 
-  async function openJournal(userId: string): Promise<{ browser: Browser; page: Page; ltik: string; entryUrl: string }> {
+  async function openJournal(
+    userId: string,
+  ): Promise<{ browser: Browser; page: Page; ltik: string; entryUrl: string }> {
     const browser = new Browser();
     const page = await launchThroughDemo(browser, stack.demoBase, userId, { link: linkId });
     expect(page.status).toBe(200);
     expect(new URL(page.url).pathname).toMatch(/\/activities\/[\w-]+$/);
-    return { browser, page, ltik: ltikOf(page), entryUrl: `${stack.baseUrl}${new URL(page.url).pathname}/entries/refleksi` };
+    return {
+      browser,
+      page,
+      ltik: ltikOf(page),
+      entryUrl: `${stack.baseUrl}${new URL(page.url).pathname}/entries/refleksi`,
+    };
   }
 
   const json = (browser: Browser, url: string, ltik: string, body: Record<string, unknown>) =>
-    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltik}` }, body: JSON.stringify(body) });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltik}` },
+      body: JSON.stringify(body),
+    });
 
   test('writes without JavaScript, autosaves as JSON, keeps every version, and restores one', async () => {
     const { browser, page, ltik, entryUrl } = await openJournal('u-p-010');
     expect(page.body).toContain('Ceritakan satu keputusan sulit minggu ini.');
     expect(page.body).toContain('Anda dan coach kursus'); // who can see it, always shown
 
-    const first = await browser.go(entryUrl, { form: { ltik, baseRevision: '0', text: 'Saya menunda surat <b>penting</b> karena takut salah.' } });
+    const first = await browser.go(entryUrl, {
+      form: { ltik, baseRevision: '0', text: 'Saya menunda surat <b>penting</b> karena takut salah.' },
+    });
     expect(first.status).toBe(200);
     expect(first.body).toContain('Saya menunda surat &lt;b&gt;penting&lt;/b&gt; karena takut salah.'); // escaped, never HTML
     expect(first.body).toContain('Tersimpan.');
 
-    const second = await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Saya menunda surat penting karena takut salah, lalu bertanya pada atasan.' });
+    const second = await json(browser, entryUrl, ltik, {
+      baseRevision: 1,
+      text: 'Saya menunda surat penting karena takut salah, lalu bertanya pada atasan.',
+    });
     expect(second.status).toBe(200);
     expect(await second.json()).toMatchObject({ status: 'saved', revision: 2, words: 11 });
 
@@ -119,7 +183,10 @@ describe('the participant\'s journal', () => {
 
     const restored = await browser.go(`${entryUrl}/restore`, { form: { ltik, revision: '1', baseRevision: '2' } });
     expect(restored.status).toBe(200);
-    const after = await json(browser, entryUrl, ltik, { baseRevision: 3, text: 'Saya menunda surat <b>penting</b> karena takut salah.' });
+    const after = await json(browser, entryUrl, ltik, {
+      baseRevision: 3,
+      text: 'Saya menunda surat <b>penting</b> karena takut salah.',
+    });
     expect(await after.json()).toMatchObject({ status: 'saved', unchanged: true, revision: 3 });
   });
 
@@ -130,7 +197,11 @@ describe('the participant\'s journal', () => {
     expect(tabA.status).toBe(200);
     const tabB = await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Tab B menulis hal lain.' });
     expect(tabB.status).toBe(409);
-    expect(await tabB.json()).toMatchObject({ status: 'conflict', current: { text: 'Tab A menulis lanjutan.', revision: 2 }, yours: 'Tab B menulis hal lain.' });
+    expect(await tabB.json()).toMatchObject({
+      status: 'conflict',
+      current: { text: 'Tab A menulis lanjutan.', revision: 2 },
+      yours: 'Tab B menulis hal lain.',
+    });
 
     // Without JavaScript, the page shows both and keeps tab B's text in the box.
     const noJs = await browser.go(entryUrl, { form: { ltik, baseRevision: '1', text: 'Tab B sekali lagi.' } });
@@ -139,7 +210,9 @@ describe('the participant\'s journal', () => {
     expect(noJs.body).toContain('Tab B sekali lagi.');
 
     // The losing texts are kept and offered on the page until used or discarded.
-    const page = await browser.go(`${stack.baseUrl}${new URL(entryUrl).pathname.replace(/\/entries\/.*$/, '')}?ltik=${encodeURIComponent(ltik)}`);
+    const page = await browser.go(
+      `${stack.baseUrl}${new URL(entryUrl).pathname.replace(/\/entries\/.*$/, '')}?ltik=${encodeURIComponent(ltik)}`,
+    );
     expect(page.body).toContain('Tab B menulis hal lain.');
     expect(page.body).toMatch(/2 salinan dari tab\/perangkat lain/);
   });
@@ -152,11 +225,21 @@ describe('the participant\'s journal', () => {
     const control = await json(browser, entryUrl, ltik, { baseRevision: 0, text: 'ada\u0007bel' });
     expect(control.status).toBe(400);
     expect((await control.json()).message).toContain('karakter kontrol');
-    const broken = await browser.request(entryUrl, { form: { ltik, baseRevision: '0', text: 'x' }, headers: {} }).then(() =>
-      fetch(entryUrl, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: `ltik=${encodeURIComponent(ltik)}&baseRevision=1&text=caf%C3%28` }));
+    const broken = await browser
+      .request(entryUrl, { form: { ltik, baseRevision: '0', text: 'x' }, headers: {} })
+      .then(() =>
+        fetch(entryUrl, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+          body: `ltik=${encodeURIComponent(ltik)}&baseRevision=1&text=caf%C3%28`,
+        }),
+      );
     expect(broken.status).toBe(400);
     expect(await broken.text()).toContain('pengodean tidak valid');
-    const unknown = await json(browser, entryUrl.replace(/refleksi$/, 'tidak-ada'), ltik, { baseRevision: 0, text: 'x' });
+    const unknown = await json(browser, entryUrl.replace(/refleksi$/, 'tidak-ada'), ltik, {
+      baseRevision: 0,
+      text: 'x',
+    });
     expect(unknown.status).toBe(404);
     const badRev = await json(browser, entryUrl, ltik, { baseRevision: 'satu', text: 'x' });
     expect(badRev.status).toBe(400);
@@ -174,7 +257,9 @@ describe('the participant\'s journal', () => {
     const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
     expect(submitted.status).toBe(200);
     expect(submitted.body).toContain('Tugas terkirim untuk dinilai');
-    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Mengubah setelah dikirim.' })).status).toBe(423);
+    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Mengubah setelah dikirim.' })).status).toBe(
+      423,
+    );
 
     const coach = new Browser();
     const manage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
@@ -186,10 +271,12 @@ describe('the participant\'s journal', () => {
     expect(work.status).toBe(200);
     const reopenAction = /action="([^"]+\/reopen)"/.exec(work.body)?.[1] as string;
     expect((await coach.go(`${stack.baseUrl}${reopenAction}`, { form: { ltik: ltikOf(manage) } })).status).toBe(200);
-    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Sekarang bisa diubah lagi.' })).status).toBe(200);
+    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Sekarang bisa diubah lagi.' })).status).toBe(
+      200,
+    );
   });
 
-  test('a participant calling coach routes gets 403; another course\'s activity id gets 404', async () => {
+  test("a participant calling coach routes gets 403; another course's activity id gets 404", async () => {
     const { browser, page, ltik } = await openJournal('u-p-014');
     const activityPath = new URL(page.url).pathname;
     for (const suffix of ['/manage', '/preview', '/submissions/u-p-010']) {
@@ -197,12 +284,14 @@ describe('the participant\'s journal', () => {
       expect(res.status).toBe(403);
     }
     const courseBase = activityPath.replace(/\/activities\/.*$/, '');
-    const missing = await browser.go(`${stack.baseUrl}${courseBase}/activities/AAAAAAAAAAAAAAAA?ltik=${encodeURIComponent(ltik)}`);
+    const missing = await browser.go(
+      `${stack.baseUrl}${courseBase}/activities/AAAAAAAAAAAAAAAA?ltik=${encodeURIComponent(ltik)}`,
+    );
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('tidak ada di kursus ini');
   });
 
-  test('a new title is Cermin\'s alone (Moodle keeps its name, the coach is told where to change it); a stale revision is refused', async () => {
+  test("a new title is Cermin's alone (Moodle keeps its name, the coach is told where to change it); a stale revision is refused", async () => {
     const coach = new Browser();
     const manage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
     const ltik = ltikOf(manage);
@@ -210,26 +299,39 @@ describe('the participant\'s journal', () => {
     const column = stack.demo.gradebook.lineItems.find((i) => i.resourceLinkId === linkId);
     const label = column?.label;
     expect(label).toBe('Refleksi bebas');
-    const saved = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Refleksi bebas (revisi)', maxScore: '100', aiMode: 'mirror', instructions: 'Tulis dengan jujur.' } });
+    const saved = await coach.go(manage.url.replace(/\?.*$/, ''), {
+      form: {
+        ltik,
+        revision,
+        title: 'Refleksi bebas (revisi)',
+        maxScore: '100',
+        aiMode: 'mirror',
+        instructions: 'Tulis dengan jujur.',
+      },
+    });
     expect(saved.status).toBe(200);
     expect(saved.body).toContain('<h1>Refleksi bebas (revisi)</h1>');
     expect(saved.body).toContain('Nama aktivitas dan kolom nilainya di Moodle diubah di Moodle');
     expect(column?.label).toBe(label);
 
     // The same stale revision again: another coach's edit is not overwritten.
-    const stale = await coach.go(manage.url.replace(/\?.*$/, ''), { form: { ltik, revision, title: 'Judul lama', maxScore: '100' } });
+    const stale = await coach.go(manage.url.replace(/\?.*$/, ''), {
+      form: { ltik, revision, title: 'Judul lama', maxScore: '100' },
+    });
     expect(stale.status).toBe(409);
   });
 });
 
-describe('another course\'s activity', () => {
+describe("another course's activity", () => {
   test('its id opens nothing here: by URL (404) or as a copied activity_id custom parameter (unconfigured)', async () => {
     const other = await startSecondPlatform(stack);
     try {
       // An activity in platform B's course, bound by hand to B's link 11.
       const coachB = new Browser();
       const setup = await launchThroughDemo(coachB, other.base, 'u-coach-1', { link: '11' });
-      const created = await coachB.go(`${stack.baseUrl}${new URL(setup.url).pathname}`, { form: { ltik: ltikOf(setup), templateId: 'bebas' } });
+      const created = await coachB.go(`${stack.baseUrl}${new URL(setup.url).pathname}`, {
+        form: { ltik: ltikOf(setup), templateId: 'bebas' },
+      });
       const foreignId = /\/activities\/([\w-]+)\/manage/.exec(new URL(created.url).pathname)?.[1] as string;
       expect(foreignId).toBeDefined();
 
@@ -237,20 +339,41 @@ describe('another course\'s activity', () => {
       const participantA = new Browser();
       const pageA = await launchThroughDemo(participantA, stack.demoBase, 'u-p-015');
       const courseA = new URL(pageA.url).pathname.replace(/\/(participant|activities\/.*)$/, '');
-      const byUrl = await participantA.go(`${stack.baseUrl}${courseA}/activities/${foreignId}?ltik=${encodeURIComponent(ltikOf(pageA))}`);
+      const byUrl = await participantA.go(
+        `${stack.baseUrl}${courseA}/activities/${foreignId}?ltik=${encodeURIComponent(ltikOf(pageA))}`,
+      );
       expect(byUrl.status).toBe(404);
       expect(byUrl.body).not.toContain('Refleksi bebas');
       const write = await fetch(`${stack.baseUrl}${courseA}/activities/${foreignId}/entries/refleksi`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${ltikOf(pageA)}` }, body: JSON.stringify({ baseRevision: 0, text: 'menyusup' }),
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+          Authorization: `Bearer ${ltikOf(pageA)}`,
+        },
+        body: JSON.stringify({ baseRevision: 0, text: 'menyusup' }),
       });
       expect(write.status).toBe(404);
 
       // Moodle copies custom parameters with a course: a launch in A carrying B's activity_id.
-      const login = await participantA.request(`${stack.baseUrl}/lti/login`, { form: { iss: stack.demo.issuer, login_hint: 'u-p-015', target_link_uri: stack.cermin.lti.urls.toolUrl, client_id: 'cermin-demo' } });
+      const login = await participantA.request(`${stack.baseUrl}/lti/login`, {
+        form: {
+          iss: stack.demo.issuer,
+          login_hint: 'u-p-015',
+          target_link_uri: stack.cermin.lti.urls.toolUrl,
+          client_id: 'cermin-demo',
+        },
+      });
       const state = new URL(login.headers.get('location') as string).searchParams;
-      const claims = stack.demo.launchClaims(stack.demo.userByKind('participant'), { nonce: state.get('nonce') as string, linkId: '12', custom: { activity_id: foreignId } });
+      const claims = stack.demo.launchClaims(stack.demo.userByKind('participant'), {
+        nonce: state.get('nonce') as string,
+        linkId: '12',
+        custom: { activity_id: foreignId },
+      });
       expect((claims[CLAIM.custom] as Record<string, string>).activity_id).toBe(foreignId);
-      const launched = await participantA.request(`${stack.baseUrl}/lti/launch`, { form: { id_token: await stack.demo.signIdToken(claims), state: state.get('state') as string } });
+      const launched = await participantA.request(`${stack.baseUrl}/lti/launch`, {
+        form: { id_token: await stack.demo.signIdToken(claims), state: state.get('state') as string },
+      });
       expect(launched.status).toBe(303);
       expect(launched.headers.get('location')).toMatch(/\/participant\?ltik=/); // "not ready", not B's activity
     } finally {

@@ -7,7 +7,14 @@
  */
 import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser';
-import { courseBaseOf, finalizeReview, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from '../support/coaching';
+import {
+  courseBaseOf,
+  finalizeReview,
+  placeOneActivity,
+  reviewUrlOf,
+  writeAndSubmit,
+  type PlacedActivity,
+} from '../support/coaching';
 import { startSecondPlatform, startStack, type Stack } from '../support/stack';
 import { until } from '../support/chromium';
 import { Delivery, OutboxItem, type DeliveryDoc } from '../../src/grades/models';
@@ -25,19 +32,24 @@ let lineItemId: string;
 let coach: Browser;
 let coachPage: Page;
 
-const TEXT = 'Minggu ini saya menunda surat penting karena takut salah. Setelah berbicara dengan atasan, saya menyusun daftar periksa dan mengirimnya tepat waktu.';
+const TEXT =
+  'Minggu ini saya menunda surat penting karena takut salah. Setelah berbicara dengan atasan, saya menyusun daftar periksa dan mengirimnya tepat waktu.';
 
 beforeAll(async () => {
   stack = await startStack();
   placed = await placeOneActivity(stack, 'Refleksi minggu 1', 50);
   ({ linkId, activityId, lineItemId, coach, coachPage } = placed);
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const courseBase = courseBaseOf;
 const reviewUrl = (userId: string) => reviewUrlOf(stack, placed, userId);
-const received = (userId: string, item = lineItemId): DemoScore[] => stack.demo.gradebook.received.filter((s) => s.userId === userId && s.lineItemId === item);
-const finalize = (userId: string, choose: (levels: number[]) => number, extra: Record<string, string> = {}) => finalizeReview(stack, placed, userId, choose, extra);
+const received = (userId: string, item = lineItemId): DemoScore[] =>
+  stack.demo.gradebook.received.filter((s) => s.userId === userId && s.lineItemId === item);
+const finalize = (userId: string, choose: (levels: number[]) => number, extra: Record<string, string> = {}) =>
+  finalizeReview(stack, placed, userId, choose, extra);
 
 async function deliveryOf(userId: string): Promise<DeliveryDoc | null> {
   const docs = await Delivery.find({ activityId, userId }).lean<DeliveryDoc[]>();
@@ -48,13 +60,20 @@ describe('grade passback', () => {
   test('submitting sends Submitted/PendingManual; finalizing sends the FullyGraded score with a comment naming the coach', async () => {
     await writeAndSubmit(stack, 'u-p-001', linkId, { refleksi: TEXT });
     const progress = await until(() => received('u-p-001')[0], 'the submitted progress at the platform');
-    expect(progress).toMatchObject({ activityProgress: 'Submitted', gradingProgress: 'PendingManual', scoreMaximum: 50 });
+    expect(progress).toMatchObject({
+      activityProgress: 'Submitted',
+      gradingProgress: 'PendingManual',
+      scoreMaximum: 50,
+    });
     expect(progress.scoreGiven).toBeUndefined();
 
     const done = await finalize('u-p-001', (levels) => levels[levels.length - 1]); // top level on every criterion
     expect(done.status).toBe(200);
     expect(done.body).toContain('Tinjauan difinalisasi');
-    const grade = await until(() => received('u-p-001').find((s) => s.gradingProgress === 'FullyGraded'), 'the grade at the platform');
+    const grade = await until(
+      () => received('u-p-001').find((s) => s.gradingProgress === 'FullyGraded'),
+      'the grade at the platform',
+    );
     expect(grade).toMatchObject({ scoreGiven: 50, scoreMaximum: 50, activityProgress: 'Completed' });
     expect(grade.comment).toContain('Refleksi yang jujur.');
     expect(grade.comment).toContain('Ditinjau dan dinilai oleh'); // no AI draft was in front of the coach
@@ -70,33 +89,56 @@ describe('grade passback', () => {
     await writeAndSubmit(stack, 'u-p-002', linkId, { refleksi: TEXT });
     const activity = await Activity.findById(activityId).lean<ActivityDoc>();
     const reviews = new ReviewService({ outbox: new GradeOutbox() });
-    await reviews.saveDraft(activity as ActivityDoc, { id: 'u-p-002' }, {
-      engine: 'ai', model: 'uji-model', promptVersion: 'kritik@1', feedback: 'Draf: ceritanya jelas, ukuran keberhasilan belum ada.',
-      levels: { kedalaman: { level: 2, evidence: 'takut salah' }, 'bukti-peran': { level: 1 }, rencana: { level: 1 } }, createdAt: new Date(),
-    });
+    await reviews.saveDraft(
+      activity as ActivityDoc,
+      { id: 'u-p-002' },
+      {
+        engine: 'ai',
+        model: 'uji-model',
+        promptVersion: 'kritik@1',
+        feedback: 'Draf: ceritanya jelas, ukuran keberhasilan belum ada.',
+        levels: {
+          kedalaman: { level: 2, evidence: 'takut salah' },
+          'bukti-peran': { level: 1 },
+          rencana: { level: 1 },
+        },
+        createdAt: new Date(),
+      },
+    );
     const page = await coach.go(`${reviewUrl('u-p-002')}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
     expect(page.body).toContain('Draf umpan balik dari AI');
     expect(page.body).toContain('Ini draf, bukan keputusan');
     expect(page.body).toContain('kritik@1');
     // The form does not start from the draft unless the coach asks for it.
     expect(page.body).not.toMatch(/name="level\.kedalaman" value="2" checked/);
-    const fromDraft = await coach.go(`${reviewUrl('u-p-002')}?ltik=${encodeURIComponent(ltikOf(coachPage))}&useDraft=1`);
+    const fromDraft = await coach.go(
+      `${reviewUrl('u-p-002')}?ltik=${encodeURIComponent(ltikOf(coachPage))}&useDraft=1`,
+    );
     expect(fromDraft.body).toMatch(/name="level\.kedalaman" value="2" checked/);
 
     const done = await finalize('u-p-002', () => 1, { 'level.kedalaman': '2' });
     expect(done.status).toBe(200);
     const grade = await until(() => received('u-p-002').find((s) => s.gradingProgress === 'FullyGraded'), 'the grade');
     expect(grade.comment).toContain('Umpan balik disusun dengan bantuan AI dan disetujui oleh');
-    const stored = await mongoose.connection.db?.collection('coaching_reviews').findOne({ activityId, userId: 'u-p-002' });
+    const stored = await mongoose.connection.db
+      ?.collection('coaching_reviews')
+      .findOne({ activityId, userId: 'u-p-002' });
     expect(stored?.draft?.feedback).toContain('Draf: ceritanya jelas');
-    expect(stored?.decision?.draft).toMatchObject({ engine: 'ai', levelsChanged: 0, commentChanged: true, acceptedUnchanged: false });
+    expect(stored?.decision?.draft).toMatchObject({
+      engine: 'ai',
+      levelsChanged: 0,
+      commentChanged: true,
+      acceptedUnchanged: false,
+    });
   });
 
   test('a bad review form answers 400 with every problem named, and sends nothing', async () => {
     await writeAndSubmit(stack, 'u-p-003', linkId, { refleksi: TEXT });
     await until(() => received('u-p-003')[0], 'progress');
     const before = stack.demo.gradebook.received.length;
-    const page = await coach.go(`${reviewUrl('u-p-003')}/finalize`, { form: { ltik: ltikOf(coachPage), revision: '0', override: '75', comment: 'x' } });
+    const page = await coach.go(`${reviewUrl('u-p-003')}/finalize`, {
+      form: { ltik: ltikOf(coachPage), revision: '0', override: '75', comment: 'x' },
+    });
     expect(page.status).toBe(400);
     expect(page.body).toContain('Pilih satu tingkat untuk kriteria');
     expect(page.body).toContain('Nilai pengganti harus angka antara 0 dan 50');
@@ -108,7 +150,15 @@ describe('grade passback', () => {
 
   test('a work not yet submitted cannot be finalized (409)', async () => {
     await writeAndSubmit(stack, 'u-p-004', linkId, { refleksi: TEXT }, { submit: false });
-    const page = await coach.go(`${reviewUrl('u-p-004')}/finalize`, { form: { ltik: ltikOf(coachPage), revision: '0', 'level.kedalaman': '0', 'level.bukti-peran': '0', 'level.rencana': '0' } });
+    const page = await coach.go(`${reviewUrl('u-p-004')}/finalize`, {
+      form: {
+        ltik: ltikOf(coachPage),
+        revision: '0',
+        'level.kedalaman': '0',
+        'level.bukti-peran': '0',
+        'level.rencana': '0',
+      },
+    });
     expect(page.status).toBe(409);
     expect(page.body).toContain('belum dikirim peserta');
   });
@@ -119,8 +169,11 @@ describe('grade passback', () => {
     stack.demo.revokeAccessTokens();
     const tokensBefore = stack.demo.tokenRequests;
     await finalize('u-p-005', () => 0);
-    const grade = await until(() => received('u-p-005').find((s) => s.gradingProgress === 'FullyGraded'), 'the grade after a 401');
-    expect(grade.scoreGiven).toBe(Math.round((9 + 9 + 8) / 100 * 50 * 100) / 100);
+    const grade = await until(
+      () => received('u-p-005').find((s) => s.gradingProgress === 'FullyGraded'),
+      'the grade after a 401',
+    );
+    expect(grade.scoreGiven).toBe(Math.round(((9 + 9 + 8) / 100) * 50 * 100) / 100);
     expect(stack.demo.tokenRequests).toBe(tokensBefore + 1);
   });
 
@@ -129,7 +182,10 @@ describe('grade passback', () => {
     await until(() => received('u-p-006')[0], 'progress');
     stack.demo.inject('ags', { status: 500, times: 3 });
     await finalize('u-p-006', () => 1);
-    await until(() => received('u-p-006').find((s) => s.gradingProgress === 'FullyGraded'), 'the grade after three 500s');
+    await until(
+      () => received('u-p-006').find((s) => s.gradingProgress === 'FullyGraded'),
+      'the grade after three 500s',
+    );
     const record = await until(async () => {
       const d = await deliveryOf('u-p-006');
       return d?.sentKind === 'grade' ? d : null;
@@ -152,7 +208,9 @@ describe('grade passback', () => {
     expect(failedPage.body).toContain('injected fault (400)');
     expect(failedPage.body).toContain('Coba kirim lagi');
     expect(received('u-p-007').some((s) => s.gradingProgress === 'FullyGraded')).toBe(false);
-    const roster = await coach.go(`${stack.baseUrl}${courseBase(coachPage)}/roster?ltik=${encodeURIComponent(ltikOf(coachPage))}&status=failed`);
+    const roster = await coach.go(
+      `${stack.baseUrl}${courseBase(coachPage)}/roster?ltik=${encodeURIComponent(ltikOf(coachPage))}&status=failed`,
+    );
     expect(roster.status).toBe(200);
     expect(roster.body).toContain('Kevin Santoso'); // u-p-007
     expect(roster.body).toContain('Pengiriman gagal');
@@ -160,8 +218,11 @@ describe('grade passback', () => {
 
     const retried = await coach.go(`${reviewUrl('u-p-007')}/retry-delivery`, { form: { ltik: ltikOf(coachPage) } });
     expect(retried.status).toBe(200);
-    const grade = await until(() => received('u-p-007').find((s) => s.gradingProgress === 'FullyGraded'), 'the grade after retry');
-    expect(grade.scoreGiven).toBe(Math.round((27 + 27 + 23) / 100 * 50 * 100) / 100);
+    const grade = await until(
+      () => received('u-p-007').find((s) => s.gradingProgress === 'FullyGraded'),
+      'the grade after retry',
+    );
+    expect(grade.scoreGiven).toBe(Math.round(((27 + 27 + 23) / 100) * 50 * 100) / 100);
     const again = await coach.go(`${reviewUrl('u-p-007')}/retry-delivery`, { form: { ltik: ltikOf(coachPage) } });
     await until(async () => (await deliveryOf('u-p-007'))?.failed === undefined || null, 'failure cleared');
     expect(again.status).toBe(409);
@@ -178,7 +239,10 @@ describe('grade passback', () => {
     } finally {
       stack.cermin.gradeWorker.start();
     }
-    await until(async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-008' })) === 0 || null, 'the outbox emptied');
+    await until(
+      async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-008' })) === 0 || null,
+      'the outbox emptied',
+    );
     const grades = received('u-p-008').filter((s) => s.gradingProgress === 'FullyGraded');
     expect(grades).toHaveLength(1);
     expect(grades[0].scoreGiven).toBe(50);
@@ -187,13 +251,23 @@ describe('grade passback', () => {
   test('an activity without a gradebook column (a link bound by hand) gets one created, once', async () => {
     const handCoach = new Browser();
     const setup = await launchThroughDemo(handCoach, stack.demoBase, 'u-coach-1', { link: '12' });
-    const bound = await handCoach.go(`${stack.baseUrl}${courseBase(setup)}/setup`, { form: { ltik: ltikOf(setup), templateId: 'bebas' } });
+    const bound = await handCoach.go(`${stack.baseUrl}${courseBase(setup)}/setup`, {
+      form: { ltik: ltikOf(setup), templateId: 'bebas' },
+    });
     expect(bound.status).toBe(200);
     const itemsBefore = stack.demo.gradebook.lineItems.length;
     await Promise.all(['u-p-010', 'u-p-011', 'u-p-012'].map((u) => writeAndSubmit(stack, u, '12', { refleksi: TEXT })));
-    const created = await until(() => stack.demo.gradebook.lineItems.slice(itemsBefore).find((li) => li.resourceLinkId === '12'), 'a created line item');
-    await until(() => ['u-p-010', 'u-p-011', 'u-p-012'].every((u) => received(u, created.id).length === 1) || null, 'three submissions on the new column');
-    expect(stack.demo.gradebook.lineItems.slice(itemsBefore).filter((li) => li.resourceLinkId === '12')).toHaveLength(1);
+    const created = await until(
+      () => stack.demo.gradebook.lineItems.slice(itemsBefore).find((li) => li.resourceLinkId === '12'),
+      'a created line item',
+    );
+    await until(
+      () => ['u-p-010', 'u-p-011', 'u-p-012'].every((u) => received(u, created.id).length === 1) || null,
+      'three submissions on the new column',
+    );
+    expect(stack.demo.gradebook.lineItems.slice(itemsBefore).filter((li) => li.resourceLinkId === '12')).toHaveLength(
+      1,
+    );
     expect(created.tag).toBe('cermin:bebas');
   });
 });
@@ -208,20 +282,29 @@ describe('who may review', () => {
       expect(res.status).toBe(403);
       expect(res.body).toContain('tidak memiliki akses');
     }
-    const post = await new Browser().go(`${stack.baseUrl}${base}/activities/${activityId}/submissions/u-p-001/finalize`, { form: { ltik: ltikOf(participant), revision: '1' } });
+    const post = await new Browser().go(
+      `${stack.baseUrl}${base}/activities/${activityId}/submissions/u-p-001/finalize`,
+      { form: { ltik: ltikOf(participant), revision: '1' } },
+    );
     expect(post.status).toBe(403);
   });
 
-  test('a coach of another course (another platform) gets 403 with this course\'s addresses', async () => {
+  test("a coach of another course (another platform) gets 403 with this course's addresses", async () => {
     const other = await startSecondPlatform(stack);
     try {
       const otherCoach = await launchThroughDemo(new Browser(), other.base, 'u-coach-1');
       const ltik = encodeURIComponent(ltikOf(otherCoach));
-      for (const path of [`${courseBase(coachPage)}/roster`, `${courseBase(coachPage)}/activities/${activityId}/submissions/u-p-001`]) {
+      for (const path of [
+        `${courseBase(coachPage)}/roster`,
+        `${courseBase(coachPage)}/activities/${activityId}/submissions/u-p-001`,
+      ]) {
         const res = await new Browser().go(`${stack.baseUrl}${path}?ltik=${ltik}`);
         expect(res.status).toBe(403);
       }
-      const retry = await new Browser().go(`${stack.baseUrl}${courseBase(coachPage)}/activities/${activityId}/submissions/u-p-007/retry-delivery`, { form: { ltik: ltikOf(otherCoach) } });
+      const retry = await new Browser().go(
+        `${stack.baseUrl}${courseBase(coachPage)}/activities/${activityId}/submissions/u-p-007/retry-delivery`,
+        { form: { ltik: ltikOf(otherCoach) } },
+      );
       expect(retry.status).toBe(403);
     } finally {
       await other.close();
@@ -251,10 +334,14 @@ describe('decisions that time has overtaken', () => {
     expect((await finalize('u-p-014', () => 1, { release: 'held' })).status).toBe(200);
     const reopened = await coach.go(`${reviewUrl('u-p-014')}/reopen`, { form: { ltik: ltikOf(coachPage) } });
     expect(reopened.status).toBe(200);
-    const again = await participant.browser.go(`${participant.activityUrl}/submit`, { form: { ltik: participant.ltik } });
+    const again = await participant.browser.go(`${participant.activityUrl}/submit`, {
+      form: { ltik: participant.ltik },
+    });
     expect(again.status).toBe(200);
     await until(() => received('u-p-014').length === 2 || null, 'the second submission at the platform');
-    const released = await coach.go(`${stack.baseUrl}${courseBase(coachPage)}/roster/release`, { form: { ltik: ltikOf(coachPage) } });
+    const released = await coach.go(`${stack.baseUrl}${courseBase(coachPage)}/roster/release`, {
+      form: { ltik: ltikOf(coachPage) },
+    });
     expect(released.body).not.toMatch(/[1-9]\d* nilai dimasukkan ke antrean/);
     await new Promise((r) => setTimeout(r, 400));
     expect(received('u-p-014').some((s) => s.gradingProgress === 'FullyGraded')).toBe(false);
@@ -265,13 +352,28 @@ describe('decisions that time has overtaken', () => {
     await until(() => received('u-p-015')[0], 'progress');
     // What a crash right after writing the decision leaves: the decision, no outbox record, no pointer.
     await mongoose.connection.db?.collection('coaching_review_decisions').insertOne({
-      _id: decisionId(activityId, 'u-p-015', 1) as unknown as never, courseKey: (await Activity.findById(activityId).lean<ActivityDoc>())?.courseKey, activityId, userId: 'u-p-015',
-      decision: { revision: 1, levels: { kedalaman: 1, 'bukti-peran': 1, rencana: 1 }, computedScore: 25.5, score: 25.5, comment: 'Tersimpan sebelum gangguan.', release: 'now', by: { id: 'u-coach-1', name: 'Coach' }, at: new Date() },
+      _id: decisionId(activityId, 'u-p-015', 1) as unknown as never,
+      courseKey: (await Activity.findById(activityId).lean<ActivityDoc>())?.courseKey,
+      activityId,
+      userId: 'u-p-015',
+      decision: {
+        revision: 1,
+        levels: { kedalaman: 1, 'bukti-peran': 1, rencana: 1 },
+        computedScore: 25.5,
+        score: 25.5,
+        comment: 'Tersimpan sebelum gangguan.',
+        release: 'now',
+        by: { id: 'u-coach-1', name: 'Coach' },
+        at: new Date(),
+      },
     });
     const page = await coach.go(`${reviewUrl('u-p-015')}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
     expect(page.body).toContain('25.5 dari 50');
     expect(page.body).not.toContain('ditahan, belum dikirim');
-    const grade = await until(() => received('u-p-015').find((s) => s.gradingProgress === 'FullyGraded'), 'the recovered grade');
+    const grade = await until(
+      () => received('u-p-015').find((s) => s.gradingProgress === 'FullyGraded'),
+      'the recovered grade',
+    );
     expect(grade.scoreGiven).toBe(25.5);
     await coach.go(`${reviewUrl('u-p-015')}?ltik=${encodeURIComponent(ltikOf(coachPage))}`);
     await new Promise((r) => setTimeout(r, 300));

@@ -45,21 +45,46 @@ async function startInstance(env: Record<string, string> = {}): Promise<ChildPro
   const child = spawn(process.execPath, [main], {
     cwd: root,
     env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1',
-      PUBLIC_URL: `http://127.0.0.1:${port}`, MONGODB_URI: stack.config.database.uri as string, LTI_KEY: stack.config.lti.key,
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      MONGODB_URI: stack.config.database.uri as string,
+      LTI_KEY: stack.config.lti.key,
       // Every instance of one deployment shares the lease length: slots of different lengths do not exclude each other.
-      DEMO: 'false', LOG_LEVEL: 'warn', GRADES_WORKER: 'true', OUTBOUND_ALLOW: stack.config.outbound.allow.join(','), GRADES_POLL_MS: '100', GRADES_LEASE_SECONDS: '6',
-      GRADES_REQUEST_TIMEOUT_MS: '2500', GRADES_ATTEMPT_TIMEOUT_MS: '3000', GRADES_BACKOFF_BASE_MS: '100', GRADES_BACKOFF_MAX_MS: '800',
+      DEMO: 'false',
+      LOG_LEVEL: 'warn',
+      GRADES_WORKER: 'true',
+      OUTBOUND_ALLOW: stack.config.outbound.allow.join(','),
+      GRADES_POLL_MS: '100',
+      GRADES_LEASE_SECONDS: '6',
+      GRADES_REQUEST_TIMEOUT_MS: '2500',
+      GRADES_ATTEMPT_TIMEOUT_MS: '3000',
+      GRADES_BACKOFF_BASE_MS: '100',
+      GRADES_BACKOFF_MAX_MS: '800',
       ...env,
     },
   });
   let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   running.push(child);
-  await until(async () => {
-    if (child.exitCode !== null) throw new Error(`instance exited ${child.exitCode}: ${err}`);
-    return (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0)) === 200 || null;
-  }, 'the instance to be ready', 30_000);
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`instance exited ${child.exitCode}: ${err}`);
+      return (
+        (await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200 || null
+      );
+    },
+    'the instance to be ready',
+    30_000,
+  );
   return child;
 }
 
@@ -72,7 +97,10 @@ async function kill(child: ChildProcessWithoutNullStreams): Promise<void> {
   await exited;
 }
 
-const grades = (userId: string) => stack.demo.gradebook.received.filter((s) => s.lineItemId === lineItemId && s.userId === userId && s.gradingProgress === 'FullyGraded');
+const grades = (userId: string) =>
+  stack.demo.gradebook.received.filter(
+    (s) => s.lineItemId === lineItemId && s.userId === userId && s.gradingProgress === 'FullyGraded',
+  );
 
 /** The coach finalizes with the given level on every criterion (the score differs per participant). */
 async function finalize(userId: string, level: number): Promise<void> {
@@ -99,16 +127,24 @@ test('killed after the platform stored the score: the next instance resends it, 
   expect(crashed?.sentSecond).toBeUndefined();
 
   await startInstance();
-  const record = await until(async () => {
-    const d = await deliveryOf('u-p-001');
-    return d?.sentKind === 'grade' ? d : null;
-  }, 'the next instance to settle the delivery', 90_000);
+  const record = await until(
+    async () => {
+      const d = await deliveryOf('u-p-001');
+      return d?.sentKind === 'grade' ? d : null;
+    },
+    'the next instance to settle the delivery',
+    90_000,
+  );
   expect(record.history.at(-1)).toMatchObject({ outcome: 'sent', detail: 'already-at-platform' });
   expect(grades('u-p-001')).toHaveLength(1);
   expect(grades('u-p-001')[0].scoreGiven).toBe(100);
   // The worker writes the record before it clears the queued item (a crash between the two only
   // resends, which the platform answers 409): wait for the clearing rather than race it.
-  await until(async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-001' })) === 0 || null, 'the queued item to be cleared', 10_000);
+  await until(
+    async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-001' })) === 0 || null,
+    'the queued item to be cleared',
+    10_000,
+  );
   for (const child of running) await kill(child);
 }, 150_000);
 
@@ -124,13 +160,21 @@ test('killed before the platform stored it: the next instance delivers it, once'
 
   await startInstance();
   await until(() => grades('u-p-002')[0], 'the grade to arrive', 90_000);
-  const record = await until(async () => {
-    const d = await deliveryOf('u-p-002');
-    return d?.sentKind === 'grade' ? d : null;
-  }, 'the delivery record', 10_000);
+  const record = await until(
+    async () => {
+      const d = await deliveryOf('u-p-002');
+      return d?.sentKind === 'grade' ? d : null;
+    },
+    'the delivery record',
+    10_000,
+  );
   expect(record.history.at(-1)?.outcome).toBe('sent');
   expect(grades('u-p-002')).toHaveLength(1);
-  await until(async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-002' })) === 0 || null, 'the queued item to be cleared', 10_000);
+  await until(
+    async () => (await OutboxItem.countDocuments({ activityId, userId: 'u-p-002' })) === 0 || null,
+    'the queued item to be cleared',
+    10_000,
+  );
   for (const child of running) await kill(child);
 }, 150_000);
 
@@ -139,11 +183,18 @@ test('two instances at once, the platform failing 30 % of requests: every grade 
   for (const u of people) await writeAndSubmit(stack, u, linkId, { refleksi: TEXT });
   for (const [i, u] of people.entries()) await finalize(u, i % 4);
   let seed = 42;
-  const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   stack.demo.setFailureRate('ags', { rate: 0.3, statuses: [500, 503], timeoutShare: 0.4, delayMs: 2500, random });
   try {
     await Promise.all([startInstance(), startInstance()]);
-    await until(async () => (await OutboxItem.countDocuments({ activityId })) === 0 || null, 'the outbox to empty', 120_000);
+    await until(
+      async () => (await OutboxItem.countDocuments({ activityId })) === 0 || null,
+      'the outbox to empty',
+      120_000,
+    );
   } finally {
     stack.demo.setFailureRate('ags', null);
   }
@@ -152,6 +203,8 @@ test('two instances at once, the platform failing 30 % of requests: every grade 
     expect({ u, n: got.length }).toEqual({ u, n: 1 });
     expect(got[0].scoreGiven).toBe([26, 51, 77, 100][i % 4]);
   }
-  const attempts = (await Delivery.find({ activityId }).lean<DeliveryDoc[]>()).filter((d) => people.includes(d.userId)).flatMap((d) => d.history);
+  const attempts = (await Delivery.find({ activityId }).lean<DeliveryDoc[]>())
+    .filter((d) => people.includes(d.userId))
+    .flatMap((d) => d.history);
   expect(attempts.some((h) => h.outcome === 'retry')).toBe(true); // the failures were real
 }, 200_000);

@@ -11,17 +11,28 @@ import { DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID } from '../../sim/lms/bootstrap';
 import { CLAIM } from '../../src/lti/claims';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
-interface Login { browser: Browser; state: string; nonce: string }
+interface Login {
+  browser: Browser;
+  state: string;
+  nonce: string;
+}
 
 async function beginLogin(userId = 'u-p-001', browser = new Browser()): Promise<Login> {
   const res = await browser.request(`${stack.baseUrl}/lti/login`, {
     form: {
-      iss: stack.demo.issuer, login_hint: userId, target_link_uri: stack.cermin.lti.urls.toolUrl,
+      iss: stack.demo.issuer,
+      login_hint: userId,
+      target_link_uri: stack.cermin.lti.urls.toolUrl,
       lti_message_hint: Buffer.from(JSON.stringify({ link: '11' })).toString('base64url'),
-      client_id: DEMO_CLIENT_ID, lti_deployment_id: DEMO_DEPLOYMENT_ID,
+      client_id: DEMO_CLIENT_ID,
+      lti_deployment_id: DEMO_DEPLOYMENT_ID,
     },
   });
   expect(res.status).toBe(302);
@@ -65,13 +76,24 @@ describe('refused launches', () => {
   test('bad signature (attacker key, the platform kid)', async () => {
     const login = await beginLogin();
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    expectRefused(await post(login, await stack.demo.signIdToken(claimsFor(login), { privateKey: attacker })), 401, 'INVALID_SIGNATURE');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken(claimsFor(login), { privateKey: attacker })),
+      401,
+      'INVALID_SIGNATURE',
+    );
   });
 
   test('unknown kid', async () => {
     const login = await beginLogin();
     const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    expectRefused(await post(login, await stack.demo.signIdToken(claimsFor(login), { kid: 'kid-nobody-published', privateKey: attacker })), 401, 'KEY_NOT_FOUND');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken(claimsFor(login), { kid: 'kid-nobody-published', privateKey: attacker }),
+      ),
+      401,
+      'KEY_NOT_FOUND',
+    );
   });
 
   test('missing kid', async () => {
@@ -81,27 +103,57 @@ describe('refused launches', () => {
 
   test('wrong iss (not the platform that started the login)', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iss: 'https://moodle.evil.example' })), 401, 'ISS_CLAIM_DOES_NOT_MATCH');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iss: 'https://moodle.evil.example' })),
+      401,
+      'ISS_CLAIM_DOES_NOT_MATCH',
+    );
   });
 
   test('wrong aud', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: 'someone-else' })), 403, 'UNREGISTERED_PLATFORM');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: 'someone-else' })),
+      403,
+      'UNREGISTERED_PLATFORM',
+    );
   });
 
   test('aud array without azp', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: [DEMO_CLIENT_ID, 'another-client'] })), 400, 'AZP_MISSING');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: [DEMO_CLIENT_ID, 'another-client'] })),
+      400,
+      'AZP_MISSING',
+    );
   });
 
   test('aud array with an azp that is not Cermin', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: [DEMO_CLIENT_ID, 'another-client'], azp: 'another-client' })), 403, 'UNREGISTERED_PLATFORM');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken({
+          ...claimsFor(login),
+          aud: [DEMO_CLIENT_ID, 'another-client'],
+          azp: 'another-client',
+        }),
+      ),
+      403,
+      'UNREGISTERED_PLATFORM',
+    );
   });
 
   test('aud array with an azp missing from aud', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), aud: [DEMO_CLIENT_ID, 'another-client'], azp: 'third' })), 401, 'AZP_DOES_NOT_MATCH_CLIENTID');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken({ ...claimsFor(login), aud: [DEMO_CLIENT_ID, 'another-client'], azp: 'third' }),
+      ),
+      401,
+      'AZP_DOES_NOT_MATCH_CLIENTID',
+    );
   });
 
   test('missing nonce', async () => {
@@ -111,7 +163,7 @@ describe('refused launches', () => {
     expectRefused(await post(login, await stack.demo.signIdToken(claims)), 400, 'NONCE_MISSING');
   });
 
-  test('replayed id_token (posted again with a fresh login\'s state): its nonce is not that login\'s', async () => {
+  test("replayed id_token (posted again with a fresh login's state): its nonce is not that login's", async () => {
     const first = await beginLogin();
     const token = await stack.demo.signIdToken(claimsFor(first));
     expect((await post(first, token)).status).toBe(303);
@@ -122,15 +174,35 @@ describe('refused launches', () => {
   // Reproduced against 27e6e1e: only replays were refused, so a token whose nonce Cermin never sent was accepted.
   test('a validly signed token whose nonce no login sent', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), nonce: 'nonce-nobody-issued-1234567890' })), 401, 'NONCE_NOT_FROM_LOGIN');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), nonce: 'nonce-nobody-issued-1234567890' })),
+      401,
+      'NONCE_NOT_FROM_LOGIN',
+    );
   });
 
-  test('a token carrying another login\'s nonce, posted with this login\'s state', async () => {
+  test("a token carrying another login's nonce, posted with this login's state", async () => {
     const mine = await beginLogin();
     const other = await beginLogin('u-p-002');
-    expectRefused(await post(mine, await stack.demo.signIdToken({ ...claimsFor(mine), nonce: other.nonce })), 401, 'NONCE_NOT_FROM_LOGIN');
+    expectRefused(
+      await post(mine, await stack.demo.signIdToken({ ...claimsFor(mine), nonce: other.nonce })),
+      401,
+      'NONCE_NOT_FROM_LOGIN',
+    );
     // The other login is still good for its own token: nothing was used up by the refusal.
-    expect((await post(other, await stack.demo.signIdToken(stack.demo.launchClaims(stack.demo.users.find((u) => u.id === 'u-p-002') ?? stack.demo.userByKind('participant'), { nonce: other.nonce, linkId: '11' })))).status).toBe(303);
+    expect(
+      (
+        await post(
+          other,
+          await stack.demo.signIdToken(
+            stack.demo.launchClaims(
+              stack.demo.users.find((u) => u.id === 'u-p-002') ?? stack.demo.userByKind('participant'),
+              { nonce: other.nonce, linkId: '11' },
+            ),
+          ),
+        )
+      ).status,
+    ).toBe(303);
   });
 
   // cookie-parser signs a cookie's value, not its name: a real state cookie's value copied under
@@ -160,27 +232,50 @@ describe('refused launches', () => {
 
   test('wrong state (cookie for one state, another state posted)', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken(claimsFor(login)), 'f'.repeat(50)), 401, 'MISSING_VALIDATION_COOKIE');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken(claimsFor(login)), 'f'.repeat(50)),
+      401,
+      'MISSING_VALIDATION_COOKIE',
+    );
   });
 
   test('expired token', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() - 600, exp: now() - 300 })), 401, 'TOKEN_EXPIRED');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() - 600, exp: now() - 300 })),
+      401,
+      'TOKEN_EXPIRED',
+    );
   });
 
   test('iat in the future', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() + 3600, exp: now() + 3660 })), 401, 'IAT_IN_FUTURE');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() + 3600, exp: now() + 3660 })),
+      401,
+      'IAT_IN_FUTURE',
+    );
   });
 
   test('token issued too long ago (but not expired)', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() - 3000, exp: now() + 600 })), 401, 'TOKEN_TOO_OLD');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), iat: now() - 3000, exp: now() + 600 })),
+      401,
+      'TOKEN_TOO_OLD',
+    );
   });
 
   test('unknown deployment_id', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.deploymentId]: 'deployment-nobody-registered' })), 403, 'UNKNOWN_DEPLOYMENT');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.deploymentId]: 'deployment-nobody-registered' }),
+      ),
+      403,
+      'UNKNOWN_DEPLOYMENT',
+    );
   });
 
   test('missing deployment_id', async () => {
@@ -192,7 +287,14 @@ describe('refused launches', () => {
 
   test('wrong message_type', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.messageType]: 'LtiSubmissionReviewRequest' })), 400, 'WRONG_MESSAGE_TYPE');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.messageType]: 'LtiSubmissionReviewRequest' }),
+      ),
+      400,
+      'WRONG_MESSAGE_TYPE',
+    );
   });
 
   test('missing message_type', async () => {
@@ -204,7 +306,11 @@ describe('refused launches', () => {
 
   test('wrong version', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.version]: '1.1' })), 400, 'WRONG_LTI_VERSION_CLAIM');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.version]: '1.1' })),
+      400,
+      'WRONG_LTI_VERSION_CLAIM',
+    );
   });
 
   test('missing version', async () => {
@@ -216,7 +322,14 @@ describe('refused launches', () => {
 
   test('missing resource link id', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.resourceLink]: { title: 'no id' } })), 400, 'NO_RESOURCE_LINK_ID_CLAIM');
+    expectRefused(
+      await post(
+        login,
+        await stack.demo.signIdToken({ ...claimsFor(login), [CLAIM.resourceLink]: { title: 'no id' } }),
+      ),
+      400,
+      'NO_RESOURCE_LINK_ID_CLAIM',
+    );
   });
 
   test('missing roles claim', async () => {
@@ -228,7 +341,11 @@ describe('refused launches', () => {
 
   test('empty sub', async () => {
     const login = await beginLogin();
-    expectRefused(await post(login, await stack.demo.signIdToken({ ...claimsFor(login), sub: '' })), 400, 'NO_SUB_CLAIM');
+    expectRefused(
+      await post(login, await stack.demo.signIdToken({ ...claimsFor(login), sub: '' })),
+      400,
+      'NO_SUB_CLAIM',
+    );
   });
 
   test('no course context', async () => {
@@ -262,7 +379,12 @@ describe('refused launches', () => {
 
   test('a login from an unregistered platform is refused before any redirect', async () => {
     const res = await new Browser().request(`${stack.baseUrl}/lti/login`, {
-      form: { iss: 'https://moodle.unknown.example', login_hint: 'x', target_link_uri: stack.cermin.lti.urls.toolUrl, client_id: 'nobody' },
+      form: {
+        iss: 'https://moodle.unknown.example',
+        login_hint: 'x',
+        target_link_uri: stack.cermin.lti.urls.toolUrl,
+        client_id: 'nobody',
+      },
     });
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
@@ -281,16 +403,27 @@ describe('refused launches', () => {
     const bodies = [
       { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...base, client_id: { $gt: '' } }) },
       { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ...base, client_id: ['a', 'b'] }) },
-      { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...base, client_id: 'x'.repeat(20_000) }).toString() },
+      {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...base, client_id: 'x'.repeat(20_000) }).toString(),
+      },
     ];
     for (const init of bodies) {
-      const res = await fetch(`${stack.baseUrl}/lti/login`, { method: 'POST', redirect: 'manual', headers: { Accept: 'text/html', ...init.headers }, body: init.body });
+      const res = await fetch(`${stack.baseUrl}/lti/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Accept: 'text/html', ...init.headers },
+        body: init.body,
+      });
       const text = await res.text();
       expect(res.status).toBe(400);
       expect(res.headers.get('location')).toBeNull();
       expect(text).not.toMatch(/Cast|ObjectParameterError|mongo|driver/i);
     }
-    const query = await fetch(`${stack.baseUrl}/lti/login?${new URLSearchParams(base)}&client_id[a]=1`, { redirect: 'manual', headers: { Accept: 'text/html' } });
+    const query = await fetch(`${stack.baseUrl}/lti/login?${new URLSearchParams(base)}&client_id[a]=1`, {
+      redirect: 'manual',
+      headers: { Accept: 'text/html' },
+    });
     expect(query.status).toBe(400);
   });
 });
@@ -304,9 +437,12 @@ describe('accepted edge cases from the certification list', () => {
     expect(page.body).toContain('belum memiliki halaman');
   });
 
-  test('short role names (Instructor) land on the coach\'s pages', async () => {
+  test("short role names (Instructor) land on the coach's pages", async () => {
     const login = await beginLogin('u-coach-1');
-    const page = await post(login, await stack.demo.signIdToken({ ...claimsFor(login, 'coach'), [CLAIM.roles]: ['Instructor'] }));
+    const page = await post(
+      login,
+      await stack.demo.signIdToken({ ...claimsFor(login, 'coach'), [CLAIM.roles]: ['Instructor'] }),
+    );
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toMatch(/\/setup\?ltik=/);
   });

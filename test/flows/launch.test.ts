@@ -8,8 +8,12 @@ import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser
 import { startSecondPlatform, startStack, type Stack } from '../support/stack';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 const h1 = (page: Page) => /<h1>([^<]*)<\/h1>/.exec(page.body)?.[1];
 
@@ -49,27 +53,39 @@ describe('launch through the demo LMS, routed by role', () => {
     const browser = new Browser();
     const participant = await launchThroughDemo(browser, stack.demoBase, 'u-p-002');
     const url = new URL(participant.url);
-    const page = await browser.go(`${stack.baseUrl}${url.pathname.replace(/participant$/, 'deep-linking')}?ltik=${encodeURIComponent(ltikOf(participant))}`);
+    const page = await browser.go(
+      `${stack.baseUrl}${url.pathname.replace(/participant$/, 'deep-linking')}?ltik=${encodeURIComponent(ltikOf(participant))}`,
+    );
     expect(page.status).toBe(403);
   });
 
-  test('the admin page shows every value Moodle\'s manual form asks for', async () => {
+  test("the admin page shows every value Moodle's manual form asks for", async () => {
     const page = await launchThroughDemo(new Browser(), stack.demoBase, 'u-admin-1');
     const urls = stack.cermin.lti.urls;
-    for (const value of [urls.toolUrl, urls.loginUrl, urls.keysetUrl, urls.registrationUrl, stack.demo.issuer, 'cermin-demo', 'demo-deployment-1']) {
+    for (const value of [
+      urls.toolUrl,
+      urls.loginUrl,
+      urls.keysetUrl,
+      urls.registrationUrl,
+      stack.demo.issuer,
+      'cermin-demo',
+      'demo-deployment-1',
+    ]) {
       expect(page.body).toContain(value);
     }
   });
 });
 
-describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', () => {
+describe("the ltik carries the session (no cookies inside Moodle's iframe)", () => {
   test('a later request works with the ltik alone, in the query or as a Bearer header', async () => {
     const launched = await launchThroughDemo(new Browser(), stack.demoBase, 'u-p-003');
     const ltik = ltikOf(launched);
     const path = new URL(launched.url).pathname;
     const fresh = new Browser(); // no cookies at all
     expect((await fresh.go(`${stack.baseUrl}${path}?ltik=${encodeURIComponent(ltik)}`)).status).toBe(200);
-    expect((await fresh.request(`${stack.baseUrl}${path}`, { headers: { Authorization: `Bearer ${ltik}` } })).status).toBe(200);
+    expect(
+      (await fresh.request(`${stack.baseUrl}${path}`, { headers: { Authorization: `Bearer ${ltik}` } })).status,
+    ).toBe(200);
   });
 
   test('no ltik, a forged ltik, or an expired session each get a clear page, not data', async () => {
@@ -92,7 +108,7 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
     expect(expired.body).toContain('Sesi Anda sudah berakhir');
   });
 
-  test('with third-party cookies blocked the launch still works in the iframe: posted by the platform\'s page, for the login it began', async () => {
+  test("with third-party cookies blocked the launch still works in the iframe: posted by the platform's page, for the login it began", async () => {
     const blocked = new Browser();
     blocked.blockCookiesFor(stack.baseUrl);
     const q = new URLSearchParams({ user: 'u-p-005', link: '11' });
@@ -105,10 +121,14 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
 
   describe('a cookie-less launch that cannot be bound to its login explains and offers a new window that works', () => {
     /** The auth response of a login begun in a browser whose cookies the tool never gets. */
-    async function cookielessAuthResponse(user: string): Promise<{ browser: Browser; auth: Page; form: Record<string, string>; action: string }> {
+    async function cookielessAuthResponse(
+      user: string,
+    ): Promise<{ browser: Browser; auth: Page; form: Record<string, string>; action: string }> {
       const browser = new Browser();
       browser.blockCookiesFor(stack.baseUrl);
-      const auth = await browser.submitAutoForm(await browser.go(`${stack.demoBase}/launch?${new URLSearchParams({ user, link: '11' })}`));
+      const auth = await browser.submitAutoForm(
+        await browser.go(`${stack.demoBase}/launch?${new URLSearchParams({ user, link: '11' })}`),
+      );
       const { action, fields } = parseAutoPostForm(auth.body);
       return { browser, auth, form: fields, action: new URL(action, auth.url).toString() };
     }
@@ -118,7 +138,7 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
       expect(/href="([^"]+)" target="_blank"/.exec(refused.body)?.[1]).toBeDefined();
     };
 
-    test('posted from an attacker\'s page (login CSRF: someone else\'s id_token pushed into this browser)', async () => {
+    test("posted from an attacker's page (login CSRF: someone else's id_token pushed into this browser)", async () => {
       const { browser, form, action } = await cookielessAuthResponse('u-p-007');
       expectNewWindowOffer(await browser.go(action, { form, headers: { Origin: 'https://penyerang.example' } }));
     });
@@ -129,11 +149,16 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
       expectNewWindowOffer(await browser.go(action, { form, headers: { Origin: 'null' } }));
     });
 
-    test('an id_token of another login with this login\'s state', async () => {
+    test("an id_token of another login with this login's state", async () => {
       const first = await cookielessAuthResponse('u-p-009');
       const second = await cookielessAuthResponse('u-p-009');
       const origin = new URL(stack.demoBase).origin;
-      expectNewWindowOffer(await first.browser.go(first.action, { form: { ...first.form, id_token: second.form.id_token }, headers: { Origin: origin } }));
+      expectNewWindowOffer(
+        await first.browser.go(first.action, {
+          form: { ...first.form, id_token: second.form.id_token },
+          headers: { Origin: origin },
+        }),
+      );
     });
 
     test('the same state a second time, and the new window after a refusal', async () => {
@@ -170,7 +195,7 @@ describe('the ltik carries the session (no cookies inside Moodle\'s iframe)', ()
 });
 
 describe('tenant wall: an ltik from one platform or course opens nothing of another', () => {
-  test('a coach of platform B cannot open platform A\'s course pages, and the reverse', async () => {
+  test("a coach of platform B cannot open platform A's course pages, and the reverse", async () => {
     const other = await startSecondPlatform(stack);
     try {
       const coachA = await launchThroughDemo(new Browser(), stack.demoBase, 'u-coach-1');
@@ -202,7 +227,9 @@ describe('tenant wall: an ltik from one platform or course opens nothing of anot
     const launched = await launchThroughDemo(browser, stack.demoBase, 'u-p-007');
     const ltik = encodeURIComponent(ltikOf(launched));
     for (const page of ['coach', 'admin', 'mentor']) {
-      const res = await browser.go(`${stack.baseUrl}${new URL(launched.url).pathname.replace(/participant$/, page)}?ltik=${ltik}`);
+      const res = await browser.go(
+        `${stack.baseUrl}${new URL(launched.url).pathname.replace(/participant$/, page)}?ltik=${ltik}`,
+      );
       expect(res.status).toBe(403);
       expect(res.body).toContain('tidak memiliki akses');
     }
@@ -215,9 +242,18 @@ describe('expiry of short-lived LTI records (FerretDB has no TTL indexes)', () =
     const db = mongoose.connection.db;
     if (!db) throw new Error('no database');
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3600 * 1000);
-    await db.collection('states').insertMany([{ state: 'old', createdAt: hoursAgo(1) }, { state: 'fresh', createdAt: new Date() }]);
-    await db.collection('contexttokens').insertMany([{ contextId: 'old', createdAt: hoursAgo(25) }, { contextId: 'fresh', createdAt: hoursAgo(23) }]);
-    await db.collection('cermin_nonces').insertMany([{ iss: 'x', nonce: 'old', expiresAt: hoursAgo(1) }, { iss: 'x', nonce: 'fresh', expiresAt: new Date(Date.now() + 60000) }]);
+    await db.collection('states').insertMany([
+      { state: 'old', createdAt: hoursAgo(1) },
+      { state: 'fresh', createdAt: new Date() },
+    ]);
+    await db.collection('contexttokens').insertMany([
+      { contextId: 'old', createdAt: hoursAgo(25) },
+      { contextId: 'fresh', createdAt: hoursAgo(23) },
+    ]);
+    await db.collection('cermin_nonces').insertMany([
+      { iss: 'x', nonce: 'old', expiresAt: hoursAgo(1) },
+      { iss: 'x', nonce: 'fresh', expiresAt: new Date(Date.now() + 60000) },
+    ]);
     const removed = await sweepExpired();
     expect(removed).toBeGreaterThanOrEqual(3);
     expect(await db.collection('states').countDocuments({ state: { $in: ['old', 'fresh'] } })).toBe(1);

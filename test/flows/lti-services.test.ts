@@ -12,7 +12,14 @@ import { DEMO_CLIENT_ID } from '../../sim/lms/bootstrap';
 import { ROLE } from '../../sim/lms/roster';
 import { AGS_SCOPE, findOrCreateLineItem, postScore, scoresUrl, type AgsScore } from '../../src/lti/ags';
 import { NRPS_SCOPE, fetchAllMembers, parseLinkHeader } from '../../src/lti/nrps';
-import { PlatformServices, ServiceError, ltijsSigningKeys, parseRetryAfter, type PlatformRef, type SigningKeySource } from '../../src/lti/platform-services';
+import {
+  PlatformServices,
+  ServiceError,
+  ltijsSigningKeys,
+  parseRetryAfter,
+  type PlatformRef,
+  type SigningKeySource,
+} from '../../src/lti/platform-services';
 
 const PARTICIPANTS = 1000;
 
@@ -47,8 +54,9 @@ async function failure(p: Promise<unknown>): Promise<ServiceError> {
 describe('Link header and URLs', () => {
   it('finds next among several links, with curly quotes and a relative URL resolved against the page', () => {
     const page = 'https://lms.example/mod/lti/services.php/2/memberships?limit=100&from=100';
-    const header = '<https://lms.example/mod/lti/services.php/2/memberships?limit=100&from=0,x>; rel="prev", '
-      + '</mod/lti/services.php/2/memberships?limit=100&from=200>; rel=\u201cnext\u201d, <?from=900>; rel="last"';
+    const header =
+      '<https://lms.example/mod/lti/services.php/2/memberships?limit=100&from=0,x>; rel="prev", ' +
+      '</mod/lti/services.php/2/memberships?limit=100&from=200>; rel=\u201cnext\u201d, <?from=900>; rel="last"';
     expect(parseLinkHeader(header, page)).toEqual({
       prev: 'https://lms.example/mod/lti/services.php/2/memberships?limit=100&from=0,x',
       next: 'https://lms.example/mod/lti/services.php/2/memberships?limit=100&from=200',
@@ -58,29 +66,40 @@ describe('Link header and URLs', () => {
 
   it('reads curly quotes as fetch hands them over (UTF-8 bytes read as latin1)', () => {
     // What undici's Headers give for Moodle's `rel=“next”`: checked against a raw socket in Node 20.
-    const asFetchReadsIt = Buffer.from('</lineitems?limit=10&from=10>; rel=\u201cnext\u201d', 'utf8').toString('latin1');
+    const asFetchReadsIt = Buffer.from('</lineitems?limit=10&from=10>; rel=\u201cnext\u201d', 'utf8').toString(
+      'latin1',
+    );
     expect(asFetchReadsIt).toContain('\u00e2\u0080\u009c');
-    expect(parseLinkHeader(asFetchReadsIt, 'https://moodle.example/mod/lti/services.php/2/lineitems?limit=10'))
-      .toEqual({ next: 'https://moodle.example/lineitems?limit=10&from=10' });
+    expect(parseLinkHeader(asFetchReadsIt, 'https://moodle.example/mod/lti/services.php/2/lineitems?limit=10')).toEqual(
+      { next: 'https://moodle.example/lineitems?limit=10&from=10' },
+    );
     // The URL too: a non-ASCII path arrives as its UTF-8 bytes, and must not be encoded twice.
     const nonAscii = Buffer.from('</kursus/\u00e9t\u00e9?p=2>; rel="next"', 'utf8').toString('latin1');
     expect(parseLinkHeader(nonAscii, 'https://x.example/').next).toBe('https://x.example/kursus/%C3%A9t%C3%A9?p=2');
     // A lone stray byte (not UTF-8) still does not end up in the relation name.
-    expect(parseLinkHeader('<https://x.example/n>; rel=\u00abnext\u00bb\u00ff', 'https://x.example/')).toEqual({ next: 'https://x.example/n' });
+    expect(parseLinkHeader('<https://x.example/n>; rel=\u00abnext\u00bb\u00ff', 'https://x.example/')).toEqual({
+      next: 'https://x.example/n',
+    });
   });
 
   it('reads unquoted, single-curly-quoted and multi-valued rel, and ignores what has no rel', () => {
     const base = 'https://lms.example/a/b';
     expect(parseLinkHeader('<c?p=2>;rel=next', base)).toEqual({ next: 'https://lms.example/a/c?p=2' });
-    expect(parseLinkHeader('<https://x.example/n> ; rel=\u2018next\u2019', base)).toEqual({ next: 'https://x.example/n' });
-    expect(parseLinkHeader('<https://x.example/z>; rel="next last"', base)).toEqual({ next: 'https://x.example/z', last: 'https://x.example/z' });
+    expect(parseLinkHeader('<https://x.example/n> ; rel=\u2018next\u2019', base)).toEqual({
+      next: 'https://x.example/n',
+    });
+    expect(parseLinkHeader('<https://x.example/z>; rel="next last"', base)).toEqual({
+      next: 'https://x.example/z',
+      last: 'https://x.example/z',
+    });
     expect(parseLinkHeader('<https://x.example/t>; title="no relation"', base)).toEqual({});
     expect(parseLinkHeader(null, base)).toEqual({});
   });
 
-  it('puts /scores on the line item path and keeps Moodle\'s query string', () => {
-    expect(scoresUrl('https://moodle.example/mod/lti/services.php/2/lineitems/5/lineitem?type_id=1'))
-      .toBe('https://moodle.example/mod/lti/services.php/2/lineitems/5/lineitem/scores?type_id=1');
+  it("puts /scores on the line item path and keeps Moodle's query string", () => {
+    expect(scoresUrl('https://moodle.example/mod/lti/services.php/2/lineitems/5/lineitem?type_id=1')).toBe(
+      'https://moodle.example/mod/lti/services.php/2/lineitems/5/lineitem/scores?type_id=1',
+    );
     expect(scoresUrl('https://lms.example/api/lineitems/7/')).toBe('https://lms.example/api/lineitems/7/scores');
   });
 
@@ -105,7 +124,10 @@ interface Scripted {
 }
 
 /** A platform answering from a script: /token always grants, other URLs from `pages`. */
-function scripted(pages: Record<string, { body: unknown; link?: string }>, opts: { expiresIn?: number } = {}): Scripted {
+function scripted(
+  pages: Record<string, { body: unknown; link?: string }>,
+  opts: { expiresIn?: number } = {},
+): Scripted {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const calls: string[] = [];
   const tokenForms: URLSearchParams[] = [];
@@ -116,37 +138,72 @@ function scripted(pages: Record<string, { body: unknown; link?: string }>, opts:
     if (url === 'https://lms.example/token') {
       const form = new URLSearchParams(String(init?.body));
       tokenForms.push(form);
-      return new Response(JSON.stringify({ access_token: `tok-${calls.length}-${form.get('scope')}`, token_type: 'Bearer', expires_in: opts.expiresIn ?? 3600 }), {
-        status: 200, headers: { 'content-type': 'application/json' },
-      });
+      return new Response(
+        JSON.stringify({
+          access_token: `tok-${calls.length}-${form.get('scope')}`,
+          token_type: 'Bearer',
+          expires_in: opts.expiresIn ?? 3600,
+        }),
+        {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        },
+      );
     }
     const page = pages[url];
     if (!page) return new Response(JSON.stringify({ error: 'not_found' }), { status: 404 });
     return new Response(JSON.stringify(page.body), { status: 200, headers: page.link ? { link: page.link } : {} });
   };
   const keySource: SigningKeySource = {
-    signingKey: async () => ({ kid: 'k1', privateKey, tokenUrl: 'https://lms.example/token', audience: 'https://lms.example/token', origins: ['https://lms.example'] }),
+    signingKey: async () => ({
+      kid: 'k1',
+      privateKey,
+      tokenUrl: 'https://lms.example/token',
+      audience: 'https://lms.example/token',
+      origins: ['https://lms.example'],
+    }),
   };
-  return { services: new PlatformServices({ keys: keySource, timeoutMs: 1000, fetch: fakeFetch, now: () => clock.t }), calls, tokenForms, clock };
+  return {
+    services: new PlatformServices({ keys: keySource, timeoutMs: 1000, fetch: fakeFetch, now: () => clock.t }),
+    calls,
+    tokenForms,
+    clock,
+  };
 }
 
 const LMS_REF: PlatformRef = { issuer: 'https://lms.example', clientId: 'c1' };
-const member = (id: string, extra: Record<string, unknown> = {}) => ({ user_id: id, roles: [ROLE.learner], name: `Name ${id}`, ...extra });
+const member = (id: string, extra: Record<string, unknown> = {}) => ({
+  user_id: id,
+  roles: [ROLE.learner],
+  name: `Name ${id}`,
+  ...extra,
+});
 
 describe('fetchAllMembers against a scripted platform', () => {
   it('follows a curly-quoted relative next link, skips members without user_id, defaults status to Active', async () => {
     const s = scripted({
       'https://lms.example/nrps?limit=2': {
-        body: { context: { id: 'c-9', title: 'Kursus' }, members: [member('a'), member('b', { status: 'Inactive' }), { name: 'no id', roles: [] }] },
+        body: {
+          context: { id: 'c-9', title: 'Kursus' },
+          members: [member('a'), member('b', { status: 'Inactive' }), { name: 'no id', roles: [] }],
+        },
         // As fetch reads Moodle's UTF-8 curly quotes (a Response header cannot hold them as Unicode).
         link: Buffer.from('</nrps?limit=2&from=2>; rel=\u201cnext\u201d', 'utf8').toString('latin1'),
       },
-      'https://lms.example/nrps?limit=2&from=2': { body: { members: [member('c', { status: 'Deleted', email: 'c@x.example' }), member('a', { name: 'A renamed' })] } },
+      'https://lms.example/nrps?limit=2&from=2': {
+        body: {
+          members: [member('c', { status: 'Deleted', email: 'c@x.example' }), member('a', { name: 'A renamed' })],
+        },
+      },
     });
     const roster = await fetchAllMembers(s.services, LMS_REF, 'https://lms.example/nrps', { pageSize: 2 });
     expect(roster.pages).toBe(2);
     expect(roster.context).toEqual({ id: 'c-9', label: undefined, title: 'Kursus' });
-    expect(roster.members.map((m) => [m.userId, m.status])).toEqual([['a', 'Active'], ['b', 'Inactive'], ['c', 'Deleted']]);
+    expect(roster.members.map((m) => [m.userId, m.status])).toEqual([
+      ['a', 'Active'],
+      ['b', 'Inactive'],
+      ['c', 'Deleted'],
+    ]);
     expect(roster.members[0].name).toBe('A renamed'); // seen twice (roster changed while paging): the later data
     expect(roster.members[2]).toMatchObject({ email: 'c@x.example', roles: [ROLE.learner] });
     expect(s.calls.filter((c) => c.endsWith('/token'))).toHaveLength(1);
@@ -154,22 +211,36 @@ describe('fetchAllMembers against a scripted platform', () => {
 
   it('refuses a next link that repeats a page, after reading each page once', async () => {
     const s = scripted({
-      'https://lms.example/nrps?limit=5': { body: { members: [member('a')] }, link: '<https://lms.example/nrps?limit=5&from=5>; rel="next"' },
-      'https://lms.example/nrps?limit=5&from=5': { body: { members: [member('b')] }, link: '<https://lms.example/nrps?limit=5>; rel="next"' },
+      'https://lms.example/nrps?limit=5': {
+        body: { members: [member('a')] },
+        link: '<https://lms.example/nrps?limit=5&from=5>; rel="next"',
+      },
+      'https://lms.example/nrps?limit=5&from=5': {
+        body: { members: [member('b')] },
+        link: '<https://lms.example/nrps?limit=5>; rel="next"',
+      },
     });
     const err = await failure(fetchAllMembers(s.services, LMS_REF, 'https://lms.example/nrps', { pageSize: 5 }));
     expect(err.kind).toBe('refused');
     expect(err.reason).toMatch(/repeats a page/);
-    expect(s.calls.filter((c) => !c.endsWith('/token'))).toEqual(['https://lms.example/nrps?limit=5', 'https://lms.example/nrps?limit=5&from=5']);
+    expect(s.calls.filter((c) => !c.endsWith('/token'))).toEqual([
+      'https://lms.example/nrps?limit=5',
+      'https://lms.example/nrps?limit=5&from=5',
+    ]);
   });
 
   it('refuses a roster longer than maxPages without reading past it', async () => {
     const pages: Record<string, { body: unknown; link?: string }> = {};
     for (let i = 0; i < 10; i++) {
-      pages[`https://lms.example/nrps?limit=1${i ? `&from=${i}` : ''}`] = { body: { members: [member(`u${i}`)] }, link: `<https://lms.example/nrps?limit=1&from=${i + 1}>; rel="next"` };
+      pages[`https://lms.example/nrps?limit=1${i ? `&from=${i}` : ''}`] = {
+        body: { members: [member(`u${i}`)] },
+        link: `<https://lms.example/nrps?limit=1&from=${i + 1}>; rel="next"`,
+      };
     }
     const s = scripted(pages);
-    const err = await failure(fetchAllMembers(s.services, LMS_REF, 'https://lms.example/nrps', { pageSize: 1, maxPages: 4 }));
+    const err = await failure(
+      fetchAllMembers(s.services, LMS_REF, 'https://lms.example/nrps', { pageSize: 1, maxPages: 4 }),
+    );
     expect(err.kind).toBe('refused');
     expect(err.reason).toMatch(/longer than 4 pages/);
     expect(s.calls.filter((c) => !c.endsWith('/token'))).toHaveLength(4);
@@ -216,9 +287,18 @@ describe('NRPS: the whole course of 1,000 participants', () => {
     expect(new Set(ids)).toEqual(new Set(expected.map((u) => u.id)));
     expect(ids).toEqual(expect.arrayContaining(['u-coach-1', 'u-mentor-1', 'u-assistant-1', 'u-p-001', 'u-p-1000']));
     expect(ids).not.toContain('u-admin-1');
-    expect(roster.context).toEqual({ id: stack.demo.course.id, label: stack.demo.course.label, title: stack.demo.course.title });
+    expect(roster.context).toEqual({
+      id: stack.demo.course.id,
+      label: stack.demo.course.label,
+      title: stack.demo.course.title,
+    });
     const coach = roster.members.find((m) => m.userId === 'u-coach-1');
-    expect(coach).toMatchObject({ roles: [ROLE.instructor], status: 'Active', email: 'siti.rahmawati@widyaiswara.latsar.example', givenName: 'Siti' });
+    expect(coach).toMatchObject({
+      roles: [ROLE.instructor],
+      status: 'Active',
+      email: 'siti.rahmawati@widyaiswara.latsar.example',
+      givenName: 'Siti',
+    });
     expect(roster.members.find((m) => m.userId === 'u-mentor-1')?.roles).toEqual([ROLE.mentor]);
     expect(roster.members.filter((m) => m.roles.includes(ROLE.learner))).toHaveLength(PARTICIPANTS);
   });
@@ -278,7 +358,9 @@ describe('access tokens from the demo LMS', () => {
     const own = new PlatformServices({ keys, timeoutMs: 5000 });
     const received = stack.demo.gradebook.received.length;
     stack.demo.inject('token', { status: 503 });
-    const err = await failure(postScore(own, ref, `${stack.demo.lineItemsUrl}/1`, score('u-p-010', new Date().toISOString())));
+    const err = await failure(
+      postScore(own, ref, `${stack.demo.lineItemsUrl}/1`, score('u-p-010', new Date().toISOString())),
+    );
     expect(err).toMatchObject({ kind: 'transient', status: 503, maybeDelivered: false });
     expect(err.reason).toContain('token endpoint');
     expect(stack.demo.gradebook.received).toHaveLength(received);
@@ -286,7 +368,15 @@ describe('access tokens from the demo LMS', () => {
 });
 
 function score(userId: string, timestamp: string, over: Partial<AgsScore> = {}): AgsScore {
-  return { userId, scoreGiven: 30, scoreMaximum: 40, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp, ...over };
+  return {
+    userId,
+    scoreGiven: 30,
+    scoreMaximum: 40,
+    activityProgress: 'Completed',
+    gradingProgress: 'FullyGraded',
+    timestamp,
+    ...over,
+  };
 }
 
 describe('AGS against the demo LMS', () => {
@@ -294,20 +384,34 @@ describe('AGS against the demo LMS', () => {
 
   beforeAll(async () => {
     const made = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, {
-      resourceLinkId: '12', resourceId: 'act-services', tag: 'cermin-services', label: 'Jurnal (layanan)', scoreMaximum: 40,
+      resourceLinkId: '12',
+      resourceId: 'act-services',
+      tag: 'cermin-services',
+      label: 'Jurnal (layanan)',
+      scoreMaximum: 40,
     });
     lineItemUrl = made.url;
   });
 
   it('creates a missing line item once, then finds it', async () => {
-    const want = { resourceLinkId: '11', resourceId: 'act-refleksi', tag: 'cermin', label: 'Refleksi BerAKHLAK', scoreMaximum: 25 };
+    const want = {
+      resourceLinkId: '11',
+      resourceId: 'act-refleksi',
+      tag: 'cermin',
+      label: 'Refleksi BerAKHLAK',
+      scoreMaximum: 25,
+    };
     const count = stack.demo.gradebook.lineItems.length;
     const first = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, want);
     expect(first.created).toBe(true);
     expect(first.url.startsWith(`${stack.demo.lineItemsUrl}/`)).toBe(true);
     expect(stack.demo.gradebook.lineItems).toHaveLength(count + 1);
     expect(stack.demo.gradebook.lineItems.find((li) => li.id === first.url)).toMatchObject({
-      resourceLinkId: '11', resourceId: 'act-refleksi', tag: 'cermin', label: 'Refleksi BerAKHLAK', scoreMaximum: 25,
+      resourceLinkId: '11',
+      resourceId: 'act-refleksi',
+      tag: 'cermin',
+      label: 'Refleksi BerAKHLAK',
+      scoreMaximum: 25,
     });
 
     const again = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, want);
@@ -318,41 +422,82 @@ describe('AGS against the demo LMS', () => {
     const other = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, { ...want, tag: 'cermin-2' });
     expect(other.created).toBe(true);
     expect(other.url).not.toBe(first.url);
-    const byResource = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, { resourceId: 'act-refleksi', tag: 'cermin-2', label: 'x', scoreMaximum: 1 });
+    const byResource = await findOrCreateLineItem(services, ref, stack.demo.lineItemsUrl, {
+      resourceId: 'act-refleksi',
+      tag: 'cermin-2',
+      label: 'x',
+      scoreMaximum: 1,
+    });
     expect(byResource).toEqual({ url: other.url, created: false });
   });
 
   it('posts a score with scoreMaximum and progress; an absent or empty comment is not sent', async () => {
     const received = stack.demo.gradebook.received.length;
-    await postScore(services, ref, lineItemUrl, score('u-p-005', '2025-03-01T10:00:00Z', { scoreGiven: 31.5, comment: 'Refleksi yang jujur' }));
+    await postScore(
+      services,
+      ref,
+      lineItemUrl,
+      score('u-p-005', '2025-03-01T10:00:00Z', { scoreGiven: 31.5, comment: 'Refleksi yang jujur' }),
+    );
     expect(stack.demo.gradebook.received).toHaveLength(received + 1);
     expect(stack.demo.gradebook.received[received]).toMatchObject({
-      lineItemId: lineItemUrl, userId: 'u-p-005', scoreGiven: 31.5, scoreMaximum: 40,
-      activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: '2025-03-01T10:00:00Z', comment: 'Refleksi yang jujur',
+      lineItemId: lineItemUrl,
+      userId: 'u-p-005',
+      scoreGiven: 31.5,
+      scoreMaximum: 40,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: '2025-03-01T10:00:00Z',
+      comment: 'Refleksi yang jujur',
     });
 
     await postScore(services, ref, lineItemUrl, score('u-p-005', '2025-03-01T10:00:01Z', { scoreGiven: 35 }));
-    await postScore(services, ref, lineItemUrl, score('u-p-005', '2025-03-01T10:00:02Z', { scoreGiven: undefined, comment: '', activityProgress: 'Submitted', gradingProgress: 'Pending' }));
+    await postScore(
+      services,
+      ref,
+      lineItemUrl,
+      score('u-p-005', '2025-03-01T10:00:02Z', {
+        scoreGiven: undefined,
+        comment: '',
+        activityProgress: 'Submitted',
+        gradingProgress: 'Pending',
+      }),
+    );
     const [second, third] = stack.demo.gradebook.received.slice(received + 1);
     expect(second).toMatchObject({ scoreGiven: 35, scoreMaximum: 40, comment: undefined });
-    expect(third).toMatchObject({ scoreGiven: undefined, scoreMaximum: 40, comment: undefined, activityProgress: 'Submitted', gradingProgress: 'Pending' });
+    expect(third).toMatchObject({
+      scoreGiven: undefined,
+      scoreMaximum: 40,
+      comment: undefined,
+      activityProgress: 'Submitted',
+      gradingProgress: 'Pending',
+    });
     expect(stack.demo.gradebook.received).toHaveLength(received + 3);
     // The feedback written first survives both (Moodle wipes it on an empty comment).
-    expect(stack.demo.gradebook.scores.find((s) => s.lineItemId === lineItemUrl && s.userId === 'u-p-005')?.comment).toBe('Refleksi yang jujur');
+    expect(
+      stack.demo.gradebook.scores.find((s) => s.lineItemId === lineItemUrl && s.userId === 'u-p-005')?.comment,
+    ).toBe('Refleksi yang jujur');
   });
 
   it('a second score in the same second is a conflict (409)', async () => {
     await postScore(services, ref, lineItemUrl, score('u-p-006', '2025-03-01T11:00:00.100Z'));
     const received = stack.demo.gradebook.received.length;
-    const err = await failure(postScore(services, ref, lineItemUrl, score('u-p-006', '2025-03-01T11:00:00.900Z', { scoreGiven: 39 })));
+    const err = await failure(
+      postScore(services, ref, lineItemUrl, score('u-p-006', '2025-03-01T11:00:00.900Z', { scoreGiven: 39 })),
+    );
     expect(err).toMatchObject({ kind: 'conflict', status: 409, maybeDelivered: false });
     expect(err.reason).toContain('Refusing score with an earlier timestamp');
     expect(stack.demo.gradebook.received).toHaveLength(received);
   });
 
-  it('a teacher is refused (400) with the platform\'s reason', async () => {
+  it("a teacher is refused (400) with the platform's reason", async () => {
     const err = await failure(postScore(services, ref, lineItemUrl, score('u-coach-1', new Date().toISOString())));
-    expect(err).toMatchObject({ kind: 'refused', status: 400, reason: 'user u-coach-1 is not gradable in this course', maybeDelivered: false });
+    expect(err).toMatchObject({
+      kind: 'refused',
+      status: 400,
+      reason: 'user u-coach-1 is not gradable in this course',
+      maybeDelivered: false,
+    });
   });
 
   it('500 is transient', async () => {
@@ -383,10 +528,14 @@ describe('AGS against the demo LMS', () => {
     await services.accessToken(ref, [AGS_SCOPE.score]);
     stack.demo.inject('ags', { delayMs: 3000 });
     const started = Date.now();
-    const err = await failure(postScore(services, ref, lineItemUrl, score('u-p-008', new Date().toISOString()), { deadline: Date.now() + 250 }));
+    const err = await failure(
+      postScore(services, ref, lineItemUrl, score('u-p-008', new Date().toISOString()), { deadline: Date.now() + 250 }),
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect(err).toMatchObject({ kind: 'transient', maybeDelivered: true });
-    const late = await failure(postScore(services, ref, lineItemUrl, score('u-p-008', new Date().toISOString()), { deadline: Date.now() - 1 }));
+    const late = await failure(
+      postScore(services, ref, lineItemUrl, score('u-p-008', new Date().toISOString()), { deadline: Date.now() - 1 }),
+    );
     expect(late).toMatchObject({ kind: 'transient', maybeDelivered: false });
   });
 
@@ -398,7 +547,10 @@ describe('AGS against the demo LMS', () => {
     await postScore(services, ref, lineItemUrl, score('u-p-009', '2025-03-01T12:00:01Z'));
     expect(stack.demo.tokenRequests).toBe(tokens + 1);
     expect(stack.demo.gradebook.received).toHaveLength(received + 1);
-    expect(stack.demo.gradebook.received[received]).toMatchObject({ userId: 'u-p-009', timestamp: '2025-03-01T12:00:01Z' });
+    expect(stack.demo.gradebook.received[received]).toMatchObject({
+      userId: 'u-p-009',
+      timestamp: '2025-03-01T12:00:01Z',
+    });
   });
 
   it('two 401s in a row are refused, after exactly one new token, and no token leaks into the error', async () => {

@@ -13,17 +13,23 @@ import type { DemoLineItem, DemoScore } from '../../sim/lms/ags';
 import { isLearner } from '../../sim/lms/roster';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
-const TEXT = 'Minggu ini saya menunda surat penting karena takut salah. Setelah berbicara dengan atasan, saya menyusun daftar periksa.';
+const TEXT =
+  'Minggu ini saya menunda surat penting karena takut salah. Setelah berbicara dengan atasan, saya menyusun daftar periksa.';
 
 const columnOf = (placed: PlacedActivity): DemoLineItem => {
   const column = stack.demo.gradebook.lineItems.find((li) => li.id === placed.lineItemId);
   if (!column) throw new Error(`no column ${placed.lineItemId} at the demo LMS`);
   return column;
 };
-const rowsOf = (placed: PlacedActivity): DemoScore[] => stack.demo.gradebook.scores.filter((s) => s.lineItemId === placed.lineItemId);
+const rowsOf = (placed: PlacedActivity): DemoScore[] =>
+  stack.demo.gradebook.scores.filter((s) => s.lineItemId === placed.lineItemId);
 /** What Moodle's gradebook shows in the column, in the column's own points (it scales a score to its maximum). */
 const shownInMoodle = (placed: PlacedActivity, userId: string): number | undefined => {
   const row = rowsOf(placed).find((s) => s.userId === userId);
@@ -40,9 +46,22 @@ async function manage(placed: PlacedActivity): Promise<{ page: Page; url: string
   return { page, url, ltik, revision };
 }
 
-async function saveMaximum(placed: PlacedActivity, maxScore: number, extra: Record<string, string> = {}): Promise<Page> {
+async function saveMaximum(
+  placed: PlacedActivity,
+  maxScore: number,
+  extra: Record<string, string> = {},
+): Promise<Page> {
   const { url, ltik, revision } = await manage(placed);
-  const saved = await placed.coach.go(url, { form: { ltik, revision, title: columnOf(placed).label, maxScore: String(maxScore), instructions: 'Tulis dengan jujur.', ...extra } });
+  const saved = await placed.coach.go(url, {
+    form: {
+      ltik,
+      revision,
+      title: columnOf(placed).label,
+      maxScore: String(maxScore),
+      instructions: 'Tulis dengan jujur.',
+      ...extra,
+    },
+  });
   expect(saved.status).toBe(200);
   return saved;
 }
@@ -51,7 +70,10 @@ async function graded(placed: PlacedActivity, userId: string): Promise<void> {
   await writeAndSubmit(stack, userId, placed.linkId, { refleksi: TEXT });
   const done = await finalizeReview(stack, placed, userId, (levels) => levels[levels.length - 1]);
   expect(done.status).toBe(200);
-  await until(() => rowsOf(placed).find((s) => s.userId === userId && s.scoreGiven !== undefined), `${userId}'s grade at the platform`);
+  await until(
+    () => rowsOf(placed).find((s) => s.userId === userId && s.scoreGiven !== undefined),
+    `${userId}'s grade at the platform`,
+  );
 }
 
 test('the demo LMS rescales like Moodle: a changed maximum keeps percentages and writes 0 where there was no grade', async () => {
@@ -66,7 +88,10 @@ test('the demo LMS rescales like Moodle: a changed maximum keeps percentages and
   expect(saved.body).toContain('kini bernilai maksimal 20');
   expect(columnOf(placed).scoreMaximum).toBe(20);
   expect(shownInMoodle(placed, 'u-p-001')).toBe(20); // 100% stays 100%
-  const learners = stack.demo.users.filter(isLearner).map((u) => u.id).filter((id) => id !== 'u-p-001');
+  const learners = stack.demo.users
+    .filter(isLearner)
+    .map((u) => u.id)
+    .filter((id) => id !== 'u-p-001');
   for (const id of learners) expect(shownInMoodle(placed, id)).toBe(0); // what the coach was warned of
   expect(rowsOf(placed).filter((s) => s.byPlatform === 'rescaled')).toHaveLength(learners.length);
 });
@@ -87,7 +112,10 @@ describe('a column that holds grades', () => {
     placed = await placeOneActivity(stack, 'Kolom berisi', 80);
     await graded(placed, 'u-p-002');
     await writeAndSubmit(stack, 'u-p-003', placed.linkId, { refleksi: TEXT }); // submitted, not graded: an empty row in Moodle
-    await until(() => rowsOf(placed).find((s) => s.userId === 'u-p-003'), 'u-p-003\'s submitted progress at the platform');
+    await until(
+      () => rowsOf(placed).find((s) => s.userId === 'u-p-003'),
+      "u-p-003's submitted progress at the platform",
+    );
   });
 
   test('keeps its maximum unless the coach chooses; nobody gets a 0; later scores are scaled by Moodle', async () => {
@@ -103,7 +131,13 @@ describe('a column that holds grades', () => {
     // The next grade goes out of Cermin's new maximum; Moodle shows it in its column's points.
     const done = await finalizeReview(stack, placed, 'u-p-003', (levels) => levels[levels.length - 1]);
     expect(done.status).toBe(200);
-    const grade = await until(() => stack.demo.gradebook.received.find((s) => s.lineItemId === placed.lineItemId && s.userId === 'u-p-003' && s.scoreGiven !== undefined), 'u-p-003\'s grade');
+    const grade = await until(
+      () =>
+        stack.demo.gradebook.received.find(
+          (s) => s.lineItemId === placed.lineItemId && s.userId === 'u-p-003' && s.scoreGiven !== undefined,
+        ),
+      "u-p-003's grade",
+    );
     expect(grade).toMatchObject({ scoreGiven: 100, scoreMaximum: 100 });
     expect(shownInMoodle(placed, 'u-p-003')).toBe(80);
   });
@@ -111,8 +145,14 @@ describe('a column that holds grades', () => {
   test('a grade entered in Moodle itself (not sent by Cermin) also keeps the column as it is', async () => {
     const other = await placeOneActivity(stack, 'Dinilai di Moodle', 50);
     stack.demo.gradebook.scores.push({
-      lineItemId: other.lineItemId, userId: 'u-p-004', scoreGiven: 45, scoreMaximum: 50, activityProgress: 'Completed', gradingProgress: 'FullyGraded',
-      timestamp: new Date().toISOString(), receivedAt: new Date().toISOString(),
+      lineItemId: other.lineItemId,
+      userId: 'u-p-004',
+      scoreGiven: 45,
+      scoreMaximum: 50,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: new Date().toISOString(),
+      receivedAt: new Date().toISOString(),
     });
     const saved = await saveMaximum(other, 70);
     expect(saved.body).toContain('sudah berisi nilai');

@@ -9,13 +9,20 @@ import { Browser, launchThroughDemo } from '../../sim/browser';
 import { startStack, type Stack } from '../support/stack';
 
 const logLines: string[] = [];
-const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb(); } });
+const sink = new Writable({
+  write(chunk, _enc, cb) {
+    logLines.push(String(chunk));
+    cb();
+  },
+});
 
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack({ LOG_LEVEL: 'info' }, { log: pino({ level: 'info' }, sink) });
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 test('/healthz and /readyz answer, /readyz after pinging the database', async () => {
   const health = await fetch(`${stack.baseUrl}/healthz`);
@@ -51,12 +58,18 @@ test('tool pages may be framed only by registered platforms (CSP frame-ancestors
 
 test('a newly registered platform is allowed to frame Cermin at once', async () => {
   const origin = 'https://moodle.baru.example';
-  await stack.cermin.lti.registry.add({ issuer: origin, clientId: 'c-new', authUrl: `${origin}/auth`, tokenUrl: `${origin}/token`, jwksUrl: `${origin}/certs` });
+  await stack.cermin.lti.registry.add({
+    issuer: origin,
+    clientId: 'c-new',
+    authUrl: `${origin}/auth`,
+    tokenUrl: `${origin}/token`,
+    jwksUrl: `${origin}/certs`,
+  });
   const res = await fetch(`${stack.baseUrl}/`, { redirect: 'manual' });
   expect(res.headers.get('content-security-policy')).toContain(origin);
 });
 
-test('on a development machine the tool\'s URL opens the demo LMS', async () => {
+test("on a development machine the tool's URL opens the demo LMS", async () => {
   const res = await fetch(`${stack.baseUrl}/`, { redirect: 'manual' });
   expect(res.status).toBe(302);
   expect(res.headers.get('location')).toBe('/demo');
@@ -73,14 +86,22 @@ test('unknown pages get a translated 404 page (Indonesian by default, English on
 });
 
 test('a malformed body gets a clear 400, not a stack trace', async () => {
-  const res = await fetch(`${stack.baseUrl}/lti/launch`, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/html' }, body: '{"id_token": ' });
+  const res = await fetch(`${stack.baseUrl}/lti/launch`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'text/html' },
+    body: '{"id_token": ',
+  });
   expect(res.status).toBe(400);
   const body = await res.text();
   expect(body).not.toMatch(/at \w+ \(|SyntaxError/);
 });
 
 test('an oversized body gets a translated 413', async () => {
-  const res = await fetch(`${stack.baseUrl}/lti/login`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' }, body: `iss=${'x'.repeat(200_000)}` });
+  const res = await fetch(`${stack.baseUrl}/lti/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'text/html' },
+    body: `iss=${'x'.repeat(200_000)}`,
+  });
   expect(res.status).toBe(413);
   expect(await res.text()).toContain('terlalu besar');
 });

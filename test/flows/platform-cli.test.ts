@@ -9,9 +9,12 @@ import { promisify } from 'node:util';
 import { projectRoot } from '../../src/core/paths';
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'platform.js');
-const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, [cli, 'urls'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env } });
+const run = (env: Record<string, string>) =>
+  promisify(execFile)(process.execPath, [cli, 'urls'], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
+  });
 
-test('with the server\'s PUBLIC_URL: its addresses, and no warning', async () => {
+test("with the server's PUBLIC_URL: its addresses, and no warning", async () => {
   const { stdout, stderr } = await run({ PUBLIC_URL: 'https://cermin.bpsdm.example.go.id' });
   expect(stdout).toContain('Tool URL:              https://cermin.bpsdm.example.go.id/lti/launch');
   expect(stdout).toContain('Dynamic registration:  https://cermin.bpsdm.example.go.id/lti/register');

@@ -10,8 +10,12 @@ import { issueSetupToken } from '../../src/admin/setup';
 import { SCOPES } from '../../src/lti/claims';
 
 let stack: Stack;
-beforeAll(async () => { stack = await startStack(); });
-afterAll(async () => { await stack.close(); });
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack.close();
+});
 
 describe('dynamic registration', () => {
   /** The operator's setup session (a browser holding its cookie) and its CSRF token. */
@@ -26,14 +30,29 @@ describe('dynamic registration', () => {
     expect(registered.length).toBeGreaterThan(0);
     const ancestors = async (query: string) => {
       const res = await fetch(`${stack.cermin.lti.urls.registrationUrl}?${query}`, { redirect: 'manual' });
-      return { status: res.status, ancestors: /frame-ancestors ([^;]+)/.exec(res.headers.get('content-security-policy') ?? '')?.[1] };
+      return {
+        status: res.status,
+        ancestors: /frame-ancestors ([^;]+)/.exec(res.headers.get('content-security-policy') ?? '')?.[1],
+      };
     };
     // A platform nobody knows, whose configuration cannot be fetched: the refusal page is still framable by it alone.
-    expect(await ancestors(new URLSearchParams({ openid_configuration: 'http://127.0.0.1:9/moodle/mod/lti/openid-configuration.php', registration_token: 'x' }).toString()))
-      .toEqual({ status: 502, ancestors: 'http://127.0.0.1:9' });
+    expect(
+      await ancestors(
+        new URLSearchParams({
+          openid_configuration: 'http://127.0.0.1:9/moodle/mod/lti/openid-configuration.php',
+          registration_token: 'x',
+        }).toString(),
+      ),
+    ).toEqual({ status: 502, ancestors: 'http://127.0.0.1:9' });
     // A wrong key: refused, framable by the platform that tried.
-    expect(await ancestors(new URLSearchParams({ openid_configuration: 'https://moodle.lain.example/mod/lti/openid-configuration.php', key: 'salah' }).toString()))
-      .toEqual({ status: 403, ancestors: 'https://moodle.lain.example' });
+    expect(
+      await ancestors(
+        new URLSearchParams({
+          openid_configuration: 'https://moodle.lain.example/mod/lti/openid-configuration.php',
+          key: 'salah',
+        }).toString(),
+      ),
+    ).toEqual({ status: 403, ancestors: 'https://moodle.lain.example' });
     // No registering platform named: the policy every page has (Cermin and the registered platforms).
     const none = await ancestors('registration_token=x');
     expect(none.status).toBe(400);
@@ -50,7 +69,9 @@ describe('dynamic registration', () => {
       expect(page.body).toContain('registration-close.js'); // tells Moodle to close the dialog
       expect(page.body).toContain(`data-target="${new URL(moodle.base).origin}"`);
       // Moodle frames this page from its admin page: the registering platform may frame it, nobody else.
-      expect(/frame-ancestors ([^;]+)/.exec(page.headers.get('content-security-policy') ?? '')?.[1]).toBe(new URL(moodle.base).origin);
+      expect(/frame-ancestors ([^;]+)/.exec(page.headers.get('content-security-policy') ?? '')?.[1]).toBe(
+        new URL(moodle.base).origin,
+      );
 
       expect(moodle.demo.registrations.length).toBe(1);
       const reg = moodle.demo.registrations[0];
@@ -58,18 +79,32 @@ describe('dynamic registration', () => {
       const toolConfig = reg.body['https://purl.imsglobal.org/spec/lti-tool-configuration'] as Record<string, unknown>;
       expect(toolConfig.domain).toBe(new URL(stack.baseUrl).host);
       expect(toolConfig.target_link_uri).toBe(stack.cermin.lti.urls.toolUrl);
-      expect((toolConfig.messages as Array<{ type: string }>).map((m) => m.type)).toEqual(['LtiResourceLinkRequest', 'LtiDeepLinkingRequest']);
-      expect(String(reg.body.scope).split(' ')).toEqual(expect.arrayContaining([SCOPES.score, SCOPES.lineItem, SCOPES.nrps]));
+      expect((toolConfig.messages as Array<{ type: string }>).map((m) => m.type)).toEqual([
+        'LtiResourceLinkRequest',
+        'LtiDeepLinkingRequest',
+      ]);
+      expect(String(reg.body.scope).split(' ')).toEqual(
+        expect.arrayContaining([SCOPES.score, SCOPES.lineItem, SCOPES.nrps]),
+      );
       expect(reg.body.initiate_login_uri).toBe(stack.cermin.lti.urls.loginUrl);
       expect(reg.body.jwks_uri).toBe(stack.cermin.lti.urls.keysetUrl);
       expect(String(toolConfig.description)).toMatch(/peserta/);
 
       const summary = (await stack.cermin.lti.registry.list()).find((p) => p.clientId === reg.clientId);
-      expect(summary).toMatchObject({ issuer: moodle.base, deploymentIds: [reg.deploymentId], registeredVia: 'dynamic', pending: true, active: false });
+      expect(summary).toMatchObject({
+        issuer: moodle.base,
+        deploymentIds: [reg.deploymentId],
+        registeredVia: 'dynamic',
+        pending: true,
+        active: false,
+      });
       expect(summary?.grantedScopes).toEqual(expect.arrayContaining([SCOPES.score]));
 
       // Until the operator approves, its logins are refused before any redirect.
-      const launch = (browser: Browser) => browser.go(`${moodle.base}/launch?${new URLSearchParams({ user: 'u-coach-1', link: '11', client: reg.clientId })}`).then((p) => browser.submitAutoForm(p));
+      const launch = (browser: Browser) =>
+        browser
+          .go(`${moodle.base}/launch?${new URLSearchParams({ user: 'u-coach-1', link: '11', client: reg.clientId })}`)
+          .then((p) => browser.submitAutoForm(p));
       const early = await launch(new Browser());
       expect(early.status).toBe(403);
       expect(early.body).toContain('menunggu persetujuan operator');
@@ -77,7 +112,9 @@ describe('dynamic registration', () => {
       const { browser, csrf } = await operator();
       const listed = await browser.go(`${stack.baseUrl}/setup`);
       expect(listed.body).toContain('Menunggu persetujuan operator');
-      const approved = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'approve' } });
+      const approved = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, {
+        form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'approve' },
+      });
       expect(approved.status).toBe(200);
       expect(approved.body).toContain('Pendaftaran disetujui');
 
@@ -99,11 +136,19 @@ describe('dynamic registration', () => {
       await new Browser().go(moodle.demo.dynamicRegistrationUrl(stack.cermin.lti.urls.registrationUrl));
       const reg = moodle.demo.registrations[0];
       const { browser, csrf } = await operator();
-      const rejected = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'reject' } });
+      const rejected = await browser.go(`${stack.baseUrl}/setup/platforms/approval`, {
+        form: { csrf, issuer: moodle.base, clientId: reg.clientId, decision: 'reject' },
+      });
       expect(rejected.body).toContain('Pendaftaran ditolak');
       expect((await stack.cermin.lti.registry.list()).some((p) => p.issuer === moodle.base)).toBe(false);
       // Approving what is not waiting is refused (nothing to approve).
-      expect((await browser.go(`${stack.baseUrl}/setup/platforms/approval`, { form: { csrf, issuer: stack.demo.issuer, clientId: 'anything', decision: 'approve' } })).status).toBe(404);
+      expect(
+        (
+          await browser.go(`${stack.baseUrl}/setup/platforms/approval`, {
+            form: { csrf, issuer: stack.demo.issuer, clientId: 'anything', decision: 'approve' },
+          })
+        ).status,
+      ).toBe(404);
     } finally {
       await moodle.close();
     }
@@ -133,13 +178,18 @@ describe('dynamic registration', () => {
     const app = express();
     app.get('/.well-known/openid-configuration', (_req, res) => {
       res.json({
-        issuer: 'https://moodle.trusted.example', authorization_endpoint: 'https://moodle.trusted.example/auth',
-        token_endpoint: 'https://moodle.trusted.example/token', jwks_uri: 'https://moodle.trusted.example/certs',
+        issuer: 'https://moodle.trusted.example',
+        authorization_endpoint: 'https://moodle.trusted.example/auth',
+        token_endpoint: 'https://moodle.trusted.example/token',
+        jwks_uri: 'https://moodle.trusted.example/certs',
         registration_endpoint: `http://127.0.0.1:${port}/register`,
       });
     });
     let registrationCalls = 0;
-    app.post('/register', (_req, res) => { registrationCalls++; res.json({ client_id: 'x' }); });
+    app.post('/register', (_req, res) => {
+      registrationCalls++;
+      res.json({ client_id: 'x' });
+    });
     const server = app.listen(port, '127.0.0.1');
     try {
       const url = `${stack.cermin.lti.urls.registrationUrl}?openid_configuration=${encodeURIComponent(`http://127.0.0.1:${port}/.well-known/openid-configuration`)}`;
@@ -147,7 +197,9 @@ describe('dynamic registration', () => {
       expect(page.status).toBe(400);
       expect(page.body).toContain('ISSUER_MISMATCH');
       expect(registrationCalls).toBe(0);
-      expect((await stack.cermin.lti.registry.list()).some((p) => p.issuer === 'https://moodle.trusted.example')).toBe(false);
+      expect((await stack.cermin.lti.registry.list()).some((p) => p.issuer === 'https://moodle.trusted.example')).toBe(
+        false,
+      );
     } finally {
       server.close();
     }
@@ -184,16 +236,35 @@ describe('manual registration on the setup-token admin page', () => {
     // The token works once only.
     expect((await new Browser().go(`${stack.baseUrl}/setup?token=${token}`)).status).toBe(403);
 
-    const bad = await browser.go(`${stack.baseUrl}/setup/platforms`, { form: { csrf, issuer: 'not a url', clientId: '', authUrl: 'x', tokenUrl: 'x', jwksUrl: 'x' } });
+    const bad = await browser.go(`${stack.baseUrl}/setup/platforms`, {
+      form: { csrf, issuer: 'not a url', clientId: '', authUrl: 'x', tokenUrl: 'x', jwksUrl: 'x' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toContain('issuer');
 
-    const forged = await new Browser().go(`${stack.baseUrl}/setup/platforms`, { form: { csrf, issuer: 'https://evil.example', clientId: 'c', authUrl: 'https://evil.example/a', tokenUrl: 'https://evil.example/t', jwksUrl: 'https://evil.example/k' } });
+    const forged = await new Browser().go(`${stack.baseUrl}/setup/platforms`, {
+      form: {
+        csrf,
+        issuer: 'https://evil.example',
+        clientId: 'c',
+        authUrl: 'https://evil.example/a',
+        tokenUrl: 'https://evil.example/t',
+        jwksUrl: 'https://evil.example/k',
+      },
+    });
     expect(forged.status).toBe(403);
 
     // Register the demo LMS under a second client id, as an admin would from Moodle's details page.
     const done = await browser.go(`${stack.baseUrl}/setup/platforms`, {
-      form: { csrf, issuer: stack.demo.issuer, clientId: 'manual-client', authUrl: stack.demo.authUrl, tokenUrl: stack.demo.tokenUrl, jwksUrl: stack.demo.jwksUrl, deploymentId: 'manual-deployment' },
+      form: {
+        csrf,
+        issuer: stack.demo.issuer,
+        clientId: 'manual-client',
+        authUrl: stack.demo.authUrl,
+        tokenUrl: stack.demo.tokenUrl,
+        jwksUrl: stack.demo.jwksUrl,
+        deploymentId: 'manual-deployment',
+      },
     });
     expect(done.status).toBe(200);
     expect(done.body).toContain('manual-client');

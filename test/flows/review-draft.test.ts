@@ -6,7 +6,14 @@
  */
 import mongoose from 'mongoose';
 import { type Browser, ltikOf, type Page } from '../../sim/browser';
-import { BEBAS_DRAFT_CRITERIA, courseBaseOf, placeOneActivity, reviewUrlOf, writeAndSubmit, type PlacedActivity } from '../support/coaching';
+import {
+  BEBAS_DRAFT_CRITERIA,
+  courseBaseOf,
+  placeOneActivity,
+  reviewUrlOf,
+  writeAndSubmit,
+  type PlacedActivity,
+} from '../support/coaching';
 import { startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../../sim/fake-openai';
 import { startStack, type Stack } from '../support/stack';
 import { until } from '../support/chromium';
@@ -18,8 +25,9 @@ let placed: PlacedActivity;
 let coach: Browser;
 let coachPage: Page;
 
-const TEXT = 'Hari Senin Sahat Simanjuntak meminta saya menggantikannya di loket. Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. '
-  + 'Minggu depan saya akan membuat daftar persyaratan tertulis bersama rekan loket.';
+const TEXT =
+  'Hari Senin Sahat Simanjuntak meminta saya menggantikannya di loket. Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu. ' +
+  'Minggu depan saya akan membuat daftar persyaratan tertulis bersama rekan loket.';
 
 const draftAnswer = (body: ChatRequest) => {
   const user = body.messages.find((m) => m.role === 'user')?.content as string;
@@ -33,7 +41,10 @@ const draftAnswer = (body: ChatRequest) => {
 beforeAll(async () => {
   fake = await startFakeOpenAI({ models: ['fake-model'] });
   stack = await startStack({ AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model' });
-  placed = await placeOneActivity(stack, 'Refleksi pelayanan', 100, { aiMode: 'all', 'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.' });
+  placed = await placeOneActivity(stack, 'Refleksi pelayanan', 100, {
+    aiMode: 'all',
+    'prompt.refleksi': 'Ceritakan satu kejadian pelayanan minggu ini.',
+  });
   ({ coach, coachPage, linkId } = placed);
 }, 60_000);
 afterAll(async () => {
@@ -42,11 +53,14 @@ afterAll(async () => {
 });
 
 const reviewUrl = (userId: string) => reviewUrlOf(stack, placed, userId);
-const gradesOf = async (userId: string) => (await mongoose.connection.db?.collection('grade_outbox').find({ userId, kind: 'grade' }).toArray()) ?? [];
+const gradesOf = async (userId: string) =>
+  (await mongoose.connection.db?.collection('grade_outbox').find({ userId, kind: 'grade' }).toArray()) ?? [];
 
 test('with consent: the AI drafts from the redacted submission; a draft on the page, never a grade until the coach finalizes', async () => {
   const participant = await writeAndSubmit(stack, 'u-p-001', linkId, {}, { submit: false });
-  await participant.browser.go(`${stack.baseUrl}${courseBaseOf(participant.page)}/ai/consent`, { form: { ltik: participant.ltik, choice: 'accept' } });
+  await participant.browser.go(`${stack.baseUrl}${courseBaseOf(participant.page)}/ai/consent`, {
+    form: { ltik: participant.ltik, choice: 'accept' },
+  });
   await writeAndSubmit(stack, 'u-p-001', linkId, { refleksi: TEXT });
 
   fake.reply({ respond: draftAnswer });
@@ -75,18 +89,36 @@ test('with consent: the AI drafts from the redacted submission; a draft on the p
 
   // The coach changes one level and decides: only now is there a grade, and it is the coach's.
   const finalized = await coach.go(`${reviewUrl('u-p-001')}/finalize`, {
-    form: { ltik, revision: '0', 'level.kedalaman': '2', 'level.bukti-peran': '2', 'level.rencana': '2', comment: 'Refleksi yang jujur. Tuliskan ukuran keberhasilannya.', release: 'now' },
+    form: {
+      ltik,
+      revision: '0',
+      'level.kedalaman': '2',
+      'level.bukti-peran': '2',
+      'level.rencana': '2',
+      comment: 'Refleksi yang jujur. Tuliskan ukuran keberhasilannya.',
+      release: 'now',
+    },
   });
   expect(finalized.status).toBe(200);
   // The worker may deliver (and clear the outbox) at once: what counts is what reaches Moodle.
-  const delivered = await until(() => stack.demo.gradebook.received.find((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined) ?? null, 'the grade in Moodle');
+  const delivered = await until(
+    () => stack.demo.gradebook.received.find((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined) ?? null,
+    'the grade in Moodle',
+  );
   expect(delivered.comment).toContain('Umpan balik disusun dengan bantuan AI dan disetujui oleh');
-  expect(stack.demo.gradebook.received.filter((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined)).toHaveLength(1);
+  expect(
+    stack.demo.gradebook.received.filter((g) => g.userId === 'u-p-001' && g.scoreGiven !== undefined),
+  ).toHaveLength(1);
   const review = await mongoose.connection.db?.collection('coaching_reviews').findOne({ userId: 'u-p-001' });
-  expect(review?.decision.draft).toMatchObject({ engine: 'ai', levelsChanged: 1, criteria: 3, acceptedUnchanged: false });
+  expect(review?.decision.draft).toMatchObject({
+    engine: 'ai',
+    levelsChanged: 1,
+    criteria: 3,
+    acceptedUnchanged: false,
+  });
 });
 
-test('without the participant\'s consent the offline engine drafts (no levels), saying why; nothing is sent', async () => {
+test("without the participant's consent the offline engine drafts (no levels), saying why; nothing is sent", async () => {
   await writeAndSubmit(stack, 'u-p-002', linkId, { refleksi: TEXT });
   const before = fake.requests.length;
   const drafted = await coach.go(`${reviewUrl('u-p-002')}/draft`, { form: { ltik: ltikOf(coachPage) } });
@@ -100,7 +132,9 @@ test('without the participant\'s consent the offline engine drafts (no levels), 
 
 test('a private entry is never drafted from; a participant, or a draft before submission, is refused', async () => {
   const p3 = await writeAndSubmit(stack, 'u-p-003', linkId, { refleksi: TEXT }, { submit: false });
-  await p3.browser.go(`${p3.activityUrl}/entries/refleksi/visibility`, { form: { ltik: p3.ltik, visibility: 'private' } });
+  await p3.browser.go(`${p3.activityUrl}/entries/refleksi/visibility`, {
+    form: { ltik: p3.ltik, visibility: 'private' },
+  });
   const early = await coach.go(`${reviewUrl('u-p-003')}/draft`, { form: { ltik: ltikOf(coachPage) } });
   expect(early.status).toBe(409);
   await p3.browser.go(`${p3.activityUrl}/submit`, { form: { ltik: p3.ltik } });
@@ -113,7 +147,9 @@ test('a private entry is never drafted from; a participant, or a draft before su
   // A participant cannot ask for a draft (of anyone's work), nor send fields the form does not have.
   const asParticipant = await p3.browser.go(`${reviewUrl('u-p-001')}/draft`, { form: { ltik: p3.ltik } });
   expect(asParticipant.status).toBe(403);
-  const extra = await coach.go(`${reviewUrl('u-p-001')}/draft`, { form: { ltik: ltikOf(coachPage), engine: 'ai', levels: '3' } });
+  const extra = await coach.go(`${reviewUrl('u-p-001')}/draft`, {
+    form: { ltik: ltikOf(coachPage), engine: 'ai', levels: '3' },
+  });
   expect(extra.status).toBe(400);
   expect(fake.requests.length).toBe(before);
 });

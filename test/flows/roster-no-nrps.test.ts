@@ -11,7 +11,9 @@ beforeAll(async () => {
   stack = await startStack();
   stack.demo.withdrawScope('https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly');
 });
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const rowNames = (page: Page) => [...page.body.matchAll(/<th scope="row">([^<]+)/g)].map((m) => m[1].trim());
 

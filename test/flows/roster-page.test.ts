@@ -5,7 +5,13 @@
  */
 import mongoose from 'mongoose';
 import { ltikOf, type Browser, type Page } from '../../sim/browser';
-import { courseBaseOf, finalizeReview, placeOneActivity, writeAndSubmit, type PlacedActivity } from '../support/coaching';
+import {
+  courseBaseOf,
+  finalizeReview,
+  placeOneActivity,
+  writeAndSubmit,
+  type PlacedActivity,
+} from '../support/coaching';
 import { startStack, type Stack } from '../support/stack';
 import { until } from '../support/chromium';
 
@@ -21,10 +27,13 @@ beforeAll(async () => {
   placed = await placeOneActivity(stack, 'Refleksi minggu 3', 100);
   ({ linkId, lineItemId, coach, coachPage } = placed);
 }, 60_000);
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 const courseBase = () => courseBaseOf(coachPage);
-const rosterUrl = (q: Record<string, string> = {}) => `${stack.baseUrl}${courseBase()}/roster?${new URLSearchParams({ ltik: ltikOf(coachPage), ...q })}`;
+const rosterUrl = (q: Record<string, string> = {}) =>
+  `${stack.baseUrl}${courseBase()}/roster?${new URLSearchParams({ ltik: ltikOf(coachPage), ...q })}`;
 const rowNames = (page: Page) => [...page.body.matchAll(/<th scope="row">([^<]+)/g)].map((m) => m[1].trim());
 
 test('every member read from NRPS (all pages), 1,000 participants paged 50 at a time, sorted by name', async () => {
@@ -53,7 +62,9 @@ test('search ignores case and accents; a bad filter is refused with a clear mess
 
 test('statuses per activity; what is new since the last visit; members who left are marked, not dropped', async () => {
   // Make the coach's last visit two hours old, so this one starts a new visit.
-  await mongoose.connection.db?.collection('coach_visits').updateMany({}, { $set: { lastSeenAt: new Date(Date.now() - 2 * 3600_000) } });
+  await mongoose.connection.db
+    ?.collection('coach_visits')
+    .updateMany({}, { $set: { lastSeenAt: new Date(Date.now() - 2 * 3600_000) } });
   await writeAndSubmit(stack, 'u-p-001', linkId, { refleksi: 'Saya belajar mendengar warga sebelum menjawab.' });
   await writeAndSubmit(stack, 'u-p-002', linkId, { refleksi: 'Draf pertama saya.' }, { submit: false });
   const page = await coach.go(rosterUrl({ status: 'submitted' }));
@@ -66,7 +77,9 @@ test('statuses per activity; what is new since the last visit; members who left 
   stack.demo.removeMember('u-p-003');
   const refreshed = await coach.go(rosterUrl({ refresh: '1', q: 'Sahat' }));
   expect(refreshed.body).toContain('(1002 anggota)');
-  expect(refreshed.body).toMatch(/Sahat Maruli Tua Simanjuntak <span class="hint">\(sudah keluar dari kursus\)<\/span>/);
+  expect(refreshed.body).toMatch(
+    /Sahat Maruli Tua Simanjuntak <span class="hint">\(sudah keluar dari kursus\)<\/span>/,
+  );
   const left = await coach.go(rosterUrl({ status: 'left' }));
   expect(rowNames(left)).toEqual(['Sahat Maruli Tua Simanjuntak']);
   // Still listed by default, after everyone still in the course.
@@ -80,15 +93,25 @@ test('grades held at review are sent together with "send all reviewed grades"', 
   const held = await finalizeReview(stack, placed, 'u-p-004', () => 2, { comment: 'Bagus.', release: 'held' });
   expect(held.body).toContain('nilainya ditahan');
   await new Promise((r) => setTimeout(r, 500));
-  expect(stack.demo.gradebook.received.some((s) => s.userId === 'u-p-004' && s.gradingProgress === 'FullyGraded')).toBe(false);
+  expect(stack.demo.gradebook.received.some((s) => s.userId === 'u-p-004' && s.gradingProgress === 'FullyGraded')).toBe(
+    false,
+  );
   const roster = await coach.go(rosterUrl({ status: 'reviewed' }));
   expect(rowNames(roster)).toEqual(['Rahmi Fitriani Chaniago']);
   expect(roster.body).toContain('1 nilai sudah ditinjau tetapi ditahan');
 
-  const released = await coach.go(`${stack.baseUrl}${courseBase()}/roster/release`, { form: { ltik: ltikOf(coachPage) } });
+  const released = await coach.go(`${stack.baseUrl}${courseBase()}/roster/release`, {
+    form: { ltik: ltikOf(coachPage) },
+  });
   expect(released.status).toBe(200);
   expect(released.body).toContain('1 nilai dimasukkan ke antrean');
-  const grade = await until(() => stack.demo.gradebook.received.find((s) => s.userId === 'u-p-004' && s.lineItemId === lineItemId && s.gradingProgress === 'FullyGraded'), 'the released grade');
+  const grade = await until(
+    () =>
+      stack.demo.gradebook.received.find(
+        (s) => s.userId === 'u-p-004' && s.lineItemId === lineItemId && s.gradingProgress === 'FullyGraded',
+      ),
+    'the released grade',
+  );
   expect(grade.scoreGiven).toBe(77);
   const sent = await until(async () => {
     const p = await coach.go(rosterUrl({ status: 'sent' }));

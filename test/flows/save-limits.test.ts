@@ -17,7 +17,9 @@ beforeAll(async () => {
   stack = await startStack({ RATE_LIMIT_SAVES: '10' });
   ({ linkId } = await placeOneActivity(stack, 'Refleksi batas', 100));
 }, 60_000);
-afterAll(async () => { await stack.close(); });
+afterAll(async () => {
+  await stack.close();
+});
 
 test('saves past the per-person limit get 429 (JSON for the autosave, a page for the form); another person is not held back', async () => {
   const open = async (user: string) => {
@@ -29,19 +31,35 @@ test('saves past the per-person limit get 429 (JSON for the autosave, a page for
   const statuses: number[] = [];
   let lastJson: Record<string, unknown> = {};
   for (let i = 0; i < 14; i++) {
-    const res = await fetch(flooder.url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${flooder.ltik}` }, body: JSON.stringify({ text: `Versi ${i}: saya mencatat keluhan warga.`, baseRevision: i }) });
+    const res = await fetch(flooder.url, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        Authorization: `Bearer ${flooder.ltik}`,
+      },
+      body: JSON.stringify({ text: `Versi ${i}: saya mencatat keluhan warga.`, baseRevision: i }),
+    });
     statuses.push(res.status);
     lastJson = (await res.json()) as Record<string, unknown>;
   }
   expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
   expect(statuses.slice(10)).toEqual([429, 429, 429, 429]);
   expect(lastJson).toMatchObject({ status: 'rateLimited' });
-  const form = await flooder.browser.go(flooder.url, { form: { ltik: flooder.ltik, baseRevision: '10', text: 'Lewat formulir.' } });
+  const form = await flooder.browser.go(flooder.url, {
+    form: { ltik: flooder.ltik, baseRevision: '10', text: 'Lewat formulir.' },
+  });
   expect(form.status).toBe(429);
   expect(form.body).toContain('Terlalu banyak penyimpanan');
   // Someone else in the same class saves as usual.
   const other = await open('u-p-002');
-  expect((await other.browser.go(other.url, { form: { ltik: other.ltik, baseRevision: '0', text: 'Tulisan peserta lain.' } })).status).toBe(200);
+  expect(
+    (
+      await other.browser.go(other.url, {
+        form: { ltik: other.ltik, baseRevision: '0', text: 'Tulisan peserta lain.' },
+      })
+    ).status,
+  ).toBe(200);
 });
 
 test('the older revisions kept are the first and an even spread up to the newest kept', () => {
@@ -57,10 +75,16 @@ test('an entry saved 300 times keeps its newest versions and a spread of the old
   if (!activity) throw new Error('no activity');
   const user = { id: 'u-versions', name: 'Peserta Versi' };
   for (let r = 0; r < 300; r++) {
-    const saved = await service.saveEntry(activity, user, 'refleksi', { text: `Revisi ${r + 1} dari tulisan saya tentang pelayanan.`, baseRevision: r, source: 'autosave' });
+    const saved = await service.saveEntry(activity, user, 'refleksi', {
+      text: `Revisi ${r + 1} dari tulisan saya tentang pelayanan.`,
+      baseRevision: r,
+      source: 'autosave',
+    });
     expect(saved.kind).toBe('saved');
   }
-  const stored = (await EntryVersion.find({ activityId: activity._id, userId: user.id }, { revision: 1 }).lean()).map((v) => v.revision).sort((a, b) => a - b);
+  const stored = (await EntryVersion.find({ activityId: activity._id, userId: user.id }, { revision: 1 }).lean())
+    .map((v) => v.revision)
+    .sort((a, b) => a - b);
   // At most the newest `recent`, the `recent` since the last thinning, and `older` spread.
   expect(stored.length).toBeLessThanOrEqual(kept.recent * 2 + kept.older);
   expect(stored).toEqual(expect.arrayContaining([1, ...Array.from({ length: kept.recent }, (_v, i) => 300 - i)]));

@@ -22,22 +22,38 @@ import { startStack, type Stack } from '../support/stack';
 import { projectRoot } from '../../src/core/paths';
 
 const configured: TransparencyDeps = {
-  providerName: 'Server AI BPSDM', model: 'llama-3.1-8b-instruct', providerConfigured: true,
-  redacts: [...REDACTION_KINDS], retentionDays: 30, keepRawText: false,
+  providerName: 'Server AI BPSDM',
+  model: 'llama-3.1-8b-instruct',
+  providerConfigured: true,
+  redacts: [...REDACTION_KINDS],
+  retentionDays: 30,
+  keepRawText: false,
 };
 
 describe('transparencyFacts (pure)', () => {
   test('a configured provider: named with its model; what the AI does, including drafts for the coach; what it never does', () => {
     const facts = transparencyFacts(configured, 'id');
     expect(facts.aiInUse).toBe(true);
-    expect(facts.provider).toMatchObject({ key: 'transparency.provider.ai', vars: { provider: 'Server AI BPSDM', model: 'llama-3.1-8b-instruct' } });
+    expect(facts.provider).toMatchObject({
+      key: 'transparency.provider.ai',
+      vars: { provider: 'Server AI BPSDM', model: 'llama-3.1-8b-instruct' },
+    });
     expect(facts.noAi).toBeUndefined();
     expect(facts.does.map((d) => d.key)).toEqual([
-      'transparency.does.questions', 'transparency.does.mirror', 'transparency.does.steelman', 'transparency.does.critique',
-      'transparency.does.otherView', 'transparency.does.narrative', 'transparency.does.coachDraft',
+      'transparency.does.questions',
+      'transparency.does.mirror',
+      'transparency.does.steelman',
+      'transparency.does.critique',
+      'transparency.does.otherView',
+      'transparency.does.narrative',
+      'transparency.does.coachDraft',
     ]);
     expect(facts.never.map((n) => n.key)).toEqual([
-      'transparency.never.grade', 'transparency.never.decide', 'transparency.never.writeForYou', 'transparency.never.privateForCoach', 'transparency.never.others',
+      'transparency.never.grade',
+      'transparency.never.decide',
+      'transparency.never.writeForYou',
+      'transparency.never.privateForCoach',
+      'transparency.never.others',
     ]);
     expect(facts.ask.map((a) => a.key)).toEqual(['transparency.ask.coach', 'transparency.ask.admin']);
   });
@@ -54,30 +70,55 @@ describe('transparencyFacts (pure)', () => {
   test('a provider without a known model is named without one', () => {
     for (const model of [undefined, '', '  ']) {
       const facts = transparencyFacts({ ...configured, model }, 'en');
-      expect(facts.provider).toMatchObject({ key: 'transparency.provider.aiNoModel', vars: { provider: 'Server AI BPSDM' } });
+      expect(facts.provider).toMatchObject({
+        key: 'transparency.provider.aiNoModel',
+        vars: { provider: 'Server AI BPSDM' },
+      });
     }
   });
 
   test('redacted kinds: only those configured, in a fixed order, unknown kinds never shown', () => {
-    const facts = transparencyFacts({ ...configured, redacts: ['phone', 'email', 'address', 'name', 'nik', 'nip', 'name'] }, 'id');
-    expect(facts.redacted.map((r) => r.key)).toEqual(['name', 'nip', 'nik', 'email', 'phone'].map((k) => `transparency.redact.${k}`));
-    expect(transparencyFacts({ ...configured, redacts: ['email'] }, 'id').redacted.map((r) => r.key)).toEqual(['transparency.redact.email']);
+    const facts = transparencyFacts(
+      { ...configured, redacts: ['phone', 'email', 'address', 'name', 'nik', 'nip', 'name'] },
+      'id',
+    );
+    expect(facts.redacted.map((r) => r.key)).toEqual(
+      ['name', 'nip', 'nik', 'email', 'phone'].map((k) => `transparency.redact.${k}`),
+    );
+    expect(transparencyFacts({ ...configured, redacts: ['email'] }, 'id').redacted.map((r) => r.key)).toEqual([
+      'transparency.redact.email',
+    ]);
   });
 
   test('retention: counts always; the text only when the admin keeps it, for at most N days', () => {
     const off = transparencyFacts(configured, 'id');
-    expect(off.keeps.map((k) => k.key)).toEqual(['transparency.keep.counts', 'transparency.keep.textOff', 'transparency.keep.answers', 'transparency.keep.journal']);
+    expect(off.keeps.map((k) => k.key)).toEqual([
+      'transparency.keep.counts',
+      'transparency.keep.textOff',
+      'transparency.keep.answers',
+      'transparency.keep.journal',
+    ]);
     const on = transparencyFacts({ ...configured, keepRawText: true, retentionDays: 45 }, 'id');
     expect(on.keeps[1]).toMatchObject({ key: 'transparency.keep.textOn', vars: { days: 45 } });
     expect(on.keeps[2]).toMatchObject({ key: 'transparency.keep.answers', vars: { days: 45 } });
   });
 
-  test('each line\'s text is its key translated, in the language asked for', () => {
+  test("each line's text is its key translated, in the language asked for", () => {
     for (const locale of ['id', 'en'] as const) {
       const t = translator(locale);
       const facts = transparencyFacts({ ...configured, keepRawText: true }, locale);
       expect(facts.locale).toBe(locale);
-      const lines = [facts.provider, ...facts.does, ...facts.never, facts.privateNote, facts.safety, ...facts.redacted, facts.checked, ...facts.keeps, ...facts.ask];
+      const lines = [
+        facts.provider,
+        ...facts.does,
+        ...facts.never,
+        facts.privateNote,
+        facts.safety,
+        ...facts.redacted,
+        facts.checked,
+        ...facts.keeps,
+        ...facts.ask,
+      ];
       for (const line of lines) expect(line.text).toBe(t(line.key, line.vars));
     }
   });
@@ -86,10 +127,31 @@ describe('transparencyFacts (pure)', () => {
   test('every word of the page exists in Indonesian and English, with the provider, model and days filled in', () => {
     const view = fs.readFileSync(path.join(projectRoot, 'views', 'transparency.ejs'), 'utf8');
     const inView = [...view.matchAll(/\bt\('(transparency\.[\w.]+)'/g)].map((m) => m[1]);
-    const fromFacts = [true, false].flatMap((providerConfigured) => [true, false].flatMap((keepRawText) => {
-      const f = transparencyFacts({ ...configured, providerConfigured, keepRawText, model: providerConfigured && keepRawText ? undefined : configured.model }, 'id');
-      return [f.provider, ...f.does, ...(f.noAi ? [f.noAi] : []), ...f.never, f.privateNote, f.safety, ...f.redacted, f.checked, ...f.keeps, ...f.ask].map((l) => l.key);
-    }));
+    const fromFacts = [true, false].flatMap((providerConfigured) =>
+      [true, false].flatMap((keepRawText) => {
+        const f = transparencyFacts(
+          {
+            ...configured,
+            providerConfigured,
+            keepRawText,
+            model: providerConfigured && keepRawText ? undefined : configured.model,
+          },
+          'id',
+        );
+        return [
+          f.provider,
+          ...f.does,
+          ...(f.noAi ? [f.noAi] : []),
+          ...f.never,
+          f.privateNote,
+          f.safety,
+          ...f.redacted,
+          f.checked,
+          ...f.keeps,
+          ...f.ask,
+        ].map((l) => l.key);
+      }),
+    );
     const keys = [...new Set([...inView, ...fromFacts])];
     expect(keys.length).toBeGreaterThan(30);
     const missing = keys.filter((k) => !hasMessage(k, 'id') || !hasMessage(k, 'en'));
@@ -115,10 +177,19 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
   beforeAll(async () => {
     fake = await startFakeOpenAI({ models: ['fake-model'] });
     stack = await startStack({
-      AI_BASE_URL: fake.baseURL, AI_API_KEY: fake.apiKey, AI_MODEL: 'fake-model', AI_PROVIDER_NAME: PROVIDER,
-      AI_KEEP_RAW_TEXT: 'true', AI_RAW_TEXT_RETENTION_DAYS: '21',
+      AI_BASE_URL: fake.baseURL,
+      AI_API_KEY: fake.apiKey,
+      AI_MODEL: 'fake-model',
+      AI_PROVIDER_NAME: PROVIDER,
+      AI_KEEP_RAW_TEXT: 'true',
+      AI_RAW_TEXT_RETENTION_DAYS: '21',
     });
-    const { links } = await placeActivities(stack, new Browser(), [{ id: 'bebas', form: { title: 'Refleksi', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Apa yang Anda pelajari?' } }]);
+    const { links } = await placeActivities(stack, new Browser(), [
+      {
+        id: 'bebas',
+        form: { title: 'Refleksi', maxScore: '100', aiMode: 'all', 'prompt.refleksi': 'Apa yang Anda pelajari?' },
+      },
+    ]);
     linkId = links[0];
   }, 60_000);
   afterAll(async () => {
@@ -126,7 +197,10 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     await fake?.close();
   });
 
-  const aboutOf = async (userId: string, query: Record<string, string> = {}): Promise<{ page: Page; ltik: string; base: string; browser: Browser }> => {
+  const aboutOf = async (
+    userId: string,
+    query: Record<string, string> = {},
+  ): Promise<{ page: Page; ltik: string; base: string; browser: Browser }> => {
     const browser = new Browser();
     const landed = await launchThroughDemo(browser, stack.demoBase, userId, { link: linkId });
     expect(landed.status).toBe(200);
@@ -166,12 +240,16 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
 
   test('the consent link works and leads back to the page', async () => {
     const { page, browser, base, ltik } = await aboutOf('u-p-002');
-    const href = [...page.body.matchAll(/href="([^"]+\/ai\/consent[^"]*)"/g)].map((m) => m[1].replace(/&amp;/g, '&'))[0];
+    const href = [...page.body.matchAll(/href="([^"]+\/ai\/consent[^"]*)"/g)].map((m) =>
+      m[1].replace(/&amp;/g, '&'),
+    )[0];
     const consentPage = await browser.go(new URL(href, stack.baseUrl).toString());
     expect(consentPage.status).toBe(200);
     const back = [...consentPage.body.matchAll(/name="back" value="([^"]+)"/g)].at(-1)?.[1];
     expect(back).toBe(`${base}/ai/about`);
-    const accepted = await browser.go(`${stack.baseUrl}${base}/ai/consent`, { form: { ltik, choice: 'accept', back: back as string } });
+    const accepted = await browser.go(`${stack.baseUrl}${base}/ai/consent`, {
+      form: { ltik, choice: 'accept', back: back as string },
+    });
     expect(new URL(accepted.url).pathname).toBe(`${base}/ai/about`);
     expect(accepted.status).toBe(200);
   });
@@ -186,11 +264,14 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     expect(coach.page.body.match(/<h1[\s>]/g)).toHaveLength(1);
   });
 
-  test('the days named are the platform\'s own retention setting, the one the purge follows; changing it asks consent again', async () => {
-    const keepSection = (body: string) => /<section aria-labelledby="tr-keep-h">([\s\S]*?)<\/section>/.exec(body)?.[1] ?? '';
+  test("the days named are the platform's own retention setting, the one the purge follows; changing it asks consent again", async () => {
+    const keepSection = (body: string) =>
+      /<section aria-labelledby="tr-keep-h">([\s\S]*?)<\/section>/.exec(body)?.[1] ?? '';
     const { browser, base, ltik } = await aboutOf('u-p-005');
     const consentUrl = `${stack.baseUrl}${base}/ai/consent?ltik=${encodeURIComponent(ltik)}`;
-    const accepted = await browser.go(`${stack.baseUrl}${base}/ai/consent`, { form: { ltik, choice: 'accept', back: '' } });
+    const accepted = await browser.go(`${stack.baseUrl}${base}/ai/consent`, {
+      form: { ltik, choice: 'accept', back: '' },
+    });
     expect(accepted.status).toBeLessThan(400);
     const before = await browser.go(consentUrl);
     expect(before.body).toContain('21 hari');
@@ -198,7 +279,11 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     // The platform's admin keeps AI conversations 60 days (what the console's retention form saves).
     const settings = new RetentionSettingsStore();
     try {
-      await settings.set(platformKeyOf(stack.demo.issuer, DEMO_CLIENT_ID), { ...DEFAULT_RETENTION, aiConversationDays: 60 }, 'admin-test');
+      await settings.set(
+        platformKeyOf(stack.demo.issuer, DEMO_CLIENT_ID),
+        { ...DEFAULT_RETENTION, aiConversationDays: 60 },
+        'admin-test',
+      );
       await new Promise((r) => setTimeout(r, MARK_RECHECK_MS + 100)); // as another instance would: the app sees it within the recheck time
       const about = await browser.go(`${stack.baseUrl}${base}/ai/about?ltik=${encodeURIComponent(ltik)}`);
       expect(keepSection(about.body)).toMatch(/\b60 hari\b/);
@@ -213,11 +298,13 @@ describe('GET /lti/app/courses/:courseKey/ai/about', () => {
     }
   });
 
-  test('no ltik: refused; an ltik of this course on another course\'s address: refused', async () => {
+  test("no ltik: refused; an ltik of this course on another course's address: refused", async () => {
     const { base, ltik } = await aboutOf('u-p-004');
     const none = await new Browser().go(`${stack.baseUrl}${base}/ai/about`);
     expect(none.status).toBe(401);
-    const other = await new Browser().go(`${stack.baseUrl}/lti/app/courses/another-course/ai/about?ltik=${encodeURIComponent(ltik)}`);
+    const other = await new Browser().go(
+      `${stack.baseUrl}/lti/app/courses/another-course/ai/about?ltik=${encodeURIComponent(ltik)}`,
+    );
     expect(other.status).toBe(403);
   });
 });

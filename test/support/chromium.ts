@@ -14,7 +14,11 @@ export function launchChromium(opts: { blockThirdPartyCookies?: boolean } = {}):
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
       ...(opts.blockThirdPartyCookies ? ['--test-third-party-cookie-phaseout'] : []),
     ],
   });
@@ -64,17 +68,21 @@ export async function overflowsOf(target: Frame | Page): Promise<{ width: number
   return target.evaluate(() => {
     const root = document.documentElement;
     const out: string[] = [];
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`the document is ${root.scrollWidth} px wide in ${root.clientWidth} px`);
+    if (root.scrollWidth > root.clientWidth + 1)
+      out.push(`the document is ${root.scrollWidth} px wide in ${root.clientWidth} px`);
     const main = document.querySelector('main') ?? document.body;
     const edge = main.getBoundingClientRect().right;
     const scrollsItself = (el: Element): boolean => {
-      for (let p = el.parentElement; p && p !== main; p = p.parentElement) if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
+      for (let p = el.parentElement; p && p !== main; p = p.parentElement)
+        if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return true;
       return false;
     };
-    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.split(' ')[0]}` : ''}`;
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${typeof el.className === 'string' && el.className ? `.${el.className.split(' ')[0]}` : ''}`;
     for (const el of Array.from(main.querySelectorAll('*'))) {
       const r = el.getBoundingClientRect();
-      if (r.width > 0 && r.right > edge + 1 && !scrollsItself(el)) out.push(`${name(el)} ends ${Math.round(r.right - edge)} px past the page`);
+      if (r.width > 0 && r.right > edge + 1 && !scrollsItself(el))
+        out.push(`${name(el)} ends ${Math.round(r.right - edge)} px past the page`);
     }
     return { width: root.clientWidth, overflows: out.slice(0, 5) };
   });

@@ -7,7 +7,12 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 
-export interface Bitmap { width: number; height: number; channels: number; pixels: Buffer }
+export interface Bitmap {
+  width: number;
+  height: number;
+  channels: number;
+  pixels: Buffer;
+}
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -27,7 +32,8 @@ export function decodePng(png: Buffer): Bitmap {
       height = body.readUInt32BE(4);
       const [depth, colour, , , interlace] = body.subarray(8, 13);
       channels = colour === 6 ? 4 : colour === 2 ? 3 : 0;
-      if (depth !== 8 || !channels || interlace !== 0) throw new Error(`unsupported PNG (depth ${depth}, colour ${colour}, interlace ${interlace})`);
+      if (depth !== 8 || !channels || interlace !== 0)
+        throw new Error(`unsupported PNG (depth ${depth}, colour ${colour}, interlace ${interlace})`);
     } else if (type === 'IDAT') {
       data.push(body);
     } else if (type === 'IEND') {
@@ -70,7 +76,10 @@ export function differingPixels(a: Bitmap, b: Bitmap, tolerance = 48): number {
   let count = 0;
   for (let i = 0; i < a.width * a.height; i++) {
     for (let c = 0; c < 3; c++) {
-      if (Math.abs(a.pixels[i * a.channels + c] - b.pixels[i * b.channels + c]) > tolerance) { count += 1; break; }
+      if (Math.abs(a.pixels[i * a.channels + c] - b.pixels[i * b.channels + c]) > tolerance) {
+        count += 1;
+        break;
+      }
     }
   }
   return count;

@@ -5,7 +5,10 @@
  */
 import type express from 'express';
 
-export interface MountedRoute { method: string; path: string }
+export interface MountedRoute {
+  method: string;
+  path: string;
+}
 
 interface Layer {
   route?: { path: string | RegExp; methods: Record<string, boolean> };

@@ -24,14 +24,21 @@ export interface SlowLink {
 }
 
 /** One way of the link (down or up), shared by every connection: they take turns on its bandwidth. */
-interface Way { freeAt: number }
+interface Way {
+  freeAt: number;
+}
 
 /** One direction of one connection: bytes wait for the link, cross it at its rate, then half the round trip. */
 class Direction {
   private lastArrival = 0;
   private ended = false;
 
-  constructor(private readonly to: net.Socket, private readonly way: Way, private readonly profile: LinkProfile, private readonly opensAt: number) {}
+  constructor(
+    private readonly to: net.Socket,
+    private readonly way: Way,
+    private readonly profile: LinkProfile,
+    private readonly opensAt: number,
+  ) {}
 
   send(chunk: Buffer): void {
     const now = Date.now();
@@ -39,7 +46,9 @@ class Direction {
     this.way.freeAt = Math.max(now, this.opensAt, this.way.freeAt) + chunk.length / bytesPerMs;
     this.lastArrival = this.way.freeAt + this.profile.rttMs / 2;
     // Timers due later fire later, and equal ones in order: the bytes arrive in the order sent.
-    setTimeout(() => { if (!this.to.destroyed) this.to.write(chunk); }, this.lastArrival - now);
+    setTimeout(() => {
+      if (!this.to.destroyed) this.to.write(chunk);
+    }, this.lastArrival - now);
   }
 
   end(): void {
@@ -62,12 +71,27 @@ export async function startSlowLink(target: { host: string; port: number }, prof
     const opensAt = Date.now() + profile.rttMs;
     const toServer = new Direction(upstream, upWay, profile, opensAt);
     const toBrowser = new Direction(client, downWay, profile, opensAt);
-    client.on('data', (c: Buffer) => { up += c.length; toServer.send(c); });
-    upstream.on('data', (c: Buffer) => { down += c.length; toBrowser.send(c); });
+    client.on('data', (c: Buffer) => {
+      up += c.length;
+      toServer.send(c);
+    });
+    upstream.on('data', (c: Buffer) => {
+      down += c.length;
+      toBrowser.send(c);
+    });
     // A side that closes closes the other once the bytes still on the link have arrived.
-    client.on('close', () => { sockets.delete(client); toServer.end(); });
-    upstream.on('close', () => { sockets.delete(upstream); toBrowser.end(); });
-    const drop = () => { client.destroy(); upstream.destroy(); };
+    client.on('close', () => {
+      sockets.delete(client);
+      toServer.end();
+    });
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      toBrowser.end();
+    });
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+    };
     client.on('error', drop);
     upstream.on('error', drop);
   });

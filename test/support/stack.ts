@@ -26,7 +26,8 @@ export interface Stack {
 
 export function testDatabaseUri(name: string): string {
   const base = process.env.MONGODB_URI_BASE;
-  if (!base) throw new Error('MONGODB_URI_BASE is not set: run the tests through jest (global setup starts the database)');
+  if (!base)
+    throw new Error('MONGODB_URI_BASE is not set: run the tests through jest (global setup starts the database)');
   return `${base}/${name}`;
 }
 
@@ -34,7 +35,10 @@ export function testDatabaseUri(name: string): string {
  * `crossSiteDemo`: the demo LMS answers as http://localhost:PORT while Cermin is
  * http://127.0.0.1:PORT — two sites, so the tool runs in a third-party iframe as it does in Moodle.
  */
-export async function startStack(env: Record<string, string> = {}, opts: { log?: Logger; crossSiteDemo?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string> = {},
+  opts: { log?: Logger; crossSiteDemo?: boolean } = {},
+): Promise<Stack> {
   const port = await freePort();
   const dbName = `cermin_test_${crypto.randomBytes(4).toString('hex')}`;
   const config = loadConfig({
@@ -56,7 +60,11 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
     },
   });
   await mongoose.connect(config.database.uri as string);
-  const cermin = await createApp({ config, dbUri: config.database.uri as string, log: opts.log ?? createLogger(config.logLevel) });
+  const cermin = await createApp({
+    config,
+    dbUri: config.database.uri as string,
+    log: opts.log ?? createLogger(config.logLevel),
+  });
   const server = http.createServer(cermin.app);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   if (!cermin.demo) throw new Error('the test stack needs the demo platform');
@@ -77,21 +85,43 @@ export async function startStack(env: Record<string, string> = {}, opts: { log?:
 }
 
 /** A second, separate platform (its own server, origin and issuer) registered in the same Cermin. */
-export async function startSecondPlatform(stack: Stack, clientId = 'other-client', deploymentId = 'other-deployment'): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
+export async function startSecondPlatform(
+  stack: Stack,
+  clientId = 'other-client',
+  deploymentId = 'other-deployment',
+): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
   const { createDemoPlatform } = await import('../../sim/lms/platform');
   const express = (await import('express')).default;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/lms`;
   const urls = stack.cermin.lti.urls;
-  const demo = await createDemoPlatform({ issuer: base, clientId, deploymentId, tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl }, participants: 5 });
+  const demo = await createDemoPlatform({
+    issuer: base,
+    clientId,
+    deploymentId,
+    tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl },
+    participants: 5,
+  });
   const app = express();
   app.use('/lms', demo.router);
   const server = app.listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
-  await stack.cermin.lti.registry.add({ issuer: base, clientId, authUrl: demo.authUrl, tokenUrl: demo.tokenUrl, jwksUrl: demo.jwksUrl, deploymentIds: [deploymentId] });
+  await stack.cermin.lti.registry.add({
+    issuer: base,
+    clientId,
+    authUrl: demo.authUrl,
+    tokenUrl: demo.tokenUrl,
+    jwksUrl: demo.jwksUrl,
+    deploymentIds: [deploymentId],
+  });
   return {
-    demo, base,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    demo,
+    base,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -100,20 +130,33 @@ export async function startSecondPlatform(stack: Stack, clientId = 'other-client
  * registered: what an LMS admin's first dynamic registration starts from. `clientBase` launches one
  * of its clients: `${base}/launch?user=…&link=11&client=<client id>`.
  */
-export async function startUnregisteredPlatform(stack: Stack): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
+export async function startUnregisteredPlatform(
+  stack: Stack,
+): Promise<{ demo: DemoPlatform; base: string; close(): Promise<void> }> {
   const { createDemoPlatform } = await import('../../sim/lms/platform');
   const express = (await import('express')).default;
   const port = await freePort();
   const base = `http://127.0.0.1:${port}/moodle`;
   const urls = stack.cermin.lti.urls;
-  const demo = await createDemoPlatform({ issuer: base, clientId: 'not-registered-yet', deploymentId: '1', tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl }, participants: 5 });
+  const demo = await createDemoPlatform({
+    issuer: base,
+    clientId: 'not-registered-yet',
+    deploymentId: '1',
+    tool: { loginUrl: urls.loginUrl, launchUrl: urls.toolUrl, jwksUrl: urls.keysetUrl },
+    participants: 5,
+  });
   const app = express();
   app.use('/moodle', demo.router);
   const server = app.listen(port, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   return {
-    demo, base,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    demo,
+    base,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -17,14 +17,27 @@ export type Phase = 'goal' | 'reality' | 'options' | 'will';
 export type Gap = 'action' | 'evidence' | 'value' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
 /** What a question asks about: a gap, or `general` (deepening) or `story` (for a very short text). */
 export type QuestionGap = Gap | 'general' | 'story';
-export type CueKind = 'intent' | 'actionVerbs' | 'time' | 'evidence' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
+export type CueKind =
+  'intent' | 'actionVerbs' | 'time' | 'evidence' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
 
 export const PHASES: readonly Phase[] = ['goal', 'reality', 'options', 'will'];
 export const GAPS: readonly Gap[] = ['action', 'evidence', 'value', 'stakeholder', 'measure', 'feeling', 'learning'];
 export const QUESTION_GAPS: readonly QuestionGap[] = [...GAPS, 'general', 'story'];
-export const CUE_KINDS: readonly CueKind[] = ['intent', 'actionVerbs', 'time', 'evidence', 'stakeholder', 'measure', 'feeling', 'learning'];
+export const CUE_KINDS: readonly CueKind[] = [
+  'intent',
+  'actionVerbs',
+  'time',
+  'evidence',
+  'stakeholder',
+  'measure',
+  'feeling',
+  'learning',
+];
 
-export interface BankText { id: string; en: string }
+export interface BankText {
+  id: string;
+  en: string;
+}
 
 export interface BankQuestion {
   id: string;
@@ -38,7 +51,11 @@ export interface BankQuestion {
   text: BankText;
 }
 
-export interface BankValue { id: string; name: BankText; signals: string[] }
+export interface BankValue {
+  id: string;
+  name: BankText;
+  signals: string[];
+}
 
 export interface QuestionBank {
   version: number;
@@ -58,7 +75,9 @@ export class QuestionBankError extends Error {
     public readonly file: string,
     public readonly problems: string[],
   ) {
-    super(`Bank pertanyaan tidak valid / invalid question bank ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Bank pertanyaan tidak valid / invalid question bank ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'QuestionBankError';
   }
 }
@@ -90,17 +109,20 @@ function semanticProblems(doc: unknown): string[] {
   const valueIds = new Map<string, number>();
   arrayAt(doc, 'values').forEach((v, i) => {
     if (!isObject(v) || typeof v.id !== 'string') return;
-    if (valueIds.has(v.id)) problems.push(`$.values[${i}].id: duplicate value id "${v.id}" (first at $.values[${valueIds.get(v.id)}])`);
+    if (valueIds.has(v.id))
+      problems.push(`$.values[${i}].id: duplicate value id "${v.id}" (first at $.values[${valueIds.get(v.id)}])`);
     else valueIds.set(v.id, i);
     arrayAt(v, 'signals').forEach((s, j) => {
-      if (typeof s === 'string' && emptyEntry(s)) problems.push(`$.values[${i}].signals[${j}]: "${s}" has no word or number to match`);
+      if (typeof s === 'string' && emptyEntry(s))
+        problems.push(`$.values[${i}].signals[${j}]: "${s}" has no word or number to match`);
     });
   });
   if (isObject(doc.cues)) {
     for (const [kind, list] of Object.entries(doc.cues)) {
       if (!Array.isArray(list)) continue;
       list.forEach((s, j) => {
-        if (typeof s === 'string' && emptyEntry(s)) problems.push(`$.cues.${kind}[${j}]: "${s}" has no word or number to match`);
+        if (typeof s === 'string' && emptyEntry(s))
+          problems.push(`$.cues.${kind}[${j}]: "${s}" has no word or number to match`);
       });
     }
   }
@@ -110,17 +132,25 @@ function semanticProblems(doc: unknown): string[] {
   arrayAt(doc, 'questions').forEach((q, i) => {
     if (!isObject(q)) return;
     if (typeof q.id === 'string') {
-      if (questionIds.has(q.id)) problems.push(`$.questions[${i}].id: duplicate question id "${q.id}" (first at $.questions[${questionIds.get(q.id)}])`);
+      if (questionIds.has(q.id))
+        problems.push(
+          `$.questions[${i}].id: duplicate question id "${q.id}" (first at $.questions[${questionIds.get(q.id)}])`,
+        );
       else questionIds.set(q.id, i);
     }
     if (q.value !== undefined) {
-      if (typeof q.value === 'string' && !valueIds.has(q.value)) problems.push(`$.questions[${i}].value: "${q.value}" is not one of the values in $.values`);
+      if (typeof q.value === 'string' && !valueIds.has(q.value))
+        problems.push(`$.questions[${i}].value: "${q.value}" is not one of the values in $.values`);
       if (q.gap !== 'value') problems.push(`$.questions[${i}].value: only questions with gap "value" may name a value`);
     }
-    if (q.phases === undefined && q.value === undefined && q.templates === undefined && typeof q.gap === 'string') unrestricted.add(q.gap);
+    if (q.phases === undefined && q.value === undefined && q.templates === undefined && typeof q.gap === 'string')
+      unrestricted.add(q.gap);
   });
   for (const gap of QUESTION_GAPS) {
-    if (!unrestricted.has(gap)) problems.push(`$.questions: no question for gap "${gap}" without phases, value or templates (one is needed so the gap can always be asked about)`);
+    if (!unrestricted.has(gap))
+      problems.push(
+        `$.questions: no question for gap "${gap}" without phases, value or templates (one is needed so the gap can always be asked about)`,
+      );
   }
   return problems;
 }

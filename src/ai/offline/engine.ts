@@ -83,8 +83,13 @@ export interface Analysis {
 }
 
 type Part = { kind: 'num' } | { kind: 'exact'; word: string } | { kind: 'stem'; stem: string; word: string };
-interface Entry { group: string; parts: Part[] }
-interface Compiled { index: Map<string, Entry[]> }
+interface Entry {
+  group: string;
+  parts: Part[];
+}
+interface Compiled {
+  index: Map<string, Entry[]>;
+}
 
 const compiledBanks = new WeakMap<QuestionBank, Compiled>();
 
@@ -93,7 +98,10 @@ function compileEntry(source: string, group: string): Entry | undefined {
   const body = exact ? source.slice(1) : source;
   const parts: Part[] = [];
   for (const piece of body.trim().split(/\s+/)) {
-    if (piece === '#') { parts.push({ kind: 'num' }); continue; }
+    if (piece === '#') {
+      parts.push({ kind: 'num' });
+      continue;
+    }
     for (const t of tokenize(piece)) {
       parts.push(exact || t.number ? { kind: 'exact', word: t.lower } : { kind: 'stem', stem: t.stem, word: t.lower });
     }
@@ -131,10 +139,30 @@ function partMatches(p: Part, t: Token | undefined): boolean {
   return t.stem === p.stem || t.lower === p.word;
 }
 
-interface Hit { group: string; from: number; to: number; negated: boolean }
+interface Hit {
+  group: string;
+  from: number;
+  to: number;
+  negated: boolean;
+}
 
 /** Words that deny what follows within two words: "tidak ramah", "belum ada target", "tanpa data". */
-const NEGATORS = new Set(['tidak', 'tak', 'tdk', 'belum', 'bukan', 'tanpa', 'kurang', 'jarang', 'enggak', 'nggak', 'gak', 'no', 'not', 'without']);
+const NEGATORS = new Set([
+  'tidak',
+  'tak',
+  'tdk',
+  'belum',
+  'bukan',
+  'tanpa',
+  'kurang',
+  'jarang',
+  'enggak',
+  'nggak',
+  'gak',
+  'no',
+  'not',
+  'without',
+]);
 /** …unless they only limit it: "tidak hanya ramah", "bukan sekadar data". */
 const LIMITERS = new Set(['hanya', 'sekadar', 'cuma', 'saja', 'only', 'just']);
 /** Cue kinds a denial empties (a denied feeling, plan or lesson is still one). */
@@ -172,7 +200,11 @@ function findHits(tokens: Token[], compiled: Compiled): Hit[] {
 }
 
 /** The written words (compound parts merged back), for spans and word counts. */
-interface Word { start: number; end: number; clause: number }
+interface Word {
+  start: number;
+  end: number;
+  clause: number;
+}
 
 function writtenWords(tokens: Token[]): { words: Word[]; wordOf: number[] } {
   const words: Word[] = [];
@@ -210,8 +242,14 @@ function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number
   if (to - from + 1 > MAX_SPAN_WORDS) to = from + MAX_SPAN_WORDS - 1;
   for (let grew = true; grew && to - from + 1 < MIN_SPAN_WORDS;) {
     grew = false;
-    if (to + 1 < words.length && words[to + 1].clause === clause) { to++; grew = true; }
-    if (to - from + 1 < MIN_SPAN_WORDS && from > 0 && words[from - 1].clause === clause) { from--; grew = true; }
+    if (to + 1 < words.length && words[to + 1].clause === clause) {
+      to++;
+      grew = true;
+    }
+    if (to - from + 1 < MIN_SPAN_WORDS && from > 0 && words[from - 1].clause === clause) {
+      from--;
+      grew = true;
+    }
   }
   return text.slice(words[from].start, words[to].end);
 }
@@ -224,7 +262,10 @@ export function analyse(text: string, bank: QuestionBank): Analysis {
   const hits = findHits(tokens, compile(bank));
 
   const cues = Object.fromEntries(CUE_KINDS.map((k) => [k, [] as string[]])) as Record<CueKind, string[]>;
-  const sentencesWith = Object.fromEntries(CUE_KINDS.map((k) => [k, new Set<number>()])) as Record<CueKind, Set<number>>;
+  const sentencesWith = Object.fromEntries(CUE_KINDS.map((k) => [k, new Set<number>()])) as Record<
+    CueKind,
+    Set<number>
+  >;
   const valueRanges = new Map<string, Array<[number, number]>>();
   const sorted = [...hits].sort((a, b) => a.from - b.from || b.to - a.to || a.group.localeCompare(b.group));
   for (const h of sorted) {
@@ -287,7 +328,12 @@ function hashOf(s: string): number {
   return h >>> 0;
 }
 
-interface Context { phase?: Phase; templateId?: string; value?: string; hash: number }
+interface Context {
+  phase?: Phase;
+  templateId?: string;
+  value?: string;
+  hash: number;
+}
 
 function allowed(q: BankQuestion, ctx: Context, gap: QuestionGap): boolean {
   if (q.gap !== gap) return false;
@@ -300,7 +346,13 @@ function allowed(q: BankQuestion, ctx: Context, gap: QuestionGap): boolean {
 /** The most specific questions first: for the value asked about, then the phase, then the template. */
 const specificity = (q: BankQuestion) => (q.value ? 4 : 0) + (q.phases ? 2 : 0) + (q.templates ? 1 : 0);
 
-function pick(bank: QuestionBank, gap: QuestionGap, ctx: Context, excluded: Set<string>, slot: number): BankQuestion | undefined {
+function pick(
+  bank: QuestionBank,
+  gap: QuestionGap,
+  ctx: Context,
+  excluded: Set<string>,
+  slot: number,
+): BankQuestion | undefined {
   const pool = bank.questions.filter((q) => !excluded.has(q.id) && allowed(q, ctx, gap));
   if (!pool.length) return undefined;
   const top = Math.max(...pool.map(specificity));
@@ -370,7 +422,10 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
   const take = (gap: QuestionGap) => {
     if (chosen.length >= target) return;
     const q = pick(bank, gap, ctx, excluded, chosen.length);
-    if (q) { chosen.push(q); excluded.add(q.id); }
+    if (q) {
+      chosen.push(q);
+      excluded.add(q.id);
+    }
   };
   if (short) {
     take('story');
@@ -390,10 +445,14 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
   }
   if (!chosen.length) {
     // The whole bank has been asked in this session: reuse, oldest first, a question that fits.
-    const fits = (q: BankQuestion) => allowed(q, ctx, short ? 'story' : 'general') || gaps.some((g) => allowed(q, ctx, g.gap as QuestionGap));
+    const fits = (q: BankQuestion) =>
+      allowed(q, ctx, short ? 'story' : 'general') || gaps.some((g) => allowed(q, ctx, g.gap as QuestionGap));
     const byId = new Map(bank.questions.map((q) => [q.id, q]));
-    const reused = asked.map((id) => byId.get(id)).find((q): q is BankQuestion => !!q && fits(q))
-      ?? bank.questions.find((q) => allowed(q, { ...ctx, phase: undefined, templateId: undefined, value: undefined }, 'general'));
+    const reused =
+      asked.map((id) => byId.get(id)).find((q): q is BankQuestion => !!q && fits(q)) ??
+      bank.questions.find((q) =>
+        allowed(q, { ...ctx, phase: undefined, templateId: undefined, value: undefined }, 'general'),
+      );
     if (reused) chosen.push(reused);
   }
 

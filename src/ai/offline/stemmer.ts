@@ -40,7 +40,8 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   sekali selain selama seluruh sementara semua sendiri seorang sepanjang seperti serta sesudah
   setelah setiap sudah supaya tak tanpa tapi telah tentang terhadap tersebut tetapi tiap tidak
   untuk walau walaupun yaitu yakni yang hanya harus perlu hal kok sih pernah sambil yg tdk utk dgn`
-    .split(/\s+/).filter(Boolean),
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /**
@@ -126,36 +127,60 @@ export function prefixAlternatives(w: string): string[] {
     if (w.startsWith('menge') && !VOWEL.test(after(5))) add(after(5));
     if (w.startsWith('meng')) {
       const r = after(4);
-      if (VOWEL.test(r)) { add(r); add('k' + r); } else if (/^[ghk]/.test(r)) add(r);
+      if (VOWEL.test(r)) {
+        add(r);
+        add('k' + r);
+      } else if (/^[ghk]/.test(r)) add(r);
     } else if (w.startsWith('meny')) {
       const r = after(4);
-      if (VOWEL.test(r)) { add('s' + r); add('ny' + r); }
+      if (VOWEL.test(r)) {
+        add('s' + r);
+        add('ny' + r);
+      }
     } else if (w.startsWith('mem')) {
       const r = after(3);
       if (/^[bfvp]/.test(r)) add(r);
-      else if (VOWEL.test(r)) { add('p' + r); add('m' + r); }
+      else if (VOWEL.test(r)) {
+        add('p' + r);
+        add('m' + r);
+      }
     } else if (w.startsWith('men')) {
       const r = after(3);
       if (/^[cdjzst]/.test(r)) add(r);
-      else if (VOWEL.test(r)) { add('t' + r); add('n' + r); }
+      else if (VOWEL.test(r)) {
+        add('t' + r);
+        add('n' + r);
+      }
     }
     if (/^me[lrwymn]/.test(w)) add(after(2));
   } else if (w.startsWith('pe')) {
     if (w.startsWith('penge') && !VOWEL.test(after(5))) add(after(5));
     if (w.startsWith('peng')) {
       const r = after(4);
-      if (VOWEL.test(r)) { add(r); add('k' + r); } else if (/^[ghk]/.test(r)) add(r);
+      if (VOWEL.test(r)) {
+        add(r);
+        add('k' + r);
+      } else if (/^[ghk]/.test(r)) add(r);
     } else if (w.startsWith('peny')) {
       const r = after(4);
-      if (VOWEL.test(r)) { add('s' + r); add('ny' + r); }
+      if (VOWEL.test(r)) {
+        add('s' + r);
+        add('ny' + r);
+      }
     } else if (w.startsWith('pem')) {
       const r = after(3);
       if (/^[bfv]/.test(r)) add(r);
-      else if (VOWEL.test(r)) { add('p' + r); add('m' + r); }
+      else if (VOWEL.test(r)) {
+        add('p' + r);
+        add('m' + r);
+      }
     } else if (w.startsWith('pen')) {
       const r = after(3);
       if (/^[cdjzst]/.test(r)) add(r);
-      else if (VOWEL.test(r)) { add('t' + r); add('n' + r); }
+      else if (VOWEL.test(r)) {
+        add('t' + r);
+        add('n' + r);
+      }
     }
     if (w.startsWith('per')) add(after(3));
     if (w.startsWith('pel') && VOWEL.test(after(3))) add(after(3));
@@ -173,7 +198,10 @@ export function prefixAlternatives(w: string): string[] {
   return out;
 }
 
-interface Reading { root: string; removed: number }
+interface Reading {
+  root: string;
+  removed: number;
+}
 
 /** Suffix readings: the word, then with particle, possessive and derivational suffixes peeled off. */
 function suffixReadings(w: string): Reading[] {
@@ -181,7 +209,8 @@ function suffixReadings(w: string): Reading[] {
   const peel = (endings: string[]) => {
     for (const r of [...out]) {
       for (const e of endings) {
-        if (r.root.endsWith(e) && r.root.length - e.length >= 3) out.push({ root: r.root.slice(0, -e.length), removed: r.removed + 1 });
+        if (r.root.endsWith(e) && r.root.length - e.length >= 3)
+          out.push({ root: r.root.slice(0, -e.length), removed: r.removed + 1 });
       }
     }
   };
@@ -195,14 +224,18 @@ function readings(w: string): Reading[] {
   const seen = new Set<string>();
   const out: Reading[] = [];
   const push = (r: Reading) => {
-    if (!seen.has(r.root)) { seen.add(r.root); out.push(r); }
+    if (!seen.has(r.root)) {
+      seen.add(r.root);
+      out.push(r);
+    }
   };
   for (const s of suffixReadings(w)) {
     let layer: Reading[] = [s];
     push(s);
     for (let depth = 0; depth < 3 && layer.length; depth++) {
       const next: Reading[] = [];
-      for (const r of layer) for (const alt of prefixAlternatives(r.root)) next.push({ root: alt, removed: r.removed + 1 });
+      for (const r of layer)
+        for (const alt of prefixAlternatives(r.root)) next.push({ root: alt, removed: r.removed + 1 });
       next.forEach(push);
       layer = next;
     }
@@ -215,7 +248,10 @@ const known = (w: string) => ROOTS.has(w) || COMPOUNDS.has(w) || STOPWORDS.has(w
 function fallback(w: string): string {
   let x = w;
   for (const p of ['lah', 'kah', 'pun']) {
-    if (x.endsWith(p) && x.length - p.length >= 4) { x = x.slice(0, -p.length); break; }
+    if (x.endsWith(p) && x.length - p.length >= 4) {
+      x = x.slice(0, -p.length);
+      break;
+    }
   }
   if (x.endsWith('nya') && x.length - 3 >= 4) x = x.slice(0, -3);
   let prefixes = 0;
@@ -229,7 +265,10 @@ function fallback(w: string): string {
     for (const s of ['kan', 'an', 'i']) {
       // -si is far more often a loanword ending (verifikasi, antisipasi) than a root in -s with -i.
       if (s === 'i' && x.endsWith('si')) continue;
-      if (x.endsWith(s) && x.length - s.length >= 4) { x = x.slice(0, -s.length); break; }
+      if (x.endsWith(s) && x.length - s.length >= 4) {
+        x = x.slice(0, -s.length);
+        break;
+      }
     }
   }
   return x;
@@ -302,18 +341,35 @@ export function tokenize(text: string): Token[] {
     const end = start + written.length;
     const gap = text.slice(prevEnd, start);
     if (out.length) {
-      if (SENTENCE_BREAK.test(gap)) { sentence++; clause++; } else if (CLAUSE_BREAK.test(gap)) clause++;
+      if (SENTENCE_BREAK.test(gap)) {
+        sentence++;
+        clause++;
+      } else if (CLAUSE_BREAK.test(gap)) clause++;
     }
     prevEnd = end;
     const lower = written.toLowerCase();
     const base = { text: written, start, end, sentence, clause };
     if (/\p{N}/u.test(lower) && !/\p{L}/u.test(lower)) {
-      out.push({ ...base, lower, stem: lower.replace(/\s/g, ''), number: true, percent: lower.endsWith('%'), stop: false });
+      out.push({
+        ...base,
+        lower,
+        stem: lower.replace(/\s/g, ''),
+        number: true,
+        percent: lower.endsWith('%'),
+        stop: false,
+      });
       continue;
     }
     for (const part of splitWord(lower)) {
       for (const s of stem(part).split(' ')) {
-        out.push({ ...base, lower: part, stem: s, number: /\p{N}/u.test(part), percent: false, stop: STOPWORDS.has(s) || STOPWORDS.has(part) });
+        out.push({
+          ...base,
+          lower: part,
+          stem: s,
+          number: /\p{N}/u.test(part),
+          percent: false,
+          stop: STOPWORDS.has(s) || STOPWORDS.has(part),
+        });
       }
     }
   }
@@ -340,5 +396,7 @@ export function stemPhrase(text: string): string[] {
 
 /** The content roots of a text (stopwords and numbers left out). */
 export function contentStems(text: string): string[] {
-  return tokenize(text).filter((t) => !t.stop && !t.number).map((t) => t.stem);
+  return tokenize(text)
+    .filter((t) => !t.stop && !t.number)
+    .map((t) => t.stem);
 }

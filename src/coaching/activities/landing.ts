@@ -17,13 +17,17 @@ export function audiencePath(ctx: Pick<LaunchContext, 'courseKey'>, audience: Au
 export function createLanding(coaching: CoachingService): { onLaunch: LaunchHandler; onDeepLinking: LaunchHandler } {
   const onLaunch: LaunchHandler = async (ctx, ltik, req, res) => {
     if (!ctx.audience) {
-      throw new HttpError(403, 'error.noAudience', { roles: ctx.roles.map((r) => r.split(/[#/]/).pop()).join(', ') || '–' });
+      throw new HttpError(403, 'error.noAudience', {
+        roles: ctx.roles.map((r) => r.split(/[#/]/).pop()).join(', ') || '–',
+      });
     }
     const activity = await coaching.activityForLaunch(ctx);
     let target: string;
     if (ctx.audience === 'admin') target = audiencePath(ctx, 'admin');
-    else if (ctx.audience === 'coach') target = activity ? `${activityPath(ctx.courseKey, activity._id)}/manage` : `${coursePath(ctx.courseKey)}/setup`;
-    else if (ctx.audience === 'participant') target = activity ? activityPath(ctx.courseKey, activity._id) : audiencePath(ctx, 'participant');
+    else if (ctx.audience === 'coach')
+      target = activity ? `${activityPath(ctx.courseKey, activity._id)}/manage` : `${coursePath(ctx.courseKey)}/setup`;
+    else if (ctx.audience === 'participant')
+      target = activity ? activityPath(ctx.courseKey, activity._id) : audiencePath(ctx, 'participant');
     else target = activity ? `${activityPath(ctx.courseKey, activity._id)}/mentor` : audiencePath(ctx, 'mentor');
     res.redirect(303, withLtik(target, ltik));
   };

@@ -15,7 +15,8 @@ import type { CoachingService } from '../service';
 export function loadActivity(coaching: CoachingService): express.RequestHandler {
   return (req, res, next) => {
     const ctx = launchOf(res);
-    coaching.activityInCourse(ctx.courseKey, req.params.activityId)
+    coaching
+      .activityInCourse(ctx.courseKey, req.params.activityId)
       .then((activity) => {
         if (!activity) {
           throw new HttpError(404, 'journal.noActivity');

@@ -47,34 +47,51 @@ function settingsOf(activity: ActivityDoc): ActivitySettings {
   return { title, instructions, maxScore, aiMode, dueAt, rubric, sections, completion };
 }
 
-
 export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   const { coaching } = deps;
   const router = express.Router({ mergeParams: true });
   // Per route, not router-wide: other routers share these paths' prefixes (participant pages).
   const coachOnly = requireAudience('coach', 'admin');
 
-  const dateInput = (d?: Date) => (d ? new Date(new Date(d).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10) : '');
+  const dateInput = (d?: Date) =>
+    d ? new Date(new Date(d).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10) : '';
   const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => {
     const ctx = launchOf(res);
     const ltik = ltikOf(res);
     return {
-      locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik,
+      locale: ctx.locale,
+      title: translator(ctx.locale)(titleKey),
+      ctx,
+      ltik,
       link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
       dateInput,
       ...extra,
     };
   };
 
-  async function renderSettings(res: express.Response, status: number, view: 'activity-manage' | 'picker-configure', data: Record<string, unknown> & { settings: ActivitySettings; problems?: SettingsProblem[]; form?: Record<string, unknown> }): Promise<void> {
+  async function renderSettings(
+    res: express.Response,
+    status: number,
+    view: 'activity-manage' | 'picker-configure',
+    data: Record<string, unknown> & {
+      settings: ActivitySettings;
+      problems?: SettingsProblem[];
+      form?: Record<string, unknown>;
+    },
+  ): Promise<void> {
     const t = translator(launchOf(res).locale);
     const problems = data.problems ?? [];
     await sendPage(res, status, view, {
       ...locals(res, view === 'activity-manage' ? 'manage.title' : 'picker.configureTitle'),
       ...data,
       problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
-      problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
-      value: (field: string, fallback: unknown) => (data.form && typeof data.form[field] === 'string' ? data.form[field] : fallback),
+      problemFor: (field: string) =>
+        problems
+          .filter((p) => p.field === field)
+          .map((p) => t(p.key, p.vars))
+          .join(' '),
+      value: (field: string, fallback: unknown) =>
+        data.form && typeof data.form[field] === 'string' ? data.form[field] : fallback,
     });
   }
 
@@ -86,11 +103,21 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     next();
   };
 
-  router.get('/deep-linking', coachOnly, requireDeepLinking, handle(async (_req, res) => {
-    const ctx = launchOf(res);
-    const chosen = await coaching.activitiesInSelection(ctx.courseKey, deps.deepLinking.selectionOf(res));
-    await sendPage(res, 200, 'picker', { ...locals(res, 'picker.title'), templates: coaching.templates(), chosen, base: coursePath(ctx.courseKey) });
-  }));
+  router.get(
+    '/deep-linking',
+    coachOnly,
+    requireDeepLinking,
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const chosen = await coaching.activitiesInSelection(ctx.courseKey, deps.deepLinking.selectionOf(res));
+      await sendPage(res, 200, 'picker', {
+        ...locals(res, 'picker.title'),
+        templates: coaching.templates(),
+        chosen,
+        base: coursePath(ctx.courseKey),
+      });
+    }),
+  );
 
   const templateOr404 = (req: express.Request): CoachingTemplate => {
     const template = coaching.template(req.params.templateId);
@@ -98,99 +125,172 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     return template;
   };
 
-  router.get('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const template = templateOr404(req);
-    const ctx = launchOf(res);
-    await renderSettings(res, 200, 'picker-configure', { template, settings: settingsFromTemplate(template, ctx.locale, new Date()), action: `${coursePath(ctx.courseKey)}/deep-linking/${template.id}` });
-  }));
+  router.get(
+    '/deep-linking/:templateId',
+    coachOnly,
+    requireDeepLinking,
+    handle(async (req, res) => {
+      const template = templateOr404(req);
+      const ctx = launchOf(res);
+      await renderSettings(res, 200, 'picker-configure', {
+        template,
+        settings: settingsFromTemplate(template, ctx.locale, new Date()),
+        action: `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`,
+      });
+    }),
+  );
 
-  router.post('/deep-linking/:templateId', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const template = templateOr404(req);
-    const ctx = launchOf(res);
-    const form = { ...(req.body as Record<string, unknown>) };
-    const action = `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`;
-    const parsed = applySettingsForm(settingsFromTemplate(template, ctx.locale, new Date()), form, new Date());
-    if (!parsed.ok) {
-      await renderSettings(res, 400, 'picker-configure', { template, settings: settingsFromTemplate(template, ctx.locale, new Date()), problems: parsed.problems, form, action });
-      return;
-    }
-    if (form.intent === 'preview') {
-      // The participant's page as it will look, with the coach's edits, before anything is stored.
-      const draft = { ...parsed.settings, _id: 'preview', courseKey: ctx.courseKey, kind: template.kind, templateId: template.id } as unknown as ActivityDoc;
-      await renderJournal(res, coaching, ctx, draft, { preview: true });
-      return;
-    }
-    await coaching.createActivity(ctx, template, parsed.settings, { selection: deps.deepLinking.selectionOf(res) });
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res), { added: '1' }));
-  }));
+  router.post(
+    '/deep-linking/:templateId',
+    coachOnly,
+    requireDeepLinking,
+    handle(async (req, res) => {
+      const template = templateOr404(req);
+      const ctx = launchOf(res);
+      const form = { ...(req.body as Record<string, unknown>) };
+      const action = `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`;
+      const parsed = applySettingsForm(settingsFromTemplate(template, ctx.locale, new Date()), form, new Date());
+      if (!parsed.ok) {
+        await renderSettings(res, 400, 'picker-configure', {
+          template,
+          settings: settingsFromTemplate(template, ctx.locale, new Date()),
+          problems: parsed.problems,
+          form,
+          action,
+        });
+        return;
+      }
+      if (form.intent === 'preview') {
+        // The participant's page as it will look, with the coach's edits, before anything is stored.
+        const draft = {
+          ...parsed.settings,
+          _id: 'preview',
+          courseKey: ctx.courseKey,
+          kind: template.kind,
+          templateId: template.id,
+        } as unknown as ActivityDoc;
+        await renderJournal(res, coaching, ctx, draft, { preview: true });
+        return;
+      }
+      await coaching.createActivity(ctx, template, parsed.settings, { selection: deps.deepLinking.selectionOf(res) });
+      res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res), { added: '1' }));
+    }),
+  );
 
-  router.post('/deep-linking/remove/:activityId', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    await coaching.removeFromSelection(ctx.courseKey, deps.deepLinking.selectionOf(res), req.params.activityId);
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res)));
-  }));
+  router.post(
+    '/deep-linking/remove/:activityId',
+    coachOnly,
+    requireDeepLinking,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      await coaching.removeFromSelection(ctx.courseKey, deps.deepLinking.selectionOf(res), req.params.activityId);
+      res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/deep-linking`, ltikOf(res)));
+    }),
+  );
 
-  router.post('/deep-linking-return', coachOnly, requireDeepLinking, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const selection = deps.deepLinking.selectionOf(res);
-    const chosen = await coaching.activitiesInSelection(ctx.courseKey, selection);
-    if (!chosen.length) {
-      throw new HttpError(400, 'picker.nothingChosen');
-    }
-    const t = translator(ctx.locale);
-    const items = chosen.map((a) => ({
-      type: 'ltiResourceLink',
-      title: a.title,
-      text: a.instructions.slice(0, 500),
-      url: deps.urls.toolUrl,
-      custom: { activity_id: a._id },
-      // Moodle creates the gradebook column from this when the teacher saves the activity.
-      lineItem: { scoreMaximum: a.maxScore, label: a.title, resourceId: a._id, tag: a.lineItem?.tag ?? `cermin:${a.templateId}` },
-      ...(a.dueAt ? { submission: { endDateTime: new Date(a.dueAt).toISOString() } } : {}),
-    }));
-    const { jwt, returnUrl } = await deps.deepLinking.respond(res, items, t('picker.returnedMessage', { n: items.length }));
-    await coaching.closeSelection(ctx.courseKey, selection);
-    await sendPage(res, 200, 'deep-linking-return', { ...locals(res, 'picker.returning'), returnUrl, jwt, chosen });
-  }));
+  router.post(
+    '/deep-linking-return',
+    coachOnly,
+    requireDeepLinking,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const selection = deps.deepLinking.selectionOf(res);
+      const chosen = await coaching.activitiesInSelection(ctx.courseKey, selection);
+      if (!chosen.length) {
+        throw new HttpError(400, 'picker.nothingChosen');
+      }
+      const t = translator(ctx.locale);
+      const items = chosen.map((a) => ({
+        type: 'ltiResourceLink',
+        title: a.title,
+        text: a.instructions.slice(0, 500),
+        url: deps.urls.toolUrl,
+        custom: { activity_id: a._id },
+        // Moodle creates the gradebook column from this when the teacher saves the activity.
+        lineItem: {
+          scoreMaximum: a.maxScore,
+          label: a.title,
+          resourceId: a._id,
+          tag: a.lineItem?.tag ?? `cermin:${a.templateId}`,
+        },
+        ...(a.dueAt ? { submission: { endDateTime: new Date(a.dueAt).toISOString() } } : {}),
+      }));
+      const { jwt, returnUrl } = await deps.deepLinking.respond(
+        res,
+        items,
+        t('picker.returnedMessage', { n: items.length }),
+      );
+      await coaching.closeSelection(ctx.courseKey, selection);
+      await sendPage(res, 200, 'deep-linking-return', { ...locals(res, 'picker.returning'), returnUrl, jwt, chosen });
+    }),
+  );
 
   // ---- A link added by hand in Moodle: bind it to a template --------------------------------
-  router.get('/setup', coachOnly, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    if (!ctx.resourceLink) {
-      throw new HttpError(400, 'setup.noLink');
-    }
-    const existing = await coaching.activityForLaunch(ctx);
-    if (existing) {
-      res.redirect(303, withLtik(`${activityPath(ctx.courseKey, existing._id)}/manage`, ltikOf(res)));
-      return;
-    }
-    await sendPage(res, 200, 'setup-link', { ...locals(res, 'setupLink.title'), templates: coaching.templates(), action: `${coursePath(ctx.courseKey)}/setup` });
-  }));
+  router.get(
+    '/setup',
+    coachOnly,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      if (!ctx.resourceLink) {
+        throw new HttpError(400, 'setup.noLink');
+      }
+      const existing = await coaching.activityForLaunch(ctx);
+      if (existing) {
+        res.redirect(303, withLtik(`${activityPath(ctx.courseKey, existing._id)}/manage`, ltikOf(res)));
+        return;
+      }
+      await sendPage(res, 200, 'setup-link', {
+        ...locals(res, 'setupLink.title'),
+        templates: coaching.templates(),
+        action: `${coursePath(ctx.courseKey)}/setup`,
+      });
+    }),
+  );
 
-  router.post('/setup', coachOnly, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const body = req.body as unknown;
-    const template = validateTemplateChoice(body) ? coaching.template(body.templateId) : undefined;
-    if (!template || !ctx.resourceLink) {
-      throw new HttpError(400, 'setupLink.chooseTemplate');
-    }
-    const existing = await coaching.activityForLaunch(ctx);
-    const activity = existing ?? await coaching.createActivity(ctx, template, settingsFromTemplate(template, ctx.locale, new Date()), { resourceLinkId: ctx.resourceLink.id });
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), existing ? {} : { created: '1' }));
-  }));
+  router.post(
+    '/setup',
+    coachOnly,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as unknown;
+      const template = validateTemplateChoice(body) ? coaching.template(body.templateId) : undefined;
+      if (!template || !ctx.resourceLink) {
+        throw new HttpError(400, 'setupLink.chooseTemplate');
+      }
+      const existing = await coaching.activityForLaunch(ctx);
+      const activity =
+        existing ??
+        (await coaching.createActivity(ctx, template, settingsFromTemplate(template, ctx.locale, new Date()), {
+          resourceLinkId: ctx.resourceLink.id,
+        }));
+      res.redirect(
+        303,
+        withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), existing ? {} : { created: '1' }),
+      );
+    }),
+  );
 
   // ---- One activity: settings, preview, submissions ----------------------------------------
   const activityInUrl = loadActivity(coaching);
 
-  async function renderManage(res: express.Response, status: number, extra: { problems?: SettingsProblem[]; form?: Record<string, unknown>; notice?: string } = {}): Promise<void> {
+  async function renderManage(
+    res: express.Response,
+    status: number,
+    extra: { problems?: SettingsProblem[]; form?: Record<string, unknown>; notice?: string } = {},
+  ): Promise<void> {
     const ctx = launchOf(res);
     const activity = activityOf(res);
     const t = translator(ctx.locale);
     const submissions = await coaching.submissions(activity);
     await renderSettings(res, status, 'activity-manage', {
-      activity, settings: settingsOf(activity), template: coaching.template(activity.templateId),
-      submissions, action: `${activityPath(ctx.courseKey, activity._id)}/manage`, base: activityPath(ctx.courseKey, activity._id),
-      statusLabel: (s: string) => t(`manage.status.${s}`), ...extra,
+      activity,
+      settings: settingsOf(activity),
+      template: coaching.template(activity.templateId),
+      submissions,
+      action: `${activityPath(ctx.courseKey, activity._id)}/manage`,
+      base: activityPath(ctx.courseKey, activity._id),
+      statusLabel: (s: string) => t(`manage.status.${s}`),
+      ...extra,
     });
   }
 
@@ -200,9 +300,18 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
    * every grade row in it and turn an empty one into 0 (docs/moodle.md). So the column follows
    * only while nothing has been graded in it, or when the coach chose so knowing that.
    */
-  async function followColumn(ctx: LaunchContext, before: ActivityDoc, updated: ActivityDoc, coachChose: boolean, t: Translate): Promise<string> {
+  async function followColumn(
+    ctx: LaunchContext,
+    before: ActivityDoc,
+    updated: ActivityDoc,
+    coachChose: boolean,
+    t: Translate,
+  ): Promise<string> {
     // 'pending' (a maximum changed before a launch gave the column's address) and 'failed' catch up on this save.
-    const columnBehind = updated.maxScore !== before.maxScore || updated.lineItem?.sync === 'pending' || updated.lineItem?.sync === 'failed';
+    const columnBehind =
+      updated.maxScore !== before.maxScore ||
+      updated.lineItem?.sync === 'pending' ||
+      updated.lineItem?.sync === 'failed';
     const url = updated.lineItem?.id;
     if (!url) {
       if (!columnBehind) return t('manage.saved');
@@ -213,7 +322,10 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     const ref = { issuer: ctx.platform.issuer, clientId: ctx.platform.clientId };
     const deadline = Date.now() + 2 * deps.requestTimeoutMs;
     try {
-      const graded = !coachChose && (await deps.outbox.anyFor(ctx.courseKey, updated._id) || await lineItemHasResults(deps.services, ref, url, { deadline }));
+      const graded =
+        !coachChose &&
+        ((await deps.outbox.anyFor(ctx.courseKey, updated._id)) ||
+          (await lineItemHasResults(deps.services, ref, url, { deadline })));
       if (graded) {
         await coaching.setLineItemSync(updated, 'kept');
         return t('manage.savedColumnKept', { max: updated.maxScore });
@@ -227,39 +339,60 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     }
   }
 
-  router.get('/activities/:activityId/manage', coachOnly, activityInUrl, handle(async (req, res) => {
-    const t = translator(launchOf(res).locale);
-    await renderManage(res, 200, { notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined });
-  }));
+  router.get(
+    '/activities/:activityId/manage',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const t = translator(launchOf(res).locale);
+      await renderManage(res, 200, {
+        notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined,
+      });
+    }),
+  );
 
-  router.post('/activities/:activityId/manage', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    const activity = activityOf(res);
-    const form = { ...(req.body as Record<string, unknown>) };
-    const parsed = applySettingsForm(settingsOf(activity), form, new Date());
-    if (!parsed.ok) {
-      await renderManage(res, 400, { problems: parsed.problems, form });
-      return;
-    }
-    const expected = Number(form.revision);
-    const updated = await coaching.updateSettings(activity, parsed.settings, Number.isInteger(expected) ? expected : -1);
-    if (updated === 'conflict') {
+  router.post(
+    '/activities/:activityId/manage',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      const activity = activityOf(res);
+      const form = { ...(req.body as Record<string, unknown>) };
+      const parsed = applySettingsForm(settingsOf(activity), form, new Date());
+      if (!parsed.ok) {
+        await renderManage(res, 400, { problems: parsed.problems, form });
+        return;
+      }
+      const expected = Number(form.revision);
+      const updated = await coaching.updateSettings(
+        activity,
+        parsed.settings,
+        Number.isInteger(expected) ? expected : -1,
+      );
+      if (updated === 'conflict') {
+        res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
+        await renderManage(res, 409, { problems: [{ field: 'title', key: 'manage.editConflict' }] });
+        return;
+      }
+      res.locals.activity = updated;
+      const notices = [await followColumn(ctx, activity, updated, form.moodleColumn === 'update', t)];
+      // Moodle names the column after its activity and resets it whenever the activity form is saved.
+      if (updated.title !== activity.title) notices.push(t('manage.titleInMoodle'));
       res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
-      await renderManage(res, 409, { problems: [{ field: 'title', key: 'manage.editConflict' }] });
-      return;
-    }
-    res.locals.activity = updated;
-    const notices = [await followColumn(ctx, activity, updated, form.moodleColumn === 'update', t)];
-    // Moodle names the column after its activity and resets it whenever the activity form is saved.
-    if (updated.title !== activity.title) notices.push(t('manage.titleInMoodle'));
-    res.locals.activity = await coaching.activityInCourse(ctx.courseKey, activity._id);
-    await renderManage(res, 200, { notice: notices.join(' ') });
-  }));
+      await renderManage(res, 200, { notice: notices.join(' ') });
+    }),
+  );
 
-  router.get('/activities/:activityId/preview', coachOnly, activityInUrl, handle(async (_req, res) => {
-    await renderJournal(res, coaching, launchOf(res), activityOf(res), { preview: true });
-  }));
+  router.get(
+    '/activities/:activityId/preview',
+    coachOnly,
+    activityInUrl,
+    handle(async (_req, res) => {
+      await renderJournal(res, coaching, launchOf(res), activityOf(res), { preview: true });
+    }),
+  );
 
   return router;
 }

@@ -25,7 +25,9 @@ export interface DraftServiceDeps {
 export function reviewDraftOf(result: DraftResult, at: Date): ReviewDraft {
   return {
     engine: result.engine,
-    ...(result.engine === 'ai' ? { model: result.model, promptVersion: result.promptVersion } : { offlineReason: result.reason }),
+    ...(result.engine === 'ai'
+      ? { model: result.model, promptVersion: result.promptVersion }
+      : { offlineReason: result.reason }),
     feedback: result.answer.feedback,
     levels: result.answer.levels,
     ...(result.redactions ? { redactions: result.redactions } : {}),
@@ -37,12 +39,27 @@ export class DraftService {
   constructor(private readonly deps: DraftServiceDeps) {}
 
   /** Drafts from `entries` (the caller passes those the coach may see) and stores the draft on the review. */
-  async draftFor(ctx: LaunchContext, activity: ActivityDoc, participant: { id: string; name?: string }, entries: Array<Pick<EntryDoc, 'key' | 'text'>>, promptOf: (key: string) => string): Promise<ReviewDraft> {
+  async draftFor(
+    ctx: LaunchContext,
+    activity: ActivityDoc,
+    participant: { id: string; name?: string },
+    entries: Array<Pick<EntryDoc, 'key' | 'text'>>,
+    promptOf: (key: string) => string,
+  ): Promise<ReviewDraft> {
     const result = await this.deps.drafter.draft({
-      platform: ctx.platform.key, courseKey: activity.courseKey, activityId: activity._id,
+      platform: ctx.platform.key,
+      courseKey: activity.courseKey,
+      activityId: activity._id,
       userKey: this.deps.pseudonymOf(ctx.platform.key, ctx.user.id),
       consented: await this.deps.consent.hasConsent(ctx.platform.key, participant.id),
-      activity: { templateId: activity.templateId, title: activity.title, instructions: activity.instructions, locale: activity.locale, aiMode: activity.aiMode, rubric: activity.rubric },
+      activity: {
+        templateId: activity.templateId,
+        title: activity.title,
+        instructions: activity.instructions,
+        locale: activity.locale,
+        aiMode: activity.aiMode,
+        rubric: activity.rubric,
+      },
       entries: entries.map((e) => ({ prompt: promptOf(e.key), text: e.text })),
       names: await this.deps.namesOf(activity.courseKey),
       self: participant.name ? { name: participant.name } : undefined,

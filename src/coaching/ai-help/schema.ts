@@ -6,4 +6,10 @@ import { Ltik, oneOf, schema } from '../../http/validate';
 export const validateReflect = schema(Type.Object({ lens: Type.String({ pattern: '^[a-z-]{1,40}$' }), ltik: Ltik }));
 
 /** The consent page's buttons. */
-export const validateConsentChoice = schema(Type.Object({ choice: oneOf(['accept', 'decline', 'withdraw'] as const), back: Type.Optional(Type.String({ maxLength: 500 })), ltik: Ltik }));
+export const validateConsentChoice = schema(
+  Type.Object({
+    choice: oneOf(['accept', 'decline', 'withdraw'] as const),
+    back: Type.Optional(Type.String({ maxLength: 500 })),
+    ltik: Ltik,
+  }),
+);

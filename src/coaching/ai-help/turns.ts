@@ -28,16 +28,34 @@ export interface StoredTurn {
   result: TurnResult;
 }
 
-interface LatestDoc { _id: string; latest: StoredTurn; asked: string[] }
+interface LatestDoc {
+  _id: string;
+  latest: StoredTurn;
+  asked: string[];
+}
 
-const turnSchema = new Schema<StoredTurn>({
-  _id: { type: String, required: true }, at: Date, courseKey: String, activityId: String, userId: String, key: String, lensId: String,
-  result: { type: Schema.Types.Mixed, required: true },
-}, { collection: 'coaching_ai_turns', autoIndex: false, _id: false, minimize: false });
+const turnSchema = new Schema<StoredTurn>(
+  {
+    _id: { type: String, required: true },
+    at: Date,
+    courseKey: String,
+    activityId: String,
+    userId: String,
+    key: String,
+    lensId: String,
+    result: { type: Schema.Types.Mixed, required: true },
+  },
+  { collection: 'coaching_ai_turns', autoIndex: false, _id: false, minimize: false },
+);
 turnSchema.index({ courseKey: 1, userId: 1 });
-const latestSchema = new Schema<LatestDoc>({
-  _id: { type: String, required: true }, latest: { type: Schema.Types.Mixed }, asked: { type: [String], default: [] },
-}, { collection: 'coaching_ai_latest', autoIndex: false, _id: false, minimize: false });
+const latestSchema = new Schema<LatestDoc>(
+  {
+    _id: { type: String, required: true },
+    latest: { type: Schema.Types.Mixed },
+    asked: { type: [String], default: [] },
+  },
+  { collection: 'coaching_ai_latest', autoIndex: false, _id: false, minimize: false },
+);
 
 export const AiTurn = defineModel('CoachingAiTurn', turnSchema);
 
@@ -55,14 +73,24 @@ export interface SafetyAlertDoc {
   /** The matched words only, not the entry. */
   phrases: string[];
 }
-const alertSchema = new Schema<SafetyAlertDoc>({
-  _id: { type: String, required: true }, at: Date, courseKey: String, activityId: String, userId: String, userName: String, key: String,
-  category: String, severity: String, phrases: [String],
-}, { collection: 'coaching_safety_alerts', autoIndex: false, _id: false });
+const alertSchema = new Schema<SafetyAlertDoc>(
+  {
+    _id: { type: String, required: true },
+    at: Date,
+    courseKey: String,
+    activityId: String,
+    userId: String,
+    userName: String,
+    key: String,
+    category: String,
+    severity: String,
+    phrases: [String],
+  },
+  { collection: 'coaching_safety_alerts', autoIndex: false, _id: false },
+);
 alertSchema.index({ courseKey: 1, at: -1 });
 export const SafetyAlert = defineModel('CoachingSafetyAlert', alertSchema);
 export const AiLatest = defineModel('CoachingAiLatest', latestSchema);
-
 
 /** The course's safety alerts, newest first. */
 export async function safetyAlerts(courseKey: string): Promise<SafetyAlertDoc[]> {
@@ -93,9 +121,16 @@ export class AiCoaching {
   }
 
   /** The lenses an activity offers on a platform: its AI mode's, less those an admin turned off. */
-  async lensesFor(platform: string, activity: ActivityDoc, locale: 'id' | 'en'): Promise<Array<{ id: string; name: string; description: string }>> {
+  async lensesFor(
+    platform: string,
+    activity: ActivityDoc,
+    locale: 'id' | 'en',
+  ): Promise<Array<{ id: string; name: string; description: string }>> {
     const off = await this.disabledLenses(platform);
-    return this.deps.lenses.lensesFor(activity.aiMode).filter((l) => !off.has(l.id)).map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
+    return this.deps.lenses
+      .lensesFor(activity.aiMode)
+      .filter((l) => !off.has(l.id))
+      .map((l) => ({ id: l.id, name: l.name[locale], description: l.description[locale] }));
   }
 
   private async disabledLenses(platform: string): Promise<ReadonlySet<string>> {
@@ -105,17 +140,30 @@ export class AiCoaching {
   async latest(activity: ActivityDoc, userId: string, keys: string[]): Promise<Map<string, StoredTurn>> {
     if (!keys.length) return new Map();
     // By `_id`: a record each for a few entries, one query for a long journal's dozens (findByIds).
-    const found = await findByIds<LatestDoc>(AiLatest, keys.map((k) => latestId(activity._id, userId, k)));
+    const found = await findByIds<LatestDoc>(
+      AiLatest,
+      keys.map((k) => latestId(activity._id, userId, k)),
+    );
     return new Map(found.filter((d) => Boolean(d.latest)).map((d) => [d.latest.key, d.latest]));
   }
 
   /** A provider is set and this person has not answered the consent question as it stands (declining counts as an answer). */
   async mustAskConsent(ctx: LaunchContext): Promise<boolean> {
-    return (await this.deps.providerInfo(ctx.platform.key)).configured && this.deps.consent.mustAsk(ctx.platform.key, ctx.user.id);
+    return (
+      (await this.deps.providerInfo(ctx.platform.key)).configured &&
+      this.deps.consent.mustAsk(ctx.platform.key, ctx.user.id)
+    );
   }
 
   /** One lens on one saved entry, streamed to `listener` when given. The turn is stored before its result is shown. */
-  async reflect(ctx: LaunchContext, activity: ActivityDoc, entry: EntryDoc, lensId: string, safety: SafetyResult = screenReflection(entry.text), listener?: TurnListener): Promise<StoredTurn> {
+  async reflect(
+    ctx: LaunchContext,
+    activity: ActivityDoc,
+    entry: EntryDoc,
+    lensId: string,
+    safety: SafetyResult = screenReflection(entry.text),
+    listener?: TurnListener,
+  ): Promise<StoredTurn> {
     const id = latestId(activity._id, ctx.user.id, entry.key);
     const previous = await AiLatest.findById(id).lean<LatestDoc>();
     const section = activity.sections.find((s) => s.prompts.some((p) => p.id === entry.key));
@@ -128,31 +176,62 @@ export class AiCoaching {
       const textHash = crypto.createHash('sha256').update(entry.text).digest('base64url').slice(0, 16);
       try {
         await SafetyAlert.create({
-          _id: idOf('sa', activity._id, ctx.user.id, entry.key, textHash), at: (this.deps.now ?? (() => new Date()))(), courseKey: activity.courseKey, activityId: activity._id,
-          userId: ctx.user.id, userName: ctx.user.name, key: entry.key, category: safety.top,
-          severity: safety.stepBack ? 'high' : top?.severity ?? 'medium',
+          _id: idOf('sa', activity._id, ctx.user.id, entry.key, textHash),
+          at: (this.deps.now ?? (() => new Date()))(),
+          courseKey: activity.courseKey,
+          activityId: activity._id,
+          userId: ctx.user.id,
+          userName: ctx.user.name,
+          key: entry.key,
+          category: safety.top,
+          severity: safety.stepBack ? 'high' : (top?.severity ?? 'medium'),
           phrases: safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
         });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }
     }
-    const result = await this.deps.engine.turn({
-      platform: ctx.platform.key, courseKey: activity.courseKey, activityId: activity._id, userKey: this.deps.pseudonymOf(ctx.platform.key, ctx.user.id),
-      lensId, aiMode: activity.aiMode, consented: await this.deps.consent.hasConsent(ctx.platform.key, ctx.user.id),
-      activity: { templateId: activity.templateId, title: activity.title, kind: activity.kind, locale: activity.locale },
-      promptText: prompt?.text ?? activity.instructions.slice(0, 500), text: entry.text,
-      phase: context.phase, value: context.value, locale: ctx.locale,
-      names: await this.deps.namesOf(activity.courseKey),
-      self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
-      asked: previous?.asked ?? [], safety, disabledLenses: await this.disabledLenses(ctx.platform.key),
-    }, listener);
+    const result = await this.deps.engine.turn(
+      {
+        platform: ctx.platform.key,
+        courseKey: activity.courseKey,
+        activityId: activity._id,
+        userKey: this.deps.pseudonymOf(ctx.platform.key, ctx.user.id),
+        lensId,
+        aiMode: activity.aiMode,
+        consented: await this.deps.consent.hasConsent(ctx.platform.key, ctx.user.id),
+        activity: {
+          templateId: activity.templateId,
+          title: activity.title,
+          kind: activity.kind,
+          locale: activity.locale,
+        },
+        promptText: prompt?.text ?? activity.instructions.slice(0, 500),
+        text: entry.text,
+        phase: context.phase,
+        value: context.value,
+        locale: ctx.locale,
+        names: await this.deps.namesOf(activity.courseKey),
+        self: { name: ctx.user.name ?? '', givenName: ctx.user.givenName, familyName: ctx.user.familyName },
+        asked: previous?.asked ?? [],
+        safety,
+        disabledLenses: await this.disabledLenses(ctx.platform.key),
+      },
+      listener,
+    );
     const turn: StoredTurn = {
-      _id: crypto.randomBytes(12).toString('base64url'), at: (this.deps.now ?? (() => new Date()))(),
-      courseKey: activity.courseKey, activityId: activity._id, userId: ctx.user.id, key: entry.key, lensId, result,
+      _id: crypto.randomBytes(12).toString('base64url'),
+      at: (this.deps.now ?? (() => new Date()))(),
+      courseKey: activity.courseKey,
+      activityId: activity._id,
+      userId: ctx.user.id,
+      key: entry.key,
+      lensId,
+      result,
     };
     // Shown questions only (a safety turn shows none); the pointer first, so a crash after it loses only the history copy.
-    const shown = result.engine === 'offline' && result.reason !== 'safety' ? result.answer.questions.map((q) => q.id) : [];
+    const shown =
+      result.engine === 'offline' && result.reason !== 'safety' ? result.answer.questions.map((q) => q.id) : [];
     await putById(AiLatest, id, { latest: turn, asked: [...(previous?.asked ?? []), ...shown].slice(-200) });
     await AiTurn.create(turn);
     return turn;

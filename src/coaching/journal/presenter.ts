@@ -21,14 +21,23 @@ import { formatSize } from '../../recommend/explain';
 import { connectionAsksToSaveData } from '../../preferences/store';
 
 /** Status and message of each refused save. */
-export function saveProblem(problem: TextProblem | 'badKey' | 'badRevision' | 'locked', t: Translate): { status: number; message: string } {
+export function saveProblem(
+  problem: TextProblem | 'badKey' | 'badRevision' | 'locked',
+  t: Translate,
+): { status: number; message: string } {
   switch (problem) {
-    case 'tooLong': return { status: 413, message: t('journal.tooLong', { max: MAX_ENTRY_CHARS.toLocaleString('id-ID') }) };
-    case 'controlChars': return { status: 400, message: t('journal.controlChars') };
-    case 'badEncoding': return { status: 400, message: t('journal.badEncoding') };
-    case 'badKey': return { status: 404, message: t('journal.badKey') };
-    case 'badRevision': return { status: 400, message: t('error.badRequest') };
-    case 'locked': return { status: 423, message: t('journal.locked') };
+    case 'tooLong':
+      return { status: 413, message: t('journal.tooLong', { max: MAX_ENTRY_CHARS.toLocaleString('id-ID') }) };
+    case 'controlChars':
+      return { status: 400, message: t('journal.controlChars') };
+    case 'badEncoding':
+      return { status: 400, message: t('journal.badEncoding') };
+    case 'badKey':
+      return { status: 404, message: t('journal.badKey') };
+    case 'badRevision':
+      return { status: 400, message: t('error.badRequest') };
+    case 'locked':
+      return { status: 423, message: t('journal.locked') };
   }
 }
 
@@ -38,7 +47,12 @@ export function visibilityLabel(visibility: Visibility, submitted: boolean, t: T
 }
 
 /** What the AI panel of an entry (views/partials/ai-panel.ejs) needs, on the journal page and alone after a streamed answer. */
-export async function aiPanelLocals(aiCoaching: AiCoaching, ctx: LaunchContext, activity: ActivityDoc, latest: Map<string, StoredTurn>) {
+export async function aiPanelLocals(
+  aiCoaching: AiCoaching,
+  ctx: LaunchContext,
+  activity: ActivityDoc,
+  latest: Map<string, StoredTurn>,
+) {
   return {
     lenses: await aiCoaching.lensesFor(ctx.platform.key, activity, ctx.locale),
     latest,
@@ -56,7 +70,12 @@ export interface JournalRecommender {
 }
 
 /** The recommendations section of the journal page, once something is written. */
-async function recommendationsFor(res: express.Response, ctx: LaunchContext, activity: ActivityDoc, entries: EntryDoc[]) {
+async function recommendationsFor(
+  res: express.Response,
+  ctx: LaunchContext,
+  activity: ActivityDoc,
+  entries: EntryDoc[],
+) {
   const recommender = res.locals.recommender as JournalRecommender | undefined;
   if (!recommender || !entries.some((e) => e.text.trim())) return undefined;
   const saveData = connectionAsksToSaveData(res.req.headers);
@@ -64,12 +83,21 @@ async function recommendationsFor(res: express.Response, ctx: LaunchContext, act
   const chosen = ctx.dataSaver;
   const dataSaver = chosen ?? saveData;
   const items = await recommender.service.forParticipant({
-    platform: ctx.platform.key, courseKey: ctx.courseKey, userId: ctx.user.id, locale: ctx.locale, dataSaver,
-    activity, entries, decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
+    platform: ctx.platform.key,
+    courseKey: ctx.courseKey,
+    userId: ctx.user.id,
+    locale: ctx.locale,
+    dataSaver,
+    activity,
+    entries,
+    decidedLevels: await recommender.decidedLevels(activity, ctx.user.id),
   });
   const base = `${coursePath(ctx.courseKey)}/recommend`;
   return {
-    items, dataSaver, dataSaverAuto: dataSaver && chosen === undefined, dataSaverAction: `${base}/data-saver`,
+    items,
+    dataSaver,
+    dataSaverAuto: dataSaver && chosen === undefined,
+    dataSaverAction: `${base}/data-saver`,
     back: activityPath(ctx.courseKey, activity._id),
     openPath: (id: string) => `${base}/${encodeURIComponent(id)}/open`,
     markPath: (id: string) => `${base}/${encodeURIComponent(id)}/mark`,
@@ -88,29 +116,67 @@ export interface JournalPageOptions {
 }
 
 /** Renders the journal page (also the coach's preview, read-only, with no participant data). */
-export async function renderJournal(res: express.Response, coaching: CoachingService, ctx: LaunchContext, activity: ActivityDoc, opts: JournalPageOptions = {}): Promise<void> {
+export async function renderJournal(
+  res: express.Response,
+  coaching: CoachingService,
+  ctx: LaunchContext,
+  activity: ActivityDoc,
+  opts: JournalPageOptions = {},
+): Promise<void> {
   const t = translator(ctx.locale);
-  const journal = opts.preview ? { entries: [], work: null, progress: { done: 0, required: activity.completion.minEntries, minWords: activity.completion.minWords, met: false, entries: {} }, conflicts: [] } : await coaching.journal(activity, ctx.user.id);
+  const journal = opts.preview
+    ? {
+        entries: [],
+        work: null,
+        progress: {
+          done: 0,
+          required: activity.completion.minEntries,
+          minWords: activity.completion.minWords,
+          met: false,
+          entries: {},
+        },
+        conflicts: [],
+      }
+    : await coaching.journal(activity, ctx.user.id);
   const ltik = ltikOf(res);
   const entries = new Map(journal.entries.map((e) => [e.key, e]));
   const submitted = journal.work?.status === 'submitted';
   const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10); // WIB
-  const datedKeys = activity.kind === 'journal' ? journal.entries.map((e) => e.key).sort().reverse() : [];
+  const datedKeys =
+    activity.kind === 'journal'
+      ? journal.entries
+          .map((e) => e.key)
+          .sort()
+          .reverse()
+      : [];
   // The participant's AI help (set by participantRoutes): lenses this activity offers, latest answers.
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
   // The AI panel and the recommendations need nothing of each other: read together (a fresh text's
   // query embedding may take the provider a moment).
   const [ai, recs] = await Promise.all([
     aiCoaching && activity.aiMode !== 'off'
-      ? aiCoaching.latest(activity, ctx.user.id, journal.entries.map((e) => e.key)).then((latest) => aiPanelLocals(aiCoaching, ctx, activity, latest))
+      ? aiCoaching
+          .latest(
+            activity,
+            ctx.user.id,
+            journal.entries.map((e) => e.key),
+          )
+          .then((latest) => aiPanelLocals(aiCoaching, ctx, activity, latest))
       : undefined,
     opts.preview ? undefined : recommendationsFor(res, ctx, activity, journal.entries),
   ]);
   await sendPage(res, opts.status ?? 200, 'journal', {
-    ai, recs,
+    ai,
+    recs,
     locale: ctx.locale,
     title: activity.title,
-    ctx, activity, journal, entries, submitted, today, datedKeys,
+    ctx,
+    activity,
+    journal,
+    entries,
+    submitted,
+    today,
+    datedKeys,
     preview: Boolean(opts.preview),
     openKey: opts.openKey && activity.kind === 'journal' && !entries.has(opts.openKey) ? opts.openKey : null,
     notice: opts.notice,
@@ -119,12 +185,29 @@ export async function renderJournal(res: express.Response, coaching: CoachingSer
     ltik,
     link: (path: string, extra?: Record<string, string>) => withLtik(path, ltik, extra),
     paths: {
-      activity: activityPath(ctx.courseKey, activity._id), entry: (key: string) => entryPath(ctx.courseKey, activity._id, key),
-      privacy: `${coursePath(ctx.courseKey)}/privacy`, consent: `${coursePath(ctx.courseKey)}/ai/consent`, aboutAi: `${coursePath(ctx.courseKey)}/ai/about`,
+      activity: activityPath(ctx.courseKey, activity._id),
+      entry: (key: string) => entryPath(ctx.courseKey, activity._id, key),
+      privacy: `${coursePath(ctx.courseKey)}/privacy`,
+      consent: `${coursePath(ctx.courseKey)}/ai/consent`,
+      aboutAi: `${coursePath(ctx.courseKey)}/ai/about`,
     },
     visibilityLabel: (v: Visibility) => visibilityLabel(v, submitted, t),
     maxChars: MAX_ENTRY_CHARS,
-    formatDate: (d: Date | string | undefined) => (d ? new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Jakarta' }) : ''),
-    formatDay: (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }),
+    formatDate: (d: Date | string | undefined) =>
+      d
+        ? new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
+            dateStyle: 'medium',
+            timeStyle: 'short',
+            timeZone: 'Asia/Jakarta',
+          })
+        : '',
+    formatDay: (d: string) =>
+      new Date(`${d}T00:00:00Z`).toLocaleDateString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
+        weekday: 'long',
+        day: 'numeric',
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      }),
   });
 }

@@ -18,7 +18,8 @@ import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, val
 import type { CoachingService, SaveResult } from '../service';
 import { renderJournal, saveProblem, type JournalRecommender } from './presenter';
 
-const wantsJson = (req: express.Request) => req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
+const wantsJson = (req: express.Request) =>
+  req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
 
 /**
  * Saves per person and minute (autosaves, form saves, restores): a page autosaves an entry every
@@ -28,7 +29,12 @@ const wantsJson = (req: express.Request) => req.is('application/json') === 'appl
  */
 export const DEFAULT_SAVES_PER_MINUTE = 120;
 
-export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, recommender?: JournalRecommender, opts: { savesPerMinute?: number } = {}): express.Router {
+export function participantRoutes(
+  coaching: CoachingService,
+  ai?: AiCoaching,
+  recommender?: JournalRecommender,
+  opts: { savesPerMinute?: number } = {},
+): express.Router {
   const router = express.Router({ mergeParams: true });
   router.use(requireAudience('participant'));
   const saveLimit = rateLimit({
@@ -37,7 +43,10 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     // Per person (their platform and user id), not per address: a class behind one office NAT saves at once.
-    keyGenerator: (_req, res) => { const ctx = launchOf(res); return `${ctx.platform.key}:${ctx.user.id}`; },
+    keyGenerator: (_req, res) => {
+      const ctx = launchOf(res);
+      return `${ctx.platform.key}:${ctx.user.id}`;
+    },
     handler: (req, res) => {
       const ctx = launchOf(res);
       const message = translator(ctx.locale)('journal.tooManySaves');
@@ -53,35 +62,71 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
 
   router.use('/:activityId', loadActivity(coaching));
 
-  router.get('/:activityId', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const saved = typeof req.query.saved === 'string' ? req.query.saved : undefined;
-    const open = typeof req.query.open === 'string' && journalKey(req.query.open.slice(2), new Date()) === req.query.open ? req.query.open : undefined;
-    const t = translator(ctx.locale);
-    await renderJournal(res, coaching, ctx, activityOf(res), { openKey: open, notice: saved ? t(req.query.submitted ? 'journal.submittedNotice' : 'journal.savedNotice') : undefined });
-  }));
+  router.get(
+    '/:activityId',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const saved = typeof req.query.saved === 'string' ? req.query.saved : undefined;
+      const open =
+        typeof req.query.open === 'string' && journalKey(req.query.open.slice(2), new Date()) === req.query.open
+          ? req.query.open
+          : undefined;
+      const t = translator(ctx.locale);
+      await renderJournal(res, coaching, ctx, activityOf(res), {
+        openKey: open,
+        notice: saved ? t(req.query.submitted ? 'journal.submittedNotice' : 'journal.savedNotice') : undefined,
+      });
+    }),
+  );
 
   /** Answers a save: JSON for the autosave, a page (redirect, or the page with the problem) for a form. */
-  async function answerSave(req: express.Request, res: express.Response, key: string, result: SaveResult, text: string): Promise<void> {
+  async function answerSave(
+    req: express.Request,
+    res: express.Response,
+    key: string,
+    result: SaveResult,
+    text: string,
+  ): Promise<void> {
     const ctx = launchOf(res);
     const t = translator(ctx.locale);
     const activity = activityOf(res);
     const json = wantsJson(req);
     if (result.kind === 'saved') {
       if (json) {
-        res.json({ status: 'saved', revision: result.entry.revision, words: result.entry.words, savedAt: result.entry.updatedAt, unchanged: Boolean(result.unchanged) });
+        res.json({
+          status: 'saved',
+          revision: result.entry.revision,
+          words: result.entry.words,
+          savedAt: result.entry.updatedAt,
+          unchanged: Boolean(result.unchanged),
+        });
         return;
       }
-      res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: key })}#entry-${key}`);
+      res.redirect(
+        303,
+        `${withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: key })}#entry-${key}`,
+      );
       return;
     }
     if (result.kind === 'conflict') {
       const message = t('journal.conflict');
       if (json) {
-        res.status(409).json({ status: 'conflict', message, current: { text: result.current.text, revision: result.current.revision, savedAt: result.current.updatedAt }, yours: result.yours });
+        res.status(409).json({
+          status: 'conflict',
+          message,
+          current: {
+            text: result.current.text,
+            revision: result.current.revision,
+            savedAt: result.current.updatedAt,
+          },
+          yours: result.yours,
+        });
         return;
       }
-      await renderJournal(res, coaching, ctx, activity, { status: 409, conflict: { key, yours: result.yours, current: result.current } });
+      await renderJournal(res, coaching, ctx, activity, {
+        status: 409,
+        conflict: { key, yours: result.yours, current: result.current },
+      });
       return;
     }
     const { status, message } = saveProblem(result.kind === 'locked' ? 'locked' : result.problem, t);
@@ -93,98 +138,163 @@ export function participantRoutes(coaching: CoachingService, ai?: AiCoaching, re
     await renderJournal(res, coaching, ctx, activity, { status, error: { key, message, text } });
   }
 
-  router.post('/:activityId/entries/:key', saveLimit, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const t = translator(ctx.locale);
-    const body = req.body as unknown;
-    if (!validateSaveEntry(body)) {
-      if (!wantsJson(req)) throw new HttpError(400, 'error.badRequest');
-      res.status(400).json({ status: 'invalid', message: t('error.badRequest') });
-      return;
-    }
-    const result = await coaching.saveEntry(activityOf(res), { id: ctx.user.id, name: ctx.user.name }, req.params.key, {
-      text: body.text, baseRevision: toInt(body.baseRevision), visibility: body.visibility, source: wantsJson(req) ? 'autosave' : 'form',
-    });
-    // Kept copies stay until the participant uses one (this save) or discards them.
-    if (result.kind === 'saved' && body.fromCopies === '1') await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
-    await answerSave(req, res, req.params.key, result, body.text);
-  }));
+  router.post(
+    '/:activityId/entries/:key',
+    saveLimit,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const t = translator(ctx.locale);
+      const body = req.body as unknown;
+      if (!validateSaveEntry(body)) {
+        if (!wantsJson(req)) throw new HttpError(400, 'error.badRequest');
+        res.status(400).json({ status: 'invalid', message: t('error.badRequest') });
+        return;
+      }
+      const result = await coaching.saveEntry(
+        activityOf(res),
+        { id: ctx.user.id, name: ctx.user.name },
+        req.params.key,
+        {
+          text: body.text,
+          baseRevision: toInt(body.baseRevision),
+          visibility: body.visibility,
+          source: wantsJson(req) ? 'autosave' : 'form',
+        },
+      );
+      // Kept copies stay until the participant uses one (this save) or discards them.
+      if (result.kind === 'saved' && body.fromCopies === '1')
+        await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
+      await answerSave(req, res, req.params.key, result, body.text);
+    }),
+  );
 
-  router.post('/:activityId/journal', saveLimit, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const body = req.body as unknown;
-    const key = validateNewJournalEntry(body) ? journalKey(body.date, new Date()) : undefined;
-    if (!key || activityOf(res).kind !== 'journal') {
-      throw new HttpError(400, 'journal.badDate');
-    }
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { open: key })}#entry-${key}`);
-  }));
+  router.post(
+    '/:activityId/journal',
+    saveLimit,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as unknown;
+      const key = validateNewJournalEntry(body) ? journalKey(body.date, new Date()) : undefined;
+      if (!key || activityOf(res).kind !== 'journal') {
+        throw new HttpError(400, 'journal.badDate');
+      }
+      res.redirect(
+        303,
+        `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { open: key })}#entry-${key}`,
+      );
+    }),
+  );
 
-  router.post('/:activityId/entries/:key/visibility', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const body = req.body as unknown;
-    if (!validateVisibility(body)) {
-      throw new HttpError(400, 'error.badRequest');
-    }
-    const outcome = await coaching.setVisibility(activityOf(res), ctx.user.id, req.params.key, body.visibility);
-    if (outcome === 'locked') {
-      throw new HttpError(423, 'journal.locked');
-    }
-    if (outcome === 'missing') {
-      throw new HttpError(404, 'journal.badKey');
-    }
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { saved: req.params.key })}#entry-${req.params.key}`);
-  }));
+  router.post(
+    '/:activityId/entries/:key/visibility',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as unknown;
+      if (!validateVisibility(body)) {
+        throw new HttpError(400, 'error.badRequest');
+      }
+      const outcome = await coaching.setVisibility(activityOf(res), ctx.user.id, req.params.key, body.visibility);
+      if (outcome === 'locked') {
+        throw new HttpError(423, 'journal.locked');
+      }
+      if (outcome === 'missing') {
+        throw new HttpError(404, 'journal.badKey');
+      }
+      res.redirect(
+        303,
+        `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res), { saved: req.params.key })}#entry-${req.params.key}`,
+      );
+    }),
+  );
 
-  router.post('/:activityId/entries/:key/discard-copies', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
-    res.redirect(303, `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res))}#entry-${req.params.key}`);
-  }));
+  router.post(
+    '/:activityId/entries/:key/discard-copies',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
+      res.redirect(
+        303,
+        `${withLtik(activityPath(ctx.courseKey, activityOf(res)._id), ltikOf(res))}#entry-${req.params.key}`,
+      );
+    }),
+  );
 
-  router.get('/:activityId/entries/:key/history', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const versions = await coaching.versions(activity, ctx.user.id, req.params.key);
-    const { entries } = await coaching.journal(activity, ctx.user.id);
-    const current = entries.find((e) => e.key === req.params.key);
-    if (!current) {
-      throw new HttpError(404, 'journal.badKey');
-    }
-    const ltik = ltikOf(res);
-    const prompt = activity.sections.flatMap((s) => s.prompts).find((p) => p.id === req.params.key);
-    await sendPage(res, 200, 'history', {
-      locale: ctx.locale, title: translator(ctx.locale)('history.title'), ctx, activity, versions, current,
-      heading: prompt?.text ?? req.params.key, ltik,
-      back: withLtik(activityPath(ctx.courseKey, activity._id), ltik),
-      restoreAction: `${entryPath(ctx.courseKey, activity._id, req.params.key)}/restore`,
-      formatDate: (d: Date) => new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Asia/Jakarta' }),
-    });
-  }));
+  router.get(
+    '/:activityId/entries/:key/history',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const versions = await coaching.versions(activity, ctx.user.id, req.params.key);
+      const { entries } = await coaching.journal(activity, ctx.user.id);
+      const current = entries.find((e) => e.key === req.params.key);
+      if (!current) {
+        throw new HttpError(404, 'journal.badKey');
+      }
+      const ltik = ltikOf(res);
+      const prompt = activity.sections.flatMap((s) => s.prompts).find((p) => p.id === req.params.key);
+      await sendPage(res, 200, 'history', {
+        locale: ctx.locale,
+        title: translator(ctx.locale)('history.title'),
+        ctx,
+        activity,
+        versions,
+        current,
+        heading: prompt?.text ?? req.params.key,
+        ltik,
+        back: withLtik(activityPath(ctx.courseKey, activity._id), ltik),
+        restoreAction: `${entryPath(ctx.courseKey, activity._id, req.params.key)}/restore`,
+        formatDate: (d: Date) =>
+          new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
+            dateStyle: 'medium',
+            timeStyle: 'medium',
+            timeZone: 'Asia/Jakarta',
+          }),
+      });
+    }),
+  );
 
-  router.post('/:activityId/entries/:key/restore', saveLimit, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const body = req.body as unknown;
-    if (!validateRestore(body)) {
-      throw new HttpError(400, 'error.badRequest');
-    }
-    const result = await coaching.restore(activityOf(res), { id: ctx.user.id, name: ctx.user.name }, req.params.key, toInt(body.revision), toInt(body.baseRevision));
-    if (result.kind === 'missing') {
-      throw new HttpError(404, 'history.noVersion');
-    }
-    await answerSave(req, res, req.params.key, result, '');
-  }));
+  router.post(
+    '/:activityId/entries/:key/restore',
+    saveLimit,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as unknown;
+      if (!validateRestore(body)) {
+        throw new HttpError(400, 'error.badRequest');
+      }
+      const result = await coaching.restore(
+        activityOf(res),
+        { id: ctx.user.id, name: ctx.user.name },
+        req.params.key,
+        toInt(body.revision),
+        toInt(body.baseRevision),
+      );
+      if (result.kind === 'missing') {
+        throw new HttpError(404, 'history.noVersion');
+      }
+      await answerSave(req, res, req.params.key, result, '');
+    }),
+  );
 
-  router.post('/:activityId/submit', handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const outcome = await coaching.submit(activity, { id: ctx.user.id, name: ctx.user.name });
-    if (outcome === 'already') {
-      await renderJournal(res, coaching, ctx, activity, { status: 409, notice: translator(ctx.locale)('journal.alreadySubmitted') });
-      return;
-    }
-    res.redirect(303, withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: 'submit', submitted: '1' }));
-  }));
+  router.post(
+    '/:activityId/submit',
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const outcome = await coaching.submit(activity, { id: ctx.user.id, name: ctx.user.name });
+      if (outcome === 'already') {
+        await renderJournal(res, coaching, ctx, activity, {
+          status: 409,
+          notice: translator(ctx.locale)('journal.alreadySubmitted'),
+        });
+        return;
+      }
+      res.redirect(
+        303,
+        withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: 'submit', submitted: '1' }),
+      );
+    }),
+  );
 
   return router;
 }

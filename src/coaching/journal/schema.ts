@@ -6,21 +6,25 @@ import { Ltik, oneOf, schema } from '../../http/validate';
 const Revision = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^\\d{1,9}$' })]);
 const Visibility = oneOf(['private', 'coach', 'mentor'] as const);
 
-export const validateSaveEntry = schema(Type.Object({
-  // The real limit (20,000 characters) is checked with a clear message; this only stops abuse.
-  text: Type.String({ maxLength: 200000 }),
-  baseRevision: Revision,
-  visibility: Type.Optional(Visibility),
-  date: Type.Optional(Type.String({ maxLength: 10 })),
-  fromCopies: Type.Optional(Type.Literal('1')),
-  ltik: Ltik,
-}));
+export const validateSaveEntry = schema(
+  Type.Object({
+    // The real limit (20,000 characters) is checked with a clear message; this only stops abuse.
+    text: Type.String({ maxLength: 200000 }),
+    baseRevision: Revision,
+    visibility: Type.Optional(Visibility),
+    date: Type.Optional(Type.String({ maxLength: 10 })),
+    fromCopies: Type.Optional(Type.Literal('1')),
+    ltik: Ltik,
+  }),
+);
 
 export const validateVisibility = schema(Type.Object({ visibility: Visibility, ltik: Ltik }));
 
 export const validateRestore = schema(Type.Object({ revision: Revision, baseRevision: Revision, ltik: Ltik }));
 
-export const validateNewJournalEntry = schema(Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), ltik: Ltik }));
+export const validateNewJournalEntry = schema(
+  Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), ltik: Ltik }),
+);
 
 export function toInt(value: number | string): number {
   return typeof value === 'number' ? value : Number.parseInt(value, 10);

@@ -58,9 +58,11 @@ export interface DraftComparison {
 
 export type ReviewProblem = { field: string; key: string; vars?: Record<string, string> };
 
-
 /** Points of the chosen levels, scaled to the activity's maximum score. */
-export function rubricScore(activity: Pick<ActivityDoc, 'rubric' | 'maxScore'>, levels: Record<string, number>): number {
+export function rubricScore(
+  activity: Pick<ActivityDoc, 'rubric' | 'maxScore'>,
+  levels: Record<string, number>,
+): number {
   const points = activity.rubric.criteria.reduce((sum, c) => sum + (c.levels[levels[c.id]]?.points ?? 0), 0);
   return scaledScore(points, activity.rubric, activity.maxScore);
 }
@@ -77,7 +79,16 @@ function parseScore(raw: string): number | undefined {
 }
 
 export type ParsedReview =
-  | { ok: true; levels: Record<string, number>; computedScore: number; override?: { score: number; reason: string }; score: number; comment: string; release: 'now' | 'held'; expectedRevision: number }
+  | {
+      ok: true;
+      levels: Record<string, number>;
+      computedScore: number;
+      override?: { score: number; reason: string };
+      score: number;
+      comment: string;
+      release: 'now' | 'held';
+      expectedRevision: number;
+    }
   | { ok: false; problems: ReviewProblem[] };
 
 /** Reads the review form (`level.<criterion>`, `override`, `overrideReason`, `comment`, `release`, `revision`) or lists every problem. */
@@ -88,37 +99,59 @@ export function parseReviewForm(activity: Pick<ActivityDoc, 'rubric' | 'maxScore
   for (const c of activity.rubric.criteria) {
     const raw = body[`level.${c.id}`];
     const index = raw !== undefined && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(index) || !c.levels[index]) problems.push({ field: `level.${c.id}`, key: 'review.chooseLevel', vars: { criterion: c.name } });
+    if (!Number.isInteger(index) || !c.levels[index])
+      problems.push({ field: `level.${c.id}`, key: 'review.chooseLevel', vars: { criterion: c.name } });
     else levels[c.id] = index;
   }
   const comment = (body.comment ?? '').replace(/\r\n?/g, '\n').trim();
-  if (comment.length > MAX_COMMENT_CHARS) problems.push({ field: 'comment', key: 'review.commentTooLong', vars: { max: String(MAX_COMMENT_CHARS) } });
+  if (comment.length > MAX_COMMENT_CHARS)
+    problems.push({ field: 'comment', key: 'review.commentTooLong', vars: { max: String(MAX_COMMENT_CHARS) } });
   let override: { score: number; reason: string } | undefined;
   const overrideRaw = (body.override ?? '').trim();
   if (overrideRaw !== '') {
     const score = parseScore(overrideRaw);
     const reason = (body.overrideReason ?? '').trim();
-    if (score === undefined || score > activity.maxScore) problems.push({ field: 'override', key: 'review.badOverride', vars: { max: String(activity.maxScore) } });
-    if (reason.length < 5 || reason.length > 1000) problems.push({ field: 'overrideReason', key: 'review.overrideNeedsReason' });
-    if (score !== undefined && score <= activity.maxScore && reason.length >= 5 && reason.length <= 1000) override = { score, reason };
+    if (score === undefined || score > activity.maxScore)
+      problems.push({ field: 'override', key: 'review.badOverride', vars: { max: String(activity.maxScore) } });
+    if (reason.length < 5 || reason.length > 1000)
+      problems.push({ field: 'overrideReason', key: 'review.overrideNeedsReason' });
+    if (score !== undefined && score <= activity.maxScore && reason.length >= 5 && reason.length <= 1000)
+      override = { score, reason };
   }
   if (problems.length) return { ok: false, problems };
   const computedScore = rubricScore(activity, levels);
   return {
-    ok: true, levels, computedScore, override, score: override ? override.score : computedScore, comment,
-    release: body.release === 'held' ? 'held' : 'now', expectedRevision: body.revision ? Number(body.revision) : 0,
+    ok: true,
+    levels,
+    computedScore,
+    override,
+    score: override ? override.score : computedScore,
+    comment,
+    release: body.release === 'held' ? 'held' : 'now',
+    expectedRevision: body.revision ? Number(body.revision) : 0,
   };
 }
 
-export function compareWithDraft(activity: Pick<ActivityDoc, 'rubric' | 'maxScore'>, draft: ReviewDraft, decision: { levels: Record<string, number>; score: number; comment: string }): DraftComparison {
+export function compareWithDraft(
+  activity: Pick<ActivityDoc, 'rubric' | 'maxScore'>,
+  draft: ReviewDraft,
+  decision: { levels: Record<string, number>; score: number; comment: string },
+): DraftComparison {
   const criteria = activity.rubric.criteria.length;
-  const levelsChanged = activity.rubric.criteria.filter((c) => draft.levels[c.id]?.level !== decision.levels[c.id]).length;
+  const levelsChanged = activity.rubric.criteria.filter(
+    (c) => draft.levels[c.id]?.level !== decision.levels[c.id],
+  ).length;
   const commentChanged = draft.feedback.trim() !== decision.comment.trim();
   const suggested = draftScore(activity, draft);
   const scoreDelta = Math.round((decision.score - suggested) * 100) / 100;
   const complete = activity.rubric.criteria.every((c) => draft.levels[c.id] !== undefined);
   return {
-    engine: draft.engine, levelsChanged, criteria, commentChanged, scoreDelta, ...(complete ? { suggestedScore: suggested } : {}),
+    engine: draft.engine,
+    levelsChanged,
+    criteria,
+    commentChanged,
+    scoreDelta,
+    ...(complete ? { suggestedScore: suggested } : {}),
     acceptedUnchanged: levelsChanged === 0 && !commentChanged && scoreDelta === 0,
   };
 }
@@ -127,20 +160,33 @@ export function compareWithDraft(activity: Pick<ActivityDoc, 'rubric' | 'maxScor
  * The comment the gradebook shows the participant: the coach's words, then who decided. Written in
  * the activity's language; names the AI only when an AI draft was in front of the coach.
  */
-export function gradebookComment(locale: 'id' | 'en', comment: string, coachName: string, draft?: Pick<ReviewDraft, 'engine'>): string {
+export function gradebookComment(
+  locale: 'id' | 'en',
+  comment: string,
+  coachName: string,
+  draft?: Pick<ReviewDraft, 'engine'>,
+): string {
   const aiHelped = draft?.engine === 'ai';
   // A name ending in a degree ("… M.Pd.") must not end the sentence with two full stops.
   coachName = coachName.replace(/\.+$/, '');
-  const signature = locale === 'en'
-    ? (aiHelped ? `Feedback drafted with AI assistance and approved by ${coachName}.` : `Reviewed and scored by ${coachName}.`)
-    : (aiHelped ? `Umpan balik disusun dengan bantuan AI dan disetujui oleh ${coachName}.` : `Ditinjau dan dinilai oleh ${coachName}.`);
+  const signature =
+    locale === 'en'
+      ? aiHelped
+        ? `Feedback drafted with AI assistance and approved by ${coachName}.`
+        : `Reviewed and scored by ${coachName}.`
+      : aiHelped
+        ? `Umpan balik disusun dengan bantuan AI dan disetujui oleh ${coachName}.`
+        : `Ditinjau dan dinilai oleh ${coachName}.`;
   return comment ? `${comment}\n\n— ${signature}` : signature;
 }
 
 /** Whether a submission is in the blind re-marking sample: a stable share of (activity, participant) pairs. */
 export function inBlindSample(activityId: string, userId: string, share: number): boolean {
   if (!(share > 0)) return false;
-  const hash = crypto.createHash('sha256').update(JSON.stringify(['blind', activityId, userId])).digest();
+  const hash = crypto
+    .createHash('sha256')
+    .update(JSON.stringify(['blind', activityId, userId]))
+    .digest();
   return hash.readUInt32BE(0) / 0x1_0000_0000 < share;
 }
 

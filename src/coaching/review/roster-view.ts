@@ -38,23 +38,46 @@ function latest(...dates: Array<Date | undefined>): Date | undefined {
   return times.length ? new Date(Math.max(...times)) : undefined;
 }
 
-export function cellOf(work: WorkSummary | undefined, review: ReviewSummary | undefined, delivery: DeliveryView | undefined, since?: Date): Cell {
+export function cellOf(
+  work: WorkSummary | undefined,
+  review: ReviewSummary | undefined,
+  delivery: DeliveryView | undefined,
+  since?: Date,
+): Cell {
   const decision = review?.decision;
   const after = (d?: Date) => Boolean(since && d && new Date(d) > since);
   // A decision stops counting once the work was reopened or submitted again after it.
-  const decisionCurrent = decision && !(work?.submittedAt && new Date(work.submittedAt) > new Date(decision.at))
-    && !(work?.status === 'draft' && work.reopenedAt && new Date(work.reopenedAt) > new Date(decision.at));
-  const updatedAt = latest(work?.updatedAt, work?.submittedAt, decision?.at, delivery?.state === 'sent' ? delivery.sentAt : undefined, delivery?.state === 'failed' ? delivery.at : undefined);
+  const decisionCurrent =
+    decision &&
+    !(work?.submittedAt && new Date(work.submittedAt) > new Date(decision.at)) &&
+    !(work?.status === 'draft' && work.reopenedAt && new Date(work.reopenedAt) > new Date(decision.at));
+  const updatedAt = latest(
+    work?.updatedAt,
+    work?.submittedAt,
+    decision?.at,
+    delivery?.state === 'sent' ? delivery.sentAt : undefined,
+    delivery?.state === 'failed' ? delivery.at : undefined,
+  );
   const base = {
-    updatedAt, submittedAt: work?.submittedAt, score: decisionCurrent ? decision.score : undefined,
+    updatedAt,
+    submittedAt: work?.submittedAt,
+    score: decisionCurrent ? decision.score : undefined,
     incomplete: work?.status === 'submitted' ? Boolean(work.incompleteAtSubmit) : undefined,
   };
-  if (delivery?.state === 'failed') return { ...base, status: 'failed', failedReason: delivery.reason, isNew: after(delivery.at) };
+  if (delivery?.state === 'failed')
+    return { ...base, status: 'failed', failedReason: delivery.reason, isNew: after(delivery.at) };
   if (decisionCurrent) {
-    if (delivery?.kind === 'grade' && delivery.state === 'waiting') return { ...base, status: 'waiting', retryAt: delivery.nextAttemptAt, isNew: false };
+    if (delivery?.kind === 'grade' && delivery.state === 'waiting')
+      return { ...base, status: 'waiting', retryAt: delivery.nextAttemptAt, isNew: false };
     // Only a grade stamped at or after this decision is this decision's (an earlier one may have been
     // sent, and the decision is then held or still queued). Both stamps come from the finalizing instance's clock.
-    if (delivery?.kind === 'grade' && delivery.state === 'sent' && decision.released && delivery.second >= Math.floor(new Date(decision.at).getTime() / 1000)) return { ...base, status: 'sent', isNew: false };
+    if (
+      delivery?.kind === 'grade' &&
+      delivery.state === 'sent' &&
+      decision.released &&
+      delivery.second >= Math.floor(new Date(decision.at).getTime() / 1000)
+    )
+      return { ...base, status: 'sent', isNew: false };
     return { ...base, status: decision.released ? 'waiting' : 'reviewed', isNew: false };
   }
   if (work?.status === 'submitted') return { ...base, status: 'submitted', isNew: after(work.submittedAt) };
@@ -90,27 +113,44 @@ export function filterRoster(rows: RosterRow[], f: RosterFilter): RosterPage {
   const needle = f.q ? searchable(f.q) : '';
   const cell = (r: RosterRow): Cell | undefined => (f.activityId ? r.cells[f.activityId] : undefined);
   let list = rows.filter((r) => {
-    if (needle && !searchable(`${r.member.name} ${r.member.email ?? ''} ${r.member.userId}`).includes(needle)) return false;
+    if (needle && !searchable(`${r.member.name} ${r.member.email ?? ''} ${r.member.userId}`).includes(needle))
+      return false;
     if (f.status === 'left') return r.member.status !== 'active';
     // A status filter lists active members (the counts beside each status count the same people).
-    if (f.status && f.status !== 'all' && (r.member.status !== 'active' || (cell(r)?.status ?? 'notStarted') !== f.status)) return false;
+    if (
+      f.status &&
+      f.status !== 'all' &&
+      (r.member.status !== 'active' || (cell(r)?.status ?? 'notStarted') !== f.status)
+    )
+      return false;
     return true;
   });
-  const byName = (a: RosterRow, b: RosterRow) => byNameCollator.compare(a.member.name, b.member.name) || (a.member.userId < b.member.userId ? -1 : a.member.userId > b.member.userId ? 1 : 0);
+  const byName = (a: RosterRow, b: RosterRow) =>
+    byNameCollator.compare(a.member.name, b.member.name) ||
+    (a.member.userId < b.member.userId ? -1 : a.member.userId > b.member.userId ? 1 : 0);
   const rank = (r: RosterRow) => STATUS_ORDER.indexOf(cell(r)?.status ?? 'notStarted');
-  const updated = (r: RosterRow) => Math.max(0, ...Object.values(r.cells).map((c) => (c.updatedAt ? new Date(c.updatedAt).getTime() : 0)));
+  const updated = (r: RosterRow) =>
+    Math.max(0, ...Object.values(r.cells).map((c) => (c.updatedAt ? new Date(c.updatedAt).getTime() : 0)));
   // Members who left go last whatever the order: they stay listed, out of the way.
-  const leftLast = (a: RosterRow, b: RosterRow) => Number(a.member.status !== 'active') - Number(b.member.status !== 'active');
-  const order = f.sort === 'status' ? (a: RosterRow, b: RosterRow) => rank(a) - rank(b) || byName(a, b)
-    : f.sort === 'updated' ? (a: RosterRow, b: RosterRow) => updated(b) - updated(a) || byName(a, b)
-      : byName;
+  const leftLast = (a: RosterRow, b: RosterRow) =>
+    Number(a.member.status !== 'active') - Number(b.member.status !== 'active');
+  const order =
+    f.sort === 'status'
+      ? (a: RosterRow, b: RosterRow) => rank(a) - rank(b) || byName(a, b)
+      : f.sort === 'updated'
+        ? (a: RosterRow, b: RosterRow) => updated(b) - updated(a) || byName(a, b)
+        : byName;
   list = [...list].sort((a, b) => leftLast(a, b) || order(a, b));
   const pages = Math.max(1, Math.ceil(list.length / f.pageSize));
   const page = Math.min(Math.max(1, f.page), pages);
   return { rows: list.slice((page - 1) * f.pageSize, page * f.pageSize), total: list.length, page, pages };
 }
 
-export interface WhatsNew { since?: Date; submissions: number; failedDeliveries: number }
+export interface WhatsNew {
+  since?: Date;
+  submissions: number;
+  failedDeliveries: number;
+}
 
 export function whatsNew(rows: RosterRow[], since?: Date): WhatsNew {
   let submissions = 0;

@@ -37,14 +37,17 @@ export interface RosterDoc {
   error?: { reason: string; at: Date };
 }
 
-const rosterSchema = new Schema<RosterDoc>({
-  _id: { type: String, required: true },
-  source: { type: String, required: true },
-  members: { type: Schema.Types.Mixed, default: [] },
-  fetchedAt: Date,
-  pages: Number,
-  error: { type: Schema.Types.Mixed },
-}, { collection: 'course_rosters', autoIndex: false, _id: false, minimize: false });
+const rosterSchema = new Schema<RosterDoc>(
+  {
+    _id: { type: String, required: true },
+    source: { type: String, required: true },
+    members: { type: Schema.Types.Mixed, default: [] },
+    fetchedAt: Date,
+    pages: Number,
+    error: { type: Schema.Types.Mixed },
+  },
+  { collection: 'course_rosters', autoIndex: false, _id: false, minimize: false },
+);
 
 export const Roster = defineModel('CourseRoster', rosterSchema);
 
@@ -62,7 +65,11 @@ export function mergeMembers(previous: RosterMember[], fetched: NrpsMember[], at
     const status: MemberStatus = m.status === 'Active' ? 'active' : m.status === 'Inactive' ? 'inactive' : 'left';
     const before = previous.find((p) => p.userId === m.userId);
     return {
-      userId: m.userId, name: displayName(m), email: m.email, audience: audienceFor(m.roles), status,
+      userId: m.userId,
+      name: displayName(m),
+      email: m.email,
+      audience: audienceFor(m.roles),
+      status,
       ...(status === 'left' ? { leftAt: before?.leftAt ?? at } : {}),
     };
   });
@@ -110,8 +117,18 @@ export class RosterService {
     const previous = await Roster.findById(courseKey).lean<RosterDoc>();
     const at = new Date(this.now());
     try {
-      const { members, pages } = await fetchAllMembers(this.deps.services, { issuer: course.platform.issuer, clientId: course.platform.clientId }, course.membershipsUrl);
-      const doc: RosterDoc = { _id: courseKey, source: 'nrps', members: mergeMembers(previous?.source === 'nrps' ? previous.members : [], members, at), fetchedAt: at, pages };
+      const { members, pages } = await fetchAllMembers(
+        this.deps.services,
+        { issuer: course.platform.issuer, clientId: course.platform.clientId },
+        course.membershipsUrl,
+      );
+      const doc: RosterDoc = {
+        _id: courseKey,
+        source: 'nrps',
+        members: mergeMembers(previous?.source === 'nrps' ? previous.members : [], members, at),
+        fetchedAt: at,
+        pages,
+      };
       await putById(Roster, courseKey, { ...doc });
       await markChanged(courseScope(courseKey, 'roster'));
       return doc;
@@ -143,8 +160,14 @@ export class RosterService {
     if (!course?.membershipsUrl) {
       const launchers = await this.deps.courses.launchers(courseKey);
       return {
-        source: 'launches', noNrps: true,
-        members: launchers.map((l) => ({ userId: l.userId, name: displayName(l), audience: l.audience, status: 'active' as const })),
+        source: 'launches',
+        noNrps: true,
+        members: launchers.map((l) => ({
+          userId: l.userId,
+          name: displayName(l),
+          audience: l.audience,
+          status: 'active' as const,
+        })),
       };
     }
     let doc = await Roster.findById(courseKey).lean<RosterDoc>();
@@ -153,7 +176,13 @@ export class RosterService {
     const recentlyFailed = doc?.error && this.now() - new Date(doc.error.at).getTime() < RETRY_FAILED_REFRESH_MS;
     if (opts.refresh || (stale && !recentlyFailed)) doc = (await this.refresh(courseKey)) ?? doc;
     const error = doc?.error && new Date(doc.error.at) > new Date(doc.fetchedAt) ? doc.error : undefined;
-    return { source: 'nrps', noNrps: false, members: doc?.members ?? [], fetchedAt: doc && doc.fetchedAt.getTime() > 0 ? doc.fetchedAt : undefined, error };
+    return {
+      source: 'nrps',
+      noNrps: false,
+      members: doc?.members ?? [],
+      fetchedAt: doc && doc.fetchedAt.getTime() > 0 ? doc.fetchedAt : undefined,
+      error,
+    };
   }
 
   /**
@@ -163,7 +192,13 @@ export class RosterService {
    */
   async peopleToRedact(courseKey: string): Promise<{ people: KnownPerson[]; complete: boolean }> {
     const [view, launchers] = await Promise.all([this.view(courseKey), this.deps.courses.launchers(courseKey)]);
-    const people: KnownPerson[] = [...view.members.map((m) => ({ name: m.name })), ...launchers.map((l) => ({ name: l.name ?? '', givenName: l.givenName, familyName: l.familyName }))];
-    return { people: people.filter((p) => p.name || p.givenName || p.familyName), complete: !view.error && view.members.length > 0 };
+    const people: KnownPerson[] = [
+      ...view.members.map((m) => ({ name: m.name })),
+      ...launchers.map((l) => ({ name: l.name ?? '', givenName: l.givenName, familyName: l.familyName })),
+    ];
+    return {
+      people: people.filter((p) => p.name || p.givenName || p.familyName),
+      complete: !view.error && view.members.length > 0,
+    };
   }
 }

@@ -20,7 +20,16 @@ import { visibilityLabel } from '../journal/presenter';
 import { formatTime } from '../../http/format';
 import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './domain';
 import type { ReviewService } from './service';
-import { cellOf, filterRoster, statusCounts, STATUS_ORDER, whatsNew, type Cell, type CellStatus, type RosterRow } from './roster-view';
+import {
+  cellOf,
+  filterRoster,
+  statusCounts,
+  STATUS_ORDER,
+  whatsNew,
+  type Cell,
+  type CellStatus,
+  type RosterRow,
+} from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../../db/change-marks';
 import { validateRosterQuery } from './schema';
@@ -46,24 +55,43 @@ export interface ReviewRoutesDeps {
 }
 
 /** Everyone the roster lists plus anyone with work who is not in it (a stale roster must not hide work). */
-function rosterRows(members: RosterMember[], activities: ActivityDoc[], works: Awaited<ReturnType<CoachingService['worksInCourse']>>, reviews: Awaited<ReturnType<ReviewService['reviewsForCourse']>>, deliveries: Map<string, DeliveryView>, since?: Date): RosterRow[] {
+function rosterRows(
+  members: RosterMember[],
+  activities: ActivityDoc[],
+  works: Awaited<ReturnType<CoachingService['worksInCourse']>>,
+  reviews: Awaited<ReturnType<ReviewService['reviewsForCourse']>>,
+  deliveries: Map<string, DeliveryView>,
+  since?: Date,
+): RosterRow[] {
   const learners = members.filter((m) => m.audience === 'participant' || m.audience === null);
   const known = new Set(learners.map((m) => m.userId));
-  const staff = new Set(members.filter((m) => m.audience !== 'participant' && m.audience !== null).map((m) => m.userId));
+  const staff = new Set(
+    members.filter((m) => m.audience !== 'participant' && m.audience !== null).map((m) => m.userId),
+  );
   const extra = new Map<string, RosterMember>();
   for (const w of works) {
     if (!known.has(w.userId) && !staff.has(w.userId) && !extra.has(w.userId)) {
-      extra.set(w.userId, { userId: w.userId, name: w.userName ?? w.userId, audience: 'participant', status: 'active' });
+      extra.set(w.userId, {
+        userId: w.userId,
+        name: w.userName ?? w.userId,
+        audience: 'participant',
+        status: 'active',
+      });
     }
   }
   const workBy = new Map(works.map((w) => [`${w.activityId} ${w.userId}`, w]));
   const reviewBy = new Map(reviews.map((r) => [`${r.activityId} ${r.userId}`, r]));
   return [...learners, ...extra.values()].map((member) => ({
     member,
-    cells: Object.fromEntries(activities.map((a) => {
-      const key = `${a._id} ${member.userId}`;
-      return [a._id, cellOf(workBy.get(key), reviewBy.get(key), deliveries.get(deliveryIdOf(a._id, member.userId)), since)];
-    })),
+    cells: Object.fromEntries(
+      activities.map((a) => {
+        const key = `${a._id} ${member.userId}`;
+        return [
+          a._id,
+          cellOf(workBy.get(key), reviewBy.get(key), deliveries.get(deliveryIdOf(a._id, member.userId)), since),
+        ];
+      }),
+    ),
   }));
 }
 
@@ -77,9 +105,19 @@ interface CourseSnapshot {
   deliveries: Map<string, DeliveryView>;
 }
 
-const SOURCE_OF: Record<keyof CourseSnapshot, CourseSource> = { view: 'roster', activities: 'activities', works: 'work', reviews: 'reviews', deliveries: 'grades' };
+const SOURCE_OF: Record<keyof CourseSnapshot, CourseSource> = {
+  view: 'roster',
+  activities: 'activities',
+  works: 'work',
+  reviews: 'reviews',
+  deliveries: 'grades',
+};
 
-interface KeptPart { mark: string; readAt: number; value: unknown }
+interface KeptPart {
+  mark: string;
+  readAt: number;
+  value: unknown;
+}
 
 const COURSES_KEPT = 200;
 /** A backstop: a write whose mark was lost (a crash in between) shows within this long anyway. */
@@ -108,18 +146,23 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     if (kept.size >= COURSES_KEPT) kept.delete(kept.keys().next().value as string);
     kept.set(courseKey, parts);
     const keys = Object.keys(readers) as Array<keyof CourseSnapshot>;
-    const values = await Promise.all(keys.map(async (key) => {
-      // The mark is read before the data: a change made meanwhile moves it again, and is read next time.
-      const mark = await currentMark(courseScope(courseKey, SOURCE_OF[key]));
-      const part = parts.get(key);
-      const fresh = part && part.mark === mark && Date.now() - part.readAt < PART_MAX_AGE_MS
-        && !(key === 'view' && (refresh || roster.isDue(part.value as RosterView)));
-      if (fresh) return part.value;
-      const readAt = Date.now();
-      const value = await readers[key]();
-      parts.set(key, { mark, readAt, value });
-      return value;
-    }));
+    const values = await Promise.all(
+      keys.map(async (key) => {
+        // The mark is read before the data: a change made meanwhile moves it again, and is read next time.
+        const mark = await currentMark(courseScope(courseKey, SOURCE_OF[key]));
+        const part = parts.get(key);
+        const fresh =
+          part &&
+          part.mark === mark &&
+          Date.now() - part.readAt < PART_MAX_AGE_MS &&
+          !(key === 'view' && (refresh || roster.isDue(part.value as RosterView)));
+        if (fresh) return part.value;
+        const readAt = Date.now();
+        const value = await readers[key]();
+        parts.set(key, { mark, readAt, value });
+        return value;
+      }),
+    );
     return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as unknown as CourseSnapshot;
   }
 
@@ -130,54 +173,104 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const common = (res: express.Response, titleKey: string) => {
     const ctx = launchOf(res);
     const ltik = ltikOf(res);
-    return { locale: ctx.locale, title: translator(ctx.locale)(titleKey), ctx, ltik, link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q) };
+    return {
+      locale: ctx.locale,
+      title: translator(ctx.locale)(titleKey),
+      ctx,
+      ltik,
+      link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
+    };
   };
 
   // ---- The roster -------------------------------------------------------------------------
-  router.get('/roster', coachOnly, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const query: unknown = { ...req.query };
-    if (!validateRosterQuery(query)) {
-      throw new HttpError(400, 'roster.badQuery');
-    }
-    const [{ view, activities, works, reviews: courseReviews, deliveries }, since, alerts] = await Promise.all([
-      snapshotOf(ctx.courseKey, query.refresh === '1'),
-      recordVisit(ctx.courseKey, ctx.user.id, new Date()),
-      deps.alertsOf ? deps.alertsOf(ctx.courseKey) : Promise.resolve([]),
-    ]);
-    const recentAlerts = alerts.filter((a) => Date.now() - new Date(a.at).getTime() < 30 * 86_400_000);
-    const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
-    const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
-    const status = (query.status || 'all') as CellStatus | 'left' | 'all';
-    const page = filterRoster(rows, { q: query.q, activityId, status, sort: query.sort ?? 'name', page: Number(query.page ?? 1), pageSize: deps.pageSize });
-    const t = translator(ctx.locale);
-    const held = rows.reduce((n, r) => n + Object.values(r.cells).filter((c) => c.status === 'reviewed').length, 0);
-    const base = `${coursePath(ctx.courseKey)}/roster`;
-    const filters = { ...(query.q ? { q: query.q } : {}), ...(activityId ? { activity: activityId } : {}), status, sort: query.sort ?? 'name' };
-    await sendPage(res, 200, 'roster', {
-      ...common(res, 'roster.title'), view, activities, activityId, page, filters, base, held,
-      alerts: recentAlerts.map((a) => ({ ...a, isNew: Boolean(since && new Date(a.at) > since), activityTitle: activities.find((x) => x._id === a.activityId)?.title ?? '' })),
-      newAlerts: recentAlerts.filter((a) => !since || new Date(a.at) > since).length,
-      news: whatsNew(rows, since), counts: activityId ? statusCounts(rows, activityId) : undefined,
-      statuses: STATUS_ORDER, staffCount: view.members.filter((m) => m.audience && m.audience !== 'participant').length,
-      pageLink: (n: number) => withLtik(base, ltikOf(res), { ...filters, page: String(n) }),
-      reviewLink: (a: string, userId: string) => withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res)),
-      statusLabel: (s: CellStatus) => t(`roster.status.${s}`),
-      cellTitle: (c: Cell) => (c.status === 'failed' && c.failedReason ? c.failedReason : c.status === 'waiting' && c.retryAt ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) }) : ''),
-      notice: query.released !== undefined ? t('roster.released', { n: query.released }) : undefined,
-      formatTime: (d: Date) => formatTime(d, ctx.locale),
-    });
-  }));
+  router.get(
+    '/roster',
+    coachOnly,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const query: unknown = { ...req.query };
+      if (!validateRosterQuery(query)) {
+        throw new HttpError(400, 'roster.badQuery');
+      }
+      const [{ view, activities, works, reviews: courseReviews, deliveries }, since, alerts] = await Promise.all([
+        snapshotOf(ctx.courseKey, query.refresh === '1'),
+        recordVisit(ctx.courseKey, ctx.user.id, new Date()),
+        deps.alertsOf ? deps.alertsOf(ctx.courseKey) : Promise.resolve([]),
+      ]);
+      const recentAlerts = alerts.filter((a) => Date.now() - new Date(a.at).getTime() < 30 * 86_400_000);
+      const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
+      const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
+      const status = (query.status || 'all') as CellStatus | 'left' | 'all';
+      const page = filterRoster(rows, {
+        q: query.q,
+        activityId,
+        status,
+        sort: query.sort ?? 'name',
+        page: Number(query.page ?? 1),
+        pageSize: deps.pageSize,
+      });
+      const t = translator(ctx.locale);
+      const held = rows.reduce((n, r) => n + Object.values(r.cells).filter((c) => c.status === 'reviewed').length, 0);
+      const base = `${coursePath(ctx.courseKey)}/roster`;
+      const filters = {
+        ...(query.q ? { q: query.q } : {}),
+        ...(activityId ? { activity: activityId } : {}),
+        status,
+        sort: query.sort ?? 'name',
+      };
+      await sendPage(res, 200, 'roster', {
+        ...common(res, 'roster.title'),
+        view,
+        activities,
+        activityId,
+        page,
+        filters,
+        base,
+        held,
+        alerts: recentAlerts.map((a) => ({
+          ...a,
+          isNew: Boolean(since && new Date(a.at) > since),
+          activityTitle: activities.find((x) => x._id === a.activityId)?.title ?? '',
+        })),
+        newAlerts: recentAlerts.filter((a) => !since || new Date(a.at) > since).length,
+        news: whatsNew(rows, since),
+        counts: activityId ? statusCounts(rows, activityId) : undefined,
+        statuses: STATUS_ORDER,
+        staffCount: view.members.filter((m) => m.audience && m.audience !== 'participant').length,
+        pageLink: (n: number) => withLtik(base, ltikOf(res), { ...filters, page: String(n) }),
+        reviewLink: (a: string, userId: string) =>
+          withLtik(`${activityPath(ctx.courseKey, a)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res)),
+        statusLabel: (s: CellStatus) => t(`roster.status.${s}`),
+        cellTitle: (c: Cell) =>
+          c.status === 'failed' && c.failedReason
+            ? c.failedReason
+            : c.status === 'waiting' && c.retryAt
+              ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) })
+              : '',
+        notice: query.released !== undefined ? t('roster.released', { n: query.released }) : undefined,
+        formatTime: (d: Date) => formatTime(d, ctx.locale),
+      });
+    }),
+  );
 
-  router.post('/roster/release', coachOnly, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activities = await coaching.activitiesInCourse(ctx.courseKey);
-    const n = await reviews.releaseHeld(activities);
-    res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/roster`, ltikOf(res), { released: String(n) }));
-  }));
+  router.post(
+    '/roster/release',
+    coachOnly,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activities = await coaching.activitiesInCourse(ctx.courseKey);
+      const n = await reviews.releaseHeld(activities);
+      res.redirect(303, withLtik(`${coursePath(ctx.courseKey)}/roster`, ltikOf(res), { released: String(n) }));
+    }),
+  );
 
   // ---- One participant's review -----------------------------------------------------------
-  async function renderReview(req: express.Request, res: express.Response, status: number, extra: { problems?: ReviewProblem[]; form?: Record<string, unknown>; notice?: string } = {}): Promise<void> {
+  async function renderReview(
+    req: express.Request,
+    res: express.Response,
+    status: number,
+    extra: { problems?: ReviewProblem[]; form?: Record<string, unknown>; notice?: string } = {},
+  ): Promise<void> {
     const ctx = launchOf(res);
     const activity = activityOf(res);
     const userId = req.params.userId;
@@ -191,7 +284,13 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       throw new HttpError(404, 'manage.noSubmission');
     }
     const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }));
-    const versions = Object.fromEntries(await Promise.all(visible.map(async (e) => [e.key, e.revision > 1 ? await coaching.versions(activity, userId, e.key, 5) : []] as const)));
+    const versions = Object.fromEntries(
+      await Promise.all(
+        visible.map(
+          async (e) => [e.key, e.revision > 1 ? await coaching.versions(activity, userId, e.key, 5) : []] as const,
+        ),
+      ),
+    );
     const earlier = review?.decision ? (await reviews.decisions(activity, userId, review.revision)).slice(1) : [];
     // Blind re-marking: until the first decision, a sampled submission's draft stays out of view.
     const blindPending = inBlindSample(activity._id, userId, deps.blindShare ?? 0) && !review?.decision;
@@ -199,23 +298,53 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     // The form starts from the coach's last decision, or from the AI draft only when the coach asks for it.
     const chosen: Record<string, number | undefined> = useDraft
       ? Object.fromEntries(Object.entries(review.draft?.levels ?? {}).map(([k, v]) => [k, v.level]))
-      : review?.decision?.levels ?? {};
+      : (review?.decision?.levels ?? {});
     const problems = extra.problems ?? [];
     const self = `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`;
     await sendPage(res, status, 'submission', {
-      ...common(res, 'review.title'), activity, journal, visible, versions, hiddenCount: journal.entries.length - visible.length,
+      ...common(res, 'review.title'),
+      activity,
+      journal,
+      visible,
+      versions,
+      hiddenCount: journal.entries.length - visible.length,
       participant: journal.work.userName ?? review?.userName ?? userId,
-      back: `${coursePath(ctx.courseKey)}/roster`, manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
-      reopenAction: `${self}/reopen`, finalizeAction: `${self}/finalize`, retryAction: `${self}/retry-delivery`, self,
-      review: blindPending && review ? { ...review, draft: undefined } : review, blindPending,
+      back: `${coursePath(ctx.courseKey)}/roster`,
+      manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
+      reopenAction: `${self}/reopen`,
+      finalizeAction: `${self}/finalize`,
+      retryAction: `${self}/retry-delivery`,
+      self,
+      review: blindPending && review ? { ...review, draft: undefined } : review,
+      blindPending,
       // A refused form keeps the time the review began: the monitor's review time must not restart at each correction.
-      openedAt: typeof extra.form?.openedAt === 'string' && /^\d{13}$/.test(extra.form.openedAt) ? extra.form.openedAt : String((deps.now ?? (() => new Date()))().getTime()),
-      earlier, delivery, deliveryRecord, draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
-      chosen, form: extra.form ?? (useDraft ? { comment: review.draft?.feedback ?? '' } : { comment: review?.decision?.comment ?? '', override: review?.decision?.override?.score?.toString() ?? '', overrideReason: review?.decision?.override?.reason ?? '' }),
+      openedAt:
+        typeof extra.form?.openedAt === 'string' && /^\d{13}$/.test(extra.form.openedAt)
+          ? extra.form.openedAt
+          : String((deps.now ?? (() => new Date()))().getTime()),
+      earlier,
+      delivery,
+      deliveryRecord,
+      draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
+      chosen,
+      form:
+        extra.form ??
+        (useDraft
+          ? { comment: review.draft?.feedback ?? '' }
+          : {
+              comment: review?.decision?.comment ?? '',
+              override: review?.decision?.override?.score?.toString() ?? '',
+              overrideReason: review?.decision?.override?.reason ?? '',
+            }),
       problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
-      problemFor: (field: string) => problems.filter((p) => p.field === field).map((p) => t(p.key, p.vars)).join(' '),
+      problemFor: (field: string) =>
+        problems
+          .filter((p) => p.field === field)
+          .map((p) => t(p.key, p.vars))
+          .join(' '),
       notice: extra.notice,
-      visibilityLabel: (v: 'private' | 'coach' | 'mentor') => visibilityLabel(v, journal.work?.status === 'submitted', t),
+      visibilityLabel: (v: 'private' | 'coach' | 'mentor') =>
+        visibilityLabel(v, journal.work?.status === 'submitted', t),
       promptText: (key: string) => promptTextOf(activity, key),
       draftAction: deps.drafts && !blindPending ? `${self}/draft` : undefined,
       formatTime: (d: Date) => formatTime(d, ctx.locale),
@@ -223,80 +352,150 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     });
   }
 
-  const notices: Record<string, string> = { reopened: 'review.reopenedNotice', finalized: 'review.finalizedNotice', held: 'review.heldNotice', retried: 'review.retriedNotice', drafted: 'review.draftedNotice' };
-  router.get('/activities/:activityId/submissions/:userId', coachOnly, activityInUrl, handle(async (req, res) => {
-    const t = translator(launchOf(res).locale);
-    const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
-    await renderReview(req, res, 200, { notice: key ? t(notices[key]) : undefined });
-  }));
+  const notices: Record<string, string> = {
+    reopened: 'review.reopenedNotice',
+    finalized: 'review.finalizedNotice',
+    held: 'review.heldNotice',
+    retried: 'review.retriedNotice',
+    drafted: 'review.draftedNotice',
+  };
+  router.get(
+    '/activities/:activityId/submissions/:userId',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const t = translator(launchOf(res).locale);
+      const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
+      await renderReview(req, res, 200, { notice: key ? t(notices[key]) : undefined });
+    }),
+  );
 
-  router.post('/activities/:activityId/submissions/:userId/finalize', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const userId = req.params.userId;
-    const form = { ...(req.body as Record<string, unknown>) };
-    delete form.ltik;
-    const parsed = parseReviewForm(activity, form);
-    if (!parsed.ok) {
-      await renderReview(req, res, 400, { problems: parsed.problems, form });
-      return;
-    }
-    const journal = await coaching.journal(activity, userId);
-    if (journal.work?.status !== 'submitted') {
-      throw new HttpError(409, 'review.notSubmitted');
-    }
-    const coach = { id: ctx.user.id, name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id };
-    const result = await reviews.finalize(activity, coach, { id: userId, name: journal.work.userName }, {
-      ...parsed, reviewSeconds: reviewSecondsSince(form.openedAt, (deps.now ?? (() => new Date()))()), blind: inBlindSample(activity._id, userId, deps.blindShare ?? 0),
-    });
-    if (result.kind === 'conflict') {
-      await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
-      return;
-    }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { [parsed.release === 'held' ? 'held' : 'finalized']: '1' }));
-  }));
+  router.post(
+    '/activities/:activityId/submissions/:userId/finalize',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const userId = req.params.userId;
+      const form = { ...(req.body as Record<string, unknown>) };
+      delete form.ltik;
+      const parsed = parseReviewForm(activity, form);
+      if (!parsed.ok) {
+        await renderReview(req, res, 400, { problems: parsed.problems, form });
+        return;
+      }
+      const journal = await coaching.journal(activity, userId);
+      if (journal.work?.status !== 'submitted') {
+        throw new HttpError(409, 'review.notSubmitted');
+      }
+      const coach = {
+        id: ctx.user.id,
+        name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id,
+      };
+      const result = await reviews.finalize(
+        activity,
+        coach,
+        { id: userId, name: journal.work.userName },
+        {
+          ...parsed,
+          reviewSeconds: reviewSecondsSince(form.openedAt, (deps.now ?? (() => new Date()))()),
+          blind: inBlindSample(activity._id, userId, deps.blindShare ?? 0),
+        },
+      );
+      if (result.kind === 'conflict') {
+        await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
+        return;
+      }
+      res.redirect(
+        303,
+        withLtik(
+          `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`,
+          ltikOf(res),
+          { [parsed.release === 'held' ? 'held' : 'finalized']: '1' },
+        ),
+      );
+    }),
+  );
 
-  router.post('/activities/:activityId/submissions/:userId/draft', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const userId = req.params.userId;
-    if (!deps.drafts) {
-      throw new HttpError(404, 'error.notFound');
-    }
-    if (!validateSessionOnly(req.body)) {
-      throw new HttpError(400, 'error.badRequest');
-    }
-    const journal = await coaching.journal(activity, userId);
-    if (journal.work?.status !== 'submitted') {
-      throw new HttpError(409, 'review.notSubmitted');
-    }
-    // Only what the coach may read is drafted from: a private entry never reaches the AI this way.
-    const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }) && e.text.trim() !== '');
-    if (!visible.length) {
-      throw new HttpError(409, 'review.nothingToDraft');
-    }
-    await deps.drafts.draftFor(ctx, activity, { id: userId, name: journal.work.userName }, visible, (key) => promptTextOf(activity, key));
-    res.redirect(303, `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { drafted: '1' })}#draft-h`);
-  }));
+  router.post(
+    '/activities/:activityId/submissions/:userId/draft',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const userId = req.params.userId;
+      if (!deps.drafts) {
+        throw new HttpError(404, 'error.notFound');
+      }
+      if (!validateSessionOnly(req.body)) {
+        throw new HttpError(400, 'error.badRequest');
+      }
+      const journal = await coaching.journal(activity, userId);
+      if (journal.work?.status !== 'submitted') {
+        throw new HttpError(409, 'review.notSubmitted');
+      }
+      // Only what the coach may read is drafted from: a private entry never reaches the AI this way.
+      const visible = journal.entries.filter((e) => canSee(e, { kind: 'coach' }) && e.text.trim() !== '');
+      if (!visible.length) {
+        throw new HttpError(409, 'review.nothingToDraft');
+      }
+      await deps.drafts.draftFor(ctx, activity, { id: userId, name: journal.work.userName }, visible, (key) =>
+        promptTextOf(activity, key),
+      );
+      res.redirect(
+        303,
+        `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`, ltikOf(res), { drafted: '1' })}#draft-h`,
+      );
+    }),
+  );
 
-  router.post('/activities/:activityId/submissions/:userId/retry-delivery', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const activity = activityOf(res);
-    const retried = await outbox.retryFailed(ctx.courseKey, activity._id, req.params.userId, { id: ctx.user.id, name: ctx.user.name });
-    if (!retried) {
-      throw new HttpError(409, 'review.nothingToRetry');
-    }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { retried: '1' }));
-  }));
+  router.post(
+    '/activities/:activityId/submissions/:userId/retry-delivery',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const retried = await outbox.retryFailed(ctx.courseKey, activity._id, req.params.userId, {
+        id: ctx.user.id,
+        name: ctx.user.name,
+      });
+      if (!retried) {
+        throw new HttpError(409, 'review.nothingToRetry');
+      }
+      res.redirect(
+        303,
+        withLtik(
+          `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(req.params.userId)}`,
+          ltikOf(res),
+          { retried: '1' },
+        ),
+      );
+    }),
+  );
 
-  router.post('/activities/:activityId/submissions/:userId/reopen', coachOnly, activityInUrl, handle(async (req, res) => {
-    const ctx = launchOf(res);
-    const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
-    if (!reopened) {
-      throw new HttpError(409, 'manage.notSubmitted');
-    }
-    res.redirect(303, withLtik(`${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`, ltikOf(res), { reopened: '1' }));
-  }));
+  router.post(
+    '/activities/:activityId/submissions/:userId/reopen',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
+      if (!reopened) {
+        throw new HttpError(409, 'manage.notSubmitted');
+      }
+      res.redirect(
+        303,
+        withLtik(
+          `${activityPath(ctx.courseKey, activityOf(res)._id)}/submissions/${encodeURIComponent(req.params.userId)}`,
+          ltikOf(res),
+          { reopened: '1' },
+        ),
+      );
+    }),
+  );
 
   return router;
 }
@@ -307,11 +506,21 @@ function promptTextOf(activity: ActivityDoc, key: string): string {
 }
 
 /** "sent", "waiting (retry at …)", "failed: reason", in the coach's language. */
-export function deliveryText(d: DeliveryView | undefined, t: (key: string, vars?: Record<string, string | number>) => string, locale: 'id' | 'en'): string {
+export function deliveryText(
+  d: DeliveryView | undefined,
+  t: (key: string, vars?: Record<string, string | number>) => string,
+  locale: 'id' | 'en',
+): string {
   if (!d) return t('delivery.none');
-  if (d.state === 'sent') return t(d.kind === 'grade' ? 'delivery.sent' : 'delivery.progressSent', { at: formatTime(d.sentAt, locale) });
+  if (d.state === 'sent')
+    return t(d.kind === 'grade' ? 'delivery.sent' : 'delivery.progressSent', { at: formatTime(d.sentAt, locale) });
   if (d.state === 'failed') return t('delivery.failed', { reason: failureReason(d.reason, t) });
-  if (d.nextAttemptAt && d.attempts > 0) return t('delivery.retrying', { at: formatTime(d.nextAttemptAt, locale), n: d.attempts, reason: failureReason(d.lastError ?? '', t) });
+  if (d.nextAttemptAt && d.attempts > 0)
+    return t('delivery.retrying', {
+      at: formatTime(d.nextAttemptAt, locale),
+      n: d.attempts,
+      reason: failureReason(d.lastError ?? '', t),
+    });
   return t('delivery.waiting');
 }
 

@@ -22,7 +22,9 @@ const RosterQuerySchema = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 100 })),
     activity: Type.Optional(Type.String({ maxLength: 64 })),
-    status: Type.Optional(oneOf(['', 'all', 'notStarted', 'draft', 'submitted', 'reviewed', 'waiting', 'sent', 'failed', 'left'] as const)),
+    status: Type.Optional(
+      oneOf(['', 'all', 'notStarted', 'draft', 'submitted', 'reviewed', 'waiting', 'sent', 'failed', 'left'] as const),
+    ),
     sort: Type.Optional(oneOf(['name', 'status', 'updated'] as const)),
     page: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
     refresh: Type.Optional(Type.Literal('1')),

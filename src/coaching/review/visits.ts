@@ -6,13 +6,20 @@ import { Schema } from 'mongoose';
 import { defineModel, putById } from '../../db/model';
 import { idOf } from '../../db/ids';
 
-interface VisitDoc { _id: string; since?: Date; lastSeenAt: Date }
+interface VisitDoc {
+  _id: string;
+  since?: Date;
+  lastSeenAt: Date;
+}
 
-const visitSchema = new Schema<VisitDoc>({
-  _id: { type: String, required: true },
-  since: Date,
-  lastSeenAt: { type: Date, required: true },
-}, { collection: 'coach_visits', autoIndex: false, _id: false });
+const visitSchema = new Schema<VisitDoc>(
+  {
+    _id: { type: String, required: true },
+    since: Date,
+    lastSeenAt: { type: Date, required: true },
+  },
+  { collection: 'coach_visits', autoIndex: false, _id: false },
+);
 
 const CoachVisit = defineModel('CoachVisit', visitSchema);
 

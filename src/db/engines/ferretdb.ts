@@ -7,7 +7,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EmbeddedDatabaseError, freePort, hasCommand, run, runWithProgress, startServer, stopChild, type Progress } from './process';
+import {
+  EmbeddedDatabaseError,
+  freePort,
+  hasCommand,
+  run,
+  runWithProgress,
+  startServer,
+  stopChild,
+  type Progress,
+} from './process';
 import type { EmbeddedDatabase } from './types';
 
 const FERRET_MODULE = 'github.com/FerretDB/FerretDB';
@@ -28,10 +37,19 @@ export async function buildFerretdb(toolsDir: string, version: string, progress:
   progress(`Mengunduh FerretDB ${version} (sekali saja) / downloading FerretDB ${version} (first start only)…`);
   const listing = path.join(toolsDir, `ferretdb-${version}.download.json`);
   fs.mkdirSync(toolsDir, { recursive: true });
-  await runWithProgress('sh', ['-c', `go mod download -json ${FERRET_MODULE}@${version} > "${listing}"`], { env: goEnv }, progress, 'downloading');
+  await runWithProgress(
+    'sh',
+    ['-c', `go mod download -json ${FERRET_MODULE}@${version} > "${listing}"`],
+    { env: goEnv },
+    progress,
+    'downloading',
+  );
   const info = JSON.parse(fs.readFileSync(listing, 'utf8')) as { Dir?: string; Error?: string };
   fs.rmSync(listing, { force: true });
-  if (!info.Dir) throw new EmbeddedDatabaseError(`go mod download gave no source for FerretDB ${version}: ${info.Error ?? 'unknown error'}`);
+  if (!info.Dir)
+    throw new EmbeddedDatabaseError(
+      `go mod download gave no source for FerretDB ${version}: ${info.Error ?? 'unknown error'}`,
+    );
   const src = path.join(toolsDir, 'src', `ferretdb-${version}`);
   fs.rmSync(src, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(src), { recursive: true });
@@ -41,7 +59,13 @@ export async function buildFerretdb(toolsDir: string, version: string, progress:
   fs.writeFileSync(path.join(src, 'build', 'version', 'version.txt'), `${version}\n`);
   progress(`Membangun FerretDB ${version} dengan Go (± 1–3 menit) / building FerretDB with Go (about 1–3 minutes)…`);
   fs.mkdirSync(path.dirname(binary), { recursive: true });
-  await runWithProgress('go', ['build', '-trimpath', '-o', path.resolve(binary), './cmd/ferretdb'], { cwd: src, env: goEnv }, progress, 'building');
+  await runWithProgress(
+    'go',
+    ['build', '-trimpath', '-o', path.resolve(binary), './cmd/ferretdb'],
+    { cwd: src, env: goEnv },
+    progress,
+    'building',
+  );
   fs.rmSync(src, { recursive: true, force: true });
   progress(`FerretDB ${version} siap / ready: ${binary}`);
   return binary;
@@ -57,7 +81,8 @@ function installedFerretdbVersion(binary: string): string | undefined {
 export async function ensureFerretdb(toolsDir: string, version: string, progress: Progress): Promise<string> {
   const binary = ferretdbBinary(toolsDir);
   if (installedFerretdbVersion(binary) === version) return binary;
-  if (!hasCommand('go', ['version'])) throw new EmbeddedDatabaseError('Go is not installed, so FerretDB cannot be built');
+  if (!hasCommand('go', ['version']))
+    throw new EmbeddedDatabaseError('Go is not installed, so FerretDB cannot be built');
   return buildFerretdb(toolsDir, version, progress);
 }
 
@@ -66,15 +91,20 @@ export async function startFerretdb(binary: string, dataDir: string, dbName: str
   const storage = path.resolve(dataDir, 'ferretdb');
   fs.mkdirSync(storage, { recursive: true });
   const port = await freePort();
-  const server = await startServer('FerretDB', binary, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${storage}/`,
-    `--listen-addr=127.0.0.1:${port}`,
-    `--state-dir=${storage}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=warn',
-  ], { port, timeoutMs: 15000 });
+  const server = await startServer(
+    'FerretDB',
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${storage}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      `--state-dir=${storage}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    { port, timeoutMs: 15000 },
+  );
   return {
     kind: 'ferretdb',
     uri: `mongodb://127.0.0.1:${port}/${dbName}`,

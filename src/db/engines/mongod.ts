@@ -8,8 +8,16 @@ import path from 'node:path';
 import type { Progress } from './process';
 import type { EmbeddedDatabase } from './types';
 
-export async function startMongod(opts: { dataDir: string; toolsDir: string; version: string; dbName: string; progress: Progress }): Promise<EmbeddedDatabase> {
-  opts.progress(`Menyiapkan mongod ${opts.version} (unduhan sekali saja) / preparing mongod (first start downloads it)…`);
+export async function startMongod(opts: {
+  dataDir: string;
+  toolsDir: string;
+  version: string;
+  dbName: string;
+  progress: Progress;
+}): Promise<EmbeddedDatabase> {
+  opts.progress(
+    `Menyiapkan mongod ${opts.version} (unduhan sekali saja) / preparing mongod (first start downloads it)…`,
+  );
   const { MongoMemoryServer } = await import('mongodb-memory-server-core');
   const dbPath = path.resolve(opts.dataDir, 'mongod');
   const existed = fs.existsSync(dbPath);
@@ -39,6 +47,8 @@ export async function startMongod(opts: { dataDir: string; toolsDir: string; ver
     kind: 'mongod',
     uri: server.getUri(opts.dbName),
     pid: server.instanceInfo?.instance.mongodProcess?.pid,
-    stop: async () => { await server.stop({ doCleanup: false }); },
+    stop: async () => {
+      await server.stop({ doCleanup: false });
+    },
   };
 }

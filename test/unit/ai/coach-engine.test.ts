@@ -25,27 +25,44 @@ afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
 });
-beforeEach(() => { fake.reset(); });
+beforeEach(() => {
+  fake.reset();
+});
 
 const lenses = loadLenses();
 const bank = loadQuestionBank();
-const provider = () => new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'fake-model', timeoutMs: 2000, maxRetries: 0 });
-const engine = (withProvider = true) => new CoachEngine({ lenses, bank, provider: withProvider ? provider() : undefined });
+const provider = () =>
+  new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'fake-model', timeoutMs: 2000, maxRetries: 0 });
+const engine = (withProvider = true) =>
+  new CoachEngine({ lenses, bank, provider: withProvider ? provider() : undefined });
 
-const TEXT = 'Minggu ini Pak Ahmad Fauzi meminta saya melayani warga yang membawa KTP dengan NIK 3171012505900003. '
-  + 'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu, lalu mencatatnya di buku register.';
+const TEXT =
+  'Minggu ini Pak Ahmad Fauzi meminta saya melayani warga yang membawa KTP dengan NIK 3171012505900003. ' +
+  'Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu, lalu mencatatnya di buku register.';
 
 /** The engine's breakers, all of them the one a test watches (the tests have one provider). */
 const breakersOf = (breaker: CircuitBreaker) => ({ for: () => breaker }) as unknown as CircuitBreakers;
 
 const input = (over: Partial<TurnInput> = {}): TurnInput => ({
-  platform: 'platform-A', courseKey: 'course-A', activityId: 'act-1', userKey: 'pseudo-rahmi',
-  lensId: 'cermin', aiMode: 'all', consented: true,
+  platform: 'platform-A',
+  courseKey: 'course-A',
+  activityId: 'act-1',
+  userKey: 'pseudo-rahmi',
+  lensId: 'cermin',
+  aiMode: 'all',
+  consented: true,
   activity: { templateId: 'berakhlak', title: 'Refleksi BerAKHLAK', kind: 'sections', locale: 'id' },
-  promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang.', text: TEXT,
-  value: 'berorientasi-pelayanan', locale: 'id',
-  names: nameMatcher([{ name: 'Ahmad Fauzi Hidayat', givenName: 'Ahmad Fauzi', familyName: 'Hidayat' }, { name: 'Ni Luh Putu Ayu Lestari' }]),
-  self: { name: 'Rahmi Fitriani Chaniago' }, asked: [], ...over,
+  promptText: 'Ceritakan satu kejadian ketika Anda melayani seseorang.',
+  text: TEXT,
+  value: 'berorientasi-pelayanan',
+  locale: 'id',
+  names: nameMatcher([
+    { name: 'Ahmad Fauzi Hidayat', givenName: 'Ahmad Fauzi', familyName: 'Hidayat' },
+    { name: 'Ni Luh Putu Ayu Lestari' },
+  ]),
+  self: { name: 'Rahmi Fitriani Chaniago' },
+  asked: [],
+  ...over,
 });
 
 /** A valid Cermin-lens answer that talks about the redacted person and quotes the participant. */
@@ -54,7 +71,10 @@ const goodAnswer = (body: ChatRequest) => {
   const person = /\[NAMA_\d+\]/.exec(user)?.[0] ?? 'rekan';
   return JSON.stringify({
     observations: [`Anda menceritakan permintaan ${person} dan cara Anda menjelaskan persyaratan.`],
-    questions: ['Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?', 'Apa yang akan Anda lakukan berbeda lain kali?'],
+    questions: [
+      'Bagaimana Anda tahu warga itu benar-benar memahami persyaratannya?',
+      'Apa yang akan Anda lakukan berbeda lain kali?',
+    ],
     values: [{ value: 'berorientasi-pelayanan', evidence: 'melayani warga dengan ramah' }],
   });
 };
@@ -94,7 +114,11 @@ describe('streaming to the page', () => {
     const result = await engine().turn(input(), listener);
     const ended = Date.now();
     if (result.engine !== 'ai') throw new Error(`offline: ${result.reason} ${result.detail ?? ''}`);
-    expect(fake.requests.at(-1)?.body).toMatchObject({ stream: true, stream_options: { include_usage: true }, response_format: { type: 'json_object' } });
+    expect(fake.requests.at(-1)?.body).toMatchObject({
+      stream: true,
+      stream_options: { include_usage: true },
+      response_format: { type: 'json_object' },
+    });
     expect(seen.map((s) => s.path)).toEqual(['observations[0]', 'questions[0]', 'questions[1]', 'values[0].evidence']);
     expect(seen[0].text).toContain('Ahmad Fauzi'); // restored
     expect(seen[0].text).not.toContain('[NAMA_');
@@ -105,7 +129,13 @@ describe('streaming to the page', () => {
   });
 
   test('a piece that fails screening is never shown; a broken first answer is withdrawn (restart) and repaired without streaming', async () => {
-    fake.reply({ content: JSON.stringify({ observations: ['Nilai Anda 100/100.', 'Anda menjelaskan persyaratan satu per satu.'], questions: ['Apa lagi?'], values: [] }) });
+    fake.reply({
+      content: JSON.stringify({
+        observations: ['Nilai Anda 100/100.', 'Anda menjelaskan persyaratan satu per satu.'],
+        questions: ['Apa lagi?'],
+        values: [],
+      }),
+    });
     const screened = watcher();
     const result = await engine().turn(input(), screened.listener);
     expect(result).toMatchObject({ engine: 'offline', reason: 'screened' });
@@ -124,7 +154,10 @@ test('without a provider, without consent, with AI off or a lens the activity do
   expect(await engine(false).turn(input())).toMatchObject({ engine: 'offline', reason: 'noProvider' });
   expect(await engine().turn(input({ consented: false }))).toMatchObject({ engine: 'offline', reason: 'noConsent' });
   expect(await engine().turn(input({ aiMode: 'off' }))).toMatchObject({ engine: 'offline', reason: 'aiOff' });
-  expect(await engine().turn(input({ aiMode: 'mirror', lensId: 'kritik' }))).toMatchObject({ engine: 'offline', reason: 'lensNotAllowed' });
+  expect(await engine().turn(input({ aiMode: 'mirror', lensId: 'kritik' }))).toMatchObject({
+    engine: 'offline',
+    reason: 'lensNotAllowed',
+  });
   expect(fake.requests).toHaveLength(0);
   const offline = await engine().turn(input({ consented: false }));
   if (offline.engine !== 'offline') throw new Error('expected offline');
@@ -148,8 +181,22 @@ test('a failing or silent provider: the offline engine answers and the reason is
   expect(failed).toMatchObject({ engine: 'offline', reason: 'providerFailed' });
   expect(failed.engine === 'offline' && failed.detail).toMatch(/^server:/);
   fake.reply({ hang: true });
-  const slow = new CoachEngine({ lenses, bank, provider: new AiProvider({ baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'fake-model', timeoutMs: 300, maxRetries: 0 }) });
-  expect(await slow.turn(input())).toMatchObject({ engine: 'offline', reason: 'providerFailed', detail: expect.stringMatching(/^timeout:/) });
+  const slow = new CoachEngine({
+    lenses,
+    bank,
+    provider: new AiProvider({
+      baseUrl: fake.baseURL,
+      apiKey: fake.apiKey,
+      model: 'fake-model',
+      timeoutMs: 300,
+      maxRetries: 0,
+    }),
+  });
+  expect(await slow.turn(input())).toMatchObject({
+    engine: 'offline',
+    reason: 'providerFailed',
+    detail: expect.stringMatching(/^timeout:/),
+  });
 });
 
 describe('prompt injection in the reflection', () => {
@@ -172,10 +219,25 @@ describe('prompt injection in the reflection', () => {
     expect(user.match(/<\/refleksi>/g)).toHaveLength(1);
   });
 
-  test('a model that obeys the injection (a grade, another person\'s data) is refused: the offline engine answers', async () => {
-    fake.reply({ content: JSON.stringify({ observations: ['Nilai Anda 100/100, Anda lulus.'], questions: ['Apa lagi?'], values: [] }) });
-    expect(await engine().turn(input({ text: `${TEXT}\n${injections[0]}` }))).toMatchObject({ engine: 'offline', reason: 'screened' });
-    fake.reply({ content: JSON.stringify({ observations: ['Refleksi [NAMA_7] berisi nomor 081234567890.'], questions: ['Apa lagi?'], values: [] }) });
+  test("a model that obeys the injection (a grade, another person's data) is refused: the offline engine answers", async () => {
+    fake.reply({
+      content: JSON.stringify({
+        observations: ['Nilai Anda 100/100, Anda lulus.'],
+        questions: ['Apa lagi?'],
+        values: [],
+      }),
+    });
+    expect(await engine().turn(input({ text: `${TEXT}\n${injections[0]}` }))).toMatchObject({
+      engine: 'offline',
+      reason: 'screened',
+    });
+    fake.reply({
+      content: JSON.stringify({
+        observations: ['Refleksi [NAMA_7] berisi nomor 081234567890.'],
+        questions: ['Apa lagi?'],
+        values: [],
+      }),
+    });
     const leaked = await engine().turn(input({ text: `${TEXT}\n${injections[1]}` }));
     expect(leaked).toMatchObject({ engine: 'offline', reason: 'screened' });
     expect(leaked.engine === 'offline' && leaked.detail).toMatch(/placeholder|personal-data/);
@@ -183,18 +245,28 @@ describe('prompt injection in the reflection', () => {
 });
 
 describe('limits and the audit', () => {
-  const limited = (over: { breaker?: CircuitBreaker; rate?: RateLimiter; budgets?: TokenBudgets; keepRaw?: boolean } = {}) => new CoachEngine({
-    lenses, bank, provider: provider(),
-    limits: { breakers: breakersOf(over.breaker ?? new CircuitBreaker(3, 60_000)), rate: over.rate ?? new RateLimiter(100, 60_000), budgets: over.budgets ?? new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) },
-    audit: new AiAudit({ keepRawText: () => over.keepRaw ?? false }),
-  });
+  const limited = (
+    over: { breaker?: CircuitBreaker; rate?: RateLimiter; budgets?: TokenBudgets; keepRaw?: boolean } = {},
+  ) =>
+    new CoachEngine({
+      lenses,
+      bank,
+      provider: provider(),
+      limits: {
+        breakers: breakersOf(over.breaker ?? new CircuitBreaker(3, 60_000)),
+        rate: over.rate ?? new RateLimiter(100, 60_000),
+        budgets: over.budgets ?? new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }),
+      },
+      audit: new AiAudit({ keepRawText: () => over.keepRaw ?? false }),
+    });
 
   test('three failures in a row open the breaker: the provider is left alone until the cooldown, then one turn probes', async () => {
     let now = 1_000_000;
     const breaker = new CircuitBreaker(3, 30_000, () => now);
     const e = limited({ breaker });
     fake.reply({ status: 503 }, { status: 503 }, { status: 503 });
-    for (let i = 0; i < 3; i++) expect(await e.turn(input())).toMatchObject({ engine: 'offline', reason: 'providerFailed' });
+    for (let i = 0; i < 3; i++)
+      expect(await e.turn(input())).toMatchObject({ engine: 'offline', reason: 'providerFailed' });
     const calls = fake.requests.length;
     expect(await e.turn(input())).toMatchObject({ engine: 'offline', reason: 'breakerOpen' });
     expect(fake.requests).toHaveLength(calls);
@@ -216,11 +288,20 @@ describe('limits and the audit', () => {
 
     const budgets = new TokenBudgets({ userDailyTokens: 1500, courseMonthlyTokens: 2500 });
     const b = limited({ budgets });
-    fake.reply({ respond: goodAnswer, usage: { prompt_tokens: 1000, completion_tokens: 600 } }, { respond: goodAnswer, usage: { prompt_tokens: 800, completion_tokens: 200 } });
+    fake.reply(
+      { respond: goodAnswer, usage: { prompt_tokens: 1000, completion_tokens: 600 } },
+      { respond: goodAnswer, usage: { prompt_tokens: 800, completion_tokens: 200 } },
+    );
     expect(await b.turn(input({ userKey: 'u-budget', courseKey: 'course-B' }))).toMatchObject({ engine: 'ai' });
-    expect(await b.turn(input({ userKey: 'u-budget', courseKey: 'course-B' }))).toMatchObject({ engine: 'offline', reason: 'userBudget' });
+    expect(await b.turn(input({ userKey: 'u-budget', courseKey: 'course-B' }))).toMatchObject({
+      engine: 'offline',
+      reason: 'userBudget',
+    });
     expect(await b.turn(input({ userKey: 'u-other', courseKey: 'course-B' }))).toMatchObject({ engine: 'ai' });
-    expect(await b.turn(input({ userKey: 'u-third', courseKey: 'course-B' }))).toMatchObject({ engine: 'offline', reason: 'courseBudget' });
+    expect(await b.turn(input({ userKey: 'u-third', courseKey: 'course-B' }))).toMatchObject({
+      engine: 'offline',
+      reason: 'courseBudget',
+    });
   });
 
   test('every turn is audited under a pseudonym, with lens, prompt version, model, tokens and redactions; raw text only when kept', async () => {
@@ -231,8 +312,19 @@ describe('limits and the audit', () => {
     await limited().turn(input({ userKey: user, activityId: 'act-audit' }));
     await limited().turn(input({ userKey: user, activityId: 'act-audit', consented: false }));
     const records = await AuditRecord.find({ activityId: 'act-audit' }).sort({ at: 1 }).lean();
-    expect(records.map((r) => [r.engine, r.outcome])).toEqual([['ai', 'answered'], ['offline', 'noConsent']]);
-    expect(records[0]).toMatchObject({ user, lensId: 'cermin', promptVersion: 'cermin@1', model: 'fake-model', tokens: { prompt: 700, completion: 90 }, calls: 1, redactions: { name: 1, nik: 1 } });
+    expect(records.map((r) => [r.engine, r.outcome])).toEqual([
+      ['ai', 'answered'],
+      ['offline', 'noConsent'],
+    ]);
+    expect(records[0]).toMatchObject({
+      user,
+      lensId: 'cermin',
+      promptVersion: 'cermin@1',
+      model: 'fake-model',
+      tokens: { prompt: 700, completion: 90 },
+      calls: 1,
+      redactions: { name: 1, nik: 1 },
+    });
     expect(records[0].raw).toBeUndefined();
     expect(JSON.stringify(records)).not.toContain('Ahmad');
 
@@ -261,7 +353,16 @@ describe('safety before the lens', () => {
 test('an entry the provider refuses (400) does not open the breaker for everyone; raw text is kept only when the admin turned that on', async () => {
   let now = 5_000_000;
   const breaker = new CircuitBreaker(2, 60_000, () => now);
-  const e = new CoachEngine({ lenses, bank, provider: provider(), limits: { breakers: breakersOf(breaker), rate: new RateLimiter(100, 60_000), budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }) } });
+  const e = new CoachEngine({
+    lenses,
+    bank,
+    provider: provider(),
+    limits: {
+      breakers: breakersOf(breaker),
+      rate: new RateLimiter(100, 60_000),
+      budgets: new TokenBudgets({ userDailyTokens: 1e9, courseMonthlyTokens: 1e9 }),
+    },
+  });
   fake.reply({ status: 400 }, { status: 400 }, { status: 400 });
   for (let i = 0; i < 3; i++) await e.turn(input());
   expect(breaker.state).toBe('closed');
@@ -271,8 +372,22 @@ test('an entry the provider refuses (400) does not open the breaker for everyone
   const kept = new AiAudit({ keepRawText: () => true });
   const notKept = new AiAudit({ keepRawText: () => false });
   const result = await engine(false).turn(input());
-  await kept.record({ courseKey: 'c', activityId: 'raw-kept', user: 'p', lensId: 'cermin', result, text: 'teks disimpan' });
-  await notKept.record({ courseKey: 'c', activityId: 'raw-not-kept', user: 'p', lensId: 'cermin', result, text: 'teks tidak disimpan' });
+  await kept.record({
+    courseKey: 'c',
+    activityId: 'raw-kept',
+    user: 'p',
+    lensId: 'cermin',
+    result,
+    text: 'teks disimpan',
+  });
+  await notKept.record({
+    courseKey: 'c',
+    activityId: 'raw-not-kept',
+    user: 'p',
+    lensId: 'cermin',
+    result,
+    text: 'teks tidak disimpan',
+  });
   expect((await AuditRecord.findOne({ activityId: 'raw-kept' }).lean())?.raw?.text).toBe('teks disimpan');
   expect((await AuditRecord.findOne({ activityId: 'raw-not-kept' }).lean())?.raw).toBeUndefined();
   expect((await AuditRecord.findOne({ activityId: 'raw-not-kept' }).lean())?.outcome).toBe('noProvider');

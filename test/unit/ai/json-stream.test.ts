@@ -13,11 +13,17 @@ function leavesOf(value: unknown, path: Array<string | number> = []): JsonLeaf[]
 }
 
 const ANSWER = {
-  observations: ['Anda menulis "melayani dengan ramah" — tetapi belum bagaimana warga menanggapi.', 'Baris\nkedua\tdengan tab'],
+  observations: [
+    'Anda menulis "melayani dengan ramah" — tetapi belum bagaimana warga menanggapi.',
+    'Baris\nkedua\tdengan tab',
+  ],
   questions: ['Apa buktinya?', 'Siapa yang terdampak? \u00e9\u2014 \ud83d\ude00'],
   values: [{ value: 'akuntabel', evidence: 'mencatat di buku register' }],
   critique: [{ point: 'Kabur', why: 'Tidak ada angka \\ garis miring / di sini' }],
-  count: 3, ok: true, none: null, nested: { deeper: [['a', { b: 'c' }]] },
+  count: 3,
+  ok: true,
+  none: null,
+  nested: { deeper: [['a', { b: 'c' }]] },
 };
 
 test('every split of the text gives the same leaves as parsing it whole', () => {
@@ -32,7 +38,10 @@ test('every split of the text gives the same leaves as parsing it whole', () => 
 });
 
 test('one character at a time, with \\u escapes written out (ASCII-only JSON), still whole', () => {
-  const text = JSON.stringify(ANSWER).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(ANSWER).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   expect(text).toContain('\\ud83d\\ude00');
   const stream = new JsonLeafStream();
   const got = [...text].flatMap((c) => stream.push(c));
@@ -56,7 +65,10 @@ test('text around the object (a fence, a preamble, a second object) is skipped',
 
 test('keys are never handed out; a lone surrogate half is dropped; a runaway answer stops at the limit', () => {
   const stream = new JsonLeafStream();
-  expect(stream.push('{"a": "x\\ud800y", "b": {"c": "d"}}')).toEqual([{ path: ['a'], value: 'xy' }, { path: ['b', 'c'], value: 'd' }]);
+  expect(stream.push('{"a": "x\\ud800y", "b": {"c": "d"}}')).toEqual([
+    { path: ['a'], value: 'xy' },
+    { path: ['b', 'c'], value: 'd' },
+  ]);
   const small = new JsonLeafStream(20);
   expect(small.push('{"a": "short", "b": "this one is past the limit"}')).toEqual([{ path: ['a'], value: 'short' }]);
 });

@@ -12,15 +12,28 @@ import { startFakeOpenAI, type FakeOpenAI } from '../../../sim/fake-openai';
 import { failureOf } from '../../support/provider-failure';
 
 let fake: FakeOpenAI;
-beforeAll(async () => { fake = await startFakeOpenAI({ models: ['qwen2.5-7b-instruct', 'fake-model'] }); });
-afterAll(async () => { await fake.close(); });
-beforeEach(() => { fake.reset(); });
+beforeAll(async () => {
+  fake = await startFakeOpenAI({ models: ['qwen2.5-7b-instruct', 'fake-model'] });
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.reset();
+});
 
 const settings = (over: Partial<ProviderSettings> = {}): ProviderSettings => ({
-  baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'qwen2.5-7b-instruct', timeoutMs: 2000, maxRetries: 0, ...over,
+  baseUrl: fake.baseURL,
+  apiKey: fake.apiKey,
+  model: 'qwen2.5-7b-instruct',
+  timeoutMs: 2000,
+  maxRetries: 0,
+  ...over,
 });
-const ask = [{ role: 'system' as const, content: 'Jawab dalam JSON.' }, { role: 'user' as const, content: 'Apa yang saya pelajari minggu ini?' }];
-
+const ask = [
+  { role: 'system' as const, content: 'Jawab dalam JSON.' },
+  { role: 'user' as const, content: 'Apa yang saya pelajari minggu ini?' },
+];
 
 test('a whole answer, with the model, token counts and the request the API expects', async () => {
   fake.reply({ content: '{"pertanyaan":["Apa buktinya?"]}', usage: { prompt_tokens: 42, completion_tokens: 9 } });
@@ -30,7 +43,13 @@ test('a whole answer, with the model, token counts and the request the API expec
   expect(answer.model).toBe('qwen2.5-7b-instruct');
   const sent = fake.requests.at(-1);
   expect(sent?.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
-  expect(sent?.body).toMatchObject({ model: 'qwen2.5-7b-instruct', max_tokens: 300, temperature: 0.4, response_format: { type: 'json_object' }, messages: ask });
+  expect(sent?.body).toMatchObject({
+    model: 'qwen2.5-7b-instruct',
+    max_tokens: 300,
+    temperature: 0.4,
+    response_format: { type: 'json_object' },
+    messages: ask,
+  });
 });
 
 test('a streamed answer arrives in pieces and ends with the whole text and its usage', async () => {
@@ -61,7 +80,9 @@ test('each failure is a kind with a reason, never the key', async () => {
   expect(wrongKey.reason).not.toContain('sk-rahasia-yang-salah-123');
   expect((await failureOf(new AiProvider(settings({ model: 'gpt-9' })).complete(ask))).kind).toBe('notFound');
   const port = await freePort();
-  expect((await failureOf(new AiProvider(settings({ baseUrl: `http://127.0.0.1:${port}/v1` })).complete(ask))).kind).toBe('unreachable');
+  expect(
+    (await failureOf(new AiProvider(settings({ baseUrl: `http://127.0.0.1:${port}/v1` })).complete(ask))).kind,
+  ).toBe('unreachable');
 });
 
 test('a provider that does not answer times out; one that stalls midway through a stream is cut too', async () => {
@@ -85,10 +106,19 @@ test('retries a 503 when told to, then answers', async () => {
 
 test('test connection: reachable and the model listed, or the reason it is not', async () => {
   expect(await new AiProvider(settings()).testConnection()).toMatchObject({ ok: true, modelListed: true });
-  expect(await new AiProvider(settings({ model: 'llama3' })).testConnection()).toMatchObject({ ok: true, modelListed: false });
-  expect(await new AiProvider(settings({ apiKey: 'salah' })).testConnection()).toMatchObject({ ok: false, kind: 'auth' });
+  expect(await new AiProvider(settings({ model: 'llama3' })).testConnection()).toMatchObject({
+    ok: true,
+    modelListed: false,
+  });
+  expect(await new AiProvider(settings({ apiKey: 'salah' })).testConnection()).toMatchObject({
+    ok: false,
+    kind: 'auth',
+  });
   const port = await freePort();
-  expect(await new AiProvider(settings({ baseUrl: `http://127.0.0.1:${port}/v1` })).testConnection()).toMatchObject({ ok: false, kind: 'unreachable' });
+  expect(await new AiProvider(settings({ baseUrl: `http://127.0.0.1:${port}/v1` })).testConnection()).toMatchObject({
+    ok: false,
+    kind: 'unreachable',
+  });
 });
 
 test('through the guarded client: answers stream as before; an address the operator did not allow is refused before a byte (or the key) is sent', async () => {

@@ -22,7 +22,14 @@ const names = nameMatcher(ROSTER);
 const SELF: KnownPerson = { name: 'Dewi Kartika Sari', givenName: 'Dewi', familyName: 'Kartika Sari' };
 
 const run = (text: string, self: KnownPerson | undefined = SELF): Redaction => redact(text, { names, self });
-const counts = (c: Partial<Redaction['counts']>): Redaction['counts'] => ({ name: 0, nip: 0, nik: 0, email: 0, phone: 0, ...c });
+const counts = (c: Partial<Redaction['counts']>): Redaction['counts'] => ({
+  name: 0,
+  nip: 0,
+  nik: 0,
+  email: 0,
+  phone: 0,
+  ...c,
+});
 /** Just the redacted text. */
 const red = (text: string): string => run(text).text;
 
@@ -38,7 +45,11 @@ describe('realistic reflections', () => {
         'Pak [NAMA_2] menjelaskan bahwa SPJ perjalanan dinas sebesar Rp 1.500.000 harus selesai sebelum 12-05-2024. ' +
         'Saya belajar nilai Akuntabel dari cara beliau bekerja; Bu [NAMA_1] di sebelah saya juga mencatatnya.',
     );
-    expect(r.map).toEqual({ '[NAMA_1]': 'Dewi Kartika Sari', '[NIP_1]': '19950312 202012 2 004', '[NAMA_2]': 'Ahmad Fauzi' });
+    expect(r.map).toEqual({
+      '[NAMA_1]': 'Dewi Kartika Sari',
+      '[NIP_1]': '19950312 202012 2 004',
+      '[NAMA_2]': 'Ahmad Fauzi',
+    });
     expect(r.counts).toEqual(counts({ name: 4, nip: 1 }));
   });
 
@@ -74,14 +85,18 @@ describe('realistic reflections', () => {
 
 describe('NIP and NIK', () => {
   it('finds a NIP spaced 8-6-1-3, continuous, or with dots and hyphens', () => {
-    const r = run('NIP 19900101 201501 1 001; NIP:199001012015011001, NIP 19870212.201001.2.003, NIP 19870212-201001-2-004, 19870212 201001 2005.');
+    const r = run(
+      'NIP 19900101 201501 1 001; NIP:199001012015011001, NIP 19870212.201001.2.003, NIP 19870212-201001-2-004, 19870212 201001 2005.',
+    );
     expect(r.text).toBe('NIP [NIP_1]; NIP:[NIP_1], NIP [NIP_2], NIP [NIP_3], [NIP_4].');
     expect(r.map['[NIP_1]']).toBe('19900101 201501 1 001');
     expect(r.counts).toEqual(counts({ nip: 5 }));
   });
 
   it('finds a NIK continuous, or grouped by 4, by 6-6-4 or 2-2-2-6-4 with spaces or dots', () => {
-    const r = run('NIK 3171040289010003 / 3171 0402 8901 0003 / 3171.0402.8901.0003 / 317104 028901 0003 / 31.71.04.028901.0003 / NIK:5103015505900002');
+    const r = run(
+      'NIK 3171040289010003 / 3171 0402 8901 0003 / 3171.0402.8901.0003 / 317104 028901 0003 / 31.71.04.028901.0003 / NIK:5103015505900002',
+    );
     expect(r.text).toBe('NIK [NIK_1] / [NIK_1] / [NIK_1] / [NIK_1] / [NIK_1] / NIK:[NIK_2]');
     expect(r.counts).toEqual(counts({ nik: 6 }));
   });
@@ -89,7 +104,11 @@ describe('NIP and NIK', () => {
   it('claims an 18-digit NIP before a 16-digit NIK, and both before a phone', () => {
     const r = run('NIP 198108082006041008 dan NIK 3208081234567890 (mengandung 0812345678).');
     expect(r.text).toBe('NIP [NIP_1] dan NIK [NIK_1] (mengandung [TELEPON_1]).');
-    expect(r.map).toEqual({ '[NIP_1]': '198108082006041008', '[NIK_1]': '3208081234567890', '[TELEPON_1]': '0812345678' });
+    expect(r.map).toEqual({
+      '[NIP_1]': '198108082006041008',
+      '[NIK_1]': '3208081234567890',
+      '[TELEPON_1]': '0812345678',
+    });
   });
 
   it('leaves ordinary numbers alone', () => {
@@ -102,8 +121,12 @@ describe('NIP and NIK', () => {
 
 describe('phones', () => {
   it('finds the ways Indonesians write a mobile number, and knows they are one number', () => {
-    const r = run('HP +62 812-3456-7890, +6281234567890, 0812 3456 7890, 081234567890, 62 812 3456 7890, 0812.3456.7890, wa.me/6281234567890');
-    expect(r.text).toBe('HP [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], wa.me/[TELEPON_1]');
+    const r = run(
+      'HP +62 812-3456-7890, +6281234567890, 0812 3456 7890, 081234567890, 62 812 3456 7890, 0812.3456.7890, wa.me/6281234567890',
+    );
+    expect(r.text).toBe(
+      'HP [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], [TELEPON_1], wa.me/[TELEPON_1]',
+    );
     expect(r.map).toEqual({ '[TELEPON_1]': '+62 812-3456-7890' });
     expect(r.counts).toEqual(counts({ phone: 7 }));
   });
@@ -115,17 +138,24 @@ describe('phones', () => {
   });
 
   it('finds landlines with the area code in parentheses, after a hyphen, or internationally', () => {
-    const r = run('Kantor (021) 555-1234, 021-5551234, +62 21 5551234, telp. 0215551234; kantor cabang (0361) 234567 dan 0274 512345.');
-    expect(r.text).toBe('Kantor [TELEPON_1], [TELEPON_1], [TELEPON_1], telp. [TELEPON_1]; kantor cabang [TELEPON_2] dan [TELEPON_3].');
+    const r = run(
+      'Kantor (021) 555-1234, 021-5551234, +62 21 5551234, telp. 0215551234; kantor cabang (0361) 234567 dan 0274 512345.',
+    );
+    expect(r.text).toBe(
+      'Kantor [TELEPON_1], [TELEPON_1], [TELEPON_1], telp. [TELEPON_1]; kantor cabang [TELEPON_2] dan [TELEPON_3].',
+    );
     expect(r.counts).toEqual(counts({ phone: 6 }));
   });
 
   it('does not take the numbers after a complete phone into it', () => {
-    expect(red('Nomor 0812 3456 7890 2 kali tidak aktif; 0812 3456 7890 2024 juga.')).toBe('Nomor [TELEPON_1] 2 kali tidak aktif; [TELEPON_1] 2024 juga.');
+    expect(red('Nomor 0812 3456 7890 2 kali tidak aktif; 0812 3456 7890 2024 juga.')).toBe(
+      'Nomor [TELEPON_1] 2 kali tidak aktif; [TELEPON_1] 2024 juga.',
+    );
   });
 
   it('does not take times, decimals, short numbers or a bare 10-digit number for phones', () => {
-    const text = 'Pukul 08.00, 08.30-10.00, nilai 0,8 dan 0.85, kode 0812, 08123, nomor induk 0215551234 tanpa kata telepon, 1234567890.';
+    const text =
+      'Pukul 08.00, 08.30-10.00, nilai 0,8 dan 0.85, kode 0812, 08123, nomor induk 0215551234 tanpa kata telepon, 1234567890.';
     expect(red(text)).toBe(text);
   });
 });
@@ -169,31 +199,40 @@ describe('names', () => {
   });
 
   it('strips titles and degrees from roster names', () => {
-    expect(red('Dr. H. Ahmad Yani, S.H. dan Ahmad Fauzi, S.E., M.Si. hadir.')).toBe('Dr. H. [NAMA_1], S.H. dan [NAMA_2], S.E., M.Si. hadir.');
+    expect(red('Dr. H. Ahmad Yani, S.H. dan Ahmad Fauzi, S.E., M.Si. hadir.')).toBe(
+      'Dr. H. [NAMA_1], S.H. dan [NAMA_2], S.E., M.Si. hadir.',
+    );
   });
 
   it('handles Balinese, Batak and Bugis/Buton name particles', () => {
     expect(red('I Gede Wirawan memimpin apel. Ni Luh Putu Ayu Sri Wahyuni dan Bu Wahyuni mencatat.')).toBe(
       '[NAMA_1] memimpin apel. [NAMA_2] dan Bu [NAMA_2] mencatat.',
     );
-    expect(red('Rumondang br. Siregar, Rumondang Siregar, Kak Rumondang; La Ode Muhammad Syarif dan Wa Ode Nurhayati; Andi Tenri dan Andi.')).toBe(
-      '[NAMA_1], [NAMA_1], Kak [NAMA_1]; [NAMA_2] dan [NAMA_3]; [NAMA_4] dan [NAMA_4].',
-    );
+    expect(
+      red(
+        'Rumondang br. Siregar, Rumondang Siregar, Kak Rumondang; La Ode Muhammad Syarif dan Wa Ode Nurhayati; Andi Tenri dan Andi.',
+      ),
+    ).toBe('[NAMA_1], [NAMA_1], Kak [NAMA_1]; [NAMA_2] dan [NAMA_3]; [NAMA_4] dan [NAMA_4].');
   });
 
   it('never matches a particle, a one- or two-letter part, or a stop word alone', () => {
-    const text = 'I think I was wrong. Ni hao. La la la. Wa Ode saja. Ed dan Li datang. Anak itu. Nabi Muhammad SAW teladan kami. Kepala Bidang, Ibu Kepala, Warga.';
+    const text =
+      'I think I was wrong. Ni hao. La la la. Wa Ode saja. Ed dan Li datang. Anak itu. Nabi Muhammad SAW teladan kami. Kepala Bidang, Ibu Kepala, Warga.';
     expect(red(text)).toBe(text);
     expect(red('Ed Li datang.')).toBe('[NAMA_1] datang.');
   });
 
   it('keeps suffixes and possessives outside the placeholder', () => {
-    expect(red("Budinya sudah datang. Pak Ahmad's idea was good. Ahmadlah yang memimpin; Fauzi-nya; Santosopun; Pak Ahmad’s note.")).toBe(
+    expect(
+      red(
+        "Budinya sudah datang. Pak Ahmad's idea was good. Ahmadlah yang memimpin; Fauzi-nya; Santosopun; Pak Ahmad’s note.",
+      ),
+    ).toBe(
       "[NAMA_1]nya sudah datang. Pak [NAMA_2]'s idea was good. [NAMA_2]lah yang memimpin; [NAMA_3]-nya; [NAMA_1]pun; Pak [NAMA_2]’s note.",
     );
   });
 
-  it("matches names with an apostrophe with or without it", () => {
+  it('matches names with an apostrophe with or without it', () => {
     const r = run("Pak Ma'ruf, Pak Maruf dan Pak Ma’ruf Hidayat.");
     expect(r.text).toBe('Pak [NAMA_1], Pak [NAMA_1] dan Pak [NAMA_1].');
     expect(r.map).toEqual({ '[NAMA_1]': 'Ma’ruf Hidayat' });
@@ -203,7 +242,11 @@ describe('names', () => {
     expect(red('Budi datang; pak budi juga; budi pekerti luhur; akal budi; Budi pekerti; budinya baik.')).toBe(
       '[NAMA_1] datang; pak [NAMA_1] juga; budi pekerti luhur; akal budi; Budi pekerti; budinya baik.',
     );
-    expect(red('Angin bayu bertiup. Pak Bayu memimpin; putri saya sakit, Bu Putri menjenguk; Terima Kasih, Bu Kasih; Mahkamah Agung dan Mas Agung.')).toBe(
+    expect(
+      red(
+        'Angin bayu bertiup. Pak Bayu memimpin; putri saya sakit, Bu Putri menjenguk; Terima Kasih, Bu Kasih; Mahkamah Agung dan Mas Agung.',
+      ),
+    ).toBe(
       'Angin bayu bertiup. Pak [NAMA_1] memimpin; putri saya sakit, Bu [NAMA_2] menjenguk; Terima Kasih, Bu [NAMA_3]; Mahkamah Agung dan Mas [NAMA_4].',
     );
   });
@@ -218,19 +261,30 @@ describe('names', () => {
 
   it("redacts the participant's own name, also when they are not in the roster", () => {
     const self = { name: 'Yohanes Nainggolan' };
-    const r = redact('Saya, Yohanes Nainggolan, belajar dari Pak Ahmad. Nainggolan adalah marga saya.', { names, self });
+    const r = redact('Saya, Yohanes Nainggolan, belajar dari Pak Ahmad. Nainggolan adalah marga saya.', {
+      names,
+      self,
+    });
     expect(r.text).toBe('Saya, [NAMA_1], belajar dari Pak [NAMA_2]. [NAMA_1] adalah marga saya.');
     expect(r.counts).toEqual(counts({ name: 3 }));
     expect(redact('Yohanes hadir.', { names }).text).toBe('Yohanes hadir.');
   });
 
   it('gives the participant the same placeholder as their roster entry', () => {
-    const r = redact('Saya Budi Santoso; Pak Santoso (bukan saya) dan Bu Dewi.', { names, self: { name: 'Budi Santoso, S.Kom.' } });
+    const r = redact('Saya Budi Santoso; Pak Santoso (bukan saya) dan Bu Dewi.', {
+      names,
+      self: { name: 'Budi Santoso, S.Kom.' },
+    });
     expect(r.text).toBe('Saya [NAMA_1]; Pak [NAMA_1] (bukan saya) dan Bu Dewi.');
   });
 
   it('ignores roster entries that are ids or e-mails rather than names', () => {
-    const m = nameMatcher([{ name: 'user_1234' }, { name: 'admin@moodle.local' }, { name: '' }, { name: 'Rina Marlina' }]);
+    const m = nameMatcher([
+      { name: 'user_1234' },
+      { name: 'admin@moodle.local' },
+      { name: '' },
+      { name: 'Rina Marlina' },
+    ]);
     expect(m.people).toBe(1);
     expect(redact('user admin Rina', { names: m }).text).toBe('user admin [NAMA_1]');
   });
@@ -245,10 +299,16 @@ describe('names', () => {
 
 describe('placeholders the participant typed', () => {
   it('are kept as they are, and real ones are numbered past them', () => {
-    const r = run('Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak Ahmad Fauzi menelpon dari 0812-3456-7890 dan 0857-1122-3344.');
-    expect(r.text).toBe('Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak [NAMA_2] menelpon dari [TELEPON_1] dan [TELEPON_3].');
+    const r = run(
+      'Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak Ahmad Fauzi menelpon dari 0812-3456-7890 dan 0857-1122-3344.',
+    );
+    expect(r.text).toBe(
+      'Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak [NAMA_2] menelpon dari [TELEPON_1] dan [TELEPON_3].',
+    );
     expect(Object.keys(r.map).sort()).toEqual(['[NAMA_2]', '[TELEPON_1]', '[TELEPON_3]']);
-    expect(restore(r.text, r.map)).toBe('Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak Ahmad Fauzi menelpon dari 0812-3456-7890 dan 0857-1122-3344.');
+    expect(restore(r.text, r.map)).toBe(
+      'Saya menulis [NAMA_1] dan [TELEPON_2] sebagai contoh, lalu Pak Ahmad Fauzi menelpon dari 0812-3456-7890 dan 0857-1122-3344.',
+    );
   });
 });
 
@@ -262,11 +322,12 @@ describe('restore', () => {
   });
 
   it("puts originals into the model's JSON answer, raw or parsed, and leaves unknown placeholders", () => {
-    const r = run("Pak Ma'ruf Hidayat di bagian umum (wa 0812-3456-7890) menolak \"jalan pintas\".");
+    const r = run('Pak Ma\'ruf Hidayat di bagian umum (wa 0812-3456-7890) menolak "jalan pintas".');
     expect(r.text).toBe('Pak [NAMA_1] di bagian umum (wa [TELEPON_1]) menolak "jalan pintas".');
     const answer = JSON.stringify({
       lens: 'steelman',
-      reply: 'Anda menghargai sikap Pak [NAMA_1] yang menolak jalan pintas. Apa yang akan Anda lakukan jika [NAMA_9] meminta hal yang sama?',
+      reply:
+        'Anda menghargai sikap Pak [NAMA_1] yang menolak jalan pintas. Apa yang akan Anda lakukan jika [NAMA_9] meminta hal yang sama?',
       questions: ['Bagaimana Anda akan menghubungi [TELEPON_1] lagi?', 'Apa peran [NAMA_1]?'],
       meta: { score: 3, flagged: false, note: null },
     });
@@ -279,7 +340,8 @@ describe('restore', () => {
     expect(deep).toEqual(parsedFromRaw);
     expect(deep).toEqual({
       lens: 'steelman',
-      reply: "Anda menghargai sikap Pak Ma'ruf Hidayat yang menolak jalan pintas. Apa yang akan Anda lakukan jika [NAMA_9] meminta hal yang sama?",
+      reply:
+        "Anda menghargai sikap Pak Ma'ruf Hidayat yang menolak jalan pintas. Apa yang akan Anda lakukan jika [NAMA_9] meminta hal yang sama?",
       questions: ['Bagaimana Anda akan menghubungi 0812-3456-7890 lagi?', "Apa peran Ma'ruf Hidayat?"],
       meta: { score: 3, flagged: false, note: null },
     });
@@ -288,15 +350,90 @@ describe('restore', () => {
 
   it('only knows its own placeholder shapes and the map’s own keys', () => {
     const map = { '[NAMA_1]': 'Budi' };
-    expect(restore('[NAMA_1] [nama_1] [NAMA 1] [NAMA_10] [constructor] [NAMA_1]nya', map)).toBe('Budi [nama_1] [NAMA 1] [NAMA_10] [constructor] Budinya');
+    expect(restore('[NAMA_1] [nama_1] [NAMA 1] [NAMA_10] [constructor] [NAMA_1]nya', map)).toBe(
+      'Budi [nama_1] [NAMA 1] [NAMA_10] [constructor] Budinya',
+    );
     expect(restore('no placeholders', {})).toBe('no placeholders');
-    expect(restoreDeep(['[NAMA_1]', 1, true, null, { k: ['[NAMA_1]'] }], map)).toEqual(['Budi', 1, true, null, { k: ['Budi'] }]);
+    expect(restoreDeep(['[NAMA_1]', 1, true, null, { k: ['[NAMA_1]'] }], map)).toEqual([
+      'Budi',
+      1,
+      true,
+      null,
+      { k: ['Budi'] },
+    ]);
   });
 });
 
 describe('a long text against a large roster', () => {
-  const FIRST = ['Ahmad', 'Siti', 'Rina', 'Dedi', 'Agus', 'Fitri', 'Nurul', 'Rizky', 'Dimas', 'Yusuf', 'Indra', 'Lina', 'Eko', 'Hendra', 'Ratna', 'Yuni', 'Tono', 'Arif', 'Maya', 'Reza', 'Sinta', 'Yoga', 'Rudi', 'Novi', 'Hari'];
-  const LAST = ['Saputra', 'Wijaya', 'Hidayat', 'Siregar', 'Nasution', 'Kurniawan', 'Harahap', 'Setiawan', 'Rahmawati', 'Gunawan', 'Purnomo', 'Susanto', 'Wibowo', 'Sitompul', 'Manurung', 'Halim', 'Ramadhan', 'Syahputra', 'Utami', 'Anggraini', 'Maulana', 'Firmansyah', 'Nugroho', 'Permana', 'Daulay', 'Simanjuntak', 'Batubara', 'Lubis', 'Pane', 'Tanjung', 'Hasibuan', 'Ginting', 'Sembiring', 'Tarigan', 'Pohan', 'Rangkuti', 'Lumbantobing', 'Panjaitan', 'Sinaga', 'Hutapea'];
+  const FIRST = [
+    'Ahmad',
+    'Siti',
+    'Rina',
+    'Dedi',
+    'Agus',
+    'Fitri',
+    'Nurul',
+    'Rizky',
+    'Dimas',
+    'Yusuf',
+    'Indra',
+    'Lina',
+    'Eko',
+    'Hendra',
+    'Ratna',
+    'Yuni',
+    'Tono',
+    'Arif',
+    'Maya',
+    'Reza',
+    'Sinta',
+    'Yoga',
+    'Rudi',
+    'Novi',
+    'Hari',
+  ];
+  const LAST = [
+    'Saputra',
+    'Wijaya',
+    'Hidayat',
+    'Siregar',
+    'Nasution',
+    'Kurniawan',
+    'Harahap',
+    'Setiawan',
+    'Rahmawati',
+    'Gunawan',
+    'Purnomo',
+    'Susanto',
+    'Wibowo',
+    'Sitompul',
+    'Manurung',
+    'Halim',
+    'Ramadhan',
+    'Syahputra',
+    'Utami',
+    'Anggraini',
+    'Maulana',
+    'Firmansyah',
+    'Nugroho',
+    'Permana',
+    'Daulay',
+    'Simanjuntak',
+    'Batubara',
+    'Lubis',
+    'Pane',
+    'Tanjung',
+    'Hasibuan',
+    'Ginting',
+    'Sembiring',
+    'Tarigan',
+    'Pohan',
+    'Rangkuti',
+    'Lumbantobing',
+    'Panjaitan',
+    'Sinaga',
+    'Hutapea',
+  ];
 
   it('redacts every occurrence in a 20,000-character text with a 1,000-person roster', () => {
     const roster: KnownPerson[] = [];
@@ -322,7 +459,9 @@ describe('a long text against a large roster', () => {
     expect(r.counts).toEqual(counts({ name: n, nik: n, phone: n }));
     for (const { name } of roster) expect(r.text.includes(name)).toBe(false);
     expect(r.text).not.toMatch(/\d{16}/);
-    expect(r.text).toContain('Hari ke-1: saya mendampingi Pak [NAMA_1] melayani warga di loket. Seorang pemohon dengan NIK [NIK_1] meminta dihubungi lewat wa [TELEPON_1].');
+    expect(r.text).toContain(
+      'Hari ke-1: saya mendampingi Pak [NAMA_1] melayani warga di loket. Seorang pemohon dengan NIK [NIK_1] meminta dihubungi lewat wa [TELEPON_1].',
+    );
     expect(restore(r.text, r.map)).toBe(text);
   });
 });

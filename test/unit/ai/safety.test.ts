@@ -1,5 +1,11 @@
 /** Input safety screening: what must reach the coach, and what ordinary Latsar writing must not trigger. */
-import { caringMessage, screenReflection, SAFETY_PATTERN_COUNT, type SafetyCategory, type SafetyResult } from '../../../src/ai/safety';
+import {
+  caringMessage,
+  screenReflection,
+  SAFETY_PATTERN_COUNT,
+  type SafetyCategory,
+  type SafetyResult,
+} from '../../../src/ai/safety';
 
 type Expected = [text: string, category: SafetyCategory, severity: 'high' | 'medium', phrase: string];
 
@@ -12,7 +18,9 @@ function expectConsistent(text: string, r: SafetyResult): void {
 function expectOneHit([text, category, severity, phrase]: Expected): void {
   const r = screenReflection(text);
   expectConsistent(text, r);
-  expect(r.hits.map((h) => ({ category: h.category, severity: h.severity, phrase: h.phrase }))).toEqual([{ category, severity, phrase }]);
+  expect(r.hits.map((h) => ({ category: h.category, severity: h.severity, phrase: h.phrase }))).toEqual([
+    { category, severity, phrase },
+  ]);
   expect(r.top).toBe(category);
   expect(r.stepBack).toBe(severity === 'high');
 }
@@ -30,7 +38,12 @@ describe('Indonesian: must hit', () => {
     ['Rasanya saya ingin mengakhiri hidup saya.', 'selfHarm', 'high', 'mengakhiri hidup saya'],
     ['Saya tidak ingin hidup lagi.', 'selfHarm', 'high', 'tidak ingin hidup lagi'],
     ['Capek hidup begini terus, semua serba salah.', 'selfHarm', 'high', 'Capek hidup'],
-    ['Saya pernah menyakiti diri sendiri waktu kuliah dan sekarang keinginan itu muncul lagi.', 'selfHarm', 'high', 'menyakiti diri sendiri'],
+    [
+      'Saya pernah menyakiti diri sendiri waktu kuliah dan sekarang keinginan itu muncul lagi.',
+      'selfHarm',
+      'high',
+      'menyakiti diri sendiri',
+    ],
     ['Semalam saya menyayat tangan saya lagi.', 'selfHarm', 'high', 'menyayat tangan saya'],
     ['Kadang saya berpikir lebih baik saya tidak ada.', 'selfHarm', 'high', 'lebih baik saya tidak ada'],
     ['Semua orang lebih baik tanpa aku.', 'selfHarm', 'high', 'lebih baik tanpa aku'],
@@ -38,7 +51,12 @@ describe('Indonesian: must hit', () => {
     ['gw udah pgn bundir', 'selfHarm', 'high', 'pgn bundir'],
     ['Kadang saya ingin hidup saya berakhir saja.', 'selfHarm', 'high', 'ingin hidup saya berakhir saja'],
     ['Saya benar-benar putus asa dengan penempatan ini.', 'distress', 'medium', 'putus asa'],
-    ['Saya sudah tidak kuat lagi menghadapi semua ini.', 'distress', 'medium', 'sudah tidak kuat lagi menghadapi semua ini'],
+    [
+      'Saya sudah tidak kuat lagi menghadapi semua ini.',
+      'distress',
+      'medium',
+      'sudah tidak kuat lagi menghadapi semua ini',
+    ],
     ['Saya sudah tidak kuat lagi.', 'distress', 'medium', 'sudah tidak kuat lagi'],
     ['Sudah dua bulan saya depresi dan susah tidur.', 'distress', 'medium', 'depresi'],
     ['Saya stres berat sejak dipindah ke loket pengaduan.', 'distress', 'medium', 'stres berat'],
@@ -49,7 +67,12 @@ describe('Indonesian: must hit', () => {
     ['Saya sering dibully sama senior di asrama Latsar.', 'harassment', 'medium', 'dibully'],
     ['Saya dirundung rekan seangkatan di grup WhatsApp.', 'harassment', 'medium', 'dirundung'],
     ['Saya dilecehkan oleh oknum pegawai saat lembur.', 'harassment', 'medium', 'dilecehkan'],
-    ['Saya menjadi korban pelecehan verbal di tempat kerja.', 'harassment', 'medium', 'menjadi korban pelecehan verbal'],
+    [
+      'Saya menjadi korban pelecehan verbal di tempat kerja.',
+      'harassment',
+      'medium',
+      'menjadi korban pelecehan verbal',
+    ],
     ['Atasan saya sering mempermalukan saya di depan warga.', 'harassment', 'medium', 'mempermalukan saya'],
     ['Saya mengalami pelecehan seksual di kantor.', 'harassment', 'high', 'mengalami pelecehan seksual'],
     ['Saya pernah ditampar oleh suami.', 'harassment', 'high', 'ditampar'],
@@ -124,7 +147,10 @@ describe('decisions', () => {
   it('mild, ordinary feelings are not hits at all; strong ones are medium distress, never a step back', () => {
     expectNoHit('Saya sedikit stres, takut salah, gugup, dan cemas menghadapi atasan.');
     const r = screenReflection('Saya stres berat dan hampir putus asa.');
-    expect(r.hits.map((h) => [h.category, h.severity])).toEqual([['distress', 'medium'], ['distress', 'medium']]);
+    expect(r.hits.map((h) => [h.category, h.severity])).toEqual([
+      ['distress', 'medium'],
+      ['distress', 'medium'],
+    ]);
     expect(r.stepBack).toBe(false);
   });
 
@@ -233,8 +259,20 @@ describe('positions and the result', () => {
     const r = screenReflection(text);
     expectConsistent(text, r);
     expect(r.hits).toEqual([
-      { category: 'harassment', severity: 'medium', phrase: 'di-bully', start: text.indexOf('di-bully'), end: text.indexOf('di-bully') + 8 },
-      { category: 'selfHarm', severity: 'high', phrase: 'ingin mati', start: text.indexOf('ingin mati'), end: text.indexOf('ingin mati') + 10 },
+      {
+        category: 'harassment',
+        severity: 'medium',
+        phrase: 'di-bully',
+        start: text.indexOf('di-bully'),
+        end: text.indexOf('di-bully') + 8,
+      },
+      {
+        category: 'selfHarm',
+        severity: 'high',
+        phrase: 'ingin mati',
+        start: text.indexOf('ingin mati'),
+        end: text.indexOf('ingin mati') + 10,
+      },
     ]);
     expect(r.top).toBe('selfHarm');
     expect(r.stepBack).toBe(true);
@@ -284,7 +322,11 @@ describe('caringMessage', () => {
     expect(all).toContain('119');
     expect(all).toContain('112');
     expect(m.body).toContain('Ibu Sari Wulandari');
-    expect(m.contacts.map((c) => c.value)).toEqual([locale === 'id' ? '119 (tekan 8)' : '119 (press 8)', '112', 'Ibu Sari Wulandari']);
+    expect(m.contacts.map((c) => c.value)).toEqual([
+      locale === 'id' ? '119 (tekan 8)' : '119 (press 8)',
+      '112',
+      'Ibu Sari Wulandari',
+    ]);
     expect(m.title.length).toBeGreaterThan(0);
   });
 

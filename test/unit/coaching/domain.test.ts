@@ -1,5 +1,15 @@
 /** Pure coaching rules: entry text, words, dated keys, completion, visibility, settings form. */
-import { applySettingsForm, canSee, checkEntryText, endOfDayWib, journalKey, progressOf, scaledScore, settingsFromTemplate, wordCount } from '../../../src/coaching/domain';
+import {
+  applySettingsForm,
+  canSee,
+  checkEntryText,
+  endOfDayWib,
+  journalKey,
+  progressOf,
+  scaledScore,
+  settingsFromTemplate,
+  wordCount,
+} from '../../../src/coaching/domain';
 import { loadTemplates } from '../../../src/coaching/templates';
 
 const templates = loadTemplates();
@@ -42,7 +52,7 @@ test('completion counts shared entries long enough', () => {
   expect(p.entries.c.counts).toBe(false);
 });
 
-test('visibility: owner always, coach unless private, mentor only their own mentee\'s mentor-shared', () => {
+test("visibility: owner always, coach unless private, mentor only their own mentee's mentor-shared", () => {
   expect(canSee({ visibility: 'private' }, { kind: 'owner' })).toBe(true);
   expect(canSee({ visibility: 'private' }, { kind: 'coach' })).toBe(false);
   expect(canSee({ visibility: 'coach' }, { kind: 'coach' })).toBe(true);
@@ -54,7 +64,18 @@ test('visibility: owner always, coach unless private, mentor only their own ment
 test('settings form: edits applied, structure kept, every problem listed', () => {
   const base = settingsFromTemplate(byId('berakhlak'), 'id', now);
   expect(base.dueAt?.toISOString()).toBe(endOfDayWib(new Date(now.getTime() + 14 * 86400000)).toISOString());
-  const ok = applySettingsForm(base, { title: ' Refleksi ', maxScore: '10', aiMode: 'off', dueAt: '2026-12-31', 'criterion.0.name': 'Kedalaman', 'prompt.akuntabel-1': 'Pertanyaan baru?' }, now);
+  const ok = applySettingsForm(
+    base,
+    {
+      title: ' Refleksi ',
+      maxScore: '10',
+      aiMode: 'off',
+      dueAt: '2026-12-31',
+      'criterion.0.name': 'Kedalaman',
+      'prompt.akuntabel-1': 'Pertanyaan baru?',
+    },
+    now,
+  );
   if (!ok.ok) throw new Error(JSON.stringify(ok.problems));
   expect(ok.settings.title).toBe('Refleksi');
   expect(ok.settings.maxScore).toBe(10);
@@ -64,10 +85,28 @@ test('settings form: edits applied, structure kept, every problem listed', () =>
   expect(edited).toEqual({ id: 'akuntabel-1', text: 'Pertanyaan baru?' });
   expect(ok.settings.dueAt?.toISOString()).toBe('2026-12-31T16:59:00.000Z');
 
-  const bad = applySettingsForm(base, { title: '', maxScore: '2.5', aiMode: 'oracle', dueAt: '2020-01-01', 'criterion.1.level.2.points': '1', 'prompt.akuntabel-1': '   ' }, now);
+  const bad = applySettingsForm(
+    base,
+    {
+      title: '',
+      maxScore: '2.5',
+      aiMode: 'oracle',
+      dueAt: '2020-01-01',
+      'criterion.1.level.2.points': '1',
+      'prompt.akuntabel-1': '   ',
+    },
+    now,
+  );
   expect(bad.ok).toBe(false);
   if (bad.ok) return;
-  expect(bad.problems.map((p) => p.key).sort()).toEqual(['settings.aiModeInvalid', 'settings.dueAtInvalid', 'settings.levelsAscending', 'settings.maxScoreInvalid', 'settings.promptRequired', 'settings.titleRequired']);
+  expect(bad.problems.map((p) => p.key).sort()).toEqual([
+    'settings.aiModeInvalid',
+    'settings.dueAtInvalid',
+    'settings.levelsAscending',
+    'settings.maxScoreInvalid',
+    'settings.promptRequired',
+    'settings.titleRequired',
+  ]);
 });
 
 test('rubric points are scaled to the maximum score', () => {

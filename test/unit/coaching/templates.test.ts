@@ -2,7 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadTemplates, localize, TemplateError, type CoachingTemplate, type LocalizedText } from '../../../src/coaching/templates';
+import {
+  loadTemplates,
+  localize,
+  TemplateError,
+  type CoachingTemplate,
+  type LocalizedText,
+} from '../../../src/coaching/templates';
 import { projectRoot } from '../../../src/core/paths';
 
 const REAL_DIR = path.join(projectRoot, 'config', 'templates');
@@ -31,7 +37,12 @@ function texts(value: unknown, out: LocalizedText[] = []): LocalizedText[] {
 describe('the real templates', () => {
   test('all four load, in the order coaches see them, with the default AI modes', () => {
     expect(templates.map((t) => t.id)).toEqual(['berakhlak', 'aktualisasi', 'habituasi', 'bebas']);
-    expect(Object.fromEntries(templates.map((t) => [t.id, t.aiMode]))).toEqual({ berakhlak: 'all', aktualisasi: 'all', habituasi: 'mirror', bebas: 'mirror' });
+    expect(Object.fromEntries(templates.map((t) => [t.id, t.aiMode]))).toEqual({
+      berakhlak: 'all',
+      aktualisasi: 'all',
+      habituasi: 'mirror',
+      bebas: 'mirror',
+    });
     for (const t of templates) expect((t as unknown as Record<string, unknown>).$schema).toBeUndefined();
   });
 
@@ -54,7 +65,9 @@ describe('the real templates', () => {
     expect(t.kind).toBe('sections');
     expect(t.sections.map((s) => s.id)).toEqual(PHASES);
     for (const s of t.sections) {
-      expect(s.prompts.map((p) => p.id)).toEqual(['goal', 'reality', 'options', 'will', 'nilai'].map((g) => `${s.id}-${g}`));
+      expect(s.prompts.map((p) => p.id)).toEqual(
+        ['goal', 'reality', 'options', 'will', 'nilai'].map((g) => `${s.id}-${g}`),
+      );
       expect(s.checkpoint?.id).toMatch(/coach/);
       expect(s.checkpoint?.en.length).toBeGreaterThan(100);
       const nilai = s.prompts[4];
@@ -85,35 +98,41 @@ describe('the real templates', () => {
     expect(t.sections[0].prompts[0].hint?.en).toMatch(/[Rr]eplace/);
   });
 
-  test.each(['berakhlak', 'aktualisasi', 'habituasi', 'bebas'])('%s: rubric of 3-5 criteria, 4 ascending levels each, adding up to maxScore 100', (id) => {
-    const t = byId(id);
-    expect(t.maxScore).toBe(100);
-    expect(t.rubric.criteria.length).toBeGreaterThanOrEqual(3);
-    expect(t.rubric.criteria.length).toBeLessThanOrEqual(5);
-    let total = 0;
-    for (const c of t.rubric.criteria) {
-      expect(c.levels).toHaveLength(4);
-      const points = c.levels.map((l) => l.points);
-      expect([...points].sort((a, b) => a - b)).toEqual(points);
-      expect(new Set(points).size).toBe(4);
-      total += points[3];
-    }
-    expect(total).toBe(t.maxScore);
-  });
+  test.each(['berakhlak', 'aktualisasi', 'habituasi', 'bebas'])(
+    '%s: rubric of 3-5 criteria, 4 ascending levels each, adding up to maxScore 100',
+    (id) => {
+      const t = byId(id);
+      expect(t.maxScore).toBe(100);
+      expect(t.rubric.criteria.length).toBeGreaterThanOrEqual(3);
+      expect(t.rubric.criteria.length).toBeLessThanOrEqual(5);
+      let total = 0;
+      for (const c of t.rubric.criteria) {
+        expect(c.levels).toHaveLength(4);
+        const points = c.levels.map((l) => l.points);
+        expect([...points].sort((a, b) => a - b)).toEqual(points);
+        expect(new Set(points).size).toBe(4);
+        total += points[3];
+      }
+      expect(total).toBe(t.maxScore);
+    },
+  );
 
-  test.each(['berakhlak', 'aktualisasi', 'habituasi', 'bebas'])('%s: Indonesian and English everywhere, distinct, and Indonesian addresses the reader as "Anda"', (id) => {
-    const t = byId(id);
-    for (const x of texts(t)) {
-      expect(x.id.trim()).not.toBe('');
-      expect(x.en.trim()).not.toBe('');
-    }
-    expect(t.instructions.id).toMatch(/\bAnda\b/);
-    expect(t.instructions.id).not.toMatch(/\b(kamu|kau|engkau|anda)\b/);
-    expect(t.instructions.en).not.toBe(t.instructions.id);
-    // The AI is a mirror, the coach decides.
-    if (t.aiMode !== 'off') expect(t.instructions.id).toMatch(/cermin/);
-    expect(t.instructions.id).toMatch(/coach/);
-  });
+  test.each(['berakhlak', 'aktualisasi', 'habituasi', 'bebas'])(
+    '%s: Indonesian and English everywhere, distinct, and Indonesian addresses the reader as "Anda"',
+    (id) => {
+      const t = byId(id);
+      for (const x of texts(t)) {
+        expect(x.id.trim()).not.toBe('');
+        expect(x.en.trim()).not.toBe('');
+      }
+      expect(t.instructions.id).toMatch(/\bAnda\b/);
+      expect(t.instructions.id).not.toMatch(/\b(kamu|kau|engkau|anda)\b/);
+      expect(t.instructions.en).not.toBe(t.instructions.id);
+      // The AI is a mirror, the coach decides.
+      if (t.aiMode !== 'off') expect(t.instructions.id).toMatch(/cermin/);
+      expect(t.instructions.id).toMatch(/coach/);
+    },
+  );
 
   test('localize picks the language and falls back to Indonesian', () => {
     expect(localize({ id: 'Akuntabel', en: 'Accountable' }, 'en')).toBe('Accountable');
@@ -129,7 +148,8 @@ describe('a bad template file', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const readReal = (id: string) => JSON.parse(fs.readFileSync(path.join(REAL_DIR, `${id}.json`), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const readReal = (id: string) =>
+    JSON.parse(fs.readFileSync(path.join(REAL_DIR, `${id}.json`), 'utf8')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   function errorOf(write: () => void): TemplateError {
     write();
@@ -156,7 +176,9 @@ describe('a bad template file', () => {
       writeDoc('bebas.json', doc);
     });
     expect(err.message).toContain('bebas.json');
-    expect(err.problems).toEqual(expect.arrayContaining(['$.colour: unknown key', '$.sections[0].prompts[0].weight: unknown key']));
+    expect(err.problems).toEqual(
+      expect.arrayContaining(['$.colour: unknown key', '$.sections[0].prompts[0].weight: unknown key']),
+    );
   });
 
   test('a missing or blank English string', () => {
@@ -178,7 +200,9 @@ describe('a bad template file', () => {
       writeDoc('aktualisasi.json', doc);
     });
     expect(err.message).toContain('aktualisasi.json');
-    expect(err.message).toContain('$.sections[2].prompts[0].id: duplicate prompt id "rancangan-goal" (first at $.sections[0].prompts[0].id)');
+    expect(err.message).toContain(
+      '$.sections[2].prompts[0].id: duplicate prompt id "rancangan-goal" (first at $.sections[0].prompts[0].id)',
+    );
   });
 
   test('a rubric that does not add up to maxScore, and levels out of order', () => {
@@ -190,7 +214,9 @@ describe('a bad template file', () => {
     });
     expect(err.message).toContain('habituasi.json');
     expect(err.message).toContain('$.rubric.criteria: the top levels add up to 95, but maxScore is 100');
-    expect(err.message).toMatch(/\$\.rubric\.criteria\[2\]\.levels\[1\]\.points: 6 must be more than the level before it \(6\)/);
+    expect(err.message).toMatch(
+      /\$\.rubric\.criteria\[2\]\.levels\[1\]\.points: 6 must be more than the level before it \(6\)/,
+    );
   });
 
   test('a file name that differs from the id', () => {

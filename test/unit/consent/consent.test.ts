@@ -11,7 +11,9 @@ import mongoose from 'mongoose';
 import { ConsentService, loadConsentText, renderConsent } from '../../../src/consent/consent';
 import { testDatabaseUri } from '../../support/stack';
 
-beforeAll(async () => { await mongoose.connect(testDatabaseUri(`cermin_consent_${crypto.randomBytes(4).toString('hex')}`)); });
+beforeAll(async () => {
+  await mongoose.connect(testDatabaseUri(`cermin_consent_${crypto.randomBytes(4).toString('hex')}`));
+});
 afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
@@ -55,9 +57,21 @@ test('a new version of the consent text, or another provider or model, asks agai
 });
 
 test('the text says what is sent, to which provider and model, for how long; both languages', () => {
-  const id = renderConsent(text, 'id', { provider: 'Ollama di server BPSDM', model: 'qwen2.5-7b-instruct', retentionDays: 180 });
+  const id = renderConsent(text, 'id', {
+    provider: 'Ollama di server BPSDM',
+    model: 'qwen2.5-7b-instruct',
+    retentionDays: 180,
+  });
   const joined = id.body.join('\n');
-  for (const part of ['Ollama di server BPSDM', 'qwen2.5-7b-instruct', '180 hari', '[NAMA_1]', 'NIK', 'menarik persetujuan']) expect(joined).toContain(part);
+  for (const part of [
+    'Ollama di server BPSDM',
+    'qwen2.5-7b-instruct',
+    '180 hari',
+    '[NAMA_1]',
+    'NIK',
+    'menarik persetujuan',
+  ])
+    expect(joined).toContain(part);
   expect(joined).not.toMatch(/\{(provider|model|retentionDays)\}/);
   const en = renderConsent(text, 'en', { provider: 'OpenAI', model: 'gpt-4o-mini', retentionDays: 30 });
   expect(en.body.join('\n')).toContain('30 days');

@@ -15,7 +15,10 @@ afterAll(async () => {
 test('loaded once while the mark stands; this instance sees its own change at once, another one within the recheck time', async () => {
   let stored = 'v1';
   let loads = 0;
-  const load = async () => { loads += 1; return stored; };
+  const load = async () => {
+    loads += 1;
+    return stored;
+  };
   const here = new MarkedValue('test-scope', load);
   const elsewhere = new MarkedValue('test-scope', load);
   expect(await here.get()).toBe('v1');

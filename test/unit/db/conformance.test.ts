@@ -8,8 +8,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  concurrentCreation, concurrentIncrements, concurrentSets, conditionalClaim, indexedQueriesExact, indexedReads, readsStayLevel, restartableEngine,
-  survivesKill, uniqueIndexRace, withDatabase, type CheckResult,
+  concurrentCreation,
+  concurrentIncrements,
+  concurrentSets,
+  conditionalClaim,
+  indexedQueriesExact,
+  indexedReads,
+  readsStayLevel,
+  restartableEngine,
+  survivesKill,
+  uniqueIndexRace,
+  withDatabase,
+  type CheckResult,
 } from '../../../src/db/conformance';
 import { embeddedVersions, type EngineName } from '../../../src/db/embedded';
 import { fromRoot } from '../../../src/core/paths';
@@ -22,7 +32,11 @@ afterAll(async () => withDatabase(uri, (db) => db.dropDatabase()));
 
 /** A failed check says what was seen, not just false. */
 function expectKept(result: CheckResult): void {
-  expect({ check: result.name, seen: result.seen, ok: result.ok }).toEqual({ check: result.name, seen: result.seen, ok: true });
+  expect({ check: result.name, seen: result.seen, ok: result.ok }).toEqual({
+    check: result.name,
+    seen: result.seen,
+    ok: true,
+  });
 }
 
 test('concurrent $set of different fields of one document: all 14 kept, five times', async () => {
@@ -60,7 +74,12 @@ test('acknowledged writes survive kill -9 of the embedded database and a restart
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-durability-'));
   try {
     const server = await restartableEngine(engine, {
-      ...embeddedVersions(), dataDir, toolsDir: fromRoot('.tools'), mode: engine, dbName: 'durability', progress: () => undefined,
+      ...embeddedVersions(),
+      dataDir,
+      toolsDir: fromRoot('.tools'),
+      mode: engine,
+      dbName: 'durability',
+      progress: () => undefined,
     });
     expectKept(await survivesKill(server));
   } finally {

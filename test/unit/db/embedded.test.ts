@@ -14,7 +14,9 @@ function dataDir(): string {
   dirs.push(dir);
   return dir;
 }
-afterAll(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 test('the engine holding a data folder is read from its marker, or from the folder an older Cermin left', () => {
   const fresh = dataDir();
@@ -35,7 +37,12 @@ test('auto starts the engine that holds the data, without trying the others firs
   fs.writeFileSync(path.join(dir, 'embedded-engine'), 'java\n');
   const said: string[] = [];
   const db = await startEmbeddedDatabase({
-    ...embeddedVersions(), dataDir: dir, toolsDir: fromRoot('.tools'), mode: 'auto', dbName: 'chain', progress: (m) => said.push(m),
+    ...embeddedVersions(),
+    dataDir: dir,
+    toolsDir: fromRoot('.tools'),
+    mode: 'auto',
+    dbName: 'chain',
+    progress: (m) => said.push(m),
   });
   try {
     expect(db.kind).toBe('java');
@@ -51,7 +58,13 @@ test('a mongod that could not be had leaves no folder behind that would later cl
   const said: string[] = [];
   // An unreachable download (no such version) fails as an offline machine does.
   const attempt = startEmbeddedDatabase({
-    ...embeddedVersions(), mongodVersion: '0.0.1', dataDir: dir, toolsDir: dataDir(), mode: 'mongod', dbName: 'chain', progress: (m) => said.push(m),
+    ...embeddedVersions(),
+    mongodVersion: '0.0.1',
+    dataDir: dir,
+    toolsDir: dataDir(),
+    mode: 'mongod',
+    dbName: 'chain',
+    progress: (m) => said.push(m),
   });
   await expect(attempt).rejects.toThrow(/mongod/);
   expect(fs.existsSync(path.join(dir, 'mongod'))).toBe(false);

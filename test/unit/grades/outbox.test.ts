@@ -10,7 +10,9 @@ import { GradeOutbox } from '../../../src/grades/outbox';
 import { Leases } from '../../../src/grades/lease';
 import { Delivery, OutboxItem, deliveryIdOf, outboxIdOf } from '../../../src/grades/models';
 
-beforeAll(async () => { await mongoose.connect(testDatabaseUri(`cermin_outbox_${crypto.randomBytes(4).toString('hex')}`)); });
+beforeAll(async () => {
+  await mongoose.connect(testDatabaseUri(`cermin_outbox_${crypto.randomBytes(4).toString('hex')}`));
+});
 afterAll(async () => {
   await mongoose.connection.db?.dropDatabase();
   await mongoose.disconnect();
@@ -18,8 +20,17 @@ afterAll(async () => {
 
 const NOW = Date.parse('2026-11-25T08:00:00Z');
 const input = (userId: string, score = 80) => ({
-  courseKey: 'course-1', activityId: 'act-1', userId, kind: 'grade' as const, by: { id: 'coach' },
-  payload: { scoreGiven: score, scoreMaximum: 100, activityProgress: 'Completed' as const, gradingProgress: 'FullyGraded' as const },
+  courseKey: 'course-1',
+  activityId: 'act-1',
+  userId,
+  kind: 'grade' as const,
+  by: { id: 'coach' },
+  payload: {
+    scoreGiven: score,
+    scoreMaximum: 100,
+    activityProgress: 'Completed' as const,
+    gradingProgress: 'FullyGraded' as const,
+  },
 });
 
 test('scores queued within one second get consecutive seconds', async () => {
@@ -33,11 +44,43 @@ test('scores queued within one second get consecutive seconds', async () => {
 test('a new score comes after a second sent or queued by an instance whose clock is ahead', async () => {
   const behind = new GradeOutbox(() => NOW);
   const id = deliveryIdOf('act-1', 'u-2');
-  await Delivery.create({ _id: id, courseKey: 'course-1', activityId: 'act-1', userId: 'u-2', sentSecond: NOW / 1000 + 100, attempts: 0, history: [] });
+  await Delivery.create({
+    _id: id,
+    courseKey: 'course-1',
+    activityId: 'act-1',
+    userId: 'u-2',
+    sentSecond: NOW / 1000 + 100,
+    attempts: 0,
+    history: [],
+  });
   expect((await behind.enqueue(input('u-2'))).second).toBe(NOW / 1000 + 101);
-  await OutboxItem.create({ _id: outboxIdOf(id, NOW / 1000 + 300), deliveryId: id, courseKey: 'course-1', activityId: 'act-1', userId: 'u-2', kind: 'grade', second: NOW / 1000 + 300, payload: input('u-2').payload, by: { id: 'coach' } });
+  await OutboxItem.create({
+    _id: outboxIdOf(id, NOW / 1000 + 300),
+    deliveryId: id,
+    courseKey: 'course-1',
+    activityId: 'act-1',
+    userId: 'u-2',
+    kind: 'grade',
+    second: NOW / 1000 + 300,
+    payload: input('u-2').payload,
+    by: { id: 'coach' },
+  });
   expect((await behind.enqueue(input('u-2'))).second).toBe(NOW / 1000 + 301);
-  await Delivery.updateOne({ _id: id }, { $set: { failed: { second: NOW / 1000 + 500, kind: 'grade', payload: input('u-2').payload, by: { id: 'coach' }, reason: 'x', at: new Date() } } });
+  await Delivery.updateOne(
+    { _id: id },
+    {
+      $set: {
+        failed: {
+          second: NOW / 1000 + 500,
+          kind: 'grade',
+          payload: input('u-2').payload,
+          by: { id: 'coach' },
+          reason: 'x',
+          at: new Date(),
+        },
+      },
+    },
+  );
   expect((await behind.enqueue(input('u-2'))).second).toBe(NOW / 1000 + 501);
 });
 

@@ -1,5 +1,13 @@
 /** Grade delivery rules, pure: backoff, Retry-After, score timestamps, lease slots, reasons. */
-import { backoffMs, heldUntilMs, leaseSlot, mayStartAttempt, nextScoreSecond, retryDelayMs, shortReason } from '../../../src/grades/policy';
+import {
+  backoffMs,
+  heldUntilMs,
+  leaseSlot,
+  mayStartAttempt,
+  nextScoreSecond,
+  retryDelayMs,
+  shortReason,
+} from '../../../src/grades/policy';
 
 const low = () => 0;
 const high = () => 0.999;

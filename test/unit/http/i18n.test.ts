@@ -23,7 +23,7 @@ test('every refusal code the validator can throw has a message in both languages
   }
 });
 
-test('every t(\'…\') key used in views and sources exists', () => {
+test("every t('…') key used in views and sources exists", () => {
   const root = projectRoot;
   const files: string[] = [];
   const walk = (dir: string) => {
@@ -40,7 +40,10 @@ test('every t(\'…\') key used in views and sources exists', () => {
   const used = new Set<string>();
   for (const f of files) {
     for (const m of fs.readFileSync(f, 'utf8').matchAll(/\bt\('([a-zA-Z]+\.[\w.]+)'/g)) used.add(m[1]);
-    for (const m of fs.readFileSync(f, 'utf8').matchAll(/'((?:error|setup|admin|participant|coach|mentor|landing|registration|launch)\.[a-zA-Z.]+)'/g)) used.add(m[1]);
+    for (const m of fs
+      .readFileSync(f, 'utf8')
+      .matchAll(/'((?:error|setup|admin|participant|coach|mentor|landing|registration|launch)\.[a-zA-Z.]+)'/g))
+      used.add(m[1]);
   }
   const missing = [...used].filter((k) => !hasMessage(k, 'id') && !k.endsWith('.'));
   expect(missing).toEqual([]);

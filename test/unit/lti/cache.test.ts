@@ -4,11 +4,15 @@ test('loads once, reloads after invalidate or age, retries after a failure', asy
   let clock = 0;
   let loads = 0;
   let fail = false;
-  const c = cached(async () => {
-    loads++;
-    if (fail) throw new Error('down');
-    return loads;
-  }, 1000, () => clock);
+  const c = cached(
+    async () => {
+      loads++;
+      if (fail) throw new Error('down');
+      return loads;
+    },
+    1000,
+    () => clock,
+  );
   expect(await c.get()).toBe(1);
   expect(await c.get()).toBe(1);
   c.invalidate();

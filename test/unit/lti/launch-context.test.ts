@@ -32,8 +32,11 @@ test('short role names become full URIs', () => {
 
 test('course keys differ across platforms, clients, deployments and courses', () => {
   const keys = new Set([
-    courseKeyOf('https://a', 'c', 'd', '2'), courseKeyOf('https://b', 'c', 'd', '2'),
-    courseKeyOf('https://a', 'c2', 'd', '2'), courseKeyOf('https://a', 'c', 'd2', '2'), courseKeyOf('https://a', 'c', 'd', '3'),
+    courseKeyOf('https://a', 'c', 'd', '2'),
+    courseKeyOf('https://b', 'c', 'd', '2'),
+    courseKeyOf('https://a', 'c2', 'd', '2'),
+    courseKeyOf('https://a', 'c', 'd2', '2'),
+    courseKeyOf('https://a', 'c', 'd', '3'),
   ]);
   expect(keys.size).toBe(5);
   expect(courseKeyOf('https://a', 'c', 'd', '2')).toMatch(/^[\w-]{22}$/);
@@ -41,13 +44,22 @@ test('course keys differ across platforms, clients, deployments and courses', ()
 
 test('a stored ltijs token maps to the typed launch context', () => {
   const token: LtijsToken = {
-    iss: 'https://moodle.example', user: '42', clientId: 'cid', platformId: 'kid1', deploymentId: '3',
+    iss: 'https://moodle.example',
+    user: '42',
+    clientId: 'cid',
+    platformId: 'kid1',
+    deploymentId: '3',
     userInfo: { name: 'Rina Siregar', email: 'rina@example.go.id' },
     platformInfo: { name: 'BPSDM', product_family_code: 'moodle' },
     platformContext: {
-      contextId: 'x', user: '42', messageType: 'LtiResourceLinkRequest', version: '1.3.0',
-      context: { id: '2', title: 'Latsar' }, resource: { id: '11', title: 'Refleksi' },
-      roles: ['Learner'], custom: { activity_id: 'a1', unresolved: '$Context.id', weight: 3 },
+      contextId: 'x',
+      user: '42',
+      messageType: 'LtiResourceLinkRequest',
+      version: '1.3.0',
+      context: { id: '2', title: 'Latsar' },
+      resource: { id: '11', title: 'Refleksi' },
+      roles: ['Learner'],
+      custom: { activity_id: 'a1', unresolved: '$Context.id', weight: 3 },
       launchPresentation: { locale: 'en-US', return_url: 'https://moodle.example/course/view.php?id=2' },
       endpoint: { scope: ['s'], lineitems: 'https://moodle.example/li' },
       namesRoles: { context_memberships_url: 'https://moodle.example/m', service_versions: ['2.0'] },
@@ -66,8 +78,14 @@ test('a stored ltijs token maps to the typed launch context', () => {
 
 describe('claim checks without a key', () => {
   const valid = () => ({
-    sub: 'u1', [CLAIM.messageType]: 'LtiResourceLinkRequest', [CLAIM.version]: '1.3.0', [CLAIM.deploymentId]: 'd',
-    [CLAIM.roles]: [], [CLAIM.resourceLink]: { id: 'r' }, [CLAIM.targetLinkUri]: 'https://t', [CLAIM.context]: { id: 'c' },
+    sub: 'u1',
+    [CLAIM.messageType]: 'LtiResourceLinkRequest',
+    [CLAIM.version]: '1.3.0',
+    [CLAIM.deploymentId]: 'd',
+    [CLAIM.roles]: [],
+    [CLAIM.resourceLink]: { id: 'r' },
+    [CLAIM.targetLinkUri]: 'https://t',
+    [CLAIM.context]: { id: 'c' },
   });
   test('a complete claim set passes; a deep-linking request needs no resource link', () => {
     expect(() => checkLtiClaims(valid())).not.toThrow();

@@ -25,20 +25,69 @@ afterAll(async () => {
 
 const ONE = 'https://lms-satu.example.go.id';
 const TWO = 'https://lms-dua.example.go.id';
-const prefIdBefore = (iss: string, userId: string) => crypto.createHash('sha256').update(JSON.stringify([iss, userId])).digest('base64url').slice(0, 27);
+const prefIdBefore = (iss: string, userId: string) =>
+  crypto
+    .createHash('sha256')
+    .update(JSON.stringify([iss, userId]))
+    .digest('base64url')
+    .slice(0, 27);
 
-test('an issuer\'s one registration gets its records; an issuer with two keeps them where they were', async () => {
+test("an issuer's one registration gets its records; an issuer with two keeps them where they were", async () => {
   const db = mongoose.connection.db!;
-  const text = { version: 1, id: { title: 't', body: ['b'], accept: 'a', decline: 'd', withdraw: 'w' }, en: { title: 't', body: ['b'], accept: 'a', decline: 'd', withdraw: 'w' } };
+  const text = {
+    version: 1,
+    id: { title: 't', body: ['b'], accept: 'a', decline: 'd', withdraw: 'w' },
+    en: { title: 't', body: ['b'], accept: 'a', decline: 'd', withdraw: 'w' },
+  };
   for (const iss of [ONE, TWO]) {
-    await db.collection('ai_consents').insertOne({ _id: idOf('ac', iss, 'u-1') as never, issuer: iss, userId: 'u-1', version: 1, givenAt: new Date(), textHash: 'h' });
-    await db.collection('ai_consent_events').insertOne({ _id: `ev-${iss}` as never, consentId: idOf('ac', iss, 'u-1'), action: 'given', version: 1, at: new Date(), textHash: 'h' });
-    await db.collection('cermin_preferences').insertOne({ _id: prefIdBefore(iss, 'u-1') as never, iss, userId: 'u-1', locale: 'en', updatedAt: new Date() });
-    await db.collection('privacy_retention_settings').insertOne({ _id: idOf('rts', iss) as never, issuer: iss, settings: { ...DEFAULT_RETENTION, aiConversationDays: 30 }, updatedAt: new Date(), updatedBy: 'admin' });
-    await db.collection('admin_changes').insertOne({ _id: `ch-${iss}` as never, issuer: iss, at: new Date(), by: { id: 'a', name: 'Admin' }, action: 'retention.set', detail: {} });
+    await db.collection('ai_consents').insertOne({
+      _id: idOf('ac', iss, 'u-1') as never,
+      issuer: iss,
+      userId: 'u-1',
+      version: 1,
+      givenAt: new Date(),
+      textHash: 'h',
+    });
+    await db.collection('ai_consent_events').insertOne({
+      _id: `ev-${iss}` as never,
+      consentId: idOf('ac', iss, 'u-1'),
+      action: 'given',
+      version: 1,
+      at: new Date(),
+      textHash: 'h',
+    });
+    await db
+      .collection('cermin_preferences')
+      .insertOne({ _id: prefIdBefore(iss, 'u-1') as never, iss, userId: 'u-1', locale: 'en', updatedAt: new Date() });
+    await db.collection('privacy_retention_settings').insertOne({
+      _id: idOf('rts', iss) as never,
+      issuer: iss,
+      settings: { ...DEFAULT_RETENTION, aiConversationDays: 30 },
+      updatedAt: new Date(),
+      updatedBy: 'admin',
+    });
+    await db.collection('admin_changes').insertOne({
+      _id: `ch-${iss}` as never,
+      issuer: iss,
+      at: new Date(),
+      by: { id: 'a', name: 'Admin' },
+      action: 'retention.set',
+      detail: {},
+    });
   }
-  await db.collection('admin_changes').insertOne({ _id: 'ch-setup' as never, issuer: '*', at: new Date(), by: { id: 'setup-token', name: 'setup token' }, action: 'ai.set', detail: {} });
-  const platforms = [{ issuer: ONE, clientId: 'a' }, { issuer: TWO, clientId: 'b' }, { issuer: TWO, clientId: 'c' }];
+  await db.collection('admin_changes').insertOne({
+    _id: 'ch-setup' as never,
+    issuer: '*',
+    at: new Date(),
+    by: { id: 'setup-token', name: 'setup token' },
+    action: 'ai.set',
+    detail: {},
+  });
+  const platforms = [
+    { issuer: ONE, clientId: 'a' },
+    { issuer: TWO, clientId: 'b' },
+    { issuer: TWO, clientId: 'c' },
+  ];
 
   const first = await moveIssuerKeyedRecords(platforms);
   expect(first.moved).toEqual({ consents: 1, preferences: 1, retentionSettings: 1, adminChanges: 2 });
@@ -57,5 +106,7 @@ test('an issuer\'s one registration gets its records; an issuer with two keeps t
   // TWO's stay as they were (two registrations: whose they were cannot be told).
   expect(await db.collection('ai_consents').countDocuments({ issuer: TWO })).toBe(1);
   expect(await db.collection('cermin_preferences').countDocuments({ iss: TWO })).toBe(1);
-  expect((await new RetentionSettingsStore().get(platformKeyOf(TWO, 'b'))).aiConversationDays).toBe(DEFAULT_RETENTION.aiConversationDays);
+  expect((await new RetentionSettingsStore().get(platformKeyOf(TWO, 'b'))).aiConversationDays).toBe(
+    DEFAULT_RETENTION.aiConversationDays,
+  );
 });

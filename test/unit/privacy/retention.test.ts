@@ -19,8 +19,20 @@ import { platformKeyOf } from '../../../src/domain/launch';
 import { createLogger } from '../../../src/core/log';
 import { ErasureLog } from '../../../src/privacy/person-data';
 import {
-  checkRetentionSettings, DEFAULT_RETENTION, GLOBAL_ISSUER, PrivacyLease, RetentionJob, retentionLeaseId, retentionSettingsFromForm,
-  RetentionSettingsError, RetentionSettingsStore, retentionSummary, startRetentionJob, type RetentionLog, type RetentionReport, type RetentionSettings,
+  checkRetentionSettings,
+  DEFAULT_RETENTION,
+  GLOBAL_ISSUER,
+  PrivacyLease,
+  RetentionJob,
+  retentionLeaseId,
+  retentionSettingsFromForm,
+  RetentionSettingsError,
+  RetentionSettingsStore,
+  retentionSummary,
+  startRetentionJob,
+  type RetentionLog,
+  type RetentionReport,
+  type RetentionSettings,
 } from '../../../src/privacy/retention';
 import { RecommendHistory } from '../../../src/recommend/store';
 import { QUERY_VECTOR_COLLECTION, vectorModel } from '../../../src/recommend/vector-store';
@@ -46,8 +58,24 @@ const A = platformKeyOf('https://lms-a.example.go.id', 'a');
 const B = platformKeyOf('https://lms-b.example.go.id', 'b');
 const C = platformKeyOf('https://lms-c.example.go.id', 'c');
 
-const SETTINGS_A: RetentionSettings = { aiConversationDays: 30, auditDays: 90, usageCountersDays: 40, recommendationEventsDays: 60, safetyAlertsDays: 45, queryVectorsDays: 7, erasureLogDays: 1825 };
-const SETTINGS_B: RetentionSettings = { aiConversationDays: 200, auditDays: 400, usageCountersDays: 100, recommendationEventsDays: 120, safetyAlertsDays: 300, queryVectorsDays: 7, erasureLogDays: 1825 };
+const SETTINGS_A: RetentionSettings = {
+  aiConversationDays: 30,
+  auditDays: 90,
+  usageCountersDays: 40,
+  recommendationEventsDays: 60,
+  safetyAlertsDays: 45,
+  queryVectorsDays: 7,
+  erasureLogDays: 1825,
+};
+const SETTINGS_B: RetentionSettings = {
+  aiConversationDays: 200,
+  auditDays: 400,
+  usageCountersDays: 100,
+  recommendationEventsDays: 120,
+  safetyAlertsDays: 300,
+  queryVectorsDays: 7,
+  erasureLogDays: 1825,
+};
 
 const store = new RetentionSettingsStore(() => NOW);
 const queryVectors = vectorModel(QUERY_VECTOR_COLLECTION);
@@ -57,23 +85,71 @@ async function seed<T>(model: Model<T>, docs: Array<Record<string, unknown> & { 
   await model.collection.insertMany(docs as unknown as Parameters<typeof model.collection.insertMany>[0]);
 }
 
-const turn = (_id: string, courseKey: string, at: Date) => ({ _id, at, courseKey, activityId: 'act', userId: 'u1', key: 'k1', lensId: 'cermin', result: { engine: 'offline', reason: 'noProvider', calls: 0 } });
+const turn = (_id: string, courseKey: string, at: Date) => ({
+  _id,
+  at,
+  courseKey,
+  activityId: 'act',
+  userId: 'u1',
+  key: 'k1',
+  lensId: 'cermin',
+  result: { engine: 'offline', reason: 'noProvider', calls: 0 },
+});
 const audit = (_id: string, courseKey: string, at: Date, withRaw: boolean) => ({
-  _id, at, courseKey, activityId: 'act', user: 'pseudo', lensId: 'cermin', engine: 'ai', outcome: 'answered', tokens: { prompt: 1, completion: 1 }, latencyMs: 1, calls: 1, redactions: {},
+  _id,
+  at,
+  courseKey,
+  activityId: 'act',
+  user: 'pseudo',
+  lensId: 'cermin',
+  engine: 'ai',
+  outcome: 'answered',
+  tokens: { prompt: 1, completion: 1 },
+  latencyMs: 1,
+  calls: 1,
+  redactions: {},
   ...(withRaw ? { raw: { text: `teks peserta ${_id}`, answer: { questions: ['?'] } } } : {}),
 });
 
 beforeAll(async () => {
   await seed(Course, [
-    { _id: 'cA1', platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
-    { _id: 'cA2', platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' }, courseId: '2', agsScopes: [], updatedAt: NOW },
-    { _id: 'cB1', platform: { issuer: 'https://lms-b.example.go.id', clientId: 'b', platformId: 'pb', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
-    { _id: 'cC1', platform: { issuer: 'https://lms-c.example.go.id', clientId: 'c', platformId: 'pc', deploymentId: 'd' }, courseId: '1', agsScopes: [], updatedAt: NOW },
+    {
+      _id: 'cA1',
+      platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' },
+      courseId: '1',
+      agsScopes: [],
+      updatedAt: NOW,
+    },
+    {
+      _id: 'cA2',
+      platform: { issuer: 'https://lms-a.example.go.id', clientId: 'a', platformId: 'pa', deploymentId: 'd' },
+      courseId: '2',
+      agsScopes: [],
+      updatedAt: NOW,
+    },
+    {
+      _id: 'cB1',
+      platform: { issuer: 'https://lms-b.example.go.id', clientId: 'b', platformId: 'pb', deploymentId: 'd' },
+      courseId: '1',
+      agsScopes: [],
+      updatedAt: NOW,
+    },
+    {
+      _id: 'cC1',
+      platform: { issuer: 'https://lms-c.example.go.id', clientId: 'c', platformId: 'pc', deploymentId: 'd' },
+      courseId: '1',
+      agsScopes: [],
+      updatedAt: NOW,
+    },
   ]);
   await seed(AiTurn, [
-    turn('turnA1-old', 'cA1', daysAgo(31)), turn('turnA2-old', 'cA2', daysAgo(40)), turn('turnA-young', 'cA1', daysAgo(29)),
-    turn('turnB-mid', 'cB1', daysAgo(100)), turn('turnB-old', 'cB1', daysAgo(201)),
-    turn('turnC-old', 'cC1', daysAgo(181)), turn('turnC-young', 'cC1', daysAgo(179)),
+    turn('turnA1-old', 'cA1', daysAgo(31)),
+    turn('turnA2-old', 'cA2', daysAgo(40)),
+    turn('turnA-young', 'cA1', daysAgo(29)),
+    turn('turnB-mid', 'cB1', daysAgo(100)),
+    turn('turnB-old', 'cB1', daysAgo(201)),
+    turn('turnC-old', 'cC1', daysAgo(181)),
+    turn('turnC-young', 'cC1', daysAgo(179)),
     // A course Cermin no longer knows: the global settings (here the defaults) apply.
     turn('turnGone-old', 'cGone', daysAgo(181)),
   ]);
@@ -106,18 +182,98 @@ beforeAll(async () => {
   ]);
   // Histories dated by their last use (an item shown, opened or marked).
   await seed(RecommendHistory, [
-    { _id: 'hA-old', courseKey: 'cA1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(61) }], updatedAt: daysAgo(61) },
-    { _id: 'hA-marked', courseKey: 'cA1', userId: 'u2', items: [{ itemId: 'i2', shownAt: daysAgo(100), feedback: 'helpful', feedbackAt: daysAgo(10) }], updatedAt: daysAgo(10) },
-    { _id: 'hA-opened-old', courseKey: 'cA2', userId: 'u1', items: [{ itemId: 'i3', shownAt: daysAgo(100), openedAt: daysAgo(70) }], updatedAt: daysAgo(70) },
-    { _id: 'hB', courseKey: 'cB1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(100) }], updatedAt: daysAgo(100) },
-    { _id: 'hC-old', courseKey: 'cC1', userId: 'u1', items: [{ itemId: 'i1', shownAt: daysAgo(366) }], updatedAt: daysAgo(366) },
+    {
+      _id: 'hA-old',
+      courseKey: 'cA1',
+      userId: 'u1',
+      items: [{ itemId: 'i1', shownAt: daysAgo(61) }],
+      updatedAt: daysAgo(61),
+    },
+    {
+      _id: 'hA-marked',
+      courseKey: 'cA1',
+      userId: 'u2',
+      items: [{ itemId: 'i2', shownAt: daysAgo(100), feedback: 'helpful', feedbackAt: daysAgo(10) }],
+      updatedAt: daysAgo(10),
+    },
+    {
+      _id: 'hA-opened-old',
+      courseKey: 'cA2',
+      userId: 'u1',
+      items: [{ itemId: 'i3', shownAt: daysAgo(100), openedAt: daysAgo(70) }],
+      updatedAt: daysAgo(70),
+    },
+    {
+      _id: 'hB',
+      courseKey: 'cB1',
+      userId: 'u1',
+      items: [{ itemId: 'i1', shownAt: daysAgo(100) }],
+      updatedAt: daysAgo(100),
+    },
+    {
+      _id: 'hC-old',
+      courseKey: 'cC1',
+      userId: 'u1',
+      items: [{ itemId: 'i1', shownAt: daysAgo(366) }],
+      updatedAt: daysAgo(366),
+    },
   ]);
   await seed(SafetyAlert, [
-    { _id: 'saA-old', at: daysAgo(46), courseKey: 'cA1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
-    { _id: 'saA-young', at: daysAgo(44), courseKey: 'cA1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
-    { _id: 'saB-old', at: daysAgo(301), courseKey: 'cB1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
-    { _id: 'saB-young', at: daysAgo(299), courseKey: 'cB1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
-    { _id: 'saC', at: daysAgo(200), courseKey: 'cC1', activityId: 'act', userId: 'u1', key: 'k1', category: 'distress', severity: 'high', phrases: [] },
+    {
+      _id: 'saA-old',
+      at: daysAgo(46),
+      courseKey: 'cA1',
+      activityId: 'act',
+      userId: 'u1',
+      key: 'k1',
+      category: 'distress',
+      severity: 'high',
+      phrases: [],
+    },
+    {
+      _id: 'saA-young',
+      at: daysAgo(44),
+      courseKey: 'cA1',
+      activityId: 'act',
+      userId: 'u1',
+      key: 'k1',
+      category: 'distress',
+      severity: 'high',
+      phrases: [],
+    },
+    {
+      _id: 'saB-old',
+      at: daysAgo(301),
+      courseKey: 'cB1',
+      activityId: 'act',
+      userId: 'u1',
+      key: 'k1',
+      category: 'distress',
+      severity: 'high',
+      phrases: [],
+    },
+    {
+      _id: 'saB-young',
+      at: daysAgo(299),
+      courseKey: 'cB1',
+      activityId: 'act',
+      userId: 'u1',
+      key: 'k1',
+      category: 'distress',
+      severity: 'high',
+      phrases: [],
+    },
+    {
+      _id: 'saC',
+      at: daysAgo(200),
+      courseKey: 'cC1',
+      activityId: 'act',
+      userId: 'u1',
+      key: 'k1',
+      category: 'distress',
+      severity: 'high',
+      phrases: [],
+    },
   ]);
   await seed(queryVectors, [
     { _id: 'qv-old', vector: 'AAAAAA==', dims: 1, at: daysAgo(8) },
@@ -132,16 +288,33 @@ beforeAll(async () => {
 });
 
 /** `rule|platform` → count, every entry of the report (zeros too). */
-const countsOf = (report: RetentionReport) => Object.fromEntries(report.counts.map((c) => [`${c.rule}|${c.platform}`, c.count]));
+const countsOf = (report: RetentionReport) =>
+  Object.fromEntries(report.counts.map((c) => [`${c.rule}|${c.platform}`, c.count]));
 
 const EXPECTED: Record<string, number> = {
-  [`aiTurns|${A}`]: 2, [`aiTurns|${B}`]: 1, [`aiTurns|${C}`]: 1, 'aiTurns|*': 1,
-  [`aiLatest|${A}`]: 1, [`aiLatest|${B}`]: 0, [`aiLatest|${C}`]: 0,
-  [`auditRecords|${A}`]: 2, [`auditRecords|${B}`]: 1, [`auditRecords|${C}`]: 0,
-  [`auditRawText|${A}`]: 1, [`auditRawText|${B}`]: 1, [`auditRawText|${C}`]: 1,
-  [`usageCounters|${A}`]: 1, [`usageCounters|${B}`]: 1, [`usageCounters|${C}`]: 0, 'usageCounters|*': 1,
-  [`recommendationEvents|${A}`]: 2, [`recommendationEvents|${B}`]: 0, [`recommendationEvents|${C}`]: 1,
-  [`safetyAlerts|${A}`]: 1, [`safetyAlerts|${B}`]: 1, [`safetyAlerts|${C}`]: 0,
+  [`aiTurns|${A}`]: 2,
+  [`aiTurns|${B}`]: 1,
+  [`aiTurns|${C}`]: 1,
+  'aiTurns|*': 1,
+  [`aiLatest|${A}`]: 1,
+  [`aiLatest|${B}`]: 0,
+  [`aiLatest|${C}`]: 0,
+  [`auditRecords|${A}`]: 2,
+  [`auditRecords|${B}`]: 1,
+  [`auditRecords|${C}`]: 0,
+  [`auditRawText|${A}`]: 1,
+  [`auditRawText|${B}`]: 1,
+  [`auditRawText|${C}`]: 1,
+  [`usageCounters|${A}`]: 1,
+  [`usageCounters|${B}`]: 1,
+  [`usageCounters|${C}`]: 0,
+  'usageCounters|*': 1,
+  [`recommendationEvents|${A}`]: 2,
+  [`recommendationEvents|${B}`]: 0,
+  [`recommendationEvents|${C}`]: 1,
+  [`safetyAlerts|${A}`]: 1,
+  [`safetyAlerts|${B}`]: 1,
+  [`safetyAlerts|${C}`]: 0,
   'queryVectors|*': 1,
   'erasureLog|*': 1,
 };
@@ -152,7 +325,13 @@ const KEPT: Record<string, string[]> = {
   coaching_ai_turns: ['turnA-young', 'turnB-mid', 'turnC-young'],
   coaching_ai_latest: ['latestA-young', 'latestB'],
   ai_audit: ['audA-fresh-raw', 'audA-mid-noraw', 'audA-mid-raw', 'audB-mid-raw', 'audB-strip', 'audC-strip'],
-  ai_usage: ['course:cA1:2025-05', 'course:cA2:2025-06', 'course:cB1:2025-02', 'user:pA:2025-05-31', 'user:pB:2025-06-01'],
+  ai_usage: [
+    'course:cA1:2025-05',
+    'course:cA2:2025-06',
+    'course:cB1:2025-02',
+    'user:pA:2025-05-31',
+    'user:pB:2025-06-01',
+  ],
   recommend_history: ['hA-marked', 'hB'],
   coaching_safety_alerts: ['saA-young', 'saB-young', 'saC'],
   [QUERY_VECTOR_COLLECTION]: ['qv-young'],
@@ -175,9 +354,17 @@ async function snapshot(): Promise<string> {
 async function idsIn(collection: string): Promise<string[]> {
   const db = mongoose.connection.db;
   if (!db) throw new Error('not connected');
-  return (await db.collection(collection).find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
+  return (
+    await db
+      .collection(collection)
+      .find({}, { projection: { _id: 1 } })
+      .toArray()
+  )
+    .map((d) => String(d._id))
+    .sort();
 }
-const leaseIds = async () => (await PrivacyLease.find({}, { _id: 1 }).lean<Array<{ _id: string }>>()).map((d) => d._id).sort();
+const leaseIds = async () =>
+  (await PrivacyLease.find({}, { _id: 1 }).lean<Array<{ _id: string }>>()).map((d) => d._id).sort();
 
 const SLOT = NOW.getTime() / HOUR;
 // Small batches and scans, so a purge of a few records still goes through several of each.
@@ -215,8 +402,12 @@ describe('settings', () => {
 
   test('the store refuses invalid settings and writes nothing', async () => {
     const issuer = 'https://refused.example';
-    await expect(store.set(issuer, { ...DEFAULT_RETENTION, auditDays: 0 }, 'admin')).rejects.toBeInstanceOf(RetentionSettingsError);
-    await expect(store.set(issuer, { ...DEFAULT_RETENTION, extra: 1 }, 'admin')).rejects.toThrow('$.extra: unknown key');
+    await expect(store.set(issuer, { ...DEFAULT_RETENTION, auditDays: 0 }, 'admin')).rejects.toBeInstanceOf(
+      RetentionSettingsError,
+    );
+    await expect(store.set(issuer, { ...DEFAULT_RETENTION, extra: 1 }, 'admin')).rejects.toThrow(
+      '$.extra: unknown key',
+    );
     expect(await store.stored(issuer)).toBeNull();
     expect(await store.get(issuer)).toEqual(DEFAULT_RETENTION);
   });
@@ -225,13 +416,20 @@ describe('settings', () => {
     const configured = new RetentionSettingsStore(() => NOW, { ...DEFAULT_RETENTION, aiConversationDays: 30 });
     expect(await configured.get(C)).toEqual({ ...DEFAULT_RETENTION, aiConversationDays: 30 });
     expect(await configured.get(A)).toEqual(SETTINGS_A);
-    expect(() => new RetentionSettingsStore(() => NOW, { ...DEFAULT_RETENTION, aiConversationDays: 0 })).toThrow(RetentionSettingsError);
+    expect(() => new RetentionSettingsStore(() => NOW, { ...DEFAULT_RETENTION, aiConversationDays: 0 })).toThrow(
+      RetentionSettingsError,
+    );
   });
 
   test('a platform has its own settings, who saved them and when; one without any has the defaults', async () => {
     expect(await store.get(A)).toEqual(SETTINGS_A);
     expect(await store.settingsFor(B)).toEqual(SETTINGS_B);
-    expect(await store.stored(A)).toMatchObject({ platform: A, settings: SETTINGS_A, updatedBy: 'admin-a', updatedAt: NOW });
+    expect(await store.stored(A)).toMatchObject({
+      platform: A,
+      settings: SETTINGS_A,
+      updatedBy: 'admin-a',
+      updatedAt: NOW,
+    });
     expect(await store.get(C)).toEqual(DEFAULT_RETENTION);
     expect(await store.get(GLOBAL_ISSUER)).toEqual(DEFAULT_RETENTION);
   });
@@ -246,8 +444,17 @@ describe('the purge', () => {
     expect(report.dryRun).toBe(true);
     expect(countsOf(report)).toEqual(EXPECTED);
     expect(report.total).toBe(EXPECTED_TOTAL);
-    expect(report.counts.find((c) => c.rule === 'aiTurns' && c.platform === A)).toMatchObject({ days: 30, cutoff: daysAgo(30), collection: 'coaching_ai_turns', action: 'delete' });
-    expect(report.counts.find((c) => c.rule === 'auditRawText' && c.platform === B)).toMatchObject({ days: 200, cutoff: daysAgo(200), action: 'strip' });
+    expect(report.counts.find((c) => c.rule === 'aiTurns' && c.platform === A)).toMatchObject({
+      days: 30,
+      cutoff: daysAgo(30),
+      collection: 'coaching_ai_turns',
+      action: 'delete',
+    });
+    expect(report.counts.find((c) => c.rule === 'auditRawText' && c.platform === B)).toMatchObject({
+      days: 200,
+      cutoff: daysAgo(200),
+      action: 'strip',
+    });
     expect(report.counts.find((c) => c.rule === 'erasureLog')).toMatchObject({ platform: '*', days: 1825 });
     expect(report.durationMs).toBeGreaterThanOrEqual(0);
     expect(await snapshot()).toBe(before);
@@ -263,17 +470,49 @@ describe('the purge', () => {
     const remaining: Record<string, string[]> = {};
     for (const collection of Object.keys(KEPT)) remaining[collection] = await idsIn(collection);
     expect(remaining).toEqual(Object.fromEntries(Object.entries(KEPT).map(([c, ids]) => [c, [...ids].sort()])));
-    const withRaw = (await AuditRecord.find({ raw: mongoose.trusted({ $exists: true }) }, { _id: 1 }).lean<Array<{ _id: string }>>()).map((d) => d._id).sort();
+    const withRaw = (
+      await AuditRecord.find({ raw: mongoose.trusted({ $exists: true }) }, { _id: 1 }).lean<Array<{ _id: string }>>()
+    )
+      .map((d) => d._id)
+      .sort();
     expect(withRaw).toEqual(WITH_RAW_AFTER);
     // A stripped record keeps its figures.
-    expect(await AuditRecord.findById('audB-strip').lean()).toMatchObject({ courseKey: 'cB1', tokens: { prompt: 1, completion: 1 }, outcome: 'answered' });
+    expect(await AuditRecord.findById('audB-strip').lean()).toMatchObject({
+      courseKey: 'cB1',
+      tokens: { prompt: 1, completion: 1 },
+      outcome: 'answered',
+    });
     // Slot k stays taken (one purge per slot); k+1 was given back for the next slot's run.
     expect(await leaseIds()).toEqual([retentionLeaseId(SLOT)]);
   });
 
   test('the log line holds counts only, never a record', () => {
-    const line = JSON.stringify(retentionSummary({ dryRun: false, at: NOW, counts: [{ rule: 'aiTurns', collection: 'coaching_ai_turns', action: 'delete', platform: A, setting: 'aiConversationDays', days: 30, cutoff: daysAgo(30), count: 2 }], total: 2, durationMs: 5 }));
-    expect(JSON.parse(line)).toEqual({ dryRun: false, total: 2, durationMs: 5, counts: [{ rule: 'aiTurns', platform: A, days: 30, count: 2 }] });
+    const line = JSON.stringify(
+      retentionSummary({
+        dryRun: false,
+        at: NOW,
+        counts: [
+          {
+            rule: 'aiTurns',
+            collection: 'coaching_ai_turns',
+            action: 'delete',
+            platform: A,
+            setting: 'aiConversationDays',
+            days: 30,
+            cutoff: daysAgo(30),
+            count: 2,
+          },
+        ],
+        total: 2,
+        durationMs: 5,
+      }),
+    );
+    expect(JSON.parse(line)).toEqual({
+      dryRun: false,
+      total: 2,
+      durationMs: 5,
+      counts: [{ rule: 'aiTurns', platform: A, days: 30, count: 2 }],
+    });
   });
 
   test('another instance in the same slot is skipped (lease held), and so is a second run of the first', async () => {
@@ -304,7 +543,11 @@ describe('the purge', () => {
   });
 
   test('the global row governs records of no platform and platforms without settings of their own', async () => {
-    await store.set(GLOBAL_ISSUER, { ...DEFAULT_RETENTION, queryVectorsDays: 1, aiConversationDays: 100 }, 'admin-global');
+    await store.set(
+      GLOBAL_ISSUER,
+      { ...DEFAULT_RETENTION, queryVectorsDays: 1, aiConversationDays: 100 },
+      'admin-global',
+    );
     expect(await store.get(C)).toEqual({ ...DEFAULT_RETENTION, queryVectorsDays: 1, aiConversationDays: 100 });
     expect(await store.get(A)).toEqual(SETTINGS_A);
     const report = await instanceTwo.run({ dryRun: true, now: NOW });
@@ -321,11 +564,22 @@ describe('scheduling', () => {
   // Last: it runs at the real time, so everything seeded is past every cut-off by then.
   test('the scheduled job runs after its first delay and logs counts only', async () => {
     const lines: Array<{ obj: object; msg: string }> = [];
-    const log: RetentionLog = { info: (obj, msg) => { lines.push({ obj, msg }); }, warn: (obj, msg) => { lines.push({ obj, msg }); } };
+    const log: RetentionLog = {
+      info: (obj, msg) => {
+        lines.push({ obj, msg });
+      },
+      warn: (obj, msg) => {
+        lines.push({ obj, msg });
+      },
+    };
     // The app's logger is what production passes.
     const appLogger: RetentionLog = createLogger('silent');
     expect(appLogger).toBeDefined();
-    const stop = startRetentionJob(new RetentionJob({ policy: store, owner: 'scheduled' }), { everyMs: 60_000, firstDelayMs: 10, log });
+    const stop = startRetentionJob(new RetentionJob({ policy: store, owner: 'scheduled' }), {
+      everyMs: 60_000,
+      firstDelayMs: 10,
+      log,
+    });
     try {
       for (let i = 0; i < 200 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
     } finally {

@@ -71,9 +71,13 @@ describe('format and fixtures', () => {
     expect(text).toContain('\r\n');
   });
 
-  test('the required columns are the schema\'s required properties but the lists that may be empty', () => {
-    const schema = JSON.parse(fs.readFileSync(path.join(projectRoot, 'config', 'schemas', 'catalog-item.schema.json'), 'utf8')) as { required: string[]; properties: Record<string, unknown> };
-    expect([...CSV_REQUIRED_COLUMNS].sort()).toEqual(schema.required.filter((k) => k !== 'competencies' && k !== 'tags').sort());
+  test("the required columns are the schema's required properties but the lists that may be empty", () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(projectRoot, 'config', 'schemas', 'catalog-item.schema.json'), 'utf8'),
+    ) as { required: string[]; properties: Record<string, unknown> };
+    expect([...CSV_REQUIRED_COLUMNS].sort()).toEqual(
+      schema.required.filter((k) => k !== 'competencies' && k !== 'tags').sort(),
+    );
     expect([...CSV_COLUMNS].sort()).toEqual(Object.keys(schema.properties).sort());
   });
 });
@@ -174,9 +178,21 @@ describe('CSV import', () => {
   });
 
   test('header names are case-insensitive and trimmed; the competencies and tags columns may be left out', () => {
-    const text = ' ID , Title,DESCRIPTION,url,Type,language,values,level\nsatu,Satu,Desk,https://example.org/1,pdf,id,kompeten,dasar\n';
+    const text =
+      ' ID , Title,DESCRIPTION,url,Type,language,values,level\nsatu,Satu,Desk,https://example.org/1,pdf,id,kompeten,dasar\n';
     expect(itemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toStrictEqual([
-      { id: 'satu', title: 'Satu', description: 'Desk', url: 'https://example.org/1', type: 'pdf', language: 'id', values: ['kompeten'], competencies: [], tags: [], level: 'dasar' },
+      {
+        id: 'satu',
+        title: 'Satu',
+        description: 'Desk',
+        url: 'https://example.org/1',
+        type: 'pdf',
+        language: 'id',
+        values: ['kompeten'],
+        competencies: [],
+        tags: [],
+        level: 'dasar',
+      },
     ]);
   });
 
@@ -189,9 +205,27 @@ describe('CSV import', () => {
       { line: 3, id: 'url-jahat', code: 'invalid', field: 'sizeKb', detail: 'must be a whole number' },
       { line: 3, id: 'url-jahat', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' },
       { line: 5, id: 'baik-satu', code: 'duplicateInFile', field: 'id', detail: '2' },
-      { line: 6, id: 'nilai-salah', code: 'invalid', field: 'type', detail: expect.stringContaining('must be one of "video"') },
-      { line: 6, id: 'nilai-salah', code: 'invalid', field: 'values[0]', detail: expect.stringContaining('"berorientasi-pelayanan"') },
-      { line: 6, id: 'nilai-salah', code: 'invalid', field: 'level', detail: 'must be one of "dasar", "menengah", "lanjut"' },
+      {
+        line: 6,
+        id: 'nilai-salah',
+        code: 'invalid',
+        field: 'type',
+        detail: expect.stringContaining('must be one of "video"'),
+      },
+      {
+        line: 6,
+        id: 'nilai-salah',
+        code: 'invalid',
+        field: 'values[0]',
+        detail: expect.stringContaining('"berorientasi-pelayanan"'),
+      },
+      {
+        line: 6,
+        id: 'nilai-salah',
+        code: 'invalid',
+        field: 'level',
+        detail: 'must be one of "dasar", "menengah", "lanjut"',
+      },
       { line: 7, code: 'invalid', field: 'id', detail: 'missing' },
     ]);
     // Never the whole row in a problem.
@@ -200,12 +234,16 @@ describe('CSV import', () => {
 
   test('blank lines are skipped and do not shift the lines reported', () => {
     const text = `\n${HEADER}\n\n${row('satu')}\n,,,,,,,,,,,,\n\n${row('dua', { url: 'ftp://example.org/x' })}\n`;
-    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([{ line: 7, id: 'dua', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' }]);
+    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
+      { line: 7, id: 'dua', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' },
+    ]);
   });
 
   test('a javascript: URL is refused', () => {
     const text = `${HEADER}\n${row('jahat', { url: 'javascript:alert(document.cookie)' })}\n`;
-    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([{ line: 2, id: 'jahat', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' }]);
+    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
+      { line: 2, id: 'jahat', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' },
+    ]);
   });
 
   test('numbers are strict', () => {
@@ -219,11 +257,15 @@ describe('CSV import', () => {
 
   test('a size with its thousands grouped the Indonesian way is the number meant', () => {
     const text = `${HEADER}\n${row('a', { sizeKb: '2.048' })}\n${row('b', { sizeKb: '1.200.000', durationMinutes: '1.200' })}\n`;
-    expect(itemsOf(parseCatalogImport(text, { courseKey: COURSE })).map((i) => [i.sizeKb, i.durationMinutes])).toEqual([[2048, undefined], [1200000, 1200]]);
+    expect(itemsOf(parseCatalogImport(text, { courseKey: COURSE })).map((i) => [i.sizeKb, i.durationMinutes])).toEqual([
+      [2048, undefined],
+      [1200000, 1200],
+    ]);
   });
 
   test('an unknown column and a missing required column refuse the file at the header', () => {
-    const text = 'id,title,judul,url,type,language,values,level\nsatu,Satu,x,https://example.org/1,pdf,id,kompeten,dasar\n';
+    const text =
+      'id,title,judul,url,type,language,values,level\nsatu,Satu,x,https://example.org/1,pdf,id,kompeten,dasar\n';
     expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
       { line: 1, code: 'unknownColumn', field: 'judul' },
       { line: 1, code: 'missingColumn', field: 'description' },
@@ -232,12 +274,16 @@ describe('CSV import', () => {
 
   test('a file without a header row is refused as such', () => {
     const text = `${row('satu')}\n${row('dua')}\n`;
-    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([{ line: 1, code: 'noHeader', detail: expect.stringContaining('id, title') }]);
+    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
+      { line: 1, code: 'noHeader', detail: expect.stringContaining('id, title') },
+    ]);
   });
 
   test('an unterminated quote is refused with the line where it opens', () => {
     const text = `${HEADER}\n${row('satu')}\n${row('dua', { description: '"Tidak ditutup' })}\n${row('tiga')}\n`;
-    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([{ line: 3, code: 'badCsv', detail: 'unterminated quote' }]);
+    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
+      { line: 3, code: 'badCsv', detail: 'unterminated quote' },
+    ]);
   });
 
   test('text after a closing quote, and extra cells, are refused', () => {
@@ -258,19 +304,27 @@ describe('CSV import', () => {
 
   test('ids already in the course are refused unless replaceExisting', () => {
     const existingIds = new Set(['etika-birokrasi', 'lain']);
-    expect(problemsOf(parseCatalogImport(fixture('good.csv'), { courseKey: COURSE, existingIds }))).toEqual([{ line: 6, id: 'etika-birokrasi', code: 'exists', field: 'id' }]);
-    expect(itemsOf(parseCatalogImport(fixture('good.csv'), { courseKey: COURSE, existingIds, replaceExisting: true }))).toHaveLength(4);
+    expect(problemsOf(parseCatalogImport(fixture('good.csv'), { courseKey: COURSE, existingIds }))).toEqual([
+      { line: 6, id: 'etika-birokrasi', code: 'exists', field: 'id' },
+    ]);
+    expect(
+      itemsOf(parseCatalogImport(fixture('good.csv'), { courseKey: COURSE, existingIds, replaceExisting: true })),
+    ).toHaveLength(4);
   });
 
   test('a course column naming another course is refused row by row; the same course is fine', () => {
     const text = `${HEADER},course\n${row('satu')},course-A\n${row('dua')},course-B\n${row('tiga')},\n`;
-    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([{ line: 3, id: 'dua', code: 'otherCourse', field: 'course', detail: 'course-B' }]);
+    expect(problemsOf(parseCatalogImport(text, { courseKey: COURSE }))).toEqual([
+      { line: 3, id: 'dua', code: 'otherCourse', field: 'course', detail: 'course-B' },
+    ]);
     const same = itemsOf(parseCatalogImport(`${HEADER},course\n${row('satu')},course-A\n`, { courseKey: COURSE }));
     expect(same[0]).not.toHaveProperty('course');
   });
 
   test('a binary file (an .xlsx read as text) is refused as not CSV', () => {
-    expect(problemsOf(parseCatalogImport('PK\u0003\u0004\u0000\u0000garbage', { courseKey: COURSE }))).toEqual([{ line: 0, code: 'badCsv', detail: expect.stringContaining('not a text file') }]);
+    expect(problemsOf(parseCatalogImport('PK\u0003\u0004\u0000\u0000garbage', { courseKey: COURSE }))).toEqual([
+      { line: 0, code: 'badCsv', detail: expect.stringContaining('not a text file') },
+    ]);
   });
 });
 
@@ -282,9 +336,13 @@ describe('limits', () => {
       expect(result).toEqual({ ok: false, problems: [{ line: 0, code: 'tooBig', detail: '1 KB' }] });
     }
     // Bytes, not characters: 600 × "é" is 1200 UTF-8 bytes.
-    expect(problemsOf(parseCatalogImport('é'.repeat(600), { courseKey: COURSE, maxBytes }))).toEqual([{ line: 0, code: 'tooBig', detail: '1 KB' }]);
+    expect(problemsOf(parseCatalogImport('é'.repeat(600), { courseKey: COURSE, maxBytes }))).toEqual([
+      { line: 0, code: 'tooBig', detail: '1 KB' },
+    ]);
     // The default limit.
-    expect(problemsOf(parseCatalogImport(`"${'x'.repeat(MAX_IMPORT_BYTES)}`, { courseKey: COURSE }))).toEqual([{ line: 0, code: 'tooBig', detail: '1000 KB' }]);
+    expect(problemsOf(parseCatalogImport(`"${'x'.repeat(MAX_IMPORT_BYTES)}`, { courseKey: COURSE }))).toEqual([
+      { line: 0, code: 'tooBig', detail: '1000 KB' },
+    ]);
   });
 
   test('exactly maxBytes is accepted', () => {
@@ -294,15 +352,21 @@ describe('limits', () => {
 
   test('too many items are refused, with nothing else', () => {
     const csv = `${HEADER}\n${row('a')}\n${row('b', { url: 'javascript:x' })}\n${row('c')}\n`;
-    expect(problemsOf(parseCatalogImport(csv, { courseKey: COURSE, maxItems: 2 }))).toEqual([{ line: 0, code: 'tooMany', detail: '2' }]);
+    expect(problemsOf(parseCatalogImport(csv, { courseKey: COURSE, maxItems: 2 }))).toEqual([
+      { line: 0, code: 'tooMany', detail: '2' },
+    ]);
     const items = Array.from({ length: MAX_IMPORT_ITEMS + 1 }, (_, k) => ({ id: `item-${k}` }));
-    expect(problemsOf(parseCatalogImport(JSON.stringify(items), { courseKey: COURSE }))).toEqual([{ line: 0, code: 'tooMany', detail: String(MAX_IMPORT_ITEMS) }]);
+    expect(problemsOf(parseCatalogImport(JSON.stringify(items), { courseKey: COURSE }))).toEqual([
+      { line: 0, code: 'tooMany', detail: String(MAX_IMPORT_ITEMS) },
+    ]);
   });
 
   test('empty text, a header without rows and an empty array are refused as empty', () => {
     expect(problemsOf(parseCatalogImport('', { courseKey: COURSE }))).toEqual([{ line: 0, code: 'empty' }]);
     expect(problemsOf(parseCatalogImport('\uFEFF \r\n ', { courseKey: COURSE }))).toEqual([{ line: 0, code: 'empty' }]);
-    expect(problemsOf(parseCatalogImport(`${HEADER}\r\n`, { courseKey: COURSE }))).toEqual([{ line: 0, code: 'empty' }]);
+    expect(problemsOf(parseCatalogImport(`${HEADER}\r\n`, { courseKey: COURSE }))).toEqual([
+      { line: 0, code: 'empty' },
+    ]);
     expect(problemsOf(parseCatalogImport('[]', { courseKey: COURSE }))).toEqual([{ line: 0, code: 'empty' }]);
   });
 
@@ -344,31 +408,53 @@ describe('JSON import', () => {
       { line: 15, id: 'tautan-jahat', code: 'invalid', field: 'url', detail: 'must be an absolute http(s) URL' },
       { line: 16, id: 'tautan-jahat', code: 'invalid', field: 'author', detail: 'unknown key' },
       { line: 16, id: 'tautan-jahat', code: 'duplicateInFile', field: 'id', detail: '15' },
-      { line: 17, id: 'nilai-salah', code: 'invalid', field: 'values[1]', detail: expect.stringContaining('must be one of') },
+      {
+        line: 17,
+        id: 'nilai-salah',
+        code: 'invalid',
+        field: 'values[1]',
+        detail: expect.stringContaining('must be one of'),
+      },
     ]);
   });
 
   test('the sample catalog file shape { sample, note, items } is accepted; other top-level keys are not', () => {
     const sample = fs.readFileSync(path.join(projectRoot, 'config', 'catalog', 'sample.json'), 'utf8');
     expect(itemsOf(parseCatalogImport(sample, { courseKey: COURSE }))).toEqual(loadSampleCatalog().items);
-    expect(problemsOf(parseCatalogImport('{\n  "items": [],\n  "owner": "x"\n}', { courseKey: COURSE }))).toEqual([{ line: 0, code: 'empty' }]);
+    expect(problemsOf(parseCatalogImport('{\n  "items": [],\n  "owner": "x"\n}', { courseKey: COURSE }))).toEqual([
+      { line: 0, code: 'empty' },
+    ]);
     const withExtra = `{\n  "owner": "x",\n  "items": ${JSON.stringify(itemsOf(parseCatalogImport(fixture('good.json'), { courseKey: COURSE })))}\n}`;
-    expect(problemsOf(parseCatalogImport(withExtra, { courseKey: COURSE }))).toEqual([{ line: 2, code: 'invalid', field: 'owner', detail: expect.stringContaining('unknown key') }]);
+    expect(problemsOf(parseCatalogImport(withExtra, { courseKey: COURSE }))).toEqual([
+      { line: 2, code: 'invalid', field: 'owner', detail: expect.stringContaining('unknown key') },
+    ]);
   });
 
   test('a syntax error is refused with its line and column, also where Node gives no position', () => {
     const missingComma = '[\n  { "id": "a" },\n  { "id": "b" }\n  { "id": "c" }\n]';
-    expect(problemsOf(parseCatalogImport(missingComma, { courseKey: COURSE }))).toEqual([{ line: 4, code: 'badJson', detail: "expected ',' or ']' (line 4 column 3)" }]);
+    expect(problemsOf(parseCatalogImport(missingComma, { courseKey: COURSE }))).toEqual([
+      { line: 4, code: 'badJson', detail: "expected ',' or ']' (line 4 column 3)" },
+    ]);
     const trailingComma = '{\n  "items": [\n    { "id": "a" },\n  ]\n}';
-    expect(problemsOf(parseCatalogImport(trailingComma, { courseKey: COURSE }))).toEqual([{ line: 4, code: 'badJson', detail: 'unexpected character "]" (line 4 column 3)' }]);
+    expect(problemsOf(parseCatalogImport(trailingComma, { courseKey: COURSE }))).toEqual([
+      { line: 4, code: 'badJson', detail: 'unexpected character "]" (line 4 column 3)' },
+    ]);
     const unterminated = '[\n  { "id": "a", "title": "tanpa akhir }\n]';
-    expect(problemsOf(parseCatalogImport(unterminated, { courseKey: COURSE }))).toEqual([{ line: 2, code: 'badJson', detail: expect.stringContaining('line 2') }]);
-    expect(problemsOf(parseCatalogImport('[\n  {', { courseKey: COURSE }))).toEqual([{ line: 2, code: 'badJson', detail: 'unexpected end of the text (line 2 column 4)' }]);
+    expect(problemsOf(parseCatalogImport(unterminated, { courseKey: COURSE }))).toEqual([
+      { line: 2, code: 'badJson', detail: expect.stringContaining('line 2') },
+    ]);
+    expect(problemsOf(parseCatalogImport('[\n  {', { courseKey: COURSE }))).toEqual([
+      { line: 2, code: 'badJson', detail: 'unexpected end of the text (line 2 column 4)' },
+    ]);
   });
 
   test('JSON that is not a list of items is refused', () => {
-    expect(problemsOf(parseCatalogImport('{ "id": "x" }', { courseKey: COURSE }))).toEqual([{ line: 1, code: 'badJson', detail: expect.stringContaining('array of catalog items') }]);
-    expect(problemsOf(parseCatalogImport('"x"', { courseKey: COURSE, format: 'json' }))).toEqual([{ line: 1, code: 'badJson', detail: expect.stringContaining('array of catalog items') }]);
+    expect(problemsOf(parseCatalogImport('{ "id": "x" }', { courseKey: COURSE }))).toEqual([
+      { line: 1, code: 'badJson', detail: expect.stringContaining('array of catalog items') },
+    ]);
+    expect(problemsOf(parseCatalogImport('"x"', { courseKey: COURSE, format: 'json' }))).toEqual([
+      { line: 1, code: 'badJson', detail: expect.stringContaining('array of catalog items') },
+    ]);
     expect(problemsOf(parseCatalogImport('[1, null]', { courseKey: COURSE }))).toEqual([
       { line: 1, code: 'invalid', detail: 'must be object' },
       { line: 1, code: 'invalid', detail: 'must be object' },
@@ -377,8 +463,12 @@ describe('JSON import', () => {
 
   test('JSON ids already in the course are refused unless replaceExisting', () => {
     const existingIds = new Set(['mendengar-aktif']);
-    expect(problemsOf(parseCatalogImport(fixture('good.json'), { courseKey: COURSE, existingIds }))).toEqual([{ line: 18, id: 'mendengar-aktif', code: 'exists', field: 'id' }]);
-    expect(itemsOf(parseCatalogImport(fixture('good.json'), { courseKey: COURSE, existingIds, replaceExisting: true }))).toHaveLength(2);
+    expect(problemsOf(parseCatalogImport(fixture('good.json'), { courseKey: COURSE, existingIds }))).toEqual([
+      { line: 18, id: 'mendengar-aktif', code: 'exists', field: 'id' },
+    ]);
+    expect(
+      itemsOf(parseCatalogImport(fixture('good.json'), { courseKey: COURSE, existingIds, replaceExisting: true })),
+    ).toHaveLength(2);
   });
 });
 
@@ -399,7 +489,9 @@ describe('export and round trip', () => {
 
   test('CSV round trip of the whole sample catalog gives the same items', () => {
     expect(itemsOf(parseCatalogImport(catalogToCsv(sample), { courseKey: COURSE }))).toStrictEqual(sample);
-    expect(itemsOf(parseCatalogImport(catalogToCsv(sample, { delimiter: ';' }), { courseKey: COURSE }))).toStrictEqual(sample);
+    expect(itemsOf(parseCatalogImport(catalogToCsv(sample, { delimiter: ';' }), { courseKey: COURSE }))).toStrictEqual(
+      sample,
+    );
   });
 
   test('JSON round trip of the whole sample catalog gives the same items', () => {
@@ -412,17 +504,27 @@ describe('export and round trip', () => {
   test('the exports of one course are refused by another, CSV with its course column too', () => {
     const json = problemsOf(parseCatalogImport(catalogToJson(sample.slice(0, 2), COURSE), { courseKey: 'course-B' }));
     expect(json).toEqual([{ line: 2, code: 'otherCourse', field: 'course', detail: COURSE }]);
-    const csv = problemsOf(parseCatalogImport(catalogToCsv(sample.slice(0, 2), { courseKey: COURSE }), { courseKey: 'course-B' }));
+    const csv = problemsOf(
+      parseCatalogImport(catalogToCsv(sample.slice(0, 2), { courseKey: COURSE }), { courseKey: 'course-B' }),
+    );
     expect(csv).toEqual([
       { line: 2, id: sample[0].id, code: 'otherCourse', field: 'course', detail: COURSE },
       { line: 3, id: sample[1].id, code: 'otherCourse', field: 'course', detail: COURSE },
     ]);
-    expect(itemsOf(parseCatalogImport(catalogToCsv(sample.slice(0, 2), { courseKey: COURSE }), { courseKey: COURSE }))).toStrictEqual(sample.slice(0, 2));
+    expect(
+      itemsOf(parseCatalogImport(catalogToCsv(sample.slice(0, 2), { courseKey: COURSE }), { courseKey: COURSE })),
+    ).toStrictEqual(sample.slice(0, 2));
   });
 
   test('a cell a spreadsheet would run as a formula is exported with an apostrophe and imported without it', () => {
     const items: CatalogItem[] = [
-      { ...sample[0], id: 'formula', title: '=HYPERLINK("https://evil.example")', description: "'=already quoted", tags: ['+tag', '@tag', '-tag'] },
+      {
+        ...sample[0],
+        id: 'formula',
+        title: '=HYPERLINK("https://evil.example")',
+        description: "'=already quoted",
+        tags: ['+tag', '@tag', '-tag'],
+      },
     ];
     const csv = catalogToCsv(items);
     expect(csv).toContain(`"'=HYPERLINK(""https://evil.example"")"`);

@@ -9,10 +9,24 @@ import { BERAKHLAK_VALUES } from '../../../src/ai/lenses';
 import { plainAnalyzer, stemmedAnalyzer } from '../../../src/recommend/analyzer';
 import { Bm25Index, TopK } from '../../../src/recommend/bm25';
 import { loadSampleCatalog, parseCatalogFile, validateCatalog, type CatalogItem } from '../../../src/recommend/catalog';
-import { evaluateRanker, labelledSetProblems, ndcgAt, dcgAt, reciprocalRank, recommendRanker, type ReflectionCase } from '../../../src/recommend/eval';
+import {
+  evaluateRanker,
+  labelledSetProblems,
+  ndcgAt,
+  dcgAt,
+  reciprocalRank,
+  recommendRanker,
+  type ReflectionCase,
+} from '../../../src/recommend/eval';
 import { explain, formatSize, quoteList } from '../../../src/recommend/explain';
 import { buildCatalogIndex, reciprocalRankFusion, recommend, type Recommendation } from '../../../src/recommend/rank';
-import { buildVectorIndex, embeddingCacheKey, HashingEmbedder, MemoryEmbeddingCache, VectorIndex } from '../../../src/recommend/vectors';
+import {
+  buildVectorIndex,
+  embeddingCacheKey,
+  HashingEmbedder,
+  MemoryEmbeddingCache,
+  VectorIndex,
+} from '../../../src/recommend/vectors';
 import { projectRoot } from '../../../src/core/paths';
 
 const ROOT = projectRoot;
@@ -45,12 +59,29 @@ describe('analyzers', () => {
   });
 
   it('stemmed drops stopwords and numbers, plain keeps the stopwords', () => {
-    expect(stemmedAnalyzer.terms('Saya mempertanggungjawabkan anggaran 2024 dengan tertib')).toEqual(['tanggung', 'jawab', 'anggaran', 'tertib']);
-    expect(plainAnalyzer.terms('Saya mempertanggungjawabkan anggaran 2024 dengan tertib')).toEqual(['saya', 'mempertanggungjawabkan', 'anggaran', 'dengan', 'tertib']);
+    expect(stemmedAnalyzer.terms('Saya mempertanggungjawabkan anggaran 2024 dengan tertib')).toEqual([
+      'tanggung',
+      'jawab',
+      'anggaran',
+      'tertib',
+    ]);
+    expect(plainAnalyzer.terms('Saya mempertanggungjawabkan anggaran 2024 dengan tertib')).toEqual([
+      'saya',
+      'mempertanggungjawabkan',
+      'anggaran',
+      'dengan',
+      'tertib',
+    ]);
   });
 
   it('terms() (memoized per chunk) gives exactly the terms of tokens() on the sample catalog', () => {
-    const texts = loadSampleCatalog().items.flatMap((i) => [i.title, i.description, i.tags.join(', '), i.competencies.join(', '), i.values.join(' ')]);
+    const texts = loadSampleCatalog().items.flatMap((i) => [
+      i.title,
+      i.description,
+      i.tags.join(', '),
+      i.competencies.join(', '),
+      i.values.join(' '),
+    ]);
     texts.push('Rekan-rekan bekerjasama, 80 % warga puas; sebaik-baiknya "SOP" (baru).');
     for (const analyzer of [plainAnalyzer, stemmedAnalyzer]) {
       for (const text of texts) expect(analyzer.terms(text)).toEqual(analyzer.tokens(text).map((t) => t.term));
@@ -66,10 +97,19 @@ describe('analyzers', () => {
 
 describe('BM25', () => {
   const build = (docs: Array<[string, Record<string, string>]>, weights?: Record<string, number>) =>
-    Bm25Index.build(docs.map(([id, fields]) => ({ id, fields })), { analyzer: plainAnalyzer, ...(weights ? { fieldWeights: weights } : {}) });
+    Bm25Index.build(
+      docs.map(([id, fields]) => ({ id, fields })),
+      { analyzer: plainAnalyzer, ...(weights ? { fieldWeights: weights } : {}) },
+    );
 
   it('scores one term as hand-computed (k1 1.2, b 0.75, Lucene IDF)', () => {
-    const index = build([['d0', { description: 'apel jeruk' }], ['d1', { description: 'mangga' }]], { description: 1 });
+    const index = build(
+      [
+        ['d0', { description: 'apel jeruk' }],
+        ['d1', { description: 'mangga' }],
+      ],
+      { description: 1 },
+    );
     // N 2, df 1: idf ln(1 + 1.5/1.5) = ln 2; dl 2, avgdl 1.5: norm 1.2 × (0.25 + 0.75 × 2/1.5) = 1.5; tf 1.
     const [hit] = index.search('apel', { limit: 5 });
     expect(hit.id).toBe('d0');
@@ -82,7 +122,11 @@ describe('BM25', () => {
       ['in-description', { title: 'etika pegawai', description: 'gratifikasi dan hadiah' }],
       ['in-title', { title: 'gratifikasi pegawai', description: 'etika dan hadiah' }],
     ];
-    expect(build(docs).search('gratifikasi', { limit: 2 }).map((h) => h.id)).toEqual(['in-title', 'in-description']);
+    expect(
+      build(docs)
+        .search('gratifikasi', { limit: 2 })
+        .map((h) => h.id),
+    ).toEqual(['in-title', 'in-description']);
     const flat = build(docs, { title: 1, description: 1 }).search('gratifikasi', { limit: 2 });
     expect(flat[0].score).toBeCloseTo(flat[1].score, 10); // same weighted tf and length: a tie, catalog order
     expect(flat.map((h) => h.id)).toEqual(['in-description', 'in-title']);
@@ -100,7 +144,11 @@ describe('BM25', () => {
   });
 
   it('honours limit and filter, and a query leaves nothing behind for the next', () => {
-    const index = build([['a', { description: 'data layanan' }], ['b', { description: 'data' }], ['c', { description: 'layanan' }]]);
+    const index = build([
+      ['a', { description: 'data layanan' }],
+      ['b', { description: 'data' }],
+      ['c', { description: 'layanan' }],
+    ]);
     const first = index.search('data', { limit: 5 });
     expect(first.map((h) => h.id)).toEqual(['b', 'a']);
     expect(index.search('data', { limit: 1 }).map((h) => h.id)).toEqual(['b']);
@@ -110,21 +158,57 @@ describe('BM25', () => {
   });
 
   it('weights query terms', () => {
-    const index = build([['a', { description: 'data' }], ['b', { description: 'arsip' }]]);
-    expect(index.search(new Map([['data', 1], ['arsip', 3]]), { limit: 2 })[0].id).toBe('b');
-    expect(index.search(new Map([['data', 3], ['arsip', 1]]), { limit: 2 })[0].id).toBe('a');
+    const index = build([
+      ['a', { description: 'data' }],
+      ['b', { description: 'arsip' }],
+    ]);
+    expect(
+      index.search(
+        new Map([
+          ['data', 1],
+          ['arsip', 3],
+        ]),
+        { limit: 2 },
+      )[0].id,
+    ).toBe('b');
+    expect(
+      index.search(
+        new Map([
+          ['data', 3],
+          ['arsip', 1],
+        ]),
+        { limit: 2 },
+      )[0].id,
+    ).toBe('a');
   });
 
   it('TopK keeps the best k, ties to the lower doc', () => {
     const top = new TopK(3);
-    [[1, 0], [5, 1], [3, 2], [5, 3], [0.5, 4], [4, 5]].forEach(([s, d]) => top.push(s, d));
-    expect(top.sorted()).toEqual([{ doc: 1, score: 5 }, { doc: 3, score: 5 }, { doc: 5, score: 4 }]);
+    [
+      [1, 0],
+      [5, 1],
+      [3, 2],
+      [5, 3],
+      [0.5, 4],
+      [4, 5],
+    ].forEach(([s, d]) => top.push(s, d));
+    expect(top.sorted()).toEqual([
+      { doc: 1, score: 5 },
+      { doc: 3, score: 5 },
+      { doc: 5, score: 4 },
+    ]);
   });
 });
 
 describe('reciprocal rank fusion', () => {
   it('adds 1/(k + rank) over the lists', () => {
-    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['b', 'c', 'd']], 60);
+    const fused = reciprocalRankFusion(
+      [
+        ['a', 'b', 'c'],
+        ['b', 'c', 'd'],
+      ],
+      60,
+    );
     expect(fused.map((f) => f.id)).toEqual(['b', 'c', 'a', 'd']);
     const score = Object.fromEntries(fused.map((f) => [f.id, f.score]));
     expect(score.b).toBeCloseTo(1 / 62 + 1 / 61, 12);
@@ -157,7 +241,11 @@ describe('catalog validation', () => {
   });
 
   it('refuses a javascript: URL and a relative one', () => {
-    const result = validateCatalog([item('a', { url: 'javascript:alert(1)' }), item('b', { url: '/mod/resource/view.php?id=3' }), item('c', { url: 'http://lms.example.go.id/x' })]);
+    const result = validateCatalog([
+      item('a', { url: 'javascript:alert(1)' }),
+      item('b', { url: '/mod/resource/view.php?id=3' }),
+      item('c', { url: 'http://lms.example.go.id/x' }),
+    ]);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.problems).toEqual([
@@ -168,13 +256,18 @@ describe('catalog validation', () => {
 
   it('refuses duplicate ids, naming the first', () => {
     const result = validateCatalog([item('sama'), item('lain'), item('sama')]);
-    expect(result).toEqual({ ok: false, problems: [{ index: 2, id: 'sama', message: '$[2].id: duplicate id "sama" (first at $[0])' }] });
+    expect(result).toEqual({
+      ok: false,
+      problems: [{ index: 2, id: 'sama', message: '$[2].id: duplicate id "sama" (first at $[0])' }],
+    });
   });
 
   it('refuses what is not a list, and a file without the wrapper', () => {
     expect(validateCatalog({ items: [] }).ok).toBe(false);
     expect(() => parseCatalogFile('[]', 'x.json')).toThrow(/"sample": boolean/);
-    expect(() => parseCatalogFile('{"sample": true, "note": "n", "items": [{"id": "x"}]}', 'x.json')).toThrow(/\$\[0\]\.title: missing/);
+    expect(() => parseCatalogFile('{"sample": true, "note": "n", "items": [{"id": "x"}]}', 'x.json')).toThrow(
+      /\$\[0\]\.title: missing/,
+    );
   });
 
   it('the sample catalog is valid, marked as a sample, and covers the ground', () => {
@@ -183,9 +276,12 @@ describe('catalog validation', () => {
     expect(catalog.note).toMatch(/SAMPLE/);
     const items = catalog.items;
     expect(items.length).toBeGreaterThanOrEqual(55);
-    for (const v of BERAKHLAK_VALUES) expect(items.filter((i) => i.values.includes(v)).length).toBeGreaterThanOrEqual(3);
-    for (const t of ['video', 'pdf', 'article', 'module', 'case-study'] as const) expect(items.some((i) => i.type === t)).toBe(true);
-    for (const p of ['goal', 'reality', 'options', 'will'] as const) expect(items.some((i) => i.phases?.includes(p))).toBe(true);
+    for (const v of BERAKHLAK_VALUES)
+      expect(items.filter((i) => i.values.includes(v)).length).toBeGreaterThanOrEqual(3);
+    for (const t of ['video', 'pdf', 'article', 'module', 'case-study'] as const)
+      expect(items.some((i) => i.type === t)).toBe(true);
+    for (const p of ['goal', 'reality', 'options', 'will'] as const)
+      expect(items.some((i) => i.phases?.includes(p))).toBe(true);
     expect(items.some((i) => i.language === 'en')).toBe(true);
     for (const i of items) expect(new URL(i.url).hostname).toMatch(/(^|\.)example\.(org|go\.id)$/);
     for (const i of items.filter((x) => x.type === 'video')) expect(i.sizeKb).toBeGreaterThanOrEqual(20 * 1024);
@@ -194,17 +290,40 @@ describe('catalog validation', () => {
 
 describe('recommend: the adaptive rerank', () => {
   const catalog = [
-    item('keluhan-video', { title: 'Menangani keluhan warga', type: 'video', sizeKb: 150 * 1024, values: ['berorientasi-pelayanan'], tags: ['keluhan', 'warga'] }),
-    item('keluhan-artikel', { title: 'Menangani keluhan warga', type: 'article', sizeKb: 120, values: ['berorientasi-pelayanan'], tags: ['keluhan', 'warga'] }),
-    item('antrean', { title: 'Antrean di loket', description: 'Warga menunggu lama di loket.', values: ['berorientasi-pelayanan'], tags: ['antrean'] }),
+    item('keluhan-video', {
+      title: 'Menangani keluhan warga',
+      type: 'video',
+      sizeKb: 150 * 1024,
+      values: ['berorientasi-pelayanan'],
+      tags: ['keluhan', 'warga'],
+    }),
+    item('keluhan-artikel', {
+      title: 'Menangani keluhan warga',
+      type: 'article',
+      sizeKb: 120,
+      values: ['berorientasi-pelayanan'],
+      tags: ['keluhan', 'warga'],
+    }),
+    item('antrean', {
+      title: 'Antrean di loket',
+      description: 'Warga menunggu lama di loket.',
+      values: ['berorientasi-pelayanan'],
+      tags: ['antrean'],
+    }),
     item('anggaran', { title: 'Akuntabilitas anggaran', values: ['akuntabel'], tags: ['anggaran', 'laporan'] }),
     item('etika', { title: 'Kode etik pegawai', type: 'pdf', values: ['loyal'], tags: ['etika'] }),
-    item('keluhan-en', { title: 'Handling complaints', description: 'Keluhan warga (English).', language: 'en', values: ['berorientasi-pelayanan'], tags: ['keluhan'] }),
+    item('keluhan-en', {
+      title: 'Handling complaints',
+      description: 'Keluhan warga (English).',
+      language: 'en',
+      values: ['berorientasi-pelayanan'],
+      tags: ['keluhan'],
+    }),
   ];
   const index = buildCatalogIndex(catalog);
   const reflection = 'Hari ini seorang warga mengeluhkan pelayanan kami. Keluhan itu saya tanggapi dengan sabar.';
 
-  it('ranks what the reflection is about first and says why in the participant\'s words', () => {
+  it("ranks what the reflection is about first and says why in the participant's words", () => {
     const rs = recommend({ index, reflection });
     expect(rs[0].id).toBe('keluhan-video');
     // The participant's words as written ("mengeluhkan", "Keluhan"), never the root "keluh".
@@ -218,18 +337,29 @@ describe('recommend: the adaptive rerank', () => {
   it('removes hidden, done and not-helpful items; keeps a helpful one lower', () => {
     const all = ids(recommend({ index, reflection, limit: 10 }));
     const rs = recommend({
-      index, reflection, limit: 10,
+      index,
+      reflection,
+      limit: 10,
       curation: new Map([['keluhan-video', 'hidden']]),
-      feedback: new Map([['antrean', 'done'], ['keluhan-en', 'notHelpful'], ['keluhan-artikel', 'helpful']]),
+      feedback: new Map([
+        ['antrean', 'done'],
+        ['keluhan-en', 'notHelpful'],
+        ['keluhan-artikel', 'helpful'],
+      ]),
     });
     expect(ids(rs)).not.toEqual(expect.arrayContaining(['keluhan-video']));
     for (const gone of ['keluhan-video', 'antrean', 'keluhan-en']) expect(ids(rs)).not.toContain(gone);
     expect(ids(rs)).toContain('keluhan-artikel');
     const helpful = rs.find((r) => r.id === 'keluhan-artikel') as Recommendation;
     const before = recommend({
-      index, reflection, limit: 10,
+      index,
+      reflection,
+      limit: 10,
       curation: new Map([['keluhan-video', 'hidden']]),
-      feedback: new Map([['antrean', 'done'], ['keluhan-en', 'notHelpful']]),
+      feedback: new Map([
+        ['antrean', 'done'],
+        ['keluhan-en', 'notHelpful'],
+      ]),
     }).find((r) => r.id === 'keluhan-artikel') as Recommendation;
     expect(helpful.score).toBeLessThan(before.score);
     expect(helpful.signals.helpfulBefore).toBe(true);
@@ -243,7 +373,13 @@ describe('recommend: the adaptive rerank', () => {
     expect(endorsed?.signals.endorsed).toBe(true);
     expect(endorsed?.reasons.join(' ')).toMatch(/coach/);
     expect(recommend({ index, reflection, limit: 10 }).map((r) => r.id)).not.toContain('etika');
-    const en = recommend({ index, reflection, limit: 3, locale: 'en', curation: new Map([['etika', 'endorsed']]) }).find((r) => r.id === 'etika');
+    const en = recommend({
+      index,
+      reflection,
+      limit: 3,
+      locale: 'en',
+      curation: new Map([['etika', 'endorsed']]),
+    }).find((r) => r.id === 'etika');
     expect(en?.reasons).toContain('Recommended by your coach.');
   });
 
@@ -256,37 +392,65 @@ describe('recommend: the adaptive rerank', () => {
     expect(saver.find((r) => r.id === 'keluhan-video')?.signals.smallSizeKb).toBeUndefined();
   });
 
-  it('prefers the locale\'s language', () => {
-    const both = [item('x-id', { title: 'Pelayanan publik', language: 'id' }), item('x-en', { title: 'Pelayanan publik', language: 'en' })];
+  it("prefers the locale's language", () => {
+    const both = [
+      item('x-id', { title: 'Pelayanan publik', language: 'id' }),
+      item('x-en', { title: 'Pelayanan publik', language: 'en' }),
+    ];
     const idx = buildCatalogIndex([both[1], both[0]]);
     expect(ids(recommend({ index: idx, reflection: 'pelayanan publik', locale: 'id' }))[0]).toBe('x-id');
     expect(ids(recommend({ index: idx, reflection: 'pelayanan publik', locale: 'en' }))[0]).toBe('x-en');
   });
 
   it('covers a weak value and says it has not shown yet', () => {
-    const rs = recommend({ index, reflection: 'Saya membuat laporan kegiatan dan melayani warga.', weakValues: [{ value: 'akuntabel', weight: 1 }], limit: 3 });
+    const rs = recommend({
+      index,
+      reflection: 'Saya membuat laporan kegiatan dan melayani warga.',
+      weakValues: [{ value: 'akuntabel', weight: 1 }],
+      limit: 3,
+    });
     const covering = rs.find((r) => r.id === 'anggaran') as Recommendation;
     expect(covering.signals.weakValue).toBe('akuntabel');
     expect(covering.reasons[0]).toMatch(/nilai Akuntabel belum tampak/);
   });
 
   it('caps items sharing a primary value in the top 5, and alternates types when scores are close', () => {
-    const same = Array.from({ length: 6 }, (_, i) => item(`akun-${i}`, { title: `Laporan anggaran ${i}`, values: ['akuntabel'], type: i % 2 ? 'pdf' : 'article' }));
-    const others = ['loyal', 'harmonis', 'adaptif'].map((v, i) => item(`lain-${i}`, { title: 'Laporan', values: [v as CatalogItem['values'][number]], type: 'video', sizeKb: 30 * 1024 }));
+    const same = Array.from({ length: 6 }, (_, i) =>
+      item(`akun-${i}`, { title: `Laporan anggaran ${i}`, values: ['akuntabel'], type: i % 2 ? 'pdf' : 'article' }),
+    );
+    const others = ['loyal', 'harmonis', 'adaptif'].map((v, i) =>
+      item(`lain-${i}`, {
+        title: 'Laporan',
+        values: [v as CatalogItem['values'][number]],
+        type: 'video',
+        sizeKb: 30 * 1024,
+      }),
+    );
     const idx = buildCatalogIndex([...same, ...others]);
     const rs = recommend({ index: idx, reflection: 'laporan anggaran', limit: 5 });
     expect(rs).toHaveLength(5);
     expect(rs.filter((r) => r.item.values[0] === 'akuntabel')).toHaveLength(2);
 
     // Three equal articles and a pdf scoring a little lower (a longer title): the pdf comes second.
-    const articles = (['akuntabel', 'kompeten', 'harmonis'] as const).map((v, i) => item(`art-${i}`, { title: 'Laporan anggaran', values: [v] }));
+    const articles = (['akuntabel', 'kompeten', 'harmonis'] as const).map((v, i) =>
+      item(`art-${i}`, { title: 'Laporan anggaran', values: [v] }),
+    );
     const pdf = item('pdf-0', { title: 'Laporan anggaran kantor', type: 'pdf', values: ['loyal'] });
     const mixed = recommend({ index: buildCatalogIndex([...articles, pdf]), reflection: 'laporan anggaran', limit: 4 });
     expect(mixed.map((r) => r.id)).toEqual(['art-0', 'pdf-0', 'art-1', 'art-2']);
     expect(mixed[1].score).toBeLessThan(mixed[2].score);
     // Far below (more than the margin), the pdf waits its turn.
-    const far = item('pdf-1', { title: 'Laporan', description: 'Anggaran kantor, surat, arsip, rapat, dan kegiatan lain di unit kerja.', type: 'pdf', values: ['loyal'] });
-    expect(recommend({ index: buildCatalogIndex([...articles, far]), reflection: 'laporan anggaran', limit: 4 }).map((r) => r.id)).toEqual(['art-0', 'art-1', 'art-2', 'pdf-1']);
+    const far = item('pdf-1', {
+      title: 'Laporan',
+      description: 'Anggaran kantor, surat, arsip, rapat, dan kegiatan lain di unit kerja.',
+      type: 'pdf',
+      values: ['loyal'],
+    });
+    expect(
+      recommend({ index: buildCatalogIndex([...articles, far]), reflection: 'laporan anggaran', limit: 4 }).map(
+        (r) => r.id,
+      ),
+    ).toEqual(['art-0', 'art-1', 'art-2', 'pdf-1']);
   });
 
   it('returns nothing for limit 0 and refuses a query vector without vectors', () => {
@@ -296,12 +460,20 @@ describe('recommend: the adaptive rerank', () => {
 });
 
 describe('explanations', () => {
-  it('quote the participant\'s own words, warmly and briefly', () => {
-    expect(explain({ matchedWords: ['keluhan warga'], weakValue: 'akuntabel', endorsed: false, helpfulBefore: false }))
-      .toEqual(['Refleksi Anda menyebut "keluhan warga", dan nilai Akuntabel belum tampak.']);
-    expect(explain({ matchedWords: ['SOP', 'antrean'], endorsed: true, helpfulBefore: false, smallSizeKb: 120 }))
-      .toEqual(['Refleksi Anda menyebut "SOP" dan "antrean", yang dibahas dalam materi ini.', 'Dianjurkan oleh coach Anda.', 'Ringan (120 KB), cocok untuk mode hemat data.']);
-    expect(explain({ matchedWords: [], endorsed: false, helpfulBefore: false, phase: 'reality' }, 'en')).toEqual(['Suits the Reality stage of GROW.']);
+  it("quote the participant's own words, warmly and briefly", () => {
+    expect(
+      explain({ matchedWords: ['keluhan warga'], weakValue: 'akuntabel', endorsed: false, helpfulBefore: false }),
+    ).toEqual(['Refleksi Anda menyebut "keluhan warga", dan nilai Akuntabel belum tampak.']);
+    expect(
+      explain({ matchedWords: ['SOP', 'antrean'], endorsed: true, helpfulBefore: false, smallSizeKb: 120 }),
+    ).toEqual([
+      'Refleksi Anda menyebut "SOP" dan "antrean", yang dibahas dalam materi ini.',
+      'Dianjurkan oleh coach Anda.',
+      'Ringan (120 KB), cocok untuk mode hemat data.',
+    ]);
+    expect(explain({ matchedWords: [], endorsed: false, helpfulBefore: false, phase: 'reality' }, 'en')).toEqual([
+      'Suits the Reality stage of GROW.',
+    ]);
     expect(explain({ matchedWords: [], endorsed: false, helpfulBefore: false })).toHaveLength(1);
   });
 
@@ -313,8 +485,13 @@ describe('explanations', () => {
   });
 
   it('quote words as written in a real recommendation (derived forms, not roots)', () => {
-    const idx = buildCatalogIndex([item('lapor', { title: 'Laporan pertanggungjawaban anggaran', tags: ['laporan', 'anggaran'] })]);
-    const [r] = recommend({ index: idx, reflection: 'Saya belum bisa mempertanggungjawabkan penggunaan anggaran. Itu yang saya laporkan.' });
+    const idx = buildCatalogIndex([
+      item('lapor', { title: 'Laporan pertanggungjawaban anggaran', tags: ['laporan', 'anggaran'] }),
+    ]);
+    const [r] = recommend({
+      index: idx,
+      reflection: 'Saya belum bisa mempertanggungjawabkan penggunaan anggaran. Itu yang saya laporkan.',
+    });
     expect(r.signals.matchedWords).toEqual(['mempertanggungjawabkan', 'anggaran', 'laporkan']);
   });
 });
@@ -342,13 +519,25 @@ describe('vectors', () => {
   });
 
   it('VectorIndex returns the nearest by cosine', () => {
-    const index = new VectorIndex(['x', 'y', 'z'], [[1, 0], [0, 1], [1, 1]], 't');
+    const index = new VectorIndex(
+      ['x', 'y', 'z'],
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      't',
+    );
     expect(index.search([1, 0.1], { limit: 2 }).map((h) => h.id)).toEqual(['x', 'z']);
     expect(index.search([1, 0.1], { limit: 2, filter: (d) => d !== 0 }).map((h) => h.id)).toEqual(['z', 'y']);
   });
 
   it('hybrid ranking fuses the lexical and vector lists', async () => {
-    const items = [item('a', { title: 'Antrean loket' }), item('b', { title: 'Arsip surat' }), item('c', { title: 'Antrean pasien puskesmas' })];
+    const items = [
+      item('a', { title: 'Antrean loket' }),
+      item('b', { title: 'Arsip surat' }),
+      item('c', { title: 'Antrean pasien puskesmas' }),
+    ];
     const e = new HashingEmbedder();
     const vectors = (await buildVectorIndex(items, e)).index;
     const idx = buildCatalogIndex(items, { vectors });
@@ -359,12 +548,15 @@ describe('vectors', () => {
 });
 
 describe('metrics', () => {
-  const grades = new Map([['a', 2], ['b', 1]]);
+  const grades = new Map([
+    ['a', 2],
+    ['b', 1],
+  ]);
 
   it('nDCG@k with gain 2^g − 1 and log2 discount, as computed by hand', () => {
     // ranked x, a, y, b: DCG@3 = 3 / log2(3); ideal a, b: 3 + 1 / log2(3).
     expect(dcgAt(['x', 'a', 'y', 'b'], grades, 3)).toBeCloseTo(3 / Math.log2(3), 12);
-    expect(ndcgAt(['x', 'a', 'y', 'b'], grades, 3)).toBeCloseTo((3 / Math.log2(3)) / (3 + 1 / Math.log2(3)), 12);
+    expect(ndcgAt(['x', 'a', 'y', 'b'], grades, 3)).toBeCloseTo(3 / Math.log2(3) / (3 + 1 / Math.log2(3)), 12);
     expect(ndcgAt(['x', 'a', 'y', 'b'], grades, 3)).toBeCloseTo(0.5213, 4);
     expect(ndcgAt(['a', 'b'], grades, 5)).toBe(1);
     expect(ndcgAt(['x', 'y'], grades, 5)).toBe(0);
@@ -373,7 +565,13 @@ describe('metrics', () => {
   it('MRR: 1 / rank of the first relevant item within the depth', () => {
     expect(reciprocalRank(['x', 'a', 'b'], grades)).toBe(0.5);
     expect(reciprocalRank(['x', 'y', 'z', 'b'], grades, 3)).toBe(0);
-    const e = evaluateRanker([{ id: 'q1', relevant: [{ id: 'a', grade: 2 }] }, { id: 'q2', relevant: [{ id: 'b', grade: 1 }] }], (c) => (c.id === 'q1' ? ['a'] : ['x', 'y', 'b']));
+    const e = evaluateRanker(
+      [
+        { id: 'q1', relevant: [{ id: 'a', grade: 2 }] },
+        { id: 'q2', relevant: [{ id: 'b', grade: 1 }] },
+      ],
+      (c) => (c.id === 'q1' ? ['a'] : ['x', 'y', 'b']),
+    );
     expect(e.mrr).toBeCloseTo((1 + 1 / 3) / 2, 12);
     expect(e.ndcg).toBeCloseTo((1 + 1 / 2) / 2, 12); // q2: (1 / log2 4) / 1
   });
@@ -381,7 +579,11 @@ describe('metrics', () => {
 
 describe('evaluation on the labelled set', () => {
   const catalog = loadSampleCatalog().items;
-  const cases = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'recommend-eval.json'), 'utf8')) as { cases: ReflectionCase[] }).cases;
+  const cases = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'recommend-eval.json'), 'utf8')) as {
+      cases: ReflectionCase[];
+    }
+  ).cases;
 
   it('the labelled set is usable: ≥ 30 reflections, 1–4 judgements each, every id in the sample catalog', () => {
     expect(cases.length).toBeGreaterThanOrEqual(30);
@@ -393,9 +595,17 @@ describe('evaluation on the labelled set', () => {
 
   it('stemmed BM25 ranks better than plain BM25 (nDCG@5)', () => {
     const valueLexicon = loadQuestionBank().values;
-    const plain = evaluateRanker(cases, recommendRanker(buildCatalogIndex(catalog, { analyzer: plainAnalyzer }), { depth: 10, valueLexicon }));
-    const stemmed = evaluateRanker(cases, recommendRanker(buildCatalogIndex(catalog, { analyzer: stemmedAnalyzer }), { depth: 10, valueLexicon }));
-    console.log(`recommend eval (${cases.length} reflections): plain nDCG@5 ${plain.ndcg.toFixed(3)} MRR ${plain.mrr.toFixed(3)}; stemmed nDCG@5 ${stemmed.ndcg.toFixed(3)} MRR ${stemmed.mrr.toFixed(3)}`);
+    const plain = evaluateRanker(
+      cases,
+      recommendRanker(buildCatalogIndex(catalog, { analyzer: plainAnalyzer }), { depth: 10, valueLexicon }),
+    );
+    const stemmed = evaluateRanker(
+      cases,
+      recommendRanker(buildCatalogIndex(catalog, { analyzer: stemmedAnalyzer }), { depth: 10, valueLexicon }),
+    );
+    console.log(
+      `recommend eval (${cases.length} reflections): plain nDCG@5 ${plain.ndcg.toFixed(3)} MRR ${plain.mrr.toFixed(3)}; stemmed nDCG@5 ${stemmed.ndcg.toFixed(3)} MRR ${stemmed.mrr.toFixed(3)}`,
+    );
     expect(stemmed.ndcg).toBeGreaterThan(plain.ndcg);
   });
 });

@@ -14,7 +14,13 @@ import { ProviderEmbedder } from '../../../src/recommend/provider-embedder';
 import { buildCatalogIndex, recommend } from '../../../src/recommend/rank';
 import { decodeVector, encodeVector, MongoEmbeddingCache, VectorRecord } from '../../../src/recommend/vector-store';
 import { buildVectorIndex, embeddingCacheKey, embeddingText, HashingEmbedder } from '../../../src/recommend/vectors';
-import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type EmbeddingRequest, type FakeOpenAI } from '../../../sim/fake-openai';
+import {
+  FAKE_EMBEDDING_DIMENSIONS,
+  fakeEmbedding,
+  startFakeOpenAI,
+  type EmbeddingRequest,
+  type FakeOpenAI,
+} from '../../../sim/fake-openai';
 import { failureOf } from '../../support/provider-failure';
 import { testDatabaseUri } from '../../support/stack';
 
@@ -34,18 +40,28 @@ beforeEach(async () => {
 });
 
 const settings = (over: Partial<ProviderSettings> = {}): ProviderSettings => ({
-  baseUrl: fake.baseURL, apiKey: fake.apiKey, model: 'fake-model', embeddingModel: 'fake-embed', timeoutMs: 2000, maxRetries: 0, ...over,
+  baseUrl: fake.baseURL,
+  apiKey: fake.apiKey,
+  model: 'fake-model',
+  embeddingModel: 'fake-embed',
+  timeoutMs: 2000,
+  maxRetries: 0,
+  ...over,
 });
 const provider = (over: Partial<ProviderSettings> = {}) => new AiProvider(settings(over));
 const hashing = new HashingEmbedder({ dimensions: FAKE_EMBEDDING_DIMENSIONS });
-const texts = ['Saya melayani warga di loket dengan ramah.', 'Laporan anggaran selesai tepat waktu.', 'Rapat koordinasi lintas bidang.'];
+const texts = [
+  'Saya melayani warga di loket dengan ramah.',
+  'Laporan anggaran selesai tepat waktu.',
+  'Rapat koordinasi lintas bidang.',
+];
 
 /** The embeddings requests received, with their bodies as sent. */
-const embeddingRequests = () => fake.requests.filter((r) => r.path.endsWith('/embeddings')).map((r) => r.body as unknown as EmbeddingRequest);
-
+const embeddingRequests = () =>
+  fake.requests.filter((r) => r.path.endsWith('/embeddings')).map((r) => r.body as unknown as EmbeddingRequest);
 
 describe('AiProvider.embed', () => {
-  it('sends the model, the texts and encoding_format base64, and gets back the hashing embedder\'s vectors', async () => {
+  it("sends the model, the texts and encoding_format base64, and gets back the hashing embedder's vectors", async () => {
     const answer = await provider().embed(texts);
     const [sent] = fake.requests;
     expect(sent.path).toBe('/v1/embeddings');
@@ -78,7 +94,12 @@ describe('AiProvider.embed', () => {
 
   it('sends more than 256 texts in batches of 256, one after another, and keeps their order', async () => {
     const many = Array.from({ length: 600 }, (_, i) => `Refleksi nomor ${i}: melayani warga ke-${i}.`);
-    fake.reply(...[10, 20, 30].map((n) => ({ target: 'embeddings' as const, usage: { prompt_tokens: n, completion_tokens: 0 } })));
+    fake.reply(
+      ...[10, 20, 30].map((n) => ({
+        target: 'embeddings' as const,
+        usage: { prompt_tokens: n, completion_tokens: 0 },
+      })),
+    );
     const answer = await provider().embed(many);
     expect(EMBED_BATCH_SIZE).toBe(256);
     expect(embeddingRequests().map((b) => (b.input as string[]).length)).toEqual([256, 256, 88]);
@@ -87,7 +108,7 @@ describe('AiProvider.embed', () => {
     expect(answer.usage.promptTokens).toBe(60);
   });
 
-  it('passes on a model\'s own size: vectors cut by `dimensions` as the SDK asks, and a ProviderEmbedder over a 64-dimension model', async () => {
+  it("passes on a model's own size: vectors cut by `dimensions` as the SDK asks, and a ProviderEmbedder over a 64-dimension model", async () => {
     const client = new OpenAI({ baseURL: fake.baseURL, apiKey: fake.apiKey, maxRetries: 0 });
     const cut = await client.embeddings.create({ model: 'fake-embed', input: texts, dimensions: 64 });
     expect(cut.data.map((d) => d.embedding)).toEqual(texts.map((t) => fakeEmbedding(t, 64)));
@@ -104,7 +125,11 @@ describe('AiProvider.embed', () => {
     expect(wrongKey.reason).not.toContain('sk-salah-sekali-0000');
     const unknown = await failureOf(provider({ embeddingModel: 'text-embedding-3-small' }).embed(texts));
     expect({ kind: unknown.kind, status: unknown.status }).toEqual({ kind: 'notFound', status: 404 });
-    for (const [status, kind] of [[500, 'server'], [429, 'rateLimited'], [503, 'server']] as const) {
+    for (const [status, kind] of [
+      [500, 'server'],
+      [429, 'rateLimited'],
+      [503, 'server'],
+    ] as const) {
       fake.reply({ target: 'embeddings', status });
       expect(await failureOf(provider().embed(texts))).toMatchObject({ kind, status });
     }
@@ -135,7 +160,9 @@ describe('AiProvider.embed', () => {
   });
 
   it('refuses without sending anything: no embedding model configured, or an empty text', async () => {
-    await expect(provider({ embeddingModel: undefined }).embed(texts)).rejects.toThrow(/no embedding model is configured/);
+    await expect(provider({ embeddingModel: undefined }).embed(texts)).rejects.toThrow(
+      /no embedding model is configured/,
+    );
     expect(() => new ProviderEmbedder(provider({ embeddingModel: undefined }))).toThrow(/AI_EMBEDDING_MODEL/);
     const blank = await failureOf(provider().embed(['ada isi', '  ']));
     expect(blank).toMatchObject({ kind: 'badRequest' });
@@ -166,8 +193,12 @@ describe('item vectors cached in the database', () => {
     const probe = Array.from(hashing.embedOne('melayani warga dengan ramah di loket'));
     expect(second.index.search(probe, { limit: 10 })).toEqual(first.index.search(probe, { limit: 10 }));
 
-    const edited: CatalogItem[] = items.map((item, i) => (i === 7 ? { ...item, description: `${item.description} Edisi revisi dengan studi kasus baru.` } : item));
-    const third = await buildVectorIndex(edited, new ProviderEmbedder(provider()), { cache: new MongoEmbeddingCache() });
+    const edited: CatalogItem[] = items.map((item, i) =>
+      i === 7 ? { ...item, description: `${item.description} Edisi revisi dengan studi kasus baru.` } : item,
+    );
+    const third = await buildVectorIndex(edited, new ProviderEmbedder(provider()), {
+      cache: new MongoEmbeddingCache(),
+    });
     expect({ embedded: third.embedded, cached: third.cached }).toEqual({ embedded: 1, cached: items.length - 1 });
     expect(embeddingRequests().map((b) => b.input)).toEqual([[embeddingText(edited[7])]]);
   });
@@ -187,14 +218,18 @@ describe('item vectors cached in the database', () => {
   it('another model gets its own vectors', async () => {
     const items = catalog().slice(0, 5);
     await buildVectorIndex(items, new ProviderEmbedder(provider()), { cache: new MongoEmbeddingCache() });
-    const other = await buildVectorIndex(items, new ProviderEmbedder(provider({ embeddingModel: 'other-embed' })), { cache: new MongoEmbeddingCache() });
+    const other = await buildVectorIndex(items, new ProviderEmbedder(provider({ embeddingModel: 'other-embed' })), {
+      cache: new MongoEmbeddingCache(),
+    });
     expect(other.embedded).toBe(5);
     expect(embeddingRequests().map((b) => b.model)).toEqual(['fake-embed', 'other-embed']);
   });
 
   it('two instances embedding the same items at once both succeed, and each key is stored once', async () => {
     const items = catalog().slice(0, 20);
-    const builds = await Promise.all([0, 1].map(() => buildVectorIndex(items, new ProviderEmbedder(provider()), { cache: new MongoEmbeddingCache() })));
+    const builds = await Promise.all(
+      [0, 1].map(() => buildVectorIndex(items, new ProviderEmbedder(provider()), { cache: new MongoEmbeddingCache() })),
+    );
     expect(builds.map((b) => b.index.size)).toEqual([20, 20]);
     expect(await VectorRecord.countDocuments()).toBe(20);
 
@@ -208,10 +243,17 @@ describe('item vectors cached in the database', () => {
   it('a damaged record counts as missing and is removed, so the item is embedded again', async () => {
     const items = catalog().slice(0, 3);
     const key = embeddingCacheKey(items[1], 'provider:fake-embed');
-    await VectorRecord.create({ _id: key, vector: encodeVector([1, 2, 3]), dims: FAKE_EMBEDDING_DIMENSIONS, at: new Date() });
+    await VectorRecord.create({
+      _id: key,
+      vector: encodeVector([1, 2, 3]),
+      dims: FAKE_EMBEDDING_DIMENSIONS,
+      at: new Date(),
+    });
     const build = await buildVectorIndex(items, new ProviderEmbedder(provider()), { cache: new MongoEmbeddingCache() });
     expect(build.embedded).toBe(3);
-    expect(decodeVector((await VectorRecord.findById(key).lean())?.vector ?? '', FAKE_EMBEDDING_DIMENSIONS)).toEqual(fakeEmbedding(embeddingText(items[1])));
+    expect(decodeVector((await VectorRecord.findById(key).lean())?.vector ?? '', FAKE_EMBEDDING_DIMENSIONS)).toEqual(
+      fakeEmbedding(embeddingText(items[1])),
+    );
   });
 });
 
@@ -220,7 +262,9 @@ describe('a cache in a collection of its own', () => {
     const queries = new MongoEmbeddingCache({ collection: 'recommend_query_vectors_test' });
     await queries.setMany([['query:provider:fake-embed:abc', fakeEmbedding(texts[0])]]);
     expect(await VectorRecord.countDocuments()).toBe(0);
-    expect((await queries.getMany(['query:provider:fake-embed:abc'])).get('query:provider:fake-embed:abc')).toEqual(fakeEmbedding(texts[0]));
+    expect((await queries.getMany(['query:provider:fake-embed:abc'])).get('query:provider:fake-embed:abc')).toEqual(
+      fakeEmbedding(texts[0]),
+    );
     expect(await new MongoEmbeddingCache().getMany(['query:provider:fake-embed:abc'])).toEqual(new Map());
     expect(await queries.deleteWrittenBefore(new Date(Date.now() - 60_000))).toBe(0);
     expect(await queries.deleteWrittenBefore(new Date(Date.now() + 1000))).toBe(1);
@@ -240,13 +284,14 @@ describe('a cache in a collection of its own', () => {
   });
 });
 
-describe('hybrid recommendations with the provider\'s vectors', () => {
+describe("hybrid recommendations with the provider's vectors", () => {
   it('a reflection embedded by the provider turns on the hybrid ranking and returns items', async () => {
     const { items } = loadSampleCatalog();
     const embedder = new ProviderEmbedder(provider());
     const vectors = await buildVectorIndex(items, embedder, { cache: new MongoEmbeddingCache() });
     const index = buildCatalogIndex(items, { vectors: vectors.index });
-    const reflection = 'Warga mengeluh antrean di loket terlalu lama, jadi saya menata ulang alur pelayanan dan papan informasi.';
+    const reflection =
+      'Warga mengeluh antrean di loket terlalu lama, jadi saya menata ulang alur pelayanan dan papan informasi.';
     fake.reset();
     const queryVector = await embedder.embedQuery(reflection);
     expect(embeddingRequests()).toEqual([{ model: 'fake-embed', input: [reflection], encoding_format: 'base64' }]);

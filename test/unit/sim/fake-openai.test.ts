@@ -12,7 +12,13 @@ import OpenAI, {
   NotFoundError,
   RateLimitError,
 } from 'openai';
-import { FAKE_EMBEDDING_DIMENSIONS, fakeEmbedding, startFakeOpenAI, type ChatRequest, type FakeOpenAI } from '../../../sim/fake-openai';
+import {
+  FAKE_EMBEDDING_DIMENSIONS,
+  fakeEmbedding,
+  startFakeOpenAI,
+  type ChatRequest,
+  type FakeOpenAI,
+} from '../../../sim/fake-openai';
 
 let fake: FakeOpenAI;
 
@@ -25,7 +31,12 @@ afterAll(async () => {
 beforeEach(() => fake.reset());
 
 function client(opts: { apiKey?: string; timeout?: number; baseURL?: string } = {}): OpenAI {
-  return new OpenAI({ baseURL: opts.baseURL ?? fake.baseURL, apiKey: opts.apiKey ?? fake.apiKey, timeout: opts.timeout ?? 5000, maxRetries: 0 });
+  return new OpenAI({
+    baseURL: opts.baseURL ?? fake.baseURL,
+    apiKey: opts.apiKey ?? fake.apiKey,
+    timeout: opts.timeout ?? 5000,
+    maxRetries: 0,
+  });
 }
 
 const ask = [{ role: 'user' as const, content: 'Halo, apa kabar?' }];
@@ -43,7 +54,12 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 describe('fake OpenAI server through the openai SDK', () => {
   it('answers a non-streaming call with the queued content, the request model and usage', async () => {
     fake.reply({ content: '{"feedback":"Bagus"}', usage: { prompt_tokens: 11, completion_tokens: 7 } });
-    const res = await client().chat.completions.create({ model: 'other-model', messages: ask, temperature: 0.2, max_tokens: 50 });
+    const res = await client().chat.completions.create({
+      model: 'other-model',
+      messages: ask,
+      temperature: 0.2,
+      max_tokens: 50,
+    });
     expect(res.object).toBe('chat.completion');
     expect(res.model).toBe('other-model');
     expect(res.id).toMatch(/^chatcmpl-/);
@@ -58,7 +74,10 @@ describe('fake OpenAI server through the openai SDK', () => {
     fake.fallback = { content: 'from fallback' };
     const c = client();
     const contents: Array<string | null> = [];
-    for (let i = 0; i < 4; i++) contents.push((await c.chat.completions.create({ model: 'fake-model', messages: ask })).choices[0].message.content);
+    for (let i = 0; i < 4; i++)
+      contents.push(
+        (await c.chat.completions.create({ model: 'fake-model', messages: ask })).choices[0].message.content,
+      );
     expect(contents).toEqual(['first', 'second', 'from fallback', 'from fallback']);
     expect(fake.pending).toBe(0);
 
@@ -73,11 +92,18 @@ describe('fake OpenAI server through the openai SDK', () => {
   it('streams the content in several chunks and ends with a usage chunk', async () => {
     const text = 'Refleksi Anda sudah menyebut tujuan, tetapi belum menyebut langkah yang konkret.';
     fake.reply({ content: text, usage: { prompt_tokens: 30, completion_tokens: 20 }, chunkDelayMs: 5 });
-    const stream = await client().chat.completions.create({ model: 'fake-model', messages: ask, stream: true, stream_options: { include_usage: true } });
+    const stream = await client().chat.completions.create({
+      model: 'fake-model',
+      messages: ask,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
     for await (const chunk of stream) chunks.push(chunk);
 
-    const pieces = chunks.map((c) => c.choices[0]?.delta?.content).filter((d): d is string => typeof d === 'string' && d.length > 0);
+    const pieces = chunks
+      .map((c) => c.choices[0]?.delta?.content)
+      .filter((d): d is string => typeof d === 'string' && d.length > 0);
     expect(pieces.length).toBeGreaterThanOrEqual(3);
     expect(pieces.join('')).toBe(text);
     expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'fake-model')).toBe(true);
@@ -125,7 +151,9 @@ describe('fake OpenAI server through the openai SDK', () => {
 
   it('refuses a wrong key with 401 (AuthenticationError) without using the queue', async () => {
     fake.reply({ content: 'kept for later' });
-    const err = await rejection(client({ apiKey: 'sk-wrong-key-000000' }).chat.completions.create({ model: 'fake-model', messages: ask }));
+    const err = await rejection(
+      client({ apiKey: 'sk-wrong-key-000000' }).chat.completions.create({ model: 'fake-model', messages: ask }),
+    );
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as AuthenticationError).status).toBe(401);
     expect((err as AuthenticationError).code).toBe('invalid_api_key');
@@ -145,7 +173,9 @@ describe('fake OpenAI server through the openai SDK', () => {
   });
 
   it('refuses a bad message role with 400 (BadRequestError)', async () => {
-    const messages = [{ role: 'robot', content: 'hi' }] as unknown as OpenAI.Chat.Completions.ChatCompletionMessageParam[];
+    const messages = [
+      { role: 'robot', content: 'hi' },
+    ] as unknown as OpenAI.Chat.Completions.ChatCompletionMessageParam[];
     const err = await rejection(client().chat.completions.create({ model: 'fake-model', messages }));
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).status).toBe(400);
@@ -170,7 +200,11 @@ describe('fake OpenAI server through the openai SDK', () => {
     ['stream_options without stream', { stream_options: { include_usage: true } }],
   ])('refuses %s with 400', async (_name, override) => {
     fake.reply({ content: 'must not be used' });
-    const body = { model: 'fake-model', messages: ask, ...override } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+    const body = {
+      model: 'fake-model',
+      messages: ask,
+      ...override,
+    } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
     const err = await rejection(client().chat.completions.create(body));
     expect(err).toBeInstanceOf(BadRequestError);
     expect(fake.pending).toBe(1);
@@ -178,17 +212,41 @@ describe('fake OpenAI server through the openai SDK', () => {
 
   it('accepts the documented variants: text parts, the developer role, json_object, json_schema, text', async () => {
     const c = client();
-    const parts = [{ role: 'developer', content: 'Jawab dalam JSON.' }, { role: 'user', content: [{ type: 'text', text: 'Halo' }] }] as OpenAI.Chat.Completions.ChatCompletionMessageParam[];
-    await expect(c.chat.completions.create({ model: 'fake-model', messages: parts, response_format: { type: 'json_object' } })).resolves.toBeDefined();
-    await expect(c.chat.completions.create({
-      model: 'fake-model', messages: ask, temperature: 0, max_tokens: 1,
-      response_format: { type: 'json_schema', json_schema: { name: 'feedback_v1', schema: { type: 'object' }, strict: true } },
-    })).resolves.toBeDefined();
-    await expect(c.chat.completions.create({ model: 'fake-model', messages: ask, response_format: { type: 'text' }, stream: false })).resolves.toBeDefined();
+    const parts = [
+      { role: 'developer', content: 'Jawab dalam JSON.' },
+      { role: 'user', content: [{ type: 'text', text: 'Halo' }] },
+    ] as OpenAI.Chat.Completions.ChatCompletionMessageParam[];
+    await expect(
+      c.chat.completions.create({ model: 'fake-model', messages: parts, response_format: { type: 'json_object' } }),
+    ).resolves.toBeDefined();
+    await expect(
+      c.chat.completions.create({
+        model: 'fake-model',
+        messages: ask,
+        temperature: 0,
+        max_tokens: 1,
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'feedback_v1', schema: { type: 'object' }, strict: true },
+        },
+      }),
+    ).resolves.toBeDefined();
+    await expect(
+      c.chat.completions.create({
+        model: 'fake-model',
+        messages: ask,
+        response_format: { type: 'text' },
+        stream: false,
+      }),
+    ).resolves.toBeDefined();
   });
 
   it('answers a queued 500 as InternalServerError and a queued 429 as RateLimitError', async () => {
-    fake.reply({ status: 500 }, { status: 429 }, { status: 429, error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } });
+    fake.reply(
+      { status: 500 },
+      { status: 429 },
+      { status: 429, error: { code: 'insufficient_quota', message: 'You exceeded your current quota' } },
+    );
     const c = client();
     const e500 = await rejection(c.chat.completions.create({ model: 'fake-model', messages: ask }));
     expect(e500).toBeInstanceOf(InternalServerError);
@@ -213,7 +271,9 @@ describe('fake OpenAI server through the openai SDK', () => {
   it('hang: the SDK gives up with APIConnectionTimeoutError after its timeout', async () => {
     fake.reply({ hang: true });
     const started = Date.now();
-    const err = await rejection(client({ timeout: 300 }).chat.completions.create({ model: 'fake-model', messages: ask }));
+    const err = await rejection(
+      client({ timeout: 300 }).chat.completions.create({ model: 'fake-model', messages: ask }),
+    );
     const elapsed = Date.now() - started;
     expect(err).toBeInstanceOf(APIConnectionTimeoutError);
     expect(elapsed).toBeGreaterThanOrEqual(250);
@@ -227,7 +287,9 @@ describe('fake OpenAI server through the openai SDK', () => {
     const res = await c.chat.completions.create({ model: 'fake-model', messages: ask });
     expect(res.choices[0].message.content).toBe('late but fine');
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(await rejection(c.chat.completions.create({ model: 'fake-model', messages: ask }))).toBeInstanceOf(APIConnectionTimeoutError);
+    expect(await rejection(c.chat.completions.create({ model: 'fake-model', messages: ask }))).toBeInstanceOf(
+      APIConnectionTimeoutError,
+    );
   });
 
   it('respond sees the request body as sent', async () => {
@@ -239,18 +301,29 @@ describe('fake OpenAI server through the openai SDK', () => {
       },
     });
     const res = await client().chat.completions.create({
-      model: 'fake-model', temperature: 0.7, max_tokens: 64,
-      messages: [{ role: 'system', content: 'Kamu pelatih.' }, { role: 'user', content: 'Tolong nilai refleksi saya' }],
+      model: 'fake-model',
+      temperature: 0.7,
+      max_tokens: 64,
+      messages: [
+        { role: 'system', content: 'Kamu pelatih.' },
+        { role: 'user', content: 'Tolong nilai refleksi saya' },
+      ],
     });
     expect(res.choices[0].message.content).toBe('echo: Tolong nilai refleksi saya @0.7');
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ model: 'fake-model', max_tokens: 64, messages: [{ role: 'system', content: 'Kamu pelatih.' }, { role: 'user' }] });
+    expect(seen[0]).toMatchObject({
+      model: 'fake-model',
+      max_tokens: 64,
+      messages: [{ role: 'system', content: 'Kamu pelatih.' }, { role: 'user' }],
+    });
     expect(seen[0].stream).toBeUndefined();
   });
 
   it('records each request with its path, method, headers and body', async () => {
     await client().chat.completions.create({ model: 'fake-model', messages: ask });
-    await client({ apiKey: 'sk-bad' }).models.list().catch(() => undefined);
+    await client({ apiKey: 'sk-bad' })
+      .models.list()
+      .catch(() => undefined);
     expect(fake.requests).toHaveLength(2);
     const [chat, models] = fake.requests;
     expect(chat.path).toBe('/v1/chat/completions');
@@ -286,7 +359,11 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
     const res = await client().embeddings.create({ model: 'fake-embed', input: texts, encoding_format: 'float' });
     expect(res.object).toBe('list');
     expect(res.model).toBe('fake-embed');
-    expect(res.data.map((d) => [d.object, d.index])).toEqual([['embedding', 0], ['embedding', 1], ['embedding', 2]]);
+    expect(res.data.map((d) => [d.object, d.index])).toEqual([
+      ['embedding', 0],
+      ['embedding', 1],
+      ['embedding', 2],
+    ]);
     expect(res.data.map((d) => d.embedding)).toEqual(texts.map((t) => fakeEmbedding(t)));
     expect(res.data[0].embedding).toHaveLength(FAKE_EMBEDDING_DIMENSIONS);
     expect(res.usage.prompt_tokens).toBeGreaterThan(0);
@@ -303,11 +380,18 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
     expect(typeof encoded).toBe('string');
     const bytes = Buffer.from(encoded, 'base64');
     expect(bytes.length).toBe(FAKE_EMBEDDING_DIMENSIONS * 4);
-    expect(Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => bytes.readFloatLE(i * 4))).toEqual(fakeEmbedding(texts[1]));
+    expect(Array.from({ length: FAKE_EMBEDDING_DIMENSIONS }, (_, i) => bytes.readFloatLE(i * 4))).toEqual(
+      fakeEmbedding(texts[1]),
+    );
   });
 
   it('cuts vectors to `dimensions` and re-normalises them', async () => {
-    const res = await client().embeddings.create({ model: 'fake-embed', input: texts, dimensions: 64, encoding_format: 'float' });
+    const res = await client().embeddings.create({
+      model: 'fake-embed',
+      input: texts,
+      dimensions: 64,
+      encoding_format: 'float',
+    });
     for (const [i, d] of res.data.entries()) {
       expect(d.embedding).toEqual(fakeEmbedding(texts[i], 64));
       expect(Math.hypot(...d.embedding)).toBeCloseTo(1, 5);
@@ -323,7 +407,9 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
     }
     fake.embeddingModels = ['nomic-embed-text'];
     await expect(client().embeddings.create({ model: 'nomic-embed-text', input: 'x' })).resolves.toBeDefined();
-    expect(await rejection(client().chat.completions.create({ model: 'nomic-embed-text', messages: ask }))).toBeInstanceOf(NotFoundError);
+    expect(
+      await rejection(client().chat.completions.create({ model: 'nomic-embed-text', messages: ask })),
+    ).toBeInstanceOf(NotFoundError);
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -343,24 +429,42 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
     ['an unknown parameter', { temperature: 0 }],
   ])('refuses %s with 400 without using the queue', async (_name, override) => {
     fake.reply({ target: 'embeddings', status: 500 });
-    const body = { model: 'fake-embed', input: texts, encoding_format: 'float', ...override } as unknown as OpenAI.EmbeddingCreateParams;
+    const body = {
+      model: 'fake-embed',
+      input: texts,
+      encoding_format: 'float',
+      ...override,
+    } as unknown as OpenAI.EmbeddingCreateParams;
     const err = await rejection(client().embeddings.create(body));
     expect(err).toBeInstanceOf(BadRequestError);
     expect(fake.pending).toBe(1);
   });
 
   it('names the unknown parameter, and a float-only server refuses base64', async () => {
-    const body = { model: 'fake-embed', input: 'x', encoding_format: 'float', normalize: true } as unknown as OpenAI.EmbeddingCreateParams;
-    expect((await rejection(client().embeddings.create(body)) as Error).message).toContain('Unrecognized request argument supplied: normalize');
+    const body = {
+      model: 'fake-embed',
+      input: 'x',
+      encoding_format: 'float',
+      normalize: true,
+    } as unknown as OpenAI.EmbeddingCreateParams;
+    expect(((await rejection(client().embeddings.create(body))) as Error).message).toContain(
+      'Unrecognized request argument supplied: normalize',
+    );
     fake.embeddingEncodings = ['float'];
-    const err = await rejection(client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'base64' }));
+    const err = await rejection(
+      client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'base64' }),
+    );
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).param).toBe('encoding_format');
-    await expect(client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'float' })).resolves.toBeDefined();
+    await expect(
+      client().embeddings.create({ model: 'fake-embed', input: 'x', encoding_format: 'float' }),
+    ).resolves.toBeDefined();
   });
 
   it('checks the key like the other routes', async () => {
-    const err = await rejection(client({ apiKey: 'sk-wrong-key-000000' }).embeddings.create({ model: 'fake-embed', input: 'x' }));
+    const err = await rejection(
+      client({ apiKey: 'sk-wrong-key-000000' }).embeddings.create({ model: 'fake-embed', input: 'x' }),
+    );
     expect(err).toBeInstanceOf(AuthenticationError);
     expect(fake.requests.at(-1)?.path).toBe('/v1/embeddings');
   });
@@ -368,8 +472,12 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
   it('replies target one endpoint: each takes its own in order, the other endpoint is not affected', async () => {
     fake.reply({ target: 'embeddings', status: 500 }, { content: 'chat first' }, { target: 'embeddings', status: 429 });
     const c = client();
-    expect((await c.chat.completions.create({ model: 'fake-model', messages: ask })).choices[0].message.content).toBe('chat first');
-    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(InternalServerError);
+    expect((await c.chat.completions.create({ model: 'fake-model', messages: ask })).choices[0].message.content).toBe(
+      'chat first',
+    );
+    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(
+      InternalServerError,
+    );
     expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(RateLimitError);
     await expect(c.embeddings.create({ model: 'fake-embed', input: 'x' })).resolves.toBeDefined();
     fake.fallback = { status: 503 };
@@ -391,14 +499,18 @@ describe('fake OpenAI embeddings through the openai SDK', () => {
     expect(reversed.data[0].embedding).toEqual(fakeEmbedding(texts[2]));
     const floats = await c.embeddings.create({ model: 'fake-embed', input: ['x'], encoding_format: 'base64' });
     expect(floats.data[0].embedding).toEqual(fakeEmbedding('x'));
-    expect((await c.embeddings.create({ model: 'fake-embed', input: ['abc'], encoding_format: 'float' })).data[0].embedding).toEqual([3, 0, 0]);
+    expect(
+      (await c.embeddings.create({ model: 'fake-embed', input: ['abc'], encoding_format: 'float' })).data[0].embedding,
+    ).toEqual([3, 0, 0]);
     const started = Date.now();
     await c.embeddings.create({ model: 'fake-embed', input: 'x' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(APIConnectionTimeoutError);
+    expect(await rejection(c.embeddings.create({ model: 'fake-embed', input: 'x' }))).toBeInstanceOf(
+      APIConnectionTimeoutError,
+    );
   });
 
-  it('refuses a reply that mixes the endpoints\' options', () => {
+  it("refuses a reply that mixes the endpoints' options", () => {
     expect(() => fake.reply({ target: 'embeddings', content: 'x' })).toThrow(/content/);
     expect(() => fake.reply({ reverseOrder: true })).toThrow(/reverseOrder/);
     expect(fake.pending).toBe(0);

@@ -21,7 +21,12 @@ function encodePng(width: number, height: number, pixels: Buffer, filterOf: (y: 
       const above = y > 0 ? pixels[(y - 1) * stride + x] : 0;
       const upperLeft = x >= 3 && y > 0 ? pixels[(y - 1) * stride + x - 3] : 0;
       const p = left + above - upperLeft;
-      const paeth = Math.abs(p - left) <= Math.abs(p - above) && Math.abs(p - left) <= Math.abs(p - upperLeft) ? left : Math.abs(p - above) <= Math.abs(p - upperLeft) ? above : upperLeft;
+      const paeth =
+        Math.abs(p - left) <= Math.abs(p - above) && Math.abs(p - left) <= Math.abs(p - upperLeft)
+          ? left
+          : Math.abs(p - above) <= Math.abs(p - upperLeft)
+            ? above
+            : upperLeft;
       const predicted = [0, left, above, (left + above) >> 1, paeth][filter];
       row[x + 1] = (pixels[y * stride + x] - predicted) & 0xff;
     }
@@ -36,7 +41,12 @@ function encodePng(width: number, height: number, pixels: Buffer, filterOf: (y: 
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A 100×100 picture with texture (so every filter has work to do), and `changed` pixels made black. */
@@ -50,7 +60,11 @@ function picture(changed = 0, width = 100, height = 100): Buffer {
 test('decodes what was encoded, through all five row filters', () => {
   const pixels = Buffer.from(Array.from({ length: 6 * 5 * 3 }, (_, i) => (i * 37 + 11) % 256));
   const image = decodePng(encodePng(6, 5, pixels, (y) => y % 5));
-  expect({ width: image.width, height: image.height, channels: image.channels }).toEqual({ width: 6, height: 5, channels: 3 });
+  expect({ width: image.width, height: image.height, channels: image.channels }).toEqual({
+    width: 6,
+    height: 5,
+    channels: 3,
+  });
   expect([...image.pixels]).toEqual([...pixels]);
   expect(() => decodePng(Buffer.from('GIF89a'))).toThrow('not a PNG');
 });
@@ -73,7 +87,7 @@ describe('writeScreenshot', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('writes a new one; keeps the old one for a clock\'s worth of change; replaces it when the page looks different', () => {
+  test("writes a new one; keeps the old one for a clock's worth of change; replaces it when the page looks different", () => {
     expect(writeScreenshot(file, picture())).toBe(true);
     expect(writeScreenshot(file, picture(20))).toBe(false); // 0.2 % of the pixels
     expect(fs.readFileSync(file).equals(picture())).toBe(true);

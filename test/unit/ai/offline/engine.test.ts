@@ -8,8 +8,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  analyse, answer, loadQuestionBank, promptContext, QuestionBankError, stem, stemPhrase, tokenize, valueName,
-  DEFAULT_BANK_FILE, type OfflineAnswer, type OfflineInput, type Phase, type QuestionBank,
+  analyse,
+  answer,
+  loadQuestionBank,
+  promptContext,
+  QuestionBankError,
+  stem,
+  stemPhrase,
+  tokenize,
+  valueName,
+  DEFAULT_BANK_FILE,
+  type OfflineAnswer,
+  type OfflineInput,
+  type Phase,
+  type QuestionBank,
 } from '../../../../src/ai/offline/engine';
 
 const bank = loadQuestionBank();
@@ -18,7 +30,11 @@ const VALUES = ['berorientasi-pelayanan', 'akuntabel', 'kompeten', 'harmonis', '
 const PHASES: Phase[] = ['goal', 'reality', 'options', 'will'];
 
 const input = (text: string, over: Partial<OfflineInput> = {}): OfflineInput => ({
-  text, locale: 'id', template: { id: 'bebas', kind: 'sections' }, asked: [], ...over,
+  text,
+  locale: 'id',
+  template: { id: 'bebas', kind: 'sections' },
+  asked: [],
+  ...over,
 });
 const gapsOf = (a: OfflineAnswer) => a.gaps.map((g) => g.gap);
 
@@ -71,26 +87,79 @@ describe('stemming', () => {
 
   test('prefixes, suffixes and their sound changes are undone', () => {
     const cases: Record<string, string> = {
-      meningkatkan: 'tingkat', peningkatan: 'tingkat', menyusun: 'susun', memperbaiki: 'baik', perbaikan: 'baik',
-      pengaduan: 'adu', menanggapi: 'tanggap', tanggapan: 'tanggap', kesetiaan: 'setia', mempelajari: 'ajar',
-      pembelajaran: 'ajar', belajar: 'ajar', menyelesaikan: 'selesai', keterlambatan: 'lambat', menuliskan: 'tulis',
-      memakai: 'pakai', mengirimkan: 'kirim', menghubungi: 'hubung', bersinergi: 'sinergi', penyesuaian: 'sesuai',
-      kepuasan: 'puas', pemohon: 'mohon', pekerjaan: 'kerja', perubahan: 'ubah', menyosialisasikan: 'sosialisasi',
-      berkoordinasi: 'koordinasi', kelelahan: 'lelah', pegawainya: 'pegawai', bukukanlah: 'buku',
-      mengantisipasi: 'antisipasi', memverifikasi: 'verifikasi', tantangan: 'tantang', menindaklanjuti: 'tindak lanjut',
+      meningkatkan: 'tingkat',
+      peningkatan: 'tingkat',
+      menyusun: 'susun',
+      memperbaiki: 'baik',
+      perbaikan: 'baik',
+      pengaduan: 'adu',
+      menanggapi: 'tanggap',
+      tanggapan: 'tanggap',
+      kesetiaan: 'setia',
+      mempelajari: 'ajar',
+      pembelajaran: 'ajar',
+      belajar: 'ajar',
+      menyelesaikan: 'selesai',
+      keterlambatan: 'lambat',
+      menuliskan: 'tulis',
+      memakai: 'pakai',
+      mengirimkan: 'kirim',
+      menghubungi: 'hubung',
+      bersinergi: 'sinergi',
+      penyesuaian: 'sesuai',
+      kepuasan: 'puas',
+      pemohon: 'mohon',
+      pekerjaan: 'kerja',
+      perubahan: 'ubah',
+      menyosialisasikan: 'sosialisasi',
+      berkoordinasi: 'koordinasi',
+      kelelahan: 'lelah',
+      pegawainya: 'pegawai',
+      bukukanlah: 'buku',
+      mengantisipasi: 'antisipasi',
+      memverifikasi: 'verifikasi',
+      tantangan: 'tantang',
+      menindaklanjuti: 'tindak lanjut',
     };
     for (const [word, root] of Object.entries(cases)) expect(`${word} → ${stem(word)}`).toBe(`${word} → ${root}`);
   });
 
   test('roots, nouns that only look derived, and stopwords are left alone', () => {
-    for (const w of ['atasan', 'pimpinan', 'masukan', 'pemerintah', 'rekan', 'masyarakat', 'disiplin', 'pekan', 'akan', 'bukan', 'dengan', 'setuju']) {
+    for (const w of [
+      'atasan',
+      'pimpinan',
+      'masukan',
+      'pemerintah',
+      'rekan',
+      'masyarakat',
+      'disiplin',
+      'pekan',
+      'akan',
+      'bukan',
+      'dengan',
+      'setuju',
+    ]) {
       expect(stem(w)).toBe(w);
     }
   });
 
   test('tokenize: lowercase, punctuation gone, numbers kept as a feature, stopwords marked, reduplication merged', () => {
     const tokens = tokenize('Saya melayani 25 warga, hari Senin (12/3) pukul 08.00: target 80%! Rekan-rekan membantu.');
-    expect(tokens.map((t) => t.stem)).toEqual(['saya', 'layan', '25', 'warga', 'hari', 'senin', '12/3', 'pukul', '08.00', 'target', '80%', 'rekan', 'bantu']);
+    expect(tokens.map((t) => t.stem)).toEqual([
+      'saya',
+      'layan',
+      '25',
+      'warga',
+      'hari',
+      'senin',
+      '12/3',
+      'pukul',
+      '08.00',
+      'target',
+      '80%',
+      'rekan',
+      'bantu',
+    ]);
     expect(tokens.filter((t) => t.number).map((t) => t.text)).toEqual(['25', '12/3', '08.00', '80%']);
     expect(tokens.find((t) => t.text === '80%')?.percent).toBe(true);
     expect(tokens.find((t) => t.text === 'Saya')?.stop).toBe(true);
@@ -137,13 +206,28 @@ describe('what the engine reads', () => {
 
   test('good intentions with no concrete step are a vague action; three gaps get three questions, in order', () => {
     const a = answer(input(TEXTS.vague), bank);
-    expect(a.gaps).toEqual([{ gap: 'action', detail: 'vague' }, { gap: 'evidence' }, { gap: 'stakeholder' }, { gap: 'measure' }, { gap: 'learning' }]);
+    expect(a.gaps).toEqual([
+      { gap: 'action', detail: 'vague' },
+      { gap: 'evidence' },
+      { gap: 'stakeholder' },
+      { gap: 'measure' },
+      { gap: 'learning' },
+    ]);
     expect(a.questions.map((q) => q.gap)).toEqual(['action', 'evidence', 'stakeholder']);
   });
 
   test('the analysis exposes the features it decided on', () => {
     const a = analyse(TEXTS.noStakeholder, bank);
-    expect(a.has).toEqual({ action: true, intent: true, evidence: true, stakeholder: false, measure: true, feeling: true, learning: true, value: true });
+    expect(a.has).toEqual({
+      action: true,
+      intent: true,
+      evidence: true,
+      stakeholder: false,
+      measure: true,
+      feeling: true,
+      learning: true,
+      value: true,
+    });
     expect(a.numbers).toEqual(['3', '20']);
     expect(a.cues.measure).toEqual(['3 menit', '20 menit']);
     expect(a.words).toBeGreaterThan(60);
@@ -160,7 +244,10 @@ describe('what the engine reads', () => {
   });
 
   test('a prompt about one value: that value missing comes first, asked about by name', () => {
-    const a = answer(input(TEXTS.noAction, { template: { id: 'berakhlak', kind: 'sections' }, value: 'akuntabel' }), bank);
+    const a = answer(
+      input(TEXTS.noAction, { template: { id: 'berakhlak', kind: 'sections' }, value: 'akuntabel' }),
+      bank,
+    );
     expect(a.gaps[0]).toEqual({ gap: 'value', detail: 'akuntabel' });
     expect(gapsOf(a)).toEqual(['value', 'action']);
     expect(byId.get(a.questions[0].id)?.value).toBe('akuntabel');
@@ -171,13 +258,19 @@ describe('what the engine reads', () => {
 
 describe('denials', () => {
   test('a denied value is not quoted back as evidence of it', () => {
-    const a = analyse('Saya kurang ramah kepada warga hari ini karena lelah, dan saya tidak jujur soal alasannya.', bank);
+    const a = analyse(
+      'Saya kurang ramah kepada warga hari ini karena lelah, dan saya tidak jujur soal alasannya.',
+      bank,
+    );
     expect(a.values).toEqual([]);
-    expect(analyse('Saya tidak hanya ramah tetapi juga cepat.', bank).values.map((v) => v.value)).toEqual(['berorientasi-pelayanan']);
+    expect(analyse('Saya tidak hanya ramah tetapi juga cepat.', bank).values.map((v) => v.value)).toEqual([
+      'berorientasi-pelayanan',
+    ]);
   });
 
   test('"belum ada target", "tanpa data": the measure and the evidence are still missing', () => {
-    const text = 'Kami belum punya target yang jelas dan tanpa data saya hanya menduga bahwa antrean di loket terlalu panjang bagi warga. Minggu depan saya akan menyusun formulir sederhana bersama atasan karena saya merasa perlu belajar dari pengalaman mereka.';
+    const text =
+      'Kami belum punya target yang jelas dan tanpa data saya hanya menduga bahwa antrean di loket terlalu panjang bagi warga. Minggu depan saya akan menyusun formulir sederhana bersama atasan karena saya merasa perlu belajar dari pengalaman mereka.';
     const a = answer(input(text), bank);
     expect(gapsOf(a)).toEqual(['evidence', 'measure']);
   });
@@ -185,13 +278,14 @@ describe('denials', () => {
 
 describe('values and their evidence', () => {
   test('"melayani warga dengan ramah" shows Berorientasi Pelayanan, quoted from the text', () => {
-    const text = 'Hari ini saya melayani warga dengan ramah walaupun antrean panjang dan banyak yang mengeluh soal sistem antrean.';
+    const text =
+      'Hari ini saya melayani warga dengan ramah walaupun antrean panjang dan banyak yang mengeluh soal sistem antrean.';
     const a = answer(input(text), bank);
     expect(a.valuesSeen[0]).toEqual({ value: 'berorientasi-pelayanan', evidence: 'melayani warga dengan ramah' });
     expect(valueName(bank, 'berorientasi-pelayanan', 'id')).toBe('Berorientasi Pelayanan');
   });
 
-  test('every evidence is the participant\'s own words, exactly as written', () => {
+  test("every evidence is the participant's own words, exactly as written", () => {
     for (const text of Object.values(TEXTS)) {
       for (const v of answer(input(text), bank).valuesSeen) {
         expect(text).toContain(v.evidence);
@@ -231,7 +325,10 @@ describe('phases', () => {
     expect(gapsOf(will)[0]).toBe('action');
     const ids = (a: OfflineAnswer) => a.questions.map((q) => q.id);
     expect(ids(goal).filter((id) => ids(will).includes(id))).toEqual([]);
-    for (const [a, phase] of [[goal, 'goal'], [will, 'will']] as const) {
+    for (const [a, phase] of [
+      [goal, 'goal'],
+      [will, 'will'],
+    ] as const) {
       expect(a.questions.every((q) => !byId.get(q.id)?.phases || byId.get(q.id)?.phases?.includes(phase))).toBe(true);
       expect(a.questions.some((q) => byId.get(q.id)?.phases?.includes(phase))).toBe(true);
     }
@@ -284,7 +381,12 @@ describe('a session', () => {
     const all = bank.questions.map((q) => q.id);
     const a = answer(input(TEXTS.noAction, { asked: all }), bank);
     expect(a.questions).toHaveLength(1);
-    expect(a.questions[0].id).toBe(all.find((id) => ['general', 'action'].includes(byId.get(id)?.gap ?? '') && !byId.get(id)?.phases && !byId.get(id)?.templates));
+    expect(a.questions[0].id).toBe(
+      all.find(
+        (id) =>
+          ['general', 'action'].includes(byId.get(id)?.gap ?? '') && !byId.get(id)?.phases && !byId.get(id)?.templates,
+      ),
+    );
   });
 
   test('deterministic: the same input gives the same answer, with a freshly loaded bank too', () => {
@@ -318,11 +420,15 @@ describe('what the page shows', () => {
 describe('the bank', () => {
   test('enough questions: at least eight per gap, GROW variants, one or two per value', () => {
     for (const gap of ['action', 'evidence', 'value', 'stakeholder', 'measure', 'feeling', 'learning', 'general']) {
-      expect(bank.questions.filter((q) => q.gap === gap && !q.phases && !q.value && !q.templates).length).toBeGreaterThanOrEqual(8);
+      expect(
+        bank.questions.filter((q) => q.gap === gap && !q.phases && !q.value && !q.templates).length,
+      ).toBeGreaterThanOrEqual(8);
     }
     for (const phase of PHASES) {
       for (const gap of ['action', 'evidence', 'value', 'stakeholder', 'measure', 'general', 'story']) {
-        expect(`${phase}/${gap}: ${bank.questions.some((q) => q.gap === gap && q.phases?.includes(phase))}`).toBe(`${phase}/${gap}: true`);
+        expect(`${phase}/${gap}: ${bank.questions.some((q) => q.gap === gap && q.phases?.includes(phase))}`).toBe(
+          `${phase}/${gap}: true`,
+        );
       }
     }
     expect(bank.values.map((v) => v.id)).toEqual(VALUES);
@@ -349,7 +455,9 @@ describe('the bank', () => {
 
 describe('a broken bank fails loading with the problem named', () => {
   let dir: string;
-  beforeAll(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-bank-')); });
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-bank-'));
+  });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const write = (name: string, content: string) => {
@@ -396,7 +504,9 @@ describe('a broken bank fails loading with the problem named', () => {
   test('a gap that cannot always be asked about', () => {
     const doc = JSON.parse(fs.readFileSync(DEFAULT_BANK_FILE, 'utf8')) as QuestionBank;
     doc.questions = doc.questions.filter((q) => q.gap !== 'measure' || q.phases);
-    expect(problemsOf(write('no-measure.json', JSON.stringify(doc)))).toMatch(/no question for gap "measure" without phases, value or templates/);
+    expect(problemsOf(write('no-measure.json', JSON.stringify(doc)))).toMatch(
+      /no question for gap "measure" without phases, value or templates/,
+    );
   });
 });
 
@@ -415,31 +525,89 @@ describe('robustness', () => {
     const pickOne = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const sentences = Object.values(TEXTS).flatMap((t) => t.split(/(?<=\.)\s+/));
     const odd = [
-      '', '   ', '!!!', '—', '- - -', 'a-', '-b', "''", '😊🙏', 'ñandú', 'مرحبا', '你好世界', 'meng'.repeat(50), 'memper'.repeat(12) + 'kan',
-      'kerjasama-kerjasama', '12/3/2024', '80 %', '1.000.000', 'ke-3', "Jum'at", '\t\n\r', 'dari 40 menjadi 10', 'AKAN AKAN AKAN',
-      'di-', 'ber', 'pe', 'me', 'nya', 'lah', 'x'.repeat(300), '#', '= =', 'target.saya', 'I will meet the citizens tomorrow and felt proud.',
+      '',
+      '   ',
+      '!!!',
+      '—',
+      '- - -',
+      'a-',
+      '-b',
+      "''",
+      '😊🙏',
+      'ñandú',
+      'مرحبا',
+      '你好世界',
+      'meng'.repeat(50),
+      'memper'.repeat(12) + 'kan',
+      'kerjasama-kerjasama',
+      '12/3/2024',
+      '80 %',
+      '1.000.000',
+      'ke-3',
+      "Jum'at",
+      '\t\n\r',
+      'dari 40 menjadi 10',
+      'AKAN AKAN AKAN',
+      'di-',
+      'ber',
+      'pe',
+      'me',
+      'nya',
+      'lah',
+      'x'.repeat(300),
+      '#',
+      '= =',
+      'target.saya',
+      'I will meet the citizens tomorrow and felt proud.',
     ];
-    const words = ['warga', 'akan', 'saya', 'melayani', 'data', 'target', 'merasa', 'belajar', 'atasan', 'besok', 'menyusun', '25', 'persen', 'bersama', 'jujur'];
+    const words = [
+      'warga',
+      'akan',
+      'saya',
+      'melayani',
+      'data',
+      'target',
+      'merasa',
+      'belajar',
+      'atasan',
+      'besok',
+      'menyusun',
+      '25',
+      'persen',
+      'bersama',
+      'jujur',
+    ];
     const ids = bank.questions.map((q) => q.id);
     for (let i = 0; i < 1000; i++) {
       const parts: string[] = [];
       const n = Math.floor(random() * 12);
       for (let k = 0; k < n; k++) {
         const r = random();
-        parts.push(r < 0.45 ? pickOne(sentences) : r < 0.7 ? pickOne(odd) : Array.from({ length: 1 + Math.floor(random() * 20) }, () => pickOne(words)).join(' '));
+        parts.push(
+          r < 0.45
+            ? pickOne(sentences)
+            : r < 0.7
+              ? pickOne(odd)
+              : Array.from({ length: 1 + Math.floor(random() * 20) }, () => pickOne(words)).join(' '),
+        );
       }
       const text = parts.join(pickOne([' ', '\n', '. ', ', ', '']));
       const asked = ids.filter(() => random() < 0.3);
       const inp = {
         text,
         locale: pickOne(['id', 'en'] as const),
-        template: { id: pickOne(['berakhlak', 'aktualisasi', 'habituasi', 'bebas', 'lain']), kind: pickOne(['sections', 'journal'] as const) },
+        template: {
+          id: pickOne(['berakhlak', 'aktualisasi', 'habituasi', 'bebas', 'lain']),
+          kind: pickOne(['sections', 'journal'] as const),
+        },
         phase: pickOne([undefined, ...PHASES, 'bogus' as Phase]),
         value: pickOne([undefined, ...VALUES, 'tidak-ada']),
         asked,
       };
       let a: OfflineAnswer | undefined;
-      expect(() => { a = answer(inp, bank); }).not.toThrow();
+      expect(() => {
+        a = answer(inp, bank);
+      }).not.toThrow();
       if (!a) throw new Error(`no answer for text #${i}`);
       expect(a.engine).toBe('offline');
       expect(a.questions.length).toBeGreaterThanOrEqual(1);

@@ -4,7 +4,15 @@ import type { WorkDoc } from '../../../../src/coaching/models';
 import type { ReviewDoc } from '../../../../src/coaching/review/service';
 import type { RosterMember } from '../../../../src/coaching/review/roster';
 import {
-  cellOf, filterRoster, STATUS_ORDER, statusCounts, whatsNew, type Cell, type CellStatus, type RosterFilter, type RosterRow,
+  cellOf,
+  filterRoster,
+  STATUS_ORDER,
+  statusCounts,
+  whatsNew,
+  type Cell,
+  type CellStatus,
+  type RosterFilter,
+  type RosterRow,
 } from '../../../../src/coaching/review/roster-view';
 import type { DeliveryView } from '../../../../src/grades/outbox';
 
@@ -14,8 +22,16 @@ const at = (m: number) => new Date(T0 + m * 60_000);
 
 function work(overrides: Partial<WorkDoc> = {}): WorkDoc {
   return {
-    _id: 'w1', courseKey: 'c1', activityId: 'a1', userId: 'u1', userName: 'Budi', status: 'draft',
-    history: [], entryStats: {}, updatedAt: at(1), ...overrides,
+    _id: 'w1',
+    courseKey: 'c1',
+    activityId: 'a1',
+    userId: 'u1',
+    userName: 'Budi',
+    status: 'draft',
+    history: [],
+    entryStats: {},
+    updatedAt: at(1),
+    ...overrides,
   };
 }
 
@@ -25,18 +41,48 @@ function submitted(overrides: Partial<WorkDoc> = {}): WorkDoc {
 
 function review(decision: Partial<ReviewDecision & { released: boolean }> = {}): ReviewDoc {
   return {
-    _id: 'r1', courseKey: 'c1', activityId: 'a1', userId: 'u1', revision: 1, updatedAt: at(20),
+    _id: 'r1',
+    courseKey: 'c1',
+    activityId: 'a1',
+    userId: 'u1',
+    revision: 1,
+    updatedAt: at(20),
     decision: {
-      revision: 1, levels: { A: 2 }, computedScore: 80, score: 80, comment: 'Bagus.', release: 'held',
-      by: { id: 'coach', name: 'Ibu Sari' }, at: at(20), released: false, ...decision,
+      revision: 1,
+      levels: { A: 2 },
+      computedScore: 80,
+      score: 80,
+      comment: 'Bagus.',
+      release: 'held',
+      by: { id: 'coach', name: 'Ibu Sari' },
+      at: at(20),
+      released: false,
+      ...decision,
     },
   };
 }
 
-const waitingGrade = (nextAttemptAt?: Date): DeliveryView => ({ state: 'waiting', kind: 'grade', queuedAt: at(20), attempts: 1, nextAttemptAt });
+const waitingGrade = (nextAttemptAt?: Date): DeliveryView => ({
+  state: 'waiting',
+  kind: 'grade',
+  queuedAt: at(20),
+  attempts: 1,
+  nextAttemptAt,
+});
 // Stamped when it was queued (a moment before it was sent).
-const sentAs = (kind: 'grade' | 'progress', sentAt: Date): DeliveryView => ({ state: 'sent', kind, sentAt, second: Math.floor(sentAt.getTime() / 1000) - 1, score: kind === 'grade' ? 80 : undefined });
-const failedAs = (kind: 'grade' | 'progress', when: Date, reason = 'HTTP 403: user not enrolled'): DeliveryView => ({ state: 'failed', kind, reason, at: when });
+const sentAs = (kind: 'grade' | 'progress', sentAt: Date): DeliveryView => ({
+  state: 'sent',
+  kind,
+  sentAt,
+  second: Math.floor(sentAt.getTime() / 1000) - 1,
+  score: kind === 'grade' ? 80 : undefined,
+});
+const failedAs = (kind: 'grade' | 'progress', when: Date, reason = 'HTTP 403: user not enrolled'): DeliveryView => ({
+  state: 'failed',
+  kind,
+  reason,
+  at: when,
+});
 
 describe('cellOf', () => {
   test('notStarted: nothing at all', () => {
@@ -44,12 +90,20 @@ describe('cellOf', () => {
   });
 
   test('draft', () => {
-    expect(cellOf(work({ updatedAt: at(3) }), undefined, undefined, at(0))).toEqual({ status: 'draft', updatedAt: at(3), isNew: false });
+    expect(cellOf(work({ updatedAt: at(3) }), undefined, undefined, at(0))).toEqual({
+      status: 'draft',
+      updatedAt: at(3),
+      isNew: false,
+    });
   });
 
   test('submitted, with the incomplete flag and the submission time', () => {
     expect(cellOf(submitted({ incompleteAtSubmit: true }), undefined, undefined)).toEqual({
-      status: 'submitted', updatedAt: at(10), submittedAt: at(10), incomplete: true, isNew: false,
+      status: 'submitted',
+      updatedAt: at(10),
+      submittedAt: at(10),
+      incomplete: true,
+      isNew: false,
     });
     expect(cellOf(submitted(), undefined, undefined).incomplete).toBe(false);
     expect(cellOf(work(), undefined, undefined).incomplete).toBeUndefined();
@@ -57,13 +111,24 @@ describe('cellOf', () => {
 
   test('reviewed: a decision held back', () => {
     expect(cellOf(submitted(), review({ released: false, score: 72.5 }), undefined)).toEqual({
-      status: 'reviewed', score: 72.5, updatedAt: at(20), submittedAt: at(10), incomplete: false, isNew: false,
+      status: 'reviewed',
+      score: 72.5,
+      updatedAt: at(20),
+      submittedAt: at(10),
+      incomplete: false,
+      isNew: false,
     });
   });
 
   test('waiting: decision released, grade delivery waiting (retry time shown)', () => {
     expect(cellOf(submitted(), review({ released: true, release: 'now' }), waitingGrade(at(25)))).toEqual({
-      status: 'waiting', score: 80, retryAt: at(25), updatedAt: at(20), submittedAt: at(10), incomplete: false, isNew: false,
+      status: 'waiting',
+      score: 80,
+      retryAt: at(25),
+      updatedAt: at(20),
+      submittedAt: at(10),
+      incomplete: false,
+      isNew: false,
     });
   });
 
@@ -75,14 +140,25 @@ describe('cellOf', () => {
 
   test('sent: the grade reached the gradebook', () => {
     expect(cellOf(submitted(), review({ released: true }), sentAs('grade', at(21)), at(0))).toEqual({
-      status: 'sent', score: 80, updatedAt: at(21), submittedAt: at(10), incomplete: false, isNew: false,
+      status: 'sent',
+      score: 80,
+      updatedAt: at(21),
+      submittedAt: at(10),
+      incomplete: false,
+      isNew: false,
     });
   });
 
   test('failed: a failed delivery wins over everything else', () => {
     const failed = failedAs('grade', at(30));
     expect(cellOf(submitted(), review({ released: true }), failed, at(0))).toEqual({
-      status: 'failed', failedReason: 'HTTP 403: user not enrolled', score: 80, updatedAt: at(30), submittedAt: at(10), incomplete: false, isNew: true,
+      status: 'failed',
+      failedReason: 'HTTP 403: user not enrolled',
+      score: 80,
+      updatedAt: at(30),
+      submittedAt: at(10),
+      incomplete: false,
+      isNew: true,
     });
     expect(cellOf(submitted(), undefined, failed).status).toBe('failed');
     expect(cellOf(work(), undefined, failedAs('progress', at(30))).status).toBe('failed');
@@ -92,14 +168,21 @@ describe('cellOf', () => {
   test('a decision no longer counts after the work was reopened', () => {
     const reopened = work({ status: 'draft', submittedAt: at(10), reopenedAt: at(30), updatedAt: at(31) });
     expect(cellOf(reopened, review({ released: true }), sentAs('grade', at(21)))).toEqual({
-      status: 'draft', updatedAt: at(31), submittedAt: at(10), isNew: false,
+      status: 'draft',
+      updatedAt: at(31),
+      submittedAt: at(10),
+      isNew: false,
     });
   });
 
   test('a decision no longer counts after the work was submitted again', () => {
     const again = submitted({ submittedAt: at(40), reopenedAt: at(30), updatedAt: at(39) });
     expect(cellOf(again, review({ released: true }), sentAs('grade', at(21)), at(35))).toEqual({
-      status: 'submitted', updatedAt: at(40), submittedAt: at(40), incomplete: false, isNew: true,
+      status: 'submitted',
+      updatedAt: at(40),
+      submittedAt: at(40),
+      incomplete: false,
+      isNew: true,
     });
   });
 
@@ -110,16 +193,26 @@ describe('cellOf', () => {
 
   test('a progress delivery does not turn a submitted cell into "sent"', () => {
     expect(cellOf(submitted(), undefined, sentAs('progress', at(11))).status).toBe('submitted');
-    expect(cellOf(submitted(), undefined, { state: 'waiting', kind: 'progress', queuedAt: at(10), attempts: 0 }).status).toBe('submitted');
+    expect(
+      cellOf(submitted(), undefined, { state: 'waiting', kind: 'progress', queuedAt: at(10), attempts: 0 }).status,
+    ).toBe('submitted');
     expect(cellOf(submitted(), review({ released: false }), sentAs('progress', at(11))).status).toBe('reviewed');
-    const heldWithProgress = cellOf(submitted(), review({ released: false }), { state: 'waiting', kind: 'progress', queuedAt: at(10), attempts: 0, nextAttemptAt: at(12) });
+    const heldWithProgress = cellOf(submitted(), review({ released: false }), {
+      state: 'waiting',
+      kind: 'progress',
+      queuedAt: at(10),
+      attempts: 0,
+      nextAttemptAt: at(12),
+    });
     expect(heldWithProgress.status).toBe('reviewed');
     expect(heldWithProgress.retryAt).toBeUndefined();
   });
 
   test('updatedAt is the latest of saved, submitted, decided and sent', () => {
     expect(cellOf(submitted({ updatedAt: at(50) }), review(), undefined).updatedAt).toEqual(at(50));
-    expect(cellOf(submitted(), review({ released: true, at: at(20) }), sentAs('grade', at(45))).updatedAt).toEqual(at(45));
+    expect(cellOf(submitted(), review({ released: true, at: at(20) }), sentAs('grade', at(45))).updatedAt).toEqual(
+      at(45),
+    );
     // a waiting delivery's queue time is not an update
     expect(cellOf(submitted(), review({ released: true }), waitingGrade(at(90))).updatedAt).toEqual(at(20));
   });
@@ -158,16 +251,32 @@ function row(m: RosterMember, cells: Record<string, Cell> = {}): RosterRow {
   return { member: m, cells };
 }
 
-const filter = (overrides: Partial<RosterFilter> = {}): RosterFilter => ({ sort: 'name', page: 1, pageSize: 50, ...overrides });
+const filter = (overrides: Partial<RosterFilter> = {}): RosterFilter => ({
+  sort: 'name',
+  page: 1,
+  pageSize: 50,
+  ...overrides,
+});
 const names = (rows: RosterRow[]) => rows.map((r) => r.member.name);
 
 function classRows(): RosterRow[] {
   return [
-    row(member('u1', 'Ni Luh Putu Ayu Lestari'), { a1: cell('submitted', { updatedAt: at(10) }), a2: cell('draft', { updatedAt: at(50) }) }),
+    row(member('u1', 'Ni Luh Putu Ayu Lestari'), {
+      a1: cell('submitted', { updatedAt: at(10) }),
+      a2: cell('draft', { updatedAt: at(50) }),
+    }),
     row(member('u2', 'Ahmad Çelik'), { a1: cell('failed', { updatedAt: at(30) }), a2: cell('notStarted') }),
-    row(member('u3', 'budi Santoso'), { a1: cell('sent', { updatedAt: at(40) }), a2: cell('submitted', { updatedAt: at(5) }) }),
-    row(member('u4', 'Dewi Anggraini', { email: 'dewi.ang@bkpsdm.go.id' }), { a1: cell('draft', { updatedAt: at(20) }) }),
-    row(member('u5', 'Agus Left', { status: 'left', leftAt: at(0) }), { a1: cell('submitted', { updatedAt: at(99) }), a2: cell('failed') }),
+    row(member('u3', 'budi Santoso'), {
+      a1: cell('sent', { updatedAt: at(40) }),
+      a2: cell('submitted', { updatedAt: at(5) }),
+    }),
+    row(member('u4', 'Dewi Anggraini', { email: 'dewi.ang@bkpsdm.go.id' }), {
+      a1: cell('draft', { updatedAt: at(20) }),
+    }),
+    row(member('u5', 'Agus Left', { status: 'left', leftAt: at(0) }), {
+      a1: cell('submitted', { updatedAt: at(99) }),
+      a2: cell('failed'),
+    }),
     row(member('u6', 'Aaron Inactive', { status: 'inactive' }), { a1: cell('failed', { updatedAt: at(98) }) }),
     row(member('u7', 'Citra Lestari'), { a1: cell('submitted', { updatedAt: at(15) }) }),
     row(member('u8', 'Eko Prasetyo'), {}),
@@ -178,8 +287,14 @@ describe('filterRoster', () => {
   test('sorted by name by default (case-insensitive), members who left last', () => {
     const page = filterRoster(classRows(), filter());
     expect(names(page.rows)).toEqual([
-      'Ahmad Çelik', 'budi Santoso', 'Citra Lestari', 'Dewi Anggraini', 'Eko Prasetyo', 'Ni Luh Putu Ayu Lestari',
-      'Aaron Inactive', 'Agus Left',
+      'Ahmad Çelik',
+      'budi Santoso',
+      'Citra Lestari',
+      'Dewi Anggraini',
+      'Eko Prasetyo',
+      'Ni Luh Putu Ayu Lestari',
+      'Aaron Inactive',
+      'Agus Left',
     ]);
     expect(page).toMatchObject({ total: 8, page: 1, pages: 1 });
   });
@@ -194,7 +309,10 @@ describe('filterRoster', () => {
     expect(names(filterRoster(classRows(), filter({ q: '  NI   Luh ' })).rows)).toEqual(['Ni Luh Putu Ayu Lestari']);
     expect(names(filterRoster(classRows(), filter({ q: 'celik' })).rows)).toEqual(['Ahmad Çelik']);
     expect(names(filterRoster(classRows(), filter({ q: 'ÇELİK' })).rows)).toEqual(['Ahmad Çelik']);
-    expect(names(filterRoster(classRows(), filter({ q: 'lestari' })).rows)).toEqual(['Citra Lestari', 'Ni Luh Putu Ayu Lestari']);
+    expect(names(filterRoster(classRows(), filter({ q: 'lestari' })).rows)).toEqual([
+      'Citra Lestari',
+      'Ni Luh Putu Ayu Lestari',
+    ]);
   });
 
   test('search also finds e-mail and user id; a miss gives an empty first page', () => {
@@ -204,15 +322,24 @@ describe('filterRoster', () => {
   });
 
   test('status filter looks at the chosen activity only, and lists active members (as the counts do)', () => {
-    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'submitted' })).rows))
-      .toEqual(['Citra Lestari', 'Ni Luh Putu Ayu Lestari']);
-    expect(names(filterRoster(classRows(), filter({ activityId: 'a2', status: 'submitted' })).rows)).toEqual(['budi Santoso']);
-    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'failed' })).rows)).toEqual(['Ahmad Çelik']);
+    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'submitted' })).rows)).toEqual([
+      'Citra Lestari',
+      'Ni Luh Putu Ayu Lestari',
+    ]);
+    expect(names(filterRoster(classRows(), filter({ activityId: 'a2', status: 'submitted' })).rows)).toEqual([
+      'budi Santoso',
+    ]);
+    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'failed' })).rows)).toEqual([
+      'Ahmad Çelik',
+    ]);
     expect(filterRoster(classRows(), filter({ activityId: 'a1', status: 'all' })).total).toBe(8);
   });
 
   test("'left' shows inactive and left members, whatever their cells", () => {
-    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'left' })).rows)).toEqual(['Aaron Inactive', 'Agus Left']);
+    expect(names(filterRoster(classRows(), filter({ activityId: 'a1', status: 'left' })).rows)).toEqual([
+      'Aaron Inactive',
+      'Agus Left',
+    ]);
     expect(names(filterRoster(classRows(), filter({ status: 'left', q: 'agus' })).rows)).toEqual(['Agus Left']);
   });
 
@@ -226,13 +353,16 @@ describe('filterRoster', () => {
     ];
     expect(names(filterRoster(rows, filter({ activityId: 'a1', sort: 'status' })).rows)).toEqual([
       'Ahmad Çelik', // failed
-      'Citra Lestari', 'Ni Luh Putu Ayu Lestari', // submitted
+      'Citra Lestari',
+      'Ni Luh Putu Ayu Lestari', // submitted
       'Gita', // reviewed
       'Fajar', // waiting
       'Dewi Anggraini', // draft
-      'Eko Prasetyo', 'Hadi', // notStarted (Eko has no cell)
+      'Eko Prasetyo',
+      'Hadi', // notStarted (Eko has no cell)
       'budi Santoso', // sent
-      'Aaron Inactive', 'Agus Left', // left last, even though failed / submitted
+      'Aaron Inactive',
+      'Agus Left', // left last, even though failed / submitted
     ]);
   });
 
@@ -244,12 +374,15 @@ describe('filterRoster', () => {
       'Dewi Anggraini', // 20
       'Citra Lestari', // 15
       'Eko Prasetyo', // never
-      'Agus Left', 'Aaron Inactive', // 99 and 98: newest first among themselves, but after everyone active
+      'Agus Left',
+      'Aaron Inactive', // 99 and 98: newest first among themselves, but after everyone active
     ]);
   });
 
   describe('paging over 1,000 rows', () => {
-    const many = Array.from({ length: 1000 }, (_, i) => row(member(`u${i + 1}`, `Peserta ${String(i + 1).padStart(4, '0')}`)));
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      row(member(`u${i + 1}`, `Peserta ${String(i + 1).padStart(4, '0')}`)),
+    );
 
     test('pageSize 50 gives 20 pages', () => {
       const first = filterRoster(many, filter({ pageSize: 50, page: 1 }));
@@ -318,8 +451,32 @@ describe('whatsNew and statusCounts', () => {
   });
 
   test('statusCounts for one activity: every status, missing cells as notStarted, members who left not counted', () => {
-    expect(statusCounts(classRows(), 'a1')).toEqual({ failed: 1, submitted: 2, reviewed: 0, waiting: 0, draft: 1, notStarted: 1, sent: 1 });
-    expect(statusCounts(classRows(), 'a2')).toEqual({ failed: 0, submitted: 1, reviewed: 0, waiting: 0, draft: 1, notStarted: 4, sent: 0 });
-    expect(statusCounts([], 'a1')).toEqual({ failed: 0, submitted: 0, reviewed: 0, waiting: 0, draft: 0, notStarted: 0, sent: 0 });
+    expect(statusCounts(classRows(), 'a1')).toEqual({
+      failed: 1,
+      submitted: 2,
+      reviewed: 0,
+      waiting: 0,
+      draft: 1,
+      notStarted: 1,
+      sent: 1,
+    });
+    expect(statusCounts(classRows(), 'a2')).toEqual({
+      failed: 0,
+      submitted: 1,
+      reviewed: 0,
+      waiting: 0,
+      draft: 1,
+      notStarted: 4,
+      sent: 0,
+    });
+    expect(statusCounts([], 'a1')).toEqual({
+      failed: 0,
+      submitted: 0,
+      reviewed: 0,
+      waiting: 0,
+      draft: 0,
+      notStarted: 0,
+      sent: 0,
+    });
   });
 });

@@ -16,17 +16,37 @@ const root = projectRoot;
 const main = path.join(root, 'dist', 'src', 'main.js');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-proc-'));
 
-interface Running { child: ChildProcessWithoutNullStreams; port: number; stdout: () => string; stderr: () => string; exited: Promise<number | null> }
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 function start(env: Record<string, string>, port: number): Running {
   const child = spawn(process.execPath, [main], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'development', PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}`, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
   });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, port, stdout: () => out, stderr: () => err, exited };
 }
@@ -40,7 +60,9 @@ async function waitFor(run: Running, text: string, ms = 60000): Promise<void> {
   }
 }
 
-afterAll(() => { fs.rmSync(dataDir, { recursive: true, force: true }); });
+afterAll(() => {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
 
 test('start with the embedded database, launch, stop on SIGTERM, restart with the data kept', async () => {
   const port = await freePort();
@@ -88,10 +110,20 @@ test('SIGTERM with a request in flight: it finishes, its keep-alive connection i
   // A slow upload keeps the request in flight across the signal; afterwards the client stays
   // connected and idle, as a reverse proxy's pooled connection would.
   const answered = new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/lti/login', method: 'POST', agent, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/lti/login',
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.write(body.slice(0, 10));
     setTimeout(() => req.end(body.slice(10)), 700);
@@ -115,10 +147,18 @@ test('an anonymous request with a hostile OIDC state is refused and the process 
     // and the TypeError nobody awaited stopped Node.
     for (const path of ['/lti/app/x', '/lti/launch']) {
       for (const body of ['state=a%20b', 'state=a%3Bb%3Dc', 'state=x&id_token=a.b.c']) {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body,
+        });
         expect(res.status).toBe(400);
       }
-      const json = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"state":{"a":1}}' });
+      const json = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"state":{"a":1}}',
+      });
       expect(json.status).toBe(400);
     }
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -138,8 +178,12 @@ test('a bad configuration stops the start with one message naming each bad key',
 
 test('a broken coaching template stops the start, naming the file and the problem', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cermin-tpl-'));
-  for (const f of fs.readdirSync(path.join(root, 'config', 'templates'))) fs.copyFileSync(path.join(root, 'config', 'templates', f), path.join(dir, f));
-  const broken = JSON.parse(fs.readFileSync(path.join(dir, 'bebas.json'), 'utf8')) as { maxScore: number; colour?: string };
+  for (const f of fs.readdirSync(path.join(root, 'config', 'templates')))
+    fs.copyFileSync(path.join(root, 'config', 'templates', f), path.join(dir, f));
+  const broken = JSON.parse(fs.readFileSync(path.join(dir, 'bebas.json'), 'utf8')) as {
+    maxScore: number;
+    colour?: string;
+  };
   broken.colour = 'merah';
   fs.writeFileSync(path.join(dir, 'bebas.json'), JSON.stringify(broken));
   const run = start({ TEMPLATES_DIR: dir }, await freePort());

@@ -103,7 +103,9 @@ function authParams(over: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-async function clientAssertion(o: { jti?: string; key?: ToolKey; kid?: string; clientId?: string; aud?: string } = {}): Promise<string> {
+async function clientAssertion(
+  o: { jti?: string; key?: ToolKey; kid?: string; clientId?: string; aud?: string } = {},
+): Promise<string> {
   const key = o.key ?? toolKeys[0];
   const clientId = o.clientId ?? CLIENT_ID;
   return new SignJWT({})
@@ -161,7 +163,9 @@ describe('launch and OIDC authorization', () => {
   });
 
   it('refuses a redirect_uri that is not exactly the launch URL', async () => {
-    const r = await http().get('/demo/auth').query(authParams({ redirect_uri: `${launchUrl}/` }));
+    const r = await http()
+      .get('/demo/auth')
+      .query(authParams({ redirect_uri: `${launchUrl}/` }));
     expect(r.status).toBe(400);
     expect(r.text).toContain('invalid_request');
     expect(r.text).toContain('redirect_uri');
@@ -169,12 +173,16 @@ describe('launch and OIDC authorization', () => {
   });
 
   it('refuses an unknown user, a missing nonce and a bad scope', async () => {
-    const unknown = await http().get('/demo/auth').query(authParams({ login_hint: 'u-p-999' }));
+    const unknown = await http()
+      .get('/demo/auth')
+      .query(authParams({ login_hint: 'u-p-999' }));
     expect(unknown.status).toBe(400);
     expect(unknown.text).toContain('login_required');
     const { nonce: _n, ...noNonce } = authParams();
     expect((await http().get('/demo/auth').query(noNonce)).status).toBe(400);
-    const scope = await http().get('/demo/auth').query(authParams({ scope: 'profile' }));
+    const scope = await http()
+      .get('/demo/auth')
+      .query(authParams({ scope: 'profile' }));
     expect(scope.status).toBe(400);
     expect(scope.text).toContain('invalid_scope');
   });
@@ -187,10 +195,14 @@ describe('launch and OIDC authorization', () => {
     expect(form.method).toBe('post');
     expect(form.fields.state).toBe('state-123');
 
-    const { payload, protectedHeader } = await jwtVerify(form.fields.id_token, createRemoteJWKSet(new URL(platform.jwksUrl)), {
-      issuer: platform.issuer,
-      audience: CLIENT_ID,
-    });
+    const { payload, protectedHeader } = await jwtVerify(
+      form.fields.id_token,
+      createRemoteJWKSet(new URL(platform.jwksUrl)),
+      {
+        issuer: platform.issuer,
+        audience: CLIENT_ID,
+      },
+    );
     expect(protectedHeader.alg).toBe('RS256');
     expect(payload.nonce).toBe('nonce-abc');
     expect(payload.sub).toBe('u-p-001');
@@ -211,9 +223,14 @@ describe('launch and OIDC authorization', () => {
   });
 
   it('signs a deep-linking request for the coach, and keeps old keys in the JWKS after rotation', async () => {
-    const r = await http().get('/demo/auth').query(authParams({ login_hint: 'u-coach-1', lti_message_hint: hint({ dl: true }) }));
+    const r = await http()
+      .get('/demo/auth')
+      .query(authParams({ login_hint: 'u-coach-1', lti_message_hint: hint({ dl: true }) }));
     expect(r.status).toBe(200);
-    const { payload } = await jwtVerify(parseAutoPostForm(r.text).fields.id_token, createRemoteJWKSet(new URL(platform.jwksUrl)));
+    const { payload } = await jwtVerify(
+      parseAutoPostForm(r.text).fields.id_token,
+      createRemoteJWKSet(new URL(platform.jwksUrl)),
+    );
     expect(payload[`${LTI}/message_type`]).toBe('LtiDeepLinkingRequest');
     expect(payload[`${LTI}/resource_link`]).toBeUndefined();
     expect(payload['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings']).toMatchObject({
@@ -235,7 +252,10 @@ describe('launch and OIDC authorization', () => {
 
 describe('token endpoint', () => {
   it('grants the supported scopes for a correctly signed client assertion', async () => {
-    const r = await tokenRequest(await clientAssertion(), `${SCOPE.score} ${SCOPE.nrps} https://example.org/not-a-scope`);
+    const r = await tokenRequest(
+      await clientAssertion(),
+      `${SCOPE.score} ${SCOPE.nrps} https://example.org/not-a-scope`,
+    );
     expect(r.status).toBe(200);
     expect(r.body.token_type).toBe('Bearer');
     expect(r.body.expires_in).toBe(3600);
@@ -288,7 +308,11 @@ describe('NRPS', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toContain('application/vnd.ims.lti-nrps.v2.membershipcontainer+json');
     expect(r.headers.link).toBeUndefined();
-    expect(r.body.context).toEqual({ id: platform.course.id, label: platform.course.label, title: platform.course.title });
+    expect(r.body.context).toEqual({
+      id: platform.course.id,
+      label: platform.course.label,
+      title: platform.course.title,
+    });
     expect(r.body.members).toHaveLength(35); // 32 participants + coach + assistant + mentor
     expect(r.body.members.every((m: { status: string }) => m.status === 'Active')).toBe(true);
     expect(r.body.members.some((m: { user_id: string }) => m.user_id === 'u-admin-1')).toBe(false);
@@ -315,11 +339,19 @@ describe('NRPS', () => {
   it('filters by role but drops the filter from the next link (Moodle quirk)', async () => {
     const token = await accessToken([SCOPE.nrps]);
     const r = await http()
-      .get(path(`${platform.membershipsUrl}?role=${encodeURIComponent('http://purl.imsglobal.org/vocab/lis/v2/membership#Learner')}&limit=10`))
+      .get(
+        path(
+          `${platform.membershipsUrl}?role=${encodeURIComponent('http://purl.imsglobal.org/vocab/lis/v2/membership#Learner')}&limit=10`,
+        ),
+      )
       .set('Authorization', `Bearer ${token}`);
     expect(r.status).toBe(200);
     expect(r.body.members).toHaveLength(10);
-    expect(r.body.members.every((m: { roles: string[] }) => m.roles.includes('http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'))).toBe(true);
+    expect(
+      r.body.members.every((m: { roles: string[] }) =>
+        m.roles.includes('http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'),
+      ),
+    ).toBe(true);
     expect(r.headers.link).toBe(`<${platform.membershipsUrl}?limit=10&from=10>; rel="next"`);
   });
 
@@ -367,7 +399,13 @@ describe('AGS', () => {
   });
 
   it('stores a score and refuses a non-increasing timestamp with 409', async () => {
-    const base = { userId: 'u-p-002', scoreGiven: 80, scoreMaximum: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' };
+    const base = {
+      userId: 'u-p-002',
+      scoreGiven: 80,
+      scoreMaximum: 100,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+    };
     expect((await score({ ...base, timestamp: '2025-03-01T10:00:00.100Z', comment: 'Bagus' })).status).toBe(200);
     const sameSecond = await score({ ...base, scoreGiven: 90, timestamp: '2025-03-01T10:00:00.900Z' });
     expect(sameSecond.status).toBe(409);
@@ -376,23 +414,47 @@ describe('AGS', () => {
     expect(stored).toMatchObject({ scoreGiven: 80, comment: 'Bagus' });
 
     expect((await score({ ...base, scoreGiven: 95, timestamp: '2025-03-01T10:00:01Z' })).status).toBe(200);
-    const results = await http().get(path(`${lineItemId}/results?user_id=u-p-002`)).set('Authorization', `Bearer ${token}`);
+    const results = await http()
+      .get(path(`${lineItemId}/results?user_id=u-p-002`))
+      .set('Authorization', `Bearer ${token}`);
     expect(results.headers['content-type']).toContain('application/vnd.ims.lis.v2.resultcontainer+json');
-    expect(results.body).toEqual([expect.objectContaining({ userId: 'u-p-002', resultScore: 95, resultMaximum: 100, comment: 'Bagus' })]);
+    expect(results.body).toEqual([
+      expect.objectContaining({ userId: 'u-p-002', resultScore: 95, resultMaximum: 100, comment: 'Bagus' }),
+    ]);
 
     const gradebook = await http().get('/demo/gradebook');
     expect(gradebook.text).toContain('95 / 100');
   });
 
   it('refuses to score the coach (not gradable) and scoreGiven without scoreMaximum', async () => {
-    const coach = await score({ userId: 'u-coach-1', scoreGiven: 5, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() });
+    const coach = await score({
+      userId: 'u-coach-1',
+      scoreGiven: 5,
+      scoreMaximum: 10,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: new Date().toISOString(),
+    });
     expect(coach.status).toBe(400);
-    const noMax = await score({ userId: 'u-p-003', scoreGiven: 5, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() });
+    const noMax = await score({
+      userId: 'u-p-003',
+      scoreGiven: 5,
+      activityProgress: 'Completed',
+      gradingProgress: 'FullyGraded',
+      timestamp: new Date().toISOString(),
+    });
     expect(noMax.status).toBe(400);
   });
 
   it('keeps the progress but clears the value when not FullyGraded', async () => {
-    const r = await score({ userId: 'u-p-004', scoreGiven: 5, scoreMaximum: 10, activityProgress: 'Submitted', gradingProgress: 'Pending', timestamp: new Date().toISOString() });
+    const r = await score({
+      userId: 'u-p-004',
+      scoreGiven: 5,
+      scoreMaximum: 10,
+      activityProgress: 'Submitted',
+      gradingProgress: 'Pending',
+      timestamp: new Date().toISOString(),
+    });
     expect(r.status).toBe(200);
     const s = platform.gradebook.scores.find((x) => x.lineItemId === lineItemId && x.userId === 'u-p-004');
     expect(s?.gradingProgress).toBe('Pending');
@@ -448,8 +510,18 @@ describe('failure rate and late answers', () => {
       .post(path(`${lineItemId}/scores`))
       .set('Authorization', `Bearer ${token}`)
       .set('Content-Type', 'application/vnd.ims.lis.v1.score+json')
-      .send(JSON.stringify({ userId, scoreGiven: 7, scoreMaximum: 10, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp }));
-  const receivedFor = (userId: string) => platform.gradebook.received.filter((s) => s.lineItemId === lineItemId && s.userId === userId);
+      .send(
+        JSON.stringify({
+          userId,
+          scoreGiven: 7,
+          scoreMaximum: 10,
+          activityProgress: 'Completed',
+          gradingProgress: 'FullyGraded',
+          timestamp,
+        }),
+      );
+  const receivedFor = (userId: string) =>
+    platform.gradebook.received.filter((s) => s.lineItemId === lineItemId && s.userId === userId);
   /** A deterministic random: these values in order, and a test failure if asked for more. */
   const sequence = (values: number[]) => {
     let i = 0;
@@ -510,7 +582,13 @@ describe('failure rate and late answers', () => {
 
   it('a timeout holds the request, then drops the connection without processing it', async () => {
     const timeouts = platform.faultStats('ags').timeouts;
-    platform.setFailureRate('ags', { rate: 0.5, timeoutShare: 0.5, statuses: [500], delayMs: 200, random: sequence([0.1, 0.2, 0.7]) });
+    platform.setFailureRate('ags', {
+      rate: 0.5,
+      timeoutShare: 0.5,
+      statuses: [500],
+      delayMs: 200,
+      random: sequence([0.1, 0.2, 0.7]),
+    });
     const started = Date.now();
     const err = await noAnswer(score('u-p-020', '2025-04-01T08:00:00Z'));
     expect(Date.now() - started).toBeGreaterThanOrEqual(180);
@@ -554,7 +632,9 @@ describe('failure rate and late answers', () => {
     const err = await noAnswer(score('u-p-023', '2025-04-01T09:00:00Z').timeout(100));
     expect(err.timeout).toBe(100);
     expect(receivedFor('u-p-023')).toHaveLength(1);
-    expect(platform.gradebook.scores.find((s) => s.lineItemId === lineItemId && s.userId === 'u-p-023')).toMatchObject({ scoreGiven: 7 });
+    expect(platform.gradebook.scores.find((s) => s.lineItemId === lineItemId && s.userId === 'u-p-023')).toMatchObject({
+      scoreGiven: 7,
+    });
     await sleep(600); // the held answer finds the client gone and is dropped
     // Sent again with the same timestamp, it is a conflict: the platform already has it.
     expect((await score('u-p-023', '2025-04-01T09:00:00Z')).status).toBe(409);
@@ -564,8 +644,13 @@ describe('failure rate and late answers', () => {
 
 describe('deep linking return', () => {
   async function deepLinkingData(): Promise<string> {
-    const r = await http().get('/demo/auth').query(authParams({ login_hint: 'u-coach-1', lti_message_hint: hint({ dl: true }) }));
-    const { payload } = await jwtVerify(parseAutoPostForm(r.text).fields.id_token, createRemoteJWKSet(new URL(platform.jwksUrl)));
+    const r = await http()
+      .get('/demo/auth')
+      .query(authParams({ login_hint: 'u-coach-1', lti_message_hint: hint({ dl: true }) }));
+    const { payload } = await jwtVerify(
+      parseAutoPostForm(r.text).fields.id_token,
+      createRemoteJWKSet(new URL(platform.jwksUrl)),
+    );
     return (payload['https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings'] as { data: string }).data;
   }
 
@@ -605,7 +690,12 @@ describe('deep linking return', () => {
     const link = platform.course.links[platform.course.links.length - 1];
     expect(link).toMatchObject({ title: 'Coaching: Akuntabilitas', custom: { activity_id: 'act-42' } });
     const li = platform.gradebook.lineItems.find((x) => x.resourceLinkId === link.id);
-    expect(li).toMatchObject({ scoreMaximum: 50, label: 'Coaching Akuntabilitas', resourceId: 'act-42', tag: 'cermin' });
+    expect(li).toMatchObject({
+      scoreMaximum: 50,
+      label: 'Coaching Akuntabilitas',
+      resourceId: 'act-42',
+      tag: 'cermin',
+    });
     expect(link.lineItemId).toBe(li?.id);
 
     // A launch of the new link now carries its custom parameters and line item.
@@ -664,10 +754,15 @@ describe('dynamic registration', () => {
 
     const config = await http().get(path(regUrl.searchParams.get('openid_configuration') ?? ''));
     expect(config.body.registration_endpoint).toBe(platform.registrationUrl);
-    expect(config.body['https://purl.imsglobal.org/spec/lti-platform-configuration'].product_family_code).toBe('moodle');
+    expect(config.body['https://purl.imsglobal.org/spec/lti-platform-configuration'].product_family_code).toBe(
+      'moodle',
+    );
 
     const post = (body: unknown, t = regToken) =>
-      http().post(path(platform.registrationUrl)).set('Authorization', `Bearer ${t}`).send(body as object);
+      http()
+        .post(path(platform.registrationUrl))
+        .set('Authorization', `Bearer ${t}`)
+        .send(body as object);
 
     expect((await post(registration(), 'not-a-token')).status).toBe(401);
     const bad = await post(registration({ redirect: 'https://evil.example/lti/launch' }));
@@ -685,11 +780,17 @@ describe('dynamic registration', () => {
     expect((await post(registration())).status).toBe(401); // one-time token
 
     // The new client can log in and get tokens, limited to the scopes it registered.
-    const login = await http().get('/demo/auth').query(authParams({ client_id: clientId }));
+    const login = await http()
+      .get('/demo/auth')
+      .query(authParams({ client_id: clientId }));
     expect(login.status).toBe(200);
-    const { payload } = await jwtVerify(parseAutoPostForm(login.text).fields.id_token, createRemoteJWKSet(new URL(platform.jwksUrl)), {
-      audience: clientId,
-    });
+    const { payload } = await jwtVerify(
+      parseAutoPostForm(login.text).fields.id_token,
+      createRemoteJWKSet(new URL(platform.jwksUrl)),
+      {
+        audience: clientId,
+      },
+    );
     expect(payload[`${LTI}/deployment_id`]).toBe(deploymentId);
     const tok = await tokenRequest(await clientAssertion({ clientId }), `${SCOPE.score} ${SCOPE.lineItem}`);
     expect(tok.status).toBe(200);
@@ -701,7 +802,11 @@ describe('parseAutoPostForm', () => {
   it('reads forms in other styles (ltijs deep-linking response)', () => {
     const html = `<form id="ltijs_submit" style="display: none;" action='https://lms.example/dl?x=1&amp;y=2' method="POST">
       <input type="hidden" name="JWT" value="a.b.c" /><input type="text" name="ignored" value="v"></form>`;
-    expect(parseAutoPostForm(html)).toEqual({ action: 'https://lms.example/dl?x=1&y=2', method: 'post', fields: { JWT: 'a.b.c' } });
+    expect(parseAutoPostForm(html)).toEqual({
+      action: 'https://lms.example/dl?x=1&y=2',
+      method: 'post',
+      fields: { JWT: 'a.b.c' },
+    });
     expect(() => parseAutoPostForm('<p>no form</p>')).toThrow();
   });
 });
