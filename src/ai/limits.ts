@@ -3,6 +3,7 @@
  * keeps failing, a per-person rate limit, and token budgets (per person per day, per course per
  * month). Each stop sends the turn to the offline engine with a clear reason, never an error page.
  */
+import { wibDay, wibMonth } from '../domain/time';
 import { Schema } from 'mongoose';
 import { defineModel, retryLostUpsert } from '../db/model';
 
@@ -119,8 +120,7 @@ export const Usage = defineModel('AiUsage', usageSchema);
 
 /** Day and month in Indonesia's western zone (WIB, UTC+7): a budget day ends at local midnight. */
 export function budgetPeriods(at: Date): { day: string; month: string } {
-  const wib = new Date(at.getTime() + 7 * 3600_000).toISOString();
-  return { day: wib.slice(0, 10), month: wib.slice(0, 7) };
+  return { day: wibDay(at), month: wibMonth(at) };
 }
 
 export const userUsageId = (userKey: string, day: string) => `user:${userKey}:${day}`;

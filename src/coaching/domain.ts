@@ -2,6 +2,7 @@
  * Coaching rules with no I/O: what a valid entry is, how words and completion are counted,
  * who may see an entry, and how a template becomes an activity a coach can edit.
  */
+import { wibDay } from '../domain/time';
 import type { ActivityDoc, ActivityRubricCriterion, ActivitySection, AiMode, EntryDoc, Visibility } from './models';
 import { localize, type CoachingTemplate } from './templates';
 
@@ -109,8 +110,7 @@ export interface ActivitySettings {
 
 /** 23:59 Western Indonesian Time (UTC+7) of the day a moment falls on there: due dates are whole days. */
 export function endOfDayWib(moment: Date): Date {
-  const day = new Date(moment.getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10);
-  return new Date(`${day}T23:59:00+07:00`);
+  return new Date(`${wibDay(moment)}T23:59:00+07:00`);
 }
 
 /** A template in the coach's language, as the starting point of the settings form. */

@@ -4,6 +4,7 @@
  * English, by JSON path); a person at a form needs "Judul: wajib diisi", not "$.id.title: must NOT
  * have fewer than 1 characters".
  */
+import { formatNumber } from './format';
 import type { ErrorObject } from 'ajv';
 import type { Locale } from '../domain/launch';
 import { translator } from './i18n';
@@ -30,7 +31,7 @@ export function formProblems(
   labelOf: (path: string) => string | undefined,
 ): string[] {
   const t = translator(locale);
-  const number = (n: unknown) => Number(n).toLocaleString(locale === 'en' ? 'en-GB' : 'id-ID');
+  const number = (n: unknown) => formatNumber(Number(n), locale);
   const seen = new Set<string>();
   const out: string[] = [];
   for (const err of errors ?? []) {

@@ -6,6 +6,7 @@
  * Figures come from src/privacy/monitor.ts and cohort-insight.ts (pure); groups under five are
  * withheld there.
  */
+import { formatNumber } from '../http/format';
 import express from 'express';
 import type { QuestionBank } from '../ai/offline/engine';
 import { valueName } from '../ai/offline/engine';
@@ -63,15 +64,12 @@ export function monitorRoutes(deps: {
         insight,
         valueName: (id: string) => valueName(deps.bank, id, ctx.locale),
         decisions: facts.length,
-        pct: (x: number | undefined) =>
-          x === undefined
-            ? '–'
-            : `${x.toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 })}`,
+        pct: (x: number | undefined) => (x === undefined ? '–' : formatNumber(x, ctx.locale, 1)),
         minutes: (s: number | undefined) =>
           s === undefined
             ? '–'
             : t('monitor.minutes', {
-                n: (s / 60).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', { maximumFractionDigits: 1 }),
+                n: formatNumber(s / 60, ctx.locale, 1),
               }),
       });
     }),

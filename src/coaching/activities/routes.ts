@@ -4,6 +4,7 @@
  * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in ../review/routes.ts. Every route: the ltik's own course and a
  * coach role.
  */
+import { wibDay } from '../../domain/time';
 import express from 'express';
 import type { DeepLinkingResponder } from '../../lti';
 import { lineItemHasResults, updateLineItemMaximum } from '../../lti/ags';
@@ -53,8 +54,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   // Per route, not router-wide: other routers share these paths' prefixes (participant pages).
   const coachOnly = requireAudience('coach', 'admin');
 
-  const dateInput = (d?: Date) =>
-    d ? new Date(new Date(d).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10) : '';
+  const dateInput = (d?: Date) => (d ? wibDay(d) : '');
   const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => {
     const ctx = launchOf(res);
     const ltik = ltikOf(res);

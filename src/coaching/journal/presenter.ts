@@ -4,6 +4,8 @@
  * and the words for a refused save and for an entry's visibility. Routes call these; no route file
  * imports another.
  */
+import { wibDay } from '../../domain/time';
+import { formatDay, formatMoment, formatNumber } from '../../http/format';
 import { ltikOf } from '../../http/guards';
 import type express from 'express';
 import type { LaunchContext } from '../../domain/launch';
@@ -27,7 +29,7 @@ export function saveProblem(
 ): { status: number; message: string } {
   switch (problem) {
     case 'tooLong':
-      return { status: 413, message: t('journal.tooLong', { max: MAX_ENTRY_CHARS.toLocaleString('id-ID') }) };
+      return { status: 413, message: t('journal.tooLong', { max: formatNumber(MAX_ENTRY_CHARS, 'id') }) };
     case 'controlChars':
       return { status: 400, message: t('journal.controlChars') };
     case 'badEncoding':
@@ -141,7 +143,7 @@ export async function renderJournal(
   const ltik = ltikOf(res);
   const entries = new Map(journal.entries.map((e) => [e.key, e]));
   const submitted = journal.work?.status === 'submitted';
-  const today = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10); // WIB
+  const today = wibDay(Date.now());
   const datedKeys =
     activity.kind === 'journal'
       ? journal.entries
@@ -193,21 +195,7 @@ export async function renderJournal(
     },
     visibilityLabel: (v: Visibility) => visibilityLabel(v, submitted, t),
     maxChars: MAX_ENTRY_CHARS,
-    formatDate: (d: Date | string | undefined) =>
-      d
-        ? new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
-            dateStyle: 'medium',
-            timeStyle: 'short',
-            timeZone: 'Asia/Jakarta',
-          })
-        : '',
-    formatDay: (d: string) =>
-      new Date(`${d}T00:00:00Z`).toLocaleDateString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
-        weekday: 'long',
-        day: 'numeric',
-        month: 'long',
-        year: 'numeric',
-        timeZone: 'UTC',
-      }),
+    formatDate: (d: Date | string | undefined) => (d ? formatMoment(d, ctx.locale) : ''),
+    formatDay: (d: string) => formatDay(d, ctx.locale),
   });
 }

@@ -3,6 +3,7 @@
  * conflicts, visibility, submission. Every route: the ltik's own course, the Learner role, an
  * activity of this course, the participant's own entries only.
  */
+import { formatMoment } from '../../http/format';
 import express from 'express';
 import rateLimit from 'express-rate-limit';
 import { handle } from '../../http/async';
@@ -243,12 +244,7 @@ export function participantRoutes(
         ltik,
         back: withLtik(activityPath(ctx.courseKey, activity._id), ltik),
         restoreAction: `${entryPath(ctx.courseKey, activity._id, req.params.key)}/restore`,
-        formatDate: (d: Date) =>
-          new Date(d).toLocaleString(ctx.locale === 'en' ? 'en-GB' : 'id-ID', {
-            dateStyle: 'medium',
-            timeStyle: 'medium',
-            timeZone: 'Asia/Jakarta',
-          }),
+        formatDate: (d: Date) => formatMoment(d, ctx.locale, 'second'),
       });
     }),
   );
