@@ -29,7 +29,7 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { loadQuestionBank, PHASES, type Phase } from '../src/ai/offline/bank';
-import { BERAKHLAK_VALUES } from '../src/ai/lenses';
+import { BERAKHLAK_VALUES } from '../src/domain/vocabulary';
 import { fromRoot } from '../src/core/paths';
 import { stemmedAnalyzer } from '../src/recommend/analyzer';
 import { loadSampleCatalog, type CatalogItem } from '../src/recommend/catalog';

@@ -24,7 +24,7 @@ import { asFencedData, describeOutputSchema, REFLECTION_TAG, ACTIVITY_TAG, VALUE
 import type { ChatMessage } from './provider';
 import { redact, restore, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
 import { screenReflection } from './safety';
-import { BERAKHLAK_VALUES } from './lenses';
+import { BERAKHLAK_VALUES } from '../domain/vocabulary';
 
 const RUBRIC_TAG = 'rubrik';
 

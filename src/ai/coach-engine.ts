@@ -15,7 +15,7 @@ import { JsonLeafStream, pathText } from './json-stream';
 import { buildMessages, type Phase } from './prompt';
 import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits, type ProviderRef } from './ask';
 import { redact, restore, restoreDeep, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
-import type { BerakhlakValue } from './lenses';
+import type { BerakhlakValue } from '../domain/vocabulary';
 import type { AiAudit } from './audit';
 import type { LimitReason } from './limits';
 import { screenReflection, type SafetyResult } from './safety';

@@ -13,6 +13,7 @@
  * An answer goes raw text → `parseLensAnswer` (finds the JSON object, validates it) →
  * `screenOutput` (refuses grades, personal data, unknown placeholders, invented quotes).
  */
+import { BERAKHLAK_VALUES, type BerakhlakValue } from '../domain/vocabulary';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,18 +26,6 @@ export interface LocalizedText {
   id: string;
   en: string;
 }
-
-/** The seven BerAKHLAK core values, by the ids the templates use for them. */
-export const BERAKHLAK_VALUES = [
-  'berorientasi-pelayanan',
-  'akuntabel',
-  'kompeten',
-  'harmonis',
-  'loyal',
-  'adaptif',
-  'kolaboratif',
-] as const;
-export type BerakhlakValue = (typeof BERAKHLAK_VALUES)[number];
 
 /** The lenses this release ships, in the order the participant sees them. Others in config/ follow by id. */
 export const LENS_IDS = ['cermin', 'steelman', 'kritik', 'sudut-pandang', 'narasi'] as const;

@@ -10,7 +10,8 @@
  * like one of those tags (any case, spacing, HTML entity, full-width or look-alike character,
  * zero-width characters between its letters) escaped so it cannot close the fence.
  */
-import { BERAKHLAK_VALUES, type BerakhlakValue, type JsonSchema, type Lens } from './lenses';
+import { type JsonSchema, type Lens } from './lenses';
+import { BERAKHLAK_VALUES, type BerakhlakValue } from '../domain/vocabulary';
 import type { ChatMessage } from './provider';
 import { isObject } from '../core/validation';
 

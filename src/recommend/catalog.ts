@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { BerakhlakValue } from '../ai/lenses';
+import type { BerakhlakValue } from '../domain/vocabulary';
 import type { Phase } from '../ai/offline/bank';
 import { projectRoot } from '../core/paths';
 import { ajv, describeSchemaError, isObject, jsonParseProblem, jsonPath } from '../core/validation';

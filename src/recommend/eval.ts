@@ -10,7 +10,7 @@
  * `recommendRanker` turns the real recommend() into a ranker over labelled reflections, so the
  * evaluation measures what participants would see (rerank and diversity included).
  */
-import type { BerakhlakValue } from '../ai/lenses';
+import type { BerakhlakValue } from '../domain/vocabulary';
 import type { Phase } from '../ai/offline/bank';
 import type { Locale } from '../domain/launch';
 import { recommend, type CatalogIndex, type ValueLexiconEntry } from './rank';

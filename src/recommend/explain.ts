@@ -7,27 +7,8 @@
  * The tone follows what participants value in a coach (warm, clear, honest): a reason states what
  * was seen, never a judgement of the participant. Pure: signals in, sentences out.
  */
-import type { BerakhlakValue } from '../ai/lenses';
-import type { Phase } from '../ai/offline/bank';
+import { PHASE_NAMES, VALUE_NAMES, type BerakhlakValue, type GrowPhase as Phase } from '../domain/vocabulary';
 import type { Locale } from '../domain/launch';
-
-/** The seven values as participants know them. */
-export const VALUE_NAMES: Readonly<Record<BerakhlakValue, { id: string; en: string }>> = {
-  'berorientasi-pelayanan': { id: 'Berorientasi Pelayanan', en: 'Service-oriented' },
-  akuntabel: { id: 'Akuntabel', en: 'Accountable' },
-  kompeten: { id: 'Kompeten', en: 'Competent' },
-  harmonis: { id: 'Harmonis', en: 'Harmonious' },
-  loyal: { id: 'Loyal', en: 'Loyal' },
-  adaptif: { id: 'Adaptif', en: 'Adaptive' },
-  kolaboratif: { id: 'Kolaboratif', en: 'Collaborative' },
-};
-
-export const PHASE_NAMES: Readonly<Record<Phase, { id: string; en: string }>> = {
-  goal: { id: 'Goal (tujuan)', en: 'Goal' },
-  reality: { id: 'Reality (kenyataan)', en: 'Reality' },
-  options: { id: 'Options (pilihan)', en: 'Options' },
-  will: { id: 'Will (langkah)', en: 'Will' },
-};
 
 /** What made an item come up, as the ranker saw it. */
 export interface RecommendationSignals {

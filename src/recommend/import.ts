@@ -19,7 +19,7 @@
  * Pure: text in, items or problems out. Size is checked before any parsing.
  */
 import { csvText, unguardCell } from '../core/csv';
-import { VALUE_NAMES, PHASE_NAMES } from './explain';
+import { VALUE_NAMES, PHASE_NAMES } from '../domain/vocabulary';
 import { validateCatalog, type CatalogItem } from './catalog';
 import { isObject, wholeNumberFromForm } from '../core/validation';
 

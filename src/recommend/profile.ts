@@ -4,7 +4,7 @@
  * does not show yet (the one the latest prompt is about weighs most), the rubric criteria their
  * last reviewed work was weakest on, and the GROW phase of the latest entry. Pure: no I/O.
  */
-import { BERAKHLAK_VALUES, type BerakhlakValue } from '../ai/lenses';
+import { BERAKHLAK_VALUES, type BerakhlakValue } from '../domain/vocabulary';
 import { analyse, type QuestionBank } from '../ai/offline/engine';
 import { lensContext } from '../ai/prompt';
 import type { Phase } from '../ai/offline/bank';

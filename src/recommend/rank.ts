@@ -26,13 +26,14 @@
  *
  * The reasons quote the participant's own words: they are plain text, to be rendered escaped.
  */
-import type { BerakhlakValue } from '../ai/lenses';
+import type { BerakhlakValue } from '../domain/vocabulary';
 import type { Phase } from '../ai/offline/bank';
 import type { Locale } from '../domain/launch';
 import { RETRIEVAL_STOPWORDS, stemmedAnalyzer, type AnalyzedToken, type Analyzer } from './analyzer';
 import { Bm25Index, DEFAULT_FIELD_WEIGHTS } from './bm25';
 import type { CatalogItem } from './catalog';
-import { explain, VALUE_NAMES, type RecommendationSignals } from './explain';
+import { explain, type RecommendationSignals } from './explain';
+import { VALUE_NAMES } from '../domain/vocabulary';
 import type { VectorIndex } from './vectors';
 
 export type ItemFeedback = 'done' | 'notHelpful' | 'helpful';

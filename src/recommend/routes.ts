@@ -16,7 +16,7 @@ import { sendPage } from '../http/render';
 import { rememberDataSaver } from '../preferences/store';
 import { coursePath, safeBack, withLtik } from '../http/paths';
 import { wholeNumberFromForm } from '../core/validation';
-import { BERAKHLAK_VALUES } from '../ai/lenses';
+import { BERAKHLAK_VALUES } from '../domain/vocabulary';
 import type { CatalogItem } from './catalog';
 import { catalogToCsv, catalogToJson, MAX_IMPORT_BYTES, type ImportProblem } from './import';
 import { checkItem, type Person, type RecommendService } from './service';

@@ -5,6 +5,7 @@
  * schema cannot say. A bad bank stops the load with every problem named, so an author fixes them
  * in one go.
  */
+import { GROW_PHASES, type GrowPhase } from '../../domain/vocabulary';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ValidateFunction } from 'ajv';
@@ -12,7 +13,7 @@ import { projectRoot } from '../../core/paths';
 import { ajv, arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../../core/validation';
 import { tokenize } from './stemmer';
 
-export type Phase = 'goal' | 'reality' | 'options' | 'will';
+export type Phase = GrowPhase;
 /** What a reflection can be missing. */
 export type Gap = 'action' | 'evidence' | 'value' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
 /** What a question asks about: a gap, or `general` (deepening) or `story` (for a very short text). */
@@ -20,7 +21,7 @@ export type QuestionGap = Gap | 'general' | 'story';
 export type CueKind =
   'intent' | 'actionVerbs' | 'time' | 'evidence' | 'stakeholder' | 'measure' | 'feeling' | 'learning';
 
-export const PHASES: readonly Phase[] = ['goal', 'reality', 'options', 'will'];
+export const PHASES: readonly Phase[] = GROW_PHASES;
 export const GAPS: readonly Gap[] = ['action', 'evidence', 'value', 'stakeholder', 'measure', 'feeling', 'learning'];
 export const QUESTION_GAPS: readonly QuestionGap[] = [...GAPS, 'general', 'story'];
 export const CUE_KINDS: readonly CueKind[] = [

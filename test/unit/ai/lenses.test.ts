@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BERAKHLAK_VALUES } from '../../../src/domain/vocabulary';
 import {
-  BERAKHLAK_VALUES,
   COMMON_FIELDS,
   LENS_IDS,
   LensError,

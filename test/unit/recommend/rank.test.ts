@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadQuestionBank } from '../../../src/ai/offline/bank';
-import { BERAKHLAK_VALUES } from '../../../src/ai/lenses';
+import { BERAKHLAK_VALUES } from '../../../src/domain/vocabulary';
 import { plainAnalyzer, stemmedAnalyzer } from '../../../src/recommend/analyzer';
 import { Bm25Index, TopK } from '../../../src/recommend/bm25';
 import { loadSampleCatalog, parseCatalogFile, validateCatalog, type CatalogItem } from '../../../src/recommend/catalog';
