@@ -3,6 +3,7 @@
  * (every save a version, never a silent overwrite), submit and reopen. Each method names the
  * course it works in; a caller can never reach another course's activity by id.
  */
+import { LRUCache } from 'lru-cache';
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import type { LaunchContext } from '../domain/launch';
@@ -84,7 +85,7 @@ const ACTIVITY_CACHE_MS = 5000;
 
 export class CoachingService {
   private readonly now: () => Date;
-  private readonly activityCache = new Map<string, { at: number; activity: ActivityDoc }>();
+  private readonly activityCache = new LRUCache<string, ActivityDoc>({ max: 5000, ttl: ACTIVITY_CACHE_MS });
 
   constructor(private readonly deps: CoachingServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -139,15 +140,10 @@ export class CoachingService {
    */
   async activityInCourse(courseKey: string, activityId: string): Promise<ActivityDoc | null> {
     if (typeof activityId !== 'string' || activityId.length > 64) return null;
-    const hit = this.activityCache.get(activityId);
-    let activity: ActivityDoc | null;
-    if (hit && this.now().getTime() - hit.at < ACTIVITY_CACHE_MS) activity = hit.activity;
-    else {
+    let activity: ActivityDoc | null | undefined = this.activityCache.get(activityId);
+    if (!activity) {
       activity = await Activity.findById(activityId).lean<ActivityDoc>();
-      if (activity) {
-        if (this.activityCache.size > 5000) this.activityCache.clear();
-        this.activityCache.set(activityId, { at: this.now().getTime(), activity });
-      }
+      if (activity) this.activityCache.set(activityId, activity);
     }
     return activity && activity.courseKey === courseKey ? activity : null;
   }

@@ -12,6 +12,7 @@
  *
  * Access tokens and client assertions never appear in errors or logs.
  */
+import { LRUCache } from 'lru-cache';
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { LtijsProvider } from './ltijs';
@@ -87,14 +88,13 @@ function originOf(url: string): string | undefined {
  * caches the parsed key for ten minutes: decrypting and parsing a 4096-bit key on every grade
  * would cost more than the call itself. A removed platform is noticed within the ten minutes.
  */
-export function ltijsSigningKeys(provider: LtijsProvider, opts: { now?: () => number } = {}): SigningKeySource {
-  const now = opts.now ?? Date.now;
-  const cache = new Map<string, { key: ServiceSigningKey; at: number }>();
+export function ltijsSigningKeys(provider: LtijsProvider): SigningKeySource {
+  const cache = new LRUCache<string, ServiceSigningKey>({ max: 1000, ttl: SIGNING_KEY_TTL_MS });
   return {
     async signingKey(ref) {
       const cacheKey = `${ref.issuer}\n${ref.clientId}`;
       const hit = cache.get(cacheKey);
-      if (hit && now() - hit.at < SIGNING_KEY_TTL_MS) return hit.key;
+      if (hit) return hit;
       const platform = await provider.getPlatform(ref.issuer, ref.clientId);
       if (!platform) {
         cache.delete(cacheKey);
@@ -122,7 +122,7 @@ export function ltijsSigningKeys(provider: LtijsProvider, opts: { now?: () => nu
         audience: audience || tokenUrl,
         origins,
       };
-      cache.set(cacheKey, { key, at: now() });
+      cache.set(cacheKey, key);
       return key;
     },
     forget: () => cache.clear(),

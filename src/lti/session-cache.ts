@@ -1,17 +1,17 @@
 /**
  * A short-lived memory cache in front of ltijs's session records. ltijs reads the `idtoken` and
- * `contexttoken` of the ltik on every request; on FerretDB 1.x those queries (not by `_id`) scan
- * the whole collection, which at a few hundred participants costs more than the rest of a save
- * together (bench/autosave). The records only change when a launch replaces them, which goes
- * through the same object, so this instance stays exact; other instances see a relaunch within
- * `ttlMs`. The ltik itself is still verified on every request.
+ * `contexttoken` of the ltik on every request, two database round trips on every autosave
+ * (bench/autosave). The records only change when a launch replaces them, which goes through the
+ * same object, so this instance stays exact; other instances see a relaunch within `ttlMs`. The
+ * ltik itself is still verified on every request.
  */
+import { LRUCache } from 'lru-cache';
 import type { LtijsDatabase } from './ltijs';
 
 const CACHED = new Set(['idtoken', 'contexttoken']);
 
 export function cacheSessionRecords(db: LtijsDatabase, ttlMs = 60_000, maxEntries = 20_000): { clear(): void } {
-  const cache = new Map<string, { at: number; value: Array<Record<string, unknown>> }>();
+  const cache = new LRUCache<string, Array<Record<string, unknown>>>({ max: maxEntries, ttl: ttlMs });
   const keyOf = (collection: string, query: Record<string, unknown> | undefined) =>
     `${collection}\u0000${JSON.stringify(query ?? {})}`;
   const copy = (v: Array<Record<string, unknown>>) => JSON.parse(JSON.stringify(v)) as Array<Record<string, unknown>>;
@@ -22,12 +22,9 @@ export function cacheSessionRecords(db: LtijsDatabase, ttlMs = 60_000, maxEntrie
     if (key !== false || !CACHED.has(collection)) return get(key, collection, query);
     const k = keyOf(collection, query);
     const hit = cache.get(k);
-    if (hit && Date.now() - hit.at < ttlMs) return copy(hit.value);
+    if (hit) return copy(hit);
     const value = await get(key, collection, query);
-    if (value) {
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
-      cache.set(k, { at: Date.now(), value: copy(value) });
-    }
+    if (value) cache.set(k, copy(value));
     return value;
   };
   db.Replace = async (key, collection, query, item, index) => {
