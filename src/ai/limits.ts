@@ -133,9 +133,8 @@ export interface BudgetSettings {
 
 /**
  * Token budgets, counted in the database by `_id` (one counter per person and day, per course and
- * month). On MongoDB `$inc` is atomic; on FerretDB 1.x two turns finishing at the same instant
- * may count once, so a budget there is a limit that can be passed by a turn or two, never a
- * guarantee — enough to keep a class from spending an agency's month in a day.
+ * month), with `$inc`: exact on MongoDB and the embedded default (test/unit/db/); on FerretDB two
+ * turns finishing at the same instant may count once.
  */
 export class TokenBudgets {
   /** `settings`: fixed, or read at each check for the person's platform (its admin may change them while Cermin runs). */

@@ -48,8 +48,8 @@ export interface ActivityDoc {
 
 /**
  * Entries, versions and work records have an `_id` derived from what they are (see ids.ts):
- * the hot paths read and write them by `_id` alone, which every MongoDB-wire server, FerretDB's
- * SQLite backend included, answers without scanning the collection.
+ * the hot paths read and write them by `_id` alone, which every MongoDB-wire server answers
+ * without scanning the collection.
  */
 export interface EntryDoc {
   _id: string;

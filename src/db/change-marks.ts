@@ -2,7 +2,7 @@
  * A change mark per scope (for example one course): a random token rewritten after every change
  * that a cached view of the scope depends on. A reader compares the token it cached with the
  * current one (one read by `_id`) instead of reading the whole scope again. A random token, not a
- * counter: two writers racing (FerretDB's updates are read-then-write) still leave a new value.
+ * counter: two writers racing on a server whose updates are read-then-write still leave a new value.
  * Writers mark *after* their data is written; readers read the mark *before* the data.
  */
 import crypto from 'node:crypto';

@@ -1,8 +1,8 @@
 /**
  * Leases through the database, in fixed time slots: a holder takes slot k of a subject by
  * inserting the record (subject, k) — an insert with a unique `_id`, the one operation every
- * MongoDB-wire server (FerretDB 1.x included, whose conditional updates are not atomic) decides
- * for exactly one caller. It also takes (subject, k+1) so nobody else can start in the next slot
+ * MongoDB-wire server decides for exactly one caller, even one whose conditional updates are not
+ * atomic (docs/database.md). It also takes (subject, k+1) so nobody else can start in the next slot
  * while its work may still run. A holder that crashed blocks its subject for two slots at most.
  */
 import { Schema, type Model } from 'mongoose';

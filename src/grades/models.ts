@@ -1,7 +1,6 @@
 /**
- * The grade outbox. Three collections, each written in a way FerretDB 1.x cannot get wrong (its
- * conditional updates read and then write without a lock, so two writers of one document can lose
- * an update):
+ * The grade outbox. Three collections, each written so that even a server whose conditional
+ * updates are not atomic (docs/database.md) cannot lose or double a grade:
  * - `grade_outbox`: one immutable record per score to send, inserted with `_id` (delivery, second).
  *   Inserting it *is* finalizing: once it exists the score will reach the platform or be reported
  *   failed. Only exact-`_id` deletes remove it, after its second (or a later one) is delivered.

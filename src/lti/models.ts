@@ -39,7 +39,7 @@ const deploymentSchema = new Schema<DeploymentDoc>(
 );
 deploymentSchema.index({ iss: 1, clientId: 1, deploymentId: 1 }, { unique: true });
 
-// Expiry is swept by Cermin itself (FerretDB has no TTL indexes), so no `expires` here.
+// Expiry is swept by Cermin itself (lti/sweeper.ts: not every engine has TTL indexes), so no `expires` here.
 const nonceSchema = new Schema<NonceDoc>(
   {
     iss: { type: String, required: true },

@@ -1,7 +1,7 @@
 /**
- * Expiry of short-lived LTI records. ltijs relies on MongoDB TTL indexes, which FerretDB 1.x does
- * not implement ("expireAfterSeconds is not implemented yet"), so Cermin deletes expired records
- * itself on every database; on MongoDB this only duplicates what the TTL monitor does anyway.
+ * Expiry of short-lived LTI records. ltijs relies on MongoDB TTL indexes, which not every embedded
+ * engine implements (docs/database.md), so Cermin deletes expired records itself on every
+ * database; on MongoDB this only duplicates what the TTL monitor does anyway.
  */
 import mongoose from 'mongoose';
 

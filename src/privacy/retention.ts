@@ -14,10 +14,9 @@
  *
  * The job: per rule (a collection, its date field, the setting that governs it) it scans once for
  * records older than the latest cut-off of any platform, sorts each into its platform by course,
- * and removes those past their own platform's cut-off, by `_id` in batches (FerretDB 1.x has no
- * TTL indexes and scans every non-`_id` filter, and a batch keeps each write small). A dry run
- * counts what would go and changes nothing. Only one instance purges per lease slot: the lease is
- * a unique-`_id` insert, the one write FerretDB 1.x decides atomically (as src/grades/lease.ts).
+ * and removes those past their own platform's cut-off, by `_id` in batches (a per-platform cut-off
+ * is beyond a TTL index, and a batch keeps each write small). A dry run counts what would go and
+ * changes nothing. Only one instance purges per lease slot (src/db/lease.ts).
  */
 import crypto from 'node:crypto';
 import mongoose, { Schema, type FilterQuery, type Model } from 'mongoose';

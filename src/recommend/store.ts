@@ -45,9 +45,8 @@ export interface ItemEvents {
 
 /**
  * A participant's recommendation history in a course, one record read by `_id`: the journal reads
- * it on every view, and FerretDB scans a collection for any filter (by `_id` too, though in SQLite
- * and stopping at the match), so one record per participant, not one per item, keeps that read
- * short as the course grows. `updatedAt` is its last use: retention removes a history unused for
+ * it on every view, so one record per participant, not one per item, keeps that read short as the
+ * course grows (bench/recommend-history). `updatedAt` is its last use: retention removes a history unused for
  * the platform's days.
  */
 export interface HistoryDoc {
@@ -142,8 +141,8 @@ export const HistoryLock = leaseModel('RecommendHistoryLock', 'recommend_history
 const historyLeases = new SlotLeases(HistoryLock, 'history-writer', LOCK_SLOT_MS);
 
 /**
- * Claims the history for one writer: FerretDB 1.x applies an update as read-then-write, so two
- * changes at the same instant (the person's two tabs) would lose one (see src/db/lease.ts). Waiting
+ * Claims the history for one writer: on a server whose updates are read-then-write (FerretDB,
+ * docs/database.md) two changes at the same instant (the person's two tabs) would lose one. Waiting
  * longer than a crashed holder could block it, the writer goes ahead.
  */
 async function claimHistory(_id: string): Promise<() => Promise<void>> {

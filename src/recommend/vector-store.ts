@@ -116,7 +116,7 @@ export class MongoEmbeddingCache implements EmbeddingCache {
   }
 
   /**
-   * Removes vectors written before `before` (a scan on FerretDB: for a maintenance job). Meant for a
+   * Removes vectors written before `before` (for a maintenance job). Meant for a
    * collection of short-lived vectors such as query vectors; in the item collection it would also
    * remove unchanged items' vectors, which would then be embedded again.
    */

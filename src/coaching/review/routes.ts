@@ -128,8 +128,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const kept = new Map<string, Map<keyof CourseSnapshot, KeptPart>>();
 
   /**
-   * The course's roster, activities, work, reviews and deliveries. Reading them is the roster
-   * page's whole cost on FerretDB (it scans each collection), so each part is kept per course
+   * The course's roster, activities, work, reviews and deliveries. Reading them is most of the
+   * roster page's cost (bench/grades), so each part is kept per course
    * until its change mark moves: paging, searching and sorting a class read five small records,
    * and a change (a grade sent, a submission) re-reads only the part it touched.
    */
