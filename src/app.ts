@@ -23,12 +23,9 @@ import { securityHeaders } from './http/security';
 import { finishWebApp, staticAssets, webApp } from './http/server';
 import { sessionRoutes } from './http/session';
 import { createLtiService, platformSigningKeys, type LtiService } from './lti';
-import { CourseDirectory } from './lti/courses';
 import { PlatformServices } from './lti/platform-services';
-import { hostWithPort } from './outbound/address-policy';
-import { createGuardedFetch } from './outbound/guarded-fetch';
+import { outboundClients } from './outbound/clients';
 import { preferencesFeature } from './preferences/feature';
-import { ltiPrivacy } from './lti/privacy';
 import { privacyFeature, retention as retentionOf } from './privacy/feature';
 import type { RetentionJob } from './privacy/retention';
 import { recommendFeature } from './recommend/feature';
@@ -59,109 +56,62 @@ export interface CerminApp {
 
 export async function createApp({ config, dbUri, log, templates }: AppDeps): Promise<CerminApp> {
   const metrics = createMetrics();
-  let shuttingDown = false;
-  // Addresses from outside the configuration go through the guarded client (docs/ARCHITECTURE.md):
-  // what platforms and their admins name reaches the operator's allow list (and the built-in demo
-  // LMS); only the operator's own AI provider may also reach the environment's AI address.
-  const demoHost = config.demo.enabled ? [hostWithPort(config.demo.publicUrl ?? config.publicUrl)] : [];
-  const forPlatforms = createGuardedFetch({ ...config.outbound, allow: [...config.outbound.allow, ...demoHost] });
-  const forOperator = createGuardedFetch({
-    ...config.outbound,
-    allow: [...config.outbound.allow, ...(config.ai.baseUrl ? [hostWithPort(config.ai.baseUrl)] : [])],
-  });
-
+  const draining = { stopping: false };
+  const demoUrl = config.demo.enabled ? (config.demo.publicUrl ?? config.publicUrl) : undefined;
+  const outbound = outboundClients(config.outbound, { demoUrl, aiBaseUrl: config.ai.baseUrl });
   // Platform services (token, NRPS, AGS) sign with the keys ltijs keeps (one process-wide provider).
-  const services = new PlatformServices({
-    keys: platformSigningKeys(),
-    timeoutMs: config.grades.requestTimeoutMs,
-    fetch: forPlatforms,
-  });
+  const timeoutMs = config.grades.requestTimeoutMs;
+  const services = new PlatformServices({ keys: platformSigningKeys(), timeoutMs, fetch: outbound.platforms });
   const lti = await createLtiService({
     config,
     dbUri,
     log,
-    fetch: forPlatforms,
-    onOutcome: (outcome) => metrics.launches.inc({ outcome }),
+    fetch: outbound.platforms,
+    outcomes: metrics.launches,
     onRegistryChanged: () => services.forgetPlatforms(),
   });
-  const courses = new CourseDirectory();
-  const roster = new RosterService({ courses, services, maxAgeMs: config.roster.maxAgeMinutes * 60_000, log });
+  const maxAgeMs = config.roster.maxAgeMinutes * 60_000;
+  const roster = new RosterService({ courses: lti.courses, services, maxAgeMs, log });
   const retention = retentionOf(config.ai.rawTextRetentionDays);
   const preferences = preferencesFeature();
-  const grades = gradesFeature({
-    services,
-    settings: config.grades,
-    log,
-    onOutcome: (outcome) => metrics.gradeDeliveries.inc({ outcome }),
-  });
-  const ai = aiFeature({
-    settings: config.ai,
-    secret: config.lti.key,
-    outbound: { operator: forOperator, platforms: forPlatforms },
-    conversationDaysOf: retention.conversationDaysOf,
-    peopleOf: (courseKey) => roster.peopleToRedact(courseKey),
-  });
+  const grades = gradesFeature({ services, settings: config.grades, log, outcomes: metrics.gradeDeliveries });
+  const peopleOf = (courseKey: string) => roster.peopleToRedact(courseKey);
+  const conversationDaysOf = retention.conversationDaysOf;
+  const ai = aiFeature({ settings: config.ai, secret: config.lti.key, outbound, conversationDaysOf, peopleOf });
   const recommend = recommendFeature({ ai, log });
-  const coaching = coachingFeature({
-    templates: templates ?? loadTemplates(),
-    lti,
-    courses,
-    services,
-    roster,
-    outbox: grades.outbox,
-    ai,
-    recommend: recommend.service,
-    log,
-    settings: {
-      rosterPageSize: config.roster.pageSize,
-      blindShare: config.roster.blindShare,
-      requestTimeoutMs: config.grades.requestTimeoutMs,
-      savesPerMinute: config.rateLimit.savesPerMinute,
-    },
-  });
-  const privacy = privacyFeature({
-    providers: [
-      ...coaching.privacy,
-      ...ai.privacy,
-      ...recommend.privacy,
-      ...grades.privacy,
-      ltiPrivacy,
-      ...preferences.privacy,
-    ],
-    pseudonymOf: ai.pseudonymOf,
-    coaching: coaching.coaching,
-    reviews: coaching.reviews,
-    bank: ai.bank,
-    transparency: ai.transparency,
-    log,
-  });
+  const outbox = grades.outbox;
+  templates ??= loadTemplates();
+  const coaching = coachingFeature({ templates, config, lti, services, roster, outbox, ai, recommend, log });
+  const providers = [lti, coaching, ai, recommend, grades, preferences].flatMap((f) => f.privacy);
+  const { pseudonymOf, bank, transparency } = ai;
+  // The coaching and reviews services (for the bias monitor) come with the coaching feature.
+  const privacy = privacyFeature({ ...coaching, providers, pseudonymOf, bank, transparency, log });
+  const secureCookies = config.publicUrl.startsWith('https://');
+  const { personData } = privacy;
   const admin = adminFeature({
     lti,
     ai,
-    courses,
-    outbox: grades.outbox,
-    personData: privacy.personData,
+    courses: lti.courses,
+    outbox,
+    personData,
     retention,
+    secureCookies,
     secret: config.lti.key,
-    secureCookies: config.publicUrl.startsWith('https://'),
-    demoUrl: config.demo.enabled ? '/demo' : undefined,
+    demoUrl: demoUrl && '/demo',
   });
 
   lti.handleLaunches(coaching.launches);
+  // Routers with per-route role guards first; the participant's (guarded as a whole) last.
+  const course = [coaching, recommend, privacy, admin].flatMap((f) => f.courseRouters);
+  const { preferencesOf, sessionRouters: session } = preferences;
+  const maxSessionMs = config.lti.sessionHours * 3600_000;
   lti.authenticated(
     '/app',
     sessionRoutes({
-      maxAgeMs: config.lti.sessionHours * 3600_000,
-      preferencesOf: preferences.preferencesOf,
-      session: preferences.sessionRouters,
-      // Routers with per-route role guards first; the participant's (guarded as a whole) last.
-      course: [
-        ...coaching.courseRouters,
-        ...recommend.courseRouters,
-        ...privacy.courseRouters,
-        ...admin.courseRouters,
-        ['/activities', coaching.activitiesRouter],
-      ],
+      maxAgeMs: maxSessionMs,
+      preferencesOf,
+      session,
+      course: [...course, ['/activities', coaching.activitiesRouter]],
     }),
   );
 
@@ -172,18 +122,11 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   await recommend.upgrade();
   const gradeWorker = grades.worker(coaching.deliveryTarget);
 
-  const demo = config.demo.enabled
-    ? await startDemoPlatform(
-        config.demo.publicUrl ?? config.publicUrl,
-        lti.urls,
-        lti.registry,
-        config.demo.participants,
-      )
-    : undefined;
-  const app = webApp({ log, metrics, trustProxy: config.trustProxy, isShuttingDown: () => shuttingDown });
+  const demo = demoUrl ? await startDemoPlatform(demoUrl, lti.urls, lti.registry, config.demo.participants) : undefined;
+  const app = webApp({ log, metrics, trustProxy: config.trustProxy, draining });
   // The demo LMS stands for another site: it sets its own headers and is not under Cermin's CSP.
   if (demo) app.use('/demo', demo.router);
-  app.use(securityHeaders(() => lti.frameAncestors()));
+  app.use(securityHeaders(lti.frameAncestors));
   app.use('/static', staticAssets());
   app.use(admin.landing);
   app.use('/setup', admin.setupRouter);
@@ -191,19 +134,10 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   app.use('/lti', lti.app);
   finishWebApp(app, log);
 
-  return {
-    app,
-    lti,
-    metrics,
-    demo,
-    gradeWorker,
-    retentionJob: retention.job,
-    beginShutdown: () => {
-      shuttingDown = true;
-    },
-    close: async () => {
-      await gradeWorker.stop();
-      await lti.close();
-    },
+  const beginShutdown = () => void (draining.stopping = true);
+  const close = async () => {
+    await gradeWorker.stop();
+    await lti.close();
   };
+  return { app, lti, metrics, demo, gradeWorker, retentionJob: retention.job, beginShutdown, close };
 }

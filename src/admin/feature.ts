@@ -5,7 +5,7 @@
  */
 import express from 'express';
 import type { AiFeature } from '../ai/feature';
-import { platformIdentity } from '../domain/launch';
+import { platformIdentity } from '../lti/launch-context';
 import type { LtiService } from '../lti';
 import { adminConsoleRoutes, launchAdminAccess, type AdminConsoleDeps } from './console';
 import { toolLanding } from './landing';

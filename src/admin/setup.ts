@@ -21,7 +21,8 @@ import {
 } from './ai-provider';
 import { adminConsoleRoutes, type AdminAccess, type AdminConsoleDeps } from './console';
 import { recordAdminChange } from '../privacy/admin-log';
-import { INSTANCE, platformKeyOf, type Locale } from '../domain/launch';
+import { INSTANCE, type Locale } from '../domain/launch';
+import { platformKeyOf } from '../lti/launch-context';
 import { ajv, httpUrlSchema } from '../core/validation';
 
 interface SetupTokenDoc {

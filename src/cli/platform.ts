@@ -21,7 +21,7 @@ import { createGuardedFetch } from '../outbound/guarded-fetch';
 import { toolUrls } from '../lti/platforms';
 import { issueSetupToken } from '../admin/setup';
 import { recordAdminChange } from '../privacy/admin-log';
-import { platformKeyOf } from '../domain/launch';
+import { platformKeyOf } from '../lti/launch-context';
 import { ajv, httpUrlSchema } from '../core/validation';
 
 const USAGE = `Usage: npm run platform -- <command> [options]

@@ -3,12 +3,12 @@
  * AI mirror, the coach's roster, reviews and drafts. Builds its services from what the lower
  * layers give it and returns its routers in mount order.
  */
+import type { AppConfig } from '../config';
 import type express from 'express';
 import type { Logger } from 'pino';
 import type { AiFeature } from '../ai/feature';
 import type { GradeOutbox } from '../grades/outbox';
 import type { LtiService, LaunchHandlers } from '../lti';
-import type { CourseDirectory } from '../lti/courses';
 import type { PlatformServices } from '../lti/platform-services';
 import type { RecommendService } from '../recommend/service';
 import { aiRoutes } from './ai-help/routes';
@@ -16,7 +16,7 @@ import { DraftService } from './ai-help/drafts';
 import { AiCoaching, safetyAlerts } from './ai-help/turns';
 import { coachRoutes } from './activities/routes';
 import { audiencePages } from './activities/pages';
-import { deliveryTargets, releasedLevels, reportSubmitted } from './grading';
+import { releasedLevels, reportSubmitted } from './grading';
 import { createLanding } from './activities/landing';
 import { participantRoutes } from './journal/routes';
 import { coachingPrivacy } from './privacy';
@@ -28,8 +28,7 @@ import type { CoachingTemplate } from './templates';
 
 export interface CoachingFeatureDeps {
   templates: CoachingTemplate[];
-  lti: Pick<LtiService, 'deepLinking' | 'urls' | 'menteesOf'>;
-  courses: CourseDirectory;
+  lti: Pick<LtiService, 'deepLinking' | 'urls' | 'menteesOf' | 'courses'>;
   services: PlatformServices;
   roster: RosterService;
   outbox: GradeOutbox;
@@ -37,14 +36,18 @@ export interface CoachingFeatureDeps {
     AiFeature,
     'engine' | 'drafter' | 'lenses' | 'consent' | 'consentFacts' | 'names' | 'pseudonymOf' | 'providerInfo' | 'settings'
   >;
-  recommend: RecommendService;
-  settings: { rosterPageSize: number; blindShare: number; requestTimeoutMs: number; savesPerMinute: number };
+  recommend: { service: RecommendService };
+  config: Pick<AppConfig, 'roster' | 'grades' | 'rateLimit'>;
   log: Logger;
 }
 
 export function coachingFeature(deps: CoachingFeatureDeps) {
   const { ai, outbox, roster } = deps;
-  const coaching = new CoachingService({ templates: deps.templates, onSubmitted: reportSubmitted(outbox) });
+  const coaching = new CoachingService({
+    templates: deps.templates,
+    onSubmitted: reportSubmitted(outbox),
+    courses: deps.lti.courses,
+  });
   const reviews = new ReviewService({ outbox });
   const landing = createLanding(coaching);
   const aiCoaching = new AiCoaching({
@@ -63,17 +66,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
     namesOf: ai.names.matcherFor,
     pseudonymOf: ai.pseudonymOf,
   });
-  // Every launch first records its course (the roster's source without NRPS, the AGS endpoints).
-  const launches: LaunchHandlers = {
-    onLaunch: async (ctx, ltik, req, res) => {
-      await deps.courses.remember(ctx);
-      await landing.onLaunch(ctx, ltik, req, res);
-    },
-    onDeepLinking: async (ctx, ltik, req, res) => {
-      await deps.courses.remember(ctx);
-      await landing.onDeepLinking(ctx, ltik, req, res);
-    },
-  };
+  const launches: LaunchHandlers = landing;
   const courseRouters: express.Router[] = [
     audiencePages({ lti: deps.lti, coaching }),
     coachRoutes({
@@ -82,17 +75,17 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
       services: deps.services,
       outbox,
       urls: deps.lti.urls,
-      requestTimeoutMs: deps.settings.requestTimeoutMs,
+      requestTimeoutMs: deps.config.grades.requestTimeoutMs,
     }),
     reviewRoutes({
       coaching,
       reviews,
       roster,
       outbox,
-      pageSize: deps.settings.rosterPageSize,
+      pageSize: deps.config.roster.pageSize,
       alertsOf: safetyAlerts,
       drafts,
-      blindShare: deps.settings.blindShare,
+      blindShare: deps.config.roster.blindShare,
     }),
     aiRoutes({ coaching, ai: aiCoaching, consent: ai.consent, facts: ai.consentFacts, log: deps.log }),
   ];
@@ -105,10 +98,10 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
     activitiesRouter: participantRoutes(
       coaching,
       aiCoaching,
-      { service: deps.recommend, decidedLevels: releasedLevels(reviews) },
-      { savesPerMinute: deps.settings.savesPerMinute },
+      { service: deps.recommend.service, decidedLevels: releasedLevels(reviews) },
+      { savesPerMinute: deps.config.rateLimit.savesPerMinute },
     ),
-    deliveryTarget: deliveryTargets(deps.courses),
+    deliveryTarget: coaching.deliveryTarget,
     privacy: [coachingPrivacy],
   };
 }

@@ -3,6 +3,8 @@
  * (every save a version, never a silent overwrite), submit and reopen. Each method names the
  * course it works in; a caller can never reach another course's activity by id.
  */
+import type { CourseDirectory } from '../lti/courses';
+import type { DeliveryTarget } from '../grades/worker';
 import { LRUCache } from 'lru-cache';
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
@@ -55,6 +57,8 @@ export interface CoachingServiceDeps {
   onSubmitted?: (activity: ActivityDoc, work: WorkDoc) => Promise<void>;
   /** How many versions an entry keeps (default VERSIONS_KEPT). */
   versionsKept?: VersionsKept;
+  /** The courses launches came from: their AGS endpoints, for where an activity's scores go. */
+  courses?: Pick<CourseDirectory, 'course'>;
 }
 
 /**
@@ -147,6 +151,26 @@ export class CoachingService {
     }
     return activity && activity.courseKey === courseKey ? activity : null;
   }
+
+  /**
+   * Where an activity's scores go, read fresh at each delivery attempt (a later launch may have
+   * brought the line item URL); null when the activity is gone or not the course's.
+   */
+  readonly deliveryTarget = async (courseKey: string, activityId: string): Promise<DeliveryTarget | null> => {
+    const activity = await Activity.findById(activityId).lean<ActivityDoc>();
+    if (!activity || activity.courseKey !== courseKey) return null;
+    const course = await this.deps.courses?.course(courseKey);
+    return {
+      platform: { issuer: activity.platform.issuer, clientId: activity.platform.clientId },
+      lineItemUrl: activity.lineItem?.id,
+      lineItemsUrl: course?.lineItemsUrl,
+      resourceLinkId: activity.resourceLinkIds[0],
+      resourceId: activity.lineItem?.resourceId ?? activity._id,
+      tag: activity.lineItem?.tag ?? `cermin:${activity.templateId}`,
+      label: activity.title,
+      scoreMaximum: activity.maxScore,
+    };
+  };
 
   private forgetActivity(activityId: string): void {
     this.activityCache.delete(activityId);

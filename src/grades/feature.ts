@@ -15,7 +15,7 @@ export interface GradesFeatureDeps {
   services: PlatformServices;
   settings: AppConfig['grades'];
   log: Logger;
-  onOutcome?: GradeWorkerDeps['onOutcome'];
+  outcomes?: GradeWorkerDeps['outcomes'];
 }
 
 export function gradesFeature(deps: GradesFeatureDeps) {
@@ -29,14 +29,14 @@ export function gradesFeature(deps: GradesFeatureDeps) {
      */
     worker(targetOf: GradeWorkerDeps['targetOf']): GradeWorker {
       const worker = new GradeWorker({
+        outbox,
         services: deps.services,
         log: deps.log,
         settings: deps.settings,
         targetOf,
-        onOutcome: deps.onOutcome,
+        outcomes: deps.outcomes,
         owner: `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString('hex')}`,
       });
-      outbox.onEnqueued(() => worker.wake());
       if (deps.settings.workerEnabled) worker.start();
       return worker;
     },

@@ -4,6 +4,7 @@
  * holds the lease next, and a send whose outcome is unknown is resent with the same timestamp, so
  * a platform that already has it answers 409 and the score is counted once.
  */
+import type { GradeOutbox } from './outbox';
 import type { Logger } from 'pino';
 import { findOrCreateLineItem, postScore } from '../lti/ags';
 import { ServiceError, type PlatformRef, type PlatformServices } from '../lti/platform-services';
@@ -44,6 +45,8 @@ export interface GradeWorkerSettings {
 
 export interface GradeWorkerDeps {
   services: PlatformServices;
+  /** The outbox whose every enqueue wakes this worker (else it finds new work by polling). */
+  outbox?: Pick<GradeOutbox, 'onEnqueued'>;
   /** null: the activity is gone (the delivery fails for good). */
   targetOf(courseKey: string, activityId: string): Promise<DeliveryTarget | null>;
   owner: string;
@@ -51,7 +54,8 @@ export interface GradeWorkerDeps {
   log: Logger;
   now?: () => number;
   random?: () => number;
-  onOutcome?: (outcome: DeliveryAttempt['outcome']) => void;
+  /** Where each attempt's outcome is counted (a prom-client counter with an `outcome` label). */
+  outcomes?: { inc(labels: { outcome: DeliveryAttempt['outcome'] }): void };
 }
 
 type AttemptResult =
@@ -86,6 +90,7 @@ export class GradeWorker {
   constructor(private readonly deps: GradeWorkerDeps) {
     this.now = deps.now ?? Date.now;
     this.leases = new Leases(deps.owner, deps.settings.leaseSeconds * 1000, this.now);
+    deps.outbox?.onEnqueued(() => this.wake());
   }
 
   start(): void {
@@ -349,7 +354,7 @@ export class GradeWorker {
       ].slice(-HISTORY_KEPT);
     const lineItemUrl = result.lineItemUrl ?? base.lineItemUrl;
     const cleared = { attemptStartedAt: undefined, attemptSecond: undefined, nextAttemptAt: undefined, inDoubt: false };
-    this.deps.onOutcome?.(result.outcome);
+    this.deps.outcomes?.inc({ outcome: result.outcome });
     if ((base.sentSecond ?? -1) > item.second) {
       // Someone delivered a later score meanwhile: this one is superseded whatever happened to it.
       await this.write({ ...base, history: entry('superseded', result.outcome), updatedAt: at });

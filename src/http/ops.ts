@@ -83,15 +83,25 @@ export function requestLog(log: Logger, metrics: Metrics): express.RequestHandle
   };
 }
 
-export function opsRouter(metrics: Metrics, isShuttingDown: () => boolean): express.Router {
+/** Set when the process begins to stop: /readyz answers 503 and every response asks to close its connection. */
+export interface Draining {
+  stopping: boolean;
+}
+
+export function opsRouter(metrics: Metrics, draining: Draining): express.Router {
   const router = express.Router();
+  router.use((_req, res, next) => {
+    // While draining, ask every client to close its keep-alive connection after this response.
+    if (draining.stopping) res.set('Connection', 'close');
+    next();
+  });
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', (_req, res) => {
     const db = mongoose.connection.db;
-    if (isShuttingDown() || !db || mongoose.connection.readyState !== 1) {
-      res.status(503).json({ status: 'unavailable', database: isShuttingDown() ? 'shutting down' : 'disconnected' });
+    if (draining.stopping || !db || mongoose.connection.readyState !== 1) {
+      res.status(503).json({ status: 'unavailable', database: draining.stopping ? 'shutting down' : 'disconnected' });
       return;
     }
     const started = Date.now();

@@ -9,14 +9,14 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { projectRoot } from '../core/paths';
 import { errorHandler, notFoundHandler } from './errors';
-import { opsRouter, requestLog, type Metrics } from './ops';
+import { opsRouter, requestLog, type Draining, type Metrics } from './ops';
 
 export interface WebAppOptions {
   log: Logger;
   metrics: Metrics;
   /** Which proxies may name the client's address (X-Forwarded-For) for rate limits. */
   trustProxy: string;
-  isShuttingDown(): boolean;
+  draining: Draining;
 }
 
 export function webApp(opts: WebAppOptions): express.Express {
@@ -27,12 +27,7 @@ export function webApp(opts: WebAppOptions): express.Express {
   app.use(requestLog(opts.log, opts.metrics));
   // Participants are on 3G phones: every page and asset goes compressed.
   app.use(compression());
-  app.use((_req, res, next) => {
-    // While draining, ask every client to close its keep-alive connection after this response.
-    if (opts.isShuttingDown()) res.set('Connection', 'close');
-    next();
-  });
-  app.use(opsRouter(opts.metrics, opts.isShuttingDown));
+  app.use(opsRouter(opts.metrics, opts.draining));
   return app;
 }
 

@@ -8,6 +8,9 @@
  * - Cermin's dynamic registration at /lti/register.
  * - ltijs's SIGINT handler removed: main.ts owns shutdown.
  */
+import type { PersonDataProvider } from '../db/person-data';
+import { ltiPrivacy } from './privacy';
+import { CourseDirectory } from './courses';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import express from 'express';
 import crypto from 'node:crypto';
@@ -19,7 +22,6 @@ import { launchMessageKey, launchRefusalStatus, requestLocale, sendError } from 
 import { sendPage } from '../http/render';
 import { contentSecurityPolicy } from '../http/security';
 import { translator } from '../http/i18n';
-import { ltikOf } from '../http/guards';
 import { type LaunchContext } from '../domain/launch';
 import { launchContextFrom } from './launch-context';
 import {
@@ -65,6 +67,11 @@ export type LaunchHandler = (
   res: express.Response,
 ) => Promise<void>;
 
+/** Where each outcome is counted (a prom-client counter with an `outcome` label). */
+export interface OutcomeCounter {
+  inc(labels: { outcome: string }): void;
+}
+
 export interface LtiServiceOptions {
   config: AppConfig;
   dbUri: string;
@@ -74,7 +81,7 @@ export interface LtiServiceOptions {
   /** Told after every change of the registry on this instance (caches of platforms' keys and tokens go). */
   onRegistryChanged?: () => void;
   /** Called with each launch outcome, for metrics. */
-  onOutcome?: (outcome: string) => void;
+  outcomes?: OutcomeCounter;
 }
 
 export interface LtiService {
@@ -91,6 +98,10 @@ export interface LtiService {
   /** The participants a mentor mentors in the launch's course (empty when the platform did not say). */
   menteesOf(ctx: LaunchContext): Promise<string[]>;
   deepLinking: DeepLinkingResponder;
+  /** The courses launches came from (endpoints, who launched). */
+  courses: CourseDirectory;
+  /** What the LTI layer keeps of a person (launches, mentor scopes), for their download and erasure. */
+  privacy: PersonDataProvider[];
   /** Who answers a resource link launch and a Deep Linking request (a feature built after this service). */
   handleLaunches(handlers: LaunchHandlers): void;
   close(): Promise<void>;
@@ -113,7 +124,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   const { config, log } = opts;
   const provider = getProvider();
   const urls = toolUrls(config.publicUrl, config.lti.registrationKey);
-  const outcome = opts.onOutcome ?? (() => undefined);
+  const outcome = (kind: string) => opts.outcomes?.inc({ outcome: kind });
 
   // ltijs decrypts every key on every /keys request; the registered origins feed every page's CSP.
   const keyset = cached(() => getKeysetModule().build(provider.Database, config.lti.key), 60_000);
@@ -468,6 +479,7 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
   };
 
   let handlers: LaunchHandlers | undefined;
+  const courses = new CourseDirectory();
   const asLaunch =
     (kind: 'launch_ok' | 'deep_linking_ok') =>
     async (token: LtijsToken, req: express.Request, res: express.Response, next: express.NextFunction) => {
@@ -487,7 +499,11 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         if (!handlers)
           throw new Error('launch before handleLaunches: the app wires its launch handlers before it listens');
         const handler = kind === 'launch_ok' ? handlers.onLaunch : handlers.onDeepLinking;
-        await handler(launchContextFrom(token), ltikOf(res), req, res);
+        const ctx = launchContextFrom(token);
+        // The course a launch comes from, with its NRPS and AGS endpoints: the roster and grade
+        // passback read them later, outside any launch.
+        await courses.remember(ctx);
+        await handler(ctx, String(res.locals.ltik), req, res);
       } catch (err) {
         next(err);
       }
@@ -543,6 +559,8 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
 
   return {
     app: provider.app,
+    courses,
+    privacy: [ltiPrivacy],
     registry,
     urls,
     authenticated(path, router) {

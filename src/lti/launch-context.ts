@@ -1,16 +1,76 @@
 /**
  * ltijs's stored token mapped to Cermin's launch context (src/domain/launch.ts): the one place
- * that reads ltijs's token shape.
+ * that reads ltijs's token shape, with the keys Cermin derives from LTI identities and the
+ * audience an LTI role lands on. Pure functions: no I/O.
  */
+import crypto from 'node:crypto';
 import type { LtijsToken } from './ltijs';
-import {
-  audienceFor,
-  courseKeyOf,
-  localeOf,
-  normaliseRole,
-  platformIdentity,
-  type LaunchContext,
-} from '../domain/launch';
+import type { Audience, LaunchContext, Locale, PlatformIdentity } from '../domain/launch';
+
+export function platformKeyOf(issuer: string, clientId: string): string {
+  return `p${crypto
+    .createHash('sha256')
+    .update(JSON.stringify([issuer, clientId]))
+    .digest('base64url')
+    .slice(0, 22)}`;
+}
+
+export function platformIdentity(issuer: string, clientId: string): PlatformIdentity {
+  return { key: platformKeyOf(issuer, clientId), issuer, clientId };
+}
+
+const LIS = 'http://purl.imsglobal.org/vocab/lis/v2/';
+
+/** Normalises a role to its full URI (certification: accept short names like `Instructor`). */
+export function normaliseRole(role: string): string {
+  if (/^https?:\/\//.test(role)) return role;
+  const short = role.trim();
+  if (short.includes('#')) return `${LIS}membership/${short}`;
+  return `${LIS}membership#${short}`;
+}
+
+const ADMIN_ROLES = new Set([
+  `${LIS}institution/person#Administrator`,
+  `${LIS}system/person#Administrator`,
+  `${LIS}system/person#SysAdmin`,
+]);
+const COACH_ROLES = [
+  `${LIS}membership#Instructor`,
+  `${LIS}membership#ContentDeveloper`,
+  `${LIS}membership/Instructor#`,
+  `${LIS}membership#TeachingAssistant`,
+];
+const MENTOR_ROLES = [`${LIS}membership#Mentor`, `${LIS}membership/Mentor#`];
+const LEARNER_ROLES = [`${LIS}membership#Learner`, `${LIS}membership/Learner#`];
+
+function hasAny(roles: string[], prefixes: string[]): boolean {
+  return roles.some((r) => prefixes.some((p) => r === p || (p.endsWith('#') && r.startsWith(p))));
+}
+
+/**
+ * The page a launch lands on. An administrator outranks a teacher (Moodle gives a site admin
+ * both roles in a course); a teacher outranks a mentor, a mentor a learner.
+ */
+export function audienceFor(rawRoles: string[]): Audience | null {
+  const roles = rawRoles.map(normaliseRole);
+  if (roles.some((r) => ADMIN_ROLES.has(r))) return 'admin';
+  if (hasAny(roles, COACH_ROLES)) return 'coach';
+  if (hasAny(roles, MENTOR_ROLES)) return 'mentor';
+  if (hasAny(roles, LEARNER_ROLES)) return 'participant';
+  return null;
+}
+
+export function courseKeyOf(issuer: string, clientId: string, deploymentId: string, courseId: string): string {
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([issuer, clientId, deploymentId, courseId]))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+export function localeOf(tag: string | undefined): Locale {
+  return tag && /^en\b/i.test(tag) ? 'en' : 'id';
+}
 
 function stringRecord(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};

@@ -8,7 +8,8 @@
  */
 import mongoose from 'mongoose';
 import { idOf } from '../db/ids';
-import { INSTANCE, platformKeyOf } from '../domain/launch';
+import { INSTANCE } from '../domain/launch';
+import { platformKeyOf } from '../lti/launch-context';
 import { preferenceId } from '../preferences/store';
 
 export interface MoveReport {

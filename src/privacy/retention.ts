@@ -24,7 +24,8 @@ import { AiLatest, AiTurn, SafetyAlert, type StoredTurn } from '../coaching/ai-h
 import { AuditRecord } from '../ai/audit';
 import { budgetPeriods, Usage } from '../ai/limits';
 import { MarkedValues } from '../db/change-marks';
-import { INSTANCE, platformKeyOf } from '../domain/launch';
+import { INSTANCE } from '../domain/launch';
+import { platformKeyOf } from '../lti/launch-context';
 import { idOf } from '../db/ids';
 import { leaseModel } from '../db/lease';
 import { defineModel, isDuplicateKey, putById } from '../db/model';

@@ -35,6 +35,7 @@ const QUICK: Record<string, string[]> = {
   'recommend-eval': [],
   'recommend-history': ['--sizes', '200,400', '--per-person', '5', '--reads', '5'],
   db: ['--sizes', '200,400', '--samples', '5'],
+  walk: ['--repeat', '1'],
 };
 
 test('the quick list names every bench there is', () => {

@@ -12,7 +12,7 @@ import { courseBaseOf, placeOneActivity } from '../support/coaching';
 import { startFakeOpenAI, type FakeOpenAI } from '../../sim/fake-openai';
 import { startSecondPlatform, startStack, type Stack } from '../support/stack';
 import { DEMO_CLIENT_ID } from '../../sim/lms/bootstrap';
-import { platformKeyOf } from '../../src/domain/launch';
+import { platformKeyOf } from '../../src/lti/launch-context';
 import { issueSetupToken } from '../../src/admin/setup';
 
 let stack: Stack;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { REDACTION_KINDS } from '../../src/ai/redaction';
 import { MARK_RECHECK_MS } from '../../src/db/change-marks';
 import { DEFAULT_RETENTION, RetentionSettingsStore } from '../../src/privacy/retention';
-import { platformKeyOf } from '../../src/domain/launch';
+import { platformKeyOf } from '../../src/lti/launch-context';
 import { DEMO_CLIENT_ID } from '../../sim/lms/bootstrap';
 import { transparencyFacts, type TransparencyDeps } from '../../src/privacy/transparency';
 import { hasMessage, translator } from '../../src/http/i18n';

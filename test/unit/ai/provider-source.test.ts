@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { ProviderSource } from '../../../src/ai/provider-source';
-import { INSTANCE, platformKeyOf } from '../../../src/domain/launch';
+import { INSTANCE } from '../../../src/domain/launch';
+import { platformKeyOf } from '../../../src/lti/launch-context';
 import { aiProviderView } from '../../../src/admin/ai-provider';
 import { testDatabaseUri } from '../../support/stack';
 import { startFakeOpenAI } from '../../../sim/fake-openai';

@@ -11,7 +11,8 @@ import { CoachingService } from '../../../src/coaching/service';
 import { settingsFromTemplate } from '../../../src/coaching/domain';
 import { loadTemplates } from '../../../src/coaching/templates';
 import type { ActivityDoc } from '../../../src/coaching/models';
-import { courseKeyOf, platformIdentity, type LaunchContext } from '../../../src/domain/launch';
+import { type LaunchContext } from '../../../src/domain/launch';
+import { courseKeyOf, platformIdentity } from '../../../src/lti/launch-context';
 
 const NOW = new Date('2026-12-06T03:00:00Z');
 const templates = loadTemplates();

@@ -1,5 +1,5 @@
 /** Pure launch-context rules: role routing, claim checks, audience of several roles. */
-import { audienceFor, courseKeyOf, normaliseRole } from '../../../src/domain/launch';
+import { audienceFor, courseKeyOf, normaliseRole } from '../../../src/lti/launch-context';
 import { launchContextFrom } from '../../../src/lti/launch-context';
 import { audienceClientId, checkLtiClaims } from '../../../src/lti/id-token';
 import { CLAIM } from '../../../src/lti/claims';

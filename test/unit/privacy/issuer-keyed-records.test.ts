@@ -7,7 +7,8 @@
 import crypto from 'node:crypto';
 import mongoose from 'mongoose';
 import { idOf } from '../../../src/db/ids';
-import { INSTANCE, platformKeyOf } from '../../../src/domain/launch';
+import { INSTANCE } from '../../../src/domain/launch';
+import { platformKeyOf } from '../../../src/lti/launch-context';
 import { moveIssuerKeyedRecords } from '../../../src/privacy/issuer-keyed-records';
 import { ConsentService } from '../../../src/consent/consent';
 import { adminChanges } from '../../../src/privacy/admin-log';

@@ -15,7 +15,7 @@ import { AuditRecord } from '../../../src/ai/audit';
 import { Usage } from '../../../src/ai/limits';
 import { AiLatest, AiTurn, SafetyAlert } from '../../../src/coaching/ai-help/turns';
 import { Course } from '../../../src/lti/courses';
-import { platformKeyOf } from '../../../src/domain/launch';
+import { platformKeyOf } from '../../../src/lti/launch-context';
 import { createLogger } from '../../../src/core/log';
 import { ErasureLog } from '../../../src/privacy/person-data';
 import {
