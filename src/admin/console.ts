@@ -10,6 +10,8 @@
  *   (`*`) that platforms without settings of their own follow; it picks the platform where a page
  *   needs one.
  */
+import { Type } from '@sinclair/typebox';
+import { Ltik, oneOf, schema } from '../http/validate';
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
 import { coursePath, withLtik } from '../http/paths';
@@ -18,7 +20,7 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
 import type { PersonDataService } from '../privacy/person-data';
-import { ajv, wholeNumberFromForm } from '../core/validation';
+import { wholeNumberFromForm } from '../core/validation';
 import { validateAiSettings, type AiSettingsStore } from '../ai/ai-settings';
 import { validateConsentText, type ConsentText, type ConsentTextStore } from '../consent/consent';
 import {
@@ -40,58 +42,42 @@ import { INSTANCE, type Locale, type PlatformIdentity } from '../domain/launch';
 const PAGE = 100;
 /** A platform admin's dry runs of the purge: at most one a minute. */
 const DRY_RUN_EVERY_MS = 60_000;
-const ltik = { type: 'string', maxLength: 4096 } as const;
 /** What proves a form came from the session: the launch's ltik, or the setup session's CSRF token (checked by the guard). */
-const sessionFields = { ltik, csrf: { type: 'string', maxLength: 200 } } as const;
-const platformField = { type: 'string', minLength: 1, maxLength: 2048 } as const;
-const day = { type: 'string', pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' } as const;
+const sessionFields = { ltik: Ltik, csrf: Type.Optional(Type.String({ maxLength: 200 })) };
+const Platform = Type.Optional(Type.String({ minLength: 1, maxLength: 2048 }));
+const Day = Type.Optional(Type.String({ pattern: '^(\\d{4}-\\d{2}-\\d{2})?$' }));
+const Lang = Type.Optional(Type.String({ maxLength: 5 }));
+const closed = { additionalProperties: false } as const;
 
-const validateAuditQuery = ajv.compile<{
-  course?: string;
-  lens?: string;
-  engine?: '' | 'ai' | 'offline';
-  outcome?: string;
-  from?: string;
-  to?: string;
-  page?: string;
-  ltik?: string;
-  lang?: string;
-}>({
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    course: { type: 'string', maxLength: 100 },
-    lens: { type: 'string', pattern: '^[a-z-]{0,40}$' },
-    engine: { enum: ['', 'ai', 'offline'] },
-    outcome: { type: 'string', pattern: '^[A-Za-z]{0,30}$' },
-    from: day,
-    to: day,
-    page: { type: 'string', pattern: '^[0-9]{1,5}$' },
-    ltik,
-    lang: { type: 'string', maxLength: 5 },
-  },
-});
-const validatePersonForm = ajv.compile<{ userId: string; confirm?: 'yes'; platform?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['userId'],
-  properties: {
-    userId: { type: 'string', minLength: 1, maxLength: 255 },
-    confirm: { const: 'yes' },
-    platform: platformField,
-    ...sessionFields,
-  },
-});
-const validateSessionOnly = ajv.compile<{ platform?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { platform: platformField, ...sessionFields },
-});
-const validatePlatformQuery = ajv.compile<{ platform?: string }>({
-  type: 'object',
-  additionalProperties: false,
-  properties: { platform: platformField, ltik, lang: { type: 'string', maxLength: 5 } },
-});
+const validateAuditQuery = schema(
+  Type.Object(
+    {
+      course: Type.Optional(Type.String({ maxLength: 100 })),
+      lens: Type.Optional(Type.String({ pattern: '^[a-z-]{0,40}$' })),
+      engine: Type.Optional(oneOf(['', 'ai', 'offline'] as const)),
+      outcome: Type.Optional(Type.String({ pattern: '^[A-Za-z]{0,30}$' })),
+      from: Day,
+      to: Day,
+      page: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+      ltik: Ltik,
+      lang: Lang,
+    },
+    closed,
+  ),
+);
+const validatePersonForm = schema(
+  Type.Object(
+    {
+      userId: Type.String({ minLength: 1, maxLength: 255 }),
+      confirm: Type.Optional(Type.Literal('yes')),
+      platform: Platform,
+      ...sessionFields,
+    },
+    closed,
+  ),
+);
+const validateSessionOnly = schema(Type.Object({ platform: Platform, ...sessionFields }, closed));
+const validatePlatformQuery = schema(Type.Object({ platform: Platform, ltik: Ltik, lang: Lang }, closed));
 
 /** Who is at the console and what they may reach, as the door they came through decides. */
 export interface AdminScope {
@@ -401,30 +387,27 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
   );
 
   // ---- Consent text: the version in force, earlier versions, a new version ----
-  const text = { type: 'string', maxLength: 20_000 } as const;
-  const validateConsentForm = ajv.compile<Record<string, string> & { platform?: string }>({
-    type: 'object',
-    additionalProperties: false,
-    required: [
-      'id.title',
-      'id.body',
-      'id.accept',
-      'id.decline',
-      'id.withdraw',
-      'en.title',
-      'en.body',
-      'en.accept',
-      'en.decline',
-      'en.withdraw',
-    ],
-    properties: {
-      ...Object.fromEntries(
-        ['id', 'en'].flatMap((l) => ['title', 'body', 'accept', 'decline', 'withdraw'].map((f) => [`${l}.${f}`, text])),
-      ),
-      platform: platformField,
-      ...sessionFields,
-    },
-  });
+  // Every text of both languages, each required (the form shows them all).
+  const consentText = Type.String({ maxLength: 20_000 });
+  const validateConsentForm = schema(
+    Type.Object(
+      {
+        'id.title': consentText,
+        'id.body': consentText,
+        'id.accept': consentText,
+        'id.decline': consentText,
+        'id.withdraw': consentText,
+        'en.title': consentText,
+        'en.body': consentText,
+        'en.accept': consentText,
+        'en.decline': consentText,
+        'en.withdraw': consentText,
+        platform: Platform,
+        ...sessionFields,
+      },
+      closed,
+    ),
+  );
   async function consentPage(
     res: express.Response,
     scope: string,
@@ -515,29 +498,21 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
   );
 
   // ---- AI: lenses on/off and budgets ----
-  const validateAiForm = ajv.compile<{
-    enabled?: string | string[];
-    userDailyTokens: string;
-    courseMonthlyTokens: string;
-    platform?: string;
-  }>({
-    type: 'object',
-    additionalProperties: false,
-    required: ['userDailyTokens', 'courseMonthlyTokens'],
-    properties: {
-      enabled: {
-        anyOf: [
-          { type: 'string', maxLength: 40 },
-          { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 40 } },
-        ],
+  const validateAiForm = schema(
+    Type.Object(
+      {
+        enabled: Type.Optional(
+          Type.Union([Type.String({ maxLength: 40 }), Type.Array(Type.String({ maxLength: 40 }), { maxItems: 50 })]),
+        ),
+        // Any text: a number the admin mistyped comes back named, with the form as typed.
+        userDailyTokens: Type.String({ maxLength: 40 }),
+        courseMonthlyTokens: Type.String({ maxLength: 40 }),
+        platform: Platform,
+        ...sessionFields,
       },
-      // Any text: a number the admin mistyped comes back named, with the form as typed.
-      userDailyTokens: { type: 'string', maxLength: 40 },
-      courseMonthlyTokens: { type: 'string', maxLength: 40 },
-      platform: platformField,
-      ...sessionFields,
-    },
-  });
+      closed,
+    ),
+  );
   async function aiPage(
     res: express.Response,
     scope: string,

@@ -3,6 +3,8 @@
  * (no default password anywhere) opens a one-hour admin session in a first-party cookie. From
  * there an admin sees every value Moodle asks for and registers a platform by hand.
  */
+import { Type } from '@sinclair/typebox';
+import { oneOf, schema } from '../http/validate';
 import crypto from 'node:crypto';
 import express from 'express';
 import mongoose, { Schema } from 'mongoose';
@@ -23,7 +25,6 @@ import { adminConsoleRoutes, type AdminAccess, type AdminConsoleDeps } from './c
 import { recordAdminChange } from '../privacy/admin-log';
 import { INSTANCE, type Locale } from '../domain/launch';
 import { platformKeyOf } from '../lti/launch-context';
-import { ajv, httpUrlSchema } from '../core/validation';
 
 interface SetupTokenDoc {
   hash: string;
@@ -64,28 +65,23 @@ async function consume(token: string): Promise<boolean> {
   return res.modifiedCount === 1;
 }
 
-const httpUrl = httpUrlSchema;
-export const validatePlatformForm = ajv.compile<{
-  issuer: string;
-  clientId: string;
-  authUrl: string;
-  tokenUrl: string;
-  jwksUrl: string;
-  deploymentId?: string;
-  csrf: string;
-}>({
-  type: 'object',
-  required: ['issuer', 'clientId', 'authUrl', 'tokenUrl', 'jwksUrl', 'csrf'],
-  properties: {
-    issuer: httpUrl,
-    authUrl: httpUrl,
-    tokenUrl: httpUrl,
-    jwksUrl: httpUrl,
-    clientId: { type: 'string', minLength: 1, maxLength: 255 },
-    deploymentId: { type: 'string', maxLength: 255 },
-    csrf: { type: 'string', minLength: 1 },
-  },
-});
+const HttpUrl = Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 });
+const Issuer = Type.String({ minLength: 1, maxLength: 2048 });
+const ClientId = Type.String({ minLength: 1, maxLength: 255 });
+const Csrf = Type.String();
+const closed = { additionalProperties: false } as const;
+
+export const validatePlatformForm = schema(
+  Type.Object({
+    issuer: HttpUrl,
+    authUrl: HttpUrl,
+    tokenUrl: HttpUrl,
+    jwksUrl: HttpUrl,
+    clientId: ClientId,
+    deploymentId: Type.Optional(Type.String({ maxLength: 255 })),
+    csrf: Type.String({ minLength: 1 }),
+  }),
+);
 
 function readCookie(req: express.Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -117,51 +113,27 @@ const sessionOfRes = (res: express.Response): SetupSession => {
   return session;
 };
 
-const validateDeploymentForm = ajv.compile<{
-  issuer: string;
-  clientId: string;
-  deploymentId: string;
-  action: 'add' | 'remove';
-  csrf: string;
-}>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['issuer', 'clientId', 'deploymentId', 'action', 'csrf'],
-  properties: {
-    issuer: { type: 'string', minLength: 1, maxLength: 2048 },
-    clientId: { type: 'string', minLength: 1, maxLength: 255 },
-    deploymentId: { type: 'string', minLength: 1, maxLength: 255 },
-    action: { enum: ['add', 'remove'] },
-    csrf: { type: 'string' },
-  },
-});
-const validateApprovalForm = ajv.compile<{
-  issuer: string;
-  clientId: string;
-  decision: 'approve' | 'reject';
-  csrf: string;
-}>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['issuer', 'clientId', 'decision', 'csrf'],
-  properties: {
-    issuer: { type: 'string', minLength: 1, maxLength: 2048 },
-    clientId: { type: 'string', minLength: 1, maxLength: 255 },
-    decision: { enum: ['approve', 'reject'] },
-    csrf: { type: 'string' },
-  },
-});
-const validateActiveForm = ajv.compile<{ issuer: string; clientId: string; active: 'yes' | 'no'; csrf: string }>({
-  type: 'object',
-  additionalProperties: false,
-  required: ['issuer', 'clientId', 'active', 'csrf'],
-  properties: {
-    issuer: { type: 'string', minLength: 1, maxLength: 2048 },
-    clientId: { type: 'string', minLength: 1, maxLength: 255 },
-    active: { enum: ['yes', 'no'] },
-    csrf: { type: 'string' },
-  },
-});
+const validateDeploymentForm = schema(
+  Type.Object(
+    {
+      issuer: Issuer,
+      clientId: ClientId,
+      deploymentId: ClientId,
+      action: oneOf(['add', 'remove'] as const),
+      csrf: Csrf,
+    },
+    closed,
+  ),
+);
+const validateApprovalForm = schema(
+  Type.Object(
+    { issuer: Issuer, clientId: ClientId, decision: oneOf(['approve', 'reject'] as const), csrf: Csrf },
+    closed,
+  ),
+);
+const validateActiveForm = schema(
+  Type.Object({ issuer: Issuer, clientId: ClientId, active: oneOf(['yes', 'no'] as const), csrf: Csrf }, closed),
+);
 
 export function setupRouter(deps: SetupDeps): express.Router {
   const router = express.Router();
