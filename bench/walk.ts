@@ -89,10 +89,7 @@ export function main(argv: string[]): Promise<number> {
   });
 }
 
-async function measure(
-  run: Parameters<Parameters<typeof runBench<Options>>[0]['body']>[0],
-  opts: Options,
-): Promise<number> {
+async function measure(run: BenchRun, opts: Options): Promise<number> {
   const tmp = run.tempDir('cermin-walk-');
   const db = await run.database(tmp);
   const dbUri = withDbName(db.serverUri, `cermin_walk_${crypto.randomBytes(4).toString('hex')}`);
