@@ -3,6 +3,7 @@
  * provider form with its "test connection" (both act on that platform only), and the way into
  * the admin console.
  */
+import { launchPage } from '../http/page';
 import express from 'express';
 import type { LtiService } from '../lti';
 import { handle } from '../http/async';
@@ -28,17 +29,6 @@ export interface PlatformPageDeps {
 
 export function platformAdminPage(deps: PlatformPageDeps): express.Router {
   const course = express.Router({ mergeParams: true });
-  const common = (res: express.Response, title: string) => {
-    const ctx = launchOf(res);
-    const ltik = ltikOf(res);
-    return {
-      locale: ctx.locale,
-      title: translator(ctx.locale)(title),
-      ctx,
-      ltik,
-      link: (path: string) => withLtik(path, ltik),
-    };
-  };
   // An LMS admin arriving by launch sees and manages only the platform they came from.
   async function adminPage(res: express.Response, aiProvider: AiProviderView): Promise<void> {
     const ctx = launchOf(res);
@@ -50,7 +40,7 @@ export function platformAdminPage(deps: PlatformPageDeps): express.Router {
     }
     await sendPage(res, 200, 'admin', {
       // The registration key pre-approves new platforms: the instance operator's to hand out, not a platform admin's.
-      ...common(res, 'admin.title'),
+      ...launchPage(res, 'admin.title'),
       urls: { ...deps.lti.urls, registrationUrlForAdmins: deps.lti.urls.registrationUrl },
       platforms: [own],
       coachHome: withLtik(`/lti/app/courses/${ctx.courseKey}/coach`, ltikOf(res)),

@@ -5,14 +5,14 @@
  */
 import express from 'express';
 import type { CoachingService } from '../service';
-import { activityPath, coursePath, withLtik } from '../../http/paths';
+import { activityPath, coursePath } from '../../http/paths';
 import { mayOpen } from './load';
 import type { ActivityDoc } from '../models';
 import type { LtiService } from '../../lti';
 import { handle } from '../../http/async';
 import { HttpError } from '../../http/errors';
-import { launchOf, requireAudience, ltikOf } from '../../http/guards';
-import { translator } from '../../http/i18n';
+import { launchOf, requireAudience } from '../../http/guards';
+import { launchPage } from '../../http/page';
 import { sendPage } from '../../http/render';
 
 export interface PagesDeps {
@@ -22,24 +22,13 @@ export interface PagesDeps {
 
 export function audiencePages(deps: PagesDeps): express.Router {
   const course = express.Router({ mergeParams: true });
-  const common = (res: express.Response, title: string) => {
-    const ctx = launchOf(res);
-    const ltik = ltikOf(res);
-    return {
-      locale: ctx.locale,
-      title: translator(ctx.locale)(title),
-      ctx,
-      ltik,
-      link: (path: string) => withLtik(path, ltik),
-    };
-  };
 
   // A participant lands here only from a link no coach has set up yet.
   course.get(
     '/participant',
     requireAudience('participant'),
     handle(async (_req, res) => {
-      await sendPage(res, 200, 'participant', common(res, 'participant.title'));
+      await sendPage(res, 200, 'participant', launchPage(res, 'participant.title'));
     }),
   );
   course.get(
@@ -49,7 +38,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
       const ctx = launchOf(res);
       const activities = await deps.coaching.activitiesInCourse(ctx.courseKey);
       await sendPage(res, 200, 'coach', {
-        ...common(res, 'coach.title'),
+        ...launchPage(res, 'coach.title'),
         activities,
         roster: `${coursePath(ctx.courseKey)}/roster`,
         materials: `${coursePath(ctx.courseKey)}/materials`,
@@ -64,7 +53,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
     requireAudience('mentor'),
     handle(async (_req, res) => {
       await sendPage(res, 200, 'mentor', {
-        ...common(res, 'mentor.title'),
+        ...launchPage(res, 'mentor.title'),
         activity: null,
         shared: [],
         knowsMentees: (await deps.lti.menteesOf(launchOf(res))).length > 0,
@@ -86,7 +75,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
       const mentees = await deps.lti.menteesOf(ctx);
       const shared = await deps.coaching.sharedWithMentor(activity, mentees);
       await sendPage(res, 200, 'mentor', {
-        ...common(res, 'mentor.title'),
+        ...launchPage(res, 'mentor.title'),
         activity,
         shared,
         knowsMentees: mentees.length > 0,

@@ -4,6 +4,7 @@
  * column's maximum changed only while it holds no grades, or at the coach's word). Reviews and the roster are in ../review/routes.ts. Every route: the ltik's own course and a
  * coach role.
  */
+import { launchPage } from '../../http/page';
 import { wibDay } from '../../domain/time';
 import express from 'express';
 import type { DeepLinkingResponder } from '../../lti';
@@ -55,19 +56,11 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   const coachOnly = requireAudience('coach', 'admin');
 
   const dateInput = (d?: Date) => (d ? wibDay(d) : '');
-  const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => {
-    const ctx = launchOf(res);
-    const ltik = ltikOf(res);
-    return {
-      locale: ctx.locale,
-      title: translator(ctx.locale)(titleKey),
-      ctx,
-      ltik,
-      link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
-      dateInput,
-      ...extra,
-    };
-  };
+  const locals = (res: express.Response, titleKey: string, extra: Record<string, unknown> = {}) => ({
+    ...launchPage(res, titleKey),
+    dateInput,
+    ...extra,
+  });
 
   async function renderSettings(
     res: express.Response,

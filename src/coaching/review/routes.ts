@@ -4,6 +4,7 @@
  * rubric, decision) and grade delivery (status, retry, release held grades). Every route: the
  * ltik's own course and a coach role.
  */
+import { launchPage } from '../../http/page';
 import express from 'express';
 import { deliveryIdOf } from '../../grades/models';
 import type { DeliveryView, GradeOutbox } from '../../grades/outbox';
@@ -170,18 +171,6 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   const coachOnly = requireAudience('coach', 'admin');
   const activityInUrl = loadActivity(coaching);
 
-  const common = (res: express.Response, titleKey: string) => {
-    const ctx = launchOf(res);
-    const ltik = ltikOf(res);
-    return {
-      locale: ctx.locale,
-      title: translator(ctx.locale)(titleKey),
-      ctx,
-      ltik,
-      link: (path: string, q?: Record<string, string>) => withLtik(path, ltik, q),
-    };
-  };
-
   // ---- The roster -------------------------------------------------------------------------
   router.get(
     '/roster',
@@ -219,7 +208,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         sort: query.sort ?? 'name',
       };
       await sendPage(res, 200, 'roster', {
-        ...common(res, 'roster.title'),
+        ...launchPage(res, 'roster.title'),
         view,
         activities,
         activityId,
@@ -302,7 +291,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const problems = extra.problems ?? [];
     const self = `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`;
     await sendPage(res, status, 'submission', {
-      ...common(res, 'review.title'),
+      ...launchPage(res, 'review.title'),
       activity,
       journal,
       visible,
