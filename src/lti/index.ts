@@ -503,7 +503,10 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
         // The course a launch comes from, with its NRPS and AGS endpoints: the roster and grade
         // passback read them later, outside any launch.
         await courses.remember(ctx);
-        await handler(ctx, String(res.locals.ltik), req, res);
+        // ltijs issues the session's ltik before it calls a launch handler.
+        const ltik = res.locals.ltik;
+        if (typeof ltik !== 'string') throw new Error('launch without an ltik from ltijs');
+        await handler(ctx, ltik, req, res);
       } catch (err) {
         next(err);
       }
