@@ -16,9 +16,6 @@ export function validate(check: ValidateFunction, where: 'body' | 'query' = 'bod
   };
 }
 
-/** The ltik a form posts as a hidden field (ltijs reads it from the body as well as the query). */
-export const ltikField = { type: 'string', maxLength: 4096 } as const;
-
 /**
  * A request schema written once: `schema(Type.Object(…))` compiles it with the shared ajv and
  * its TypeScript type is derived from it (`Static<typeof S>`), so the two cannot drift apart.
@@ -32,7 +29,7 @@ export function oneOf<const T extends readonly string[]>(values: T) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 }
 
-/** The optional hidden ltik field, for TypeBox request schemas. */
+/** The ltik a form posts as a hidden field (ltijs reads it from the body as well as the query). */
 export const Ltik = Type.Optional(Type.String({ maxLength: 4096 }));
 
 /** A button whose post carries nothing but the session (a coach's draft request, the admin's connection test): what it acts on is in the URL. */
