@@ -179,7 +179,7 @@ async function measure(run: BenchRun, opts: Options): Promise<number> {
     });
     walks.autosave.push(await modulesRun(session));
     if (saved.status !== 200) throw new BenchError(`the autosave answered ${saved.status}`);
-    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
+    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: '1' } });
     if (submitted.status !== 200) throw new BenchError(`the submit answered ${submitted.status}`);
     await until('the submitted progress at the platform', () =>
       demo.gradebook.received.some((s) => s.userId === userId),

@@ -16,12 +16,14 @@ import { DraftService } from './ai-help/drafts';
 import { AiCoaching, safetyAlerts } from './ai-help/turns';
 import { coachRoutes } from './activities/routes';
 import { audiencePages } from './activities/pages';
-import { releasedLevels, reportSubmitted } from './grading';
+import { releasedFeedback, releasedLevels, reportSubmitted } from './grading';
+import { hasOpenAlert } from './review/safety';
 import { createLanding } from './activities/landing';
 import { participantRoutes } from './journal/routes';
 import { coachingPrivacy } from './privacy';
 import { reviewRoutes } from './review/routes';
 import { ReviewService } from './review/service';
+import { worklistReader } from './review/worklist';
 import type { RosterService } from './review/roster';
 import { CoachingService } from './service';
 import type { CoachingTemplate } from './templates';
@@ -67,6 +69,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
     pseudonymOf: ai.pseudonymOf,
   });
   const launches: LaunchHandlers = landing;
+  const worklistOf = worklistReader({ coaching, reviews, outbox });
   const courseRouters: express.Router[] = [
     audiencePages({ lti: deps.lti, coaching }),
     coachRoutes({
@@ -76,6 +79,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
       outbox,
       urls: deps.lti.urls,
       requestTimeoutMs: deps.config.grades.requestTimeoutMs,
+      worklistOf,
     }),
     reviewRoutes({
       coaching,
@@ -86,6 +90,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
       alertsOf: safetyAlerts,
       drafts,
       blindShare: deps.config.roster.blindShare,
+      worklistOf,
     }),
     aiRoutes({ coaching, ai: aiCoaching, consent: ai.consent, facts: ai.consentFacts, log: deps.log }),
   ];
@@ -98,7 +103,11 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
     activitiesRouter: participantRoutes(
       coaching,
       aiCoaching,
-      { service: deps.recommend.service, decidedLevels: releasedLevels(reviews) },
+      {
+        recommender: { service: deps.recommend.service, decidedLevels: releasedLevels(reviews) },
+        feedbackOf: releasedFeedback(reviews),
+        openAlert: hasOpenAlert,
+      },
       { savesPerMinute: deps.config.rateLimit.savesPerMinute },
     ),
     deliveryTarget: coaching.deliveryTarget,

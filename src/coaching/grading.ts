@@ -6,7 +6,7 @@
  */
 import type { GradeOutbox } from '../grades/outbox';
 import type { ActivityDoc, WorkDoc } from './models';
-import type { ReviewService } from './review/service';
+import { isDecisionCurrent, type ReviewService } from './review/service';
 
 /** After a submit, Moodle shows "submitted, awaiting grading" until the coach's grade arrives. */
 export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {
@@ -27,5 +27,34 @@ export function releasedLevels(reviews: Pick<ReviewService, 'review'>) {
   return async (activity: ActivityDoc, userId: string): Promise<Record<string, number> | undefined> => {
     const decision = (await reviews.review(activity, userId))?.decision;
     return decision?.released ? decision.levels : undefined;
+  };
+}
+
+/** What a participant reads of the coach's decision on their work: only a released one that still applies. */
+export interface ParticipantFeedback {
+  score: number;
+  maxScore: number;
+  levels: Array<{ criterion: string; label: string; descriptor: string }>;
+  comment: string;
+  by: string;
+  at: Date;
+}
+
+export function releasedFeedback(reviews: Pick<ReviewService, 'review'>) {
+  return async (activity: ActivityDoc, work: WorkDoc | null | undefined): Promise<ParticipantFeedback | undefined> => {
+    if (!work) return undefined;
+    const decision = (await reviews.review(activity, work.userId))?.decision;
+    if (!decision?.released || !isDecisionCurrent(decision, work)) return undefined;
+    return {
+      score: decision.score,
+      maxScore: activity.maxScore,
+      levels: activity.rubric.criteria.flatMap((c) => {
+        const level = c.levels[decision.levels[c.id]];
+        return level ? [{ criterion: c.name, label: level.label, descriptor: level.descriptor }] : [];
+      }),
+      comment: decision.comment,
+      by: decision.by.name,
+      at: decision.at,
+    };
   };
 }

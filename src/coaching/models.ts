@@ -104,7 +104,9 @@ export interface WorkDoc {
   incompleteAtSubmit?: boolean;
   reopenedAt?: Date;
   reopenedBy?: string;
-  history: Array<{ at: Date; action: 'submitted' | 'reopened'; by: string; complete?: boolean }>;
+  /** The coach's words to the participant on the last reopen: why, and what to do. */
+  reopenReason?: string;
+  history: Array<{ at: Date; action: 'submitted' | 'reopened'; by: string; complete?: boolean; reason?: string }>;
   /**
    * Kept by records written before Cermin counted progress from the entries themselves; no longer
    * written or read (concurrent saves could leave it short of the entries).
@@ -207,8 +209,9 @@ const workSchema = new Schema<WorkDoc>(
     incompleteAtSubmit: Boolean,
     reopenedAt: Date,
     reopenedBy: String,
+    reopenReason: String,
     history: {
-      type: [new Schema({ at: Date, action: String, by: String, complete: Boolean }, { _id: false })],
+      type: [new Schema({ at: Date, action: String, by: String, complete: Boolean, reason: String }, { _id: false })],
       default: [],
     },
     entryStats: { type: Schema.Types.Mixed },

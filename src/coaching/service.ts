@@ -583,13 +583,14 @@ export class CoachingService {
     return { work, progress };
   }
 
-  async reopen(activity: ActivityDoc, coachId: string, userId: string): Promise<boolean> {
+  /** Back to draft so the participant can change it; `reason` is what their journal tells them to do. */
+  async reopen(activity: ActivityDoc, coachId: string, userId: string, reason = ''): Promise<boolean> {
     const at = this.now();
     const res = await Work.updateOne(
       { _id: workId(activity._id, userId), status: 'submitted' },
       {
-        $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, updatedAt: at },
-        $push: { history: { at, action: 'reopened', by: coachId } },
+        $set: { status: 'draft', reopenedAt: at, reopenedBy: coachId, reopenReason: reason, updatedAt: at },
+        $push: { history: { at, action: 'reopened', by: coachId, ...(reason ? { reason } : {}) } },
       },
     );
     if (res.modifiedCount === 1) await markChanged(courseScope(activity.courseKey, 'work'));

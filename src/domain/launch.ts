@@ -37,3 +37,8 @@ export interface LaunchContext {
   dataSaver?: boolean;
   returnUrl?: string;
 }
+
+/** The name to show for the person of a launch: their full name, else given + family name, else their id. */
+export function personName(user: LaunchContext['user']): string {
+  return user.name || [user.givenName, user.familyName].filter(Boolean).join(' ') || user.id;
+}

@@ -8,6 +8,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Ltik, oneOf, schema } from '../http/validate';
 import express from 'express';
+import { personName } from '../domain/launch';
 import { handle } from '../http/async';
 import { sendError, HttpError } from '../http/errors';
 import { launchOf, requireAudience, ltikOf } from '../http/guards';
@@ -131,7 +132,7 @@ export function recommendRoutes(deps: { recommend: RecommendService }): express.
     const ctx = launchOf(res);
     return {
       id: ctx.user.id,
-      name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id,
+      name: personName(ctx.user),
     };
   };
   const backTo = (res: express.Response, backPath: unknown, fallback: string, anchor = '#rekomendasi') => {

@@ -254,7 +254,15 @@ describe("the participant's journal", () => {
     const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
     expect((await json(browser, entryUrl, ltik, { baseRevision: 0, text: 'Pendek.' })).status).toBe(200);
     expect(page.body).toContain('Kirim untuk dinilai');
-    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
+    // The first press asks, naming what is missing; nothing is submitted yet.
+    const asked = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatch(/Baru 0 dari \d+ entri yang memenuhi syarat\. Kirim sekarang\?/);
+    expect(asked.body).toContain('Belum terisi atau belum cukup panjang');
+    expect(asked.body).toContain('name="confirm" value="1"');
+    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Pendek, diubah.' })).status).toBe(200);
+    expect((await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: 'yes' } })).status).toBe(400);
+    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: '1' } });
     expect(submitted.status).toBe(200);
     expect(submitted.body).toContain('Tugas terkirim untuk dinilai');
     expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Mengubah setelah dikirim.' })).status).toBe(
@@ -267,13 +275,25 @@ describe("the participant's journal", () => {
     expect(manage.body).toContain('dikirim belum lengkap'); // submitted before the completion rule held
     const name = stack.demo.users.find((u) => u.id === 'u-p-013')?.name as string;
     const work = await coach.go(linkTo(manage, new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))));
-    expect(work.body).toContain('Pendek.');
+    expect(work.body).toContain('Pendek, diubah.');
     expect(work.status).toBe(200);
     const reopenAction = /action="([^"]+\/reopen)"/.exec(work.body)?.[1] as string;
-    expect((await coach.go(`${stack.baseUrl}${reopenAction}`, { form: { ltik: ltikOf(manage) } })).status).toBe(200);
-    expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Sekarang bisa diubah lagi.' })).status).toBe(
+    // A reopen says why: without a reason it is refused at the field, and nothing changes.
+    const noReason = await coach.go(`${stack.baseUrl}${reopenAction}`, { form: { ltik: ltikOf(manage), reason: ' ' } });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('Tuliskan alasan membuka kembali');
+    expect((await json(browser, entryUrl, ltik, { baseRevision: 2, text: 'Belum bisa.' })).status).toBe(423);
+    const reason = 'Tambahkan siapa yang Anda layani dan apa hasilnya.';
+    expect((await coach.go(`${stack.baseUrl}${reopenAction}`, { form: { ltik: ltikOf(manage), reason } })).status).toBe(
       200,
     );
+    expect((await json(browser, entryUrl, ltik, { baseRevision: 2, text: 'Sekarang bisa diubah lagi.' })).status).toBe(
+      200,
+    );
+    // The participant reads why on their journal.
+    const journal = await browser.go(`${activityUrl}?ltik=${encodeURIComponent(ltik)}`);
+    expect(journal.body).toContain('Coach membuka kembali tugas Anda');
+    expect(journal.body).toContain(reason);
   });
 
   test("a participant calling coach routes gets 403; another course's activity id gets 404", async () => {

@@ -332,10 +332,12 @@ describe('decisions that time has overtaken', () => {
     const participant = await writeAndSubmit(stack, 'u-p-014', linkId, { refleksi: TEXT });
     await until(() => received('u-p-014')[0], 'progress');
     expect((await finalize('u-p-014', () => 1, { release: 'held' })).status).toBe(200);
-    const reopened = await coach.go(`${reviewUrl('u-p-014')}/reopen`, { form: { ltik: ltikOf(coachPage) } });
+    const reopened = await coach.go(`${reviewUrl('u-p-014')}/reopen`, {
+      form: { ltik: ltikOf(coachPage), reason: 'Tambahkan ukuran keberhasilan.' },
+    });
     expect(reopened.status).toBe(200);
     const again = await participant.browser.go(`${participant.activityUrl}/submit`, {
-      form: { ltik: participant.ltik },
+      form: { ltik: participant.ltik, confirm: '1' },
     });
     expect(again.status).toBe(200);
     await until(() => received('u-p-014').length === 2 || null, 'the second submission at the platform');

@@ -78,7 +78,7 @@ test('everything a participant has in Cermin is in their download, then erased e
   const journal = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
   const shown = /id="rec-([a-z0-9-]+)"/.exec(journal.body)?.[1] as string;
   await p.browser.go(`${base}/recommend/${shown}/mark`, { form: { ltik: p.ltik, mark: 'helpful' } });
-  await p.browser.go(`${p.activityUrl}/submit`, { form: { ltik: p.ltik } });
+  await p.browser.go(`${p.activityUrl}/submit`, { form: { ltik: p.ltik, confirm: '1' } });
   await finalizeReview(stack, placed, 'u-p-004', (levels) => levels[2], { comment: COMMENT });
   await until(
     () =>

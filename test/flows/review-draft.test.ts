@@ -137,7 +137,7 @@ test('a private entry is never drafted from; a participant, or a draft before su
   });
   const early = await coach.go(`${reviewUrl('u-p-003')}/draft`, { form: { ltik: ltikOf(coachPage) } });
   expect(early.status).toBe(409);
-  await p3.browser.go(`${p3.activityUrl}/submit`, { form: { ltik: p3.ltik } });
+  await p3.browser.go(`${p3.activityUrl}/submit`, { form: { ltik: p3.ltik, confirm: '1' } });
   const before = fake.requests.length;
   const nothing = await coach.go(`${reviewUrl('u-p-003')}/draft`, { form: { ltik: ltikOf(coachPage) } });
   expect(nothing.status).toBe(409);

@@ -360,7 +360,9 @@ describe('1. a full journey (its logs are scanned at the end of the file)', () =
       headers: { Accept: 'application/json' },
     });
     expect(broken.status).toBe(400);
-    expect((await p1.browser.go(`${p1.activityUrl}/submit`, { form: { ltik: p1.ltik } })).status).toBe(200);
+    expect((await p1.browser.go(`${p1.activityUrl}/submit`, { form: { ltik: p1.ltik, confirm: '1' } })).status).toBe(
+      200,
+    );
     expect((await p1.browser.go(url(`${course}/privacy/export.json`, { ltik: p1.ltik }))).status).toBe(200);
 
     // The coach asks for an AI draft, then finalizes; the grade goes to the platform (access token).
@@ -761,7 +763,26 @@ describe("3. every coach, admin and mentor route refuses the other audiences; no
   });
 
   test('each guarded route answers 403 to every audience it does not name, and changes nothing', async () => {
+    // An open safety alert of this course: following it up is a coach's act, refused to everyone else.
+    const alertId = 'sa-sweep-open';
+    await mongoose.connection.db?.collection('coaching_safety_alerts').updateOne(
+      { _id: alertId as never },
+      {
+        $setOnInsert: {
+          at: new Date(),
+          courseKey: decodeURIComponent(course.split('/').pop() as string),
+          activityId: placed.activityId,
+          userId: 'u-p-001',
+          key: 'refleksi',
+          category: 'distress',
+          severity: 'medium',
+          phrases: ['lelah sekali'],
+        },
+      },
+      { upsert: true },
+    );
     const params: Record<string, string> = {
+      alertId,
       activityId: placed.activityId,
       userId: 'u-p-001',
       templateId: 'bebas',
@@ -1040,7 +1061,9 @@ describe('5. output escaping', () => {
   });
 
   test("the coach's pages: review, roster, course home; the coach's comment on the participant's page", async () => {
-    expect((await p10.browser.go(`${p10.activityUrl}/submit`, { form: { ltik: p10.ltik } })).status).toBe(200);
+    expect((await p10.browser.go(`${p10.activityUrl}/submit`, { form: { ltik: p10.ltik, confirm: '1' } })).status).toBe(
+      200,
+    );
     const coachLtik = ltikOf(placed.coachPage);
     const review = url(`${course}/activities/${xssActivityId}/submissions/u-p-010`);
     const reviewPage = await placed.coach.go(`${review}?ltik=${encodeURIComponent(coachLtik)}`);
@@ -1081,7 +1104,9 @@ describe('5. output escaping', () => {
       const p = await participant('u-p-013');
       assertEscaped('journal (Moodle names)', p.page.body, { expectText: false });
       await saveEntry(p, 'Saya belajar mendengarkan keluhan warga sampai selesai sebelum menjawab.');
-      expect((await p.browser.go(`${p.activityUrl}/submit`, { form: { ltik: p.ltik } })).status).toBe(200);
+      expect((await p.browser.go(`${p.activityUrl}/submit`, { form: { ltik: p.ltik, confirm: '1' } })).status).toBe(
+        200,
+      );
       const coach = await launch('u-coach-1');
       const roster = await coach.browser.go(url(`${course}/roster`, { ltik: coach.ltik, refresh: '1', q: 'Rudi' }));
       expect(roster.status).toBe(200);

@@ -48,7 +48,7 @@ export async function writeAndSubmit(
     if (saved.status !== 200) throw new Error(`saving ${key} for ${userId} answered ${saved.status}`);
   }
   if (opts.submit !== false) {
-    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
+    const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: '1' } });
     if (submitted.status !== 200) throw new Error(`submit of ${userId} answered ${submitted.status}`);
   }
   return { browser, page, activityUrl, ltik };

@@ -11,7 +11,8 @@ import type { ActivityDoc } from '../models';
 import type { LtiService } from '../../lti';
 import { handle } from '../../http/async';
 import { HttpError } from '../../http/errors';
-import { launchOf, requireAudience } from '../../http/guards';
+import { launchOf, ltikOf, requireAudience } from '../../http/guards';
+import { safetyBadge } from '../review/safety';
 import { launchPage } from '../../http/page';
 import { sendPage } from '../../http/render';
 
@@ -45,6 +46,7 @@ export function audiencePages(deps: PagesDeps): express.Router {
         privacy: `${coursePath(ctx.courseKey)}/privacy`,
         monitor: `${coursePath(ctx.courseKey)}/monitor`,
         manage: (a: ActivityDoc) => `${activityPath(ctx.courseKey, a._id)}/manage`,
+        safety: await safetyBadge(ctx.courseKey, ltikOf(res)),
       });
     }),
   );

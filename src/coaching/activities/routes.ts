@@ -26,6 +26,14 @@ import { renderJournal } from '../journal/presenter';
 import { validateTemplateChoice } from './schema';
 import type { CoachingService } from '../service';
 import type { CoachingTemplate } from '../templates';
+import { safetyBadge } from '../review/safety';
+import {
+  filterWorklist,
+  isWorklistFilter,
+  worklistCounts,
+  type WorklistFilter,
+  type WorklistOf,
+} from '../review/worklist';
 
 export interface CoachRoutesDeps {
   coaching: CoachingService;
@@ -37,6 +45,8 @@ export interface CoachRoutesDeps {
   urls: ToolUrls;
   /** Upper bound of one request to the platform. */
   requestTimeoutMs: number;
+  /** The activity's worklist, shown on its page (the coach's landing for it). */
+  worklistOf: WorklistOf;
 }
 
 /** A platform error's reason, short enough to show a coach. */
@@ -273,16 +283,30 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
   ): Promise<void> {
     const ctx = launchOf(res);
     const activity = activityOf(res);
-    const t = translator(ctx.locale);
-    const submissions = await coaching.submissions(activity);
+    const base = activityPath(ctx.courseKey, activity._id);
+    const [worklist, safety] = await Promise.all([deps.worklistOf(activity), safetyBadge(ctx.courseKey, ltikOf(res))]);
+    const counts = worklistCounts(worklist);
+    const asked = res.req.query.show;
+    // To review first; everyone once nothing is left to review (or when asked).
+    const show: WorklistFilter = isWorklistFilter(asked) ? asked : counts.todo ? 'todo' : 'all';
+    const shown = filterWorklist(worklist, show);
     await renderSettings(res, status, 'activity-manage', {
       activity,
       settings: settingsOf(activity),
       template: coaching.template(activity.templateId),
-      submissions,
-      action: `${activityPath(ctx.courseKey, activity._id)}/manage`,
-      base: activityPath(ctx.courseKey, activity._id),
-      statusLabel: (s: string) => t(`manage.status.${s}`),
+      wide: true,
+      worklist,
+      shown,
+      show,
+      counts,
+      held: worklist.filter((r) => r.status === 'reviewed').length,
+      firstToReview: filterWorklist(worklist, 'todo')[0]?.userId,
+      reviewOf: (userId: string) => `${base}/submissions/${encodeURIComponent(userId)}?list=${show}`,
+      releaseAction: `${base}/worklist/release`,
+      exportPath: `${base}/worklist.csv`,
+      safety,
+      action: `${base}/manage`,
+      base,
       ...extra,
     });
   }
@@ -338,8 +362,18 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     activityInUrl,
     handle(async (req, res) => {
       const t = translator(launchOf(res).locale);
+      const released =
+        typeof req.query.released === 'string' && /^\d{1,6}$/.test(req.query.released) ? req.query.released : undefined;
       await renderManage(res, 200, {
-        notice: req.query.created ? t('manage.created') : req.query.saved ? t('manage.saved') : undefined,
+        notice: req.query.created
+          ? t('manage.created')
+          : req.query.saved
+            ? t('manage.saved')
+            : req.query.done
+              ? t('worklist.doneNotice')
+              : released !== undefined
+                ? t('roster.released', { n: released })
+                : undefined,
       });
     }),
   );

@@ -72,6 +72,13 @@ export interface SafetyAlertDoc {
   severity: 'high' | 'medium';
   /** The matched words only, not the entry. */
   phrases: string[];
+  /** A coach's "Sudah saya tindak lanjuti": who, when and what they did. Open until then. */
+  followUp?: SafetyFollowUp;
+}
+export interface SafetyFollowUp {
+  at: Date;
+  by: { id: string; name: string };
+  note: string;
 }
 const alertSchema = new Schema<SafetyAlertDoc>(
   {
@@ -85,6 +92,7 @@ const alertSchema = new Schema<SafetyAlertDoc>(
     category: String,
     severity: String,
     phrases: [String],
+    followUp: { type: Schema.Types.Mixed },
   },
   { collection: 'coaching_safety_alerts', autoIndex: false, _id: false },
 );
@@ -95,6 +103,27 @@ export const AiLatest = defineModel('CoachingAiLatest', latestSchema);
 /** The course's safety alerts, newest first. */
 export async function safetyAlerts(courseKey: string): Promise<SafetyAlertDoc[]> {
   return SafetyAlert.find({ courseKey }).sort({ at: -1 }).limit(200).lean<SafetyAlertDoc[]>();
+}
+
+/** The course's alerts no coach has followed up yet, newest first (what the badge counts). */
+export async function openSafetyAlerts(courseKey: string): Promise<SafetyAlertDoc[]> {
+  // `followUp: null` matches an alert without one (a value, not an operator).
+  return SafetyAlert.find({ courseKey, followUp: null }).sort({ at: -1 }).limit(200).lean<SafetyAlertDoc[]>();
+}
+
+/** Whether one participant has an alert no coach has followed up yet. */
+export async function hasOpenSafetyAlert(courseKey: string, userId: string): Promise<boolean> {
+  return (await SafetyAlert.exists({ courseKey, userId, followUp: null })) !== null;
+}
+
+/** Records a coach's follow-up once: false when the alert is not this course's or was followed up already. */
+export async function followUpSafetyAlert(
+  courseKey: string,
+  alertId: string,
+  followUp: SafetyFollowUp,
+): Promise<boolean> {
+  const res = await SafetyAlert.updateOne({ _id: alertId, courseKey, followUp: null }, { $set: { followUp } });
+  return res.modifiedCount === 1;
 }
 
 const latestId = (activityId: string, userId: string, key: string) => idOf('ail', activityId, userId, key);

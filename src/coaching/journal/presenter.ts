@@ -11,12 +11,13 @@ import type express from 'express';
 import type { LaunchContext } from '../../domain/launch';
 import { translator, type Translate } from '../../http/i18n';
 import { sendPage } from '../../http/render';
-import { MAX_ENTRY_CHARS, type TextProblem } from '../domain';
+import { MAX_ENTRY_CHARS, progressOf, type TextProblem } from '../domain';
 import { activityPath, coursePath, entryPath, withLtik } from '../../http/paths';
 import type { AiCoaching, StoredTurn } from '../ai-help/turns';
 import { type SafetyResult } from '../../ai/safety';
 import { caringMessage } from './caring-message';
-import type { ActivityDoc, EntryDoc, Visibility } from '../models';
+import type { ActivityDoc, EntryDoc, Visibility, WorkDoc } from '../models';
+import type { ParticipantFeedback } from '../grading';
 import type { CoachingService } from '../service';
 import type { RecommendService } from '../../recommend/service';
 import type { CatalogItem } from '../../recommend/catalog';
@@ -72,6 +73,31 @@ export interface JournalRecommender {
   decidedLevels(activity: ActivityDoc, userId: string): Promise<Record<string, number> | undefined>;
 }
 
+/**
+ * The questions of the activity not yet answered well enough to count (empty, too short, or kept
+ * private), in the template's order: what the confirmation before submitting names.
+ */
+export function missingPrompts(
+  activity: Pick<ActivityDoc, 'kind' | 'sections' | 'completion'>,
+  entries: Array<Pick<EntryDoc, 'key' | 'words' | 'visibility'>>,
+): string[] {
+  // A dated journal's questions guide every entry; only the count of entries can fall short.
+  if (activity.kind === 'journal') return [];
+  const progress = progressOf(activity, entries);
+  return activity.sections.flatMap((s) => s.prompts).flatMap((p) => (progress.entries[p.id]?.counts ? [] : [p.text]));
+}
+
+/** What else the journal page shows of the participant's course (set by participantRoutes). */
+export interface JournalSources {
+  recommender?: JournalRecommender;
+  /** The coach's released decision on this work, if any. */
+  feedbackOf?: (activity: ActivityDoc, work: WorkDoc | null) => Promise<ParticipantFeedback | undefined>;
+  /** Whether a safety alert about this participant is still open (then no ordinary recommendations). */
+  openAlert?: (courseKey: string, userId: string) => Promise<boolean>;
+}
+
+const sourcesOf = (res: express.Response) => (res.locals.journalSources ?? {}) as JournalSources;
+
 /** The recommendations section of the journal page, once something is written. */
 async function recommendationsFor(
   res: express.Response,
@@ -79,8 +105,10 @@ async function recommendationsFor(
   activity: ActivityDoc,
   entries: EntryDoc[],
 ) {
-  const recommender = res.locals.recommender as JournalRecommender | undefined;
+  const { recommender, openAlert } = sourcesOf(res);
   if (!recommender || !entries.some((e) => e.text.trim())) return undefined;
+  // While a coach has not yet followed up a safety alert, a reading list is not what this person needs.
+  if (openAlert && (await openAlert(ctx.courseKey, ctx.user.id))) return undefined;
   const saveData = connectionAsksToSaveData(res.req.headers);
   // The person's own choice wins, either way; without one, the browser's hint (Save-Data, a slow connection).
   const chosen = ctx.dataSaver;
@@ -116,6 +144,8 @@ export interface JournalPageOptions {
   preview?: boolean;
   /** A new dated entry the participant just asked for (journal kind). */
   openKey?: string;
+  /** "Kirim untuk dinilai" pressed: the page asks to confirm, naming what is missing. */
+  confirm?: { missing: string[] };
 }
 
 /** Renders the journal page (also the coach's preview, read-only, with no participant data). */
@@ -156,7 +186,8 @@ export async function renderJournal(
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
   // The AI panel and the recommendations need nothing of each other: read together (a fresh text's
   // query embedding may take the provider a moment).
-  const [ai, recs] = await Promise.all([
+  const { feedbackOf } = sourcesOf(res);
+  const [ai, recs, feedback] = await Promise.all([
     aiCoaching && activity.aiMode !== 'off'
       ? aiCoaching
           .latest(
@@ -167,10 +198,19 @@ export async function renderJournal(
           .then((latest) => aiPanelLocals(aiCoaching, ctx, activity, latest))
       : undefined,
     opts.preview ? undefined : recommendationsFor(res, ctx, activity, journal.entries),
+    opts.preview || !feedbackOf ? undefined : feedbackOf(activity, journal.work),
   ]);
+  const work = journal.work;
+  const reopened =
+    work?.status === 'draft' && work.reopenedAt && !opts.preview
+      ? { at: work.reopenedAt, reason: work.reopenReason ?? '' }
+      : undefined;
   await sendPage(res, opts.status ?? 200, 'journal', {
     ai,
     recs,
+    feedback,
+    reopened,
+    confirm: opts.confirm,
     locale: ctx.locale,
     title: activity.title,
     ctx,

@@ -15,9 +15,16 @@ import { journalKey } from '../domain';
 import { activityPath, entryPath, withLtik } from '../../http/paths';
 import type { AiCoaching } from '../ai-help/turns';
 import { activityOf, loadActivity } from '../activities/load';
-import { toInt, validateNewJournalEntry, validateRestore, validateSaveEntry, validateVisibility } from './schema';
+import {
+  toInt,
+  validateNewJournalEntry,
+  validateRestore,
+  validateSaveEntry,
+  validateSubmit,
+  validateVisibility,
+} from './schema';
 import type { CoachingService, SaveResult } from '../service';
-import { renderJournal, saveProblem, type JournalRecommender } from './presenter';
+import { missingPrompts, renderJournal, saveProblem, type JournalSources } from './presenter';
 
 const wantsJson = (req: express.Request) =>
   req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
@@ -33,7 +40,7 @@ export const DEFAULT_SAVES_PER_MINUTE = 120;
 export function participantRoutes(
   coaching: CoachingService,
   ai?: AiCoaching,
-  recommender?: JournalRecommender,
+  sources: JournalSources = {},
   opts: { savesPerMinute?: number } = {},
 ): express.Router {
   const router = express.Router({ mergeParams: true });
@@ -57,7 +64,7 @@ export function participantRoutes(
   });
   router.use((_req, res, next) => {
     res.locals.aiCoaching = ai;
-    res.locals.recommender = recommender;
+    res.locals.journalSources = sources;
     next();
   });
 
@@ -277,6 +284,14 @@ export function participantRoutes(
     handle(async (req, res) => {
       const ctx = launchOf(res);
       const activity = activityOf(res);
+      const body = req.body as unknown;
+      if (!validateSubmit(body)) throw new HttpError(400, 'error.badRequest');
+      if (body.confirm !== '1') {
+        // The first press asks, naming what is missing: a submission locks the work until a coach reopens it.
+        const { entries } = await coaching.journal(activity, ctx.user.id);
+        await renderJournal(res, coaching, ctx, activity, { confirm: { missing: missingPrompts(activity, entries) } });
+        return;
+      }
       const outcome = await coaching.submit(activity, { id: ctx.user.id, name: ctx.user.name });
       if (outcome === 'already') {
         await renderJournal(res, coaching, ctx, activity, {

@@ -29,3 +29,8 @@ export const validateNewJournalEntry = schema(
 export function toInt(value: number | string): number {
   return typeof value === 'number' ? value : Number.parseInt(value, 10);
 }
+
+/** "Kirim untuk dinilai": the first press asks, `confirm=1` submits. */
+export const validateSubmit = schema(
+  Type.Object({ confirm: Type.Optional(Type.Literal('1')), ltik: Ltik }, { additionalProperties: false }),
+);

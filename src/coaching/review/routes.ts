@@ -6,6 +6,9 @@
  */
 import { launchPage } from '../../http/page';
 import express from 'express';
+import { personName } from '../../domain/launch';
+import { followUpSafetyAlert } from '../ai-help/turns';
+import { validate } from '../../http/validate';
 import { deliveryIdOf } from '../../grades/models';
 import type { DeliveryView, GradeOutbox } from '../../grades/outbox';
 import { handle } from '../../http/async';
@@ -19,7 +22,17 @@ import { activityOf, loadActivity } from '../activities/load';
 import type { ActivityDoc } from '../models';
 import { visibilityLabel } from '../journal/presenter';
 import { formatTime } from '../../http/format';
-import { draftScore, inBlindSample, parseReviewForm, reviewSecondsSince, type ReviewProblem } from './domain';
+import {
+  draftScore,
+  inBlindSample,
+  parseReviewForm,
+  reviewSecondsSince,
+  rubricScore,
+  type ReviewProblem,
+} from './domain';
+import { worklistCsv } from './export';
+import { safetyBadge } from './safety';
+import { isWorklistFilter, neighboursOf, type WorklistFilter, type WorklistOf } from './worklist';
 import type { ReviewService } from './service';
 import {
   cellOf,
@@ -33,7 +46,7 @@ import {
 } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../../db/change-marks';
-import { validateRosterQuery } from './schema';
+import { validateReopenForm, validateRosterQuery, validateSafetyFollowUp } from './schema';
 import { validateSessionOnly } from '../../http/validate';
 import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
@@ -52,6 +65,8 @@ export interface ReviewRoutesDeps {
   drafts?: DraftService;
   /** Share of submissions first reviewed without the draft (blind re-marking); 0 turns it off. */
   blindShare?: number;
+  /** One activity's worklist (the review page's previous / next). */
+  worklistOf: WorklistOf;
   now?: () => Date;
 }
 
@@ -186,7 +201,10 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         recordVisit(ctx.courseKey, ctx.user.id, new Date()),
         deps.alertsOf ? deps.alertsOf(ctx.courseKey) : Promise.resolve([]),
       ]);
-      const recentAlerts = alerts.filter((a) => Date.now() - new Date(a.at).getTime() < 30 * 86_400_000);
+      // Open alerts stay listed until a coach follows them up; followed-up ones for 30 days after.
+      const shownAlerts = alerts.filter(
+        (a) => !a.followUp || Date.now() - new Date(a.followUp.at).getTime() < 30 * 86_400_000,
+      );
       const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
       const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
       const status = (query.status || 'all') as CellStatus | 'left' | 'all';
@@ -209,6 +227,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       };
       await sendPage(res, 200, 'roster', {
         ...launchPage(res, 'roster.title'),
+        wide: true,
+        safety: await safetyBadge(ctx.courseKey, ltikOf(res)),
         view,
         activities,
         activityId,
@@ -216,12 +236,12 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         filters,
         base,
         held,
-        alerts: recentAlerts.map((a) => ({
+        alerts: [...shownAlerts.filter((a) => !a.followUp), ...shownAlerts.filter((a) => a.followUp)].map((a) => ({
           ...a,
-          isNew: Boolean(since && new Date(a.at) > since),
           activityTitle: activities.find((x) => x._id === a.activityId)?.title ?? '',
+          workPath: `${activityPath(ctx.courseKey, a.activityId)}/submissions/${encodeURIComponent(a.userId)}`,
         })),
-        newAlerts: recentAlerts.filter((a) => !since || new Date(a.at) > since).length,
+        openAlerts: shownAlerts.filter((a) => !a.followUp).length,
         news: whatsNew(rows, since),
         counts: activityId ? statusCounts(rows, activityId) : undefined,
         statuses: STATUS_ORDER,
@@ -236,9 +256,34 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
             : c.status === 'waiting' && c.retryAt
               ? t('roster.retryAt', { at: formatTime(c.retryAt, ctx.locale) })
               : '',
-        notice: query.released !== undefined ? t('roster.released', { n: query.released }) : undefined,
+        notice:
+          query.released !== undefined
+            ? t('roster.released', { n: query.released })
+            : query.followedUp
+              ? t('safety.followedUpNotice')
+              : undefined,
         formatTime: (d: Date) => formatTime(d, ctx.locale),
       });
+    }),
+  );
+
+  router.post(
+    '/roster/alerts/:alertId/follow-up',
+    coachOnly,
+    validate(validateSafetyFollowUp),
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as { note: string };
+      const done = await followUpSafetyAlert(ctx.courseKey, req.params.alertId, {
+        at: new Date(),
+        by: { id: ctx.user.id, name: personName(ctx.user) },
+        note: body.note.replace(/\r\n?/g, '\n').trim(),
+      });
+      if (!done) throw new HttpError(409, 'safety.alreadyFollowedUp');
+      res.redirect(
+        303,
+        `${withLtik(`${coursePath(ctx.courseKey)}/roster`, ltikOf(res), { followedUp: '1' })}#alerts-h`,
+      );
     }),
   );
 
@@ -253,6 +298,46 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     }),
   );
 
+  // ---- One activity's worklist: bulk release, export (the list itself is the activity's page) --
+  router.post(
+    '/activities/:activityId/worklist/release',
+    coachOnly,
+    activityInUrl,
+    validate(validateSessionOnly),
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const n = await reviews.releaseHeld([activity]);
+      res.redirect(
+        303,
+        withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), { released: String(n) }),
+      );
+    }),
+  );
+
+  router.get(
+    '/activities/:activityId/worklist.csv',
+    coachOnly,
+    activityInUrl,
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const [rows, activityReviews] = await Promise.all([
+        deps.worklistOf(activity),
+        reviews.reviewsForActivity(activity),
+      ]);
+      const csv = worklistCsv(activity, rows, activityReviews, translator(ctx.locale), ctx.locale);
+      const file = `${activity.title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '') || 'cermin'}-nilai.csv`;
+      res.set('Content-Type', 'text/csv; charset=utf-8');
+      res.set(
+        'Content-Disposition',
+        `attachment; filename="cermin-nilai.csv"; filename*=UTF-8''${encodeURIComponent(file)}`,
+      );
+      res.set('Cache-Control', 'no-store');
+      res.send(csv);
+    }),
+  );
+
   // ---- One participant's review -----------------------------------------------------------
   async function renderReview(
     req: express.Request,
@@ -264,10 +349,13 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const activity = activityOf(res);
     const userId = req.params.userId;
     const t = translator(ctx.locale);
-    const [journal, review, { view: delivery, record: deliveryRecord }] = await Promise.all([
+    const list = listOf(req);
+    // The review first: it catches up a decision whose pointer was never written, which the worklist then reads.
+    const review = await reviews.review(activity, userId);
+    const [journal, { view: delivery, record: deliveryRecord }, rows] = await Promise.all([
       coaching.journal(activity, userId),
-      reviews.review(activity, userId),
       outbox.deliveryOf(activity._id, userId),
+      deps.worklistOf(activity),
     ]);
     if (!journal.work) {
       throw new HttpError(404, 'manage.noSubmission');
@@ -289,17 +377,36 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       ? Object.fromEntries(Object.entries(review.draft?.levels ?? {}).map(([k, v]) => [k, v.level]))
       : (review?.decision?.levels ?? {});
     const problems = extra.problems ?? [];
-    const self = `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`;
+    const self = reviewPath(ctx.courseKey, activity._id, userId);
+    const around = neighboursOf(rows, list, userId);
+    const stepLink = (row?: { userId: string }) =>
+      row ? withLtik(reviewPath(ctx.courseKey, activity._id, row.userId), ltikOf(res), { list }) : undefined;
+    const entryByKey = new Map(visible.map((e) => [e.key, e]));
+    const inTemplate = new Set(activity.sections.flatMap((sec) => sec.prompts.map((p) => p.id)));
     await sendPage(res, status, 'submission', {
       ...launchPage(res, 'review.title'),
+      wide: true,
       activity,
       journal,
       visible,
+      // In the template's order under its section headings (a value, a GROW phase); dated entries after.
+      groups: [
+        ...activity.sections.map((sec) => ({
+          title: sec.title,
+          entries: sec.prompts.flatMap((p) => entryByKey.get(p.id) ?? []),
+        })),
+        { title: '', entries: visible.filter((e) => !inTemplate.has(e.key)) },
+      ].filter((g) => g.entries.length),
       versions,
       hiddenCount: journal.entries.length - visible.length,
       participant: journal.work.userName ?? review?.userName ?? userId,
+      status: rows.find((r) => r.userId === userId)?.status ?? 'draft',
+      list,
+      around,
+      previousLink: stepLink(around.previous),
+      nextLink: stepLink(around.next),
       back: `${coursePath(ctx.courseKey)}/roster`,
-      manage: `${activityPath(ctx.courseKey, activity._id)}/manage`,
+      manage: withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), { show: list }),
       reopenAction: `${self}/reopen`,
       finalizeAction: `${self}/finalize`,
       retryAction: `${self}/retry-delivery`,
@@ -325,6 +432,10 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
               override: review?.decision?.override?.score?.toString() ?? '',
               overrideReason: review?.decision?.override?.reason ?? '',
             }),
+      points: (levels: Record<string, number | undefined>) =>
+        activity.rubric.criteria.every((c) => levels[c.id] !== undefined)
+          ? rubricScore(activity, levels as Record<string, number>)
+          : undefined,
       problems: problems.map((p) => ({ field: p.field, message: t(p.key, p.vars) })),
       problemFor: (field: string) =>
         problems
@@ -355,7 +466,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     handle(async (req, res) => {
       const t = translator(launchOf(res).locale);
       const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
-      await renderReview(req, res, 200, { notice: key ? t(notices[key]) : undefined });
+      const savedFor = typeof req.query.savedFor === 'string' ? req.query.savedFor.slice(0, 200) : undefined;
+      const notice = savedFor ? t('review.savedFor', { name: savedFor }) : key ? t(notices[key]) : undefined;
+      await renderReview(req, res, 200, { notice });
     }),
   );
 
@@ -378,10 +491,10 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       if (journal.work?.status !== 'submitted') {
         throw new HttpError(409, 'review.notSubmitted');
       }
-      const coach = {
-        id: ctx.user.id,
-        name: ctx.user.name || [ctx.user.givenName, ctx.user.familyName].filter(Boolean).join(' ') || ctx.user.id,
-      };
+      const coach = { id: ctx.user.id, name: personName(ctx.user) };
+      const list = listOf(req);
+      // Who comes next is read before this decision moves the participant out of "to review".
+      const next = form.then === 'next' ? neighboursOf(await deps.worklistOf(activity), list, userId).next : undefined;
       const result = await reviews.finalize(
         activity,
         coach,
@@ -396,13 +509,20 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
         return;
       }
+      const name = journal.work.userName ?? userId;
+      if (form.then === 'next') {
+        const to = next
+          ? withLtik(reviewPath(ctx.courseKey, activity._id, next.userId), ltikOf(res), { list, savedFor: name })
+          : withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), { show: list, done: '1' });
+        res.redirect(303, to);
+        return;
+      }
       res.redirect(
         303,
-        withLtik(
-          `${activityPath(ctx.courseKey, activity._id)}/submissions/${encodeURIComponent(userId)}`,
-          ltikOf(res),
-          { [parsed.release === 'held' ? 'held' : 'finalized']: '1' },
-        ),
+        withLtik(reviewPath(ctx.courseKey, activity._id, userId), ltikOf(res), {
+          list,
+          [parsed.release === 'held' ? 'held' : 'finalized']: '1',
+        }),
       );
     }),
   );
@@ -471,7 +591,17 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     activityInUrl,
     handle(async (req, res) => {
       const ctx = launchOf(res);
-      const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId);
+      const body = req.body as unknown;
+      if (!validateReopenForm(body)) throw new HttpError(400, 'error.badRequest');
+      const reason = body.reason.replace(/\r\n?/g, '\n').trim();
+      if (reason.length < 5) {
+        await renderReview(req, res, 400, {
+          problems: [{ field: 'reason', key: 'review.reopenNeedsReason' }],
+          form: { reason },
+        });
+        return;
+      }
+      const reopened = await coaching.reopen(activityOf(res), ctx.user.id, req.params.userId, reason);
       if (!reopened) {
         throw new HttpError(409, 'manage.notSubmitted');
       }
@@ -487,6 +617,16 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
   );
 
   return router;
+}
+
+function reviewPath(courseKey: string, activityId: string, userId: string): string {
+  return `${activityPath(courseKey, activityId)}/submissions/${encodeURIComponent(userId)}`;
+}
+
+/** The worklist filter a review page was opened from (query or form), everyone by default. */
+function listOf(req: express.Request): WorklistFilter {
+  const asked = (req.body as { list?: unknown } | undefined)?.list ?? req.query.list;
+  return isWorklistFilter(asked) ? asked : 'all';
 }
 
 /** The question an entry answers (a dated journal entry: its date). */

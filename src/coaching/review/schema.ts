@@ -1,7 +1,7 @@
 /** Request bodies and query strings of the coach's review and roster pages. */
 import { Type, type Static } from '@sinclair/typebox';
 import type { ValidateFunction } from 'ajv';
-import { oneOf, schema } from '../../http/validate';
+import { Ltik, oneOf, schema } from '../../http/validate';
 
 /** The coach's review form: `level.<criterion>` fields and a few named ones, all strings (checked in review/domain.ts). */
 const ReviewForm = Type.Object(
@@ -29,6 +29,7 @@ const RosterQuerySchema = Type.Object(
     page: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
     refresh: Type.Optional(Type.Literal('1')),
     released: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
+    followedUp: Type.Optional(Type.Literal('1')),
     ltik: Type.Optional(Type.String({ maxLength: 4096 })),
     lang: Type.Optional(Type.String({ maxLength: 5 })),
   },
@@ -36,3 +37,24 @@ const RosterQuerySchema = Type.Object(
 );
 export type RosterQuery = Static<typeof RosterQuerySchema>;
 export const validateRosterQuery = schema(RosterQuerySchema);
+
+/** A coach's follow-up of a safety alert: what they did (may be short, never required to be long). */
+const SafetyFollowUpForm = Type.Object(
+  {
+    ltik: Ltik,
+    note: Type.String({ maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export const validateSafetyFollowUp = schema(SafetyFollowUpForm);
+
+/** Reopening a submission: the reason the participant reads on their journal. */
+const ReopenForm = Type.Object(
+  {
+    ltik: Ltik,
+    reason: Type.String({ maxLength: 1000 }),
+    list: Type.Optional(oneOf(['todo', 'all'] as const)),
+  },
+  { additionalProperties: false },
+);
+export const validateReopenForm = schema(ReopenForm);

@@ -285,6 +285,11 @@ export class ReviewService {
     return Review.find({ courseKey }, { draft: 0 }).lean<ReviewDoc[]>();
   }
 
+  /** Every review of one activity, without drafts (the worklist). */
+  async reviewsForActivity(activity: ActivityDoc): Promise<ReviewDoc[]> {
+    return Review.find({ courseKey: activity.courseKey, activityId: activity._id }, { draft: 0 }).lean<ReviewDoc[]>();
+  }
+
   async decisions(activity: ActivityDoc, userId: string, upTo: number): Promise<ReviewDecision[]> {
     const found = await Promise.all(
       Array.from({ length: Math.min(upTo, 20) }, (_, i) =>
