@@ -34,7 +34,7 @@ import { writeScreenshot } from '../support/png';
 import { startSlowLink } from '../support/slow-link';
 import { startStack, startUnregisteredPlatform, type Stack } from '../support/stack';
 import { DEMO_CLIENT_ID } from '../../sim/lms/bootstrap';
-import { BEBAS_DRAFT_CRITERIA } from '../support/coaching';
+import { BEBAS_DRAFT_CRITERIA, writeAndSubmit } from '../support/coaching';
 import { issueSetupToken } from '../../src/admin/setup';
 import { projectRoot } from '../../src/core/paths';
 
@@ -108,7 +108,7 @@ beforeAll(async () => {
         AI_API_KEY: fake.apiKey,
         AI_MODEL: 'fake-model',
         AI_PROVIDER_NAME: 'Server AI BPSDM (uji)',
-        DEMO_PARTICIPANTS: '8',
+        DEMO_PARTICIPANTS: '43',
       },
       { crossSiteDemo: true },
     ),
@@ -522,8 +522,14 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
       frame = await frameAt(page, /\/activities\/[\w-]+$/);
     }
 
-    // Submit for grading, with the keyboard.
-    await tabTo(page, frame, 'form[action$="/submit"] button');
+    // Submit for grading, with the keyboard: the page asks first, naming what is still missing.
+    await tabTo(page, frame, 'form[action*="/submit"] button');
+    await Promise.all([frame.waitForNavigation(), page.keyboard.press('Enter')]);
+    frame = await frameAt(page, /\/activities\/[\w-]+\/submit$/);
+    expect(await frame.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+    expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: user }))?.status).toBe('draft');
+    await axeBoth(frame, 'journal (confirm submit)');
+    await tabTo(page, frame, '#confirm-submit button');
     await Promise.all([frame.waitForNavigation(), page.keyboard.press('Enter')]);
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
     await until(
@@ -578,7 +584,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     );
     await Promise.all([
       frame.waitForNavigation(),
-      frame.press('form[action$="/finalize"] button[type=submit]', 'Enter'),
+      frame.press('form[action$="/finalize"] button[name=then][value=stay]', 'Enter'),
     ]);
     frame = await frameAt(page, /\/submissions\/u-p-001/);
     const score = await until(
@@ -596,6 +602,162 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     await context.close();
   });
 
+  test('5. a widyaiswara grades 40 participants from the worklist with "Simpan & berikutnya"; a safety alert is followed up; a participant reads their grade', async () => {
+    // The class: 39 participants write and submit as their phones would (HTTP), one through Chromium,
+    // with the confirmation; one of them asks for reflection help in words that raise a safety alert.
+    const CLASS = Array.from({ length: 40 }, (_, i) => `u-p-${String(i + 4).padStart(3, '0')}`);
+    const byBrowser = CLASS[CLASS.length - 1];
+    const inDanger = CLASS[6];
+    for (let i = 0; i < CLASS.length - 1; i += 8) {
+      await Promise.all(
+        CLASS.slice(i, Math.min(i + 8, CLASS.length - 1)).map(async (userId) => {
+          const text =
+            userId === inDanger
+              ? `${TEXT} Minggu ini berat sekali dan kadang saya ingin mengakhiri hidup saja.`
+              : `${TEXT} Catatan ${userId}.`;
+          const p = await writeAndSubmit(stack, userId, linkId, { refleksi: text }, { submit: userId !== inDanger });
+          if (userId === inDanger) {
+            const cared = await p.browser.go(`${p.activityUrl}/entries/refleksi/reflect`, {
+              form: { ltik: p.ltik, lens: 'cermin' },
+            });
+            expect(cared.body).toContain('119');
+            await p.browser.go(`${p.activityUrl}/submit`, { form: { ltik: p.ltik, confirm: '1' } });
+          }
+        }),
+      );
+    }
+    const works = mongoose.connection.db?.collection('coaching_work');
+    {
+      const { context, page } = await newContext({
+        viewport: { width: 390, height: 844 },
+        isMobile: true,
+        hasTouch: true,
+      });
+      await page.goto(`${stack.demoBase}/launch?user=${byBrowser}&link=${linkId}&client=${clientId}`);
+      let frame = await frameAt(page, /\/activities\/[\w-]+$/);
+      await frame.fill('form[data-autosave] textarea', TEXT);
+      await until(
+        async () => /Tersimpan/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+        'autosaved',
+      );
+      // A phone's tap in a cross-site frame: by the keyboard, as Playwright cannot hit-test an emulated phone's frame.
+      await frame.press('form[action*="/submit"] button', 'Enter');
+      frame = await frameAt(page, /\/submit$/);
+      expect(await frame.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+      await frame.press('#confirm-submit button', 'Enter');
+      await until(async () => (await works?.findOne({ userId: byBrowser }))?.status === 'submitted', 'submitted');
+      await context.close();
+    }
+    expect(await works?.countDocuments({ userId: { $in: CLASS }, status: 'submitted' })).toBe(40);
+
+    // The coach's landing for the activity: the worklist, to review first, and the open alert on top.
+    const { context, page } = await newContext();
+    await page.goto(`${stack.demoBase}/launch?user=u-coach-1&link=${linkId}&client=${clientId}`);
+    let frame = await frameAt(page, /\/manage$/);
+    const manageUrl = frame.url();
+    expect(await frame.textContent('.tabs')).toContain('Perlu ditinjau (40)');
+    expect(await frame.textContent('.safety-badge')).toContain('1 peringatan keselamatan belum ditindaklanjuti');
+    await axeBoth(frame, 'worklist');
+    await screenshot(context, frame.url(), 'coach-worklist');
+    // The alert: from the badge to the roster's list, followed up with a note; the badge is gone everywhere.
+    // In the LMS's cross-site frame Playwright's clicks land off target: links, buttons and radios by the keyboard (one press each).
+    await Promise.all([frame.waitForURL(/\/roster\?/), frame.press('.safety-badge a', 'Enter')]);
+    frame = await frameAt(page, /\/roster$/);
+    const alert = frame.locator('.alert-item', {
+      hasText: stack.demo.users.find((u) => u.id === inDanger)?.name ?? '',
+    });
+    await alert.locator('textarea[name=note]').fill('Sudah saya telepon; dirujuk ke konselor kantor.');
+    await Promise.all([frame.waitForNavigation(), alert.locator('button[type=submit]').press('Enter')]);
+    frame = await frameAt(page, /\/roster$/);
+    expect(await frame.textContent('#alerts-h')).toContain('0 belum ditindaklanjuti');
+    expect(await frame.textContent('.alert-item.done')).toContain('Ditindaklanjuti oleh');
+    expect(await frame.$('.safety-badge')).toBeNull();
+    await axeBoth(frame, 'roster (alert followed up)');
+    await frame.goto(manageUrl);
+    frame = await frameAt(page, /\/manage$/);
+    expect(await frame.$('.safety-badge')).toBeNull();
+
+    // Grading: "Mulai meninjau", then per participant three levels and "Simpan & berikutnya" (every
+    // fourth by keyboard: a click on the first level, digits for the next rows, Ctrl+Enter).
+    const actionsPer: Array<{ userId: string; actions: number }> = [];
+    let commented = '';
+    await Promise.all([frame.waitForURL(/\/submissions\//), frame.press('.worklist-actions a.button', 'Enter')]);
+    for (let i = 0; i < CLASS.length; i++) {
+      frame = await frameAt(page, /\/submissions\/[\w-]+$/);
+      const userId = decodeURIComponent(new URL(frame.url()).pathname.split('/').pop() as string);
+      expect(await frame.textContent('.review-nav')).toContain(`1 dari ${CLASS.length - i} (perlu ditinjau)`);
+      if (i === 0) await axeBoth(frame, 'review (worklist)');
+      let actions = 0;
+      if (i % 4 === 3) {
+        // A fresh rubric beside the writing has the keys: a digit picks the focused row's level and moves on.
+        await until(
+          () => frame.evaluate(() => document.activeElement?.getAttribute('name')),
+          'the first row focused',
+        ).then((name) => expect(name).toBe('level.kedalaman'));
+        for (const digit of ['3', '2', '3']) await frame.locator(':focus').press(digit);
+        expect(await frame.textContent('#review-total')).not.toBe('–');
+        await Promise.all([
+          frame.waitForURL((u) => !u.pathname.endsWith(`/${userId}`)),
+          frame.locator(':focus').press('Control+Enter'),
+        ]);
+        actions += 4;
+        expect(await mongoose.connection.db?.collection('coaching_reviews').findOne({ userId })).toMatchObject({
+          decision: { levels: { kedalaman: 2, 'bukti-peran': 1, rencana: 2 } },
+        });
+      } else {
+        for (const [criterion, level] of [
+          ['kedalaman', 2],
+          ['bukti-peran', 1 + (i % 3)],
+          ['rencana', 2],
+        ] as const) {
+          await frame.press(`input[name="level.${criterion}"][value="${level}"]`, 'Space');
+          actions += 1;
+        }
+        if (i === 0) {
+          commented = userId;
+          const comment = 'Cerita Anda runtut. Tuliskan ukuran keberhasilannya.';
+          await frame.locator('textarea[name=comment]').pressSequentially(comment);
+          actions += 1 + comment.length;
+        }
+        await Promise.all([
+          frame.waitForURL((u) => !u.pathname.endsWith(`/${userId}`)),
+          frame.press('#save-next', 'Enter'),
+        ]);
+        actions += 1;
+      }
+      actionsPer.push({ userId, actions });
+    }
+    // After the last one: back on the worklist, nothing left to review.
+    frame = await frameAt(page, /\/manage$/);
+    expect(await frame.textContent('.notice')).toContain('tidak ada lagi tugas yang perlu ditinjau');
+    expect(await frame.textContent('.tabs')).toContain('Perlu ditinjau (0)');
+    expect(new Set(actionsPer.map((a) => a.userId)).size).toBe(40);
+    const counts = actionsPer.map((a) => a.actions).sort((a, b) => a - b);
+    console.log(
+      `Grading 40 participants: actions (clicks + key presses) per participant after reading: median ${counts[20]}, ` +
+        `max ${counts[39]} (the one with a typed comment), ${counts.filter((n) => n <= 4).length} of 40 in 4 or fewer`,
+    );
+    expect(counts.filter((n) => n <= 4).length).toBe(39);
+    // Every grade reaches the LMS's gradebook.
+    await until(
+      () => CLASS.every((u) => stack.demo.gradebook.scores.some((s) => s.userId === u && s.scoreGiven !== undefined)),
+      'all 40 grades at the LMS',
+      60_000,
+    );
+    await context.close();
+
+    // The participant who got a comment reads their grade, each criterion's level and the comment.
+    const reader = await newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await reader.page.goto(`${stack.demoBase}/launch?user=${commented}&link=${linkId}&client=${clientId}`);
+    const journal = await frameAt(reader.page, /\/activities\/[\w-]+$/);
+    const feedback = await journal.textContent('.feedback');
+    expect(feedback).toMatch(/Nilai Anda: [\d.]+ dari 100/);
+    expect(feedback).toContain('Cerita Anda runtut. Tuliskan ukuran keberhasilannya.');
+    expect(feedback).toContain('Kedalaman refleksi');
+    await axeBoth(journal, 'journal (feedback)');
+    await reader.context.close();
+  }, 300_000);
+
   test('every page of the journey passed axe in both languages; no script error or CSP violation anywhere', () => {
     for (const label of [
       'setup',
@@ -609,6 +771,11 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
       'journal (submitted)',
       'roster',
       'review (AI draft)',
+      'journal (confirm submit)',
+      'worklist',
+      'roster (alert followed up)',
+      'review (worklist)',
+      'journal (feedback)',
     ]) {
       for (const locale of ['id', 'en']) expect([...VISITED]).toContain(`${label} [${locale}]`);
     }
@@ -720,7 +887,9 @@ describe("the participant's page on a slow 3G phone, and without JavaScript", ()
     expect((await mongoose.connection.db?.collection('coaching_entries').findOne({ userId: 'u-p-003' }))?.text).toBe(
       TEXT,
     );
-    await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('form[action$="/submit"] button')]);
+    await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('form[action*="/submit"] button')]);
+    expect(await noScript.page.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+    await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('#confirm-submit button')]);
     expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: 'u-p-003' }))?.status).toBe(
       'submitted',
     );

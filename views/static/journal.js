@@ -104,7 +104,7 @@
   })();
 
   // "Submit for grading": saves first; a text still not on the server holds it (it would be locked out).
-  var work = document.querySelector('form[action$="/submit"]');
+  var work = document.querySelector('form[action*="/submit"]');
   if (work) work.addEventListener('submit', function (e) {
     var go = function () {
       var open = all.filter(function (s) { return s.box || s.ta.value !== s.saved; })[0];

@@ -43,4 +43,9 @@
     if (target) target.focus();
   });
   show();
+  // Side by side with the writing (a wide screen), a fresh rubric takes the keys at once: three
+  // digits and Ctrl+Enter grade one participant. Stacked on a phone, the writing comes first.
+  if (window.matchMedia && window.matchMedia('(min-width: 56rem)').matches && rows[0] && !form.querySelector('.rubric-row input:checked')) {
+    rows[0].querySelector('input[type=radio]').focus({ preventScroll: true });
+  }
 })();

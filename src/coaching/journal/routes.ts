@@ -279,6 +279,22 @@ export function participantRoutes(
     }),
   );
 
+  // "Kirim untuk dinilai" opens this page first: it names what is missing, because a submission
+  // locks the work until a coach reopens it. Only its own form (confirm=1) submits.
+  router.get(
+    '/:activityId/submit',
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const { entries, work } = await coaching.journal(activity, ctx.user.id);
+      if (work?.status === 'submitted') {
+        res.redirect(303, withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res)));
+        return;
+      }
+      await renderJournal(res, coaching, ctx, activity, { confirm: { missing: missingPrompts(activity, entries) } });
+    }),
+  );
+
   router.post(
     '/:activityId/submit',
     handle(async (req, res) => {
@@ -287,9 +303,10 @@ export function participantRoutes(
       const body = req.body as unknown;
       if (!validateSubmit(body)) throw new HttpError(400, 'error.badRequest');
       if (body.confirm !== '1') {
-        // The first press asks, naming what is missing: a submission locks the work until a coach reopens it.
-        const { entries } = await coaching.journal(activity, ctx.user.id);
-        await renderJournal(res, coaching, ctx, activity, { confirm: { missing: missingPrompts(activity, entries) } });
+        res.redirect(
+          303,
+          `${withLtik(`${activityPath(ctx.courseKey, activity._id)}/submit`, ltikOf(res))}#confirm-submit`,
+        );
         return;
       }
       const outcome = await coaching.submit(activity, { id: ctx.user.id, name: ctx.user.name });
