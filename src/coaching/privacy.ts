@@ -1,11 +1,11 @@
 /**
  * What coaching holds about a participant: their journal (entries, every version, kept conflict
  * copies), their work's status, reviews and every decision about it (with the AI draft), their AI
- * turns and safety alerts. All of it is theirs to download and to have erased.
+ * turns and safety alerts (with the hint the journal reads). All of it is theirs to download and to have erased.
  */
 import mongoose from 'mongoose';
 import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../db/person-data';
-import { AiLatest, AiTurn, SafetyAlert } from './ai-help/turns';
+import { AiLatest, AiTurn, SafetyAlert, SafetyHint } from './ai-help/turns';
 import { Entry, EntryConflict, EntryVersion, Work } from './models';
 import { Review, ReviewDecisionRecord } from './review/service';
 
@@ -18,6 +18,7 @@ const COLLECTIONS = {
   reviewDecisions: ReviewDecisionRecord,
   aiTurns: AiTurn,
   safetyAlerts: SafetyAlert,
+  safetyHints: SafetyHint,
 } as const;
 
 /** The latest-turn pointers name the person inside the record (their `_id` is derived). */

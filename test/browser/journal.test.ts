@@ -389,8 +389,12 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await serverHas(j.user, 'Teks terakhir.', 1);
     await type(frame, ' Sebelum dikirim.');
     await submitWork.click(); // at once: before the autosave's delay
-    await frame.waitForURL(/submitted=1/);
+    // The confirmation, with the text already on the server; only its own button submits.
+    await frame.waitForURL(/\/submit\?/);
     expect((await server(j.user))?.text).toBe('Teks terakhir. Sebelum dikirim.');
+    expect(await Work.findOne({ userId: j.user, status: 'submitted' }).lean()).toBeNull();
+    await frame.getByRole('button', { name: 'Ya, kirim sekarang' }).click();
+    await frame.waitForURL(/submitted=1/);
     expect(await Work.findOne({ userId: j.user, status: 'submitted' }).lean()).not.toBeNull();
     expect(await frame.textContent('body')).toContain('Tugas terkirim untuk dinilai');
     await finish(j);

@@ -174,6 +174,54 @@ test('a participant in danger gets care, not a lens; the coaches are alerted eve
   expect(alerts?.[0].phrases.join(' ')).toMatch(/mengakhiri hidup/);
 });
 
+test('an alert stays open until a coach follows it up: a badge on every coach landing, no reading list for the participant meanwhile; another course cannot close it', async () => {
+  // u-p-005's alert from the test above is open.
+  const participant = new Browser();
+  const page = await launchThroughDemo(participant, stack.demoBase, 'u-p-005', { link: linkId });
+  expect(page.body).not.toContain('id="rec-');
+  const coachBrowser = new Browser();
+  const manage = await launchThroughDemo(coachBrowser, stack.demoBase, 'u-coach-1', { link: linkId });
+  const ltik = ltikOf(manage);
+  const course = new URL(manage.url).pathname.replace(/\/activities\/.*$/, '');
+  const q = `?ltik=${encodeURIComponent(ltik)}`;
+  for (const landing of [manage.body, (await coachBrowser.go(`${stack.baseUrl}${course}/coach${q}`)).body]) {
+    expect(landing).toContain('1 peringatan keselamatan belum ditindaklanjuti');
+  }
+  const roster = await coachBrowser.go(`${stack.baseUrl}${course}/roster${q}`);
+  expect(roster.body).toContain('Peringatan keselamatan (1 belum ditindaklanjuti)');
+  expect(roster.body).toContain('tidak dapat mengirim notifikasi Moodle');
+  const alerts = mongoose.connection.db?.collection('coaching_safety_alerts');
+  const open = await alerts?.findOne({ userId: 'u-p-005' });
+  // Another course's coach who learned this alert's id: the course in their ltik is not the alert's.
+  const elsewhere = { ...open, _id: 'sa-other-course', courseKey: 'another-course' };
+  await alerts?.insertOne(elsewhere as never);
+  const refused = await coachBrowser.go(`${stack.baseUrl}${course}/roster/alerts/sa-other-course/follow-up`, {
+    form: { ltik, note: 'menutup yang bukan milik saya' },
+  });
+  expect(refused.status).toBe(409);
+  expect((await alerts?.findOne({ _id: 'sa-other-course' as never }))?.followUp).toBeUndefined();
+  await alerts?.deleteOne({ _id: 'sa-other-course' as never });
+  // A note too long is refused before anything is written.
+  const url = `${stack.baseUrl}${course}/roster/alerts/${encodeURIComponent(String(open?._id))}/follow-up`;
+  expect((await coachBrowser.go(url, { form: { ltik, note: 'x'.repeat(1001) } })).status).toBe(400);
+  const done = await coachBrowser.go(url, { form: { ltik, note: 'Sudah saya telepon.' } });
+  expect(done.status).toBe(200);
+  expect(done.body).toContain('Tindak lanjut tercatat');
+  expect(done.body).toContain('Sudah saya telepon.');
+  expect(done.body).not.toContain('peringatan keselamatan belum ditindaklanjuti');
+  expect((await alerts?.findOne({ userId: 'u-p-005' }))?.followUp).toMatchObject({
+    by: { id: 'u-coach-1' },
+    note: 'Sudah saya telepon.',
+  });
+  // Once is enough: a second follow-up is refused, the first stays.
+  expect((await coachBrowser.go(url, { form: { ltik, note: 'lagi' } })).status).toBe(409);
+  // The participant's journal has its reading list back.
+  const after = await participant.go(
+    `${stack.baseUrl}${new URL(page.url).pathname}?ltik=${encodeURIComponent(ltikOf(page))}`,
+  );
+  expect(after.body).toContain('id="rec-');
+});
+
 /** Posts the AI form as the page's script does and reads the server-sent events as they arrive. */
 async function streamReflect(
   url: string,

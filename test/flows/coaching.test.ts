@@ -4,6 +4,7 @@
  * their gradebook columns), then a participant writes, saves versions, hits a conflict, restores,
  * submits; the coach reviews, reopens and changes the maximum score (the column follows).
  */
+import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser';
 import { startSecondPlatform, startStack, type Stack } from '../support/stack';
 import { CLAIM } from '../../src/lti/claims';
@@ -188,6 +189,59 @@ describe("the participant's journal", () => {
       text: 'Saya menunda surat <b>penting</b> karena takut salah.',
     });
     expect(await after.json()).toMatchObject({ status: 'saved', unchanged: true, revision: 3 });
+  });
+
+  test('without JavaScript, one "Simpan" saves every entry typed on the page; a refused one comes back with both texts kept', async () => {
+    const coach = new Browser();
+    const { links } = await placeActivities(coach, [
+      { id: 'berakhlak', form: { title: 'BerAKHLAK tanpa JS', maxScore: '100', aiMode: 'off', dueAt: '' } },
+    ]);
+    const browser = new Browser();
+    const page = await launchThroughDemo(browser, stack.demoBase, 'u-p-015', { link: links[0] });
+    const ltik = ltikOf(page);
+    const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
+    // What the page's form posts: every entry's text and revision, and the "Simpan" that was pressed.
+    expect(page.body).toContain('form="journal-form" name="entry.berorientasi-pelayanan-1"');
+    const fields = (texts: Record<string, string>, from: string) => ({
+      ltik,
+      from,
+      ...Object.fromEntries(
+        Object.entries(texts).flatMap(([k, v]) => [
+          [`entry.${k}`, v],
+          [`base.${k}`, '0'],
+        ]),
+      ),
+    });
+    const both = await browser.go(`${activityUrl}/entries`, {
+      form: fields(
+        {
+          'berorientasi-pelayanan-1': 'Saya membantu warga lansia mengisi formulir.',
+          'akuntabel-1': 'Saya mencatat setiap berkas yang saya terima.',
+          'akuntabel-2': '',
+        },
+        'berorientasi-pelayanan-1',
+      ),
+    });
+    expect(both.status).toBe(200);
+    expect(new URL(both.url).searchParams.get('saved')).toBe('berorientasi-pelayanan-1');
+    const entries = mongoose.connection.db?.collection('coaching_entries');
+    const stored = await entries?.find({ userId: 'u-p-015' }).sort({ key: 1 }).toArray();
+    expect(stored?.map((e) => [e.key, e.text, e.revision])).toEqual([
+      ['akuntabel-1', 'Saya mencatat setiap berkas yang saya terima.', 1],
+      ['berorientasi-pelayanan-1', 'Saya membantu warga lansia mengisi formulir.', 1],
+    ]);
+    // One text refused (a control character): the other is saved, the refused one comes back as typed.
+    const refused = await browser.go(`${activityUrl}/entries`, {
+      form: {
+        ...fields({ 'akuntabel-2': 'Teks dengan \u0007 bel.', 'kompeten-1': 'Saya belajar rumus baru.' }, 'kompeten-1'),
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toContain('Teks dengan');
+    expect((await entries?.findOne({ userId: 'u-p-015', key: 'kompeten-1' }))?.text).toBe('Saya belajar rumus baru.');
+    // Bad fields are refused before anything is saved.
+    const bad = await browser.go(`${activityUrl}/entries`, { form: { ltik, 'entry.x': 'a', 'base.x': 'satu' } });
+    expect(bad.status).toBe(400);
   });
 
   test('two tabs saving from the same version: no silent overwrite, both texts shown, nothing lost', async () => {

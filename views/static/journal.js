@@ -25,16 +25,13 @@
   function now(s) { return { action: s.url, text: s.ta.value, baseRevision: +s.base.value, at: Date.now() }; }
 
   function setup(f) {
-    var s = { f: f, url: f.getAttribute('action'), ta: f.elements.text, base: f.elements.baseRevision, ltik: f.elements.ltik.value, out: f.querySelector('.entry-status') }, u = '';
+    // The text and its revision belong to the page's one form (for a post without this script); the entry's form gives its address.
+    var s = { f: f, url: f.getAttribute('action'), ta: f.querySelector('textarea'), base: f.querySelector('input[data-base]'), ltik: f.elements.ltik.value, out: f.querySelector('.entry-status') }, u = '';
     try { u = JSON.parse(atob(s.ltik.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))); u = u.platformCode + '/' + u.user; } catch (e) { /* unscoped */ }
     // A page that came back with a refused text (no-JS post) shows text that is not on the server.
     s.saved = f.hasAttribute('data-unsaved') ? null : s.ta.defaultValue;
     s.key = 'cermin.queue:' + u + ':' + s.url;
     s.ta.addEventListener('input', function () { clearTimeout(s.timer); s.timer = setTimeout(function () { save(s); }, 1500); });
-    f.addEventListener('submit', function (e) {
-      if (s.box) s.box.querySelector('button').focus(); else save(s, true);
-      e.preventDefault(); // not reached if the line above threw: then the form posts
-    });
     var old = q(s);
     if (old && old.text !== s.saved) { s.ta.value = old.text; s.base.value = old.baseRevision; setTimeout(save, 0, s, true); } else if (old) q(s, null);
     return s;
@@ -102,6 +99,15 @@
       tick();
     }, wait);
   })();
+
+  // "Simpan" under an entry: that entry now (its conflict first, if it has one), and any other typed text.
+  var page = document.getElementById('journal-form');
+  if (page) page.addEventListener('submit', function (e) {
+    var key = e.submitter && e.submitter.value, s = all.filter(function (x) { return x.f.parentNode.id === 'entry-' + key; })[0];
+    if (s && s.box) s.box.querySelector('button').focus();
+    all.forEach(function (x) { if (!x.box) save(x, x === s); });
+    e.preventDefault(); // not reached if the lines above threw: then the form posts every entry
+  });
 
   // "Submit for grading": saves first; a text still not on the server holds it (it would be locked out).
   var work = document.querySelector('form[action*="/submit"]');

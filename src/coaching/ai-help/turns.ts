@@ -98,6 +98,26 @@ const alertSchema = new Schema<SafetyAlertDoc>(
 );
 alertSchema.index({ courseKey: 1, at: -1 });
 export const SafetyAlert = defineModel('CoachingSafetyAlert', alertSchema);
+
+/**
+ * "This participant may have an open alert", read by `_id` on every journal view (which reads
+ * nothing else by a query): written with each alert, checked against the alerts only when present,
+ * and removed once none is open (followed up, or purged by retention).
+ */
+interface SafetyHintDoc {
+  _id: string;
+  courseKey: string;
+  userId: string;
+  at: Date;
+}
+export const SafetyHint = defineModel(
+  'CoachingSafetyHint',
+  new Schema<SafetyHintDoc>(
+    { _id: { type: String, required: true }, courseKey: String, userId: String, at: Date },
+    { collection: 'coaching_safety_hints', autoIndex: false, _id: false },
+  ),
+);
+const hintId = (courseKey: string, userId: string) => idOf('sah', courseKey, userId);
 export const AiLatest = defineModel('CoachingAiLatest', latestSchema);
 
 /** The course's safety alerts, newest first. */
@@ -113,7 +133,11 @@ export async function openSafetyAlerts(courseKey: string): Promise<SafetyAlertDo
 
 /** Whether one participant has an alert no coach has followed up yet. */
 export async function hasOpenSafetyAlert(courseKey: string, userId: string): Promise<boolean> {
-  return (await SafetyAlert.exists({ courseKey, userId, followUp: null })) !== null;
+  const id = hintId(courseKey, userId);
+  if (!(await SafetyHint.findById(id).lean())) return false;
+  const open = (await SafetyAlert.exists({ courseKey, userId, followUp: null })) !== null;
+  if (!open) await SafetyHint.deleteOne({ _id: id });
+  return open;
 }
 
 /** Records a coach's follow-up once: false when the alert is not this course's or was followed up already. */
@@ -216,6 +240,8 @@ export class AiCoaching {
           severity: safety.stepBack ? 'high' : (top?.severity ?? 'medium'),
           phrases: safety.hits.map((h) => h.phrase.slice(0, 80)).slice(0, 5),
         });
+        const { courseKey } = activity;
+        await putById(SafetyHint, hintId(courseKey, ctx.user.id), { courseKey, userId: ctx.user.id, at: new Date() });
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
       }

@@ -19,6 +19,7 @@ import {
   toInt,
   validateNewJournalEntry,
   validateRestore,
+  validateSaveAll,
   validateSaveEntry,
   validateSubmit,
   validateVisibility,
@@ -173,6 +174,48 @@ export function participantRoutes(
       if (result.kind === 'saved' && body.fromCopies === '1')
         await coaching.clearConflicts(activityOf(res), ctx.user.id, req.params.key);
       await answerSave(req, res, req.params.key, result, body.text);
+    }),
+  );
+
+  // The page's one form (no JavaScript): every entry whose text changed is saved, each on its own
+  // revision; the first that cannot be (a conflict, a refused text) comes back with its text kept.
+  router.post(
+    '/:activityId/entries',
+    saveLimit,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const body = req.body as unknown;
+      if (!validateSaveAll(body)) throw new HttpError(400, 'error.badRequest');
+      const fields = body as Record<string, string | undefined>;
+      const { entries } = await coaching.journal(activity, ctx.user.id);
+      const stored = new Map(entries.map((e) => [e.key, e]));
+      const typed = Object.keys(fields)
+        .filter((name) => name.startsWith('entry.'))
+        .map((name) => ({ key: name.slice('entry.'.length), text: fields[name] ?? '' }))
+        .filter(({ key, text }) => text !== (stored.get(key)?.text ?? ''));
+      let problem: { key: string; result: SaveResult; text: string } | undefined;
+      const saved: string[] = [];
+      for (const { key, text } of typed) {
+        const result = await coaching.saveEntry(activity, { id: ctx.user.id, name: ctx.user.name }, key, {
+          text,
+          baseRevision: toInt(fields[`base.${key}`] ?? '0'),
+          source: 'form',
+        });
+        if (result.kind === 'saved') saved.push(key);
+        else problem ??= { key, result, text };
+      }
+      if (problem) {
+        await answerSave(req, res, problem.key, problem.result, problem.text);
+        return;
+      }
+      // Back at the entry whose "Simpan" was pressed (a key this page has), else the first saved.
+      const from = body.from ?? '';
+      const at = stored.has(from) || saved.includes(from) ? from : (saved[0] ?? '');
+      res.redirect(
+        303,
+        `${withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { saved: at || 'all' })}${at ? `#entry-${at}` : ''}`,
+      );
     }),
   );
 

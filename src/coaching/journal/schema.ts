@@ -34,3 +34,21 @@ export function toInt(value: number | string): number {
 export const validateSubmit = schema(
   Type.Object({ confirm: Type.Optional(Type.Literal('1')), ltik: Ltik }, { additionalProperties: false }),
 );
+
+/**
+ * Every entry of the page in one post (the form without JavaScript): `entry.<key>` texts,
+ * `base.<key>` revisions, and which entry's "Simpan" was pressed.
+ */
+export const validateSaveAll = schema(
+  Type.Object(
+    { ltik: Ltik, from: Type.Optional(Type.String({ maxLength: 200 })) },
+    {
+      patternProperties: {
+        '^entry\\.[\\w-]{1,120}$': Type.String({ maxLength: 200000 }),
+        '^base\\.[\\w-]{1,120}$': Type.String({ pattern: '^\\d{1,9}$' }),
+      },
+      additionalProperties: false,
+      maxProperties: 401,
+    },
+  ),
+);
