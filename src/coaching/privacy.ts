@@ -1,13 +1,14 @@
 /**
  * What coaching holds about a participant: their journal (entries, every version, kept conflict
  * copies), their work's status, reviews and every decision about it (with the AI draft), their AI
- * turns and safety alerts (with the hint the journal reads). All of it is theirs to download and to have erased.
+ * turns and safety alerts (with the hint the journal reads); a coach's comment bank. All of it is theirs to download and to have erased.
  */
 import mongoose from 'mongoose';
 import { deleteAll, findAll, inPersonCourses, type DataSubject, type PersonDataProvider } from '../db/person-data';
 import { AiLatest, AiTurn, SafetyAlert, SafetyHint } from './ai-help/turns';
 import { Entry, EntryConflict, EntryVersion, Work } from './models';
 import { Review, ReviewDecisionRecord } from './review/service';
+import { BankComment } from './review/comment-bank';
 
 const COLLECTIONS = {
   entries: Entry,
@@ -19,6 +20,7 @@ const COLLECTIONS = {
   aiTurns: AiTurn,
   safetyAlerts: SafetyAlert,
   safetyHints: SafetyHint,
+  commentBank: BankComment,
 } as const;
 
 /** The latest-turn pointers name the person inside the record (their `_id` is derived). */

@@ -532,9 +532,17 @@ export async function createLtiService(opts: LtiServiceOptions): Promise<LtiServ
       if (login)
         newWindowUrl = `${urls.loginUrl}?${new URLSearchParams(login.params as Record<string, string>).toString()}`;
     }
+    // A page opened without a valid session (an old tab, a copied link, an ended session) is not a
+    // refused launch: its reader is told what to do, in words, without a code meant for the LMS admin.
+    const t = translator(requestLocale(req));
+    if (!hasIdToken) {
+      const key = code === 'NO_LTIK_OR_IDTOKEN_FOUND' ? 'launch.sessionEnded' : launchMessageKey(code);
+      await sendError(req, res, launchRefusalStatus(code), key, { heading: t('launch.sessionEnded.title') });
+      return;
+    }
     await sendError(req, res, launchRefusalStatus(code), launchMessageKey(code), {
       code,
-      heading: translator(requestLocale(req))('launch.refused.title'),
+      heading: t('launch.refused.title'),
       newWindowUrl,
     });
   };

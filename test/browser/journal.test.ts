@@ -134,7 +134,8 @@ const textOf = (frame: Frame) => frame.inputValue(`${ENTRY} textarea`);
 const type = (frame: Frame, text: string) => frame.locator(`${ENTRY} textarea`).pressSequentially(text, { delay: 5 });
 /** The entry's Save button: with the script, a save at once (no reload); used where the autosave's delay is not the point. */
 const saveNow = (frame: Frame) => frame.click(`${ENTRY} button[type=submit]`);
-const hidden = (frame: Frame, name: string) => frame.getAttribute(`${ENTRY} input[name=${name}]`, 'value');
+/** The revision the entry's next save builds on (a field of the page's one form: `base.<key>`). */
+const baseRevision = (frame: Frame) => frame.getAttribute(`${ENTRY} input[data-base]`, 'value');
 const queue = (frame: Frame) =>
   frame.evaluate(() =>
     Object.keys(localStorage)
@@ -217,7 +218,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await statusIs(frame, j.strings.saved);
     expect(bodies.map((b) => b.baseRevision)).toEqual([0, 1]); // the second save on the first's revision
     expect(maxInflight).toBe(1);
-    expect(await hidden(frame, 'baseRevision')).toBe('2');
+    expect(await baseRevision(frame)).toBe('2');
     // A change undone before the delay is over: the text is what the server has, so no save.
     await type(frame, 'x');
     await frame.press(`${ENTRY} textarea`, 'Backspace');
@@ -292,7 +293,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
       expect(res.status).toBe(200);
       return (await res.json()) as { revision: number };
     };
-    expect((await elsewhere('Versi dari tab lain.', Number(await hidden(frame, 'baseRevision')))).revision).toBe(2);
+    expect((await elsewhere('Versi dari tab lain.', Number(await baseRevision(frame)))).revision).toBe(2);
 
     await type(frame, ' Ditambah.');
     const alert = frame.locator('.conflict[role=alert]');
@@ -326,7 +327,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await serverHas(j.user, 'Versi dari halaman. Ditambah. Lagi.', 3);
     await statusIs(frame, j.strings.saved);
     expect(await alert.count()).toBe(0);
-    expect(await hidden(frame, 'baseRevision')).toBe('3');
+    expect(await baseRevision(frame)).toBe('3');
 
     // Once more, and this time keep the saved version: no save needed, the next edit builds on it.
     await elsewhere('Versi lain lagi.', 3);
@@ -336,7 +337,7 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     const beforeTheirs = saves();
     await alert.getByRole('button', { name: j.strings.keepTheirs }).click();
     expect(await textOf(frame)).toBe('Versi lain lagi.');
-    expect(await hidden(frame, 'baseRevision')).toBe('4');
+    expect(await baseRevision(frame)).toBe('4');
     expect(await alert.count()).toBe(0);
     expect(saves()).toBe(beforeTheirs);
     await type(frame, ' Lanjut.');

@@ -714,10 +714,20 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
           actions += 1;
         }
         if (i === 0) {
-          commented = userId;
+          // The first comment is typed and kept in the coach's comment bank ...
           const comment = 'Cerita Anda runtut. Tuliskan ukuran keberhasilannya.';
           await frame.locator('textarea[name=comment]').pressSequentially(comment);
-          actions += 1 + comment.length;
+          await frame.press('input[name=saveToBank]', 'Space');
+          actions += 1 + comment.length + 1;
+        }
+        if (i === 1) {
+          // ... and the next participant gets it with one press.
+          commented = userId;
+          await frame.press('.bank button[data-insert]', 'Enter');
+          expect(await frame.inputValue('textarea[name=comment]')).toBe(
+            'Cerita Anda runtut. Tuliskan ukuran keberhasilannya.',
+          );
+          actions += 1;
         }
         await Promise.all([
           frame.waitForURL((u) => !u.pathname.endsWith(`/${userId}`)),
@@ -735,9 +745,11 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     const counts = actionsPer.map((a) => a.actions).sort((a, b) => a - b);
     console.log(
       `Grading 40 participants: actions (clicks + key presses) per participant after reading: median ${counts[20]}, ` +
-        `max ${counts[39]} (the one with a typed comment), ${counts.filter((n) => n <= 4).length} of 40 in 4 or fewer`,
+        `max ${counts[39]} (the one whose comment was typed), ${counts.filter((n) => n <= 4).length} of 40 in 4 or fewer, ` +
+        `${counts.filter((n) => n <= 5).length} in 5 or fewer (a comment from the bank is one more)`,
     );
-    expect(counts.filter((n) => n <= 4).length).toBe(39);
+    expect(counts.filter((n) => n <= 4).length).toBe(38);
+    expect(counts.filter((n) => n <= 5).length).toBe(39);
     // Every grade reaches the LMS's gradebook.
     await until(
       () => CLASS.every((u) => stack.demo.gradebook.scores.some((s) => s.userId === u && s.scoreGiven !== undefined)),

@@ -93,7 +93,9 @@ describe("the ltik carries the session (no cookies inside Moodle's iframe)", () 
     const path = new URL(launched.url).pathname;
     const none = await new Browser().go(`${stack.baseUrl}${path}`);
     expect(none.status).toBe(401);
-    expect(none.body).toContain('hanya bisa dibuka dari aktivitas Cermin');
+    expect(none.body).toContain('Sesi Anda berakhir');
+    expect(none.body).toContain('Buka lagi Cermin dari aktivitasnya di Moodle');
+    expect(none.body).not.toContain('NO_LTIK_OR_IDTOKEN_FOUND'); // no code meant for the LMS admin
 
     const [header, payload] = ltikOf(launched).split('.');
     const forged = await new Browser().go(`${stack.baseUrl}${path}?ltik=${header}.${payload}.AAAA`);

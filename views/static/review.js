@@ -23,6 +23,17 @@
   function show() { if (out) out.textContent = total(); }
   form.addEventListener('change', show);
 
+  // The comment bank: one click puts a kept comment into this review's comment, to edit there.
+  var comment = document.getElementById('f-comment');
+  [].forEach.call(form.querySelectorAll('button[data-insert]'), function (b) {
+    b.hidden = false;
+    b.addEventListener('click', function () {
+      var text = b.closest('li').querySelector('.bank-text').textContent;
+      comment.value = comment.value.trim() ? comment.value.replace(/\s+$/, '') + '\n\n' + text : text;
+      comment.focus();
+    });
+  });
+
   form.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();

@@ -17,7 +17,7 @@ import { launchOf, requireAudience, ltikOf } from '../../http/guards';
 import { translator } from '../../http/i18n';
 import { sendPage } from '../../http/render';
 import { canSee } from '../domain';
-import { activityPath, coursePath, withLtik } from '../../http/paths';
+import { activityPath, coursePath, safeBack, withLtik } from '../../http/paths';
 import { activityOf, loadActivity } from '../activities/load';
 import type { ActivityDoc } from '../models';
 import { visibilityLabel } from '../journal/presenter';
@@ -32,6 +32,7 @@ import {
 } from './domain';
 import { worklistCsv } from './export';
 import { safetyBadge } from './safety';
+import { bankOf, dropComment, keepComment } from './comment-bank';
 import { isWorklistFilter, neighboursOf, type WorklistFilter, type WorklistOf } from './worklist';
 import type { ReviewService } from './service';
 import {
@@ -46,7 +47,7 @@ import {
 } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../../db/change-marks';
-import { validateReopenForm, validateRosterQuery, validateSafetyFollowUp } from './schema';
+import { validateReopenForm, validateRosterQuery, validateSafetyFollowUp, validateBankDelete } from './schema';
 import { validateSessionOnly } from '../../http/validate';
 import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
@@ -338,6 +339,19 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     }),
   );
 
+  router.post(
+    '/comment-bank/delete',
+    coachOnly,
+    validate(validateBankDelete),
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const body = req.body as { id: string; back?: string };
+      await dropComment(ctx.courseKey, ctx.user.id, body.id);
+      const back = safeBack(ctx.courseKey, body.back) ?? `${coursePath(ctx.courseKey)}/roster`;
+      res.redirect(303, `${withLtik(back, ltikOf(res))}#f-comment`);
+    }),
+  );
+
   // ---- One participant's review -----------------------------------------------------------
   async function renderReview(
     req: express.Request,
@@ -352,10 +366,11 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const list = listOf(req);
     // The review first: it catches up a decision whose pointer was never written, which the worklist then reads.
     const review = await reviews.review(activity, userId);
-    const [journal, { view: delivery, record: deliveryRecord }, rows] = await Promise.all([
+    const [journal, { view: delivery, record: deliveryRecord }, rows, bank] = await Promise.all([
       coaching.journal(activity, userId),
       outbox.deliveryOf(activity._id, userId),
       deps.worklistOf(activity),
+      bankOf(ctx.courseKey, ctx.user.id),
     ]);
     if (!journal.work) {
       throw new HttpError(404, 'manage.noSubmission');
@@ -403,6 +418,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       status: rows.find((r) => r.userId === userId)?.status ?? 'draft',
       list,
       around,
+      bank,
+      bankDeleteAction: `${coursePath(ctx.courseKey)}/comment-bank/delete`,
       previousLink: stepLink(around.previous),
       nextLink: stepLink(around.next),
       back: `${coursePath(ctx.courseKey)}/roster`,
@@ -509,6 +526,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         await renderReview(req, res, 409, { problems: [{ field: 'form', key: 'review.conflict' }], form });
         return;
       }
+      // Kept for the next participant only once the decision itself is.
+      if (form.saveToBank === '1') await keepComment(ctx.courseKey, ctx.user.id, parsed.comment);
       const name = journal.work.userName ?? userId;
       if (form.then === 'next') {
         const to = next

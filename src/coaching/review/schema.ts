@@ -58,3 +58,10 @@ const ReopenForm = Type.Object(
   { additionalProperties: false },
 );
 export const validateReopenForm = schema(ReopenForm);
+
+/** Removing a comment from the coach's bank, from the review page it was shown on. */
+const BankDeleteForm = Type.Object(
+  { ltik: Ltik, id: Type.String({ maxLength: 200 }), back: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export const validateBankDelete = schema(BankDeleteForm);
