@@ -16,7 +16,7 @@ import { DraftService } from './ai-help/drafts';
 import { AiCoaching, safetyAlerts } from './ai-help/turns';
 import { coachRoutes } from './activities/routes';
 import { audiencePages } from './activities/pages';
-import { releasedFeedback, releasedLevels, reportSubmitted } from './grading';
+import { releasedFeedback, releasedLevels, reportSubmitted, reportWithdrawn, reviewStartedOn } from './grading';
 import { hasOpenAlert } from './review/safety';
 import { createLanding } from './activities/landing';
 import { participantRoutes } from './journal/routes';
@@ -48,6 +48,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
   const coaching = new CoachingService({
     templates: deps.templates,
     onSubmitted: reportSubmitted(outbox),
+    onWithdrawn: reportWithdrawn(outbox),
     courses: deps.lti.courses,
   });
   const reviews = new ReviewService({ outbox });
@@ -106,6 +107,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
       {
         recommender: { service: deps.recommend.service, decidedLevels: releasedLevels(reviews) },
         feedbackOf: releasedFeedback(reviews),
+        reviewStarted: reviewStartedOn(reviews),
         openAlert: hasOpenAlert,
       },
       { savesPerMinute: deps.config.rateLimit.savesPerMinute },

@@ -22,6 +22,30 @@ export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {
   };
 }
 
+/** A withdrawn submission: Moodle shows the work in progress again, no longer awaiting grading. */
+export function reportWithdrawn(outbox: Pick<GradeOutbox, 'enqueue'>) {
+  return async (activity: ActivityDoc, work: WorkDoc): Promise<void> => {
+    await outbox.enqueue({
+      courseKey: activity.courseKey,
+      activityId: activity._id,
+      userId: work.userId,
+      kind: 'progress',
+      by: { id: work.userId, name: work.userName },
+      payload: { scoreMaximum: activity.maxScore, activityProgress: 'InProgress', gradingProgress: 'NotReady' },
+    });
+  };
+}
+
+/** Whether a coach has begun on this submission: a draft asked for, or a decision made, since it was submitted. */
+export function reviewStartedOn(reviews: Pick<ReviewService, 'review'>) {
+  return async (activity: ActivityDoc, work: WorkDoc): Promise<boolean> => {
+    const review = await reviews.review(activity, work.userId);
+    const since = new Date(work.submittedAt ?? 0).getTime();
+    const after = (d?: Date) => Boolean(d && new Date(d).getTime() >= since);
+    return after(review?.decision?.at) || after(review?.draft?.createdAt);
+  };
+}
+
 /** The coach's levels on a participant's work, once released to them: only a decision they have been given shapes what they are offered. */
 export function releasedLevels(reviews: Pick<ReviewService, 'review'>) {
   return async (activity: ActivityDoc, userId: string): Promise<Record<string, number> | undefined> => {

@@ -106,7 +106,13 @@ export interface WorkDoc {
   reopenedBy?: string;
   /** The coach's words to the participant on the last reopen: why, and what to do. */
   reopenReason?: string;
-  history: Array<{ at: Date; action: 'submitted' | 'reopened'; by: string; complete?: boolean; reason?: string }>;
+  history: Array<{
+    at: Date;
+    action: 'submitted' | 'reopened' | 'withdrawn';
+    by: string;
+    complete?: boolean;
+    reason?: string;
+  }>;
   /**
    * Kept by records written before Cermin counted progress from the entries themselves; no longer
    * written or read (concurrent saves could leave it short of the entries).

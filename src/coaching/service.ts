@@ -55,6 +55,8 @@ export interface CoachingServiceDeps {
   now?: () => Date;
   /** Told after a participant submits (grade passback sends Submitted/PendingManual). */
   onSubmitted?: (activity: ActivityDoc, work: WorkDoc) => Promise<void>;
+  /** Told after a participant withdraws a submission (grade passback sends InProgress/NotReady). */
+  onWithdrawn?: (activity: ActivityDoc, work: WorkDoc) => Promise<void>;
   /** How many versions an entry keeps (default VERSIONS_KEPT). */
   versionsKept?: VersionsKept;
   /** The courses launches came from: their AGS endpoints, for where an activity's scores go. */
@@ -581,6 +583,31 @@ export class CoachingService {
     await markChanged(courseScope(activity.courseKey, 'work'));
     if (this.deps.onSubmitted) await this.deps.onSubmitted(activity, work);
     return { work, progress };
+  }
+
+  /**
+   * The participant takes a submission back to keep writing, while `reviewStarted` says no coach
+   * has begun on it (a draft or a decision made since it was submitted). 'reviewing' once one has.
+   */
+  async withdraw(
+    activity: ActivityDoc,
+    userId: string,
+    reviewStarted: (work: WorkDoc) => Promise<boolean>,
+  ): Promise<'withdrawn' | 'notSubmitted' | 'reviewing'> {
+    const id = workId(activity._id, userId);
+    const work = await Work.findById(id).lean<WorkDoc>();
+    if (work?.status !== 'submitted' || work.courseKey !== activity.courseKey) return 'notSubmitted';
+    if (await reviewStarted(work)) return 'reviewing';
+    const at = this.now();
+    // Guarded on the submission read above: a coach's reopen or a second withdraw in between wins once.
+    const res = await Work.updateOne(
+      { _id: id, status: 'submitted', submittedAt: work.submittedAt },
+      { $set: { status: 'draft', updatedAt: at }, $push: { history: { at, action: 'withdrawn', by: userId } } },
+    );
+    if (res.modifiedCount !== 1) return 'notSubmitted';
+    await markChanged(courseScope(activity.courseKey, 'work'));
+    if (this.deps.onWithdrawn) await this.deps.onWithdrawn(activity, { ...work, status: 'draft' });
+    return 'withdrawn';
   }
 
   /** Back to draft so the participant can change it; `reason` is what their journal tells them to do. */

@@ -5,7 +5,7 @@
 import type express from 'express';
 import { launchOf, ltikOf } from './guards';
 import { translator } from './i18n';
-import { withLtik } from './paths';
+import { safeBack, withLtik } from './paths';
 
 export function launchPage(res: express.Response, titleKey: string) {
   const ctx = launchOf(res);
@@ -17,4 +17,12 @@ export function launchPage(res: express.Response, titleKey: string) {
     ltik,
     link: (path: string, query?: Record<string, string>) => withLtik(path, ltik, query),
   };
+}
+
+/**
+ * Where a secondary page's "Kembali" leads: the page that linked to it (its `back`, a path inside
+ * this course), else `fallback`.
+ */
+export function backOf(req: express.Request, res: express.Response, fallback?: string): string | undefined {
+  return safeBack(launchOf(res).courseKey, req.query.back) ?? fallback;
 }

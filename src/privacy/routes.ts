@@ -11,6 +11,8 @@ import { HttpError } from '../http/errors';
 import { launchOf, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
+import { backOf } from '../http/page';
+import { formatTime } from '../http/format';
 import { coursePath, withLtik } from '../http/paths';
 import type { PersonDataService } from './person-data';
 
@@ -33,17 +35,20 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
 
   router.get(
     '/privacy',
-    handle(async (_req, res) => {
+    handle(async (req, res) => {
       const ctx = launchOf(res);
       const t = translator(ctx.locale);
       const data = await deps.data.exportAll(ctx.platform, ctx.user.id);
+      const back = backOf(req, res);
       await sendPage(res, 200, 'privacy', {
+        back,
+        exportQuery: back ? { back } : {},
         locale: ctx.locale,
         title: t('privacy.title'),
         ctx,
         ltik: ltikOf(res),
         base: base(ctx.courseKey),
-        link: (path: string) => withLtik(path, ltikOf(res)),
+        link: (path: string, query?: Record<string, string>) => withLtik(path, ltikOf(res), query),
         counts: countsOf(data.sections).filter((c) => c.n > 0),
       });
     }),
@@ -66,6 +71,9 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
         title: t('privacy.exportTitle'),
         ctx,
         data,
+        // Back to "Data saya", which keeps where the person came from.
+        back: withLtik(base(ctx.courseKey), ltikOf(res), backOf(req, res) ? { back: backOf(req, res) as string } : {}),
+        generatedAt: formatTime(data.generatedAt, ctx.locale),
         counts: countsOf(data.sections),
       });
     }),

@@ -13,6 +13,7 @@ import { handle } from '../http/async';
 import { launchOf, ltikOf } from '../http/guards';
 import { translator } from '../http/i18n';
 import { sendPage } from '../http/render';
+import { backOf } from '../http/page';
 
 export interface TransparencyDeps {
   /** The provider as the agency names it (config ai.providerName). */
@@ -106,11 +107,13 @@ export function transparencyRoutes(
   const router = express.Router({ mergeParams: true });
   router.get(
     '/ai/about',
-    handle(async (_req, res) => {
+    handle(async (req, res) => {
       const ctx = launchOf(res);
       const ltik = ltikOf(res);
       const base = coursePath(ctx.courseKey);
+      const back = backOf(req, res);
       await sendPage(res, 200, 'transparency', {
+        back: back && withLtik(back, ltik),
         locale: ctx.locale,
         title: translator(ctx.locale)('transparency.title'),
         ctx,

@@ -70,6 +70,7 @@ afterAll(async () => {
 interface Strings {
   saving: string;
   saved: string;
+  unsaved: string;
   offline: string;
   conflict: string;
   keepMine: string;
@@ -201,6 +202,9 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
 
     await type(frame, 'Saya menunda keputusan.');
     const typedAt = Date.now();
+    // Before any save: the words are counted as typed, and the status says the text is not saved yet.
+    expect(await frame.textContent(`${ENTRY} .words`)).toMatch(/^3 kata/);
+    expect(await status(frame)).toBe(j.strings.unsaved);
     await arrived; // the debounced save, once, after typing stopped
     expect(Date.now() - typedAt).toBeGreaterThan(1000);
     expect(bodies).toEqual([{ text: 'Saya menunda keputusan.', baseRevision: 0 }]);

@@ -5,6 +5,7 @@
  * 5xx with backoff, reports a refusal with the platform's reason and sends it again on request,
  * and a later grade supersedes an earlier one not yet sent. Also who may see these pages.
  */
+import { Work } from '../../src/coaching/models';
 import mongoose from 'mongoose';
 import { Browser, launchThroughDemo, ltikOf, type Page } from '../../sim/browser';
 import {
@@ -326,6 +327,40 @@ describe('decisions that time has overtaken', () => {
     await new Promise((r) => setTimeout(r, 400));
     const grades = received('u-p-013').filter((s) => s.gradingProgress === 'FullyGraded');
     expect(grades.map((g) => g.scoreGiven)).toEqual([50]);
+  });
+
+  test('a participant takes a submission back until a coach has begun on it; Moodle is told each time', async () => {
+    const participant = await writeAndSubmit(stack, 'u-p-016', linkId, { refleksi: TEXT });
+    await until(() => received('u-p-016')[0], 'Submitted at the platform');
+    const journal = await participant.browser.go(
+      `${participant.activityUrl}?ltik=${encodeURIComponent(participant.ltik)}`,
+    );
+    expect(journal.body).toContain('Tarik kembali untuk melanjutkan menulis');
+    const back = await participant.browser.go(`${participant.activityUrl}/withdraw`, {
+      form: { ltik: participant.ltik },
+    });
+    expect(back.status).toBe(200);
+    expect(back.body).toContain('Tugas ditarik kembali');
+    expect((await Work.findOne({ userId: 'u-p-016' }).lean())?.status).toBe('draft');
+    await until(
+      () => received('u-p-016').find((s) => s.activityProgress === 'InProgress' && s.gradingProgress === 'NotReady'),
+      'InProgress at the platform',
+    );
+    // Twice is refused (nothing submitted), and so is a withdrawal after the coach decided.
+    expect(
+      (await participant.browser.go(`${participant.activityUrl}/withdraw`, { form: { ltik: participant.ltik } }))
+        .status,
+    ).toBe(409);
+    await participant.browser.go(`${participant.activityUrl}/submit`, {
+      form: { ltik: participant.ltik, confirm: '1' },
+    });
+    expect((await finalize('u-p-016', () => 1)).status).toBe(200);
+    const late = await participant.browser.go(`${participant.activityUrl}/withdraw`, {
+      form: { ltik: participant.ltik },
+    });
+    expect(late.status).toBe(409);
+    expect(late.body).toContain('sudah mulai meninjau');
+    expect((await Work.findOne({ userId: 'u-p-016' }).lean())?.status).toBe('submitted');
   });
 
   test('a held grade is not released once the work was reopened and submitted again', async () => {

@@ -201,3 +201,27 @@ test('a grade the platform refused keeps its comment for "try again": erasure re
       ?.scoreGiven,
   ).toEqual(expect.any(Number));
 });
+
+test('"Data saya", its readable export and the AI page lead back to where the person came from, never elsewhere', async () => {
+  const p = await writeAndSubmit(stack, 'u-p-006', placed.linkId, {}, { submit: false });
+  const base = `${stack.baseUrl}${courseBaseOf(p.page)}`;
+  const activity = new URL(p.activityUrl).pathname;
+  const q = (back: string) => `?ltik=${encodeURIComponent(p.ltik)}&back=${encodeURIComponent(back)}`;
+  const backLink = (body: string) =>
+    /<p class="crumbs"><a href="([^"]+)">Kembali<\/a>/.exec(body)?.[1]?.replace(/&amp;/g, '&');
+  const privacy = await p.browser.go(`${base}/privacy${q(activity)}`);
+  expect(new URL(backLink(privacy.body) as string, stack.baseUrl).pathname).toBe(activity);
+  const exported = await p.browser.go(`${base}/privacy/export.html${q(activity)}`);
+  const toPrivacy = new URL(backLink(exported.body) as string, stack.baseUrl);
+  expect([toPrivacy.pathname, toPrivacy.searchParams.get('back')]).toEqual([
+    `${courseBaseOf(p.page)}/privacy`,
+    activity,
+  ]);
+  expect(exported.body).toMatch(/Dibuat \d{1,2} \w{3} \d{4}, \d{2}\.\d{2} WIB/); // in words and WIB, not ISO
+  const about = await p.browser.go(`${base}/ai/about${q(activity)}`);
+  expect(new URL(backLink(about.body) as string, stack.baseUrl).pathname).toBe(activity);
+  // Another site, or a path outside this course, is no way back.
+  for (const foreign of ['https://evil.example/x', '//evil.example/x', '/lti/app/courses/other/coach']) {
+    expect(backLink((await p.browser.go(`${base}/privacy${q(foreign)}`)).body)).toBeUndefined();
+  }
+});

@@ -31,7 +31,12 @@
     // A page that came back with a refused text (no-JS post) shows text that is not on the server.
     s.saved = f.hasAttribute('data-unsaved') ? null : s.ta.defaultValue;
     s.key = 'cermin.queue:' + u + ':' + s.url;
-    s.ta.addEventListener('input', function () { clearTimeout(s.timer); s.timer = setTimeout(function () { save(s); }, 1500); });
+    s.ta.addEventListener('input', function () {
+      // What the page shows follows the typing: the words counted as the server counts them, and no "Tersimpan" over unsaved text.
+      words(s, count(s.ta.value));
+      if (!s.busy && s.ta.value !== s.saved) say(s, t('unsaved'));
+      clearTimeout(s.timer); s.timer = setTimeout(function () { save(s); }, 1500);
+    });
     var old = q(s);
     if (old && old.text !== s.saved) { s.ta.value = old.text; s.base.value = old.baseRevision; setTimeout(save, 0, s, true); } else if (old) q(s, null);
     return s;
@@ -65,7 +70,9 @@
     else say(s, body.message || t('error'));
   }
 
-  // The word count under the entry follows each save (the template carries the minimum).
+  // Words as coaching/domain.ts wordCount counts them.
+  function count(text) { var m = text.trim().match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu); return m ? m.length : 0; }
+  // The word count under the entry follows typing and each save (the template carries the minimum).
   function words(s, n) { var w = s.f.querySelector('.words'); if (w && typeof n === 'number' && t('words')) w.textContent = t('words').replace('{n}', n); }
   function conflict(s, cur) {
     say(s, '');

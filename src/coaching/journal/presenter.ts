@@ -92,6 +92,8 @@ export interface JournalSources {
   recommender?: JournalRecommender;
   /** The coach's released decision on this work, if any. */
   feedbackOf?: (activity: ActivityDoc, work: WorkDoc | null) => Promise<ParticipantFeedback | undefined>;
+  /** Whether a coach has begun on a submission (until then the participant may withdraw it). */
+  reviewStarted?: (activity: ActivityDoc, work: WorkDoc) => Promise<boolean>;
   /** Whether a safety alert about this participant is still open (then no ordinary recommendations). */
   openAlert?: (courseKey: string, userId: string) => Promise<boolean>;
 }
@@ -186,7 +188,7 @@ export async function renderJournal(
   const aiCoaching = opts.preview ? undefined : (res.locals.aiCoaching as AiCoaching | undefined);
   // The AI panel and the recommendations need nothing of each other: read together (a fresh text's
   // query embedding may take the provider a moment).
-  const { feedbackOf } = sourcesOf(res);
+  const { feedbackOf, reviewStarted } = sourcesOf(res);
   const [ai, recs, feedback] = await Promise.all([
     aiCoaching && activity.aiMode !== 'off'
       ? aiCoaching
@@ -201,6 +203,8 @@ export async function renderJournal(
     opts.preview || !feedbackOf ? undefined : feedbackOf(activity, journal.work),
   ]);
   const work = journal.work;
+  const mayWithdraw =
+    !opts.preview && work?.status === 'submitted' && reviewStarted ? !(await reviewStarted(activity, work)) : false;
   const reopened =
     work?.status === 'draft' && work.reopenedAt && !opts.preview
       ? { at: work.reopenedAt, reason: work.reopenReason ?? '' }
@@ -210,6 +214,7 @@ export async function renderJournal(
     recs,
     feedback,
     reopened,
+    mayWithdraw,
     confirm: opts.confirm,
     locale: ctx.locale,
     title: activity.title,

@@ -8,6 +8,7 @@ import express from 'express';
 import rateLimit from 'express-rate-limit';
 import { handle } from '../../http/async';
 import { sendError, HttpError } from '../../http/errors';
+import { validate, validateSessionOnly } from '../../http/validate';
 import { launchOf, requireAudience, ltikOf } from '../../http/guards';
 import { translator } from '../../http/i18n';
 import { sendPage } from '../../http/render';
@@ -83,7 +84,11 @@ export function participantRoutes(
       const t = translator(ctx.locale);
       await renderJournal(res, coaching, ctx, activityOf(res), {
         openKey: open,
-        notice: saved ? t(req.query.submitted ? 'journal.submittedNotice' : 'journal.savedNotice') : undefined,
+        notice: req.query.withdrawn
+          ? t('journal.withdrawnNotice')
+          : saved
+            ? t(req.query.submitted ? 'journal.submittedNotice' : 'journal.savedNotice')
+            : undefined,
       });
     }),
   );
@@ -335,6 +340,22 @@ export function participantRoutes(
         return;
       }
       await renderJournal(res, coaching, ctx, activity, { confirm: { missing: missingPrompts(activity, entries) } });
+    }),
+  );
+
+  router.post(
+    '/:activityId/withdraw',
+    validate(validateSessionOnly),
+    handle(async (_req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const started = sources.reviewStarted;
+      const outcome = await coaching.withdraw(activity, ctx.user.id, (work) =>
+        started ? started(activity, work) : Promise.resolve(true),
+      );
+      if (outcome === 'reviewing') throw new HttpError(409, 'journal.withdrawTooLate');
+      if (outcome === 'notSubmitted') throw new HttpError(409, 'journal.notSubmitted');
+      res.redirect(303, withLtik(activityPath(ctx.courseKey, activity._id), ltikOf(res), { withdrawn: '1' }));
     }),
   );
 
