@@ -65,16 +65,26 @@ export function connectionMessage(
   settings: { model: string; timeoutMs: number },
   t: Translate,
   showReason = true,
+  source: ProviderChoice['source'] = 'environment',
 ): { ok: boolean; message: string; detail?: string } {
+  // "Check …" names the setting that was used: an environment variable, or a field of the console's form.
+  const fromEnvironment = source === 'environment';
+  const names = {
+    ms: 0,
+    model: settings.model,
+    keySetting: fromEnvironment ? 'AI_API_KEY' : t('aiAdmin.field', { field: t('aiAdmin.key') }),
+    urlSetting: fromEnvironment ? 'AI_BASE_URL' : t('aiAdmin.field', { field: t('aiAdmin.baseUrl') }),
+    modelSetting: fromEnvironment ? 'AI_MODEL' : t('aiAdmin.field', { field: t('aiAdmin.model') }),
+  };
   if (result.ok) {
     const key =
       result.modelListed === null ? 'aiAdmin.okUnlisted' : result.modelListed ? 'aiAdmin.ok' : 'aiAdmin.okModelMissing';
-    return { ok: result.modelListed !== false, message: t(key, { ms: result.latencyMs, model: settings.model }) };
+    return { ok: result.modelListed !== false, message: t(key, { ...names, ms: result.latencyMs }) };
   }
   const detail = showReason ? result.reason : result.status ? `HTTP ${result.status}` : undefined;
   return {
     ok: false,
-    message: t(FAILURE_KEYS[result.kind], { ms: settings.timeoutMs, model: settings.model }),
+    message: t(FAILURE_KEYS[result.kind], { ...names, ms: settings.timeoutMs }),
     ...(detail ? { detail } : {}),
   };
 }
@@ -146,5 +156,9 @@ export async function testedProviderView(deps: AiAdminDeps, t: Translate, scope:
   const choice = await deps.source.current(scope);
   if (!choice.provider) return aiProviderView(choice, scope);
   const result = await choice.provider.testConnection();
-  return aiProviderView(choice, scope, connectionMessage(result, choice.provider.settings, t, scope === INSTANCE));
+  return aiProviderView(
+    choice,
+    scope,
+    connectionMessage(result, choice.provider.settings, t, scope === INSTANCE, choice.source),
+  );
 }

@@ -61,6 +61,15 @@ test('each result reads as what happened and what to check', () => {
     expect(shown.message).toMatch(message);
     expect(shown.detail).toBe((result as { reason: string }).reason);
   }
+  // A provider set in the console is checked in the console: the message names its form's field, not a variable.
+  const fromConsole = connectionMessage({ ok: false, kind: 'auth', reason: '401' }, settings, t, true, 'platform');
+  expect(fromConsole.message).toBe('Kunci API ditolak. Periksa isian «Kunci API» di formulir penyedia AI.');
+  expect(
+    connectionMessage({ ok: false, kind: 'notFound', reason: '404' }, settings, translator('en'), true, 'instance')
+      .message,
+  ).toBe(
+    'The address was not found. Check the “API address” field of the AI provider form (it usually ends in /v1) and the “Model” field of the AI provider form.',
+  );
   expect(displayUrl('https://user:sk-secret@llm.bpsdm.example/v1?api-key=sk-secret#x')).toBe(
     'https://llm.bpsdm.example/v1',
   );

@@ -244,6 +244,17 @@ describe("the participant's journal", () => {
     expect(bad.status).toBe(400);
   });
 
+  test('without an AI provider, the consent page and the AI page say the same: nothing goes to an AI', async () => {
+    const { browser, ltik, page } = await openJournal('u-p-017');
+    const course = new URL(page.url).pathname.replace(/\/activities\/.*$/, '');
+    const q = `?ltik=${encodeURIComponent(ltik)}`;
+    const consent = await browser.go(`${stack.baseUrl}${course}/ai/consent${q}`);
+    const about = await browser.go(`${stack.baseUrl}${course}/ai/about${q}`);
+    for (const body of [consent.body, about.body])
+      expect(body).toContain('Tidak ada AI: Cermin memakai bank pertanyaannya sendiri.');
+    expect(consent.body).toContain('tidak ada tulisan yang dikirim ke mana pun');
+  });
+
   test('two tabs saving from the same version: no silent overwrite, both texts shown, nothing lost', async () => {
     const { browser, ltik, entryUrl } = await openJournal('u-p-011');
     expect((await json(browser, entryUrl, ltik, { baseRevision: 0, text: 'Awal dari tab pertama.' })).status).toBe(200);

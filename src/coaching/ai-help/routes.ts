@@ -108,6 +108,8 @@ export function aiRoutes(deps: AiRoutesDeps): express.Router {
         text: renderConsent(await deps.consent.text(ctx.platform.key), ctx.locale, await deps.facts(ctx.platform.key)),
         given,
         status,
+        // Without a provider nothing goes to an AI whatever is chosen: the page says so first, as the transparency page does.
+        noProvider: !(await deps.ai.providerConfigured(ctx.platform.key)),
         action: `${coursePath(ctx.courseKey)}/ai/consent`,
         back: safeBack(ctx.courseKey, req.query.back) ?? '',
         link: (path: string) => withLtik(path, ltikOf(res)),

@@ -173,6 +173,11 @@ export class AiCoaching {
     return (await this.deps.providerInfo(platform)).name;
   }
 
+  /** Whether the platform has an AI provider at all (else only the question bank answers). */
+  async providerConfigured(platform: string): Promise<boolean> {
+    return (await this.deps.providerInfo(platform)).configured;
+  }
+
   /** The lenses an activity offers on a platform: its AI mode's, less those an admin turned off. */
   async lensesFor(
     platform: string,
