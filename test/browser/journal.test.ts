@@ -375,10 +375,10 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await finish({ ...j, ...again });
   });
 
-  test('"Kirim untuk dinilai" saves what was just typed first, and waits while a text is not on the server', async () => {
+  test('"Kumpulkan untuk dinilai" saves what was just typed first, and waits while a text is not on the server', async () => {
     const j = await open('u-p-024');
     const { context, frame } = j;
-    const submitWork = frame.getByRole('button', { name: 'Kirim untuk dinilai' });
+    const submitWork = frame.getByRole('button', { name: 'Kumpulkan untuk dinilai' });
 
     // Offline: the post would lock the work without the text, so the page stays and says why.
     await context.setOffline(true);
@@ -398,10 +398,10 @@ describe('the journal page in Chromium, inside the LMS iframe', () => {
     await frame.waitForURL(/\/submit\?/);
     expect((await server(j.user))?.text).toBe('Teks terakhir. Sebelum dikirim.');
     expect(await Work.findOne({ userId: j.user, status: 'submitted' }).lean()).toBeNull();
-    await frame.getByRole('button', { name: 'Ya, kirim sekarang' }).click();
+    await frame.getByRole('button', { name: 'Ya, kumpulkan sekarang' }).click();
     await frame.waitForURL(/submitted=1/);
     expect(await Work.findOne({ userId: j.user, status: 'submitted' }).lean()).not.toBeNull();
-    expect(await frame.textContent('body')).toContain('Tugas terkirim untuk dinilai');
+    expect(await frame.textContent('body')).toContain('Tugas dikumpulkan untuk dinilai');
     await finish(j);
   });
 

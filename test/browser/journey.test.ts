@@ -418,7 +418,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     await context.route(isSave, (route) => route.abort('internetdisconnected'));
     await page.keyboard.type(OFFLINE_TEXT, { delay: 0 });
     await until(
-      async () => /luring/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
+      async () => /Tidak ada sinyal/.test((await frame.textContent('form[data-autosave] .entry-status')) ?? ''),
       'the offline notice',
     );
     // Storage is refused to a third-party frame here: the queue is kept in the page.
@@ -458,7 +458,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     await Promise.all([frame.waitForURL(/\/activities\/[\w-]+\?/), page.keyboard.press('Enter')]);
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
 
-    // Two lenses: Cermin (the first), then Steelman (one ArrowDown in the list); each answer streams into the panel.
+    // Two lenses: Cermin (the first), then Perkuat argumen (one ArrowDown in the list); each answer streams into the panel.
     for (const [lens, down] of [
       ['cermin', 0],
       ['steelman', 1],
@@ -526,7 +526,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     await tabTo(page, frame, 'form[action*="/submit"] button');
     await Promise.all([frame.waitForNavigation(), page.keyboard.press('Enter')]);
     frame = await frameAt(page, /\/activities\/[\w-]+\/submit$/);
-    expect(await frame.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+    expect(await frame.textContent('#confirm-submit')).toContain('Kumpulkan sekarang?');
     expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: user }))?.status).toBe('draft');
     await axeBoth(frame, 'journal (confirm submit)');
     await tabTo(page, frame, '#confirm-submit button');
@@ -643,7 +643,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
       // A phone's tap in a cross-site frame: by the keyboard, as Playwright cannot hit-test an emulated phone's frame.
       await frame.press('form[action*="/submit"] button', 'Enter');
       frame = await frameAt(page, /\/submit$/);
-      expect(await frame.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+      expect(await frame.textContent('#confirm-submit')).toContain('Kumpulkan sekarang?');
       await frame.press('#confirm-submit button', 'Enter');
       await until(async () => (await works?.findOne({ userId: byBrowser }))?.status === 'submitted', 'submitted');
       await context.close();
@@ -900,7 +900,7 @@ describe("the participant's page on a slow 3G phone, and without JavaScript", ()
       TEXT,
     );
     await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('form[action*="/submit"] button')]);
-    expect(await noScript.page.textContent('#confirm-submit')).toContain('Kirim sekarang?');
+    expect(await noScript.page.textContent('#confirm-submit')).toContain('Kumpulkan sekarang?');
     await Promise.all([noScript.page.waitForNavigation(), noScript.page.click('#confirm-submit button')]);
     expect((await mongoose.connection.db?.collection('coaching_work').findOne({ userId: 'u-p-003' }))?.status).toBe(
       'submitted',

@@ -115,11 +115,11 @@ test("declining: no AI, the offline questions, saying why; the lens list follows
   expect(offline.body).toContain('Pertanyaan dari bank pertanyaan Cermin (tanpa AI)');
   expect(offline.body).toContain('Anda belum menyetujui bantuan AI');
   expect(fake.requests.length).toBe(before);
-  for (const lens of ['Cermin', 'Steelman', 'Kritik tajam']) expect(offline.body).toContain(lens);
+  for (const lens of ['Cermin', 'Perkuat argumen', 'Kritik tajam']) expect(offline.body).toContain(lens);
 
   const bad = await browser.go(`${activityUrl}/entries/refleksi/reflect`, { form: { ltik, lens: 'oracle' } });
   expect(bad.status).toBe(400);
-  expect(bad.body).toContain('Pilih salah satu lensa');
+  expect(bad.body).toContain('Pilih salah satu cara');
 });
 
 test('withdrawing is one click; a failing provider gives the offline engine, never an error page', async () => {

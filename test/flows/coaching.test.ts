@@ -318,18 +318,18 @@ describe("the participant's journal", () => {
     const { browser, ltik, entryUrl, page } = await openJournal('u-p-013');
     const activityUrl = `${stack.baseUrl}${new URL(page.url).pathname}`;
     expect((await json(browser, entryUrl, ltik, { baseRevision: 0, text: 'Pendek.' })).status).toBe(200);
-    expect(page.body).toContain('Kirim untuk dinilai');
+    expect(page.body).toContain('Kumpulkan untuk dinilai');
     // The first press asks, naming what is missing; nothing is submitted yet.
     const asked = await browser.go(`${activityUrl}/submit`, { form: { ltik } });
     expect(asked.status).toBe(200);
-    expect(asked.body).toMatch(/Baru 0 dari \d+ entri yang memenuhi syarat\. Kirim sekarang\?/);
+    expect(asked.body).toMatch(/Baru 0 dari \d+ entri yang memenuhi syarat\. Kumpulkan sekarang\?/);
     expect(asked.body).toContain('Belum terisi atau belum cukup panjang');
     expect(asked.body).toContain('name="confirm" value="1"');
     expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Pendek, diubah.' })).status).toBe(200);
     expect((await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: 'yes' } })).status).toBe(400);
     const submitted = await browser.go(`${activityUrl}/submit`, { form: { ltik, confirm: '1' } });
     expect(submitted.status).toBe(200);
-    expect(submitted.body).toContain('Tugas terkirim untuk dinilai');
+    expect(submitted.body).toContain('Tugas dikumpulkan untuk dinilai');
     expect((await json(browser, entryUrl, ltik, { baseRevision: 1, text: 'Mengubah setelah dikirim.' })).status).toBe(
       423,
     );
@@ -337,7 +337,7 @@ describe("the participant's journal", () => {
     const coach = new Browser();
     const manage = await launchThroughDemo(coach, stack.demoBase, 'u-coach-1', { link: linkId });
     expect(new URL(manage.url).pathname).toMatch(/\/manage$/);
-    expect(manage.body).toContain('dikirim belum lengkap'); // submitted before the completion rule held
+    expect(manage.body).toContain('dikumpulkan belum lengkap'); // submitted before the completion rule held
     const name = stack.demo.users.find((u) => u.id === 'u-p-013')?.name as string;
     const work = await coach.go(linkTo(manage, new RegExp(name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))));
     expect(work.body).toContain('Pendek, diubah.');

@@ -84,5 +84,5 @@ test("the worklist's CSV lists every participant with work, decided ones with th
   expect(lines).toHaveLength(1 + 3); // u-p-004 opened the journal but wrote nothing: no work, no row
   const decided = lines.filter((l) => l.includes(KEPT));
   expect(decided).toHaveLength(2);
-  expect(lines.some((l) => l.includes('u-p-003') && l.includes('Dikirim, perlu ditinjau'))).toBe(true);
+  expect(lines.some((l) => l.includes('u-p-003') && l.includes('Dikumpulkan, perlu ditinjau'))).toBe(true);
 });

@@ -161,7 +161,7 @@ describe('grade passback', () => {
       },
     });
     expect(page.status).toBe(409);
-    expect(page.body).toContain('belum dikirim peserta');
+    expect(page.body).toContain('belum dikumpulkan peserta');
   });
 
   test('a revoked access token (401) is replaced once and the grade still arrives', async () => {

@@ -28,7 +28,7 @@ test('the roster says the platform shares no member list and lists those who lau
   expect(page.body).not.toContain('Perbarui dari Moodle');
   // The coach launched too, but is not a participant row.
   expect(rowNames(page)).toEqual(['Andi Muhammad Arief', 'Yohanes Wenda']);
-  expect(page.body).toContain('Dikirim, perlu ditinjau');
+  expect(page.body).toContain('Dikumpulkan, perlu ditinjau');
   expect(page.body).toContain('Draf');
 
   // Someone new launches: the list follows.

@@ -69,8 +69,8 @@ test('statuses per activity; what is new since the last visit; members who left 
   await writeAndSubmit(stack, 'u-p-002', linkId, { refleksi: 'Draf pertama saya.' }, { submit: false });
   const page = await coach.go(rosterUrl({ status: 'submitted' }));
   expect(rowNames(page)).toEqual(['Ahmad Fauzi Hidayat']);
-  expect(page.body).toContain('1 tugas baru dikirim');
-  expect(page.body).toMatch(/Dikirim, perlu ditinjau<\/a> <strong class="new">baru<\/strong>/);
+  expect(page.body).toContain('1 tugas baru dikumpulkan');
+  expect(page.body).toMatch(/Dikumpulkan, perlu ditinjau<\/a> <strong class="new">baru<\/strong>/);
   const drafts = await coach.go(rosterUrl({ status: 'draft' }));
   expect(rowNames(drafts)).toEqual(['Ni Luh Putu Ayu Lestari']);
 

@@ -107,7 +107,7 @@ describe('the CSV export', () => {
     expect(lines[0]).toBe(
       'Nama,ID pengguna,Status,Kemajuan,Nilai,Nilai maksimal,Kedalaman,Komentar,Ditinjau oleh,Waktu tinjauan',
     );
-    expect(lines[1]).toBe('Bagus,u2,"Dikirim, perlu ditinjau",1/1,,100,,,,');
+    expect(lines[1]).toBe('Bagus,u2,"Dikumpulkan, perlu ditinjau",1/1,,100,,,,');
     expect(lines[2]).toMatch(
       /^"'=HYPERLINK\(""x""\)",u1,Ditinjau \(ditahan\),1\/1,70,100,Baik,'\+62 812 komentar,Bu Rina,"6 Des 2026, 10\.00 WIB"$/,
     );
