@@ -725,6 +725,10 @@ export async function createDemoPlatform(opts: DemoPlatformOptions): Promise<Dem
 <h1>${esc(course.title)}</h1>
 <div class="card"><p>Ini LMS tiruan untuk mencoba Cermin tanpa Moodle. Setiap tombol meluncurkan alat lewat LTI 1.3 sungguhan
 (OIDC login, id_token bertanda tangan RS256), seperti Moodle 4.5.</p>
+<ol class="steps"><li><strong>Mulai sebagai coach</strong>: buka aktivitas di bawah sebagai ${esc(coach.name)} (atau <em>Pilih konten</em>)
+dan pilih templatnya. Sebelum itu, peserta hanya melihat "belum disiapkan".</li>
+<li>Lalu buka aktivitas yang sama sebagai peserta: menulis, meminta pertanyaan balik, mengumpulkan.</li>
+<li>Kembali sebagai coach: daftar kerja penilaian, rubrik, <em>Simpan &amp; berikutnya</em>; nilainya muncul di buku nilai.</li></ol>
 <p><a class="btn primary" href="${esc(launchHref(base, coach, 'dl'))}">Pilih konten (Deep Linking) sebagai ${esc(coach.name)}</a>
 <a class="btn" href="${esc(base)}/gradebook">Buku nilai</a>
 <a class="btn" href="${esc(base)}/admin/tools">Kelola alat (admin situs)</a></p></div>

@@ -60,6 +60,8 @@ export interface ParticipantFeedback {
   maxScore: number;
   levels: Array<{ criterion: string; label: string; descriptor: string }>;
   comment: string;
+  /** The coach's comments beside single entries (entry key → text). */
+  entryComments: Record<string, string>;
   by: string;
   at: Date;
 }
@@ -77,6 +79,7 @@ export function releasedFeedback(reviews: Pick<ReviewService, 'review'>) {
         return level ? [{ criterion: c.name, label: level.label, descriptor: level.descriptor }] : [];
       }),
       comment: decision.comment,
+      entryComments: decision.entryComments ?? {},
       by: decision.by.name,
       at: decision.at,
     };

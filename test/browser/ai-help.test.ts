@@ -101,7 +101,7 @@ test("consent first, then the answer streams into the panel and becomes the page
   await frame.waitForSelector('form[data-ai-stream]');
 
   // Asking before consenting: the script goes to the consent page (it cannot show a redirect).
-  await frame.selectOption('form[data-ai-stream] select', 'cermin');
+  await frame.check('form[data-ai-stream] input[name=lens][value=cermin]');
   await Promise.all([frame.waitForURL(/\/ai\/consent\?/), frame.click('form[data-ai-stream] button')]);
   expect(await frame.textContent('body')).toContain('Server AI BPSDM (uji)');
   await Promise.all([frame.waitForURL(LANDED), frame.click('button[name=choice][value=accept]')]);
@@ -110,7 +110,7 @@ test("consent first, then the answer streams into the panel and becomes the page
 
   fake.reply({ respond: answer, chunkDelayMs: 40 });
   const requests = fake.requests.length;
-  await frame.selectOption('form[data-ai-stream] select', 'cermin');
+  await frame.check('form[data-ai-stream] input[name=lens][value=cermin]');
   // Notes in the page when each question appears in the live card, and when the final panel does.
   await frame.evaluate(() => {
     const w = window as unknown as { seen: Array<[string, number]> };
@@ -147,7 +147,7 @@ test("consent first, then the answer streams into the panel and becomes the page
 
   // The new form works at once (its handler is attached): a second lens, streamed again.
   fake.reply({ respond: answer, chunkDelayMs: 5 });
-  await frame.selectOption('form[data-ai-stream] select', 'kritik');
+  await frame.check('form[data-ai-stream] input[name=lens][value=kritik]');
   await frame.click('form[data-ai-stream] button');
   await until(() => fake.requests.length === requests + 2 || null, 'second request');
   await frame.waitForSelector('.ai .card:not(.ai-live)');

@@ -448,7 +448,7 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
     await frame.goto(participantFrameUrl);
     frame = await frameAt(page, /\/activities\/[\w-]+$/);
     await axeBoth(frame, 'journal (written, recommendations)');
-    await tabTo(page, frame, 'form[data-ai-stream] select');
+    await tabTo(page, frame, 'form[data-ai-stream] input[name=lens]');
     await tabTo(page, frame, 'form[data-ai-stream] button');
     await Promise.all([frame.waitForURL(/\/ai\/consent\?/), page.keyboard.press('Enter')]);
     frame = await frameAt(page, /\/ai\/consent$/);
@@ -464,9 +464,11 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
       ['steelman', 1],
     ] as const) {
       const asked = fake.requests.length;
-      await tabTo(page, frame, 'form[data-ai-stream] select');
+      await tabTo(page, frame, 'form[data-ai-stream] input[name=lens]');
       for (let i = 0; i < down; i++) await page.keyboard.press('ArrowDown');
-      expect(await frame.inputValue('form[data-ai-stream] select')).toBe(lens);
+      expect(
+        await frame.$eval('form[data-ai-stream] input[name=lens]:checked', (e) => (e as HTMLInputElement).value),
+      ).toBe(lens);
       await tabTo(page, frame, 'form[data-ai-stream] button');
       await page.keyboard.press('Enter');
       await until(

@@ -94,10 +94,10 @@ describe.each(VIEWPORTS)('on a $name ($width px)', (viewport) => {
         'saved',
       );
       await frame.goto(frame.url()); // the panel belongs to a saved entry
-      const lens = await frame.waitForSelector('form[data-ai-stream] select');
-      // The options are long (a lens and its description): the dropdown keeps to the width it has.
-      const longest = await lens.evaluate((s) =>
-        Math.max(...Array.from((s as HTMLSelectElement).options).map((o) => o.text.length)),
+      const lenses = await frame.waitForSelector('form[data-ai-stream] fieldset.lenses');
+      // Each way of asking is a card with its (long) description: they wrap within the width there is.
+      const longest = await lenses.evaluate((f) =>
+        Math.max(...Array.from(f.querySelectorAll('label.lens')).map((l) => (l.textContent ?? '').trim().length)),
       );
       expect(longest).toBeGreaterThan(60);
       expect(await overflowsOf(frame)).toMatchObject({ overflows: [] });
@@ -106,7 +106,7 @@ describe.each(VIEWPORTS)('on a $name ($width px)', (viewport) => {
     }
   });
 
-  test("the coach's roster fits its frame; its wide table scrolls inside its own box", async () => {
+  test("the coach's roster fits its frame; on a phone each participant is a card, nothing scrolls sideways", async () => {
     const { frame, close } = await inFrame(
       viewport,
       `${stack.demoBase}/launch?user=u-coach-1&link=${links[0]}`,
@@ -119,9 +119,15 @@ describe.each(VIEWPORTS)('on a $name ($width px)', (viewport) => {
       expect(found).toMatchObject({ overflows: [] });
       if (viewport.name === 'phone') {
         expect(found.width).toBeLessThan(400);
-        // The table is wider than the phone's frame, so this checks the box, not a table that happens to fit.
+        // One card per participant: the row is as wide as the frame, each status labelled with its activity.
         const box = await frame.$eval('.scroll', (el) => ({ content: el.scrollWidth, shown: el.clientWidth }));
-        expect(box.content).toBeGreaterThan(box.shown);
+        expect(box.content).toBeLessThanOrEqual(box.shown);
+        const card = await frame.$eval('table.roster tbody tr', (tr) => ({
+          display: getComputedStyle(tr).display,
+          label: getComputedStyle(tr.querySelector('td') as Element, '::before').content,
+        }));
+        expect(card.display).toBe('block');
+        expect(card.label).toMatch(/^".+: "$/);
       }
     } finally {
       await close();

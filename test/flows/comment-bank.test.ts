@@ -86,3 +86,27 @@ test("the worklist's CSV lists every participant with work, decided ones with th
   expect(decided).toHaveLength(2);
   expect(lines.some((l) => l.includes('u-p-003') && l.includes('Dikumpulkan, perlu ditinjau'))).toBe(true);
 });
+
+test('a comment beside an entry reaches the participant beside that entry; one too long is refused at its field; one on no entry is dropped', async () => {
+  const p = await writeAndSubmit(stack, 'u-p-005', placed.linkId, { refleksi: TEXT });
+  const tooLong = await finalizeReview(stack, placed, 'u-p-005', () => 2, {
+    'entryComment.refleksi': 'x'.repeat(2001),
+  });
+  expect(tooLong.status).toBe(400);
+  expect(tooLong.body).toContain('id="ec-refleksi"');
+  expect(tooLong.body).toMatch(/<details class="entry-comment" open>/);
+  const note = 'Bagian ini kuat: Anda menyebut langkah konkret.';
+  const done = await finalizeReview(stack, placed, 'u-p-005', () => 2, {
+    'entryComment.refleksi': note,
+    'entryComment.bukan-entri': 'tidak disimpan',
+  });
+  expect(done.status).toBe(200);
+  const decision = (await mongoose.connection.db?.collection('coaching_reviews').findOne({ userId: 'u-p-005' }))
+    ?.decision as { entryComments?: Record<string, string> };
+  expect(decision.entryComments).toEqual({ refleksi: note });
+  const journal = await p.browser.go(`${p.activityUrl}?ltik=${encodeURIComponent(p.ltik)}`);
+  expect(journal.body).toMatch(
+    /<div class="coach-note"><strong>Komentar coach:<\/strong><div class="pre">Bagian ini kuat/,
+  );
+  expect(journal.body).toContain('Umpan balik coach');
+});

@@ -9,6 +9,7 @@ import { scaledScore } from '../domain';
 import type { ActivityDoc } from '../models';
 
 export const MAX_COMMENT_CHARS = 4000;
+export const MAX_ENTRY_COMMENT_CHARS = 2000;
 
 /** What the AI (or offline engine) proposed; labelled as a draft wherever it is shown. */
 export interface ReviewDraft {
@@ -33,6 +34,8 @@ export interface ReviewDecision {
   override?: { score: number; reason: string };
   score: number;
   comment: string;
+  /** Comments on single entries (entry key → text), shown to the participant beside each. */
+  entryComments?: Record<string, string>;
   release: 'now' | 'held';
   by: { id: string; name: string };
   at: Date;
@@ -86,6 +89,7 @@ export type ParsedReview =
       override?: { score: number; reason: string };
       score: number;
       comment: string;
+      entryComments: Record<string, string>;
       release: 'now' | 'held';
       expectedRevision: number;
     }
@@ -106,6 +110,16 @@ export function parseReviewForm(activity: Pick<ActivityDoc, 'rubric' | 'maxScore
   const comment = (body.comment ?? '').replace(/\r\n?/g, '\n').trim();
   if (comment.length > MAX_COMMENT_CHARS)
     problems.push({ field: 'comment', key: 'review.commentTooLong', vars: { max: String(MAX_COMMENT_CHARS) } });
+  // `entryComment.<key>`: a comment beside one entry; empty ones are no comment.
+  const entryComments: Record<string, string> = {};
+  for (const [field, raw] of Object.entries(body)) {
+    const key = /^entryComment\.([\w-]{1,120})$/.exec(field)?.[1];
+    const text = (raw ?? '').replace(/\r\n?/g, '\n').trim();
+    if (!key || !text) continue;
+    if (text.length > MAX_ENTRY_COMMENT_CHARS)
+      problems.push({ field, key: 'review.commentTooLong', vars: { max: String(MAX_ENTRY_COMMENT_CHARS) } });
+    else entryComments[key] = text;
+  }
   let override: { score: number; reason: string } | undefined;
   const overrideRaw = (body.override ?? '').trim();
   if (overrideRaw !== '') {
@@ -127,6 +141,7 @@ export function parseReviewForm(activity: Pick<ActivityDoc, 'rubric' | 'maxScore
     override,
     score: override ? override.score : computedScore,
     comment,
+    entryComments,
     release: body.release === 'held' ? 'held' : 'now',
     expectedRevision: body.revision ? Number(body.revision) : 0,
   };

@@ -508,6 +508,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       if (journal.work?.status !== 'submitted') {
         throw new HttpError(409, 'review.notSubmitted');
       }
+      // A comment beside an entry the coach cannot see (private, or none) is not kept.
+      const seen = new Set(journal.entries.filter((e) => canSee(e, { kind: 'coach' })).map((e) => e.key));
+      parsed.entryComments = Object.fromEntries(Object.entries(parsed.entryComments).filter(([k]) => seen.has(k)));
       const coach = { id: ctx.user.id, name: personName(ctx.user) };
       const list = listOf(req);
       // Who comes next is read before this decision moves the participant out of "to review".

@@ -76,7 +76,15 @@ export type FinalizeResult = { kind: 'finalized'; review: ReviewDoc } | { kind: 
 /** The coach's decision as the form gives it, the review revision it was made on, and whether the submission is in the blind sample. */
 export type FinalizeInput = Pick<
   ReviewDecision,
-  'levels' | 'computedScore' | 'override' | 'score' | 'comment' | 'release' | 'reviewSeconds' | 'blind'
+  | 'levels'
+  | 'computedScore'
+  | 'override'
+  | 'score'
+  | 'comment'
+  | 'entryComments'
+  | 'release'
+  | 'reviewSeconds'
+  | 'blind'
 > & { expectedRevision: number };
 
 export class ReviewService {
@@ -165,6 +173,7 @@ export class ReviewService {
       by: coach,
       at,
       ...(input.override ? { override: input.override } : {}),
+      ...(input.entryComments && Object.keys(input.entryComments).length ? { entryComments: input.entryComments } : {}),
       // A blind mark was made without the draft in view: nothing to compare with, and the AI did not help.
       ...(current?.draft && !blind ? { draft: compareWithDraft(activity, current.draft, input) } : {}),
       ...(input.reviewSeconds !== undefined ? { reviewSeconds: input.reviewSeconds } : {}),

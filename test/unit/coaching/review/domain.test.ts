@@ -67,6 +67,18 @@ describe('rubricScore and draftScore', () => {
 });
 
 describe('parseReviewForm', () => {
+  test('comments beside entries: kept trimmed by entry key, empty ones dropped, a long one refused at its field', () => {
+    const parsed = parseReviewForm(
+      activity(),
+      form({ 'entryComment.refleksi': '  Kuat.\r\n ', 'entryComment.lain': '   ', 'entryComment.a b': 'kunci aneh' }),
+    );
+    expect(parsed).toMatchObject({ ok: true, entryComments: { refleksi: 'Kuat.' } });
+    expect(parseReviewForm(activity(), form({ 'entryComment.refleksi': 'x'.repeat(2001) }))).toEqual({
+      ok: false,
+      problems: [{ field: 'entryComment.refleksi', key: 'review.commentTooLong', vars: { max: '2000' } }],
+    });
+  });
+
   test('all levels chosen: ok, computed score scaled to maxScore', () => {
     expect(parseReviewForm(activity(), form({ comment: '  Bagus \r\n sekali  ', revision: '3' }))).toEqual({
       ok: true,
@@ -75,6 +87,7 @@ describe('parseReviewForm', () => {
       score: 71.43,
       override: undefined,
       comment: 'Bagus \n sekali',
+      entryComments: {},
       release: 'now',
       expectedRevision: 3,
     });
@@ -113,6 +126,7 @@ describe('parseReviewForm', () => {
       override: { score: 85.5, reason: 'Konteks tugas lapangan' },
       score: 85.5,
       comment: 'Bagus.',
+      entryComments: {},
       release: 'now',
       expectedRevision: 0,
     });
