@@ -42,7 +42,7 @@ export function worklistCsv(
       r.name,
       r.userId,
       t(`roster.status.${r.status}`),
-      `${r.progress.done}/${r.progress.required}`,
+      r.progress ? `${r.progress.done}/${r.progress.required}` : '',
       r.score ?? '',
       activity.maxScore,
       ...criteria.map((c) => (decision ? (c.levels[decision.levels[c.id]]?.label ?? '') : '')),

@@ -33,7 +33,14 @@ import {
 import { worklistCsv } from './export';
 import { safetyBadge } from './safety';
 import { bankOf, dropComment, keepComment } from './comment-bank';
-import { isWorklistFilter, neighboursOf, type WorklistFilter, type WorklistOf } from './worklist';
+import {
+  isWorklistFilter,
+  neighboursOf,
+  worklistRows,
+  type WorklistFilter,
+  type WorklistOf,
+  type WorklistRow,
+} from './worklist';
 import type { ReviewService } from './service';
 import {
   cellOf,
@@ -150,7 +157,11 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
    * until its change mark moves: paging, searching and sorting a class read five small records,
    * and a change (a grade sent, a submission) re-reads only the part it touched.
    */
-  async function snapshotOf(courseKey: string, refresh: boolean): Promise<CourseSnapshot> {
+  async function snapshotOf(
+    courseKey: string,
+    refresh: boolean,
+    only?: Array<keyof CourseSnapshot>,
+  ): Promise<CourseSnapshot> {
     const readers: { [K in keyof CourseSnapshot]: () => Promise<CourseSnapshot[K]> } = {
       view: () => roster.view(courseKey, { refresh }),
       activities: () => coaching.activitiesInCourse(courseKey),
@@ -162,7 +173,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     kept.delete(courseKey);
     if (kept.size >= COURSES_KEPT) kept.delete(kept.keys().next().value as string);
     kept.set(courseKey, parts);
-    const keys = Object.keys(readers) as Array<keyof CourseSnapshot>;
+    const keys = only ?? (Object.keys(readers) as Array<keyof CourseSnapshot>);
     const values = await Promise.all(
       keys.map(async (key) => {
         // The mark is read before the data: a change made meanwhile moves it again, and is read next time.
@@ -181,6 +192,25 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       }),
     );
     return Object.fromEntries(keys.map((k, i) => [k, values[i]])) as unknown as CourseSnapshot;
+  }
+
+  /**
+   * One activity's worklist order for previous / next, from the course's kept work, reviews and
+   * deliveries (read again only when their change marks moved): a class of 1,000 does not re-read
+   * every record on each review page.
+   */
+  async function orderOf(activity: ActivityDoc): Promise<WorklistRow[]> {
+    const {
+      works,
+      reviews: all,
+      deliveries,
+    } = await snapshotOf(activity.courseKey, false, ['works', 'reviews', 'deliveries']);
+    const mine = <T extends { activityId: string }>(list: T[]) => list.filter((x) => x.activityId === activity._id);
+    return worklistRows(
+      mine(works).map((work) => ({ work })),
+      mine(all),
+      deliveries,
+    );
   }
 
   const router = express.Router({ mergeParams: true });
@@ -369,7 +399,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const [journal, { view: delivery, record: deliveryRecord }, rows, bank] = await Promise.all([
       coaching.journal(activity, userId),
       outbox.deliveryOf(activity._id, userId),
-      deps.worklistOf(activity),
+      orderOf(activity),
       bankOf(ctx.courseKey, ctx.user.id),
     ]);
     if (!journal.work) {
@@ -514,7 +544,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       const coach = { id: ctx.user.id, name: personName(ctx.user) };
       const list = listOf(req);
       // Who comes next is read before this decision moves the participant out of "to review".
-      const next = form.then === 'next' ? neighboursOf(await deps.worklistOf(activity), list, userId).next : undefined;
+      const next = form.then === 'next' ? neighboursOf(await orderOf(activity), list, userId).next : undefined;
       const result = await reviews.finalize(
         activity,
         coach,

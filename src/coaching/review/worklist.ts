@@ -7,7 +7,7 @@
 import type { DeliveryView, GradeOutbox } from '../../grades/outbox';
 import { deliveryIdOf } from '../../grades/models';
 import type { Progress } from '../domain';
-import type { ActivityDoc } from '../models';
+import type { ActivityDoc, WorkDoc } from '../models';
 import type { CoachingService } from '../service';
 import { cellOf, STATUS_ORDER, type CellStatus } from './roster-view';
 import type { ReviewDoc, ReviewService } from './service';
@@ -16,7 +16,8 @@ export interface WorklistRow {
   userId: string;
   name: string;
   status: CellStatus;
-  progress: Pick<Progress, 'done' | 'required'>;
+  /** Counted entries (the activity's page shows it; the review page's previous / next need none). */
+  progress?: Pick<Progress, 'done' | 'required'>;
   incomplete: boolean;
   score?: number;
   submittedAt?: Date;
@@ -72,10 +73,15 @@ export function worklistCounts(rows: WorklistRow[]): { todo: number; all: number
   return { todo: rows.filter((r) => r.status === 'submitted').length, all: rows.length };
 }
 
-/** Builds the rows from the activity's work, reviews and grade deliveries. */
+type WorkForList = Pick<
+  WorkDoc,
+  'activityId' | 'userId' | 'userName' | 'status' | 'submittedAt' | 'updatedAt' | 'reopenedAt' | 'incompleteAtSubmit'
+>;
+
+/** Builds the rows from the activity's work (with progress, when counted), reviews and grade deliveries. */
 export function worklistRows(
-  submissions: Awaited<ReturnType<CoachingService['submissions']>>,
-  reviews: ReviewDoc[],
+  submissions: Array<{ work: WorkForList; progress?: Pick<Progress, 'done' | 'required'> }>,
+  reviews: Array<Pick<ReviewDoc, 'userId' | 'userName' | 'decision'>>,
   deliveries: Map<string, DeliveryView>,
 ): WorklistRow[] {
   const reviewBy = new Map(reviews.map((r) => [r.userId, r]));
@@ -85,7 +91,7 @@ export function worklistRows(
       userId: work.userId,
       name: work.userName ?? reviewBy.get(work.userId)?.userName ?? work.userId,
       status: cell.status,
-      progress: { done: progress.done, required: progress.required },
+      ...(progress ? { progress: { done: progress.done, required: progress.required } } : {}),
       incomplete: Boolean(cell.incomplete),
       score: cell.score,
       submittedAt: work.submittedAt,
