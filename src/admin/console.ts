@@ -15,7 +15,9 @@ import { Ltik, oneOf, schema } from '../http/validate';
 import express from 'express';
 import { auditCsv, auditRecords, type AuditQuery } from '../ai/audit';
 import { coursePath, withLtik } from '../http/paths';
-import { formatTime } from '../http/format';
+import { formatDay, formatTime } from '../http/format';
+import { wibDay } from '../domain/time';
+import { changeDetail } from './change-detail';
 import type { GradeOutbox } from '../grades/outbox';
 import type { CourseDirectory } from '../lti/courses';
 import { adminChanges, recordAdminChange } from '../privacy/admin-log';
@@ -154,6 +156,8 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       queryFields: scope.queryFields,
       // In WIB, as the audit's date filter and every coach page read times.
       formatTime: (d: Date | string) => formatTime(new Date(d), scope.locale),
+      formatDate: (d: Date | string) => formatDay(wibDay(new Date(d)), scope.locale),
+      changeDetail: (detail: Record<string, unknown>) => changeDetail(detail, translator(scope.locale), scope.locale),
     };
   };
   const refuse = (req: express.Request, res: express.Response, key = 'error.badRequest') =>

@@ -74,6 +74,7 @@ export function privacyRoutes(deps: { data: PersonDataService }): express.Router
         // Back to "Data saya", which keeps where the person came from.
         back: withLtik(base(ctx.courseKey), ltikOf(res), backOf(req, res) ? { back: backOf(req, res) as string } : {}),
         generatedAt: formatTime(data.generatedAt, ctx.locale),
+        formatTime: (d: Date) => formatTime(d, ctx.locale),
         counts: countsOf(data.sections),
       });
     }),
