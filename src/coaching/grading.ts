@@ -1,5 +1,6 @@
 /**
- * Where coaching meets grade passback: what Moodle is told when a participant submits, and which
+ * Where coaching meets grade passback: what Moodle is told when a participant submits or takes work
+ * back, what a participant reads of the coach's decision, and which
  * decision shapes what a participant is offered (where an activity's scores go is
  * CoachingService.deliveryTarget). Named use cases,
  * so the composition root only wires them.
@@ -8,8 +9,11 @@ import type { GradeOutbox } from '../grades/outbox';
 import type { ActivityDoc, WorkDoc } from './models';
 import { isDecisionCurrent, type ReviewService } from './review/service';
 
-/** After a submit, Moodle shows "submitted, awaiting grading" until the coach's grade arrives. */
-export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {
+/** Tells Moodle where a participant's work stands (kind 'progress', through the outbox like a grade). */
+function reportProgress(
+  outbox: Pick<GradeOutbox, 'enqueue'>,
+  progress: { activityProgress: 'Submitted' | 'InProgress'; gradingProgress: 'PendingManual' | 'NotReady' },
+) {
   return async (activity: ActivityDoc, work: WorkDoc): Promise<void> => {
     await outbox.enqueue({
       courseKey: activity.courseKey,
@@ -17,24 +21,18 @@ export function reportSubmitted(outbox: Pick<GradeOutbox, 'enqueue'>) {
       userId: work.userId,
       kind: 'progress',
       by: { id: work.userId, name: work.userName },
-      payload: { scoreMaximum: activity.maxScore, activityProgress: 'Submitted', gradingProgress: 'PendingManual' },
+      payload: { scoreMaximum: activity.maxScore, ...progress },
     });
   };
 }
 
+/** After a submit, Moodle shows "submitted, awaiting grading" until the coach's grade arrives. */
+export const reportSubmitted = (outbox: Pick<GradeOutbox, 'enqueue'>) =>
+  reportProgress(outbox, { activityProgress: 'Submitted', gradingProgress: 'PendingManual' });
+
 /** A withdrawn submission: Moodle shows the work in progress again, no longer awaiting grading. */
-export function reportWithdrawn(outbox: Pick<GradeOutbox, 'enqueue'>) {
-  return async (activity: ActivityDoc, work: WorkDoc): Promise<void> => {
-    await outbox.enqueue({
-      courseKey: activity.courseKey,
-      activityId: activity._id,
-      userId: work.userId,
-      kind: 'progress',
-      by: { id: work.userId, name: work.userName },
-      payload: { scoreMaximum: activity.maxScore, activityProgress: 'InProgress', gradingProgress: 'NotReady' },
-    });
-  };
-}
+export const reportWithdrawn = (outbox: Pick<GradeOutbox, 'enqueue'>) =>
+  reportProgress(outbox, { activityProgress: 'InProgress', gradingProgress: 'NotReady' });
 
 /** Whether a coach has begun on this submission: a draft asked for, or a decision made, since it was submitted. */
 export function reviewStartedOn(reviews: Pick<ReviewService, 'review'>) {
