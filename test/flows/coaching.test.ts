@@ -101,6 +101,18 @@ describe('Deep Linking: the coach places activities and Moodle gets gradebook co
     expect(preview.body).toContain('Pratinjau');
     expect(preview.body).toContain('Apa satu hal yang paling mengubah cara Anda bekerja minggu ini?');
     expect(preview.body).not.toContain('Untuk coach'); // the template's hint went with the replaced prompt
+    // "Kembali ke pengaturan" posts the typed settings back: the form comes back as the coach left it.
+    const fields = Object.fromEntries(
+      [...preview.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1],
+        m[2].replace(/&#39;/g, "'").replace(/&amp;/g, '&'),
+      ]),
+    );
+    expect(fields).toMatchObject({ intent: 'edit', title: 'Refleksi minggu pertama' });
+    const edit = await coach.go(`${stack.baseUrl}${base}/bebas`, { form: fields });
+    expect(edit.status).toBe(200);
+    expect(edit.body).toContain('value="Refleksi minggu pertama"');
+    expect(edit.body).toContain('Apa satu hal yang paling mengubah cara Anda bekerja minggu ini?');
     const again = await coach.go(`${stack.baseUrl}${base}?ltik=${encodeURIComponent(ltik)}`);
     expect(again.body).toContain('Belum ada yang dipilih');
   });

@@ -152,6 +152,16 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
       const ctx = launchOf(res);
       const form = { ...(req.body as Record<string, unknown>) };
       const action = `${coursePath(ctx.courseKey)}/deep-linking/${template.id}`;
+      if (form.intent === 'edit') {
+        // Back from the preview: the settings form again, with every value the coach had typed.
+        await renderSettings(res, 200, 'picker-configure', {
+          template,
+          settings: settingsFromTemplate(template, ctx.locale, new Date()),
+          form,
+          action,
+        });
+        return;
+      }
       const parsed = applySettingsForm(settingsFromTemplate(template, ctx.locale, new Date()), form, new Date());
       if (!parsed.ok) {
         await renderSettings(res, 400, 'picker-configure', {
@@ -172,7 +182,8 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
           kind: template.kind,
           templateId: template.id,
         } as unknown as ActivityDoc;
-        await renderJournal(res, coaching, ctx, draft, { preview: true });
+        const { intent: _intent, ltik: _ltik, ...typed } = form;
+        await renderJournal(res, coaching, ctx, draft, { preview: true, backForm: { action, fields: typed } });
         return;
       }
       await coaching.createActivity(ctx, template, parsed.settings, { selection: deps.deepLinking.selectionOf(res) });

@@ -146,6 +146,8 @@ export interface JournalPageOptions {
   preview?: boolean;
   /** A new dated entry the participant just asked for (journal kind). */
   openKey?: string;
+  /** A preview of settings not stored yet: "Kembali" posts them back to their form (the picker). */
+  backForm?: { action: string; fields: Record<string, unknown> };
   /** "Kirim untuk dinilai" pressed: the page asks to confirm, naming what is missing. */
   confirm?: { missing: string[] };
 }
@@ -216,6 +218,7 @@ export async function renderJournal(
     reopened,
     mayWithdraw,
     confirm: opts.confirm,
+    backForm: opts.backForm,
     locale: ctx.locale,
     title: activity.title,
     ctx,
