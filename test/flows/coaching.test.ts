@@ -33,7 +33,7 @@ describe('Deep Linking: the coach places activities and Moodle gets gradebook co
   test('two activities in one response, each an ltiResourceLink with a line item and activity_id', async () => {
     const coach = new Browser();
     const lineItemsBefore = stack.demo.gradebook.lineItems.length;
-    const { links } = await placeActivities(coach, [
+    const { links, picker } = await placeActivities(coach, [
       {
         id: 'berakhlak',
         form: { title: 'Refleksi BerAKHLAK — Angkatan I', maxScore: '100', aiMode: 'mirror', dueAt: '' },
@@ -43,6 +43,9 @@ describe('Deep Linking: the coach places activities and Moodle gets gradebook co
         form: { title: 'Jurnal habituasi minggu 1', maxScore: '50', aiMode: 'off', dueAt: '2099-01-31' },
       },
     ]);
+    // The picker said what was added last, and keeps the one step that finishes it in a bar of its own.
+    expect(picker.body).toContain('«Jurnal habituasi minggu 1» ditambahkan ke pilihan Anda');
+    expect(picker.body).toMatch(/<div class="place-bar">[\s\S]*Tempatkan 2 aktivitas di Moodle/);
     const created = stack.demo.course.links.filter((l) => links.includes(l.id));
     expect(created.map((l) => l.title)).toEqual(['Refleksi BerAKHLAK — Angkatan I', 'Jurnal habituasi minggu 1']);
     for (const l of created) expect(l.custom?.activity_id).toMatch(/^[\w-]{16}$/);

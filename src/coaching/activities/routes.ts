@@ -110,13 +110,16 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     '/deep-linking',
     coachOnly,
     requireDeepLinking,
-    handle(async (_req, res) => {
+    handle(async (req, res) => {
       const ctx = launchOf(res);
       const chosen = await coaching.activitiesInSelection(ctx.courseKey, deps.deepLinking.selectionOf(res));
+      // Just added: say which one, so the coach sees the picker kept it.
+      const added = req.query.added && chosen.length ? chosen[chosen.length - 1] : undefined;
       await sendPage(res, 200, 'picker', {
         ...locals(res, 'picker.title'),
         templates: coaching.templates(),
         chosen,
+        added,
         base: coursePath(ctx.courseKey),
       });
     }),
