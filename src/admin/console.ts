@@ -157,6 +157,9 @@ export function adminConsoleRoutes(deps: AdminConsoleDeps, access: AdminAccess):
       // In WIB, as the audit's date filter and every coach page read times.
       formatTime: (d: Date | string) => formatTime(new Date(d), scope.locale),
       formatDate: (d: Date | string) => formatDay(wibDay(new Date(d)), scope.locale),
+      // A recorded code in words where Cermin has them (an audit's outcome, an engine); else the code itself.
+      word: (prefix: string, code: string) =>
+        hasMessage(`${prefix}${code}`) ? translator(scope.locale)(`${prefix}${code}`) : code,
       changeDetail: (detail: Record<string, unknown>) => changeDetail(detail, translator(scope.locale), scope.locale),
     };
   };

@@ -73,7 +73,10 @@ test('the AI audit lists every call under pseudonyms, filters, pages and exports
   expect(all.body).not.toContain('Teks refleksi rahasia');
   const offline = await get('/audit?engine=offline');
   expect(offline.body).toContain('1 catatan');
-  expect(offline.body).toContain('noConsent');
+  // The outcome and engine in words, not their codes (the CSV keeps the codes for analysis).
+  expect(offline.body).toContain('<td>Anda belum menyetujui bantuan AI</td>');
+  expect(offline.body).toContain('Mesin luring');
+  expect(offline.body).not.toMatch(/<td>noConsent<\/td>/);
   expect((await get('/audit?from=2000-01-01&to=2000-01-02')).body).toContain('0 catatan');
   const csv = await get('/audit.csv?engine=ai');
   expect(csv.headers.get('content-type')).toContain('text/csv');
