@@ -110,3 +110,30 @@ test('a comment beside an entry reaches the participant beside that entry; one t
   );
   expect(journal.body).toContain('Umpan balik coach');
 });
+
+test('several works reopened from the worklist with one reason; none without a reason or a tick; only submitted work of this activity', async () => {
+  const ltik = ltikOf(placed.coachPage);
+  const url = `${stack.baseUrl}${courseBaseOf(placed.coachPage)}/activities/${placed.activityId}/worklist/reopen`;
+  const manage = await placed.coach.go(
+    `${stack.baseUrl}${courseBaseOf(placed.coachPage)}/activities/${placed.activityId}/manage?ltik=${encodeURIComponent(ltik)}&show=all`,
+  );
+  expect(manage.body).toContain('form="bulk-reopen" name="userId" value="u-p-001"');
+  expect((await placed.coach.go(url, { form: { ltik, reason: 'Perbaiki.', userId: [] } })).status).toBe(400);
+  expect((await placed.coach.go(url, { form: { ltik, reason: '  ', userId: 'u-p-001' } })).status).toBe(400);
+  const reason = 'Tambahkan ukuran keberhasilan pada rencana Anda.';
+  const done = await placed.coach.go(url, {
+    form: { ltik, reason, userId: ['u-p-001', 'u-p-003', 'u-p-999'] as never },
+  });
+  expect(done.status).toBe(200);
+  expect(done.body).toContain('2 tugas dibuka kembali');
+  const works = await mongoose.connection.db
+    ?.collection('coaching_work')
+    .find({ userId: { $in: ['u-p-001', 'u-p-002', 'u-p-003'] } })
+    .sort({ userId: 1 })
+    .toArray();
+  expect(works?.map((w) => [w.userId, w.status, w.reopenReason ?? null])).toEqual([
+    ['u-p-001', 'draft', reason],
+    ['u-p-002', 'submitted', null],
+    ['u-p-003', 'draft', reason],
+  ]);
+});

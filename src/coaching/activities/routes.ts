@@ -317,6 +317,7 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
       firstToReview: filterWorklist(worklist, 'todo')[0]?.userId,
       reviewOf: (userId: string) => `${base}/submissions/${encodeURIComponent(userId)}?list=${show}`,
       releaseAction: `${base}/worklist/release`,
+      reopenAction: `${base}/worklist/reopen`,
       exportPath: `${base}/worklist.csv`,
       safety,
       action: `${base}/manage`,
@@ -376,8 +377,9 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
     activityInUrl,
     handle(async (req, res) => {
       const t = translator(launchOf(res).locale);
-      const released =
-        typeof req.query.released === 'string' && /^\d{1,6}$/.test(req.query.released) ? req.query.released : undefined;
+      const count = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? v : undefined);
+      const released = count(req.query.released);
+      const reopened = count(req.query.reopened);
       await renderManage(res, 200, {
         notice: req.query.created
           ? t('manage.created')
@@ -387,7 +389,9 @@ export function coachRoutes(deps: CoachRoutesDeps): express.Router {
               ? t('worklist.doneNotice')
               : released !== undefined
                 ? t('roster.released', { n: released })
-                : undefined,
+                : reopened !== undefined
+                  ? t('worklist.reopenedNotice', { n: reopened })
+                  : undefined,
       });
     }),
   );

@@ -54,7 +54,13 @@ import {
 } from './roster-view';
 import type { RosterMember, RosterService, RosterView } from './roster';
 import { courseScope, currentMark, type CourseSource } from '../../db/change-marks';
-import { validateReopenForm, validateRosterQuery, validateSafetyFollowUp, validateBankDelete } from './schema';
+import {
+  validateReopenForm,
+  validateRosterQuery,
+  validateSafetyFollowUp,
+  validateBankDelete,
+  validateBulkReopen,
+} from './schema';
 import { validateSessionOnly } from '../../http/validate';
 import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
@@ -342,6 +348,32 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       res.redirect(
         303,
         withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), { released: String(n) }),
+      );
+    }),
+  );
+
+  router.post(
+    '/activities/:activityId/worklist/reopen',
+    coachOnly,
+    activityInUrl,
+    handle(async (req, res) => {
+      const ctx = launchOf(res);
+      const activity = activityOf(res);
+      const body = req.body as unknown;
+      if (!validateBulkReopen(body)) throw new HttpError(400, 'worklist.reopenChoose');
+      const reason = body.reason.replace(/\r\n?/g, '\n').trim();
+      if (reason.length < 5) throw new HttpError(400, 'review.reopenNeedsReason');
+      // Each one as the review page reopens it: only work still submitted, in this activity.
+      let n = 0;
+      for (const userId of new Set([body.userId].flat())) {
+        if (await coaching.reopen(activity, ctx.user.id, userId, reason)) n += 1;
+      }
+      res.redirect(
+        303,
+        withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), {
+          show: body.show ?? 'all',
+          reopened: String(n),
+        }),
       );
     }),
   );

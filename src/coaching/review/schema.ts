@@ -65,3 +65,18 @@ const BankDeleteForm = Type.Object(
   { additionalProperties: false },
 );
 export const validateBankDelete = schema(BankDeleteForm);
+
+/** Reopening several submissions from the worklist, with one reason for all of them. */
+const BulkReopenForm = Type.Object(
+  {
+    ltik: Ltik,
+    reason: Type.String({ maxLength: 1000 }),
+    userId: Type.Union([
+      Type.String({ maxLength: 200 }),
+      Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 }),
+    ]),
+    show: Type.Optional(oneOf(['todo', 'all'] as const)),
+  },
+  { additionalProperties: false },
+);
+export const validateBulkReopen = schema(BulkReopenForm);
