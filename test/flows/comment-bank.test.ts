@@ -118,6 +118,7 @@ test('several works reopened from the worklist with one reason; none without a r
     `${stack.baseUrl}${courseBaseOf(placed.coachPage)}/activities/${placed.activityId}/manage?ltik=${encodeURIComponent(ltik)}&show=all`,
   );
   expect(manage.body).toContain('form="bulk-reopen" name="userId" value="u-p-001"');
+  expect(manage.body).toMatch(/aria-current="page">Semua yang menulis \(\d+\)<\/a>/); // the filter in view is marked
   expect((await placed.coach.go(url, { form: { ltik, reason: 'Perbaiki.', userId: [] } })).status).toBe(400);
   expect((await placed.coach.go(url, { form: { ltik, reason: '  ', userId: 'u-p-001' } })).status).toBe(400);
   const reason = 'Tambahkan ukuran keberhasilan pada rencana Anda.';
