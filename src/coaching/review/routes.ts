@@ -7,8 +7,6 @@
 import { launchPage } from '../../http/page';
 import express from 'express';
 import { personName } from '../../domain/launch';
-import { followUpSafetyAlert } from '../ai-help/turns';
-import { validate } from '../../http/validate';
 import { deliveryIdOf } from '../../grades/models';
 import type { DeliveryView, GradeOutbox } from '../../grades/outbox';
 import { handle } from '../../http/async';
@@ -61,10 +59,10 @@ import {
   validateBankDelete,
   validateBulkReopen,
 } from './schema';
-import { validateSessionOnly } from '../../http/validate';
+import { validate, validateSessionOnly } from '../../http/validate';
 import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
-import type { SafetyAlertDoc } from '../ai-help/turns';
+import { followUpSafetyAlert, type SafetyAlertDoc } from '../ai-help/turns';
 import type { DraftService } from '../ai-help/drafts';
 
 export interface ReviewRoutesDeps {
