@@ -131,6 +131,7 @@ export async function createApp({ config, dbUri, log, templates }: AppDeps): Pro
   app.use(admin.landing);
   app.use('/setup', admin.setupRouter);
   app.use(recommend.importBody.path, recommend.importBody.parser);
+  app.use(coaching.journalBody.path, coaching.journalBody.parser);
   app.use('/lti', lti.app);
   finishWebApp(app, log);
 

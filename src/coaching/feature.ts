@@ -4,7 +4,7 @@
  * layers give it and returns its routers in mount order.
  */
 import type { AppConfig } from '../config';
-import type express from 'express';
+import express from 'express';
 import type { Logger } from 'pino';
 import type { AiFeature } from '../ai/feature';
 import type { GradeOutbox } from '../grades/outbox';
@@ -112,6 +112,14 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
       },
       { savesPerMinute: deps.config.rateLimit.savesPerMinute },
     ),
+    /**
+     * The journal page's one form (no JavaScript) posts every entry at once: up to a template's
+     * 15 prompts of 20,000 characters each, beyond body-parser's default 100 kB.
+     */
+    journalBody: {
+      path: '/lti/app/courses/:courseKey/activities/:activityId/entries',
+      parser: express.urlencoded({ extended: false, limit: '2mb' }),
+    },
     deliveryTarget: coaching.deliveryTarget,
     privacy: [coachingPrivacy],
   };

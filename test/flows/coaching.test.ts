@@ -254,6 +254,26 @@ describe("the participant's journal", () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toContain('Teks dengan');
     expect((await entries?.findOne({ userId: 'u-p-015', key: 'kompeten-1' }))?.text).toBe('Saya belajar rumus baru.');
+    // A conflict (a stale revision) comes back with that entry out of the page's form: another
+    // entry's "Simpan" cannot settle it, only its own "keep mine".
+    const stale = await browser.go(`${activityUrl}/entries`, {
+      form: { ltik, from: 'akuntabel-1', 'entry.akuntabel-1': 'Versi dari tab lama.', 'base.akuntabel-1': '0' },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatch(/<textarea id="t-akuntabel-1" name="text"/);
+    expect(stale.body).toContain('form="journal-form" name="entry.berorientasi-pelayanan-1"');
+    // Every entry of a long journal at once, well past body-parser's default 100 kB.
+    const long = 'Saya mencatat setiap langkah pelayanan dengan rinci. '.repeat(150);
+    const all = await browser.go(`${activityUrl}/entries`, {
+      form: fields(
+        Object.fromEntries(
+          ['harmonis-1', 'harmonis-2', 'loyal-1', 'loyal-2', 'adaptif-1', 'adaptif-2'].map((k) => [k, long]),
+        ),
+        'loyal-1',
+      ),
+    });
+    expect(all.status).toBe(200);
+    expect(await entries?.countDocuments({ userId: 'u-p-015', key: /^(harmonis|loyal|adaptif)-/ })).toBe(6);
     // Bad fields are refused before anything is saved.
     const bad = await browser.go(`${activityUrl}/entries`, { form: { ltik, 'entry.x': 'a', 'base.x': 'satu' } });
     expect(bad.status).toBe(400);

@@ -134,9 +134,11 @@ export async function openSafetyAlerts(courseKey: string): Promise<SafetyAlertDo
 /** Whether one participant has an alert no coach has followed up yet. */
 export async function hasOpenSafetyAlert(courseKey: string, userId: string): Promise<boolean> {
   const id = hintId(courseKey, userId);
-  if (!(await SafetyHint.findById(id).lean())) return false;
+  const hint = await SafetyHint.findById(id).lean<SafetyHintDoc>();
+  if (!hint) return false;
   const open = (await SafetyAlert.exists({ courseKey, userId, followUp: null })) !== null;
-  if (!open) await SafetyHint.deleteOne({ _id: id });
+  // Only the hint read here: one a new alert wrote meanwhile (a later `at`) stays.
+  if (!open) await SafetyHint.deleteOne({ _id: id, at: hint.at });
   return open;
 }
 

@@ -208,7 +208,11 @@ export async function renderJournal(
   const mayWithdraw =
     !opts.preview && work?.status === 'submitted' && reviewStarted ? !(await reviewStarted(activity, work)) : false;
   const reopened =
-    work?.status === 'draft' && work.reopenedAt && !opts.preview
+    // Reopened and not submitted since (a later submission, then a withdrawal, is not a reopen).
+    work?.status === 'draft' &&
+    work.reopenedAt &&
+    !(work.submittedAt && new Date(work.submittedAt) > new Date(work.reopenedAt)) &&
+    !opts.preview
       ? { at: work.reopenedAt, reason: work.reopenReason ?? '' }
       : undefined;
   await sendPage(res, opts.status ?? 200, 'journal', {

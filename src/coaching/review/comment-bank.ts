@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import { defineModel, putById } from '../../db/model';
 import mongoose, { Schema } from 'mongoose';
 import { idOf } from '../../db/ids';
+import { MAX_COMMENT_CHARS } from './domain';
 
 export interface BankCommentDoc {
   _id: string;
@@ -33,7 +34,8 @@ bankSchema.index({ courseKey: 1, userId: 1, at: -1 });
 export const BankComment = defineModel('CoachingBankComment', bankSchema);
 
 export const COMMENTS_KEPT = 50;
-export const MAX_BANK_COMMENT_CHARS = 1000;
+/** As long as a review's comment may be: whatever a coach wrote can be kept. */
+export const MAX_BANK_COMMENT_CHARS = MAX_COMMENT_CHARS;
 
 export async function bankOf(courseKey: string, coachId: string): Promise<BankCommentDoc[]> {
   return BankComment.find({ courseKey, userId: coachId })

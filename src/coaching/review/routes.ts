@@ -62,7 +62,7 @@ import {
 import { validate, validateSessionOnly } from '../../http/validate';
 import type { CoachingService } from '../service';
 import { recordVisit } from './visits';
-import { followUpSafetyAlert, type SafetyAlertDoc } from '../ai-help/turns';
+import { followUpSafetyAlert, openSafetyAlerts, type SafetyAlertDoc } from '../ai-help/turns';
 import type { DraftService } from '../ai-help/drafts';
 
 export interface ReviewRoutesDeps {
@@ -236,10 +236,12 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
         recordVisit(ctx.courseKey, ctx.user.id, new Date()),
         deps.alertsOf ? deps.alertsOf(ctx.courseKey) : Promise.resolve([]),
       ]);
-      // Open alerts stay listed until a coach follows them up; followed-up ones for 30 days after.
-      const shownAlerts = alerts.filter(
-        (a) => !a.followUp || Date.now() - new Date(a.followUp.at).getTime() < 30 * 86_400_000,
-      );
+      // Every open alert stays listed until a coach follows it up (the badge counts the same);
+      // followed-up ones for 30 days after.
+      const shownAlerts = [
+        ...(await openSafetyAlerts(ctx.courseKey)),
+        ...alerts.filter((a) => a.followUp && Date.now() - new Date(a.followUp.at).getTime() < 30 * 86_400_000),
+      ];
       const rows = rosterRows(view.members, activities, works, courseReviews, deliveries, since);
       const activityId = activities.some((a) => a._id === query.activity) ? query.activity : activities[0]?._id;
       const status = (query.status || 'all') as CellStatus | 'left' | 'all';
@@ -417,7 +419,7 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     req: express.Request,
     res: express.Response,
     status: number,
-    extra: { problems?: ReviewProblem[]; form?: Record<string, unknown>; notice?: string } = {},
+    extra: { problems?: ReviewProblem[]; form?: Record<string, unknown>; notice?: string; savedOf?: string } = {},
   ): Promise<void> {
     const ctx = launchOf(res);
     const activity = activityOf(res);
@@ -454,6 +456,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     const problems = extra.problems ?? [];
     const self = reviewPath(ctx.courseKey, activity._id, userId);
     const around = neighboursOf(rows, list, userId);
+    // "Saved" for the participant just graded (named by id in the address, found in this activity's worklist).
+    const savedName = extra.savedOf ? rows.find((r) => r.userId === extra.savedOf)?.name : undefined;
+    if (savedName) extra = { ...extra, notice: t('review.savedFor', { name: savedName }) };
     const stepLink = (row?: { userId: string }) =>
       row ? withLtik(reviewPath(ctx.courseKey, activity._id, row.userId), ltikOf(res), { list }) : undefined;
     const entryByKey = new Map(visible.map((e) => [e.key, e]));
@@ -543,9 +548,8 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
     handle(async (req, res) => {
       const t = translator(launchOf(res).locale);
       const key = Object.keys(notices).find((k) => req.query[k] !== undefined);
-      const savedFor = typeof req.query.savedFor === 'string' ? req.query.savedFor.slice(0, 200) : undefined;
-      const notice = savedFor ? t('review.savedFor', { name: savedFor }) : key ? t(notices[key]) : undefined;
-      await renderReview(req, res, 200, { notice });
+      const savedOf = typeof req.query.savedOf === 'string' ? req.query.savedOf : undefined;
+      await renderReview(req, res, 200, { notice: key ? t(notices[key]) : undefined, savedOf });
     }),
   );
 
@@ -591,10 +595,9 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       }
       // Kept for the next participant only once the decision itself is.
       if (form.saveToBank === '1') await keepComment(ctx.courseKey, ctx.user.id, parsed.comment);
-      const name = journal.work.userName ?? userId;
       if (form.then === 'next') {
         const to = next
-          ? withLtik(reviewPath(ctx.courseKey, activity._id, next.userId), ltikOf(res), { list, savedFor: name })
+          ? withLtik(reviewPath(ctx.courseKey, activity._id, next.userId), ltikOf(res), { list, savedOf: userId })
           : withLtik(`${activityPath(ctx.courseKey, activity._id)}/manage`, ltikOf(res), { show: list, done: '1' });
         res.redirect(303, to);
         return;
