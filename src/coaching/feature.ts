@@ -13,11 +13,10 @@ import type { PlatformServices } from '../lti/platform-services';
 import type { RecommendService } from '../recommend/service';
 import { aiRoutes } from './ai-help/routes';
 import { DraftService } from './ai-help/drafts';
-import { AiCoaching, safetyAlerts } from './ai-help/turns';
+import { AiCoaching, hasOpenSafetyAlert, safetyAlerts } from './ai-help/turns';
 import { coachRoutes } from './activities/routes';
 import { audiencePages } from './activities/pages';
 import { releasedFeedback, releasedLevels, reportSubmitted, reportWithdrawn, reviewStartedOn } from './grading';
-import { hasOpenAlert } from './review/safety';
 import { createLanding } from './activities/landing';
 import { participantRoutes } from './journal/routes';
 import { coachingPrivacy } from './privacy';
@@ -108,7 +107,7 @@ export function coachingFeature(deps: CoachingFeatureDeps) {
         recommender: { service: deps.recommend.service, decidedLevels: releasedLevels(reviews) },
         feedbackOf: releasedFeedback(reviews),
         reviewStarted: reviewStartedOn(reviews),
-        openAlert: hasOpenAlert,
+        openAlert: hasOpenSafetyAlert,
       },
       { savesPerMinute: deps.config.rateLimit.savesPerMinute },
     ),

@@ -5,7 +5,7 @@
  * signal is found (ai-help/turns.ts).
  */
 import { coursePath, withLtik } from '../../http/paths';
-import { hasOpenSafetyAlert, openSafetyAlerts, type SafetyAlertDoc } from '../ai-help/turns';
+import { openSafetyAlerts, type SafetyAlertDoc } from '../ai-help/turns';
 
 export interface SafetyBadge {
   open: number;
@@ -23,6 +23,3 @@ export async function safetyBadge(
   const open = (await openAlertsOf(courseKey)).length;
   return { open, href: `${withLtik(`${coursePath(courseKey)}/roster`, ltik)}#alerts-h` };
 }
-
-/** Whether a participant has an open alert (their journal then shows no ordinary recommendations). */
-export const hasOpenAlert = hasOpenSafetyAlert;
