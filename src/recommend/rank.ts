@@ -33,6 +33,7 @@ import { RETRIEVAL_STOPWORDS, stemmedAnalyzer, type AnalyzedToken, type Analyzer
 import { Bm25Index, DEFAULT_FIELD_WEIGHTS } from './bm25';
 import type { CatalogItem } from './catalog';
 import { explain, type RecommendationSignals } from './explain';
+import { quotableOffsets } from '../ai/offline/analyser';
 import { VALUE_NAMES } from '../domain/vocabulary';
 import type { VectorIndex } from './vectors';
 
@@ -278,16 +279,20 @@ function diversify(ranked: Candidate[], limit: number): Candidate[] {
   return picked;
 }
 
-/** Terms of an item under the analyzer, for the explanation of the few picked items. */
+/**
+ * Terms of what a participant reads about an item (title, tags, description), for the explanation
+ * of the few picked items: a reason never cites a word only the item's value or competency codes hold.
+ */
 function itemTerms(item: CatalogItem, analyzer: Analyzer): Set<string> {
-  return new Set(Object.values(itemFields(item)).flatMap((text) => analyzer.terms(text)));
+  return new Set([item.title, item.tags.join(', '), item.description].flatMap((text) => analyzer.terms(text)));
 }
 
 /**
  * The participant's own words that the item is about: runs of matching reflection words written
  * next to each other (only spaces between, up to 3 words, quoted as written, e.g. "keluhan warga"),
  * the most specific (highest summed IDF) first, at most `max`, then put back in the order they
- * were written. Function words are never quoted, whatever the analyzer kept.
+ * were written. Only words the reflection reader calls quotable (`quotable`, start offsets: content
+ * words outside denying or safety-flagged sentences) are quoted, whatever the analyzer kept.
  */
 export function matchedSurfaceWords(
   text: string,
@@ -295,6 +300,7 @@ export function matchedSurfaceWords(
   itemTermSet: ReadonlySet<string>,
   idf: (term: string) => number,
   max: number,
+  quotable: ReadonlySet<number> = quotableOffsets(text),
 ): string[] {
   const runs: Array<{ start: number; end: number; weight: number; words: number }> = [];
   let run: { start: number; end: number; weight: number; words: number } | undefined;
@@ -306,8 +312,12 @@ export function matchedSurfaceWords(
   for (const t of tokens) {
     if (t.start === lastStart) continue; // the second root of a compound: same written word
     lastStart = t.start;
-    const quotable = !t.stop && !RETRIEVAL_STOPWORDS.has(t.term) && !RETRIEVAL_STOPWORDS.has(t.text.toLowerCase());
-    if (!quotable || !itemTermSet.has(t.term)) {
+    const ok =
+      quotable.has(t.start) &&
+      !t.stop &&
+      !RETRIEVAL_STOPWORDS.has(t.term) &&
+      !RETRIEVAL_STOPWORDS.has(t.text.toLowerCase());
+    if (!ok || !itemTermSet.has(t.term)) {
       close();
       continue;
     }
@@ -425,6 +435,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
       ),
     ],
   }));
+  const quotable = quotableOffsets(input.reflection);
   return picked.map((c) => {
     const terms = itemTerms(c.item, analyzer);
     let weakValue: BerakhlakValue | undefined;
@@ -442,6 +453,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
         terms,
         (x) => lexical.idf(x),
         t.maxMatchedWords,
+        quotable,
       ),
       endorsed: c.endorsed,
       helpfulBefore: c.helpfulBefore,

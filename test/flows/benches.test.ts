@@ -33,6 +33,7 @@ const QUICK: Record<string, string[]> = {
   ai: ['--turns', '8', '--baseline', '2', '--warmup', '1', '--offline-turns', '40'],
   recommend: ['--queries', '200', '--warmup', '5', '--max-size', '1000', '--hybrid-max-size', '1000'],
   'recommend-eval': [],
+  'coaching-eval': [],
   'recommend-history': ['--sizes', '200,400', '--per-person', '5', '--reads', '5'],
   db: ['--sizes', '200,400', '--samples', '5'],
   walk: ['--repeat', '1'],

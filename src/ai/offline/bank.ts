@@ -12,6 +12,7 @@ import type { ValidateFunction } from 'ajv';
 import { projectRoot } from '../../core/paths';
 import { ajv, arrayAt, describeSchemaError, isObject, jsonParseProblem } from '../../core/validation';
 import { tokenize } from './stemmer';
+import { loadLensMoves, type LensMoves } from './moves';
 
 export type Phase = GrowPhase;
 /** What a reflection can be missing. */
@@ -66,6 +67,8 @@ export interface QuestionBank {
   values: BankValue[];
   cues: Record<CueKind, string[]>;
   questions: BankQuestion[];
+  /** The lenses' own moves (lens-moves.json beside the bank); without them every lens asks the bank's questions. */
+  moves?: LensMoves;
 }
 
 export const DEFAULT_BANK_FILE = path.join(projectRoot, 'config', 'offline', 'question-bank.json');
@@ -157,10 +160,17 @@ function semanticProblems(doc: unknown): string[] {
 }
 
 /**
- * Reads and checks the bank (default: config/offline/question-bank.json); throws
- * QuestionBankError naming the file and every problem.
+ * Reads and checks the bank (default: config/offline/question-bank.json) and the lens moves beside
+ * it (lens-moves.json, when there); throws QuestionBankError or LensMovesError naming the file and
+ * every problem.
  */
 export function loadQuestionBank(file: string = DEFAULT_BANK_FILE): QuestionBank {
+  const bank = loadBankFile(file);
+  const movesFile = path.join(path.dirname(file), 'lens-moves.json');
+  return fs.existsSync(movesFile) ? { ...bank, moves: loadLensMoves(movesFile) } : bank;
+}
+
+function loadBankFile(file: string): QuestionBank {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

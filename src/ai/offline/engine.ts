@@ -10,14 +10,19 @@
  * it is Cermin's own question list, not an AI, and it quotes the participant's words only as the
  * evidence of a value they already show.
  */
-import type { BankQuestion, CueKind, Gap, Phase, QuestionBank, QuestionGap } from './bank';
-import { CUE_KINDS, PHASES } from './bank';
-import { tokenize, type Token } from './stemmer';
+import type { BankQuestion, Gap, Phase, QuestionBank, QuestionGap } from './bank';
+import type { LensMove, MoveSituation, MoveTopic } from './moves';
+import { LENS_IDS } from '../lenses';
+import { PHASES } from './bank';
+import { analyse, type Analysis } from './analyser';
 
 export { loadQuestionBank, QuestionBankError, DEFAULT_BANK_FILE } from './bank';
 export type { QuestionBank, BankQuestion, BankValue, BankText, Gap, Phase, QuestionGap, CueKind } from './bank';
 export { stem, stemPhrase, tokenize, contentStems } from './stemmer';
 export type { Token } from './stemmer';
+export { analyse, quotableOffsets, isContentToken, TENSION_KINDS } from './analyser';
+export type { Analysis, ValueSeen, Sentence, Tension, TensionKind, Tense } from './analyser';
+import type { Sentence } from './analyser';
 
 export interface OfflineInput {
   text: string;
@@ -29,6 +34,8 @@ export interface OfflineInput {
   value?: string;
   /** Question ids already asked in this session. */
   asked: string[];
+  /** The lens asked through: with the bank's lens moves, the answer is that lens's own move. */
+  lens?: string;
 }
 
 export interface OfflineAnswer {
@@ -41,281 +48,15 @@ export interface OfflineAnswer {
    */
   gaps: Array<{ gap: string; detail?: string }>;
   valuesSeen: Array<{ value: string; evidence: string }>;
-  questions: Array<{ id: string; text: string; gap: string }>;
+  /**
+   * `gap`: the bank's gap, or for a lens move the situation it answers (a tension or a phase);
+   * `topic`: what the question asks about (never one the text already answers).
+   */
+  questions: Array<{ id: string; text: string; gap: string; topic?: string }>;
+  /** A lens move's one sentence: the lens's reading of one of the writer's sentences, quoted. */
+  lead?: string;
   /** One warm sentence saying this is Cermin's offline question list, not an AI. */
   note: string;
-}
-
-export interface ValueSeen {
-  value: string;
-  /** The participant's own words around the signal, exactly as written (a slice of the text). */
-  evidence: string;
-  /** The signalling words as written. */
-  terms: string[];
-}
-
-export interface Analysis {
-  /** Words as written (numbers count; compounds count once). */
-  words: number;
-  tokens: Token[];
-  /** Content roots: stopwords and numbers left out. */
-  stems: string[];
-  /** Numbers as written (25, 08.00, 12/3, 80%). */
-  numbers: string[];
-  has: {
-    /** A sentence with an intent cue and an action verb or a time cue. */
-    action: boolean;
-    /** Any intent cue (akan, rencana, langkah…), concrete or not. */
-    intent: boolean;
-    evidence: boolean;
-    stakeholder: boolean;
-    measure: boolean;
-    feeling: boolean;
-    learning: boolean;
-    /** Any BerAKHLAK value signalled. */
-    value: boolean;
-  };
-  /** Intent without a concrete step ("saya akan lebih baik lagi"). */
-  actionVague: boolean;
-  /** For each cue list, the participant's words that matched it, in order. */
-  cues: Record<CueKind, string[]>;
-  values: ValueSeen[];
-}
-
-type Part = { kind: 'num' } | { kind: 'exact'; word: string } | { kind: 'stem'; stem: string; word: string };
-interface Entry {
-  group: string;
-  parts: Part[];
-}
-interface Compiled {
-  index: Map<string, Entry[]>;
-}
-
-const compiledBanks = new WeakMap<QuestionBank, Compiled>();
-
-function compileEntry(source: string, group: string): Entry | undefined {
-  const exact = source.startsWith('=');
-  const body = exact ? source.slice(1) : source;
-  const parts: Part[] = [];
-  for (const piece of body.trim().split(/\s+/)) {
-    if (piece === '#') {
-      parts.push({ kind: 'num' });
-      continue;
-    }
-    for (const t of tokenize(piece)) {
-      parts.push(exact || t.number ? { kind: 'exact', word: t.lower } : { kind: 'stem', stem: t.stem, word: t.lower });
-    }
-  }
-  return parts.length ? { group, parts } : undefined;
-}
-
-function keyOf(p: Part): string {
-  return p.kind === 'num' ? 'n' : p.kind === 'exact' ? `w:${p.word}` : `s:${p.stem}`;
-}
-
-function compile(bank: QuestionBank): Compiled {
-  const known = compiledBanks.get(bank);
-  if (known) return known;
-  const index = new Map<string, Entry[]>();
-  const add = (source: string, group: string) => {
-    const e = compileEntry(source, group);
-    if (!e) return;
-    const key = keyOf(e.parts[0]);
-    const list = index.get(key) ?? [];
-    list.push(e);
-    index.set(key, list);
-  };
-  for (const kind of CUE_KINDS) for (const s of bank.cues[kind]) add(s, kind);
-  for (const v of bank.values) for (const s of v.signals) add(s, `value:${v.id}`);
-  const compiled = { index };
-  compiledBanks.set(bank, compiled);
-  return compiled;
-}
-
-function partMatches(p: Part, t: Token | undefined): boolean {
-  if (!t) return false;
-  if (p.kind === 'num') return t.number;
-  if (p.kind === 'exact') return t.lower === p.word;
-  return t.stem === p.stem || t.lower === p.word;
-}
-
-interface Hit {
-  group: string;
-  from: number;
-  to: number;
-  negated: boolean;
-}
-
-/** Words that deny what follows within two words: "tidak ramah", "belum ada target", "tanpa data". */
-const NEGATORS = new Set([
-  'tidak',
-  'tak',
-  'tdk',
-  'belum',
-  'bukan',
-  'tanpa',
-  'kurang',
-  'jarang',
-  'enggak',
-  'nggak',
-  'gak',
-  'no',
-  'not',
-  'without',
-]);
-/** …unless they only limit it: "tidak hanya ramah", "bukan sekadar data". */
-const LIMITERS = new Set(['hanya', 'sekadar', 'cuma', 'saja', 'only', 'just']);
-/** Cue kinds a denial empties (a denied feeling, plan or lesson is still one). */
-const DENIABLE = new Set(['evidence', 'measure']);
-
-function negatedAt(tokens: Token[], i: number): boolean {
-  for (let k = i - 1; k >= Math.max(0, i - 2); k--) {
-    if (tokens[k].clause !== tokens[i].clause) return false;
-    if (NEGATORS.has(tokens[k].lower) && !LIMITERS.has(tokens[k + 1]?.lower ?? '')) return true;
-  }
-  return false;
-}
-
-function findHits(tokens: Token[], compiled: Compiled): Hit[] {
-  const hits: Hit[] = [];
-  const seen = new Set<string>();
-  tokens.forEach((t, i) => {
-    const keys = [`s:${t.stem}`, `w:${t.lower}`];
-    if (t.number) keys.push('n');
-    const tried = new Set<Entry>();
-    for (const key of keys) {
-      for (const e of compiled.index.get(key) ?? []) {
-        if (tried.has(e)) continue;
-        tried.add(e);
-        // A phrase lies within one clause: "target. Saya" is not "target saya".
-        if (!e.parts.every((p, k) => partMatches(p, tokens[i + k]) && tokens[i + k].clause === t.clause)) continue;
-        const id = `${e.group}|${i}|${e.parts.length}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        hits.push({ group: e.group, from: i, to: i + e.parts.length, negated: negatedAt(tokens, i) });
-      }
-    }
-  });
-  return hits;
-}
-
-/** The written words (compound parts merged back), for spans and word counts. */
-interface Word {
-  start: number;
-  end: number;
-  clause: number;
-}
-
-function writtenWords(tokens: Token[]): { words: Word[]; wordOf: number[] } {
-  const words: Word[] = [];
-  const wordOf: number[] = [];
-  for (const t of tokens) {
-    const last = words[words.length - 1];
-    if (last && last.start === t.start) wordOf.push(words.length - 1);
-    else {
-      words.push({ start: t.start, end: t.end, clause: t.clause });
-      wordOf.push(words.length - 1);
-    }
-  }
-  return { words, wordOf };
-}
-
-const MIN_SPAN_WORDS = 4;
-const MAX_SPAN_WORDS = 12;
-
-/**
- * The participant's words around a value's signals: the clause with the most signals of that value
- * (the first such clause on a tie), from its first to its last signal, widened to a few words of
- * the same clause, one to the right then one to the left.
- */
-function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number]>): string {
-  const perClause = new Map<number, Array<[number, number]>>();
-  for (const r of ranges) {
-    const c = words[r[0]].clause;
-    perClause.set(c, [...(perClause.get(c) ?? []), r]);
-  }
-  let best: Array<[number, number]> = [];
-  for (const list of perClause.values()) if (list.length > best.length) best = list;
-  const clause = words[best[0][0]].clause;
-  let from = best[0][0];
-  let to = Math.max(...best.map(([, b]) => b));
-  if (to - from + 1 > MAX_SPAN_WORDS) to = from + MAX_SPAN_WORDS - 1;
-  for (let grew = true; grew && to - from + 1 < MIN_SPAN_WORDS;) {
-    grew = false;
-    if (to + 1 < words.length && words[to + 1].clause === clause) {
-      to++;
-      grew = true;
-    }
-    if (to - from + 1 < MIN_SPAN_WORDS && from > 0 && words[from - 1].clause === clause) {
-      from--;
-      grew = true;
-    }
-  }
-  return text.slice(words[from].start, words[to].end);
-}
-
-/** Reads a reflection: tokens, roots, which gaps are filled, and the values it shows with the words that show them. */
-export function analyse(text: string, bank: QuestionBank): Analysis {
-  const source = typeof text === 'string' ? text : '';
-  const tokens = tokenize(source);
-  const { words, wordOf } = writtenWords(tokens);
-  const hits = findHits(tokens, compile(bank));
-
-  const cues = Object.fromEntries(CUE_KINDS.map((k) => [k, [] as string[]])) as Record<CueKind, string[]>;
-  const sentencesWith = Object.fromEntries(CUE_KINDS.map((k) => [k, new Set<number>()])) as Record<
-    CueKind,
-    Set<number>
-  >;
-  const valueRanges = new Map<string, Array<[number, number]>>();
-  const sorted = [...hits].sort((a, b) => a.from - b.from || b.to - a.to || a.group.localeCompare(b.group));
-  for (const h of sorted) {
-    if (h.negated && (h.group.startsWith('value:') || DENIABLE.has(h.group))) continue;
-    const range: [number, number] = [wordOf[h.from], wordOf[h.to - 1]];
-    const written = source.slice(words[range[0]].start, words[range[1]].end);
-    if (h.group.startsWith('value:')) {
-      const id = h.group.slice('value:'.length);
-      const list = valueRanges.get(id) ?? [];
-      list.push(range);
-      valueRanges.set(id, list);
-    } else {
-      const kind = h.group as CueKind;
-      if (!cues[kind].includes(written)) cues[kind].push(written);
-      sentencesWith[kind].add(tokens[h.from].sentence);
-    }
-  }
-
-  const numberTokens = tokens.filter((t) => t.number && !/\p{L}/u.test(t.lower));
-  for (const t of numberTokens) sentencesWith.time.add(t.sentence);
-  const intentSentences = [...sentencesWith.intent];
-  const action = intentSentences.some((s) => sentencesWith.actionVerbs.has(s) || sentencesWith.time.has(s));
-
-  const values: ValueSeen[] = [];
-  for (const v of bank.values) {
-    const ranges = valueRanges.get(v.id);
-    if (!ranges?.length) continue;
-    const terms = [...new Set(ranges.map(([a, b]) => source.slice(words[a].start, words[b].end)))];
-    values.push({ value: v.id, evidence: evidenceSpan(source, words, ranges), terms });
-  }
-
-  return {
-    words: words.length,
-    tokens,
-    stems: tokens.filter((t) => !t.stop && !t.number).map((t) => t.stem),
-    numbers: numberTokens.map((t) => t.text),
-    has: {
-      action,
-      intent: intentSentences.length > 0,
-      evidence: numberTokens.length > 0 || cues.evidence.length > 0,
-      stakeholder: cues.stakeholder.length > 0,
-      measure: cues.measure.length > 0 || tokens.some((t) => t.percent),
-      feeling: cues.feeling.length > 0,
-      learning: cues.learning.length > 0,
-      value: values.length > 0,
-    },
-    actionVague: intentSentences.length > 0 && !action,
-    cues,
-    values,
-  };
 }
 
 /** FNV-1a: a stable number from the text, to vary wording between texts while staying deterministic. */
@@ -383,7 +124,7 @@ export function valueName(bank: QuestionBank, id: string, locale: 'id' | 'en'): 
 export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
   const locale: 'id' | 'en' = input.locale === 'en' ? 'en' : 'id';
   const text = typeof input.text === 'string' ? input.text : '';
-  const a = analyse(text, bank);
+  const a = analyse(text, bank, PHASES.includes(input.phase as Phase) ? { phase: input.phase } : {});
   const asked = Array.isArray(input.asked) ? input.asked.filter((x): x is string => typeof x === 'string') : [];
   const phase = PHASES.includes(input.phase as Phase) ? input.phase : undefined;
   const value = bank.values.some((v) => v.id === input.value) ? input.value : undefined;
@@ -391,7 +132,8 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     phase,
     templateId: typeof input.template?.id === 'string' ? input.template.id : undefined,
     value,
-    hash: hashOf(a.tokens.map((t) => t.lower).join(' ')),
+    // Each lens starts at its own place in a tier of equally fitting questions.
+    hash: hashOf(a.tokens.map((t) => t.lower).join(' ')) + Math.max(0, LENS_IDS.indexOf(input.lens as never)),
   };
 
   const gaps: Array<{ gap: string; detail?: string }> = [];
@@ -415,6 +157,17 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
       gaps.push(detail === undefined ? { gap: g } : { gap: g, detail });
     }
   }
+
+  const moved = short ? undefined : lensMoveAnswer(input, bank, a, locale, asked);
+  if (moved?.questions.length)
+    return {
+      engine: 'offline',
+      bankVersion: bank.version,
+      gaps,
+      valuesSeen: a.values.map(({ value: v, evidence }) => ({ value: v, evidence })),
+      ...moved,
+      note: bank.note[locale] || bank.note.id,
+    };
 
   const target = short ? 1 : gaps.length >= 3 ? 3 : 2;
   const excluded = new Set(asked);
@@ -462,6 +215,131 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     gaps,
     valuesSeen: a.values.map(({ value: v, evidence }) => ({ value: v, evidence })),
     questions: chosen.map((q) => ({ id: q.id, text: q.text[locale] || q.text.id, gap: q.gap })),
+    ...(moved?.lead ? { lead: moved.lead } : {}),
     note: bank.note[locale] || bank.note.id,
   };
+}
+
+// --- Lens moves ------------------------------------------------------------------------------------
+
+/** Whether the text already answers a question about this topic (such a question is never asked). */
+export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
+  const tension = (kind: string) => a.tensions.some((t) => t.kind === kind);
+  switch (topic) {
+    case 'story':
+      return a.tense === 'past' && a.words >= 40;
+    case 'action':
+      // A step planned, or (in a story) one the writer took.
+      return (a.has.action || (a.tense === 'past' && a.cues.actionVerbs.length > 0)) && !tension('feeling-without-action');
+    case 'rule':
+      return a.says.ruleStated && !tension('rule-vs-shortcut');
+    case 'evidence':
+      return a.has.evidence;
+    case 'value':
+      return a.has.value;
+    case 'stakeholder':
+      return a.has.stakeholder && !tension('unnamed-stakeholder');
+    case 'measure':
+      return a.has.measure && !tension('missing-measure');
+    case 'feeling':
+      return a.has.feeling;
+    case 'learning':
+      return a.has.learning;
+    case 'supervisor':
+      return a.says.supervisorTold && !tension('acted-without-supervisor');
+    case 'own-part':
+      return a.says.ownPart;
+    default:
+      return false;
+  }
+}
+
+/** Longer sentences are not quoted whole: the lead would drown the question. */
+const MAX_QUOTED_WORDS = 40;
+
+/** The sentence a phase or story move quotes: the first that speaks in the entry's tense and holds a value, a plan or a fact. */
+function tellingSentence(a: Analysis): number | undefined {
+  const usable = a.sentences
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => s && !s.flagged && s.text.split(/\s+/).length >= 5 && s.text.split(/\s+/).length <= MAX_QUOTED_WORDS);
+  if (!usable.length) return undefined;
+  const evidence = a.values[0]?.evidence;
+  const withValue = evidence ? usable.find(({ s }) => s.text.includes(evidence)) : undefined;
+  const forward = a.tense === 'future' ? usable.find(({ s }) => /\b(akan|mau|ingin|rencana|target|besok)\b/i.test(s.text)) : undefined;
+  return (forward ?? withValue ?? usable[0]).i;
+}
+
+/** The other party the text names, for the other-view lens ("Kasi", "warga"); a neutral phrase when none. */
+function otherParty(a: Analysis, locale: 'id' | 'en'): string {
+  const named = a.cues.stakeholder.find((c) => !/^(saya|kami|kita)$/i.test(c));
+  return named ?? (locale === 'en' ? 'the other party' : 'pihak lain');
+}
+
+/**
+ * The lens's own answer: for the strongest tension (else the phase, else the story), the lens's
+ * lead around the writer's sentence that shows it, then that move's question and the next
+ * tension's, none the text answers and none asked before in the session. Undefined when the bank
+ * has no moves for the lens or every fitting question was asked (the bank's questions follow then).
+ */
+function lensMoveAnswer(
+  input: OfflineInput,
+  bank: QuestionBank,
+  a: Analysis,
+  locale: 'id' | 'en',
+  asked: readonly string[],
+): Pick<OfflineAnswer, 'questions' | 'lead'> | undefined {
+  const lens = typeof input.lens === 'string' ? input.lens : undefined;
+  const moves = lens ? bank.moves?.moves.filter((m) => m.lens === lens) : undefined;
+  if (!moves?.length) return undefined;
+  const moveOf = (when: MoveSituation) => moves.find((m) => m.when === when);
+  const phaseSituation: MoveSituation = a.phase ? `phase:${a.phase}` : 'story';
+  const situations: Array<{ move: LensMove; sentence?: number }> = [];
+  for (const t of a.tensions) {
+    const move = moveOf(t.kind);
+    if (move) situations.push({ move, sentence: t.sentence });
+  }
+  const phaseMove = moveOf(phaseSituation);
+  if (phaseMove) situations.push({ move: phaseMove, sentence: tellingSentence(a) });
+
+  const excluded = new Set(asked);
+  const other = otherParty(a, locale);
+  const fill = (text: string) => text.split('{other}').join(other);
+  const freshOf = ({ move }: { move: LensMove }) =>
+    move.questions
+      .map((q, i) => ({ q, id: `${move.lens}:${move.when}:${i + 1}`, move }))
+      .filter(({ q, id }) => !excluded.has(id) && !answeredTopic(a, q.topic));
+  // The lead comes from the first situation with a question left and a sentence to quote.
+  const first = situations.find((x) => {
+    const quoted = x.sentence !== undefined ? a.sentences[x.sentence] : undefined;
+    return quoted && !quoted.flagged && freshOf(x).length > 0;
+  });
+  const leadOf = (x: { move: LensMove; sentence?: number }) => {
+    const text = (a.sentences[x.sentence as number] as Sentence).text.trim().replace(/^["“]|["”]$/g, '');
+    return fill((x.move.lead[locale] || x.move.lead.id).replace('{quote}', `"${text}"`));
+  };
+  if (!first) {
+    // Every move's question is answered or asked: the phase's lead still reads the writer back,
+    // and the bank's questions about what is missing follow it.
+    const phase = situations.find((x) => x.move.when === phaseSituation);
+    const quoted = phase?.sentence !== undefined ? a.sentences[phase.sentence] : undefined;
+    return phase && quoted && !quoted.flagged ? { lead: leadOf(phase), questions: [] } : undefined;
+  }
+  const lead = leadOf(first);
+  // Its first question, then the next tension's first (a second tension is worth more than a
+  // follow-up), else its own second.
+  const picks = [freshOf(first)[0]];
+  const next = situations.find((x) => x !== first && x.move.when !== phaseSituation && freshOf(x).length > 0);
+  // Of the next situation, a question on another topic than the first's when it has one.
+  const nextFresh = next ? freshOf(next) : [];
+  const second = next
+    ? (nextFresh.find((x) => x.q.topic !== picks[0].q.topic) ?? nextFresh[0])
+    : freshOf(first)[1];
+  if (second) picks.push(second);
+  const chosen = picks.map(({ q, id, move }) => ({
+    id,
+    text: fill(q.text[locale] || q.text.id),
+    gap: move.when,
+    topic: q.topic,
+  }));
+  return { lead, questions: chosen };
 }

@@ -17,6 +17,19 @@ const TENSIONS = [
   'feeling-without-action',
   'blame-without-own-part',
 ];
+const TOPICS = [
+  'story',
+  'action',
+  'evidence',
+  'value',
+  'stakeholder',
+  'measure',
+  'feeling',
+  'learning',
+  'rule',
+  'supervisor',
+  'own-part',
+];
 
 interface EvalItem {
   id: string;
@@ -30,6 +43,7 @@ interface EvalItem {
     tense: string;
     tensions: Array<{ kind: string; evidence: string }>;
     answeredQuestions: string[];
+    answeredTopics: string[];
     goodQuestions: string[];
     relevantItems: string[];
     safety: string | null;
@@ -78,6 +92,11 @@ test('every label refers to something that exists, and every piece of evidence i
     }
     if (l.phase !== null && !(GROW_PHASES as readonly string[]).includes(l.phase)) say(`phase ${l.phase}`);
     if (!['past', 'present', 'future'].includes(l.tense)) say(`tense ${l.tense}`);
+    if (!Array.isArray(l.answeredTopics)) say('answeredTopics is not an array');
+    else {
+      for (const t of l.answeredTopics) if (!TOPICS.includes(t)) say(`answered topic ${t}`);
+      if (new Set(l.answeredTopics).size !== l.answeredTopics.length) say('answered topics repeat');
+    }
     for (const id of l.relevantItems) if (!catalog.has(id)) say(`catalog item ${id}`);
     if (l.goodQuestions.length < 1 || l.goodQuestions.length > 3) say('one to three good questions');
   }

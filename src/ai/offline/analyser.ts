@@ -1,0 +1,720 @@
+/**
+ * The reflection reader shared by the offline coach, the recommendation reasons and the coach's
+ * offline draft. Pure: the text and the question bank in, what a coach would notice out.
+ *
+ * - Words: Indonesian stemming (stemmer.ts); phrases are matched before single words; a negator up
+ *   to two words before a signal denies it ("tidak ramah", "belum ada target"), but not when it only
+ *   limits it ("tidak hanya ramah").
+ * - Content words (`quotableOffsets`): what a reason may quote. Function words, fillers
+ *   ("biasanya", "pokoknya"), vague verbs ("kenal", "bilang"), time expressions ("minggu depan",
+ *   "di depan", "Rabu lalu") and numbers never are; nor is any word of a sentence that denies
+ *   something or that the safety screen flagged ("saya tidak berguna" is not about "berguna").
+ * - The BerAKHLAK values the writer's own actions show, each with the words that show it.
+ * - The gaps (action, evidence, stakeholder, measure, feeling, learning) the bank's cue lists fill.
+ * - The entry's tense and GROW phase (a Goal is written forward, a Reality in the present; a story
+ *   told in the past has no phase), the prompt's phase winning when the activity names one.
+ * - Tensions a coach would take up, each with the writer's sentence that shows it, strongest
+ *   first: a shortcut past the rule, acting without telling the supervisor, blame without one's own
+ *   part, a feeling without a step, an outcome without a measure, "pihak terkait" instead of a name.
+ *
+ * The tension and tense lexicons are the reader's own language knowledge and live here; the value
+ * and gap lexicons are the bank's, which an author may extend.
+ */
+import type { CueKind, Phase, QuestionBank } from './bank';
+import { CUE_KINDS } from './bank';
+import { tokenize, type Token } from './stemmer';
+import { screenReflection } from '../safety';
+
+export interface ValueSeen {
+  value: string;
+  /** The participant's own words around the signal, exactly as written (a slice of the text). */
+  evidence: string;
+  /** The signalling words as written. */
+  terms: string[];
+}
+
+export interface Analysis {
+  /** Words as written (numbers count; compounds count once). */
+  words: number;
+  tokens: Token[];
+  /** Content roots: stopwords and numbers left out. */
+  stems: string[];
+  /** Numbers as written (25, 08.00, 12/3, 80%). */
+  numbers: string[];
+  has: {
+    /** A sentence with an intent cue and an action verb or a time cue. */
+    action: boolean;
+    /** Any intent cue (akan, rencana, langkah…), concrete or not. */
+    intent: boolean;
+    evidence: boolean;
+    stakeholder: boolean;
+    measure: boolean;
+    feeling: boolean;
+    learning: boolean;
+    /** Any BerAKHLAK value signalled. */
+    value: boolean;
+  };
+  /** Intent without a concrete step ("saya akan lebih baik lagi"). */
+  actionVague: boolean;
+  /** For each cue list, the participant's words that matched it, in order. */
+  cues: Record<CueKind, string[]>;
+  values: ValueSeen[];
+  sentences: Sentence[];
+  tense: Tense;
+  /** The GROW phase the entry is written in: the prompt's when it names one, else read from the text; null for a story told. */
+  phase: Phase | null;
+  /** Strongest first; at most one of each kind. */
+  tensions: Tension[];
+  /** What the text already says about the matters the tensions turn on. */
+  says: {
+    /** The supervisor was told or asked (a sentence names them with telling, and denies nothing). */
+    supervisorTold: boolean;
+    /** The writer names their own part ("kesalahan saya", "seharusnya saya"). */
+    ownPart: boolean;
+    /** A sentence names a rule or procedure without doubting, denying or bending it. */
+    ruleStated: boolean;
+  };
+}
+
+export type Tense = 'past' | 'present' | 'future';
+export const TENSION_KINDS = [
+  'rule-vs-shortcut',
+  'acted-without-supervisor',
+  'blame-without-own-part',
+  'feeling-without-action',
+  'missing-measure',
+  'unnamed-stakeholder',
+] as const;
+export type TensionKind = (typeof TENSION_KINDS)[number];
+
+export interface Tension {
+  kind: TensionKind;
+  /** Index into `sentences` of the sentence that shows it. */
+  sentence: number;
+  /** The words that showed it, as written. */
+  cue: string;
+}
+
+export interface Sentence {
+  start: number;
+  end: number;
+  /** As written, with its closing punctuation. */
+  text: string;
+  /** A negator stands in it (tidak, belum, bukan, tanpa…): its words are not a topic the writer claims. */
+  negated: boolean;
+  /** The safety screen found something in it. */
+  flagged: boolean;
+}
+
+type Part = { kind: 'num' } | { kind: 'exact'; word: string } | { kind: 'stem'; stem: string; word: string };
+interface Entry {
+  group: string;
+  parts: Part[];
+}
+interface Compiled {
+  index: Map<string, Entry[]>;
+}
+
+const compiledBanks = new WeakMap<QuestionBank, Compiled>();
+
+function compileEntry(source: string, group: string): Entry | undefined {
+  const exact = source.startsWith('=');
+  const body = exact ? source.slice(1) : source;
+  const parts: Part[] = [];
+  for (const piece of body.trim().split(/\s+/)) {
+    if (piece === '#') {
+      parts.push({ kind: 'num' });
+      continue;
+    }
+    for (const t of tokenize(piece)) {
+      parts.push(exact || t.number ? { kind: 'exact', word: t.lower } : { kind: 'stem', stem: t.stem, word: t.lower });
+    }
+  }
+  return parts.length ? { group, parts } : undefined;
+}
+
+function keyOf(p: Part): string {
+  return p.kind === 'num' ? 'n' : p.kind === 'exact' ? `w:${p.word}` : `s:${p.stem}`;
+}
+
+/** An index of lexicon entries by their first part, for matching at each token. */
+function compileLexicon(groups: Iterable<[group: string, entries: readonly string[]]>): Compiled {
+  const index = new Map<string, Entry[]>();
+  for (const [group, entries] of groups) {
+    for (const source of entries) {
+      const e = compileEntry(source, group);
+      if (!e) continue;
+      const key = keyOf(e.parts[0]);
+      const list = index.get(key) ?? [];
+      list.push(e);
+      index.set(key, list);
+    }
+  }
+  return { index };
+}
+
+function compile(bank: QuestionBank): Compiled {
+  const known = compiledBanks.get(bank);
+  if (known) return known;
+  const compiled = compileLexicon([
+    ...CUE_KINDS.map((k): [string, readonly string[]] => [k, bank.cues[k]]),
+    ...bank.values.map((v): [string, readonly string[]] => [`value:${v.id}`, v.signals]),
+  ]);
+  compiledBanks.set(bank, compiled);
+  return compiled;
+}
+function partMatches(p: Part, t: Token | undefined): boolean {
+  if (!t) return false;
+  if (p.kind === 'num') return t.number;
+  if (p.kind === 'exact') return t.lower === p.word;
+  return t.stem === p.stem || t.lower === p.word;
+}
+
+interface Hit {
+  group: string;
+  from: number;
+  to: number;
+  negated: boolean;
+}
+
+/** Words that deny what follows within two words: "tidak ramah", "belum ada target", "tanpa data". */
+const NEGATORS = new Set([
+  'tidak',
+  'tak',
+  'tdk',
+  'belum',
+  'bukan',
+  'tanpa',
+  'kurang',
+  'jarang',
+  'enggak',
+  'nggak',
+  'gak',
+  'no',
+  'not',
+  'without',
+]);
+/** …unless they only limit it: "tidak hanya ramah", "bukan sekadar data". */
+const LIMITERS = new Set(['hanya', 'sekadar', 'cuma', 'saja', 'only', 'just']);
+/** Cue kinds a denial empties (a denied feeling, plan or lesson is still one). */
+const DENIABLE = new Set(['evidence', 'measure']);
+
+function negatedAt(tokens: Token[], i: number): boolean {
+  for (let k = i - 1; k >= Math.max(0, i - 2); k--) {
+    if (tokens[k].clause !== tokens[i].clause) return false;
+    if (NEGATORS.has(tokens[k].lower) && !LIMITERS.has(tokens[k + 1]?.lower ?? '')) return true;
+  }
+  return false;
+}
+
+function findHits(tokens: Token[], compiled: Compiled): Hit[] {
+  const hits: Hit[] = [];
+  const seen = new Set<string>();
+  tokens.forEach((t, i) => {
+    const keys = [`s:${t.stem}`, `w:${t.lower}`];
+    if (t.number) keys.push('n');
+    const tried = new Set<Entry>();
+    for (const key of keys) {
+      for (const e of compiled.index.get(key) ?? []) {
+        if (tried.has(e)) continue;
+        tried.add(e);
+        // A phrase lies within one clause: "target. Saya" is not "target saya".
+        if (!e.parts.every((p, k) => partMatches(p, tokens[i + k]) && tokens[i + k].clause === t.clause)) continue;
+        const id = `${e.group}|${i}|${e.parts.length}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        hits.push({ group: e.group, from: i, to: i + e.parts.length, negated: negatedAt(tokens, i) });
+      }
+    }
+  });
+  return hits;
+}
+
+/** The written words (compound parts merged back), for spans and word counts. */
+interface Word {
+  start: number;
+  end: number;
+  clause: number;
+}
+
+function writtenWords(tokens: Token[]): { words: Word[]; wordOf: number[] } {
+  const words: Word[] = [];
+  const wordOf: number[] = [];
+  for (const t of tokens) {
+    const last = words[words.length - 1];
+    if (last && last.start === t.start) wordOf.push(words.length - 1);
+    else {
+      words.push({ start: t.start, end: t.end, clause: t.clause });
+      wordOf.push(words.length - 1);
+    }
+  }
+  return { words, wordOf };
+}
+
+const MIN_SPAN_WORDS = 4;
+const MAX_SPAN_WORDS = 12;
+
+/**
+ * The participant's words around a value's signals: the clause with the most signals of that value
+ * (the first such clause on a tie), from its first to its last signal, widened to a few words of
+ * the same clause, one to the right then one to the left.
+ */
+function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number]>): string {
+  const perClause = new Map<number, Array<[number, number]>>();
+  for (const r of ranges) {
+    const c = words[r[0]].clause;
+    perClause.set(c, [...(perClause.get(c) ?? []), r]);
+  }
+  let best: Array<[number, number]> = [];
+  for (const list of perClause.values()) if (list.length > best.length) best = list;
+  const clause = words[best[0][0]].clause;
+  let from = best[0][0];
+  let to = Math.max(...best.map(([, b]) => b));
+  if (to - from + 1 > MAX_SPAN_WORDS) to = from + MAX_SPAN_WORDS - 1;
+  for (let grew = true; grew && to - from + 1 < MIN_SPAN_WORDS;) {
+    grew = false;
+    if (to + 1 < words.length && words[to + 1].clause === clause) {
+      to++;
+      grew = true;
+    }
+    if (to - from + 1 < MIN_SPAN_WORDS && from > 0 && words[from - 1].clause === clause) {
+      from--;
+      grew = true;
+    }
+  }
+  return text.slice(words[from].start, words[to].end);
+}
+
+/** Reads a reflection: tokens, roots, which gaps are filled, and the values it shows with the words that show them. */
+export function analyse(text: string, bank: QuestionBank, context: { phase?: Phase } = {}): Analysis {
+  const source = typeof text === 'string' ? text : '';
+  const tokens = tokenize(source);
+  const { words, wordOf } = writtenWords(tokens);
+  const hits = findHits(tokens, compile(bank));
+
+  const cues = Object.fromEntries(CUE_KINDS.map((k) => [k, [] as string[]])) as Record<CueKind, string[]>;
+  const sentencesWith = Object.fromEntries(CUE_KINDS.map((k) => [k, new Set<number>()])) as Record<
+    CueKind,
+    Set<number>
+  >;
+  const valueRanges = new Map<string, Array<[number, number]>>();
+  const sorted = [...hits].sort((a, b) => a.from - b.from || b.to - a.to || a.group.localeCompare(b.group));
+  for (const h of sorted) {
+    if (h.negated && (h.group.startsWith('value:') || DENIABLE.has(h.group))) continue;
+    const range: [number, number] = [wordOf[h.from], wordOf[h.to - 1]];
+    const written = source.slice(words[range[0]].start, words[range[1]].end);
+    if (h.group.startsWith('value:')) {
+      const id = h.group.slice('value:'.length);
+      const list = valueRanges.get(id) ?? [];
+      list.push(range);
+      valueRanges.set(id, list);
+    } else {
+      const kind = h.group as CueKind;
+      if (!cues[kind].includes(written)) cues[kind].push(written);
+      sentencesWith[kind].add(tokens[h.from].sentence);
+    }
+  }
+
+  const numberTokens = tokens.filter((t) => t.number && !/\p{L}/u.test(t.lower));
+  for (const t of numberTokens) sentencesWith.time.add(t.sentence);
+  const intentSentences = [...sentencesWith.intent];
+  const action = intentSentences.some((s) => sentencesWith.actionVerbs.has(s) || sentencesWith.time.has(s));
+
+  const values: ValueSeen[] = [];
+  for (const v of bank.values) {
+    const ranges = valueRanges.get(v.id);
+    if (!ranges?.length) continue;
+    const terms = [...new Set(ranges.map(([a, b]) => source.slice(words[a].start, words[b].end)))];
+    values.push({ value: v.id, evidence: evidenceSpan(source, words, ranges), terms });
+  }
+
+  return {
+    words: words.length,
+    tokens,
+    stems: tokens.filter((t) => !t.stop && !t.number).map((t) => t.stem),
+    numbers: numberTokens.map((t) => t.text),
+    has: {
+      action,
+      intent: intentSentences.length > 0,
+      evidence: numberTokens.length > 0 || cues.evidence.length > 0,
+      stakeholder: cues.stakeholder.length > 0,
+      measure: cues.measure.length > 0 || tokens.some((t) => t.percent),
+      feeling: cues.feeling.length > 0,
+      learning: cues.learning.length > 0,
+      value: values.length > 0,
+    },
+    actionVague: intentSentences.length > 0 && !action,
+    cues,
+    values,
+    ...readShape(source, tokens, action, cues.measure.length > 0 || tokens.some((t) => t.percent), context.phase),
+  };
+}
+
+
+// --- Sentences, tense, phase and tensions --------------------------------------------------------
+
+const words = (s: string) => s.split(/\s+/).filter(Boolean);
+
+/** Tense markers. "sudah" and "akan" are weak alone; dated words weigh more. */
+const TENSE_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
+  [
+    'past',
+    words(`kemarin tadi =lalu =waktu_itu =dulu =pernah =sempat =sejak =ternyata =akhirnya`).map((w) =>
+      w.replace(/_/g, ' '),
+    ),
+  ],
+  [
+    'future',
+    [
+      '=akan',
+      '=besok',
+      '=nanti',
+      'minggu depan',
+      'bulan depan',
+      'tahun depan',
+      'pekan depan',
+      '=rencana',
+      '=berencana',
+      '=target',
+      '=targetnya',
+      '=harapannya',
+      '=semoga',
+      '=mau',
+      '=ingin',
+      'minggu ini saya',
+      'bulan ini saya',
+      'ke depan',
+    ],
+  ],
+  [
+    'present',
+    [
+      'saat ini',
+      '=sekarang',
+      '=masih',
+      '=setiap',
+      '=selalu',
+      '=sering',
+      '=biasanya',
+      '=kondisi',
+      '=kondisinya',
+      '=keadaan',
+      '=sampai sekarang',
+      'rata-rata',
+      '=per hari',
+    ],
+  ],
+  ['options', ['=pilihan', '=alternatif', '=opsi', 'cara lain', '=kemungkinan', 'ada dua cara', 'ada tiga cara', '=atau']],
+  ['goal', ['=target', '=targetnya', '=tujuan', '=tujuannya', '=sasaran', 'ingin mencapai', '=harapannya']],
+];
+
+/**
+ * The tensions' cue phrases. A cue is read in its sentence; `supervisor` and `deny-tell` together
+ * make acting without the supervisor, `shortcut` or a rule in doubt a shortcut past the rule.
+ */
+const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
+  [
+    'shortcut',
+    [
+      'jalan pintas',
+      'teman saya yang',
+      'teman sma',
+      'teman lama',
+      '=kenalan',
+      'orang dalam',
+      '=titip',
+      '=menyusul',
+      'terima saja',
+      'diterima saja',
+      'isi saja',
+      'bulatkan saja',
+      '=ketahuan',
+      'ada yang periksa',
+      'biasanya juga begitu',
+      'yang begini',
+      'tanda tangan scan',
+      'tangkapan layar',
+      'grup wa',
+      'nip dan tanggal lahir',
+      'data pribadi',
+      'tidak mencatat',
+      'tidak dicatat',
+      'minggu sebelumnya',
+      'di luar prosedur',
+      'tidak sesuai prosedur',
+      'tidak sesuai aturan',
+      '=melanggar',
+      '=diam-diam',
+      '=mengakali',
+      '=menyalahi',
+    ],
+  ],
+  ['rule', ['=aturan', '=aturannya', '=prosedur', '=prosedurnya', '=sop', '=ketentuan', 'jalur resmi', '=regulasi']],
+  ['doubt', ['tidak yakin', 'belum yakin', '=ragu', '=entah']],
+  [
+    'supervisor',
+    words(
+      `=atasan =kasi =kabid =kasubag =kasubbag =kepala =pimpinan =mentor =pembimbing =sekdin =kadis =camat =lurah =kapus =karu =korwil`,
+    ),
+  ],
+  [
+    'deny-tell',
+    [
+      'belum cerita',
+      'belum bercerita',
+      'belum bilang',
+      'tidak bilang',
+      'belum saya sampaikan',
+      'belum menyampaikan',
+      'belum lapor',
+      'belum melapor',
+      'belum melaporkan',
+      'tidak melapor',
+      'belum membicarakan',
+      'belum membicarakannya',
+      'tanpa tanya',
+      'tanpa bertanya',
+      'tanpa izin',
+      'tanpa sepengetahuan',
+      'belum tahu',
+      'tidak tahu',
+      'belum izin',
+      'belum konsultasi',
+    ],
+  ],
+  ['tell', words(`lapor cerita bilang sampaikan konsultasi izin tanya diskusi bicara =minta_arahan`).map((w) => w.replace(/_/g, ' '))],
+  [
+    'blame',
+    [
+      '=gaptek',
+      'salah jaringan',
+      'tidak mau belajar',
+      'tidak mau',
+      'mau disiplin',
+      '=lambat',
+      'sering tidak',
+      '=malas',
+      'gara-gara',
+      'salah mereka',
+      'tidak becus',
+      'susah diatur',
+      'tidak ada yang salah dari saya',
+      'tidak merasa ada yang salah',
+      'karena mereka',
+    ],
+  ],
+  [
+    'own-part',
+    [
+      'kesalahan saya',
+      'salah saya',
+      'saya juga salah',
+      'bagian saya',
+      'seharusnya saya',
+      'saya kurang',
+      'saya lupa',
+      'saya lalai',
+      'andil saya',
+      'saya akui',
+    ],
+  ],
+  [
+    'feeling',
+    [
+      '=sedih',
+      '=kesal',
+      '=takut',
+      '=sungkan',
+      'tidak enak',
+      'nggak enak',
+      'gak enak',
+      '=bingung',
+      '=kecewa',
+      '=malu',
+      '=cemas',
+      '=khawatir',
+      'tidak tahu mau mulai',
+      'diam saja',
+      'cuma diam',
+      '=menghindar',
+      '=percuma',
+      'tidak berguna',
+      '=stres',
+      '=lelah',
+      '=capek',
+    ],
+  ],
+  [
+    'vague-outcome',
+    [
+      'lebih lancar',
+      'lebih baik',
+      'lebih cepat',
+      'lebih bagus',
+      'lebih puas',
+      '=pokoknya',
+      '=intinya',
+      'sebanyak mungkin',
+      '=semoga',
+      '=harapannya',
+      'kelihatan paham',
+      'saya rasa',
+      '=berhasil',
+      '=bermanfaat',
+      'jadi lebih',
+    ],
+  ],
+  [
+    'unnamed',
+    [
+      'pihak terkait',
+      'pihak lain',
+      'pihak-pihak',
+      'beberapa pihak',
+      'berbagai pihak',
+      'semua pihak',
+      'instansi terkait',
+      'opd lain',
+      'pihak desa',
+      'pemangku kepentingan',
+      '=stakeholder',
+      'yang berwenang',
+    ],
+  ],
+];
+
+const shapeLexicon = compileLexicon([...TENSE_LEXICON, ...TENSION_LEXICON]);
+
+function sentencesOf(source: string, tokens: Token[]): Sentence[] {
+  const spans: Array<{ start: number; end: number }> = [];
+  for (const t of tokens) {
+    const s = spans[t.sentence];
+    if (s) s.end = t.end;
+    else spans[t.sentence] = { start: t.start, end: t.end };
+  }
+  const flags = screenReflection(source).hits;
+  const out: Sentence[] = [];
+  spans.forEach((span, index) => {
+    if (!span) return;
+    // Closing punctuation and quotes belong to the sentence.
+    const tail = /^[.!?…"'”’)]*/.exec(source.slice(span.end))?.[0] ?? '';
+    const end = span.end + tail.length;
+    const own = tokens.filter((t) => t.sentence === index);
+    out[index] = {
+      start: span.start,
+      end,
+      text: source.slice(span.start, end),
+      negated: own.some((t, i) => NEGATORS.has(t.lower) && !LIMITERS.has(own[i + 1]?.lower ?? '')),
+      flagged: flags.some((h) => h.start < end && h.end > span.start),
+    };
+  });
+  return out;
+}
+
+/** The tense with the most markers (past on a tie with nothing else: a reflection tells what happened). */
+function tenseOf(count: (group: string) => number): Tense {
+  const past = count('past');
+  const future = count('future');
+  const present = count('present');
+  if (future > past && future >= present) return 'future';
+  if (present > past && present > future) return 'present';
+  return 'past';
+}
+
+function readShape(
+  source: string,
+  tokens: Token[],
+  hasAction: boolean,
+  hasMeasure: boolean,
+  promptPhase: Phase | undefined,
+): Pick<Analysis, 'sentences' | 'tense' | 'phase' | 'tensions' | 'says'> {
+  const sentences = sentencesOf(source, tokens);
+  const hits = findHits(tokens, shapeLexicon);
+  const bySentence = new Map<number, Map<string, string>>();
+  const count = new Map<string, number>();
+  for (const h of hits) {
+    const at = tokens[h.from].sentence;
+    const groups = bySentence.get(at) ?? new Map<string, string>();
+    const written = source.slice(tokens[h.from].start, tokens[h.to - 1].end);
+    if (!groups.has(h.group)) groups.set(h.group, written);
+    bySentence.set(at, groups);
+    count.set(h.group, (count.get(h.group) ?? 0) + 1);
+  }
+  const tense = tenseOf((g) => count.get(g) ?? 0);
+  let phase: Phase | null = promptPhase ?? null;
+  if (!promptPhase && tense !== 'past') {
+    if ((count.get('options') ?? 0) >= 2) phase = 'options';
+    else if (tense === 'present') phase = 'reality';
+    else phase = (count.get('goal') ?? 0) > 0 && !hasAction ? 'goal' : 'will';
+  }
+
+  const found = new Map<TensionKind, Tension>();
+  const note = (kind: TensionKind, sentence: number, cue: string) => {
+    if (!found.has(kind)) found.set(kind, { kind, sentence, cue });
+  };
+  const anyOwnPart = [...bySentence.values()].some((g) => g.has('own-part'));
+  const sorted = [...bySentence.entries()].sort((a, b) => a[0] - b[0]);
+  // A doubt about the rule names the tension; the shortcut's own sentence shows it (the doubt's when none does).
+  const ruleDoubt = sorted.find(([, g]) => g.has('rule') && g.has('doubt'));
+  const shortcut = sorted.find(([, g]) => g.has('shortcut'));
+  if (shortcut) note('rule-vs-shortcut', shortcut[0], shortcut[1].get('shortcut') as string);
+  else if (ruleDoubt) note('rule-vs-shortcut', ruleDoubt[0], ruleDoubt[1].get('doubt') as string);
+  for (const [at, g] of sorted) {
+    if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
+    if (g.has('blame') && !anyOwnPart) note('blame-without-own-part', at, g.get('blame') as string);
+    if (g.has('feeling') && !hasAction) note('feeling-without-action', at, g.get('feeling') as string);
+    if (g.has('vague-outcome') && !hasMeasure && !/\d/.test(sentences[at]?.text ?? ''))
+      note('missing-measure', at, g.get('vague-outcome') as string);
+    if (g.has('unnamed')) note('unnamed-stakeholder', at, g.get('unnamed') as string);
+  }
+  const tensions = TENSION_KINDS.map((k) => found.get(k)).filter((t): t is Tension => !!t);
+  const supervisorTold = sorted.some(([, g]) => g.has('supervisor') && g.has('tell') && !g.has('deny-tell'));
+  const ruleStated = sorted.some(
+    ([at, g]) => g.has('rule') && !g.has('doubt') && !g.has('shortcut') && !sentences[at]?.negated,
+  );
+  return { sentences, tense, phase, tensions, says: { supervisorTold, ownPart: anyOwnPart, ruleStated } };
+}
+
+// --- What a reason may quote ----------------------------------------------------------------------
+
+/** Words that say nothing about what a text is about, whatever they match. */
+const FILLERS = new Set(
+  words(`biasanya biasa pokoknya intinya memang rasanya kayaknya sepertinya kira kira-kira ya iya nah eh
+  kenal tahu bilang lihat datang pergi buat bikin pakai kasih ambil taruh coba bisa dapat mau ingin
+  selisih selisihnya benar-benar betul-betul sekali banget agak cukup lumayan hal sesuatu`),
+);
+
+/** Time words; "depan" and "lalu" only after one of them or a preposition ("minggu depan", "di depan"). */
+const TIME_WORDS = new Set(
+  words(`hari minggu pekan bulan tahun jam menit detik pagi siang sore malam subuh kemarin besok lusa tadi
+  senin selasa rabu kamis jumat sabtu januari februari maret april mei juni juli agustus september
+  oktober november desember waktu saat kali`),
+);
+const AFTER_TIME = new Set(['depan', 'lalu', 'ini', 'itu', 'kemarin', 'nanti', 'kemudian', 'berikutnya', 'sebelumnya']);
+const PREPOSITIONS = new Set(['di', 'ke', 'dari', 'pada']);
+
+/** Whether a token is a content word: not a function word, filler, time expression or number. */
+export function isContentToken(tokens: readonly Token[], i: number): boolean {
+  const t = tokens[i];
+  if (t.stop || t.number || FILLERS.has(t.lower) || FILLERS.has(t.stem) || TIME_WORDS.has(t.lower)) return false;
+  const before = tokens[i - 1];
+  if (AFTER_TIME.has(t.lower) && before && (TIME_WORDS.has(before.lower) || PREPOSITIONS.has(before.lower)))
+    return false;
+  return /\p{L}/u.test(t.lower);
+}
+
+/**
+ * The start offsets of the written words a reason may quote: content words outside sentences that
+ * deny something or that the safety screen flagged.
+ */
+export function quotableOffsets(text: string): Set<number> {
+  const source = typeof text === 'string' ? text : '';
+  const tokens = tokenize(source);
+  const sentences = sentencesOf(source, tokens);
+  const out = new Set<number>();
+  tokens.forEach((t, i) => {
+    const s = sentences[t.sentence];
+    if (s && !s.negated && !s.flagged && isContentToken(tokens, i)) out.add(t.start);
+  });
+  return out;
+}
