@@ -19,7 +19,7 @@ import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits,
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';
 import type { LimitReason } from './limits';
-import { answer as offlineAnswer, valueName, type QuestionBank } from './offline/engine';
+import { analyse, answer as offlineAnswer, valueName, type Analysis, type QuestionBank, type TensionKind } from './offline/engine';
 import { asFencedData, describeOutputSchema, REFLECTION_TAG, ACTIVITY_TAG, VALUE_LINES } from './prompt';
 import type { ChatMessage } from './provider';
 import { redact, restore, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
@@ -276,7 +276,37 @@ const GAP_SENTENCES: Record<'id' | 'en', Record<string, string>> = {
   },
 };
 
-/** Feedback from what the offline engine reads in the submission: the values it shows (in the participant's words), then up to three gaps. */
+/** What a coach would take up, one sentence per tension the reader finds (the writer's sentence follows it). */
+const TENSION_SENTENCES: Record<'id' | 'en', Record<TensionKind, string>> = {
+  id: {
+    'rule-vs-shortcut': 'Layak dibahas: langkah ini menempuh jalan di luar prosedur resmi. Aturan mana yang berlaku, dan jalur resmi apa yang bisa ditawarkan kepada warga lain?',
+    'acted-without-supervisor': 'Layak dibahas: atasan belum diberi tahu. Kapan dan bagaimana Anda akan menyampaikannya?',
+    'blame-without-own-part': 'Penyebab yang Anda sebut ada pada pihak lain; bagian mana yang ada dalam kendali Anda sendiri?',
+    'feeling-without-action': 'Perasaan Anda sudah tertulis dengan jujur; satu langkah kecil apa yang bisa Anda ambil, dan siapa yang bisa Anda ajak bicara?',
+    'missing-measure': 'Hasil yang Anda harapkan belum punya ukuran: angka atau tanda apa yang akan menunjukkan bahwa itu tercapai?',
+    'unnamed-stakeholder': 'Pihak yang Anda sebut belum bernama: siapa persisnya, dan apa peran masing-masing?',
+  },
+  en: {
+    'rule-vs-shortcut': 'Worth discussing: this step goes outside the official procedure. Which rule applies, and what official route could other citizens be offered?',
+    'acted-without-supervisor': 'Worth discussing: your superior has not been told yet. When and how will you tell them?',
+    'blame-without-own-part': 'The causes you name lie with others; which part is within your own control?',
+    'feeling-without-action': 'You have written your feelings honestly; what one small step could you take, and who could you talk to?',
+    'missing-measure': 'The result you hope for has no measure yet: what figure or sign will show it was reached?',
+    'unnamed-stakeholder': 'The parties you mention are not named yet: who exactly, and what is each one’s part?',
+  },
+};
+
+/** The whole sentence of the text that holds a quote (a coach reads a sentence, not a cut fragment). */
+function sentenceHolding(read: Analysis, quote: string): string {
+  const at = read.sentences.find((s) => s && s.text.includes(quote));
+  return (at?.text ?? quote).trim();
+}
+
+/**
+ * Feedback from what the offline reader finds in the submission: the values it shows (quoting the
+ * participant's whole sentence), the strongest tension with the sentence that shows it, then the
+ * gaps, at most four points in all.
+ */
 export function offlineDraft(
   bank: QuestionBank,
   activity: Pick<DraftActivity, 'templateId' | 'locale'>,
@@ -287,18 +317,25 @@ export function offlineDraft(
     { text, locale, template: { id: activity.templateId, kind: 'sections' }, asked: [] },
     bank,
   );
+  const reading = analyse(text, bank);
   const s = GAP_SENTENCES[locale];
   const parts = [locale === 'en' ? 'Thank you for your reflection.' : 'Terima kasih atas refleksi Anda.'];
   const seen = read.valuesSeen.slice(0, 2);
   if (seen.length) {
     const names = seen.map((v) => valueName(bank, v.value, locale)).join(locale === 'en' ? ' and ' : ' dan ');
+    const sentence = sentenceHolding(reading, seen[0].evidence);
     parts.push(
       locale === 'en'
-        ? `Your writing already shows ${names}, for example where you wrote "${seen[0].evidence}".`
-        : `Tulisan Anda sudah menunjukkan nilai ${names}, misalnya saat Anda menulis "${seen[0].evidence}".`,
+        ? `Your writing already shows ${names}, for example where you wrote "${sentence}"`
+        : `Tulisan Anda sudah menunjukkan nilai ${names}, misalnya saat Anda menulis "${sentence}"`,
     );
   }
-  for (const g of read.gaps.slice(0, 3)) {
+  const tension = reading.tensions.find((t) => !reading.sentences[t.sentence]?.flagged);
+  if (tension) {
+    const sentence = reading.sentences[tension.sentence].text.trim();
+    parts.push(`${TENSION_SENTENCES[locale][tension.kind]} ("${sentence}")`);
+  }
+  for (const g of read.gaps.slice(0, tension ? 2 : 3)) {
     if (g.gap === 'value')
       parts.push(g.detail ? s.value.replace('{value}', valueName(bank, g.detail, locale)) : s.valueAny);
     else if (s[g.gap]) parts.push(s[g.gap]);

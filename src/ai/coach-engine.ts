@@ -120,6 +120,8 @@ export class CoachEngine {
         phase: input.phase?.grow,
         value: input.value,
         asked: input.asked,
+        // The lens's own move, unless the lens itself was refused.
+        ...(reason === 'lensNotAllowed' ? {} : { lens: input.lensId }),
       },
       this.deps.bank,
     );

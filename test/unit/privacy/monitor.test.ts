@@ -872,11 +872,11 @@ describe('cohortInsight', () => {
    *   T6: pelayanan; feeling — 4 words; T6b: kolaboratif; stakeholder (tim) — 13 words: 17 in all, not too short
    */
   const T = {
-    T1: 'Kemarin saya melayani warga di loket dengan ramah. Saya belajar bahwa penjelasan yang jelas membantu mereka.',
+    T1: 'Kemarin saya melayani warga di loket dengan ramah. Saya belajar mengasah keterampilan menjelaskan agar mereka terbantu.',
     T2: 'Kemarin saya melayani warga di loket dengan ramah dan jujur soal biaya. Saya belajar bahwa keterbukaan membangun kepercayaan.',
     T3: 'Saya melayani pemohon dengan sabar, lalu bekerja sama dengan rekan kerja di loket sebelah. Saya merasa senang.',
     T3b: 'Saya mengajak rekan berkolaborasi menyusun jadwal piket, kami bekerja sama dengan baik sekali minggu ini.',
-    T4: 'Pelayanan di unit kami lambat. Besok saya akan menyusun daftar periksa bersama atasan agar warga tidak menunggu lama.',
+    T4: 'Saya melayani warga, tetapi unit kami lambat. Besok saya akan menyusun daftar periksa bersama atasan agar warga tidak menunggu lama.',
     T5: 'Saya mencoba melayani warga dengan senyum setiap pagi, meskipun antrean panjang dan saya merasa lelah sekali.',
     T6: 'Saya senang bisa melayani.',
     T6b: 'Minggu lalu saya bekerja sama dengan tim di kantor kecamatan untuk merapikan arsip.',
@@ -948,7 +948,7 @@ describe('cohortInsight', () => {
     // (not yet quoted) before P4; P3's T3b and P6's T6b were not shared.
     expect(quotes).toEqual([
       { value: 'berorientasi-pelayanan', text: 'melayani warga di loket dengan ramah' },
-      { value: 'kompeten', text: 'Saya belajar bahwa penjelasan' },
+      { value: 'kompeten', text: 'mengasah keterampilan menjelaskan agar' },
       { value: 'kolaboratif', text: 'lalu bekerja sama dengan' },
     ]);
     for (const q of quotes) expect([T.T1, T.T3, T.T4, T.T6].some((t) => t.includes(q.text))).toBe(true);
@@ -962,7 +962,7 @@ describe('cohortInsight', () => {
     expect(shared).toEqual([
       { value: 'berorientasi-pelayanan', text: 'melayani warga di loket dengan ramah' },
       { value: 'akuntabel', text: 'dan jujur soal biaya' },
-      { value: 'kompeten', text: 'Saya belajar bahwa penjelasan' },
+      { value: 'kompeten', text: 'mengasah keterampilan menjelaskan agar' },
       { value: 'kolaboratif', text: 'lalu bekerja sama dengan' },
     ]);
 
@@ -973,7 +973,7 @@ describe('cohortInsight', () => {
     ).quotes;
     expect(p3First).toEqual([
       { value: 'berorientasi-pelayanan', text: 'Saya melayani pemohon dengan' },
-      { value: 'kompeten', text: 'Saya belajar bahwa penjelasan' },
+      { value: 'kompeten', text: 'mengasah keterampilan menjelaskan agar' },
       { value: 'kolaboratif', text: 'periksa bersama atasan agar' },
     ]);
   });

@@ -490,9 +490,23 @@ describe('explanations', () => {
     ]);
     const [r] = recommend({
       index: idx,
-      reflection: 'Saya belum bisa mempertanggungjawabkan penggunaan anggaran. Itu yang saya laporkan.',
+      reflection: 'Saya harus mempertanggungjawabkan penggunaan anggaran. Itu yang saya laporkan.',
     });
     expect(r.signals.matchedWords).toEqual(['mempertanggungjawabkan', 'anggaran', 'laporkan']);
+  });
+
+  it('never quote a word of a sentence that denies it or that the safety screen flags', () => {
+    const idx = buildCatalogIndex([
+      item('lapor', { title: 'Laporan pertanggungjawaban anggaran', tags: ['laporan', 'anggaran'] }),
+      item('guna', { title: 'Design thinking: produk yang berguna bagi pengguna', tags: ['berguna'] }),
+    ]);
+    const denied = recommend({ index: idx, reflection: 'Saya belum bisa mempertanggungjawabkan penggunaan anggaran.' });
+    expect(denied.flatMap((r) => r.signals.matchedWords)).toEqual([]);
+    const flagged = recommend({ index: idx, reflection: 'Rasanya saya ini tidak berguna dan ingin mengakhiri hidup saja.' });
+    expect(flagged.flatMap((r) => r.signals.matchedWords)).toEqual([]);
+    // The same words in a plain sentence are quoted: the refusal is the sentence's, not the word's.
+    const plain = recommend({ index: idx, reflection: 'Saya menyusun laporan penggunaan anggaran.' });
+    expect(plain.find((r) => r.id === 'lapor')?.signals.matchedWords).toEqual(['laporan', 'anggaran']);
   });
 });
 

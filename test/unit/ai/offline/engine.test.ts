@@ -194,7 +194,8 @@ describe('what the engine reads', () => {
     const a = answer(input(TEXTS.noStakeholder), bank);
     expect(a.gaps).toEqual([{ gap: 'stakeholder' }]);
     expect(a.questions[0].gap).toBe('stakeholder');
-    expect(a.valuesSeen.map((v) => v.value)).toEqual(['akuntabel', 'kompeten', 'adaptif']);
+    // "belajar" and "digital" are in every reflection; they no longer count as a value shown.
+    expect(a.valuesSeen.map((v) => v.value)).toEqual(['akuntabel']);
   });
 
   test('a reflection with everything: no gaps, two general questions to go deeper', () => {
@@ -294,9 +295,10 @@ describe('values and their evidence', () => {
     }
     const a = analyse(TEXTS.everything, bank);
     expect(a.values.map((v) => [v.value, v.evidence])).toEqual([
-      ['berorientasi-pelayanan', 'melayani mereka dengan ramah'],
+      // "mendampingi 12 warga" and "mal pelayanan publik": two signals, the first clause that has two.
+      ['berorientasi-pelayanan', 'saya mendampingi 12 warga yang mengurus izin usaha mikro di mal pelayanan'],
       ['akuntabel', 'setiap syarat secara jujur'],
-      ['kompeten', 'Saya belajar bahwa penjelasan'],
+      // "Saya belajar bahwa…" is a lesson, not competence shown (the bank no longer counts "belajar").
       ['kolaboratif', 'periksa bersama rekan di'],
     ]);
   });
