@@ -135,6 +135,217 @@ function sentenceSpans(text: string): Array<{ start: number; end: number }> {
 
 const NEGATION = /\b(tidak|tak|tdk|belum|bukan|tanpa|enggak|nggak|gak)\b/i;
 
+/** The measures over the whole set (what each means: the module comment), with the misses behind them. */
+export function measureCoaching(k = 5): {
+  figures: Record<string, number>;
+  counts: Record<string, number>;
+  misses: Record<string, string[]>;
+} {
+  const bank = loadQuestionBank();
+  const items = loadCoachingSet();
+  const templates = new Map(loadTemplates().map((t) => [t.id, t]));
+  const catalog = loadSampleCatalog().items;
+  const byId = new Map(catalog.map((i) => [i.id, i]));
+  const index = buildCatalogIndex(catalog);
+
+  const analyse = engine.analyse as unknown as (text: string, b: typeof bank, ctx?: unknown) => LooseReading;
+  const answer = engine.answer as unknown as (input: Record<string, unknown>, b: typeof bank) => LooseAnswer;
+
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let phaseRight = 0;
+  let tenseRight = 0;
+  let tensionsLabelled = 0;
+  let tensionsAsked = 0;
+  let questions = 0;
+  let answered = 0;
+  let answers = 0;
+  let quoting = 0;
+  let pairShare = 0;
+  let pairs = 0;
+  let quoted = 0;
+  let quotedGood = 0;
+  let falseAbsent = 0;
+  let absentClaims = 0;
+  let unstable = 0;
+  let ndcgSum = 0;
+  let ndcgCases = 0;
+  const misses: Record<string, string[]> = { values: [], phase: [], tension: [], answered: [], reason: [] };
+
+  for (const item of items) {
+    const template = templates.get(item.template);
+    const section = template?.sections.find((s) => s.prompts.some((p) => p.id === item.entryKey));
+    const context = section ? lensContext(item.template, section.id, item.entryKey) : {};
+    const grow = context.phase?.grow;
+    const kind = template?.kind ?? 'sections';
+
+    // Reading.
+    const reading = analyse(item.text, bank, { ...(grow ? { phase: grow } : {}) });
+    const found = new Set(reading.values.map((v) => v.value));
+    const wanted = new Set(item.labels.values);
+    for (const v of found) {
+      if (wanted.has(v)) tp++;
+      else {
+        fp++;
+        misses.values.push(`${item.id} +${v}`);
+      }
+    }
+    for (const v of wanted) {
+      if (found.has(v)) continue;
+      fn++;
+      misses.values.push(`${item.id} -${v}`);
+    }
+    const phase = reading.phase !== undefined ? reading.phase : (grow ?? null);
+    if (phase === item.labels.phase) phaseRight++;
+    else misses.phase.push(`${item.id} ${phase ?? '-'} (label ${item.labels.phase ?? '-'})`);
+    if ((reading.tense ?? 'past') === item.labels.tense) tenseRight++;
+
+    // Each lens's offline answer.
+    const perLens: string[][] = [];
+    const answeredTopics = new Set(item.labels.answeredTopics ?? []);
+    for (const lens of LENSES) {
+      const a = answer(
+        {
+          text: item.text,
+          locale: 'id',
+          template: { id: item.template, kind },
+          ...(grow ? { phase: grow } : {}),
+          ...(context.value ? { value: context.value } : {}),
+          asked: [],
+          lens,
+        },
+        bank,
+      );
+      answers++;
+      const all = [a.lead ?? '', ...a.questions.map((q) => q.text)].join(' ');
+      if (quotesWriter(all, item.text)) quoting++;
+      const topics = new Set(a.questions.map(topicOf));
+      for (const t of item.labels.tensions) {
+        tensionsLabelled++;
+        if (topics.has(TENSION_TOPIC[t.kind])) tensionsAsked++;
+        else misses.tension.push(`${item.id} ${lens} ${t.kind}`);
+      }
+      for (const q of a.questions) {
+        questions++;
+        if (!answeredTopics.has(topicOf(q))) continue;
+        answered++;
+        misses.answered.push(`${item.id} ${lens} ${topicOf(q)}`);
+      }
+      perLens.push(a.questions.map((q) => q.text));
+    }
+    for (let i = 0; i < perLens.length; i++)
+      for (let j = i + 1; j < perLens.length; j++) {
+        const smaller = Math.min(perLens[i].length, perLens[j].length);
+        if (!smaller) continue;
+        pairs++;
+        pairShare += perLens[i].filter((q) => perLens[j].includes(q)).length / smaller;
+      }
+
+    // Reasons, as the participant's page makes them.
+    if (!section || !template) continue;
+    const activity = {
+      templateId: item.template,
+      sections: template.sections.map((s) => ({ id: s.id, prompts: s.prompts.map((p) => ({ id: p.id })) })),
+      rubric: { criteria: [] },
+    } as unknown as Parameters<typeof participantProfile>[0]['activity'];
+    const recs = (): Recommendation[] => {
+      const profile = participantProfile({
+        activity,
+        entries: [{ key: item.entryKey, text: item.text, updatedAt: new Date(0) }],
+        bank,
+      });
+      return recommend({
+        index,
+        reflection: profile.reflection,
+        weakValues: profile.weakValues,
+        weakCriteria: profile.weakCriteria,
+        phase: profile.phase,
+        locale: 'id',
+        limit: k,
+        valueLexicon: bank.values,
+      });
+    };
+    const first = recs();
+    if (JSON.stringify(first.map((r) => r.reasons)) !== JSON.stringify(recs().map((r) => r.reasons))) unstable++;
+    if (item.labels.relevantItems.length) {
+      ndcgCases++;
+      ndcgSum += ndcgAt(
+        first.map((r) => r.id),
+        gradesOf(item.labels.relevantItems.map((id) => ({ id, grade: 1 }))),
+        k,
+      );
+    }
+    const spans = sentenceSpans(item.text);
+    const safety = screenReflection(item.text).hits;
+    const badSentences = spans.filter(
+      (s) => NEGATION.test(item.text.slice(s.start, s.end)) || safety.some((h) => h.start < s.end && h.end > s.start),
+    );
+    for (const r of first) {
+      const itemStems = itemStemsOf(byId.get(r.id) as CatalogItem);
+      for (const phrase of r.signals.matchedWords) {
+        for (const word of phrase.split(/\s+/).filter(Boolean)) {
+          quoted++;
+          const lower = word.toLowerCase().replace(/[^\p{L}\p{N}-]/gu, '');
+          const stems = stemmedAnalyzer.terms(word);
+          const content = !NOT_CONTENT.has(lower) && !/^\d/.test(lower) && stems.length > 0;
+          const inItem = stems.length > 0 && stems.every((s) => itemStems.has(s));
+          const bad = onlyWrittenIn(item.text, badSentences, phrase);
+          if (content && inItem && !bad) quotedGood++;
+          else misses.reason.push(`${item.id} "${word}" → ${r.id}`);
+        }
+      }
+      if (r.signals.weakValue) {
+        absentClaims++;
+        if (item.labels.values.includes(r.signals.weakValue)) falseAbsent++;
+      }
+    }
+  }
+
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+  const recommendCases = loadEvalSet(new Set(catalog.map((i) => i.id)));
+  const kept = evaluateRanker(recommendCases, recommendRanker(index, { depth: 10, valueLexicon: bank.values }), {
+    k: k,
+    mrrDepth: 10,
+  }).ndcg;
+
+  const figures = {
+    value_precision: precision,
+    value_recall: recall,
+    value_f1: f1,
+    phase_accuracy: phaseRight / items.length,
+    tense_accuracy: tenseRight / items.length,
+    tension_recall: tensionsLabelled ? tensionsAsked / tensionsLabelled : 0,
+    answered_share: questions ? answered / questions : 0,
+    quoting_share: answers ? quoting / answers : 0,
+    lens_shared: pairs ? pairShare / pairs : 0,
+    reason_precision: quoted ? quotedGood / quoted : 1,
+    false_value_absent: falseAbsent,
+    value_absent_claims: absentClaims,
+    unstable_reasons: unstable,
+    ndcg_set: ndcgCases ? ndcgSum / ndcgCases : 0,
+    ndcg_recommend_eval: kept,
+  };
+  return {
+    figures,
+    counts: {
+      texts: items.length,
+      tensionsLabelled,
+      questions,
+      answers,
+      pairs,
+      quoted,
+      falseAbsent,
+      absentClaims,
+      unstable,
+      ndcgCases,
+    },
+    misses,
+  };
+}
+
 interface Options extends CommonOptions {
   k: number;
 }
@@ -151,192 +362,36 @@ export async function main(argv: string[]): Promise<number> {
     scripts: [],
     profileNote: () => '',
     body: async (run, opts) => {
-      const bank = loadQuestionBank();
-      const items = loadCoachingSet();
-      const templates = new Map(loadTemplates().map((t) => [t.id, t]));
-      const catalog = loadSampleCatalog().items;
-      const byId = new Map(catalog.map((i) => [i.id, i]));
-      const index = buildCatalogIndex(catalog);
-      run.progress(`${items.length} labelled reflections, ${catalog.length} catalog items, ${LENSES.length} lenses`);
-
-      const analyse = engine.analyse as unknown as (text: string, b: typeof bank, ctx?: unknown) => LooseReading;
-      const answer = engine.answer as unknown as (input: Record<string, unknown>, b: typeof bank) => LooseAnswer;
-
-      let tp = 0;
-      let fp = 0;
-      let fn = 0;
-      let phaseRight = 0;
-      let tenseRight = 0;
-      let tensionsLabelled = 0;
-      let tensionsAsked = 0;
-      let questions = 0;
-      let answered = 0;
-      let answers = 0;
-      let quoting = 0;
-      let pairShare = 0;
-      let pairs = 0;
-      let quoted = 0;
-      let quotedGood = 0;
-      let falseAbsent = 0;
-      let absentClaims = 0;
-      let unstable = 0;
-      let ndcgSum = 0;
-      let ndcgCases = 0;
-      const misses: Record<string, string[]> = { values: [], phase: [], tension: [], answered: [], reason: [] };
-
-      for (const item of items) {
-        const template = templates.get(item.template);
-        const section = template?.sections.find((s) => s.prompts.some((p) => p.id === item.entryKey));
-        const context = section ? lensContext(item.template, section.id, item.entryKey) : {};
-        const grow = context.phase?.grow;
-        const kind = template?.kind ?? 'sections';
-
-        // Reading.
-        const reading = analyse(item.text, bank, { ...(grow ? { phase: grow } : {}) });
-        const found = new Set(reading.values.map((v) => v.value));
-        const wanted = new Set(item.labels.values);
-        for (const v of found) (wanted.has(v) ? tp++ : fp++, wanted.has(v) || misses.values.push(`${item.id} +${v}`));
-        for (const v of wanted) if (!found.has(v)) (fn++, misses.values.push(`${item.id} -${v}`));
-        const phase = reading.phase !== undefined ? reading.phase : (grow ?? null);
-        if (phase === item.labels.phase) phaseRight++;
-        else misses.phase.push(`${item.id} ${phase ?? '-'} (label ${item.labels.phase ?? '-'})`);
-        if ((reading.tense ?? 'past') === item.labels.tense) tenseRight++;
-
-        // Each lens's offline answer.
-        const perLens: string[][] = [];
-        const answeredTopics = new Set(item.labels.answeredTopics ?? []);
-        for (const lens of LENSES) {
-          const a = answer(
-            {
-              text: item.text,
-              locale: 'id',
-              template: { id: item.template, kind },
-              ...(grow ? { phase: grow } : {}),
-              ...(context.value ? { value: context.value } : {}),
-              asked: [],
-              lens,
-            },
-            bank,
-          );
-          answers++;
-          const all = [a.lead ?? '', ...a.questions.map((q) => q.text)].join(' ');
-          if (quotesWriter(all, item.text)) quoting++;
-          const topics = new Set(a.questions.map(topicOf));
-          for (const t of item.labels.tensions) {
-            tensionsLabelled++;
-            if (topics.has(TENSION_TOPIC[t.kind])) tensionsAsked++;
-            else misses.tension.push(`${item.id} ${lens} ${t.kind}`);
-          }
-          for (const q of a.questions) {
-            questions++;
-            if (answeredTopics.has(topicOf(q))) (answered++, misses.answered.push(`${item.id} ${lens} ${topicOf(q)}`));
-          }
-          perLens.push(a.questions.map((q) => q.text));
-        }
-        for (let i = 0; i < perLens.length; i++)
-          for (let j = i + 1; j < perLens.length; j++) {
-            const smaller = Math.min(perLens[i].length, perLens[j].length);
-            if (!smaller) continue;
-            pairs++;
-            pairShare += perLens[i].filter((q) => perLens[j].includes(q)).length / smaller;
-          }
-
-        // Reasons, as the participant's page makes them.
-        if (!section || !template) continue;
-        const activity = {
-          templateId: item.template,
-          sections: template.sections.map((s) => ({ id: s.id, prompts: s.prompts.map((p) => ({ id: p.id })) })),
-          rubric: { criteria: [] },
-        } as unknown as Parameters<typeof participantProfile>[0]['activity'];
-        const recs = (): Recommendation[] => {
-          const profile = participantProfile({
-            activity,
-            entries: [{ key: item.entryKey, text: item.text, updatedAt: new Date(0) }],
-            bank,
-          });
-          return recommend({
-            index,
-            reflection: profile.reflection,
-            weakValues: profile.weakValues,
-            weakCriteria: profile.weakCriteria,
-            phase: profile.phase,
-            locale: 'id',
-            limit: opts.k,
-            valueLexicon: bank.values,
-          });
-        };
-        const first = recs();
-        if (JSON.stringify(first.map((r) => r.reasons)) !== JSON.stringify(recs().map((r) => r.reasons))) unstable++;
-        if (item.labels.relevantItems.length) {
-          ndcgCases++;
-          ndcgSum += ndcgAt(
-            first.map((r) => r.id),
-            gradesOf(item.labels.relevantItems.map((id) => ({ id, grade: 1 }))),
-            opts.k,
-          );
-        }
-        const spans = sentenceSpans(item.text);
-        const safety = screenReflection(item.text).hits;
-        const badSentences = spans.filter(
-          (s) =>
-            NEGATION.test(item.text.slice(s.start, s.end)) || safety.some((h) => h.start < s.end && h.end > s.start),
-        );
-        for (const r of first) {
-          const itemStems = itemStemsOf(byId.get(r.id) as CatalogItem);
-          for (const phrase of r.signals.matchedWords) {
-            for (const word of phrase.split(/\s+/).filter(Boolean)) {
-              quoted++;
-              const lower = word.toLowerCase().replace(/[^\p{L}\p{N}-]/gu, '');
-              const stems = stemmedAnalyzer.terms(word);
-              const content = !NOT_CONTENT.has(lower) && !/^\d/.test(lower) && stems.length > 0;
-              const inItem = stems.length > 0 && stems.every((s) => itemStems.has(s));
-              const bad = onlyWrittenIn(item.text, badSentences, phrase);
-              if (content && inItem && !bad) quotedGood++;
-              else misses.reason.push(`${item.id} "${word}" → ${r.id}`);
-            }
-          }
-          if (r.signals.weakValue) {
-            absentClaims++;
-            if (item.labels.values.includes(r.signals.weakValue)) falseAbsent++;
-          }
-        }
-      }
-
-      const precision = tp + fp ? tp / (tp + fp) : 0;
-      const recall = tp + fn ? tp / (tp + fn) : 0;
-      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-      const recommendCases = loadEvalSet(new Set(catalog.map((i) => i.id)));
-      const kept = evaluateRanker(
-        recommendCases,
-        recommendRanker(index, { depth: 10, valueLexicon: bank.values }),
-        { k: opts.k, mrrDepth: 10 },
-      ).ndcg;
-
-      const figures = {
-        value_precision: precision,
-        value_recall: recall,
-        value_f1: f1,
-        phase_accuracy: phaseRight / items.length,
-        tense_accuracy: tenseRight / items.length,
-        tension_recall: tensionsLabelled ? tensionsAsked / tensionsLabelled : 0,
-        answered_share: questions ? answered / questions : 0,
-        quoting_share: answers ? quoting / answers : 0,
-        lens_shared: pairs ? pairShare / pairs : 0,
-        reason_precision: quoted ? quotedGood / quoted : 1,
-        false_value_absent: falseAbsent,
-        value_absent_claims: absentClaims,
-        unstable_reasons: unstable,
-        ndcg_set: ndcgCases ? ndcgSum / ndcgCases : 0,
-        ndcg_recommend_eval: kept,
-      };
+      const { figures, counts, misses } = measureCoaching(opts.k);
+      const {
+        texts,
+        tensionsLabelled,
+        questions,
+        answers,
+        pairs,
+        quoted,
+        falseAbsent,
+        absentClaims,
+        unstable,
+        ndcgCases,
+      } = counts;
+      const f1 = figures.value_f1;
+      const precision = figures.value_precision;
+      const recall = figures.value_recall;
+      const kept = figures.ndcg_recommend_eval;
+      run.progress(`${texts} labelled reflections, ${LENSES.length} lenses`);
       const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
       const lines = [
         '',
-        `Coaching without AI on ${items.length} labelled reflections (test/fixtures/coaching-eval), ${LENSES.length} lenses each`,
+        `Coaching without AI on ${texts} labelled reflections (test/fixtures/coaching-eval), ${LENSES.length} lenses each`,
         table(
           ['measure', 'figure', 'goal'],
           [
-            ['value detection F1 (P / R)', `${f1.toFixed(3)} (${precision.toFixed(2)} / ${recall.toFixed(2)})`, '≥ 0.85'],
+            [
+              'value detection F1 (P / R)',
+              `${f1.toFixed(3)} (${precision.toFixed(2)} / ${recall.toFixed(2)})`,
+              '≥ 0.85',
+            ],
             ['phase accuracy', pct(figures.phase_accuracy), ''],
             ['tense accuracy', pct(figures.tense_accuracy), ''],
             [`tension recall (${tensionsLabelled} lens × tension)`, pct(figures.tension_recall), '≥ 70 %'],
@@ -353,9 +408,10 @@ export async function main(argv: string[]): Promise<number> {
         '',
       ];
       for (const [what, list] of Object.entries(misses))
-        if (list.length) lines.push(`${what} misses (${list.length}): ${list.slice(0, 12).join('; ')}${list.length > 12 ? ' …' : ''}`);
+        if (list.length)
+          lines.push(`${what} misses (${list.length}): ${list.slice(0, 12).join('; ')}${list.length > 12 ? ' …' : ''}`);
       lines.push('');
-      const json: Record<string, number | string> = { bench: 'coaching-eval', texts: items.length };
+      const json: Record<string, number | string> = { bench: 'coaching-eval', texts };
       for (const [k, v] of Object.entries(figures)) json[k] = round(v, 4);
       lines.push(JSON.stringify(json));
       run.report = lines.join('\n');
@@ -370,7 +426,11 @@ function itemStemsOf(item: CatalogItem): Set<string> {
 }
 
 /** Whether every place the phrase is written (case aside) lies in one of these sentences. */
-function onlyWrittenIn(text: string, sentences: ReadonlyArray<{ start: number; end: number }>, phrase: string): boolean {
+function onlyWrittenIn(
+  text: string,
+  sentences: ReadonlyArray<{ start: number; end: number }>,
+  phrase: string,
+): boolean {
   const lower = text.toLowerCase();
   const p = phrase.toLowerCase();
   let found = false;

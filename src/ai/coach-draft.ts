@@ -19,7 +19,14 @@ import { askJson, breakerOf, limitReached, resolveProvider, settle, type Limits,
 import type { AiAudit } from './audit';
 import { jsonObjectsIn, quoteFoundIn, screenOutput, type JsonSchema } from './lenses';
 import type { LimitReason } from './limits';
-import { analyse, answer as offlineAnswer, valueName, type Analysis, type QuestionBank, type TensionKind } from './offline/engine';
+import {
+  analyse,
+  answer as offlineAnswer,
+  valueName,
+  type Analysis,
+  type QuestionBank,
+  type TensionKind,
+} from './offline/engine';
 import { asFencedData, describeOutputSchema, REFLECTION_TAG, ACTIVITY_TAG, VALUE_LINES } from './prompt';
 import type { ChatMessage } from './provider';
 import { redact, restore, type KnownPerson, type NameMatcher, type RedactionKind } from './redaction';
@@ -279,18 +286,26 @@ const GAP_SENTENCES: Record<'id' | 'en', Record<string, string>> = {
 /** What a coach would take up, one sentence per tension the reader finds (the writer's sentence follows it). */
 const TENSION_SENTENCES: Record<'id' | 'en', Record<TensionKind, string>> = {
   id: {
-    'rule-vs-shortcut': 'Layak dibahas: langkah ini menempuh jalan di luar prosedur resmi. Aturan mana yang berlaku, dan jalur resmi apa yang bisa ditawarkan kepada warga lain?',
-    'acted-without-supervisor': 'Layak dibahas: atasan belum diberi tahu. Kapan dan bagaimana Anda akan menyampaikannya?',
-    'blame-without-own-part': 'Penyebab yang Anda sebut ada pada pihak lain; bagian mana yang ada dalam kendali Anda sendiri?',
-    'feeling-without-action': 'Perasaan Anda sudah tertulis dengan jujur; satu langkah kecil apa yang bisa Anda ambil, dan siapa yang bisa Anda ajak bicara?',
-    'missing-measure': 'Hasil yang Anda harapkan belum punya ukuran: angka atau tanda apa yang akan menunjukkan bahwa itu tercapai?',
+    'rule-vs-shortcut':
+      'Layak dibahas: langkah ini menempuh jalan di luar prosedur resmi. Aturan mana yang berlaku, dan jalur resmi apa yang bisa ditawarkan kepada warga lain?',
+    'acted-without-supervisor':
+      'Layak dibahas: atasan belum diberi tahu. Kapan dan bagaimana Anda akan menyampaikannya?',
+    'blame-without-own-part':
+      'Penyebab yang Anda sebut ada pada pihak lain; bagian mana yang ada dalam kendali Anda sendiri?',
+    'feeling-without-action':
+      'Perasaan Anda sudah tertulis dengan jujur; satu langkah kecil apa yang bisa Anda ambil, dan siapa yang bisa Anda ajak bicara?',
+    'missing-measure':
+      'Hasil yang Anda harapkan belum punya ukuran: angka atau tanda apa yang akan menunjukkan bahwa itu tercapai?',
     'unnamed-stakeholder': 'Pihak yang Anda sebut belum bernama: siapa persisnya, dan apa peran masing-masing?',
   },
   en: {
-    'rule-vs-shortcut': 'Worth discussing: this step goes outside the official procedure. Which rule applies, and what official route could other citizens be offered?',
-    'acted-without-supervisor': 'Worth discussing: your superior has not been told yet. When and how will you tell them?',
+    'rule-vs-shortcut':
+      'Worth discussing: this step goes outside the official procedure. Which rule applies, and what official route could other citizens be offered?',
+    'acted-without-supervisor':
+      'Worth discussing: your superior has not been told yet. When and how will you tell them?',
     'blame-without-own-part': 'The causes you name lie with others; which part is within your own control?',
-    'feeling-without-action': 'You have written your feelings honestly; what one small step could you take, and who could you talk to?',
+    'feeling-without-action':
+      'You have written your feelings honestly; what one small step could you take, and who could you talk to?',
     'missing-measure': 'The result you hope for has no measure yet: what figure or sign will show it was reached?',
     'unnamed-stakeholder': 'The parties you mention are not named yet: who exactly, and what is each one’s part?',
   },

@@ -318,6 +318,8 @@ export function lensContext(
   }
   if (templateId === 'berakhlak' && (BERAKHLAK_VALUES as readonly string[]).includes(sectionId))
     return { value: sectionId as BerakhlakValue };
+  // The habituasi journal's last prompt asks what the participant will do tomorrow: a Will.
+  if (templateId === 'habituasi' && promptId === 'besok') return { phase: { grow: 'will' } };
   return {};
 }
 

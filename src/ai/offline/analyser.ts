@@ -73,6 +73,8 @@ export interface Analysis {
     ownPart: boolean;
     /** A sentence names a rule or procedure without doubting, denying or bending it. */
     ruleStated: boolean;
+    /** A sentence names the rule against what was done ("padahal aturannya…", "seharusnya sesuai SOP"). */
+    ruleKnown: boolean;
   };
 }
 
@@ -285,6 +287,16 @@ function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number
   return text.slice(words[from].start, words[to].end);
 }
 
+/** Whether the words are the value's own name or a form of it (akuntabilitas, kolaborasi, adaptasi). */
+function namesValue(written: string, v: QuestionBank['values'][number]): boolean {
+  const prefixes = [v.name.id, v.name.en]
+    .flatMap((n) => tokenize(n))
+    .filter((t) => !t.stop)
+    .map((t) => t.stem.slice(0, 5));
+  const own = tokenize(written).filter((t) => !t.stop);
+  return own.length > 0 && own.every((t) => prefixes.some((p) => t.stem.startsWith(p) || t.lower.startsWith(p)));
+}
+
 /** Reads a reflection: tokens, roots, which gaps are filled, and the values it shows with the words that show them. */
 export function analyse(text: string, bank: QuestionBank, context: { phase?: Phase } = {}): Analysis {
   const source = typeof text === 'string' ? text : '';
@@ -324,6 +336,9 @@ export function analyse(text: string, bank: QuestionBank, context: { phase?: Pha
   for (const v of bank.values) {
     const ranges = valueRanges.get(v.id);
     if (!ranges?.length) continue;
+    // Naming a value ("nilai Akuntabel saya wujudkan…") is not showing it: a name counts only
+    // beside a signal of what the writer did.
+    if (ranges.every(([a, b]) => namesValue(source.slice(words[a].start, words[b].end), v))) continue;
     const terms = [...new Set(ranges.map(([a, b]) => source.slice(words[a].start, words[b].end)))];
     values.push({ value: v.id, evidence: evidenceSpan(source, words, ranges), terms });
   }
@@ -346,10 +361,16 @@ export function analyse(text: string, bank: QuestionBank, context: { phase?: Pha
     actionVague: intentSentences.length > 0 && !action,
     cues,
     values,
-    ...readShape(source, tokens, action, cues.measure.length > 0 || tokens.some((t) => t.percent), context.phase),
+    ...readShape(
+      source,
+      tokens,
+      action || cues.actionVerbs.length > 0,
+      action,
+      cues.measure.length > 0 || tokens.some((t) => t.percent),
+      context.phase,
+    ),
   };
 }
-
 
 // --- Sentences, tense, phase and tensions --------------------------------------------------------
 
@@ -404,7 +425,10 @@ const TENSE_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=per hari',
     ],
   ],
-  ['options', ['=pilihan', '=alternatif', '=opsi', 'cara lain', '=kemungkinan', 'ada dua cara', 'ada tiga cara', '=atau']],
+  [
+    'options',
+    ['=pilihan', '=alternatif', '=opsi', 'cara lain', '=kemungkinan', 'ada dua cara', 'ada tiga cara', '=atau'],
+  ],
   ['goal', ['=target', '=targetnya', '=tujuan', '=tujuannya', '=sasaran', 'ingin mencapai', '=harapannya']],
 ];
 
@@ -428,7 +452,7 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'diterima saja',
       'isi saja',
       'bulatkan saja',
-      '=ketahuan',
+      '=tidak ketahuan',
       'ada yang periksa',
       'biasanya juga begitu',
       'yang begini',
@@ -444,13 +468,13 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'tidak sesuai prosedur',
       'tidak sesuai aturan',
       '=melanggar',
-      '=diam-diam',
       '=mengakali',
       '=menyalahi',
     ],
   ],
   ['rule', ['=aturan', '=aturannya', '=prosedur', '=prosedurnya', '=sop', '=ketentuan', 'jalur resmi', '=regulasi']],
   ['doubt', ['tidak yakin', 'belum yakin', '=ragu', '=entah']],
+  ['rule-known', ['=padahal', '=seharusnya', '=harusnya', '=mestinya', '=wajib']],
   [
     'supervisor',
     words(
@@ -482,18 +506,23 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'belum konsultasi',
     ],
   ],
-  ['tell', words(`lapor cerita bilang sampaikan konsultasi izin tanya diskusi bicara =minta_arahan`).map((w) => w.replace(/_/g, ' '))],
+  [
+    'tell',
+    words(`lapor cerita bilang sampaikan konsultasi izin tanya diskusi bicara =minta_arahan`).map((w) =>
+      w.replace(/_/g, ' '),
+    ),
+  ],
   [
     'blame',
     [
       '=gaptek',
       'salah jaringan',
       'tidak mau belajar',
-      'tidak mau',
       'mau disiplin',
-      '=lambat',
+      'lambat membalas',
       'sering tidak',
-      '=malas',
+      'bukan salah saya',
+      'salah operator',
       'gara-gara',
       'salah mereka',
       'tidak becus',
@@ -548,7 +577,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     'vague-outcome',
     [
       'lebih lancar',
-      'lebih baik',
       'lebih cepat',
       'lebih bagus',
       'lebih puas',
@@ -558,7 +586,7 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=semoga',
       '=harapannya',
       'kelihatan paham',
-      'saya rasa',
+      '=saya rasa',
       '=berhasil',
       '=bermanfaat',
       'jadi lebih',
@@ -624,7 +652,10 @@ function tenseOf(count: (group: string) => number): Tense {
 function readShape(
   source: string,
   tokens: Token[],
+  /** A step planned or taken. */
   hasAction: boolean,
+  /** A step planned (an intent with a verb or a time). */
+  hasPlan: boolean,
   hasMeasure: boolean,
   promptPhase: Phase | undefined,
 ): Pick<Analysis, 'sentences' | 'tense' | 'phase' | 'tensions' | 'says'> {
@@ -640,12 +671,19 @@ function readShape(
     bySentence.set(at, groups);
     count.set(h.group, (count.get(h.group) ?? 0) + 1);
   }
-  const tense = tenseOf((g) => count.get(g) ?? 0);
+  // The prompt's phase sets the tense it is answered in: a Goal or a Will looks forward, a Reality
+  // or Options describe now.
+  const tense: Tense = promptPhase
+    ? promptPhase === 'goal' || promptPhase === 'will'
+      ? 'future'
+      : 'present'
+    : tenseOf((g) => count.get(g) ?? 0);
   let phase: Phase | null = promptPhase ?? null;
-  if (!promptPhase && tense !== 'past') {
+  // Without the prompt's word, only what the text plainly does: weighs choices, or commits to a
+  // step. A present-tense account is usually a story still going on, not a Reality analysis.
+  if (!promptPhase) {
     if ((count.get('options') ?? 0) >= 2) phase = 'options';
-    else if (tense === 'present') phase = 'reality';
-    else phase = (count.get('goal') ?? 0) > 0 && !hasAction ? 'goal' : 'will';
+    else if (tense === 'future' && hasPlan) phase = 'will';
   }
 
   const found = new Map<TensionKind, Tension>();
@@ -662,7 +700,8 @@ function readShape(
   for (const [at, g] of sorted) {
     if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
     if (g.has('blame') && !anyOwnPart) note('blame-without-own-part', at, g.get('blame') as string);
-    if (g.has('feeling') && !hasAction) note('feeling-without-action', at, g.get('feeling') as string);
+    if (g.has('feeling') && !hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))
+      note('feeling-without-action', at, g.get('feeling') as string);
     if (g.has('vague-outcome') && !hasMeasure && !/\d/.test(sentences[at]?.text ?? ''))
       note('missing-measure', at, g.get('vague-outcome') as string);
     if (g.has('unnamed')) note('unnamed-stakeholder', at, g.get('unnamed') as string);
@@ -672,7 +711,9 @@ function readShape(
   const ruleStated = sorted.some(
     ([at, g]) => g.has('rule') && !g.has('doubt') && !g.has('shortcut') && !sentences[at]?.negated,
   );
-  return { sentences, tense, phase, tensions, says: { supervisorTold, ownPart: anyOwnPart, ruleStated } };
+  // Named against what was done ("padahal aturannya…"): the writer knows which rule was bent.
+  const ruleKnown = sorted.some(([, g]) => g.has('rule') && g.has('rule-known') && !g.has('doubt'));
+  return { sentences, tense, phase, tensions, says: { supervisorTold, ownPart: anyOwnPart, ruleStated, ruleKnown } };
 }
 
 // --- What a reason may quote ----------------------------------------------------------------------
@@ -681,7 +722,8 @@ function readShape(
 const FILLERS = new Set(
   words(`biasanya biasa pokoknya intinya memang rasanya kayaknya sepertinya kira kira-kira ya iya nah eh
   kenal tahu bilang lihat datang pergi buat bikin pakai kasih ambil taruh coba bisa dapat mau ingin
-  selisih selisihnya benar-benar betul-betul sekali banget agak cukup lumayan hal sesuatu`),
+  selisih selisihnya benar-benar betul-betul sekali banget agak cukup lumayan hal sesuatu
+  paling depan belakang`),
 );
 
 /** Time words; "depan" and "lalu" only after one of them or a preposition ("minggu depan", "di depan"). */

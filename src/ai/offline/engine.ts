@@ -169,7 +169,9 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
       note: bank.note[locale] || bank.note.id,
     };
 
-  const target = short ? 1 : gaps.length >= 3 ? 3 : 2;
+  // Under a lens's lead, only questions about what the text does not already say.
+  const asking = moved ? gaps.filter((g) => !answeredTopic(a, g.gap as MoveTopic)) : gaps;
+  const target = short ? 1 : asking.length >= 3 ? 3 : 2;
   const excluded = new Set(asked);
   const chosen: BankQuestion[] = [];
   const take = (gap: QuestionGap) => {
@@ -184,7 +186,7 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     take('story');
     take('general');
   } else {
-    for (const g of gaps) take(g.gap as Gap);
+    for (const g of asking) take(g.gap as Gap);
     while (chosen.length < target) {
       const before = chosen.length;
       take('general');
@@ -192,7 +194,7 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     }
     for (let round = 0; chosen.length < target && round < 3; round++) {
       const before = chosen.length;
-      for (const g of gaps) take(g.gap as Gap);
+      for (const g of asking) take(g.gap as Gap);
       if (chosen.length === before) break;
     }
   }
@@ -230,9 +232,9 @@ export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
       return a.tense === 'past' && a.words >= 40;
     case 'action':
       // A step planned, or (in a story) one the writer took.
-      return (a.has.action || (a.tense === 'past' && a.cues.actionVerbs.length > 0)) && !tension('feeling-without-action');
+      return (a.has.action || a.cues.actionVerbs.length > 0) && !tension('feeling-without-action');
     case 'rule':
-      return a.says.ruleStated && !tension('rule-vs-shortcut');
+      return (a.says.ruleStated && !tension('rule-vs-shortcut')) || a.says.ruleKnown;
     case 'evidence':
       return a.has.evidence;
     case 'value':
@@ -261,11 +263,16 @@ const MAX_QUOTED_WORDS = 40;
 function tellingSentence(a: Analysis): number | undefined {
   const usable = a.sentences
     .map((s, i) => ({ s, i }))
-    .filter(({ s }) => s && !s.flagged && s.text.split(/\s+/).length >= 5 && s.text.split(/\s+/).length <= MAX_QUOTED_WORDS);
+    .filter(
+      ({ s }) => s && !s.flagged && s.text.split(/\s+/).length >= 5 && s.text.split(/\s+/).length <= MAX_QUOTED_WORDS,
+    );
   if (!usable.length) return undefined;
   const evidence = a.values[0]?.evidence;
   const withValue = evidence ? usable.find(({ s }) => s.text.includes(evidence)) : undefined;
-  const forward = a.tense === 'future' ? usable.find(({ s }) => /\b(akan|mau|ingin|rencana|target|besok)\b/i.test(s.text)) : undefined;
+  const forward =
+    a.tense === 'future'
+      ? usable.find(({ s }) => /\b(akan|mau|ingin|rencana|target|besok)\b/i.test(s.text))
+      : undefined;
   return (forward ?? withValue ?? usable[0]).i;
 }
 
@@ -331,9 +338,7 @@ function lensMoveAnswer(
   const next = situations.find((x) => x !== first && x.move.when !== phaseSituation && freshOf(x).length > 0);
   // Of the next situation, a question on another topic than the first's when it has one.
   const nextFresh = next ? freshOf(next) : [];
-  const second = next
-    ? (nextFresh.find((x) => x.q.topic !== picks[0].q.topic) ?? nextFresh[0])
-    : freshOf(first)[1];
+  const second = next ? (nextFresh.find((x) => x.q.topic !== picks[0].q.topic) ?? nextFresh[0]) : freshOf(first)[1];
   if (second) picks.push(second);
   const chosen = picks.map(({ q, id, move }) => ({
     id,

@@ -43,7 +43,9 @@ export type MoveTopic =
   | 'supervisor'
   | 'own-part'
   | 'assumption'
-  | 'other-view';
+  | 'other-view'
+  | 'options'
+  | 'risk';
 
 export interface LensMove {
   lens: string;
@@ -91,7 +93,8 @@ function semanticProblems(doc: unknown): string[] {
       const text = isObject(q) && isObject(q.text) ? q.text.id : undefined;
       if (typeof text !== 'string') return;
       const at = `$.moves[${i}].questions[${j}]`;
-      if (questions.has(text)) problems.push(`${at}: the same question as ${questions.get(text)} (each lens asks its own)`);
+      if (questions.has(text))
+        problems.push(`${at}: the same question as ${questions.get(text)} (each lens asks its own)`);
       else questions.set(text, at);
     });
   });

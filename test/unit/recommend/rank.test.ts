@@ -502,7 +502,10 @@ describe('explanations', () => {
     ]);
     const denied = recommend({ index: idx, reflection: 'Saya belum bisa mempertanggungjawabkan penggunaan anggaran.' });
     expect(denied.flatMap((r) => r.signals.matchedWords)).toEqual([]);
-    const flagged = recommend({ index: idx, reflection: 'Rasanya saya ini tidak berguna dan ingin mengakhiri hidup saja.' });
+    const flagged = recommend({
+      index: idx,
+      reflection: 'Rasanya saya ini tidak berguna dan ingin mengakhiri hidup saja.',
+    });
     expect(flagged.flatMap((r) => r.signals.matchedWords)).toEqual([]);
     // The same words in a plain sentence are quoted: the refusal is the sentence's, not the word's.
     const plain = recommend({ index: idx, reflection: 'Saya menyusun laporan penggunaan anggaran.' });
