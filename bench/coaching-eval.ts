@@ -76,7 +76,7 @@ const NOT_CONTENT = new Set(
     .filter(Boolean),
 );
 
-interface Labels {
+export interface Labels {
   values: string[];
   phase: string | null;
   tense: string;
@@ -85,7 +85,7 @@ interface Labels {
   relevantItems: string[];
   safety: string | null;
 }
-interface EvalItem {
+export interface EvalItem {
   id: string;
   template: string;
   entryKey: string;

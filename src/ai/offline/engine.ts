@@ -242,7 +242,8 @@ export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
     case 'stakeholder':
       return a.has.stakeholder && !tension('unnamed-stakeholder');
     case 'measure':
-      return a.has.measure && !tension('missing-measure');
+      // A story told with its facts has shown how it turned out; a plan needs its own measure.
+      return (a.has.measure || (a.tense === 'past' && a.has.evidence)) && !tension('missing-measure');
     case 'feeling':
       return a.has.feeling;
     case 'learning':
