@@ -114,6 +114,9 @@ test("declining: no AI, the offline questions, saying why; the lens list follows
   expect(offline.status).toBe(200);
   expect(offline.body).toContain('Pertanyaan dari bank pertanyaan Cermin (tanpa AI)');
   expect(offline.body).toContain('Anda belum menyetujui bantuan AI');
+  // The critique's own move, around the participant's own sentence.
+  expect(offline.body).toContain('inti itu baru kokoh bila akibatnya juga bisa ditunjukkan');
+  expect(offline.body).toContain('Saya melayani warga dengan ramah dan menjelaskan persyaratan satu per satu.');
   expect(fake.requests.length).toBe(before);
   for (const lens of ['Cermin', 'Perkuat argumen', 'Kritik tajam']) expect(offline.body).toContain(lens);
 
