@@ -320,19 +320,24 @@ function sentenceHolding(read: Analysis, quote: string): string {
 /**
  * Feedback from what the offline reader finds in the submission: the values it shows (quoting the
  * participant's whole sentence), the strongest tension with the sentence that shows it, then the
- * gaps, at most four points in all.
+ * gaps, at most four points in all; with the rubric, the levels the reader can support.
  */
 export function offlineDraft(
   bank: QuestionBank,
-  activity: Pick<DraftActivity, 'templateId' | 'locale'>,
+  activity: Pick<DraftActivity, 'templateId' | 'locale'> & { rubric?: DraftRubric },
   text: string,
 ): DraftAnswer {
   const locale = activity.locale;
+  // The participant's words only: the prompts heading each entry are the coach's.
+  const own = text
+    .split('\n')
+    .filter((line) => !line.startsWith('### '))
+    .join('\n');
   const read = offlineAnswer(
-    { text, locale, template: { id: activity.templateId, kind: 'sections' }, asked: [] },
+    { text: own, locale, template: { id: activity.templateId, kind: 'sections' }, asked: [] },
     bank,
   );
-  const reading = analyse(text, bank);
+  const reading = analyse(own, bank);
   const s = GAP_SENTENCES[locale];
   const parts = [locale === 'en' ? 'Thank you for your reflection.' : 'Terima kasih atas refleksi Anda.'];
   const seen = read.valuesSeen.slice(0, 2);
@@ -355,7 +360,75 @@ export function offlineDraft(
       parts.push(g.detail ? s.value.replace('{value}', valueName(bank, g.detail, locale)) : s.valueAny);
     else if (s[g.gap]) parts.push(s[g.gap]);
   }
-  return { feedback: parts.join(' '), levels: {} };
+  return { feedback: parts.join(' '), levels: activity.rubric ? offlineLevels(reading, activity.rubric, locale) : {} };
+}
+
+/** What a criterion is about, read from its name; the first that matches decides. */
+const CRITERION_KINDS: ReadonlyArray<{ kind: 'evidence' | 'values' | 'plan' | 'depth' | 'ownPart'; name: RegExp }> = [
+  { kind: 'evidence', name: /bukti|evidence/i },
+  { kind: 'values', name: /nilai|berakhlak|value/i },
+  { kind: 'plan', name: /rencana|tindak lanjut|keberlanjutan|plan|follow/i },
+  { kind: 'depth', name: /kedalaman|depth/i },
+  { kind: 'ownPart', name: /peran sendiri|kendala|own role|obstacle/i },
+];
+
+const LEVEL_REASONS: Record<'id' | 'en', Record<'evidence' | 'values' | 'plan' | 'depth' | 'ownPart', string>> = {
+  id: {
+    evidence: 'Saran Cermin tanpa AI: tulisan memuat fakta atau angka dari kejadiannya.',
+    values: 'Saran Cermin tanpa AI: tindakan yang diceritakan menunjukkan nilai BerAKHLAK.',
+    plan: 'Saran Cermin tanpa AI: ada langkah berikutnya yang konkret.',
+    depth: 'Saran Cermin tanpa AI: peserta menarik pelajaran dari kejadiannya.',
+    ownPart: 'Saran Cermin tanpa AI: peserta menyebut bagiannya sendiri dalam masalah.',
+  },
+  en: {
+    evidence: "Cermin's suggestion without AI: the writing holds facts or figures from the event.",
+    values: "Cermin's suggestion without AI: the actions told show a BerAKHLAK value.",
+    plan: "Cermin's suggestion without AI: there is a concrete next step.",
+    depth: "Cermin's suggestion without AI: the participant draws a lesson from the event.",
+    ownPart: "Cermin's suggestion without AI: the participant names their own part in the problem.",
+  },
+};
+
+/**
+ * Levels the offline reader can support with the participant's own sentence, for the criteria
+ * whose name says what they are about: one step above the lowest when the signal is there, two
+ * when it is there with its support (figures, a measure, a lesson with feeling). Never the top
+ * level, and nothing for a criterion the text gives no evidence for: those are the coach's call.
+ */
+export function offlineLevels(
+  reading: Analysis,
+  rubric: DraftRubric,
+  locale: 'id' | 'en',
+): Record<string, SuggestedLevel> {
+  const sentenceWith = (test: (text: string) => boolean) =>
+    reading.sentences.find((x) => x && !x.flagged && test(x.text))?.text.trim();
+  const anyOf = (words: readonly string[]) => (text: string) => words.some((w) => text.includes(w));
+  const out: Record<string, SuggestedLevel> = {};
+  for (const c of rubric.criteria) {
+    const kind = CRITERION_KINDS.find((k) => k.name.test(c.name))?.kind;
+    if (!kind || c.levels.length < 3) continue;
+    let step = 0;
+    let evidence: string | undefined;
+    if (kind === 'evidence' && reading.has.evidence) {
+      step = reading.numbers.length >= 2 || reading.has.measure ? 2 : 1;
+      evidence = sentenceWith((t) => /\d/.test(t)) ?? sentenceWith(anyOf(reading.cues.evidence));
+    } else if (kind === 'values' && reading.values.length) {
+      step = reading.values.length >= 2 ? 2 : 1;
+      evidence = sentenceWith((t) => t.includes(reading.values[0].evidence));
+    } else if (kind === 'plan' && reading.has.action) {
+      step = reading.has.measure ? 2 : 1;
+      evidence = sentenceWith(anyOf(reading.cues.intent));
+    } else if (kind === 'depth' && reading.has.learning) {
+      step = reading.has.feeling ? 2 : 1;
+      evidence = sentenceWith(anyOf(reading.cues.learning));
+    } else if (kind === 'ownPart' && reading.says.ownPart) {
+      step = 2;
+      evidence = sentenceWith((t) => /saya/i.test(t) && /salah|kurang|lupa|lalai|seharusnya|akui/i.test(t));
+    }
+    if (!step || !evidence) continue;
+    out[c.id] = { level: Math.min(step, c.levels.length - 2), evidence, reason: LEVEL_REASONS[locale][kind] };
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

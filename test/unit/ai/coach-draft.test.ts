@@ -206,7 +206,14 @@ test('an answer that does not fit the rubric is repaired once, told exactly what
   fake.reply({ content: wrong }, { content: wrong });
   const offline = await drafter().draft(input());
   expect(offline).toMatchObject({ engine: 'offline', reason: 'invalidAnswer', calls: 2 });
-  expect(offline.answer.levels).toEqual({});
+  // The offline reader suggests only what it can quote: the plan, from the participant's whole sentence.
+  expect(offline.answer.levels).toEqual({
+    rencana: {
+      level: 1,
+      evidence: ENTRIES[1].text,
+      reason: 'Saran Cermin tanpa AI: ada langkah berikutnya yang konkret.',
+    },
+  });
 });
 
 test("an injection in the submission changes no instruction; a model that obeys it (a mark in the words, another person's data) is refused", async () => {
@@ -247,7 +254,13 @@ test('no consent, AI off for the activity, no provider, danger in the text: the 
   for (const [over, withProvider, reason] of cases) {
     const result = await drafter(withProvider).draft(input(over));
     expect(result).toMatchObject({ engine: 'offline', reason, calls: 0 });
-    expect(result.answer.levels).toEqual({});
+    // A level only with the participant's own sentence behind it, and never the top one.
+    const text = (over.entries ?? ENTRIES).map((e) => e.text).join(' ');
+    for (const [id, s] of Object.entries(result.answer.levels)) {
+      expect(text).toContain(s.evidence);
+      expect(s.level).toBeLessThan((input().activity.rubric.criteria.find((c) => c.id === id)?.levels.length ?? 0) - 1);
+    }
+    if (reason === 'safety') expect(result.answer.levels).toEqual({});
   }
   expect(fake.requests).toHaveLength(0);
 });
