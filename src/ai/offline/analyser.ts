@@ -292,9 +292,10 @@ function namesValue(written: string, v: QuestionBank['values'][number]): boolean
   const prefixes = [v.name.id, v.name.en]
     .flatMap((n) => tokenize(n))
     .filter((t) => !t.stop)
-    .map((t) => t.stem.slice(0, 5));
+    .map((t) => t.lower.slice(0, 5));
+  // By the written form: "pelayanan" is the name's noun, "melayani" an act.
   const own = tokenize(written).filter((t) => !t.stop);
-  return own.length > 0 && own.every((t) => prefixes.some((p) => t.stem.startsWith(p) || t.lower.startsWith(p)));
+  return own.length > 0 && own.every((t) => prefixes.some((p) => t.lower.startsWith(p)));
 }
 
 /** Reads a reflection: tokens, roots, which gaps are filled, and the values it shows with the words that show them. */
@@ -529,7 +530,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'susah diatur',
       'tidak ada yang salah dari saya',
       'tidak merasa ada yang salah',
-      'karena mereka',
     ],
   ],
   [

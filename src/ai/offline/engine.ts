@@ -159,19 +159,23 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
   }
 
   const moved = short ? undefined : lensMoveAnswer(input, bank, a, locale, asked);
-  if (moved?.questions.length)
+  const movedQuestions = moved?.questions ?? [];
+  if (movedQuestions.length >= 2)
     return {
       engine: 'offline',
       bankVersion: bank.version,
       gaps,
       valuesSeen: a.values.map(({ value: v, evidence }) => ({ value: v, evidence })),
-      ...moved,
+      questions: movedQuestions,
+      ...(moved?.lead ? { lead: moved.lead } : {}),
       note: bank.note[locale] || bank.note.id,
     };
 
-  // Under a lens's lead, only questions about what the text does not already say.
-  const asking = moved ? gaps.filter((g) => !answeredTopic(a, g.gap as MoveTopic)) : gaps;
-  const target = short ? 1 : asking.length >= 3 ? 3 : 2;
+  // Under a lens's lead (with one question of its own, or none left), the bank's questions make up
+  // two: only about what the text does not already say, nor the lens's question asks.
+  const movedTopics = new Set(movedQuestions.map((q) => q.topic));
+  const asking = moved ? gaps.filter((g) => !answeredTopic(a, g.gap as MoveTopic) && !movedTopics.has(g.gap)) : gaps;
+  const target = short ? 1 : moved ? 2 - movedQuestions.length : asking.length >= 3 ? 3 : 2;
   const excluded = new Set(asked);
   const chosen: BankQuestion[] = [];
   const take = (gap: QuestionGap) => {
@@ -198,7 +202,7 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
       if (chosen.length === before) break;
     }
   }
-  if (!chosen.length) {
+  if (!chosen.length && !movedQuestions.length) {
     // The whole bank has been asked in this session: reuse, oldest first, a question that fits.
     const fits = (q: BankQuestion) =>
       allowed(q, ctx, short ? 'story' : 'general') || gaps.some((g) => allowed(q, ctx, g.gap as QuestionGap));
@@ -216,7 +220,7 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     bankVersion: bank.version,
     gaps,
     valuesSeen: a.values.map(({ value: v, evidence }) => ({ value: v, evidence })),
-    questions: chosen.map((q) => ({ id: q.id, text: q.text[locale] || q.text.id, gap: q.gap })),
+    questions: [...movedQuestions, ...chosen.map((q) => ({ id: q.id, text: q.text[locale] || q.text.id, gap: q.gap }))],
     ...(moved?.lead ? { lead: moved.lead } : {}),
     note: bank.note[locale] || bank.note.id,
   };

@@ -295,8 +295,7 @@ describe('values and their evidence', () => {
     }
     const a = analyse(TEXTS.everything, bank);
     expect(a.values.map((v) => [v.value, v.evidence])).toEqual([
-      // "mendampingi 12 warga" and "mal pelayanan publik": two signals, the first clause that has two.
-      ['berorientasi-pelayanan', 'saya mendampingi 12 warga yang mengurus izin usaha mikro di mal pelayanan'],
+      ['berorientasi-pelayanan', 'melayani mereka dengan ramah'],
       ['akuntabel', 'setiap syarat secara jujur'],
       // "Saya belajar bahwa…" is a lesson, not competence shown (the bank no longer counts "belajar").
       ['kolaboratif', 'periksa bersama rekan di'],
