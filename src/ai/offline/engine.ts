@@ -327,7 +327,10 @@ function lensMoveAnswer(
   });
   const leadOf = (x: { move: LensMove; sentence?: number }) => {
     const text = (a.sentences[x.sentence as number] as Sentence).text.trim().replace(/^["“]|["”]$/g, '');
-    return fill((x.move.lead[locale] || x.move.lead.id).replace('{quote}', `"${text}"`));
+    // The template is filled before the quote goes in: the writer's own "{other}" stays as written.
+    return fill(x.move.lead[locale] || x.move.lead.id)
+      .split('{quote}')
+      .join(`"${text}"`);
   };
   if (!first) {
     // Every move's question is answered or asked: the phase's lead still reads the writer back,
