@@ -367,7 +367,11 @@ export function analyse(text: string, bank: QuestionBank, context: { phase?: Pha
       tokens,
       action || cues.actionVerbs.length > 0,
       action,
-      cues.measure.length > 0 || tokens.some((t) => t.percent),
+      // A measure that can be checked: a figure beside a measure word, a percentage, or a target
+      // or indicator named ("lebih cepat" alone is the hope, not its measure).
+      tokens.some((t) => t.percent) ||
+        cues.measure.some((c) => /target|indikator|ukur|persen/i.test(c)) ||
+        [...sentencesWith.measure].some((at) => numberTokens.some((t) => t.sentence === at)),
       context.phase,
     ),
   };
@@ -612,27 +616,30 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
 ];
 
 const shapeLexicon = compileLexicon([...TENSE_LEXICON, ...TENSION_LEXICON]);
+const TENSE_GROUPS = new Set(TENSE_LEXICON.map(([group]) => group));
 
 function sentencesOf(source: string, tokens: Token[]): Sentence[] {
-  const spans: Array<{ start: number; end: number }> = [];
-  for (const t of tokens) {
-    const s = spans[t.sentence];
-    if (s) s.end = t.end;
-    else spans[t.sentence] = { start: t.start, end: t.end };
-  }
+  const spans: Array<{ start: number; end: number; negated: boolean }> = [];
+  tokens.forEach((t, i) => {
+    const s = (spans[t.sentence] ??= { start: t.start, end: t.end, negated: false });
+    s.end = t.end;
+    const next = tokens[i + 1];
+    const limited = next?.sentence === t.sentence && LIMITERS.has(next.lower);
+    if (NEGATORS.has(t.lower) && !limited) s.negated = true;
+  });
   const flags = screenReflection(source).hits;
+  // Closing punctuation and quotes belong to the sentence (read in place: no copy of the rest).
+  const tail = /[.!?…"'”’)]*/y;
   const out: Sentence[] = [];
   spans.forEach((span, index) => {
     if (!span) return;
-    // Closing punctuation and quotes belong to the sentence.
-    const tail = /^[.!?…"'”’)]*/.exec(source.slice(span.end))?.[0] ?? '';
-    const end = span.end + tail.length;
-    const own = tokens.filter((t) => t.sentence === index);
+    tail.lastIndex = span.end;
+    const end = span.end + (tail.exec(source)?.[0].length ?? 0);
     out[index] = {
       start: span.start,
       end,
       text: source.slice(span.start, end),
-      negated: own.some((t, i) => NEGATORS.has(t.lower) && !LIMITERS.has(own[i + 1]?.lower ?? '')),
+      negated: span.negated,
       flagged: flags.some((h) => h.start < end && h.end > span.start),
     };
   });
@@ -664,6 +671,8 @@ function readShape(
   const bySentence = new Map<number, Map<string, string>>();
   const count = new Map<string, number>();
   for (const h of hits) {
+    // "bukan salah saya" is no own part, "tidak lambat" no blame; a tense marker stays one denied.
+    if (h.negated && !TENSE_GROUPS.has(h.group)) continue;
     const at = tokens[h.from].sentence;
     const groups = bySentence.get(at) ?? new Map<string, string>();
     const written = source.slice(tokens[h.from].start, tokens[h.to - 1].end);

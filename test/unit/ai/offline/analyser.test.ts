@@ -1,0 +1,120 @@
+/**
+ * The reflection reader on texts written for these tests (not the evaluation set it was tuned on):
+ * what a reason may quote, the tense and phase, and the tensions a coach would take up.
+ */
+import { analyse, loadQuestionBank, quotableOffsets } from '../../../../src/ai/offline/engine';
+
+const bank = loadQuestionBank();
+
+/** The written words a reason may quote. */
+function quotable(text: string): string[] {
+  const starts = quotableOffsets(text);
+  return [...text.matchAll(/[\p{L}\p{N}-]+/gu)].filter((m) => starts.has(m.index ?? -1)).map((m) => m[0]);
+}
+
+describe('what a reason may quote', () => {
+  test('content words only: no time expression, filler, vague verb or number', () => {
+    expect(
+      quotable('Biasanya saya kenal pemohon. Minggu depan saya menata arsip kependudukan di depan loket pukul 08.00.'),
+    ).toEqual(['pemohon', 'menata', 'arsip', 'kependudukan', 'loket', 'pukul']);
+  });
+
+  test('no word of a sentence that denies, nor of one the safety screen flags', () => {
+    expect(quotable('Laporan anggaran belum saya susun. Arsip surat sudah rapi.')).toEqual(['Arsip', 'surat', 'rapi']);
+    expect(
+      quotable('Saya merasa tidak berguna dan ingin mengakhiri hidup saja. Rapat koordinasi berjalan baik.'),
+    ).toEqual(['Rapat', 'koordinasi', 'berjalan', 'baik']);
+  });
+
+  test('any input: empty, punctuation, a long text', () => {
+    expect(quotableOffsets('')).toEqual(new Set());
+    expect(quotableOffsets('?!... —')).toEqual(new Set());
+    expect(quotableOffsets(undefined as unknown as string)).toEqual(new Set());
+    const long = 'Saya menata arsip surat masuk di kecamatan. '.repeat(2000);
+    expect(quotableOffsets(long).size).toBe(2000 * 5);
+  });
+});
+
+describe('tense and phase', () => {
+  test("the prompt's phase decides, and sets the tense it is answered in", () => {
+    const text = 'Saat ini antrean di loket rata-rata 40 menit. Saya ingin waktunya turun menjadi 20 menit.';
+    expect(analyse(text, bank, { phase: 'goal' })).toMatchObject({ phase: 'goal', tense: 'future' });
+    expect(analyse(text, bank, { phase: 'reality' })).toMatchObject({ phase: 'reality', tense: 'present' });
+  });
+
+  test('without one, a story has no phase; a text that commits to a step is a Will; one that weighs choices, Options', () => {
+    expect(analyse('Kemarin saya membantu seorang nenek mengisi formulir di loket.', bank)).toMatchObject({
+      phase: null,
+      tense: 'past',
+    });
+    expect(
+      analyse('Besok saya akan menempel daftar syarat di loket dan mencatat berapa berkas yang kembali.', bank),
+    ).toMatchObject({ phase: 'will', tense: 'future' });
+    expect(
+      analyse(
+        'Ada dua pilihan: formulir daring atau kunjungan ke desa. Alternatif lain, kerja sama dengan kader.',
+        bank,
+      ).phase,
+    ).toBe('options');
+  });
+});
+
+describe('tensions, each with the sentence that shows it', () => {
+  const tensionsOf = (text: string) =>
+    analyse(text, bank).tensions.map((t) => [t.kind, analyse(text, bank).sentences[t.sentence].text]);
+
+  test('a shortcut past the rule, and the supervisor not told', () => {
+    const text =
+      'Pemohon itu buru-buru, jadi saya minta kenalan di bagian arsip mencetak suratnya tanpa antre. ' +
+      'Saya tidak yakin itu sesuai prosedur. Kepala seksi belum tahu soal ini.';
+    expect(tensionsOf(text)).toEqual([
+      [
+        'rule-vs-shortcut',
+        'Pemohon itu buru-buru, jadi saya minta kenalan di bagian arsip mencetak suratnya tanpa antre.',
+      ],
+      ['acted-without-supervisor', 'Kepala seksi belum tahu soal ini.'],
+    ]);
+  });
+
+  test('a rule named plainly is no tension; a doubt about it is', () => {
+    expect(tensionsOf('Saya memeriksa berkas sesuai prosedur yang berlaku di seksi kami.')).toEqual([]);
+    expect(tensionsOf('Saya ragu apakah aturan membolehkan surat itu ditandatangani kasi lain.')[0]?.[0]).toBe(
+      'rule-vs-shortcut',
+    );
+  });
+
+  test('blame without own part, unless the writer names theirs', () => {
+    expect(tensionsOf('Laporan terlambat gara-gara operator desa. Ini bukan salah saya.')[0]?.[0]).toBe(
+      'blame-without-own-part',
+    );
+    expect(
+      tensionsOf('Laporan terlambat gara-gara operator desa, tapi kesalahan saya juga tidak mengingatkan.'),
+    ).toEqual([]);
+  });
+
+  test('an outcome without a measure; "pihak terkait" instead of a name', () => {
+    const kinds = analyse(
+      'Bulan depan saya akan koordinasi dengan pihak terkait. Harapannya layanan jadi lebih cepat.',
+      bank,
+    ).tensions.map((t) => t.kind);
+    expect(kinds).toEqual(['missing-measure', 'unnamed-stakeholder']);
+    expect(
+      analyse(
+        'Bulan depan saya akan mengajak Kasi Pelayanan. Targetnya waktu tunggu turun dari 40 menjadi 20 menit.',
+        bank,
+      ).tensions,
+    ).toEqual([]);
+  });
+});
+
+describe('values', () => {
+  test('naming a value is not showing it; an act with it is', () => {
+    expect(analyse('Nilai akuntabel dan kolaboratif sangat penting bagi ASN.', bank).values).toEqual([]);
+    expect(
+      analyse(
+        'Nilai akuntabel saya tunjukkan: saya cek ulang semua kuitansi sebelum laporan dikirim.',
+        bank,
+      ).values.map((v) => v.value),
+    ).toEqual(['akuntabel']);
+  });
+});
