@@ -118,14 +118,18 @@ test('with consent: the AI drafts from the redacted submission; a draft on the p
   });
 });
 
-test("without the participant's consent the offline engine drafts (no levels), saying why; nothing is sent", async () => {
+test("without the participant's consent the offline engine drafts (a level only where it can quote), saying why; nothing is sent", async () => {
   await writeAndSubmit(stack, 'u-p-002', linkId, { refleksi: TEXT });
   const before = fake.requests.length;
   const drafted = await coach.go(`${reviewUrl('u-p-002')}/draft`, { form: { ltik: ltikOf(coachPage) } });
   expect(drafted.status).toBe(200);
   expect(drafted.body).toContain('Draf umpan balik dari mesin luring (tanpa AI)');
   expect(drafted.body).toContain('Mengapa tanpa AI: peserta belum menyetujui bantuan AI.');
-  expect(drafted.body).toContain('Mesin luring tidak mengusulkan tingkat rubrik');
+  // The plan's level, from the participant's whole sentence and labelled as Cermin's without AI.
+  expect(drafted.body).toContain('Saran Cermin tanpa AI: ada langkah berikutnya yang konkret.');
+  expect(drafted.body).toContain(
+    '<q>Minggu depan saya akan membuat daftar persyaratan tertulis bersama rekan loket.</q>',
+  );
   expect(drafted.body).toContain('Terima kasih atas refleksi Anda.');
   expect(fake.requests.length).toBe(before);
 });
