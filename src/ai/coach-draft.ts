@@ -7,8 +7,10 @@
  *
  * When the AI may not or cannot answer (no provider, the participant did not consent, AI off for
  * the activity, a sign of danger in the text, limits, failures, an answer that breaks the rules)
- * the offline engine drafts instead: feedback from what the reflection shows and lacks, and no
- * rubric levels (a word count cannot judge depth; the coach chooses).
+ * the offline engine drafts instead: feedback from what the reflection shows, the tension a coach
+ * would take up and what it lacks, each with the participant's whole sentence; and a level only
+ * for the criteria its reader can support with such a sentence, never the top one (the coach
+ * chooses the rest).
  */
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
@@ -365,12 +367,32 @@ export function offlineDraft(
 
 /** What a criterion is about, read from its name; the first that matches decides. */
 const CRITERION_KINDS: ReadonlyArray<{ kind: 'evidence' | 'values' | 'plan' | 'depth' | 'ownPart'; name: RegExp }> = [
-  { kind: 'evidence', name: /bukti|evidence/i },
-  { kind: 'values', name: /nilai|berakhlak|value/i },
-  { kind: 'plan', name: /rencana|tindak lanjut|keberlanjutan|plan|follow/i },
-  { kind: 'depth', name: /kedalaman|depth/i },
-  { kind: 'ownPart', name: /peran sendiri|kendala|own role|obstacle/i },
+  { kind: 'evidence', name: wordsIn(['bukti', 'evidence']) },
+  { kind: 'values', name: wordsIn(['nilai', 'berakhlak', 'value', 'values']) },
+  { kind: 'plan', name: wordsIn(['rencana', 'tindak lanjut', 'keberlanjutan', 'plan', 'follow-up']) },
+  { kind: 'depth', name: wordsIn(['kedalaman', 'depth']) },
+  { kind: 'ownPart', name: wordsIn(['peran sendiri', 'kendala', 'own role', 'obstacles']) },
 ];
+
+/** Whole words or phrases, any case: "nilai" is not inside "penilaian", "akan" not inside "Tindakan". */
+function wordsIn(words: readonly string[]): RegExp {
+  const alternatives = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})(?![\\p{L}\\p{N}])`, 'iu');
+}
+
+/** What the participant says of their own part, as the reader's own-part cues say it. */
+const OWN_PART = wordsIn([
+  'kesalahan saya',
+  'salah saya',
+  'saya juga salah',
+  'bagian saya',
+  'seharusnya saya',
+  'saya kurang',
+  'saya lupa',
+  'saya lalai',
+  'andil saya',
+  'saya akui',
+]);
 
 const LEVEL_REASONS: Record<'id' | 'en', Record<'evidence' | 'values' | 'plan' | 'depth' | 'ownPart', string>> = {
   id: {
@@ -402,7 +424,13 @@ export function offlineLevels(
 ): Record<string, SuggestedLevel> {
   const sentenceWith = (test: (text: string) => boolean) =>
     reading.sentences.find((x) => x && !x.flagged && test(x.text))?.text.trim();
-  const anyOf = (words: readonly string[]) => (text: string) => words.some((w) => text.includes(w));
+  const anyOf = (words: readonly string[]) => {
+    const re = words.length ? wordsIn(words) : undefined;
+    return (text: string) => !!re?.test(text);
+  };
+  // The first sentence holding a figure the reader counted (a number token, not a "$1" or a name).
+  const figure = reading.tokens.find((t) => t.number && /^\p{N}/u.test(t.text));
+  const figureSentence = figure ? reading.sentences[figure.sentence] : undefined;
   const out: Record<string, SuggestedLevel> = {};
   for (const c of rubric.criteria) {
     const kind = CRITERION_KINDS.find((k) => k.name.test(c.name))?.kind;
@@ -411,7 +439,9 @@ export function offlineLevels(
     let evidence: string | undefined;
     if (kind === 'evidence' && reading.has.evidence) {
       step = reading.numbers.length >= 2 || reading.has.measure ? 2 : 1;
-      evidence = sentenceWith((t) => /\d/.test(t)) ?? sentenceWith(anyOf(reading.cues.evidence));
+      evidence =
+        (figureSentence && !figureSentence.flagged ? figureSentence.text.trim() : undefined) ??
+        sentenceWith(anyOf(reading.cues.evidence));
     } else if (kind === 'values' && reading.values.length) {
       step = reading.values.length >= 2 ? 2 : 1;
       evidence = sentenceWith((t) => t.includes(reading.values[0].evidence));
@@ -423,7 +453,7 @@ export function offlineLevels(
       evidence = sentenceWith(anyOf(reading.cues.learning));
     } else if (kind === 'ownPart' && reading.says.ownPart) {
       step = 2;
-      evidence = sentenceWith((t) => /saya/i.test(t) && /salah|kurang|lupa|lalai|seharusnya|akui/i.test(t));
+      evidence = sentenceWith((t) => OWN_PART.test(t));
     }
     if (!step || !evidence) continue;
     out[c.id] = { level: Math.min(step, c.levels.length - 2), evidence, reason: LEVEL_REASONS[locale][kind] };

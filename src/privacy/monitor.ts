@@ -141,7 +141,8 @@ export type FairnessBy = 'cohort' | 'activity' | 'engine';
 /**
  * One group of the fairness view. By cohort or activity: the facts whose draft suggested a complete
  * score (sighted or revealed after a blind mark). By engine: every drafted fact, as the offline
- * engine suggests no levels: its row still shows the final scores of the work it drafted.
+ * engine suggests no score (a few levels at most): its row still shows the final scores of the work
+ * it drafted.
  */
 export interface FairnessRow {
   /** The cohort label, the activity id, or the engine. */
@@ -394,7 +395,7 @@ export function cohortFigures(facts: readonly DecisionFact[], opts?: Partial<Mon
  * Suggested against final scores per cohort, activity or engine. Counts every fact whose draft
  * suggested a complete score, sighted or revealed after a blind mark (blind ones are the
  * fairest evidence, as the coach's mark did not lean on the draft); by engine, every drafted
- * fact, so that the offline engine (no levels, no suggestion) has a row of final scores to set
+ * fact, so that the offline engine (no suggested score) has a row of final scores to set
  * beside the AI's. A group with fewer than `minGroup` distinct participants shows its size but
  * not its means: a mean of two people's scores is nearly their scores, and too noisy to judge an
  * engine by; for the same reason the suggestion's mean needs `minGroup` participants of its own.

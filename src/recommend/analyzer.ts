@@ -29,6 +29,8 @@ export interface AnalyzedToken {
   end: number;
   /** Clause number in the text: words of different clauses are never quoted as one phrase. */
   clause: number;
+  /** Sentence number in the text (a reason reads the sentence a word stands in). */
+  sentence: number;
   /** A function word (dan, yang, untuk): never quoted as the reason for a match. */
   stop: boolean;
 }
@@ -50,7 +52,15 @@ function plainTokens(text: string): AnalyzedToken[] {
     // word; the plain analyzer keeps the written word once.
     if (last && last.start === t.start && last.lower === t.lower) continue;
     last = { start: t.start, lower: t.lower };
-    out.push({ term: t.lower, text: t.text, start: t.start, end: t.end, clause: t.clause, stop: t.stop });
+    out.push({
+      term: t.lower,
+      text: t.text,
+      start: t.start,
+      end: t.end,
+      clause: t.clause,
+      sentence: t.sentence,
+      stop: t.stop,
+    });
   }
   return out;
 }
@@ -78,7 +88,15 @@ function stemmedTokens(text: string): AnalyzedToken[] {
   const out: AnalyzedToken[] = [];
   for (const t of tokenize(text)) {
     if (t.number || t.stop || RETRIEVAL_STOPWORDS.has(t.stem) || RETRIEVAL_STOPWORDS.has(t.lower)) continue;
-    out.push({ term: t.stem, text: t.text, start: t.start, end: t.end, clause: t.clause, stop: false });
+    out.push({
+      term: t.stem,
+      text: t.text,
+      start: t.start,
+      end: t.end,
+      clause: t.clause,
+      sentence: t.sentence,
+      stop: false,
+    });
   }
   return out;
 }

@@ -33,6 +33,7 @@ import { RETRIEVAL_STOPWORDS, stemmedAnalyzer, type AnalyzedToken, type Analyzer
 import { Bm25Index, DEFAULT_FIELD_WEIGHTS } from './bm25';
 import type { CatalogItem } from './catalog';
 import { explain, type RecommendationSignals } from './explain';
+import { LRUCache } from 'lru-cache';
 import { quotableOffsets } from '../ai/offline/analyser';
 import { VALUE_NAMES } from '../domain/vocabulary';
 import type { VectorIndex } from './vectors';
@@ -291,7 +292,7 @@ function itemTerms(item: CatalogItem, analyzer: Analyzer): Set<string> {
  * The participant's own words that the item is about: runs of matching reflection words written
  * next to each other (only spaces between, up to 3 words, quoted as written, e.g. "keluhan warga"),
  * the most specific (highest summed IDF) first, at most `max`, then put back in the order they
- * were written. Only words the reflection reader calls quotable (`quotable`, start offsets: content
+ * were written. Only words the reflection reader calls quotable (`quotable`: content
  * words outside denying or safety-flagged sentences) are quoted, whatever the analyzer kept.
  */
 export function matchedSurfaceWords(
@@ -300,7 +301,7 @@ export function matchedSurfaceWords(
   itemTermSet: ReadonlySet<string>,
   idf: (term: string) => number,
   max: number,
-  quotable: ReadonlySet<number> = quotableOffsets(text),
+  quotable: (t: AnalyzedToken) => boolean = quotableWords(text, tokens),
 ): string[] {
   const runs: Array<{ start: number; end: number; weight: number; words: number }> = [];
   let run: { start: number; end: number; weight: number; words: number } | undefined;
@@ -313,10 +314,7 @@ export function matchedSurfaceWords(
     if (t.start === lastStart) continue; // the second root of a compound: same written word
     lastStart = t.start;
     const ok =
-      quotable.has(t.start) &&
-      !t.stop &&
-      !RETRIEVAL_STOPWORDS.has(t.term) &&
-      !RETRIEVAL_STOPWORDS.has(t.text.toLowerCase());
+      quotable(t) && !t.stop && !RETRIEVAL_STOPWORDS.has(t.term) && !RETRIEVAL_STOPWORDS.has(t.text.toLowerCase());
     if (!ok || !itemTermSet.has(t.term)) {
       close();
       continue;
@@ -343,6 +341,47 @@ export function matchedSurfaceWords(
     })
     .slice(0, max);
   return best.sort((a, b) => a.start - b.start).map((r) => text.slice(r.start, r.end));
+}
+
+/** Quotable word offsets per sentence as read, by the sentence's text. */
+const sentenceReadings = new LRUCache<string, number[]>({ max: 5000 });
+
+/**
+ * Whether the reflection reader lets a reason quote a word: a content word outside a sentence that
+ * denies something or that the safety screen flags. The reader runs only on the sentences a
+ * candidate word stands in, each once (a whole 4,000-character reflection read again for every
+ * recommendation doubled its cost), from the end of the sentence before to the start of the next,
+ * so the words the analyzer dropped ("tidak", "belum") are read too. A participant's journal page
+ * asks again with the same sentences at every view: each reading is kept (bounded, in this
+ * process only, like the stemmer's roots).
+ */
+export function quotableWords(text: string, tokens: readonly AnalyzedToken[]): (t: AnalyzedToken) => boolean {
+  const bounds = new Map<number, { first: AnalyzedToken; last: AnalyzedToken }>();
+  for (const t of tokens) {
+    const b = bounds.get(t.sentence);
+    if (b) b.last = t;
+    else bounds.set(t.sentence, { first: t, last: t });
+  }
+  const order = [...bounds.keys()].sort((a, b) => a - b);
+  const read = new Map<number, Set<number>>();
+  return (t) => {
+    let starts = read.get(t.sentence);
+    if (!starts) {
+      const at = order.indexOf(t.sentence);
+      const from = at > 0 ? (bounds.get(order[at - 1]) as { last: AnalyzedToken }).last.end : 0;
+      const to =
+        at + 1 < order.length ? (bounds.get(order[at + 1]) as { first: AnalyzedToken }).first.start : text.length;
+      const slice = text.slice(from, to);
+      let relative = sentenceReadings.get(slice);
+      if (!relative) {
+        relative = [...quotableOffsets(slice)];
+        sentenceReadings.set(slice, relative);
+      }
+      starts = new Set(relative.map((s) => s + from));
+      read.set(t.sentence, starts);
+    }
+    return starts.has(t.start);
+  };
 }
 
 /** The few items that fit the reflection and the profile, best first, each with its reasons. */
@@ -435,7 +474,7 @@ export function recommend(input: RecommendInput): Recommendation[] {
       ),
     ],
   }));
-  const quotable = quotableOffsets(input.reflection);
+  const quotable = quotableWords(input.reflection, query.reflectionTokens);
   return picked.map((c) => {
     const terms = itemTerms(c.item, analyzer);
     let weakValue: BerakhlakValue | undefined;

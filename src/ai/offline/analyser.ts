@@ -302,6 +302,7 @@ function namesValue(written: string, v: QuestionBank['values'][number]): boolean
 export function analyse(text: string, bank: QuestionBank, context: { phase?: Phase } = {}): Analysis {
   const source = typeof text === 'string' ? text : '';
   const tokens = tokenize(source);
+  const sentences = sentencesOf(source, tokens);
   const { words, wordOf } = writtenWords(tokens);
   const hits = findHits(tokens, compile(bank));
 
@@ -314,6 +315,8 @@ export function analyse(text: string, bank: QuestionBank, context: { phase?: Pha
   const sorted = [...hits].sort((a, b) => a.from - b.from || b.to - a.to || a.group.localeCompare(b.group));
   for (const h of sorted) {
     if (h.negated && (h.group.startsWith('value:') || DENIABLE.has(h.group))) continue;
+    // A sentence the safety screen flagged is never quoted back as a value shown.
+    if (h.group.startsWith('value:') && sentences[tokens[h.from].sentence]?.flagged) continue;
     const range: [number, number] = [wordOf[h.from], wordOf[h.to - 1]];
     const written = source.slice(words[range[0]].start, words[range[1]].end);
     if (h.group.startsWith('value:')) {
@@ -365,6 +368,7 @@ export function analyse(text: string, bank: QuestionBank, context: { phase?: Pha
     ...readShape(
       source,
       tokens,
+      sentences,
       action || cues.actionVerbs.length > 0,
       action,
       // A measure that can be checked: a figure beside a measure word, a percentage, or a target
@@ -446,13 +450,8 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     'shortcut',
     [
       'jalan pintas',
-      'teman saya yang',
-      'teman sma',
-      'teman lama',
-      '=kenalan',
       'orang dalam',
       '=titip',
-      '=menyusul',
       'terima saja',
       'diterima saja',
       'isi saja',
@@ -462,13 +461,8 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'biasanya juga begitu',
       'yang begini',
       'tanda tangan scan',
-      'tangkapan layar',
-      'grup wa',
-      'nip dan tanggal lahir',
-      'data pribadi',
       'tidak mencatat',
       'tidak dicatat',
-      'minggu sebelumnya',
       'di luar prosedur',
       'tidak sesuai prosedur',
       'tidak sesuai aturan',
@@ -476,6 +470,31 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=mengakali',
       '=menyalahi',
     ],
+  ],
+  // Harmless alone ("teman saya yang senior", "grup WA kelurahan", "data pribadi warga aman"): a
+  // shortcut only two together, or data with a verb that sends it.
+  [
+    'shortcut-weak',
+    [
+      'teman saya yang',
+      'teman sma',
+      'teman lama',
+      '=kenalan',
+      '=menyusul',
+      'tanpa antre',
+      'isi pakai',
+      'minggu sebelumnya',
+      'tangkapan layar',
+      'grup wa',
+    ],
+  ],
+  [
+    'personal-data',
+    ['nip dan tanggal lahir', 'data pribadi', '=nik', 'nomor hp', 'catatan penyakit', 'tangkapan layar'],
+  ],
+  [
+    'send',
+    ['=kirim', '=mengirim', '=dikirim', '=bagikan', '=membagikan', '=sebar', '=menyebarkan', '=unggah', '=share'],
   ],
   ['rule', ['=aturan', '=aturannya', '=prosedur', '=prosedurnya', '=sop', '=ketentuan', 'jalur resmi', '=regulasi']],
   ['doubt', ['tidak yakin', 'belum yakin', '=ragu', '=entah']],
@@ -505,8 +524,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'tanpa bertanya',
       'tanpa izin',
       'tanpa sepengetahuan',
-      'belum tahu',
-      'tidak tahu',
       'belum izin',
       'belum konsultasi',
     ],
@@ -517,6 +534,8 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       w.replace(/_/g, ' '),
     ),
   ],
+  // "Kabid belum tahu": only with the supervisor before it ("saya tidak tahu harus mulai dari mana" is no one's).
+  ['not-know', ['belum tahu', 'tidak tahu']],
   [
     'blame',
     [
@@ -627,7 +646,14 @@ function sentencesOf(source: string, tokens: Token[]): Sentence[] {
     const limited = next?.sentence === t.sentence && LIMITERS.has(next.lower);
     if (NEGATORS.has(t.lower) && !limited) s.negated = true;
   });
-  const flags = screenReflection(source).hits;
+  // Each safety hit marks the sentences of the tokens it covers (one walk over both, in order).
+  const hits = [...screenReflection(source).hits].sort((a, b) => a.start - b.start);
+  const flagged = new Set<number>();
+  let h = 0;
+  for (const t of tokens) {
+    while (h < hits.length && hits[h].end <= t.start) h++;
+    if (h < hits.length && hits[h].start < t.end) flagged.add(t.sentence);
+  }
   // Closing punctuation and quotes belong to the sentence (read in place: no copy of the rest).
   const tail = /[.!?…"'”’)]*/y;
   const out: Sentence[] = [];
@@ -640,7 +666,7 @@ function sentencesOf(source: string, tokens: Token[]): Sentence[] {
       end,
       text: source.slice(span.start, end),
       negated: span.negated,
-      flagged: flags.some((h) => h.start < end && h.end > span.start),
+      flagged: flagged.has(index),
     };
   });
   return out;
@@ -659,6 +685,7 @@ function tenseOf(count: (group: string) => number): Tense {
 function readShape(
   source: string,
   tokens: Token[],
+  sentences: Sentence[],
   /** A step planned or taken. */
   hasAction: boolean,
   /** A step planned (an intent with a verb or a time). */
@@ -666,9 +693,10 @@ function readShape(
   hasMeasure: boolean,
   promptPhase: Phase | undefined,
 ): Pick<Analysis, 'sentences' | 'tense' | 'phase' | 'tensions' | 'says'> {
-  const sentences = sentencesOf(source, tokens);
   const hits = findHits(tokens, shapeLexicon);
   const bySentence = new Map<number, Map<string, string>>();
+  const weakShortcuts = new Map<number, number>();
+  const supervisorFirst = new Map<number, number>();
   const count = new Map<string, number>();
   for (const h of hits) {
     // "bukan salah saya" is no own part, "tidak lambat" no blame; a tense marker stays one denied.
@@ -677,6 +705,9 @@ function readShape(
     const groups = bySentence.get(at) ?? new Map<string, string>();
     const written = source.slice(tokens[h.from].start, tokens[h.to - 1].end);
     if (!groups.has(h.group)) groups.set(h.group, written);
+    if (h.group === 'shortcut-weak') weakShortcuts.set(at, (weakShortcuts.get(at) ?? 0) + 1);
+    if (h.group === 'supervisor' && !supervisorFirst.has(at)) supervisorFirst.set(at, h.from);
+    if (h.group === 'not-know' && (supervisorFirst.get(at) ?? Infinity) < h.from) groups.set('deny-tell', written);
     bySentence.set(at, groups);
     count.set(h.group, (count.get(h.group) ?? 0) + 1);
   }
@@ -701,12 +732,22 @@ function readShape(
   };
   const anyOwnPart = [...bySentence.values()].some((g) => g.has('own-part'));
   const sorted = [...bySentence.entries()].sort((a, b) => a[0] - b[0]);
+  const supervisorTold = sorted.some(([, g]) => g.has('supervisor') && g.has('tell') && !g.has('deny-tell'));
   // A doubt about the rule names the tension; the shortcut's own sentence shows it (the doubt's when none does).
   const ruleDoubt = sorted.find(([, g]) => g.has('rule') && g.has('doubt'));
-  const shortcut = sorted.find(([, g]) => g.has('shortcut'));
-  if (shortcut) note('rule-vs-shortcut', shortcut[0], shortcut[1].get('shortcut') as string);
-  else if (ruleDoubt) note('rule-vs-shortcut', ruleDoubt[0], ruleDoubt[1].get('doubt') as string);
+  const shortcut = sorted.find(
+    ([at, g]) => g.has('shortcut') || (weakShortcuts.get(at) ?? 0) >= 2 || (g.has('personal-data') && g.has('send')),
+  );
+  if (shortcut) {
+    const g = shortcut[1];
+    note(
+      'rule-vs-shortcut',
+      shortcut[0],
+      (g.get('shortcut') ?? g.get('shortcut-weak') ?? g.get('personal-data')) as string,
+    );
+  } else if (ruleDoubt) note('rule-vs-shortcut', ruleDoubt[0], ruleDoubt[1].get('doubt') as string);
   for (const [at, g] of sorted) {
+    // Told afterwards is still acted first ("tanpa tanya Kasi dulu … lalu saya lapor ke Kasi").
     if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
     if (g.has('blame') && !anyOwnPart) note('blame-without-own-part', at, g.get('blame') as string);
     if (g.has('feeling') && !hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))
@@ -716,7 +757,6 @@ function readShape(
     if (g.has('unnamed')) note('unnamed-stakeholder', at, g.get('unnamed') as string);
   }
   const tensions = TENSION_KINDS.map((k) => found.get(k)).filter((t): t is Tension => !!t);
-  const supervisorTold = sorted.some(([, g]) => g.has('supervisor') && g.has('tell') && !g.has('deny-tell'));
   const ruleStated = sorted.some(
     ([at, g]) => g.has('rule') && !g.has('doubt') && !g.has('shortcut') && !sentences[at]?.negated,
   );
@@ -732,22 +772,24 @@ const FILLERS = new Set(
   words(`biasanya biasa pokoknya intinya memang rasanya kayaknya sepertinya kira kira-kira ya iya nah eh
   kenal tahu bilang lihat datang pergi buat bikin pakai kasih ambil taruh coba bisa dapat mau ingin
   selisih selisihnya benar-benar betul-betul sekali banget agak cukup lumayan hal sesuatu
-  paling depan belakang`),
+  paling depan belakang mengenal dikenal melihat dilihat terlihat membuat dibuat memakai dipakai
+  mengambil diambil mencoba dicoba mendapat didapat bilangnya tahunya kelihatan kelihatannya`),
 );
 
-/** Time words; "depan" and "lalu" only after one of them or a preposition ("minggu depan", "di depan"). */
+/** Time words; "lalu", "ini", "nanti"… only after one of them or a preposition ("Rabu lalu", "hari ini"). */
 const TIME_WORDS = new Set(
   words(`hari minggu pekan bulan tahun jam menit detik pagi siang sore malam subuh kemarin besok lusa tadi
   senin selasa rabu kamis jumat sabtu januari februari maret april mei juni juli agustus september
   oktober november desember waktu saat kali`),
 );
-const AFTER_TIME = new Set(['depan', 'lalu', 'ini', 'itu', 'kemarin', 'nanti', 'kemudian', 'berikutnya', 'sebelumnya']);
+const AFTER_TIME = new Set(['lalu', 'ini', 'itu', 'kemarin', 'nanti', 'kemudian', 'berikutnya', 'sebelumnya']);
 const PREPOSITIONS = new Set(['di', 'ke', 'dari', 'pada']);
 
 /** Whether a token is a content word: not a function word, filler, time expression or number. */
 export function isContentToken(tokens: readonly Token[], i: number): boolean {
   const t = tokens[i];
-  if (t.stop || t.number || FILLERS.has(t.lower) || FILLERS.has(t.stem) || TIME_WORDS.has(t.lower)) return false;
+  // By the written form: "biasanya" is a filler, "kebiasaan" (its root's noun) a topic.
+  if (t.stop || t.number || FILLERS.has(t.lower) || TIME_WORDS.has(t.lower)) return false;
   const before = tokens[i - 1];
   if (AFTER_TIME.has(t.lower) && before && (TIME_WORDS.has(before.lower) || PREPOSITIONS.has(before.lower)))
     return false;

@@ -1,20 +1,21 @@
 /**
  * Cermin's offline coach: answers when no AI provider is configured, the provider fails, the
  * budget is spent or the participant has not consented to AI. Deterministic and pure (no I/O: the
- * bank is passed in). It reads the reflection (Indonesian stemming, the BerAKHLAK lexicon, cue
- * lexicons), finds what is missing (a concrete action, evidence, a value, a stakeholder, a measure
- * of success, a feeling, a lesson) and asks two or three questions about it, the most important
- * gap for the GROW phase first, never one already asked in the session.
+ * bank and its lens moves are passed in). The reader (analyser.ts) finds the sentences, values,
+ * tense, GROW phase and tensions. Asked through a lens, the answer is that lens's move: a lead that
+ * quotes the writer's sentence behind the strongest tension (or, with none, a telling sentence of
+ * the phase) and the move's questions, then the bank's about what the text lacks; never a question
+ * on a topic the text already answers, nor one asked before in the session. Without a lens (the
+ * coach's draft, the cohort view) it asks about the gaps, the most important for the phase first.
  *
  * Like the AI mirror it stands in for, it asks and never grades: no scores, no verdicts. It says
- * it is Cermin's own question list, not an AI, and it quotes the participant's words only as the
- * evidence of a value they already show.
+ * it is Cermin's own question list, not an AI.
  */
 import type { BankQuestion, Gap, Phase, QuestionBank, QuestionGap } from './bank';
 import type { LensMove, MoveSituation, MoveTopic } from './moves';
 import { LENS_IDS } from '../lenses';
 import { PHASES } from './bank';
-import { analyse, type Analysis } from './analyser';
+import { analyse, type Analysis, type Sentence } from './analyser';
 
 export { loadQuestionBank, QuestionBankError, DEFAULT_BANK_FILE } from './bank';
 export type { QuestionBank, BankQuestion, BankValue, BankText, Gap, Phase, QuestionGap, CueKind } from './bank';
@@ -22,7 +23,6 @@ export { stem, stemPhrase, tokenize, contentStems } from './stemmer';
 export type { Token } from './stemmer';
 export { analyse, quotableOffsets, isContentToken, TENSION_KINDS } from './analyser';
 export type { Analysis, ValueSeen, Sentence, Tension, TensionKind, Tense } from './analyser';
-import type { Sentence } from './analyser';
 
 export interface OfflineInput {
   text: string;
@@ -133,7 +133,9 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
     templateId: typeof input.template?.id === 'string' ? input.template.id : undefined,
     value,
     // Each lens starts at its own place in a tier of equally fitting questions.
-    hash: hashOf(a.tokens.map((t) => t.lower).join(' ')) + Math.max(0, LENS_IDS.indexOf(input.lens as never)),
+    hash:
+      hashOf(a.tokens.map((t) => t.lower).join(' ')) +
+      Math.max(0, (LENS_IDS as readonly string[]).indexOf(input.lens ?? '')),
   };
 
   const gaps: Array<{ gap: string; detail?: string }> = [];
@@ -264,6 +266,20 @@ export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
 /** Longer sentences are not quoted whole: the lead would drown the question. */
 const MAX_QUOTED_WORDS = 40;
 
+/**
+ * A sentence short enough to quote: whole up to MAX_QUOTED_WORDS words, else that many words
+ * around the cue that showed the tension (from a few words before it), cut ends marked "…".
+ */
+function aroundCue(sentence: string, cue: string | undefined): string {
+  const words = sentence.split(/\s+/);
+  if (words.length <= MAX_QUOTED_WORDS) return sentence;
+  const first = cue?.toLowerCase().split(/\s+/)[0];
+  const at = first ? words.findIndex((w) => w.toLowerCase().includes(first)) : -1;
+  const from = Math.max(0, Math.min(at - 8, words.length - MAX_QUOTED_WORDS));
+  const to = from + MAX_QUOTED_WORDS;
+  return `${from > 0 ? '… ' : ''}${words.slice(from, to).join(' ')}${to < words.length ? ' …' : ''}`;
+}
+
 /** The sentence a phase or story move quotes: the first that speaks in the entry's tense and holds a value, a plan or a fact. */
 function tellingSentence(a: Analysis): number | undefined {
   const usable = a.sentences
@@ -305,10 +321,10 @@ function lensMoveAnswer(
   if (!moves?.length) return undefined;
   const moveOf = (when: MoveSituation) => moves.find((m) => m.when === when);
   const phaseSituation: MoveSituation = a.phase ? `phase:${a.phase}` : 'story';
-  const situations: Array<{ move: LensMove; sentence?: number }> = [];
+  const situations: Array<{ move: LensMove; sentence?: number; cue?: string }> = [];
   for (const t of a.tensions) {
     const move = moveOf(t.kind);
-    if (move) situations.push({ move, sentence: t.sentence });
+    if (move) situations.push({ move, sentence: t.sentence, cue: t.cue });
   }
   const phaseMove = moveOf(phaseSituation);
   if (phaseMove) situations.push({ move: phaseMove, sentence: tellingSentence(a) });
@@ -325,8 +341,9 @@ function lensMoveAnswer(
     const quoted = x.sentence !== undefined ? a.sentences[x.sentence] : undefined;
     return quoted && !quoted.flagged && freshOf(x).length > 0;
   });
-  const leadOf = (x: { move: LensMove; sentence?: number }) => {
-    const text = (a.sentences[x.sentence as number] as Sentence).text.trim().replace(/^["“]|["”]$/g, '');
+  const leadOf = (x: { move: LensMove; sentence?: number; cue?: string }) => {
+    const whole = (a.sentences[x.sentence as number] as Sentence).text.trim().replace(/^["“]|["”]$/g, '');
+    const text = aroundCue(whole, x.cue);
     // The template is filled before the quote goes in: the writer's own "{other}" stays as written.
     return fill(x.move.lead[locale] || x.move.lead.id)
       .split('{quote}')

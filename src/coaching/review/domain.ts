@@ -159,7 +159,9 @@ export function compareWithDraft(
   const commentChanged = draft.feedback.trim() !== decision.comment.trim();
   const suggested = draftScore(activity, draft);
   const scoreDelta = Math.round((decision.score - suggested) * 100) / 100;
-  const complete = activity.rubric.criteria.every((c) => draft.levels[c.id] !== undefined);
+  // A score to audit only from the AI: the offline engine suggests a few levels, below the top by
+  // design, which are not a score.
+  const complete = draft.engine === 'ai' && activity.rubric.criteria.every((c) => draft.levels[c.id] !== undefined);
   return {
     engine: draft.engine,
     levelsChanged,

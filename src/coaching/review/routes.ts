@@ -503,7 +503,12 @@ export function reviewRoutes(deps: ReviewRoutesDeps): express.Router {
       earlier,
       delivery,
       deliveryRecord,
-      draftScore: review?.draft ? draftScore(activity, review.draft) : undefined,
+      // A score only from a draft with a level for every criterion (the offline one suggests a few).
+      draftScore:
+        review?.draft && activity.rubric.criteria.every((c) => review.draft?.levels[c.id] !== undefined)
+          ? draftScore(activity, review.draft)
+          : undefined,
+      draftLevelCount: review?.draft ? Object.keys(review.draft.levels).length : 0,
       chosen,
       form:
         extra.form ??

@@ -127,6 +127,42 @@ describe('the Disdukcapil clerk who took a shortcut through a friend at the kelu
   });
 });
 
+describe("the coach's offline draft", () => {
+  const rubric = {
+    criteria: ['Bukti konkret dan peran sendiri', 'Rencana tindak lanjut', 'Ketepatan penilaian'].map((name, i) => ({
+      id: `c${i}`,
+      name,
+      levels: [1, 2, 3, 4].map((points) => ({ label: `L${points}`, descriptor: '', points })),
+    })),
+  };
+
+  test('never quotes a sentence the safety screen flagged, not even as a value shown', () => {
+    const text =
+      'Saya melayani warga dengan ramah setiap hari tapi kadang saya ingin mati saja rasanya. Minggu ini saya menyelesaikan 12 berkas.';
+    const draft = offlineDraft(bank, { templateId: 'bebas', locale: 'id', rubric }, text);
+    expect(draft.feedback).not.toContain('ingin mati');
+    for (const level of Object.values(draft.levels)) expect(level.evidence).not.toContain('ingin mati');
+  });
+
+  test('suggests a level only with the sentence that supports it, never the top, and reads whole words', () => {
+    const text =
+      'Saya melihat masalah antrean di loket setiap pagi. Tindakan saya kemarin kurang tepat. ' +
+      'Saya akui saya lupa mengecek jadwal. Senin depan saya akan membuat daftar periksa untuk petugas loket.';
+    const { levels } = offlineDraft(bank, { templateId: 'bebas', locale: 'id', rubric }, text);
+    // "Ketepatan penilaian" is no criterion about values ("nilai" inside "penilaian"); the plan's
+    // sentence is the one that plans, not "Tindakan …" ("akan" inside a word).
+    expect(Object.keys(levels).sort()).toEqual(['c0', 'c1']);
+    expect(levels.c1).toMatchObject({
+      level: 1,
+      evidence: 'Senin depan saya akan membuat daftar periksa untuk petugas loket.',
+    });
+    for (const { level, evidence } of Object.values(levels)) {
+      expect(level).toBeLessThan(3);
+      expect(text.split(/(?<=\.) /)).toContain(evidence);
+    }
+  });
+});
+
 describe('a plain service story (the RSUD clerk and the father from Pulau Lepar)', () => {
   const item = entry('ev-a-16');
 

@@ -76,6 +76,23 @@ describe('tensions, each with the sentence that shows it', () => {
     ]);
   });
 
+  test('words that are harmless alone raise nothing', () => {
+    const story = ' Minggu ini saya melayani 30 warga di loket kecamatan dan mencatat keluhan mereka di buku register.';
+    for (const sentence of [
+      'Saya bertanya kepada teman saya yang lebih senior tentang isi SOP pelayanan.',
+      'Saya mengumumkan jadwal layanan di grup WA kelurahan.',
+      'Saya menjaga data pribadi warga dengan menyimpan berkas di lemari terkunci.',
+      'Jumlah antrean minggu sebelumnya 120 orang.',
+      'Saya tidak tahu harus mulai dari mana karena kepala saya pusing. Sore itu saya lapor ke Kasi.',
+      'Saya tidak melanggar aturan apa pun.',
+    ])
+      expect({ sentence, tensions: tensionsOf(sentence + story) }).toEqual({ sentence, tensions: [] });
+    // Together they are one: data sent where it should not go.
+    expect(tensionsOf('Saya kirim tangkapan layar daftar pasien ke grup WA kader.' + story)[0]?.[0]).toBe(
+      'rule-vs-shortcut',
+    );
+  });
+
   test('a rule named plainly is no tension; a doubt about it is', () => {
     expect(tensionsOf('Saya memeriksa berkas sesuai prosedur yang berlaku di seksi kami.')).toEqual([]);
     expect(tensionsOf('Saya ragu apakah aturan membolehkan surat itu ditandatangani kasi lain.')[0]?.[0]).toBe(
@@ -108,6 +125,12 @@ describe('tensions, each with the sentence that shows it', () => {
 });
 
 describe('values', () => {
+  test('never from a sentence the safety screen flagged', () => {
+    const a = analyse('Saya melayani warga dengan ramah setiap hari tapi kadang saya ingin mati saja rasanya.', bank);
+    expect(a.sentences[0].flagged).toBe(true);
+    expect(a.values).toEqual([]);
+  });
+
   test('naming a value is not showing it; an act with it is', () => {
     expect(analyse('Nilai akuntabel dan kolaboratif sangat penting bagi ASN.', bank).values).toEqual([]);
     expect(
