@@ -380,20 +380,6 @@ function wordsIn(words: readonly string[]): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${alternatives})(?![\\p{L}\\p{N}])`, 'iu');
 }
 
-/** What the participant says of their own part, as the reader's own-part cues say it. */
-const OWN_PART = wordsIn([
-  'kesalahan saya',
-  'salah saya',
-  'saya juga salah',
-  'bagian saya',
-  'seharusnya saya',
-  'saya kurang',
-  'saya lupa',
-  'saya lalai',
-  'andil saya',
-  'saya akui',
-]);
-
 const LEVEL_REASONS: Record<'id' | 'en', Record<'evidence' | 'values' | 'plan' | 'depth' | 'ownPart', string>> = {
   id: {
     evidence: 'Saran Cermin tanpa AI: tulisan memuat fakta atau angka dari kejadiannya.',
@@ -453,7 +439,8 @@ export function offlineLevels(
       evidence = sentenceWith(anyOf(reading.cues.learning));
     } else if (kind === 'ownPart' && reading.says.ownPart) {
       step = 2;
-      evidence = sentenceWith((t) => OWN_PART.test(t));
+      const own = reading.says.ownPartSentence;
+      evidence = own !== undefined && !reading.sentences[own]?.flagged ? reading.sentences[own].text.trim() : undefined;
     }
     if (!step || !evidence) continue;
     out[c.id] = { level: Math.min(step, c.levels.length - 2), evidence, reason: LEVEL_REASONS[locale][kind] };

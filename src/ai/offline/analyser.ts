@@ -71,6 +71,8 @@ export interface Analysis {
     supervisorTold: boolean;
     /** The writer names their own part ("kesalahan saya", "seharusnya saya"). */
     ownPart: boolean;
+    /** The first sentence that names it. */
+    ownPartSentence?: number;
     /** A sentence names a rule or procedure without doubting, denying or bending it. */
     ruleStated: boolean;
     /** A sentence names the rule against what was done ("padahal aturannya…", "seharusnya sesuai SOP"). */
@@ -757,12 +759,25 @@ function readShape(
     if (g.has('unnamed')) note('unnamed-stakeholder', at, g.get('unnamed') as string);
   }
   const tensions = TENSION_KINDS.map((k) => found.get(k)).filter((t): t is Tension => !!t);
+  const ownPartAt = sorted.find(([, g]) => g.has('own-part'));
   const ruleStated = sorted.some(
     ([at, g]) => g.has('rule') && !g.has('doubt') && !g.has('shortcut') && !sentences[at]?.negated,
   );
   // Named against what was done ("padahal aturannya…"): the writer knows which rule was bent.
   const ruleKnown = sorted.some(([, g]) => g.has('rule') && g.has('rule-known') && !g.has('doubt'));
-  return { sentences, tense, phase, tensions, says: { supervisorTold, ownPart: anyOwnPart, ruleStated, ruleKnown } };
+  return {
+    sentences,
+    tense,
+    phase,
+    tensions,
+    says: {
+      supervisorTold,
+      ownPart: anyOwnPart,
+      ...(ownPartAt ? { ownPartSentence: ownPartAt[0] } : {}),
+      ruleStated,
+      ruleKnown,
+    },
+  };
 }
 
 // --- What a reason may quote ----------------------------------------------------------------------
