@@ -8,8 +8,10 @@
  *    against the labelled ones;
  *  - phase and tense accuracy: the GROW phase (or none) and the tense the reader gives the entry;
  *  - for each of the five lenses, the offline answer:
- *    - tension recall: the share of labelled tensions a question of the answer is about (a
- *      question's topic: rule, supervisor, measure, stakeholder, action after a feeling, own part);
+ *    - tension recall: the share of labelled tensions a question of the answer is about: its
+ *      topic is the tension's (rule, supervisor, measure, stakeholder, action after a feeling, own
+ *      part), or it is one of the questions a lens move asks for that tension (the other party's
+ *      view of the shortcut, the assumption under it);
  *    - already answered: the share of questions whose topic the text already answers
  *      (`answeredTopics`);
  *    - quoting: the share of answers that quote the writer (four or more words, verbatim);
@@ -221,9 +223,10 @@ export function measureCoaching(k = 5): {
       const all = [a.lead ?? '', ...a.questions.map((q) => q.text)].join(' ');
       if (quotesWriter(all, item.text)) quoting++;
       const topics = new Set(a.questions.map(topicOf));
+      const situations = new Set(a.questions.map((q) => q.gap));
       for (const t of item.labels.tensions) {
         tensionsLabelled++;
-        if (topics.has(TENSION_TOPIC[t.kind])) tensionsAsked++;
+        if (topics.has(TENSION_TOPIC[t.kind]) || situations.has(t.kind)) tensionsAsked++;
         else misses.tension.push(`${item.id} ${lens} ${t.kind}`);
       }
       for (const q of a.questions) {
