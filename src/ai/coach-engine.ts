@@ -122,6 +122,7 @@ export class CoachEngine {
         asked: input.asked,
         // The lens's own move, unless the lens itself was refused.
         ...(reason === 'lensNotAllowed' ? {} : { lens: input.lensId }),
+        ...(input.safety ? { safetyHits: input.safety.hits } : {}),
       },
       this.deps.bank,
     );
@@ -145,7 +146,8 @@ export class CoachEngine {
   private async answer(input: TurnInput, listener?: TurnListener): Promise<TurnResult> {
     // Before anything else, and whatever the engine: a person in danger gets care, not a lens.
     const safety = input.safety ?? screenReflection(input.text);
-    const result = await this.lensAnswer(input, safety.hits.length ? safety : undefined, listener);
+    // The offline engine reads the same screening rather than screening again.
+    const result = await this.lensAnswer({ ...input, safety }, safety.hits.length ? safety : undefined, listener);
     return safety.hits.length ? { ...result, safety } : result;
   }
 

@@ -301,10 +301,18 @@ function namesValue(written: string, v: QuestionBank['values'][number]): boolean
 }
 
 /** Reads a reflection: tokens, roots, which gaps are filled, and the values it shows with the words that show them. */
-export function analyse(text: string, bank: QuestionBank, context: { phase?: Phase } = {}): Analysis {
+export function analyse(
+  text: string,
+  bank: QuestionBank,
+  context: {
+    phase?: Phase;
+    /** The safety screen's hits on this same text, when the caller already screened it. */
+    safetyHits?: ReadonlyArray<{ start: number; end: number }>;
+  } = {},
+): Analysis {
   const source = typeof text === 'string' ? text : '';
   const tokens = tokenize(source);
-  const sentences = sentencesOf(source, tokens);
+  const sentences = sentencesOf(source, tokens, context.safetyHits);
   const { words, wordOf } = writtenWords(tokens);
   const hits = findHits(tokens, compile(bank));
 
@@ -639,7 +647,11 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
 const shapeLexicon = compileLexicon([...TENSE_LEXICON, ...TENSION_LEXICON]);
 const TENSE_GROUPS = new Set(TENSE_LEXICON.map(([group]) => group));
 
-function sentencesOf(source: string, tokens: Token[]): Sentence[] {
+function sentencesOf(
+  source: string,
+  tokens: Token[],
+  safetyHits: ReadonlyArray<{ start: number; end: number }> = screenReflection(source).hits,
+): Sentence[] {
   const spans: Array<{ start: number; end: number; negated: boolean }> = [];
   tokens.forEach((t, i) => {
     const s = (spans[t.sentence] ??= { start: t.start, end: t.end, negated: false });
@@ -649,7 +661,7 @@ function sentencesOf(source: string, tokens: Token[]): Sentence[] {
     if (NEGATORS.has(t.lower) && !limited) s.negated = true;
   });
   // Each safety hit marks the sentences of the tokens it covers (one walk over both, in order).
-  const hits = [...screenReflection(source).hits].sort((a, b) => a.start - b.start);
+  const hits = [...safetyHits].sort((a, b) => a.start - b.start);
   const flagged = new Set<number>();
   let h = 0;
   for (const t of tokens) {

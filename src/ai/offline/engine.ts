@@ -36,6 +36,8 @@ export interface OfflineInput {
   asked: string[];
   /** The lens asked through: with the bank's lens moves, the answer is that lens's own move. */
   lens?: string;
+  /** The safety screen's hits on this text, when the caller already screened it (else screened here). */
+  safetyHits?: ReadonlyArray<{ start: number; end: number }>;
 }
 
 export interface OfflineAnswer {
@@ -124,7 +126,10 @@ export function valueName(bank: QuestionBank, id: string, locale: 'id' | 'en'): 
 export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
   const locale: 'id' | 'en' = input.locale === 'en' ? 'en' : 'id';
   const text = typeof input.text === 'string' ? input.text : '';
-  const a = analyse(text, bank, PHASES.includes(input.phase as Phase) ? { phase: input.phase } : {});
+  const a = analyse(text, bank, {
+    ...(PHASES.includes(input.phase as Phase) ? { phase: input.phase } : {}),
+    ...(Array.isArray(input.safetyHits) ? { safetyHits: input.safetyHits } : {}),
+  });
   const asked = Array.isArray(input.asked) ? input.asked.filter((x): x is string => typeof x === 'string') : [];
   const phase = PHASES.includes(input.phase as Phase) ? input.phase : undefined;
   const value = bank.values.some((v) => v.id === input.value) ? input.value : undefined;
