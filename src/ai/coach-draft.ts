@@ -437,7 +437,7 @@ export function offlineLevels(
     } else if (kind === 'depth' && reading.has.learning) {
       step = reading.has.feeling ? 2 : 1;
       evidence = sentenceWith(anyOf(reading.cues.learning));
-    } else if (kind === 'ownPart' && reading.says.ownPart) {
+    } else if (kind === 'ownPart' && reading.says.ownPartSentence !== undefined) {
       step = 2;
       const own = reading.says.ownPartSentence;
       evidence = own !== undefined && !reading.sentences[own]?.flagged ? reading.sentences[own].text.trim() : undefined;

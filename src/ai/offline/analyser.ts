@@ -69,9 +69,7 @@ export interface Analysis {
   says: {
     /** The supervisor was told or asked (a sentence names them with telling, and denies nothing). */
     supervisorTold: boolean;
-    /** The writer names their own part ("kesalahan saya", "seharusnya saya"). */
-    ownPart: boolean;
-    /** The first sentence that names it. */
+    /** The first sentence where the writer names their own part ("kesalahan saya", "seharusnya saya"). */
     ownPartSentence?: number;
     /** A sentence names a rule or procedure without doubting, denying or bending it. */
     ruleStated: boolean;
@@ -375,6 +373,7 @@ export function analyse(
     actionVague: intentSentences.length > 0 && !action,
     cues,
     values,
+    sentences,
     ...readShape(
       source,
       tokens,
@@ -448,7 +447,6 @@ const TENSE_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     'options',
     ['=pilihan', '=alternatif', '=opsi', 'cara lain', '=kemungkinan', 'ada dua cara', 'ada tiga cara', '=atau'],
   ],
-  ['goal', ['=target', '=targetnya', '=tujuan', '=tujuannya', '=sasaran', 'ingin mencapai', '=harapannya']],
 ];
 
 /**
@@ -706,7 +704,7 @@ function readShape(
   hasPlan: boolean,
   hasMeasure: boolean,
   promptPhase: Phase | undefined,
-): Pick<Analysis, 'sentences' | 'tense' | 'phase' | 'tensions' | 'says'> {
+): Pick<Analysis, 'tense' | 'phase' | 'tensions' | 'says'> {
   const hits = findHits(tokens, shapeLexicon);
   const bySentence = new Map<number, Map<string, string>>();
   const weakShortcuts = new Map<number, number>();
@@ -744,8 +742,8 @@ function readShape(
   const note = (kind: TensionKind, sentence: number, cue: string) => {
     if (!found.has(kind)) found.set(kind, { kind, sentence, cue });
   };
-  const anyOwnPart = [...bySentence.values()].some((g) => g.has('own-part'));
   const sorted = [...bySentence.entries()].sort((a, b) => a[0] - b[0]);
+  const ownPartAt = sorted.find(([, g]) => g.has('own-part'));
   const supervisorTold = sorted.some(([, g]) => g.has('supervisor') && g.has('tell') && !g.has('deny-tell'));
   // A doubt about the rule names the tension; the shortcut's own sentence shows it (the doubt's when none does).
   const ruleDoubt = sorted.find(([, g]) => g.has('rule') && g.has('doubt'));
@@ -763,7 +761,7 @@ function readShape(
   for (const [at, g] of sorted) {
     // Told afterwards is still acted first ("tanpa tanya Kasi dulu … lalu saya lapor ke Kasi").
     if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
-    if (g.has('blame') && !anyOwnPart) note('blame-without-own-part', at, g.get('blame') as string);
+    if (g.has('blame') && !ownPartAt) note('blame-without-own-part', at, g.get('blame') as string);
     if (g.has('feeling') && !hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))
       note('feeling-without-action', at, g.get('feeling') as string);
     if (g.has('vague-outcome') && !hasMeasure && !/\d/.test(sentences[at]?.text ?? ''))
@@ -771,20 +769,17 @@ function readShape(
     if (g.has('unnamed')) note('unnamed-stakeholder', at, g.get('unnamed') as string);
   }
   const tensions = TENSION_KINDS.map((k) => found.get(k)).filter((t): t is Tension => !!t);
-  const ownPartAt = sorted.find(([, g]) => g.has('own-part'));
   const ruleStated = sorted.some(
     ([at, g]) => g.has('rule') && !g.has('doubt') && !g.has('shortcut') && !sentences[at]?.negated,
   );
   // Named against what was done ("padahal aturannya…"): the writer knows which rule was bent.
   const ruleKnown = sorted.some(([, g]) => g.has('rule') && g.has('rule-known') && !g.has('doubt'));
   return {
-    sentences,
     tense,
     phase,
     tensions,
     says: {
       supervisorTold,
-      ownPart: anyOwnPart,
       ...(ownPartAt ? { ownPartSentence: ownPartAt[0] } : {}),
       ruleStated,
       ruleKnown,
@@ -813,7 +808,7 @@ const AFTER_TIME = new Set(['lalu', 'ini', 'itu', 'kemarin', 'nanti', 'kemudian'
 const PREPOSITIONS = new Set(['di', 'ke', 'dari', 'pada']);
 
 /** Whether a token is a content word: not a function word, filler, time expression or number. */
-export function isContentToken(tokens: readonly Token[], i: number): boolean {
+function isContentToken(tokens: readonly Token[], i: number): boolean {
   const t = tokens[i];
   // By the written form: "biasanya" is a filler, "kebiasaan" (its root's noun) a topic.
   if (t.stop || t.number || FILLERS.has(t.lower) || TIME_WORDS.has(t.lower)) return false;

@@ -21,7 +21,7 @@ export { loadQuestionBank, QuestionBankError, DEFAULT_BANK_FILE } from './bank';
 export type { QuestionBank, BankQuestion, BankValue, BankText, Gap, Phase, QuestionGap, CueKind } from './bank';
 export { stem, stemPhrase, tokenize, contentStems } from './stemmer';
 export type { Token } from './stemmer';
-export { analyse, quotableOffsets, isContentToken, TENSION_KINDS } from './analyser';
+export { analyse, quotableOffsets } from './analyser';
 export type { Analysis, ValueSeen, Sentence, Tension, TensionKind, Tense } from './analyser';
 
 export interface OfflineInput {
@@ -236,7 +236,7 @@ export function answer(input: OfflineInput, bank: QuestionBank): OfflineAnswer {
 // --- Lens moves ------------------------------------------------------------------------------------
 
 /** Whether the text already answers a question about this topic (such a question is never asked). */
-export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
+function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
   const tension = (kind: string) => a.tensions.some((t) => t.kind === kind);
   switch (topic) {
     case 'story':
@@ -262,7 +262,7 @@ export function answeredTopic(a: Analysis, topic: MoveTopic): boolean {
     case 'supervisor':
       return a.says.supervisorTold && !tension('acted-without-supervisor');
     case 'own-part':
-      return a.says.ownPart;
+      return a.says.ownPartSentence !== undefined;
     default:
       return false;
   }

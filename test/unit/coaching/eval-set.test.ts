@@ -7,16 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BERAKHLAK_VALUES, GROW_PHASES } from '../../../src/domain/vocabulary';
 import { projectRoot } from '../../../src/core/paths';
+import { TENSION_KINDS } from '../../../src/ai/offline/analyser';
 
 const DIR = path.join(projectRoot, 'test', 'fixtures', 'coaching-eval');
-const TENSIONS = [
-  'rule-vs-shortcut',
-  'acted-without-supervisor',
-  'missing-measure',
-  'unnamed-stakeholder',
-  'feeling-without-action',
-  'blame-without-own-part',
-];
+/** The kinds the reader finds are the kinds the set may label. */
+const TENSIONS: readonly string[] = TENSION_KINDS;
 const TOPICS = [
   'story',
   'action',
