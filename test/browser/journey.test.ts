@@ -289,15 +289,23 @@ describe("the journey, in Chromium, the tool in the LMS's cross-site iframe", ()
       expect(new URL(moodle.base).origin).not.toBe(new URL(stack.baseUrl).origin);
       await page.goto(`${moodle.base}/admin/tools`);
       await page.fill('#tool-url', stack.cermin.lti.urls.registrationUrl);
-      // Read as it arrives: the panel is gone as soon as the page's script has run.
-      const framed: Array<{ status: number; inPanel: boolean; text: Promise<string> }> = [];
+      // Read as it arrives: the panel is gone as soon as the page's script has run, and Chromium
+      // drops a detached frame's body, so on a loaded machine the body can be lost (a route cannot
+      // catch it either: the panel reaches Cermin through the platform's redirect). What proves the
+      // success page then is its close message, asserted below: only that page sends one.
+      const framed: Array<{ status: number; inPanel: boolean; text: Promise<string | undefined> }> = [];
       page.on('response', (r) => {
         if (r.url().startsWith(stack.cermin.lti.urls.registrationUrl))
-          framed.push({ status: r.status(), inPanel: r.frame().parentFrame() !== null, text: r.text() });
+          framed.push({
+            status: r.status(),
+            inPanel: r.frame().parentFrame() !== null,
+            text: r.text().catch(() => undefined),
+          });
       });
       await Promise.all([page.waitForURL(/\/admin\/tools\?closed=/), page.press('#tool-url', 'Enter')]);
       expect(framed.map((f) => [f.status, f.inPanel])).toEqual([[200, true]]); // in the panel, not the window
-      expect(await framed[0].text).toContain('Cermin terdaftar');
+      const panelText = await framed[0].text;
+      if (panelText !== undefined) expect(panelText).toContain('Cermin terdaftar');
       expect(await page.textContent('#registration-closed')).toContain(new URL(stack.baseUrl).origin); // the panel closed on Cermin's message
       expect(await page.textContent('#tool-list')).toContain(moodle.demo.registrations[0].clientId);
       const registered = moodle.demo.registrations[0];
