@@ -287,6 +287,91 @@ function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number
   return text.slice(words[from].start, words[to].end);
 }
 
+/** Asking another to act: what follows the one asked is their act ("minta beliau mengajari saya"). */
+const REQUESTS = new Set([
+  'minta',
+  'meminta',
+  'mengajak',
+  'ajak',
+  'menyuruh',
+  'suruh',
+  'memohon',
+  'ask',
+  'asked',
+  'invite',
+  'invited',
+]);
+/** …unless what follows is the writer or the request's own object ("minta tolong", "minta izin"). */
+const NOT_ANOTHER = new Set([
+  'saya',
+  'aku',
+  'kami',
+  'kita',
+  'tolong',
+  'bantuan',
+  'izin',
+  'maaf',
+  'arahan',
+  'masukan',
+  'me',
+  'us',
+  'for',
+]);
+/** Acts done together, which include the one who asked: "minta Pak RT untuk menemani". */
+const JOINT = new Set(['menemani', 'temani', 'bersama', 'bersama-sama', 'accompany', 'together']);
+/** A likeness, not an act: "rasanya seperti minta tolong". */
+const LIKENESS = new Set(['seperti', 'bagaikan', 'ibarat', 'kayak', 'like']);
+/** Modals that carry a denial over the act after them: "tidak perlu mengetik satu per satu". */
+const MODALS = new Set(['perlu', 'pernah', 'sempat', 'bisa', 'boleh', 'harus', 'mau', 'ingin']);
+
+/** Sentences that ask rather than tell: a question mark, or the spoken tag "…siapa ya." */
+function questionSentences(tokens: Token[], sentences: Sentence[]): Set<number> {
+  const out = new Set<number>();
+  tokens.forEach((t, i) => {
+    const last = tokens[i + 1]?.sentence !== t.sentence;
+    if (last && (t.lower === 'ya' || sentences[t.sentence]?.text.trimEnd().endsWith('?'))) out.add(t.sentence);
+  });
+  return out;
+}
+
+/** Which tokens stand inside quotation marks: words the writer reports someone else saying ('bantu' absen). */
+function quotedTokens(source: string, tokens: Token[]): boolean[] {
+  const ranges: Array<[number, number]> = [];
+  const quote = /(?<![\p{L}\p{N}])['‘"“]([^'’"”\n]{1,200}?)['’"”](?![\p{L}\p{N}])/gu;
+  for (let m = quote.exec(source); m; m = quote.exec(source)) ranges.push([m.index, m.index + m[0].length]);
+  let r = 0;
+  return tokens.map((t) => {
+    while (r < ranges.length && ranges[r][1] <= t.start) r++;
+    return r < ranges.length && ranges[r][0] <= t.start && t.end <= ranges[r][1];
+  });
+}
+
+/**
+ * Whether a value signal is the writer's own act and not someone else's, a likeness, a question or a
+ * denial that reaches past a modal. The labels judge what the writer did; these are the cases where
+ * the words of an act stand in a sentence without the writer having done it.
+ */
+function writersAct(
+  tokens: Token[],
+  questions: ReadonlySet<number>,
+  quoted: boolean[],
+  from: number,
+  to: number,
+): boolean {
+  const first = tokens[from];
+  for (let k = from; k < to; k++) if (quoted[k]) return false;
+  if (questions.has(first.sentence)) return false;
+  if (LIKENESS.has(tokens[from - 1]?.lower ?? '') && tokens[from - 1].clause === first.clause) return false;
+  // The words that govern an act stand close before it; a bound keeps long clauses linear.
+  for (let k = from - 1; k >= Math.max(0, from - 12) && tokens[k].clause === first.clause; k--) {
+    const t = tokens[k];
+    const asksAnother = REQUESTS.has(t.lower) && k + 1 < from && !NOT_ANOTHER.has(tokens[k + 1].lower);
+    if (asksAnother && !JOINT.has(first.lower)) return false;
+    if (NEGATORS.has(t.lower) && MODALS.has(tokens[k + 1]?.lower ?? '') && from - k <= 5) return false;
+  }
+  return true;
+}
+
 /** Whether the words are the value's own name or a form of it (akuntabilitas, kolaborasi, adaptasi). */
 function namesValue(written: string, v: QuestionBank['values'][number]): boolean {
   const prefixes = [v.name.id, v.name.en]
@@ -313,6 +398,8 @@ export function analyse(
   const sentences = sentencesOf(source, tokens, context.safetyHits);
   const { words, wordOf } = writtenWords(tokens);
   const hits = findHits(tokens, compile(bank));
+  const quoted = quotedTokens(source, tokens);
+  const questions = questionSentences(tokens, sentences);
 
   const cues = Object.fromEntries(CUE_KINDS.map((k) => [k, [] as string[]])) as Record<CueKind, string[]>;
   const sentencesWith = Object.fromEntries(CUE_KINDS.map((k) => [k, new Set<number>()])) as Record<
@@ -325,6 +412,7 @@ export function analyse(
     if (h.negated && (h.group.startsWith('value:') || DENIABLE.has(h.group))) continue;
     // A sentence the safety screen flagged is never quoted back as a value shown.
     if (h.group.startsWith('value:') && sentences[tokens[h.from].sentence]?.flagged) continue;
+    if (h.group.startsWith('value:') && !writersAct(tokens, questions, quoted, h.from, h.to)) continue;
     const range: [number, number] = [wordOf[h.from], wordOf[h.to - 1]];
     const written = source.slice(words[range[0]].start, words[range[1]].end);
     if (h.group.startsWith('value:')) {

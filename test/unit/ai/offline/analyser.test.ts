@@ -131,6 +131,30 @@ describe('values', () => {
     expect(a.values).toEqual([]);
   });
 
+  /** The values read from a text, by id. */
+  const valuesOf = (text: string) => analyse(text, bank).values.map((v) => v.value);
+
+  test("only the writer's own act: not words quoted from someone else, a question, a likeness, what another is asked to do, or a denied need", () => {
+    // Each pair: the act's words where the writer did not do it, then the writer doing it.
+    expect(valuesOf("Teman satu ruangan minta saya 'bantu' mengisi daftar hadirnya, dan saya menolak.")).not.toContain(
+      'berorientasi-pelayanan',
+    );
+    expect(valuesOf('Saya bantu warga mengisi formulir.')).toContain('berorientasi-pelayanan');
+    expect(valuesOf('Apakah saya sudah bantu warga dengan benar?')).toEqual([]);
+    expect(valuesOf('Kalau berkasnya hilang, yang cek ulang siapa ya.')).toEqual([]);
+    expect(valuesOf('Saya sudah bantu warga dengan benar.')).toEqual(['berorientasi-pelayanan']);
+    expect(valuesOf('Rasanya seperti minta tolong pada orang asing.')).toEqual([]);
+    expect(valuesOf('Saya minta tolong pada kader posyandu.')).toEqual(['kolaboratif']);
+    expect(valuesOf('Saya minta kepala seksi mengecek ulang berkas itu.')).toEqual([]);
+    expect(valuesOf('Saya cek ulang berkas itu.')).toEqual(['akuntabel']);
+    expect(valuesOf('Dengan templat itu saya tidak perlu mencocokkan data satu per satu.')).toEqual([]);
+    expect(valuesOf('Saya mencocokkan data satu per satu.')).toEqual(['akuntabel']);
+  });
+
+  test('an act done together includes the one who asked for it', () => {
+    expect(valuesOf('Saya minta ketua RT menemani saya ke rumah warga.')).toEqual(['kolaboratif']);
+  });
+
   test('naming a value is not showing it; an act with it is', () => {
     expect(analyse('Nilai akuntabel dan kolaboratif sangat penting bagi ASN.', bank).values).toEqual([]);
     expect(
