@@ -13,7 +13,8 @@
  *      part), or it is one of the questions a lens move asks for that tension (the other party's
  *      view of the shortcut, the assumption under it);
  *    - already answered: the share of questions whose topic the text already answers
- *      (`answeredTopics`);
+ *      (`answeredTopics`), except the topic a labelled tension says is missing (a next step after
+ *      a feeling, a measure, a name, the supervisor, one's own part);
  *    - quoting: the share of answers that quote the writer (four or more words, verbatim);
  *    - lens distinctness: over every pair of lenses on the same text, the share of the smaller
  *      answer's questions the other lens asks too (0 = every lens asks its own);
@@ -206,6 +207,12 @@ export function measureCoaching(k = 5): {
     // Each lens's offline answer.
     const perLens: string[][] = [];
     const answeredTopics = new Set(item.labels.answeredTopics ?? []);
+    // A labelled tension says the text lacks its topic, whatever the topic labels say of the rest of
+    // the text: after "saya belum cerita ke siapa-siapa", a next step is not answered by the steps
+    // the story tells. A shortcut is the exception: its rule can be known and still bent.
+    const lacking = new Set(
+      item.labels.tensions.filter((t) => t.kind !== 'rule-vs-shortcut').map((t) => TENSION_TOPIC[t.kind]),
+    );
     for (const lens of LENSES) {
       const a = answer(
         {
@@ -231,7 +238,7 @@ export function measureCoaching(k = 5): {
       }
       for (const q of a.questions) {
         questions++;
-        if (!answeredTopics.has(topicOf(q))) continue;
+        if (!answeredTopics.has(topicOf(q)) || lacking.has(topicOf(q))) continue;
         answered++;
         misses.answered.push(`${item.id} ${lens} ${topicOf(q)}`);
       }

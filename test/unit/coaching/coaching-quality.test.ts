@@ -57,7 +57,7 @@ describe('the labelled set: floors', () => {
 
   test('the reader: values, phase and tense', () => {
     // Goal 0.85: not reached yet (0.38 before the reader). The floor keeps what was won.
-    expect(figures.value_f1).toBeGreaterThanOrEqual(0.7);
+    expect(figures.value_f1).toBeGreaterThanOrEqual(0.74);
     expect(figures.phase_accuracy).toBeGreaterThanOrEqual(0.85);
     expect(figures.tense_accuracy).toBeGreaterThanOrEqual(0.74);
   });
@@ -66,14 +66,15 @@ describe('the labelled set: floors', () => {
     expect(figures.tension_recall).toBeGreaterThanOrEqual(0.85);
     expect(figures.quoting_share).toBe(1);
     expect(figures.lens_shared).toBeLessThanOrEqual(0.1);
-    // Goal 0: the rest are labels that disagree with themselves (a tension and its topic answered).
-    expect(figures.answered_share).toBeLessThanOrEqual(0.075);
+    // Goal 0: the rest are what the reader cannot yet tell (an insight told without "belajar", a
+    // rule learnt from a colleague's answer).
+    expect(figures.answered_share).toBeLessThanOrEqual(0.045);
   });
 
   test('the reasons: true words, a value named only when it does not show, stable, ranking kept', () => {
     expect(figures.reason_precision).toBeGreaterThanOrEqual(0.95);
     expect(figures.unstable_reasons).toBe(0);
-    expect(figures.false_value_absent).toBeLessThanOrEqual(24);
+    expect(figures.false_value_absent).toBeLessThanOrEqual(23);
     expect(figures.ndcg_recommend_eval).toBeGreaterThanOrEqual(0.795);
   });
 });

@@ -124,6 +124,17 @@ describe('tensions, each with the sentence that shows it', () => {
   });
 });
 
+describe('what the text already says', () => {
+  test('a hurt feeling, and a count that can be kept, each fill their gap', () => {
+    expect(analyse('Rapat itu biasa saja.', bank).has.feeling).toBe(false);
+    expect(analyse('Jujur saya sakit hati waktu rapat itu.', bank).has.feeling).toBe(true);
+    expect(analyse('Saya tempel daftar periksa di loket.', bank).has.measure).toBe(false);
+    expect(
+      analyse('Saya tempel daftar periksa di loket, supaya bisa dihitung berapa yang masih kurang.', bank).has.measure,
+    ).toBe(true);
+  });
+});
+
 describe('values', () => {
   test('never from a sentence the safety screen flagged', () => {
     const a = analyse('Saya melayani warga dengan ramah setiap hari tapi kadang saya ingin mati saja rasanya.', bank);
