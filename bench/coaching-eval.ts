@@ -2,7 +2,9 @@
  * `npm run bench -- coaching-eval [--k 5]`
  *
  * How well Cermin coaches without AI, on the labelled reflections of test/fixtures/coaching-eval/
- * (64 Latsar entries over the four templates; what each label means is in its README):
+ * (what each label means is in its README): the 64 Latsar entries over the four templates that the
+ * reader's lexicons were tuned on, and, side by side, the held-out entries written later by someone
+ * who had not seen the reader (the fairer figure):
  *
  *  - value detection: micro precision, recall and F1 of the BerAKHLAK values the reader finds
  *    against the labelled ones;
@@ -107,10 +109,16 @@ interface LooseReading {
   tense?: string;
 }
 
-export function loadCoachingSet(): EvalItem[] {
+/**
+ * The labelled set: the texts the reader's lexicons were tuned on (`part-*.json`), or the held-out
+ * texts written later by someone who had not seen the reader (`held-out.json`).
+ */
+export type CoachingSet = 'tuned' | 'held-out';
+export function loadCoachingSet(which: CoachingSet = 'tuned'): EvalItem[] {
+  const files = which === 'tuned' ? /^part-.*\.json$/ : /^held-out\.json$/;
   return fs
     .readdirSync(SET_DIR)
-    .filter((f) => /^part-.*\.json$/.test(f))
+    .filter((f) => files.test(f))
     .sort()
     .flatMap((f) => JSON.parse(fs.readFileSync(`${SET_DIR}/${f}`, 'utf8')) as EvalItem[]);
 }
@@ -139,13 +147,16 @@ function sentenceSpans(text: string): Array<{ start: number; end: number }> {
 const NEGATION = /\b(tidak|tak|tdk|belum|bukan|tanpa|enggak|nggak|gak)\b/i;
 
 /** The measures over the whole set (what each means: the module comment), with the misses behind them. */
-export function measureCoaching(k = 5): {
+export function measureCoaching(
+  k = 5,
+  which: CoachingSet = 'tuned',
+): {
   figures: Record<string, number>;
   counts: Record<string, number>;
   misses: Record<string, string[]>;
 } {
   const bank = loadQuestionBank();
-  const items = loadCoachingSet();
+  const items = loadCoachingSet(which);
   const templates = new Map(loadTemplates().map((t) => [t.id, t]));
   const catalog = loadSampleCatalog().items;
   const byId = new Map(catalog.map((i) => [i.id, i]));
@@ -372,57 +383,86 @@ export async function main(argv: string[]): Promise<number> {
     scripts: [],
     profileNote: () => '',
     body: async (run, opts) => {
-      const { figures, counts, misses } = measureCoaching(opts.k);
-      const {
-        texts,
-        tensionsLabelled,
-        questions,
-        answers,
-        pairs,
-        quoted,
-        falseAbsent,
-        absentClaims,
-        unstable,
-        ndcgCases,
-      } = counts;
-      const f1 = figures.value_f1;
-      const precision = figures.value_precision;
-      const recall = figures.value_recall;
-      const kept = figures.ndcg_recommend_eval;
-      run.progress(`${texts} labelled reflections, ${LENSES.length} lenses`);
+      const tuned = measureCoaching(opts.k, 'tuned');
+      run.progress(`${tuned.counts.texts} labelled reflections, ${LENSES.length} lenses`);
+      const held = measureCoaching(opts.k, 'held-out');
+      run.progress(`${held.counts.texts} held-out reflections`);
       const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+      const both = (
+        measure: string,
+        show: (m: ReturnType<typeof measureCoaching>) => string,
+        goal: string,
+      ): string[] => [measure, show(tuned), show(held), goal];
+      const f = (m: ReturnType<typeof measureCoaching>) => m.figures;
+      const c = (m: ReturnType<typeof measureCoaching>) => m.counts;
       const lines = [
         '',
-        `Coaching without AI on ${texts} labelled reflections (test/fixtures/coaching-eval), ${LENSES.length} lenses each`,
+        `Coaching without AI, ${LENSES.length} lenses each, on the labelled reflections of test/fixtures/coaching-eval:`,
+        `the ${tuned.counts.texts} the reader was tuned on, and ${held.counts.texts} held out (written without seeing the reader)`,
         table(
-          ['measure', 'figure', 'goal'],
+          ['measure', 'tuned set', 'held out', 'goal'],
           [
-            [
+            both(
               'value detection F1 (P / R)',
-              `${f1.toFixed(3)} (${precision.toFixed(2)} / ${recall.toFixed(2)})`,
+              (m) =>
+                `${f(m).value_f1.toFixed(3)} (${f(m).value_precision.toFixed(2)} / ${f(m).value_recall.toFixed(2)})`,
               '≥ 0.85',
+            ),
+            both('phase accuracy', (m) => pct(f(m).phase_accuracy), ''),
+            both('tense accuracy', (m) => pct(f(m).tense_accuracy), ''),
+            both(
+              'tension recall (lens × tension)',
+              (m) => `${pct(f(m).tension_recall)} of ${c(m).tensionsLabelled}`,
+              '≥ 70 %',
+            ),
+            both('questions already answered', (m) => `${pct(f(m).answered_share)} of ${c(m).questions}`, '0'),
+            both('answers quoting the writer', (m) => `${pct(f(m).quoting_share)} of ${c(m).answers}`, '100 %'),
+            both(
+              'questions shared between two lenses',
+              (m) => `${pct(f(m).lens_shared)} of ${c(m).pairs} pairs`,
+              '≤ 10 %',
+            ),
+            both(
+              'reason precision (quoted words)',
+              (m) => `${f(m).reason_precision.toFixed(3)} of ${c(m).quoted}`,
+              '≥ 0.95',
+            ),
+            both(
+              '"value not shown yet" said of a labelled value',
+              (m) => `${c(m).falseAbsent} of ${c(m).absentClaims}`,
+              '0',
+            ),
+            both('texts whose reasons change on a second read', (m) => String(c(m).unstable), '0'),
+            both(
+              `nDCG@${opts.k} of the set's relevant items`,
+              (m) => `${f(m).ndcg_set.toFixed(3)} (${c(m).ndcgCases} texts)`,
+              '',
+            ),
+            [
+              `nDCG@${opts.k}, recommend-eval set (stemmed)`,
+              tuned.figures.ndcg_recommend_eval.toFixed(3),
+              '',
+              '≥ 0.796',
             ],
-            ['phase accuracy', pct(figures.phase_accuracy), ''],
-            ['tense accuracy', pct(figures.tense_accuracy), ''],
-            [`tension recall (${tensionsLabelled} lens × tension)`, pct(figures.tension_recall), '≥ 70 %'],
-            [`questions already answered (${questions} questions)`, pct(figures.answered_share), '0'],
-            [`answers quoting the writer (${answers})`, pct(figures.quoting_share), '100 %'],
-            [`questions shared between two lenses (${pairs} pairs)`, pct(figures.lens_shared), '≤ 10 %'],
-            [`reason precision (${quoted} quoted words)`, figures.reason_precision.toFixed(3), '≥ 0.95'],
-            ['"value not shown yet" said of a labelled value', `${falseAbsent} of ${absentClaims}`, '0'],
-            ['texts whose reasons change on a second read', String(unstable), '0'],
-            [`nDCG@${opts.k}, this set (${ndcgCases} texts)`, figures.ndcg_set.toFixed(3), ''],
-            [`nDCG@${opts.k}, recommend-eval set (stemmed)`, kept.toFixed(3), '≥ 0.796'],
           ],
         ),
         '',
       ];
-      for (const [what, list] of Object.entries(misses))
-        if (list.length)
-          lines.push(`${what} misses (${list.length}): ${list.slice(0, 12).join('; ')}${list.length > 12 ? ' …' : ''}`);
+      for (const [name, m] of [
+        ['tuned', tuned],
+        ['held-out', held],
+      ] as const)
+        for (const [what, list] of Object.entries(m.misses))
+          if (list.length)
+            lines.push(
+              `${name} ${what} misses (${list.length}): ${list.slice(0, 12).join('; ')}${list.length > 12 ? ' …' : ''}`,
+            );
       lines.push('');
-      const json: Record<string, number | string> = { bench: 'coaching-eval', texts };
-      for (const [k, v] of Object.entries(figures)) json[k] = round(v, 4);
+      const json: Record<string, number | string> = { bench: 'coaching-eval', texts: tuned.counts.texts };
+      for (const [key, v] of Object.entries(tuned.figures)) json[key] = round(v, 4);
+      json.heldout_texts = held.counts.texts;
+      for (const [key, v] of Object.entries(held.figures))
+        if (key !== 'ndcg_recommend_eval') json[`heldout_${key}`] = round(v, 4);
       lines.push(JSON.stringify(json));
       run.report = lines.join('\n');
       return 0;

@@ -319,6 +319,8 @@ const NOT_ANOTHER = new Set([
 ]);
 /** Acts done together, which include the one who asked: "minta Pak RT untuk menemani". */
 const JOINT = new Set(['menemani', 'temani', 'bersama', 'bersama-sama', 'accompany', 'together']);
+/** A plan is not yet an act: "akan saya catat", "besok saya laporkan". */
+const PLANS = new Set(['akan', 'mau', 'ingin', 'nanti', 'besok', 'rencana', 'berencana', 'will', 'plan', 'going']);
 /** A likeness, not an act: "rasanya seperti minta tolong". */
 const LIKENESS = new Set(['seperti', 'bagaikan', 'ibarat', 'kayak', 'like']);
 /** Modals that carry a denial over the act after them: "tidak perlu mengetik satu per satu". */
@@ -368,6 +370,7 @@ function writersAct(
     const asksAnother = REQUESTS.has(t.lower) && k + 1 < from && !NOT_ANOTHER.has(tokens[k + 1].lower);
     if (asksAnother && !JOINT.has(first.lower)) return false;
     if (NEGATORS.has(t.lower) && MODALS.has(tokens[k + 1]?.lower ?? '') && from - k <= 5) return false;
+    if (PLANS.has(t.lower)) return false;
   }
   return true;
 }

@@ -145,7 +145,7 @@ describe('values', () => {
   /** The values read from a text, by id. */
   const valuesOf = (text: string) => analyse(text, bank).values.map((v) => v.value);
 
-  test("only the writer's own act: not words quoted from someone else, a question, a likeness, what another is asked to do, or a denied need", () => {
+  test("only the writer's own act: not words quoted from someone else, a question, a likeness, what another is asked to do, a denied need or a plan", () => {
     // Each pair: the act's words where the writer did not do it, then the writer doing it.
     expect(valuesOf("Teman satu ruangan minta saya 'bantu' mengisi daftar hadirnya, dan saya menolak.")).not.toContain(
       'berorientasi-pelayanan',
@@ -160,6 +160,7 @@ describe('values', () => {
     expect(valuesOf('Saya cek ulang berkas itu.')).toEqual(['akuntabel']);
     expect(valuesOf('Dengan templat itu saya tidak perlu mencocokkan data satu per satu.')).toEqual([]);
     expect(valuesOf('Saya mencocokkan data satu per satu.')).toEqual(['akuntabel']);
+    expect(valuesOf('Minggu depan saya akan mencocokkan data satu per satu.')).toEqual([]);
   });
 
   test('an act done together includes the one who asked for it', () => {

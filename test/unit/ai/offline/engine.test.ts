@@ -273,7 +273,8 @@ describe('denials', () => {
     const text =
       'Kami belum punya target yang jelas dan tanpa data saya hanya menduga bahwa antrean di loket terlalu panjang bagi warga. Minggu depan saya akan menyusun formulir sederhana bersama atasan karena saya merasa perlu belajar dari pengalaman mereka.';
     const a = answer(input(text), bank);
-    expect(gapsOf(a)).toEqual(['evidence', 'measure']);
+    // …and, with only a plan told, no value shows yet.
+    expect(gapsOf(a)).toEqual(['evidence', 'value', 'measure']);
   });
 });
 
@@ -297,8 +298,8 @@ describe('values and their evidence', () => {
     expect(a.values.map((v) => [v.value, v.evidence])).toEqual([
       ['berorientasi-pelayanan', 'melayani mereka dengan ramah'],
       ['akuntabel', 'setiap syarat secara jujur'],
-      // "Saya belajar bahwa…" is a lesson, not competence shown (the bank no longer counts "belajar").
-      ['kolaboratif', 'periksa bersama rekan di'],
+      // "Saya belajar bahwa…" is a lesson, not competence shown (the bank no longer counts "belajar"),
+      // and "minggu depan saya akan menyusun… bersama rekan" a plan: no collaboration shown yet.
     ]);
   });
 
