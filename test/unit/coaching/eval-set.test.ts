@@ -45,10 +45,14 @@ interface EvalItem {
   };
 }
 
-const items: EvalItem[] = fs
-  .readdirSync(DIR)
-  .filter((f) => /^part-.*\.json$/.test(f))
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as EvalItem[]);
+const read = (files: RegExp): EvalItem[] =>
+  fs
+    .readdirSync(DIR)
+    .filter((f) => files.test(f))
+    .flatMap((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as EvalItem[]);
+/** The texts the reader was tuned on, and those held out from it. */
+const items = read(/^part-.*\.json$/);
+const heldOut = read(/^held-out\.json$/);
 const catalog = new Set(
   (
     JSON.parse(fs.readFileSync(path.join(projectRoot, 'config', 'catalog', 'sample.json'), 'utf8')) as {
@@ -70,9 +74,18 @@ test('the set is large enough: at least 60 reflections over the four templates, 
   expect(new Set(items.map((i) => i.id)).size).toBe(items.length);
 });
 
+test('the held-out set covers the four templates, and shares no id or text with the tuned one', () => {
+  expect(heldOut.length).toBeGreaterThanOrEqual(20);
+  expect(new Set(heldOut.map((i) => i.template))).toEqual(new Set(['berakhlak', 'aktualisasi', 'habituasi', 'bebas']));
+  const ids = new Set(items.map((i) => i.id));
+  const texts = new Set(items.map((i) => i.text));
+  expect(heldOut.filter((i) => ids.has(i.id) || texts.has(i.text))).toEqual([]);
+  expect(new Set(heldOut.map((i) => i.id)).size).toBe(heldOut.length);
+});
+
 test('every label refers to something that exists, and every piece of evidence is in its text', () => {
   const problems: string[] = [];
-  for (const item of items) {
+  for (const item of [...items, ...heldOut]) {
     const say = (what: string) => problems.push(`${item.id}: ${what}`);
     const l = item.labels;
     if (!promptsOf(item.template).has(item.entryKey)) say(`no prompt ${item.template}/${item.entryKey}`);
