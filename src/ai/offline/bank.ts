@@ -57,6 +57,8 @@ export interface BankValue {
   id: string;
   name: BankText;
   signals: string[];
+  /** What the writer does that shows the value: a verb the writer is the doer of, in a sentence with one of `with`'s words when given. */
+  acts?: Array<{ verbs: string[]; with?: string[] }>;
 }
 
 export interface QuestionBank {
@@ -119,6 +121,13 @@ function semanticProblems(doc: unknown): string[] {
     arrayAt(v, 'signals').forEach((s, j) => {
       if (typeof s === 'string' && emptyEntry(s))
         problems.push(`$.values[${i}].signals[${j}]: "${s}" has no word or number to match`);
+    });
+    arrayAt(v, 'acts').forEach((act, a) => {
+      // The reader takes one word after the writer as the act's verb.
+      arrayAt(act, 'verbs').forEach((verb, j) => {
+        if (typeof verb === 'string' && (emptyEntry(verb) || tokenize(verb.replace(/^=/, '')).length !== 1))
+          problems.push(`$.values[${i}].acts[${a}].verbs[${j}]: "${verb}" must be one word`);
+      });
     });
   });
   if (isObject(doc.cues)) {

@@ -42,14 +42,18 @@ describe('tense and phase', () => {
     expect(analyse(text, bank, { phase: 'reality' })).toMatchObject({ phase: 'reality', tense: 'present' });
   });
 
-  test('without one, a story has no phase; a text that commits to a step is a Will; one that weighs choices, Options', () => {
+  test('without one, an entry tells what happened and has no phase, unless it plainly weighs choices', () => {
     expect(analyse('Kemarin saya membantu seorang nenek mengisi formulir di loket.', bank)).toMatchObject({
       phase: null,
       tense: 'past',
     });
+    // A story that ends with a plan is still a story (counting markers read worse on the set).
     expect(
-      analyse('Besok saya akan menempel daftar syarat di loket dan mencatat berapa berkas yang kembali.', bank),
-    ).toMatchObject({ phase: 'will', tense: 'future' });
+      analyse('Tadi saya membantu seorang nenek di loket. Selanjutnya saya mau membuat daftar syarat.', bank),
+    ).toMatchObject({ phase: null, tense: 'past' });
+    expect(
+      analyse('Tidak ada pilihan lain, tidak ada alternatif: kami menunggu jaringan pulih.', bank).phase,
+    ).toBeNull();
     expect(
       analyse(
         'Ada dua pilihan: formulir daring atau kunjungan ke desa. Alternatif lain, kerja sama dengan kader.',
@@ -161,6 +165,21 @@ describe('values', () => {
     expect(valuesOf('Dengan templat itu saya tidak perlu mencocokkan data satu per satu.')).toEqual([]);
     expect(valuesOf('Saya mencocokkan data satu per satu.')).toEqual(['akuntabel']);
     expect(valuesOf('Minggu depan saya akan mencocokkan data satu per satu.')).toEqual([]);
+  });
+
+  test("the writer's acts, read where the writer is the doer, for the people the act is for", () => {
+    // Serving is an act for the public: the same words to a colleague are not.
+    expect(valuesOf('Saya jelaskan syaratnya pelan-pelan kepada pemohon itu.')).toEqual(['berorientasi-pelayanan']);
+    expect(valuesOf('Saya jelaskan syaratnya pelan-pelan kepada rekan di loket sebelah.')).toEqual([]);
+    // A later clause of the writer's sentence is the writer's act too, with words between.
+    expect(valuesOf('Saya bawa alatnya ke rumah warga, bantu nenek duduk.')).toEqual(['berorientasi-pelayanan']);
+    expect(valuesOf('Saya sudah mencatat nomor batch setiap vial di kartu kendali.')).toEqual(['akuntabel']);
+    expect(valuesOf('Saya minta kader posyandu ikut menimbang balita.')).toEqual(['kolaboratif']);
+    // …but not when the writer's clause plans it, or names a need.
+    expect(valuesOf('Besok saya akan membuat daftar syarat, lalu mencatat berapa berkas yang kembali.')).toEqual([]);
+    expect(valuesOf('Yang masih perlu saya latih adalah kesabaran.')).toEqual([]);
+    // The same verb after someone else is theirs.
+    expect(valuesOf('Petugas loket mencatat nomor batch setiap vial di kartu kendali.')).toEqual([]);
   });
 
   test('an act done together includes the one who asked for it', () => {

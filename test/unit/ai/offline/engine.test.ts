@@ -50,7 +50,7 @@ const TEXTS = {
     'Dari sini saya menyadari bahwa perubahan kecil pun butuh kesabaran.',
   noValue:
     'Hari Senin lalu saya bertugas di meja informasi kecamatan. Ada 25 pemohon yang datang, dan sebagian besar bertanya soal syarat akta kelahiran. ' +
-    'Saya mencatat pertanyaan yang paling sering muncul. Saya cukup senang karena ternyata banyak hal sederhana yang bisa dijelaskan lewat satu lembar panduan. ' +
+    'Pertanyaan yang paling sering muncul ternyata mirip. Saya cukup senang karena ternyata banyak hal sederhana yang bisa dijelaskan lewat satu lembar panduan. ' +
     'Besok saya akan membuat lembar panduan itu dan menempelkannya di papan pengumuman, lalu mencatat apakah jumlah pertanyaan berkurang dalam seminggu.',
   noStakeholder:
     'Dua minggu terakhir saya menata ulang arsip surat masuk yang menumpuk sejak Januari. Saya membuat kode sederhana untuk setiap jenis surat dan mencatatnya di lembar kerja. ' +
@@ -501,6 +501,14 @@ describe('a broken bank fails loading with the problem named', () => {
     expect(message).toMatch(/\$\.questions\[2\]\.id: duplicate question id "action-2"/);
     expect(message).toMatch(/\$\.questions\[\d+\]\.value: "sabar" is not one of the values/);
     expect(message).toMatch(/\$\.priorities\.will: items 0 and 1 are the same/);
+  });
+
+  test("an act's verb that is not one word, and an act with no verbs", () => {
+    const doc = JSON.parse(fs.readFileSync(DEFAULT_BANK_FILE, 'utf8')) as QuestionBank;
+    doc.values[0].acts = [{ verbs: ['saya jelaskan'] }, { verbs: [] }];
+    const message = problemsOf(write('bad-acts.json', JSON.stringify(doc)));
+    expect(message).toMatch(/\$\.values\[0\]\.acts\[0\]\.verbs\[0\]: "saya jelaskan" must be one word/);
+    expect(message).toMatch(/\$\.values\[0\]\.acts\[1\]\.verbs/);
   });
 
   test('a gap that cannot always be asked about', () => {
