@@ -454,17 +454,17 @@ function findActs(
 ): Array<{ value: string; from: number; to: number }> {
   const out: Array<{ value: string; from: number; to: number }> = [];
   if (!acts.size) return out;
-  // The words of each sentence, by root and as written, for the acts that need a word beside them.
-  const sentenceTokens = new Map<number, Token[]>();
-  for (const t of tokens) {
-    const list = sentenceTokens.get(t.sentence);
-    if (list) list.push(t);
-    else sentenceTokens.set(t.sentence, [t]);
-  }
-  const hasWith = (sentence: number, w: Compiled): boolean =>
-    (sentenceTokens.get(sentence) ?? []).some((t) =>
-      [...(w.index.get(`s:${t.stem}`) ?? []), ...(w.index.get(`w:${t.lower}`) ?? [])].some((e) => e.parts.length === 1),
-    );
+  // For the acts that need a word beside them: the sentences holding one of each list's words,
+  // found once per list (one pass over the text, however many times the writer acts).
+  const sentencesWith = new Map<Compiled, Set<number>>();
+  const hasWith = (sentence: number, w: Compiled): boolean => {
+    let found = sentencesWith.get(w);
+    if (!found) {
+      found = new Set(findHits(tokens, w).map((h) => tokens[h.from].sentence));
+      sentencesWith.set(w, found);
+    }
+    return found.has(sentence);
+  };
   let writerActsIn = -1;
   tokens.forEach((t, i) => {
     const agent = AGENTS.has(t.lower);
