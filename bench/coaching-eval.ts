@@ -2,7 +2,7 @@
  * `npm run bench -- coaching-eval [--k 5]`
  *
  * How well Cermin coaches without AI, on the labelled reflections of test/fixtures/coaching-eval/
- * (what each label means is in its README): the 64 Latsar entries over the four templates that the
+ * (what each label means is in its README): the Latsar entries over the four templates that the
  * reader's lexicons were tuned on, and, side by side, the held-out entries written later by someone
  * who had not seen the reader (the fairer figure):
  *
