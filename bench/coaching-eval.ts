@@ -111,11 +111,11 @@ interface LooseReading {
 
 /**
  * The labelled set: the texts the reader's lexicons were tuned on (`part-*.json`), or the held-out
- * texts written later by someone who had not seen the reader (`held-out.json`).
+ * texts written later by someone who had not seen the reader (`held-out-*.json`).
  */
 export type CoachingSet = 'tuned' | 'held-out';
 export function loadCoachingSet(which: CoachingSet = 'tuned'): EvalItem[] {
-  const files = which === 'tuned' ? /^part-.*\.json$/ : /^held-out\.json$/;
+  const files = which === 'tuned' ? /^part-.*\.json$/ : /^held-out-.*\.json$/;
   return fs
     .readdirSync(SET_DIR)
     .filter((f) => files.test(f))
@@ -428,7 +428,7 @@ export async function main(argv: string[]): Promise<number> {
               '≥ 0.95',
             ),
             both(
-              '"value not shown yet" said of a labelled value',
+              '"no sign of value X yet" said of a labelled value',
               (m) => `${c(m).falseAbsent} of ${c(m).absentClaims}`,
               '0',
             ),

@@ -52,7 +52,7 @@ const read = (files: RegExp): EvalItem[] =>
     .flatMap((f) => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as EvalItem[]);
 /** The texts the reader was tuned on, and those held out from it. */
 const items = read(/^part-.*\.json$/);
-const heldOut = read(/^held-out\.json$/);
+const heldOut = read(/^held-out-.*\.json$/);
 const catalog = new Set(
   (
     JSON.parse(fs.readFileSync(path.join(projectRoot, 'config', 'catalog', 'sample.json'), 'utf8')) as {
