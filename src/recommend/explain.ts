@@ -55,13 +55,15 @@ export function explain(signals: RecommendationSignals, locale: Locale = 'id'): 
   const words = signals.matchedWords.length ? quoteList(signals.matchedWords, locale) : undefined;
   const value = signals.weakValue ? VALUE_NAMES[signals.weakValue][locale] : undefined;
 
+  // A value is named as what Cermin's reader has not found, not as what the participant lacks: on
+  // writing it was not tuned on, it misses about half the values a coach sees (bench coaching-eval).
   if (words && value) {
     // One quoted word reads well with ", dan"; after a list of them a semicolon keeps the sentence clear.
     const join = signals.matchedWords.length === 1 ? (id ? ', dan' : ', and') : ';';
     out.push(
       id
-        ? `Refleksi Anda menyebut ${words}${join} nilai ${value} belum tampak.`
-        : `Your reflection mentions ${words}${join} the value ${value} does not show yet.`,
+        ? `Refleksi Anda menyebut ${words}${join} Cermin belum menemukan tanda nilai ${value}.`
+        : `Your reflection mentions ${words}${join} Cermin has not found signs of the value ${value} yet.`,
     );
   } else if (words) {
     out.push(
@@ -72,8 +74,8 @@ export function explain(signals: RecommendationSignals, locale: Locale = 'id'): 
   } else if (value) {
     out.push(
       id
-        ? `Nilai ${value} belum tampak dalam refleksi Anda; materi ini bisa membantu.`
-        : `The value ${value} does not show in your reflection yet; this material can help.`,
+        ? `Cermin belum menemukan tanda nilai ${value} dalam refleksi Anda; materi ini bisa membantu.`
+        : `Cermin has not found signs of the value ${value} in your reflection yet; this material can help.`,
     );
   }
   if (signals.endorsed) out.push(id ? 'Dianjurkan oleh coach Anda.' : 'Recommended by your coach.');

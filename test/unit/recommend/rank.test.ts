@@ -411,7 +411,7 @@ describe('recommend: the adaptive rerank', () => {
     });
     const covering = rs.find((r) => r.id === 'anggaran') as Recommendation;
     expect(covering.signals.weakValue).toBe('akuntabel');
-    expect(covering.reasons[0]).toMatch(/nilai Akuntabel belum tampak/);
+    expect(covering.reasons[0]).toMatch(/Cermin belum menemukan tanda nilai Akuntabel/);
   });
 
   it('caps items sharing a primary value in the top 5, and alternates types when scores are close', () => {
@@ -463,7 +463,7 @@ describe('explanations', () => {
   it("quote the participant's own words, warmly and briefly", () => {
     expect(
       explain({ matchedWords: ['keluhan warga'], weakValue: 'akuntabel', endorsed: false, helpfulBefore: false }),
-    ).toEqual(['Refleksi Anda menyebut "keluhan warga", dan nilai Akuntabel belum tampak.']);
+    ).toEqual(['Refleksi Anda menyebut "keluhan warga", dan Cermin belum menemukan tanda nilai Akuntabel.']);
     expect(
       explain({ matchedWords: ['SOP', 'antrean'], endorsed: true, helpfulBefore: false, smallSizeKb: 120 }),
     ).toEqual([
