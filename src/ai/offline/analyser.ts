@@ -299,13 +299,15 @@ function evidenceSpan(text: string, words: Word[], ranges: Array<[number, number
   const perClause = new Map<number, Array<[number, number]>>();
   for (const r of ranges) {
     const c = words[r[0]].clause;
-    perClause.set(c, [...(perClause.get(c) ?? []), r]);
+    const list = perClause.get(c);
+    if (list) list.push(r);
+    else perClause.set(c, [r]);
   }
   let best: Array<[number, number]> = [];
   for (const list of perClause.values()) if (list.length > best.length) best = list;
   const clause = words[best[0][0]].clause;
   let from = best[0][0];
-  let to = Math.max(...best.map(([, b]) => b));
+  let to = best.reduce((most, [, b]) => Math.max(most, b), best[0][1]);
   if (to - from + 1 > MAX_SPAN_WORDS) to = from + MAX_SPAN_WORDS - 1;
   for (let grew = true; grew && to - from + 1 < MIN_SPAN_WORDS;) {
     grew = false;
@@ -569,7 +571,7 @@ export function analyse(
     // or indicator named ("lebih cepat" alone is the hope, not its measure).
     tokens.some((t) => t.percent) ||
       cues.measure.some((c) => /target|indikator|ukur|persen/i.test(c)) ||
-      [...sentencesWith.measure].some((at) => numberTokens.some((t) => t.sentence === at)),
+      numberTokens.some((t) => sentencesWith.measure.has(t.sentence)),
     context.phase,
   );
 
