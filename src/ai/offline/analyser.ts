@@ -9,16 +9,20 @@
  *   ("biasanya", "pokoknya"), vague verbs ("kenal", "bilang"), time expressions ("minggu depan",
  *   "di depan", "Rabu lalu") and numbers never are; nor is any word of a sentence that denies
  *   something or that the safety screen flagged ("saya tidak berguna" is not about "berguna").
- * - The BerAKHLAK values the writer's own actions show, each with the words that show it.
+ * - The BerAKHLAK values the writer's own actions show, each with the words that show it: the bank's
+ *   signals, and its acts read where the writer is the doer ("saya jelaskan kepada pemohon"); never
+ *   from quoted speech, a question, a plan, a denial or what another is asked to do.
  * - The gaps (action, evidence, stakeholder, measure, feeling, learning) the bank's cue lists fill.
- * - The entry's tense and GROW phase (a Goal is written forward, a Reality in the present; a story
- *   told in the past has no phase), the prompt's phase winning when the activity names one.
+ * - The entry's tense and GROW phase, from the prompt's phase (a Goal is written forward, a Reality
+ *   in the present); without one, an entry tells what happened and has no phase, unless it plainly
+ *   weighs choices (Options).
  * - Tensions a coach would take up, each with the writer's sentence that shows it, strongest
  *   first: a shortcut past the rule, acting without telling the supervisor, blame without one's own
  *   part, a feeling without a step, an outcome without a measure, "pihak terkait" instead of a name.
  *
- * The tension and tense lexicons are the reader's own language knowledge and live here; the value
- * and gap lexicons are the bank's, which an author may extend.
+ * The tension and options lexicons and the words that decide whose act it is are the reader's own
+ * language knowledge and live here; the value signals and acts and the gap lexicons are the bank's,
+ * which an author may extend.
  */
 import type { CueKind, Phase, QuestionBank } from './bank';
 import { CUE_KINDS } from './bank';
@@ -61,13 +65,13 @@ export interface Analysis {
   values: ValueSeen[];
   sentences: Sentence[];
   tense: Tense;
-  /** The GROW phase the entry is written in: the prompt's when it names one, else read from the text; null for a story told. */
+  /** The GROW phase the entry is written in: the prompt's when it names one, Options for a text that weighs choices, else null. */
   phase: Phase | null;
   /** Strongest first; at most one of each kind. */
   tensions: Tension[];
   /** What the text already says about the matters the tensions turn on. */
   says: {
-    /** The supervisor was told or asked (a sentence names them with telling, and denies nothing). */
+    /** The supervisor was told or asked: a sentence names them with telling and no denied telling. */
     supervisorTold: boolean;
     /** The first sentence where the writer names their own part ("kesalahan saya", "seharusnya saya"). */
     ownPartSentence?: number;
@@ -110,8 +114,9 @@ export interface Sentence {
 
 type Part =
   | { kind: 'num' }
-  // `written`: the whole word as written, so "=pihak-pihak" is the reduplication and not any "pihak".
-  | { kind: 'exact'; word: string; written: string }
+  // `written`: for an entry with a hyphen, the whole word as written, so "=siapa-siapa" is the
+  // reduplication and not any "siapa" (without one, "=nik" still finds "NIK-nya").
+  | { kind: 'exact'; word: string; written?: string }
   | { kind: 'stem'; stem: string; word: string };
 interface Entry {
   group: string;
@@ -135,7 +140,7 @@ function compileEntry(source: string, group: string): Entry | undefined {
     for (const t of tokenize(piece)) {
       parts.push(
         exact || t.number
-          ? { kind: 'exact', word: t.lower, written: t.text.toLowerCase() }
+          ? { kind: 'exact', word: t.lower, ...(piece.includes('-') ? { written: t.text.toLowerCase() } : {}) }
           : { kind: 'stem', stem: t.stem, word: t.lower },
       );
     }
@@ -202,7 +207,7 @@ function compile(bank: QuestionBank): Compiled {
 function partMatches(p: Part, t: Token | undefined): boolean {
   if (!t) return false;
   if (p.kind === 'num') return t.number;
-  if (p.kind === 'exact') return t.lower === p.word && t.text.toLowerCase() === p.written;
+  if (p.kind === 'exact') return t.lower === p.word && (p.written === undefined || t.text.toLowerCase() === p.written);
   return t.stem === p.stem || t.lower === p.word;
 }
 
@@ -353,8 +358,6 @@ const NOT_ANOTHER = new Set([
   'us',
   'for',
 ]);
-/** Acts done together, which include the one who asked: "minta Pak RT untuk menemani". */
-const JOINT = new Set(['menemani', 'temani', 'bersama', 'bersama-sama', 'accompany', 'together']);
 /** A plan or a need is not yet an act: "akan saya catat", "besok saya laporkan", "perlu saya latih". */
 const PLANS = new Set([
   'akan',
@@ -362,6 +365,8 @@ const PLANS = new Set([
   'ingin',
   'nanti',
   'besok',
+  'lusa',
+  'depan',
   'rencana',
   'berencana',
   'perlu',
@@ -376,26 +381,45 @@ const LIKENESS = new Set(['seperti', 'bagaikan', 'ibarat', 'kayak', 'like']);
 /** Modals that carry a denial over the act after them: "tidak perlu mengetik satu per satu". */
 const MODALS = new Set(['perlu', 'pernah', 'sempat', 'bisa', 'boleh', 'harus', 'mau', 'ingin']);
 
-/** Sentences that ask rather than tell: a question mark, or the spoken tag "…siapa ya." */
+/** Words that make a sentence ending in "ya" a question to oneself ("itu tanggung jawab siapa ya"). */
+const ASKING = new Set(['siapa', 'apa', 'apakah', 'bagaimana', 'kenapa', 'mengapa', 'boleh', 'benar', 'bener']);
+
+/** Sentences that ask rather than tell: a question mark (before any closing marks), or "…siapa ya." */
 function questionSentences(tokens: Token[], sentences: Sentence[]): Set<number> {
   const out = new Set<number>();
+  const asking = new Set(tokens.filter((t) => ASKING.has(t.lower)).map((t) => t.sentence));
   tokens.forEach((t, i) => {
-    const last = tokens[i + 1]?.sentence !== t.sentence;
-    if (last && (t.lower === 'ya' || sentences[t.sentence]?.text.trimEnd().endsWith('?'))) out.add(t.sentence);
+    if (tokens[i + 1]?.sentence === t.sentence) return;
+    const marked = /\?[\s"'”’)\]!.…]*$/.test(sentences[t.sentence]?.text ?? '');
+    if (marked || (t.lower === 'ya' && asking.has(t.sentence))) out.add(t.sentence);
   });
   return out;
 }
 
-/** Which tokens stand inside quotation marks: words the writer reports someone else saying ('bantu' absen). */
+/**
+ * Which tokens stand inside quotation marks: words the writer reports someone else saying ('bantu'
+ * absen). Double quotes may hold apostrophes (Jum'at) and run long; single quotes are short and
+ * open and close outside a word, so "Jum'at" or "teachers' room" opens none.
+ */
 function quotedTokens(source: string, tokens: Token[]): boolean[] {
   const ranges: Array<[number, number]> = [];
-  const quote = /(?<![\p{L}\p{N}])['‘"“]([^'’"”\n]{1,200}?)['’"”](?![\p{L}\p{N}])/gu;
+  const quote = /["“][^"”]{1,3000}?["”]|(?<![\p{L}\p{N}])['‘][^'’"“”\n]{1,300}?['’](?![\p{L}\p{N}])/gu;
   for (let m = quote.exec(source); m; m = quote.exec(source)) ranges.push([m.index, m.index + m[0].length]);
   let r = 0;
   return tokens.map((t) => {
     while (r < ranges.length && ranges[r][1] <= t.start) r++;
     return r < ranges.length && ranges[r][0] <= t.start && t.end <= ranges[r][1];
   });
+}
+
+/**
+ * Whether the plan word at k belongs to a relative clause about someone named before it: "Nenek
+ * yang ingin mengurus KTP saya bantu" (the wish is the grandmother's, the help is done), not "Yang
+ * masih perlu saya latih…" (no one before "yang": the need is the writer's).
+ */
+function othersWish(tokens: Token[], k: number): boolean {
+  const y = tokens[k - 1]?.lower === 'yang' ? k - 1 : tokens[k - 2]?.lower === 'yang' ? k - 2 : -1;
+  return y > 0 && tokens[y - 1].clause === tokens[k].clause;
 }
 
 /**
@@ -418,15 +442,20 @@ function writersAct(
   for (let k = from - 1; k >= Math.max(0, from - 12) && tokens[k].clause === first.clause; k--) {
     const t = tokens[k];
     const asksAnother = REQUESTS.has(t.lower) && k + 1 < from && !NOT_ANOTHER.has(tokens[k + 1].lower);
-    if (asksAnother && !JOINT.has(first.lower)) return false;
+    if (asksAnother) return false;
     if (NEGATORS.has(t.lower) && MODALS.has(tokens[k + 1]?.lower ?? '') && from - k <= 5) return false;
-    if (PLANS.has(t.lower)) return false;
+    if (PLANS.has(t.lower) && !othersWish(tokens, k)) return false;
   }
   return true;
 }
 
 /** The writer as the doer: "saya catat", "kami datangi". */
 const AGENTS = new Set(['saya', 'kami', 'aku', 'i', 'we']);
+/** …unless a person stands before it: "rekan saya menjelaskan" is the colleague acting. */
+const OWNED = new Set(
+  `rekan teman atasan kepala ibu bapak anak istri suami keluarga senior junior mentor kasi kabid pimpinan
+  staf tim kolega adik kakak tetangga murid siswa guru dosen pembimbing sahabat pasangan orang`.split(/\s+/),
+);
 /** Words that may stand between the doer and the act: "saya sudah langsung mencatat", "saya yang mengantar". */
 const BETWEEN = new Set(
   `sudah telah langsung lalu juga tetap sempat pun sendiri segera akhirnya kemudian lagi hanya cuma terus
@@ -458,18 +487,19 @@ function findActs(
   if (!acts.size) return out;
   // For the acts that need a word beside them: the sentences holding one of each list's words,
   // found once per list (one pass over the text, however many times the writer acts).
-  const sentencesWith = new Map<Compiled, Set<number>>();
+  const sentencesHolding = new Map<Compiled, Set<number>>();
   const hasWith = (sentence: number, w: Compiled): boolean => {
-    let found = sentencesWith.get(w);
+    let found = sentencesHolding.get(w);
     if (!found) {
       found = new Set(findHits(tokens, w).map((h) => tokens[h.from].sentence));
-      sentencesWith.set(w, found);
+      sentencesHolding.set(w, found);
     }
     return found.has(sentence);
   };
   let writerActsIn = -1;
   tokens.forEach((t, i) => {
-    const agent = AGENTS.has(t.lower);
+    const owned = i > 0 && tokens[i - 1].clause === t.clause && OWNED.has(tokens[i - 1].lower);
+    const agent = AGENTS.has(t.lower) && !owned;
     const clauseStart = i > 0 && tokens[i - 1].clause !== t.clause && writerActsIn === t.sentence;
     if (!agent && !clauseStart) return;
     let v = agent ? i + 1 : i;
@@ -547,8 +577,14 @@ export function analyse(
     }
   }
 
+  // An act whose verb a signal of the same value already covers adds nothing ("saya mendampingi"
+  // is the signal "mendampingi" read twice): counted once, it does not outweigh another clause.
+  const covered = new Set<string>();
+  for (const [value, ranges] of valueRanges)
+    for (const [a, b] of ranges) for (let w = a; w <= b; w++) covered.add(`${value}|${w}`);
   for (const act of findActs(tokens, compileActs(bank))) {
     const verb = act.to - 1;
+    if (covered.has(`${act.value}|${wordOf[verb]}`)) continue;
     if (negatedAt(tokens, verb) || sentences[tokens[verb].sentence]?.flagged) continue;
     if (!writersAct(tokens, questions, quoted, verb, act.to)) continue;
     const list = valueRanges.get(act.value) ?? [];
@@ -573,6 +609,7 @@ export function analyse(
       cues.measure.some((c) => /target|indikator|ukur|persen/i.test(c)) ||
       numberTokens.some((t) => sentencesWith.measure.has(t.sentence)),
     context.phase,
+    quoted,
   );
 
   const values: ValueSeen[] = [];
@@ -657,7 +694,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       '=dengan akunnya',
       '=pakai akunnya',
       'akun orang lain',
-      'akun milik',
     ],
   ],
   // Harmless alone ("teman saya yang senior", "grup WA kelurahan", "data pribadi warga aman"): a
@@ -674,7 +710,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'bacakan saja',
       'masukkan saja',
       'tanda tangani saja',
-      '=belakangan',
       '=menyusul',
       'tanpa antre',
       'isi pakai',
@@ -697,9 +732,11 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
   [
     'supervisor',
     words(
-      `=atasan =kasi =kabid =kasubag =kasubbag =kepala =pimpinan =mentor =pembimbing =sekdin =kadis =camat =lurah =kapus =karu =korwil =siapapun =siapa-siapa`,
-    ).concat(['siapa pun']),
+      `=atasan =kasi =kabid =kasubag =kasubbag =kepala =pimpinan =mentor =pembimbing =sekdin =kadis =camat =lurah =kapus =karu =korwil`,
+    ),
   ],
+  // Told to no one, the supervisor included ("belum saya ceritakan ke siapa pun"); never a telling.
+  ['anyone', ['siapa pun', '=siapapun', '=siapa-siapa']],
   [
     'deny-tell',
     [
@@ -768,7 +805,6 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
       'lebih karena',
       'di luar jangkauan',
       'di luar kendali',
-      '=enggan',
       'susah diatur',
       'tidak ada yang salah dari saya',
       'tidak merasa ada yang salah',
@@ -859,8 +895,9 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
     [
       'pihak terkait',
       'pihak lain',
-      // A party named by its side only: "pihak sekolah", "pihak-pihak terkait" (a coach asks who).
-      'pihak',
+      // A party named by its side only: "pihak sekolah", "pihak-pihak terkait" (a coach asks who);
+      // exact, for "memihak", "sepihak" are no party.
+      '=pihak',
       'beberapa pihak',
       'berbagai pihak',
       'semua pihak',
@@ -877,7 +914,9 @@ const TENSION_LEXICON: ReadonlyArray<[string, readonly string[]]> = [
   ],
 ];
 
-const SIDES = new Set(['kedua', 'dua', 'satu', 'belah', 'both']);
+/** Cue groups that speak for the writer: in someone else's quoted words they are not the writer's. */
+const WRITERS_OWN = new Set(['blame', 'own-part', 'feeling', 'lingers', 'vague-outcome']);
+const SIDES = new Set(['kedua', 'dua', 'satu', 'belah', 'masing', 'para', 'both']);
 
 const shapeLexicon = compileLexicon([...OPTIONS_LEXICON, ...TENSION_LEXICON]);
 
@@ -930,6 +969,8 @@ function readShape(
   hasPlan: boolean,
   hasMeasure: boolean,
   promptPhase: Phase | undefined,
+  /** Tokens inside quotation marks: another's blame, feeling or hope is not the writer's. */
+  quoted: boolean[],
 ): Pick<Analysis, 'tense' | 'phase' | 'tensions' | 'says'> {
   const hits = findHits(tokens, shapeLexicon);
   const bySentence = new Map<number, Map<string, string>>();
@@ -939,8 +980,10 @@ function readShape(
   for (const h of hits) {
     // "bukan salah saya" is no own part, "tidak lambat" no blame, "tidak ada pilihan lain" no choice.
     if (h.negated) continue;
+    if (quoted[h.from] && WRITERS_OWN.has(h.group)) continue;
     // "kedua pihak", "salah satu pihak": the sides of a dispute, not a party left unnamed.
-    if (h.group === 'unnamed' && SIDES.has(tokens[h.from - 1]?.lower ?? '')) continue;
+    const before = tokens[h.from - 1];
+    if (h.group === 'unnamed' && before?.sentence === tokens[h.from].sentence && SIDES.has(before.lower)) continue;
     const at = tokens[h.from].sentence;
     const groups = bySentence.get(at) ?? new Map<string, string>();
     const written = source.slice(tokens[h.from].start, tokens[h.to - 1].end);
@@ -951,8 +994,6 @@ function readShape(
     bySentence.set(at, groups);
     count.set(h.group, (count.get(h.group) ?? 0) + 1);
   }
-  // The prompt's phase sets the tense it is answered in: a Goal or a Will looks forward, a Reality
-  // or Options describe now.
   // The prompt's phase sets the tense it is answered in: a Goal or a Will looks forward, a Reality
   // or Options describe now. A free prompt is answered with what happened: counting tense markers
   // read worse than that on both the tuned and the held-out texts (bench coaching-eval), since a
@@ -984,7 +1025,8 @@ function readShape(
   } else if (ruleDoubt) note('rule-vs-shortcut', ruleDoubt[0], ruleDoubt[1].get('doubt') as string);
   for (const [at, g] of sorted) {
     // Told afterwards is still acted first ("tanpa tanya Kasi dulu … lalu saya lapor ke Kasi").
-    if (g.has('supervisor') && g.has('deny-tell')) note('acted-without-supervisor', at, g.get('deny-tell') as string);
+    if ((g.has('supervisor') || g.has('anyone')) && g.has('deny-tell'))
+      note('acted-without-supervisor', at, g.get('deny-tell') as string);
     if (g.has('blame') && !ownPartAt) note('blame-without-own-part', at, g.get('blame') as string);
     if (g.has('feeling') && (g.has('lingers') || (!hasPlan && (!hasAction || (count.get('feeling') ?? 0) >= 2))))
       note('feeling-without-action', at, g.get('feeling') as string);

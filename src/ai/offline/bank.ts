@@ -125,7 +125,7 @@ function semanticProblems(doc: unknown): string[] {
     arrayAt(v, 'acts').forEach((act, a) => {
       // The reader takes one word after the writer as the act's verb.
       arrayAt(act, 'verbs').forEach((verb, j) => {
-        if (typeof verb === 'string' && (emptyEntry(verb) || tokenize(verb.replace(/^=/, '')).length !== 1))
+        if (typeof verb === 'string' && (emptyEntry(verb) || verb.replace(/^=/, '').trim().split(/\s+/).length !== 1))
           problems.push(`$.values[${i}].acts[${a}].verbs[${j}]: "${verb}" must be one word`);
       });
     });

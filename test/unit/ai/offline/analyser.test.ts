@@ -137,6 +137,26 @@ describe('tensions, each with the sentence that shows it', () => {
     expect(kinds('Berkasnya sudah saya teruskan ke pihak kelurahan.')).toEqual(['unnamed-stakeholder']);
   });
 
+  test('cases a reviewer found: quoted blame, word forms, sides, harmless words', () => {
+    const kinds = (text: string) => analyse(text, bank).tensions.map((t) => t.kind);
+    // A citizen's blame, quoted, is not the writer's.
+    expect(
+      kinds(
+        'Seorang bapak berkata, "Bukan saya yang salah, ini gara-gara petugas kemarin tidak becus." Saya menjelaskan syaratnya kepada bapak itu.',
+      ),
+    ).toEqual([]);
+    // An exact entry still finds its word with a suffix; a reduplicated entry is only the reduplication.
+    expect(kinds('Saya kirim NIK-nya lewat grup WA supaya cepat.')).toEqual(['rule-vs-shortcut']);
+    expect(kinds('Belum saya ceritakan siapa yang membantu saya.')).toEqual([]);
+    expect(kinds('Belum saya ceritakan ke siapa-siapa.')).toEqual(['acted-without-supervisor']);
+    // "Dua" ending the sentence before is no side; "memihak" is no party.
+    expect(kinds('Masalahnya ada dua. Pihak sekolah belum menjawab surat kami.')).toEqual(['unnamed-stakeholder']);
+    expect(kinds('Saya tidak memihak siapa pun dalam rapat itu.')).toEqual([]);
+    expect(kinds('Belakangan ini teman saya yang di loket sering sakit.')).toEqual([]);
+    // Asking anyone who passes is not telling the supervisor.
+    expect(analyse('Saya bertanya kepada siapa pun yang lewat di lorong.', bank).says.supervisorTold).toBe(false);
+  });
+
   test('an outcome without a measure; "pihak terkait" instead of a name', () => {
     const kinds = analyse(
       'Bulan depan saya akan koordinasi dengan pihak terkait. Harapannya layanan jadi lebih cepat.',
@@ -204,6 +224,32 @@ describe('values', () => {
     expect(valuesOf('Yang masih perlu saya latih adalah kesabaran.')).toEqual([]);
     // The same verb after someone else is theirs.
     expect(valuesOf('Petugas loket mencatat nomor batch setiap vial di kartu kendali.')).toEqual([]);
+  });
+
+  test('cases a reviewer found: whose act, whose words, a question, a plan', () => {
+    // "Rekan saya" is the colleague acting; a fronted object is still the writer's act.
+    expect(valuesOf('Rekan saya menjelaskan prosedur kepada warga dengan sabar.')).toEqual([]);
+    expect(valuesOf('Ibu itu saya antar ke ruang foto.')).toEqual(['berorientasi-pelayanan']);
+    // Quoted speech with an apostrophe, and a long quote, are someone else's words.
+    expect(valuesOf('Kata Pak Kasi, "Jum\'at ini kami bantu warga lansia."')).toEqual([]);
+    expect(
+      valuesOf(
+        `Kepala puskesmas bercerita, "Dulu kami tidak punya motor. ${'Setiap pagi kami datangi rumah warga satu per satu dengan sepeda. '.repeat(4)}"`,
+      ),
+    ).toEqual([]);
+    // A question mark before closing marks; a closing "ya" that asks nothing.
+    expect(valuesOf('Apakah saya sudah membantu warga dengan benar?!')).toEqual([]);
+    expect(valuesOf('Saya bantu nenek itu sampai selesai, capek juga ya.')).toEqual(['berorientasi-pelayanan']);
+    // "Minggu depan", "lusa" plan; a wish in a relative clause is someone else's.
+    expect(valuesOf('Minggu depan saya datangi rumah warga itu.')).toEqual([]);
+    expect(valuesOf('Lusa saya antar nenek ke loket.')).toEqual([]);
+    expect(valuesOf('Nenek yang ingin mengurus KTP saya bantu isi formulirnya sampai selesai.')).toEqual([
+      'berorientasi-pelayanan',
+    ]);
+    // Helping a colleague is not serving the public; a denial reaches past "bisa".
+    expect(valuesOf('Saya bantu dua orang rekan menyusun laporan bulanan.')).toEqual([]);
+    expect(valuesOf('Nenek itu tidak bisa saya bantu hari itu.')).toEqual([]);
+    expect(valuesOf('Kami datangi rumah warga itu satu per satu.')).toContain('berorientasi-pelayanan');
   });
 
   test('an act done together includes the one who asked for it', () => {
