@@ -378,8 +378,11 @@ const PLANS = new Set([
 ]);
 /** A likeness, not an act: "rasanya seperti minta tolong". */
 const LIKENESS = new Set(['seperti', 'bagaikan', 'ibarat', 'kayak', 'like']);
-/** Modals that carry a denial over the act after them: "tidak perlu mengetik satu per satu". */
-const MODALS = new Set(['perlu', 'pernah', 'sempat', 'bisa', 'boleh', 'harus', 'mau', 'ingin']);
+/**
+ * Modals that carry a denial over the act after them: "tidak bisa saya bantu", "belum pernah saya
+ * ajak". (perlu, harus, mau and ingin need no denial: they are plans, read by PLANS.)
+ */
+const MODALS = new Set(['pernah', 'sempat', 'bisa', 'boleh']);
 
 /** Words that make a sentence ending in "ya" a question to oneself ("itu tanggung jawab siapa ya"). */
 const ASKING = new Set(['siapa', 'apa', 'apakah', 'bagaimana', 'kenapa', 'mengapa', 'boleh', 'benar', 'bener']);
